@@ -1,0 +1,2 @@
+/* ephemeris.c - see ntn_phy.h, section ephemeris. */
+#include "ntn_phy.h"

@@ -1,0 +1,2 @@
+/* link.c - see ntn_phy.h, section link. */
+#include "ntn_phy.h"

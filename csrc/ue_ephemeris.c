@@ -1,0 +1,2 @@
+/* ue_ephemeris.c - see ntn_phy.h, section ue_ephemeris. */
+#include "ntn_phy.h"

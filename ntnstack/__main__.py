@@ -1,0 +1,5 @@
+import sys
+
+from ntnstack.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""ntnstack.capture - see DESIGN.md."""

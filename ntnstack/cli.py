@@ -1,0 +1,51 @@
+"""The ``ntnstack`` command line: discovers subcommands in ntnstack.commands.
+
+Exit status: 0 success, 1 a failed expectation (commands that judge), 2 bad input (one line
+on stderr naming the argument), 130 interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+import ntnstack.commands
+from ntnstack.errors import InputError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and exit status 2."""
+
+    def error(self, message: str):  # noqa: D102 - argparse hook
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="ntnstack", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for info in sorted(pkgutil.iter_modules(ntnstack.commands.__path__), key=lambda m: m.name):
+        importlib.import_module(f"ntnstack.commands.{info.name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        print(f"ntnstack {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # PhyValueError and friends from the layers below
+        print(f"ntnstack {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"ntnstack {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""ntnstack.link - see DESIGN.md."""

@@ -1,0 +1,1 @@
+"""ntnstack.orbit - see DESIGN.md."""

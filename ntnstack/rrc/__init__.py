@@ -1,0 +1,1 @@
+"""ntnstack.rrc - see DESIGN.md."""

@@ -1,0 +1,1 @@
+"""ntnstack.runner - see DESIGN.md."""

@@ -1,0 +1,1 @@
+"""ntnstack.scenario - see DESIGN.md."""

@@ -1,0 +1,1 @@
+"""ntnstack.stack - see DESIGN.md."""

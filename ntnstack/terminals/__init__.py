@@ -1,0 +1,1 @@
+"""ntnstack.terminals - see DESIGN.md."""

@@ -1,0 +1,32 @@
+"""Shared fixtures: the two backends of the C core, and external tools that must exist in CI."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+import phy_ffi
+import phy_ffi.twin
+
+
+@pytest.fixture(params=["c", "twin"])
+def phy(request):
+    """The C-backed API and its numpy twin: every kernel test runs against both."""
+    return phy_ffi if request.param == "c" else phy_ffi.twin
+
+
+@pytest.fixture
+def require_tool():
+    """``require_tool("tshark")`` -> its path; skips locally, fails when CI is set."""
+
+    def need(name: str) -> str:
+        path = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
+        if path:
+            return path
+        message = f"{name} is not installed (.ci/run installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+    return need
