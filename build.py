@@ -51,7 +51,7 @@ BENCH_BEGIN, BENCH_END = "<!-- bench:begin -->", "<!-- bench:end -->"
 def header_cdef(text: str) -> str:
     """Turn ntn_phy.h into cffi cdef text: drop comments and preprocessor lines, declare
     floating constants as ``static const double`` and integer ones as ``#define X ...``."""
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)
     text = re.sub(r"//[^\n]*", "", text)
     out = []
     for line in text.splitlines():
@@ -106,7 +106,16 @@ def _sources_digest() -> str:
 
 
 def compile_core(sanitize: bool = False) -> None:
-    """Compile the C core (skipped when the sources did not change)."""
+    """Compile the C core (skipped when the sources did not change; one build at a time)."""
+    import fcntl
+
+    BUILD_DIR.mkdir(exist_ok=True)
+    with open(BUILD_DIR / "compile.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _compile_locked(sanitize)
+
+
+def _compile_locked(sanitize: bool) -> None:
     tmp = BUILD_DIR / ("asan" if sanitize else "normal")
     stamp = tmp / "sources.sha256"
     target_dir = ASAN_EXT_DIR if sanitize else ROOT / "phy_ffi"

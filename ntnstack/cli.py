@@ -17,7 +17,7 @@ from ntnstack.errors import InputError
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors and exit status 2."""
 
-    def error(self, message: str):  # noqa: D102 - argparse hook
+    def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 

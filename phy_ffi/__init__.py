@@ -1,7 +1,8 @@
 """phy_ffi - the ntnstack C core (csrc/) bound with cffi, with a numpy twin of every kernel.
 
 Layers (STYLE rule 1): ``_ntnphy`` (compiled) -> ``_bindings`` (the only importer of it) ->
-the Pythonic modules re-exported here. ``phy_ffi.twin`` offers the same functions in numpy.
+the Pythonic modules re-exported here (each lists its public names in ``__all__``).
+``phy_ffi.twin`` offers the same functions written in numpy.
 
 ``NTNPHY_EXT_DIR`` (set by ``build.py test --sanitize``) points the import at another build
 of the compiled module, e.g. the AddressSanitizer one.
@@ -9,17 +10,14 @@ of the compiled module, e.g. the AddressSanitizer one.
 import os as _os
 
 if _os.environ.get("NTNPHY_EXT_DIR"):
-    __path__.insert(0, _os.environ["NTNPHY_EXT_DIR"])  # noqa: F821 - package __path__
+    __path__.insert(0, _os.environ["NTNPHY_EXT_DIR"])
 
-from phy_ffi.errors import PhyError, PhyValueError, check_status  # noqa: E402
-from phy_ffi.geometry import (  # noqa: E402
-    ecef_to_geodetic,
-    geodetic_to_ecef,
-    look_angles,
-    reference_slant_range,
-)
-
-__all__ = [
-    "PhyError", "PhyValueError", "check_status",
-    "geodetic_to_ecef", "ecef_to_geodetic", "look_angles", "reference_slant_range",
-]
+from phy_ffi._bindings import CONST, strerror
+from phy_ffi.channel import *
+from phy_ffi.ephemeris import *
+from phy_ffi.errors import PhyError, PhyValueError, check_status
+from phy_ffi.geometry import *
+from phy_ffi.link import *
+from phy_ffi.pathloss import *
+from phy_ffi.timing import *
+from phy_ffi.ue_ephemeris import *

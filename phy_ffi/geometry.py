@@ -8,6 +8,17 @@ import numpy as np
 from phy_ffi import _bindings as b
 from phy_ffi.arrays import flat_pairs, paired_vectors3, vectors3
 
+__all__ = [
+    "Ecef",
+    "Geodetic",
+    "LookAngles",
+    "SlantRange",
+    "ecef_to_geodetic",
+    "geodetic_to_ecef",
+    "look_angles",
+    "reference_slant_range",
+]
+
 
 class Ecef(NamedTuple):
     ecef_m: np.ndarray   # (n, 3) metres, NaN rows where status != 0

@@ -7,6 +7,8 @@ from phy_ffi._bindings import CONST
 from phy_ffi.arrays import flat_pairs, paired_vectors3, vectors3
 from phy_ffi.geometry import Ecef, Geodetic, LookAngles, SlantRange
 
+__all__ = ["ecef_to_geodetic", "geodetic_to_ecef", "look_angles", "reference_slant_range"]
+
 MIN_ALT_M = -11000.0          # as NTN_MIN_ALT_M in csrc/ntn_internal.h
 MIN_GEOCENTRIC_RADIUS_M = 6.0e6  # as in csrc/geometry.c
 F = 1.0 / CONST.WGS84_INV_F

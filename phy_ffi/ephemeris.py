@@ -1,0 +1,2 @@
+"""phy_ffi.ephemeris - see csrc/include/ntn_phy.h, section ephemeris."""
+__all__: list[str] = []

@@ -1,0 +1,2 @@
+"""numpy twin of phy_ffi.link."""
+__all__: list[str] = []

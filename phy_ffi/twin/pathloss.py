@@ -1,0 +1,2 @@
+"""numpy twin of phy_ffi.pathloss."""
+__all__: list[str] = []

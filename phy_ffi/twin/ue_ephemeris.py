@@ -1,0 +1,2 @@
+"""numpy twin of phy_ffi.ue_ephemeris."""
+__all__: list[str] = []
