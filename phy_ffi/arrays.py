@@ -20,13 +20,13 @@ def flat_pairs(**arrays) -> list[np.ndarray]:
     Raises PhyValueError naming the arguments when the lengths cannot be matched.
     """
     parts = [np.atleast_1d(as_f64(v, k)) for k, v in arrays.items()]
-    for name, part in zip(arrays, parts):
+    for name, part in zip(arrays, parts, strict=True):
         if part.ndim != 1:
             raise PhyValueError(f"{name}: expected a scalar or 1-D array, got shape {part.shape}")
     try:
         return [np.ascontiguousarray(p) for p in np.broadcast_arrays(*parts)]
     except ValueError:
-        shapes = ", ".join(f"{k}={p.shape[0]}" for k, p in zip(arrays, parts))
+        shapes = ", ".join(f"{k}={p.shape[0]}" for k, p in zip(arrays, parts, strict=True))
         raise PhyValueError(f"mismatched lengths: {shapes}") from None
 
 
@@ -43,6 +43,6 @@ def paired_vectors3(**arrays) -> list[np.ndarray]:
     parts = [vectors3(v, k) for k, v in arrays.items()]
     n = max(p.shape[0] for p in parts)
     if any(p.shape[0] not in (1, n) for p in parts):
-        shapes = ", ".join(f"{k}={p.shape[0]}" for k, p in zip(arrays, parts))
+        shapes = ", ".join(f"{k}={p.shape[0]}" for k, p in zip(arrays, parts, strict=True))
         raise PhyValueError(f"mismatched lengths: {shapes}")
     return [np.ascontiguousarray(np.broadcast_to(p, (n, 3))) for p in parts]
