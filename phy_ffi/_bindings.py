@@ -95,24 +95,191 @@ def reference_slant_range(altitude_m, elevation_deg):
 
 # ================================================================ ephemeris
 # NTN:ephemeris:begin
+def hermite_states_multi(t_s, table_t_s, table_pos_m, table_vel_mps):
+    """(pos_m, vel_mps, acc_mps2 (S, m, 3), status (S, m)) from t_s (m,), table_t_s (n,)
+    and tables (S, n, 3); float64, C-contiguous."""
+    n_sat, n_table, m = table_pos_m.shape[0], table_t_s.size, t_s.size
+    pos, vel, acc = (np.empty((n_sat, m, 3)) for _ in range(3))
+    status = np.zeros((n_sat, m), dtype=np.int32)
+    call(lib.ntn_hermite_states_multi(dptr(pos), dptr(vel), dptr(acc), iptr(status), dptr(t_s),
+                                      m, dptr(table_t_s), dptr(table_pos_m),
+                                      dptr(table_vel_mps), n_table, n_sat), "hermite_states")
+    return pos, vel, acc, status
 # NTN:ephemeris:end
 
 # ================================================================ link
 # NTN:link:begin
+def link_states(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m, freq_dl_hz,
+                freq_ul_hz):
+    """(fields (LINK_N_FIELDS, n), status (n,)) for (n, 3) float64 pairs; gateway may be None."""
+    n = sat_pos_m.shape[0]
+    out, status = np.empty((lib.NTN_LINK_N_FIELDS, n)), new_status(n)
+    gw = ffi.NULL if gateway_ecef_m is None else dptr(gateway_ecef_m)
+    call(lib.ntn_link_states(dptr(out), iptr(status), dptr(sat_pos_m), dptr(sat_vel_mps),
+                             dptr(sat_acc_mps2), dptr(ue_ecef_m), gw, float(freq_dl_hz),
+                             float(freq_ul_hz), n), "link_states")
+    return out, status
+
+
+def link_grid(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m, freq_dl_hz,
+              freq_ul_hz):
+    """(fields (LINK_N_FIELDS, S, U, T), status (S, U, T)) from satellite states (S, T, 3),
+    terminals (U, 3) and gateways (S, 3) or None."""
+    n_sat, n_t, n_ue = sat_pos_m.shape[0], sat_pos_m.shape[1], ue_ecef_m.shape[0]
+    out = np.empty((lib.NTN_LINK_N_FIELDS, n_sat, n_ue, n_t))
+    status = np.zeros((n_sat, n_ue, n_t), dtype=np.int32)
+    gw = ffi.NULL if gateway_ecef_m is None else dptr(gateway_ecef_m)
+    call(lib.ntn_link_grid(dptr(out), iptr(status), dptr(sat_pos_m), dptr(sat_vel_mps),
+                           dptr(sat_acc_mps2), dptr(ue_ecef_m), gw, float(freq_dl_hz),
+                           float(freq_ul_hz), n_sat, n_ue, n_t), "link_grid")
+    return out, status
 # NTN:link:end
 
 # ================================================================ timing
 # NTN:timing:begin
+def ta_counts(ta_s):
+    """(n_tc, n_ts (int64), status) from a 1-D float64 array of timing advances (s)."""
+    n = ta_s.size
+    n_tc, n_ts, status = np.empty(n, np.int64), np.empty(n, np.int64), new_status(n)
+    call(lib.ntn_ta_counts(ffi.cast("int64_t *", ffi.from_buffer(n_tc)),
+                           ffi.cast("int64_t *", ffi.from_buffer(n_ts)), iptr(status),
+                           dptr(ta_s), n), "ta_ue_counts")
+    return n_tc, n_ts, status
+
+
+def common_ta_fit(t_s, rp_delay_s, epoch_s, validity_s):
+    """(ta_common_s, drift_s_per_s, drift_variation_s_per_s2, max_residual_s) floats."""
+    out = ffi.new("double[4]")
+    call(lib.ntn_common_ta_fit(out, out + 1, out + 2, out + 3, dptr(t_s), dptr(rp_delay_s),
+                               t_s.size, float(epoch_s), float(validity_s)), "common_ta_fit")
+    return tuple(out)
+
+
+def required_k_offset_ms(rtt_service_s, ta_common_s, margin_ms):
+    """(k_offset_ms (int32), status) from equal-length 1-D float64 arrays."""
+    n = rtt_service_s.size
+    k, status = np.empty(n, np.int32), new_status(n)
+    call(lib.ntn_required_k_offset_ms(iptr(k), iptr(status), dptr(rtt_service_s),
+                                      dptr(ta_common_s), n, int(margin_ms)),
+         "required_k_offset_ms: margin_ms")
+    return k, status
+
+
+def required_k_mac_ms(feeder_rtt_s, ta_common_s, margin_ms):
+    """(k_mac_ms (int32), status) from equal-length 1-D float64 arrays."""
+    n = feeder_rtt_s.size
+    k, status = np.empty(n, np.int32), new_status(n)
+    call(lib.ntn_required_k_mac_ms(iptr(k), iptr(status), dptr(feeder_rtt_s),
+                                   dptr(ta_common_s), n, int(margin_ms)),
+         "required_k_mac_ms: margin_ms")
+    return k, status
 # NTN:timing:end
 
 # ================================================================ pathloss
 # NTN:pathloss:begin
+def fspl_db(distance_m, freq_hz):
+    """(fspl_db, status) from 1-D float64 arrays of equal length."""
+    n = distance_m.size
+    out, status = np.empty(n), new_status(n)
+    call(lib.ntn_fspl_db(dptr(out), iptr(status), dptr(distance_m), dptr(freq_hz), n), "fspl_db")
+    return out, status
+
+
+def gas_zenith_attenuation_db(freq_hz):
+    """(zenith_db, status) from a 1-D float64 array."""
+    n = freq_hz.size
+    out, status = np.empty(n), new_status(n)
+    call(lib.ntn_gas_zenith_attenuation_db(dptr(out), iptr(status), dptr(freq_hz), n),
+         "gas_zenith_attenuation_db")
+    return out, status
+
+
+def pathloss_table(elevation_deg, environment: int, band: int):
+    """(los_probability, sigma_sf_los_db, sigma_sf_nlos_db, clutter_loss_db,
+    tropo_scintillation_db, status) at 1-D float64 elevations."""
+    n = elevation_deg.size
+    cols, status = [np.empty(n) for _ in range(5)], new_status(n)
+    call(lib.ntn_pathloss_table(*(dptr(c) for c in cols), iptr(status), dptr(elevation_deg), n,
+                                environment, band), "pathloss_table")
+    return (*cols, status)
+
+
+def pathloss(distance_m, elevation_deg, freq_hz, environment: int, seed: int | None):
+    """(total, fspl, gas, scintillation, shadow_fading, clutter, los_probability (dB / 0..1),
+    los (bool), status): the mean when seed is None, else one seeded draw per element."""
+    n = distance_m.size
+    out = [np.empty(n) for _ in range(7)]
+    los, status = new_status(n), new_status(n)
+    args = [*(dptr(a) for a in out), iptr(los), iptr(status), dptr(distance_m),
+            dptr(elevation_deg), dptr(freq_hz), n, environment]
+    if seed is None:
+        call(lib.ntn_pathloss_mean(*args), "pathloss")
+    else:
+        call(lib.ntn_pathloss_draw(*args, seed), "pathloss")
+    return (*out, los.astype(bool), status)
 # NTN:pathloss:end
 
 # ================================================================ ue_ephemeris
 # NTN:ue_ephemeris:begin
+def ue_propagate_ephemeris(ephemeris, fmt, dt_s):
+    """(pos (n, 3), vel (n, 3), status (n,), call status) for a 6-double ephemeris."""
+    n = dt_s.size
+    pos, vel, status = np.empty((n, 3)), np.empty((n, 3)), new_status(n)
+    st = lib.ntn_ue_propagate_ephemeris(dptr(pos), dptr(vel), iptr(status), dptr(ephemeris),
+                                        int(fmt), dptr(dt_s), n)
+    if st == lib.NTN_ERR_NULL:
+        call(st, "ue_propagate_ephemeris")
+    return pos, vel, status, st
+
+
+def ue_ta_doppler(ephemeris, fmt, common_ta, validity_s, ul_freq_hz, dt_s, ue_ecef_m):
+    """(ta_s, doppler_ul_hz, expired (bool), status, call status) for n ages and UEs."""
+    n = dt_s.size
+    ta, dop, expired, status = np.empty(n), np.empty(n), new_status(n), new_status(n)
+    st = lib.ntn_ue_ta_doppler(dptr(ta), dptr(dop), iptr(expired), iptr(status),
+                               dptr(ephemeris), int(fmt), dptr(common_ta), float(validity_s),
+                               float(ul_freq_hz), dptr(dt_s), dptr(ue_ecef_m), n)
+    if st == lib.NTN_ERR_NULL:
+        call(st, "ue_ta_doppler")
+    return ta, dop, expired.astype(bool), status, st
 # NTN:ue_ephemeris:end
 
 # ================================================================ iq_channel
 # NTN:iq_channel:begin
+def iq_history_len(max_delay_s: float, rate_hz: float) -> int:
+    """History ring length (complex samples, a power of two) for delays up to max_delay_s."""
+    out = ffi.new("size_t *")
+    call(lib.ntn_iq_history_len(out, float(max_delay_s), float(rate_hz)), "iq_history_len")
+    return int(out[0])
+
+
+def iq_channel_new(history_len: int, rate_hz: float, start_s: float, noise_power: float,
+                   seed: int):
+    """(state, history): an initialised ``ntn_iq_channel`` and the float32 history it points
+    into; the caller keeps both alive together."""
+    state = ffi.new("ntn_iq_channel *")
+    history = np.zeros(2 * (history_len + lib.NTN_IQ_TAPS), dtype=np.float32)
+    hist_ptr = ffi.cast("float *", ffi.from_buffer(history))
+    call(lib.ntn_iq_channel_init(state, hist_ptr, history_len, float(rate_hz), float(start_s),
+                                 float(noise_power), int(seed) & 0xFFFFFFFFFFFFFFFF),
+         "iq_channel_init")
+    return state, history
+
+
+def iq_trajectory_ptrs(t_s, delay_s, doppler_hz, gain_db) -> tuple:
+    """``double *`` to the four float64 knot arrays (the caller keeps the arrays alive)."""
+    return tuple(dptr(a) for a in (t_s, delay_s, doppler_hz, gain_db))
+
+
+def iq_channel_process(state, out: np.ndarray, block: np.ndarray, ptrs: tuple,
+                       n_traj: int) -> int:
+    """Run one block (complex64 arrays, out may be block); returns the C status."""
+    return lib.ntn_iq_channel_process(state, ffi.cast("float *", ffi.from_buffer(out)),
+                                      ffi.cast("float *", ffi.from_buffer(block)), block.size,
+                                      *ptrs, n_traj)
+
+
+def iq_samples_done(state) -> int:
+    """Samples the channel state has processed."""
+    return int(state.n)
 # NTN:iq_channel:end

@@ -1,2 +1,102 @@
-"""phy_ffi.link - see csrc/include/ntn_phy.h, section link."""
-__all__: list[str] = []
+"""Service- and feeder-link quantities per (satellite state, terminal, time) (C core).
+
+See csrc/include/ntn_phy.h, section link. Terminal and gateway are fixed in ECEF; the
+satellite state (position, velocity, acceleration) comes e.g. from ``hermite_states``.
+Doppler f_d = -f (dr/dt) / c, positive when the satellite approaches (REFERENCE.md 1).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from phy_ffi import _bindings as b
+from phy_ffi.arrays import as_f64, paired_vectors3, vectors3
+from phy_ffi.errors import PhyValueError
+
+__all__ = ["LinkStates", "link_grid", "link_states"]
+
+FREQ_DL_HZ = 2.185e9  # n256 / band 256 DL centre, 2170-2200 MHz (TS 38.101-5, REFERENCE.md 4)
+FREQ_UL_HZ = 1.995e9  # n256 / band 256 UL centre, 1980-2010 MHz
+
+
+class LinkStates(NamedTuple):
+    """Arrays of shape (n,) from link_states, (S, U, T) from link_grid; NaN where status != 0."""
+
+    elevation_deg: np.ndarray         # above the terminal's WGS-84 horizon (< 0: not visible)
+    azimuth_deg: np.ndarray           # [0, 360) clockwise from true north
+    range_m: np.ndarray               # slant range satellite - terminal
+    range_rate_mps: np.ndarray        # dr/dt, > 0 receding
+    range_accel_mps2: np.ndarray      # d2r/dt2
+    delay_s: np.ndarray               # one-way service link r / c
+    feeder_delay_s: np.ndarray        # one-way feeder link satellite - gateway (0 without one)
+    rtt_transparent_s: np.ndarray     # 2 (delay + feeder_delay)
+    rtt_regenerative_s: np.ndarray    # 2 delay
+    doppler_dl_hz: np.ndarray         # -f_dl (dr/dt) / c
+    doppler_ul_hz: np.ndarray         # -f_ul (dr/dt) / c
+    doppler_rate_dl_hz_s: np.ndarray  # -f_dl (d2r/dt2) / c
+    doppler_rate_ul_hz_s: np.ndarray  # -f_ul (d2r/dt2) / c
+    delay_drift_s_per_s: np.ndarray   # (dr/dt) / c
+    ta_ue_s: np.ndarray               # N_TA,adj^UE = 2 r / c (TS 38.213 4.2)
+    status: np.ndarray                # int32 per element
+
+
+def link_pair_inputs(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m):
+    """(n, 3) float64 arrays broadcast to one n (gateway None stays None)."""
+    named = dict(sat_pos_m=sat_pos_m, sat_vel_mps=sat_vel_mps, sat_acc_mps2=sat_acc_mps2,
+                 ue_ecef_m=ue_ecef_m)
+    if gateway_ecef_m is not None:
+        named["gateway_ecef_m"] = gateway_ecef_m
+    parts = paired_vectors3(**named)
+    return (*parts[:4], parts[4] if gateway_ecef_m is not None else None)
+
+
+def _sat_grid(value, name: str) -> np.ndarray:
+    out = as_f64(value, name)
+    out = out[None] if out.ndim == 2 else out
+    if out.ndim != 3 or out.shape[2] != 3:
+        raise PhyValueError(f"{name}: expected shape (T, 3) or (S, T, 3), got {np.shape(value)}")
+    return out
+
+
+def link_grid_inputs(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m):
+    """(pos, vel, acc (S, T, 3), ue (U, 3), gateway (S, 3) or None) as float64."""
+    pos = _sat_grid(sat_pos_m, "sat_pos_m")
+    vel, acc = _sat_grid(sat_vel_mps, "sat_vel_mps"), _sat_grid(sat_acc_mps2, "sat_acc_mps2")
+    if vel.shape != pos.shape or acc.shape != pos.shape:
+        raise PhyValueError(f"mismatched lengths: sat_pos_m={pos.shape}, sat_vel_mps="
+                            f"{vel.shape}, sat_acc_mps2={acc.shape}")
+    ue = vectors3(ue_ecef_m, "ue_ecef_m")
+    gw = None
+    if gateway_ecef_m is not None:
+        gw = vectors3(gateway_ecef_m, "gateway_ecef_m")
+        if gw.shape[0] not in (1, pos.shape[0]):
+            raise PhyValueError(f"mismatched lengths: gateway_ecef_m={gw.shape[0]}, "
+                                f"satellites={pos.shape[0]}")
+        gw = np.ascontiguousarray(np.broadcast_to(gw, (pos.shape[0], 3)))
+    return (np.ascontiguousarray(pos), np.ascontiguousarray(vel), np.ascontiguousarray(acc),
+            ue, gw)
+
+
+def link_states(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m=None,
+                freq_dl_hz: float = FREQ_DL_HZ, freq_ul_hz: float = FREQ_UL_HZ) -> LinkStates:
+    """Link quantities for flat pairs: row i of each (n, 3) ECEF input (m, m/s, m/s^2).
+
+    (3,) inputs broadcast against (n, 3); gateway_ecef_m None means no feeder link
+    (feeder_delay_s = 0). Frequencies in Hz (> 0).
+    """
+    parts = link_pair_inputs(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m)
+    out, status = b.link_states(*parts, freq_dl_hz, freq_ul_hz)
+    return LinkStates(*out, status)
+
+
+def link_grid(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m=None,
+              freq_dl_hz: float = FREQ_DL_HZ, freq_ul_hz: float = FREQ_UL_HZ) -> LinkStates:
+    """Link quantities for every (satellite, terminal, time): fields shaped (S, U, T).
+
+    Satellite states (S, T, 3) (or (T, 3) for one satellite) in ECEF, terminals ue_ecef_m
+    (U, 3) or (3,), gateway_ecef_m None, (3,) for all satellites or (S, 3) one per satellite.
+    """
+    parts = link_grid_inputs(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m)
+    out, status = b.link_grid(*parts, freq_dl_hz, freq_ul_hz)
+    return LinkStates(*out, status)

@@ -7,7 +7,28 @@ ONE_MICRODEGREE = 1e-6
 ONE_NANOSECOND = 1e-9
 TEN_NANOSECONDS = 1e-8
 ONE_MICROSECOND = 1e-6
+TEN_MICROSECONDS = 1e-5
 ONE_MILLIHERTZ = 1e-3
 ONE_HERTZ = 1.0
+ONE_NANO_DB = 1e-9  # C libm vs numpy ulp-level differences after dB sums
 ONE_HUNDREDTH_DB = 0.01
 TENTH_DB = 0.1
+# ephemeris / link / timing (tests/phy/test_ephemeris.py, test_link.py, test_timing.py)
+ONE_MILLIMETRE_PER_SECOND = 1e-3
+ONE_CENTIMETRE_PER_SECOND = 1e-2
+ONE_MILLIMETRE_PER_SECOND2 = 1e-3
+ONE_MICROHERTZ_PER_SECOND = 1e-6
+ONE_PICOSECOND = 1e-12
+ONE_FEMTOSECOND_PER_SECOND = 1e-15  # delay drift: 1e-15 s/s = 0.3 um/s of range rate
+ONE_T_S = 1.0 / (15000 * 2048)  # TS 36.211 4: nta-Common step of SIB31 (TS 36.331)
+ONE_TENTH_MILLISECOND = 1e-4
+# orbit / passes / clock (tests/orbit, tests/link)
+TENTH_SECOND = 0.1
+ONE_SECOND = 1.0
+ONE_MILLIDEGREE = 1e-3
+TENTH_DEGREE = 0.1
+FIVE_MICROSECONDS = 5e-6    # half the last digit of a value the TR rounds to 0.01 ms
+FIFTY_MICROSECONDS = 5e-5   # half the last digit of a value the TR rounds to 0.1 ms
+FIVE_KILOMETRES = 5e3       # TR 38.821 GEO distance uses R = 6378 km, TR 38.811 R = 6371 km
+TWO_BODY_DOPPLER_FRACTION = 0.08  # plain two-body vs the TR's Earth-rotation assumptions
+TE_UL_TIMING_15KHZ = 12 * 64 / (480000 * 4096)  # TS 38.133 7.1.2 Te, 15 kHz SCS: 390.6 ns

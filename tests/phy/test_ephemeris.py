@@ -1,0 +1,102 @@
+"""Cubic Hermite interpolation of ECEF state tables, on both backends."""
+import numpy as np
+import pytest
+
+from phy_ffi import CONST, PhyValueError
+from tests.phy.circular_orbit import R_3GPP_M, circular_states, mean_motion_radps
+from tests.tolerances import ONE_METRE, ONE_MILLIMETRE, ONE_MILLIMETRE_PER_SECOND
+
+STEP_S = 60.0
+LEO600_RADIUS_M = R_3GPP_M + 600e3  # TR 38.821 LEO-600
+
+
+def leo_table(step_s=STEP_S, span_s=6000.0):
+    t = np.arange(0.0, span_s + step_s / 2, step_s)
+    pos, vel, _ = circular_states(LEO600_RADIUS_M, 53.0, 30.0, 10.0, t)
+    return t, pos, vel
+
+
+def derivative_bound(step_s: float):
+    """Cubic Hermite remainder bounds (value, 1st, 2nd derivative) for |f''''| <= M, where M =
+    a (n + w_E)^4 bounds the ECEF trajectory (each component is a sum of sinusoids of
+    frequency n +- w_E with amplitudes adding up to at most a): h^4 M / 384, sqrt(3) h^3 M / 216,
+    h^2 M / 12."""
+    m = LEO600_RADIUS_M * (mean_motion_radps(LEO600_RADIUS_M) + CONST.EARTH_ROTATION_RADPS) ** 4
+    h = step_s
+    return h**4 * m / 384.0, np.sqrt(3.0) * h**3 * m / 216.0, h**2 * m / 12.0
+
+
+def test_bound_for_60_s_sampling_is_below_a_metre():
+    pos_bound, _, _ = derivative_bound(STEP_S)
+    assert pos_bound < ONE_METRE  # about 0.42 m
+
+
+def test_hermite_matches_circular_orbit_within_the_bound(phy):
+    t, pos, vel = leo_table()
+    q = np.random.default_rng(3).uniform(t[0], t[-1], 4000)
+    s = phy.hermite_states(q, t, pos, vel)
+    truth = circular_states(LEO600_RADIUS_M, 53.0, 30.0, 10.0, q)
+    assert not s.status.any()
+    bounds = derivative_bound(STEP_S)
+    for got, want, bound in zip(s[:3], truth, bounds):
+        assert np.linalg.norm(got - want, axis=1).max() < bound
+
+
+def test_nodes_are_reproduced_exactly(phy):
+    t, pos, vel = leo_table()
+    s = phy.hermite_states(t, t, pos, vel)
+    np.testing.assert_allclose(s.pos_m, pos, rtol=0, atol=ONE_MILLIMETRE)
+    np.testing.assert_allclose(s.vel_mps, vel, rtol=0, atol=ONE_MILLIMETRE_PER_SECOND)
+
+
+def test_batched_satellites_match_single_calls(phy):
+    t, pos, vel = leo_table(span_s=1200.0)
+    pos2, vel2, _ = circular_states(LEO600_RADIUS_M, 97.0, 100.0, 200.0, t)
+    q = np.array([0.0, 33.3, 600.0, 1200.0, 1300.0])
+    both = phy.hermite_states(q, t, np.stack([pos, pos2]), np.stack([vel, vel2]))
+    assert both.pos_m.shape == (2, 5, 3) and both.status.shape == (2, 5)
+    one = phy.hermite_states(q, t, pos2, vel2)
+    np.testing.assert_array_equal(both.status[1], one.status)
+    np.testing.assert_allclose(both.pos_m[1], one.pos_m, rtol=0, atol=ONE_MILLIMETRE)
+
+
+def test_times_outside_the_table_and_nan_are_per_element(phy):
+    t, pos, vel = leo_table(span_s=600.0)
+    s = phy.hermite_states([-0.001, 0.0, 600.0, 600.001, np.nan, np.inf], t, pos, vel)
+    assert list(s.status) == [CONST.ERR_TIME_RANGE, 0, 0, CONST.ERR_TIME_RANGE, CONST.ERR_NAN,
+                              CONST.ERR_NAN]
+    assert np.isnan(s.pos_m[[0, 3, 4, 5]]).all() and np.isnan(s.acc_mps2[[0, 3, 4, 5]]).all()
+    assert np.isfinite(s.pos_m[[1, 2]]).all()
+
+
+@pytest.mark.parametrize("times, code", [
+    ([0.0, 60.0, 60.0], "ERR_NOT_ORDERED"), ([0.0, 120.0, 60.0], "ERR_NOT_ORDERED"),
+    ([0.0, np.nan, 120.0], "ERR_NOT_ORDERED"),
+])
+def test_unordered_table_raises(phy, times, code):
+    _, pos, vel = leo_table(span_s=120.0)
+    with pytest.raises(PhyValueError) as err:
+        phy.hermite_states([10.0], times, pos, vel)
+    assert err.value.status == getattr(CONST, code)
+
+
+def test_bad_tables_raise(phy):
+    t, pos, vel = leo_table(span_s=120.0)
+    with pytest.raises(PhyValueError) as err:
+        phy.hermite_states([0.0], t[:1], pos[:1], vel[:1])
+    assert err.value.status == CONST.ERR_LENGTH
+    bad = pos.copy()
+    bad[1, 2] = np.nan
+    with pytest.raises(PhyValueError) as err:
+        phy.hermite_states([0.0], t, bad, vel)
+    assert err.value.status == CONST.ERR_NAN
+    with pytest.raises(PhyValueError, match="table_pos_m"):
+        phy.hermite_states([0.0], t, pos[:2], vel)
+    with pytest.raises(PhyValueError, match="table_vel_mps"):
+        phy.hermite_states([0.0], t, pos, vel[:, :2])
+
+
+def test_empty_query_gives_empty_result(phy):
+    t, pos, vel = leo_table(span_s=120.0)
+    s = phy.hermite_states([], t, pos, vel)
+    assert s.pos_m.shape == (0, 3) and s.status.shape == (0,)
