@@ -8,8 +8,15 @@
  *    bank costs one 16-tap filter plus a 16-tap blend; the whole table (16 KB) stays in L1.
  *    Measured error (tests/phy/test_iq_channel.py): <= -65 dB for |f| <= 0.35 rate.
  *  - Positions in fixed point (2^-32 sample): integer delays hit phase 0 exactly.
- *  - Doppler and gain: one double complex rotator rot *= step, step *= chirp (exact for a
- *    Doppler linear in time and a gain linear in dB), re-seeded from the exact phase.
+ *  - Delay within a run: the chord of the cubic (runs shortened where the cubic bends, so the
+ *    chord stays within DELAY_CHORD_TOL_SAMPLES of it); range checked at the run's ends.
+ *  - Doppler and gain: a double complex rotator rot *= step, step *= chirp (exact for a
+ *    Doppler linear in time and a gain linear in dB), re-seeded from the exact phase. Two
+ *    interleaved lanes (even and odd samples, each stepping two samples) halve the
+ *    loop-carried latency of the recurrence.
+ *  - History in I and Q planes so one 16-float tap row multiplies both; float vectors of 8
+ *    (GCC vector extension: AVX where the CPU has it, two SSE halves elsewhere, the same
+ *    arithmetic in the same order either way).
  *  - Bit-identical for any block split: re-seed points depend only on the sample index and the
  *    trajectory; the state carries every running value in full precision.
  */
@@ -18,30 +25,42 @@
 #include "ntn_internal.h"
 
 #define HALF (NTN_IQ_TAPS / 2)
-#define ROW (2 * NTN_IQ_TAPS)
 #define KAISER_BETA 7.4
 #define FRAC_ONE 4294967296.0              /* 2^32: fixed-point unit of a sample */
 #define PHASE_SHIFT 26                     /* 32 - log2(NTN_IQ_PHASES) */
 #define BLEND_SCALE (1.0f / 67108864.0f)   /* 2^-26 */
 #define SPLITMIX_GAMMA 0x9e3779b97f4a7c15ULL
 #define MIN_HISTORY 512                    /* > NTN_IQ_CHUNK + NTN_IQ_TAPS + the minimum delay */
+#define DELAY_CHORD_TOL_SAMPLES 1e-6       /* chord vs cubic delay within a run */
 
 _Static_assert(NTN_IQ_PHASES == (1 << (32 - PHASE_SHIFT)), "phase bits");
+_Static_assert(NTN_IQ_TAPS == 16, "the filter works on two 8-float vectors per plane");
 _Static_assert(sizeof(((ntn_iq_channel *)0)->taps) ==
-               sizeof(float) * (NTN_IQ_PHASES + 1) * ROW, "taps table matches NTN_IQ_*");
+               sizeof(float) * (NTN_IQ_PHASES + 1) * NTN_IQ_TAPS, "taps table matches NTN_IQ_*");
 _Static_assert(sizeof(((ntn_iq_channel *)0)->dtaps) ==
-               sizeof(float) * NTN_IQ_PHASES * ROW, "dtaps table matches NTN_IQ_*");
+               sizeof(float) * NTN_IQ_PHASES * NTN_IQ_TAPS, "dtaps table matches NTN_IQ_*");
 
-typedef float v4f __attribute__((vector_size(16)));
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi" /* v8f only crosses static inline functions */
+#endif
+typedef float v8f __attribute__((vector_size(32)));
+typedef double v2d __attribute__((vector_size(16)));
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define NTN_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define NTN_CLONES
+#endif
 
 typedef struct {
     const double *t, *delay, *doppler, *gain;
     size_t n;
 } trajectory;
 
-static inline v4f load4(const float *p)
+static inline v8f load8(const float *p)
 {
-    v4f v;
+    v8f v;
     memcpy(&v, p, sizeof v);
     return v;
 }
@@ -71,7 +90,7 @@ static void bank_row(float *row, int p)
         sum += h[k];
     }
     for (int k = 0; k < NTN_IQ_TAPS; k++)
-        row[2 * k] = row[2 * k + 1] = (float)(h[k] / sum);
+        row[k] = (float)(h[k] / sum);
 }
 
 static void build_bank(ntn_iq_channel *ch)
@@ -79,7 +98,7 @@ static void build_bank(ntn_iq_channel *ch)
     for (int p = 0; p <= NTN_IQ_PHASES; p++)
         bank_row(ch->taps[p], p);
     for (int p = 0; p < NTN_IQ_PHASES; p++)
-        for (int i = 0; i < ROW; i++)
+        for (int i = 0; i < NTN_IQ_TAPS; i++)
             ch->dtaps[p][i] = ch->taps[p + 1][i] - ch->taps[p][i];
 }
 
@@ -212,36 +231,47 @@ static int check_neighbours(const trajectory *tr, size_t i)
     return st;
 }
 
-/* Delay polynomial (samples, cubic in samples since now) of segment i at normalised u. */
-static void delay_taylor(ntn_iq_channel *ch, const trajectory *tr, size_t i, double u)
+/* The cubic Hermite delay of segment i at time t (samples), and a bound on its second
+ * derivative over the segment (samples per sample^2). */
+static double segment_delay(double *bend, const ntn_iq_channel *ch, const trajectory *tr,
+                            size_t i, double t)
 {
     const double h = tr->t[i + 1] - tr->t[i], y0 = tr->delay[i], y1 = tr->delay[i + 1];
     const double m0 = h * delay_slope(tr, i), m1 = h * delay_slope(tr, i + 1);
-    const double a1 = m0, a2 = 3.0 * (y1 - y0) - 2.0 * m0 - m1, a3 = 2.0 * (y0 - y1) + m0 + m1;
-    const double e = 1.0 / (ch->rate_hz * h), fs = ch->rate_hz;
-    ch->delay_poly[0] = fs * (y0 + u * (a1 + u * (a2 + u * a3)));
-    ch->delay_poly[1] = fs * (a1 + u * (2.0 * a2 + 3.0 * a3 * u)) * e;
-    ch->delay_poly[2] = fs * (a2 + 3.0 * a3 * u) * e * e;
-    ch->delay_poly[3] = fs * a3 * e * e * e;
+    const double a2 = 3.0 * (y1 - y0) - 2.0 * m0 - m1, a3 = 2.0 * (y0 - y1) + m0 + m1;
+    const double u = (t - tr->t[i]) / h, e = 1.0 / (ch->rate_hz * h);
+    *bend = ch->rate_hz * e * e * fmax(fabs(2.0 * a2), fabs(2.0 * a2 + 6.0 * a3));
+    return ch->rate_hz * (y0 + u * (m0 + u * (a2 + u * a3)));
 }
 
-/* Rotator, step and chirp at time t in segment i (phase_cyc already at t). */
+static void polar(double *re, double *im, double amp, double cycles)
+{
+    *re = amp * cos(2.0 * NTN_PI * cycles);
+    *im = amp * sin(2.0 * NTN_PI * cycles);
+}
+
+/* Rotator lanes at time t in segment i (phase_cyc already at t). Sample j after t has phase
+ * phase_cyc + j f / fs + j^2 kf / (2 fs^2) cycles and gain g + j kg / fs dB; each lane steps
+ * two samples: step(j) = phase(j + 2) - phase(j), which grows by 4 kf / fs^2 per pair. */
 static void rotator_seed(ntn_iq_channel *ch, const trajectory *tr, size_t i, double t)
 {
     const double t0 = tr->t[i], h = tr->t[i + 1] - t0, fs = ch->rate_hz;
-    const double kf = (tr->doppler[i + 1] - tr->doppler[i]) / h;
-    const double kg = (tr->gain[i + 1] - tr->gain[i]) / h;
-    const double f = tr->doppler[i] + kf * (t - t0), g = tr->gain[i] + kg * (t - t0);
-    const double amp = pow(10.0, g / 20.0), ratio = pow(10.0, kg / (20.0 * fs));
-    const double w = 2.0 * NTN_PI * ch->phase_cyc;
-    const double dw = 2.0 * NTN_PI * (f / fs + 0.5 * kf / (fs * fs));
-    const double cw = 2.0 * NTN_PI * kf / (fs * fs);
-    ch->rot[0] = amp * cos(w);
-    ch->rot[1] = amp * sin(w);
-    ch->step[0] = ratio * cos(dw);
-    ch->step[1] = ratio * sin(dw);
-    ch->chirp[0] = cos(cw);
-    ch->chirp[1] = sin(cw);
+    const double kf = (tr->doppler[i + 1] - tr->doppler[i]) / h / (fs * fs);
+    const double kg = (tr->gain[i + 1] - tr->gain[i]) / h / fs;
+    const double f = (tr->doppler[i] + (tr->doppler[i + 1] - tr->doppler[i]) * (t - t0) / h) / fs;
+    const double g = tr->gain[i] + (tr->gain[i + 1] - tr->gain[i]) * (t - t0) / h;
+    const double amp = pow(10.0, g / 20.0), ratio2 = pow(10.0, kg / 10.0);
+    polar(&ch->rot[0], &ch->rot[2], amp, ch->phase_cyc);
+    polar(&ch->rot[1], &ch->rot[3], amp * pow(10.0, kg / 20.0), ch->phase_cyc + f + 0.5 * kf);
+    polar(&ch->step[0], &ch->step[2], ratio2, 2.0 * f + 2.0 * kf);
+    polar(&ch->step[1], &ch->step[3], ratio2, 2.0 * f + 4.0 * kf);
+    polar(&ch->chirp[0], &ch->chirp[1], 1.0, 4.0 * kf);
+}
+
+/* Largest whole delay (samples) the history holds with a chunk written ahead. */
+static uint64_t max_whole(const ntn_iq_channel *ch)
+{
+    return ch->history_len - NTN_IQ_CHUNK - NTN_IQ_TAPS - 1;
 }
 
 /* Re-seed at sample ch->n from the exact trajectory; sets the next run length. */
@@ -257,86 +287,124 @@ static int reseed(ntn_iq_channel *ch, const trajectory *tr)
     ch->phase_cyc = cyc - floor(cyc);
     ch->t_reseed_s = t;
     ch->segment = i;
-    delay_taylor(ch, tr, i, (t - tr->t[i]) / (tr->t[i + 1] - tr->t[i]));
     rotator_seed(ch, tr, i, t);
-    const double next = ceil((tr->t[i + 1] - ch->start_s) * ch->rate_hz);
-    const double ahead = next - (double)ch->n;
-    uint64_t left = NTN_IQ_RESEED;
-    if (ahead < (double)left)
-        left = ahead >= 1.0 ? (uint64_t)ahead : 1;
-    ch->run_left = left;
+    double bend;
+    const double delay0 = segment_delay(&bend, ch, tr, i, t);
+    const double next = ceil((tr->t[i + 1] - ch->start_s) * ch->rate_hz) - (double)ch->n;
+    const double chord = bend > 0.0 ? sqrt(8.0 * DELAY_CHORD_TOL_SAMPLES / bend) : HUGE_VAL;
+    const double left = fmax(1.0, floor(fmin(fmin(next, chord), (double)NTN_IQ_RESEED)));
+    ch->run_left = (uint64_t)left;
     ch->run_j = 0;
+    const double delay1 = segment_delay(&bend, ch, tr, i, sample_time(ch, ch->n + ch->run_left));
+    if (!(fmin(delay0, delay1) >= NTN_IQ_MIN_DELAY_SAMPLES) ||
+        !(ceil(fmax(delay0, delay1)) <= (double)max_whole(ch)))
+        return NTN_ERR_RANGE;
+    ch->delay_fx = (int64_t)floor(delay0 * FRAC_ONE + 0.5);
+    ch->delay_fx_step = (int64_t)floor((delay1 - delay0) / left * FRAC_ONE + 0.5);
     return NTN_OK;
 }
 
-/* Copy m input samples into the ring (and its mirrored head) at index ch->n. */
+/* Copy m input samples into the I and Q planes of the ring at index ch->n, then refresh the
+ * mirrored head (the first NTN_IQ_TAPS positions repeated after the last). */
 static void write_history(ntn_iq_channel *ch, const float *in, size_t m)
 {
-    const uint64_t mask = ch->history_len - 1;
+    const size_t len = ch->history_len, mask = len - 1, q0 = (size_t)(ch->n & mask);
+    float *re = ch->history, *im = ch->history + len + NTN_IQ_TAPS;
     for (size_t k = 0; k < m; k++) {
-        const size_t q = (size_t)((ch->n + k) & mask);
-        float *dst = ch->history + 2 * q;
-        dst[0] = in[2 * k];
-        dst[1] = in[2 * k + 1];
-        if (q < NTN_IQ_TAPS) {
-            dst[2 * ch->history_len] = in[2 * k];
-            dst[2 * ch->history_len + 1] = in[2 * k + 1];
-        }
+        const size_t q = (q0 + k) & mask;
+        re[q] = in[2 * k];
+        im[q] = in[2 * k + 1];
+    }
+    if (q0 < NTN_IQ_TAPS || q0 + m > len) {
+        memcpy(re + len, re, NTN_IQ_TAPS * sizeof(float));
+        memcpy(im + len, im, NTN_IQ_TAPS * sizeof(float));
     }
 }
 
-/* One output sample: the bank row for fraction mu (2^-32 units) over 16 history samples. */
-static inline void fir(float *yr, float *yi, const ntn_iq_channel *ch, const float *x, uint32_t mu)
+typedef int32_t v8i __attribute__((vector_size(32)));
+#if defined(__clang__)
+#define SHUFFLE2(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+#define SHUFFLE2(a, b, ...) __builtin_shuffle(a, b, (v8i){__VA_ARGS__})
+#endif
+
+/* (sum of re, sum of im) of two 8-float vectors, in a fixed order on every target. */
+static inline void hsum2(float *sr, float *si, v8f re, v8f im)
+{
+    const v8f a = SHUFFLE2(re, im, 0, 1, 2, 3, 8, 9, 10, 11) +
+                  SHUFFLE2(re, im, 4, 5, 6, 7, 12, 13, 14, 15);
+    const v8f b = a + SHUFFLE2(a, a, 2, 3, 0, 1, 6, 7, 4, 5);
+    const v8f c = b + SHUFFLE2(b, b, 1, 0, 3, 2, 5, 4, 7, 6);
+    *sr = c[0];
+    *si = c[4];
+}
+
+/* One output sample: the bank row for fraction mu (2^-32 units) over 16 history samples
+ * starting at ring position q. */
+static inline void fir(float *yr, float *yi, const ntn_iq_channel *ch, size_t q, uint32_t mu)
 {
     const float *tp = ch->taps[mu >> PHASE_SHIFT], *dp = ch->dtaps[mu >> PHASE_SHIFT];
+    const float *re = ch->history + q, *im = ch->history + ch->history_len + NTN_IQ_TAPS + q;
     const float a = (float)(mu & ((1u << PHASE_SHIFT) - 1)) * BLEND_SCALE;
-    const v4f av = {a, a, a, a};
-    v4f acc0 = {0, 0, 0, 0}, acc1 = {0, 0, 0, 0};
-    for (int i = 0; i < ROW; i += 8) {
-        acc0 += (load4(tp + i) + av * load4(dp + i)) * load4(x + i);
-        acc1 += (load4(tp + i + 4) + av * load4(dp + i + 4)) * load4(x + i + 4);
-    }
-    const v4f acc = acc0 + acc1;
-    *yr = acc[0] + acc[2];
-    *yi = acc[1] + acc[3];
+    const v8f t0 = load8(tp) + a * load8(dp), t1 = load8(tp + 8) + a * load8(dp + 8);
+    hsum2(yr, yi, t0 * load8(re) + t1 * load8(re + 8), t0 * load8(im) + t1 * load8(im + 8));
 }
 
-/* m samples of delay, Doppler and gain into out, starting at sample ch->n. */
-static int run_samples(ntn_iq_channel *ch, float *out, size_t m)
+/* One output sample at run offset j into out[0..1], rotated by lane value (rr, ri). */
+static inline void delay_sample(float *out, const ntn_iq_channel *ch, uint64_t n, int64_t j,
+                                double rr, double ri)
 {
-    const uint64_t mask = ch->history_len - 1;
-    const uint64_t max_whole = ch->history_len - NTN_IQ_CHUNK - NTN_IQ_TAPS - 1;
-    const double min_fixed = NTN_IQ_MIN_DELAY_SAMPLES * FRAC_ONE;
-    const double *p = ch->delay_poly;
-    double r0 = ch->rot[0], r1 = ch->rot[1], s0 = ch->step[0], s1 = ch->step[1];
-    const double c0 = ch->chirp[0], c1 = ch->chirp[1];
-    double j = (double)ch->run_j;
-    for (size_t k = 0; k < m; k++, j += 1.0) {
-        const double fixed = (p[0] + j * (p[1] + j * (p[2] + j * p[3]))) * FRAC_ONE + 0.5;
-        if (!(fixed >= min_fixed))
-            return NTN_ERR_RANGE;
-        const uint64_t dfx = (uint64_t)fixed;
-        const uint64_t whole = (dfx + 0xFFFFFFFFu) >> 32;
-        if (whole > max_whole)
-            return NTN_ERR_RANGE;
-        const uint64_t first = ch->n + k - whole - (HALF - 1);
-        float yr, yi;
-        fir(&yr, &yi, ch, ch->history + 2 * (first & mask), (uint32_t)(0u - (uint32_t)dfx));
-        const float fr0 = (float)r0, fr1 = (float)r1;
-        out[2 * k] = yr * fr0 - yi * fr1;
-        out[2 * k + 1] = yr * fr1 + yi * fr0;
-        const double n0 = r0 * s0 - r1 * s1, n1 = r0 * s1 + r1 * s0;
-        const double t0 = s0 * c0 - s1 * c1, t1 = s0 * c1 + s1 * c0;
-        r0 = n0;
-        r1 = n1;
-        s0 = t0;
-        s1 = t1;
+    const uint64_t dfx = (uint64_t)(ch->delay_fx + j * ch->delay_fx_step);
+    const uint64_t whole = (dfx + 0xFFFFFFFFu) >> 32;
+    float yr, yi;
+    fir(&yr, &yi, ch, (size_t)((n - whole - (HALF - 1)) & (ch->history_len - 1)),
+        (uint32_t)(0u - (uint32_t)dfx));
+    const float fr = (float)rr, fi = (float)ri;
+    out[0] = yr * fr - yi * fi;
+    out[1] = yr * fi + yi * fr;
+}
+
+/* Advance both rotator lanes by one pair of samples. */
+static inline void step_lanes(v2d *rre, v2d *rim, v2d *sre, v2d *sim, double cre, double cim)
+{
+    const v2d nre = *rre * *sre - *rim * *sim, nim = *rre * *sim + *rim * *sre;
+    const v2d tre = *sre * cre - *sim * cim, tim = *sre * cim + *sim * cre;
+    *rre = nre;
+    *rim = nim;
+    *sre = tre;
+    *sim = tim;
+}
+
+/* m samples of delay, Doppler and gain into out, from sample ch->n (run offset ch->run_j).
+ * Lane 0 serves even run offsets, lane 1 odd ones; both step after an odd offset. */
+NTN_CLONES static void run_samples(ntn_iq_channel *ch, float *out, size_t m)
+{
+    v2d rre = {ch->rot[0], ch->rot[1]}, rim = {ch->rot[2], ch->rot[3]};
+    v2d sre = {ch->step[0], ch->step[1]}, sim = {ch->step[2], ch->step[3]};
+    const double cre = ch->chirp[0], cim = ch->chirp[1];
+    const uint64_t n0 = ch->n;
+    const int64_t j0 = (int64_t)ch->run_j;
+    size_t k = 0;
+    if (m > 0 && (ch->run_j & 1)) {
+        delay_sample(out, ch, n0, j0, rre[1], rim[1]);
+        step_lanes(&rre, &rim, &sre, &sim, cre, cim);
+        k = 1;
     }
-    ch->rot[0] = r0;
-    ch->rot[1] = r1;
-    ch->step[0] = s0;
-    ch->step[1] = s1;
-    return NTN_OK;
+    for (; k + 2 <= m; k += 2) {
+        delay_sample(out + 2 * k, ch, n0 + k, j0 + (int64_t)k, rre[0], rim[0]);
+        delay_sample(out + 2 * k + 2, ch, n0 + k + 1, j0 + (int64_t)k + 1, rre[1], rim[1]);
+        step_lanes(&rre, &rim, &sre, &sim, cre, cim);
+    }
+    if (k < m)
+        delay_sample(out + 2 * k, ch, n0 + k, j0 + (int64_t)k, rre[0], rim[0]);
+    ch->rot[0] = rre[0];
+    ch->rot[1] = rre[1];
+    ch->rot[2] = rim[0];
+    ch->rot[3] = rim[1];
+    ch->step[0] = sre[0];
+    ch->step[1] = sre[1];
+    ch->step[2] = sim[0];
+    ch->step[3] = sim[1];
 }
 
 static inline uint64_t splitmix64(uint64_t z)
@@ -346,30 +414,34 @@ static inline uint64_t splitmix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
-/* Add complex Gaussian noise for samples ch->n .. ch->n + m - 1 (Box-Muller). */
+/* Add complex Gaussian noise for samples ch->n .. ch->n + m - 1 (Box-Muller in float: the
+ * radius from the high 32 bits, the angle from the low 32 bits of one splitmix64 output). */
 static void add_noise(const ntn_iq_channel *ch, float *out, size_t m)
 {
-    const double sigma = ch->noise_sigma, scale = 1.0 / FRAC_ONE;
+    const float sigma = (float)ch->noise_sigma, scale = 1.0f / 4294967296.0f;
+    const float two_pi = (float)(2.0 * NTN_PI);
     for (size_t k = 0; k < m; k++) {
         const uint64_t z = splitmix64(ch->seed + (ch->n + k + 1) * SPLITMIX_GAMMA);
-        const double u1 = ((double)(z >> 32) + 0.5) * scale;
-        const double u2 = (double)(z & 0xFFFFFFFFu) * scale;
-        const double r = sigma * sqrt(-2.0 * log(u1)), w = 2.0 * NTN_PI * u2;
-        out[2 * k] += (float)(r * cos(w));
-        out[2 * k + 1] += (float)(r * sin(w));
+        const float u1 = ((float)(uint32_t)(z >> 32) + 0.5f) * scale;
+        const float u2 = (float)(uint32_t)(z & 0xFFFFFFFFu) * scale;
+        const float r = sigma * sqrtf(-2.0f * logf(u1)), w = two_pi * u2;
+        out[2 * k] += r * cosf(w);
+        out[2 * k + 1] += r * sinf(w);
     }
 }
 
 static int all_finite(const float *x, size_t count)
 {
-    v4f bad = {0, 0, 0, 0};
+    v8f bad = {0, 0, 0, 0, 0, 0, 0, 0};
     size_t i = 0;
-    for (; i + 4 <= count; i += 4)
-        bad += load4(x + i) * 0.0f;
+    for (; i + 8 <= count; i += 8)
+        bad += load8(x + i) * 0.0f;
     float tail = 0.0f;
     for (; i < count; i++)
         tail += x[i] * 0.0f;
-    return (bad[0] + bad[1] + bad[2] + bad[3] + tail) == 0.0f;
+    float lo, hi;
+    hsum2(&lo, &hi, bad, bad);
+    return (lo + tail) == 0.0f;
 }
 
 /* One chunk (m <= NTN_IQ_CHUNK samples): history, then runs between re-seeds. */
@@ -385,9 +457,7 @@ static int process_chunk(ntn_iq_channel *ch, float *out, const float *in, size_t
                 return st;
         }
         const size_t r = (size_t)(ch->run_left < m - k ? ch->run_left : m - k);
-        const int st = run_samples(ch, out + 2 * k, r);
-        if (st != NTN_OK)
-            return st;
+        run_samples(ch, out + 2 * k, r);
         if (ch->noise_sigma > 0.0)
             add_noise(ch, out + 2 * k, r);
         ch->n += r;

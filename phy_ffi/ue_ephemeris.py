@@ -49,6 +49,11 @@ def prepare_ephemeris(ephemeris, ephemeris_format: str) -> tuple[np.ndarray, int
 
 def paired_ages(dt_s, ue_ecef_m) -> tuple[np.ndarray, np.ndarray]:
     """Ages (n,) and UE positions (n, 3) broadcast to one n."""
+    if (isinstance(dt_s, np.ndarray) and isinstance(ue_ecef_m, np.ndarray)
+            and dt_s.dtype == ue_ecef_m.dtype == np.float64 and dt_s.ndim == 1
+            and ue_ecef_m.shape == (dt_s.size, 3) and dt_s.flags.c_contiguous
+            and ue_ecef_m.flags.c_contiguous):
+        return dt_s, ue_ecef_m   # already in the C layout: no copies (the UE's hot loop)
     (dt,) = flat_pairs(dt_s=dt_s)
     ue = vectors3(ue_ecef_m, "ue_ecef_m")
     n = max(dt.size, ue.shape[0])

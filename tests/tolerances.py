@@ -32,3 +32,13 @@ FIFTY_MICROSECONDS = 5e-5   # half the last digit of a value the TR rounds to 0.
 FIVE_KILOMETRES = 5e3       # TR 38.821 GEO distance uses R = 6378 km, TR 38.811 R = 6371 km
 TWO_BODY_DOPPLER_FRACTION = 0.08  # plain two-body vs the TR's Earth-rotation assumptions
 TE_UL_TIMING_15KHZ = 12 * 64 / (480000 * 4096)  # TS 38.133 7.1.2 Te, 15 kHz SCS: 390.6 ns
+
+# NTN SIB quantisation (TS 36.331 / TS 38.331 V17.4.0 EphemerisInfo field descriptions)
+HALF_POSITION_STEP_M = 0.65           # half of the 1.3 m position state-vector step
+HALF_VELOCITY_STEP_MPS = 0.03         # half of the 0.06 m/s velocity state-vector step
+
+# Streaming IQ channel (issue 7 acceptance figures)
+IQ_TWIN_AGREEMENT_DB = -80.0       # C core vs numpy twin: difference power below signal power
+IQ_DELAY_ERROR_DB = -60.0          # fractional-delay error + image power below a tone in band
+IQ_DELAY_TRACKING_SAMPLES = 0.01   # correlation peak vs the true delay along a LEO pass
+IQ_PHASE_ERROR_RAD = 1e-6          # Doppler rotator phase error after one hour of samples

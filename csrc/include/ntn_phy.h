@@ -292,8 +292,9 @@ int ntn_pathloss_draw(double *total_db, double *fspl_db, double *gas_db,
  * motion in the inertial frame aligned with ECEF at the epoch, then ECEF at t by the Earth's
  * rotation omega_E dt. ORBITAL: Kepler's equation by Newton (NTN_ERR_NO_CONVERGE if it fails).
  * STATE_VECTORS: the ECEF state becomes inertial (v + omega x r), then universal-variable
- * Kepler with Lagrange f and g (exact two-body for any conic; J2 is ignored, as a UE may, TS
- * 38.300 16.14.2 leaves the propagation to the UE). Outputs n x 3 ECEF (m, m/s).
+ * Kepler with Lagrange f and g (exact two-body for any conic; J2 and drag are ignored: the
+ * specifications leave the propagation to the UE, and the residual this leaves is what
+ * docs/sib-residuals.md measures). Outputs n x 3 ECEF (m, m/s).
  * A bad ephemeris or format returns its status (every element gets it, NaN outputs). */
 int ntn_ue_propagate_ephemeris(double *pos_ecef_m, double *vel_ecef_mps, int *status,
                                const double *ephemeris, int format, const double *dt_s, size_t n);
@@ -323,18 +324,20 @@ int ntn_ue_ta_doppler(double *ta_s, double *doppler_ul_hz, int *expired, int *st
  *    weighted secants, one-sided at the ends), applied by a 16-tap Kaiser windowed-sinc
  *    polyphase bank of 64 phases with linear interpolation between adjacent phases; the
  *    fractional position is rounded to 2^-32 sample so integer delays are exact shifts.
+ *    Between re-seeds the delay follows the chord of the cubic; runs are shortened so the
+ *    chord stays within 1e-6 sample of it.
  *    Image/error rejection >= 60 dB for |f| <= NTN_IQ_PASSBAND_FRACTION * rate_hz.
  *  - Phi: integral of the piecewise-linear doppler_hz (cycles), by a double-precision complex
- *    rotator with a chirp term, re-seeded every NTN_IQ_RESEED samples and at every trajectory
- *    knot from the exact phase (cycles in [0, 1)) so the error does not grow with time.
+ *    rotator with a chirp term (two interleaved lanes, even and odd samples), re-seeded every
+ *    NTN_IQ_RESEED samples and at every trajectory knot from the exact phase (cycles in [0, 1)) so the error does not grow with time.
  *  - g: gain_db piecewise linear in dB (geometric per sample, folded into the rotator).
  *  - w: complex Gaussian noise of total power noise_power per sample (each of I and Q
  *    noise_power / 2): splitmix64 (Steele, Lea, Flood 2014) counter-based, so w[n] depends
  *    only on (seed, n); Box-Muller on the two 32-bit halves of one 64-bit output.
  * The history of past input samples lives in a buffer the caller owns (a GEO delay of 0.14 s
  * at 30.72 Msps is 4.3 M samples, too big for a fixed struct): history_len complex samples, a
- * power of two from ntn_iq_history_len(), plus NTN_IQ_TAPS mirrored ones, i.e.
- * 2 * (history_len + NTN_IQ_TAPS) floats, zeroed by init. Samples before the stream are 0. */
+ * power of two from ntn_iq_history_len(), plus NTN_IQ_TAPS mirrored ones, as an I plane and a
+ * Q plane: 2 * (history_len + NTN_IQ_TAPS) floats, zeroed by init. Samples before the stream are 0. */
 #define NTN_IQ_TAPS 16                /* filter length, taps */
 #define NTN_IQ_PHASES 64              /* polyphase rows (plus one closing row) */
 #define NTN_IQ_RESEED 4096            /* samples between exact re-seeds of the rotator */
@@ -344,9 +347,10 @@ int ntn_ue_ta_doppler(double *ta_s, double *doppler_ul_hz, int *expired, int *st
 #define NTN_IQ_MAGIC 0x4e54495131     /* marks an initialised ntn_iq_channel */
 
 typedef struct {
-    float taps[65][32];      /* [NTN_IQ_PHASES + 1][2 * NTN_IQ_TAPS], each tap twice (I, Q) */
-    float dtaps[64][32];     /* taps[p + 1] - taps[p] */
-    float *history;          /* caller-owned ring, 2 * (history_len + NTN_IQ_TAPS) floats */
+    float taps[65][16];      /* [NTN_IQ_PHASES + 1][NTN_IQ_TAPS] Kaiser windowed-sinc rows */
+    float dtaps[64][16];     /* taps[p + 1] - taps[p] */
+    float *history;          /* caller-owned ring: I plane then Q plane, each
+                              * history_len + NTN_IQ_TAPS floats (the last TAPS mirror the first) */
     size_t history_len;      /* complex samples, a power of two */
     double rate_hz;          /* sample rate, Hz */
     double start_s;          /* trajectory time of sample 0, s */
@@ -355,10 +359,11 @@ typedef struct {
     uint64_t n;              /* samples processed so far */
     uint64_t run_left;       /* samples left before the next re-seed */
     uint64_t run_j;          /* samples since the last re-seed */
-    double delay_poly[4];    /* delay in samples, cubic in run_j */
-    double rot[2];           /* gain * exp(j 2 pi Phi), current sample */
-    double step[2];          /* per-sample factor of rot */
-    double chirp[2];         /* per-sample factor of step (linear Doppler) */
+    int64_t delay_fx;        /* delay at the last re-seed, 2^-32 sample */
+    int64_t delay_fx_step;   /* delay change per sample until the next re-seed, 2^-32 sample */
+    double rot[4];           /* rotator lanes (even, odd sample): re, re, im, im */
+    double step[4];          /* per-pair factor of each lane, same layout */
+    double chirp[2];         /* per-pair factor of step (linear Doppler) */
     double phase_cyc;        /* Phi at t_reseed_s, cycles in [0, 1) */
     double t_reseed_s;       /* time of the last re-seed, s */
     size_t segment;          /* trajectory segment hint */

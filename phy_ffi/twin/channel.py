@@ -66,8 +66,9 @@ def gaussian_noise(seed: int, first: int, n: int, noise_power: float) -> np.ndar
     """Complex noise of power noise_power for samples first..first+n-1 (as the C core)."""
     index = np.arange(first + 1, first + n + 1, dtype=np.uint64)
     z = _splitmix64(np.uint64(seed & 0xFFFFFFFFFFFFFFFF) + index * SPLITMIX_GAMMA)
-    u1 = ((z >> np.uint64(32)).astype(np.float64) + 0.5) / FRAC_ONE
-    u2 = (z & np.uint64(0xFFFFFFFF)).astype(np.float64) / FRAC_ONE
+    scale = np.float32(1.0 / FRAC_ONE)
+    u1 = ((z >> np.uint64(32)).astype(np.float32) + np.float32(0.5)) * scale
+    u2 = (z & np.uint64(0xFFFFFFFF)).astype(np.float32) * scale
     r = np.sqrt(0.5 * noise_power) * np.sqrt(-2.0 * np.log(u1))
     return r * np.exp(2j * np.pi * u2)
 

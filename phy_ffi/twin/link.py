@@ -32,7 +32,8 @@ def _sat_status(p, v, a, gw):
     if gw is not None:
         finite &= np.isfinite(gw).all(-1)
     with np.errstate(invalid="ignore"):
-        inside = (p[..., 0] ** 2 + p[..., 1] ** 2) / CONST.WGS84_A_M**2 + p[..., 2] ** 2 / B_M**2 < 1
+        inside = ((p[..., 0] ** 2 + p[..., 1] ** 2) / CONST.WGS84_A_M**2
+                  + p[..., 2] ** 2 / B_M**2 < 1)
     return np.where(~finite, CONST.ERR_NAN, np.where(inside, CONST.ERR_BELOW_GROUND, 0))
 
 

@@ -38,7 +38,7 @@ def test_hermite_matches_circular_orbit_within_the_bound(phy):
     truth = circular_states(LEO600_RADIUS_M, 53.0, 30.0, 10.0, q)
     assert not s.status.any()
     bounds = derivative_bound(STEP_S)
-    for got, want, bound in zip(s[:3], truth, bounds):
+    for got, want, bound in zip(s[:3], truth, bounds, strict=True):
         assert np.linalg.norm(got - want, axis=1).max() < bound
 
 

@@ -6,8 +6,8 @@ import phy_ffi
 import phy_ffi.twin
 from phy_ffi import CONST, PhyValueError
 from tests.phy.circular_orbit import R_3GPP_M, circular_states
-from tests.tolerances import (ONE_CENTIMETRE_PER_SECOND, ONE_FEMTOSECOND_PER_SECOND,
-                              ONE_MICRODEGREE, ONE_MICROHERTZ_PER_SECOND, ONE_MILLIHERTZ,
+from tests.tolerances import (ONE_FEMTOSECOND_PER_SECOND, ONE_MICRODEGREE,
+                              ONE_MICROHERTZ_PER_SECOND, ONE_MILLIHERTZ,
                               ONE_MILLIMETRE, ONE_MILLIMETRE_PER_SECOND,
                               ONE_MILLIMETRE_PER_SECOND2, ONE_PICOSECOND)
 

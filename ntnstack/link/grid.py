@@ -1,0 +1,73 @@
+"""Satellites x terminals x times in one C call (phy_ffi.link_grid): constellation views.
+
+All satellites are tabulated on one common time grid (the smallest Hermite step of the
+sources, ntnstack.orbit.source) and interpolated together by phy_ffi.hermite_states.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+import phy_ffi
+from ntnstack.errors import InputError
+from ntnstack.link.series import DEFAULT_FREQ_DL_HZ, DEFAULT_FREQ_UL_HZ, DEFAULT_MIN_ELEVATION_DEG
+from ntnstack.link.terminals import GroundPoint
+from ntnstack.orbit.source import OrbitSource
+
+__all__ = ["LinkGrid", "grid_states", "link_grid"]
+
+
+@dataclass(frozen=True)
+class LinkGrid:
+    """``link`` fields shaped (S satellites, U terminals, T times); ``visible`` likewise."""
+
+    satellites: list[str]
+    terminals: list[GroundPoint]
+    t_unix_s: np.ndarray
+    link: phy_ffi.LinkStates
+    gateway_elevation_deg: np.ndarray  # (S, T), NaN without gateways
+    visible: np.ndarray
+
+
+def grid_states(sources: list[OrbitSource], t_unix_s: np.ndarray) -> phy_ffi.SatStates:
+    """ECEF states (S, T, 3) of every source at the times, through one batched Hermite call."""
+    if not sources:
+        raise InputError("--sat: no satellites")
+    t = np.asarray(t_unix_s, dtype=np.float64)
+    t0, span = float(t[0]), float(t[-1] - t[0])
+    step = min(s.hermite_step_s(t0, span) for s in sources)
+    tables = [s.table(t0, span, step) for s in sources]
+    pos = np.stack([tb.pos_m for tb in tables])
+    vel = np.stack([tb.vel_mps for tb in tables])
+    states = phy_ffi.hermite_states(t - t0, tables[0].t_unix_s - t0, pos, vel)
+    phy_ffi.check_status(states.status, "hermite_states(grid)")
+    return states
+
+
+def link_grid(sources: list[OrbitSource], terminals: list[GroundPoint], t_unix_s,
+              gateways: GroundPoint | list[GroundPoint] | None = None, *,
+              freq_dl_hz: float = DEFAULT_FREQ_DL_HZ, freq_ul_hz: float = DEFAULT_FREQ_UL_HZ,
+              min_elevation_deg: float = DEFAULT_MIN_ELEVATION_DEG) -> LinkGrid:
+    """Every (satellite, terminal, time); ``gateways``: one for all satellites or one each.
+
+    Visible: service-link elevation >= the mask and, with gateways, the satellite's gateway
+    sees it above the mask too (transparent payload).
+    """
+    t = np.asarray(t_unix_s, dtype=np.float64)
+    sat = grid_states(sources, t)
+    gw_list = [gateways] if isinstance(gateways, GroundPoint) else gateways
+    gw = None if gw_list is None else np.stack([g.ecef_m for g in gw_list])
+    if gw is not None and gw.shape[0] not in (1, len(sources)):
+        raise InputError(f"--gateway: {gw.shape[0]} gateways for {len(sources)} satellites")
+    ue = np.stack([u.ecef_m for u in terminals])
+    link = phy_ffi.link_grid(sat.pos_m, sat.vel_mps, sat.acc_mps2, ue, gw,
+                             freq_dl_hz=freq_dl_hz, freq_ul_hz=freq_ul_hz)
+    visible = np.nan_to_num(link.elevation_deg, nan=-90.0) >= min_elevation_deg
+    gw_el = np.full(sat.pos_m.shape[:2], np.nan)
+    if gw is not None:
+        gw_rows = np.broadcast_to(gw[:, None, :], sat.pos_m.shape).reshape(-1, 3)
+        gw_el = phy_ffi.look_angles(sat.pos_m.reshape(-1, 3), gw_rows).elevation_deg.reshape(
+            gw_el.shape)
+        visible &= (np.nan_to_num(gw_el, nan=-90.0) >= min_elevation_deg)[:, None, :]
+    return LinkGrid([s.name for s in sources], list(terminals), t, link, gw_el, visible)

@@ -1,0 +1,21 @@
+"""``ntnstack demo``: the default job prints a real Tiantong / BeiDou / LEO-600 report."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_demo_report():
+    out = subprocess.run([sys.executable, "-m", "ntnstack", "demo"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "Tiantong-1 01" in text and "BeiDou-3 GEO 110.5E" in text and "LEO-600" in text
+    # GEO one-way delay from Beijing: range 35 786..41 679 km (zenith .. 0 deg) -> 119..139 ms.
+    delays = [float(x) for x in re.findall(r"one-way delay ([0-9.]+) ms", text)]
+    assert len(delays) == 2 and all(119.0 < d < 139.0 for d in delays)
+    # TR 38.821 LEO-600 at 2 GHz: Doppler up to about +-48 kHz (24 ppm) at 10 deg.
+    doppler = float(re.search(r"max \|Doppler\| ([0-9.]+) kHz", text).group(1))
+    assert 45.0 < doppler < 50.0

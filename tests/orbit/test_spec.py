@@ -1,0 +1,112 @@
+"""SPEC strings and presets: every kind parses; every mistake is one InputError naming it."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ntnstack.errors import InputError
+from ntnstack.orbit import PRESETS, list_presets, parse_orbit_spec, parse_orbit_specs
+from ntnstack.orbit.presets import REFERENCE_UE
+from phy_ffi import CONST, ecef_to_geodetic
+from tests.tolerances import ONE_KILOMETRE, ONE_METRE, TENTH_DEGREE
+
+TLES = Path(__file__).parent / "data" / "real_tles.txt"
+EPOCH = 1767225600.0  # 2026-01-01T00:00:00Z
+
+
+def test_geo_spec_sits_over_its_longitude():
+    src = parse_orbit_spec("geo:110.5", EPOCH)
+    geo = ecef_to_geodetic(src.states(EPOCH + np.array([0.0, 3600.0]))[0])
+    np.testing.assert_allclose(geo.lon_deg, 110.5, atol=1e-9)
+    # GEO altitude above the equator: 42 164.17 km - 6 378.137 km = 35 786.03 km
+    # (TR 38.821 quotes 35 786 km).
+    np.testing.assert_allclose(geo.alt_m, 35_786_030.0, atol=ONE_KILOMETRE / 10)
+
+
+def test_circular_spec_elements_at_the_start():
+    src = parse_orbit_spec("circular:600:53:116.4:0", EPOCH)
+    pos, _ = src.states(EPOCH)
+    # Argument of latitude 0 at the start: on the equator at the node longitude, 600 km
+    # above the TR 38.811 sphere.
+    geo = ecef_to_geodetic(pos)
+    assert geo.lat_deg[0] == pytest.approx(0.0, abs=1e-9)
+    assert geo.lon_deg[0] == pytest.approx(116.4, abs=1e-9)
+    assert np.linalg.norm(pos) == pytest.approx(CONST.EARTH_RADIUS_3GPP_M + 600e3, abs=ONE_METRE)
+
+
+def test_tle_spec_with_and_without_a_name():
+    assert len(parse_orbit_specs(f"tle:{TLES}", EPOCH)) == 6
+    assert parse_orbit_spec(f"tle:{TLES}:xm-3", EPOCH).name == "XM-3"
+    assert parse_orbit_spec(f"tle:{TLES}:25544", EPOCH).name == "ISS (ZARYA)"
+
+
+def test_walker_spec_and_presets():
+    assert len(parse_orbit_specs("walker:66/6/2:780:86.4", EPOCH)) == 66
+    names = [n for n, _ in list_presets()]
+    for wanted in ("tiantong-1-01", "beidou3-geo-80e", "beidou3-geo-110.5e", "beidou3-geo-140e",
+                   "tr38821-geo", "tr38821-leo600", "tr38821-leo1200", "walker-leo600"):
+        assert wanted in names
+    for name in names:
+        for src in PRESETS[name].make(EPOCH):
+            assert np.all(np.isfinite(src.states(EPOCH)[0]))
+
+
+def test_tr38821_leo_presets_culminate_over_the_reference_ue():
+    import phy_ffi
+
+    ue = phy_ffi.geodetic_to_ecef(*REFERENCE_UE).ecef_m[0]
+    for name, t_culm in (("tr38821-leo600", 600.0), ("tr38821-leo1200", 900.0)):
+        src = parse_orbit_spec(f"preset:{name}", EPOCH)
+        el = phy_ffi.look_angles(src.states(EPOCH + t_culm)[0], ue).elevation_deg[0]
+        # Through the geocentric radial: 90 deg minus less than the 0.19 deg
+        # geodetic-geocentric vertical deflection at 40 N.
+        assert el == pytest.approx(90.0, abs=2 * TENTH_DEGREE)
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("geo:abc", r"'geo:abc': LON_DEG 'abc' is not a number"),
+    ("geo:400", r"LON_DEG 400 is outside"),
+    ("circular:600:53:0", r"expected ALT_KM:INC_DEG:RAAN_DEG:ARG_LAT_DEG"),
+    ("circular:-5:53:0:0", r"ALT_KM must be > 0"),
+    ("circular:600:nan:0:0", r"INC_DEG must be finite"),
+    ("preset:tiantong-9", r"unknown preset 'tiantong-9'"),
+    ("tle:/nonexistent/x.tle", r"file '/nonexistent/x.tle' not found"),
+    (f"tle:{TLES}:NOSUCH", r"no satellite 'NOSUCH'"),
+    ("walker:24/5/1:600:53", r"multiple of p"),
+    ("mars:1", r"unknown kind 'mars'"),
+    ("geo", r"expected KIND:"),
+])
+def test_bad_specs_raise_input_error_naming_them(spec, message):
+    with pytest.raises(InputError, match=message) as err:
+        parse_orbit_specs(spec, EPOCH, where="--sat")
+    assert str(err.value).startswith("--sat ")
+    assert "\n" not in str(err.value)
+
+
+def test_one_satellite_wanted():
+    with pytest.raises(InputError, match="names 6 satellites"):
+        parse_orbit_spec(f"tle:{TLES}", EPOCH, where="--sat")
+
+
+def test_malformed_tle_file_names_path_and_line(tmp_path):
+    lines = TLES.read_text().splitlines()
+    bad = tmp_path / "bad.tle"
+    bad.write_text("\n".join([*lines[:5], lines[5][:60]]) + "\n")
+    with pytest.raises(InputError, match=r"bad\.tle line 6: TLE line 2 has 60 characters"):
+        parse_orbit_specs(f"tle:{bad}", EPOCH, where="--sat")
+
+
+def test_kepler_omm_and_geo_options_specs():
+    from ntnstack.orbit.elements import state_to_elements
+
+    src = parse_orbit_spec("kepler:26560:0.72:63.4:40:270:10", EPOCH)
+    el = state_to_elements(*src.eci_states(EPOCH))
+    assert el.semi_major_axis_m[0] == pytest.approx(26_560e3, abs=ONE_METRE)
+    assert np.degrees(el.inclination_rad[0]) == pytest.approx(63.4)
+    omm = Path(__file__).parent / "data" / "iss_omm.json"
+    assert parse_orbit_spec(f"omm:{omm}", EPOCH).name == "ISS (ZARYA)"
+    tilted = parse_orbit_spec("geo:140:0.5:0.05", EPOCH)
+    lat = ecef_to_geodetic(tilted.states(EPOCH + np.arange(0, 86400, 3600.0))[0]).lat_deg
+    assert np.max(np.abs(lat)) == pytest.approx(0.5, abs=TENTH_DEGREE / 10)
+    with pytest.raises(InputError, match="perigee above the Earth"):
+        parse_orbit_spec("kepler:7000:0.2:50:0:0:0", EPOCH)
