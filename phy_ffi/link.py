@@ -85,9 +85,19 @@ def link_states(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m=
     (3,) inputs broadcast against (n, 3); gateway_ecef_m None means no feeder link
     (feeder_delay_s = 0). Frequencies in Hz (> 0).
     """
-    parts = link_pair_inputs(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m)
-    out, status = b.link_states(*parts, freq_dl_hz, freq_ul_hz)
+    pos, vel, acc, ue, gw = link_pair_inputs(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m,
+                                             gateway_ecef_m)
+    if _one_site(ue_ecef_m) and (gateway_ecef_m is None or _one_site(gateway_ecef_m)):
+        # one terminal (and gateway) for every state: the grid kernel computes its frame once
+        out, status = b.link_grid(pos[None], vel[None], acc[None], ue[:1],
+                                  None if gw is None else gw[:1], freq_dl_hz, freq_ul_hz)
+        return LinkStates(*out[:, 0, 0], status[0, 0])
+    out, status = b.link_states(pos, vel, acc, ue, gw, freq_dl_hz, freq_ul_hz)
     return LinkStates(*out, status)
+
+
+def _one_site(value) -> bool:
+    return np.ndim(value) == 1 or (np.ndim(value) == 2 and np.shape(value)[0] == 1)
 
 
 def link_grid(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m=None,

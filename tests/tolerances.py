@@ -42,3 +42,9 @@ IQ_TWIN_AGREEMENT_DB = -80.0       # C core vs numpy twin: difference power belo
 IQ_DELAY_ERROR_DB = -60.0          # fractional-delay error + image power below a tone in band
 IQ_DELAY_TRACKING_SAMPLES = 0.01   # correlation peak vs the true delay along a LEO pass
 IQ_PHASE_ERROR_RAD = 1e-6          # Doppler rotator phase error after one hour of samples
+# export (tests/export): half the SIB19 steps of TS 38.331 V17.4.0, the target formats' grain
+HALF_POSITION_STEP_M = 0.65                # PositionStateVector-r17: 1.3 m
+HALF_VELOCITY_STEP_MPS = 0.03              # VelocityStateVector-r17: 0.06 m/s
+HALF_TA_COMMON_STEP_S = 0.5 * 4.072e-9     # ta-Common-r17: 4.072e-3 us
+HALF_TA_DRIFT_STEP_S_PER_S = 0.5 * 0.2e-9  # ta-CommonDrift-r17: 0.2e-3 us/s
+K_OFFSET_POLICY_MS = 2                     # CellConfig margin 1 ms + rounding up to whole ms

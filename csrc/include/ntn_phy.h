@@ -75,9 +75,10 @@ int ntn_reference_slant_range(double *slant_range_m, int *status, const double *
  * The table holds n_table >= 2 nodes: table_t_s (strictly increasing, s), table_pos_m and
  * table_vel_mps (n_table x 3, m and m/s). On the bracketing interval [t0, t1] with h = t1 - t0
  * the position is the cubic Hermite polynomial matching position and velocity at both nodes;
- * vel_mps is its first derivative and acc_mps2 its second derivative (piecewise linear in time,
- * error O(h^2); for LEO-600 sampled every 60 s about 3 mm/s^2, i.e. 0.02 Hz/s of Doppler rate at
- * 2 GHz). Outputs pos_m, vel_mps, acc_mps2 are m x 3. Per-element status: NTN_ERR_NAN for a
+ * vel_mps is its first derivative and acc_mps2 its second derivative (piecewise linear in time).
+ * Error bounds with M = max|p''''| (LEO-600 sampled every 60 s, M = a (n + w_E)^4): position
+ * h^4 M / 384 (0.42 m), velocity sqrt(3) h^3 M / 216 (2.2 cm/s), acceleration h^2 M / 12
+ * (3.8 mm/s^2, i.e. 0.03 Hz/s of Doppler rate at 2 GHz); tests/phy/test_ephemeris.py. Outputs pos_m, vel_mps, acc_mps2 are m x 3. Per-element status: NTN_ERR_NAN for a
  * non-finite time, NTN_ERR_TIME_RANGE outside [table_t_s[0], table_t_s[n_table-1]]; bad rows NaN.
  * Call level: NTN_ERR_LENGTH (n_table < 2), NTN_ERR_NOT_ORDERED (table times not strictly
  * increasing or not finite), NTN_ERR_NAN (a non-finite table value). Query times need not be

@@ -1,1 +1,17 @@
-"""ntnstack.rrc - see DESIGN.md."""
+"""ntnstack.rrc - RRC of the emulated NTN cells.
+
+ASN.1 written from TS 36.331 / TS 38.331 V17.4.0 (``asn/``), compiled once with asn1tools
+(UPER): ``codec`` (whole BCCH messages <-> NTN block fields), ``units`` and ``fields``
+(physical units <-> quantised integers), ``builders`` (SIB31 / SIB31-NB / SIB19 from an orbit
+source and a cell configuration) and ``residuals`` (UE-side TA / Doppler error as the
+ephemeris ages).
+"""
+from ntnstack.rrc.builders import BuiltSib, CellConfig, build_sib
+from ntnstack.rrc.codec import KINDS, DecodeError, EncodeError, decode_sib, encode_sib
+from ntnstack.rrc.fields import from_fields, to_fields
+from ntnstack.rrc.units import (CommonTa, EpochTime, Neighbour, NtnConfig, NtnSib,
+                                OrbitalParameters, StateVectors)
+
+__all__ = ["KINDS", "BuiltSib", "CellConfig", "CommonTa", "DecodeError", "EncodeError",
+           "EpochTime", "Neighbour", "NtnConfig", "NtnSib", "OrbitalParameters",
+           "StateVectors", "build_sib", "decode_sib", "encode_sib", "from_fields", "to_fields"]

@@ -7,6 +7,7 @@ from tests.phy.circular_orbit import R_3GPP_M, circular_states, mean_motion_radp
 from tests.tolerances import ONE_METRE, ONE_MILLIMETRE, ONE_MILLIMETRE_PER_SECOND
 
 STEP_S = 60.0
+F_HZ = 2e9  # S band, n256 (REFERENCE.md 4)
 LEO600_RADIUS_M = R_3GPP_M + 600e3  # TR 38.821 LEO-600
 
 
@@ -100,3 +101,21 @@ def test_empty_query_gives_empty_result(phy):
     t, pos, vel = leo_table(span_s=120.0)
     s = phy.hermite_states([], t, pos, vel)
     assert s.pos_m.shape == (0, 3) and s.status.shape == (0,)
+
+
+def test_doppler_from_interpolated_states_within_the_bound(phy):
+    # The errors of the interpolated state propagate to the link: |d(dr/dt)| <= |dv| and
+    # |d(d2r/dt2)| <= |da| + 2 |v| |dv| / r + |v|^2 |dp| / r^2 with r >= 600 km (the
+    # altitude), so the Doppler errors are f / c times those.
+    t, pos, vel = leo_table()
+    q = np.random.default_rng(8).uniform(t[0], t[-1], 2000)
+    ue = phy.geodetic_to_ecef(40.0, 20.0, 0.0).ecef_m[0]
+    interp = phy.link_states(*phy.hermite_states(q, t, pos, vel)[:3], ue, freq_dl_hz=F_HZ)
+    exact = phy.link_states(*circular_states(LEO600_RADIUS_M, 53.0, 30.0, 10.0, q), ue,
+                            freq_dl_hz=F_HZ)
+    dp, dv, da = derivative_bound(STEP_S)
+    speed, r_min = np.linalg.norm(vel, axis=1).max(), 600e3
+    k = F_HZ / CONST.SPEED_OF_LIGHT_MPS
+    assert np.abs(interp.doppler_dl_hz - exact.doppler_dl_hz).max() < k * dv
+    rate_bound = k * (da + 2 * speed * dv / r_min + speed**2 * dp / r_min**2)
+    assert np.abs(interp.doppler_rate_dl_hz_s - exact.doppler_rate_dl_hz_s).max() < rate_bound

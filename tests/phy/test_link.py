@@ -131,6 +131,8 @@ def test_backends_agree_on_random_inputs():
     c_out = phy_ffi.link_states(pos, vel, acc, ue, gw)
     twin_out = phy_ffi.twin.link_states(pos, vel, acc, ue, gw)
     np.testing.assert_array_equal(c_out.status, twin_out.status)
+    az = c_out.azimuth_deg[c_out.status == 0]
+    assert ((az >= 0.0) & (az < 360.0)).all()
     for name in c_out._fields[:-1]:
         floor = BACKEND_FLOORS.get(name, ONE_PICOSECOND)
         np.testing.assert_allclose(getattr(c_out, name), getattr(twin_out, name), rtol=1e-12,

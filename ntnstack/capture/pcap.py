@@ -1,0 +1,67 @@
+"""pcap of upper-layer PDUs that Wireshark / tshark dissect with no preferences.
+
+Link type 252 (LINKTYPE_WIRESHARK_UPPER_PDU, "exported PDU"): each packet starts with tags
+(type, length: big-endian uint16 each; value padded with NUL to a multiple of 4 octets).
+Tag 12 (EXP_PDU_TAG_DISSECTOR_NAME, formerly PROTO_NAME) names the dissector that takes
+the payload (e.g. ``lte-rrc.bcch.dl.sch``, ``lte-rrc.bcch.dl.sch.nb``, ``nr-rrc.bcch.dl.sch``,
+``nas-eps``); tag 0 ends the options. Written through scapy's PcapWriter, which takes any
+link type; scapy writes the file header only with its first scapy packet, so the writer
+writes it explicitly before raw bytes.
+
+One clock: the caller passes each packet's time (unix seconds, from the clock object).
+"""
+from __future__ import annotations
+
+import math
+import struct
+from pathlib import Path
+
+from scapy.utils import PcapWriter as _ScapyPcapWriter
+
+from ntnstack.errors import InputError
+
+__all__ = ["LINKTYPE_UPPER_PDU", "EXP_PDU_TAG_DISSECTOR_NAME", "PcapWriter", "exported_pdu"]
+
+LINKTYPE_UPPER_PDU = 252
+EXP_PDU_TAG_END_OF_OPT = 0
+EXP_PDU_TAG_DISSECTOR_NAME = 12
+
+
+def exported_pdu(dissector_name: str, payload: bytes) -> bytes:
+    """The link-type-252 packet: dissector-name tag, end-of-options tag, payload."""
+    name = dissector_name.encode("ascii")
+    if not name or len(name) > 0xFFF0:
+        raise InputError(f"dissector_name: {dissector_name!r} is empty or too long")
+    value = name + b"\0" * (-len(name) % 4)
+    return (struct.pack(">HH", EXP_PDU_TAG_DISSECTOR_NAME, len(value)) + value
+            + struct.pack(">HH", EXP_PDU_TAG_END_OF_OPT, 0) + bytes(payload))
+
+
+class PcapWriter:
+    """Append exported PDUs to a pcap file; use as a context manager or call close()."""
+
+    def __init__(self, path: str | Path, append: bool = False):
+        self.path = Path(path)
+        try:
+            self._writer = _ScapyPcapWriter(str(self.path), linktype=LINKTYPE_UPPER_PDU,
+                                            append=append, sync=True)
+            self._writer.write_header(None)
+        except OSError as exc:
+            raise InputError(f"pcap {self.path}: {exc.strerror}") from None
+
+    def write(self, dissector_name: str, payload: bytes, t_unix_s: float) -> None:
+        """One packet for ``dissector_name`` stamped at ``t_unix_s`` (microsecond resolution)."""
+        if not math.isfinite(t_unix_s) or t_unix_s < 0:
+            raise InputError(f"t_unix_s: {t_unix_s} is not a time after 1970")
+        usec_total = round(t_unix_s * 1e6)
+        sec, usec = divmod(usec_total, 1_000_000)
+        self._writer.write_packet(exported_pdu(dissector_name, payload), sec=sec, usec=usec)
+
+    def close(self) -> None:
+        self._writer.close()
+
+    def __enter__(self) -> PcapWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

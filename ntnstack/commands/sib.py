@@ -1,0 +1,168 @@
+"""``ntnstack sib``: build, decode and judge the NTN system information (SIB31, SIB31-NB, SIB19).
+
+encode     the whole BCCH-DL-SCH message (hex) a cell broadcasts at --time for --sat
+decode     a message (hex) back to fields in physical units; malformed -> exit 2 with the bit
+           offset where decoding failed
+residuals  TA and UL Doppler errors of a UE that uses the SIB, as the ephemeris ages
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+KINDS = ("sib31", "sib31-nb", "sib19")
+DEFAULT_UL_FREQ_HZ = 1.995e9   # centre of the n256 / band 256 uplink, 1980-2010 MHz (TS 38.101-5)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("sib", help="NTN system information: encode, decode, residuals")
+    verbs = p.add_subparsers(dest="verb", required=True)
+    enc = verbs.add_parser("encode", help="build the SIB for a satellite at a time (hex)")
+    _cell_args(enc)
+    enc.add_argument("--pcap", help="also write the message to this pcap (link type 252)")
+    enc.add_argument("--json", action="store_true", help="fields as integers and in units")
+    enc.set_defaults(func=run_encode)
+    dec = verbs.add_parser("decode", help="decode a whole BCCH message given in hex")
+    dec.add_argument("--kind", choices=KINDS, required=True)
+    dec.add_argument("hex", help="the message, hex digits (spaces and colons allowed)")
+    dec.add_argument("--json", action="store_true", help="one JSON object")
+    dec.set_defaults(func=run_decode)
+    res = verbs.add_parser("residuals", help="UE TA / Doppler error as the ephemeris ages")
+    _cell_args(res)
+    res.add_argument("--ue", required=True, help="UE position LAT,LON,ALT_M (deg, deg, m)")
+    res.add_argument("--max-age-s", type=float, default=120.0, help="last age, s (120)")
+    res.add_argument("--step-s", type=float, default=5.0, help="age step, s (5)")
+    res.add_argument("--freq-hz", type=float, default=DEFAULT_UL_FREQ_HZ,
+                     help="UL carrier, Hz (1.995e9, n256 centre)")
+    res.add_argument("--json", action="store_true", help="one JSON object")
+    res.set_defaults(func=run_residuals)
+
+
+def _cell_args(p) -> None:
+    p.add_argument("--kind", choices=KINDS, required=True)
+    p.add_argument("--sat", required=True, help="orbit SPEC (preset:NAME, geo:LON, tle:FILE ...)")
+    p.add_argument("--time", required=True, help="ISO 8601 time of the broadcast (UTC)")
+    p.add_argument("--gateway", help="gateway LAT,LON,ALT_M: transparent payload, RP at gateway")
+    p.add_argument("--ephemeris", choices=("state-vectors", "orbital"), default="state-vectors")
+    p.add_argument("--validity-s", type=int, default=20,
+                   help="ul-SyncValidityDuration, s: 5..60 in 5 s steps, 120, 180, 240, 900")
+    p.add_argument("--koffset-margin-ms", type=int, default=1, help="K_offset margin, ms (1)")
+
+
+def _position(text: str, arg: str):
+    import phy_ffi
+    from ntnstack.errors import InputError
+
+    try:
+        lat, lon, alt = (float(x) for x in text.split(","))
+    except ValueError:
+        raise InputError(f"{arg}: expected LAT,LON,ALT_M, got {text!r}") from None
+    res = phy_ffi.geodetic_to_ecef(lat, lon, alt)
+    if res.status[0]:
+        raise InputError(f"{arg} {text!r}: {phy_ffi.strerror(int(res.status[0]))}")
+    return tuple(float(x) for x in res.ecef_m[0])
+
+
+def _build(args):
+    from ntnstack.clock import parse_iso8601
+    from ntnstack.orbit import parse_orbit_spec
+    from ntnstack.rrc.builders import CellConfig, build_sib
+
+    t = parse_iso8601(args.time, "--time")
+    source = parse_orbit_spec(args.sat, t, "--sat")
+    gateway = _position(args.gateway, "--gateway") if args.gateway else None
+    cell = CellConfig(kind=args.kind, gateway_ecef_m=gateway, ephemeris_format=args.ephemeris,
+                      validity_s=args.validity_s, k_offset_margin_ms=args.koffset_margin_ms)
+    return source, cell, build_sib(source, cell, t)
+
+
+def _jsonable(value):
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
+        return {value[0]: _jsonable(value[1])}
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def run_encode(args) -> int:
+    from ntnstack.capture import PcapWriter
+    from ntnstack.clock import format_iso8601
+    from ntnstack.rrc.codec import KINDS as INFO
+
+    _, _, built = _build(args)
+    if args.pcap:
+        with PcapWriter(args.pcap) as pcap:
+            pcap.write(INFO[args.kind].dissector, built.message, built.epoch_unix_s)
+    if not args.json:
+        print(built.message.hex())
+        return 0
+    print(json.dumps({"kind": args.kind, "spec": INFO[args.kind].spec,
+                      "hex": built.message.hex(),
+                      "epoch": format_iso8601(built.epoch_unix_s),
+                      "fields": _jsonable(built.fields),
+                      "physical": dataclasses.asdict(built.sib),
+                      "rtt_service_max_s": built.rtt_service_max_s,
+                      "common_ta_fit_residual_s": built.common_ta_residual_s}, indent=1))
+    return 0
+
+
+def run_decode(args) -> int:
+    from ntnstack.errors import InputError
+    from ntnstack.rrc.codec import decode_sib
+    from ntnstack.rrc.fields import from_fields
+
+    text = "".join(args.hex.replace(":", "").split())
+    try:
+        data = bytes.fromhex(text)
+    except ValueError:
+        raise InputError(f"HEX: {args.hex[:40]!r} is not hex digits") from None
+    fields = decode_sib(args.kind, data)
+    sib = dataclasses.asdict(from_fields(args.kind, fields))
+    if args.json:
+        print(json.dumps({"kind": args.kind, "fields": _jsonable(fields), "physical": sib},
+                         indent=1))
+    else:
+        _print_tree(sib)
+    return 0
+
+
+def _print_tree(value, indent: str = "") -> None:
+    for key, v in value.items():
+        if isinstance(v, dict):
+            print(f"{indent}{key}:")
+            _print_tree(v, indent + "  ")
+        elif v is not None and v != ():
+            print(f"{indent}{key}: {v}")
+
+
+def run_residuals(args) -> int:
+    import numpy as np
+
+    from ntnstack.errors import InputError
+    from ntnstack.rrc.residuals import residuals
+
+    if not (args.step_s > 0 and args.max_age_s >= 0 and args.max_age_s / args.step_s <= 1e6):
+        raise InputError("--step-s must be > 0 and --max-age-s >= 0 (at most 1e6 steps)")
+    if not args.freq_hz > 0:
+        raise InputError(f"--freq-hz: {args.freq_hz} is not a carrier frequency")
+    source, cell, built = _build(args)
+    ages = np.arange(0.0, args.max_age_s + 0.5 * args.step_s, args.step_s)
+    r = residuals(source, cell, built, _position(args.ue, "--ue"), ages, args.freq_hz)
+    rows = [{"age_s": float(a), "ta_error_s": float(te), "ta_error_tc": float(tc),
+             "doppler_error_hz": float(dh), "doppler_error_ppm": float(dp), "expired": bool(x)}
+            for a, te, tc, dh, dp, x in zip(*r[:6], strict=True)]
+    if args.json:
+        print(json.dumps({"kind": args.kind, "ephemeris": args.ephemeris,
+                          "validity_s": r.validity_s, "rows": rows}, indent=1))
+        return 0
+    print(f"{'age_s':>8} {'ta_err_s':>12} {'ta_err_Tc':>12} {'dopp_err_Hz':>12} "
+          f"{'dopp_err_ppm':>12}")
+    for row in rows:
+        mark = f"  expired (validity ends at {r.validity_s} s)" if row["expired"] else ""
+        print(f"{row['age_s']:8.1f} {row['ta_error_s']:12.4e} {row['ta_error_tc']:12.1f} "
+              f"{row['doppler_error_hz']:12.4f} {row['doppler_error_ppm']:12.6f}{mark}")
+    return 0

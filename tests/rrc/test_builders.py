@@ -1,0 +1,99 @@
+"""SIB builders: epoch as SFN / subframe, ephemeris at the epoch, common TA, K_offset, k_mac."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import phy_ffi
+from ntnstack.errors import InputError
+from ntnstack.orbit import elements_to_state
+from ntnstack.rrc.builders import CellConfig, build_sib, cell_epoch
+from ntnstack.rrc.codec import decode_sib
+from ntnstack.rrc.fields import from_fields
+from ntnstack.rrc.units import STEPS
+from tests.rrc.conftest import T0_UNIX_S
+from tests.tolerances import HALF_POSITION_STEP_M, HALF_VELOCITY_STEP_MPS, ONE_METRE
+
+C = phy_ffi.CONST.SPEED_OF_LIGHT_MPS
+W = phy_ffi.CONST.EARTH_ROTATION_RADPS
+LEO_T = T0_UNIX_S + 7210.0   # 2 min before culmination of the test LEO-600 pass over the UE
+GEO_T = T0_UNIX_S + 60.0
+
+
+def test_epoch_is_the_subframe_that_contains_the_time():
+    cell = CellConfig(sfn0_unix_s=1000.0)
+    epoch, et = cell_epoch(cell, 1000.0 + 10.24 * 3 + 0.1234567)   # three SFN wraps later
+    assert (et.sfn, et.subframe) == (12, 3)
+    assert epoch == pytest.approx(1000.0 + 30.72 + 0.123, abs=1e-9)
+
+
+@pytest.mark.parametrize("which", ["leo", "geo"])
+def test_state_vectors_at_the_epoch_within_the_quantisation(which, leo_source, geo_source):
+    """Decoded position within 1 m of the truth (per axis: half the 1.3 m step)."""
+    source, t = (leo_source, LEO_T) if which == "leo" else (geo_source, GEO_T)
+    for kind in ("sib31", "sib31-nb", "sib19"):
+        b = build_sib(source, CellConfig(kind=kind), t)
+        sib = from_fields(kind, decode_sib(kind, b.message))
+        err = np.array(sib.config.ephemeris.position_ecef_m) - b.truth_pos_ecef_m
+        verr = np.array(sib.config.ephemeris.velocity_ecef_mps) - b.truth_vel_ecef_mps
+        assert np.max(np.abs(err)) <= HALF_POSITION_STEP_M
+        assert np.linalg.norm(err) <= ONE_METRE
+        assert np.max(np.abs(verr)) <= HALF_VELOCITY_STEP_MPS * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("which", ["leo", "geo"])
+def test_orbital_parameters_at_the_epoch_within_a_stated_bound(which, leo_source, geo_source):
+    """Bound: half steps of a, e and the four angles moved to position error at radius a:
+    da + a (1 + e) (2 de + dw + dO + di + dM) (first order in the quantisation errors)."""
+    source, t = (leo_source, LEO_T) if which == "leo" else (geo_source, GEO_T)
+    b = build_sib(source, CellConfig(kind="sib19", ephemeris_format="orbital"), t)
+    el = from_fields("sib19", decode_sib("sib19", b.message)).config.ephemeris
+    r_eci, _ = elements_to_state(tuple(vars(el).values()), 0.0)
+    ang = 0.5 * STEPS["angle_rad"].step
+    a, e = el.semi_major_axis_m, el.eccentricity
+    bound = (0.5 * STEPS["semi_major_axis_m"].step
+             + a * (1 + e) * (2 * 0.5 * STEPS["eccentricity"].step + 4 * ang))
+    assert np.linalg.norm(r_eci - b.truth_pos_ecef_m) <= bound   # ECI = ECEF at the epoch
+
+
+def test_common_ta_at_the_gateway_and_k_terms(leo_source, gateway_ecef):
+    """RP at the gateway: TA_common = 2 x feeder delay at the epoch (within one T_s step);
+    K_offset covers service RTT (10 deg edge) + the largest common TA (TS 38.300 16.14.2);
+    kmac absent since the RP is at the gNB."""
+    cell = CellConfig(kind="sib31", gateway_ecef_m=gateway_ecef, validity_s=20)
+    b = build_sib(leo_source, cell, LEO_T)
+    feeder = np.linalg.norm(b.truth_pos_ecef_m - np.array(gateway_ecef)) / C
+    assert abs(b.sib.config.common_ta.ta_common_s - 2 * feeder) <= STEPS["sib31_ta_common_s"].step
+    need_ms = 1000 * (b.rtt_service_max_s + b.common_ta_max_s)
+    assert b.sib.config.k_offset_ms == math.ceil(need_ms) + cell.k_offset_margin_ms
+    alt = np.linalg.norm(b.truth_pos_ecef_m) - phy_ffi.CONST.EARTH_RADIUS_3GPP_M
+    slant = phy_ffi.reference_slant_range(alt, 10.0).slant_range_m[0]
+    assert b.rtt_service_max_s == pytest.approx(2 * slant / C, rel=1e-12)
+    assert b.sib.config.k_mac_ms is None
+    assert b.common_ta_residual_s < 1e-6    # the quadratic tracks 20 s of feeder delay
+
+
+def test_rp_at_satellite_with_a_gateway_needs_kmac(geo_source, gateway_ecef):
+    """Transparent GEO with the RP at the satellite: common TA 0, kmac = feeder RTT (ms, up)."""
+    cell = CellConfig(kind="sib19", gateway_ecef_m=gateway_ecef, reference_point="satellite")
+    b = build_sib(geo_source, cell, GEO_T)
+    feeder_rtt = 2 * np.linalg.norm(b.truth_pos_ecef_m - np.array(gateway_ecef)) / C
+    assert b.sib.config.common_ta.ta_common_s == 0.0
+    assert b.sib.config.k_mac_ms == math.ceil(1000 * feeder_rtt)
+
+
+def test_bad_cell_configuration_is_named(geo_source):
+    with pytest.raises(InputError, match="validity_s"):
+        build_sib(geo_source, CellConfig(validity_s=7), GEO_T)
+    with pytest.raises(InputError, match="payload"):
+        build_sib(geo_source, CellConfig(payload="bent-pipe"), GEO_T)
+
+
+def test_retrograde_orbit_refused_in_orbital_form(gateway_ecef):
+    from ntnstack.orbit import parse_orbit_spec
+
+    sso = parse_orbit_spec("kepler:6978.137:0.001:97.8:10:0:0", T0_UNIX_S)
+    with pytest.raises(InputError, match="retrograde"):
+        build_sib(sso, CellConfig(kind="sib19", ephemeris_format="orbital"), T0_UNIX_S)
