@@ -195,32 +195,30 @@ static void link_pair(double buf[][BLOCK], size_t j, size_t j1, const sat_block 
     v2_store(buf[NTN_LINK_TA_UE_S] + j, 2.0 * delay);
 }
 
-/* nb elements of a block into buf and status; bad elements get NaN columns. */
+/* nb elements of a block into buf and status; bad elements get NaN columns. Every element
+ * is computed (NaN inputs give NaN, never a trap) and the bad ones are overwritten after, so
+ * the pair loop has no branches. */
 static void link_block(double buf[][BLOCK], int *status, size_t nb, const sat_block *sb,
                        const ue_block *ub, const carriers *cr)
 {
-    for (size_t j = 0; j < nb; j++)
-        status[j] = sb->status[j] != NTN_OK ? sb->status[j] : ub->status[j * ub->fstep];
     for (size_t j = 0; j < nb; j += 2)
         link_pair(buf, j, j + 1 < nb ? j + 1 : j, sb, ub, cr);
     for (size_t j = 0; j < nb; j++) {
-        if (status[j] != NTN_OK)
+        int st = sb->status[j] != NTN_OK ? sb->status[j] : ub->status[j * ub->fstep];
+        if (st == NTN_OK && !(buf[NTN_LINK_RANGE_M][j] > 0.0))
+            st = NTN_ERR_RANGE; /* satellite at the terminal: no direction, no range rate */
+        status[j] = st;
+        if (st != NTN_OK)
             for (int k = 0; k < NTN_LINK_N_FIELDS; k++)
                 buf[k][j] = NAN;
     }
 }
 
-/* Copy a block's field rows to out[k * stride + base ...]. Full blocks use a constant size,
- * which the compiler turns into plain vector moves (a variable size became `rep movsq`,
- * a third of the run time). */
+/* Copy a block's field rows to out[k * stride + base ...]. */
 static void store_block(double *out, size_t stride, size_t base, double buf[][BLOCK], size_t nb)
 {
-    for (int k = 0; k < NTN_LINK_N_FIELDS; k++) {
-        if (nb == BLOCK)
-            memcpy(out + k * stride + base, buf[k], sizeof buf[k]);
-        else
-            memcpy(out + k * stride + base, buf[k], nb * sizeof(double));
-    }
+    for (int k = 0; k < NTN_LINK_N_FIELDS; k++)
+        memcpy(out + k * stride + base, buf[k], nb * sizeof(double));
 }
 
 static int carriers_of(carriers *cr, double freq_dl_hz, double freq_ul_hz)

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from phy_ffi import _bindings as b
-from phy_ffi.arrays import as_f64, paired_vectors3, vectors3
+from phy_ffi.arrays import as_f64, vectors3
 from phy_ffi.errors import PhyValueError
 
 __all__ = ["LinkStates", "link_grid", "link_states"]
@@ -47,7 +47,13 @@ def link_pair_inputs(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ec
                  ue_ecef_m=ue_ecef_m)
     if gateway_ecef_m is not None:
         named["gateway_ecef_m"] = gateway_ecef_m
-    parts = paired_vectors3(**named)
+    parts = [vectors3(v, k) for k, v in named.items()]
+    lengths = {p.shape[0] for p in parts} - {1}
+    if len(lengths) > 1:  # (3,) / (1, 3) broadcast against any n, including 0
+        shapes = ", ".join(f"{k}={p.shape[0]}" for k, p in zip(named, parts, strict=True))
+        raise PhyValueError(f"mismatched lengths: {shapes}")
+    n = lengths.pop() if lengths else 1
+    parts = [np.ascontiguousarray(np.broadcast_to(p, (n, 3))) for p in parts]
     return (*parts[:4], parts[4] if gateway_ecef_m is not None else None)
 
 
@@ -87,7 +93,7 @@ def link_states(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m=
     """
     pos, vel, acc, ue, gw = link_pair_inputs(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m,
                                              gateway_ecef_m)
-    if _one_site(ue_ecef_m) and (gateway_ecef_m is None or _one_site(gateway_ecef_m)):
+    if len(pos) and _one_site(ue_ecef_m) and (gateway_ecef_m is None or _one_site(gateway_ecef_m)):
         # one terminal (and gateway) for every state: the grid kernel computes its frame once
         out, status = b.link_grid(pos[None], vel[None], acc[None], ue[:1],
                                   None if gw is None else gw[:1], freq_dl_hz, freq_ul_hz)

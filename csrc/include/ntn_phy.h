@@ -78,8 +78,9 @@ int ntn_reference_slant_range(double *slant_range_m, int *status, const double *
  * vel_mps is its first derivative and acc_mps2 its second derivative (piecewise linear in time).
  * Error bounds with M = max|p''''| (LEO-600 sampled every 60 s, M = a (n + w_E)^4): position
  * h^4 M / 384 (0.42 m), velocity sqrt(3) h^3 M / 216 (2.2 cm/s), acceleration h^2 M / 12
- * (3.8 mm/s^2, i.e. 0.03 Hz/s of Doppler rate at 2 GHz); tests/phy/test_ephemeris.py. Outputs pos_m, vel_mps, acc_mps2 are m x 3. Per-element status: NTN_ERR_NAN for a
- * non-finite time, NTN_ERR_TIME_RANGE outside [table_t_s[0], table_t_s[n_table-1]]; bad rows NaN.
+ * (3.8 mm/s^2, i.e. 0.03 Hz/s of Doppler rate at 2 GHz); tests/phy/test_ephemeris.py.
+ * Outputs pos_m, vel_mps, acc_mps2 are m x 3. Per-element status: NTN_ERR_NAN for a non-finite
+ * time, NTN_ERR_TIME_RANGE outside [table_t_s[0], table_t_s[n_table-1]]; bad rows NaN.
  * Call level: NTN_ERR_LENGTH (n_table < 2), NTN_ERR_NOT_ORDERED (table times not strictly
  * increasing or not finite), NTN_ERR_NAN (a non-finite table value). Query times need not be
  * sorted (binary search per time). */
@@ -116,7 +117,8 @@ int ntn_hermite_states_multi(double *pos_m, double *vel_mps, double *acc_mps2, i
  *   ta_ue_s                      2 r / c: N_TA,adj^UE T_c of TS 38.213 4.2 / TS 38.211 4.3.1
  * Terminals below the horizon are not an error (negative elevation, status 0).
  * Per-element status: NTN_ERR_NAN (non-finite input), NTN_ERR_BELOW_GROUND (satellite inside
- * the WGS-84 ellipsoid, or terminal more than 378 km below it); bad columns NaN. */
+ * the WGS-84 ellipsoid, or terminal more than 378 km below it), NTN_ERR_RANGE (satellite at
+ * the terminal, r = 0); bad columns NaN. Angles are within 1.1e-11 rad of libm's atan2. */
 #define NTN_LINK_ELEVATION_DEG 0
 #define NTN_LINK_AZIMUTH_DEG 1
 #define NTN_LINK_RANGE_M 2

@@ -166,6 +166,13 @@ def test_bad_elements_get_status_and_nan(phy):
         assert np.isnan(getattr(link, name)[1:]).all() and np.isfinite(getattr(link, name)[0])
 
 
+def test_satellite_at_the_terminal_is_a_range_error(phy):
+    # r = 0 has no direction and no range rate (UE is 100 m above the ellipsoid)
+    link = phy.link_states([UE, 2 * UE], np.zeros(3), np.zeros(3), UE)
+    assert list(link.status) == [CONST.ERR_RANGE, 0]
+    assert np.isnan(link.elevation_deg[0]) and np.isnan(link.doppler_dl_hz[0])
+
+
 def test_nan_gateway_is_per_element(phy):
     p, v, a = pass_states([0.0, 1.0])
     link = phy.link_states(p, v, a, UE, [GATEWAY, [np.nan, 0.0, 0.0]])
@@ -196,5 +203,6 @@ def test_bad_carrier_raises(phy, freq):
 def test_empty_inputs_give_empty_results(phy):
     empty = np.zeros((0, 3))
     assert phy.link_states(empty, empty, empty, empty).range_m.shape == (0,)
+    assert phy.link_states(empty, empty, empty, UE, GATEWAY).status.shape == (0,)
     grid = phy.link_grid(np.zeros((2, 0, 3)), np.zeros((2, 0, 3)), np.zeros((2, 0, 3)), UE)
     assert grid.doppler_dl_hz.shape == (2, 1, 0)

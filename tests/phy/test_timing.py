@@ -70,7 +70,7 @@ def test_common_ta_fit_on_a_leo_pass(phy):
     # Epoch at the start of a 60 s validity (ul-SyncValidityDuration s60), 1 s samples from the
     # rising edge (10 deg) of a LEO-600 pass: the quadratic holds the one-way delay within the
     # UE's uplink timing error Te (TS 38.133 7.1.2, 15 kHz); over 20 s (s20) within one T_s,
-    # the nta-Common step of SIB31 (TS 36.331). Measured: about 275 ns and 10 ns.
+    # the nta-Common step of SIB31 (TS 36.331). Measured: about 275 ns and 7 ns.
     t = np.arange(0.0, 61.0, 1.0)
     d = leo_feeder_delay(phy, t)
     fit = phy.common_ta_fit(t, d)
