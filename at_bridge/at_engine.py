@@ -1,0 +1,412 @@
+"""AT command engine (ITU-T V.250, TS 27.007 / 27.005): one command in flight per channel.
+
+The engine runs on any *channel*: an object with ``write(bytes)``, ``set_receiver(fn)`` and
+``add_state_listener(fn)`` (a :class:`at_bridge.transport.Transport` or a 27.010 DLCI of
+:mod:`at_bridge.cmux`). Bytes arrive in arbitrary chunks; lines end at CR or LF (V.250 6.2.6:
+verbose results are ``<CR><LF>text<CR><LF>``, numeric ones ``code<CR>``); empty lines vanish.
+
+Routing rule for each received line (documented once, applied in this order):
+
+1. a line that continues a multi-line URC (``lines: 2`` in the dialect, e.g. ``+CMT``) joins it;
+2. while a command is pending (from its write until its final result; lines after the final
+   are routed as if none were pending): the first line equal to the command (echo) or to the prompt
+   payload is dropped; a final result code ends the command (OK, CONNECT, ERROR,
+   +CME ERROR, +CMS ERROR, NO CARRIER, BUSY, NO ANSWER, NO DIALTONE, the command's own
+   ``ok`` / ``error`` extras, and in ATV0 mode the numeric codes of V.250 table 1:
+   0 OK, 1 CONNECT, 3 NO CARRIER, 4 ERROR, 6 NO DIALTONE, 7 BUSY, 8 NO ANSWER); a line matching
+   the command's ``claims`` regex is a response line;
+3. a line matching a URC pattern is a URC (so ``+CEREG: 1,"1A2B",...`` during ``AT+CEREG?`` is a
+   URC, while the read form ``+CEREG: 2,1,...``, which the dialect's URC pattern does not
+   match and the command's ``claims`` does, is the response);
+4. a boot banner (RDY, APP RDY, Ready, ^SIMST: 1, %BOOTEV:0) is queued as URC ``banner``;
+   during a pending command it ends the command with :class:`ModuleRebooted` (or with
+   success for commands marked ``reboots``); :meth:`AtEngine.sync` re-syncs afterwards;
+5. any other line is an information line of the pending command, or, with none pending, a URC
+   named ``unknown`` (finals with nothing pending are queued as ``stray``): nothing is lost.
+
+The ``"> "`` prompt (27.005 3.5.1) has no line end: while a prompt command waits, pending
+bytes that start with ``>`` are the prompt; the payload then goes out with Ctrl-Z (0x1A), or
+ESC (0x1B) cancels.
+
+Bytes that are not printable text (decoded with errors='replace') are removed from the line,
+counted in ``stats["garbage_bytes"]`` and logged; the rest of the line is routed as above.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from at_bridge.errors import (
+    CmeError,
+    CmsError,
+    CommandError,
+    ModuleRebooted,
+    PortGone,
+    Timeout,
+)
+
+log = logging.getLogger(__name__)
+
+CTRL_Z = b"\x1a"
+ESC = b"\x1b"
+NUMERIC_FINALS = {"0": "OK", "1": "CONNECT", "3": "NO CARRIER", "4": "ERROR",
+                  "6": "NO DIALTONE", "7": "BUSY", "8": "NO ANSWER"}
+_ERROR_FINALS = ("ERROR", "NO CARRIER", "BUSY", "NO ANSWER", "NO DIALTONE")
+_EXT_ERROR = re.compile(r"^\+(CME|CMS) ERROR: ?(.*)$")
+_BASIC_ONLY = re.compile(r"^AT(?:[A-Z&][0-9]*)*$", re.IGNORECASE)
+_BASIC_V = re.compile(r"V([01])", re.IGNORECASE)
+_NOT_TEXT = re.compile(r"[^\x20-\x7e\u00a0-\ufffc]")
+
+
+class Channel(Protocol):
+    """What the engines run on: a Transport or a 27.010 DLCI."""
+
+    def write(self, data: bytes) -> None: ...
+    def set_receiver(self, receiver: Callable[[bytes], None]) -> None: ...
+    def add_state_listener(self, listener: Callable[[str], None]) -> None: ...
+
+
+@dataclass(frozen=True)
+class Unsolicited:
+    """A queued URC: dialect name (or ``banner`` / ``unknown`` / ``stray``), the line, the
+    regex's named groups, continuation lines (e.g. the PDU after ``+CMT``) and the
+    time.monotonic() of its arrival in seconds."""
+
+    name: str
+    line: str
+    fields: dict[str, str]
+    extra: tuple[str, ...] = ()
+    t_mono: float = 0.0
+
+
+@dataclass(frozen=True)
+class Response:
+    """Information lines of one command and its final result code (verbose form)."""
+
+    command: str
+    lines: tuple[str, ...]
+    final: str
+
+
+@dataclass
+class UrcPattern:
+    """A URC recogniser: ``lines`` > 1 when continuation lines belong to it."""
+
+    name: str
+    pattern: re.Pattern
+    lines: int = 1
+
+
+class UrcQueue:
+    """Thread-safe queue of :class:`Unsolicited`; ``get`` can pick by name and fields.
+
+    Bounded at ``maxlen`` items: past it the oldest is dropped, counted in ``dropped`` and
+    logged (an unread queue must not grow without bound on a long soak).
+    """
+
+    def __init__(self, maxlen: int = 10000):
+        self._items: deque[Unsolicited] = deque()
+        self._cond = threading.Condition()
+        self.maxlen = maxlen
+        self.dropped = 0
+
+    def __len__(self) -> int:
+        with self._cond:
+            return len(self._items)
+
+    def put(self, item: Unsolicited) -> None:
+        with self._cond:
+            if len(self._items) >= self.maxlen:
+                self.dropped += 1
+                log.warning("URC queue full (%d): dropped %r", self.maxlen, self._items.popleft())
+            self._items.append(item)
+            self._cond.notify_all()
+
+    def get(self, names: str | Iterable[str] | None = None, timeout_s: float = 0.0,
+            match: Callable[[Unsolicited], bool] | None = None) -> Unsolicited:
+        """Remove and return the oldest URC whose name is in ``names`` (all when None) and
+        for which ``match`` holds; others stay queued. Timeout after ``timeout_s`` seconds."""
+        wanted = {names} if isinstance(names, str) else (set(names) if names else None)
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while True:
+                for item in self._items:
+                    if (wanted is None or item.name in wanted) and (match is None or match(item)):
+                        self._items.remove(item)
+                        return item
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise Timeout(f"no URC {sorted(wanted) if wanted else 'at all'} within "
+                                  f"{timeout_s:g} s ({len(self._items)} others queued)")
+                self._cond.wait(remaining)
+
+    def drain(self) -> list[Unsolicited]:
+        """Remove and return everything queued, oldest first."""
+        with self._cond:
+            items = list(self._items)
+            self._items.clear()
+            return items
+
+
+@dataclass
+class _Pending:
+    command: str
+    claims: re.Pattern | None
+    ok: tuple[str, ...]
+    error: tuple[str, ...]
+    reboots: bool
+    prompt: bool
+    echo: str | None
+    payload_echo: str | None = None
+    lines: list[str] = field(default_factory=list)
+    final: str | None = None
+    failure: BaseException | None = None
+    prompted: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class AtEngine:
+    """Runs AT commands on one channel; URCs always go to :attr:`urcs`.
+
+    ``name`` labels messages (port or channel); ``terminator`` ends each command line.
+    """
+
+    def __init__(self, channel: Channel, *, urcs: Iterable[UrcPattern] = (),
+                 banners: Iterable[re.Pattern] = (), terminator: str = "\r", name: str = ""):
+        self.channel = channel
+        self.name = name or repr(channel)
+        self.terminator = terminator.encode()
+        self.urc_patterns = list(urcs)
+        self.banners = list(banners)
+        self.urcs = UrcQueue()
+        self.verbose = True
+        self.stats = {"lines": 0, "urcs": 0, "garbage_bytes": 0, "banners": 0}
+        self._buf = bytearray()
+        self._lock = threading.Lock()
+        self._state = threading.Lock()
+        self._pending: _Pending | None = None
+        self._collecting: tuple[UrcPattern, str, dict, list[str]] | None = None
+        channel.set_receiver(self.feed)
+        channel.add_state_listener(self._on_state)
+
+    @classmethod
+    def from_dialect(cls, channel: Channel, dialect: Any, name: str = "") -> AtEngine:
+        """An engine with the URC patterns, banners and terminator of a Dialect."""
+        urcs = [UrcPattern(u.name, u.pattern, u.lines) for u in dialect.urcs.values()]
+        return cls(channel, urcs=urcs, banners=dialect.banners, terminator=dialect.terminator,
+                   name=name or f"{dialect.family} {channel!r}")
+
+    # ---- sending -------------------------------------------------------------------------
+    def command(self, line: str, *, timeout_s: float = 5.0, claims: re.Pattern | None = None,
+                ok: Iterable[str] = (), error: Iterable[str] = (), prompt: bool = False,
+                payload: bytes | None = None, reboots: bool = False) -> Response:
+        """Send ``line`` (without terminator) and wait up to ``timeout_s`` s for its final
+        result. With ``prompt``, wait for ``"> "``, then send ``payload`` + Ctrl-Z, or ESC
+        (cancel) when ``payload`` is None. Raises Timeout, CmeError, CmsError, CommandError,
+        ModuleRebooted, PortGone."""
+        with self._lock:
+            pending = _Pending(line, claims, tuple(ok), tuple(error), reboots, prompt, line)
+            self._track_v(line)
+            with self._state:
+                self._pending = pending
+            try:
+                deadline = time.monotonic() + timeout_s
+                self.channel.write(line.encode() + self.terminator)
+                if prompt:
+                    self._send_payload(pending, payload, deadline, timeout_s)
+                if not pending.done.wait(max(0.0, deadline - time.monotonic())):
+                    raise Timeout(f"{self.name}: {line!r}: no final result within {timeout_s:g} s"
+                                  f" (lines so far: {pending.lines})")
+            finally:
+                with self._state:
+                    self._pending = None
+            if pending.failure is not None:
+                raise pending.failure
+            return Response(line, tuple(pending.lines), pending.final or "")
+
+    def _send_payload(self, pending: _Pending, payload: bytes | None, deadline: float,
+                      timeout_s: float) -> None:
+        while not pending.prompted.wait(0.01):
+            if pending.done.is_set():
+                return
+            if time.monotonic() > deadline:
+                raise Timeout(f"{self.name}: {pending.command!r}: no '> ' prompt within "
+                              f"{timeout_s:g} s")
+        if payload is None:
+            self.channel.write(ESC)
+            return
+        pending.payload_echo = payload.decode("ascii", "replace")
+        self.channel.write(payload + CTRL_Z)
+
+    def sync(self, timeout_s: float = 10.0, attempt_s: float = 1.0) -> None:
+        """Send ``AT`` until ``OK`` (re-sync after boot or garbage); Timeout after ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
+        last: BaseException | None = None
+        while time.monotonic() < deadline:
+            try:
+                self.command("AT", timeout_s=min(attempt_s, max(0.05, deadline - time.monotonic())))
+                return
+            except (Timeout, CommandError, ModuleRebooted, PortGone) as exc:
+                last = exc
+                if isinstance(exc, PortGone):
+                    time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+        raise Timeout(f"{self.name}: no OK to AT within {timeout_s:g} s (last: {last})")
+
+    def _track_v(self, line: str) -> None:
+        if _BASIC_ONLY.match(line):
+            for m in _BASIC_V.finditer(line[2:]):
+                self.verbose = m.group(1) == "1"
+
+    # ---- receiving -----------------------------------------------------------------------
+    def feed(self, data: bytes) -> None:
+        """Take received bytes in any chunking (the channel's receiver)."""
+        with self._state:
+            self._buf += data
+            while True:
+                cut = _first_eol(self._buf)
+                if cut < 0:
+                    break
+                raw = bytes(self._buf[:cut])
+                del self._buf[:cut + 1]
+                if raw:
+                    self._line(self._clean(raw))
+            self._check_prompt()
+
+    def _clean(self, raw: bytes) -> str:
+        text = raw.decode("utf-8", errors="replace")
+        cleaned = _NOT_TEXT.sub("", text).strip()
+        dropped = len(text) - len(_NOT_TEXT.sub("", text))
+        if dropped:
+            self.stats["garbage_bytes"] += dropped
+            log.warning("%s: dropped %d non-text characters from line %r", self.name, dropped, raw)
+        return cleaned
+
+    def _check_prompt(self) -> None:
+        p = self._pending
+        if p is None or not p.prompt or p.prompted.is_set():
+            return
+        head = bytes(self._buf).lstrip()
+        if head.startswith(b">"):
+            cut = self._buf.index(b">") + 1
+            if self._buf[cut:cut + 1] == b" ":
+                cut += 1
+            del self._buf[:cut]
+            p.prompted.set()
+
+    def _line(self, text: str) -> None:
+        if not text:
+            return
+        self.stats["lines"] += 1
+        if self._collecting is not None:
+            self._continue_urc(text)
+            return
+        p = self._pending
+        if p is not None and p.done.is_set():  # lines after the final are not its lines
+            p = None
+        if p is not None and self._for_pending(p, text):
+            return
+        for urc in self.urc_patterns:
+            m = urc.pattern.search(text)
+            if m:
+                self._start_urc(urc, text, m.groupdict(default=""))
+                return
+        if any(b.search(text) for b in self.banners):
+            self._banner(text, p)
+            return
+        if p is not None:
+            p.lines.append(text)
+            return
+        final = self._final_name(text, None)
+        self._queue("stray" if final else "unknown", text, {})
+
+    def _for_pending(self, p: _Pending, text: str) -> bool:
+        if p.echo is not None and text == p.echo:
+            p.echo = None
+            return True
+        if p.payload_echo is not None and text == p.payload_echo:
+            p.payload_echo = None
+            return True
+        final = self._final_name(text, p)
+        if final is not None:
+            self._finish(p, text, final)
+            return True
+        if p.claims is not None and p.claims.search(text):
+            p.lines.append(text)
+            return True
+        return False
+
+    def _final_name(self, text: str, p: _Pending | None) -> str | None:
+        if not self.verbose and text in NUMERIC_FINALS:
+            return NUMERIC_FINALS[text]
+        if text == "OK" or text in _ERROR_FINALS or text.startswith("CONNECT"):
+            return text
+        if _EXT_ERROR.match(text):
+            return text
+        if p is not None and (text in p.ok or text in p.error):
+            return text
+        return None
+
+    def _finish(self, p: _Pending, text: str, final: str) -> None:
+        p.final = final
+        if final == "OK" or final.startswith("CONNECT") or final in p.ok:
+            pass
+        elif m := _EXT_ERROR.match(final):
+            kind, value = m.groups()
+            code = int(value) if value.strip().isdigit() else None
+            cls = CmeError if kind == "CME" else CmsError
+            p.failure = cls(p.command, code, value.strip(), f"{self.name}: ")
+        else:
+            p.failure = CommandError(p.command, final, f"{self.name}: ")
+        p.done.set()
+
+    def _banner(self, text: str, p: _Pending | None) -> None:
+        self.stats["banners"] += 1
+        self._queue("banner", text, {})
+        if p is not None and not p.done.is_set():
+            if not p.reboots:
+                p.failure = ModuleRebooted(f"{self.name}: {p.command!r}: module rebooted "
+                                           f"(banner {text!r}) before the final result")
+            p.final = text
+            p.done.set()
+
+    def _start_urc(self, urc: UrcPattern, text: str, fields: dict) -> None:
+        if urc.lines > 1:
+            self._collecting = (urc, text, fields, [])
+        else:
+            self._queue(urc.name, text, fields)
+
+    def _continue_urc(self, text: str) -> None:
+        urc, first, fields, extra = self._collecting
+        extra.append(text)
+        if len(extra) >= urc.lines - 1:
+            self._collecting = None
+            self._queue(urc.name, first, fields, tuple(extra))
+
+    def _queue(self, name: str, text: str, fields: dict, extra: tuple[str, ...] = ()) -> None:
+        self.stats["urcs"] += 1
+        self.urcs.put(Unsolicited(name, text, fields, extra, time.monotonic()))
+
+    def _on_state(self, state: str) -> None:
+        if state != "gone":
+            return
+        with self._state:
+            self._buf.clear()
+            self._collecting = None
+            p = self._pending
+        if p is not None and not p.done.is_set():
+            p.failure = PortGone(f"{self.name}: {p.command!r}: port vanished before the final "
+                                 f"result")
+            p.done.set()
+
+
+def _first_eol(buf: bytearray) -> int:
+    cr, lf = buf.find(b"\r"), buf.find(b"\n")
+    if cr < 0:
+        return lf
+    return cr if lf < 0 else min(cr, lf)

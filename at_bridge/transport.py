@@ -1,0 +1,233 @@
+"""Serial transport: one port, a reader thread, a raw traffic log, reconnection.
+
+The port is opened with pyserial's ``serial_for_url`` (device paths including
+``/dev/serial/by-id/...`` and pty symlinks, ``rfc2217://``, ``socket://``, ``loop://``), with
+``exclusive=True`` (``flock`` on POSIX device paths; ignored by URL handlers without it).
+
+Raw log format, one line per chunk, written and flushed as it happens::
+
+    <time.monotonic() in s, 6 decimals> <in|out> <bytes as lower-case hex>
+    <time.monotonic() in s, 6 decimals> evt <free text: open, gone, reconnected, closed>
+
+A vanished port (USB unplug, re-enumeration, the pty's other side closed) shows as
+SerialException / OSError on read or write, or as its device path disappearing; the transport
+then reports ``"gone"`` to its state listeners, fails writes with :class:`PortGone`, and, when
+``reconnect`` is set, polls for the path with exponential backoff (``poll_min_s`` doubling up
+to ``poll_max_s``) and reopens it, reporting ``"back"``.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import serial
+
+from at_bridge.errors import PortGone
+
+try:
+    import termios
+    _PORT_ERRORS: tuple[type[BaseException], ...] = (serial.SerialException, OSError, termios.error)
+except ImportError:  # not POSIX
+    _PORT_ERRORS = (serial.SerialException, OSError)
+
+log = logging.getLogger(__name__)
+
+Receiver = Callable[[bytes], None]
+StateListener = Callable[[str], None]
+
+_URL_SCHEMES = ("rfc2217://", "socket://", "loop://", "spy://", "alt://", "hwgrep://", "cp2110://")
+_IDLE_PATH_CHECK_S = 0.5
+
+
+class RawLog:
+    """Append-only raw traffic log of one port (format in the module docstring)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        # lives as long as the transport; closed by close()
+        self._file = open(self.path, "a", encoding="ascii", buffering=1)  # noqa: SIM115
+        self._lock = threading.Lock()
+
+    def record(self, direction: str, data: bytes) -> None:
+        """Write one chunk: ``direction`` is ``in`` (from the module) or ``out``."""
+        with self._lock:
+            if not self._file.closed:
+                self._file.write(f"{time.monotonic():.6f} {direction} {data.hex()}\n")
+                self._file.flush()
+
+    def event(self, text: str) -> None:
+        """Write one event line (open, gone, reconnected, closed)."""
+        with self._lock:
+            if not self._file.closed:
+                self._file.write(f"{time.monotonic():.6f} evt {text}\n")
+                self._file.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            self._file.close()
+
+
+def read_raw_log(path: str | Path) -> list[tuple[float, str, bytes | str]]:
+    """Parse a raw log back into ``(mono_s, direction, bytes-or-event-text)`` tuples."""
+    rows: list[tuple[float, str, bytes | str]] = []
+    for line in Path(path).read_text(encoding="ascii").splitlines():
+        stamp, direction, rest = ([*line.split(" ", 2), ""])[:3]
+        rows.append((float(stamp), direction, rest if direction == "evt" else bytes.fromhex(rest)))
+    return rows
+
+
+def is_device_path(url: str) -> bool:
+    """True when ``url`` names a filesystem path rather than a pyserial URL handler."""
+    return not url.startswith(_URL_SCHEMES)
+
+
+class Transport:
+    """One serial port with a reader thread that hands every received chunk to a receiver.
+
+    ``read_timeout_s`` bounds one blocking read (how fast close() and path checks react).
+    """
+
+    def __init__(self, url: str, *, baudrate: int = 115200, log_path: str | Path | None = None,
+                 exclusive: bool = True, reconnect: bool = True, poll_min_s: float = 0.05,
+                 poll_max_s: float = 1.0, read_timeout_s: float = 0.1):
+        self.url = url
+        self.baudrate = baudrate
+        self.exclusive = exclusive
+        self.reconnect = reconnect
+        self.poll_min_s, self.poll_max_s = poll_min_s, poll_max_s
+        self.read_timeout_s = read_timeout_s
+        self.raw_log = RawLog(log_path) if log_path else None
+        self._receiver: Receiver = lambda data: None
+        self._listeners: list[StateListener] = []
+        self._write_lock = threading.Lock()
+        self._closed = threading.Event()
+        self._port: serial.SerialBase | None = None
+        self._port = self._open_port()
+        self._thread = threading.Thread(target=self._run, name=f"at_bridge-rx {url}", daemon=True)
+        self._thread.start()
+
+    def __repr__(self) -> str:
+        return f"Transport({self.url!r})"
+
+    @property
+    def connected(self) -> bool:
+        """True while the port is open and usable."""
+        return self._port is not None and not self._closed.is_set()
+
+    def set_receiver(self, receiver: Receiver) -> None:
+        """Every received chunk goes to ``receiver`` (called on the reader thread)."""
+        self._receiver = receiver
+
+    def add_state_listener(self, listener: StateListener) -> None:
+        """``listener("gone")`` when the port vanishes, ``listener("back")`` when reopened."""
+        self._listeners.append(listener)
+
+    def write(self, data: bytes) -> None:
+        """Send ``data``; PortGone when the port is not there (the message names the url)."""
+        port = self._port
+        if port is None or self._closed.is_set():
+            raise PortGone(f"{self.url}: port is gone or closed; {len(data)} bytes not sent")
+        with self._write_lock:
+            try:
+                port.write(data)  # blocks until the OS has taken every byte
+            except (*_PORT_ERRORS, TypeError, AttributeError) as exc:  # closed under us
+                self._lost(port, exc)
+                raise PortGone(f"{self.url}: port vanished while writing ({exc})") from None
+        if self.raw_log:
+            self.raw_log.record("out", data)
+
+    def close(self) -> None:
+        """Stop the reader thread, close the port and the raw log."""
+        self._closed.set()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout=2.0)
+        port, self._port = self._port, None
+        if port is not None:
+            port.close()
+        if self.raw_log:
+            self.raw_log.event("closed")
+            self.raw_log.close()
+
+    def _open_port(self) -> serial.SerialBase:
+        try:
+            # rfc2217:// refuses write_timeout; device writes get 5 s to drain
+            extra = {"write_timeout": 5.0} if is_device_path(self.url) else {}
+            port = serial.serial_for_url(self.url, baudrate=self.baudrate,
+                                         timeout=self.read_timeout_s,
+                                         exclusive=self.exclusive, **extra)
+        except (*_PORT_ERRORS, ValueError) as exc:
+            raise PortGone(f"{self.url}: cannot open ({exc})") from None
+        if self.raw_log:
+            self.raw_log.event(f"open {self.url}")
+        return port
+
+    def _run(self) -> None:
+        last_check = time.monotonic()
+        while not self._closed.is_set():
+            port = self._port
+            if port is None:
+                self._reopen()
+                continue
+            try:
+                data = port.read(max(1, port.in_waiting))
+            except (*_PORT_ERRORS, TypeError, AttributeError) as exc:
+                self._lost(port, exc)
+                continue
+            if data:
+                self._deliver(data)
+            elif time.monotonic() - last_check > _IDLE_PATH_CHECK_S:
+                last_check = time.monotonic()
+                if is_device_path(self.url) and not os.path.exists(self.url):
+                    self._lost(port, FileNotFoundError(self.url))
+
+    def _deliver(self, data: bytes) -> None:
+        if self.raw_log:
+            self.raw_log.record("in", data)
+        try:
+            self._receiver(data)
+        except Exception:  # a receiver bug must not kill the reader thread
+            log.exception("%s: receiver failed on %r", self.url, data)
+
+    def _lost(self, port: serial.SerialBase, exc: BaseException) -> None:
+        if self._port is not port:
+            return
+        self._port = None
+        with contextlib.suppress(*_PORT_ERRORS):
+            port.close()
+        if self._closed.is_set():
+            return
+        log.warning("%s: port gone (%s)", self.url, exc)
+        if self.raw_log:
+            self.raw_log.event(f"gone {type(exc).__name__}: {exc}")
+        self._notify("gone")
+
+    def _reopen(self) -> None:
+        delay = self.poll_min_s
+        while not self._closed.is_set():
+            if not self.reconnect:
+                self._closed.wait(self.poll_max_s)
+                continue
+            if not is_device_path(self.url) or os.path.exists(self.url):
+                try:
+                    self._port = self._open_port()
+                except PortGone:
+                    pass
+                else:
+                    if self.raw_log:
+                        self.raw_log.event("reconnected")
+                    self._notify("back")
+                    return
+            self._closed.wait(delay)
+            delay = min(delay * 2, self.poll_max_s)
+
+    def _notify(self, state: str) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(state)
+            except Exception:
+                log.exception("%s: state listener failed on %s", self.url, state)

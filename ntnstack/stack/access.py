@@ -1,0 +1,223 @@
+"""The UE's radio access to an NB-IoT NTN cell: broadcast acquisition, the validity timer,
+TA / Doppler pre-compensation, random access and the NTN scheduling offsets.
+
+Timing rules (NB-IoT, TS 36.211 / 36.213 / 36.321 / 36.331 Rel-17 NTN):
+- cell search and SIB acquisition: the next MIB-NB TTI (640 ms), then the next SIB31-NB
+  transmission; epochTime (SFN, subframe) maps to the frame with that SFN nearest the
+  transmission. T317 (ul-SyncValidityDuration from the epoch) is checked before every
+  uplink: on expiry the UE stops uplink and re-reads SIB31-NB;
+- NPRACH: the UE sends at the first occasion it can reach, advanced by its own TA
+  (phy_ffi.ue_ta_doppler from the decoded SIB31-NB and its GNSS position). The arrival error
+  at the eNB is the true UE - reference-point RTT minus the applied TA; the eNB detects the
+  preamble when |error| <= the NPRACH cyclic prefix (TS 36.211 Table 10.1.6.1-1: format 0
+  2048 T_s = 66.7 us, format 1 8192 T_s = 266.7 us): beyond the CP the symbol groups'
+  timing is ambiguous for the detector. Up to ``preamble_trans_max`` attempts;
+- the RAR window starts 4 subframes (41 for >= 64 repetitions) after the preamble end plus
+  TA + k_mac (TS 36.321 5.1.4); Msg3 at the RAR subframe + k0 (12 ms, the smallest RAR
+  scheduling delay, TS 36.213 16.3.3) + K_offset, advanced by TA; HARQ-ACK of an NPDSCH at
+  its end + 13 ms (smallest k0 of TS 36.213 Table 16.4.2-1) + K_offset; an uplink answering
+  a downlink uses the grant that came with it (n + 8 ms + K_offset).
+"""
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+import phy_ffi
+from ntnstack.errors import InputError
+from ntnstack.rrc import decode_sib, from_fields
+from ntnstack.stack import rrc_nb as r
+
+__all__ = ["HARQ_K0_MS", "NPRACH_CP_S", "RAR_K0_MS", "UL_GRANT_K0_MS", "AccessMixin",
+           "CellLost", "UeSib", "fails_on_cell_loss"]
+
+T_S = 1.0 / (15000 * 2048)
+NPRACH_CP_S = {0: 2048 * T_S, 1: 8192 * T_S}          # TS 36.211 Table 10.1.6.1-1
+NPRACH_GROUP_S = {0: (2048 + 5 * 8192) * T_S, 1: (8192 + 5 * 8192) * T_S}   # CP + 5 symbols
+RAR_WINDOW_OFFSET_MS = 4          # NB-IoT, < 64 NPRACH repetitions (TS 36.321 5.1.4)
+RAR_WINDOW_OFFSET_LONG_MS = 41    # NB-IoT, >= 64 NPRACH repetitions
+RAR_K0_MS = 12                    # smallest RAR grant scheduling delay (TS 36.213 16.3.3)
+HARQ_K0_MS = 13                   # smallest HARQ-ACK delay (TS 36.213 Table 16.4.2-1)
+UL_GRANT_K0_MS = 8                # smallest NPUSCH scheduling delay (TS 36.213 16.5.1)
+
+
+@dataclass
+class UeSib:
+    """What the UE decoded from one SIB31-NB (physical units) and when."""
+
+    ephemeris: np.ndarray
+    common_ta: tuple[float, float, float]
+    epoch_unix_s: float
+    validity_s: float
+    k_offset_s: float
+    k_mac_s: float
+
+
+class CellLost(Exception):
+    """The UE cannot hear its cell (satellite below its minimum elevation) at ``t_unix_s``."""
+
+    def __init__(self, t_unix_s: float, reason: str):
+        super().__init__(reason)
+        self.t_unix_s = t_unix_s
+
+
+def fails_on_cell_loss(procedure: Callable) -> Callable:
+    """A procedure that ends unsuccessfully when the cell is lost: a connected UE declares
+    radio link failure (TS 36.331 5.3.11) and goes idle; the reason names the cause."""
+    @functools.wraps(procedure)
+    def run(self, *args, **kwargs):
+        try:
+            return procedure(self, *args, **kwargs)
+        except CellLost as exc:
+            if self.rrc_state == "connected":
+                self._event(exc.t_unix_s, "radio link failure", cell=self.cell.name)
+            self.rrc_state = "idle"
+            return self._end(False, exc.t_unix_s, str(exc))
+    return run
+
+
+class AccessMixin:
+    """Radio access of StackSession (uses its cell, ue, sib, _record, _event, _proc)."""
+
+    def _acquire_sib(self, t_ue: float) -> float:
+        """Read MIB-NB then SIB31-NB from t (UE time); returns when the SIB is decoded.
+        CellLost when the satellite is below the UE's minimum elevation."""
+        elevation = self.cell.elevation_deg(t_ue, self.ue_ecef)
+        if elevation < self.ue.min_elevation_deg:
+            raise CellLost(t_ue, f"no cell: {self.cell.name} at {elevation:.1f} deg elevation, "
+                                 f"below {self.ue.min_elevation_deg:g} deg")
+        d = self.cell.one_way_s(t_ue, self.ue_ecef)
+        t_mib = self.cell.next_mib_s(t_ue - d)
+        self._record(t_mib, "DL", self.cell.mib(t_mib))
+        t_si = self.cell.next_si_s(t_mib + 1e-3)
+        built = self.cell.sib31(t_si)
+        self._record(t_si, "DL", r.RrcPdu("lte-rrc.bcch.dl.sch.nb", "sib31-v1700",
+                                          built.message))
+        t_sent = t_si - max(self.ue.stale_sib_s, 0.0)
+        used = built if t_sent == t_si else self.cell.sib31(t_sent)
+        self._decode_sib(used.message, t_sent)
+        t_rx = t_si + self.cell.one_way_s(t_si, self.ue_ecef)
+        self._event(t_rx, "sib31-nb acquired", cell=self.cell.name, epoch=built.epoch_unix_s)
+        return t_rx
+
+    def _decode_sib(self, message: bytes, t_sent: float) -> None:
+        """Decode a SIB31-NB sent at eNB time t_sent. epochTime (SFN, subframe) is mapped to
+        the frame with that SFN nearest the transmission (the UE knows the cell's frame
+        timing from MIB-NB / hyper-SFN); the SIB's epoch is at the reference point."""
+        cfg = from_fields("sib31-nb", decode_sib("sib31-nb", message)).config
+        sfn0 = self.cell.config.sfn0_unix_s
+        frame_now = math.floor((t_sent - sfn0) * 100.0 + 1e-6)
+        frame = frame_now + ((cfg.epoch.sfn - frame_now + 512) % 1024) - 512
+        epoch_unix_s = sfn0 + frame * 0.01 + cfg.epoch.subframe * 1e-3
+        sv = cfg.ephemeris
+        ta = cfg.common_ta
+        self.sib = UeSib(np.array([*sv.position_ecef_m, *sv.velocity_ecef_mps]),
+                          (ta.ta_common_s or 0.0, ta.drift_s_per_s or 0.0,
+                           ta.drift_variation_s_per_s2 or 0.0),
+                          epoch_unix_s, float(cfg.validity_s), cfg.k_offset_ms * 1e-3,
+                          (cfg.k_mac_ms or 0) * 1e-3)
+
+    def _valid(self, t_ue: float) -> bool:
+        return t_ue - self.sib.epoch_unix_s <= self.sib.validity_s
+
+    def _uplink_sync(self, t_ue: float) -> float:
+        """T317 check before an uplink: on expiry re-read SIB31-NB; returns when UL may go."""
+        if self.ue.stale_sib_s > 0 or self._valid(t_ue):
+            return t_ue
+        self._event(t_ue, "T317 expired", age_s=t_ue - self.sib.epoch_unix_s,
+                    validity_s=self.sib.validity_s)
+        if self._proc is not None:
+            self._proc.details["t317_expiries"] = self._proc.details.get("t317_expiries", 0) + 1
+        try:
+            return self._acquire_sib(t_ue)
+        except CellLost as exc:
+            raise CellLost(exc.t_unix_s, f"T317 expired and SIB31-NB not re-acquired "
+                                         f"({exc})") from None
+
+    def _ue_timing(self, t_ue: float) -> tuple[float, float]:
+        """(TA s, UL Doppler pre-compensation Hz) the UE computes at t (C core)."""
+        out = phy_ffi.ue_ta_doppler(self.sib.ephemeris, "state-vectors", self.sib.common_ta,
+                                    self.sib.validity_s, self.ue.ul_freq_hz,
+                                    t_ue - self.sib.epoch_unix_s, self.gnss_ecef)
+        return float(out.ta_s[0]), float(out.doppler_ul_hz[0])
+
+    def _random_access(self, t_ue: float) -> tuple[bool, float, dict]:
+        """NPRACH -> RAR; returns (ok, UE time of the RAR or of the give-up, numbers)."""
+        cp = NPRACH_CP_S[self.ue.nprach_format]
+        duration = 4 * NPRACH_GROUP_S[self.ue.nprach_format] * self.ue.nprach_repetitions
+        offset = 1e-3 * (RAR_WINDOW_OFFSET_LONG_MS if self.ue.nprach_repetitions >= 64
+                         else RAR_WINDOW_OFFSET_MS)
+        info: dict = {"tolerance_s": cp}
+        for attempt in range(1, self.ue.preamble_trans_max + 1):
+            t_ue = self._uplink_sync(t_ue) + self.ue.processing_s
+            d_dl = self.cell.one_way_s(t_ue, self.ue_ecef)
+            # the first occasion (eNB time) the UE can still reach, sending TA ahead of it
+            ta, _ = self._ue_timing(t_ue)
+            t_occ = math.ceil((t_ue - d_dl + ta - self.cell.config.sfn0_unix_s)
+                              / self.ue.nprach_period_s) * self.ue.nprach_period_s \
+                + self.cell.config.sfn0_unix_s
+            ta, dop = self._ue_timing(t_occ + d_dl)
+            d_occ = self.cell.one_way_s(t_occ, self.ue_ecef)
+            t_tx = t_occ + d_occ - ta
+            # arrival at the eNB minus the arrival it expects (t_occ + rp_rtt), formed from
+            # the delays (a unix time near 2e9 s only resolves 0.24 us)
+            error = d_occ - ta + self.cell.one_way_s(t_tx, self.ue_ecef) - \
+                self.cell.rp_rtt_s(t_occ)
+            true_dop = -self.ue.ul_freq_hz * self.cell.range_rate_mps(t_tx, self.ue_ecef) / \
+                phy_ffi.CONST.SPEED_OF_LIGHT_MPS
+            dt = t_occ + d_occ - self.sib.epoch_unix_s
+            common, drift, variation = self.sib.common_ta
+            info.update(common_ta_applied_s=common + drift * dt + variation * dt * dt,
+                        common_ta_true_s=2 * self.cell.feeder_delay_s(t_occ)
+                        if self.cell.config.rp_at_gateway else 0.0)
+            info.update(attempts=attempt, ta_applied_s=ta, ta_error_s=error,
+                        doppler_precomp_hz=dop, doppler_residual_hz=true_dop - dop)
+            self._event(t_tx, "nprach", attempt=attempt, ta_error_s=error,
+                        detected=abs(error) <= cp)
+            window_start = t_tx + ta + duration + offset + self.sib.k_mac_s
+            window_end = window_start + self.ue.rar_window_s
+            if self._proc is not None:
+                self._proc.round_trips += 1
+            if abs(error) <= cp:
+                # the eNB answers at the UE's window start (k_mac shifted) once it has the
+                # preamble (RP - eNB round trip rp_rtt later than at the RP)
+                t_rar_enb = t_occ + duration + max(offset + self.sib.k_mac_s,
+                                                   self.cell.rp_rtt_s(t_occ) + error + offset)
+                t_rar_ue = t_rar_enb + self.cell.one_way_s(t_rar_enb, self.ue_ecef)
+                if t_rar_ue < window_start - 1e-4 or t_rar_ue > window_end:
+                    info["reason"] = (f"RAR at {t_rar_ue - t_tx:.4f} s outside the window "
+                                      f"[{window_start - t_tx:.4f}, {window_end - t_tx:.4f}] s")
+                    return False, window_end, info
+                info["t_rar_enb"] = t_rar_enb
+                return True, t_rar_ue, info
+            t_ue = window_end + self.ue.processing_s
+        info["reason"] = (f"random access failed after {self.ue.preamble_trans_max} preambles: "
+                          f"arrival-time error {info['ta_error_s'] * 1e6:.1f} us beyond the "
+                          f"NPRACH CP {cp * 1e6:.1f} us (format {self.ue.nprach_format})")
+        return False, t_ue, info
+
+    def _msg3_time(self, t_rar_enb: float, t_rar_ue: float) -> float:
+        """UE send time of Msg3: RAR subframe + k0 + K_offset at the eNB, advanced by TA."""
+        ta, _ = self._ue_timing(t_rar_ue)
+        t_tx = t_rar_ue + (RAR_K0_MS * 1e-3 + self.sib.k_offset_s) - ta
+        if t_tx < t_rar_ue + self.ue.processing_s:
+            raise InputError(f"K_offset {self.sib.k_offset_s * 1e3:.0f} ms does not cover the "
+                             f"TA {ta * 1e3:.3f} ms: Msg3 would precede its grant")
+        return t_tx
+
+    def _ul_after_dl(self, t_dl_rx: float) -> float:
+        """UE send time of an uplink answering a downlink received at t (grant came with it)."""
+        ta, _ = self._ue_timing(t_dl_rx)
+        earliest = t_dl_rx + UL_GRANT_K0_MS * 1e-3 + self.sib.k_offset_s - ta
+        return self._uplink_sync(max(earliest, t_dl_rx + self.ue.processing_s))
+
+    def _harq_ack(self, t_dl_rx: float) -> None:
+        t_ack = t_dl_rx + HARQ_K0_MS * 1e-3 + self.sib.k_offset_s
+        if self._proc is not None:
+            self._proc.details["harq_processes_used"] = 1
+            self._proc.details.setdefault("harq_ack_delay_s", []).append(
+                t_ack - t_dl_rx + self.cell.one_way_s(t_ack, self.ue_ecef))

@@ -1,0 +1,173 @@
+"""The MME functions the emulation needs: EPS attach with EPS AKA and NAS security mode,
+the default bearer with control-plane CIoT optimisation, ESM data transport and SMS over
+NAS (the SMSC answers an MO SMS with RP-ACK). One ``Mme`` serves every cell of a run.
+
+Each handler takes one uplink NAS message (octets as the UE sent them) and returns the
+downlink NAS messages (octets, already security protected where TS 24.301 4.4.4 requires).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ntnstack.errors import InputError
+from ntnstack.stack import crypto
+from ntnstack.stack import nas as n
+
+__all__ = ["Mme", "Subscriber"]
+
+
+@dataclass
+class Subscriber:
+    """HSS record: IMSI, K, OPc, the next SQN (6 octets as an integer), AMF."""
+
+    imsi: str
+    k: bytes
+    opc: bytes
+    sqn: int = 0x20
+    amf: bytes = b"\x80\x00"     # separation bit set: EPS (TS 33.401 6.1.1)
+
+
+@dataclass
+class _UeContext:
+    subscriber: Subscriber
+    vector: crypto.AuthVector | None = None
+    security: n.NasSecurityContext | None = None
+    state: str = "idle"
+    ebi: int = 5
+    pti: int = 1
+    pdn_type: str = "non-ip"
+    m_tmsi: int = 0
+    uplink_data: list = field(default_factory=list)
+    mt_sms_acked: list = field(default_factory=list)
+    sms_mr: int = 0
+
+
+@dataclass
+class Mme:
+    """The MME of the emulated PLMN (TS 23.401 procedures, TS 24.301 messages)."""
+
+    mcc: str = "001"
+    mnc: str = "01"
+    tac: int = 1
+    mmegi: int = 0x8001
+    mmec: int = 0x01
+    apn: str = "ntn.iot"
+    eea: str = "eea2"
+    eia: str = "eia2"
+    smsc: str = "+8613800000000"
+    subscribers: dict[str, Subscriber] = field(default_factory=dict)
+    rand_source: Callable[[int], bytes] | None = None   # n -> n random octets (RAND)
+    _ues: dict[str, _UeContext] = field(default_factory=dict)
+
+    def add(self, subscriber: Subscriber) -> None:
+        self.subscribers[subscriber.imsi] = subscriber
+
+    @property
+    def plmn(self) -> bytes:
+        return n.plmn_octets(self.mcc, self.mnc)
+
+    def context(self, imsi: str) -> _UeContext:
+        return self._ues[imsi]
+
+    def handle(self, imsi: str, data: bytes) -> list[bytes]:
+        """Downlink NAS messages answering the uplink NAS ``data`` of UE ``imsi``."""
+        ctx = self._ues.get(imsi)
+        plain = data if ctx is None or ctx.security is None else \
+            n.unprotect(ctx.security, data, uplink=True)
+        msg = n.parse(plain)
+        handler = getattr(self, "_on_" + msg.message.replace("-", "_"), None)
+        if handler is None:
+            raise InputError(f"MME: unexpected {msg.message} from IMSI {imsi}")
+        return handler(imsi, msg, plain)
+
+    def _on_attach_request(self, imsi: str, msg: n.ParsedNas, plain: bytes) -> list[bytes]:
+        sub = self.subscribers.get(imsi)
+        if sub is None:
+            raise InputError(f"MME: IMSI {imsi} is not in the subscriber database")
+        ctx = self._ues[imsi] = _UeContext(sub, pti=n.parse(msg.ies["esm"]).ies["pti"])
+        rand = self.rand_source(16)
+        ctx.vector = crypto.auth_vector(sub.k, sub.opc, rand, sub.sqn.to_bytes(6, "big"),
+                                        sub.amf, self.plmn)
+        sub.sqn += 0x20                       # next SEQ, IND unchanged (TS 33.102 C.3.2)
+        ctx.pdn_type = _pdn_type(msg.ies["esm"])
+        return [n.authentication_request(0, ctx.vector.rand, ctx.vector.autn)]
+
+    def _on_authentication_response(self, imsi: str, msg: n.ParsedNas, plain: bytes):
+        ctx = self._ues[imsi]
+        if msg.ies["res"] != ctx.vector.xres:
+            raise InputError(f"MME: RES of IMSI {imsi} does not match XRES")
+        kasme = ctx.vector.kasme
+        ctx.security = n.NasSecurityContext(
+            crypto.k_nas(kasme, crypto.ALG_DISTINGUISHER_NAS_INT, n.ALGORITHMS[self.eia]),
+            crypto.k_nas(kasme, crypto.ALG_DISTINGUISHER_NAS_ENC, n.ALGORITHMS[self.eea]),
+            self.eea, self.eia)
+        smc = n.security_mode_command(0, self.eea, self.eia)
+        return [n.protect(ctx.security, smc, uplink=False, header_type=3)]
+
+    def _on_security_mode_complete(self, imsi: str, msg: n.ParsedNas, plain: bytes):
+        ctx = self._ues[imsi]
+        ctx.m_tmsi = int.from_bytes(ctx.vector.rand[:4], "big")
+        address = {"ipv4": bytes([10, 45, 0, 2]), "ipv6": bytes(7) + b"\x02",
+                   "ipv4v6": bytes(7) + b"\x02" + bytes([10, 45, 0, 2]), "non-ip": b""}
+        esm = n.activate_default_bearer_request(ctx.ebi, ctx.pti, ctx.pdn_type, self.apn,
+                                                address[ctx.pdn_type])
+        accept = n.attach_accept((self.plmn, self.mmegi, self.mmec, ctx.m_tmsi), self.tac, esm)
+        return [n.protect(ctx.security, accept, uplink=False, header_type=2)]
+
+    def _on_attach_complete(self, imsi: str, msg: n.ParsedNas, plain: bytes):
+        self._ues[imsi].state = "registered"
+        return []
+
+    def _on_esm_data_transport(self, imsi: str, msg: n.ParsedNas, plain: bytes):
+        self._ues[imsi].uplink_data.append(msg.ies["data"])
+        return []
+
+    def _on_control_plane_service_request(self, imsi: str, msg: n.ParsedNas, plain: bytes):
+        """MO data from idle (CP CIoT): decipher the ESM container with the NAS COUNT of the
+        message (TS 24.301 4.4.5), then handle the ESM DATA TRANSPORT inside."""
+        ctx = self._ues[imsi]
+        esm = msg.ies["esm"]
+        if ctx.security.eea == "eea2":
+            esm = crypto.eea2(ctx.security.k_nas_enc, ctx.security.ul_count - 1, 0, 0, esm)
+        inner = n.parse(esm)
+        return self._on_esm_data_transport(imsi, inner, esm)
+
+    def _on_uplink_nas_transport(self, imsi: str, msg: n.ParsedNas, plain: bytes):
+        """SMS over NAS (TS 24.011 5.2 / 6.2): an MO CP-DATA(RP-DATA) is answered by CP-ACK
+        and CP-DATA(RP-ACK) from the SMSC; an MT CP-DATA(RP-ACK) by CP-ACK; a CP-ACK ends
+        the transfer."""
+        ctx = self._ues[imsi]
+        cp = n.parse(msg.ies["container"])
+        if cp.message != "cp-data":
+            return []
+        ti, rp_type, mr = cp.ies["ti"], cp.ies["rpdu"][0], cp.ies["rpdu"][1]
+        if rp_type == n.RP_ACK_MS_N:
+            ctx.mt_sms_acked.append(mr)
+            out = [n.cp_ack(ti, allocator=True)]
+        else:
+            out = [n.cp_ack(ti, allocator=False),
+                   n.cp_data(ti, n.rp_ack(mr, from_network=True), allocator=False)]
+        return [n.protect(ctx.security, n.downlink_nas_transport(c), uplink=False, header_type=2)
+                for c in out]
+
+    def deliver_sms(self, imsi: str, tpdu: bytes) -> list[bytes]:
+        """MT SMS from the SMSC: DOWNLINK NAS TRANSPORT with CP-DATA(RP-DATA) carrying the
+        SMS-DELIVER ``tpdu`` (the UE must be registered and connected)."""
+        ctx = self._ues[imsi]
+        ctx.sms_mr = (ctx.sms_mr + 1) % 256
+        cp = n.cp_data(0, n.rp_data_mt(ctx.sms_mr, self.smsc, tpdu), allocator=True)
+        return [n.protect(ctx.security, n.downlink_nas_transport(cp), uplink=False,
+                          header_type=2)]
+
+    def _on_detach_request(self, imsi: str, msg: n.ParsedNas, plain: bytes):
+        ctx = self._ues.pop(imsi)
+        return [n.protect(ctx.security, n.detach_accept(), uplink=False, header_type=2)]
+
+
+def _pdn_type(esm: bytes) -> str:
+    code = esm[3] >> 4
+    for name, value in n.PDN_TYPES.items():
+        if value == code:
+            return name
+    raise InputError(f"MME: PDN type {code} is not one of {', '.join(n.PDN_TYPES)}")

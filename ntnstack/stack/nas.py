@@ -1,0 +1,368 @@
+"""EPS NAS messages (TS 24.301 V17 clause 8 layouts, clause 9 IE codings) and their security
+protection (clause 9.1 / 4.4), plus the SMS relay layers carried over NAS (TS 24.011).
+
+Encoders return the octets of one plain NAS message; ``protect`` / ``unprotect`` add and
+check the security header (types 1-4), the 32-bit MAC of 128-EIA2 and 128-EEA2 ciphering
+(or EEA0 / EIA0, the null algorithms). ``parse`` splits a plain message into its header and
+the IEs this emulation needs. Every length and IEI is that of the specification tables
+named in each docstring.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ntnstack.errors import InputError
+from ntnstack.stack.crypto import eea2, eia2
+
+__all__ = ["ALGORITHMS", "EMM", "ESM", "PDN_TYPES", "NasCodecError", "NasSecurityContext",
+           "ParsedNas", "activate_default_bearer_request", "attach_accept", "attach_complete",
+           "attach_request", "authentication_request", "authentication_response",
+           "control_plane_service_request", "cp_ack", "cp_data", "detach_accept",
+           "detach_request", "downlink_nas_transport", "esm_data_transport", "imsi_identity",
+           "parse", "pdn_connectivity_request", "plmn_octets", "protect", "rp_ack",
+           "rp_data_mo", "rp_data_mt", "security_mode_command", "security_mode_complete",
+           "unprotect", "uplink_nas_transport"]
+
+PD_EMM, PD_ESM, PD_SMS = 0x7, 0x2, 0x9
+EMM = {"attach-request": 0x41, "attach-accept": 0x42, "attach-complete": 0x43,
+       "detach-request": 0x45, "detach-accept": 0x46, "authentication-request": 0x52,
+       "authentication-response": 0x53, "security-mode-command": 0x5D,
+       "security-mode-complete": 0x5E, "downlink-nas-transport": 0x62,
+       "uplink-nas-transport": 0x63, "control-plane-service-request": 0x4D}
+ESM = {"activate-default-bearer-request": 0xC1, "activate-default-bearer-accept": 0xC2,
+       "pdn-connectivity-request": 0xD0, "esm-data-transport": 0xEB}
+PDN_TYPES = {"ipv4": 1, "ipv6": 2, "ipv4v6": 3, "non-ip": 5}   # TS 24.301 9.9.4.10
+NO_KEY_KSI = 7
+CP_DATA, CP_ACK = 0x01, 0x04            # TS 24.011 8.1.3
+RP_DATA_MS_N, RP_DATA_N_MS, RP_ACK_MS_N, RP_ACK_N_MS = 0x00, 0x01, 0x02, 0x03   # 8.2.2
+
+
+class NasCodecError(InputError):
+    """Octets that are not the NAS message expected, or a MAC that does not verify."""
+
+
+def _lv(value: bytes) -> bytes:
+    if len(value) > 255:
+        raise NasCodecError(f"LV value of {len(value)} octets does not fit one length octet")
+    return bytes([len(value)]) + value
+
+
+def _lve(value: bytes) -> bytes:
+    return len(value).to_bytes(2, "big") + value
+
+
+def _bcd(digits: str) -> bytes:
+    """Digits as TBCD: first digit in the low nibble, 0xF filler (TS 24.008 10.5.1.4)."""
+    padded = digits + ("F" if len(digits) % 2 else "")
+    return bytes(int(padded[i + 1], 16) << 4 | int(padded[i]) for i in range(0, len(padded), 2))
+
+
+def plmn_octets(mcc: str, mnc: str) -> bytes:
+    """PLMN identity, 3 octets (TS 24.008 10.5.1.13; 2-digit MNC: filler F in MNC digit 3)."""
+    if not (len(mcc) == 3 and len(mnc) in (2, 3) and (mcc + mnc).isdigit()):
+        raise NasCodecError(f"PLMN {mcc}-{mnc}: MCC needs 3 digits, MNC 2 or 3")
+    d3 = int(mnc[2]) if len(mnc) == 3 else 0xF
+    return bytes([int(mcc[1]) << 4 | int(mcc[0]), d3 << 4 | int(mcc[2]),
+                  int(mnc[1]) << 4 | int(mnc[0])])
+
+
+def imsi_identity(imsi: str) -> bytes:
+    """EPS mobile identity value for an IMSI (TS 24.301 9.9.3.12, type 001)."""
+    if not (imsi.isdigit() and 6 <= len(imsi) <= 15):
+        raise NasCodecError(f"IMSI {imsi!r}: 6..15 digits")
+    odd = len(imsi) % 2
+    first = int(imsi[0]) << 4 | odd << 3 | 0x1
+    return bytes([first]) + _bcd(imsi[1:])
+
+
+def _emm(msg: str, body: bytes) -> bytes:
+    return bytes([PD_EMM, EMM[msg]]) + body
+
+
+def _esm(msg: str, ebi: int, pti: int, body: bytes) -> bytes:
+    return bytes([ebi << 4 | PD_ESM, pti, ESM[msg]]) + body
+
+
+# UE network capability (9.9.3.34): EEA0-2, EIA0-2 (octets 3-4), UEA/UIA none, octet 8 bit 3
+# "CP CIoT" (control plane CIoT EPS optimisation supported).
+UE_NETWORK_CAPABILITY = bytes([0xE0, 0xE0, 0x00, 0x00, 0x00, 0x04])
+
+
+def pdn_connectivity_request(pdn_type: str, pti: int = 1) -> bytes:
+    """PDN CONNECTIVITY REQUEST (8.3.20): request type 1 initial request, PDN type."""
+    if pdn_type not in PDN_TYPES:
+        raise NasCodecError(f"PDN type {pdn_type!r}: one of {', '.join(PDN_TYPES)}")
+    return _esm("pdn-connectivity-request", 0, pti, bytes([PDN_TYPES[pdn_type] << 4 | 0x1]))
+
+
+def attach_request(imsi: str, pdn_type: str = "non-ip") -> bytes:
+    """ATTACH REQUEST (8.2.4): EPS attach, no key (KSI 7), IMSI, UE network capability,
+    ESM container with a PDN CONNECTIVITY REQUEST, additional update type "control plane
+    CIoT EPS optimization" (IEI F-, 9.9.3.0B: PNB-CIoT = 01)."""
+    body = (bytes([NO_KEY_KSI << 4 | 0x1]) + _lv(imsi_identity(imsi))
+            + _lv(UE_NETWORK_CAPABILITY) + _lve(pdn_connectivity_request(pdn_type))
+            + bytes([0xF0 | 0b010]))
+    return _emm("attach-request", body)
+
+
+def authentication_request(ksi: int, rand: bytes, autn: bytes) -> bytes:
+    """AUTHENTICATION REQUEST (8.2.7): NAS KSI, RAND (V 16), AUTN (LV 16)."""
+    return _emm("authentication-request", bytes([ksi & 0x7]) + bytes(rand) + _lv(bytes(autn)))
+
+
+def authentication_response(res: bytes) -> bytes:
+    """AUTHENTICATION RESPONSE (8.2.8): RES (LV 4..16)."""
+    return _emm("authentication-response", _lv(bytes(res)))
+
+
+ALGORITHMS = {"eea0": 0, "eea2": 2, "eia0": 0, "eia2": 2}
+
+
+def security_mode_command(ksi: int, eea: str, eia: str) -> bytes:
+    """SECURITY MODE COMMAND (8.2.20): selected algorithms (9.9.3.23), NAS KSI, replayed UE
+    security capabilities (the UE network capability octets 3-6, 9.9.3.36)."""
+    algs = ALGORITHMS[eea] << 4 | ALGORITHMS[eia]
+    return _emm("security-mode-command", bytes([algs, ksi & 0x7])
+                + _lv(UE_NETWORK_CAPABILITY[:4]))
+
+
+def security_mode_complete() -> bytes:
+    """SECURITY MODE COMPLETE (8.2.21), no optional IEs."""
+    return _emm("security-mode-complete", b"")
+
+
+def activate_default_bearer_request(ebi: int, pti: int, pdn_type: str, apn: str,
+                                    address: bytes = b"") -> bytes:
+    """ACTIVATE DEFAULT EPS BEARER CONTEXT REQUEST (8.3.6): EPS QoS QCI 9, APN, PDN address
+    (9.9.4.9: type + IPv4 4 octets / IPv6 IID 8 octets / both / non-IP none), control plane
+    only indication (IEI 9-, 9.9.4.23)."""
+    labels = b"".join(_lv(label.encode("ascii")) for label in apn.split("."))
+    pdn = bytes([PDN_TYPES[pdn_type]]) + bytes(address)
+    body = _lv(bytes([9])) + _lv(labels) + _lv(pdn) + bytes([0x91])
+    return _esm("activate-default-bearer-request", ebi, pti, body)
+
+
+def attach_accept(guti: tuple[bytes, int, int, int], tac: int, esm: bytes,
+                  t3412_units: int = 0b001, t3412_value: int = 1) -> bytes:
+    """ATTACH ACCEPT (8.2.1): EPS-only attach result, T3412 (GPRS timer, 10.5.7.3; default
+    unit 1 hour x 1), TAI list of one TAC (9.9.3.33, type 00), ESM container, GUTI (IEI 50),
+    EPS network feature support (IEI 64, 9.9.3.12A: CP CIoT)."""
+    plmn, mmegi, mmec, m_tmsi = guti
+    tai_list = bytes([0x00]) + plmn + tac.to_bytes(2, "big")
+    guti_v = bytes([0xF6]) + plmn + mmegi.to_bytes(2, "big") + bytes([mmec]) + \
+        m_tmsi.to_bytes(4, "big")
+    body = (bytes([0x01, t3412_units << 5 | t3412_value]) + _lv(tai_list) + _lve(esm)
+            + bytes([0x50]) + _lv(guti_v) + bytes([0x64]) + _lv(bytes([0x01, 0x00])))
+    return _emm("attach-accept", body)
+
+
+def attach_complete(ebi: int) -> bytes:
+    """ATTACH COMPLETE (8.2.2) with ACTIVATE DEFAULT EPS BEARER CONTEXT ACCEPT (8.3.4)."""
+    return _emm("attach-complete", _lve(_esm("activate-default-bearer-accept", ebi, 0, b"")))
+
+
+def esm_data_transport(ebi: int, data: bytes) -> bytes:
+    """ESM DATA TRANSPORT (8.3.25): user data container (LV-E, 9.9.4.24)."""
+    return _esm("esm-data-transport", ebi, 0, _lve(bytes(data)))
+
+
+def uplink_nas_transport(container: bytes) -> bytes:
+    """UPLINK NAS TRANSPORT (8.2.30): NAS message container (LV 2..251, 9.9.3.22)."""
+    return _emm("uplink-nas-transport", _lv(bytes(container)))
+
+
+def downlink_nas_transport(container: bytes) -> bytes:
+    """DOWNLINK NAS TRANSPORT (8.2.12): NAS message container."""
+    return _emm("downlink-nas-transport", _lv(bytes(container)))
+
+
+def control_plane_service_request(ksi: int, esm_container: bytes) -> bytes:
+    """CONTROL PLANE SERVICE REQUEST (8.2.33): control plane service type "mobile
+    originating request" (9.9.3.47, value 000, active flag 0), NAS KSI, ESM message
+    container (IEI 78, TLV-E) - which the sender ciphers itself when EEA2 is in use
+    (partial ciphering, 4.4.5)."""
+    return _emm("control-plane-service-request", bytes([(ksi & 0x7) << 4 | 0x0])
+                + bytes([0x78]) + _lve(bytes(esm_container)))
+
+
+def detach_request(switch_off: bool, imsi: str, ksi: int) -> bytes:
+    """DETACH REQUEST UE originating (8.2.11.1): detach type EPS detach (+ switch off),
+    NAS KSI, EPS mobile identity."""
+    kind = (0x8 if switch_off else 0x0) | 0x1
+    return _emm("detach-request", bytes([(ksi & 0x7) << 4 | kind]) + _lv(imsi_identity(imsi)))
+
+
+def detach_accept() -> bytes:
+    """DETACH ACCEPT (8.2.10.1)."""
+    return _emm("detach-accept", b"")
+
+
+def _sms_address(number: str) -> bytes:
+    digits = number.lstrip("+")
+    toa = 0x91 if number.startswith("+") else 0x81
+    return bytes([toa]) + _bcd(digits)
+
+
+def _cp_header(ti: int, allocator: bool) -> int:
+    """TI flag 0 from the side that allocated the TI, 1 from the other (TS 24.007 11.2.3.1.3)."""
+    return ((0x0 if allocator else 0x8) | (ti & 0x7)) << 4 | PD_SMS
+
+
+def cp_data(ti: int, rpdu: bytes, allocator: bool) -> bytes:
+    """CP-DATA (TS 24.011 7.2.1) carrying one RP message; ``allocator``: the sender began
+    the transaction (the UE for an MO SMS, the network for an MT SMS)."""
+    return bytes([_cp_header(ti, allocator), CP_DATA]) + _lv(bytes(rpdu))
+
+
+def cp_ack(ti: int, allocator: bool) -> bytes:
+    """CP-ACK (TS 24.011 7.2.2)."""
+    return bytes([_cp_header(ti, allocator), CP_ACK])
+
+
+def rp_data_mo(mr: int, smsc: str, tpdu: bytes) -> bytes:
+    """RP-DATA MS -> network (TS 24.011 7.3.1.2): empty originator, SC destination, TPDU."""
+    return bytes([RP_DATA_MS_N, mr & 0xFF, 0]) + _lv(_sms_address(smsc)) + _lv(bytes(tpdu))
+
+
+def rp_data_mt(mr: int, smsc: str, tpdu: bytes) -> bytes:
+    """RP-DATA network -> MS (7.3.1.1): SC originator, empty destination, TPDU."""
+    return bytes([RP_DATA_N_MS, mr & 0xFF]) + _lv(_sms_address(smsc)) + bytes([0]) + \
+        _lv(bytes(tpdu))
+
+
+def rp_ack(mr: int, from_network: bool) -> bytes:
+    """RP-ACK (7.3.3) without RP-User data."""
+    return bytes([RP_ACK_N_MS if from_network else RP_ACK_MS_N, mr & 0xFF])
+
+
+@dataclass
+class NasSecurityContext:
+    """One side's EPS NAS security context (TS 24.301 4.4): keys, algorithms, NAS COUNTs."""
+
+    k_nas_int: bytes
+    k_nas_enc: bytes
+    eea: str = "eea2"
+    eia: str = "eia2"
+    ul_count: int = 0
+    dl_count: int = 0
+    ksi: int = 0
+
+
+@dataclass
+class ParsedNas:
+    """A plain NAS message: protocol discriminator, message type and the IEs read."""
+
+    pd: int
+    message: str
+    ies: dict = field(default_factory=dict)
+
+
+def protect(ctx: NasSecurityContext, plain: bytes, uplink: bool, header_type: int) -> bytes:
+    """Security protected NAS message (9.1, 4.4.3): header type 1 integrity protected, 2 +
+    ciphered, 3 / 4 the same with a new security context; MAC over SQN || message, COUNT
+    = overflow || SQN, BEARER 0, DIRECTION 0 uplink / 1 downlink (TS 33.401 B.2.1)."""
+    count = ctx.ul_count if uplink else ctx.dl_count
+    direction = 0 if uplink else 1
+    body = bytes(plain)
+    if header_type in (2, 4) and ctx.eea == "eea2":
+        body = eea2(ctx.k_nas_enc, count, 0, direction, body)
+    seq = bytes([count & 0xFF])
+    mac = (eia2(ctx.k_nas_int, count, 0, direction, seq + body) if ctx.eia == "eia2"
+           else bytes(4))
+    if uplink:
+        ctx.ul_count += 1
+    else:
+        ctx.dl_count += 1
+    return bytes([header_type << 4 | PD_EMM]) + mac + seq + body
+
+
+def unprotect(ctx: NasSecurityContext, data: bytes, uplink: bool) -> bytes:
+    """The plain message inside a protected one, after checking its MAC (NasCodecError)."""
+    data = bytes(data)
+    header_type = data[0] >> 4
+    if header_type == 0:
+        return data
+    if len(data) < 7:
+        raise NasCodecError(f"protected NAS message of {len(data)} octets is too short")
+    mac, seq, body = data[1:5], data[5], data[6:]
+    expected = ctx.ul_count if uplink else ctx.dl_count
+    count = (expected & ~0xFF) | seq
+    direction = 0 if uplink else 1
+    if ctx.eia == "eia2" and eia2(ctx.k_nas_int, count, 0, direction, bytes([seq]) + body) != mac:
+        raise NasCodecError(f"NAS MAC check failed (COUNT {count}, "
+                            f"{'uplink' if uplink else 'downlink'})")
+    if header_type in (2, 4) and ctx.eea == "eea2":
+        body = eea2(ctx.k_nas_enc, count, 0, direction, body)
+    if uplink:
+        ctx.ul_count = count + 1
+    else:
+        ctx.dl_count = count + 1
+    return body
+
+
+def _name(table: dict, code: int) -> str:
+    for name, value in table.items():
+        if value == code:
+            return name
+    raise NasCodecError(f"message type 0x{code:02x} is outside the emulated subset")
+
+
+def _parse_emm(msg: str, body: bytes) -> dict:
+    if msg == "authentication-request":
+        return {"ksi": body[0] & 0x7, "rand": body[1:17], "autn": body[18:18 + body[17]]}
+    if msg == "authentication-response":
+        return {"res": body[1:1 + body[0]]}
+    if msg == "security-mode-command":
+        return {"eea": body[0] >> 4, "eia": body[0] & 0x7, "ksi": body[1] & 0x7}
+    if msg in ("attach-request", "attach-complete", "attach-accept"):
+        return {"esm": _esm_container(msg, body)}
+    if msg == "control-plane-service-request":
+        n = int.from_bytes(body[2:4], "big") if len(body) >= 4 and body[1] == 0x78 else 0
+        return {"ksi": body[0] >> 4 & 0x7, "esm": body[4:4 + n]}
+    if msg in ("uplink-nas-transport", "downlink-nas-transport"):
+        return {"container": body[1:1 + body[0]]}
+    return {}
+
+
+def _esm_container(msg: str, body: bytes) -> bytes:
+    i = 0
+    if msg == "attach-request":
+        i = 1
+        i += 1 + body[i]            # EPS mobile identity
+        i += 1 + body[i]            # UE network capability
+    elif msg == "attach-accept":
+        i = 2
+        i += 1 + body[i]            # TAI list
+    n = int.from_bytes(body[i:i + 2], "big")
+    return body[i + 2:i + 2 + n]
+
+
+def parse(plain: bytes) -> ParsedNas:
+    """Header and IEs of a plain (not security protected) EMM, ESM or SMS CP message."""
+    data = bytes(plain)
+    if len(data) < 2:
+        raise NasCodecError(f"NAS message of {len(data)} octets is too short")
+    pd = data[0] & 0x0F
+    if pd == PD_EMM:
+        if data[0] >> 4:
+            raise NasCodecError("security protected message: unprotect it first")
+        msg = _name(EMM, data[1])
+        return ParsedNas(pd, msg, _parse_emm(msg, data[2:]))
+    if pd == PD_ESM:
+        msg = _name(ESM, data[2])
+        ies = {"ebi": data[0] >> 4, "pti": data[1]}
+        if msg == "esm-data-transport":
+            n = int.from_bytes(data[3:5], "big")
+            ies["data"] = data[5:5 + n]
+        elif msg == "activate-default-bearer-request":
+            i = 3 + 1 + data[3]                 # EPS QoS
+            i += 1 + data[i]                    # access point name
+            ies["pdn_address"] = data[i + 1:i + 1 + data[i]]   # PDN type octet + address
+        return ParsedNas(pd, msg, ies)
+    if pd == PD_SMS:
+        kind = {CP_DATA: "cp-data", CP_ACK: "cp-ack"}.get(data[1])
+        if kind is None:
+            raise NasCodecError(f"SMS CP message type 0x{data[1]:02x} is outside the subset")
+        ies = {"ti": data[0] >> 4 & 0x7, "rpdu": data[3:3 + data[2]] if kind == "cp-data" else b""}
+        return ParsedNas(pd, kind, ies)
+    raise NasCodecError(f"protocol discriminator {pd} is outside the emulated subset")

@@ -1,0 +1,135 @@
+"""Scripted module sides for driver tests: a table of exact command lines and their answers.
+
+The tables in the tests are written from the module manuals (REFERENCE.md section 5 and the
+sources named in each dialect file), independently of the dialect YAML, so a driver test
+fails when the dialect sends something the module would not accept.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from at_bridge.cmux import Mux
+from at_bridge.sentence_engine import make_sentence, parse_sentence
+
+Answer = list[str] | Callable[["AtResponder", str], None]
+
+
+class AtResponder:
+    """Answers AT lines from ``script`` (exact line -> lines, or a callable); unknown lines get
+    ERROR. ``echo`` echoes each line (V.250 E1). Text ended by Ctrl-Z goes to ``on_payload``."""
+
+    def __init__(self, write: Callable[[bytes], None], script: dict[str, Answer],
+                 echo: bool = False, on_payload: Callable[[AtResponder, str], None] | None = None):
+        self.write, self.script, self.echo = write, script, echo
+        self.on_payload = on_payload
+        self.lines: list[str] = []
+        self._buf = bytearray()
+
+    def send_lines(self, *lines: str) -> None:
+        self.write("".join(f"\r\n{line}\r\n" for line in lines).encode())
+
+    def later(self, delay_s: float, *lines: str) -> None:
+        """Send lines as URCs after ``delay_s`` seconds (an emulated network delay)."""
+        threading.Timer(delay_s, self.send_lines, lines).start()
+
+    def feed(self, data: bytes) -> None:
+        self._buf += data
+        while True:
+            cuts = [i for i in (self._buf.find(b"\r"), self._buf.find(b"\x1a"),
+                                self._buf.find(b"\x1b")) if i >= 0]
+            if not cuts:
+                return
+            cut = min(cuts)
+            line = bytes(self._buf[:cut]).decode("latin-1").strip("\n")
+            term = self._buf[cut:cut + 1]
+            del self._buf[:cut + 1]
+            self._line(line, bytes(term))
+
+    def _line(self, line: str, term: bytes) -> None:
+        self.lines.append(line)
+        if term == b"\x1a" and self.on_payload:
+            self.on_payload(self, line)
+            return
+        if term == b"\x1b":
+            self.send_lines("OK")
+            return
+        if self.echo:
+            self.write(line.encode() + b"\r")
+        answer = self.script.get(line)
+        if answer is None:
+            self.send_lines("ERROR")
+        elif callable(answer):
+            answer(self, line)
+        else:
+            self.send_lines(*answer)
+
+
+class MuxModule:
+    """Module side of a Tiantong-like terminal: AT until ``AT+CMUX=...``, then 27.010 frames
+    with one AtResponder per DLCI (scripts by DLCI)."""
+
+    def __init__(self, peer, script: dict[str, Answer], channel_scripts: dict[int, dict],
+                 echo: bool = True):
+        self.peer = peer
+        self.at = AtResponder(peer.send, dict(script), echo)
+        self.at.script["AT+CMUX=0,0,5,1600"] = self._start_mux
+        self.channel_scripts = channel_scripts
+        self.mux: Mux | None = None
+        self.responders: dict[int, AtResponder] = {}
+        self._receiver: Callable[[bytes], None] = self.at.feed
+
+    def feed(self, peer, data: str, term: bytes) -> None:
+        self._receiver(data.encode("latin-1"))
+
+    def reboot(self, responder: AtResponder, line: str) -> None:
+        """OK, then the module restarts: multiplexer gone, ^SIMST: 1 in raw AT."""
+        responder.send_lines("OK")
+        self.mux = None
+        self._receiver = self.at.feed
+        threading.Timer(0.05, self.at.send_lines, ("^SIMST: 1",)).start()
+
+    def _start_mux(self, responder: AtResponder, line: str) -> None:
+        responder.send_lines("OK")
+        self.mux = Mux(self, initiator=False)
+        for dlci, script in self.channel_scripts.items():
+            ch = self.mux.channel(dlci)
+            r = AtResponder(ch.write, script, echo=True)
+            ch.set_receiver(r.feed)
+            self.responders[dlci] = r
+
+    # transport interface for the module-side Mux
+    def write(self, data: bytes) -> None:
+        self.peer.send(data)
+
+    def set_receiver(self, receiver) -> None:
+        self._receiver = receiver
+
+    def add_state_listener(self, listener) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return "module"
+
+
+class SentenceModule:
+    """Module side of a BeiDou terminal: answers sentence bodies from ``script``."""
+
+    def __init__(self, peer, script: dict[str, Callable[[SentenceModule, str], list[str]]]):
+        self.peer, self.script = peer, script
+        self.bodies: list[str] = []
+        self._buf = bytearray()
+
+    def send(self, *bodies: str) -> None:
+        self.peer.send(b"".join(make_sentence(b) for b in bodies))
+
+    def feed(self, peer, data: str, term: bytes) -> None:
+        self._buf += data.encode("latin-1")
+        while (cut := self._buf.find(b"\n")) >= 0:
+            line = bytes(self._buf[:cut + 1])
+            del self._buf[:cut + 1]
+            body = parse_sentence(line)
+            self.bodies.append(body)
+            sid = body.split(",", 1)[0]
+            if sid in self.script:
+                self.send(*self.script[sid](self, body))

@@ -1,0 +1,122 @@
+"""Transport over real ptys: raw log, exclusive open, vanish and return, URL handlers."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import serial
+
+from at_bridge.at_engine import AtEngine
+from at_bridge.errors import PortGone, Timeout
+from at_bridge.transport import Transport, read_raw_log
+
+
+def answer_ok(peer, line, term):
+    if line.startswith("AT"):
+        peer.send_lines("OK")
+
+
+def wait_for(predicate, timeout_s=3.0):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_raw_log_keeps_every_byte_in_and_out(pty_peer, tmp_path):
+    peer = pty_peer(answer_ok)
+    log = tmp_path / "port.rawlog"
+    t = Transport(peer.path, log_path=log)
+    engine = AtEngine(t)
+    peer.send(b"\xff\x00garbage\r\n")
+    engine.command("AT+CSQ", timeout_s=2.0)
+    t.close()
+    rows = read_raw_log(log)
+    sent = b"".join(d for _, k, d in rows if k == "out")
+    got = b"".join(d for _, k, d in rows if k == "in")
+    assert sent == b"AT+CSQ\r" and got == b"\xff\x00garbage\r\n\r\nOK\r\n"
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows)
+    assert rows[0][1] == "evt" and rows[0][2].startswith("open")
+
+
+def test_exclusive_open_refuses_a_second_opener(pty_peer):
+    peer = pty_peer(answer_ok)
+    t = Transport(peer.path)
+    try:
+        with pytest.raises(PortGone, match="cannot open"):
+            Transport(peer.path)
+    finally:
+        t.close()
+
+
+def test_port_vanishes_and_returns_at_the_same_link(pty_peer, tmp_path):
+    link = tmp_path / "usb-Quectel_BG95-if02"   # a /dev/serial/by-id style symlink
+    peer = pty_peer(answer_ok, link=link)
+    states = []
+    t = Transport(str(link), poll_min_s=0.02, poll_max_s=0.1)
+    t.add_state_listener(states.append)
+    engine = AtEngine(t)
+    engine.command("AT", timeout_s=2.0)
+    peer.vanish()
+    assert wait_for(lambda: "gone" in states)
+    with pytest.raises(PortGone, match="usb-Quectel"):
+        engine.command("AT", timeout_s=1.0)
+    peer.reappear()
+    assert wait_for(lambda: states[-1:] == ["back"])
+    engine.sync(timeout_s=3.0)
+    t.close()
+
+
+def test_port_vanishing_during_a_command_fails_it_clearly(pty_peer):
+    peer = pty_peer(lambda p, line, term: p.vanish() if line == "AT+CFUN=1" else None)
+    t = Transport(peer.path, reconnect=False)
+    engine = AtEngine(t)
+    with pytest.raises(PortGone, match="vanished"):
+        engine.command("AT+CFUN=1", timeout_s=3.0)
+    t.close()
+
+
+def test_silent_module_is_a_timeout(pty_peer):
+    peer = pty_peer()
+    t = Transport(peer.path)
+    with pytest.raises(Timeout, match="no final result within 0.2 s"):
+        AtEngine(t).command("AT", timeout_s=0.2)
+    t.close()
+
+
+def test_loop_url_echoes_and_missing_device_is_portgone():
+    t = Transport("loop://")
+    got = []
+    t.set_receiver(got.append)
+    t.write(b"AT\r")
+    assert wait_for(lambda: b"".join(got) == b"AT\r")
+    t.close()
+    with pytest.raises(PortGone, match="/dev/does-not-exist"):
+        Transport("/dev/does-not-exist")
+    assert serial.serial_for_url  # the transport goes through pyserial's URL handlers
+
+
+def test_one_command_in_flight_per_channel(pty_peer):
+    """Commands from several threads reach the module one at a time: when the module handles
+    a line, no later command line has been written yet (it waits for this final result)."""
+    seen = []
+
+    def slow_ok(peer, line, term):
+        seen.append((line, bytes(peer.received).count(b"\r"), len(seen) + 1))
+        time.sleep(0.02)
+        peer.send_lines("OK")
+
+    peer = pty_peer(slow_ok)
+    t = Transport(peer.path)
+    engine = AtEngine(t)
+    threads = [threading.Thread(target=engine.command, args=(f"AT+T{i}",)) for i in range(5)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(5)
+    t.close()
+    assert len(seen) == 5
+    assert all(written == handled for _, written, handled in seen), seen

@@ -1,0 +1,78 @@
+"""NAS codec: octet layouts of TS 24.301 / 24.011, round trips, security protection."""
+from __future__ import annotations
+
+import pytest
+
+from ntnstack.stack import nas as n
+
+IMSI = "001010000000001"
+
+
+def test_attach_request_header_and_ies():
+    msg = n.attach_request(IMSI, "non-ip")
+    # 07 = plain EMM (9.3.1), 41 = ATTACH REQUEST (9.8), 71 = KSI 7 no key | EPS attach (1)
+    assert msg[:3] == bytes([0x07, 0x41, 0x71])
+    # EPS mobile identity: length 8, odd IMSI digit 0 | odd flag | type 1 (9.9.3.12)
+    assert msg[3:5] == bytes([0x08, 0x09])
+    parsed = n.parse(msg)
+    esm = n.parse(parsed.ies["esm"])
+    assert (parsed.message, esm.message) == ("attach-request", "pdn-connectivity-request")
+    assert parsed.ies["esm"][3] == (n.PDN_TYPES["non-ip"] << 4) | 1
+    assert msg[-1] == 0xF2   # additional update type: control plane CIoT EPS optimisation
+
+
+@pytest.mark.parametrize("pdn_type", list(n.PDN_TYPES))
+def test_pdn_type_is_coded_per_9_9_4_10(pdn_type):
+    esm = n.pdn_connectivity_request(pdn_type)
+    assert esm[3] >> 4 == n.PDN_TYPES[pdn_type]
+
+
+def test_plmn_coding_two_digit_mnc():
+    # TS 24.008 10.5.1.13: MCC 001 MNC 01 -> 00 f1 10
+    assert n.plmn_octets("001", "01") == bytes([0x00, 0xF1, 0x10])
+
+
+def test_authentication_request_round_trip():
+    rand, autn = bytes(range(16)), bytes(range(16, 32))
+    parsed = n.parse(n.authentication_request(0, rand, autn))
+    assert parsed.ies == {"ksi": 0, "rand": rand, "autn": autn}
+
+
+def test_esm_data_transport_round_trip():
+    parsed = n.parse(n.esm_data_transport(5, b"\x01\x02payload"))
+    assert (parsed.message, parsed.ies["ebi"], parsed.ies["data"]) == \
+        ("esm-data-transport", 5, b"\x01\x02payload")
+
+
+def test_sms_cp_data_carries_rp_data():
+    cp = n.cp_data(0, n.rp_data_mo(7, "+8613800000000", b"\x01\x07"), allocator=True)
+    parsed = n.parse(n.uplink_nas_transport(cp))
+    inner = n.parse(parsed.ies["container"])
+    assert inner.message == "cp-data" and inner.ies["rpdu"][:2] == bytes([n.RP_DATA_MS_N, 7])
+
+
+@pytest.mark.parametrize("eea, header_type", [("eea2", 2), ("eea0", 2), ("eea2", 1)])
+def test_protect_unprotect_round_trip(eea, header_type):
+    ue = n.NasSecurityContext(bytes(range(16)), bytes(range(16, 32)), eea, "eia2")
+    mme = n.NasSecurityContext(bytes(range(16)), bytes(range(16, 32)), eea, "eia2")
+    plain = n.esm_data_transport(5, b"hello")
+    for _ in range(3):
+        protected = n.protect(ue, plain, uplink=True, header_type=header_type)
+        assert protected[0] == header_type << 4 | 0x7
+        assert (protected[6:] == plain) is (header_type == 1 or eea == "eea0")
+        assert n.unprotect(mme, protected, uplink=True) == plain
+    assert ue.ul_count == mme.ul_count == 3
+
+
+def test_tampered_message_fails_the_mac_check():
+    ue = n.NasSecurityContext(bytes(16), bytes(16))
+    mme = n.NasSecurityContext(bytes(16), bytes(16))
+    protected = bytearray(n.protect(ue, n.attach_complete(5), uplink=True, header_type=2))
+    protected[-1] ^= 0x01
+    with pytest.raises(n.NasCodecError, match="MAC check failed"):
+        n.unprotect(mme, bytes(protected), uplink=True)
+
+
+def test_unknown_message_type_is_named():
+    with pytest.raises(n.NasCodecError, match="0x99"):
+        n.parse(bytes([0x07, 0x99]))

@@ -1,0 +1,266 @@
+"""Procedures over the emulated GEO and LEO links: what tshark reads, timing, failures."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import phy_ffi
+from ntnstack.stack.cell import MIB_PERIOD_S
+from ntnstack.stack.presets import geo_cell, leo_cells, new_session
+from ntnstack.stack.access import HARQ_K0_MS, NPRACH_CP_S, RAR_K0_MS, UL_GRANT_K0_MS
+from ntnstack.stack.session import StackSession, UeConfig
+from tests.stack.conftest import LEO_ATTACH_S, START_UNIX_S, tshark_rows
+from tests.tolerances import ONE_MICROSECOND, TENTH_DEGREE
+
+C = phy_ffi.CONST.SPEED_OF_LIGHT_MPS
+
+GEO_SEQUENCE = [
+    "MasterInformationBlock-NB",
+    "SystemInformation-NB [ SIB31 ]",
+    "RRCConnectionRequest-NB",
+    "RRCConnectionSetup-NB",
+    "RRCConnectionSetupComplete-NB, Attach request, PDN connectivity request",
+    "DLInformationTransfer-NB, Authentication request",
+    "ULInformationTransfer-NB, Authentication response",
+    "DLInformationTransfer-NB, Security mode command",
+    "ULInformationTransfer-NB, Security mode complete",
+    "DLInformationTransfer-NB, Attach accept, Activate default EPS bearer context request",
+    "ULInformationTransfer-NB, Attach complete, Activate default EPS bearer context accept",
+    "ULInformationTransfer-NB, ESM data transport",
+    "ULInformationTransfer-NB, Uplink NAS transport(DTAP) (SMS) CP-DATA (RP) RP-DATA "
+    "(MS to Network)",
+    "DLInformationTransfer-NB, Downlink NAS transport(DTAP) (SMS) CP-ACK",
+    "DLInformationTransfer-NB, Downlink NAS transport(DTAP) (SMS) CP-DATA (RP) RP-ACK "
+    "(Network to MS)",
+    "ULInformationTransfer-NB, Uplink NAS transport(DTAP) (SMS) CP-ACK",
+    "DLInformationTransfer-NB, Downlink NAS transport(DTAP) (SMS) CP-DATA (RP) RP-DATA "
+    "(Network to MS)",
+    "ULInformationTransfer-NB, Uplink NAS transport(DTAP) (SMS) CP-ACK",
+    "ULInformationTransfer-NB, Uplink NAS transport(DTAP) (SMS) CP-DATA (RP) RP-ACK "
+    "(MS to Network)",
+    "DLInformationTransfer-NB, Downlink NAS transport(DTAP) (SMS) CP-ACK",
+    "RRCConnectionRelease-NB",
+]
+
+
+def _infos(pcap) -> list[str]:
+    return [row[0].strip() for row in tshark_rows(pcap, "_ws.col.Info")]
+
+
+def test_geo_capture_sequence_as_tshark_reads_it(geo_run):
+    assert _infos(geo_run.pcap) == GEO_SEQUENCE
+
+
+def test_geo_capture_has_no_malformed_packet(geo_run):
+    rows = tshark_rows(geo_run.pcap, "frame.number", "_ws.malformed", "_ws.expert.severity")
+    assert [r for r in rows if r[1]] == []
+    # expert errors (missing mandatory IEs etc.) would show as severity "error" (0x00800000)
+    assert [r for r in rows if "8388608" in r[2]] == []
+
+
+def test_geo_nas_security_headers(geo_run):
+    # TS 24.301 9.3.1: plain before AKA, 3 SMC, 4 SMC complete, 2 afterwards
+    rows = tshark_rows(geo_run.pcap, "nas_eps.security_header_type")
+    headers = [r[0] for r in rows if r[0]]
+    assert headers == ["0", "0", "0", "3,0", "4,0", "2,0", "2,0", "2"] + ["2,0"] * 8
+
+
+def test_geo_attach_round_trips_and_time(geo_run):
+    attach = geo_run.results["attach"]
+    d = attach.details
+    assert attach.ok and d["attempts"] == 1
+    # preamble->RAR, Msg3->Msg4, AttachReq->AuthReq, AuthResp->SMC, SMC complete->Accept
+    assert attach.round_trips == 5
+    rtt = d["rtt_s"]
+    assert 0.47 < rtt < 0.56        # TR 38.821 GEO transparent RTT, 10..90 deg: 477-541 ms
+    # the rest: SIB acquisition (<= one MIB TTI + one SI period + one way), and per
+    # exchange the grant wait (K_offset - TA + k0) and processing (UE, eNB, S1 and MME)
+    cell = geo_run.session.cell
+    sib = geo_run.session.sib
+    acquisition = MIB_PERIOD_S + cell.si_periodicity_s + rtt / 2
+    s = geo_run.session
+    processing = (s.ue.processing_s + s.enb_processing_s + 2 * s.core_delay_s
+                  + s.mme_processing_s + 1e-3)     # + 1 ms between two DL messages in a row
+    per_exchange = sib.k_offset_s - d["ta_applied_s"] + 1e-3 * RAR_K0_MS + processing
+    extra = attach.duration_s - attach.round_trips * rtt
+    assert 0 < extra <= acquisition + attach.round_trips * per_exchange
+
+
+def test_leo_attach_is_faster_than_geo(geo_run, leo_run):
+    geo, leo = geo_run.results["attach"], leo_run.results["attach"]
+    assert leo.ok and leo.round_trips == geo.round_trips
+    assert leo.details["rtt_s"] < 0.03 * geo.details["rtt_s"]
+    assert leo.duration_s < geo.duration_s
+
+
+def test_geo_data_and_sms_latency(geo_run):
+    data, sms = geo_run.results["data"], geo_run.results["sms"]
+    rtt = geo_run.results["attach"].details["rtt_s"]
+    # data: scheduling request round trip + one way; SMS: SR round trip + CP-DATA round trip
+    assert data.round_trips == 1 and 1.5 * rtt < data.details["latency_s"] < 2.5 * rtt
+    assert sms.round_trips == 2 and 2 * rtt < sms.details["latency_s"] < 3 * rtt
+    assert geo_run.session.mme.context(geo_run.session.ue.imsi).uplink_data == \
+        [b"temperature=21.5"]
+
+
+def test_geo_mt_sms_is_delivered_and_acknowledged(geo_run):
+    mt = geo_run.results["sms-mt"]
+    session = geo_run.session
+    assert mt.ok and session.sms_received[-1].text == "hello to GEO"
+    assert session.mme.context(session.ue.imsi).mt_sms_acked == [1]
+    # SMSC -> UE: S1 one way to the eNB, then the UE-eNB one way
+    one_way = geo_run.results["attach"].details["rtt_s"] / 2
+    assert mt.details["latency_s"] == pytest.approx(one_way + session.core_delay_s, abs=1e-3)
+
+
+def test_harq_ack_timing_includes_k_offset(geo_run):
+    # TS 36.213 16.4.2 k0 + K_offset after the NPDSCH end, then the UL one-way delay
+    sib = geo_run.session.sib
+    one_way = geo_run.results["attach"].details["rtt_s"] / 2
+    for delay in geo_run.results["attach"].details["harq_ack_delay_s"]:
+        assert delay == pytest.approx(HARQ_K0_MS * 1e-3 + sib.k_offset_s + one_way, abs=1e-3)
+
+
+def test_leo_capture_sequence_and_cell_change(leo_run):
+    infos = _infos(leo_run.pcap)
+    assert not [r for r in tshark_rows(leo_run.pcap, "_ws.malformed") if r[0]]
+    assert infos[:2] == ["MasterInformationBlock-NB", "SystemInformation-NB [ SIB31 ]"]
+    assert infos[-6:] == [
+        "MasterInformationBlock-NB", "SystemInformation-NB [ SIB31 ]",
+        "RRCConnectionRequest-NB", "RRCConnectionSetup-NB",
+        "RRCConnectionSetupComplete-NB, Control plane service request, ESM data transport",
+        "RRCConnectionRelease-NB"]
+    assert leo_run.session.mme.context(leo_run.session.ue.imsi).uplink_data == \
+        [b"leo-1", b"leo-2"]
+
+
+def test_leo_coverage_gap_follows_the_geometry(leo_run):
+    change = leo_run.results["cell-change"].details
+    session = leo_run.session
+    source, target = session.cells
+    assert (change["source"], change["target"]) == (source.name, target.name)
+    t_lost, gap = change["lost_unix_s"], change["coverage_gap_s"]
+    # the source sets through, the target rises through, the minimum elevation (10 deg)
+    assert source.elevation_deg(t_lost, session.ue_ecef) == pytest.approx(10.0, abs=TENTH_DEGREE)
+    assert target.elevation_deg(t_lost + gap, session.ue_ecef) == \
+        pytest.approx(10.0, abs=TENTH_DEGREE)
+    assert 0 < gap < change["outage_s"] <= gap + MIB_PERIOD_S + target.si_periodicity_s + 0.01
+
+
+def _geo_session(**ue) -> StackSession:
+    return new_session([geo_cell(START_UNIX_S)], START_UNIX_S + 0.3, ue=UeConfig(**ue))
+
+
+def test_gnss_error_beyond_the_cp_fails_random_access():
+    error_m = np.array([0.0, 100e3, 0.0])
+    session = _geo_session(gnss_error_ecef_m=tuple(error_m))
+    result = session.attach()
+    sat = session.cell.source.states(np.array([session.sib.epoch_unix_s]))[0][0]
+    # the UE's TA is short by twice the range difference between its true and GNSS positions
+    expected = 2 * (np.linalg.norm(sat - session.ue_ecef)
+                    - np.linalg.norm(sat - session.ue_ecef - error_m)) / C
+    assert not result.ok and result.details["attempts"] == session.ue.preamble_trans_max
+    assert result.details["ta_error_s"] == pytest.approx(expected, abs=ONE_MICROSECOND)
+    assert abs(expected) > NPRACH_CP_S[1]
+    assert "beyond the NPRACH CP 266.7 us" in result.reason
+
+
+def test_stale_ephemeris_fails_random_access_through_the_common_ta():
+    # LEO behind a transparent payload: the common TA (feeder RTT) is a quadratic fit over
+    # the 20 s validity window; 300 s later its extrapolation is off by hundreds of us
+    cells = leo_cells(START_UNIX_S, (600.0,), payload="transparent",
+                      gateway_deg_m=(39.0, 117.5, 0.0))
+    fresh = new_session(cells, START_UNIX_S + LEO_ATTACH_S).attach()
+    stale = new_session(cells, START_UNIX_S + LEO_ATTACH_S,
+                        ue=UeConfig(stale_sib_s=300.0)).attach()
+    assert fresh.ok and abs(fresh.details["ta_error_s"]) < NPRACH_CP_S[1] / 100
+    d = stale.details
+    assert not stale.ok and abs(d["ta_error_s"]) > NPRACH_CP_S[1]
+    common_error = d["common_ta_true_s"] - d["common_ta_applied_s"]
+    assert d["ta_error_s"] == pytest.approx(common_error, abs=10 * ONE_MICROSECOND)
+
+
+def test_validity_expiry_rereads_sib31_before_uplink():
+    session = new_session([geo_cell(START_UNIX_S, validity_s=5)], START_UNIX_S + 0.3,
+                          eea="eea0")
+    attach = session.attach()
+    session.wait(10.0)
+    data = session.send_data(b"after T317")
+    assert attach.ok and data.ok and data.details["t317_expiries"] == 1
+    assert [e[1] for e in session.events].count("T317 expired") >= 1
+    names = [m.rrc for m in data.messages]
+    assert names[:2] == ["MasterInformationBlock-NB", "sib31-v1700"]
+    rtt = attach.details["rtt_s"]
+    assert data.details["latency_s"] > 2 * rtt     # the re-acquisition costs time
+
+
+def test_msg3_and_ul_grant_respect_k_offset(geo_run):
+    # K_offset (SIB31-NB k-Offset) must cover the TA: the UE never sends before its grant
+    sib = geo_run.session.sib
+    ta = geo_run.results["attach"].details["ta_applied_s"]
+    assert sib.k_offset_s + 1e-3 * min(RAR_K0_MS, UL_GRANT_K0_MS) > ta
+
+
+def test_detach_then_release_as_tshark_reads_it(tmp_path):
+    pcap = tmp_path / "detach.pcap"
+    session = new_session([geo_cell(START_UNIX_S)], START_UNIX_S + 0.3, pcap=pcap, eea="eea0")
+    assert session.attach().ok
+    detach = session.detach()
+    session.release()
+    session.close()
+    assert detach.ok and detach.round_trips == 2 and not session.attached
+    assert _infos(pcap)[-3:] == ["ULInformationTransfer-NB, Detach request (EPS detach)",
+                                 "DLInformationTransfer-NB, Detach accept",
+                                 "RRCConnectionRelease-NB"]
+
+
+def test_eea2_capture_is_ciphered_yet_well_formed(tmp_path):
+    # with 128-EEA2 tshark cannot read past the security header; nothing may be malformed
+    pcap = tmp_path / "eea2.pcap"
+    session = new_session([geo_cell(START_UNIX_S)], START_UNIX_S + 0.3, pcap=pcap, eea="eea2")
+    assert session.attach().ok and session.send_data(b"secret").ok
+    session.close()
+    rows = tshark_rows(pcap, "_ws.col.Info", "_ws.malformed")
+    assert [r for r in rows if r[1]] == []
+    assert session.mme.context(session.ue.imsi).uplink_data == [b"secret"]
+    assert "ESM data transport" not in rows[-1][0]
+
+
+@pytest.mark.parametrize("pdn_type", ["ipv4", "ipv6", "ipv4v6", "non-ip"])
+def test_data_over_each_pdn_type(pdn_type):
+    session = new_session([geo_cell(START_UNIX_S)], START_UNIX_S + 0.3,
+                          ue=UeConfig(pdn_type=pdn_type))
+    assert session.attach().ok and session.send_data(b"x").ok
+    received = session.mme.context(session.ue.imsi).uplink_data[0]
+    # TS 24.301 9.9.4.9: PDN type octet, then IPv4 4 / IPv6 IID 8 / both 12 / none
+    assert len(session.pdn_address) == {"ipv4": 5, "ipv6": 9, "ipv4v6": 13, "non-ip": 1}[pdn_type]
+    assert received[0] >> 4 == {"ipv4": 4, "ipv6": 6, "ipv4v6": 4, "non-ip": ord("x") >> 4}[
+        pdn_type]
+
+
+@pytest.mark.parametrize("run", ["geo_run", "leo_run"])
+def test_ue_never_answers_before_it_has_heard(run, request):
+    # at the UE, each message of the attach (on the first cell) is sent or received after
+    # the previous one
+    session = request.getfixturevalue(run).session
+    attach = request.getfixturevalue(run).results["attach"]
+    at_ue = [m.t_unix_s + (1 if m.direction == "DL" else -1)
+             * session.cells[0].one_way_s(m.t_unix_s, session.ue_ecef) for m in attach.messages]
+    assert all(b >= a - ONE_MICROSECOND for a, b in zip(at_ue, at_ue[1:], strict=False))
+
+
+def test_attach_without_a_satellite_in_view_fails_with_no_cell():
+    # LEO600-1 culminates 600 s after the start: at +100 s it is below the horizon
+    result = new_session(leo_cells(START_UNIX_S), START_UNIX_S + 100.0).attach()
+    assert not result.ok and result.reason.startswith("no cell: LEO600-1 at -")
+
+
+def test_validity_expiry_with_the_satellite_gone_is_radio_link_failure():
+    # connected UE, validity 5 s; LEO600-1 sets (10 deg) about 867 s after the start
+    session = new_session(leo_cells(START_UNIX_S, validity_s=5), START_UNIX_S + 840.0)
+    assert session.attach().ok
+    session.wait(40.0)
+    data = session.send_data(b"too late")
+    assert not data.ok and data.reason.startswith("T317 expired and SIB31-NB not re-acquired")
+    assert session.rrc_state == "idle"
+    assert [e[1] for e in session.events][-2:] == ["T317 expired", "radio link failure"]
