@@ -10,7 +10,11 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from phy_ffi import _ntnphy
 from phy_ffi._ntnphy import ffi, lib
+
+COMPILED_PATH: str = _ntnphy.__file__
+"""Where the loaded build of the core lives (the ASan one under ``build.py test --sanitize``)."""
 
 CONST = SimpleNamespace(**{n[4:]: getattr(lib, n) for n in dir(lib) if n.startswith("NTN_")})
 """Constants and status codes from ntn_phy.h without the NTN_ prefix (e.g. CONST.OK)."""
