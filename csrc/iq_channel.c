@@ -5,18 +5,20 @@
  *  - Fractional delay: a 16-tap Kaiser (beta 7.4) windowed-sinc polyphase bank of 64 phases,
  *    linearly interpolated between adjacent phases. Chosen over a Farrow structure because a
  *    Farrow filter of the order needed for 60 dB costs 5-6 sub-filters per sample, while the
- *    bank costs one 16-tap filter plus a 16-tap blend; the whole table (16 KB) stays in L1.
- *    Measured error (tests/phy/test_iq_channel.py): <= -65 dB for |f| <= 0.35 rate.
+ *    bank costs one 16-tap filter plus a 16-tap blend; the whole table (8 KB) stays in L1.
+ *    Measured error (tests/phy/test_iq_channel.py): -70 dB worst for |f| <= 0.35 rate.
  *  - Positions in fixed point (2^-32 sample): integer delays hit phase 0 exactly.
  *  - Delay within a run: the chord of the cubic (runs shortened where the cubic bends, so the
  *    chord stays within DELAY_CHORD_TOL_SAMPLES of it); range checked at the run's ends.
  *  - Doppler and gain: a double complex rotator rot *= step, step *= chirp (exact for a
- *    Doppler linear in time and a gain linear in dB), re-seeded from the exact phase. Two
- *    interleaved lanes (even and odd samples, each stepping two samples) halve the
- *    loop-carried latency of the recurrence.
- *  - History in I and Q planes so one 16-float tap row multiplies both; float vectors of 8
- *    (GCC vector extension: AVX where the CPU has it, two SSE halves elsewhere, the same
- *    arithmetic in the same order either way).
+ *    Doppler linear in time and a gain linear in dB), re-seeded from the exact phase. Four
+ *    interleaved lanes (run offset mod 4, each stepping four samples) cut the loop-carried
+ *    latency of the recurrence and fill a vector of doubles.
+ *  - History in I and Q planes so one tap row serves both. Eight consecutive outputs that share
+ *    a bank row and a whole delay are computed together, one vector lane each (fir8); any
+ *    other sample alone (fir1) with the same operations in the same order, so grouping never
+ *    changes a bit. GCC vector extensions: AVX2 where the CPU has it (target_clones), SSE
+ *    halves elsewhere, the same IEEE arithmetic either way.
  *  - Bit-identical for any block split: re-seed points depend only on the sample index and the
  *    trajectory; the state carries every running value in full precision.
  */
@@ -29,12 +31,13 @@
 #define FRAC_ONE 4294967296.0              /* 2^32: fixed-point unit of a sample */
 #define PHASE_SHIFT 26                     /* 32 - log2(NTN_IQ_PHASES) */
 #define BLEND_SCALE (1.0f / 67108864.0f)   /* 2^-26 */
+#define BLEND_MASK ((1u << PHASE_SHIFT) - 1)
 #define SPLITMIX_GAMMA 0x9e3779b97f4a7c15ULL
 #define MIN_HISTORY 512                    /* > NTN_IQ_CHUNK + NTN_IQ_TAPS + the minimum delay */
 #define DELAY_CHORD_TOL_SAMPLES 1e-6       /* chord vs cubic delay within a run */
 
 _Static_assert(NTN_IQ_PHASES == (1 << (32 - PHASE_SHIFT)), "phase bits");
-_Static_assert(NTN_IQ_TAPS == 16, "the filter works on two 8-float vectors per plane");
+_Static_assert(NTN_IQ_TAPS == 16, "the Kaiser beta and the measured rejection are for 16 taps");
 _Static_assert(sizeof(((ntn_iq_channel *)0)->taps) ==
                sizeof(float) * (NTN_IQ_PHASES + 1) * NTN_IQ_TAPS, "taps table matches NTN_IQ_*");
 _Static_assert(sizeof(((ntn_iq_channel *)0)->dtaps) ==
@@ -44,8 +47,12 @@ _Static_assert(sizeof(((ntn_iq_channel *)0)->dtaps) ==
 #pragma GCC diagnostic ignored "-Wpsabi" /* v8f only crosses static inline functions */
 #endif
 typedef float v8f __attribute__((vector_size(32)));
-typedef double v2d __attribute__((vector_size(16)));
+typedef float v4f __attribute__((vector_size(16)));
+typedef double v4d __attribute__((vector_size(32)));
+#define LANES 4                            /* rotator lanes, one per run offset mod 4 */
 
+/* The inner loop is built twice on x86-64 (AVX2 and baseline), chosen at load time; the
+ * sanitizer build keeps one. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
     !defined(__SANITIZE_ADDRESS__)
 #define NTN_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
@@ -251,8 +258,9 @@ static void polar(double *re, double *im, double amp, double cycles)
 }
 
 /* Rotator lanes at time t in segment i (phase_cyc already at t). Sample j after t has phase
- * phase_cyc + j f / fs + j^2 kf / (2 fs^2) cycles and gain g + j kg / fs dB; each lane steps
- * two samples: step(j) = phase(j + 2) - phase(j), which grows by 4 kf / fs^2 per pair. */
+ * phase_cyc + j F + j^2 K / 2 cycles (F = f / fs, K = kf / fs^2) and gain g + j kg dB (kg per
+ * sample). Lane l serves j = l mod 4 and steps four samples at a time: the step
+ * phase(j + 4) - phase(j) = 4 F + K (4 j + 8) starts at 4 F + K (4 l + 8), grows by 16 K. */
 static void rotator_seed(ntn_iq_channel *ch, const trajectory *tr, size_t i, double t)
 {
     const double t0 = tr->t[i], h = tr->t[i + 1] - t0, fs = ch->rate_hz;
@@ -260,12 +268,13 @@ static void rotator_seed(ntn_iq_channel *ch, const trajectory *tr, size_t i, dou
     const double kg = (tr->gain[i + 1] - tr->gain[i]) / h / fs;
     const double f = (tr->doppler[i] + (tr->doppler[i + 1] - tr->doppler[i]) * (t - t0) / h) / fs;
     const double g = tr->gain[i] + (tr->gain[i + 1] - tr->gain[i]) * (t - t0) / h;
-    const double amp = pow(10.0, g / 20.0), ratio2 = pow(10.0, kg / 10.0);
-    polar(&ch->rot[0], &ch->rot[2], amp, ch->phase_cyc);
-    polar(&ch->rot[1], &ch->rot[3], amp * pow(10.0, kg / 20.0), ch->phase_cyc + f + 0.5 * kf);
-    polar(&ch->step[0], &ch->step[2], ratio2, 2.0 * f + 2.0 * kf);
-    polar(&ch->step[1], &ch->step[3], ratio2, 2.0 * f + 4.0 * kf);
-    polar(&ch->chirp[0], &ch->chirp[1], 1.0, 4.0 * kf);
+    for (int l = 0; l < LANES; l++) {
+        polar(&ch->rot[l], &ch->rot[LANES + l], pow(10.0, (g + l * kg) / 20.0),
+              ch->phase_cyc + l * f + 0.5 * l * l * kf);
+        polar(&ch->step[l], &ch->step[LANES + l], pow(10.0, LANES * kg / 20.0),
+              LANES * f + kf * (LANES * l + 0.5 * LANES * LANES));
+    }
+    polar(&ch->chirp[0], &ch->chirp[1], 1.0, LANES * LANES * kf);
 }
 
 /* Largest whole delay (samples) the history holds with a chunk written ahead. */
@@ -304,107 +313,188 @@ static int reseed(ntn_iq_channel *ch, const trajectory *tr)
     return NTN_OK;
 }
 
+typedef int32_t v8i __attribute__((vector_size(32)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+#if defined(__clang__)
+#define SHUFFLE2(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#define SHUFFLE4(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+#define SHUFFLE2(a, b, ...) __builtin_shuffle(a, b, (v8i){__VA_ARGS__})
+#define SHUFFLE4(a, b, ...) __builtin_shuffle(a, b, (v4i){__VA_ARGS__})
+#endif
+
+static inline void store8(float *p, const v8f *v)
+{
+    memcpy(p, v, sizeof *v);
+}
+
+/* Split n interleaved samples into an I and a Q run, four at a time (one shufps each). */
+static void deinterleave(float *re, float *im, const float *in, size_t n)
+{
+    size_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        v4f a, b;
+        memcpy(&a, in + 2 * k, sizeof a);
+        memcpy(&b, in + 2 * k + 4, sizeof b);
+        const v4f i_part = SHUFFLE4(a, b, 0, 2, 4, 6), q_part = SHUFFLE4(a, b, 1, 3, 5, 7);
+        memcpy(re + k, &i_part, sizeof i_part);
+        memcpy(im + k, &q_part, sizeof q_part);
+    }
+    for (; k < n; k++) {
+        re[k] = in[2 * k];
+        im[k] = in[2 * k + 1];
+    }
+}
+
 /* Copy m input samples into the I and Q planes of the ring at index ch->n, then refresh the
  * mirrored head (the first NTN_IQ_TAPS positions repeated after the last). */
 static void write_history(ntn_iq_channel *ch, const float *in, size_t m)
 {
-    const size_t len = ch->history_len, mask = len - 1, q0 = (size_t)(ch->n & mask);
+    const size_t len = ch->history_len, q0 = (size_t)(ch->n & (len - 1));
     float *re = ch->history, *im = ch->history + len + NTN_IQ_TAPS;
-    for (size_t k = 0; k < m; k++) {
-        const size_t q = (q0 + k) & mask;
-        re[q] = in[2 * k];
-        im[q] = in[2 * k + 1];
-    }
+    const size_t before_wrap = m < len - q0 ? m : len - q0;
+    deinterleave(re + q0, im + q0, in, before_wrap);
+    deinterleave(re, im, in + 2 * before_wrap, m - before_wrap);
     if (q0 < NTN_IQ_TAPS || q0 + m > len) {
         memcpy(re + len, re, NTN_IQ_TAPS * sizeof(float));
         memcpy(im + len, im, NTN_IQ_TAPS * sizeof(float));
     }
 }
 
-typedef int32_t v8i __attribute__((vector_size(32)));
-#if defined(__clang__)
-#define SHUFFLE2(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
-#else
-#define SHUFFLE2(a, b, ...) __builtin_shuffle(a, b, (v8i){__VA_ARGS__})
-#endif
+/* Where the sample at run offset j reads: first ring index of its 16 inputs, bank row and
+ * blend within the row (2^-26 units), and the whole part of its delay (samples). */
+typedef struct {
+    size_t q;
+    uint32_t row, blend;
+    uint64_t whole;
+} tap_pos;
 
-/* (sum of re, sum of im) of two 8-float vectors, in a fixed order on every target. */
-static inline void hsum2(float *sr, float *si, v8f re, v8f im)
-{
-    const v8f a = SHUFFLE2(re, im, 0, 1, 2, 3, 8, 9, 10, 11) +
-                  SHUFFLE2(re, im, 4, 5, 6, 7, 12, 13, 14, 15);
-    const v8f b = a + SHUFFLE2(a, a, 2, 3, 0, 1, 6, 7, 4, 5);
-    const v8f c = b + SHUFFLE2(b, b, 1, 0, 3, 2, 5, 4, 7, 6);
-    *sr = c[0];
-    *si = c[4];
-}
-
-/* One output sample: the bank row for fraction mu (2^-32 units) over 16 history samples
- * starting at ring position q. */
-static inline void fir(float *yr, float *yi, const ntn_iq_channel *ch, size_t q, uint32_t mu)
-{
-    const float *tp = ch->taps[mu >> PHASE_SHIFT], *dp = ch->dtaps[mu >> PHASE_SHIFT];
-    const float *re = ch->history + q, *im = ch->history + ch->history_len + NTN_IQ_TAPS + q;
-    const float a = (float)(mu & ((1u << PHASE_SHIFT) - 1)) * BLEND_SCALE;
-    const v8f t0 = load8(tp) + a * load8(dp), t1 = load8(tp + 8) + a * load8(dp + 8);
-    hsum2(yr, yi, t0 * load8(re) + t1 * load8(re + 8), t0 * load8(im) + t1 * load8(im + 8));
-}
-
-/* One output sample at run offset j into out[0..1], rotated by lane value (rr, ri). */
-static inline void delay_sample(float *out, const ntn_iq_channel *ch, uint64_t n, int64_t j,
-                                double rr, double ri)
+static inline tap_pos position(const ntn_iq_channel *ch, uint64_t n, int64_t j)
 {
     const uint64_t dfx = (uint64_t)(ch->delay_fx + j * ch->delay_fx_step);
     const uint64_t whole = (dfx + 0xFFFFFFFFu) >> 32;
-    float yr, yi;
-    fir(&yr, &yi, ch, (size_t)((n - whole - (HALF - 1)) & (ch->history_len - 1)),
-        (uint32_t)(0u - (uint32_t)dfx));
-    const float fr = (float)rr, fi = (float)ri;
+    const uint32_t mu = 0u - (uint32_t)dfx;
+    const tap_pos p = {(size_t)((n - whole - (HALF - 1)) & (ch->history_len - 1)),
+                       mu >> PHASE_SHIFT, mu & BLEND_MASK, whole};
+    return p;
+}
+
+/* One output sample, the reference form of the filter: each tap blended as tp + a dp, the
+ * products accumulated in tap order. fir8() performs the same operations in vector lanes,
+ * so the two give the same bits and the output does not depend on how it was grouped. */
+static inline void fir1(float *out, const ntn_iq_channel *ch, tap_pos p, float fr, float fi)
+{
+    const float *tp = ch->taps[p.row], *dp = ch->dtaps[p.row];
+    const float *re = ch->history + p.q, *im = re + ch->history_len + NTN_IQ_TAPS;
+    const float a = (float)p.blend * BLEND_SCALE;
+    float yr = 0.0f, yi = 0.0f;
+    for (int k = 0; k < NTN_IQ_TAPS; k++) {
+        const float t = tp[k] + a * dp[k];
+        yr += t * re[k];
+        yi += t * im[k];
+    }
     out[0] = yr * fr - yi * fi;
     out[1] = yr * fi + yi * fr;
 }
 
-/* Advance both rotator lanes by one pair of samples. */
-static inline void step_lanes(v2d *rre, v2d *rim, v2d *sre, v2d *sim, double cre, double cim)
+/* Eight consecutive output samples that share a bank row and a whole delay (their windows
+ * are consecutive): blends a8, rotator values fr/fi, interleaved I/Q into out[0..15]. */
+static inline void fir8(float *out, const ntn_iq_channel *ch, tap_pos p, const float *a8,
+                        const float *fr, const float *fi)
 {
-    const v2d nre = *rre * *sre - *rim * *sim, nim = *rre * *sim + *rim * *sre;
-    const v2d tre = *sre * cre - *sim * cim, tim = *sre * cim + *sim * cre;
+    const float *tp = ch->taps[p.row], *dp = ch->dtaps[p.row];
+    const float *re = ch->history + p.q, *im = re + ch->history_len + NTN_IQ_TAPS;
+    const v8f a = load8(a8), rr = load8(fr), ri = load8(fi);
+    v8f yr = {0, 0, 0, 0, 0, 0, 0, 0}, yi = yr;
+    for (int k = 0; k < NTN_IQ_TAPS; k++) {
+        const v8f t = tp[k] + a * dp[k];
+        yr += t * load8(re + k);
+        yi += t * load8(im + k);
+    }
+    const v8f o_re = yr * rr - yi * ri, o_im = yr * ri + yi * rr;
+    const v8f lo = SHUFFLE2(o_re, o_im, 0, 8, 1, 9, 2, 10, 3, 11);
+    const v8f hi = SHUFFLE2(o_re, o_im, 4, 12, 5, 13, 6, 14, 7, 15);
+    store8(out, &lo);
+    store8(out + 8, &hi);
+}
+
+/* The first position of a group of eight at run offset j, when the eight share a row and a
+ * whole delay and their windows do not run past the mirrored head; their blends in a8. */
+static inline int group_of_8(tap_pos *p0, float *a8, const ntn_iq_channel *ch, uint64_t n,
+                             int64_t j)
+{
+    *p0 = position(ch, n, j);
+    const tap_pos p7 = position(ch, n + 7, j + 7);
+    if (p7.whole != p0->whole || p7.row != p0->row || p0->q + 7 >= ch->history_len)
+        return 0;
+    const uint32_t mu0 = (p0->row << PHASE_SHIFT) | p0->blend;
+    const uint32_t step = (uint32_t)ch->delay_fx_step;   /* mu falls as the delay grows */
+    for (uint32_t i = 0; i < 8; i++)
+        a8[i] = (float)((mu0 - i * step) & BLEND_MASK) * BLEND_SCALE;
+    return 1;
+}
+
+/* Advance the four rotator lanes by four samples. */
+static inline void step_lanes(v4d *rre, v4d *rim, v4d *sre, v4d *sim, double cre, double cim)
+{
+    const v4d nre = *rre * *sre - *rim * *sim, nim = *rre * *sim + *rim * *sre;
+    const v4d tre = *sre * cre - *sim * cim, tim = *sre * cim + *sim * cre;
     *rre = nre;
     *rim = nim;
     *sre = tre;
     *sim = tim;
 }
 
+static inline v4d load4d(const double *p)
+{
+    v4d v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* Rotator values of the four lanes as floats into re[0..3], im[0..3]. */
+static inline void lanes_to_float(float *re, float *im, const v4d *rre, const v4d *rim)
+{
+    const v4f a = __builtin_convertvector(*rre, v4f), b = __builtin_convertvector(*rim, v4f);
+    memcpy(re, &a, sizeof a);
+    memcpy(im, &b, sizeof b);
+}
+
 /* m samples of delay, Doppler and gain into out, from sample ch->n (run offset ch->run_j).
- * Lane 0 serves even run offsets, lane 1 odd ones; both step after an odd offset. */
+ * Rotator lane l serves run offsets j = l mod 4; the lanes step after j = 3 mod 4. Groups of
+ * eight start at run offsets that are multiples of 8 (fir8), the rest go one by one (fir1);
+ * both forms give the same bits. */
 NTN_CLONES static void run_samples(ntn_iq_channel *ch, float *out, size_t m)
 {
-    v2d rre = {ch->rot[0], ch->rot[1]}, rim = {ch->rot[2], ch->rot[3]};
-    v2d sre = {ch->step[0], ch->step[1]}, sim = {ch->step[2], ch->step[3]};
+    v4d rre = load4d(ch->rot), rim = load4d(ch->rot + LANES);
+    v4d sre = load4d(ch->step), sim = load4d(ch->step + LANES);
     const double cre = ch->chirp[0], cim = ch->chirp[1];
     const uint64_t n0 = ch->n;
-    const int64_t j0 = (int64_t)ch->run_j;
     size_t k = 0;
-    if (m > 0 && (ch->run_j & 1)) {
-        delay_sample(out, ch, n0, j0, rre[1], rim[1]);
-        step_lanes(&rre, &rim, &sre, &sim, cre, cim);
-        k = 1;
+    while (k < m) {
+        const int64_t j = (int64_t)(ch->run_j + k);
+        tap_pos p;
+        float a8[8], fr[8], fi[8];
+        if ((j & 7) == 0 && k + 8 <= m && group_of_8(&p, a8, ch, n0 + k, j)) {
+            lanes_to_float(fr, fi, &rre, &rim);
+            step_lanes(&rre, &rim, &sre, &sim, cre, cim);
+            lanes_to_float(fr + LANES, fi + LANES, &rre, &rim);
+            step_lanes(&rre, &rim, &sre, &sim, cre, cim);
+            fir8(out + 2 * k, ch, p, a8, fr, fi);
+            k += 8;
+            continue;
+        }
+        const int lane = (int)(j & (LANES - 1));
+        lanes_to_float(fr, fi, &rre, &rim);
+        fir1(out + 2 * k, ch, position(ch, n0 + k, j), fr[lane], fi[lane]);
+        if (lane == LANES - 1)
+            step_lanes(&rre, &rim, &sre, &sim, cre, cim);
+        k++;
     }
-    for (; k + 2 <= m; k += 2) {
-        delay_sample(out + 2 * k, ch, n0 + k, j0 + (int64_t)k, rre[0], rim[0]);
-        delay_sample(out + 2 * k + 2, ch, n0 + k + 1, j0 + (int64_t)k + 1, rre[1], rim[1]);
-        step_lanes(&rre, &rim, &sre, &sim, cre, cim);
-    }
-    if (k < m)
-        delay_sample(out + 2 * k, ch, n0 + k, j0 + (int64_t)k, rre[0], rim[0]);
-    ch->rot[0] = rre[0];
-    ch->rot[1] = rre[1];
-    ch->rot[2] = rim[0];
-    ch->rot[3] = rim[1];
-    ch->step[0] = sre[0];
-    ch->step[1] = sre[1];
-    ch->step[2] = sim[0];
-    ch->step[3] = sim[1];
+    memcpy(ch->rot, &rre, sizeof rre);
+    memcpy(ch->rot + LANES, &rim, sizeof rim);
+    memcpy(ch->step, &sre, sizeof sre);
+    memcpy(ch->step + LANES, &sim, sizeof sim);
 }
 
 static inline uint64_t splitmix64(uint64_t z)
@@ -430,18 +520,24 @@ static void add_noise(const ntn_iq_channel *ch, float *out, size_t m)
     }
 }
 
+/* 1 when no sample is NaN or infinite (x * 0 is 0 exactly for finite x, NaN otherwise);
+ * 16-byte vectors with two accumulators, registers on every x86-64. */
 static int all_finite(const float *x, size_t count)
 {
-    v8f bad = {0, 0, 0, 0, 0, 0, 0, 0};
+    v4f b0 = {0, 0, 0, 0}, b1 = b0;
     size_t i = 0;
-    for (; i + 8 <= count; i += 8)
-        bad += load8(x + i) * 0.0f;
-    float tail = 0.0f;
+    for (; i + 8 <= count; i += 8) {
+        v4f u, v;
+        memcpy(&u, x + i, sizeof u);
+        memcpy(&v, x + i + 4, sizeof v);
+        b0 += u * 0.0f;
+        b1 += v * 0.0f;
+    }
+    const v4f b = b0 + b1;
+    float sum = (b[0] + b[1]) + (b[2] + b[3]);
     for (; i < count; i++)
-        tail += x[i] * 0.0f;
-    float lo, hi;
-    hsum2(&lo, &hi, bad, bad);
-    return (lo + tail) == 0.0f;
+        sum += x[i] * 0.0f;
+    return sum == 0.0f;
 }
 
 /* One chunk (m <= NTN_IQ_CHUNK samples): history, then runs between re-seeds. */

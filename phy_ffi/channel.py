@@ -121,6 +121,15 @@ def as_block(block, where: str = "block") -> np.ndarray:
     return np.ascontiguousarray(block)
 
 
+def as_out(out, block: np.ndarray) -> np.ndarray:
+    """``out`` checked as a writable C-contiguous complex64 array shaped like ``block``."""
+    if not (isinstance(out, np.ndarray) and out.dtype == np.complex64
+            and out.shape == block.shape and out.flags.c_contiguous and out.flags.writeable):
+        raise PhyValueError(f"out: expected a writable contiguous complex64 array of shape "
+                            f"{block.shape}", CONST.ERR_LENGTH)
+    return out
+
+
 def first_bad_sample(block: np.ndarray) -> int:
     """Index of the first NaN or infinite sample, -1 if none."""
     bad = np.flatnonzero(~np.isfinite(block))
@@ -169,10 +178,7 @@ class IQChannel:
         unusable).
         """
         block = as_block(block)
-        out = np.empty_like(block) if out is None else as_block(out, "out")
-        if out.shape != block.shape:
-            raise PhyValueError(f"out: shape {out.shape} does not match block {block.shape}",
-                                CONST.ERR_LENGTH)
+        out = np.empty_like(block) if out is None else as_out(out, block)
         done = self.samples_done
         status = b.iq_channel_process(self._state, out, block, self._ptrs, self._n_traj)
         if status != CONST.OK:

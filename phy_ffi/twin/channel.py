@@ -14,6 +14,7 @@ from phy_ffi._bindings import CONST, strerror
 from phy_ffi.channel import (
     ChannelTrajectory,
     as_block,
+    as_out,
     channel_setup,
     first_bad_sample,
     time_range_error,
@@ -155,7 +156,7 @@ class IQChannel:
                                  for k in range(0, n, PIECE)] or [block[:0]])
         if out is None:
             return result
-        out = as_block(out, "out")
+        out = as_out(out, block)
         out[...] = result
         return out
 

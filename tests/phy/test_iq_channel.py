@@ -234,3 +234,12 @@ def test_trajectory_shorter_than_the_stream(phy):
         ch.process(np.zeros(200, np.complex64))
     assert ch.samples_done == 900
     ch.process(np.zeros(101, np.complex64))   # up to t = 1.0 s exactly is covered
+
+
+def test_out_must_be_a_matching_contiguous_array(phy):
+    ch = phy.IQChannel(LTE_RATE_HZ, channel_trajectory([0.0, 1.0], 1e-3))
+    x = complex_noise(100)
+    with pytest.raises(PhyValueError, match="out: expected a writable contiguous complex64"):
+        ch.process(x, np.empty(200, np.complex64)[::2])
+    out = np.empty(100, np.complex64)
+    assert ch.process(x, out) is out
