@@ -91,7 +91,8 @@ static int look_one(double *el_deg, double *az_deg, double *range_m, const doubl
     *range_m = ntn_norm3(d);
     *el_deg = atan2(u, hypot(e, nn)) / NTN_DEG;
     double az = atan2(e, nn) / NTN_DEG;
-    *az_deg = az < 0.0 ? az + 360.0 : az;
+    az = az < 0.0 ? az + 360.0 : az;
+    *az_deg = az >= 360.0 ? az - 360.0 : az;   /* -1e-14 + 360 rounds to 360: keep [0, 360) */
     return NTN_OK;
 }
 

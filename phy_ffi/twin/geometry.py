@@ -80,6 +80,7 @@ def look_angles(target_ecef_m, ground_ecef_m) -> LookAngles:
     e, n, u = (np.einsum("ij,ij->i", d, axis) for axis in (east, north, up))
     el = np.degrees(np.arctan2(u, np.hypot(e, n)))
     az = np.degrees(np.arctan2(e, n)) % 360.0
+    az = np.where(az >= 360.0, az - 360.0, az)   # a tiny negative angle rounds to 360
     rng = np.linalg.norm(d, axis=1)
     bad = status != 0
     el[bad], az[bad], rng[bad] = np.nan, np.nan, np.nan

@@ -5,7 +5,7 @@ import pytest
 import phy_ffi
 from phy_ffi import PhyValueError
 from phy_ffi._bindings import CONST
-from tests.tolerances import ONE_KILOMETRE, ONE_MICRODEGREE, ONE_MILLIMETRE
+from tests.tolerances import ONE_KILOMETRE, ONE_MICRODEGREE, ONE_MILLIDEGREE, ONE_MILLIMETRE
 
 # NGA/WGS-84 defining parameters (NIMA TR8350.2): a, f; polar radius b = a (1 - f).
 WGS84_B_M = 6356752.314245
@@ -38,8 +38,17 @@ def test_look_angles_zenith_and_north(phy):
     look = phy.look_angles([zenith, north, east], ground)
     assert look.elevation_deg[0] == pytest.approx(90.0, abs=ONE_MICRODEGREE)
     assert look.range_m[0] == pytest.approx(1000.0, abs=ONE_MILLIMETRE)
-    assert look.azimuth_deg[1] == pytest.approx(0.0, abs=1e-3) or look.azimuth_deg[1] > 359.999
-    assert look.azimuth_deg[2] == pytest.approx(90.0, abs=0.01)  # great circle vs parallel
+    # Due north lies in the meridian plane: azimuth 0 up to rounding, and never 360.0
+    # (the range is [0, 360); atan2 of -1e-14 plus 360 rounds to 360 without care).
+    assert 0.0 <= look.azimuth_deg[1] < 360.0
+    az_north = look.azimuth_deg[1]
+    assert min(az_north, 360.0 - az_north) < ONE_MICRODEGREE   # either side of north
+    # The chord to a point on the same parallel points along the great circle through both
+    # (sphere): tan(az) = sin(dlon) / (sin(lat) (1 - cos(dlon))), 0.0035 deg short of east;
+    # the ellipsoid changes that by e^2 of it, far below a millidegree.
+    dlon, lat = np.radians(0.01), np.radians(45.0)
+    great_circle_az = np.degrees(np.arctan2(np.sin(dlon), np.sin(lat) * (1 - np.cos(dlon))))
+    assert look.azimuth_deg[2] == pytest.approx(great_circle_az, abs=ONE_MILLIDEGREE)
 
 
 def test_geo_satellite_elevation_from_subpoint(phy):

@@ -1,0 +1,78 @@
+"""``ntnstack channel``: IQ samples through the emulated satellite channel.
+
+File mode: ``--in FILE --out FILE`` (raw cf32 or SigMF; SigMF metadata is carried over with
+an annotation describing the channel). ZeroMQ mode: ``--zmq-bs-tx/--zmq-ue-tx`` and
+``--zmq-dl-bind/--zmq-ul-bind`` relay the srsRAN ZMQ radio convention both ways.
+The trajectory comes from ``--sat/--ue/--start`` (ntnstack.link) or from ``--trajectory CSV``
+(columns t_s, delay_s, doppler_hz, gain_db; t_s in seconds since the first sample).
+"""
+from __future__ import annotations
+
+DEFAULT_CHUNK = 1 << 20          # samples per read/process/write step (8 MB)
+DEFAULT_ZMQ_DURATION_S = 3600.0
+
+
+def register(sub) -> None:
+    from ntnstack.iq.trajectory import DEFAULT_STEP_S
+    from ntnstack.link.options import accept_negative_positions
+
+    p = sub.add_parser("channel", help="apply the satellite channel (delay, Doppler, loss, "
+                       "noise) to IQ samples: cf32/SigMF files or a ZeroMQ radio relay",
+                       description=__doc__.splitlines()[0])
+    accept_negative_positions(p)
+    p.add_argument("--in", dest="inp", metavar="FILE", help="input cf32 or SigMF recording")
+    p.add_argument("--out", metavar="FILE", help="output cf32 or SigMF (.sigmf-meta/-data)")
+    p.add_argument("--rate", type=float, metavar="HZ",
+                   help="sample rate, Hz (default: the SigMF core:sample_rate)")
+    p.add_argument("--freq-hz", type=float, metavar="F",
+                   help="DL carrier, Hz (default: SigMF core:frequency, else 2.185e9 n256)")
+    p.add_argument("--freq-ul-hz", type=float, metavar="F",
+                   help="UL carrier, Hz (default --freq-hz - 190 MHz, the n256 spacing)")
+    p.add_argument("--sat", metavar="SPEC", help="orbit spec, as for ntnstack link")
+    p.add_argument("--ue", metavar="LAT,LON,ALT_M", help="terminal, WGS-84 deg, deg, m")
+    p.add_argument("--start", metavar="ISO8601",
+                   help="time of the first sample (default: SigMF core:datetime)")
+    p.add_argument("--gateway", metavar="LAT,LON,ALT_M",
+                   help="feeder-link gateway: transparent payload delay UE-sat-gateway")
+    p.add_argument("--payload", choices=["transparent", "regenerative"], default="transparent",
+                   help="transparent (default): delay includes the feeder link to --gateway")
+    p.add_argument("--direction", choices=["dl", "ul"], default="dl",
+                   help="file mode: which carrier's Doppler to apply (default dl)")
+    p.add_argument("--trajectory", metavar="CSV", help="explicit trajectory instead of --sat")
+    p.add_argument("--step", type=float, default=DEFAULT_STEP_S, metavar="S",
+                   help=f"trajectory knot spacing, s (default {DEFAULT_STEP_S:g})")
+    p.add_argument("--snr-db", type=float, metavar="X",
+                   help="add noise: SNR at the strongest point of the pass, relative to the "
+                   "input's mean power (file mode) or to --ref-power (ZeroMQ mode)")
+    p.add_argument("--ref-power", type=float, default=1.0, metavar="P",
+                   help="ZeroMQ mode: signal power the SNR refers to (default 1)")
+    p.add_argument("--seed", type=int, default=1, help="noise seed (default 1)")
+    p.add_argument("--chunk", type=int, default=DEFAULT_CHUNK, metavar="N",
+                   help=f"samples per step in file mode (default {DEFAULT_CHUNK})")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    z = p.add_argument_group("ZeroMQ relay (srsRAN ZMQ radio convention)")
+    z.add_argument("--zmq-bs-tx", metavar="URL", help="base station tx_port to request from")
+    z.add_argument("--zmq-ue-tx", metavar="URL", help="UE tx_port to request from")
+    z.add_argument("--zmq-dl-bind", metavar="URL", help="bind here for the UE's rx_port")
+    z.add_argument("--zmq-ul-bind", metavar="URL", help="bind here for the BS's rx_port")
+    z.add_argument("--duration", type=float, default=DEFAULT_ZMQ_DURATION_S, metavar="S",
+                   help=f"ZeroMQ mode: trajectory span, s (default {DEFAULT_ZMQ_DURATION_S:g})")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ntnstack.errors import InputError
+
+    zmq_opts = (args.zmq_bs_tx, args.zmq_ue_tx, args.zmq_dl_bind, args.zmq_ul_bind)
+    if any(zmq_opts):
+        if not all(zmq_opts):
+            raise InputError("--zmq-bs-tx, --zmq-ue-tx, --zmq-dl-bind and --zmq-ul-bind go "
+                             "together")
+        if args.inp or args.out:
+            raise InputError("--in/--out and the --zmq-* options exclude each other")
+        from ntnstack.iq.cli import run_relay
+        return run_relay(args)
+    if not args.inp or not args.out:
+        raise InputError("--in and --out are required (or the --zmq-* options)")
+    from ntnstack.iq.cli import run_files
+    return run_files(args)

@@ -1,0 +1,156 @@
+"""The work behind ``ntnstack channel``: trajectory from the options, the file job and the
+ZeroMQ relay job (argument parsing lives in ntnstack.commands.channel)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ntnstack.errors import InputError
+from ntnstack.iq.files import IQInput, IQWriter, open_iq
+from ntnstack.iq.progress import Progress
+
+__all__ = ["read_trajectory_csv", "run_files", "run_relay"]
+
+CSV_COLUMNS = ("t_s", "delay_s", "doppler_hz", "gain_db")
+
+
+def read_trajectory_csv(path: str):
+    """ChannelTrajectory from a CSV with columns t_s, delay_s, doppler_hz, gain_db (a header
+    line and '#' comments allowed); InputError naming the file for anything malformed."""
+    import phy_ffi
+
+    try:
+        rows = np.genfromtxt(path, delimiter=",", comments="#", names=True, dtype=np.float64)
+    except OSError:
+        raise InputError(f"--trajectory {path}: no such file") from None
+    except ValueError as exc:
+        raise InputError(f"--trajectory {path}: {exc}") from None
+    missing = [c for c in CSV_COLUMNS if c not in (rows.dtype.names or ())]
+    if missing:
+        raise InputError(f"--trajectory {path}: missing column(s) {', '.join(missing)} "
+                         f"(header: {', '.join(CSV_COLUMNS)})")
+    try:
+        return phy_ffi.channel_trajectory(*(np.atleast_1d(rows[c]) for c in CSV_COLUMNS))
+    except ValueError as exc:
+        raise InputError(f"--trajectory {path}: {exc}") from None
+
+
+def _rate_hz(args, src: IQInput | None) -> float:
+    rate = args.rate if args.rate is not None else (src.rate_hz if src else None)
+    if rate is None:
+        raise InputError("--rate: required (the input has no SigMF core:sample_rate)")
+    if not (np.isfinite(rate) and rate > 0):
+        raise InputError(f"--rate: must be a finite sample rate > 0 Hz, got {rate}")
+    return float(rate)
+
+
+def _link(args, duration_s: float, direction: str, src: IQInput | None):
+    """(ChannelTrajectory, annotation fields) from --sat/--ue/--start or --trajectory."""
+    if args.trajectory:
+        return read_trajectory_csv(args.trajectory), {"ntnstack:trajectory": args.trajectory}
+    from ntnstack.clock import format_iso8601, parse_iso8601
+    from ntnstack.iq.trajectory import link_trajectory
+    from ntnstack.link.options import uplink_hz
+    from ntnstack.link.terminals import parse_position
+    from ntnstack.orbit import parse_orbit_spec
+
+    if not args.sat or not args.ue:
+        raise InputError("--sat and --ue are required (or --trajectory)")
+    start_text = args.start or (src.datetime if src else None)
+    if not start_text:
+        raise InputError("--start: required (the input has no SigMF core:datetime)")
+    start = parse_iso8601(start_text, "--start")
+    dl, ul = uplink_hz(args.freq_hz if args.freq_hz is not None
+                       else (src.frequency_hz if src else None), args.freq_ul_hz)
+    ue = parse_position(args.ue, "--ue")
+    gateway = parse_position(args.gateway, "--gateway") if args.gateway else None
+    lt = link_trajectory(parse_orbit_spec(args.sat, start, "--sat"), ue, start, duration_s,
+                         gateway=gateway, freq_dl_hz=dl, freq_ul_hz=ul, direction=direction,
+                         payload=args.payload, step_s=args.step)
+    note = {"ntnstack:satellite": lt.satellite, "ntnstack:ue": ue.label(),
+            "ntnstack:gateway": gateway.label() if gateway else None,
+            "ntnstack:payload": args.payload, "ntnstack:start": format_iso8601(start),
+            "ntnstack:carrier_hz": dl if direction == "dl" else ul,
+            "ntnstack:pathloss_db_at_0_db_gain": lt.min_pathloss_db}
+    return lt.trajectory, note
+
+
+def _describe(traj, direction: str) -> dict:
+    spans = {name: [float(np.min(v)), float(np.max(v))]
+             for name, v in zip(("delay_s", "doppler_hz", "gain_db"), traj[1:], strict=True)}
+    return {"ntnstack:direction": direction,
+            **{f"ntnstack:{k}_range": v for k, v in spans.items()}}
+
+
+def _noise_power(args, signal_power: float) -> float:
+    if args.snr_db is None:
+        return 0.0
+    if not np.isfinite(args.snr_db):
+        raise InputError(f"--snr-db: must be a finite number, got {args.snr_db}")
+    if not signal_power > 0:
+        raise InputError("--snr-db: the reference signal power is 0 (an all-zero input?)")
+    return float(signal_power * 10.0 ** (-args.snr_db / 10.0))
+
+
+def _mean_power(src: IQInput, chunk: int) -> float:
+    total = 0.0
+    for block in src.chunks(chunk):
+        total += float(np.sum(block.real.astype(np.float64) ** 2 + block.imag ** 2))
+    return total / max(src.count, 1)
+
+
+def run_files(args) -> int:
+    """``--in`` through the channel into ``--out``, ``--chunk`` samples at a time."""
+    import phy_ffi
+
+    if args.chunk < 1:
+        raise InputError(f"--chunk: must be >= 1 sample, got {args.chunk}")
+    if Path(args.inp).resolve() == Path(args.out).resolve():
+        raise InputError("--out: must differ from --in")
+    src = open_iq(args.inp, "--in")
+    rate = _rate_hz(args, src)
+    traj, note = _link(args, src.count / rate, args.direction, src)
+    noise = _noise_power(args, _mean_power(src, args.chunk) if args.snr_db is not None else 0)
+    channel = phy_ffi.IQChannel(rate, traj, noise_power=noise, seed=args.seed)
+    note = {"core:label": "ntnstack channel",
+            "core:comment": "delay, Doppler, path loss and noise of an emulated satellite link "
+                            "applied by ntnstack (output sample n at the time of input sample n)",
+            **note, **_describe(traj, args.direction), "ntnstack:snr_db": args.snr_db,
+            "ntnstack:noise_power": noise, "ntnstack:seed": args.seed}
+    progress = Progress(src.count, "channel", enabled=not args.no_progress)
+    with IQWriter(args.out, rate_hz=rate, frequency_hz=src.frequency_hz,
+                  datetime=src.datetime, meta=src.meta, annotation=note) as out:
+        for block in src.chunks(args.chunk):
+            out.write(channel.process(block))
+            progress.update(out.count)
+    progress.close()
+    return 0
+
+
+def run_relay(args) -> int:
+    """The ZeroMQ relay until Ctrl-C, the end of the trajectory or a socket error."""
+    import phy_ffi
+    from ntnstack.iq.relay import RelayLeg, ZmqRelay
+
+    rate = _rate_hz(args, None)
+    noise = _noise_power(args, args.ref_power)
+    legs = []
+    for name, direction, serve, upstream in (("DL", "dl", args.zmq_dl_bind, args.zmq_bs_tx),
+                                             ("UL", "ul", args.zmq_ul_bind, args.zmq_ue_tx)):
+        traj, _ = _link(args, args.duration, direction, None)
+        channel = phy_ffi.IQChannel(rate, traj, noise_power=noise,
+                                    seed=args.seed + (direction == "ul"))
+        legs.append(RelayLeg(name, serve, upstream, channel))
+    relay = ZmqRelay(legs).start()
+    print(f"ntnstack channel: relaying DL {legs[0].upstream} -> {legs[0].endpoint}, "
+          f"UL {legs[1].upstream} -> {legs[1].endpoint} at {rate:g} Hz", file=sys.stderr)
+    try:
+        while relay.wait(1.0):
+            pass
+    finally:
+        relay.stop()
+    if relay.failed:
+        raise InputError(f"zmq {relay.failed.name}: {relay.failed.error}")
+    return 0

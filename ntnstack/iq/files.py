@@ -1,0 +1,165 @@
+"""IQ recordings on disk: raw cf32 files and SigMF recordings, read and written in chunks.
+
+cf32: interleaved little-endian float32 I, Q (GNU Radio's complex file, SigMF ``cf32_le``),
+no header. SigMF (sigmf.org, core namespace v1.x): ``NAME.sigmf-meta`` (JSON: global,
+captures, annotations) next to ``NAME.sigmf-data`` (the samples). Any path ending in
+``.sigmf-meta``, ``.sigmf-data`` or ``.sigmf`` is a SigMF recording; anything else is raw
+cf32. Only single-channel ``cf32_le`` SigMF data is read; other datatypes are refused with
+their name.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ntnstack.errors import InputError
+
+__all__ = ["BYTES_PER_SAMPLE", "IQInput", "IQWriter", "open_iq", "sigmf_paths"]
+
+BYTES_PER_SAMPLE = 8          # cf32: two float32
+SIGMF_VERSION = "1.0.0"
+SIGMF_SUFFIXES = (".sigmf-meta", ".sigmf-data", ".sigmf")
+
+
+def sigmf_paths(path: str | Path) -> tuple[Path, Path] | None:
+    """(meta, data) paths of a SigMF recording, None for a raw cf32 path."""
+    p = Path(path)
+    if p.suffix not in SIGMF_SUFFIXES:
+        return None
+    base = p.with_suffix("")
+    return base.with_suffix(".sigmf-meta"), base.with_suffix(".sigmf-data")
+
+
+@dataclass(frozen=True)
+class IQInput:
+    """An opened recording: where the samples are, how many, and the SigMF metadata."""
+
+    data_path: Path
+    count: int                 # complex samples
+    meta: dict | None          # SigMF metadata, None for raw cf32
+    where: str                 # the option that named it, for messages
+
+    @property
+    def rate_hz(self) -> float | None:
+        return None if self.meta is None else self.meta["global"].get("core:sample_rate")
+
+    @property
+    def frequency_hz(self) -> float | None:
+        caps = [] if self.meta is None else self.meta.get("captures") or []
+        return caps[0].get("core:frequency") if caps else None
+
+    @property
+    def datetime(self) -> str | None:
+        caps = [] if self.meta is None else self.meta.get("captures") or []
+        return caps[0].get("core:datetime") if caps else None
+
+    def chunks(self, size: int) -> Iterator[np.ndarray]:
+        """Consecutive complex64 chunks of at most ``size`` samples (memory-bounded)."""
+        with open(self.data_path, "rb") as f:
+            while True:
+                block = np.fromfile(f, dtype="<c8", count=size)
+                if block.size == 0:
+                    return
+                yield block.astype(np.complex64, copy=False)
+
+
+def open_iq(path: str | Path, where: str = "--in") -> IQInput:
+    """Open a cf32 file or a SigMF recording for reading; InputError naming ``where``."""
+    paths = sigmf_paths(path)
+    meta = None
+    data = Path(path)
+    if paths:
+        meta_path, data = paths
+        meta = _read_meta(meta_path, where)
+    if not data.is_file():
+        raise InputError(f"{where} {path}: no such file {data}")
+    size = data.stat().st_size
+    if size % BYTES_PER_SAMPLE:
+        raise InputError(f"{where} {data}: {size} bytes is not a whole number of cf32 samples "
+                         f"({BYTES_PER_SAMPLE} bytes each)")
+    return IQInput(data, size // BYTES_PER_SAMPLE, meta, where)
+
+
+def _read_meta(meta_path: Path, where: str) -> dict:
+    try:
+        meta = json.loads(meta_path.read_text())
+    except FileNotFoundError:
+        raise InputError(f"{where} {meta_path}: no such file") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{where} {meta_path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    glob = meta.get("global") if isinstance(meta, dict) else None
+    if not isinstance(glob, dict):
+        raise InputError(f"{where} {meta_path}: no \"global\" object (not SigMF metadata)")
+    datatype = glob.get("core:datatype")
+    if datatype != "cf32_le":
+        raise InputError(f"{where} {meta_path}: core:datatype {datatype!r} is not supported "
+                         f"(cf32_le only)")
+    if glob.get("core:num_channels", 1) != 1:
+        raise InputError(f"{where} {meta_path}: core:num_channels "
+                         f"{glob['core:num_channels']} (one channel only)")
+    return meta
+
+
+class IQWriter:
+    """Writes complex64 chunks to a cf32 file or a SigMF recording (metadata on close).
+
+    ``meta``: the input's SigMF metadata to carry over (None: start a new one); ``rate_hz``,
+    ``frequency_hz``, ``datetime`` fill the core fields; ``annotation`` is added over the
+    whole output (label, comment, ntnstack: fields), declared as the ``ntnstack`` extension.
+    """
+
+    def __init__(self, path: str | Path, *, rate_hz: float, frequency_hz: float | None,
+                 datetime: str | None, meta: dict | None, annotation: dict,
+                 where: str = "--out"):
+        self.paths = sigmf_paths(path)
+        self.data_path = self.paths[1] if self.paths else Path(path)
+        self.count = 0
+        self._meta = self._base_meta(meta, rate_hz, frequency_hz, datetime)
+        self._annotation = annotation
+        try:
+            self._file = open(self.data_path, "wb")  # noqa: SIM115 - closed by close()
+        except OSError as exc:
+            raise InputError(f"{where} {path}: cannot write ({exc.strerror})") from None
+
+    @staticmethod
+    def _base_meta(meta, rate_hz, frequency_hz, datetime) -> dict:
+        out = copy.deepcopy(meta) if meta else {"global": {}, "captures": [], "annotations": []}
+        glob = out["global"]
+        glob.update({"core:datatype": "cf32_le", "core:sample_rate": float(rate_hz)})
+        glob.setdefault("core:version", SIGMF_VERSION)
+        ext = [e for e in glob.get("core:extensions", []) if e.get("name") != "ntnstack"]
+        glob["core:extensions"] = [*ext, {"name": "ntnstack", "version": "0.1.0",
+                                          "optional": True}]
+        if not out.get("captures"):
+            capture = {"core:sample_start": 0}
+            if frequency_hz is not None:
+                capture["core:frequency"] = float(frequency_hz)
+            if datetime:
+                capture["core:datetime"] = datetime
+            out["captures"] = [capture]
+        out.setdefault("annotations", [])
+        return out
+
+    def write(self, block: np.ndarray) -> None:
+        block.astype("<c8", copy=False).tofile(self._file)
+        self.count += block.size
+
+    def close(self) -> None:
+        self._file.close()
+        if self.paths:
+            note = {"core:sample_start": 0, "core:sample_count": self.count,
+                    **self._annotation}
+            self._meta["annotations"] = sorted([*self._meta["annotations"], note],
+                                               key=lambda a: a.get("core:sample_start", 0))
+            self.paths[0].write_text(json.dumps(self._meta, indent=2) + "\n")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
