@@ -7,7 +7,9 @@ verbose results are ``<CR><LF>text<CR><LF>``, numeric ones ``code<CR>``); empty 
 
 Routing rule for each received line (documented once, applied in this order):
 
-1. a line that continues a multi-line URC (``lines: 2`` in the dialect, e.g. ``+CMT``) joins it;
+1. a line that continues a multi-line URC (``lines: 2`` in the dialect, e.g. ``+CMT``) joins it,
+   unless it is a final result of the pending command: then the URC is queued as it is, with
+   ``fields["truncated"] = "1"``, and the line is routed on;
 2. while a command is pending (from its write until its final result; lines after the final
    are routed as if none were pending): the first line equal to the command (echo) or to the prompt
    payload is dropped; a final result code ends the command (OK, CONNECT, ERROR,
@@ -30,6 +32,7 @@ ESC (0x1B) cancels.
 
 Bytes that are not printable text (decoded with errors='replace') are removed from the line,
 counted in ``stats["garbage_bytes"]`` and logged; the rest of the line is routed as above.
+More than ``MAX_LINE_BYTES`` without a line end are dropped the same way.
 """
 from __future__ import annotations
 
@@ -37,7 +40,6 @@ import logging
 import re
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -50,6 +52,10 @@ from at_bridge.errors import (
     PortGone,
     Timeout,
 )
+from at_bridge.urc import Unsolicited, UrcPattern, UrcQueue
+
+__all__ = ["CTRL_Z", "ESC", "MAX_LINE_BYTES", "AtEngine", "Channel", "Response", "Unsolicited",
+           "UrcPattern", "UrcQueue"]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +68,8 @@ _EXT_ERROR = re.compile(r"^\+(CME|CMS) ERROR: ?(.*)$")
 _BASIC_ONLY = re.compile(r"^AT(?:[A-Z&][0-9]*)*$", re.IGNORECASE)
 _BASIC_V = re.compile(r"V([01])", re.IGNORECASE)
 _NOT_TEXT = re.compile(r"[^\x20-\x7e\u00a0-\ufffc]")
+_EOL = re.compile(rb"[\r\n]")
+MAX_LINE_BYTES = 65536   # a line longer than this without CR / LF is garbage (no AT line is)
 
 
 class Channel(Protocol):
@@ -73,85 +81,12 @@ class Channel(Protocol):
 
 
 @dataclass(frozen=True)
-class Unsolicited:
-    """A queued URC: dialect name (or ``banner`` / ``unknown`` / ``stray``), the line, the
-    regex's named groups, continuation lines (e.g. the PDU after ``+CMT``) and the
-    time.monotonic() of its arrival in seconds."""
-
-    name: str
-    line: str
-    fields: dict[str, str]
-    extra: tuple[str, ...] = ()
-    t_mono: float = 0.0
-
-
-@dataclass(frozen=True)
 class Response:
     """Information lines of one command and its final result code (verbose form)."""
 
     command: str
     lines: tuple[str, ...]
     final: str
-
-
-@dataclass
-class UrcPattern:
-    """A URC recogniser: ``lines`` > 1 when continuation lines belong to it."""
-
-    name: str
-    pattern: re.Pattern
-    lines: int = 1
-
-
-class UrcQueue:
-    """Thread-safe queue of :class:`Unsolicited`; ``get`` can pick by name and fields.
-
-    Bounded at ``maxlen`` items: past it the oldest is dropped, counted in ``dropped`` and
-    logged (an unread queue must not grow without bound on a long soak).
-    """
-
-    def __init__(self, maxlen: int = 10000):
-        self._items: deque[Unsolicited] = deque()
-        self._cond = threading.Condition()
-        self.maxlen = maxlen
-        self.dropped = 0
-
-    def __len__(self) -> int:
-        with self._cond:
-            return len(self._items)
-
-    def put(self, item: Unsolicited) -> None:
-        with self._cond:
-            if len(self._items) >= self.maxlen:
-                self.dropped += 1
-                log.warning("URC queue full (%d): dropped %r", self.maxlen, self._items.popleft())
-            self._items.append(item)
-            self._cond.notify_all()
-
-    def get(self, names: str | Iterable[str] | None = None, timeout_s: float = 0.0,
-            match: Callable[[Unsolicited], bool] | None = None) -> Unsolicited:
-        """Remove and return the oldest URC whose name is in ``names`` (all when None) and
-        for which ``match`` holds; others stay queued. Timeout after ``timeout_s`` seconds."""
-        wanted = {names} if isinstance(names, str) else (set(names) if names else None)
-        deadline = time.monotonic() + timeout_s
-        with self._cond:
-            while True:
-                for item in self._items:
-                    if (wanted is None or item.name in wanted) and (match is None or match(item)):
-                        self._items.remove(item)
-                        return item
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise Timeout(f"no URC {sorted(wanted) if wanted else 'at all'} within "
-                                  f"{timeout_s:g} s ({len(self._items)} others queued)")
-                self._cond.wait(remaining)
-
-    def drain(self) -> list[Unsolicited]:
-        """Remove and return everything queued, oldest first."""
-        with self._cond:
-            items = list(self._items)
-            self._items.clear()
-            return items
 
 
 @dataclass
@@ -167,8 +102,14 @@ class _Pending:
     lines: list[str] = field(default_factory=list)
     final: str | None = None
     failure: BaseException | None = None
-    prompted: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
+    prompted: threading.Event | None = None   # prompt commands only; also set on completion
+
+    def complete(self) -> None:
+        """End the command (final result, banner, port gone); wakes a prompt waiter too."""
+        self.done.set()
+        if self.prompted is not None:
+            self.prompted.set()
 
 
 class AtEngine:
@@ -192,6 +133,8 @@ class AtEngine:
         self._state = threading.Lock()
         self._pending: _Pending | None = None
         self._collecting: tuple[UrcPattern, str, dict, list[str]] | None = None
+        self._online = threading.Event()   # cleared while the channel reports "gone"
+        self._online.set()
         channel.set_receiver(self.feed)
         channel.add_state_listener(self._on_state)
 
@@ -205,13 +148,17 @@ class AtEngine:
     # ---- sending -------------------------------------------------------------------------
     def command(self, line: str, *, timeout_s: float = 5.0, claims: re.Pattern | None = None,
                 ok: Iterable[str] = (), error: Iterable[str] = (), prompt: bool = False,
-                payload: bytes | None = None, reboots: bool = False) -> Response:
+                payload: bytes | None = None, reboots: bool = False,
+                payload_end: bytes = CTRL_Z) -> Response:
         """Send ``line`` (without terminator) and wait up to ``timeout_s`` s for its final
-        result. With ``prompt``, wait for ``"> "``, then send ``payload`` + Ctrl-Z, or ESC
-        (cancel) when ``payload`` is None. Raises Timeout, CmeError, CmsError, CommandError,
+        result. With ``prompt``, wait for ``"> "``, then send ``payload`` + ``payload_end``
+        (Ctrl-Z; b"" where the command announced the length), or ESC (cancel) when
+        ``payload`` is None. Raises Timeout, CmeError, CmsError, CommandError,
         ModuleRebooted, PortGone."""
         with self._lock:
             pending = _Pending(line, claims, tuple(ok), tuple(error), reboots, prompt, line)
+            if prompt:
+                pending.prompted = threading.Event()
             self._track_v(line)
             with self._state:
                 self._pending = pending
@@ -219,7 +166,7 @@ class AtEngine:
                 deadline = time.monotonic() + timeout_s
                 self.channel.write(line.encode() + self.terminator)
                 if prompt:
-                    self._send_payload(pending, payload, deadline, timeout_s)
+                    self._send_payload(pending, payload, payload_end, deadline, timeout_s)
                 if not pending.done.wait(max(0.0, deadline - time.monotonic())):
                     raise Timeout(f"{self.name}: {line!r}: no final result within {timeout_s:g} s"
                                   f" (lines so far: {pending.lines})")
@@ -230,19 +177,18 @@ class AtEngine:
                 raise pending.failure
             return Response(line, tuple(pending.lines), pending.final or "")
 
-    def _send_payload(self, pending: _Pending, payload: bytes | None, deadline: float,
-                      timeout_s: float) -> None:
-        while not pending.prompted.wait(0.01):
-            if pending.done.is_set():
-                return
-            if time.monotonic() > deadline:
-                raise Timeout(f"{self.name}: {pending.command!r}: no '> ' prompt within "
-                              f"{timeout_s:g} s")
+    def _send_payload(self, pending: _Pending, payload: bytes | None, end: bytes,
+                      deadline: float, timeout_s: float) -> None:
+        if not pending.prompted.wait(max(0.0, deadline - time.monotonic())):
+            raise Timeout(f"{self.name}: {pending.command!r}: no '> ' prompt within "
+                          f"{timeout_s:g} s")
+        if pending.done.is_set():   # ended (error, banner, port gone) instead of a prompt
+            return
         if payload is None:
             self.channel.write(ESC)
             return
         pending.payload_echo = payload.decode("ascii", "replace")
-        self.channel.write(payload + CTRL_Z)
+        self.channel.write(payload + end)
 
     def sync(self, timeout_s: float = 10.0, attempt_s: float = 1.0) -> None:
         """Send ``AT`` until ``OK`` (re-sync after boot or garbage); Timeout after ``timeout_s``."""
@@ -255,8 +201,17 @@ class AtEngine:
             except (Timeout, CommandError, ModuleRebooted, PortGone) as exc:
                 last = exc
                 if isinstance(exc, PortGone):
-                    time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+                    self._await_channel(deadline)
         raise Timeout(f"{self.name}: no OK to AT within {timeout_s:g} s (last: {last})")
+
+    def _await_channel(self, deadline: float) -> None:
+        """After PortGone: wait for the channel's "back" (woken at once), or, for a channel
+        that refused without reporting "gone" (a closed DLCI), 0.1 s before the next try."""
+        remaining = max(0.0, deadline - time.monotonic())
+        if self._online.is_set():
+            time.sleep(min(0.1, remaining))
+        else:
+            self._online.wait(remaining)
 
     def _track_v(self, line: str) -> None:
         if _BASIC_ONLY.match(line):
@@ -268,20 +223,26 @@ class AtEngine:
         """Take received bytes in any chunking (the channel's receiver)."""
         with self._state:
             self._buf += data
-            while True:
-                cut = _first_eol(self._buf)
-                if cut < 0:
-                    break
-                raw = bytes(self._buf[:cut])
-                del self._buf[:cut + 1]
-                if raw:
-                    self._line(self._clean(raw))
+            if b"\r" in data or b"\n" in data:
+                *lines, rest = _EOL.split(self._buf)
+                self._buf = bytearray(rest)
+                for raw in lines:
+                    if raw:
+                        self._line(self._clean(raw))
+            if len(self._buf) > MAX_LINE_BYTES:
+                self.stats["garbage_bytes"] += len(self._buf)
+                log.warning("%s: dropped %d bytes without a line end", self.name, len(self._buf))
+                self._buf.clear()
             self._check_prompt()
 
     def _clean(self, raw: bytes) -> str:
+        if raw.isascii():   # fast path: plain printable ASCII
+            text = raw.decode("ascii")
+            if text.isprintable():
+                return text.strip()
         text = raw.decode("utf-8", errors="replace")
-        cleaned = _NOT_TEXT.sub("", text).strip()
-        dropped = len(text) - len(_NOT_TEXT.sub("", text))
+        kept = _NOT_TEXT.sub("", text)
+        cleaned, dropped = kept.strip(), len(text) - len(kept)
         if dropped:
             self.stats["garbage_bytes"] += dropped
             log.warning("%s: dropped %d non-text characters from line %r", self.name, dropped, raw)
@@ -303,19 +264,18 @@ class AtEngine:
         if not text:
             return
         self.stats["lines"] += 1
-        if self._collecting is not None:
-            self._continue_urc(text)
-            return
         p = self._pending
         if p is not None and p.done.is_set():  # lines after the final are not its lines
             p = None
+        if self._collecting is not None:
+            if p is None or self._final_name(text, p) is None:
+                self._continue_urc(text)
+                return
+            self._cut_urc()   # a final result is never a continuation line
         if p is not None and self._for_pending(p, text):
             return
-        for urc in self.urc_patterns:
-            m = urc.pattern.search(text)
-            if m:
-                self._start_urc(urc, text, m.groupdict(default=""))
-                return
+        if self._match_urc(text):
+            return
         if any(b.search(text) for b in self.banners):
             self._banner(text, p)
             return
@@ -324,6 +284,17 @@ class AtEngine:
             return
         final = self._final_name(text, None)
         self._queue("stray" if final else "unknown", text, {})
+
+    def _match_urc(self, text: str) -> bool:
+        """Start the first URC whose pattern matches ``text`` (its literal prefix first)."""
+        for urc in self.urc_patterns:
+            if urc.prefix and not text.startswith(urc.prefix):
+                continue
+            m = urc.pattern.search(text)
+            if m:
+                self._start_urc(urc, text, m.groupdict(default=""))
+                return True
+        return False
 
     def _for_pending(self, p: _Pending, text: str) -> bool:
         if p.echo is not None and text == p.echo:
@@ -363,7 +334,7 @@ class AtEngine:
             p.failure = cls(p.command, code, value.strip(), f"{self.name}: ")
         else:
             p.failure = CommandError(p.command, final, f"{self.name}: ")
-        p.done.set()
+        p.complete()
 
     def _banner(self, text: str, p: _Pending | None) -> None:
         self.stats["banners"] += 1
@@ -373,13 +344,21 @@ class AtEngine:
                 p.failure = ModuleRebooted(f"{self.name}: {p.command!r}: module rebooted "
                                            f"(banner {text!r}) before the final result")
             p.final = text
-            p.done.set()
+            p.complete()
 
     def _start_urc(self, urc: UrcPattern, text: str, fields: dict) -> None:
         if urc.lines > 1:
             self._collecting = (urc, text, fields, [])
         else:
             self._queue(urc.name, text, fields)
+
+    def _cut_urc(self) -> None:
+        """Queue a multi-line URC whose continuation never came (a final result arrived)."""
+        urc, first, fields, extra = self._collecting
+        self._collecting = None
+        log.warning("%s: URC %s %r cut short: %d of %d continuation lines", self.name,
+                    urc.name, first, len(extra), urc.lines - 1)
+        self._queue(urc.name, first, {**fields, "truncated": "1"}, tuple(extra))
 
     def _continue_urc(self, text: str) -> None:
         urc, first, fields, extra = self._collecting
@@ -393,8 +372,11 @@ class AtEngine:
         self.urcs.put(Unsolicited(name, text, fields, extra, time.monotonic()))
 
     def _on_state(self, state: str) -> None:
+        if state == "back":
+            self._online.set()
         if state != "gone":
             return
+        self._online.clear()
         with self._state:
             self._buf.clear()
             self._collecting = None
@@ -402,11 +384,5 @@ class AtEngine:
         if p is not None and not p.done.is_set():
             p.failure = PortGone(f"{self.name}: {p.command!r}: port vanished before the final "
                                  f"result")
-            p.done.set()
+            p.complete()
 
-
-def _first_eol(buf: bytearray) -> int:
-    cr, lf = buf.find(b"\r"), buf.find(b"\n")
-    if cr < 0:
-        return lf
-    return cr if lf < 0 else min(cr, lf)

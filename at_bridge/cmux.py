@@ -195,6 +195,7 @@ class DlciChannel:
         return f"{self.mux.transport!r}/DLCI{self.dlci}"
 
     def write(self, data: bytes) -> None:
+        """Send ``data`` as UIH frames of at most N1 octets (PortGone while the DLCI is closed)."""
         if not self.open.is_set():
             raise PortGone(f"{self!r}: DLCI {self.dlci} is not open")
         for i in range(0, len(data), self.mux.n1):
@@ -207,9 +208,11 @@ class DlciChannel:
         self._listeners.append(listener)
 
     def deliver(self, data: bytes) -> None:
+        """Hand the information field of a received UIH / UI frame to the receiver."""
         self._receiver(data)
 
     def notify(self, state: str) -> None:
+        """Pass the transport's state ("gone" / "back") to this channel's listeners."""
         for listener in list(self._listeners):
             listener(state)
 
@@ -239,6 +242,7 @@ class Mux:
         return self.deframer.stats
 
     def send(self, frame: Frame) -> None:
+        """Write one frame to the transport (PortGone when it is not there)."""
         self.transport.write(frame.encode())
 
     def channel(self, dlci: int) -> DlciChannel:
@@ -290,6 +294,8 @@ class Mux:
                 self._dispatch(frame)
             except PortGone as exc:
                 log.warning("27.010: cannot answer %s: %s", frame, exc)
+            except Exception:  # noqa: BLE001 - one receiver's bug must not lose later frames
+                log.exception("27.010: DLCI %d receiver failed on %r", frame.dlci, frame)
 
     def _dispatch(self, frame: Frame) -> None:
         if frame.control in (UA, DM):
@@ -316,15 +322,15 @@ class Mux:
         if kind & 0x02:  # a command: answer with the same message, C/R cleared (5.4.6.2)
             self._send_control(bytes([kind & ~0x02]) + info[1:])
         if kind & ~0x02 == CLD_CMD & ~0x02:
-            for ch in self.channels.values():
+            for ch in list(self.channels.values()):   # channel() may add one meanwhile
                 ch.open.clear()
             self.closed.set()
 
     def _on_state(self, state: str) -> None:
-        if state == "gone":
-            for ch in self.channels.values():
+        channels = list(self.channels.values())   # channel() may add one meanwhile
+        for ch in channels:
+            if state == "gone":
                 ch.open.clear()
-        for ch in list(self.channels.values()):
             ch.notify(state)
 
 

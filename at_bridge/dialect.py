@@ -64,7 +64,9 @@ class Command:
     checksum); ``response`` parses the information lines (joined with ``\\n``) into named groups;
     ``claims`` marks a line as belonging to the response even when it also looks like a URC;
     ``timeout_s`` bounds the wait for the final result (seconds); ``prompt`` means the module
-    answers ``"> "`` and then takes ``payload`` followed by Ctrl-Z.
+    answers ``"> "`` and then takes ``payload`` followed by ``payload_end`` (``ctrl-z``, the
+    27.005 3.5.1 default, or ``none`` for commands that announce the length, as fixed-length
+    socket sends do: a vendor correction is then this one key).
     """
 
     name: str
@@ -76,6 +78,7 @@ class Command:
     retry_delay_s: float = 1.0
     prompt: bool = False
     payload: str | None = None
+    payload_end: str = "ctrl-z"
     ok: tuple[str, ...] = ()
     error: tuple[str, ...] = ()
     reply: str | None = None
@@ -213,7 +216,8 @@ def _strings(r: _Reader, key: str) -> tuple[str, ...]:
 
 
 _COMMAND_KEYS = ("send", "response", "claims", "timeout_s", "retries", "retry_delay_s", "prompt",
-                 "payload", "ok", "error", "reply", "fki", "reboots")
+                 "payload", "payload_end", "ok", "error", "reply", "fki", "reboots")
+PAYLOAD_ENDS = {"ctrl-z": b"\x1a", "none": b""}   # what follows a prompt payload
 _TOP_KEYS = ("family", "kind", "title", "echo", "terminator", "defaults", "banners", "urcs",
              "commands", "procedures", "cmux", "sentences")
 
@@ -233,12 +237,20 @@ def _command(r: _Reader, name: str, defaults: _Reader) -> Command:
         retry_delay_s=c.get("retry_delay_s", float, defaults.get("retry_delay_s", float, 1.0)),
         prompt=c.get("prompt", bool, False),
         payload=c.get("payload", str, None),
+        payload_end=_payload_end(c),
         ok=_strings(c, "ok"),
         error=_strings(c, "error"),
         reply=c.get("reply", str, None),
         fki=c.get("fki", str, None),
         reboots=c.get("reboots", bool, False),
     )
+
+
+def _payload_end(c: _Reader) -> str:
+    value = c.get("payload_end", str, "ctrl-z")
+    if value not in PAYLOAD_ENDS:
+        c.fail(f"one of {', '.join(PAYLOAD_ENDS)}, got {value!r}", "payload_end")
+    return value
 
 
 def _urc(r: _Reader, name: str) -> Urc:

@@ -20,73 +20,46 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-GSM7_BASIC = (
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+from at_bridge.errors import ProtocolError
+from at_bridge.gsm7 import (
+    ESCAPE,
+    GSM7_BASIC,
+    GSM7_EXTENSION,
+    gsm7_encodable,
+    gsm7_septets,
+    gsm7_text,
+    pack_septets,
+    unpack_septets,
 )
-GSM7_EXTENSION = {0x0A: "\f", 0x14: "^", 0x28: "{", 0x29: "}", 0x2F: "\\", 0x3C: "[",
-                  0x3D: "~", 0x3E: "]", 0x40: "|", 0x65: "€"}
-_BASIC_INDEX = {ch: i for i, ch in enumerate(GSM7_BASIC) if i != 0x1B}
-_EXT_INDEX = {ch: code for code, ch in GSM7_EXTENSION.items()}
-ESCAPE = 0x1B
+
+__all__ = ["DCS_GSM7", "DCS_UCS2", "ESCAPE", "GSM7_BASIC", "GSM7_EXTENSION", "MAX_OCTETS",
+           "MAX_SEPTETS", "Deliver", "PduError", "Submit", "concat_udh", "decode_address",
+           "decode_deliver", "decode_submit", "deliver_pdu", "deliver_pdus", "encode_address",
+           "encode_deliver", "encode_submit", "gsm7_encodable", "gsm7_septets", "gsm7_text",
+           "pack_septets", "split_text", "submit_pdu", "submit_pdus", "unpack_septets"]
+
 DCS_GSM7, DCS_UCS2 = 0x00, 0x08
 MAX_SEPTETS, MAX_OCTETS = 160, 140
-assert len(GSM7_BASIC) == 128
 
 
-def gsm7_encodable(text: str) -> bool:
-    """True when every character is in the default alphabet or its extension table."""
-    return all(ch in _BASIC_INDEX or ch in _EXT_INDEX for ch in text)
+class PduError(ProtocolError):
+    """A PDU that does not decode; the message names the TPDU type, the field and the octet
+    (counted from 1 over the hex given, SMSC address included)."""
 
 
-def gsm7_septets(text: str) -> list[int]:
-    """Characters -> septet values (extension characters take ESC + code)."""
-    out: list[int] = []
-    for ch in text:
-        if ch in _BASIC_INDEX:
-            out.append(_BASIC_INDEX[ch])
-        elif ch in _EXT_INDEX:
-            out += [ESCAPE, _EXT_INDEX[ch]]
-        else:
-            raise ValueError(f"character {ch!r} is not in the GSM 7-bit alphabet (TS 23.038 6.2.1)")
-    return out
+def _octets(pdu: bytes | str, kind: str) -> bytes:
+    if not isinstance(pdu, str):
+        return bytes(pdu)
+    try:
+        return bytes.fromhex(pdu.strip())
+    except ValueError:
+        raise PduError(f"{kind}: {pdu[:60]!r} is not an even number of hex digits") from None
 
 
-def gsm7_text(septets: list[int]) -> str:
-    """Septet values -> characters (ESC + unknown code gives the basic character, 6.2.1.1)."""
-    out, escape = [], False
-    for s in septets:
-        if escape:
-            out.append(GSM7_EXTENSION.get(s, GSM7_BASIC[s] if s != ESCAPE else " "))
-            escape = False
-        elif s == ESCAPE:
-            escape = True
-        else:
-            out.append(GSM7_BASIC[s])
-    return "".join(out)
-
-
-def pack_septets(septets: list[int], fill_bits: int = 0) -> bytes:
-    """Pack 7-bit values LSB first (TS 23.038 6.1.2.1.1) after ``fill_bits`` zero bits."""
-    acc, nbits, out = 0, fill_bits, bytearray()
-    for s in septets:
-        acc |= (s & 0x7F) << nbits
-        nbits += 7
-        while nbits >= 8:
-            out.append(acc & 0xFF)
-            acc >>= 8
-            nbits -= 8
-    if nbits:
-        out.append(acc & 0xFF)
-    return bytes(out)
-
-
-def unpack_septets(data: bytes, count: int) -> list[int]:
-    """The first ``count`` septets of packed ``data``."""
-    value = int.from_bytes(data, "little")
-    if count * 7 > len(data) * 8:
-        raise ValueError(f"{count} septets need {(count * 7 + 7) // 8} octets, got {len(data)}")
-    return [(value >> (7 * i)) & 0x7F for i in range(count)]
+def _need(data: bytes, start: int, n: int, kind: str, what: str) -> None:
+    if start + n > len(data):
+        raise PduError(f"{kind} {data.hex().upper()}: {what} at octet {start + 1} needs {n} "
+                       f"octet(s), the PDU ends after {len(data)}")
 
 
 def _semi_octets(digits: str) -> bytes:
@@ -100,25 +73,33 @@ def _digits(data: bytes, count: int) -> str:
 
 
 def encode_address(number: str) -> bytes:
-    """TP-DA / TP-OA: length (useful semi-octets), type of address, digits."""
+    """TP-DA / TP-OA: length (useful semi-octets), type of address, digits (at most 20,
+    TS 23.040 9.1.2.5: the field is 2-12 octets)."""
     international = number.startswith("+")
-    digits = number.lstrip("+")
-    if not digits or not all(c in "0123456789*#" for c in digits):
-        raise ValueError(f"address {number!r}: expected digits with an optional leading '+'")
+    digits = number[1:] if international else number
+    if not 0 < len(digits) <= 20 or not all(c in "0123456789*#" for c in digits):
+        raise ValueError(f"address {number!r}: expected 1-20 digits (or * #) with an optional "
+                         f"leading '+' (TS 23.040 9.1.2.5)")
     swapped = digits.replace("*", "A").replace("#", "B")
     return bytes([len(digits), 0x91 if international else 0x81]) + _semi_octets(swapped)
 
 
-def decode_address(data: bytes, offset: int) -> tuple[str, int]:
-    """(address, offset after it) for an address field at ``offset``."""
+def decode_address(data: bytes, offset: int, kind: str = "PDU") -> tuple[str, int]:
+    """(address, offset after it) for an address field at ``offset``; PduError when the
+    field runs past the end of ``data``."""
+    _need(data, offset, 2, kind, "address length and type")
     count, toa = data[offset], data[offset + 1]
     n = (count + 1) // 2
+    _need(data, offset + 2, n, kind, f"address of {count} semi-octets")
     raw = data[offset + 2:offset + 2 + n]
     if (toa >> 4) & 0x7 == 0x5:  # alphanumeric, 7-bit packed (9.1.2.5)
         text = gsm7_text(unpack_septets(raw, count * 4 // 7))
         return text, offset + 2 + n
-    digits = _digits(raw, count).replace("A", "*").replace("B", "#")
+    digits = _digits(raw, count).translate(_BCD_EXTRA)
     return ("+" if (toa >> 4) & 0x7 == 0x1 else "") + digits, offset + 2 + n
+
+
+_BCD_EXTRA = str.maketrans("ABC", "*#a")   # TS 23.040 9.1.2.3: 1010 '*', 1011 '#', 1100 'a'
 
 
 def _user_data(text: str, ucs2: bool | None, udh: bytes = b"") -> tuple[int, int, bytes]:
@@ -145,7 +126,9 @@ def _user_data(text: str, ucs2: bool | None, udh: bytes = b"") -> tuple[int, int
 def _concat(ud: bytes) -> tuple[int, tuple[int, int, int] | None]:
     """(header length in octets incl. UDHL, (ref, total, seq) or None) of a UDH."""
     udhl, i, concat = ud[0], 1, None
-    while i < 1 + udhl:
+    if 1 + udhl > len(ud):
+        raise PduError(f"user data header length {udhl} exceeds the {len(ud) - 1} octets after it")
+    while i + 1 < 1 + udhl:
         iei, n = ud[i], ud[i + 1]
         data = ud[i + 2:i + 2 + n]
         if iei == 0x00 and n == 3:
@@ -156,10 +139,20 @@ def _concat(ud: bytes) -> tuple[int, tuple[int, int, int] | None]:
     return 1 + udhl, concat
 
 
+def _ud_octets(dcs: int, udl: int) -> int:
+    """Octets that UDL announces (TS 23.040 9.2.3.16: septets for 7-bit, else octets)."""
+    return (udl * 7 + 7) // 8 if _alphabet(dcs) == 0 else udl
+
+
 def _decode_ud(dcs: int, udl: int, ud: bytes, udhi: bool) -> tuple[str, tuple | None]:
     """(text, concat) from the user data; the header is skipped (and read) when UDHI is set."""
+    if len(ud) < _ud_octets(dcs, udl):
+        raise PduError(f"TP-UDL {udl} (DCS 0x{dcs:02X}) needs {_ud_octets(dcs, udl)} octets of "
+                       f"user data, the PDU has {len(ud)}")
     if not udhi:
         return _decode_text(dcs, udl, ud), None
+    if not ud:
+        raise PduError("TP-UDHI set but the user data is empty")
     hlen, concat = _concat(ud)
     if _alphabet(dcs) == 0:
         skip = (hlen * 8 + 6) // 7
@@ -168,12 +161,18 @@ def _decode_ud(dcs: int, udl: int, ud: bytes, udhi: bool) -> tuple[str, tuple | 
 
 
 def _alphabet(dcs: int) -> int:
-    """0 GSM 7-bit, 1 8-bit data, 2 UCS2 (TS 23.038 4)."""
-    if dcs & 0xF0 == 0xF0:  # coding group 1111: bit 2 = 8-bit data
+    """0 GSM 7-bit, 1 8-bit data, 2 UCS2 (TS 23.038 4; reserved codings read as 7-bit)."""
+    group = dcs >> 4
+    if group <= 0x7:  # 00xx general data coding, 01xx the same marked for automatic deletion
+        if dcs & 0x20:
+            raise PduError(f"DCS 0x{dcs:02X}: compressed text (TS 23.038 4, bit 5) is not "
+                           f"supported")
+        return (dcs >> 2) & 0x03 if (dcs >> 2) & 0x03 != 3 else 0
+    if group == 0xE:  # message waiting indication group, store message, UCS2
+        return 2
+    if group == 0xF:  # data coding / message class: bit 2 = 8-bit data
         return 1 if dcs & 0x04 else 0
-    if dcs & 0xC0 == 0x00:  # general data coding: bits 3..2 = alphabet
-        return (dcs >> 2) & 0x03
-    return 0
+    return 0          # 1100 / 1101 (7-bit) and the reserved groups 1000..1011
 
 
 def _decode_text(dcs: int, udl: int, ud: bytes) -> str:
@@ -215,6 +214,9 @@ def encode_submit(destination: str, text: str, *, mr: int = 0, validity: int | N
                   ucs2: bool | None = None, udh: bytes = b"") -> bytes:
     """The SMS-SUBMIT TPDU. ``validity`` is a relative TP-VP octet (9.2.3.12.1) or None;
     ``udh`` a user data header (sets TP-UDHI)."""
+    if validity is not None and not 0 <= validity <= 255:
+        raise ValueError(f"TP-VP {validity}: a relative validity is one octet, 0..255 "
+                         f"(TS 23.040 9.2.3.12.1)")
     first = 0x01 | (0x10 if validity is not None else 0x00) | (0x40 if udh else 0x00)
     dcs, udl, ud = _user_data(text, ucs2, udh)
     vp = bytes([validity]) if validity is not None else b""
@@ -228,37 +230,52 @@ def submit_pdu(destination: str, text: str, **kwargs) -> tuple[str, int]:
     return "00" + tpdu.hex().upper(), len(tpdu)
 
 
-def _skip_smsc(pdu: bytes, with_smsc: bool) -> tuple[str, int]:
+def _skip_smsc(pdu: bytes, with_smsc: bool, kind: str) -> tuple[str, int]:
+    """(SMSC address, offset of the TPDU): the RP-SC address of 27.005 3.1 / 24.011 8.2.5.1,
+    whose length octet counts the type-of-address octet and the semi-octet pairs."""
     if not with_smsc:
         return "", 0
+    _need(pdu, 0, 1, kind, "SMSC address length")
     n = pdu[0]
     if n == 0:
         return "", 1
+    _need(pdu, 1, n, kind, "SMSC address")
     toa, digits = pdu[1], _digits(pdu[2:1 + n], 2 * (n - 1)).rstrip("F")
-    return ("+" if toa == 0x91 else "") + digits, 1 + n
+    return ("+" if (toa >> 4) & 0x7 == 0x1 else "") + digits.translate(_BCD_EXTRA), 1 + n
+
+
+def _tpdu(pdu: bytes | str, with_smsc: bool, kind: str, mti: int) -> tuple[bytes, str, int]:
+    """(octets, SMSC address, index of the TPDU's first octet), TP-MTI checked (9.2.3.1)."""
+    data = _octets(pdu, kind)
+    smsc, i = _skip_smsc(data, with_smsc, kind)
+    _need(data, i, 1, kind, "first octet")
+    if data[i] & 0x03 != mti:
+        raise PduError(f"TP-MTI {data[i] & 3} is not {kind} ({mti}) in {data.hex().upper()}")
+    return data, smsc, i
 
 
 def decode_submit(pdu: bytes | str, *, with_smsc: bool = True) -> Submit:
-    """Decode an SMS-SUBMIT (hex or bytes; with the SMSC prefix as +CMGS carries it)."""
-    data = bytes.fromhex(pdu) if isinstance(pdu, str) else pdu
-    _, i = _skip_smsc(data, with_smsc)
-    first = data[i]
-    if first & 0x03 != 0x01:
-        raise ValueError(f"TP-MTI {first & 3} is not SMS-SUBMIT (1) in {data.hex()}")
-    mr = data[i + 1]
-    destination, i = decode_address(data, i + 2)
-    pid, dcs = data[i], data[i + 1]
-    i += 2
+    """Decode an SMS-SUBMIT (hex or bytes; with the SMSC prefix as +CMGS carries it).
+    PduError names the field that is missing or wrong."""
+    kind = "SMS-SUBMIT"
+    data, _, i = _tpdu(pdu, with_smsc, kind, 0x01)
+    _need(data, i, 2, kind, "first octet and TP-MR")
+    first, mr = data[i], data[i + 1]
+    destination, i = decode_address(data, i + 2, kind)
     vpf = (first >> 3) & 0x03
-    validity = data[i] if vpf == 2 else None
-    i += {0: 0, 2: 1}.get(vpf, 7)
+    vp_len = {0: 0, 2: 1}.get(vpf, 7)   # 9.2.3.3: none, relative 1, enhanced / absolute 7
+    _need(data, i, 3 + vp_len, kind, "TP-PID, TP-DCS, TP-VP and TP-UDL")
+    pid, dcs = data[i], data[i + 1]
+    validity = data[i + 2] if vpf == 2 else None
+    i += 2 + vp_len
     text, concat = _decode_ud(dcs, data[i], data[i + 1:], bool(first & 0x40))
     return Submit(destination, text, mr, dcs, pid, validity, concat)
 
 
 def _scts(data: bytes) -> datetime:
-    d = [int(f"{b:02X}"[::-1][:2].replace("F", "0"), 10) if i < 6 else b
-         for i, b in enumerate(data[:7])]
+    """TP-SCTS (9.2.3.11): YY MM DD hh mm ss as swapped semi-octets, then the time zone in
+    quarter hours with its sign in bit 3."""
+    d = [int(f"{b:02X}"[::-1], 10) for b in data[:6]]
     tz_octet = data[6]
     quarters = int(f"{tz_octet & 0xF7:02X}"[::-1], 10)
     sign = -1 if tz_octet & 0x08 else 1
@@ -292,15 +309,19 @@ def deliver_pdu(sender: str, text: str, scts: datetime, **kwargs) -> tuple[str, 
 
 
 def decode_deliver(pdu: bytes | str, *, with_smsc: bool = True) -> Deliver:
-    """Decode an SMS-DELIVER (hex or bytes, with the SMSC prefix as +CMT / +CMGR carry it)."""
-    data = bytes.fromhex(pdu) if isinstance(pdu, str) else pdu
-    smsc, i = _skip_smsc(data, with_smsc)
+    """Decode an SMS-DELIVER (hex or bytes, with the SMSC prefix as +CMT / +CMGR carry it).
+    PduError names the field that is missing or wrong."""
+    kind = "SMS-DELIVER"
+    data, smsc, i = _tpdu(pdu, with_smsc, kind, 0x00)
     first = data[i]
-    if first & 0x03 != 0x00:
-        raise ValueError(f"TP-MTI {first & 3} is not SMS-DELIVER (0) in {data.hex()}")
-    sender, i = decode_address(data, i + 1)
+    sender, i = decode_address(data, i + 1, kind)
+    _need(data, i, 10, kind, "TP-PID, TP-DCS, TP-SCTS and TP-UDL")
     pid, dcs = data[i], data[i + 1]
-    scts = _scts(data[i + 2:i + 9])
+    try:
+        scts = _scts(data[i + 2:i + 9])
+    except ValueError as exc:
+        raise PduError(f"{kind}: TP-SCTS {data[i + 2:i + 9].hex().upper()} at octet {i + 3} "
+                       f"is not a time stamp ({exc})") from None
     text, concat = _decode_ud(dcs, data[i + 9], data[i + 10:], bool(first & 0x40))
     return Deliver(sender, text, scts, dcs, pid, smsc, concat)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import select
 import threading
 import time
 from collections.abc import Callable
@@ -42,6 +43,7 @@ StateListener = Callable[[str], None]
 
 _URL_SCHEMES = ("rfc2217://", "socket://", "loop://", "spy://", "alt://", "hwgrep://", "cp2110://")
 _IDLE_PATH_CHECK_S = 0.5
+_CHUNK = 4096   # octets per read from a POSIX device: whatever has arrived, up to this
 
 
 class RawLog:
@@ -105,6 +107,7 @@ class Transport:
         self._receiver: Receiver = lambda data: None
         self._listeners: list[StateListener] = []
         self._write_lock = threading.Lock()
+        self._port_lock = threading.Lock()   # guards swapping self._port (lost / reopen / close)
         self._closed = threading.Event()
         self._port: serial.SerialBase | None = None
         self._port = self._open_port()
@@ -132,23 +135,29 @@ class Transport:
         port = self._port
         if port is None or self._closed.is_set():
             raise PortGone(f"{self.url}: port is gone or closed; {len(data)} bytes not sent")
+        failure: BaseException | None = None
         with self._write_lock:
             try:
                 port.write(data)  # blocks until the OS has taken every byte
             except (*_PORT_ERRORS, TypeError, AttributeError) as exc:  # closed under us
-                self._lost(port, exc)
-                raise PortGone(f"{self.url}: port vanished while writing ({exc})") from None
-        if self.raw_log:
-            self.raw_log.record("out", data)
+                failure = exc
+            else:
+                if self.raw_log:   # under the lock: the log keeps the order on the wire
+                    self.raw_log.record("out", data)
+        if failure is not None:   # listeners run without the write lock (they may write)
+            self._lost(port, failure)
+            raise PortGone(f"{self.url}: port vanished while writing ({failure})") from None
 
     def close(self) -> None:
         """Stop the reader thread, close the port and the raw log."""
         self._closed.set()
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout=2.0)
-        port, self._port = self._port, None
+        with self._port_lock:
+            port, self._port = self._port, None
         if port is not None:
-            port.close()
+            with self._write_lock:   # not under a write in progress
+                port.close()
         if self.raw_log:
             self.raw_log.event("closed")
             self.raw_log.close()
@@ -174,8 +183,12 @@ class Transport:
                 self._reopen()
                 continue
             try:
-                data = port.read(max(1, port.in_waiting))
+                data = self._read_chunk(port)
             except (*_PORT_ERRORS, TypeError, AttributeError) as exc:
+                self._lost(port, exc)
+                continue
+            except Exception as exc:  # noqa: BLE001 - the reader thread must never die silently
+                log.exception("%s: unexpected error on read", self.url)
                 self._lost(port, exc)
                 continue
             if data:
@@ -184,6 +197,23 @@ class Transport:
                 last_check = time.monotonic()
                 if is_device_path(self.url) and not os.path.exists(self.url):
                     self._lost(port, FileNotFoundError(self.url))
+
+    def _read_chunk(self, port: serial.SerialBase) -> bytes:
+        """Every byte that has arrived once the port is readable (b"" after read_timeout_s).
+        A plain POSIX port is read with one select + one read(2), so a reply arrives as one
+        chunk and one thread wake-up; URL handlers use pyserial's read."""
+        if type(port) is not serial.Serial or not hasattr(port, "fd"):
+            return port.read(max(1, port.in_waiting))
+        ready, _, _ = select.select([port.fd], [], [], self.read_timeout_s)
+        if not ready:
+            return b""
+        try:
+            data = os.read(port.fd, _CHUNK)
+        except (BlockingIOError, InterruptedError):   # the fd is non-blocking (pyserial)
+            return b""
+        if not data:
+            raise serial.SerialException("readable but no data: device disconnected")
+        return data
 
     def _deliver(self, data: bytes) -> None:
         if self.raw_log:
@@ -194,9 +224,10 @@ class Transport:
             log.exception("%s: receiver failed on %r", self.url, data)
 
     def _lost(self, port: serial.SerialBase, exc: BaseException) -> None:
-        if self._port is not port:
-            return
-        self._port = None
+        with self._port_lock:   # reader and writer may both see the loss: report it once
+            if self._port is not port:
+                return
+            self._port = None
         with contextlib.suppress(*_PORT_ERRORS):
             port.close()
         if self._closed.is_set():
@@ -212,18 +243,27 @@ class Transport:
             if not self.reconnect:
                 self._closed.wait(self.poll_max_s)
                 continue
-            if not is_device_path(self.url) or os.path.exists(self.url):
-                try:
-                    self._port = self._open_port()
-                except PortGone:
-                    pass
-                else:
-                    if self.raw_log:
-                        self.raw_log.event("reconnected")
-                    self._notify("back")
-                    return
+            if (not is_device_path(self.url) or os.path.exists(self.url)) and self._adopt():
+                if self.raw_log:
+                    self.raw_log.event("reconnected")
+                self._notify("back")
+                return
             self._closed.wait(delay)
             delay = min(delay * 2, self.poll_max_s)
+
+    def _adopt(self) -> bool:
+        """Open the port again and make it current; False when it cannot be opened yet. A
+        port opened while close() ran is closed again (no leaked exclusive lock)."""
+        try:
+            port = self._open_port()
+        except PortGone:
+            return False
+        with self._port_lock:
+            if not self._closed.is_set():
+                self._port = port
+                return True
+        port.close()
+        return False
 
     def _notify(self, state: str) -> None:
         for listener in list(self._listeners):

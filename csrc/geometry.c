@@ -1,8 +1,10 @@
 /* geometry.c - WGS-84 frames, look angles and the TR 38.811 reference geometry. */
 #include "ntn_internal.h"
 
-/* Points this far inside the Earth (radius, m) are rejected by the inverse transform. */
+/* The inverse transform rejects points this far inside the Earth (radius, m), and points
+ * beyond the largest radius, where its intermediate terms (r^6) would overflow long before. */
 #define NTN_MIN_GEOCENTRIC_RADIUS_M 6.0e6
+#define NTN_MAX_GEOCENTRIC_RADIUS_M 1.0e10
 
 int ntn_geodetic_of(double *lat_rad, double *lon_rad, double *alt_m, const double *ecef_m)
 {
@@ -12,6 +14,8 @@ int ntn_geodetic_of(double *lat_rad, double *lon_rad, double *alt_m, const doubl
     const double p = hypot(x, y);
     if (hypot(p, z) < NTN_MIN_GEOCENTRIC_RADIUS_M)
         return NTN_ERR_BELOW_GROUND;
+    if (hypot(p, z) > NTN_MAX_GEOCENTRIC_RADIUS_M)
+        return NTN_ERR_RANGE;
     const double ff = 54.0 * b * b * z * z;
     const double g = p * p + (1.0 - e2) * z * z - e2 * (a * a - b * b);
     const double c = e2 * e2 * ff * p * p / (g * g * g);
@@ -126,8 +130,10 @@ int ntn_reference_slant_range(double *slant_range_m, int *status, const double *
             status[i] = NTN_ERR_RANGE;
         else
             status[i] = NTN_OK;
-        const double rs = r * sin(a);
-        slant_range_m[i] = status[i] == NTN_OK ? sqrt(rs * rs + h * h + 2.0 * h * r) - rs : NAN;
+        const double rs = r * sin(a), d = sqrt(rs * rs + h * h + 2.0 * h * r) - rs;
+        if (status[i] == NTN_OK && !isfinite(d))
+            status[i] = NTN_ERR_RANGE;   /* h so large that h^2 overflows */
+        slant_range_m[i] = status[i] == NTN_OK ? d : NAN;
     }
     return NTN_OK;
 }

@@ -111,7 +111,10 @@ int ntn_fspl_db(double *fspl_db, int *status, const double *distance_m, const do
             status[i] = NTN_ERR_NAN;
         else
             status[i] = d > 0.0 && f > 0.0 ? NTN_OK : NTN_ERR_RANGE;
-        fspl_db[i] = status[i] == NTN_OK ? fspl_of(d, f) : NAN;
+        const double loss = status[i] == NTN_OK ? fspl_of(d, f) : NAN;
+        if (status[i] == NTN_OK && !isfinite(loss))
+            status[i] = NTN_ERR_RANGE;   /* f * d overflows or underflows a double */
+        fspl_db[i] = status[i] == NTN_OK ? loss : NAN;
     }
     return NTN_OK;
 }
@@ -245,27 +248,13 @@ static int outputs_ok(const struct outputs *o)
         && o->clutter_db && o->los_probability && o->los;
 }
 
-int ntn_pathloss_mean(double *total_db, double *fspl_db, double *gas_db,
-                      double *scintillation_db, double *shadow_fading_db, double *clutter_db,
-                      double *los_probability, int *los, int *status, const double *distance_m,
-                      const double *elevation_deg, const double *freq_hz, size_t n,
-                      int environment)
+/* Call-level checks shared by the mean and the draw: NULL pointers, unknown environment. */
+static int call_status(const struct outputs *o, const int *status, const double *distance_m,
+                       const double *elevation_deg, const double *freq_hz, int environment)
 {
-    const struct outputs o = {total_db, fspl_db, gas_db, scintillation_db, shadow_fading_db,
-                              clutter_db, los_probability, los};
-    if (!outputs_ok(&o) || !status || !distance_m || !elevation_deg || !freq_hz)
+    if (!outputs_ok(o) || !status || !distance_m || !elevation_deg || !freq_hz)
         return NTN_ERR_NULL;
-    if (!valid_environment(environment))
-        return NTN_ERR_RANGE;
-    for (size_t i = 0; i < n; i++) {
-        struct terms t;
-        status[i] = terms_of(&t, distance_m[i], elevation_deg[i], freq_hz[i], environment);
-        if (status[i] == NTN_OK)
-            put(&o, i, &t, 0.0, (1.0 - t.p_los) * t.clutter_db, t.p_los >= 0.5);
-        else
-            put_bad(&o, i);
-    }
-    return NTN_OK;
+    return valid_environment(environment) ? NTN_OK : NTN_ERR_RANGE;
 }
 
 /* Output k of the splitmix64 stream seeded with seed (Steele, Lea, Flood 2014). */
@@ -283,6 +272,50 @@ static double unit_uniform(uint64_t x)
     return (double)(x >> 11) * 0x1.0p-53;
 }
 
+/* One seeded draw of element i (ntn_phy.h: outputs 3i, 3i+1, 3i+2 of the stream). */
+static void put_draw(const struct outputs *o, size_t i, const struct terms *t, uint64_t seed)
+{
+    const uint64_t k = 3 * (uint64_t)i;
+    const int is_los = unit_uniform(splitmix64_at(seed, k)) < t->p_los;
+    const double u1 = 1.0 - unit_uniform(splitmix64_at(seed, k + 1));
+    const double u2 = unit_uniform(splitmix64_at(seed, k + 2));
+    const double z = sqrt(-2.0 * log(u1)) * cos(2.0 * NTN_PI * u2);
+    const double sigma = is_los ? t->sigma_los_db : t->sigma_nlos_db;
+    put(o, i, t, sigma * z, is_los ? 0.0 : t->clutter_db, is_los);
+}
+
+/* The loop of ntn_pathloss_mean (draw = 0) and ntn_pathloss_draw (draw = 1). */
+static int pathloss_run(const struct outputs *o, int *status, const double *distance_m,
+                        const double *elevation_deg, const double *freq_hz, size_t n,
+                        int environment, int draw, uint64_t seed)
+{
+    const int st = call_status(o, status, distance_m, elevation_deg, freq_hz, environment);
+    if (st != NTN_OK)
+        return st;
+    for (size_t i = 0; i < n; i++) {
+        struct terms t;
+        status[i] = terms_of(&t, distance_m[i], elevation_deg[i], freq_hz[i], environment);
+        if (status[i] != NTN_OK)
+            put_bad(o, i);
+        else if (draw)
+            put_draw(o, i, &t, seed);
+        else
+            put(o, i, &t, 0.0, (1.0 - t.p_los) * t.clutter_db, t.p_los >= 0.5);
+    }
+    return NTN_OK;
+}
+
+int ntn_pathloss_mean(double *total_db, double *fspl_db, double *gas_db,
+                      double *scintillation_db, double *shadow_fading_db, double *clutter_db,
+                      double *los_probability, int *los, int *status, const double *distance_m,
+                      const double *elevation_deg, const double *freq_hz, size_t n,
+                      int environment)
+{
+    const struct outputs o = {total_db, fspl_db, gas_db, scintillation_db, shadow_fading_db,
+                              clutter_db, los_probability, los};
+    return pathloss_run(&o, status, distance_m, elevation_deg, freq_hz, n, environment, 0, 0);
+}
+
 int ntn_pathloss_draw(double *total_db, double *fspl_db, double *gas_db,
                       double *scintillation_db, double *shadow_fading_db, double *clutter_db,
                       double *los_probability, int *los, int *status, const double *distance_m,
@@ -291,24 +324,6 @@ int ntn_pathloss_draw(double *total_db, double *fspl_db, double *gas_db,
 {
     const struct outputs o = {total_db, fspl_db, gas_db, scintillation_db, shadow_fading_db,
                               clutter_db, los_probability, los};
-    if (!outputs_ok(&o) || !status || !distance_m || !elevation_deg || !freq_hz)
-        return NTN_ERR_NULL;
-    if (!valid_environment(environment))
-        return NTN_ERR_RANGE;
-    for (size_t i = 0; i < n; i++) {
-        struct terms t;
-        status[i] = terms_of(&t, distance_m[i], elevation_deg[i], freq_hz[i], environment);
-        if (status[i] != NTN_OK) {
-            put_bad(&o, i);
-            continue;
-        }
-        const uint64_t k = 3 * (uint64_t)i;
-        const int is_los = unit_uniform(splitmix64_at(seed, k)) < t.p_los;
-        const double u1 = 1.0 - unit_uniform(splitmix64_at(seed, k + 1));
-        const double u2 = unit_uniform(splitmix64_at(seed, k + 2));
-        const double z = sqrt(-2.0 * log(u1)) * cos(2.0 * NTN_PI * u2);
-        const double sigma = is_los ? t.sigma_los_db : t.sigma_nlos_db;
-        put(&o, i, &t, sigma * z, is_los ? 0.0 : t.clutter_db, is_los);
-    }
-    return NTN_OK;
+    return pathloss_run(&o, status, distance_m, elevation_deg, freq_hz, n, environment, 1,
+                        seed);
 }

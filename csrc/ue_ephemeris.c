@@ -6,6 +6,10 @@
 #define UE_KEPLER_TOL_RAD 1e-14      /* eccentric anomaly step at convergence */
 #define UE_UNIVERSAL_MAX_ITER 50
 #define UE_UNIVERSAL_TOL 1e-12       /* relative step of the universal anomaly chi */
+/* Smallest geocentric radius (m) of a broadcast position or perigee: below it the satellite
+ * would be inside the Earth (the SIB's own smallest orbit, a = 6500 km and e = 0.015,
+ * keeps its perigee at 6402 km). */
+#define UE_MIN_RADIUS_M 6.0e6
 
 /* Stumpff functions C(z), S(z) (Curtis, Orbital Mechanics, 3.7), series near z = 0. */
 static void stumpff(double z, double *c, double *s)
@@ -115,11 +119,14 @@ static int ephemeris_status(const double *eph, int format)
     for (int k = 0; k < 6; k++)
         if (!isfinite(eph[k]))
             return NTN_ERR_NAN;
-    if (format == NTN_UE_EPHEMERIS_ORBITAL)
-        return (eph[0] > 0.0 && eph[1] >= 0.0 && eph[1] < 1.0) ? NTN_OK : NTN_ERR_RANGE;
+    if (format == NTN_UE_EPHEMERIS_ORBITAL) {
+        if (!(eph[0] > 0.0 && eph[1] >= 0.0 && eph[1] < 1.0))
+            return NTN_ERR_RANGE;
+        return eph[0] * (1.0 - eph[1]) >= UE_MIN_RADIUS_M ? NTN_OK : NTN_ERR_BELOW_GROUND;
+    }
     if (format != NTN_UE_EPHEMERIS_STATE_VECTORS)
         return NTN_ERR_RANGE;
-    return ntn_norm3(eph) > 0.0 ? NTN_OK : NTN_ERR_RANGE;
+    return ntn_norm3(eph) >= UE_MIN_RADIUS_M ? NTN_OK : NTN_ERR_BELOW_GROUND;
 }
 
 /* ECEF state dt after the epoch of one ephemeris. */
@@ -171,6 +178,8 @@ static int ta_doppler_one(double *ta, double *dop, const double *eph, int format
         return st;
     const double d[3] = {pos[0] - ue[0], pos[1] - ue[1], pos[2] - ue[2]};
     const double range = ntn_norm3(d), c = NTN_SPEED_OF_LIGHT_MPS;
+    if (!(range > 0.0))
+        return NTN_ERR_RANGE;   /* the UE at the satellite: no direction, no Doppler */
     *ta = 2.0 * range / c + common_ta[0] + common_ta[1] * dt + common_ta[2] * dt * dt;
     *dop = -freq * (ntn_dot3(d, vel) / range) / c;
     return NTN_OK;

@@ -20,7 +20,11 @@ from datetime import UTC, datetime
 
 from ntnstack.errors import InputError
 
-__all__ = ["Clock", "format_iso8601", "parse_clock", "parse_iso8601"]
+__all__ = ["Clock", "EARLIEST_YEAR", "LATEST_YEAR", "format_iso8601", "parse_clock",
+           "parse_iso8601"]
+
+EARLIEST_YEAR = 1957   # Sputnik 1: no satellite element set is older
+LATEST_YEAR = 2199     # leaves any span of the commands (<= 1e6 steps) inside datetime's 9999
 
 
 class Clock:
@@ -96,6 +100,8 @@ def parse_iso8601(text: str, where: str = "time") -> float:
                          f"(e.g. 2026-01-01T00:00:00Z)") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
+    if not EARLIEST_YEAR <= value.astimezone(UTC).year <= LATEST_YEAR:
+        raise InputError(f"{where} {text!r}: year outside {EARLIEST_YEAR}..{LATEST_YEAR}")
     return value.timestamp()
 
 

@@ -14,6 +14,14 @@ def as_f64(value, name: str) -> np.ndarray:
         raise PhyValueError(f"{name}: not numeric ({exc})") from None
 
 
+def as_scalar(value, name: str) -> float:
+    """``value`` as one float; PhyValueError naming ``name`` for anything else."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise PhyValueError(f"{name}: expected a number, got {value!r}") from None
+
+
 def flat_pairs(**arrays) -> list[np.ndarray]:
     """Broadcast named 1-D inputs (scalars allowed) to one common length n, as float64.
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from phy_ffi import _bindings as b
-from phy_ffi.arrays import as_f64, flat_pairs, vectors3
+from phy_ffi.arrays import as_f64, as_scalar, flat_pairs, vectors3
 from phy_ffi.errors import PhyValueError, error_for
 
 __all__ = ["EPHEMERIS_FORMATS", "UeEphemerisState", "UeTiming", "ue_propagate_ephemeris",
@@ -41,7 +41,7 @@ def prepare_ephemeris(ephemeris, ephemeris_format: str) -> tuple[np.ndarray, int
     eph = as_f64(ephemeris, "ephemeris").ravel()
     if eph.size != 6:
         raise PhyValueError(f"ephemeris: expected 6 numbers, got {eph.size}")
-    if ephemeris_format not in EPHEMERIS_FORMATS:
+    if not isinstance(ephemeris_format, str) or ephemeris_format not in EPHEMERIS_FORMATS:
         raise PhyValueError(f"ephemeris_format: {ephemeris_format!r} is not one of "
                             f"{', '.join(EPHEMERIS_FORMATS)}")
     return np.ascontiguousarray(eph), EPHEMERIS_FORMATS[ephemeris_format]
@@ -65,6 +65,8 @@ def paired_ages(dt_s, ue_ecef_m) -> tuple[np.ndarray, np.ndarray]:
 
 def prepare_common_ta(common_ta) -> np.ndarray:
     """(TA_common s, drift s/s, variation s/s^2) as 3 float64; None entries count as 0."""
+    if isinstance(common_ta, (str, bytes)) or not hasattr(common_ta, "__iter__"):
+        raise PhyValueError(f"common_ta: expected 3 numbers, got {common_ta!r}")
     values = [0.0 if v is None else v for v in common_ta]
     out = as_f64(values, "common_ta").ravel()
     if out.size != 3:
@@ -87,8 +89,9 @@ def ue_ta_doppler(ephemeris, ephemeris_format: str, common_ta, validity_s: float
     """The UE's TA (s), UL Doppler (Hz) and validity at ages dt_s (s) from positions (m)."""
     eph, fmt = prepare_ephemeris(ephemeris, ephemeris_format)
     dt, ue = paired_ages(dt_s, ue_ecef_m)
-    ta, dop, expired, status, st = b.ue_ta_doppler(eph, fmt, prepare_common_ta(common_ta),
-                                                   validity_s, ul_freq_hz, dt, ue)
+    ta, dop, expired, status, st = b.ue_ta_doppler(
+        eph, fmt, prepare_common_ta(common_ta), as_scalar(validity_s, "validity_s"),
+        as_scalar(ul_freq_hz, "ul_freq_hz"), dt, ue)
     if st:
         raise error_for(st, "ue_ta_doppler: ephemeris, common_ta, validity_s or ul_freq_hz")
     return UeTiming(ta, dop, expired, status)

@@ -48,3 +48,13 @@ HALF_VELOCITY_STEP_MPS = 0.03              # VelocityStateVector-r17: 0.06 m/s
 HALF_TA_COMMON_STEP_S = 0.5 * 4.072e-9     # ta-Common-r17: 4.072e-3 us
 HALF_TA_DRIFT_STEP_S_PER_S = 0.5 * 0.2e-9  # ta-CommonDrift-r17: 0.2e-3 us/s
 K_OFFSET_POLICY_MS = 2                     # CellConfig margin 1 ms + rounding up to whole ms
+# review of the finished layers (tests/phy geometry/pathloss, orbit, link, rrc, position)
+ONE_NANODEGREE = 1e-9                 # 0.1 mm of arc on the Earth's surface
+ONE_CENTIMETRE_OF_ARC_DEG = 1e-2 / 111_195.0  # 1 cm along a great circle of R = 6371 km
+NMEA_HALF_MINUTE_DIGIT_DEG = 0.5e-6 / 60.0    # NMEA 0183 lat/lon carry 6 decimals of minutes
+RELATIVE_ROUNDING = 1e-12             # a few double roundings (2^-52 = 2.2e-16 each)
+QUANTISATION_SLACK = 1e-9             # relative: rounding of n * step at the field's largest n
+SSO_INCLINATION_FRACTION = 0.01       # 98.6 deg rounded to 0.1 deg: cos(i) moves 0.6 %
+ONE_HUNDREDTH_PPM = 0.01              # a tenth of the UE's +-0.1 ppm UL frequency error budget
+RELATIVE_FIT_ERROR = 1e-6             # least-squares fit of 21 samples: conditioning of tau^2
+ONE_MILLISECOND = 1e-3                # the ISO times of the CLI carry milliseconds

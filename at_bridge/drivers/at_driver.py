@@ -12,7 +12,7 @@ from typing import Any
 
 from at_bridge.at_engine import AtEngine
 from at_bridge.cmux import Mux
-from at_bridge.dialect import Dialect, Step
+from at_bridge.dialect import PAYLOAD_ENDS, Dialect, Step
 from at_bridge.drivers.base import (
     Driver,
     Identity,
@@ -83,7 +83,8 @@ class AtDriver(Driver, ProcedureRunner):
             try:
                 response = engine.command(line, timeout_s=cmd.timeout_s, claims=cmd.claims,
                                           ok=cmd.ok, error=cmd.error, prompt=cmd.prompt,
-                                          payload=payload, reboots=cmd.reboots)
+                                          payload=payload, reboots=cmd.reboots,
+                                          payload_end=PAYLOAD_ENDS[cmd.payload_end])
                 break
             except (Timeout, CommandError):
                 if attempt == cmd.retries:
@@ -223,11 +224,18 @@ class AtDriver(Driver, ProcedureRunner):
         urc = self.run("receive_sms", timeout_s=timeout_s)["urc"]
         if not urc.extra:
             raise ProtocolError(f"{self.family}: {urc.line!r} came without its PDU line")
+        pdu = urc.extra[0]
         try:
-            return decode_deliver(urc.extra[0])
+            deliver = decode_deliver(pdu)
         except (ValueError, IndexError) as exc:
-            raise ProtocolError(f"{self.family}: SMS-DELIVER PDU {urc.extra[0]!r} does not "
+            raise ProtocolError(f"{self.family}: SMS-DELIVER PDU {pdu!r} does not "
                                 f"decode: {exc}") from None
+        tpdu_octets = len(pdu) // 2 - 1 - int(pdu[:2], 16)
+        if urc.fields.get("len") and int(urc.fields["len"]) != tpdu_octets:
+            raise ProtocolError(f"{self.family}: {urc.line!r} announces {urc.fields['len']} "
+                                f"octets but the TPDU after the SMSC address has {tpdu_octets} "
+                                f"(TS 27.005 3.4.1 <length>)")
+        return deliver
 
     def dial(self, number: str, timeout_s: float | None = None) -> None:
         self.run("dial", {"number": number}, timeout_s=timeout_s)

@@ -52,7 +52,7 @@ int ntn_geodetic_to_ecef(double *ecef_m, int *status, const double *lat_deg,
 
 /* ECEF (n x 3, m) -> WGS-84 geodetic (deg, deg in (-180, 180], m above the ellipsoid); exact
  * closed form (Zhu 1993), millimetre round trip. Points more than 378 km inside the Earth:
- * NTN_ERR_BELOW_GROUND. */
+ * NTN_ERR_BELOW_GROUND; beyond 1e10 m from its centre: NTN_ERR_RANGE. */
 int ntn_ecef_to_geodetic(double *lat_deg, double *lon_deg, double *alt_m, int *status,
                          const double *ecef_m, size_t n);
 
@@ -64,7 +64,7 @@ int ntn_look_angles(double *elevation_deg, double *azimuth_deg, double *range_m,
 
 /* TR 38.811 6.6 reference geometry (spherical Earth R = 6371 km): slant range
  * d = sqrt(R^2 sin^2(a) + h^2 + 2 h R) - R sin(a) for altitude h > 0 and elevation a in
- * [0, 90] deg. */
+ * [0, 90] deg (an h whose square overflows: NTN_ERR_RANGE). */
 int ntn_reference_slant_range(double *slant_range_m, int *status, const double *altitude_m,
                               const double *elevation_deg, size_t n);
 /* NTN:geometry:end */
@@ -228,7 +228,8 @@ int ntn_required_k_mac_ms(int *k_mac_ms, int *status, const double *feeder_rtt_s
 #define NTN_PATHLOSS_MAX_FREQ_HZ 100.0e9
 
 /* Free-space path loss, TR 38.811 eq. (6.6-2): FSPL = 32.45 + 20 log10(f_GHz) + 20 log10(d_m)
- * dB for distance_m > 0 and freq_hz > 0 (else NTN_ERR_RANGE / NTN_ERR_NAN, NaN out). */
+ * dB for distance_m > 0 and freq_hz > 0 whose product is a finite nonzero double (else
+ * NTN_ERR_RANGE / NTN_ERR_NAN, NaN out). */
 int ntn_fspl_db(double *fspl_db, int *status, const double *distance_m, const double *freq_hz,
                 size_t n);
 
@@ -298,7 +299,9 @@ int ntn_pathloss_draw(double *total_db, double *fspl_db, double *gas_db,
  * Kepler with Lagrange f and g (exact two-body for any conic; J2 and drag are ignored: the
  * specifications leave the propagation to the UE, and the residual this leaves is what
  * docs/sib-residuals.md measures). Outputs n x 3 ECEF (m, m/s).
- * A bad ephemeris or format returns its status (every element gets it, NaN outputs). */
+ * A bad ephemeris or format returns its status (every element gets it, NaN outputs): NaN,
+ * e outside [0, 1), a <= 0 or an unknown format NTN_ERR_RANGE; a position or perigee less
+ * than 6000 km from the Earth's centre NTN_ERR_BELOW_GROUND. */
 int ntn_ue_propagate_ephemeris(double *pos_ecef_m, double *vel_ecef_mps, int *status,
                                const double *ephemeris, int format, const double *dt_s, size_t n);
 
@@ -311,7 +314,8 @@ int ntn_ue_propagate_ephemeris(double *pos_ecef_m, double *vel_ecef_mps, int *st
  * doppler_ul_hz = -ul_freq_hz (d|P_sat - P_UE|/dt) / c: the service-link Doppler of the UL
  *   carrier that the UE pre-compensates (it transmits at ul_freq_hz - doppler_ul_hz).
  * expired[i] = 1 when dt_s[i] > validity_s (T430 in NR, T317 in LTE/NB-IoT has run out:
- *   UL synchronisation is lost and the SIB must be re-acquired), else 0. */
+ *   UL synchronisation is lost and the SIB must be re-acquired), else 0.
+ * A UE exactly at the satellite's position: NTN_ERR_RANGE for that element. */
 int ntn_ue_ta_doppler(double *ta_s, double *doppler_ul_hz, int *expired, int *status,
                       const double *ephemeris, int format, const double *common_ta,
                       double validity_s, double ul_freq_hz, const double *dt_s,

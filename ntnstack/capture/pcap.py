@@ -25,6 +25,7 @@ __all__ = ["LINKTYPE_UPPER_PDU", "EXP_PDU_TAG_DISSECTOR_NAME", "PcapWriter", "ex
 LINKTYPE_UPPER_PDU = 252
 EXP_PDU_TAG_END_OF_OPT = 0
 EXP_PDU_TAG_DISSECTOR_NAME = 12
+PCAP_MAX_UNIX_S = 2**32 - 1   # pcap record headers hold unsigned 32-bit seconds: 2106-02-07
 
 
 def exported_pdu(dissector_name: str, payload: bytes) -> bytes:
@@ -51,8 +52,9 @@ class PcapWriter:
 
     def write(self, dissector_name: str, payload: bytes, t_unix_s: float) -> None:
         """One packet for ``dissector_name`` stamped at ``t_unix_s`` (microsecond resolution)."""
-        if not math.isfinite(t_unix_s) or t_unix_s < 0:
-            raise InputError(f"t_unix_s: {t_unix_s} is not a time after 1970")
+        if not (math.isfinite(t_unix_s) and 0 <= t_unix_s < PCAP_MAX_UNIX_S):
+            raise InputError(f"pcap {self.path}: time {t_unix_s} s is outside what a pcap "
+                             f"stamp holds (1970-01-01 .. 2106-02-07, 32-bit seconds)")
         usec_total = round(t_unix_s * 1e6)
         sec, usec = divmod(usec_total, 1_000_000)
         self._writer.write_packet(exported_pdu(dissector_name, payload), sec=sec, usec=usec)

@@ -24,13 +24,15 @@ def register(sub) -> None:
 def _check_inputs(args) -> None:
     """InputError naming the first bad argument (NaN, out of range)."""
     from ntnstack.errors import InputError
+    from ntnstack.link.options import FREQ_RANGE_HZ, check_number
+    from ntnstack.orbit.spec import MAX_ALT_KM
 
-    if not math.isfinite(args.altitude_km) or args.altitude_km <= 0:
-        raise InputError(f"--altitude-km: {args.altitude_km} is not a positive altitude")
+    if not 0 < args.altitude_km <= MAX_ALT_KM:
+        raise InputError(f"--altitude-km: {args.altitude_km} is outside (0, {MAX_ALT_KM:g}] km")
     if not math.isfinite(args.elevation_deg) or not 0 <= args.elevation_deg <= 90:
         raise InputError(f"--elevation-deg: {args.elevation_deg} is outside 0..90 deg")
-    if args.freq_hz is not None and (not math.isfinite(args.freq_hz) or args.freq_hz <= 0):
-        raise InputError(f"--freq-hz: {args.freq_hz} is not a positive frequency")
+    if args.freq_hz is not None:
+        check_number(args.freq_hz, "--freq-hz", *FREQ_RANGE_HZ)
 
 
 def geometry_row(altitude_km: float, elevation_deg: float, freq_hz: float | None) -> dict:

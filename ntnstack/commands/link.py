@@ -27,11 +27,11 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def _inputs(args):
+    """(start, ue, gateway, dl_hz, ul_hz, source) checked; InputError naming the argument."""
     import phy_ffi
     from ntnstack.errors import InputError
-    from ntnstack.link.options import check_number, fmt_time, start_unix_s, uplink_hz
-    from ntnstack.link.series import link_series, sample_times
+    from ntnstack.link.options import MAX_SPAN_S, check_number, start_unix_s, uplink_hz
     from ntnstack.link.terminals import parse_position
     from ntnstack.orbit import parse_orbit_spec
 
@@ -39,14 +39,22 @@ def run(args) -> int:
         raise InputError("--sat and --ue are required")
     start = start_unix_s(args)
     ue = parse_position(args.ue, "--ue")
-    gateway = parse_position(args.gateway, "--gateway") if args.gateway else None
+    gateway = parse_position(args.gateway, "--gateway") if args.gateway is not None else None
     dl, ul = uplink_hz(args.freq_hz, args.freq_ul_hz)
     check_number(args.min_elevation_deg, "--min-elevation-deg", -90.0, 90.0)
+    check_number(args.duration, "--duration", 0.0, MAX_SPAN_S)
     try:
         phy_ffi.environment_code(args.environment)
     except ValueError as exc:
         raise InputError(f"--environment {args.environment!r}: {exc}") from None
-    source = parse_orbit_spec(args.sat, start, "--sat")
+    return start, ue, gateway, dl, ul, parse_orbit_spec(args.sat, start, "--sat")
+
+
+def run(args) -> int:
+    from ntnstack.link.options import fmt_time
+    from ntnstack.link.series import link_series, sample_times
+
+    start, ue, gateway, dl, ul, source = _inputs(args)
     series = link_series(source, ue, sample_times(start, args.duration, args.step), gateway,
                          freq_dl_hz=dl, freq_ul_hz=ul, payload=args.payload,
                          environment=args.environment, min_elevation_deg=args.min_elevation_deg)
@@ -57,6 +65,14 @@ def run(args) -> int:
     print(f"# {source.name} from {ue.label()}"
           + (f" via gateway {gateway.label()}" if gateway else "")
           + f", {args.payload}, DL {dl / 1e6:g} MHz, UL {ul / 1e6:g} MHz")
+    _print_table(series)
+    return 0
+
+
+def _print_table(series) -> None:
+    """The link series as a fixed-width table (km, ms, Hz, dB)."""
+    from ntnstack.link.options import fmt_time
+
     print(f"{'t (UTC)':24s} {'el':>6s} {'az':>6s} {'range km':>10s} {'rr m/s':>9s} "
           f"{'delay ms':>9s} {'rtt ms':>9s} {'dop DL Hz':>10s} {'rate Hz/s':>10s} "
           f"{'TA_UE ms':>9s} {'TA_com ms':>9s} {'PL dB':>7s} vis")
@@ -68,7 +84,6 @@ def run(args) -> int:
               f"{_f(r['doppler_dl_hz'], 10, 1)} {_f(r['doppler_rate_hz_s'], 10, 2)} "
               f"{_f(r['ta_ue_s'], 9, 4, 1e3)} {_f(r['ta_common_s'], 9, 4, 1e3)} "
               f"{_f(r['pathloss_db'], 7, 1)} {'yes' if r['visible'] else 'no'}")
-    return 0
 
 
 def _f(value, width: int, decimals: int, scale: float = 1.0) -> str:

@@ -12,6 +12,7 @@ import json
 
 KINDS = ("sib31", "sib31-nb", "sib19")
 DEFAULT_UL_FREQ_HZ = 1.995e9   # centre of the n256 / band 256 uplink, 1980-2010 MHz (TS 38.101-5)
+MAX_RESIDUAL_STEPS = 1e6        # ages per run: bounds time and memory
 
 
 def register(sub) -> None:
@@ -29,7 +30,7 @@ def register(sub) -> None:
     dec.set_defaults(func=run_decode)
     res = verbs.add_parser("residuals", help="UE TA / Doppler error as the ephemeris ages")
     _cell_args(res)
-    res.add_argument("--ue", required=True, help="UE position LAT,LON,ALT_M (deg, deg, m)")
+    res.add_argument("--ue", required=True, help="UE position LAT,LON[,ALT_M] (deg, deg, m)")
     res.add_argument("--max-age-s", type=float, default=120.0, help="last age, s (120)")
     res.add_argument("--step-s", type=float, default=5.0, help="age step, s (5)")
     res.add_argument("--freq-hz", type=float, default=DEFAULT_UL_FREQ_HZ,
@@ -49,18 +50,25 @@ def _cell_args(p) -> None:
     p.add_argument("--koffset-margin-ms", type=int, default=1, help="K_offset margin, ms (1)")
 
 
-def _position(text: str, arg: str):
+def _position(text: str, arg: str) -> tuple[float, float, float]:
+    """ECEF (m) of a LAT,LON[,ALT_M] argument (ntnstack.link.parse_position checks it)."""
+    from ntnstack.link.terminals import parse_position
+
+    return tuple(float(x) for x in parse_position(text, arg).ecef_m)
+
+
+def _check_cell_args(args) -> None:
+    """InputError naming --validity-s or --koffset-margin-ms when out of their range."""
     import phy_ffi
     from ntnstack.errors import InputError
+    from ntnstack.rrc.units import VALIDITY_S
 
-    try:
-        lat, lon, alt = (float(x) for x in text.split(","))
-    except ValueError:
-        raise InputError(f"{arg}: expected LAT,LON,ALT_M, got {text!r}") from None
-    res = phy_ffi.geodetic_to_ecef(lat, lon, alt)
-    if res.status[0]:
-        raise InputError(f"{arg} {text!r}: {phy_ffi.strerror(int(res.status[0]))}")
-    return tuple(float(x) for x in res.ecef_m[0])
+    if args.validity_s not in VALIDITY_S:
+        raise InputError(f"--validity-s: {args.validity_s} is not one of "
+                         f"{', '.join(map(str, VALIDITY_S))}")
+    if not 0 <= args.koffset_margin_ms <= phy_ffi.CONST.K_OFFSET_MAX_MS:
+        raise InputError(f"--koffset-margin-ms: {args.koffset_margin_ms} is outside "
+                         f"0..{phy_ffi.CONST.K_OFFSET_MAX_MS}")
 
 
 def _build(args):
@@ -68,11 +76,14 @@ def _build(args):
     from ntnstack.orbit import parse_orbit_spec
     from ntnstack.rrc.builders import CellConfig, build_sib
 
+    _check_cell_args(args)
     t = parse_iso8601(args.time, "--time")
     source = parse_orbit_spec(args.sat, t, "--sat")
-    gateway = _position(args.gateway, "--gateway") if args.gateway else None
+    gateway = _position(args.gateway, "--gateway") if args.gateway is not None else None
     cell = CellConfig(kind=args.kind, gateway_ecef_m=gateway, ephemeris_format=args.ephemeris,
                       validity_s=args.validity_s, k_offset_margin_ms=args.koffset_margin_ms)
+    if gateway is not None:
+        _check_visible(source, t, gateway, "--gateway", "no feeder link, no common TA")
     return source, cell, build_sib(source, cell, t)
 
 
@@ -93,6 +104,10 @@ def run_encode(args) -> int:
     from ntnstack.clock import format_iso8601
     from ntnstack.rrc.codec import KINDS as INFO
 
+    from ntnstack.errors import InputError
+
+    if args.pcap is not None and not args.pcap.strip():
+        raise InputError("--pcap: empty file name")
     _, _, built = _build(args)
     if args.pcap:
         with PcapWriter(args.pcap) as pcap:
@@ -116,6 +131,8 @@ def run_decode(args) -> int:
     from ntnstack.rrc.fields import from_fields
 
     text = "".join(args.hex.replace(":", "").split())
+    if not text:
+        raise InputError("HEX: no hex digits given")
     try:
         data = bytes.fromhex(text)
     except ValueError:
@@ -139,19 +156,43 @@ def _print_tree(value, indent: str = "") -> None:
             print(f"{indent}{key}: {v}")
 
 
+def _check_residual_args(args) -> None:
+    """InputError naming --step-s, --max-age-s or --freq-hz when out of range."""
+    from ntnstack.errors import InputError
+    from ntnstack.link.options import FREQ_RANGE_HZ, check_number
+
+    if not 0 < args.step_s < float("inf"):
+        raise InputError(f"--step-s: {args.step_s} is not a finite step > 0 s")
+    check_number(args.max_age_s, "--max-age-s", 0.0, MAX_RESIDUAL_STEPS * args.step_s)
+    check_number(args.freq_hz, "--freq-hz", *FREQ_RANGE_HZ)
+
+
+def _check_visible(source, t_unix_s: float, ground_ecef_m, arg: str, consequence: str) -> None:
+    """InputError naming ``arg`` when the satellite is below that ground point's horizon at
+    t_unix_s (the SIB's epoch is the start of the subframe holding it: 1 ms earlier at most)."""
+    import numpy as np
+
+    import phy_ffi
+    from ntnstack.errors import InputError
+
+    pos = source.states(np.array([t_unix_s]))[0][0]
+    el = float(phy_ffi.look_angles(pos, ground_ecef_m).elevation_deg[0])
+    if not el >= 0.0:
+        raise InputError(f"{arg}: {source.name} is below its horizon at --time "
+                         f"(elevation {el:.1f} deg): {consequence}")
+
+
 def run_residuals(args) -> int:
     import numpy as np
 
-    from ntnstack.errors import InputError
     from ntnstack.rrc.residuals import residuals
 
-    if not (args.step_s > 0 and args.max_age_s >= 0 and args.max_age_s / args.step_s <= 1e6):
-        raise InputError("--step-s must be > 0 and --max-age-s >= 0 (at most 1e6 steps)")
-    if not args.freq_hz > 0:
-        raise InputError(f"--freq-hz: {args.freq_hz} is not a carrier frequency")
+    _check_residual_args(args)
+    ue = _position(args.ue, "--ue")
     source, cell, built = _build(args)
+    _check_visible(source, built.epoch_unix_s, ue, "--ue", "the UE cannot receive this SIB")
     ages = np.arange(0.0, args.max_age_s + 0.5 * args.step_s, args.step_s)
-    r = residuals(source, cell, built, _position(args.ue, "--ue"), ages, args.freq_hz)
+    r = residuals(source, cell, built, ue, ages, args.freq_hz)
     rows = [{"age_s": float(a), "ta_error_s": float(te), "ta_error_tc": float(tc),
              "doppler_error_hz": float(dh), "doppler_error_ppm": float(dp), "expired": bool(x)}
             for a, te, tc, dh, dp, x in zip(*r[:6], strict=True)]

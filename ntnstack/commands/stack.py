@@ -35,7 +35,11 @@ def register(sub) -> None:
 
 
 def _vector(text: str, name: str) -> tuple[float, float, float]:
+    """DX,DY,DZ in m: three finite numbers whose norm is a plausible GNSS error."""
+    import math
+
     from ntnstack.errors import InputError
+    from ntnstack.stack.model import MAX_GNSS_ERROR_M
 
     try:
         values = tuple(float(x) for x in text.split(","))
@@ -43,6 +47,9 @@ def _vector(text: str, name: str) -> tuple[float, float, float]:
         values = ()
     if len(values) != 3:
         raise InputError(f"{name} {text!r}: expected three numbers DX,DY,DZ")
+    if not all(math.isfinite(v) for v in values) or math.hypot(*values) > MAX_GNSS_ERROR_M:
+        raise InputError(f"{name} {text!r}: expected finite metres of norm <= "
+                         f"{MAX_GNSS_ERROR_M:g} (the Earth's mean radius)")
     return values
 
 

@@ -7,10 +7,13 @@ from ntnstack.clock import format_iso8601, parse_iso8601
 from ntnstack.errors import InputError
 from ntnstack.link.series import DEFAULT_FREQ_DL_HZ, DEFAULT_MIN_ELEVATION_DEG
 
-__all__ = ["DEFAULT_START", "DUPLEX_SPACING_HZ", "accept_negative_positions",
-           "add_orbit_options", "check_number", "fmt_time", "start_unix_s", "uplink_hz"]
+__all__ = ["DEFAULT_START", "DUPLEX_SPACING_HZ", "FREQ_RANGE_HZ", "MAX_SPAN_S",
+           "accept_negative_positions", "add_orbit_options", "check_number", "fmt_time",
+           "start_unix_s", "uplink_hz"]
 
 DEFAULT_START = "2026-01-01T00:00:00Z"  # fixed for reproducible runs
+MAX_SPAN_S = 30 * 86400.0  # longest --duration: a month of passes, well inside the years
+FREQ_RANGE_HZ = (1e8, 1e11)  # carriers the commands accept: VHF .. W band
 DUPLEX_SPACING_HZ = 190e6  # n256: DL 2170-2200 MHz, UL 1980-2010 MHz (TS 38.101-5)
 
 
@@ -27,7 +30,8 @@ def add_orbit_options(p, duration_default: float | None) -> None:
     p.add_argument("--sat", metavar="SPEC", help="orbit: geo:LON_DEG, circular:ALT_KM:INC_DEG:"
                    "RAAN_DEG:ARG_LAT_DEG, kepler:..., walker:T/P/F:ALT_KM:INC_DEG, "
                    "tle:PATH[:NAME], omm:PATH[:NAME], preset:NAME")
-    p.add_argument("--ue", metavar="LAT,LON,ALT_M", help="terminal, WGS-84 deg, deg, m")
+    p.add_argument("--ue", metavar="LAT,LON[,ALT_M]",
+                   help="terminal, WGS-84 deg, deg, m (altitude 0 if omitted)")
     p.add_argument("--start", default=DEFAULT_START, metavar="ISO8601",
                    help=f"start time, UTC if no zone (default {DEFAULT_START}, fixed so that "
                    "runs repeat; elements of geo/circular/preset specs are set at this time)")
@@ -53,9 +57,9 @@ def check_number(value: float, name: str, low: float, high: float) -> float:
 def uplink_hz(freq_dl_hz: float | None, freq_ul_hz: float | None) -> tuple[float, float]:
     """(DL, UL) carriers: DL default n256 centre; UL default DL - 190 MHz (n256 spacing)."""
     dl = DEFAULT_FREQ_DL_HZ if freq_dl_hz is None else freq_dl_hz
-    check_number(dl, "--freq-hz", 1e8, 1e11)
+    check_number(dl, "--freq-hz", *FREQ_RANGE_HZ)
     ul = dl - DUPLEX_SPACING_HZ if freq_ul_hz is None else freq_ul_hz
-    check_number(ul, "--freq-ul-hz", 1e8, 1e11)
+    check_number(ul, "--freq-ul-hz", *FREQ_RANGE_HZ)
     return dl, ul
 
 

@@ -23,9 +23,10 @@ from ntnstack.orbit.source import OrbitSource
 from phy_ffi import CONST
 
 __all__ = ["DEFAULT_FREQ_DL_HZ", "DEFAULT_FREQ_UL_HZ", "DEFAULT_MIN_ELEVATION_DEG",
-           "LinkSeries", "PAYLOADS", "common_ta_series", "link_series", "sample_times",
-           "satellite_states"]
+           "LinkSeries", "PAYLOADS", "TIME_GRAIN_S", "broadcast_common_ta", "common_ta_series",
+           "link_series", "sample_times", "satellite_states"]
 
+TIME_GRAIN_S = 1e-6   # > the 0.24 us spacing of doubles near unix time 1.8e9 s
 DEFAULT_MIN_ELEVATION_DEG = 10.0   # TR 38.821 reference scenarios, service and feeder link
 DEFAULT_FREQ_DL_HZ = 2.185e9       # n256 DL centre (2170-2200 MHz, TS 38.101-5)
 DEFAULT_FREQ_UL_HZ = 1.995e9       # n256 UL centre (1980-2010 MHz)
@@ -105,26 +106,42 @@ def satellite_states(source: OrbitSource, t_unix_s: np.ndarray) -> phy_ffi.SatSt
     return states
 
 
+def broadcast_common_ta(t_s: np.ndarray, rp_delay_s: np.ndarray, epoch_s: float,
+                        validity_s: float) -> tuple[float, float, float]:
+    """Round-trip common-TA terms (s, s/s, s/s^2) a cell can broadcast for one window:
+    phy_ffi.common_ta_fit of the RP one-way delays (s) at times t_s over [epoch_s, epoch_s +
+    validity_s] (a sample at the epoch). ta-CommonDriftVariant (TS 38.331) and
+    nta-CommonDriftVariation (TS 36.331) are non-negative fields: a negative fitted curvature
+    is replaced by the least-squares line through the delay at the epoch."""
+    fit = phy_ffi.common_ta_fit(t_s, rp_delay_s, epoch_s, validity_s)
+    if fit.ta_common_drift_variation_s_per_s2 >= 0:
+        return (fit.ta_common_s, fit.ta_common_drift_s_per_s,
+                fit.ta_common_drift_variation_s_per_s2)
+    inside = (t_s >= epoch_s) & (t_s <= epoch_s + validity_s)
+    tau = t_s[inside] - epoch_s
+    rise = 2.0 * rp_delay_s[inside] - fit.ta_common_s
+    return fit.ta_common_s, float(tau @ rise / (tau @ tau)), 0.0
+
+
 def common_ta_series(source: OrbitSource, gateway: GroundPoint, t_unix_s: np.ndarray,
                      validity_s: float = DEFAULT_UL_SYNC_VALIDITY_S) -> np.ndarray:
     """The common TA (s, round trip) a UE applies at each sample, reference point at the
     gateway: the network broadcasts ta-Common, ta-CommonDrift and ta-CommonDriftVariant at
     epochs start + k * validity_s (each fitted by phy_ffi.common_ta_fit to the feeder-link
     delay sampled every FIT_STEP_S over its validity window), and the UE rebuilds
-    TA(t) = ta + drift tau + variation tau^2, tau = t - epoch (TS 38.213 4.2)."""
+    TA(t) = ta + drift tau + variation tau^2, tau = t - epoch (TS 38.213 4.2), with the
+    terms a SIB can carry (``broadcast_common_ta``)."""
     t0 = float(t_unix_s[0])
     rel = t_unix_s - t0
-    epochs = validity_s * np.floor(rel / validity_s + 1e-9)
+    epochs = validity_s * np.floor((rel + TIME_GRAIN_S) / validity_s)
     fine = np.arange(0.0, float(epochs[-1]) + validity_s + FIT_STEP_S / 2, FIT_STEP_S)
     sat = satellite_states(source, t0 + fine)
     feeder_delay_s = np.linalg.norm(sat.pos_m - gateway.ecef_m, axis=1) / CONST.SPEED_OF_LIGHT_MPS
     out = np.empty(rel.shape)
     for epoch in np.unique(epochs):
-        fit = phy_ffi.common_ta_fit(fine, feeder_delay_s, epoch, validity_s)
-        mask = epochs == epoch
-        tau = rel[mask] - epoch
-        out[mask] = (fit.ta_common_s + fit.ta_common_drift_s_per_s * tau
-                     + fit.ta_common_drift_variation_s_per_s2 * tau**2)
+        ta, drift, variation = broadcast_common_ta(fine, feeder_delay_s, epoch, validity_s)
+        tau = rel[epochs == epoch] - epoch
+        out[epochs == epoch] = ta + drift * tau + variation * tau**2
     return out
 
 
@@ -137,6 +154,19 @@ def _pathloss_db(range_m, elevation_deg, freq_hz, environment: str) -> np.ndarra
                                 environment)
         out[up] = np.where(loss.status == 0, loss.total_db, np.nan)
     return out
+
+
+def _visibility(elevation_deg: np.ndarray, sat_pos_m: np.ndarray, gateway: GroundPoint | None,
+                transparent: bool, min_elevation_deg: float) -> tuple[np.ndarray, np.ndarray]:
+    """(visible, gateway elevation deg or NaN): the UE sees the satellite above the mask, and
+    for a transparent payload with a gateway, so does the gateway (the feeder link)."""
+    visible = np.nan_to_num(elevation_deg, nan=-90.0) >= min_elevation_deg
+    if gateway is None:
+        return visible, np.full(elevation_deg.shape, np.nan)
+    gw_el = phy_ffi.look_angles(sat_pos_m, gateway.ecef_m).elevation_deg
+    if transparent:
+        visible &= np.nan_to_num(gw_el, nan=-90.0) >= min_elevation_deg
+    return visible, gw_el
 
 
 def link_series(source: OrbitSource, ue: GroundPoint, t_unix_s: np.ndarray,
@@ -157,13 +187,9 @@ def link_series(source: OrbitSource, ue: GroundPoint, t_unix_s: np.ndarray,
     gw = None if gateway is None else gateway.ecef_m
     ls = phy_ffi.link_states(sat.pos_m, sat.vel_mps, sat.acc_mps2, ue.ecef_m, gw,
                              freq_dl_hz=freq_dl_hz, freq_ul_hz=freq_ul_hz)
-    visible = np.nan_to_num(ls.elevation_deg, nan=-90.0) >= min_elevation_deg
-    gw_el = np.full(t.shape, np.nan)
     transparent = payload == "transparent"
-    if gateway is not None:
-        gw_el = phy_ffi.look_angles(sat.pos_m, gateway.ecef_m).elevation_deg
-        if transparent:
-            visible &= np.nan_to_num(gw_el, nan=-90.0) >= min_elevation_deg
+    visible, gw_el = _visibility(ls.elevation_deg, sat.pos_m, gateway, transparent,
+                                 min_elevation_deg)
     ta_common = (common_ta_series(source, gateway, t, validity_s)
                  if transparent and gateway is not None else np.zeros(t.shape))
     return LinkSeries(

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ntnstack.orbit.frames import inertial_to_rotating
 from phy_ffi import CONST
 
 __all__ = ["OrbitalElements", "ecef_state_to_elements", "elements_to_ecef_state",
@@ -137,11 +138,5 @@ def elements_to_ecef_state(elements: OrbitalElements, dt_s=0.0
                            ) -> tuple[np.ndarray, np.ndarray]:
     """ECEF state ``dt_s`` after the epoch: the two-body ECI state turned by omega_E dt."""
     pos, vel = elements_to_state(elements, dt_s)
-    omega = np.array([0.0, 0.0, CONST.EARTH_ROTATION_RADPS])
     angle = CONST.EARTH_ROTATION_RADPS * np.asarray(dt_s, dtype=np.float64)
-    c, s = np.cos(angle), np.sin(angle)
-    pos_e = np.stack([c * pos[..., 0] + s * pos[..., 1], -s * pos[..., 0] + c * pos[..., 1],
-                      pos[..., 2]], axis=-1)
-    vel_i = np.stack([c * vel[..., 0] + s * vel[..., 1], -s * vel[..., 0] + c * vel[..., 1],
-                      vel[..., 2]], axis=-1)
-    return pos_e, vel_i - np.cross(omega, pos_e)
+    return inertial_to_rotating(pos, vel, angle)

@@ -23,8 +23,12 @@ from ntnstack.orbit.presets import PRESETS, preset_sources
 from ntnstack.orbit.source import OrbitSource
 from ntnstack.orbit.tle import load_satellites
 from ntnstack.orbit.walker import walker_delta
+from phy_ffi import CONST
 
-__all__ = ["parse_orbit_spec", "parse_orbit_specs"]
+__all__ = ["MAX_ALT_KM", "MAX_WALKER_SATELLITES", "parse_orbit_spec", "parse_orbit_specs"]
+
+MAX_ALT_KM = 100_000.0        # above GEO (35 786 km) and HEO apogees (~40 000 km): Earth orbits
+MAX_WALKER_SATELLITES = 5000  # a large shell (Starlink's first: 1584); bounds time and memory
 
 
 def _numbers(spec: str, where: str, fields: list[str], names: list[str],
@@ -75,8 +79,9 @@ def _geo(spec, fields, epoch, where):
 
 
 def _check_orbit(spec: str, where: str, alt_km: float, inc_deg: float) -> None:
-    if alt_km <= 0:
-        raise InputError(f"{where} {spec!r}: ALT_KM must be > 0, got {alt_km:g}")
+    if not 0 < alt_km <= MAX_ALT_KM:
+        raise InputError(f"{where} {spec!r}: ALT_KM must be in (0, {MAX_ALT_KM:g}], "
+                         f"got {alt_km:g}")
     if not 0.0 <= inc_deg <= 180.0:
         raise InputError(f"{where} {spec!r}: INC_DEG must be in [0, 180], got {inc_deg:g}")
 
@@ -92,8 +97,10 @@ def _circular(spec, fields, epoch, where):
 def _kepler(spec, fields, epoch, where):
     a, e, inc, raan, argp, m = _numbers(
         spec, where, fields, ["A_KM", "ECC", "INC_DEG", "RAAN_DEG", "ARGP_DEG", "M_DEG"])
-    if not 0.0 <= e < 1.0 or a * (1 - e) * 1e3 <= 6_300_000.0:
+    if not 0.0 <= e < 1.0 or a * (1 - e) * 1e3 <= CONST.EARTH_RADIUS_3GPP_M:
         raise InputError(f"{where} {spec!r}: need 0 <= ECC < 1 and a perigee above the Earth")
+    if a * (1 + e) * 1e3 - CONST.EARTH_RADIUS_3GPP_M > MAX_ALT_KM * 1e3:
+        raise InputError(f"{where} {spec!r}: apogee above {MAX_ALT_KM:g} km altitude")
     _check_orbit(spec, where, a, inc)
     el = OrbitalElements(a * 1e3, e, *np.radians([argp, raan, inc, m]))
     return [KeplerSource(el, epoch, f"kepler a={a:g} km e={e:g}")]
@@ -108,6 +115,9 @@ def _walker(spec, fields, epoch, where):
         raise InputError(f"{where} {spec!r}: T/P/F {fields[0]!r} is not three integers") from None
     alt, inc = _numbers(spec, where, fields[1:], ["ALT_KM", "INC_DEG"])
     _check_orbit(spec, where, alt, inc)
+    if t > MAX_WALKER_SATELLITES:
+        raise InputError(f"{where} {spec!r}: T = {t} satellites exceeds "
+                         f"{MAX_WALKER_SATELLITES}")
     try:
         return walker_delta(t, p, f, alt * 1e3, inc, epoch, name=f"walker{t}-{p}-{f}")
     except ValueError as exc:

@@ -33,10 +33,9 @@ class NmeaPty:
 
     def close(self) -> None:
         for fd in (self._master, self._slave):
-            try:
+            if fd >= 0:   # a second close() must not close a descriptor reused since
                 os.close(fd)
-            except OSError:
-                pass
+        self._master = self._slave = -1
         if self.link and os.path.islink(self.link):
             os.unlink(self.link)
 

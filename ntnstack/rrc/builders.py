@@ -12,8 +12,8 @@ What each field holds (TS 36.331 / TS 38.331 V17.4.0 field descriptions):
   transparent payload with a gateway (unless ``reference_point`` is "satellite"), else at the
   satellite (common TA 0). The RP-satellite
   one-way delay is sampled every ``fit_step_s`` over [epoch, epoch + validity] and fitted by
-  phy_ffi.common_ta_fit (round-trip terms, TS 38.213 4.2). The drift variation field admits
-  only values >= 0: a negative fitted curvature is replaced by the best linear fit;
+  ntnstack.link.series.broadcast_common_ta (round-trip terms, TS 38.213 4.2; the drift
+  variation field admits only values >= 0, so a negative curvature becomes the best line);
 - K_offset >= service-link RTT + common TA (TS 38.300 16.14.2) over the whole coverage: the
   service RTT is the TR 38.811 reference geometry at the cell's minimum elevation
   (phy_ffi.reference_slant_range, spherical Earth, altitude of the satellite at the epoch),
@@ -30,6 +30,7 @@ import numpy as np
 
 import phy_ffi
 from ntnstack.errors import InputError
+from ntnstack.link.series import TIME_GRAIN_S, broadcast_common_ta
 from ntnstack.orbit import OrbitSource, state_to_elements
 from ntnstack.rrc.codec import encode_sib
 from ntnstack.rrc.fields import from_fields, to_fields
@@ -102,8 +103,11 @@ class BuiltSib:
 
 
 def cell_epoch(cell: CellConfig, t_unix_s: float) -> tuple[float, EpochTime]:
-    """(start of the subframe that contains t, its SFN and subframe)."""
-    k = math.floor((t_unix_s - cell.sfn0_unix_s) * 1000.0 + 1e-6)
+    """(start of the subframe that contains t, its SFN and subframe). A time within
+    TIME_GRAIN_S before a subframe boundary counts as on it: unix times are doubles whose
+    grain is 0.24 us in this century, so start + 0.007 s may come out as 6.99997 ms after
+    start."""
+    k = math.floor((t_unix_s - cell.sfn0_unix_s + TIME_GRAIN_S) * 1000.0)
     return cell.sfn0_unix_s + k * 1e-3, EpochTime((k // 10) % 1024, k % 10)
 
 
@@ -138,14 +142,10 @@ def _common_ta(source, cell, epoch) -> tuple[CommonTa, float, float]:
         return CommonTa(0.0, 0.0, 0.0), 0.0, 0.0
     t = epoch + np.arange(0.0, cell.validity_s + 0.5 * cell.fit_step_s, cell.fit_step_s)
     d = rp_delay_s(source, cell, t)
-    fit = phy_ffi.common_ta_fit(t, d, epoch, cell.validity_s)
-    drift, variation = fit.ta_common_drift_s_per_s, fit.ta_common_drift_variation_s_per_s2
-    if variation < 0:
-        tau, dd = t - epoch, 2.0 * (d - d[0])
-        drift, variation = float(tau @ dd / (tau @ tau)), 0.0
-    model = fit.ta_common_s + drift * (t - epoch) + variation * (t - epoch) ** 2
+    ta, drift, variation = broadcast_common_ta(t, d, epoch, cell.validity_s)
+    model = ta + drift * (t - epoch) + variation * (t - epoch) ** 2
     residual = float(np.max(np.abs(d - model / 2.0)))
-    return CommonTa(fit.ta_common_s, drift, variation), float(2.0 * d.max()), residual
+    return CommonTa(ta, drift, variation), float(2.0 * d.max()), residual
 
 
 def _k_terms(cell, pos, ta_max_s, ta_common_s) -> tuple[int, int | None, float]:

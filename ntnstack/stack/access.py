@@ -43,6 +43,8 @@ RAR_WINDOW_OFFSET_LONG_MS = 41    # NB-IoT, >= 64 NPRACH repetitions
 RAR_K0_MS = 12                    # smallest RAR grant scheduling delay (TS 36.213 16.3.3)
 HARQ_K0_MS = 13                   # smallest HARQ-ACK delay (TS 36.213 Table 16.4.2-1)
 UL_GRANT_K0_MS = 8                # smallest NPUSCH scheduling delay (TS 36.213 16.5.1)
+RAR_WINDOW_SLACK_S = 1e-4         # a RAR this much before the window start still counts (the
+                                  # eNB aims at the start; delay evaluated at other instants)
 
 
 @dataclass
@@ -154,28 +156,8 @@ class AccessMixin:
         info: dict = {"tolerance_s": cp}
         for attempt in range(1, self.ue.preamble_trans_max + 1):
             t_ue = self._uplink_sync(t_ue) + self.ue.processing_s
-            d_dl = self.cell.one_way_s(t_ue, self.ue_ecef)
-            # the first occasion (eNB time) the UE can still reach, sending TA ahead of it
-            ta, _ = self._ue_timing(t_ue)
-            t_occ = math.ceil((t_ue - d_dl + ta - self.cell.config.sfn0_unix_s)
-                              / self.ue.nprach_period_s) * self.ue.nprach_period_s \
-                + self.cell.config.sfn0_unix_s
-            ta, dop = self._ue_timing(t_occ + d_dl)
-            d_occ = self.cell.one_way_s(t_occ, self.ue_ecef)
-            t_tx = t_occ + d_occ - ta
-            # arrival at the eNB minus the arrival it expects (t_occ + rp_rtt), formed from
-            # the delays (a unix time near 2e9 s only resolves 0.24 us)
-            error = d_occ - ta + self.cell.one_way_s(t_tx, self.ue_ecef) - \
-                self.cell.rp_rtt_s(t_occ)
-            true_dop = -self.ue.ul_freq_hz * self.cell.range_rate_mps(t_tx, self.ue_ecef) / \
-                phy_ffi.CONST.SPEED_OF_LIGHT_MPS
-            dt = t_occ + d_occ - self.sib.epoch_unix_s
-            common, drift, variation = self.sib.common_ta
-            info.update(common_ta_applied_s=common + drift * dt + variation * dt * dt,
-                        common_ta_true_s=2 * self.cell.feeder_delay_s(t_occ)
-                        if self.cell.config.rp_at_gateway else 0.0)
-            info.update(attempts=attempt, ta_applied_s=ta, ta_error_s=error,
-                        doppler_precomp_hz=dop, doppler_residual_hz=true_dop - dop)
+            t_occ, t_tx, ta, error = self._preamble(t_ue, info)
+            info["attempts"] = attempt
             self._event(t_tx, "nprach", attempt=attempt, ta_error_s=error,
                         detected=abs(error) <= cp)
             window_start = t_tx + ta + duration + offset + self.sib.k_mac_s
@@ -183,22 +165,53 @@ class AccessMixin:
             if self._proc is not None:
                 self._proc.round_trips += 1
             if abs(error) <= cp:
-                # the eNB answers at the UE's window start (k_mac shifted) once it has the
-                # preamble (RP - eNB round trip rp_rtt later than at the RP)
-                t_rar_enb = t_occ + duration + max(offset + self.sib.k_mac_s,
-                                                   self.cell.rp_rtt_s(t_occ) + error + offset)
-                t_rar_ue = t_rar_enb + self.cell.one_way_s(t_rar_enb, self.ue_ecef)
-                if t_rar_ue < window_start - 1e-4 or t_rar_ue > window_end:
-                    info["reason"] = (f"RAR at {t_rar_ue - t_tx:.4f} s outside the window "
-                                      f"[{window_start - t_tx:.4f}, {window_end - t_tx:.4f}] s")
-                    return False, window_end, info
-                info["t_rar_enb"] = t_rar_enb
-                return True, t_rar_ue, info
+                return self._rar(t_occ + duration, offset, error, (window_start, window_end),
+                                 t_tx, info)
             t_ue = window_end + self.ue.processing_s
         info["reason"] = (f"random access failed after {self.ue.preamble_trans_max} preambles: "
                           f"arrival-time error {info['ta_error_s'] * 1e6:.1f} us beyond the "
                           f"NPRACH CP {cp * 1e6:.1f} us (format {self.ue.nprach_format})")
         return False, t_ue, info
+
+    def _preamble(self, t_ue: float, info: dict) -> tuple[float, float, float, float]:
+        """The preamble sent from UE time t: (eNB time of the occasion, UE send time, TA
+        applied, arrival error at the eNB), all s; TA / Doppler numbers go to ``info``."""
+        d_dl = self.cell.one_way_s(t_ue, self.ue_ecef)
+        # the first occasion (eNB time) the UE can still reach, sending TA ahead of it
+        ta, _ = self._ue_timing(t_ue)
+        sfn0, period = self.cell.config.sfn0_unix_s, self.ue.nprach_period_s
+        t_occ = math.ceil((t_ue - d_dl + ta - sfn0) / period) * period + sfn0
+        ta, dop = self._ue_timing(t_occ + d_dl)
+        d_occ = self.cell.one_way_s(t_occ, self.ue_ecef)
+        t_tx = t_occ + d_occ - ta
+        # arrival at the eNB minus the arrival it expects (t_occ + rp_rtt), formed from the
+        # delays (a unix time near 2e9 s only resolves 0.24 us)
+        error = d_occ - ta + self.cell.one_way_s(t_tx, self.ue_ecef) - self.cell.rp_rtt_s(t_occ)
+        true_dop = -self.ue.ul_freq_hz * self.cell.range_rate_mps(t_tx, self.ue_ecef) / \
+            phy_ffi.CONST.SPEED_OF_LIGHT_MPS
+        dt = t_occ + d_occ - self.sib.epoch_unix_s
+        common, drift, variation = self.sib.common_ta
+        info.update(common_ta_applied_s=common + drift * dt + variation * dt * dt,
+                    common_ta_true_s=2 * self.cell.feeder_delay_s(t_occ)
+                    if self.cell.config.rp_at_gateway else 0.0,
+                    ta_applied_s=ta, ta_error_s=error, doppler_precomp_hz=dop,
+                    doppler_residual_hz=true_dop - dop)
+        return t_occ, t_tx, ta, error
+
+    def _rar(self, t_end_enb: float, offset: float, error: float,
+             window: tuple[float, float], t_tx: float, info: dict) -> tuple[bool, float, dict]:
+        """The eNB answers at the UE's window start (k_mac shifted) once it has the preamble
+        (the RP - eNB round trip later than at the RP); ``t_end_enb``: preamble end at the
+        occasion, eNB time (s). Fails when the RAR would miss the UE's window."""
+        t_rar_enb = t_end_enb + max(offset + self.sib.k_mac_s,
+                                    self.cell.rp_rtt_s(t_end_enb) + error + offset)
+        t_rar_ue = t_rar_enb + self.cell.one_way_s(t_rar_enb, self.ue_ecef)
+        if t_rar_ue < window[0] - RAR_WINDOW_SLACK_S or t_rar_ue > window[1]:
+            info["reason"] = (f"RAR at {t_rar_ue - t_tx:.4f} s outside the window "
+                              f"[{window[0] - t_tx:.4f}, {window[1] - t_tx:.4f}] s")
+            return False, window[1], info
+        info["t_rar_enb"] = t_rar_enb
+        return True, t_rar_ue, info
 
     def _msg3_time(self, t_rar_enb: float, t_rar_ue: float) -> float:
         """UE send time of Msg3: RAR subframe + k0 + K_offset at the eNB, advanced by TA."""
@@ -216,8 +229,14 @@ class AccessMixin:
         return self._uplink_sync(max(earliest, t_dl_rx + self.ue.processing_s))
 
     def _harq_ack(self, t_dl_rx: float) -> None:
-        t_ack = t_dl_rx + HARQ_K0_MS * 1e-3 + self.sib.k_offset_s
+        """HARQ-ACK of an NPDSCH received at t (UE time): NPUSCH format 2 at DL subframe
+        n + k0 + K_offset of the UE's timing, sent TA early (TS 36.213 16.4.2). The delay kept
+        is the eNB's: NPDSCH transmission to ACK arrival, k0 + K_offset + k_mac when the TA is
+        right (s)."""
+        ta, _ = self._ue_timing(t_dl_rx)
+        t_tx = t_dl_rx + HARQ_K0_MS * 1e-3 + self.sib.k_offset_s - ta
         if self._proc is not None:
+            delay = (t_tx - t_dl_rx) + self.cell.one_way_s(t_tx, self.ue_ecef) + \
+                self.cell.one_way_s(t_dl_rx, self.ue_ecef)
             self._proc.details["harq_processes_used"] = 1
-            self._proc.details.setdefault("harq_ack_delay_s", []).append(
-                t_ack - t_dl_rx + self.cell.one_way_s(t_ack, self.ue_ecef))
+            self._proc.details.setdefault("harq_ack_delay_s", []).append(delay)

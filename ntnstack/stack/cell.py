@@ -54,6 +54,7 @@ class SatelliteCell:
 
     @property
     def name(self) -> str:
+        """The satellite's name (the cell is named after it)."""
         return self.source.name
 
     def __post_init__(self) -> None:
@@ -96,6 +97,7 @@ class SatelliteCell:
         return 0.0 if self.config.rp_at_gateway else 2.0 * self.feeder_delay_s(t_unix_s)
 
     def range_rate_mps(self, t_unix_s: float, ue_ecef_m: np.ndarray) -> float:
+        """d|sat - UE|/dt at t, m/s (UE fixed in ECEF; positive while the satellite recedes)."""
         pos, vel = self._sat(t_unix_s)
         los = pos - ue_ecef_m
         return float(los @ vel / np.linalg.norm(los))

@@ -59,6 +59,8 @@ def opc_from_op(k: bytes, op: bytes) -> bytes:
 
 
 class MilenageOutput(NamedTuple):
+    """The outputs of f1, f1*, f2, f3, f4, f5, f5* (TS 35.206 4.1)."""
+
     mac_a: bytes   # f1, 8 octets
     mac_s: bytes   # f1*, 8 octets
     res: bytes     # f2, 8 octets

@@ -61,13 +61,16 @@ class Mme:
     _ues: dict[str, _UeContext] = field(default_factory=dict)
 
     def add(self, subscriber: Subscriber) -> None:
+        """Put a subscriber into the HSS database (keyed by IMSI)."""
         self.subscribers[subscriber.imsi] = subscriber
 
     @property
     def plmn(self) -> bytes:
+        """The serving PLMN identity, 3 octets (TS 24.008 10.5.1.13)."""
         return n.plmn_octets(self.mcc, self.mnc)
 
     def context(self, imsi: str) -> _UeContext:
+        """The MME's context of UE ``imsi`` (KeyError before its attach request)."""
         return self._ues[imsi]
 
     def handle(self, imsi: str, data: bytes) -> list[bytes]:

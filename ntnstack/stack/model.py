@@ -2,11 +2,16 @@
 ProcedureResult (the runner's expectations read these)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
+from ntnstack.errors import InputError
 from ntnstack.orbit import REFERENCE_UE
 
-__all__ = ["MessageRecord", "ProcedureResult", "UeConfig"]
+__all__ = ["MAX_GNSS_ERROR_M", "MessageRecord", "ProcedureResult", "UeConfig"]
+
+MAX_GNSS_ERROR_M = 6.371e6   # an error beyond the Earth's mean radius is no position fix
+PDN_TYPE_NAMES = ("ipv4", "ipv6", "ipv4v6", "non-ip")   # TS 24.301 9.9.4.10
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,36 @@ class UeConfig:
                                      # and skips the T317 check (a UE with a stale ephemeris)
     min_elevation_deg: float = 10.0  # below it the UE loses the cell (TR 38.821 reference)
     seed: int = 1
+
+    def __post_init__(self) -> None:
+        """InputError naming the field when a value cannot describe a UE."""
+        if not (self.imsi.isdigit() and 6 <= len(self.imsi) <= 15):
+            raise InputError(f"UeConfig.imsi {self.imsi!r}: 6..15 digits (TS 23.003 2.2)")
+        for name in ("k", "opc"):
+            if len(getattr(self, name)) != 16:
+                raise InputError(f"UeConfig.{name}: 16 octets (TS 35.206), got "
+                                 f"{len(getattr(self, name))}")
+        error = self.gnss_error_ecef_m
+        if len(error) != 3 or not all(math.isfinite(v) for v in error) or \
+                math.hypot(*error) > MAX_GNSS_ERROR_M:
+            raise InputError(f"UeConfig.gnss_error_ecef_m {error}: three finite numbers, m, "
+                             f"of norm <= {MAX_GNSS_ERROR_M:g}")
+        if self.pdn_type not in PDN_TYPE_NAMES:
+            raise InputError(f"UeConfig.pdn_type {self.pdn_type!r}: one of "
+                             f"{', '.join(PDN_TYPE_NAMES)}")
+        if self.nprach_format not in (0, 1):
+            raise InputError(f"UeConfig.nprach_format {self.nprach_format}: 0 or 1 "
+                             f"(TS 36.211 Table 10.1.6.1-1)")
+        self._check_positive()
+
+    def _check_positive(self) -> None:
+        for name in ("nprach_period_s", "rar_window_s", "nprach_repetitions",
+                     "preamble_trans_max"):
+            if not getattr(self, name) > 0:
+                raise InputError(f"UeConfig.{name} {getattr(self, name)}: must be > 0")
+        for name in ("processing_s", "stale_sib_s", "gnss_fix_s"):
+            if not getattr(self, name) >= 0:
+                raise InputError(f"UeConfig.{name} {getattr(self, name)}: must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -59,4 +94,5 @@ class ProcedureResult:
 
     @property
     def duration_s(self) -> float:
+        """End minus start, s."""
         return self.end_unix_s - self.start_unix_s

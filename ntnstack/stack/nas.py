@@ -9,10 +9,25 @@ named in each docstring.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from ntnstack.errors import InputError
-from ntnstack.stack.crypto import eea2, eia2
+from ntnstack.stack.nas_codes import (
+    CP_ACK,
+    CP_DATA,
+    EMM,
+    ESM,
+    NO_KEY_KSI,
+    PD_EMM,
+    PD_ESM,
+    PD_SMS,
+    PDN_TYPES,
+    RP_ACK_MS_N,
+    RP_ACK_N_MS,
+    RP_DATA_MS_N,
+    RP_DATA_N_MS,
+    NasCodecError,
+    ParsedNas,
+)
+from ntnstack.stack.nas_parse import parse
+from ntnstack.stack.nas_security import NasSecurityContext, protect, unprotect
 
 __all__ = ["ALGORITHMS", "EMM", "ESM", "PDN_TYPES", "NasCodecError", "NasSecurityContext",
            "ParsedNas", "activate_default_bearer_request", "attach_accept", "attach_complete",
@@ -22,23 +37,6 @@ __all__ = ["ALGORITHMS", "EMM", "ESM", "PDN_TYPES", "NasCodecError", "NasSecurit
            "parse", "pdn_connectivity_request", "plmn_octets", "protect", "rp_ack",
            "rp_data_mo", "rp_data_mt", "security_mode_command", "security_mode_complete",
            "unprotect", "uplink_nas_transport"]
-
-PD_EMM, PD_ESM, PD_SMS = 0x7, 0x2, 0x9
-EMM = {"attach-request": 0x41, "attach-accept": 0x42, "attach-complete": 0x43,
-       "detach-request": 0x45, "detach-accept": 0x46, "authentication-request": 0x52,
-       "authentication-response": 0x53, "security-mode-command": 0x5D,
-       "security-mode-complete": 0x5E, "downlink-nas-transport": 0x62,
-       "uplink-nas-transport": 0x63, "control-plane-service-request": 0x4D}
-ESM = {"activate-default-bearer-request": 0xC1, "activate-default-bearer-accept": 0xC2,
-       "pdn-connectivity-request": 0xD0, "esm-data-transport": 0xEB}
-PDN_TYPES = {"ipv4": 1, "ipv6": 2, "ipv4v6": 3, "non-ip": 5}   # TS 24.301 9.9.4.10
-NO_KEY_KSI = 7
-CP_DATA, CP_ACK = 0x01, 0x04            # TS 24.011 8.1.3
-RP_DATA_MS_N, RP_DATA_N_MS, RP_ACK_MS_N, RP_ACK_N_MS = 0x00, 0x01, 0x02, 0x03   # 8.2.2
-
-
-class NasCodecError(InputError):
-    """Octets that are not the NAS message expected, or a MAC that does not verify."""
 
 
 def _lv(value: bytes) -> bytes:
@@ -134,8 +132,10 @@ def security_mode_complete() -> bytes:
 def activate_default_bearer_request(ebi: int, pti: int, pdn_type: str, apn: str,
                                     address: bytes = b"") -> bytes:
     """ACTIVATE DEFAULT EPS BEARER CONTEXT REQUEST (8.3.6): EPS QoS QCI 9, APN, PDN address
-    (9.9.4.9: type + IPv4 4 octets / IPv6 IID 8 octets / both / non-IP none), control plane
-    only indication (IEI 9-, 9.9.4.23)."""
+    (9.9.4.9, LV 6-14: type + IPv4 4 octets / IPv6 IID 8 octets / both / non-IP 4 spare zero
+    octets), control plane only indication (IEI 9-, 9.9.4.23)."""
+    if pdn_type == "non-ip" and not address:
+        address = bytes(4)
     labels = b"".join(_lv(label.encode("ascii")) for label in apn.split("."))
     pdn = bytes([PDN_TYPES[pdn_type]]) + bytes(address)
     body = _lv(bytes([9])) + _lv(labels) + _lv(pdn) + bytes([0x91])
@@ -143,16 +143,17 @@ def activate_default_bearer_request(ebi: int, pti: int, pdn_type: str, apn: str,
 
 
 def attach_accept(guti: tuple[bytes, int, int, int], tac: int, esm: bytes,
-                  t3412_units: int = 0b001, t3412_value: int = 1) -> bytes:
-    """ATTACH ACCEPT (8.2.1): EPS-only attach result, T3412 (GPRS timer, 10.5.7.3; default
-    unit 1 hour x 1), TAI list of one TAC (9.9.3.33, type 00), ESM container, GUTI (IEI 50),
-    EPS network feature support (IEI 64, 9.9.3.12A: CP CIoT)."""
+                  t3412_units: int = 0b010, t3412_value: int = 9) -> bytes:
+    """ATTACH ACCEPT (8.2.1): EPS-only attach result, T3412 (GPRS timer, TS 24.008 10.5.7.3:
+    unit bits 8-6 010 = decihours; default 9 x 6 min = 54 min, the default of TS 24.301
+    10.2), TAI list of one TAC (9.9.3.33, type 00), ESM container, GUTI (IEI 50), EPS network
+    feature support (IEI 64, 9.9.3.12A: octet 3 bit 8 CP CIoT, nothing else)."""
     plmn, mmegi, mmec, m_tmsi = guti
     tai_list = bytes([0x00]) + plmn + tac.to_bytes(2, "big")
     guti_v = bytes([0xF6]) + plmn + mmegi.to_bytes(2, "big") + bytes([mmec]) + \
         m_tmsi.to_bytes(4, "big")
     body = (bytes([0x01, t3412_units << 5 | t3412_value]) + _lv(tai_list) + _lve(esm)
-            + bytes([0x50]) + _lv(guti_v) + bytes([0x64]) + _lv(bytes([0x01, 0x00])))
+            + bytes([0x50]) + _lv(guti_v) + bytes([0x64]) + _lv(bytes([0x80, 0x00])))
     return _emm("attach-accept", body)
 
 
@@ -233,136 +234,3 @@ def rp_data_mt(mr: int, smsc: str, tpdu: bytes) -> bytes:
 def rp_ack(mr: int, from_network: bool) -> bytes:
     """RP-ACK (7.3.3) without RP-User data."""
     return bytes([RP_ACK_N_MS if from_network else RP_ACK_MS_N, mr & 0xFF])
-
-
-@dataclass
-class NasSecurityContext:
-    """One side's EPS NAS security context (TS 24.301 4.4): keys, algorithms, NAS COUNTs."""
-
-    k_nas_int: bytes
-    k_nas_enc: bytes
-    eea: str = "eea2"
-    eia: str = "eia2"
-    ul_count: int = 0
-    dl_count: int = 0
-    ksi: int = 0
-
-
-@dataclass
-class ParsedNas:
-    """A plain NAS message: protocol discriminator, message type and the IEs read."""
-
-    pd: int
-    message: str
-    ies: dict = field(default_factory=dict)
-
-
-def protect(ctx: NasSecurityContext, plain: bytes, uplink: bool, header_type: int) -> bytes:
-    """Security protected NAS message (9.1, 4.4.3): header type 1 integrity protected, 2 +
-    ciphered, 3 / 4 the same with a new security context; MAC over SQN || message, COUNT
-    = overflow || SQN, BEARER 0, DIRECTION 0 uplink / 1 downlink (TS 33.401 B.2.1)."""
-    count = ctx.ul_count if uplink else ctx.dl_count
-    direction = 0 if uplink else 1
-    body = bytes(plain)
-    if header_type in (2, 4) and ctx.eea == "eea2":
-        body = eea2(ctx.k_nas_enc, count, 0, direction, body)
-    seq = bytes([count & 0xFF])
-    mac = (eia2(ctx.k_nas_int, count, 0, direction, seq + body) if ctx.eia == "eia2"
-           else bytes(4))
-    if uplink:
-        ctx.ul_count += 1
-    else:
-        ctx.dl_count += 1
-    return bytes([header_type << 4 | PD_EMM]) + mac + seq + body
-
-
-def unprotect(ctx: NasSecurityContext, data: bytes, uplink: bool) -> bytes:
-    """The plain message inside a protected one, after checking its MAC (NasCodecError)."""
-    data = bytes(data)
-    header_type = data[0] >> 4
-    if header_type == 0:
-        return data
-    if len(data) < 7:
-        raise NasCodecError(f"protected NAS message of {len(data)} octets is too short")
-    mac, seq, body = data[1:5], data[5], data[6:]
-    expected = ctx.ul_count if uplink else ctx.dl_count
-    count = (expected & ~0xFF) | seq
-    direction = 0 if uplink else 1
-    if ctx.eia == "eia2" and eia2(ctx.k_nas_int, count, 0, direction, bytes([seq]) + body) != mac:
-        raise NasCodecError(f"NAS MAC check failed (COUNT {count}, "
-                            f"{'uplink' if uplink else 'downlink'})")
-    if header_type in (2, 4) and ctx.eea == "eea2":
-        body = eea2(ctx.k_nas_enc, count, 0, direction, body)
-    if uplink:
-        ctx.ul_count = count + 1
-    else:
-        ctx.dl_count = count + 1
-    return body
-
-
-def _name(table: dict, code: int) -> str:
-    for name, value in table.items():
-        if value == code:
-            return name
-    raise NasCodecError(f"message type 0x{code:02x} is outside the emulated subset")
-
-
-def _parse_emm(msg: str, body: bytes) -> dict:
-    if msg == "authentication-request":
-        return {"ksi": body[0] & 0x7, "rand": body[1:17], "autn": body[18:18 + body[17]]}
-    if msg == "authentication-response":
-        return {"res": body[1:1 + body[0]]}
-    if msg == "security-mode-command":
-        return {"eea": body[0] >> 4, "eia": body[0] & 0x7, "ksi": body[1] & 0x7}
-    if msg in ("attach-request", "attach-complete", "attach-accept"):
-        return {"esm": _esm_container(msg, body)}
-    if msg == "control-plane-service-request":
-        n = int.from_bytes(body[2:4], "big") if len(body) >= 4 and body[1] == 0x78 else 0
-        return {"ksi": body[0] >> 4 & 0x7, "esm": body[4:4 + n]}
-    if msg in ("uplink-nas-transport", "downlink-nas-transport"):
-        return {"container": body[1:1 + body[0]]}
-    return {}
-
-
-def _esm_container(msg: str, body: bytes) -> bytes:
-    i = 0
-    if msg == "attach-request":
-        i = 1
-        i += 1 + body[i]            # EPS mobile identity
-        i += 1 + body[i]            # UE network capability
-    elif msg == "attach-accept":
-        i = 2
-        i += 1 + body[i]            # TAI list
-    n = int.from_bytes(body[i:i + 2], "big")
-    return body[i + 2:i + 2 + n]
-
-
-def parse(plain: bytes) -> ParsedNas:
-    """Header and IEs of a plain (not security protected) EMM, ESM or SMS CP message."""
-    data = bytes(plain)
-    if len(data) < 2:
-        raise NasCodecError(f"NAS message of {len(data)} octets is too short")
-    pd = data[0] & 0x0F
-    if pd == PD_EMM:
-        if data[0] >> 4:
-            raise NasCodecError("security protected message: unprotect it first")
-        msg = _name(EMM, data[1])
-        return ParsedNas(pd, msg, _parse_emm(msg, data[2:]))
-    if pd == PD_ESM:
-        msg = _name(ESM, data[2])
-        ies = {"ebi": data[0] >> 4, "pti": data[1]}
-        if msg == "esm-data-transport":
-            n = int.from_bytes(data[3:5], "big")
-            ies["data"] = data[5:5 + n]
-        elif msg == "activate-default-bearer-request":
-            i = 3 + 1 + data[3]                 # EPS QoS
-            i += 1 + data[i]                    # access point name
-            ies["pdn_address"] = data[i + 1:i + 1 + data[i]]   # PDN type octet + address
-        return ParsedNas(pd, msg, ies)
-    if pd == PD_SMS:
-        kind = {CP_DATA: "cp-data", CP_ACK: "cp-ack"}.get(data[1])
-        if kind is None:
-            raise NasCodecError(f"SMS CP message type 0x{data[1]:02x} is outside the subset")
-        ies = {"ti": data[0] >> 4 & 0x7, "rpdu": data[3:3 + data[2]] if kind == "cp-data" else b""}
-        return ParsedNas(pd, kind, ies)
-    raise NasCodecError(f"protocol discriminator {pd} is outside the emulated subset")

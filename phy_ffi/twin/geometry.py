@@ -11,6 +11,7 @@ __all__ = ["ecef_to_geodetic", "geodetic_to_ecef", "look_angles", "reference_sla
 
 MIN_ALT_M = -11000.0          # as NTN_MIN_ALT_M in csrc/ntn_internal.h
 MIN_GEOCENTRIC_RADIUS_M = 6.0e6  # as in csrc/geometry.c
+MAX_GEOCENTRIC_RADIUS_M = 1.0e10  # as in csrc/geometry.c
 F = 1.0 / CONST.WGS84_INV_F
 E2 = F * (2.0 - F)
 
@@ -42,8 +43,9 @@ def _geodetic_rad(ecef):
     p = np.hypot(x, y)
     status = np.zeros(len(ecef), np.int32)
     status[np.hypot(p, z) < MIN_GEOCENTRIC_RADIUS_M] = CONST.ERR_BELOW_GROUND
+    status[np.hypot(p, z) > MAX_GEOCENTRIC_RADIUS_M] = CONST.ERR_RANGE
     status[~np.isfinite(ecef).all(axis=1)] = CONST.ERR_NAN
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         ff = 54.0 * b * b * z * z
         g = p * p + (1.0 - E2) * z * z - E2 * (a * a - b * b)
         c = E2 * E2 * ff * p * p / g**3
@@ -94,8 +96,9 @@ def reference_slant_range(altitude_m, elevation_deg) -> SlantRange:
     status[h <= 0] = CONST.ERR_BELOW_GROUND
     status[~(np.isfinite(h) & np.isfinite(el))] = CONST.ERR_NAN
     r = CONST.EARTH_RADIUS_3GPP_M
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         rs = r * np.sin(np.radians(el))
         d = np.sqrt(rs * rs + h * h + 2.0 * h * r) - rs
+    status[(status == 0) & ~np.isfinite(d)] = CONST.ERR_RANGE   # h^2 overflows
     d[status != 0] = np.nan
     return SlantRange(d, status)

@@ -73,8 +73,9 @@ def fspl_db(distance_m, freq_hz) -> Fspl:
     d, f = flat_pairs(distance_m=distance_m, freq_hz=freq_hz)
     nan = ~(np.isfinite(d) & np.isfinite(f))
     status = _status(nan=nan, range=~nan & ~((d > 0) & (f > 0)))
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         out = 32.45 + 20.0 * np.log10(f * 1e-9 * d)
+    status[(status == 0) & ~np.isfinite(out)] = CONST.ERR_RANGE   # f * d over/underflows
     out[status != 0] = np.nan
     return Fspl(out, status)
 

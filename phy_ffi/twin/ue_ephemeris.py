@@ -7,7 +7,7 @@ from phy_ffi._bindings import CONST
 from phy_ffi.errors import error_for
 from phy_ffi.ue_ephemeris import (UeEphemerisState, UeTiming, paired_ages, prepare_common_ta,
                                   prepare_ephemeris)
-from phy_ffi.arrays import flat_pairs
+from phy_ffi.arrays import as_scalar, flat_pairs
 
 __all__ = ["ue_propagate_ephemeris", "ue_ta_doppler"]
 
@@ -17,6 +17,7 @@ UNIVERSAL_MAX_ITER = 50
 UNIVERSAL_TOL = 1e-12
 W = CONST.EARTH_ROTATION_RADPS
 MU = CONST.EARTH_MU_M3PS2
+MIN_RADIUS_M = 6.0e6          # as UE_MIN_RADIUS_M: a position or perigee inside the Earth
 
 
 def _stumpff(z):
@@ -93,19 +94,22 @@ def _ephemeris_status(eph, fmt) -> int:
     if not np.isfinite(eph).all():
         return CONST.ERR_NAN
     if fmt == CONST.UE_EPHEMERIS_ORBITAL:
-        return CONST.OK if eph[0] > 0 and 0 <= eph[1] < 1 else CONST.ERR_RANGE
-    return CONST.OK if np.linalg.norm(eph[:3]) > 0 else CONST.ERR_RANGE
+        if not (eph[0] > 0 and 0 <= eph[1] < 1):
+            return CONST.ERR_RANGE
+        return CONST.OK if eph[0] * (1 - eph[1]) >= MIN_RADIUS_M else CONST.ERR_BELOW_GROUND
+    return CONST.OK if np.linalg.norm(eph[:3]) >= MIN_RADIUS_M else CONST.ERR_BELOW_GROUND
 
 
 def _propagate(eph, fmt, dt):
     """(pos, vel, status) in ECEF for a checked ephemeris."""
     status = np.where(np.isfinite(dt), CONST.OK, CONST.ERR_NAN).astype(np.int32)
     dt0 = np.where(status == 0, dt, 0.0)
-    if fmt == CONST.UE_EPHEMERIS_ORBITAL:
-        r, v, ok = _orbital(eph, dt0)
-    else:
-        v0 = eph[3:] + np.array([-W * eph[1], W * eph[0], 0.0])
-        r, v, ok = _universal(eph[:3], v0, dt0)
+    with np.errstate(all="ignore"):   # diverging ages end as NTN_ERR_NO_CONVERGE, as in C
+        if fmt == CONST.UE_EPHEMERIS_ORBITAL:
+            r, v, ok = _orbital(eph, dt0)
+        else:
+            v0 = eph[3:] + np.array([-W * eph[1], W * eph[0], 0.0])
+            r, v, ok = _universal(eph[:3], v0, dt0)
     status[(status == 0) & ~ok] = CONST.ERR_NO_CONVERGE
     pos, vel = _to_ecef(r, v, dt0)
     pos[status != 0] = np.nan
@@ -127,6 +131,8 @@ def ue_ta_doppler(ephemeris, ephemeris_format: str, common_ta, validity_s: float
     eph, fmt = prepare_ephemeris(ephemeris, ephemeris_format)
     dt, ue = paired_ages(dt_s, ue_ecef_m)
     common = prepare_common_ta(common_ta)
+    validity_s, ul_freq_hz = as_scalar(validity_s, "validity_s"), as_scalar(ul_freq_hz,
+                                                                             "ul_freq_hz")
     st = _ephemeris_status(eph, fmt)
     if st == 0 and not (np.isfinite(common).all() and np.isfinite([validity_s, ul_freq_hz]).all()):
         st = CONST.ERR_NAN
@@ -138,9 +144,11 @@ def ue_ta_doppler(ephemeris, ephemeris_format: str, common_ta, validity_s: float
     status[(status == 0) & ~np.isfinite(ue).all(axis=1)] = CONST.ERR_NAN
     d = pos - ue
     rng = np.linalg.norm(d, axis=1)
+    status[(status == 0) & ~(rng > 0)] = CONST.ERR_RANGE   # the UE at the satellite
     c = CONST.SPEED_OF_LIGHT_MPS
     ta = 2 * rng / c + common[0] + common[1] * dt + common[2] * dt * dt
-    dop = -ul_freq_hz * np.einsum("ij,ij->i", d, vel) / rng / c
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dop = -ul_freq_hz * np.einsum("ij,ij->i", d, vel) / rng / c
     bad = status != 0
     ta[bad], dop[bad] = np.nan, np.nan
     return UeTiming(ta, dop, (status == 0) & (dt > validity_s), status)

@@ -233,3 +233,58 @@ def test_full_urc_queue_counts_what_it_drops():
     for i in range(5):
         ch.feed(f"\r\n+CSCON: {i % 2}\r\n".encode())
     assert len(engine.urcs) == 3 and engine.urcs.dropped == 2
+
+
+def test_final_result_cuts_a_multi_line_urc_short():
+    # +CMT: ,<length> is followed by the PDU line (TS 27.005 3.4.1); a module that drops the PDU
+    # must not make the engine swallow the pending command's OK as the PDU.
+    engine, ch = make_engine({"AT+CSQ": b"\r\n+CMT: ,23\r\n\r\nOK\r\n"})
+    assert engine.command("AT+CSQ", timeout_s=1.0).final == "OK"
+    cmt = engine.urcs.get("cmt")
+    assert cmt.extra == () and cmt.fields["truncated"] == "1"
+
+
+def test_prompt_command_ended_by_error_fails_at_once():
+    # AT+CMGS answered with +CMS ERROR instead of "> " (27.005 3.5.1): the error, not a timeout
+    engine, _ = make_engine({"AT+CMGS=23": b"\r\n+CMS ERROR: 330\r\n"})
+    with pytest.raises(CmsError, match="330"):
+        engine.command("AT+CMGS=23", prompt=True, payload=b"00", timeout_s=5.0)
+
+
+def test_line_without_end_is_bounded():
+    from at_bridge.at_engine import MAX_LINE_BYTES
+    engine, ch = make_engine({"AT": b"\r\nOK\r\n"})
+    ch.feed(b"x" * (MAX_LINE_BYTES + 1))
+    assert engine.stats["garbage_bytes"] == MAX_LINE_BYTES + 1
+    assert engine.command("AT", timeout_s=1.0).final == "OK"
+
+
+def test_full_queue_does_not_log_every_drop(caplog):
+    engine, ch = make_engine()
+    engine.urcs.maxlen = 1
+    for _ in range(3001):
+        ch.feed(b"\r\n+CSCON: 1\r\n")
+    drops = [r for r in caplog.records if "URC queue full" in r.message]
+    assert engine.urcs.dropped == 3000 and len(drops) == 5   # 1st, 10th, 1000th, 2000th, 3000th
+
+
+@pytest.mark.parametrize("pattern, line", [
+    (r"^A|\+B: 1$", "+B: 1"),            # top-level alternation: no literal prefix
+    (r"\+CSQ: (?P<v>\d+)", "x +CSQ: 5"),  # unanchored
+    (r"^AB*C$", "AC"),                    # quantified literal is not part of the prefix
+])
+def test_literal_prefix_never_hides_a_match(pattern, line):
+    ch = FakeChannel()
+    engine = AtEngine(ch, urcs=[UrcPattern("u", re.compile(pattern))])
+    ch.feed(f"\r\n{line}\r\n".encode())
+    assert engine.urcs.get("u").line == line
+
+
+def test_payload_end_none_sends_the_payload_alone():
+    # fixed-length sends (the command announced the length) take no Ctrl-Z after the data
+    engine, ch = make_engine()
+    ch.script = lambda data: [b"\r\n> "] if data.startswith(b"AT+QISEND") else \
+        [b"\r\nSEND OK\r\n"]
+    engine.command("AT+QISEND=0,2", prompt=True, payload=b"AB", ok=("SEND OK",),
+                   payload_end=b"", timeout_s=1.0)
+    assert ch.written[-1] == b"AB"

@@ -121,3 +121,33 @@ def test_mux_session_open_engine_per_channel_and_close():
     initiator.close(timeout_s=2.0)
     assert Frame(0, UIH, True, False, bytes([CLD_CMD, 0x01])).encode() in bytes(host.log)
     assert not responder.channel(1).open.is_set()
+
+
+def test_sabm_refused_with_dm_or_unanswered_is_named():
+    from at_bridge.cmux import DM
+    from at_bridge.errors import ProtocolError, Timeout
+    from tests.bridge.conftest import FakeChannel
+
+    def refuse(data: bytes) -> list[bytes]:
+        frame = Deframer().feed(data)[0]
+        return [Frame(frame.dlci, DM, cr=True, pf=True).encode()] if frame.dlci == 3 else \
+            [Frame(frame.dlci, UA, cr=True, pf=True).encode()]
+
+    with pytest.raises(ProtocolError, match="SABM on DLCI 3 refused with DM"):
+        Mux(FakeChannel(refuse)).open([3], timeout_s=1.0)
+    with pytest.raises(Timeout, match="SABM on DLCI 0: no UA/DM within 0.05 s"):
+        Mux(FakeChannel()).open([1], timeout_s=0.05)
+
+
+def test_a_failing_channel_receiver_does_not_lose_the_next_frames():
+    from tests.bridge.conftest import FakeChannel
+    mux = Mux(FakeChannel(), initiator=False)
+    got = []
+
+    def broken(data: bytes) -> None:
+        raise RuntimeError("receiver bug")
+
+    mux.channel(1).set_receiver(broken)
+    mux.channel(2).set_receiver(got.append)
+    mux.feed(Frame(1, UIH, info=b"x").encode() + Frame(2, UIH, info=b"y").encode())
+    assert got == [b"y"]

@@ -55,6 +55,8 @@ def base() -> dict:
     (lambda d: d["procedures"]["attach"].append({"cmd": "at", "timeout_s": 3}),
      r"procedures\.attach\[2\]: expected one of cmd, args, optional, channel"),
     (lambda d: d.update(echos=True), r"<top>: expected one of family.*unknown key 'echos'"),
+    (lambda d: d["commands"]["at"].update(payload_end="crlf"),
+     r"commands\.at\.payload_end: expected one of ctrl-z, none, got 'crlf'"),
 ])
 def test_errors_name_file_key_and_expectation(mutate, message):
     data = base()

@@ -351,3 +351,18 @@ def test_long_sms_goes_as_concatenated_parts_and_comes_back_whole(pty_peer):
         assert m.send_sms("+8613800138000", text) == 3
         assert m.receive_sms(timeout_s=5).text == text
     assert [s.concat[1:] for s in module.submits] == [(3, 1), (3, 2), (3, 3)]
+
+
+@pytest.mark.parametrize("length_delta, pdu_cut, match", [
+    (1, 0, "announces .* but the TPDU after the SMSC address has"),   # 27.005 3.4.1 <length>
+    (0, 4, "does not decode: TP-UDL 5 .* needs 5 octets"),            # PDU line cut short
+])
+def test_received_sms_that_does_not_add_up_is_a_protocol_error(pty_peer, length_delta,
+                                                                pdu_cut, match):
+    from at_bridge.errors import ProtocolError
+    pdu, n = deliver_pdu("+8613800138000", "hello", SCTS)
+    peer, module = nbntn_module("nbntn-generic", pty_peer)
+    with open_module(peer.path, "nbntn-generic") as m:
+        peer.send_lines(f"+CMT: ,{n + length_delta}", pdu[:len(pdu) - pdu_cut])
+        with pytest.raises(ProtocolError, match=match):
+            m.receive_sms(timeout_s=5)

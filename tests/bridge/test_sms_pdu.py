@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from at_bridge.sms_pdu import (
     GSM7_BASIC,
+    PduError,
     GSM7_EXTENSION,
     decode_deliver,
     decode_submit,
@@ -119,3 +120,71 @@ def test_concatenated_7bit_header_fill_bits():
     first = bytes.fromhex(pdus[0][0])
     udl_index = 9   # 00 SMSC | first, MR | DA length, TOA, 2 digit octets | PID, DCS | UDL
     assert first[udl_index] == 160 and first[udl_index + 1:udl_index + 7].hex() == "050003050201"
+    # the first text septet 'a' (0x61) after 1 fill bit: 0x61 << 1 = 0xC2; the next octet holds
+    # the second 'a' in bits 1-7 and bit 1 of the third 'a' in bit 8: 0x61 | 0x80 = 0xE1
+    assert first[udl_index + 7:udl_index + 9].hex() == "c2e1"
+
+
+def test_concat_16bit_reference_iei_08():
+    # TS 23.040 9.2.3.24.8: IEI 08, length 4, reference 0x1234, 3 parts, part 2; UCS2 "A"
+    tpdu = bytes.fromhex("44" "0B916407281553F8" "00" "08" "99309251619580" "09"
+                         "0608041234" "0302" "0041")
+    d = decode_deliver(tpdu, with_smsc=False)
+    assert (d.text, d.concat) == ("A", (0x1234, 3, 2))
+
+
+@pytest.mark.parametrize("dcs, body, text", [
+    ("48", "024F60", "你"),      # 01xx automatic deletion group, bits 3-2 = 10: UCS2
+    ("E0", "024F60", "你"),      # 1110: message waiting, store message, UCS2
+    ("C0", "03C16010", "AAA"),   # 1100: message waiting, discard, GSM 7-bit ("A" = 0x41)
+])
+def test_dcs_coding_groups_of_ts_23_038_4(dcs, body, text):
+    tpdu = bytes.fromhex("04" "0B916407281553F8" "00" + dcs + "99309251619580" + body)
+    assert decode_deliver(tpdu, with_smsc=False).text == text
+
+
+@pytest.mark.parametrize("pdu, where", [
+    ("0011000B91640728", "address of 11 semi-octets at octet 6"),
+    ("0011000B916407281553F800", "TP-PID, TP-DCS, TP-VP and TP-UDL at octet 12"),
+    ("0011000B916407281553F80000AA0AE832", "TP-UDL 10 .* needs 9 octets"),
+    ("0011000B916407281553F80000AA0AE8329BFD4697D9EC3", "not an even number of hex digits"),
+    ("07917283", "SMSC address at octet 2"),
+    ("0011000B916407281553F80020AA0AE8329BFD4697D9EC37", "compressed"),   # DCS 0x20
+    ("0051000B916407281553F80000AA0A20E8329BFD4697D9EC37", "header length 32"),
+])
+def test_malformed_submit_names_the_field(pdu, where):
+    with pytest.raises(PduError, match=where):
+        decode_submit(pdu)
+
+
+def test_bad_time_stamp_names_scts():
+    # month 13 in TP-SCTS (TS 23.040 9.2.3.11); octets: SMSC 1-8, first 9, OA 10-17 (11 digits),
+    # PID 18, DCS 19, SCTS from 20
+    bad = DELIVER_EXAMPLE.replace("9930925161958", "9931925161958")
+    with pytest.raises(PduError, match="TP-SCTS .* at octet 20"):
+        decode_deliver(bad)
+
+
+def test_smsc_type_of_number_decides_the_plus():
+    # TS 24.008 10.5.4.7 TON: 0x91 international -> '+', 0xA1 national -> no '+'
+    assert decode_deliver("07A17283010010F5" + DELIVER_EXAMPLE[16:]).smsc == "27381000015"
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"destination": "+" + "1" * 21}, "1-20 digits"),      # TS 23.040 9.1.2.5: 2-12 octets
+    ({"destination": "++123"}, "1-20 digits"),
+    ({"destination": "+123", "validity": 256}, "TP-VP 256"),  # 9.2.3.12.1: one octet
+])
+def test_bad_submit_arguments_are_named(kwargs, match):
+    args = {"destination": "+123", "text": "x", **kwargs}
+    with pytest.raises(ValueError, match=match):
+        encode_submit(args.pop("destination"), args.pop("text"), **args)
+
+
+def test_alphanumeric_originator():
+    # TS 23.040 9.1.2.5: TON 101 (TOA 0xD0), length = useful semi-octets (4 septets = 28 bits
+    # = 7); "Test" packs to D4 F2 9C 0E (TS 23.038 6.1.2.1.1, worked by hand: 0x54 | 0x65 << 7
+    # | 0x73 << 14 | 0x74 << 21, little-endian octets)
+    tpdu = bytes.fromhex("04" "07D0D4F29C0E" "00" "00" "99309251619580" "01" "31")
+    d = decode_deliver(tpdu, with_smsc=False)
+    assert (d.sender, d.text) == ("Test", "1")

@@ -120,3 +120,44 @@ def test_one_command_in_flight_per_channel(pty_peer):
     t.close()
     assert len(seen) == 5
     assert all(written == handled for _, written, handled in seen), seen
+
+
+def test_unexpected_read_error_reports_gone_and_the_reader_lives_on():
+    t = Transport("loop://", poll_min_s=0.01)
+    states, got = [], []
+    t.add_state_listener(states.append)
+    t.set_receiver(got.append)
+    real = t._read_chunk
+    calls = iter([RuntimeError("driver bug"), None])
+
+    def flaky(port):
+        exc = next(calls, None)
+        if exc is not None:
+            raise exc
+        return real(port)
+
+    t._read_chunk = flaky
+    assert wait_for(lambda: states == ["gone", "back"])
+    t.write(b"AT\r")   # loop:// reopened: the thread still reads
+    assert wait_for(lambda: b"".join(got) == b"AT\r")
+    t.close()
+
+
+def test_close_during_reconnect_leaves_no_open_port(pty_peer, tmp_path):
+    link = tmp_path / "usb-module-if00"
+    peer = pty_peer(answer_ok, link=link)
+    t = Transport(str(link), poll_min_s=0.01)
+    opened = []
+    real_open = t._open_port
+
+    def open_and_close_meanwhile():
+        port = real_open()
+        opened.append(port)
+        t._closed.set()       # close() begins while the port is being reopened
+        return port
+
+    t._open_port = open_and_close_meanwhile
+    peer.vanish()
+    peer.reappear()
+    assert wait_for(lambda: opened and not opened[0].is_open)
+    t.close()

@@ -19,3 +19,13 @@ def test_demo_report():
     # TR 38.821 LEO-600 at 2 GHz: Doppler up to about +-48 kHz (24 ppm) at 10 deg.
     doppler = float(re.search(r"max \|Doppler\| ([0-9.]+) kHz", text).group(1))
     assert 45.0 < doppler < 50.0
+
+
+def test_demo_bad_start_is_one_line_naming_it():
+    for start, needle in (("garbage", "not an ISO 8601 time"), ("9999-12-31T23:59:59Z",
+                                                              "year outside 1957..2199")):
+        out = subprocess.run([sys.executable, "-m", "ntnstack", "demo", "--start", start],
+                             cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 2 and out.stdout == ""
+        assert len(out.stderr.strip().splitlines()) == 1
+        assert f"--start {start!r}: {needle}" in out.stderr

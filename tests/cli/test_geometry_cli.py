@@ -1,11 +1,10 @@
 """``ntnstack geometry`` through the installed entry point (a real subprocess)."""
 import json
-import subprocess
-import sys
 
 import pytest
 
 from phy_ffi import CONST
+from tests.cli.subprocess_cli import ntnstack
 from tests.tolerances import (
     ONE_HUNDREDTH_DB,
     ONE_KILOMETRE,
@@ -15,11 +14,6 @@ from tests.tolerances import (
 )
 
 SPEED_OF_LIGHT_MPS = CONST.SPEED_OF_LIGHT_MPS
-
-
-def ntnstack(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ntnstack", *args], capture_output=True,
-                          text=True, timeout=60)
 
 
 # TR 38.821 Table 5.3.2.1-1 at 10 deg elevation: LEO-600 maximum distance 1 932 km,
@@ -68,6 +62,8 @@ def test_text_output_has_one_line_per_figure():
     (["--altitude-km", "600", "--elevation-deg", "-1"], "--elevation-deg"),
     (["--altitude-km", "600", "--elevation-deg", "30", "--freq-hz", "0"], "--freq-hz"),
     (["--altitude-km", "600", "--elevation-deg", "30", "--freq-hz", "inf"], "--freq-hz"),
+    (["--altitude-km", "600", "--elevation-deg", "30", "--freq-hz", "1e300"], "--freq-hz"),
+    (["--altitude-km", "1e308", "--elevation-deg", "30"], "--altitude-km"),
     (["--altitude-km", "abc", "--elevation-deg", "30"], "--altitude-km"),
     (["--elevation-deg", "30"], "--altitude-km"),
 ])

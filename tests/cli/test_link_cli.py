@@ -1,22 +1,15 @@
 """``ntnstack link`` through a subprocess: JSON lines, table, one-line errors (exit 2)."""
 import json
-import subprocess
-import sys
-from pathlib import Path
 
+import numpy as np
 import pytest
 
+import phy_ffi
 from phy_ffi import CONST
+from tests.cli.subprocess_cli import BEIJING, ROOT, ntnstack
 from tests.tolerances import ONE_METRE, ONE_NANOSECOND
 
-ROOT = Path(__file__).resolve().parents[2]
 TLES = ROOT / "tests" / "orbit" / "data" / "real_tles.txt"
-BEIJING = "39.9042,116.4074,50"
-
-
-def ntnstack(*args):
-    return subprocess.run([sys.executable, "-m", "ntnstack", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
 
 
 def test_json_lines_have_the_stable_fields():
@@ -32,7 +25,12 @@ def test_json_lines_have_the_stable_fields():
     assert all(set(r) == expected for r in rows)
     top = rows[10]  # start + 600 s: the preset culminates over Beijing
     assert top["t"] == "2026-01-01T00:10:00.000Z" and top["visible"] is True
-    assert top["range_m"] == pytest.approx(601_570.0, abs=10 * ONE_METRE)
+    # Overhead, the range is the circular orbit's radius (TR 38.821: R = 6371 km + 600 km)
+    # minus the UE's geocentric radius; the culmination at 89.86 deg (``ntnstack passes``)
+    # and the geodetic-geocentric vertical deflection add less than 10 m.
+    ue = phy_ffi.geodetic_to_ecef(39.9042, 116.4074, 50.0).ecef_m[0]
+    overhead_m = CONST.EARTH_RADIUS_3GPP_M + 600e3 - float(np.linalg.norm(ue))
+    assert top["range_m"] == pytest.approx(overhead_m, abs=10 * ONE_METRE)
     assert top["delay_s"] == pytest.approx(top["range_m"] / CONST.SPEED_OF_LIGHT_MPS,
                                            abs=ONE_NANOSECOND)
     assert rows[0]["visible"] is False and rows[0]["pathloss_db"] is None
@@ -62,6 +60,16 @@ def test_tle_spec_runs():
      "--start 'tomorrow': not an ISO 8601 time"),
     (["--sat", "geo:110.5", "--ue", BEIJING, "--environment", "jungle"], "--environment"),
     (["--sat", "geo:110.5", "--ue", BEIJING, "--step", "0"], "--step"),
+    (["--sat", "geo:110.5", "--ue", BEIJING, "--duration", "1e12", "--step", "1e12"],
+     "--duration: 1e+12 is outside [0, 2.592e+06]"),
+    (["--sat", "geo:110.5", "--ue", BEIJING, "--duration", "nan"], "--duration: nan"),
+    (["--sat", "geo:110.5", "--ue", BEIJING, "--start", "9999-12-31T23:59:59Z"],
+     "--start '9999-12-31T23:59:59Z': year outside 1957..2199"),
+    (["--sat", "geo:110.5", "--ue", BEIJING, "--gateway", ""], "--gateway '': expected"),
+    (["--sat", "geo:110.5", "--ue", BEIJING, "--freq-hz", "1e300"], "--freq-hz: 1e+300"),
+    (["--sat", "circular:1e9:53:0:0", "--ue", BEIJING], "ALT_KM must be in (0, 100000]"),
+    (["--sat", "walker:1000000/1/0:600:53", "--ue", BEIJING], "exceeds 5000"),
+    (["--sat", "tle:.", "--ue", BEIJING], "file '.' not found"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, needle):
     out = ntnstack("link", *args)

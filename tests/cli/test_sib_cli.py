@@ -2,12 +2,18 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
 from ntnstack.cli import main
+from tests.tolerances import TE_UL_TIMING_15KHZ
 
 TIME = "2026-01-01T00:10:00Z"
+# Preset elements are set at --time in the frame aligned with ECEF then, so the LEO-600
+# preset is always over 12.7 N 89.9 E at the epoch: this UE sees it at 25.6 deg
+# (``ntnstack link --sat preset:tr38821-leo600 --ue 20,95,0``); Beijing does not see it.
+UE_UNDER_LEO = "20,95,0"
 
 
 def _run(capsys, *argv) -> tuple[int, str, str]:
@@ -58,14 +64,51 @@ def test_bad_arguments_exit_2(capsys):
 
 def test_residuals_marks_the_end_of_validity(capsys):
     code, out, _ = _run(capsys, "sib", "residuals", "--kind", "sib19", "--sat",
-                        "preset:tr38821-leo600", "--ue", "39.9042,116.4074,50", "--time", TIME,
+                        "preset:tr38821-leo600", "--ue", UE_UNDER_LEO, "--time", TIME,
                         "--max-age-s", "30", "--step-s", "10", "--json")
     assert code == 0
     rows = json.loads(out)["rows"]
     assert [r["age_s"] for r in rows] == [0, 10, 20, 30]
     assert [r["expired"] for r in rows] == [False, False, False, True]
-    assert all(abs(r["ta_error_s"]) < 1e-6 for r in rows)
+    # Within its validity the UE's TA must meet the UL timing accuracy Te (TS 38.133 7.1.2).
+    assert all(abs(r["ta_error_s"]) < TE_UL_TIMING_15KHZ for r in rows if not r["expired"])
     code, out, _ = _run(capsys, "sib", "residuals", "--kind", "sib19", "--sat",
-                        "preset:tr38821-leo600", "--ue", "39.9042,116.4074,50", "--time", TIME,
+                        "preset:tr38821-leo600", "--ue", UE_UNDER_LEO, "--time", TIME,
                         "--max-age-s", "30", "--step-s", "10")
     assert code == 0 and "expired (validity ends at 20 s)" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["encode", "--validity-s", "7"], "--validity-s: 7 is not one of 5, 10"),
+    (["encode", "--koffset-margin-ms", "-5"], "--koffset-margin-ms: -5 is outside 0..1023"),
+    (["encode", "--gateway", "0,0,0"], "--gateway: TR38821-LEO600 is below its horizon"),
+    (["encode", "--gateway", ""], "--gateway '': expected LAT,LON,ALT_M"),
+    (["encode", "--pcap", ""], "--pcap: empty file name"),
+    (["encode", "--pcap", "."], "pcap .: Is a directory"),
+    (["encode", "--time", "9999-12-31T23:59:59Z"], "--time '9999-12-31T23:59:59Z': year"),
+    (["encode", "--time", "2150-01-01T00:00:00Z", "--pcap", os.devnull],
+     "outside what a pcap stamp holds"),
+    (["residuals", "--ue", "0,0,0"], "--ue: TR38821-LEO600 is below its horizon"),
+    (["residuals", "--ue", UE_UNDER_LEO, "--freq-hz", "1e300"], "--freq-hz: 1e+300 is outside"),
+    (["residuals", "--ue", UE_UNDER_LEO, "--freq-hz", "nan"], "--freq-hz: nan is outside"),
+    (["residuals", "--ue", UE_UNDER_LEO, "--step-s", "0"], "--step-s: 0.0 is not a finite"),
+    (["residuals", "--ue", UE_UNDER_LEO, "--max-age-s", "-1"], "--max-age-s: -1 is outside"),
+    (["residuals", "--ue", "nan,0,0"], "--ue 'nan,0,0': latitude must be a finite number"),
+])
+def test_bad_cell_and_residual_arguments_name_the_argument(capsys, argv, message):
+    verb, *rest = argv
+    cell = ["--kind", "sib19", "--sat", "preset:tr38821-leo600", "--time", TIME]
+    code, out, err = _run(capsys, "sib", verb, *cell, *rest)
+    assert code == 2 and out == ""
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "HEX: no hex digits given"),
+    ("0", "HEX: '0' is not hex digits"),
+    ("0x12", "HEX: '0x12' is not hex digits"),
+    ("ffffffffffffffff", "sib19: malformed message at bit offset 0"),
+])
+def test_decode_garbage_names_hex_or_bit_offset(capsys, text, message):
+    code, _, err = _run(capsys, "sib", "decode", "--kind", "sib19", text)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1

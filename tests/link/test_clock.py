@@ -44,7 +44,7 @@ def test_scaled_time_runs_n_times_faster_and_sleeps_less():
     fake.now += 2.0
     assert clock.now_unix_s() == pytest.approx(START + 20.0, abs=ONE_MICROSECOND)
     clock.advance(60.0)  # 60 s of emulated time = 6 s of wall time
-    assert fake.slept == [pytest.approx(6.0)]
+    assert fake.slept == [pytest.approx(6.0, abs=ONE_MICROSECOND)]
     assert clock.now_unix_s() == pytest.approx(START + 80.0, abs=ONE_MICROSECOND)
     assert str(clock) == "scaled:10"
 
@@ -54,7 +54,7 @@ def test_realtime_follows_the_monotonic_clock():
     fake.now += 1.5
     assert clock.now_unix_s() == pytest.approx(START + 1.5, abs=ONE_MICROSECOND)
     clock.sleep_until(START + 4.0)
-    assert fake.slept == [pytest.approx(2.5)]
+    assert fake.slept == [pytest.approx(2.5, abs=ONE_MICROSECOND)]
     assert str(clock) == "realtime"
 
 
@@ -83,3 +83,19 @@ def test_iso8601_both_ways():
     assert format_iso8601(START + 0.25) == "2026-01-01T00:00:00.250Z"
     with pytest.raises(InputError, match=r"--start 'noon': not an ISO 8601 time"):
         parse_iso8601("noon", "--start")
+
+
+@pytest.mark.parametrize("text, accepted", [
+    ("1957-10-04T19:28:34Z", True),      # Sputnik 1's launch year: the earliest accepted
+    ("1956-12-31T23:59:59Z", False),
+    ("2199-12-31T23:59:59Z", True),
+    ("2200-01-01T00:00:00Z", False),
+    ("9999-12-31T23:59:59Z", False),     # + any span would overflow datetime
+    ("2200-01-01T07:00:00+08:00", True),  # 2199-12-31T23:00Z: the year is taken in UTC
+])
+def test_iso8601_year_window(text, accepted):
+    if accepted:
+        assert format_iso8601(parse_iso8601(text))[:4] in ("1957", "2199")
+    else:
+        with pytest.raises(InputError, match=rf"--time {text!r}: year outside 1957\.\.2199"):
+            parse_iso8601(text, "--time")

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from ntnstack.errors import InputError
-from ntnstack.link.series import link_series, sample_times
+from ntnstack.link.series import broadcast_common_ta, link_series, sample_times
 from ntnstack.link.terminals import parse_position
 from ntnstack.orbit import PRESETS, parse_orbit_spec
 from phy_ffi import CONST
@@ -12,6 +12,10 @@ from tests.tolerances import (
     ONE_METRE,
     ONE_MICROSECOND,
     ONE_NANOSECOND,
+    ONE_FEMTOSECOND_PER_SECOND,
+    ONE_PICOSECOND,
+    RELATIVE_FIT_ERROR,
+    RELATIVE_ROUNDING,
 )
 
 START = 1767225600.0  # 2026-01-01T00:00:00Z
@@ -33,7 +37,7 @@ def test_leo600_series_agrees_with_direct_propagation():
             - np.linalg.norm(src.states(t - h)[0] - BEIJING.ecef_m, axis=1)) / (2 * h)
     assert np.max(np.abs(s.range_rate_mps - rate)) < 5 * ONE_CENTIMETRE_PER_SECOND
     np.testing.assert_allclose(s.doppler_dl_hz, -2.185e9 * s.range_rate_mps
-                               / CONST.SPEED_OF_LIGHT_MPS, rtol=1e-12)
+                               / CONST.SPEED_OF_LIGHT_MPS, rtol=RELATIVE_ROUNDING)
     assert np.array_equal(s.visible, s.elevation_deg >= 10.0)
 
 
@@ -112,3 +116,21 @@ def test_leo_common_ta_follows_the_feeder_round_trip_through_the_broadcast_fit()
     # 16 m one-way, in this pass); a linear-only model would be off by microseconds.
     assert np.max(np.abs(s.ta_common_s - exact)) < ONE_MICROSECOND / 4
     assert np.max(np.abs(s.ta_common_s - exact)) > 0  # it is the fit, not the exact value
+
+
+def test_broadcast_common_ta_keeps_the_variation_field_non_negative():
+    """ta-CommonDriftVariant (TS 38.331) / nta-CommonDriftVariation (TS 36.331) cannot be
+    negative: a convex one-way delay d = d0 + a tau + b tau^2 (b > 0) is carried exactly
+    (round trip: 2 d0, 2 a, 2 b); a concave one (b < 0) becomes the least-squares line through
+    2 d0 at the epoch, slope sum(tau * 2 (d - d0)) / sum(tau^2)."""
+    tau = np.arange(0.0, 20.5, 1.0)   # 20 s validity, 1 s samples, one at the epoch
+    d0, a, b = 4.0e-3, 2.0e-5, 3.0e-9   # s, s/s, s/s^2: a LEO-like feeder delay
+    ta, drift, variation = broadcast_common_ta(tau, d0 + a * tau + b * tau**2, 0.0, 20.0)
+    assert ta == pytest.approx(2 * d0, abs=ONE_PICOSECOND)
+    assert drift == pytest.approx(2 * a, abs=ONE_FEMTOSECOND_PER_SECOND)
+    assert variation == pytest.approx(2 * b, rel=RELATIVE_FIT_ERROR)
+    concave = d0 + a * tau - b * tau**2
+    ta, drift, variation = broadcast_common_ta(tau, concave, 0.0, 20.0)
+    assert variation == 0.0 and ta == pytest.approx(2 * d0, abs=ONE_PICOSECOND)
+    line = float(tau @ (2 * (concave - d0)) / (tau @ tau))
+    assert drift == pytest.approx(line, abs=ONE_FEMTOSECOND_PER_SECOND)

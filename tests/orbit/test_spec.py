@@ -8,7 +8,7 @@ from ntnstack.errors import InputError
 from ntnstack.orbit import PRESETS, list_presets, parse_orbit_spec, parse_orbit_specs
 from ntnstack.orbit.presets import REFERENCE_UE
 from phy_ffi import CONST, ecef_to_geodetic
-from tests.tolerances import ONE_KILOMETRE, ONE_METRE, TENTH_DEGREE
+from tests.tolerances import ONE_KILOMETRE, ONE_METRE, ONE_NANODEGREE, TENTH_DEGREE
 
 TLES = Path(__file__).parent / "data" / "real_tles.txt"
 EPOCH = 1767225600.0  # 2026-01-01T00:00:00Z
@@ -17,7 +17,7 @@ EPOCH = 1767225600.0  # 2026-01-01T00:00:00Z
 def test_geo_spec_sits_over_its_longitude():
     src = parse_orbit_spec("geo:110.5", EPOCH)
     geo = ecef_to_geodetic(src.states(EPOCH + np.array([0.0, 3600.0]))[0])
-    np.testing.assert_allclose(geo.lon_deg, 110.5, atol=1e-9)
+    np.testing.assert_allclose(geo.lon_deg, 110.5, atol=ONE_NANODEGREE)
     # GEO altitude above the equator: 42 164.17 km - 6 378.137 km = 35 786.03 km
     # (TR 38.821 quotes 35 786 km).
     np.testing.assert_allclose(geo.alt_m, 35_786_030.0, atol=ONE_KILOMETRE / 10)
@@ -29,8 +29,8 @@ def test_circular_spec_elements_at_the_start():
     # Argument of latitude 0 at the start: on the equator at the node longitude, 600 km
     # above the TR 38.811 sphere.
     geo = ecef_to_geodetic(pos)
-    assert geo.lat_deg[0] == pytest.approx(0.0, abs=1e-9)
-    assert geo.lon_deg[0] == pytest.approx(116.4, abs=1e-9)
+    assert geo.lat_deg[0] == pytest.approx(0.0, abs=ONE_NANODEGREE)
+    assert geo.lon_deg[0] == pytest.approx(116.4, abs=ONE_NANODEGREE)
     assert np.linalg.norm(pos) == pytest.approx(CONST.EARTH_RADIUS_3GPP_M + 600e3, abs=ONE_METRE)
 
 
@@ -67,7 +67,13 @@ def test_tr38821_leo_presets_culminate_over_the_reference_ue():
     ("geo:abc", r"'geo:abc': LON_DEG 'abc' is not a number"),
     ("geo:400", r"LON_DEG 400 is outside"),
     ("circular:600:53:0", r"expected ALT_KM:INC_DEG:RAAN_DEG:ARG_LAT_DEG"),
-    ("circular:-5:53:0:0", r"ALT_KM must be > 0"),
+    ("circular:-5:53:0:0", r"ALT_KM must be in \(0, 100000\], got -5"),
+    ("circular:1e9:53:0:0", r"ALT_KM must be in \(0, 100000\], got 1e\+09"),
+    ("kepler:200000:0.1:53:0:0:0", r"apogee above 100000 km"),
+    # perigee 6400 km x (1 - 0.005) = 6368 km: below the TR 38.811 sphere (6371 km)
+    ("kepler:6400:0.005:53:0:0:0", r"perigee above the Earth"),
+    ("walker:5001/1/0:600:53", r"T = 5001 satellites exceeds 5000"),
+    ("tle:.", r"file '\.' not found"),
     ("circular:600:nan:0:0", r"INC_DEG must be finite"),
     ("preset:tiantong-9", r"unknown preset 'tiantong-9'"),
     ("tle:/nonexistent/x.tle", r"file '/nonexistent/x.tle' not found"),
@@ -102,7 +108,7 @@ def test_kepler_omm_and_geo_options_specs():
     src = parse_orbit_spec("kepler:26560:0.72:63.4:40:270:10", EPOCH)
     el = state_to_elements(*src.eci_states(EPOCH))
     assert el.semi_major_axis_m[0] == pytest.approx(26_560e3, abs=ONE_METRE)
-    assert np.degrees(el.inclination_rad[0]) == pytest.approx(63.4)
+    assert np.degrees(el.inclination_rad[0]) == pytest.approx(63.4, abs=ONE_NANODEGREE)
     omm = Path(__file__).parent / "data" / "iss_omm.json"
     assert parse_orbit_spec(f"omm:{omm}", EPOCH).name == "ISS (ZARYA)"
     tilted = parse_orbit_spec("geo:140:0.5:0.05", EPOCH)

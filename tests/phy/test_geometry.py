@@ -110,3 +110,15 @@ def test_check_status_names_where():
     status = phy_ffi.geodetic_to_ecef([0, 100], 0, 0).status
     with pytest.raises(PhyValueError, match=r"site \[element 1 of 2\].*outside its physical"):
         phy_ffi.check_status(status, "site")
+
+
+def test_overflowing_inputs_are_marked_never_status_ok_with_nan(phy):
+    """A status of 0 promises finite outputs: radii beyond 1e10 m (the inverse transform's
+    intermediate terms overflow long before r = 1e74 m, ntn_phy.h) and altitudes whose square
+    overflows are NTN_ERR_RANGE, not NaN or inf with status 0."""
+    geo = phy.ecef_to_geodetic([[1e300, 1e300, 1e300], [1.1e10, 0.0, 0.0], [4.2e7, 0.0, 0.0]])
+    assert geo.status.tolist() == [CONST.ERR_RANGE, CONST.ERR_RANGE, CONST.OK]
+    assert np.isnan(geo.lat_deg[:2]).all() and np.isfinite(geo.alt_m[2])
+    slant = phy.reference_slant_range([1e300, 600e3], 30.0)
+    assert slant.status.tolist() == [CONST.ERR_RANGE, CONST.OK]
+    assert np.isnan(slant.slant_range_m[0]) and np.isfinite(slant.slant_range_m[1])

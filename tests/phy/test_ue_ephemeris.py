@@ -6,14 +6,16 @@ common-TA polynomial (TS 38.213 4.2); Doppler = -f (d range / dt) / c (REFERENCE
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 import phy_ffi
 import phy_ffi.twin
-from ntnstack.orbit.elements import OrbitalElements, elements_to_state
+from ntnstack.orbit.elements import OrbitalElements, elements_to_ecef_state
 from phy_ffi import CONST
-from tests.tolerances import ONE_MILLIHERTZ, ONE_MILLIMETRE, ONE_NANOSECOND
+from tests.tolerances import ONE_MILLIHERTZ, ONE_MILLIMETRE, ONE_NANOSECOND, ONE_PICOSECOND
 
 W = CONST.EARTH_ROTATION_RADPS
 C = CONST.SPEED_OF_LIGHT_MPS
@@ -24,14 +26,9 @@ UE = phy_ffi.geodetic_to_ecef(39.9042, 116.4074, 50.0).ecef_m[0]
 
 
 def _ecef_truth(el, dt):
-    """Independent reference: orbit.elements two-body state, rotated into ECEF at epoch + dt."""
-    r, v = elements_to_state(el, dt)
-    th = W * dt
-    c, s = np.cos(th), np.sin(th)
-    pos = np.stack([c * r[:, 0] + s * r[:, 1], -s * r[:, 0] + c * r[:, 1], r[:, 2]], axis=1)
-    vel = np.stack([c * v[:, 0] + s * v[:, 1] + W * pos[:, 1],
-                    -s * v[:, 0] + c * v[:, 1] - W * pos[:, 0], v[:, 2]], axis=1)
-    return pos, vel
+    """Independent reference: orbit.elements two-body state turned into ECEF at epoch + dt
+    (ntnstack.orbit.frames.inertial_to_rotating, the frame rotation SGP4 output also takes)."""
+    return elements_to_ecef_state(el, np.asarray(dt, dtype=np.float64))
 
 
 def _state_vector(el):
@@ -97,13 +94,48 @@ def test_bad_elements_are_marked_and_bad_ephemeris_raises(phy):
         phy.ue_ta_doppler(list(LEO), "orbital", (0, 0, 0), 20, np.nan, 0.0, UE)
 
 
+@pytest.mark.parametrize("ephemeris, fmt, code", [
+    ([1.0, 0, 0, 0, 0, 0], "state-vectors", CONST.ERR_BELOW_GROUND),    # 1 m from the centre
+    ([6.5e6, 0.1, 0, 0, 0, 0], "orbital", CONST.ERR_BELOW_GROUND),      # perigee 5850 km
+    ([6.5e6, 0.015, 0, 0, 0, 0], "orbital", CONST.OK),   # the SIB's smallest a, largest e
+    ([0.0, 0.0, 0, 0, 0, 0], "orbital", CONST.ERR_RANGE),
+])
+def test_an_ephemeris_inside_the_earth_is_refused(phy, ephemeris, fmt, code):
+    if code == CONST.OK:
+        assert phy.ue_propagate_ephemeris(ephemeris, fmt, [0.0, 60.0]).status.tolist() == [0, 0]
+        return
+    with pytest.raises(phy_ffi.PhyValueError, match="ue_propagate_ephemeris: ephemeris") as err:
+        phy.ue_propagate_ephemeris(ephemeris, fmt, 0.0)
+    assert err.value.status == code
+
+
+def test_ue_at_the_satellite_is_a_range_error_not_nan_with_status_ok(phy):
+    sv = _state_vector(LEO)
+    res = phy.ue_ta_doppler(sv, "state-vectors", (0, 0, 0), 20, 2e9, [0.0, 0.0], [sv[:3], UE])
+    assert res.status.tolist() == [CONST.ERR_RANGE, CONST.OK]
+    assert np.isnan(res.doppler_ul_hz[0]) and np.isfinite(res.doppler_ul_hz[1])
+
+
+@pytest.mark.parametrize("kwargs, named", [
+    ({"common_ta": 0.0}, "common_ta: expected 3 numbers"),
+    ({"validity_s": "long"}, "validity_s: expected a number, got 'long'"),
+    ({"ul_freq_hz": None}, "ul_freq_hz: expected a number, got None"),
+    ({"ephemeris_format": ["orbital"]}, "ephemeris_format: ['orbital'] is not one of"),
+])
+def test_wrong_argument_types_name_the_argument(phy, kwargs, named):
+    args = {"ephemeris": list(LEO), "ephemeris_format": "orbital", "common_ta": (0, 0, 0),
+            "validity_s": 20, "ul_freq_hz": 2e9, "dt_s": 0.0, "ue_ecef_m": UE, **kwargs}
+    with pytest.raises(phy_ffi.PhyValueError, match=re.escape(named)):
+        phy.ue_ta_doppler(**args)
+
+
 def test_twin_equals_c():
     dt = np.linspace(-50, 900, 200)
     ue = np.tile(UE, (200, 1))
     for fmt, eph in (("orbital", list(LEO)), ("state-vectors", _state_vector(GEO))):
         a = phy_ffi.ue_ta_doppler(eph, fmt, (1e-3, 1e-7, 1e-9), 30, 2e9, dt, ue)
         b = phy_ffi.twin.ue_ta_doppler(eph, fmt, (1e-3, 1e-7, 1e-9), 30, 2e9, dt, ue)
-        assert np.max(np.abs(a.ta_s - b.ta_s)) < ONE_NANOSECOND * 1e-3
+        assert np.max(np.abs(a.ta_s - b.ta_s)) < ONE_PICOSECOND
         assert np.max(np.abs(a.doppler_ul_hz - b.doppler_ul_hz)) < ONE_MILLIHERTZ
         assert (a.expired == b.expired).all() and (a.status == b.status).all()
 

@@ -9,7 +9,7 @@ import pytest
 
 from ntnstack.position.feed import NmeaFeed, NmeaPty
 from ntnstack.position.nmea import Fix, checksum, gga, parse, rmc, zda
-from tests.tolerances import ONE_CENTIMETRE
+from tests.tolerances import ONE_CENTIMETRE, ONE_CENTIMETRE_OF_ARC_DEG, NMEA_HALF_MINUTE_DIGIT_DEG
 
 # 2026-03-20T04:05:06.78Z, Beijing (39.9042 N, 116.4074 E), 43.5 m.
 FIX = Fix(datetime(2026, 3, 20, 4, 5, 6, 780000, tzinfo=UTC).timestamp(), 39.9042, 116.4074, 43.5)
@@ -27,7 +27,8 @@ def test_gga_fields():
     lat = int(fields[2][:2]) + float(fields[2][2:]) / 60
     lon = int(fields[4][:3]) + float(fields[4][3:]) / 60
     assert (fields[3], fields[5]) == ("N", "E")
-    assert lat == pytest.approx(39.9042, abs=1e-8) and lon == pytest.approx(116.4074, abs=1e-8)
+    assert lat == pytest.approx(39.9042, abs=NMEA_HALF_MINUTE_DIGIT_DEG)
+    assert lon == pytest.approx(116.4074, abs=NMEA_HALF_MINUTE_DIGIT_DEG)
     assert float(fields[9]) == pytest.approx(43.5, abs=ONE_CENTIMETRE)
 
 
@@ -89,7 +90,19 @@ def test_gpsd_reads_the_feed(require_tool, tmp_path):
             proc.terminate()
             proc.wait(timeout=10)
             feed.stop()
-    assert tpv["lat"] == pytest.approx(FIX.lat_deg, abs=1e-7)  # ~1 cm of latitude
-    assert tpv["lon"] == pytest.approx(FIX.lon_deg, abs=1e-7)
+    assert tpv["lat"] == pytest.approx(FIX.lat_deg, abs=ONE_CENTIMETRE_OF_ARC_DEG)
+    assert tpv["lon"] == pytest.approx(FIX.lon_deg, abs=ONE_CENTIMETRE_OF_ARC_DEG)
     assert tpv["altHAE"] == pytest.approx(FIX.alt_m, abs=ONE_CENTIMETRE)
     assert tpv["time"].startswith("2026-03-20T04:05:06.7")
+
+
+def test_pty_close_twice_leaves_other_descriptors_alone(tmp_path):
+    """A second close() must not close a descriptor the process reused in between."""
+    pty = NmeaPty()
+    pty.close()
+    with open(tmp_path / "reused", "w") as other:   # may get the pty's old descriptor number
+        pty.close()
+        other.write("still open")
+    assert (tmp_path / "reused").read_text() == "still open"
+    with pytest.raises(OSError):
+        pty.emit(FIX)   # a closed port: the feed thread ends on this

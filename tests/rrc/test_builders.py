@@ -14,7 +14,16 @@ from ntnstack.rrc.codec import decode_sib
 from ntnstack.rrc.fields import from_fields
 from ntnstack.rrc.units import STEPS
 from tests.rrc.conftest import T0_UNIX_S
-from tests.tolerances import HALF_POSITION_STEP_M, HALF_VELOCITY_STEP_MPS, ONE_METRE
+from tests.tolerances import (
+    ONE_MICROSECOND,
+    HALF_POSITION_STEP_M,
+    HALF_VELOCITY_STEP_MPS,
+    ONE_METRE,
+    ONE_NANOSECOND,
+    QUANTISATION_SLACK,
+    RELATIVE_ROUNDING,
+    TE_UL_TIMING_15KHZ,
+)
 
 C = phy_ffi.CONST.SPEED_OF_LIGHT_MPS
 W = phy_ffi.CONST.EARTH_ROTATION_RADPS
@@ -26,7 +35,7 @@ def test_epoch_is_the_subframe_that_contains_the_time():
     cell = CellConfig(sfn0_unix_s=1000.0)
     epoch, et = cell_epoch(cell, 1000.0 + 10.24 * 3 + 0.1234567)   # three SFN wraps later
     assert (et.sfn, et.subframe) == (12, 3)
-    assert epoch == pytest.approx(1000.0 + 30.72 + 0.123, abs=1e-9)
+    assert epoch == pytest.approx(1000.0 + 30.72 + 0.123, abs=ONE_NANOSECOND)
 
 
 @pytest.mark.parametrize("which", ["leo", "geo"])
@@ -40,7 +49,7 @@ def test_state_vectors_at_the_epoch_within_the_quantisation(which, leo_source, g
         verr = np.array(sib.config.ephemeris.velocity_ecef_mps) - b.truth_vel_ecef_mps
         assert np.max(np.abs(err)) <= HALF_POSITION_STEP_M
         assert np.linalg.norm(err) <= ONE_METRE
-        assert np.max(np.abs(verr)) <= HALF_VELOCITY_STEP_MPS * (1 + 1e-9)
+        assert np.max(np.abs(verr)) <= HALF_VELOCITY_STEP_MPS * (1 + QUANTISATION_SLACK)
 
 
 @pytest.mark.parametrize("which", ["leo", "geo"])
@@ -70,9 +79,11 @@ def test_common_ta_at_the_gateway_and_k_terms(leo_source, gateway_ecef):
     assert b.sib.config.k_offset_ms == math.ceil(need_ms) + cell.k_offset_margin_ms
     alt = np.linalg.norm(b.truth_pos_ecef_m) - phy_ffi.CONST.EARTH_RADIUS_3GPP_M
     slant = phy_ffi.reference_slant_range(alt, 10.0).slant_range_m[0]
-    assert b.rtt_service_max_s == pytest.approx(2 * slant / C, rel=1e-12)
+    assert b.rtt_service_max_s == pytest.approx(2 * slant / C, rel=RELATIVE_ROUNDING)
     assert b.sib.config.k_mac_ms is None
-    assert b.common_ta_residual_s < 1e-6    # the quadratic tracks 20 s of feeder delay
+    # The quadratic tracks 20 s of feeder delay: its round-trip error stays inside the UL
+    # timing accuracy Te (TS 38.133 7.1.2).
+    assert 2 * b.common_ta_residual_s < TE_UL_TIMING_15KHZ
 
 
 def test_rp_at_satellite_with_a_gateway_needs_kmac(geo_source, gateway_ecef):
@@ -97,3 +108,16 @@ def test_retrograde_orbit_refused_in_orbital_form(gateway_ecef):
     sso = parse_orbit_spec("kepler:6978.137:0.001:97.8:10:0:0", T0_UNIX_S)
     with pytest.raises(InputError, match="retrograde"):
         build_sib(sso, CellConfig(kind="sib19", ephemeris_format="orbital"), T0_UNIX_S)
+
+
+@pytest.mark.parametrize("sfn0", [0.0, T0_UNIX_S, T0_UNIX_S - 600.123])
+def test_epoch_on_every_subframe_boundary_is_that_subframe(sfn0):
+    """Times written as start + k ms (unix doubles: 0.24 us grain) fall in subframe k, never
+    k - 1: SFN = (k // 10) mod 1024, subframe = k mod 10 (TS 38.211 4.3.1: 10 subframes of
+    1 ms a frame, SFN 0..1023), counted in integers here."""
+    cell = CellConfig(sfn0_unix_s=sfn0)
+    first_k = round((T0_UNIX_S - sfn0) * 1000)
+    for k in range(first_k, first_k + 20_000, 7):
+        epoch, et = cell_epoch(cell, sfn0 + k / 1000)
+        assert (et.sfn, et.subframe) == ((k // 10) % 1024, k % 10), k
+        assert epoch == pytest.approx(sfn0 + k / 1000, abs=ONE_MICROSECOND)

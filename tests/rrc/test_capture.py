@@ -33,8 +33,13 @@ def test_file_header_and_timestamps(tmp_path):
 
 
 def test_bad_inputs_are_named(tmp_path):
-    with pytest.raises(InputError, match="t_unix_s"), PcapWriter(tmp_path / "y.pcap") as w:
-        w.write("nas-eps", b"", float("nan"))
+    # pcap record headers carry unsigned 32-bit seconds: 1970 .. 2106-02-07T06:28:15Z.
+    for bad_t in (float("nan"), -1.0, 2.0**32 - 1, 5.68e9):   # 5.68e9 s: the year 2150
+        with pytest.raises(InputError, match="outside what a pcap stamp holds"), \
+                PcapWriter(tmp_path / "y.pcap") as w:
+            w.write("nas-eps", b"", bad_t)
+    with PcapWriter(tmp_path / "last.pcap") as w:
+        w.write("nas-eps", b"", 2.0**32 - 2)   # the last whole second a pcap can stamp
     with pytest.raises(InputError, match="pcap"):
         PcapWriter(tmp_path / "missing-dir" / "z.pcap")
 

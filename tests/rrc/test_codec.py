@@ -14,6 +14,7 @@ from ntnstack.rrc.codec import KINDS, DecodeError, EncodeError, decode_sib, enco
 from ntnstack.rrc.fields import from_fields, to_fields
 from ntnstack.rrc.units import (STEPS, VALIDITY_S, CommonTa, EpochTime, Neighbour, NtnConfig,
                                 NtnSib, OrbitalParameters, StateVectors, physical, quantise)
+from tests.tolerances import QUANTISATION_SLACK, RELATIVE_ROUNDING
 
 ANGLE_MAX_N = int(2 * math.pi / STEPS["angle_rad"].step)   # n of the largest angle below 2 pi
 
@@ -219,4 +220,37 @@ def test_physical_values_survive_the_bytes_within_half_a_step(kind, pos, vel, el
             assert diff <= 0.5 * STEPS[n].step + float_rounding, n
         for a, b, k in zip(vars(ta).values(), vars(back.config.common_ta).values(),
                            ("ta_common_s", "drift_s_per_s", "variation_s_per_s2"), strict=True):
-            assert abs(a - b) <= 0.5 * STEPS[f"{prefix}_{k}"].step * (1 + 1e-9)
+            assert abs(a - b) <= 0.5 * STEPS[f"{prefix}_{k}"].step * (1 + QUANTISATION_SLACK)
+
+
+# The field descriptions, transcribed here from the specifications (not from units.py):
+# TS 38.331 V17.4.0 6.3.2 EphemerisInfo-r17 / TA-Info-r17 / SIB19-r17, TS 36.331 V17.4.0
+# 6.3.1 SystemInformationBlockType31-r17 (ServingSatelliteInfo-r17); TS 36.211 4: T_s.
+SPEC_FIELDS = {   # name: (step, lowest integer, highest integer, offset)
+    "position_m": (1.3, -33554432, 33554431, 0.0),                 # PositionStateVector-r17
+    "velocity_mps": (0.06, -131072, 131071, 0.0),                  # VelocityStateVector-r17
+    "semi_major_axis_m": (4.249e-3, 0, 8589934591, 6_500_000.0),   # semiMajorAxis-r17
+    "eccentricity": (1.431e-8, 0, 1048575, 0.0),                   # eccentricity-r17
+    "angle_rad": (2.341e-8, 0, 268435455, 0.0),       # periapsis, longitude, (mean)anomaly
+    "inclination_rad": (2.341e-8, -67108864, 67108863, 0.0),       # inclination-r17
+    "sib19_ta_common_s": (4.072e-9, 0, 66485757, 0.0),             # ta-Common-r17: 4.072e-3 us
+    "sib19_drift_s_per_s": (0.2e-9, -257303, 257303, 0.0),         # ta-CommonDrift: 0.2e-3 us/s
+    "sib19_variation_s_per_s2": (0.2e-10, 0, 28949, 0.0),          # ...DriftVariant: 0.2e-4
+    "sib31_ta_common_s": (1 / (15000 * 2048), 0, 8316827, 0.0),    # nta-Common-r17: 1 T_s
+    "sib31_drift_s_per_s": (0.2e-9, -261935, 261935, 0.0),         # nta-CommonDrift-r17
+    "sib31_variation_s_per_s2": (0.2e-10, 0, 29479, 0.0),          # nta-CommonDriftVariation
+    "t_service_s": (0.01, 0, 549755813887, 0.0),                   # t-Service-r17: 10 ms
+    "distance_thresh_m": (50.0, 0, 65525, 0.0),                    # distanceThresh-r17: 50 m
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPEC_FIELDS))
+def test_field_steps_and_ranges_are_the_specifications(name):
+    step, lo, hi, offset = SPEC_FIELDS[name]
+    got = STEPS[name]
+    assert (got.lo, got.hi, got.offset) == (lo, hi, offset)
+    assert got.step == pytest.approx(step, rel=RELATIVE_ROUNDING)
+
+
+def test_every_quantised_field_is_checked_against_the_specifications():
+    assert set(STEPS) == set(SPEC_FIELDS)

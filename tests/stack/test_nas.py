@@ -76,3 +76,46 @@ def test_tampered_message_fails_the_mac_check():
 def test_unknown_message_type_is_named():
     with pytest.raises(n.NasCodecError, match="0x99"):
         n.parse(bytes([0x07, 0x99]))
+
+
+@pytest.mark.parametrize("octets, where", [
+    ("075200", "authentication-request: RAND at octet 4"),          # 8.2.7: RAND V 16
+    ("0741", "attach-request: EPS attach type and NAS KSI at octet 3"),
+    ("0201", "ESM message: message type at octet 3"),
+    ("090105", "cp-data: RP-User data at octet 4"),                  # TS 24.011 7.2.1
+    ("076209", "downlink-nas-transport: NAS message container at octet 4"),
+    ("074d0078ff", "ESM message container length at octet 5"),     # 8.2.33: IEI 78 TLV-E
+])
+def test_truncated_message_names_message_ie_and_octet(octets, where):
+    with pytest.raises(n.NasCodecError, match=where):
+        n.parse(bytes.fromhex(octets))
+
+
+def test_protected_header_of_other_types_is_refused():
+    ctx = n.NasSecurityContext(bytes(16), bytes(16))
+    # header type 12 = SERVICE REQUEST (24.301 9.3.1): not one of the protected types 1-4
+    with pytest.raises(n.NasCodecError, match="security header type 12"):
+        n.unprotect(ctx, bytes([0xC7, 0, 0, 0, 0, 0, 0x42]), uplink=True)
+
+
+def test_nas_count_estimate_crosses_the_sqn_wrap():
+    # TS 24.301 4.4.3.1: the receiver keeps the overflow counter; SQN 255 -> 0 adds 0x100
+    ue = n.NasSecurityContext(bytes(range(16)), bytes(16), "eea0", "eia2", ul_count=0xFF)
+    mme = n.NasSecurityContext(bytes(range(16)), bytes(16), "eea0", "eia2", ul_count=0xFF)
+    for _ in range(2):
+        n.unprotect(mme, n.protect(ue, n.security_mode_complete(), True, 1), uplink=True)
+    assert mme.ul_count == ue.ul_count == 0x101
+
+
+def test_attach_accept_feature_support_and_t3412_octets():
+    accept = n.attach_accept((n.plmn_octets("001", "01"), 1, 1, 1), 1, b"")
+    # EPS network feature support IEI 64, length 2, octet 3 bit 8 = CP CIoT (9.9.3.12A)
+    assert accept[-4:] == bytes([0x64, 0x02, 0x80, 0x00])
+    # T3412 (TS 24.008 10.5.7.3): unit 010 decihours, value 9 = 54 min (24.301 10.2 default)
+    assert accept[3] == 0b010_01001
+
+
+def test_non_ip_pdn_address_has_four_spare_octets():
+    # TS 24.301 9.9.4.9: LV 6-14; non-IP: octets 4-7 spare, coded zero
+    msg = n.activate_default_bearer_request(5, 1, "non-ip", "ntn")
+    assert n.parse(msg).ies["pdn_address"] == bytes([n.PDN_TYPES["non-ip"], 0, 0, 0, 0])

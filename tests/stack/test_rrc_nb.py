@@ -51,3 +51,29 @@ def test_tshark_names_every_message(tmp_path, require_tool):
     rows = [line.split("\t") for line in out.stdout.splitlines()]
     assert [row[0].split(",")[0] for row in rows] == [name for _, name in PDUS]
     assert all(row[1] == "" for row in rows), "tshark marked a message malformed"
+
+
+def test_rrc_connection_request_bits_derived_by_hand():
+    # UPER (X.691) of TS 36.331 UL-CCCH-Message-NB, field by field:
+    # CHOICE c1 (1 bit 0), c1 alternative 1 of 4 (01), criticalExtensions alternative 0 (0),
+    # presence of multiToneSupport / multiCarrierSupport (10), InitialUE-Identity randomValue
+    # (1) + 40 bits, EstablishmentCause-NB mo-Signalling 1 of 8 (001), multiToneSupport true
+    # (1 value: no bits), earlyContentionResolution TRUE (1), CQI-NPDCCH-NB noMeasurements 0 of
+    # 13 (0000), spare BIT STRING (SIZE (17)) zeros: 72 bits
+    bits = "0" + "01" + "0" + "10" + "1" + f"{0x123456789A:040b}" + "001" + "1" + "0000" + \
+        "0" * 17
+    assert r.rrc_connection_request(0x123456789A).data == int(bits, 2).to_bytes(9, "big")
+
+
+def test_nas_container_survives_the_round_trip():
+    nas = bytes([0x07, 0x43, 0x00, 0x03, 0x52, 0x00, 0xC2])
+    msg = r.decode("lte-rrc.ul.dcch.nb", r.ul_information_transfer(nas).data)["message"]
+    ies = msg[1][1]["criticalExtensions"][1]
+    assert ies["dedicatedInfoNAS-r13"] == nas
+
+
+@pytest.mark.parametrize("cut", [0, 1, 3])
+def test_truncated_message_is_a_decode_error_naming_the_channel(cut):
+    data = r.dl_information_transfer(2, bytes(40)).data[:cut]
+    with pytest.raises(r.DecodeError, match="lte-rrc.dl.dcch.nb: malformed message"):
+        r.decode("lte-rrc.dl.dcch.nb", data)

@@ -36,3 +36,10 @@ def test_gnss_error_fails_with_the_reason():
 def test_bad_vector_names_the_option():
     out = _run("--gnss-error-m", "1,2")
     assert out.returncode == 2 and "--gnss-error-m" in out.stderr
+
+
+def test_non_finite_or_huge_vector_is_refused_in_one_line():
+    for bad in ("nan,0,0", "1e300,0,0"):
+        out = _run("--gnss-error-m", bad)
+        assert out.returncode == 2 and out.stderr.count("\n") == 1
+        assert "--gnss-error-m" in out.stderr and "Traceback" not in out.stderr

@@ -1,0 +1,147 @@
+"""Unsolicited result codes: what a queued URC holds, the patterns that recognise one, and
+the always-live queue (shared by the AT and the sentence engines).
+
+A pattern anchored with ``^`` and case-sensitive starts with literal text (``+CEREG: ``); a line
+that does not start with that text cannot match, so the engine skips the regex for it.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from at_bridge.errors import Timeout
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Unsolicited:
+    """A queued URC: dialect name (or ``banner`` / ``unknown`` / ``stray``), the line, the
+    regex's named groups, continuation lines (e.g. the PDU after ``+CMT``) and the
+    time.monotonic() of its arrival in seconds."""
+
+    name: str
+    line: str
+    fields: dict[str, str]
+    extra: tuple[str, ...] = ()
+    t_mono: float = 0.0
+
+
+@dataclass
+class UrcPattern:
+    """A URC recogniser: ``lines`` > 1 when continuation lines belong to it. ``prefix`` is the
+    literal text every match starts with (derived from a ``^``-anchored pattern), used to skip
+    the regex for lines that cannot match."""
+
+    name: str
+    pattern: re.Pattern
+    lines: int = 1
+    prefix: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        self.prefix = _literal_prefix(self.pattern)
+
+
+_REGEX_META = set(".^$*+?{}[]()|\\")
+
+
+def _literal_prefix(pattern: re.Pattern) -> str:
+    """The literal start of a ``^``-anchored, case-sensitive pattern ('' when unknown):
+    ``^\\+CEREG: (?P<stat>...`` -> ``+CEREG: ``. A literal followed by a quantifier is left out."""
+    text = pattern.pattern
+    if pattern.flags & re.IGNORECASE or not text.startswith("^") or _top_level_or(text):
+        return ""
+    out, i = [], 1
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text) and not text[i + 1].isalnum():
+            ch, step = text[i + 1], 2
+        elif ch in _REGEX_META:
+            break
+        else:
+            step = 1
+        if i + step < len(text) and text[i + step] in "*+?{":
+            break
+        out.append(ch)
+        i += step
+    return "".join(out)
+
+
+def _top_level_or(text: str) -> bool:
+    """True when ``text`` has a ``|`` outside every group and character class."""
+    depth, in_class, i = 0, False, 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch in "()":
+            depth += 1 if ch == "(" else -1
+        elif ch == "|" and depth == 0:
+            return True
+        i += 1
+    return False
+
+
+class UrcQueue:
+    """Thread-safe queue of :class:`Unsolicited`; ``get`` can pick by name and fields.
+
+    Bounded at ``maxlen`` items: past it the oldest is dropped, counted in ``dropped`` and
+    logged (an unread queue must not grow without bound on a long soak).
+    """
+
+    def __init__(self, maxlen: int = 10000):
+        self._items: deque[Unsolicited] = deque()
+        self._cond = threading.Condition()
+        self.maxlen = maxlen
+        self.dropped = 0
+
+    def __len__(self) -> int:
+        with self._cond:
+            return len(self._items)
+
+    def put(self, item: Unsolicited) -> None:
+        """Queue ``item`` (dropping the oldest when full) and wake every waiter."""
+        with self._cond:
+            if len(self._items) >= self.maxlen:
+                oldest = self._items.popleft()
+                self.dropped += 1
+                if self.dropped in (1, 10) or self.dropped % 1000 == 0:  # no log storm
+                    log.warning("URC queue full (%d): %d dropped so far, oldest now %r",
+                                self.maxlen, self.dropped, oldest)
+            self._items.append(item)
+            self._cond.notify_all()
+
+    def get(self, names: str | Iterable[str] | None = None, timeout_s: float = 0.0,
+            match: Callable[[Unsolicited], bool] | None = None) -> Unsolicited:
+        """Remove and return the oldest URC whose name is in ``names`` (all when None) and
+        for which ``match`` holds; others stay queued. Timeout after ``timeout_s`` seconds."""
+        wanted = {names} if isinstance(names, str) else (set(names) if names else None)
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while True:
+                for item in self._items:
+                    if (wanted is None or item.name in wanted) and (match is None or match(item)):
+                        self._items.remove(item)
+                        return item
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise Timeout(f"no URC {sorted(wanted) if wanted else 'at all'} within "
+                                  f"{timeout_s:g} s ({len(self._items)} others queued)")
+                self._cond.wait(remaining)
+
+    def drain(self) -> list[Unsolicited]:
+        """Remove and return everything queued, oldest first."""
+        with self._cond:
+            items = list(self._items)
+            self._items.clear()
+            return items

@@ -1,0 +1,56 @@
+"""``ntnstack results``: read run journals. ``results diff RUN_A RUN_B``: what changed
+(verdicts, timings beyond --tolerance-s); exit 1 when a verdict regressed, 2 on bad input.
+``results show RUN``: the summary of one run."""
+from __future__ import annotations
+
+import json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("results", help="compare or show run journals (results.sqlite)",
+                       description="Read run journals: diff two runs (exit 1 when a verdict "
+                                   "regressed) or show one.")
+    rsub = p.add_subparsers(dest="results_command", required=True, parser_class=type(p))
+    d = rsub.add_parser("diff", help="what changed between two runs (exit 1 on regression)")
+    d.add_argument("run_a", metavar="RUN_A", help="output directory or results.sqlite")
+    d.add_argument("run_b", metavar="RUN_B", help="output directory or results.sqlite")
+    d.add_argument("--tolerance-s", type=float, default=1.0, metavar="S",
+                   help="report observed timings that moved by more than S emulated seconds "
+                        "(default %(default)s)")
+    d.add_argument("--json", action="store_true", help="one JSON object")
+    d.set_defaults(func=run_diff)
+    s = rsub.add_parser("show", help="the steps and verdicts of a run")
+    s.add_argument("run", metavar="RUN", help="output directory or results.sqlite")
+    s.add_argument("--json", action="store_true", help="the journal as one JSON object")
+    s.set_defaults(func=run_show)
+
+
+def run_diff(args) -> int:
+    import math
+
+    from ntnstack.errors import InputError
+    from ntnstack.runner.diff import diff_runs, format_text
+    from ntnstack.runner.journal import read_run
+
+    if not (math.isfinite(args.tolerance_s) and args.tolerance_s >= 0):
+        raise InputError(f"--tolerance-s: expected seconds >= 0, got {args.tolerance_s}")
+    d = diff_runs(read_run(args.run_a), read_run(args.run_b), args.tolerance_s)
+    print(json.dumps(d.as_dict(), sort_keys=True) if args.json else format_text(d))
+    return 1 if d.regressions else 0
+
+
+def run_show(args) -> int:
+    from ntnstack.runner.journal import read_run
+
+    data = read_run(args.run)
+    if args.json:
+        print(json.dumps(data, sort_keys=True, default=str))
+        return 0
+    info = data["run"]
+    print(f"run {info['run_id']} {info['scenario']} {info['status']} "
+          f"({info['clock']}, testbed {info['testbed']})")
+    for s in data["steps"]:
+        failed = "; ".join(c["message"] for c in s["checks"] if not c["passed"])
+        print(f"{s['terminal']:14s} {s['idx']:02d}-{s['action']:22s} {s['ended_s']:9.1f} "
+              f"{s['status'].upper():8s} {failed or s['message']}")
+    return 0 if info["status"] == "passed" else 1

@@ -1,0 +1,61 @@
+"""``ntnstack run``: play scenarios against virtual modules (default) or a testbed's ports.
+
+Exit status: 0 every expectation met, 1 an expectation failed or a step errored, 2 bad input.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+
+def register(sub) -> None:
+    p = sub.add_parser("run", help="run a scenario (default: the embedded default scenario)",
+                       description="Play scenarios against virtual modules (default) or a "
+                                   "testbed's ports. Exit status 0 every expectation met, 1 an "
+                                   "expectation failed or a step errored, 2 bad input.")
+    p.add_argument("scenario", nargs="*", metavar="SCENARIO",
+                   help="scenario YAML files, overlaid in order (the last wins); "
+                        "default: configs/scenarios/default.yaml")
+    p.add_argument("--testbed", action="append", metavar="FILE",
+                   help="testbed YAML (repeat to overlay); default: every terminal virtual")
+    p.add_argument("--out", metavar="DIR", default="ntnstack-out",
+                   help="output directory (junit.xml, report.html, capture.pcap, serial/ "
+                        "are rewritten; results.sqlite keeps every run); default: %(default)s")
+    p.add_argument("--clock", metavar="MODE", help="virtual | scaled:N | realtime "
+                   "(overrides the scenario's clock)")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ntnstack.runner.api import load_inputs, run_scenario, split_pairs
+    from ntnstack.runner.console import summary_table
+
+    scenario, testbed, ports = load_inputs(args.scenario, args.testbed, args.clock)
+    for warning in split_pairs(scenario, ports):
+        print(f"ntnstack run: warning: {warning}", file=sys.stderr)
+    outcome = run_scenario(scenario, testbed, ports, args.out,
+                           progress=not (args.quiet or args.json))
+    if args.json:
+        print(json.dumps(outcome_dict(outcome), sort_keys=True))
+    else:
+        print(summary_table(outcome.results))
+        info = outcome.info
+        print(f"{info.status.upper()}: {scenario.name} on {testbed.name}, "
+              f"{info.emulated_s:.1f} s emulated in {info.wall_s:.2f} s wall; "
+              f"results in {outcome.out_dir}/")
+    sys.stdout.flush()
+    return 0 if outcome.passed else 1
+
+
+def outcome_dict(outcome) -> dict:
+    info = outcome.info
+    return {"run_id": info.run_id, "scenario": info.scenario, "status": info.status,
+            "testbed": info.testbed, "clock": info.clock, "wall_s": info.wall_s,
+            "emulated_s": info.emulated_s, "out": str(outcome.out_dir),
+            "steps": [{"terminal": r.terminal, "step": r.label, "status": r.status,
+                       "t_s": r.ended_s, "message": r.message,
+                       "checks": [{"name": c.name, "expected": c.expected,
+                                   "observed": c.observed, "passed": c.passed}
+                                  for c in r.checks]} for r in outcome.results]}

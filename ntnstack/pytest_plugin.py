@@ -1,0 +1,163 @@
+"""pytest plugin of ntnstack (entry point ``pytest11: ntnstack``).
+
+The same test runs on virtual modules by default and on a rig with one flag::
+
+    pytest tests/                                  # every terminal a virtual module
+    pytest tests/ --ntn-testbed testbeds/lab.yaml  # the rig's ports, hardware tests enabled
+
+Fixtures
+- ``ntn_testbed``: the validated Testbed (``--ntn-testbed``, else every terminal virtual).
+- ``ntn_run(*scenario_files, clock=None)``: run scenarios on the testbed into a directory of
+  this test; returns the RunOutcome and records each expectation's expected and observed
+  values as JUnit properties of the test (``user_properties``, as ``record_property``).
+- ``ntn_terminal(name, scenario=None)``: the at_bridge driver of one terminal of a scenario
+  (default: the embedded default scenario), virtual unless the testbed maps it to a port.
+- ``ntn_bench``: the Bench behind ``ntn_terminal`` (clock, world, numbers of the peers).
+
+Markers
+- ``ntn_family(name)``: nbntn-nordic, tiantong, beidou-bds3, ... or a group (nbntn, tiantong,
+  beidou); also adds the plain marker of the group, so ``-m tiantong`` selects.
+- ``ntn_orbit(kind)``: geo | leo; also adds the plain marker ``geo`` / ``leo``.
+- ``ntn_hardware``: needs real modules; skipped unless the testbed has hardware ports.
+
+Parallel runs (pytest-xdist): each worker writes into its own directories, and a test that
+uses a hardware port holds that port's lock file, so no two workers drive one port at once.
+"""
+from __future__ import annotations
+
+import fcntl
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+
+GROUP_MARKERS = ("nbntn", "tiantong", "beidou", "geo", "leo")
+LOCK_DIR = Path(tempfile.gettempdir()) / "ntnstack-port-locks"
+
+
+def pytest_addoption(parser) -> None:
+    group = parser.getgroup("ntnstack", "ntnstack scenarios and terminals")
+    group.addoption("--ntn-testbed", action="append", metavar="FILE", default=None,
+                    help="testbed YAML (repeat to overlay); default: every terminal virtual")
+    group.addoption("--ntn-clock", metavar="MODE", default=None,
+                    help="clock for ntn_run (virtual | scaled:N | realtime)")
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "ntn_family(name): terminal family or group the test "
+                            "needs (nbntn-nordic, tiantong, beidou-bds3, nbntn, beidou, ...)")
+    config.addinivalue_line("markers", "ntn_orbit(kind): geo or leo")
+    config.addinivalue_line("markers", "ntn_hardware: needs real modules (--ntn-testbed)")
+    config.addinivalue_line("markers", "ntn_scenario(*files): the scenario of ntn_bench / "
+                            "ntn_terminal (default: the embedded default scenario)")
+    for name in GROUP_MARKERS:
+        config.addinivalue_line("markers", f"{name}: ntnstack tests of {name}")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        for mark in item.iter_markers("ntn_family"):
+            item.add_marker(str(mark.args[0]).split("-", 1)[0])
+        for mark in item.iter_markers("ntn_orbit"):
+            item.add_marker(str(mark.args[0]))
+
+
+@pytest.fixture(scope="session")
+def ntn_testbed(pytestconfig):
+    """The testbed of this session (validated; bad files fail the session clearly)."""
+    from ntnstack.scenario import load_testbed
+    from ntnstack.scenario.testbed import virtual_testbed
+
+    files = pytestconfig.getoption("ntn_testbed")
+    return load_testbed(files) if files else virtual_testbed()
+
+
+def pytest_runtest_setup(item) -> None:
+    """Hardware tests are opt-in: skipped unless --ntn-testbed names a rig with real ports."""
+    if item.get_closest_marker("ntn_hardware") is None:
+        return
+    files = item.config.getoption("ntn_testbed")
+    if not files:
+        pytest.skip("hardware test: give a rig with --ntn-testbed FILE")
+    from ntnstack.scenario import load_testbed
+
+    if not load_testbed(files).hardware:
+        pytest.skip(f"hardware test: testbed {', '.join(files)} has no hardware ports")
+
+
+@pytest.fixture
+def ntn_run(request, ntn_testbed, tmp_path):
+    """``ntn_run(*scenario_files, clock=None) -> RunOutcome`` into tmp_path/run-N."""
+    from ntnstack.runner.api import prepare, run_scenario
+    from ntnstack.scenario import load_scenario
+
+    count = [0]
+    record_property = request.node.user_properties.append  # as record_property, no warning
+    clock_option = request.config.getoption("ntn_clock")
+
+    def run(*scenario_files, clock: str | None = None):
+        option = clock or clock_option
+        scenario, ports = prepare(load_scenario(list(scenario_files) or [_default()], option),
+                                  ntn_testbed, option)
+        count[0] += 1
+        with _port_locks(ports.values()):
+            outcome = run_scenario(scenario, ntn_testbed, ports, tmp_path / f"run-{count[0]}",
+                                   progress=False)
+        for r in outcome.results:
+            record_property((f"{r.terminal}.{r.label}.status", r.status))
+            for c in r.checks:
+                record_property((f"{r.terminal}.{r.label}.expected.{c.name}", c.expected))
+                record_property((f"{r.terminal}.{r.label}.observed.{c.name}", c.observed))
+        return outcome
+
+    return run
+
+
+@pytest.fixture
+def ntn_bench(request, ntn_testbed, tmp_path):
+    """A Bench of the scenario named by ``@pytest.mark.ntn_scenario(path)`` (default: the
+    default scenario)."""
+    from ntnstack.runner.api import prepare
+    from ntnstack.runner.bench import Bench
+    from ntnstack.scenario import load_scenario
+
+    mark = request.node.get_closest_marker("ntn_scenario")
+    scenario, ports = prepare(load_scenario(list(mark.args) if mark else [_default()]),
+                              ntn_testbed)
+    with _port_locks(ports.values()), Bench(scenario, ports, tmp_path / "bench") as bench:
+        yield bench
+
+
+@pytest.fixture
+def ntn_terminal(ntn_bench):
+    """``ntn_terminal(name) -> driver`` of a terminal of the bench's scenario."""
+    return ntn_bench.terminal
+
+
+def _default() -> Path:
+    from ntnstack.scenario import default_scenario_path
+
+    return default_scenario_path()
+
+
+class _port_locks:  # noqa: N801 - used as a context manager like contextlib helpers
+    """Hold an exclusive lock file per hardware port (virtual ports need none)."""
+
+    def __init__(self, ports):
+        self.urls = sorted({p.url for p in ports if not p.virtual})
+        self.files = []
+
+    def __enter__(self):
+        LOCK_DIR.mkdir(parents=True, exist_ok=True)
+        for url in self.urls:
+            f = open(LOCK_DIR / re.sub(r"[^A-Za-z0-9_.-]", "_", url), "w")  # noqa: SIM115
+            fcntl.flock(f, fcntl.LOCK_EX)
+            self.files.append(f)
+        return self
+
+    def __exit__(self, *exc):
+        for f in self.files:
+            fcntl.flock(f, fcntl.LOCK_UN)
+            f.close()
+        self.files = []

@@ -1,0 +1,91 @@
+"""The entry points the CLI and the pytest plugin share: load inputs, run a scenario."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from ntnstack.errors import InputError
+from ntnstack.runner.engine import RunOutcome, Runner
+from ntnstack.scenario import (
+    ClockSpec, Port, Scenario, Testbed, check_against, default_scenario_path, default_testbed_path,
+    load_scenario, load_testbed,
+)
+from ntnstack.scenario.testbed import virtual_testbed
+
+
+def load_inputs(scenarios: list[str] | None, testbeds: list[str] | None = None,
+                clock: str | None = None) -> tuple[Scenario, Testbed, dict[str, Port]]:
+    """Scenario files (default: the embedded default scenario), testbed files (default:
+    testbeds/virtual.yaml, else every terminal virtual) -> validated objects and the port of
+    every terminal. Bad input raises InputError (ConfigError) naming file, line and key."""
+    scenario = load_scenario(list(scenarios) if scenarios else [default_scenario_path()], clock)
+    if testbeds:
+        testbed = load_testbed(list(testbeds))
+    else:
+        path = default_testbed_path()
+        testbed = load_testbed([path]) if path else virtual_testbed()
+    scenario, ports = prepare(scenario, testbed, clock)
+    return scenario, testbed, ports
+
+
+def prepare(scenario: Scenario, testbed: Testbed, clock: str | None = None
+            ) -> tuple[Scenario, dict[str, Port]]:
+    """The port of every terminal, the cells' K_offset checked, and real time when real
+    modules are in the run."""
+    ports = check_against(testbed, scenario)
+    check_k_offsets(scenario)
+    return clock_for_ports(scenario, ports, clock), ports
+
+
+def clock_for_ports(scenario: Scenario, ports: dict[str, Port], option: str | None
+                        ) -> Scenario:
+    """Real modules live in real time: a scenario on the virtual or a scaled clock runs in
+    real time when any of its terminals is on a hardware port (asking for another clock with
+    --clock is an error)."""
+    real = sorted(name for name, port in ports.items() if not port.virtual)
+    if not real or scenario.clock.mode == "realtime":
+        return scenario
+    if option is not None:
+        raise InputError(f"--clock {option}: terminals {', '.join(real)} are real modules; "
+                         f"they need realtime (virtual and scaled:N are for virtual modules)")
+    return dataclasses.replace(scenario, clock=ClockSpec("realtime"))
+
+
+def split_pairs(scenario: Scenario, ports: dict[str, Port]) -> list[str]:
+    """Warnings for steps whose two terminals are on different kinds of port: a virtual
+    module and a real one cannot reach each other (the virtual network is in this process,
+    the real module's network is the satellite operator's)."""
+    out = []
+    for step in scenario.steps:
+        peer = step.params.get("to")
+        if peer and ports[step.terminal].virtual != ports[peer].virtual:
+            real = step.terminal if not ports[step.terminal].virtual else peer
+            out.append(f"step {step.index} ({step.terminal} {step.action} to {peer}): "
+                       f"{real} is on {ports[real].url} but the other end is virtual; "
+                       f"they cannot reach each other")
+    return out
+
+
+def check_k_offsets(scenario: Scenario) -> None:
+    """A cell with a fixed K_offset must cover its service RTT + common TA (TS 38.300
+    16.14.2): checked on the SIB the cell would broadcast at the start (InputError)."""
+    fixed = [c for c in scenario.cells.values() if c.k_offset != "auto" and c.sib != "none"]
+    if not fixed:
+        return
+    from ntnstack.rrc.builders import build_sib
+    from ntnstack.runner.sibs import cell_config, check_k_offset
+    from ntnstack.runner.world import World
+
+    world = World(scenario)
+    for cell in fixed:
+        built = build_sib(world.sources[cell.satellite], cell_config(scenario, cell),
+                          scenario.start_unix_s)
+        check_k_offset(cell, built)
+
+
+def run_scenario(scenario: Scenario, testbed: Testbed, ports: dict[str, Port],
+                 out_dir: str | Path, progress: bool = True, sessions_factory=None
+                 ) -> RunOutcome:
+    """Run into ``out_dir``; returns the outcome (results are also in the out dir)."""
+    return Runner(scenario, testbed, ports, out_dir, progress=progress,
+                  sessions_factory=sessions_factory).run()

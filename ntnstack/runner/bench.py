@@ -1,0 +1,56 @@
+"""A bench: a scenario's terminals opened for direct driving (the pytest plugin's
+``ntn_terminal``), virtual modules or testbed ports, on the scenario's one clock.
+
+Unlike a run, a bench lets emulated time flow whenever the modules have something scheduled
+(the test is waiting on a driver call), so a test written against the driver vocabulary works
+unchanged on virtual modules and on hardware.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+from pathlib import Path
+from typing import Any
+
+from ntnstack.runner.engine import make_clock
+from ntnstack.runner.modules import ModuleSessions
+from ntnstack.runner.world import World
+from ntnstack.scenario.model import Port, Scenario
+
+
+class Bench:
+    """Terminals of ``scenario`` on ``ports``; ``terminal(name)`` opens one (once)."""
+
+    def __init__(self, scenario: Scenario, ports: dict[str, Port], out_dir: str | Path):
+        self.scenario = scenario
+        self.clock = make_clock(scenario)
+        self.world = World(scenario)
+        self.sessions = ModuleSessions(scenario, ports, self.clock, self.world, Path(out_dir))
+        self.sessions.last_use = {}  # a bench keeps every terminal open until closed
+        self._free = contextlib.ExitStack()
+        self._free.enter_context(self.clock.waiting(math.inf))
+
+    def terminal(self, name: str) -> Any:
+        """The at_bridge driver of terminal ``name`` (KeyError naming the choices)."""
+        if name not in self.scenario.terminals:
+            raise KeyError(f"no terminal {name!r} in scenario {self.scenario.name} (has "
+                           f"{', '.join(self.scenario.terminals)})")
+        return self.sessions.driver(None, name)
+
+    def number(self, name: str, key: str = "msisdn") -> str:
+        """How to reach terminal ``name`` (msisdn, or card_id for BeiDou)."""
+        return self.sessions.number(name, key)
+
+    def t(self) -> float:
+        """Emulated seconds since the scenario start."""
+        return self.clock.now()
+
+    def close(self) -> list[Path]:
+        self._free.close()
+        return self.sessions.close()
+
+    def __enter__(self) -> Bench:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,315 @@
+"""The run: steps in order against the terminals, expectations judged, every step journaled
+the moment it finishes, then junit.xml, report.html and capture.pcap written from the journal.
+
+The modules are behind one small interface, :class:`Sessions` (open a terminal, run one step,
+let emulated time pass, close); ``ntnstack.runner.modules`` implements it with at_bridge
+drivers on virtual modules or on testbed ports.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from ntnstack.runner import junit, report
+from ntnstack.runner.console import Progress
+from ntnstack.runner.expect import judge_all
+from ntnstack.runner.journal import Journal, read_run
+from ntnstack.runner.records import Event, RunInfo, StepResult
+from ntnstack.scenario.model import Port, Scenario, Step, Terminal, Testbed
+
+
+VIRTUAL_MAX_REAL_WAIT_S = 20.0
+"""Longest real wait for one driver call on the virtual clock (a module that schedules
+nothing more will not answer however long we wait)."""
+VIRTUAL_GRACE_S = 2.0
+"""Real seconds added to a driver's timeout on the virtual clock (host jumps, pty latency)."""
+REAL_GRACE_S = 5.0
+"""Real seconds added to a driver's timeout on a scaled or real clock (serial round trip)."""
+COMMAND_EMULATED_S = 120.0
+"""Emulated seconds a plain command may take (a satellite round trip is < 1 s)."""
+
+
+class _Refused:
+    def __repr__(self) -> str:
+        return "REFUSED"
+
+
+REFUSED = _Refused()
+"""StepContext.call's result when the module refused the command."""
+
+
+class StepError(Exception):
+    """A step could not be carried out (port gone, module silent, protocol error)."""
+
+
+@dataclass
+class StepContext:
+    """What a step handler works with. Times ``t_s`` are emulated seconds since the start."""
+
+    step: Step
+    terminal: Terminal
+    scenario: Scenario
+    clock: Any  # ntnstack.runner.runclock.RunClock
+    world: Any  # ntnstack.runner.world.World
+    sessions: Sessions
+    observed: dict[str, Any] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+
+    def t(self) -> float:
+        return self.clock.now()
+
+    def t_of(self, urc: Any) -> float:
+        """When a URC arrived (its receive stamp, in emulated time), else now."""
+        mono = getattr(urc, "t_mono", None)
+        return self.clock.t_at_mono(mono) if mono else self.t()
+
+    def note(self, kind: str, text: str, terminal: str | None = None) -> None:
+        self.events.append(Event(self.t(), terminal or self.terminal.name, kind, text))
+
+    def deadline(self, default_s: float) -> float:
+        """Emulated time (s since start) by which the step gives up."""
+        return self.t() + (self.step.timeout_s if self.step.timeout_s is not None else default_s)
+
+    def real_timeout(self, deadline_s: float) -> float:
+        """Real seconds a driver may block to reach emulated ``deadline_s``: the emulated
+        remainder divided by the clock's scale; on the virtual clock time only moves when the
+        modules have something scheduled, so a bounded real wait suffices."""
+        remaining = max(deadline_s - self.t(), 0.0)
+        if self.clock.mode == "virtual":
+            return min(remaining, VIRTUAL_MAX_REAL_WAIT_S) + VIRTUAL_GRACE_S
+        return remaining / self.clock.scale + REAL_GRACE_S
+
+    def call(self, fn: Callable, *args, deadline_s: float | None = None, on: str | None = None,
+             **kwargs) -> Any:
+        """Call a driver operation while emulated time may run up to ``deadline_s``.
+
+        Returns its result; None when it timed out (the event was not observed: ``reason``
+        says what); REFUSED when the module refused the command (``succeeded`` False). A port
+        that vanished or a module that rebooted raises StepError.
+        """
+        from at_bridge.errors import BridgeError, CommandError, NotSupported, Timeout
+
+        who = on or self.terminal.name
+        shown = ", ".join([repr(a) for a in args] + [f"{k}={v:g}" if isinstance(v, float) else
+                                                     f"{k}={v!r}" for k, v in kwargs.items()])
+        self.note("call", f"{fn.__name__}({shown})", who)
+        deadline = deadline_s if deadline_s is not None else self.t() + COMMAND_EMULATED_S
+        try:
+            with self.sessions.waiting(self, deadline):
+                result = fn(*args, **kwargs)
+        except Timeout as exc:
+            self.observed["reason"] = f"{who}: {exc}"
+            self.note("result", f"timeout: {exc}", who)
+            return None
+        except (CommandError, NotSupported) as exc:
+            self.observed.update(succeeded=False, reason=f"{who}: {exc}")
+            self.note("result", f"refused: {exc}", who)
+            return REFUSED
+        except BridgeError as exc:
+            raise StepError(f"{who}: {type(exc).__name__}: {exc}") from exc
+        if result is not None:
+            self.note("result", _short(result), who)
+        return result
+
+    def wait_until(self, predicate: Callable[[Any], bool] | None, deadline_s: float,
+                   driver: Any = None) -> float | None:
+        """Let emulated time run to ``deadline_s`` while recording ``driver``'s URCs; returns
+        the time of the first URC for which ``predicate`` holds (None: none by the deadline,
+        or no predicate)."""
+        return self.sessions.wait_until(self, predicate, deadline_s, driver)
+
+
+class Sessions(Protocol):
+    """The modules of a run."""
+
+    def run_step(self, ctx: StepContext) -> None:
+        """Carry out ``ctx.step``, filling ``ctx.observed`` and ``ctx.events``."""
+
+    def driver(self, ctx: StepContext, terminal: str) -> Any:
+        """The at_bridge driver of ``terminal`` (opened on first use)."""
+
+    def waiting(self, ctx: StepContext, deadline_s: float):
+        """Context manager: the runner blocks in a driver call until at most ``deadline_s``."""
+
+    def wait_until(self, ctx: StepContext, predicate, deadline_s: float, driver) -> float | None:
+        """See StepContext.wait_until."""
+
+    def call_peer(self, terminal: str) -> str | None:
+        """The terminal at the other end of ``terminal``'s call, if any."""
+
+    def number(self, terminal: str, key: str) -> str:
+        """How to reach ``terminal``: its ``msisdn`` or BeiDou ``card_id``."""
+
+    calls: dict[str, str]  # terminal -> the other end of its call
+    dials: dict[str, Any]  # caller -> its dial still waiting for the answer
+
+    def close(self) -> list[Path]:
+        """Close every port and module; returns the raw serial logs written."""
+
+
+@dataclass
+class RunOutcome:
+    info: RunInfo
+    results: list[StepResult]
+    out_dir: Path
+
+    @property
+    def passed(self) -> bool:
+        return self.info.status == "passed"
+
+
+def make_clock(scenario: Scenario):
+    """The run's one clock, started at the scenario's start time."""
+    from ntnstack.clock import Clock
+    from ntnstack.runner.runclock import RunClock
+
+    mode = scenario.clock.mode
+    clock = Clock(mode, scenario.clock.factor if mode == "scaled" else 1.0,
+                  scenario.start_unix_s)
+    return RunClock(clock, scenario.start_unix_s)
+
+
+class Runner:
+    """Runs one scenario on one testbed into ``out_dir``."""
+
+    def __init__(self, scenario: Scenario, testbed: Testbed, ports: dict[str, Port],
+                 out_dir: str | Path, *, progress: bool = True, sessions_factory=None):
+        self.scenario, self.testbed, self.ports = scenario, testbed, ports
+        self.out_dir = Path(out_dir)
+        self.progress_enabled = progress
+        self.sessions_factory = sessions_factory or _default_sessions
+
+    def run(self) -> RunOutcome:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        clock = make_clock(self.scenario)
+        world = _world(self.scenario)
+        info = RunInfo(uuid.uuid4().hex[:12], self.scenario.name, list(self.scenario.files),
+                       self.testbed.name, str(self.scenario.clock), self.scenario.start_unix_s,
+                       _now_iso(), socket.gethostname())
+        journal = Journal(self.out_dir / "results.sqlite")
+        journal.start(info)
+        sessions = self.sessions_factory(self.scenario, self.ports, clock, world, self.out_dir)
+        progress = Progress(len(self.scenario.steps), enabled=self.progress_enabled)
+        wall0, results = time.monotonic(), []
+        try:
+            results = self._steps(clock, world, sessions, journal, progress)
+        finally:
+            progress.close()
+            sessions.close()
+            info.wall_s = time.monotonic() - wall0
+            info.emulated_s = clock.now()
+            info.finished_at = _now_iso()
+            info.status = _status(results, len(self.scenario.steps))
+            journal.finish(info)
+            journal.close()
+        self.write_outputs(world, info, getattr(sessions, "pcaps", []))
+        return RunOutcome(info, results, self.out_dir)
+
+    def _steps(self, clock, world, sessions, journal, progress) -> list[StepResult]:
+        results, broken, sampled_to = [], set(), 0.0
+        for step in self.scenario.steps:
+            progress.begin(f"{step.terminal} {step.label}")
+            term = self.scenario.terminals[step.terminal]
+            ctx = StepContext(step, term, self.scenario, clock, world, sessions)
+            result = _run_one(ctx, broken)
+            if result.status == "error":
+                broken.add(step.terminal)
+            samples = []
+            if world is not None and result.ended_s > sampled_to:
+                for name in self.scenario.terminals:
+                    samples += world.samples(name, sampled_to, result.ended_s)
+                sampled_to = result.ended_s
+            journal.step(result, samples)
+            results.append(result)
+            progress.end(result)
+        return results
+
+    def write_outputs(self, world, info: RunInfo, pcaps: list[Path] = ()) -> None:
+        """junit.xml, report.html from the journal; capture.pcap from the cells' SIBs and the
+        sessions' own captures (``pcaps``)."""
+        data = read_run(self.out_dir / "results.sqlite", info.run_id)
+        junit.write(data, self.out_dir / "junit.xml")
+        report.write(data, self.out_dir / "report.html")
+        if world is not None:
+            from ntnstack.runner.sibs import write_capture
+
+            write_capture(self.scenario, world, info.emulated_s, self.out_dir / "capture.pcap",
+                          pcaps)
+
+
+def _run_one(ctx: StepContext, broken: set[str]) -> StepResult:
+    step, term = ctx.step, ctx.terminal
+    result = StepResult(step.index, step.terminal, step.action, term.family, ctx.t(),
+                        params={k: _plain(v) for k, v in step.params.items()})
+    peer = step.params.get("to")
+    if step.terminal in broken or peer in broken:
+        who = "this terminal" if step.terminal in broken else f"the peer {peer}"
+        result.status, result.message = "skipped", f"an earlier step of {who} errored"
+        result.ended_s = result.started_s
+        return result
+    if step.at_s is not None and ctx.t() < step.at_s:
+        ctx.wait_until(None, step.at_s)
+        result.started_s = ctx.t()
+    wall0 = time.monotonic()
+    ctx.note("step", f"{step.action} {_describe(step.params)}".strip())
+    try:
+        ctx.sessions.run_step(ctx)
+    except StepError as exc:
+        result.status, result.message = "error", str(exc)
+    except Exception as exc:  # noqa: BLE001 - a module's failure must not lose the run
+        result.status, result.message = "error", f"{type(exc).__name__}: {exc}"
+    result.wall_s = time.monotonic() - wall0
+    result.ended_s = ctx.t()
+    result.observed, result.events = dict(ctx.observed), ctx.events
+    if result.status != "error":
+        result.checks = judge_all(step.action, step.expect, ctx.observed)
+        failed = [c for c in result.checks if not c.passed]
+        if failed:
+            result.status = "failed"
+            result.message = "; ".join(c.message for c in failed)
+    return result
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _describe(params: dict[str, Any]) -> str:
+    return " ".join(f"{k}={_plain(v)}" for k, v in params.items())
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "lat_deg"):
+        return [value.lat_deg, value.lon_deg, value.alt_m]
+    return value
+
+
+def _status(results: list[StepResult], total: int) -> str:
+    if len(results) < total:
+        return "interrupted"
+    if any(r.status == "error" for r in results):
+        return "error"
+    return "failed" if any(r.status in ("failed", "skipped") for r in results) else "passed"
+
+
+def _now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def _world(scenario: Scenario):
+    from ntnstack.runner.world import World
+
+    return World(scenario)
+
+
+def _default_sessions(scenario, ports, clock, world, out_dir):
+    from ntnstack.runner.modules import ModuleSessions
+
+    return ModuleSessions(scenario, ports, clock, world, out_dir)

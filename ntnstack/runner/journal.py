@@ -1,0 +1,185 @@
+"""The results journal (results.sqlite): runs, steps, expectations, events and link samples.
+
+Each step is committed as it finishes, in WAL mode with full sync, so a run killed at any
+moment (SIGKILL, power cut of the process) keeps every step finished before. A run that never
+finished keeps the status ``running``; readers report it as interrupted.
+"""
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from ntnstack.errors import InputError
+from ntnstack.runner.records import Event, RunInfo, Sample, StepResult
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, scenario TEXT NOT NULL, files TEXT NOT NULL, testbed TEXT NOT NULL,
+    clock TEXT NOT NULL, start_unix_s REAL NOT NULL, started_at TEXT NOT NULL, host TEXT,
+    status TEXT NOT NULL, finished_at TEXT, wall_s REAL, emulated_s REAL);
+CREATE TABLE IF NOT EXISTS steps (
+    run_id TEXT NOT NULL, idx INTEGER NOT NULL, terminal TEXT NOT NULL, action TEXT NOT NULL,
+    family TEXT NOT NULL, started_s REAL NOT NULL, ended_s REAL NOT NULL, wall_s REAL NOT NULL,
+    status TEXT NOT NULL, message TEXT NOT NULL, params TEXT NOT NULL, observed TEXT NOT NULL,
+    PRIMARY KEY (run_id, idx));
+CREATE TABLE IF NOT EXISTS expectations (
+    run_id TEXT NOT NULL, step_idx INTEGER NOT NULL, name TEXT NOT NULL, expected TEXT,
+    observed TEXT, passed INTEGER NOT NULL, message TEXT NOT NULL,
+    PRIMARY KEY (run_id, step_idx, name));
+CREATE TABLE IF NOT EXISTS events (
+    run_id TEXT NOT NULL, step_idx INTEGER, t_s REAL NOT NULL, terminal TEXT NOT NULL,
+    kind TEXT NOT NULL, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS samples (
+    run_id TEXT NOT NULL, terminal TEXT NOT NULL, t_s REAL NOT NULL, elevation_deg REAL,
+    delay_ms REAL, doppler_hz REAL, ta_us REAL, signal_dbm REAL, visible INTEGER);
+"""
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=_jsonable, sort_keys=True)
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "__dataclass_fields__"):
+        return asdict(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return str(value)
+
+
+def _num(value: float) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+class Journal:
+    """Writes one run into a results.sqlite (several runs may share a file)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(SCHEMA)
+        self.run_id = ""
+
+    def start(self, info: RunInfo) -> None:
+        self.run_id = info.run_id
+        with self._tx():
+            self.db.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (
+                info.run_id, info.scenario, _json(info.files), info.testbed, info.clock,
+                info.start_unix_s, info.started_at, info.host, info.status, None, None, None))
+
+    def samples(self, samples: list[Sample], commit: bool = True) -> None:
+        """Link samples (written with the step during which emulated time reached them)."""
+        rows = [(self.run_id, s.terminal, s.t_s, _num(s.elevation_deg), _num(s.delay_ms),
+                 _num(s.doppler_hz), _num(s.ta_us), _num(s.signal_dbm), int(s.visible))
+                for s in samples]
+        if commit:
+            with self._tx():
+                self.db.executemany("INSERT INTO samples VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        else:
+            self.db.executemany("INSERT INTO samples VALUES (?,?,?,?,?,?,?,?,?)", rows)
+
+    def step(self, r: StepResult, samples: list[Sample] = ()) -> None:
+        """One finished step with its expectations, events and the link samples of its time
+        span, in one transaction."""
+        with self._tx():
+            self.samples(list(samples), commit=False)
+            self.db.execute("INSERT OR REPLACE INTO steps VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (
+                self.run_id, r.index, r.terminal, r.action, r.family, r.started_s, r.ended_s,
+                r.wall_s, r.status, r.message, _json(r.params), _json(r.observed)))
+            self.db.executemany("INSERT OR REPLACE INTO expectations VALUES (?,?,?,?,?,?,?)", [
+                (self.run_id, r.index, c.name, _json(c.expected), _json(c.observed),
+                 int(c.passed), c.message) for c in r.checks])
+            self.events(r.events, r.index, commit=False)
+
+    def events(self, events: list[Event], step_idx: int | None = None,
+               commit: bool = True) -> None:
+        rows = [(self.run_id, step_idx, e.t_s, e.terminal, e.kind, e.text) for e in events]
+        if commit:
+            with self._tx():
+                self.db.executemany("INSERT INTO events VALUES (?,?,?,?,?,?)", rows)
+        else:
+            self.db.executemany("INSERT INTO events VALUES (?,?,?,?,?,?)", rows)
+
+    def finish(self, info: RunInfo) -> None:
+        with self._tx():
+            self.db.execute("UPDATE runs SET status=?, finished_at=?, wall_s=?, emulated_s=? "
+                            "WHERE run_id=?", (info.status, info.finished_at, info.wall_s,
+                                               info.emulated_s, info.run_id))
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _tx(self):
+        return _Transaction(self.db)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, exc, tb):
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+# ---------------------------------------------------------------------- reading
+def resolve(run: str | Path) -> Path:
+    """An output directory or a results.sqlite -> the sqlite path (InputError if neither)."""
+    path = Path(run)
+    if path.is_dir():
+        path = path / "results.sqlite"
+    if not path.is_file():
+        raise InputError(f"{run}: no results.sqlite here (give a run's output directory "
+                         f"or its results.sqlite)")
+    return path
+
+
+def read_run(run: str | Path, run_id: str | None = None) -> dict[str, Any]:
+    """The last (or the named) run of a journal as plain data: ``run``, ``steps`` (each with
+    its ``checks``), ``events``, ``samples``."""
+    path = resolve(run)
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db.row_factory = sqlite3.Row
+    try:
+        return _read(db, run_id, path)
+    except sqlite3.DatabaseError as exc:
+        raise InputError(f"{path}: not a readable ntnstack journal ({exc})") from None
+    finally:
+        db.close()
+
+
+def _read(db: sqlite3.Connection, run_id: str | None, path: Path) -> dict[str, Any]:
+    if run_id is None:
+        row = db.execute("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1"
+                         ).fetchone()
+    else:
+        row = db.execute("SELECT * FROM runs WHERE run_id=?", (run_id,)).fetchone()
+    if row is None:
+        raise InputError(f"{path}: no run {run_id or ''} recorded".replace("  ", " "))
+    run = dict(row)
+    run["files"] = json.loads(run["files"])
+    rid = run["run_id"]
+    steps = [dict(r) for r in db.execute("SELECT * FROM steps WHERE run_id=? ORDER BY idx",
+                                         (rid,))]
+    checks: dict[int, list[dict]] = {}
+    for r in db.execute("SELECT * FROM expectations WHERE run_id=? ORDER BY rowid", (rid,)):
+        c = dict(r)
+        c["expected"], c["observed"] = json.loads(c["expected"]), json.loads(c["observed"])
+        c["passed"] = bool(c["passed"])
+        checks.setdefault(c["step_idx"], []).append(c)
+    for s in steps:
+        s["params"], s["observed"] = json.loads(s["params"]), json.loads(s["observed"])
+        s["checks"] = checks.get(s["idx"], [])
+    events = [dict(r) for r in db.execute("SELECT * FROM events WHERE run_id=? ORDER BY t_s, "
+                                          "rowid", (rid,))]
+    samples = [dict(r) for r in db.execute("SELECT * FROM samples WHERE run_id=? ORDER BY "
+                                           "terminal, t_s", (rid,))]
+    return {"run": run, "steps": steps, "events": events, "samples": samples}

@@ -1,0 +1,394 @@
+"""The modules of a run: at_bridge drivers on virtual modules (served in-process on ptys, their
+network side following the scenario's emulated link) or on testbed ports.
+
+Time: one ntnstack.clock.Clock for the run. On the virtual clock, emulated time moves only
+while the runner waits (inside a driver call or a wait step), up to that wait's deadline: the
+module host may jump to its next timer then, and when nothing at all is scheduled the runner
+jumps to the deadline itself. So a step's measured times do not depend on how fast this
+machine is.
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ntnstack.runner.engine import StepContext, StepError
+from ntnstack.runner.records import Event
+from ntnstack.runner.runclock import RunClock, host_clock
+from ntnstack.runner.shadow import StackShadow
+from ntnstack.scenario.model import Port, Scenario
+
+POLL_REAL_S = 0.01
+"""Real seconds between looks at a driver's URC queue while waiting."""
+BOOT_REAL_WAIT_S = 10.0
+"""Real seconds allowed for a virtual module's boot timer to fire."""
+IDLE_REAL_S = 0.08
+"""Real seconds with the virtual clock standing still before the runner concludes that no
+module has anything scheduled and jumps to the deadline (the host jumps after 0.02 s)."""
+
+
+class ModuleSessions:
+    """Implements ntnstack.runner.engine.Sessions over at_bridge + ntnstack.terminals."""
+
+    def __init__(self, scenario: Scenario, ports: dict[str, Port], clock, world,
+                 out_dir: Path):
+        self.scenario, self.ports, self.world = scenario, ports, world
+        self.clock: RunClock = clock
+        self.log_dir = Path(out_dir) / "serial"
+        self.drivers: dict[str, Any] = {}
+        self.virtual: dict[str, Any] = {}
+        self.logs: list[Path] = []
+        self._seen: dict[str, tuple] = {}
+        self._decoders: dict[str, TrafficDecoder] = {}
+        self._patterns: dict[str, list] = {}
+        self._raw_seen: dict[str, int] = {}
+        self._host = None
+        self._network = None
+        self.calls: dict[str, str] = {}
+        self.dials: dict[str, Any] = {}
+        self.last_use = _last_use(scenario)
+        self.shadow = StackShadow(scenario, world, Path(out_dir))
+        self.pcaps: list[Path] = []
+
+    # ------------------------------------------------------------------ engine interface
+    def run_step(self, ctx: StepContext) -> None:
+        from ntnstack.runner.steps import HANDLERS
+
+        t0 = ctx.t()
+        try:
+            HANDLERS[ctx.step.action](ctx)
+            self._shadow(ctx, t0)
+        finally:
+            ctx.events.extend(self.traffic())
+            self._close_finished(ctx.step.index)
+
+    def _shadow(self, ctx: StepContext, t0: float) -> None:
+        """The same step by ntnstack.stack (real RRC/NAS into capture.pcap), when the module
+        did it: attach registered, data echoed."""
+        done = {"attach": "registered_after_s", "send_data": "delivered_after_s"}
+        key = done.get(ctx.step.action)
+        if key not in ctx.observed or not self.shadow.wants(ctx.terminal.name, ctx.step.action):
+            return
+        try:
+            observed, events = self.shadow.run(ctx.terminal.name, ctx.step.action, t0,
+                                               ctx.step.params)
+        except Exception as exc:  # noqa: BLE001 - the shadow informs, it never decides
+            ctx.note("stack", f"protocol shadow failed: {type(exc).__name__}: {exc}")
+            return
+        ctx.observed.update(observed)
+        ctx.events.extend(events)
+
+    def driver(self, ctx: StepContext, terminal: str) -> Any:
+        self.check_host()
+        if terminal not in self.drivers:
+            self.drivers[terminal] = self._open(terminal)
+        return self.drivers[terminal]
+
+    def waiting(self, ctx: StepContext, deadline_s: float):
+        return self.clock.waiting(deadline_s)
+
+    def check_host(self) -> None:
+        """StepError when the virtual-module host thread has died (its modules are gone)."""
+        error = getattr(self._host, "error", None)
+        if error is not None:
+            raise StepError(f"the virtual modules stopped: {type(error).__name__}: {error} "
+                            f"(a fault of ntnstack.terminals, see the traceback on stderr)")
+
+    def call_peer(self, terminal: str) -> str | None:
+        return self.calls.get(terminal)
+
+    def number(self, terminal: str, key: str) -> str:
+        """How to reach ``terminal``: a virtual module's own test number, else the scenario's
+        identity (msisdn, card_id) of the real module's SIM or card."""
+        module = self.virtual.get(terminal)
+        if module is not None:
+            return module.identity.beidou_address if key == "card_id" else \
+                module.identity.msisdn
+        ident = self.scenario.terminals[terminal].identity
+        if key not in ident:
+            raise StepError(f"terminal {terminal} has no identity.{key} in the scenario "
+                            f"(needed to reach the real module on {self.ports[terminal].url})")
+        return ident[key]
+
+    def wait_until(self, ctx: StepContext, predicate: Callable | None, deadline_s: float,
+                   driver: Any) -> float | None:
+        from at_bridge.errors import Timeout
+
+        with self.clock.waiting(deadline_s, spaced=False):
+            last_t, still_since = self.clock.now(), time.monotonic()
+            since_mono = still_since
+            while self.clock.now() < deadline_s:
+                self.check_host()
+                if driver is not None:
+                    try:
+                        urc = driver.urc(None, timeout_s=POLL_REAL_S)
+                    except Timeout:
+                        urc = None
+                    if urc is not None:
+                        if ctx.terminal.name not in self.virtual:  # virtual: from its journal
+                            ctx.note("urc", urc.line)
+                        arrived = getattr(urc, "t_mono", None) or time.monotonic()
+                        if arrived >= since_mono and predicate is not None and predicate(urc):
+                            return self.clock.t_at_mono(arrived)
+                        continue
+                else:
+                    time.sleep(POLL_REAL_S if self.clock.mode == "virtual" else
+                               min(0.2, (deadline_s - self.clock.now()) / self.clock.scale))
+                if self.clock.mode != "virtual":
+                    continue
+                now = self.clock.now()
+                if now != last_t:
+                    last_t, still_since = now, time.monotonic()
+                elif time.monotonic() - still_since > IDLE_REAL_S:
+                    self.clock.advance_to(deadline_s)
+        return None
+
+    def traffic(self) -> list[Event]:
+        """New traffic of every terminal since the last call, as timeline events: a virtual
+        module's own journal (exact emulated times), or for a real module the bridge's raw
+        log (arrival stamps mapped onto emulated time)."""
+        out = []
+        for name, module in self.virtual.items():
+            entries = list(module.journal)
+            start = _after(entries, self._seen.get(name))
+            if entries:
+                self._seen[name] = entries[-1]
+            out += self._decoder(name).events(entries[start:])
+        for name in self.drivers:
+            if name not in self.virtual:
+                out += self._decoder(name).events(self._raw_entries(name))
+        return sorted(out, key=lambda e: e.t_s)
+
+    def arrival_s(self, terminal: str, procedure: str, since_mono: float) -> float | None:
+        """When the URC that ``procedure`` of the terminal's dialect waits for (with its
+        field matches) reached the bridge after ``since_mono``, in emulated seconds: read
+        from the raw log's receive stamps, so it does not depend on how soon the runner
+        thread got the result back (None: not found, or the procedure waits for none)."""
+        from at_bridge.dialect import load_dialect
+
+        path = self.log_dir / f"{terminal}.rawlog"
+        dialect = load_dialect(self.scenario.terminals[terminal].family)
+        step = next((s for s in dialect.procedures.get(procedure, ())
+                     if s.kind == "wait_urc" and s.target in dialect.urcs), None)
+        if step is None or not path.exists():
+            return None
+        from at_bridge.transport import read_raw_log
+
+        rows = [(self.clock.t_at_mono(mono), "tx", data.decode("latin-1"))
+                for mono, d, data in read_raw_log(path) if d == "in" and mono >= since_mono]
+        pattern = dialect.urcs[step.target].pattern
+        for event in TrafficDecoder(terminal, []).events(rows):
+            line = event.text.split(": ", 1)[1] if event.text.startswith("ch") else event.text
+            body = line[1:].rsplit("*", 1)[0] if line.startswith("$") else line
+            m = pattern.search(body)
+            if m and all(rx.search(m.groupdict().get(k) or "") for k, rx in step.match.items()):
+                return event.t_s
+        return None
+
+    def _decoder(self, name: str) -> TrafficDecoder:
+        if name not in self._decoders:
+            self._decoders[name] = TrafficDecoder(name, self._urc_patterns(name))
+        return self._decoders[name]
+
+    def _raw_entries(self, name: str) -> list[tuple[float, str, str]]:
+        """New rows of a real port's raw log as (emulated s, rx | tx | event, text), seen
+        from the module like its journal: what the bridge sent is what the module received."""
+        from at_bridge.transport import read_raw_log
+
+        path = self.log_dir / f"{name}.rawlog"
+        rows = read_raw_log(path) if path.exists() else []
+        start = self._raw_seen.get(name, 0)
+        self._raw_seen[name] = len(rows)
+        kinds = {"out": "rx", "in": "tx", "evt": "event"}
+        return [(self.clock.t_at_mono(mono), kinds[d], data.decode("latin-1")
+                 if isinstance(data, bytes) else data) for mono, d, data in rows[start:]]
+
+    def close(self) -> list[Path]:
+        self.pcaps = self.shadow.close()
+        for name in list(self.drivers):
+            self._close_terminal(name)
+        if self._host is not None:
+            self._host.stop()
+            self._host.close()
+            self._host = None
+        return self.logs
+
+    # ------------------------------------------------------------------ opening
+    def _open(self, terminal: str) -> Any:
+        from at_bridge.drivers import open_module
+
+        port = self.ports[terminal]
+        family = self.scenario.terminals[terminal].family
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = self.log_dir / f"{terminal}.rawlog"
+        self.logs.append(log)
+        url = self._start_virtual(terminal) if port.virtual else port.url
+        try:
+            return open_module(url, family, log_path=log, baudrate=port.baudrate)
+        except OSError as exc:
+            raise StepError(f"{terminal} ({family}): {exc}") from exc
+
+    def _start_virtual(self, terminal: str) -> str:
+        from ntnstack.runner.virtual import start_virtual_module
+
+        if self._host is None:
+            self._host, self._network = _new_host(self.clock)
+        module = start_virtual_module(self.scenario, self.world, terminal, self._host,
+                                      self._network, serial=len(self.virtual) + 1)
+        self.virtual[terminal] = module
+        self._until_booted(terminal, module)
+        return module.path
+
+    def _until_booted(self, terminal: str, module: Any) -> None:
+        """A virtual module is switched on when its port is opened: wait (emulated boot time)
+        until it has booted, as a rig powers its modules before the test talks to them."""
+        deadline = self.clock.now() + module.spec.boot_s
+        with self.clock.waiting(deadline):
+            wall_deadline = time.monotonic() + BOOT_REAL_WAIT_S
+            while getattr(module, "booting", False) and time.monotonic() < wall_deadline:
+                self.check_host()
+                time.sleep(POLL_REAL_S)
+        if getattr(module, "booting", False):
+            raise StepError(f"{terminal}: the virtual {module.family} module did not boot "
+                            f"within {module.spec.boot_s:g} s emulated")
+
+    def _close_finished(self, step_index: int) -> None:
+        for name in list(self.drivers):
+            if self.last_use.get(name, -1) <= step_index:
+                self._close_terminal(name)
+
+    def _close_terminal(self, name: str) -> None:
+        driver = self.drivers.pop(name, None)
+        if driver is not None:
+            with contextlib.suppress(Exception):
+                driver.close()
+        module = self.virtual.get(name)
+        if module is not None and self._host is not None:
+            self._host.call_soon_threadsafe(lambda m=module: _retire(self._host, m))
+
+    def _urc_patterns(self, terminal: str) -> list:
+        family = self.scenario.terminals[terminal].family
+        if family not in self._patterns:
+            from at_bridge.dialect import load_dialect
+
+            self._patterns[family] = [u.pattern for u in load_dialect(family).urcs.values()]
+        return self._patterns[family]
+
+
+def _new_host(clock: RunClock):
+    from ntnstack.terminals.host import ModuleHost
+    from ntnstack.terminals.network import VirtualNetwork
+
+    class WatchedHost(ModuleHost):
+        """The module host, remembering why its thread stopped (every module stops then)."""
+
+        error: BaseException | None = None
+
+        def serve_forever(self) -> None:
+            try:
+                super().serve_forever()
+            except Exception as exc:
+                self.error = exc
+                raise
+
+    host = WatchedHost(host_clock(clock))
+    host.start()
+    return host, VirtualNetwork()
+
+
+def _retire(host, module) -> None:
+    """Stop serving a module whose terminal has no further step, and silence its timers (a
+    BeiDou status stream ticks every second: left running, it would make the virtual clock
+    crawl through the rest of the run)."""
+    if module in host.modules:
+        host.modules.remove(module)
+    (getattr(module, "close", None) or module.port.close)()
+    power_off = getattr(module, "power_off", None)
+    if power_off is not None:
+        power_off()
+    else:  # ntnstack.terminals has no public power-off yet: a new generation voids its timers
+        module._generation += 1
+
+
+def _last_use(scenario: Scenario) -> dict[str, int]:
+    """Index of the last step that involves each terminal (as actor or as the peer)."""
+    last: dict[str, int] = {}
+    for step in scenario.steps:
+        last[step.terminal] = step.index
+        peer = step.params.get("to")
+        if peer:
+            last[peer] = step.index
+    return last
+
+
+def _after(entries: list, last: tuple | None) -> int:
+    """Index after the entry ``last`` (the journal is a bounded deque: positions shift)."""
+    for i in range(len(entries) - 1, -1, -1):
+        if entries[i] is last:
+            return i + 1
+    return 0
+
+
+STREAMS = ("BDPWI", "BDBSI")
+"""BeiDou status sentences sent once a second: kept in the raw logs, not as events."""
+CMUX_FLAG = 0xF9
+"""TS 27.010 basic-mode frame flag: a module journal that carries it is multiplexed."""
+UIH = 0xEF
+"""TS 27.010 UIH control field (P/F bit cleared): the frames that carry channel data."""
+
+
+class TrafficDecoder:
+    """A virtual module's journal (emulated time, rx | tx | event, bytes as text) -> events
+    of whole lines: rx lines are commands, tx lines responses or URCs (by the family's URC
+    patterns); 27.010 frames are opened and their channel named."""
+
+    def __init__(self, terminal: str, urc_patterns: list):
+        self.terminal, self.urc_patterns = terminal, urc_patterns
+        self.partial: dict[tuple[str, int], str] = {}
+        self.deframers: dict[str, Any] = {}
+
+    def events(self, entries: list) -> list[Event]:
+        out = []
+        for t, kind, text in entries:
+            if kind == "event":
+                # URCs and output appear again as tx lines; status streams are noise here
+                if not text.startswith(("urc ", "out ")):
+                    out.append(Event(t, self.terminal, "module", text))
+                continue
+            for channel, chunk in self._chunks(kind, text.encode("latin-1")):
+                out += self._lines(t, kind, channel, chunk)
+        return out
+
+    def _chunks(self, kind: str, data: bytes) -> list[tuple[int, str]]:
+        if kind not in self.deframers and CMUX_FLAG not in data:
+            return [(0, data.decode("latin-1"))]
+        if kind not in self.deframers:
+            from ntnstack.terminals.cmux import Deframer
+
+            self.deframers[kind] = Deframer()
+        return [(f.dlci, f.info.decode("latin-1")) for f in self.deframers[kind].feed(data)
+                if f.control == UIH and f.info]
+
+    def _lines(self, t: float, kind: str, channel: int, chunk: str) -> list[Event]:
+        buf = self.partial.get((kind, channel), "") + chunk
+        *lines, rest = buf.replace("\r", "\n").split("\n")
+        self.partial[(kind, channel)] = rest if not rest.startswith("> ") else ""
+        if rest.startswith("> "):
+            lines.append(rest)
+        out = []
+        for line in (x.strip() for x in lines):
+            if not line:
+                continue
+            text = f"ch{channel}: {line}" if channel else line
+            if kind == "rx":
+                out.append(Event(t, self.terminal, "cmd", text))
+            elif line.lstrip("$").startswith(STREAMS):
+                continue
+            else:
+                body = line[1:].rsplit("*", 1)[0] if line.startswith("$") else line
+                urc = any(p.search(body) or p.search(line) for p in self.urc_patterns)
+                out.append(Event(t, self.terminal, "urc" if urc else "rsp", text))
+        return out

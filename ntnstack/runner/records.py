@@ -1,0 +1,81 @@
+"""What a run produces: events, evaluated expectations, step results and link samples.
+Times ``t_s`` are emulated seconds since the scenario start; ``wall_s`` are real seconds."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+STATUSES = ("passed", "failed", "error", "skipped")
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something a terminal did or said: ``kind`` is cmd (sent to the module), rsp (its
+    answer), urc (unsolicited), step (the runner) or link (the emulated satellite)."""
+
+    t_s: float
+    terminal: str
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expectation, judged: expected value, observed value (None: not observed)."""
+
+    name: str
+    expected: Any
+    observed: Any
+    passed: bool
+    message: str = ""
+
+
+@dataclass
+class StepResult:
+    index: int
+    terminal: str
+    action: str
+    family: str
+    started_s: float
+    ended_s: float = 0.0
+    wall_s: float = 0.0
+    status: str = "passed"
+    message: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    observed: dict[str, Any] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.index:02d}-{self.action}"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The emulated link seen by one terminal at one time (NaN where not defined)."""
+
+    t_s: float
+    terminal: str
+    elevation_deg: float
+    delay_ms: float  # one-way service link
+    doppler_hz: float  # downlink carrier, service link
+    ta_us: float  # UE-specific TA: service-link round trip
+    signal_dbm: float  # downlink received power (or RSRP) model
+    visible: bool
+
+
+@dataclass
+class RunInfo:
+    run_id: str
+    scenario: str
+    files: list[str]
+    testbed: str
+    clock: str
+    start_unix_s: float
+    started_at: str
+    host: str = ""
+    status: str = "running"
+    finished_at: str | None = None
+    wall_s: float = 0.0
+    emulated_s: float = 0.0

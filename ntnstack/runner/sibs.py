@@ -1,0 +1,107 @@
+"""capture.pcap: the system information the scenario's cells broadcast (SIB31 / SIB31-NB /
+SIB19 built by ntnstack.rrc from the emulated orbit, wrapped by ntnstack.capture with the
+dissector name tshark needs), at the cell's SIB period while its satellite serves one of the
+cell's terminals, merged in time order with the protocol shadow's RRC / NAS messages."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ntnstack.scenario.model import Cell, Scenario
+from ntnstack.scenario.source import ConfigError
+
+MAX_SIBS_PER_CELL = 300
+"""At most this many SIBs per cell in the capture (evenly thinned beyond it)."""
+
+
+def cell_config(scenario: Scenario, cell: Cell):
+    import phy_ffi
+    from ntnstack.rrc.builders import CellConfig
+
+    gw = None
+    if cell.gateway:
+        p = scenario.gateways[cell.gateway].position
+        gw = tuple(float(x) for x in phy_ffi.geodetic_to_ecef(p.lat_deg, p.lon_deg,
+                                                              p.alt_m).ecef_m[0])
+    return CellConfig(kind=cell.sib, payload=cell.payload, gateway_ecef_m=gw,
+                      validity_s=cell.validity_s, min_elevation_deg=scenario.min_elevation_deg,
+                      sfn0_unix_s=scenario.start_unix_s)
+
+
+def sib_times(scenario: Scenario, world, cell_name: str, end_s: float) -> np.ndarray:
+    """Broadcast times (emulated s since the start) of one cell within [0, end_s]."""
+    cell = scenario.cells[cell_name]
+    t = np.arange(0.0, max(end_s, 0.0), cell.sib_period_s)
+    users = [n for n, term in scenario.terminals.items() if term.cell == cell_name]
+    if not users or t.size == 0:
+        return t[:0]
+    seen = np.zeros(t.shape, dtype=bool)
+    for name in users:
+        seen |= world.series(name, scenario.start_unix_s + t).visible
+    t = t[seen]
+    if t.size > MAX_SIBS_PER_CELL:
+        t = t[np.linspace(0, t.size - 1, MAX_SIBS_PER_CELL).astype(int)]
+    return t
+
+
+def write_capture(scenario: Scenario, world, end_s: float, path: str | Path,
+                  extra_pcaps: list[Path] = ()) -> int:
+    """capture.pcap: the cells' SIBs over [0, end_s] and the packets of ``extra_pcaps`` (the
+    protocol shadow's RRC/NAS, link type 252 too), in time order; the extra files are
+    removed once merged. Returns the packet count (no file when there is nothing)."""
+    from ntnstack.capture.pcap import exported_pdu
+    from ntnstack.rrc.builders import build_sib
+    from ntnstack.rrc.codec import KINDS
+
+    packets: list[tuple[float, bytes]] = []
+    for cell in (c for c in scenario.cells.values() if c.sib != "none"):
+        config = cell_config(scenario, cell)
+        source = world.sources[cell.satellite]
+        for t in sib_times(scenario, world, cell.name, end_s):
+            built = build_sib(source, config, scenario.start_unix_s + float(t))
+            check_k_offset(cell, built)
+            packets.append((scenario.start_unix_s + float(t),
+                            exported_pdu(KINDS[cell.sib].dissector, built.message)))
+    for extra in extra_pcaps:
+        packets += _read_raw(extra)
+    if packets:
+        _write_raw(path, sorted(packets, key=lambda p: p[0]))
+    for extra in extra_pcaps:
+        Path(extra).unlink(missing_ok=True)
+    return len(packets)
+
+
+def _read_raw(path: Path) -> list[tuple[float, bytes]]:
+    """(unix s, link-layer bytes) of every packet of a pcap (missing file: none)."""
+    from scapy.utils import RawPcapReader
+
+    if not Path(path).exists():
+        return []
+    with RawPcapReader(str(path)) as reader:
+        return [(meta.sec + meta.usec * 1e-6, bytes(data)) for data, meta in reader]
+
+
+def _write_raw(path: str | Path, packets: list[tuple[float, bytes]]) -> None:
+    """Write exported-PDU packets as they are (link type 252, microsecond stamps)."""
+    from scapy.utils import PcapWriter
+
+    from ntnstack.capture.pcap import LINKTYPE_UPPER_PDU
+
+    writer = PcapWriter(str(path), linktype=LINKTYPE_UPPER_PDU, sync=True)
+    writer.write_header(None)
+    for t, data in packets:
+        sec, usec = divmod(round(t * 1e6), 1_000_000)
+        writer.write_packet(data, sec=sec, usec=usec)
+    writer.close()
+
+
+def check_k_offset(cell: Cell, built) -> None:
+    """A fixed K_offset must cover the service RTT + common TA (TS 38.300 16.14.2)."""
+    if cell.k_offset == "auto":
+        return
+    needed = built.sib.config.k_offset_ms
+    if cell.k_offset < needed:
+        raise ConfigError(cell.mark, f"cells.{cell.name}.k_offset",
+                          f"{cell.k_offset} ms is below the {needed} ms this cell needs "
+                          f"(service-link RTT + common TA, TS 38.300 16.14.2)")

@@ -1,0 +1,335 @@
+"""Step handlers: one function per action of ntnstack.scenario.actions, written in the one
+driver vocabulary of at_bridge (power_on, attach, send_data, dial, send_short_message, ...).
+
+Each handler fills ``ctx.observed`` with what it saw, in emulated seconds (``*_after_s``:
+from the step's command to the event), ``succeeded`` (the module accepted the command) and
+``reason`` when something did not happen. Expectations are judged afterwards
+(ntnstack.runner.expect); handlers never decide verdicts.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ntnstack.runner.engine import REFUSED as _REFUSED
+from ntnstack.runner.engine import StepContext
+from ntnstack.scenario.model import family_group
+
+REGISTERED = ("1", "5")  # +CEREG / +CREG stat: 1 home, 5 roaming (TS 27.007 10.1.22)
+DEFAULT_TIMEOUT_S = {"power_on": 60.0, "attach": 600.0, "send_data": 120.0, "send_sms": 300.0,
+                     "send_short_message": 120.0, "dial": 60.0, "answer": 60.0, "hang_up": 30.0,
+                     "expect_coverage_loss": 3600.0, "wait_for_pass": 86400.0,
+                     "set_location": 30.0, "detach": 60.0}
+AFTER_SET_S = 600.0
+"""How long after the set expect_coverage_loss keeps watching for the registration loss."""
+
+
+def _payload(text: str) -> bytes:
+    """Hex text (even length, 0-9a-f) is sent as those bytes, anything else as UTF-8."""
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        return text.encode("utf-8")
+
+
+def _number(ctx: StepContext, peer: str, key: str) -> str:
+    return ctx.sessions.number(peer, key)
+
+
+def power_on(ctx: StepContext) -> None:
+    m = ctx.sessions.driver(ctx, ctx.terminal.name)
+    if ctx.call(m.power_on, deadline_s=ctx.deadline(DEFAULT_TIMEOUT_S["power_on"])) in (
+            None, _REFUSED):
+        return
+    if family_group(ctx.terminal.family) == "beidou":
+        card = ctx.call(m.card_info)
+        if card not in (None, _REFUSED):
+            ctx.observed["card"] = _fields(card)
+        return
+    ident = ctx.call(m.identity)
+    if ident not in (None, _REFUSED):
+        ctx.observed["identity"] = _fields(ident)
+
+
+def set_location(ctx: StepContext) -> None:
+    pos = ctx.step.params.get("position")
+    if pos is None and ctx.terminal.trajectory:  # where the trajectory has it now
+        g = ctx.world.ground_at(ctx.terminal.name, ctx.t())
+        lat, lon, alt = g.lat_deg, g.lon_deg, g.alt_m
+    else:
+        pos = pos or ctx.terminal.position
+        lat, lon, alt = pos.lat_deg, pos.lon_deg, pos.alt_m
+    m = ctx.sessions.driver(ctx, ctx.terminal.name)
+    ctx.call(m.set_location, lat, lon, alt)
+    ctx.observed["position"] = [lat, lon, alt]
+
+
+def attach(ctx: StepContext) -> None:
+    m = ctx.sessions.driver(ctx, ctx.terminal.name)
+    t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["attach"])
+    mono0 = time.monotonic()
+    reg = ctx.call(m.registration)  # a Tiantong module registers by itself after boot
+    if reg in (None, _REFUSED) or not getattr(reg, "registered", False):
+        reg = ctx.call(m.attach, timeout_s=ctx.real_timeout(deadline), deadline_s=deadline)
+    if reg in (None, _REFUSED):
+        return
+    ctx.observed["registered_after_s"] = _arrived(ctx, ctx.terminal.name, "attach", mono0) - t0
+    ctx.observed["registration"] = _fields(reg)
+    _ta_error(ctx, m)
+
+
+def _ta_error(ctx: StepContext, m: Any) -> None:
+    """|TA - true TA| at registration, in us. The true TA is the round trip UE-satellite
+    plus the common TA of the cell's reference point (TS 38.213 4.2), from ntnstack.link.
+    The TA is the module's own report when its driver gives one; otherwise the TA that a
+    reference UE derives from the cell's latest SIB (decoded, ephemeris propagated by the C
+    core, common-TA polynomial added: ntnstack.rrc.residuals), which judges the emulated
+    network's broadcast rather than the module."""
+    if not any(e.name == "ta_error_below_us" for e in ctx.step.expect):
+        return
+    report = getattr(m, "timing_advance", None)
+    if report is not None:
+        ta_us = ctx.call(report)
+        ls = ctx.world.series(ctx.terminal.name, [ctx.world.start + ctx.t()])
+        truth_us = float(ls.ta_ue_s[0] + ls.ta_common_s[0]) * 1e6
+        ctx.observed.update(ta_source="module", ta_us=ta_us, ta_true_us=truth_us,
+                            ta_error_us=abs(ta_us - truth_us))
+        return
+    cell = ctx.scenario.cells.get(ctx.terminal.cell or "")
+    if cell is None or cell.sib == "none":
+        ctx.observed["reason"] = "no TA: the driver reports none and the cell sends no SIB"
+        return
+    error_s, age_s = reference_ue_ta_error_s(ctx, cell)
+    ctx.observed.update(ta_source=f"reference UE from {cell.sib} (age {age_s:.2f} s)",
+                        ta_error_us=abs(error_s) * 1e6)
+
+
+def reference_ue_ta_error_s(ctx: StepContext, cell) -> tuple[float, float]:
+    """(TA error s, SIB age s) of a UE at the terminal using the cell's latest SIB."""
+    from ntnstack.rrc.builders import build_sib
+    from ntnstack.rrc.residuals import residuals
+    from ntnstack.runner.sibs import cell_config
+
+    world, t = ctx.world, ctx.t()
+    config, source = cell_config(ctx.scenario, cell), world.sources[cell.satellite]
+    built = build_sib(source, config, world.start + (t // cell.sib_period_s) * cell.sib_period_s)
+    ue = world.ground_at(ctx.terminal.name, t) if ctx.terminal.trajectory else \
+        world.links[ctx.terminal.name].ue
+    r = residuals(source, config, built, ue.ecef_m, [world.start + t - built.epoch_unix_s],
+                  cell.carrier_ul_hz)
+    return float(r.ta_error_s[0]), float(r.age_s[0])
+
+
+def detach(ctx: StepContext) -> None:
+    ctx.call(ctx.sessions.driver(ctx, ctx.terminal.name).detach)
+
+
+def wait(ctx: StepContext) -> None:
+    ctx.wait_until(None, ctx.t() + ctx.step.params["duration_s"])
+
+
+def send_data(ctx: StepContext) -> None:
+    m = ctx.sessions.driver(ctx, ctx.terminal.name)
+    data = _payload(ctx.step.params["payload"])
+    t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["send_data"])
+    mono0 = time.monotonic()
+    if ctx.call(m.send_data, data) is _REFUSED:
+        return
+    got = ctx.call(m.receive_data, timeout_s=ctx.real_timeout(deadline), deadline_s=deadline)
+    if got is None:
+        return
+    if bytes(got) != data:
+        ctx.observed["reason"] = f"received {bytes(got).hex()} instead of {data.hex()}"
+        return
+    ctx.observed["delivered_after_s"] = _arrived(ctx, ctx.terminal.name, "receive_data",
+                                                 mono0) - t0
+
+
+def send_sms(ctx: StepContext) -> None:
+    peer = ctx.step.params["to"]
+    m, p = ctx.sessions.driver(ctx, ctx.terminal.name), ctx.sessions.driver(ctx, peer)
+    text = ctx.step.params["text"]
+    t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["send_sms"])
+    mono0 = time.monotonic()
+    if ctx.call(m.send_sms, _number(ctx, peer, "msisdn"), text) is _REFUSED:
+        return
+    sms = ctx.call(p.receive_sms, timeout_s=ctx.real_timeout(deadline), deadline_s=deadline,
+                   on=peer)
+    if sms is None:
+        return
+    if getattr(sms, "text", None) != text:
+        ctx.observed["reason"] = f"{peer} received {getattr(sms, 'text', sms)!r}"
+        return
+    ctx.observed["delivered_after_s"] = _arrived(ctx, peer, "receive_sms", mono0) - t0
+
+
+def send_short_message(ctx: StepContext) -> None:
+    peer = ctx.step.params["to"]
+    m, p = ctx.sessions.driver(ctx, ctx.terminal.name), ctx.sessions.driver(ctx, peer)
+    text = ctx.step.params["text"]
+    t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["send_short_message"])
+    mono0 = time.monotonic()
+    fb = ctx.call(m.send_short_message, _number(ctx, peer, "card_id"), text, "mixed")
+    if fb is _REFUSED:
+        return
+    ctx.observed["feedback"] = _fields(fb)
+    if not getattr(fb, "accepted", True):
+        reason = str(getattr(fb, "reason", ""))
+        ctx.observed.update(succeeded=False, rate_limited=_is_rate_limit(fb),
+                            reason=f"refused by the card (reason {reason})")
+        return
+    ctx.observed["rate_limited"] = False
+    msg = ctx.call(p.receive_short_message, timeout_s=ctx.real_timeout(deadline),
+                   deadline_s=deadline, on=peer)
+    if msg is None:
+        return
+    if getattr(msg, "text", None) != text:
+        ctx.observed["reason"] = f"{peer} received {getattr(msg, 'text', msg)!r}"
+        return
+    ctx.observed["delivered_after_s"] = _arrived(ctx, peer, "receive_short_message",
+                                                 mono0) - t0
+
+
+def _is_rate_limit(fb: Any) -> bool:
+    """$BDFKI refusal reason 1 = the card's service interval (BDS-3 protocol); 2.1 cards
+    report the remaining wait instead."""
+    reason = str(getattr(fb, "reason", ""))
+    return reason in ("1", "rate", "frequency") or bool(getattr(fb, "wait_s", 0))
+
+
+class PendingDial:
+    """A Tiantong ``dial`` runs until the call connects, which needs the peer's ``answer``
+    (a later step): it runs on its own thread and the answer step collects it."""
+
+    def __init__(self, ctx: StepContext, driver: Any, number: str, timeout_s: float):
+        self.ctx, self.result, self.error, self.ended_s = ctx, None, None, None
+        self.thread = threading.Thread(target=self._run, args=(driver, number, timeout_s),
+                                       name=f"dial-{ctx.terminal.name}", daemon=True)
+        self.thread.start()
+
+    def _run(self, driver: Any, number: str, timeout_s: float) -> None:
+        try:
+            self.result = driver.dial(number, timeout_s=timeout_s)
+        except Exception as exc:  # noqa: BLE001 - reported by the answer step
+            self.error = exc
+        self.ended_s = self.ctx.clock.t_at_mono(time.monotonic())
+
+
+def dial(ctx: StepContext) -> None:
+    peer = ctx.step.params["to"]
+    m, p = ctx.sessions.driver(ctx, ctx.terminal.name), ctx.sessions.driver(ctx, peer)
+    t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["dial"])
+    number = _number(ctx, peer, "msisdn")
+    ctx.note("call", f"dial({number!r})")
+    answer_deadline = deadline + DEFAULT_TIMEOUT_S["answer"]
+    pending = PendingDial(ctx, m, number, ctx.real_timeout(answer_deadline))
+    ctx.sessions.calls.update({ctx.terminal.name: peer, peer: ctx.terminal.name})
+    ctx.sessions.dials[ctx.terminal.name] = pending
+    # +CLIP comes with RING (TS 27.007 7.18); RING itself stays queued for the answer step.
+    clip = ctx.call(p.urc, "clip", timeout_s=ctx.real_timeout(deadline), deadline_s=deadline,
+                    on=peer, channel="voice")
+    if clip is not None and clip is not _REFUSED:
+        ctx.observed["ringing_after_s"] = ctx.t_of(clip) - t0
+        ctx.observed["caller_id"] = clip.fields.get("number")
+    elif pending.error is not None:
+        ctx.observed.update(succeeded=False, reason=f"dial: {pending.error}")
+
+
+def answer(ctx: StepContext) -> None:
+    me = ctx.terminal.name
+    m = ctx.sessions.driver(ctx, me)
+    t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["answer"])
+    if ctx.call(m.answer, timeout_s=ctx.real_timeout(deadline), deadline_s=deadline) in (
+            None, _REFUSED):
+        return
+    pending = ctx.sessions.dials.pop(ctx.sessions.calls.get(me, ""), None)
+    if pending is None:
+        ctx.observed["connected_after_s"] = ctx.t() - t0
+        return
+    with ctx.sessions.waiting(ctx, deadline):
+        pending.thread.join(ctx.real_timeout(deadline))
+    if pending.thread.is_alive() or pending.error is not None:
+        ctx.observed["reason"] = f"the caller's dial did not connect: {pending.error or 'timeout'}"
+        return
+    ctx.observed["connected_after_s"] = max(pending.ended_s, ctx.t()) - t0
+
+
+def hang_up(ctx: StepContext) -> None:
+    m = ctx.sessions.driver(ctx, ctx.terminal.name)
+    peer = ctx.sessions.call_peer(ctx.terminal.name)
+    t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["hang_up"])
+    if ctx.call(m.hang_up) is _REFUSED or peer is None:
+        return
+    p = ctx.sessions.driver(ctx, peer)
+    end = ctx.call(p.urc, "no_carrier", timeout_s=ctx.real_timeout(deadline),
+                   deadline_s=deadline, on=peer, channel="voice")
+    if end is not None and end is not _REFUSED:
+        ctx.observed["released_after_s"] = ctx.t_of(end) - t0
+
+
+def expect_coverage_loss(ctx: StepContext) -> None:
+    horizon = ctx.step.timeout_s or DEFAULT_TIMEOUT_S["expect_coverage_loss"]
+    set_s = ctx.world.next_set_s(ctx.terminal.name, ctx.t(), horizon)
+    if set_s is None:
+        ctx.observed.update(succeeded=False, reason=f"the serving satellite is not in view, or "
+                            f"does not set within {horizon:g} s")
+        return
+    ctx.observed["set_s"] = set_s
+    ctx.note("link", f"satellite sets at {set_s:.1f} s")
+    m = ctx.sessions.driver(ctx, ctx.terminal.name)
+    lost = ctx.wait_until(lambda u: _registration_stat(u) not in (None, *REGISTERED),
+                          set_s + AFTER_SET_S, driver=m)
+    if lost is not None:
+        ctx.observed["lost_after_s"] = lost - set_s
+
+
+def wait_for_pass(ctx: StepContext) -> None:
+    horizon = ctx.step.timeout_s or DEFAULT_TIMEOUT_S["wait_for_pass"]
+    rise_s = ctx.world.next_rise_s(ctx.terminal.name, ctx.t(), horizon)
+    if rise_s is None:
+        ctx.observed.update(succeeded=False, reason=f"no pass within {horizon:g} s")
+        return
+    ctx.observed["rise_s"] = rise_s
+    ctx.note("link", f"satellite rises at {rise_s:.1f} s")
+    limit = next((e.expected for e in ctx.step.expect if e.name == "registered_within_s"), None)
+    if limit is None:
+        ctx.wait_until(None, rise_s)
+        return
+    m = ctx.sessions.driver(ctx, ctx.terminal.name)
+    got = ctx.wait_until(lambda u: _registration_stat(u) in REGISTERED, rise_s + 2 * limit,
+                         driver=m)
+    if got is not None:
+        ctx.observed["registered_after_s"] = got - rise_s
+
+
+def _arrived(ctx: StepContext, terminal: str, procedure: str, since_mono: float) -> float:
+    """When the event a driver call returned for reached the bridge (emulated s): its
+    receive stamp in the raw log when found, else now (after the call returned)."""
+    arrival = getattr(ctx.sessions, "arrival_s", None)
+    t = arrival(terminal, procedure, since_mono) if arrival is not None else None
+    return ctx.t() if t is None else t
+
+
+def _registration_stat(urc: Any) -> str | None:
+    fields = getattr(urc, "fields", None) or {}
+    return fields.get("stat")
+
+
+def _fields(value: Any) -> Any:
+    if hasattr(value, "_asdict"):
+        return {k: v for k, v in value._asdict().items() if v is not None}
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: getattr(value, k) for k in value.__dataclass_fields__
+                if getattr(value, k) is not None}
+    return value if isinstance(value, (int, float, str, list, dict)) else str(value)
+
+
+HANDLERS: dict[str, Callable[[StepContext], None]] = {
+    "power_on": power_on, "set_location": set_location, "attach": attach, "detach": detach,
+    "wait": wait, "send_data": send_data, "send_sms": send_sms,
+    "send_short_message": send_short_message, "dial": dial, "answer": answer,
+    "hang_up": hang_up, "expect_coverage_loss": expect_coverage_loss,
+    "wait_for_pass": wait_for_pass,
+}

@@ -1,0 +1,69 @@
+"""Virtual modules for a scenario's terminals: each served on a pty by the run's module host,
+its network side following the same emulated link the runner judges against
+(:class:`WorldLink`, built on ntnstack.link through ntnstack.runner.world)."""
+from __future__ import annotations
+
+import math
+import threading
+from bisect import bisect_right
+
+import numpy as np
+
+from ntnstack.errors import NtnstackError
+from ntnstack.scenario.model import Scenario, family_group
+
+START_TIMEOUT_S = 10.0
+"""Real seconds to wait for the host thread to take a new module."""
+
+
+class WorldLink:
+    """ntnstack.terminals.link_view.LinkView of one terminal, from the scenario's orbit,
+    positions and cell (times ``t_s`` are emulated seconds since the scenario start)."""
+
+    def __init__(self, world, terminal: str):
+        self.world, self.terminal = world, terminal
+        self.min_elevation_deg = world.scenario.min_elevation_deg
+        link = world.links[terminal]
+        self.orbit = link.budget  # the link-budget row of ntnstack.terminals.signal
+        self._passes = [] if link.geo else world.pass_list(terminal)
+        self._changes = sorted(t for p in self._passes for t in p if math.isfinite(t))
+
+    def sample(self, t_s: float):
+        """The link at ``t_s``. For a moving satellite, visibility is read from the pass list
+        (rise <= t < set), so that it flips exactly at the times next_change_s announces."""
+        from ntnstack.terminals.link_view import LinkSample
+
+        ls = self.world.series(self.terminal, np.array([self.world.start + t_s]))
+        up = bool(ls.visible[0]) if self.world.links[self.terminal].geo else any(
+            rise <= t_s < set_ for rise, set_ in self._passes)
+        el = float(ls.elevation_deg[0])
+        return LinkSample(up, el if up else math.nan, float(ls.rtt_s[0]),
+                          float(ls.pathloss_db[0]), float(ls.doppler_dl_hz[0]), (el,))
+
+    def next_change_s(self, t_s: float) -> float | None:
+        i = bisect_right(self._changes, t_s)
+        return self._changes[i] if i < len(self._changes) else None
+
+
+def start_virtual_module(scenario: Scenario, world, terminal: str, host, network,
+                         serial: int):
+    """Build the module of ``terminal``'s family on its WorldLink, hand it to ``host`` (on the
+    host thread) and return it; its ``path`` is the pty a driver opens."""
+    from ntnstack.terminals.factory import build_module
+
+    term = scenario.terminals[terminal]
+    kw = {"network": network, "serial": serial, "identity": dict(term.identity)}
+    if family_group(term.family) == "nbntn":
+        kw["ue_position"] = (term.position.lat_deg, term.position.lon_deg, term.position.alt_m)
+    module = build_module(term.family, WorldLink(world, terminal), **kw)
+    added = threading.Event()
+
+    def add() -> None:
+        host.add(module)
+        added.set()
+
+    host.call_soon_threadsafe(add)
+    if not added.wait(START_TIMEOUT_S):
+        raise NtnstackError(f"{terminal}: the module host did not take the virtual "
+                            f"{term.family} module within {START_TIMEOUT_S:g} s")
+    return module

@@ -1,0 +1,77 @@
+"""The table of step actions: what parameters each takes, which expectations it can carry and
+which terminal families can do it. Data, not code: a new action is a new row here plus its
+handler in ntnstack.runner.steps."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALL = ("nbntn", "tiantong", "beidou")
+
+
+@dataclass(frozen=True)
+class Param:
+    kind: str  # "text" | "number" | "terminal" | "position" | "flag"
+    unit: str = ""
+    required: bool = False
+    minimum: float | None = None
+
+
+@dataclass(frozen=True)
+class ExpectKind:
+    kind: str  # "seconds" (a limit, s) | "microseconds" (a limit, us) | "flag"
+    meaning: str
+
+
+@dataclass(frozen=True)
+class Action:
+    params: dict[str, Param]
+    expects: dict[str, ExpectKind]
+    groups: tuple[str, ...] = ALL
+    doc: str = ""
+
+
+SUCCEEDS = ExpectKind("flag", "the step's command succeeds (false: it must be refused)")
+_TEXT = Param("text", required=True)
+_PEER = Param("terminal", required=True)
+_DURATION = Param("number", "seconds", required=True, minimum=0.0)
+
+ACTIONS: dict[str, Action] = {
+    "power_on": Action({}, {}, doc="switch the module on and wait for it to answer"),
+    "set_location": Action({"position": Param("position")}, {},
+                           doc="give the module its GNSS position (default: the terminal's)"),
+    "attach": Action({}, {"registered_within_s": ExpectKind("seconds", "registration URC after "
+                                                            "the attach command"),
+                          "ta_error_below_us": ExpectKind(
+                              "microseconds", "|TA - true TA| at registration (the module's "
+                              "report, else a reference UE on the cell's SIB)")},
+                     groups=("nbntn", "tiantong"), doc="register with the network"),
+    "detach": Action({}, {}, groups=("nbntn", "tiantong")),
+    "wait": Action({"duration_s": _DURATION}, {}, doc="let emulated time pass"),
+    "send_data": Action({"payload": _TEXT},
+                        {"delivered_within_s": ExpectKind("seconds", "echo received back")},
+                        groups=("nbntn",), doc="send non-IP data; the network echoes it"),
+    "send_sms": Action({"to": _PEER, "text": _TEXT},
+                       {"delivered_within_s": ExpectKind("seconds", "SMS received at the peer")},
+                       groups=("nbntn", "tiantong")),
+    "send_short_message": Action(
+        {"to": _PEER, "text": _TEXT},
+        {"delivered_within_s": ExpectKind("seconds", "message received at the peer"),
+         "rate_limited": ExpectKind("flag", "refused by the card's service interval")},
+        groups=("beidou",)),
+    "dial": Action({"to": _PEER}, {"ringing_within_s": ExpectKind("seconds", "RING at the peer")},
+                   groups=("tiantong",)),
+    "answer": Action({}, {"connected_within_s": ExpectKind("seconds", "call active at both ends")},
+                     groups=("tiantong",)),
+    "hang_up": Action({}, {"released_within_s": ExpectKind("seconds", "NO CARRIER at the peer")},
+                      groups=("tiantong",)),
+    "expect_coverage_loss": Action(
+        {},
+        {"lost_within_s": ExpectKind("seconds", "registration lost after the satellite sets")},
+        groups=("nbntn",), doc="wait for the serving satellite to set"),
+    "wait_for_pass": Action(
+        {},
+        {"registered_within_s": ExpectKind("seconds", "registration regained after the rise")},
+        groups=("nbntn",), doc="wait for the next pass of the serving satellite"),
+}
+
+STEP_KEYS = ("terminal", "do", "at_s", "timeout_s", "expect")

@@ -1,0 +1,77 @@
+"""Testbed files -> a validated :class:`Testbed`: which scenario terminal is on which port.
+
+A port is ``virtual`` (a virtual module served in-process on a pty) or a pyserial URL or path:
+``/dev/ttyUSB0``, ``/dev/serial/by-id/...``, ``rfc2217://host:port``, ``socket://host:port``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ntnstack.scenario.fields import Section
+from ntnstack.scenario.model import FAMILIES, Port, Scenario, Testbed
+from ntnstack.scenario.source import ConfigError, Doc, load_files
+
+URL_PREFIXES = ("/dev/", "rfc2217://", "socket://", "loop://", "spy://", "virtual")
+TOP_KEYS = ("name", "description", "default", "hardware", "ports")
+PORT_KEYS = ("url", "family", "baudrate", "options", "description")
+
+
+def default_testbed_path() -> Path | None:
+    """testbeds/virtual.yaml beside the package, when the source tree is there."""
+    path = Path(__file__).resolve().parents[2] / "testbeds" / "virtual.yaml"
+    return path if path.is_file() else None
+
+
+def virtual_testbed() -> Testbed:
+    """Every terminal a virtual module (used when no testbed file is available)."""
+    return Testbed("virtual", (), "virtual", {})
+
+
+def load_testbed(paths: list[str | Path]) -> Testbed:
+    """Load, overlay (the last file wins) and validate testbed files."""
+    return build_testbed(load_files(paths))
+
+
+def build_testbed(doc: Doc) -> Testbed:
+    top = Section(doc, ())
+    top.only(TOP_KEYS)
+    ports = {}
+    if top.has("ports"):
+        for name, s in top.items("ports"):
+            ports[name] = _port(name, s)
+    return Testbed(top.text("name", Path(doc.files[-1]).stem), doc.files,
+                   top.text("default", "virtual", ("virtual", "none")), ports,
+                   top.flag("hardware", any(not p.virtual for p in ports.values())))
+
+
+def _port(name: str, s: Section) -> Port:
+    s.only(PORT_KEYS)
+    url = s.text("url")
+    if not url.startswith(URL_PREFIXES):
+        raise s.error("url", f"expected 'virtual', a device path (/dev/...) or a pyserial URL "
+                      f"(rfc2217://, socket://, loop://), got {url!r}")
+    options = dict(s.sub("options").data) if s.has("options") else {}
+    return Port(name, url, s.text("family", None, FAMILIES) if s.has("family") else None,
+                s.number("baudrate", "baud", 115200, 50, 4_000_000, integer=True), options,
+                s.doc.where(s.path))
+
+
+def check_against(testbed: Testbed, scenario: Scenario) -> dict[str, Port]:
+    """The port of every scenario terminal; a terminal without a port, or on a port of another
+    family, is an error naming both files."""
+    out = {}
+    for term in scenario.terminals.values():
+        if term.port:
+            out[term.name] = Port(term.name, term.port, term.family, mark=term.mark)
+            continue
+        port = testbed.port_for(term.name)
+        if port is None:
+            raise ConfigError(term.mark, f"terminals.{term.name}",
+                              f"testbed {testbed.name} ({', '.join(testbed.files)}) has no port "
+                              f"for this terminal and its default is 'none'")
+        if port.family and port.family != term.family:
+            raise ConfigError(port.mark, f"ports.{term.name}.family",
+                              f"the module on this port is {port.family}, but the scenario's "
+                              f"terminal {term.name} is {term.family}")
+        out[term.name] = port
+    return out

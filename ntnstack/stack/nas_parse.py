@@ -1,0 +1,126 @@
+"""Parsing of plain NAS messages of the emulated subset: header and the IEs the emulation
+needs, every read bounds-checked so malformed octets raise NasCodecError naming the message, the
+IE and the octet (counted from 1, as the TS 24.301 tables count)."""
+from __future__ import annotations
+
+from ntnstack.stack.nas_codes import (
+    CP_ACK,
+    CP_DATA,
+    EMM,
+    ESM,
+    PD_EMM,
+    PD_ESM,
+    PD_SMS,
+    NasCodecError,
+    ParsedNas,
+)
+
+
+def _name(table: dict, code: int) -> str:
+    for name, value in table.items():
+        if value == code:
+            return name
+    raise NasCodecError(f"message type 0x{code:02x} is outside the emulated subset")
+
+
+class _Reader:
+    """Bounds-checked reading of one NAS message: every error names the message, the IE and
+    the octet where it fell short (octets counted from 1, as the 24.301 tables count)."""
+
+    def __init__(self, data: bytes, message: str, start: int):
+        self.data, self.message, self.i = data, message, start
+
+    def take(self, n: int, what: str) -> bytes:
+        """The next ``n`` octets of IE ``what``."""
+        if self.i + n > len(self.data):
+            raise NasCodecError(f"{self.message}: {what} at octet {self.i + 1} needs {n} "
+                                f"octets, the message ends after {len(self.data)}")
+        value = self.data[self.i:self.i + n]
+        self.i += n
+        return value
+
+    def octet(self, what: str) -> int:
+        return self.take(1, what)[0]
+
+    def lv(self, what: str) -> bytes:
+        """An LV IE: one length octet, then the value."""
+        return self.take(self.octet(f"{what} length"), what)
+
+    def lve(self, what: str) -> bytes:
+        """An LV-E IE: two length octets (big endian), then the value."""
+        return self.take(int.from_bytes(self.take(2, f"{what} length"), "big"), what)
+
+
+def _parse_emm(msg: str, r: _Reader) -> dict:
+    if msg == "authentication-request":
+        return {"ksi": r.octet("NAS KSI") & 0x7, "rand": r.take(16, "RAND"), "autn": r.lv("AUTN")}
+    if msg == "authentication-response":
+        return {"res": r.lv("RES")}
+    if msg == "security-mode-command":
+        algs = r.octet("selected NAS security algorithms")
+        return {"eea": algs >> 4, "eia": algs & 0x7, "ksi": r.octet("NAS KSI") & 0x7}
+    if msg in ("attach-request", "attach-complete", "attach-accept"):
+        return {"esm": _esm_container(msg, r)}
+    if msg == "control-plane-service-request":
+        ksi, esm = r.octet("NAS KSI") >> 4 & 0x7, b""
+        if r.i < len(r.data) and r.data[r.i] == 0x78:
+            r.take(1, "ESM message container IEI")
+            esm = r.lve("ESM message container")
+        return {"ksi": ksi, "esm": esm}
+    if msg in ("uplink-nas-transport", "downlink-nas-transport"):
+        return {"container": r.lv("NAS message container")}
+    return {}
+
+
+def _esm_container(msg: str, r: _Reader) -> bytes:
+    if msg == "attach-request":
+        r.take(1, "EPS attach type and NAS KSI")
+        r.lv("EPS mobile identity")
+        r.lv("UE network capability")
+    elif msg == "attach-accept":
+        r.take(2, "EPS attach result and T3412 value")
+        r.lv("TAI list")
+    return r.lve("ESM message container")
+
+
+def _parse_esm(data: bytes) -> ParsedNas:
+    r = _Reader(data, "ESM message", 0)
+    first, pti = r.octet("EPS bearer identity"), r.octet("PTI")
+    msg = _name(ESM, r.octet("message type"))
+    r.message = msg
+    ies = {"ebi": first >> 4, "pti": pti}
+    if msg == "esm-data-transport":
+        ies["data"] = r.lve("user data container")
+    elif msg == "activate-default-bearer-request":
+        r.lv("EPS QoS")
+        r.lv("access point name")
+        ies["pdn_address"] = r.lv("PDN address")      # PDN type octet + address
+    return ParsedNas(PD_ESM, msg, ies)
+
+
+def _parse_cp(data: bytes) -> ParsedNas:
+    kind = {CP_DATA: "cp-data", CP_ACK: "cp-ack"}.get(data[1])
+    if kind is None:
+        raise NasCodecError(f"SMS CP message type 0x{data[1]:02x} is outside the subset")
+    rpdu = _Reader(data, kind, 2).lv("RP-User data") if kind == "cp-data" else b""
+    return ParsedNas(PD_SMS, kind, {"ti": data[0] >> 4 & 0x7, "rpdu": rpdu})
+
+
+def parse(plain: bytes) -> ParsedNas:
+    """Header and IEs of a plain (not security protected) EMM, ESM or SMS CP message.
+    Octets that do not hold what the layout promises raise NasCodecError naming the message,
+    the IE and the octet."""
+    data = bytes(plain)
+    if len(data) < 2:
+        raise NasCodecError(f"NAS message of {len(data)} octets is too short")
+    pd = data[0] & 0x0F
+    if pd == PD_EMM:
+        if data[0] >> 4:
+            raise NasCodecError("security protected message: unprotect it first")
+        msg = _name(EMM, data[1])
+        return ParsedNas(pd, msg, _parse_emm(msg, _Reader(data, msg, 2)))
+    if pd == PD_ESM:
+        return _parse_esm(data)
+    if pd == PD_SMS:
+        return _parse_cp(data)
+    raise NasCodecError(f"protocol discriminator {pd} is outside the emulated subset")

@@ -1,0 +1,20 @@
+"""Build a virtual module of a family by name."""
+from __future__ import annotations
+
+from ntnstack.terminals.families import family_spec
+
+
+def build_module(family: str, link, **kw):
+    """``family`` (FAMILIES) on ``link`` (a LinkView) -> an unstarted module; keyword
+    arguments as the module classes take them (network, serial, faults, seed, port_link, ...)."""
+    spec = family_spec(family)
+    if spec.kind == "nbntn":
+        from ntnstack.terminals.nbntn import NbNtnModule
+        return NbNtnModule(spec, link, **kw)
+    kw.pop("timing", None)
+    kw.pop("ue_position", None)
+    if spec.kind == "tiantong":
+        from ntnstack.terminals.tiantong import TiantongModule
+        return TiantongModule(spec, link, **kw)
+    from ntnstack.terminals.beidou import BeidouModule
+    return BeidouModule(spec, link, **kw)

@@ -1,0 +1,618 @@
+"""The base of every virtual module: a pty, boot, output, journal, faults, timers.
+
+:class:`VirtualModule` knows no command set; :class:`AtModule` adds one AT channel and the
+TS 27.007 / 27.005 commands that every AT family answers alike (identity, ATE/ATV/CMEE,
++CPIN, +GCAP, +CFUN, +COPS, +CREG/+CGREG/+CEREG, +CSQ/+CESQ, +CGDCONT, SMS storage and
++CMGS). Family differences come from the family table; families add behaviour by subclassing.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from collections.abc import Callable
+
+from ntnstack.errors import InputError
+from ntnstack.terminals.at_engine import AtChannel, CmeError, CmsError, Command, Prompt, Reply
+from ntnstack.terminals.families import FamilySpec, Identity
+from ntnstack.terminals.faults import FaultInjector, FaultPlan
+from ntnstack.terminals.network import VirtualNetwork
+from ntnstack.terminals.pty_port import PtyPort
+from ntnstack.terminals.signal import signal_report
+from ntnstack.terminals import sms as smsc
+
+NO_FAULTS = FaultPlan()
+JOURNAL_LINES = 20_000
+"""Entries kept in memory per module (emulated time, kind rx / tx / event, text); with a
+journal path every entry is also written as a JSON line as it happens."""
+MAX_QUEUED_OUTPUT = 64 << 10
+"""Bytes kept (beyond the pty's own buffer) for a client that does not read; older output is
+dropped, as a UART with nobody listening loses it."""
+
+
+def _open_journal(path: str):
+    """The journal file, line-buffered; kept open for the module's life (closed in close())."""
+    try:
+        return open(path, "a", buffering=1)  # noqa: SIM115 - lives as long as the module
+    except OSError as exc:
+        raise InputError(f"--journal {path}: {exc.strerror}") from None
+
+
+class VirtualModule:
+    """A pty plus the life cycle every family shares (boot, reboot, faults)."""
+
+    def __init__(self, spec: FamilySpec, link, *, network: VirtualNetwork | None = None,
+                 serial: int = 0, faults: FaultPlan = NO_FAULTS, seed: int = 0,
+                 port_link: str | None = None, identity: dict | None = None,
+                 journal_path: str | None = None) -> None:
+        self.spec = spec
+        self.link = link
+        self.network = network or VirtualNetwork()
+        self.identity = Identity.for_serial(serial).with_overrides(identity or {})
+        self.port = PtyPort(port_link)
+        self.journal: deque = deque(maxlen=JOURNAL_LINES)
+        self._journal_file = _open_journal(journal_path) if journal_path else None
+        self.faults = FaultInjector(faults, seed)
+        self.host = None
+        self._out = bytearray()
+        self._generation = 0
+        self.booting = True
+        self.silent = False
+        self.boot_count = 0
+
+    @property
+    def family(self) -> str:
+        return self.spec.name
+
+    @property
+    def path(self) -> str:
+        return self.port.path
+
+    # -- host interface ------------------------------------------------------------------
+    def attach(self, host) -> None:
+        self.host = host
+        plan = self.faults.plan
+        if plan.silent_after_s is not None:
+            host.call_at(plan.silent_after_s, self._go_silent)
+        if plan.vanish_after_s is not None:
+            host.call_at(plan.vanish_after_s, self._vanish)
+        self.boot()
+
+    def pending_output(self) -> bytearray:
+        return self._out
+
+    def wrote(self, n: int) -> None:
+        del self._out[:n]
+
+    def feed(self, data: bytes) -> None:
+        self.log("rx", data)
+        if self.silent or self.booting:
+            return
+        self.on_bytes(data)
+
+    def close(self) -> None:
+        """Close the pty (and remove its link) and the journal file."""
+        self.port.close()
+        if self._journal_file is not None:
+            self._journal_file.close()
+            self._journal_file = None
+
+    # -- helpers for subclasses -------------------------------------------------------------
+    def now(self) -> float:
+        return self.host.now()
+
+    def link_sample(self):
+        return self.link.sample(self.now())
+
+    def signal(self):
+        s = self.link_sample()
+        return signal_report(s.pathloss_db if s.visible else float("nan"), self.link.orbit)
+
+    def log(self, kind: str, data: bytes | str) -> None:
+        t = self.host.now() if self.host else 0.0
+        text = data.decode("latin-1") if isinstance(data, bytes) else data
+        self.journal.append((t, kind, text))
+        if self._journal_file is not None:
+            self._journal_file.write(json.dumps({"t_s": round(t, 6), "port": self.port.path,
+                                                 "kind": kind, "text": text}) + "\n")
+
+    def events(self, prefix: str = "") -> list[tuple[float, str]]:
+        """(emulated time, text) of journal events starting with ``prefix``."""
+        return [(t, x) for t, k, x in list(self.journal) if k == "event" and x.startswith(prefix)]
+
+    def write(self, data: bytes) -> None:
+        if self.silent or not self.port.is_open:
+            return
+        if data.startswith(b"\r\n") or data.startswith(b"$"):
+            junk = self.faults.garbage()
+            if junk:
+                self._out += junk
+                self.log("event", "fault garbage")
+        self._out += data
+        if len(self._out) > MAX_QUEUED_OUTPUT:
+            del self._out[:len(self._out) - MAX_QUEUED_OUTPUT]
+        self.log("tx", data)
+
+    def later(self, delay_s: float, fn: Callable[[], None]):
+        """Run ``fn`` after ``delay_s`` emulated seconds unless the module reboots first."""
+        gen = self._generation
+
+        def fire() -> None:
+            if gen == self._generation:
+                fn()
+        return self.host.call_later(delay_s, fire)
+
+    # -- life cycle --------------------------------------------------------------------------
+    def boot(self) -> None:
+        """Power-on: state reset now, the banner after the family's boot time."""
+        self._generation += 1
+        self.booting = True
+        self.reset_state()
+        self.log("event", "boot")
+        self.later(self.spec.boot_s, self._booted)
+
+    def _booted(self) -> None:
+        self.booting = False
+        self.boot_count += 1
+        self.log("event", "ready")
+        self.on_ready()
+
+    def _go_silent(self) -> None:
+        self.silent = True
+        self._out.clear()
+        self.log("event", "fault silent")
+
+    def _vanish(self) -> None:
+        self.log("event", "fault vanish")
+        self._out.clear()
+        self.port.close()  # the link goes too, as udev drops /dev/serial/by-id on unplug
+        self.host.call_later(self.faults.plan.vanish_for_s, self._return)
+
+    def _return(self) -> None:
+        self.port.open()
+        self.log("event", f"fault return {self.port.path}")
+        self.boot()
+
+    # -- per family ----------------------------------------------------------------------------
+    def reset_state(self) -> None:
+        """Forget everything volatile (called at boot)."""
+
+    def on_ready(self) -> None:
+        """Boot finished: print the banner, start what runs on its own."""
+
+    def on_bytes(self, data: bytes) -> None:
+        raise NotImplementedError
+
+
+REG_COMMANDS = ("+CREG", "+CGREG", "+CEREG")
+
+
+class AtModule(VirtualModule):
+    """One AT channel on the pty and the commands common to 27.007 / 27.005 modules."""
+
+    cell = {"tac": "0001", "ci": "01A2D001", "plmn": "00101"}
+
+    def __init__(self, spec: FamilySpec, link, **kw) -> None:
+        super().__init__(spec, link, **kw)
+        self.channel = AtChannel(self.write, self.execute, echo=spec.echo)
+        self.fields = self.identity.fields(spec)
+        self.network.register(self, self.identity.msisdn, self.identity.ip)
+        self.handlers: dict[str, Callable] = {}
+        self._install_common()
+
+    # -- state ---------------------------------------------------------------------------------
+    def reset_state(self) -> None:
+        self.cfun = 0
+        self.reg_stat, self.reg_act = 0, None
+        self.reg_n = dict.fromkeys(REG_COMMANDS, 0)
+        self.settings = dict(self.spec.settings)
+        self.sregs = {"0": "0", "3": "13", "4": "10", "5": "8", "7": "60"}
+        self.cmgf, self.cnmi = 0, [0, 0, 0, 0, 0]
+        self.sms_store: dict[int, tuple[str, str, int]] = {}
+        self.mr = 0
+        self.pdp = {self.spec.default_cid: ("IP", "")}
+        self.cgerep = 0
+        self.cscon_n, self.rrc_connected = 0, False
+        self._vis_timer = None
+        if hasattr(self, "channel"):
+            self.channel.reset()
+
+    def on_ready(self) -> None:
+        for line, after_s in self.spec.banner:
+            if after_s > 0:
+                self.later(after_s, lambda line=line: self.urc(line))
+            else:
+                self.urc(line)
+        self.after_ready()
+
+    def after_ready(self) -> None:
+        """Family hook after the banner."""
+
+    def on_bytes(self, data: bytes) -> None:
+        self.channel.feed(data)
+
+    def urc(self, line: str) -> None:
+        self.log("event", f"urc {line}")
+        self.channel_for_urc(line).urc(line)
+
+    def channel_for_urc(self, line: str) -> AtChannel:
+        return self.channel
+
+    def race_urc(self) -> str:
+        return f"+CEREG: {self.reg_stat}"
+
+    # -- dispatch ----------------------------------------------------------------------------
+    def execute(self, ch: AtChannel, cmd: Command) -> Reply | Prompt:
+        if self.faults.reboot_now():
+            self.log("event", f"fault reboot during {cmd.name}")
+            self.boot()
+            return Reply(final=None)
+        race = self.faults.race()
+        if race == "before":
+            ch.urc(self.race_urc())
+        elif race == "after":
+            self.later(0.0, lambda: ch.urc(self.race_urc()))
+        if self._is_reset(cmd):
+            self.log("event", f"reset by {cmd.name}")
+            self.later(0.0, self.boot)
+            return Reply()
+        handler = self.handlers.get(cmd.name)
+        if handler is not None:
+            return handler(ch, cmd)
+        return self._table_reply(cmd)
+
+    def _is_reset(self, cmd: Command) -> bool:
+        text = cmd.name + (f"={cmd.arg}" if cmd.kind == "set" else "")
+        return text in self.spec.reset or (cmd.name in self.spec.reset and cmd.kind == "exec")
+
+    def _table_reply(self, cmd: Command) -> Reply:
+        if cmd.name in self.spec.replies and cmd.kind in ("exec", "read"):
+            return Reply([s.format(**self.fields) for s in self.spec.replies[cmd.name]])
+        if cmd.name in self.settings:
+            if cmd.kind == "set":
+                self.settings[cmd.name] = cmd.arg
+            elif cmd.kind == "read":
+                return Reply([f"{cmd.name}: {self.settings[cmd.name]}"])
+            return Reply()
+        raise CmeError(100)
+
+    def on(self, names: str, fn: Callable) -> None:
+        for n in names.split():
+            self.handlers[n] = fn
+
+    def _install_common(self) -> None:
+        f = self.fields
+        ident = {"+CGMI": f["manufacturer"], "+GMI": f["manufacturer"], "+CGMM": f["model"],
+                 "+GMM": f["model"], "+CGMR": f["revision"], "+GMR": f["revision"],
+                 "+GSN": f["imei"], "+CIMI": f["imsi"]}
+        for name, text in ident.items():
+            self.on(name, lambda ch, c, text=text: self._ident(c, text))
+        self.on("E", lambda ch, c: self._flag(ch, "echo", c))
+        self.on("V", lambda ch, c: self._flag(ch, "verbose", c))
+        self.on("Q &W &C &D X", lambda ch, c: Reply())
+        self.on("&F", self.cmd_factory)
+        self.on("I", lambda ch, c: Reply([s.format(**f) for s in self.spec.identity["ati"]]))
+        self.on("+CGSN", self.cmd_cgsn)
+        self.on("+CMEE", self.cmd_cmee)
+        self.on("+CPIN", lambda ch, c: Reply(["+CPIN: READY"]) if c.kind == "read" else Reply())
+        self.on("+GCAP", lambda ch, c: Reply(["+GCAP: +CGSM"]))
+        self.on("+CFUN", self.cmd_cfun)
+        self.on("+COPS", self.cmd_cops)
+        self.on(" ".join(REG_COMMANDS), self.cmd_reg)
+        self.on("+CSQ", self.cmd_csq)
+        self.on("+CESQ", self.cmd_cesq)
+        self.on("+CGDCONT", self.cmd_cgdcont)
+        self.on("+CGATT", lambda ch, c: Reply([f"+CGATT: {int(self.registered)}"])
+                if c.kind == "read" else Reply())
+        self.on("+CGPADDR", lambda ch, c: Reply([f'+CGPADDR: 1,"{self.identity.ip}"']))
+        self.on("+CNUM", lambda ch, c: Reply([f'+CNUM: ,"{self.identity.msisdn}",'
+                                              f'{145 if self.identity.msisdn[0] == "+" else 129}']))
+        self.on("+CCLK", lambda ch, c: Reply([time.strftime('+CCLK: "%y/%m/%d,%H:%M:%S+00"',
+                                                            time.gmtime())]))
+        self.on("+CRSM", self.cmd_crsm)
+        self.on("+CSCS", lambda ch, c: Reply(['+CSCS: "IRA"']) if c.kind == "read" else Reply())
+        self.on("+CGEREP", self.cmd_cgerep)
+        self.on("+CSCON", self.cmd_cscon)
+        self.on("+CMGF", self.cmd_cmgf)
+        self.on("+CSMS", lambda ch, c: Reply(["+CSMS: 0,1,1,1"]))
+        self.on("+CSCA", lambda ch, c: Reply(['+CSCA: "+8613800000000",145'])
+                if c.kind == "read" else Reply())
+        self.on("+CPMS", self.cmd_cpms)
+        self.on("+CNMI", self.cmd_cnmi)
+        self.on("+CMGS", self.cmd_cmgs)
+        self.on("+CMGR", self.cmd_cmgr)
+        self.on("+CMGL", self.cmd_cmgl)
+        self.on("+CMGD", self.cmd_cmgd)
+        self.on("S0 S3 S4 S5 S7 S8 S10", self.cmd_sreg)
+
+    # -- common commands -------------------------------------------------------------------
+    @staticmethod
+    def _ident(cmd: Command, text: str) -> Reply:
+        if cmd.kind == "test":
+            return Reply()
+        return Reply([text])
+
+    @staticmethod
+    def _flag(ch: AtChannel, attr: str, cmd: Command) -> Reply:
+        if cmd.arg not in ("", "0", "1"):
+            raise CmeError(50)
+        setattr(ch, attr, cmd.arg == "1")
+        return Reply()
+
+    def cmd_factory(self, ch: AtChannel, cmd: Command) -> Reply:
+        ch.reset()
+        return Reply()
+
+    def cmd_sreg(self, ch: AtChannel, cmd: Command) -> Reply:
+        reg = cmd.name[1:]
+        if cmd.kind == "read":
+            return Reply([f"{int(self.sregs.get(reg, '0')):03d}"])
+        self.sregs[reg] = cmd.arg or "0"
+        return Reply()
+
+    def cmd_cgsn(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "test":
+            return Reply(["+CGSN: (0-3)"])
+        if cmd.kind == "set" and cmd.int_param(0) == 1:
+            return Reply([f'+CGSN: "{self.identity.imei}"'])
+        return Reply([self.identity.imei])
+
+    def cmd_cmee(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "read":
+            return Reply([f"+CMEE: {ch.cmee}"])
+        if cmd.kind == "test":
+            return Reply(["+CMEE: (0-2)"])
+        value = cmd.int_param(0, 0)
+        if value not in (0, 1, 2):
+            raise CmeError(50)
+        ch.cmee = value
+        return Reply()
+
+    def cmd_cfun(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "read":
+            return Reply([f"+CFUN: {self.cfun}"])
+        if cmd.kind == "test":
+            return Reply(["+CFUN: (0,1,4),(0-1)"])
+        fun = cmd.int_param(0)
+        if cmd.int_param(1, 0) == 1:
+            self.later(0.0, self.boot)
+            return Reply()
+        self.set_cfun(fun)
+        return Reply()
+
+    def set_cfun(self, fun: int) -> None:
+        if fun not in (0, 1, 4):
+            raise CmeError(50)
+        self.cfun = fun
+        self.log("event", f"cfun {fun}")
+
+    @property
+    def registered(self) -> bool:
+        return self.reg_stat in (1, 5)
+
+    def cmd_cops(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "read":
+            if self.registered:
+                act = f",{self.reg_act}" if self.reg_act is not None else ""
+                return Reply([f'+COPS: 0,2,"{self.cell["plmn"]}"{act}'])
+            return Reply(["+COPS: 0"])
+        if cmd.kind == "test":
+            act = f",{self.reg_act}" if self.reg_act is not None else ""
+            seen = self.link_sample().visible and self.cfun == 1
+            ops = f'(2,"NTNSTACK","NTN","{self.cell["plmn"]}"{act})' if seen else ""
+            return Reply([f"+COPS: {ops},,(0-4),(0-2)"])
+        return Reply()
+
+    def reg_fields(self) -> str:
+        act = f",{self.reg_act}" if self.reg_act is not None else ""
+        return f'"{self.cell["tac"]}","{self.cell["ci"]}"{act}'
+
+    def cmd_reg(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "test":
+            return Reply([f"{cmd.name}: (0-5)"])
+        if cmd.kind == "set":
+            n = cmd.int_param(0, 0)
+            if not 0 <= n <= 5:
+                raise CmeError(50)
+            self.reg_n[cmd.name] = n
+            return Reply()
+        n = self.reg_n[cmd.name]
+        loc = f",{self.reg_fields()}" if n >= 2 and self.registered else ""
+        return Reply([f"{cmd.name}: {n},{self.reg_stat}{loc}"])
+
+    # -- visibility of the serving satellite ----------------------------------------------
+    def _watch_visibility(self) -> None:
+        """Wake at the link's next visibility change (a pass rising or setting)."""
+        nxt = self.link.next_change_s(self.now())
+        if self._vis_timer is not None:
+            self._vis_timer.cancel()
+        self._vis_timer = self.later(nxt - self.now(), self._visibility_changed) \
+            if nxt is not None else None
+
+    def _visibility_changed(self) -> None:
+        self._vis_timer = None
+        if self.cfun != 1:
+            return
+        if self.link_sample().visible:
+            self.log("event", "satellite rose")
+            self.satellite_rose()
+            return
+        self.log("event", "satellite set")
+        self.satellite_set()
+        self._watch_visibility()
+
+    def satellite_rose(self) -> None:
+        """Family hook: the serving satellite is visible again (search and register)."""
+
+    def satellite_set(self) -> None:
+        """Family hook: the serving satellite went below the mask (lose registration)."""
+
+    def set_registration(self, stat: int, act: int | None = None) -> None:
+        """New registration state: +CREG/+CGREG/+CEREG URCs as each is enabled."""
+        if stat == self.reg_stat and act == self.reg_act:
+            return
+        self.reg_stat, self.reg_act = stat, act
+        self.log("event", f"registration {stat}")
+        for name, n in self.reg_n.items():
+            if n == 1 or (n >= 2 and not self.registered):
+                self.urc(f"{name}: {stat}")
+            elif n >= 2:
+                self.urc(f"{name}: {stat},{self.reg_fields()}")
+
+    def cmd_csq(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "test":
+            return Reply(["+CSQ: (0-31,99),(0-7,99)"])
+        rssi = self.signal().csq_rssi if self.cfun == 1 else 99
+        return Reply([f"+CSQ: {rssi},99"])
+
+    def cmd_cesq(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "test":
+            return Reply(["+CESQ: (0-63,99),(0-7,99),(0-96,255),(0-49,255),(0-34,255),(0-97,255)"])
+        s = self.signal()
+        rsrq, rsrp = (s.cesq_rsrq, s.cesq_rsrp) if self.cfun == 1 else (255, 255)
+        return Reply([f"+CESQ: 99,99,255,255,{rsrq},{rsrp}"])
+
+    def cmd_cgdcont(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "read":
+            return Reply([f'+CGDCONT: {cid},"{t}","{apn}","{self.identity.ip}",0,0'
+                          for cid, (t, apn) in sorted(self.pdp.items())])
+        if cmd.kind == "test":
+            return Reply(['+CGDCONT: (0-11),"IP",,,(0),(0)',
+                          '+CGDCONT: (0-11),"Non-IP",,,(0),(0)'])
+        p = cmd.params()
+        cid = cmd.int_param(0)
+        if len(p) == 1:
+            self.pdp.pop(cid, None)
+        else:
+            self.pdp[cid] = (p[1], p[2] if len(p) > 2 else "")
+        return Reply()
+
+    def cmd_crsm(self, ch: AtChannel, cmd: Command) -> Reply:
+        """+CRSM=176,12258,...: READ BINARY of EF_ICCID (TS 31.102 4.1.1 via TS 27.007 8.18),
+        the digits nibble-swapped as stored on the card."""
+        p = cmd.params()
+        if p[:2] != ["176", "12258"]:
+            return Reply(['+CRSM: 106,130,""'])  # 6A82: file not found (TS 102 221 10.2.1)
+        iccid = self.identity.iccid + "F" * (20 - len(self.identity.iccid))
+        swapped = "".join(iccid[i + 1] + iccid[i] for i in range(0, 20, 2))
+        return Reply([f'+CRSM: 144,0,"{swapped}"'])
+
+    def cmd_cgerep(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "read":
+            return Reply([f"+CGEREP: {self.cgerep},0"])
+        self.cgerep = cmd.int_param(0, 0)
+        return Reply()
+
+    def cmd_cscon(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "read":
+            return Reply([f"+CSCON: {self.cscon_n},{int(self.rrc_connected)}"])
+        if cmd.kind == "test":
+            return Reply(["+CSCON: (0-1)"])
+        self.cscon_n = cmd.int_param(0, 0)
+        return Reply()
+
+    def set_rrc(self, connected: bool) -> None:
+        if connected != self.rrc_connected:
+            self.rrc_connected = connected
+            self.log("event", f"rrc {int(connected)}")
+            if self.cscon_n:
+                self.urc(f"+CSCON: {int(connected)}")
+
+    # -- SMS (TS 27.005) ----------------------------------------------------------------------
+    def cmd_cmgf(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "read":
+            return Reply([f"+CMGF: {self.cmgf}"])
+        if cmd.kind == "test":
+            return Reply(["+CMGF: (0,1)"])
+        self.cmgf = cmd.int_param(0, 0)
+        return Reply()
+
+    def cmd_cpms(self, ch: AtChannel, cmd: Command) -> Reply:
+        used = len(self.sms_store)
+        if cmd.kind == "test":
+            return Reply(['+CPMS: ("ME"),("ME"),("ME")'])
+        mem = f'"ME",{used},20'
+        if cmd.kind == "read":
+            return Reply([f"+CPMS: {mem},{mem},{mem}"])
+        return Reply([f"+CPMS: {used},20,{used},20,{used},20"])
+
+    def cmd_cnmi(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "test":
+            return Reply(["+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)"])
+        if cmd.kind == "read":
+            return Reply(["+CNMI: " + ",".join(map(str, self.cnmi))])
+        self.cnmi = [cmd.int_param(i, 0) for i in range(5)]
+        return Reply()
+
+    def cmd_cmgs(self, ch: AtChannel, cmd: Command) -> Prompt:
+        if cmd.kind == "test":
+            return Reply()
+        if self.cmgf == 0:
+            tpdu_len = cmd.int_param(0)
+            return Prompt(lambda data: self._sms_submit_pdu(data, tpdu_len))
+        dest = cmd.params()[0] if cmd.params() else ""
+        return Prompt(lambda data: self._sms_submit_text(dest, data))
+
+    def _sms_submit_pdu(self, data: bytes, tpdu_len: int) -> Reply:
+        sub = smsc.parse_submit(data.decode("latin-1"), tpdu_len)
+        return self._sms_send(sub.dest, sub.pid, sub.dcs, sub.udl, sub.ud, sub.udhi)
+
+    def _sms_submit_text(self, dest: str, data: bytes) -> Reply:
+        dcs, udl, ud = smsc.text_as_ucs2(data.decode("latin-1"))
+        return self._sms_send(dest, 0, dcs, udl, ud, False)
+
+    def _sms_send(self, dest: str, pid: int, dcs: int, udl: int, ud: bytes,
+                  udhi: bool) -> Reply:
+        if not self.registered:
+            raise CmsError(331)  # no network service (TS 27.005 3.2.5)
+        self.mr = (self.mr + 1) % 256
+        peer = self.network.lookup(dest) or self
+        me = self.identity.msisdn
+        self.log("event", f"sms to {dest} via {'echo' if peer is self else peer.family}")
+        self.network.deliver(self, peer, lambda: peer.sms_arrived(me, pid, dcs, udl, ud, udhi))
+        return Reply([f"+CMGS: {self.mr}"])
+
+    def sms_arrived(self, origin: str, pid: int, dcs: int, udl: int, ud: bytes,
+                    udhi: bool) -> None:
+        """SMS-DELIVER from the network: +CMT, or stored with +CMTI, per +CNMI <mt>."""
+        pdu, tpdu_len = smsc.build_deliver(origin, pid, dcs, udl, ud, udhi)
+        mt = self.cnmi[1]
+        self.log("event", f"sms from {origin}")
+        if mt == 2:
+            self.channel_for_urc("+CMT").write(f"\r\n+CMT: ,{tpdu_len}\r\n{pdu}\r\n".encode())
+            return
+        index = max(self.sms_store, default=-1) + 1
+        self.sms_store[index] = ("REC UNREAD", pdu, tpdu_len)
+        if mt == 1:
+            self.urc(f'+CMTI: "ME",{index}')
+
+    def cmd_cmgr(self, ch: AtChannel, cmd: Command) -> Reply:
+        index = cmd.int_param(0)
+        if index not in self.sms_store:
+            raise CmsError(321)
+        status, pdu, n = self.sms_store[index]
+        self.sms_store[index] = ("REC READ", pdu, n)
+        return Reply([f"+CMGR: {0 if status == 'REC UNREAD' else 1},,{n}", pdu])
+
+    def cmd_cmgl(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "test":
+            return Reply(["+CMGL: (0-4)"])
+        want = cmd.int_param(0, 4)
+        lines = []
+        for index, (status, pdu, n) in sorted(self.sms_store.items()):
+            code = 0 if status == "REC UNREAD" else 1
+            if want in (4, code):
+                lines += [f"+CMGL: {index},{code},,{n}", pdu]
+        return Reply(lines)
+
+    def cmd_cmgd(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "test":
+            return Reply([f"+CMGD: ({','.join(map(str, sorted(self.sms_store)))}),(0-4)"])
+        index, flag = cmd.int_param(0), cmd.int_param(1, 0)
+        if flag == 4:
+            self.sms_store.clear()
+        elif flag in (1, 2, 3):
+            self.sms_store = {k: v for k, v in self.sms_store.items() if v[0] == "REC UNREAD"}
+        elif self.sms_store.pop(index, None) is None:
+            raise CmsError(321)
+        return Reply()

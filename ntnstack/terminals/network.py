@@ -1,0 +1,45 @@
+"""The shared in-process "network" that connects virtual modules.
+
+Modules register their numbers (MSISDN, IP address, BeiDou card address); the network carries
+SMS, non-IP data, UDP datagrams, BeiDou short messages and call set-up between them, each
+delivered after the sender's one-way uplink delay plus the receiver's one-way downlink delay
+(half of each link's RTT at that moment: satellite -> ground -> satellite). A destination
+nobody owns gets the payload echoed back to the sender (an echo server behind the core).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+class VirtualNetwork:
+    def __init__(self) -> None:
+        self._by_number: dict[str, object] = {}
+        self.peers: dict[object, object] = {}
+
+    def register(self, module, *numbers: str) -> None:
+        for n in numbers:
+            if n:
+                self._by_number[n] = module
+
+    def unregister(self, module) -> None:
+        for k in [k for k, v in self._by_number.items() if v is module]:
+            del self._by_number[k]
+
+    def lookup(self, number: str):
+        """The module owning ``number`` (also without a leading + or country code 86)."""
+        for key in (number, "+" + number.lstrip("+"), "+86" + number.lstrip("+")):
+            if key in self._by_number:
+                return self._by_number[key]
+        return None
+
+    def pair(self, a, b) -> None:
+        """NIDD peers: data from a goes to b and back (unpaired modules get an echo)."""
+        self.peers[a] = b
+        self.peers[b] = a
+
+    def deliver(self, sender, receiver, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on the receiver's host after uplink + downlink one-way delays (s)."""
+        up_s = sender.link_sample().rtt_s / 2
+        down_s = receiver.link_sample().rtt_s / 2
+        host = receiver.host
+        host.call_soon_threadsafe(lambda: host.call_later(up_s + down_s, fn))

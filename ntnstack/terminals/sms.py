@@ -1,0 +1,96 @@
+"""What the module side needs of TS 23.040 PDUs: read an SMS-SUBMIT, write an SMS-DELIVER.
+
+The user data (DCS, UDL, UD with any header) passes through unchanged from the submit to the
+deliver, so no alphabet is unpacked here; text mode (AT+CMGF=1) is sent as UCS2 (DCS 0x08).
+PDUs as typed after AT+CMGS=<len> start with the SMSC address (27.005 3.1 <pdu>); <len> counts
+the TPDU octets only.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from ntnstack.terminals.at_engine import CmsError
+
+TP_MTI_DELIVER = 0x00
+TP_MTI_SUBMIT = 0x01
+TP_UDHI = 0x40
+TP_MMS = 0x04          # more messages to send (0 here: set = no more), TS 23.040 9.2.3.2
+_VPF_LEN = {0: 0, 1: 7, 2: 1, 3: 7}  # TS 23.040 9.2.3.3: none, enhanced, relative, absolute
+
+
+@dataclass(frozen=True)
+class Submit:
+    mr: int            # TP-Message-Reference
+    dest: str          # TP-Destination-Address digits ("+" when international)
+    pid: int
+    dcs: int
+    udhi: bool
+    udl: int           # TP-User-Data-Length (septets or octets per the DCS)
+    ud: bytes          # TP-User-Data as sent
+
+
+def _semi_octets(data: bytes, ndigits: int) -> str:
+    digits = "".join(f"{b & 0x0F:x}{b >> 4:x}" for b in data)
+    return digits[:ndigits].replace("a", "*").replace("b", "#")
+
+
+def decode_address(pdu: bytes, i: int) -> tuple[str, int]:
+    """TS 23.040 9.1.2.5 address at ``pdu[i]`` -> (number, index after it)."""
+    ndigits, toa = pdu[i], pdu[i + 1]
+    nbytes = (ndigits + 1) // 2
+    raw = pdu[i + 2:i + 2 + nbytes]
+    if len(raw) < nbytes:
+        raise CmsError(304)
+    number = _semi_octets(raw, ndigits)
+    return ("+" + number if (toa & 0x70) == 0x10 else number), i + 2 + nbytes
+
+
+def encode_address(number: str) -> bytes:
+    digits = number.lstrip("+")
+    toa = 0x91 if number.startswith("+") else 0x81
+    padded = digits + ("F" if len(digits) % 2 else "")
+    body = bytes(int(padded[k + 1] + padded[k], 16) for k in range(0, len(padded), 2))
+    return bytes([len(digits), toa]) + body
+
+
+def parse_submit(hex_text: str, tpdu_len: int) -> Submit:
+    """The hex typed at the prompt (SMSC + TPDU) -> Submit; CmsError 304 when malformed."""
+    try:
+        pdu = bytes.fromhex(hex_text.strip())
+        smsc_len = pdu[0]
+        tpdu = pdu[1 + smsc_len:]
+        if len(tpdu) != tpdu_len or tpdu[0] & 0x03 != TP_MTI_SUBMIT:
+            raise CmsError(304)
+        first, mr = tpdu[0], tpdu[1]
+        dest, i = decode_address(tpdu, 2)
+        pid, dcs = tpdu[i], tpdu[i + 1]
+        i += 2 + _VPF_LEN[(first >> 3) & 0x03]
+        udl, ud = tpdu[i], tpdu[i + 1:]
+    except (ValueError, IndexError):
+        raise CmsError(304) from None
+    return Submit(mr, dest, pid, dcs, bool(first & TP_UDHI), udl, bytes(ud))
+
+
+def scts(t_unix_s: float | None = None) -> bytes:
+    """TS 23.040 9.2.3.11 service-centre time stamp (UTC, swapped semi-octets)."""
+    tm = time.gmtime(t_unix_s)
+    fields = (tm.tm_year % 100, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, 0)
+    return bytes(int(f"{v:02d}"[::-1], 16) for v in fields)
+
+
+def build_deliver(origin: str, pid: int, dcs: int, udl: int, ud: bytes, udhi: bool,
+                  smsc: str = "+8613800000000") -> tuple[str, int]:
+    """SMS-DELIVER with the SMSC prefix -> (hex, TPDU length in octets) for +CMT / +CMGR."""
+    first = TP_MTI_DELIVER | TP_MMS | (TP_UDHI if udhi else 0)
+    tpdu = bytes([first]) + encode_address(origin) + bytes([pid, dcs]) + scts() + \
+        bytes([udl]) + ud
+    sca = encode_address(smsc)
+    sca = bytes([len(sca) - 1]) + sca[1:]  # SMSC length counts octets, not digits
+    return (sca + tpdu).hex().upper(), len(tpdu)
+
+
+def text_as_ucs2(text: str) -> tuple[int, int, bytes]:
+    """Text-mode body -> (DCS 0x08, UDL octets, UD) (TS 23.038 4: UCS2)."""
+    ud = text.encode("utf-16-be")[:140]
+    return 0x08, len(ud), ud

@@ -1,0 +1,286 @@
+"""Tiantong GEO satellite module: Huawei-style ^ commands, 27.010 multiplexer, voice calls.
+
+Registration (+CREG) follows the GEO slot: while the slot is visible the module registers
+``search_s`` after CFUN=1 plus the location-update round trips; calls and SMS need it.
+After AT+CMUX=0,0,5,1600 the port carries 27.010 frames; each DLCI the client opens
+(SABM) is an AT channel of its own (echo per channel). Call URCs go to the voice channel
+(DLCI 2), SMS URCs to the SMS channel (DLCI 3), the rest to control (DLCI 1), each falling back
+to DLCI 1 and then to the plain port when that channel is not open (dialect tiantong.yaml).
+Calls between two virtual modules meet in the shared network by MSISDN.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ntnstack.terminals import cmux
+from ntnstack.terminals.at_engine import AtChannel, CmeError, Command, Reply
+from ntnstack.terminals.modem import AtModule
+
+CHANNEL_CONTROL, CHANNEL_VOICE, CHANNEL_SMS, CHANNEL_DATA = 1, 2, 3, 4
+CALL_URC_PREFIXES = ("RING", "+CLIP", "^ORIG", "^CONF", "^CONN", "^CEND", "NO CARRIER",
+                     "BUSY", "NO ANSWER")
+RING_PERIOD_S = 6.0
+"""Repeat of RING / +CLIP while an incoming call is unanswered (typical alerting cadence)."""
+LOCATION_UPDATE_ROUND_TRIPS = 4
+"""Access (2) + location update request/accept (2) before +CREG: 1."""
+CALL_SETUP_ROUND_TRIPS = 2
+"""Set-up to alerting seen by the caller: request/proceeding, then alerting."""
+
+
+@dataclass
+class Call:
+    caller: TiantongModule
+    callee: TiantongModule
+    number: str                 # as dialled
+    state: str = "dialing"      # dialing, alerting, active, ended
+    started_s: float = 0.0
+
+
+class TiantongModule(AtModule):
+    search_s = 10.0   # emulated seconds to find the GEO beam's broadcast channel
+
+    def __init__(self, spec, link, **kw) -> None:
+        super().__init__(spec, link, **kw)
+        self.tetype_active = "1"
+        self.tetype_pending = None
+        self.mux_channels: dict[int, AtChannel] = {}
+        self.deframer = None
+        self._nowhere = AtChannel(lambda data: None, self.execute)  # mux on, no DLCI open
+        self.on("+CMUX", self.cmd_cmux)
+        self.on("D", self.cmd_dial)
+        self.on("A", self.cmd_answer)
+        self.on("H +CHUP", self.cmd_hangup)
+        self.on("+CLCC", self.cmd_clcc)
+        self.on("+CLIP", self.cmd_clip)
+        self.on("^TETYPE", self.cmd_tetype)
+
+    def reset_state(self) -> None:
+        super().reset_state()
+        self.cfun = 1
+        self.clip = 0
+        self.call: Call | None = None
+        self.mux_channels = {}
+        self.deframer = None
+        self._ring_timer = None
+        if getattr(self, "tetype_pending", None) is not None:
+            self.tetype_active, self.tetype_pending = self.tetype_pending, None
+
+    def after_ready(self) -> None:
+        self.later(0.0, self.start_registration)
+
+    def race_urc(self) -> str:
+        return f"+CREG: {self.reg_stat}"
+
+    # -- registration with the GEO slot -------------------------------------------------------
+    def set_cfun(self, fun: int) -> None:
+        super().set_cfun(fun)
+        if fun == 1:
+            self.later(0.0, self.start_registration)
+        else:
+            self.set_registration(0)
+
+    def start_registration(self) -> None:
+        if self.cfun != 1:
+            return
+        self._watch_visibility()
+        if self.registered:
+            return
+        self.set_registration(2)
+        s = self.link_sample()
+        if not s.visible:
+            self.log("event", "GEO slot not visible: no registration")
+            return
+        self.later(self.search_s + LOCATION_UPDATE_ROUND_TRIPS * s.rtt_s, self._registered)
+
+    def satellite_rose(self) -> None:
+        self.start_registration()
+
+    def satellite_set(self) -> None:
+        """The GEO slot left the mask (a moving satellite, or a pass schedule): calls drop."""
+        if self.call is not None:
+            call = self.call
+            peer = call.callee if call.caller is self else call.caller
+            self._end_local("NO CARRIER", cause=0)
+            if peer is not None and peer.call is call:
+                self.network.deliver(self, peer, lambda: peer._end_local("NO CARRIER", 0))
+        self.set_registration(2)
+
+    def _registered(self) -> None:
+        if self.cfun == 1 and self.link_sample().visible:
+            self.set_registration(1)
+
+    def reg_fields(self) -> str:
+        return f'"{self.cell["tac"]}","{self.cell["ci"]}"'
+
+    # -- multiplexer ---------------------------------------------------------------------------
+    def cmd_cmux(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "test":
+            return Reply(["+CMUX: (0),(0),(1-5),(10-1600)"])
+        if cmd.kind == "read":
+            return Reply(["+CMUX: 0,0,5,1600"])
+        p = cmd.params()
+        if (p[:1] != ["0"]) or (len(p) > 1 and p[1] not in ("", "0")):
+            raise CmeError(4)  # basic option, UIH frames only
+        self.n1 = cmd.int_param(3, 31)
+        self.later(0.0, self._enter_mux)
+        return Reply()
+
+    def _enter_mux(self) -> None:
+        self.log("event", "mux on")
+        self.deframer = cmux.Deframer(getattr(self, "n1", 31))
+
+    def on_bytes(self, data: bytes) -> None:
+        if self.deframer is None:
+            self.channel.feed(data)
+            return
+        for frame in self.deframer.feed(data):
+            self._frame(frame)
+
+    def _frame(self, f: cmux.Frame) -> None:
+        if f.control == cmux.SABM:
+            self.write(cmux.encode(f.dlci, cmux.UA, cr=True, pf=True))
+            if f.dlci:
+                self.mux_channels[f.dlci] = self._new_channel(f.dlci)
+                self.log("event", f"dlci {f.dlci} open")
+        elif f.control == cmux.DISC:
+            self.write(cmux.encode(f.dlci, cmux.UA, cr=True, pf=True))
+            if f.dlci == 0:
+                self._leave_mux()
+            else:
+                self.mux_channels.pop(f.dlci, None)
+        elif f.control in (cmux.UIH, cmux.UI):
+            if f.dlci == 0:
+                self._control_message(f.info)
+            elif f.dlci in self.mux_channels:
+                self.mux_channels[f.dlci].feed(f.info)
+            else:
+                self.write(cmux.encode(f.dlci, cmux.DM, cr=True, pf=True))
+
+    def _control_message(self, info: bytes) -> None:
+        if not info:
+            return
+        kind = info[0] | cmux.CR_BIT
+        if not info[0] & cmux.CR_BIT:
+            return  # a response from the client
+        self.write(cmux.encode(0, cmux.UIH, bytes([info[0] & ~cmux.CR_BIT]) + info[1:],
+                               cr=False))
+        if kind == cmux.MSG_CLD:
+            self._leave_mux()
+
+    def _leave_mux(self) -> None:
+        self.log("event", "mux off")
+        self.deframer = None
+        self.mux_channels = {}
+
+    def _new_channel(self, dlci: int) -> AtChannel:
+        def send(data: bytes) -> None:
+            n1 = getattr(self, "n1", 31)
+            for i in range(0, len(data), n1):
+                self.write(cmux.encode(dlci, cmux.UIH, data[i:i + n1], cr=False))
+        return AtChannel(send, self.execute, echo=self.spec.echo, name=f"DLCI{dlci}")
+
+    def channel_for_urc(self, line: str) -> AtChannel:
+        if self.deframer is None:
+            return self.channel
+        if line.startswith(CALL_URC_PREFIXES):
+            want = CHANNEL_VOICE
+        elif line.startswith(("+CMT", "+CMTI")):
+            want = CHANNEL_SMS
+        else:
+            want = CHANNEL_CONTROL
+        return (self.mux_channels.get(want) or self.mux_channels.get(CHANNEL_CONTROL)
+                or self._nowhere)
+
+    # -- ^TETYPE: applies after a reboot ----------------------------------------------------
+    def cmd_tetype(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "read":
+            return Reply([f"^TETYPE: {self.tetype_active}"])
+        if cmd.kind == "test":
+            return Reply(["^TETYPE: (0-2)"])
+        self.tetype_pending = str(cmd.int_param(0))
+        return Reply()
+
+    def cmd_clip(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "read":
+            return Reply([f"+CLIP: {self.clip},1"])
+        self.clip = cmd.int_param(0, 0)
+        return Reply()
+
+    # -- calls ---------------------------------------------------------------------------------
+    def cmd_dial(self, ch: AtChannel, cmd: Command) -> Reply:
+        number = cmd.arg.rstrip(";").strip()
+        if not cmd.arg.endswith(";") or not number:
+            raise CmeError(4)  # voice only: ATD<n>;
+        if not self.registered or self.call is not None:
+            return Reply(final="NO CARRIER")
+        peer = self.network.lookup(number)
+        self.call = Call(self, peer, number, started_s=self.now())
+        self.later(0.0, lambda: self.urc("^ORIG: 1,0"))
+        if peer is None or peer is self:
+            self.later(CALL_SETUP_ROUND_TRIPS * self.link_sample().rtt_s,
+                       lambda: self._end_local("NO CARRIER", cause=1))
+        else:
+            self.network.deliver(self, peer, lambda: peer.incoming(self.call))
+        return Reply()
+
+    def incoming(self, call: Call) -> None:
+        caller = call.caller
+        if self.call is not None or not self.registered:
+            call.callee = None
+            self.network.deliver(self, caller, lambda: caller._end_local("BUSY", cause=17))
+            return
+        self.call = call
+        call.state = "alerting"
+        self.network.deliver(self, caller, lambda: caller.urc("^CONF: 1"))
+        self._ring()
+
+    def _ring(self) -> None:
+        call = self.call
+        if call is None or call.state != "alerting" or call.callee is not self:
+            return
+        self.urc("RING")
+        if self.clip:
+            self.urc(f'+CLIP: "{call.caller.identity.msisdn}",145,,,,0')
+        self._ring_timer = self.later(RING_PERIOD_S, self._ring)
+
+    def cmd_answer(self, ch: AtChannel, cmd: Command) -> Reply:
+        call = self.call
+        if call is None or call.callee is not self or call.state != "alerting":
+            return Reply(final="NO CARRIER")
+        call.state, call.started_s = "active", self.now()
+        self.later(0.0, lambda: self.urc("^CONN: 1,0"))
+        caller = call.caller
+        self.network.deliver(self, caller, lambda: caller.urc("^CONN: 1,0"))
+        return Reply()
+
+    def cmd_hangup(self, ch: AtChannel, cmd: Command) -> Reply:
+        call = self.call
+        if call is None:
+            return Reply()
+        peer = call.callee if call.caller is self else call.caller
+        self._end_local(None, cause=16)
+        if peer is not None and peer.call is call:
+            self.network.deliver(self, peer, lambda: peer._end_local("NO CARRIER", cause=16))
+        return Reply()
+
+    def _end_local(self, result: str | None, cause: int) -> None:
+        """End this side of the call: ^CEND (duration s, end status, cause) and ``result``."""
+        call = self.call
+        if call is None:
+            return
+        duration = int(self.now() - call.started_s) if call.state == "active" else 0
+        call.state = "ended"
+        self.call = None
+        self.urc(f"^CEND: 1,{duration},104,{cause}")  # (check) end status 104: normal release
+        if result:
+            self.urc(result)
+
+    def cmd_clcc(self, ch: AtChannel, cmd: Command) -> Reply:
+        call = self.call
+        if call is None:
+            return Reply()
+        mo = call.caller is self
+        state = {"dialing": 2, "alerting": 3 if mo else 4, "active": 0}[call.state]
+        number = call.number if mo else call.caller.identity.msisdn
+        kind = 145 if number.startswith("+") else 129
+        return Reply([f'+CLCC: 1,{0 if mo else 1},{state},0,0,"{number}",{kind}'])

@@ -1,0 +1,34 @@
+"""Benchmark: the default scenario end to end on virtual modules and the virtual clock
+(issue 5: more than an hour of emulated time in under 60 s of wall time). ``items`` is the
+emulated seconds of one run, so the throughput column reads emulated seconds per second.
+
+Outside ``--benchmark-only`` (the normal test run) the same code path runs on the module-free
+scenario tests/runner/scenarios/waits.yaml: the default scenario itself is already run and
+judged by test_default_run.py, and running it twice would double the time of this
+directory."""
+from __future__ import annotations
+
+import itertools
+
+from ntnstack.runner.api import load_inputs, run_scenario
+from tests.runner.conftest import SCENARIOS
+
+ONE_HOUR_S = 3600.0
+
+
+def test_bench_default_scenario(benchmark, tmp_path, pytestconfig):
+    full = pytestconfig.getoption("benchmark_only")
+    files = None if full else [str(SCENARIOS / "waits.yaml")]
+    scenario, testbed, ports = load_inputs(files)
+    runs = itertools.count()
+
+    def run():
+        return run_scenario(scenario, testbed, ports, tmp_path / f"run-{next(runs)}",
+                            progress=False)
+
+    outcome = benchmark.pedantic(run, rounds=1, iterations=1)
+    benchmark.group = "default-scenario"
+    benchmark.extra_info["baseline"] = True
+    benchmark.extra_info["items"] = round(outcome.info.emulated_s)
+    assert outcome.passed
+    assert not full or outcome.info.emulated_s > ONE_HOUR_S

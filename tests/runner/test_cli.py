@@ -1,0 +1,173 @@
+"""``ntnstack run`` end to end on module-free scenarios: exit statuses 0 / 1 / 2, the files
+of the output directory, and a run killed with SIGKILL keeping every finished step."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from ntnstack.runner.journal import read_run
+from tests.runner.conftest import SCENARIOS, ntnstack
+
+WAITS = str(SCENARIOS / "waits.yaml")
+
+
+def test_passing_run_exit_0_and_outputs(tmp_path):
+    res = ntnstack("run", WAITS, "--out", str(tmp_path / "out"))
+    assert res.returncode == 0, res.stderr
+    assert "PASSED: waits" in res.stdout and "6 passed" in res.stdout
+    assert "[6/6]" in res.stderr  # progress while it runs (stderr is not a terminal here)
+    out = tmp_path / "out"
+    root = ET.parse(out / "junit.xml").getroot()
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("6", "0", "0")
+    data = read_run(out)
+    assert data["run"]["status"] == "passed"
+    pass_step = data["steps"][1]
+    # tr38821-leo600 culminates over the reference UE at start + 600 s (ntnstack.orbit
+    # presets); a 600 km pass above 10 deg lasts about 9 minutes, so the rise is at ~335 s.
+    assert 300.0 < pass_step["observed"]["rise_s"] < 400.0
+    assert abs(pass_step["ended_s"] - pass_step["observed"]["rise_s"]) < 1e-6
+    assert (out / "report.html").stat().st_size > 0
+    assert (out / "capture.pcap").stat().st_size > 24  # pcap header plus SIB31-NB packets
+
+
+def test_failing_expectation_exit_1_with_a_message(tmp_path):
+    res = ntnstack("run", WAITS, str(SCENARIOS / "no_pass.yaml"), "--out", str(tmp_path))
+    assert res.returncode == 1
+    assert "FAILED" in res.stdout
+    assert "the step did not succeed: no pass within 60 s" in res.stdout
+    failure = ET.parse(tmp_path / "junit.xml").getroot().find(".//failure")
+    assert "no pass within 60 s" in failure.get("message")
+
+
+def test_bad_scenario_exit_2_one_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(Path(WAITS).read_text().replace("family: nbntn-generic", "family: nbiot"))
+    res = ntnstack("run", str(bad), "--out", str(tmp_path / "out"))
+    assert res.returncode == 2
+    assert res.stderr.strip().count("\n") == 0
+    assert f"{bad}:10:" in res.stderr and "terminals.ue.family" in res.stderr
+    assert not (tmp_path / "out").exists()  # nothing run, nothing written
+
+
+def test_bad_clock_option_exit_2(tmp_path):
+    res = ntnstack("run", WAITS, "--clock", "scaled:-3", "--out", str(tmp_path))
+    assert res.returncode == 2 and "scaled:-3" in res.stderr
+
+
+def test_json_output(tmp_path):
+    res = ntnstack("run", WAITS, "--json", "--out", str(tmp_path))
+    assert res.returncode == 0
+    out = json.loads(res.stdout)
+    assert out["status"] == "passed" and len(out["steps"]) == 6
+    assert res.stderr == ""  # --json: no progress bar
+
+
+def test_sigkill_keeps_every_finished_step(tmp_path):
+    steps = "\n".join("  - {terminal: ue, do: wait, duration_s: 40}" for _ in range(40))
+    slow = tmp_path / "slow.yaml"
+    # scaled:100: each 40 s wait lasts 0.4 s of wall time, the whole run 16 s
+    slow.write_text(f"clock: scaled:100\nsteps:\n{steps}\n")
+    out = tmp_path / "out"
+    exe = Path(sys.executable).with_name("ntnstack")
+    proc = subprocess.Popen([str(exe), "run", WAITS, str(slow), "--out", str(out), "--quiet"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        done = _wait_for_steps(out / "results.sqlite", 4, timeout_s=60.0)
+        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    data = read_run(out)
+    assert data["run"]["status"] == "running" and data["run"]["finished_at"] is None
+    assert 4 <= len(data["steps"]) < 40 and len(data["steps"]) >= done
+    assert [s["idx"] for s in data["steps"]] == list(range(len(data["steps"])))
+    for s in data["steps"]:
+        # scaled clock: a step ends when the real sleep returns, late by the scheduler's
+        # wake-up delay (allow 50 ms of wall time on this shared machine) x the scale 100
+        assert s["status"] == "passed" and 40.0 <= s["ended_s"] - s["started_s"] < 45.0
+    last = data["steps"][-1]["ended_s"]
+    assert data["samples"] and max(x["t_s"] for x in data["samples"]) < last
+    db = sqlite3.connect(out / "results.sqlite")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _wait_for_steps(path: Path, count: int, timeout_s: float) -> int:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if path.exists():
+            try:
+                db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+                n = db.execute("SELECT COUNT(*) FROM steps").fetchone()[0]
+                db.close()
+                if n >= count:
+                    return n
+            except sqlite3.OperationalError:
+                pass
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {count} steps in {path} after {timeout_s} s")
+
+
+RIG = textwrap.dedent("""\
+    name: one-real
+    ports:
+      ue: {url: /dev/serial/by-id/usb-absent-if00, family: nbntn-generic}
+    """)
+
+
+def test_real_modules_run_in_real_time(tmp_path):
+    from ntnstack.runner.api import load_inputs
+
+    rig = tmp_path / "rig.yaml"
+    rig.write_text(RIG)
+    scenario, testbed, ports = load_inputs([WAITS], [str(rig)])
+    assert testbed.hardware and not ports["ue"].virtual
+    assert scenario.clock.mode == "realtime"  # the file says virtual
+    res = ntnstack("run", WAITS, "--testbed", str(rig), "--clock", "scaled:10",
+                   "--out", str(tmp_path / "out"))
+    assert res.returncode == 2 and "terminals ue are real modules" in res.stderr
+
+
+def test_missing_port_is_a_clear_step_error(tmp_path):
+    rig = tmp_path / "rig.yaml"
+    rig.write_text(RIG)
+    steps = tmp_path / "steps.yaml"
+    steps.write_text("steps:\n  - {terminal: ue, do: power_on}\n  - {terminal: ue, do: attach}\n")
+    res = ntnstack("run", WAITS, str(steps), "--testbed", str(rig), "--out", str(tmp_path / "o"))
+    assert res.returncode == 1
+    assert "ERROR" in res.stdout and "usb-absent-if00" in res.stdout
+    assert "SKIPPED  an earlier step of this terminal errored" in res.stdout
+
+
+def test_default_scenario_is_found_from_any_directory(tmp_path):
+    """The installed (editable) package finds configs/scenarios/default.yaml by itself."""
+    code = ("from ntnstack.runner.api import load_inputs\n"
+            "s, t, p = load_inputs(None)\n"
+            "print(s.name, s.files[0], t.name, len(p))\n")
+    res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    name, path, testbed, ports = res.stdout.split()
+    assert name == "default" and path.endswith("configs/scenarios/default.yaml")
+    assert testbed == "virtual" and int(ports) >= 6
+
+
+def test_steps_wait_for_their_start_time(tmp_path):
+    from ntnstack.runner.api import load_inputs, run_scenario
+
+    timed = tmp_path / "timed.yaml"
+    timed.write_text("steps:\n  - {terminal: ue, do: wait, duration_s: 10}\n"
+                     "  - {terminal: ue, do: wait, duration_s: 10, at_s: 500}\n")
+    outcome = run_scenario(*load_inputs([WAITS, str(timed)]), tmp_path / "out",
+                           progress=False)
+    first, second = outcome.results
+    assert (first.started_s, first.ended_s) == (0.0, 10.0)
+    assert (second.started_s, second.ended_s) == (500.0, 510.0)

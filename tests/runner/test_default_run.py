@@ -1,0 +1,128 @@
+"""The default scenario against virtual modules on the virtual clock: every expectation met,
+more than an hour of emulated time, and its outputs (junit, report, journal, pcap, raw logs).
+A deliberately failing expectation fails with a message a user understands."""
+from __future__ import annotations
+
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from ntnstack.runner.api import load_inputs, run_scenario
+from ntnstack.runner.journal import read_run
+from tests.runner.conftest import ntnstack
+
+ONE_HOUR_S = 3600.0
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("default")
+    scenario, testbed, ports = load_inputs(None)
+    t0 = time.monotonic()
+    outcome = run_scenario(scenario, testbed, ports, out, progress=False)
+    return outcome, time.monotonic() - t0
+
+
+def test_every_expectation_met(default_run):
+    from ntnstack.scenario import FAMILIES
+
+    outcome, _ = default_run
+    assert {r.family for r in outcome.results} == set(FAMILIES)
+    failed = [f"{r.terminal} {r.label}: {r.message}" for r in outcome.results
+              if r.status != "passed"]
+    assert failed == []
+    assert outcome.info.status == "passed"
+    assert outcome.info.emulated_s > ONE_HOUR_S  # the LEO part waits for the next pass
+
+
+def test_observations_follow_the_emulated_link(default_run):
+    outcome, _ = default_run
+    obs = {(r.terminal, r.action, r.index): r.observed for r in outcome.results}
+    leo = [o for (t, a, _), o in sorted(obs.items(), key=lambda kv: kv[0][2])
+           if t == "nb-leo" and a in ("expect_coverage_loss", "wait_for_pass")]
+    rise1, set1, rise2 = leo[0]["rise_s"], leo[1]["set_s"], leo[2]["rise_s"]
+    # the 600 km LEO preset culminates over this UE at start + 600 s (ntnstack.orbit presets);
+    # one orbit is ~96.7 min, so the next usable pass starts more than an hour later
+    assert rise1 < 600.0 < set1 and rise2 - set1 > ONE_HOUR_S
+    assert 0.0 <= leo[1]["lost_after_s"] <= 30.0
+    # BeiDou: the second message inside the card's service interval is refused
+    bd = [o for (t, a, _), o in sorted(obs.items(), key=lambda kv: kv[0][2])
+          if a == "send_short_message" and t == "bd-sanya"]
+    assert [o["rate_limited"] for o in bd] == [False, True, False]
+    # TA at registration: no driver reports one, so the reference UE on the cell's SIB31-NB
+    ta = [o for (t, a, _), o in obs.items() if a == "attach" and "ta_error_us" in o]
+    assert {t for (t, a, _), o in obs.items() if a == "attach" and "ta_error_us" in o} == {
+        "nb-geo", "nb-leo"}
+    assert all(o["ta_source"].startswith("reference UE from sib31-nb") for o in ta)
+
+
+def test_outputs_of_the_default_run(default_run):
+    outcome, _ = default_run
+    out = outcome.out_dir
+    steps = len(outcome.results)
+    root = ET.parse(out / "junit.xml").getroot()
+    assert (int(root.get("tests")), root.get("failures"), root.get("errors")) == (steps, "0",
+                                                                                  "0")
+    terminals = {r.terminal for r in outcome.results}
+    assert {s.get("name") for s in root.iter("testsuite")} == {f"default.{t}" for t in
+                                                               terminals}
+    data = read_run(out)
+    assert len(data["steps"]) == steps and data["run"]["status"] == "passed"
+    kinds = {e["kind"] for e in data["events"]}
+    assert {"cmd", "rsp", "urc", "step"} <= kinds
+    assert any("+CEREG: 5" in e["text"] for e in data["events"] if e["terminal"] == "nb-leo")
+    assert any("RING" in e["text"] for e in data["events"] if e["terminal"] == "tt-lhasa")
+    logs = sorted(p.name for p in (out / "serial").glob("*.rawlog"))
+    assert logs == sorted(f"{r.terminal}.rawlog" for r in outcome.results if r.index < 1 or
+                          r.action == "power_on")
+    assert all((out / "serial" / name).stat().st_size > 0 for name in logs)
+    html = (out / "report.html").read_text()
+    assert html.count("<svg") == len(terminals) * 5  # five plots per terminal
+    assert (out / "capture.pcap").stat().st_size > 24
+
+
+def test_capture_dissects_as_sib31_nb(default_run, require_tool):
+    import subprocess
+
+    tshark = require_tool("tshark")
+    outcome, _ = default_run
+    res = subprocess.run([tshark, "-r", str(outcome.out_dir / "capture.pcap"), "-T", "fields",
+                          "-e", "frame.protocols"], capture_output=True, text=True, timeout=60)
+    lines = [x for x in res.stdout.splitlines() if x]
+    assert lines and all("lte_rrc" in x for x in lines), res.stdout[:500] + res.stderr[:500]
+    # the protocol shadow of the four NB-IoT attaches: NAS inside the RRC messages
+    assert sum("nas-eps" in x for x in lines) >= 4 * 5
+    info = subprocess.run([tshark, "-r", str(outcome.out_dir / "capture.pcap")],
+                          capture_output=True, text=True, timeout=60).stdout
+    # (the Attach accept travels ciphered with EEA2 after the security mode command)
+    assert info.count("Attach request") == 4 and info.count("Security mode command") == 4
+    assert "SIB31" in info and "MasterInformationBlock-NB" in info
+
+
+def test_protocol_shadow_recorded_beside_the_module(default_run):
+    outcome, _ = default_run
+    attach = {r.terminal: r.observed for r in outcome.results if r.action == "attach"
+              and r.family.startswith("nbntn")}
+    assert set(attach) == {"nb-geo", "nb-shanghai", "nb-shenzhen", "nb-leo"}
+    for observed in attach.values():
+        assert observed["stack_attach_ok"] is True and observed["stack_messages"] > 5
+    events = [e for r in outcome.results for e in r.events if e.kind == "stack"]
+    assert any("rrcConnectionRequest" in e.text for e in events)
+
+
+def test_failing_expectation_is_explained(tmp_path):
+    overlay = tmp_path / "strict.yaml"
+    # REFERENCE.md 5: NB-IoT NTN registration over GEO takes 50-120 s; 30 s cannot be met
+    overlay.write_text(
+        "steps:\n"
+        "  - {terminal: nb-geo, do: power_on}\n"
+        "  - {terminal: nb-geo, do: set_location}\n"
+        "  - {terminal: nb-geo, do: attach, expect: {registered_within_s: 30}}\n")
+    res = ntnstack("run", "configs/scenarios/default.yaml", str(overlay), "--out",
+                   str(tmp_path / "out"))
+    assert res.returncode == 1
+    line = next(x for x in res.stdout.splitlines() if "02-attach" in x)
+    assert "FAILED" in line
+    assert "registered_within_s: expected registration URC after the attach command within " \
+           "30 s, observed" in line

@@ -1,0 +1,84 @@
+"""The pytest plugin (entry point pytest11 = ntnstack.pytest_plugin), exercised with pytester
+in subprocesses, the way a vendor's suite runs it."""
+from __future__ import annotations
+
+import textwrap
+import xml.etree.ElementTree as ET
+
+from tests.runner.conftest import SCENARIOS
+
+pytest_plugins = ["pytester"]
+
+SUITE = textwrap.dedent(f"""\
+    import pytest
+
+    WAITS = {str(SCENARIOS / "waits.yaml")!r}
+    NO_PASS = {str(SCENARIOS / "no_pass.yaml")!r}
+
+    @pytest.mark.ntn_orbit("leo")
+    @pytest.mark.ntn_family("nbntn-generic")
+    def test_leo_pass(ntn_run):
+        outcome = ntn_run(WAITS)
+        assert outcome.passed
+        assert (outcome.out_dir / "results.sqlite").exists()
+
+    @pytest.mark.ntn_orbit("leo")
+    def test_leo_no_pass(ntn_run):
+        outcome = ntn_run(WAITS, NO_PASS)
+        assert not outcome.passed
+
+    @pytest.mark.ntn_family("tiantong")
+    @pytest.mark.ntn_orbit("geo")
+    def test_tiantong_selected_by_marker():
+        pass
+
+    @pytest.mark.ntn_hardware
+    def test_on_the_rig(ntn_testbed):
+        assert ntn_testbed.hardware
+    """)
+
+
+def test_markers_select_and_hardware_is_opt_in(pytester):
+    pytester.makepyfile(test_suite=SUITE)
+    result = pytester.runpytest("-m", "leo", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, deselected=2)
+    result = pytester.runpytest("-m", "tiantong and geo", "-rs")
+    result.assert_outcomes(passed=1, deselected=3)
+    result = pytester.runpytest("-m", "ntn_hardware", "-rs")
+    result.assert_outcomes(skipped=1, deselected=3)
+    result.stdout.fnmatch_lines(["*hardware test: give a rig with --ntn-testbed FILE*"])
+
+
+def test_virtual_testbed_flag_keeps_hardware_skipped(pytester):
+    pytester.makepyfile(test_suite=SUITE)
+    bed = pytester.makefile(".yaml", virtual="name: all-virtual\ndefault: virtual\n")
+    result = pytester.runpytest("--ntn-testbed", str(bed), "-k", "rig", "-rs")
+    result.assert_outcomes(skipped=1, deselected=3)
+    result.stdout.fnmatch_lines(["*has no hardware ports*"])
+
+
+def test_expected_and_observed_become_junit_properties(pytester):
+    pytester.makepyfile(test_suite=SUITE)
+    xml = pytester.path / "junit.xml"
+    result = pytester.runpytest("-k", "leo_no_pass", f"--junitxml={xml}")
+    result.assert_outcomes(passed=1, deselected=3)
+    case = ET.parse(xml).getroot().find(".//testcase[@name='test_leo_no_pass']")
+    props = {p.get("name"): p.get("value") for p in case.iter("property")}
+    assert props["ue.00-wait.status"] == "passed"
+    assert props["ue.01-wait_for_pass.status"] == "failed"
+    assert props["ue.01-wait_for_pass.expected.succeeds"] == "True"
+    assert props["ue.01-wait_for_pass.observed.succeeds"] == "False"
+
+
+def test_parallel_workers_own_their_directories(pytester):
+    record = pytester.path / "out_dirs.txt"
+    note = f"    open({str(record)!r}, 'a').write(str(outcome.out_dir) + '\\n')\n"
+    suite = SUITE.replace("    assert outcome.passed\n", note + "    assert outcome.passed\n")
+    suite = suite.replace("    assert not outcome.passed\n",
+                          note + "    assert not outcome.passed\n")
+    pytester.makepyfile(test_suite=suite)
+    result = pytester.runpytest_subprocess("-n", "2", "-m", "leo", "--dist", "each")
+    result.assert_outcomes(passed=4)  # --dist each: both tests on both workers
+    dirs = record.read_text().split()
+    assert len(dirs) == len(set(dirs)) == 4
+    assert {d.split("popen-")[1].split("/")[0] for d in dirs} == {"gw0", "gw1"}

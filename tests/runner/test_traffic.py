@@ -1,0 +1,103 @@
+"""Module journals -> timeline events: whole lines, URCs told from responses by the family's
+dialect, 27.010 frames opened with their channel named."""
+from __future__ import annotations
+
+from ntnstack.runner.modules import UIH, TrafficDecoder
+from ntnstack.terminals.cmux import encode
+
+
+def _decoder(family: str) -> TrafficDecoder:
+    from at_bridge.dialect import load_dialect
+
+    return TrafficDecoder("t", [u.pattern for u in load_dialect(family).urcs.values()])
+
+
+def test_lines_split_across_chunks_and_urcs_recognised():
+    d = _decoder("nbntn-generic")
+    events = d.events([(1.0, "rx", "AT+CFUN=1\r"), (1.5, "tx", "\r\nOK\r\n\r\n+CEREG: 2"),
+                       (2.0, "tx", "\r\n"), (50.0, "tx", '\r\n+CEREG: 5,"0001","01A2D001",14\r\n'),
+                       (50.0, "event", "registration 5"), (50.0, "event", "urc +CEREG: 5")])
+    assert [(e.t_s, e.kind, e.text) for e in events] == [
+        (1.0, "cmd", "AT+CFUN=1"), (1.5, "rsp", "OK"), (2.0, "urc", "+CEREG: 2"),
+        (50.0, "urc", '+CEREG: 5,"0001","01A2D001",14'), (50.0, "module", "registration 5")]
+
+
+def test_cmux_frames_are_opened():
+    d = _decoder("tiantong")
+    frames = (encode(2, UIH, b"ATD+8617400000002;\r", cr=True)
+              + encode(1, UIH, b"AT+CSQ\r", cr=True))
+    ring = encode(2, UIH, b"\r\nRING\r\n", cr=False)
+    events = d.events([(3.0, "rx", frames.decode("latin-1")),
+                       (3.2, "tx", ring.decode("latin-1"))])
+    assert [(e.kind, e.text) for e in events] == [
+        ("cmd", "ch2: ATD+8617400000002;"), ("cmd", "ch1: AT+CSQ"), ("urc", "ch2: RING")]
+
+
+def test_beidou_status_stream_is_left_to_the_raw_log():
+    d = _decoder("beidou-bds3")
+    pwi = "$BDPWI,000048.00,1,01,54*5A\r\n"
+    fki = "$BDFKI,000049,TCQ,N,1,58*00\r\n"
+    events = d.events([(48.0, "tx", pwi), (49.0, "tx", fki)])
+    assert [(e.kind, e.text) for e in events] == [("urc", fki.strip())]
+
+
+def test_real_port_timeline_comes_from_the_raw_log(tmp_path):
+    """A real module has no journal: its timeline is read back from the bridge's raw log
+    (written here by at_bridge's own RawLog), stamped on the run's clock."""
+    from at_bridge.transport import RawLog
+    from ntnstack.clock import Clock
+    from ntnstack.runner.modules import ModuleSessions
+    from ntnstack.runner.runclock import RunClock
+    from ntnstack.scenario import Port, load_scenario
+    from tests.runner.conftest import SCENARIOS
+
+    scenario = load_scenario([SCENARIOS / "waits.yaml"], "realtime")
+    clock = RunClock(Clock("realtime", 1.0, scenario.start_unix_s), scenario.start_unix_s)
+    ports = {"ue": Port("ue", "/dev/ttyUSB7", "nbntn-generic")}
+    sessions = ModuleSessions(scenario, ports, clock, None, tmp_path)
+    sessions.log_dir.mkdir(parents=True)
+    raw = RawLog(sessions.log_dir / "ue.rawlog")
+    raw.event("open /dev/ttyUSB7")
+    raw.record("out", b"AT+CEREG?\r")
+    raw.record("in", b"\r\n+CEREG: 2,5\r\n\r\nOK\r\n\r\n+CEREG: 5\r\n")
+    raw.close()
+    sessions.drivers["ue"] = raw  # any open driver: the name is what traffic() looks up
+    events = sessions.traffic()
+    assert [(e.kind, e.text) for e in events] == [
+        ("module", "open /dev/ttyUSB7"), ("cmd", "AT+CEREG?"), ("rsp", "+CEREG: 2,5"),
+        ("rsp", "OK"), ("urc", "+CEREG: 5")]
+    assert all(0.0 <= e.t_s < 5.0 for e in events)  # real time since the run started
+    assert sessions.traffic() == []  # each row once
+
+
+def test_arrival_is_read_from_the_receive_stamps(tmp_path):
+    """An attach is measured at the +CEREG: 5 that the dialect's attach procedure waits for,
+    stamped when it reached the bridge, whatever the clock did after (here a jump to 70 s
+    before the runner looked)."""
+    import time
+
+    from at_bridge.transport import RawLog
+    from ntnstack.clock import Clock
+    from ntnstack.runner.modules import ModuleSessions
+    from ntnstack.runner.runclock import RunClock, host_clock
+    from ntnstack.scenario import Port, load_scenario
+    from tests.runner.conftest import SCENARIOS
+
+    scenario = load_scenario([SCENARIOS / "waits.yaml"])
+    clock = RunClock(Clock("virtual", 1.0, scenario.start_unix_s), scenario.start_unix_s)
+    sessions = ModuleSessions(scenario, {"ue": Port("ue", "/dev/ttyUSB7")}, clock, None,
+                              tmp_path)
+    sessions.log_dir.mkdir(parents=True)
+    raw = RawLog(sessions.log_dir / "ue.rawlog")
+    since = time.monotonic()
+    with clock.waiting(100.0, spaced=False):
+        host_clock(clock).advance_to(10.0)
+        raw.record("in", b"\r\n+CEREG: 2\r\n")
+        time.sleep(0.002)
+        host_clock(clock).advance_to(50.0)
+        raw.record("in", b'\r\n+CEREG: 5,"0001","01A2D001",14\r\n')
+        time.sleep(0.002)
+        host_clock(clock).advance_to(70.0)
+    raw.close()
+    assert sessions.arrival_s("ue", "attach", since) == 50.0
+    assert sessions.arrival_s("ue", "receive_data", since) is None  # no +CRTDCP came

@@ -1,0 +1,83 @@
+"""The runner's view of the sky (World, WorldLink) and of time (RunClock)."""
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+
+from ntnstack.clock import Clock
+from ntnstack.runner.runclock import RunClock, host_clock
+from ntnstack.runner.virtual import WorldLink
+from ntnstack.runner.world import World
+from ntnstack.scenario import load_scenario
+from tests.runner.conftest import SCENARIOS
+from tests.tolerances import ONE_KILOMETRE, ONE_MICRODEGREE
+
+START = 1_772_323_200.0  # 2026-03-01T00:00:00Z, the start of the test scenarios
+
+
+@pytest.fixture(scope="module")
+def world():
+    return World(load_scenario([SCENARIOS / "waits.yaml"]))
+
+
+def test_link_view_flips_exactly_at_the_announced_times(world):
+    link = WorldLink(world, "ue")
+    rise = link.next_change_s(0.0)
+    set_ = link.next_change_s(rise)
+    assert not link.sample(rise - 1e-3).visible and link.sample(rise).visible
+    assert link.sample(set_ - 1e-3).visible and not link.sample(set_).visible
+    # the runner's own pass steps read the same list
+    assert world.next_rise_s("ue", 0.0, 3600.0) == rise
+    assert world.next_set_s("ue", rise, 3600.0) == set_
+    assert world.next_set_s("ue", 0.0, 3600.0) is None  # not in view at the start
+
+
+def test_trajectory_positions_are_interpolated(tmp_path, world):
+    text = (SCENARIOS / "waits.yaml").read_text().replace(
+        "position: [39.9042, 116.4074, 50]",
+        "trajectory: [{t_s: 0, position: [39.0, 116.0, 0]}, {t_s: 100, position: [41.0, 118.0,"
+        " 1000]}]")
+    path = tmp_path / "moving.yaml"
+    path.write_text(text)
+    w = World(load_scenario([path]))
+    mid = w.ground_at("ue", 50.0)
+    assert math.isclose(mid.lat_deg, 40.0, abs_tol=ONE_MICRODEGREE)
+    assert math.isclose(mid.lon_deg, 117.0, abs_tol=ONE_MICRODEGREE)
+    assert w.ground_at("ue", 1e6).alt_m == 1000.0  # held after the last waypoint
+    fixed_then = world.series("ue", [START + 600.0]).range_m[0]
+    moving_then = w.series("ue", [START + 600.0]).range_m[0]
+    # 600 s is past the last waypoint: the UE is ~200 km from the fixed reference UE
+    assert abs(moving_then - fixed_then) > 10 * ONE_KILOMETRE
+
+
+def test_virtual_clock_moves_only_while_the_runner_waits():
+    rc = RunClock(Clock("virtual", 1.0, START), START)
+    hc = host_clock(rc)
+    hc.advance_to(10.0)
+    assert rc.now() == 0.0  # the runner is not waiting: a host jump is refused
+    with rc.waiting(5.0, spaced=False):
+        hc.advance_to(10.0)
+        assert rc.now() == 5.0  # capped at the runner's deadline
+    assert rc.now_unix_s() == START + 5.0 and rc.clock.now_unix_s() == START + 5.0
+
+
+def test_virtual_clock_stamps_urc_arrivals_exactly():
+    rc = RunClock(Clock("virtual", 1.0, START), START)
+    before = time.monotonic()
+    with rc.waiting(100.0, spaced=False):
+        host_clock(rc).advance_to(42.125)
+        after_jump = time.monotonic()
+        host_clock(rc).advance_to(77.0)
+    assert rc.t_at_mono(before) == 0.0
+    assert rc.t_at_mono(after_jump) == 42.125
+    assert rc.t_at_mono(time.monotonic()) == 77.0
+
+
+def test_jumps_are_spaced_while_the_runner_is_in_a_driver_call():
+    rc = RunClock(Clock("virtual", 1.0, START), START)
+    with rc.waiting(100.0):
+        host_clock(rc).advance_to(1.0)
+        host_clock(rc).advance_to(2.0)  # within JUMP_SPACING_REAL_S of the first: refused
+        assert rc.now() == 1.0

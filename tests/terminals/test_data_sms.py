@@ -1,0 +1,128 @@
+"""Non-IP data (+CSODCP / +CRTDCP), vendor sockets and SMS in PDU mode between virtual
+modules, delivered after the emulated link latency (virtual clock: exact emulated times)."""
+from __future__ import annotations
+
+import pytest
+
+from at_bridge import sms_pdu
+from ntnstack.terminals.procedures import RRC_RESUME_STEPS, NtnTiming
+from tests.terminals.test_registration import force_time, set_location
+from tests.tolerances import ONE_MICROSECOND
+
+
+def attached(rig, m, family="nbntn-generic", extra=()):
+    c = rig.client(m)
+    for cmd in ("AT+CMEE=1", "AT+CEREG=1", "AT+CRTDCP=1", "AT+CMGF=0", *extra):
+        assert c.cmd(cmd)[1] == "OK", cmd
+    set_location(c, family)
+    c.cmd("AT+CFUN=1")
+    c.wait(r"^\+CEREG: 5$", 20)
+    return c
+
+
+def test_csodcp_is_echoed_back_after_random_access_and_one_rtt(virtual_rig):
+    """From RRC idle: random access (2 RTT + 4 messages), then uplink rtt/2 + downlink rtt/2.
+    (The RRC-connected case cannot be timed on the virtual clock: an idle loop jumps to the
+    inactivity timer, which releases RRC first, exactly as a real idle UE would.)"""
+    m = virtual_rig.module("nbntn-generic", timing=NtnTiming(rrc_inactivity_s=1.0))
+    virtual_rig.start()
+    c = attached(virtual_rig, m)
+    force_time(virtual_rig, virtual_rig.host.now() + 2.0)   # past the 1 s inactivity release
+    assert c.cmd("AT+CSCON?")[0] == ["+CSCON: 0,0"]
+    assert c.cmd('AT+CSODCP=1,4,"C0FFEE01"') == ([], "OK")      # OK = local acceptance only
+    assert c.wait(r'^\+CRTDCP: 1,4,"C0FFEE01"$')
+    took = m.events("nidd 4 bytes")[-1][0] - m.events("nidd sent 4 bytes")[-1][0]
+    rtt = m.link_sample().rtt_s
+    rach = NtnTiming().step_s(RRC_RESUME_STEPS[0], rtt)
+    assert took == pytest.approx(rtt + rach, abs=ONE_MICROSECOND)
+
+
+def test_csodcp_refused_when_not_registered_and_when_length_is_wrong(virtual_rig):
+    m = virtual_rig.module("nbntn-generic")
+    virtual_rig.start()
+    c = virtual_rig.client(m)
+    c.cmd("AT+CMEE=1")
+    assert c.cmd('AT+CSODCP=1,2,"0102"')[1] == "+CME ERROR: 30"  # 27.007 9.2: no service
+    assert c.cmd('AT+CSODCP=1,3,"0102"')[1] == "+CME ERROR: 50"  # length != data
+
+
+def test_nidd_between_paired_modules_goes_to_the_peer(virtual_rig):
+    a = virtual_rig.module("nbntn-generic")
+    b = virtual_rig.module("nbntn-nordic")
+    virtual_rig.network.pair(a, b)
+    virtual_rig.start()
+    ca = attached(virtual_rig, a)
+    cb = attached(virtual_rig, b, "nbntn-nordic")
+    ca.cmd('AT+CSODCP=1,3,"414243"')
+    cb.wait(r'^\+CRTDCP: 1,3,"414243"$')
+    assert not [x for x in ca.pending if x.startswith("+CRTDCP")]
+
+
+def test_sms_pdu_to_another_module_arrives_as_cmt(virtual_rig):
+    a = virtual_rig.module("nbntn-quectel")
+    b = virtual_rig.module("nbntn-murata")
+    virtual_rig.start()
+    ca = attached(virtual_rig, a, "nbntn-quectel")
+    cb = attached(virtual_rig, b, "nbntn-murata", extra=("AT+CNMI=2,2,0,0,0",))
+    pdu, n = sms_pdu.submit_pdu(b.identity.msisdn, "hello from orbit")
+    ca.prompt(f"AT+CMGS={n}")
+    ca.raw(pdu.encode() + b"\x1a")
+    ca.wait(r"^\+CMGS: \d+$")
+    length = int(cb.wait(r"^\+CMT: ,(\d+)$").group(1))
+    body = cb.wait(r"^[0-9A-F]+$").group(0)
+    got = sms_pdu.decode_deliver(body)
+    assert (got.sender, got.text) == (a.identity.msisdn, "hello from orbit")
+    assert length == len(bytes.fromhex(body)) - 1 - bytes.fromhex(body)[0]
+
+
+def test_sms_stored_with_cmti_then_read_listed_deleted(virtual_rig):
+    a = virtual_rig.module("nbntn-generic")
+    virtual_rig.start()
+    ca = attached(virtual_rig, a, extra=("AT+CNMI=2,1,0,0,0",))
+    pdu, n = sms_pdu.submit_pdu("+8610086", "echo me")  # nobody owns it: echoed back
+    ca.prompt(f"AT+CMGS={n}")
+    ca.raw(pdu.encode() + b"\x1a")
+    index = ca.wait(r'^\+CMTI: "ME",(\d+)$').group(1)
+    lines, final = ca.cmd(f"AT+CMGR={index}")
+    assert final == "OK" and lines[0].startswith("+CMGR: 0,,")
+    assert sms_pdu.decode_deliver(lines[1]).text == "echo me"
+    lines, _ = ca.cmd("AT+CMGL=4")
+    assert lines[0].startswith(f"+CMGL: {index},1,,")     # now read (27.005 3.1 <stat> 1)
+    assert ca.cmd(f"AT+CMGD={index}") == ([], "OK")
+    assert ca.cmd(f"AT+CMGR={index}")[1] == "+CMS ERROR: 321"  # 27.005 3.2.5 invalid index
+
+
+def test_sms_prompt_escape_cancels(virtual_rig):
+    a = virtual_rig.module("nbntn-generic")
+    virtual_rig.start()
+    ca = attached(virtual_rig, a)
+    ca.prompt("AT+CMGS=20")
+    ca.raw(b"0011\x1b")
+    ca.wait("^OK$")
+    assert not a.events("sms to")
+
+
+def test_quectel_udp_socket_echo(virtual_rig):
+    q = virtual_rig.module("nbntn-quectel")
+    virtual_rig.start()
+    c = attached(virtual_rig, q, "nbntn-quectel", extra=('AT+QICFG="dataformat",1,1',))
+    assert c.cmd('AT+QIOPEN=1,0,"UDP","192.0.2.7",5683,0,0')[1] == "OK"
+    c.wait(r"^\+QIOPEN: 0,0$")
+    c.prompt("AT+QISEND=0,3")
+    c.raw(b"616263")
+    c.wait("^SEND OK$")
+    c.wait(r'^\+QIURC: "recv",0$')
+    assert c.cmd("AT+QIRD=0,1500") == (["+QIRD: 3", "616263"], "OK")
+
+
+def test_murata_socket_echo(virtual_rig):
+    m = virtual_rig.module("nbntn-murata")
+    virtual_rig.start()
+    c = attached(virtual_rig, m, "nbntn-murata")
+    lines, _ = c.cmd('AT%SOCKETCMD="ALLOCATE",0,"UDP","OPEN","192.0.2.7",5683')
+    sid = lines[0].split(":")[1]
+    assert c.cmd(f'AT%SOCKETCMD="ACTIVATE",{sid}')[1] == "OK"
+    assert c.cmd(f'AT%SOCKETDATA="SEND",{sid},2,"BEEF"')[0] == [f"%SOCKETDATA:{sid},2"]
+    c.wait(rf"^%SOCKETEV:1,{sid}$")
+    lines, _ = c.cmd(f'AT%SOCKETDATA="RECEIVE",{sid},1500')
+    assert lines[0].startswith(f'%SOCKETDATA:{sid},2,0,"BEEF"')

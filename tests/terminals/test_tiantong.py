@@ -1,0 +1,230 @@
+"""Tiantong: ^SIMST boot URC, +CREG with the GEO slot, AT+CMUX then 27.010 channels, and a
+call between two virtual modules (RING, +CLIP, ATA, ATH -> NO CARRIER) inside the mux.
+The client side of the mux is at_bridge.cmux, an independent implementation of 27.010."""
+from __future__ import annotations
+
+import re
+import time
+
+import serial
+
+from at_bridge import cmux as bridge_cmux
+from ntnstack.terminals.link_view import FixedGeometryLink
+from tests.terminals.conftest import FINAL, REAL_TIMEOUT_S
+from tests.terminals.test_registration import GEO_ALT_M
+
+CONTROL, VOICE, SMS = 1, 2, 3   # channel plan of at_bridge/dialects/tiantong.yaml
+CALL_URC = re.compile(r"^(RING|\+CLIP: |\^(ORIG|CONF|CONN|CEND): )")
+"""Unsolicited lines of a call (the URC table of tiantong.yaml), not part of a response."""
+
+
+class MuxClient:
+    """27.010 initiator over pyserial: one line buffer per DLCI."""
+
+    def __init__(self, path: str) -> None:
+        self.ser = serial.Serial(path, 115200, timeout=0.05)
+        self.deframer = bridge_cmux.Deframer(1600)
+        self.bufs: dict[int, bytes] = {}
+        self.lines: dict[int, list[str]] = {}
+        self.acks: list[tuple[int, int]] = []
+
+    def send(self, dlci: int, control: int, info: bytes = b"", pf: bool = False) -> None:
+        self.ser.write(bridge_cmux.Frame(dlci, control, cr=True, pf=pf, info=info).encode())
+
+    def pump(self) -> None:
+        for f in self.deframer.feed(self.ser.read(max(1, self.ser.in_waiting))):
+            if f.control == bridge_cmux.UIH:
+                buf = self.bufs.get(f.dlci, b"") + f.info
+                while b"\n" in buf:
+                    raw, buf = buf.split(b"\n", 1)
+                    line = raw.strip().decode("latin-1")
+                    if line:
+                        self.lines.setdefault(f.dlci, []).append(line)
+                self.bufs[f.dlci] = buf
+            else:
+                self.acks.append((f.dlci, f.control))
+
+    def open(self, dlci: int) -> None:
+        self.send(dlci, bridge_cmux.SABM, pf=True)
+        self._until(lambda: (dlci, bridge_cmux.UA) in self.acks, f"UA for DLCI {dlci}")
+
+    def _until(self, cond, what: str):
+        deadline = time.monotonic() + REAL_TIMEOUT_S
+        while time.monotonic() < deadline:
+            got = cond()
+            if got:
+                return got
+            self.pump()
+        raise AssertionError(f"no {what}; lines {self.lines}")
+
+    def cmd(self, dlci: int, text: str):
+        self.lines[dlci] = []
+        self.send(dlci, bridge_cmux.UIH, text.encode() + b"\r")
+
+        def final():
+            lines = self.lines.get(dlci, [])
+            for i, line in enumerate(lines):
+                if FINAL.match(line):
+                    out = [x for x in lines[:i] if x != text and not CALL_URC.match(x)]
+                    del lines[:i + 1]
+                    return out, line
+            return None
+        return self._until(final, f"final result for {text} on DLCI {dlci}")
+
+    def wait(self, dlci: int, pattern: str) -> re.Match:
+        rx = re.compile(pattern)
+
+        def match():
+            lines = self.lines.get(dlci, [])
+            for i, line in enumerate(lines):
+                m = rx.search(line)
+                if m:
+                    del lines[:i + 1]
+                    return m
+            return None
+        return self._until(match, f"{pattern} on DLCI {dlci}")
+
+
+def wait_registered(c) -> None:
+    """Poll +CREG? (the URC may come before the client enabled it after a boot)."""
+    deadline = time.monotonic() + REAL_TIMEOUT_S
+    while not c.cmd("AT+CREG?")[0][0].startswith("+CREG: 2,1,"):
+        assert time.monotonic() < deadline, "no registration"
+        time.sleep(0.02)
+
+
+def registered(rig, m):
+    c = rig.client(m)
+    assert c.cmd("AT+CREG=2")[1] == "OK"
+    wait_registered(c)
+    return c
+
+
+def into_mux(c, m) -> MuxClient:
+    assert c.cmd("AT+CMUX=0,0,5,1600") == ([], "OK")
+    c.close()
+    mux = MuxClient(m.path)
+    for dlci in (0, CONTROL, VOICE, SMS):
+        mux.open(dlci)
+    for dlci in (CONTROL, VOICE, SMS):
+        mux.cmd(dlci, "ATE0")
+    return mux
+
+
+def test_boot_urc_and_registration_with_the_geo_slot(rig):
+    m = rig.module("tiantong")
+    rig.start()
+    c = registered(rig, m)
+    assert c.cmd("AT+CFUN=1,1")[1] == "OK"
+    c.wait(r"^\^SIMST: 1$")                                   # REFERENCE.md section 5
+    assert c.cmd("AT+CREG?")[0] == ["+CREG: 0,2"]            # after boot: still searching
+    c.cmd("AT+CREG=2")
+    wait_registered(c)
+
+
+def test_no_registration_when_the_geo_slot_is_below_the_mask(rig):
+    m = rig.module("tiantong", FixedGeometryLink(GEO_ALT_M, 5.0))
+    rig.start()
+    c = rig.client(m)
+    time.sleep(0.3)   # 30 emulated s at TEST_SPEED: longer than search + location update
+    assert c.cmd("AT+CREG?")[0] == ["+CREG: 0,2"]
+    assert c.cmd("AT+CSQ")[0] == ["+CSQ: 99,99"]             # 27.007 8.5: not detectable
+
+
+def test_tetype_applies_after_reboot(rig):
+    m = rig.module("tiantong")
+    rig.start()
+    c = rig.client(m)
+    before = c.cmd("AT^TETYPE?")[0]
+    c.cmd("AT^TETYPE=2")
+    assert c.cmd("AT^TETYPE?")[0] == before
+    c.cmd("AT+CFUN=1,1")
+    c.wait(r"^\^SIMST: 1$")
+    assert c.cmd("AT^TETYPE?")[0] == ["^TETYPE: 2"]
+
+
+def test_huawei_settings_are_kept(rig):
+    m = rig.module("tiantong")
+    rig.start()
+    c = rig.client(m)
+    assert c.cmd("AT^VOICEMODE=1")[1] == "OK"
+    assert c.cmd("AT^VOICEMODE?")[0] == ["^VOICEMODE: 1"]
+    assert c.cmd("AT^BAUD?")[0] == ["^BAUD: 115200"]
+
+
+def test_channels_are_separate_inside_the_mux(rig):
+    m = rig.module("tiantong")
+    rig.start()
+    mux = into_mux(registered(rig, m), m)
+    assert mux.cmd(CONTROL, "AT+CGMI")[1] == "OK"
+    mux.cmd(VOICE, "ATE1")
+    mux.cmd(VOICE, "AT")
+    mux.lines[CONTROL] = []
+    mux.cmd(CONTROL, "AT")
+    assert "AT" not in mux.lines[CONTROL]          # echo is per channel
+    lines, final = mux.cmd(SMS, "AT+CSQ")
+    assert final == "OK" and lines[0].startswith("+CSQ: ")
+
+
+def test_call_between_two_modules_in_the_mux(rig):
+    a, b = rig.module("tiantong"), rig.module("tiantong")
+    rig.start()
+    ma, mb = into_mux(registered(rig, a), a), into_mux(registered(rig, b), b)
+    mb.cmd(VOICE, "AT+CLIP=1")
+    assert ma.cmd(VOICE, f"ATD{b.identity.msisdn};") == ([], "OK")
+    ma.wait(VOICE, r"^\^ORIG: 1,0$")
+    mb.wait(VOICE, r"^RING$")
+    clip = mb.wait(VOICE, r'^\+CLIP: "([^"]+)",145')
+    assert clip.group(1) == a.identity.msisdn
+    ma.wait(VOICE, r"^\^CONF: 1$")
+    assert ma.cmd(VOICE, "AT+CLCC")[0] == [f'+CLCC: 1,0,3,0,0,"{b.identity.msisdn}",145']
+    assert mb.cmd(VOICE, "AT+CLCC")[0] == [f'+CLCC: 1,1,4,0,0,"{a.identity.msisdn}",145']
+    assert mb.cmd(VOICE, "ATA") == ([], "OK")
+    mb.wait(VOICE, r"^\^CONN: 1,0$")
+    ma.wait(VOICE, r"^\^CONN: 1,0$")
+    assert ma.cmd(VOICE, "AT+CLCC")[0][0].startswith("+CLCC: 1,0,0,")   # 27.007 7.18: active
+    assert mb.cmd(VOICE, "ATH") == ([], "OK")
+    ma.wait(VOICE, r"^\^CEND: 1,\d+,\d+,\d+$")
+    ma.wait(VOICE, r"^NO CARRIER$")
+    assert ma.cmd(VOICE, "AT+CLCC") == ([], "OK")
+
+
+def test_call_to_a_busy_or_unknown_number(rig):
+    a, b, c = rig.module("tiantong"), rig.module("tiantong"), rig.module("tiantong")
+    rig.start()
+    ca, cb, cc = registered(rig, a), registered(rig, b), registered(rig, c)
+    ca.cmd(f"ATD{b.identity.msisdn};")
+    cb.wait("^RING$")
+    cc.cmd(f"ATD{b.identity.msisdn};")
+    cc.wait("^BUSY$")
+    ca.cmd("ATH")
+    cc.cmd("ATD+8610000000000;")
+    cc.wait("^NO CARRIER$")
+
+
+def test_sms_urc_goes_to_the_sms_channel(rig):
+    from at_bridge import sms_pdu
+    a, b = rig.module("tiantong"), rig.module("tiantong")
+    rig.start()
+    ca = registered(rig, a)
+    mb = into_mux(registered(rig, b), b)
+    mb.cmd(SMS, "AT+CMGF=0")
+    mb.cmd(SMS, "AT+CNMI=2,2,0,0,0")
+    pdu, n = sms_pdu.submit_pdu(b.identity.msisdn, "天通")
+    ca.prompt(f"AT+CMGS={n}")
+    ca.raw(pdu.encode() + b"\x1a")
+    mb.wait(SMS, r"^\+CMT: ,\d+$")
+    assert sms_pdu.decode_deliver(mb.wait(SMS, "^[0-9A-F]+$").group(0)).text == "天通"
+
+
+def test_registration_follows_the_slot_visibility(virtual_rig):
+    from ntnstack.terminals.link_view import PassSchedule
+    link = FixedGeometryLink(GEO_ALT_M, 30.0, passes=PassSchedule(600.0, 300.0, 100.0))
+    m = virtual_rig.module("tiantong", link)
+    virtual_rig.start()
+    c = virtual_rig.client(m)
+    c.cmd("AT+CREG=1")
+    c.wait(r"^\+CREG: 1$")
+    c.wait(r"^\+CREG: 2$")
+    assert [t for t, x in m.events("satellite set")][0] == 400.0     # rise 100 + visible 300
+    c.wait(r"^\+CREG: 1$")
