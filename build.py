@@ -8,7 +8,7 @@ builds (ntnstack, phy_ffi, at_bridge).
 Tasks (run with the system python3; everything else happens in ``.venv``)::
 
     python3 build.py setup            # .venv, install project + test deps, compile the C core
-    python3 build.py demo             # setup, then the default job
+    python3 build.py demo             # setup, then the default job (ntnstack demo + run)
     python3 build.py test [--sanitize] [PYTEST ARGS]  # setup, then every test
     python3 build.py bench            # setup, then the benchmarks -> BENCHMARKS.md
     python3 build.py compile [--sanitize]              # the C core only (needs cffi)
@@ -219,10 +219,17 @@ def write_bench_table(data: dict) -> None:
     print(f"wrote {BENCH_MD.name}")
 
 
+DEMO_OUT = ROOT / "out" / "demo"
+
+
 def demo(args: list[str]) -> None:
-    """Set up, then run the default job."""
+    """Set up, then the default job: the link physics of the reference satellites
+    (``ntnstack demo``), then the default scenario (``ntnstack run``) into out/demo."""
     setup()
-    run([VENV / "bin" / "ntnstack", "demo", *args])
+    run([VENV / "bin" / "ntnstack", "demo"])
+    run([VENV / "bin" / "ntnstack", "run", "--out", DEMO_OUT, *args])
+    print(f"\nresults in {DEMO_OUT.relative_to(ROOT)}/: report.html, junit.xml, results.sqlite,"
+          " capture.pcap, serial/")
 
 
 def main(argv: list[str]) -> None:

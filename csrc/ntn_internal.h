@@ -52,7 +52,8 @@ static inline void ntn_enu_basis(double *east, double *north, double *up, double
 }
 
 /* Geodetic latitude and longitude (rad) of an ECEF point, exact closed form (Zhu 1993).
- * Returns NTN_ERR_BELOW_GROUND for points deep inside the Earth where it is not needed. */
+ * Returns NTN_ERR_BELOW_GROUND for points deep inside the Earth (radius < 6000 km) and
+ * NTN_ERR_RANGE beyond 1e10 m, where the closed form loses precision. */
 int ntn_geodetic_of(double *lat_rad, double *lon_rad, double *alt_m, const double *ecef_m);
 
 /* atan2(y, x) in [-pi, pi], branch-free for vectorisable hot loops (link.c): the ratio

@@ -34,7 +34,6 @@ TWO_BODY_DOPPLER_FRACTION = 0.08  # plain two-body vs the TR's Earth-rotation as
 TE_UL_TIMING_15KHZ = 12 * 64 / (480000 * 4096)  # TS 38.133 7.1.2 Te, 15 kHz SCS: 390.6 ns
 
 # NTN SIB quantisation (TS 36.331 / TS 38.331 V17.4.0 EphemerisInfo field descriptions)
-HALF_POSITION_STEP_M = 0.65           # half of the 1.3 m position state-vector step
 HALF_VELOCITY_STEP_MPS = 0.03         # half of the 0.06 m/s velocity state-vector step
 
 # Streaming IQ channel (issue 7 acceptance figures)
@@ -44,7 +43,6 @@ IQ_DELAY_TRACKING_SAMPLES = 0.01   # correlation peak vs the true delay along a 
 IQ_PHASE_ERROR_RAD = 1e-6          # Doppler rotator phase error after one hour of samples
 # export (tests/export): half the SIB19 steps of TS 38.331 V17.4.0, the target formats' grain
 HALF_POSITION_STEP_M = 0.65                # PositionStateVector-r17: 1.3 m
-HALF_VELOCITY_STEP_MPS = 0.03              # VelocityStateVector-r17: 0.06 m/s
 HALF_TA_COMMON_STEP_S = 0.5 * 4.072e-9     # ta-Common-r17: 4.072e-3 us
 HALF_TA_DRIFT_STEP_S_PER_S = 0.5 * 0.2e-9  # ta-CommonDrift-r17: 0.2e-3 us/s
 K_OFFSET_POLICY_MS = 2                     # CellConfig margin 1 ms + rounding up to whole ms

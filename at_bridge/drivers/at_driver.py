@@ -165,8 +165,14 @@ class AtDriver(Driver, ProcedureRunner):
         return _plain(self.run("set_location", fields))
 
     def attach(self, timeout_s: float | None = None) -> Registration:
-        r = self.run("attach", timeout_s=timeout_s)
-        return _registration(r)
+        """Registered already (a Tiantong module registers by itself after boot): that
+        state, read from the module. Otherwise the dialect's attach procedure (switch the
+        radio on, wait up to ``timeout_s`` for the registration URC)."""
+        if "registration" in self.dialect.procedures:
+            now = self.registration()
+            if now.registered:
+                return now
+        return _registration(self.run("attach", timeout_s=timeout_s))
 
     def detach(self) -> None:
         self.run("detach")
