@@ -1,4 +1,6 @@
-"""The ``ntnstack`` command line: discovers subcommands in ntnstack.commands.
+"""ntnstack: emulated satellites (3GPP NTN, Tiantong, BeiDou) for testing terminal modules.
+
+Subcommands are discovered in ntnstack.commands.
 
 Exit status: 0 success, 1 a failed expectation (commands that judge), 2 bad input (one line
 on stderr naming the argument), 130 interrupted.

@@ -78,3 +78,19 @@ class NmeaFeed:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+
+
+class NmeaSerial:
+    """The ``emit(fix)`` interface of NmeaPty on an existing serial device or pyserial URL."""
+
+    def __init__(self, url: str, baudrate: int = 9600):
+        import serial
+
+        self.device = url
+        self._port = serial.serial_for_url(url, baudrate=baudrate)
+
+    def emit(self, fix: Fix) -> None:
+        self._port.write(epoch_sentences(fix).encode("ascii"))
+
+    def close(self) -> None:
+        self._port.close()

@@ -1,0 +1,67 @@
+"""``ntnstack nmea``: an NMEA 0183 position feed (GGA, RMC, ZDA once per period) for a
+module's GNSS input, on a new pty (path printed, optional symlink) or an existing serial port.
+"""
+from __future__ import annotations
+
+import signal
+import threading
+
+
+def register(sub) -> None:
+    p = sub.add_parser("nmea", help="NMEA 0183 position feed (GGA/RMC/ZDA) on a pty or port")
+    p.add_argument("--ue", required=True, help="LAT,LON,ALT_M of the terminal (deg, deg, m)")
+    p.add_argument("--start", help="ISO8601 time of the first fix (default: now)")
+    p.add_argument("--speed", type=float, default=1.0,
+                   help="clock scale: emulated seconds per wall second (default 1)")
+    p.add_argument("--period-s", type=float, default=1.0, help="wall seconds between epochs")
+    p.add_argument("--link", help="keep a symlink to the pty at this path")
+    p.add_argument("--port", help="write to this serial device or pyserial URL instead of a pty")
+    p.add_argument("--count", type=int, default=0, help="stop after N epochs (0: until killed)")
+    p.set_defaults(func=run)
+
+
+def _check(args) -> None:
+    from ntnstack.errors import InputError
+
+    if not 0 < args.speed < 1e6:
+        raise InputError(f"--speed {args.speed}: expected 0 < speed < 1e6")
+    if not 0.01 <= args.period_s <= 3600:
+        raise InputError(f"--period-s {args.period_s}: expected 0.01..3600 s")
+    if args.count < 0:
+        raise InputError(f"--count {args.count}: expected >= 0")
+
+
+def _serial_port(url: str):
+    import serial
+
+    from ntnstack.errors import InputError
+    from ntnstack.position.feed import NmeaSerial
+
+    try:
+        return NmeaSerial(url)
+    except (serial.SerialException, ValueError) as exc:
+        raise InputError(f"--port {url}: {exc}") from None
+
+
+def run(args) -> int:
+    from ntnstack.clock import Clock, parse_iso8601
+    from ntnstack.link.terminals import parse_position
+    from ntnstack.position.feed import NmeaFeed, NmeaPty
+
+    _check(args)
+    ue = parse_position(args.ue, "--ue")
+    start = parse_iso8601(args.start, "--start") if args.start else None
+    clock = Clock("scaled", args.speed, start)
+    port = _serial_port(args.port) if args.port else NmeaPty(link=args.link)
+    print(port.device, flush=True)
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    feed = NmeaFeed(port, lambda t: (ue.lat_deg, ue.lon_deg, ue.alt_m), clock.now_unix_s,
+                    args.period_s).start()
+    try:
+        done.wait(args.count * args.period_s - args.period_s / 2 if args.count else None)
+    finally:
+        feed.stop()
+        port.close()
+    return 0
