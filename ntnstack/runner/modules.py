@@ -18,7 +18,7 @@ from typing import Any
 from ntnstack.runner.engine import StepContext, StepError
 from ntnstack.runner.records import Event
 from ntnstack.runner.runclock import RunClock, host_clock
-from ntnstack.runner.shadow import StackShadow
+from ntnstack.runner.shadow import StackShadow, module_procedures
 from ntnstack.scenario.model import Port, Scenario
 
 POLL_REAL_S = 0.01
@@ -52,6 +52,7 @@ class ModuleSessions:
         self.last_use = _last_use(scenario)
         self.shadow = StackShadow(scenario, world, Path(out_dir))
         self.pcaps: list[Path] = []
+        self.module_pcaps: list[Path] = []
 
     # ------------------------------------------------------------------ engine interface
     def run_step(self, ctx: StepContext) -> None:
@@ -71,6 +72,13 @@ class ModuleSessions:
         done = {"attach": "registered_after_s", "send_data": "delivered_after_s"}
         key = done.get(ctx.step.action)
         if key not in ctx.observed or not self.shadow.wants(ctx.terminal.name, ctx.step.action):
+            return
+        module = self.virtual.get(ctx.terminal.name)
+        if module is not None:    # a virtual module runs on its own stack session: its record
+            observed, events = module_procedures(module, ctx.terminal.name, ctx.step.action,
+                                                t0)
+            ctx.observed.update(observed)
+            ctx.events.extend(events)
             return
         try:
             observed, events = self.shadow.run(ctx.terminal.name, ctx.step.action, t0,
@@ -207,13 +215,16 @@ class ModuleSessions:
                  if isinstance(data, bytes) else data) for mono, d, data in rows[start:]]
 
     def close(self) -> list[Path]:
-        self.pcaps = self.shadow.close()
         for name in list(self.drivers):
             self._close_terminal(name)
         if self._host is not None:
             self._host.stop()
             self._host.close()
             self._host = None
+        for module in self.virtual.values():   # host stopped: flush the modules' sessions
+            if getattr(module, "_stack", None) is not None:
+                module.stack.close()
+        self.pcaps = self.shadow.close() + [p for p in self.module_pcaps if p.exists()]
         return self.logs
 
     # ------------------------------------------------------------------ opening
@@ -236,8 +247,11 @@ class ModuleSessions:
 
         if self._host is None:
             self._host, self._network = _new_host(self.clock)
+        pcap = self.log_dir.parent / f"stack-{terminal}.pcap"
         module = start_virtual_module(self.scenario, self.world, terminal, self._host,
-                                      self._network, serial=len(self.virtual) + 1)
+                                      self._network, serial=len(self.virtual) + 1,
+                                      stack_pcap=str(pcap))
+        self.module_pcaps.append(pcap)
         self.virtual[terminal] = module
         self._until_booted(terminal, module)
         return module.path
@@ -366,7 +380,7 @@ class TrafficDecoder:
         if kind not in self.deframers and CMUX_FLAG not in data:
             return [(0, data.decode("latin-1"))]
         if kind not in self.deframers:
-            from ntnstack.terminals.cmux import Deframer
+            from at_bridge.cmux import Deframer
 
             self.deframers[kind] = Deframer()
         return [(f.dlci, f.info.decode("latin-1")) for f in self.deframers[kind].feed(data)

@@ -1,5 +1,8 @@
-"""The protocol shadow of NB-IoT NTN terminals: each attach and send_data step of a terminal
-on a SIB31-NB cell is also carried out by ntnstack.stack (NB-IoT RRC in UPER, TS 24.301 NAS
+"""The stack record of NB-IoT NTN terminals on a SIB31-NB cell. A virtual module runs its
+procedures on its own ntnstack.stack session (ntnstack.terminals.nbntn_stack, one per
+terminal, on the run's time axis, writing its own pcap): ``module_procedures`` reads that
+session's record of a step. For a real module, the protocol shadow: each attach and
+send_data step is also carried out by ntnstack.stack (NB-IoT RRC in UPER, TS 24.301 NAS
 with EPS AKA and NAS security) for a UE at the terminal's position, from the step's emulated
 start time, over the same orbit and cell. Its messages go to the run's capture.pcap and its
 procedure time is recorded beside the module's (``stack_*`` observations, never judged).
@@ -74,6 +77,27 @@ class StackShadow:
         for session in self.sessions.values():
             session.close()
         return self.pcaps
+
+
+def module_procedures(module, terminal: str, action: str, start_s: float
+                      ) -> tuple[dict, list[Event]]:
+    """Observations and events of a virtual module's own stack procedure(s) of one step
+    begun at ``start_s`` (emulated s since the start): the last ``attach`` / ``data``."""
+    stack = getattr(module, "_stack", None)
+    name = {"attach": "attach", "send_data": "data"}[action]
+    done = [r for r in (stack.session.results if stack else [])
+            if r.name == name and stack.t_s(r.start_unix_s) >= start_s - 1e-9]
+    if not done:
+        return {}, []
+    proc = done[-1]
+    events = [Event(stack.t_s(m.t_unix_s), terminal, "stack",
+                    f"{m.direction} {m.rrc}" + (f" [{m.nas}]" if m.nas else ""))
+              for m in proc.messages]
+    observed = {f"stack_{action}_s": proc.duration_s, f"stack_{action}_ok": proc.ok,
+                "stack_messages": len(proc.messages)}
+    if proc.reason:
+        observed[f"stack_{action}_reason"] = proc.reason
+    return observed, events
 
 
 def _payload(text: str) -> bytes:

@@ -333,3 +333,12 @@ HANDLERS: dict[str, Callable[[StepContext], None]] = {
     "hang_up": hang_up, "expect_coverage_loss": expect_coverage_loss,
     "wait_for_pass": wait_for_pass,
 }
+
+
+def _probes() -> None:
+    from ntnstack.runner.probes import PROBES
+
+    HANDLERS.update(PROBES)
+
+
+_probes()

@@ -44,17 +44,37 @@ class WorldLink:
         i = bisect_right(self._changes, t_s)
         return self._changes[i] if i < len(self._changes) else None
 
+    def stack_cells(self, epoch_unix_s: float, ue_deg_m: tuple) -> list:
+        """The ntnstack.stack cell of the terminal's scenario cell: its satellite, payload,
+        gateway and timing policy, broadcasting SIB31-NB (an NB-IoT UE reads no other SIB)."""
+        import dataclasses
+
+        from ntnstack.runner.sibs import cell_config
+        from ntnstack.stack import SatelliteCell
+        from ntnstack.terminals.nbntn_stack import reference_cell
+
+        scenario = self.world.scenario
+        term = scenario.terminals[self.terminal]
+        source = self.world.sources[scenario.satellite_of(term).name]
+        cell = scenario.cells.get(term.cell or "")
+        if cell is None:
+            return [reference_cell(source, epoch_unix_s, "transparent", self.min_elevation_deg)]
+        config = dataclasses.replace(cell_config(scenario, cell), kind="sib31-nb")
+        return [SatelliteCell(source, config)]
+
 
 def start_virtual_module(scenario: Scenario, world, terminal: str, host, network,
-                         serial: int):
+                         serial: int, stack_pcap: str | None = None):
     """Build the module of ``terminal``'s family on its WorldLink, hand it to ``host`` (on the
-    host thread) and return it; its ``path`` is the pty a driver opens."""
+    host thread) and return it; its ``path`` is the pty a driver opens. An NB-IoT NTN module
+    writes its ntnstack.stack session's RRC / NAS messages to ``stack_pcap``."""
     from ntnstack.terminals.factory import build_module
 
     term = scenario.terminals[terminal]
     kw = {"network": network, "serial": serial, "identity": dict(term.identity)}
     if family_group(term.family) == "nbntn":
         kw["ue_position"] = (term.position.lat_deg, term.position.lon_deg, term.position.alt_m)
+        kw["stack_pcap"] = stack_pcap
     module = build_module(term.family, WorldLink(world, terminal), **kw)
     added = threading.Event()
 

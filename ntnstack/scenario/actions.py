@@ -72,6 +72,19 @@ ACTIONS: dict[str, Action] = {
         {},
         {"registered_within_s": ExpectKind("seconds", "registration regained after the rise")},
         groups=("nbntn",), doc="wait for the next pass of the serving satellite"),
+    # Probes for certification profiles (handlers: ntnstack.runner.probes)
+    "at": Action({"command": _TEXT}, {}, groups=("nbntn", "tiantong"),
+                 doc="send one AT command line; its lines and final result are observed"),
+    "read_identity": Action({}, {}, groups=("nbntn", "tiantong"),
+                            doc="read IMEI (+CGSN), IMSI (+CIMI), ICCID and MSISDN (+CNUM)"),
+    "read_registration": Action({}, {}, groups=("nbntn", "tiantong"),
+                                doc="read +CEREG / +CREG: stat and AcT"),
+    "reboot": Action({}, {}, groups=("nbntn", "tiantong"),
+                     doc="reboot the module (the dialect's reset) and power it on again"),
+    "bar_service": Action({}, {}, groups=("nbntn", "tiantong"),
+                          doc="network side: suspend the subscription (virtual network only)"),
+    "restore_service": Action({}, {}, groups=("nbntn", "tiantong"),
+                              doc="network side: lift the suspension (virtual network only)"),
 }
 
 STEP_KEYS = ("terminal", "do", "at_s", "timeout_s", "expect")

@@ -76,7 +76,8 @@ class Mme:
     def handle(self, imsi: str, data: bytes) -> list[bytes]:
         """Downlink NAS messages answering the uplink NAS ``data`` of UE ``imsi``."""
         ctx = self._ues.get(imsi)
-        plain = data if ctx is None or ctx.security is None else \
+        unprotected = data[0] >> 4 == 0   # security header type 0 (an ATTACH REQUEST anew)
+        plain = data if ctx is None or ctx.security is None or unprotected else \
             n.unprotect(ctx.security, data, uplink=True)
         msg = n.parse(plain)
         handler = getattr(self, "_on_" + msg.message.replace("-", "_"), None)

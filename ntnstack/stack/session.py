@@ -74,6 +74,12 @@ class StackSession(AccessMixin, ServicesMixin, MobilityMixin):
         self.pdn_address = b""
         self.sms_received: list = []
 
+    def set_gnss_position(self, lat_deg: float, lon_deg: float, alt_m: float) -> None:
+        """The position the UE's GNSS now reports (deg, deg, m): TA and Doppler
+        pre-compensation use it from the next procedure; the truth stays ``ue.position_deg_m``."""
+        self.gnss_ecef = np.asarray(ground_point(lat_deg, lon_deg, alt_m, "UE GNSS position")
+                                    .ecef_m, dtype=float)
+
     def close(self) -> None:
         if self.pcap is not None:
             self.pcap.close()
@@ -181,6 +187,7 @@ class StackSession(AccessMixin, ServicesMixin, MobilityMixin):
         """Power-on to Attach Accept: GNSS fix, SIB acquisition, RACH, RRC connection, EPS
         AKA, security mode, default bearer (CP CIoT). ``round_trips`` counts UE waits."""
         proc = self._begin("attach")
+        self.attached, self.security = False, None    # a new attach starts unprotected
         t = proc.start_unix_s + self.ue.gnss_fix_s
         t = self._acquire_sib(t)
         req = n.attach_request(self.ue.imsi, self.ue.pdn_type)

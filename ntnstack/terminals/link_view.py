@@ -117,6 +117,7 @@ class FixedGeometryLink:
         self.elevation_deg = float(elevation_deg)
         self.min_elevation_deg = float(min_elevation_deg)
         self.passes = passes
+        self.payload = payload
         self._rtt_s = _rtt_s(self.slant_range_m, payload)
         self._loss_db = mean_path_loss_db(self.slant_range_m, elevation_deg, carrier_hz,
                                           environment) if elevation_deg > 0 else math.nan
@@ -129,6 +130,15 @@ class FixedGeometryLink:
 
     def next_change_s(self, t_s: float) -> float | None:
         return None if self.passes is None else self.passes.next_change_s(t_s)
+
+    def stack_cells(self, epoch_unix_s: float, ue_deg_m: tuple) -> list:
+        """ntnstack.stack cell of this geometry: the satellite held at the slant range and
+        elevation due north of the UE (ntnstack.terminals.nbntn_stack.FixedPointSource)."""
+        from ntnstack.terminals.nbntn_stack import FixedPointSource, point_above, reference_cell
+
+        sat = FixedPointSource(point_above(ue_deg_m, self.elevation_deg, self.slant_range_m))
+        return [reference_cell(sat, epoch_unix_s, self.payload, self.min_elevation_deg,
+                               gateway_deg_m=ue_deg_m)]
 
 
 class GeoSlotsLink:
@@ -155,6 +165,7 @@ class GeoSlotsLink:
         self.min_elevation_deg = float(min_elevation_deg)
         best = max(range(len(lons)), key=lambda i: self.elevations_deg[i])
         self.serving_index = best
+        self.payload = payload
         rng = float(look.range_m[best])
         self._rtt_s = _rtt_s(rng, payload)
         el = self.elevations_deg[best]
@@ -169,3 +180,12 @@ class GeoSlotsLink:
 
     def next_change_s(self, t_s: float) -> float | None:
         return None
+
+    def stack_cells(self, epoch_unix_s: float, ue_deg_m: tuple) -> list:
+        """ntnstack.stack cell of the serving GEO slot (``geo:LON``)."""
+        from ntnstack.orbit import parse_orbit_spec
+        from ntnstack.terminals.nbntn_stack import reference_cell
+
+        source = parse_orbit_spec(f"geo:{self.slot_lons_deg[self.serving_index]}", epoch_unix_s)
+        return [reference_cell(source, epoch_unix_s, self.payload, self.min_elevation_deg,
+                               gateway_deg_m=ue_deg_m)]

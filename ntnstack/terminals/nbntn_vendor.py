@@ -207,7 +207,7 @@ def _datagram_to(m, host: str, port: int, payload: bytes, arrive) -> None:
     peer = m.network.lookup(host)
     target = peer if peer is not None and peer is not m else m
     src = (m.identity.ip, port) if target is not m else (host, port)
-    m.send_uplink(lambda t: arrive(t, src, payload), target=target)
+    m.send_uplink(lambda t: arrive(t, src, payload), target=target, payload=payload)
 
 
 def _quectel_sockets(m) -> None:
@@ -224,11 +224,12 @@ def _quectel_sockets(m) -> None:
     def qiopen(ch, cmd: Command) -> Reply:
         p = cmd.params()
         cid = cmd.int_param(1)
-        if len(p) < 5 or p[2] != "UDP":
+        if len(p) < 5 or p[2] not in ("UDP", "UDP SERVICE"):
             raise CmeError(50)
         err = 0 if m.registered else QUECTEL_PDP_FAILED
         if err == 0:
-            m.qsockets[cid] = {"host": p[3], "port": int(p[4]), "rx": []}
+            m.qsockets[cid] = {"host": p[3], "port": int(p[4]), "rx": [],
+                               "service": p[2] == "UDP SERVICE"}
         m.later(0.0, lambda: m.urc(f"+QIOPEN: {cid},{err}"))
         return Reply()
 
@@ -246,16 +247,17 @@ def _quectel_sockets(m) -> None:
         return Prompt(done, length=2 * length if hex_in else length)
 
     def qird(ch, cmd: Command) -> Reply:
+        """+QIRD: <len> (UDP client) or +QIRD: <len>,"<remoteIP>",<remote_port> on a "UDP
+        SERVICE" socket (TCP/IP Application Note, AT+QIRD), the data on the next line."""
         sock = m.qsockets.get(cmd.int_param(0))
         if sock is None:
             raise CmeError(50)
         if not sock["rx"]:
             return Reply(["+QIRD: 0"])
-        data, _src = sock["rx"].pop(0)
+        data, (ip, port) = sock["rx"].pop(0)
         body = data.hex().upper() if m.qi_hex[1] else data.decode("latin-1")
-        # (check) for a UDP socket the manual's +QIRD adds ,"<remote IP>",<port>; the
-        # at_bridge dialect's +QIRD pattern does not accept that yet, so the TCP form is used.
-        return Reply([f"+QIRD: {len(data)}", body])
+        sender = f',"{ip}",{port}' if sock["service"] else ""
+        return Reply([f"+QIRD: {len(data)}{sender}", body])
 
     def qiclose(ch, cmd: Command) -> Reply:
         m.qsockets.pop(cmd.int_param(0), None)

@@ -37,9 +37,11 @@ class VirtualNetwork:
         self.peers[a] = b
         self.peers[b] = a
 
-    def deliver(self, sender, receiver, fn: Callable[[], None]) -> None:
-        """Run ``fn`` on the receiver's host after uplink + downlink one-way delays (s)."""
-        up_s = sender.link_sample().rtt_s / 2
+    def deliver(self, sender, receiver, fn: Callable[[], None],
+                up_s: float | None = None) -> None:
+        """Run ``fn`` on the receiver's host after uplink + downlink one-way delays (s);
+        ``up_s`` given: the uplink part already took place (0: the payload is at the core)."""
+        up_s = sender.link_sample().rtt_s / 2 if up_s is None else up_s
         down_s = receiver.link_sample().rtt_s / 2
         host = receiver.host
         host.call_soon_threadsafe(lambda: host.call_later(up_s + down_s, fn))

@@ -65,6 +65,14 @@ class OrbitLink:
         return LinkSample(True, els[j], float(s.rtt_s[i]), float(s.pathloss_db[i]),
                           float(s.doppler_dl_hz[i]), els)
 
+    def stack_cells(self, epoch_unix_s: float, ue_deg_m: tuple) -> list:
+        """ntnstack.stack cells, one per satellite of the SPEC (the order of service); no
+        feeder link, as this view's round trips (ntnstack.link without a gateway)."""
+        from ntnstack.terminals.nbntn_stack import reference_cell
+
+        return [reference_cell(s, epoch_unix_s, self.payload, self.min_elevation_deg)
+                for s in self.sources]
+
     def next_change_s(self, t_s: float) -> float | None:
         """Next visibility change within 24 h (sampled every STEP_S), else None."""
         now_up = self.sample(t_s).visible

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ntnstack.terminals import cmux
+from at_bridge.cmux import DISC, DM, SABM, UI, UIH, Frame, Mux
 from ntnstack.terminals.at_engine import AtChannel, CmeError, Command, Reply
 from ntnstack.terminals.modem import AtModule
 
@@ -25,6 +25,48 @@ LOCATION_UPDATE_ROUND_TRIPS = 4
 """Access (2) + location update request/accept (2) before +CREG: 1."""
 CALL_SETUP_ROUND_TRIPS = 2
 """Set-up to alerting seen by the caller: request/proceeding, then alerting."""
+
+
+class _ModulePort:
+    """The module's pty as the transport of an at_bridge Mux (bytes in come from on_bytes)."""
+
+    def __init__(self, module: TiantongModule) -> None:
+        self.module = module
+
+    def __repr__(self) -> str:
+        return self.module.path
+
+    def write(self, data: bytes) -> None:
+        self.module.write(data)
+
+    def set_receiver(self, receiver) -> None:
+        """The module feeds the Mux itself (on_bytes)."""
+
+    def add_state_listener(self, listener) -> None:
+        """A pty of the module's own does not vanish under the Mux."""
+
+
+class ModuleMux(Mux):
+    """at_bridge's TS 27.010 basic-mode Mux on the module side (``initiator=False``: UA to
+    SABM / DISC, answers to control commands), telling the module when a DLCI opens or
+    closes, and answering DM to data on a DLCI that is not open (27.010 5.4.1)."""
+
+    def __init__(self, module: TiantongModule, n1: int) -> None:
+        self.module = module
+        super().__init__(_ModulePort(module), initiator=False, n1=n1)
+
+    def _dispatch(self, frame: Frame) -> None:
+        if frame.control in (UIH, UI) and frame.dlci and not (
+                frame.dlci in self.channels and self.channels[frame.dlci].open.is_set()):
+            self.send(Frame(frame.dlci, DM, True, True))
+            return
+        super()._dispatch(frame)
+        if frame.control == SABM and frame.dlci:
+            self.module.dlci_opened(frame.dlci)
+        elif frame.control == DISC:
+            self.module.dlci_closed(frame.dlci)
+        elif self.closed.is_set() and self.module.mux is self:    # CLD on DLCI 0
+            self.module._leave_mux()
 
 
 @dataclass
@@ -44,7 +86,7 @@ class TiantongModule(AtModule):
         self.tetype_active = "1"
         self.tetype_pending = None
         self.mux_channels: dict[int, AtChannel] = {}
-        self.deframer = None
+        self.mux: ModuleMux | None = None
         self._nowhere = AtChannel(lambda data: None, self.execute)  # mux on, no DLCI open
         self.on("+CMUX", self.cmd_cmux)
         self.on("D", self.cmd_dial)
@@ -60,7 +102,7 @@ class TiantongModule(AtModule):
         self.clip = 0
         self.call: Call | None = None
         self.mux_channels = {}
-        self.deframer = None
+        self.mux = None
         self._ring_timer = None
         if getattr(self, "tetype_pending", None) is not None:
             self.tetype_active, self.tetype_pending = self.tetype_pending, None
@@ -127,60 +169,36 @@ class TiantongModule(AtModule):
 
     def _enter_mux(self) -> None:
         self.log("event", "mux on")
-        self.deframer = cmux.Deframer(getattr(self, "n1", 31))
+        self.mux = ModuleMux(self, getattr(self, "n1", 31))
 
     def on_bytes(self, data: bytes) -> None:
-        if self.deframer is None:
+        if self.mux is None:
             self.channel.feed(data)
             return
-        for frame in self.deframer.feed(data):
-            self._frame(frame)
+        self.mux.feed(data)
 
-    def _frame(self, f: cmux.Frame) -> None:
-        if f.control == cmux.SABM:
-            self.write(cmux.encode(f.dlci, cmux.UA, cr=True, pf=True))
-            if f.dlci:
-                self.mux_channels[f.dlci] = self._new_channel(f.dlci)
-                self.log("event", f"dlci {f.dlci} open")
-        elif f.control == cmux.DISC:
-            self.write(cmux.encode(f.dlci, cmux.UA, cr=True, pf=True))
-            if f.dlci == 0:
-                self._leave_mux()
-            else:
-                self.mux_channels.pop(f.dlci, None)
-        elif f.control in (cmux.UIH, cmux.UI):
-            if f.dlci == 0:
-                self._control_message(f.info)
-            elif f.dlci in self.mux_channels:
-                self.mux_channels[f.dlci].feed(f.info)
-            else:
-                self.write(cmux.encode(f.dlci, cmux.DM, cr=True, pf=True))
+    def dlci_opened(self, dlci: int) -> None:
+        """ModuleMux: SABM on ``dlci`` answered; an AT channel runs on it."""
+        dlci_channel = self.mux.channel(dlci)
+        at = AtChannel(dlci_channel.write, self.execute, echo=self.spec.echo, name=f"DLCI{dlci}")
+        dlci_channel.set_receiver(at.feed)
+        self.mux_channels[dlci] = at
+        self.log("event", f"dlci {dlci} open")
 
-    def _control_message(self, info: bytes) -> None:
-        if not info:
-            return
-        kind = info[0] | cmux.CR_BIT
-        if not info[0] & cmux.CR_BIT:
-            return  # a response from the client
-        self.write(cmux.encode(0, cmux.UIH, bytes([info[0] & ~cmux.CR_BIT]) + info[1:],
-                               cr=False))
-        if kind == cmux.MSG_CLD:
+    def dlci_closed(self, dlci: int) -> None:
+        """ModuleMux: DISC on ``dlci`` (DLCI 0: the multiplexer closes, 27.010 5.8.2)."""
+        if dlci == 0:
             self._leave_mux()
+        else:
+            self.mux_channels.pop(dlci, None)
 
     def _leave_mux(self) -> None:
         self.log("event", "mux off")
-        self.deframer = None
+        self.mux = None
         self.mux_channels = {}
 
-    def _new_channel(self, dlci: int) -> AtChannel:
-        def send(data: bytes) -> None:
-            n1 = getattr(self, "n1", 31)
-            for i in range(0, len(data), n1):
-                self.write(cmux.encode(dlci, cmux.UIH, data[i:i + n1], cr=False))
-        return AtChannel(send, self.execute, echo=self.spec.echo, name=f"DLCI{dlci}")
-
     def channel_for_urc(self, line: str) -> AtChannel:
-        if self.deframer is None:
+        if self.mux is None:
             return self.channel
         if line.startswith(CALL_URC_PREFIXES):
             want = CHANNEL_VOICE

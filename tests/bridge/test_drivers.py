@@ -29,7 +29,8 @@ COMMON = {
     "AT+CGEREP=1": ["OK"], "AT+CRTDCP=1": ["OK"], "AT+CMGF=0": ["OK"],
     "AT+CNMI=2,2,0,0,0": ["OK"], "AT+CIMI": ["001010123456789", "OK"],
     "AT+CGSN": ["352656100367872", "OK"], "AT+CFUN=4": ["OK"], "AT+CFUN=0": ["OK"],
-    "AT+CEREG?": [CEREG_READ, "OK"],
+    "AT+CEREG?": lambda r, line: r.send_lines(
+        CEREG_READ if "AT+CFUN=1" in r.lines else "+CEREG: 2,2", "OK"),  # 2: searching
     # 27.007 8.69: rsrq 20 -> [-10, -9.5) dB, rsrp 50 -> [-91, -90) dBm
     "AT+CESQ": ["+CESQ: 99,99,255,255,20,50", "OK"],
 }
@@ -92,8 +93,8 @@ SCRIPTS = {
         "AT+QCSQ": ['+QCSQ: "NBIoT",-85,-95,60,-11', "OK"],
         'AT+QIOPEN=1,0,"UDP","127.0.0.1",5683,0,0': lambda r, line: (
             r.send_lines("OK"), r.later(0.05, "+QIOPEN: 0,0")),
-        "AT+QISEND=0,5": lambda r, line: r.write(b"\r\n> "),
-        "AT+QIRD=0,1500": ["+QIRD: 5", "68656C6C6F", "OK"],
+        # the UDP SERVICE form of +QIRD (remote IP and port after the length) also parses
+        "AT+QIRD=0,1500": ['+QIRD: 5,"192.0.2.10",5683', "68656C6C6F", "OK"],
     },
 }
 SIGNALS = {"nbntn-quectel": (-95.0, -11.0)}
@@ -104,18 +105,39 @@ def nbntn_module(family: str, pty_peer):
               "AT+CMGS=" + str(len(bytes.fromhex(_submit_hex())) - 1): cmgs_prompt}
     peer = pty_peer(raw=True)
 
-    def on_payload(r, line):
-        if family == "nbntn-quectel" and line == "68656C6C6F":   # +QISEND payload (hex mode)
-            r.send_lines("SEND OK")
-            r.later(0.05, '+QIURC: "recv",0')
-        else:
-            sms_payload(r, line)
-
     responder = AtResponder(peer.send, script, echo=family in ("nbntn-generic", "nbntn-murata",
                                                                "nbntn-quectel"),
-                            on_payload=on_payload)
-    peer.handler = lambda p, data, term: responder.feed(data.encode("latin-1"))
+                            on_payload=sms_payload)
+    fixed = FixedLengthSend(responder)
+    responder.script["AT+QISEND=0,5"] = fixed.prompt
+    peer.handler = lambda p, data, term: fixed.feed(data.encode("latin-1"))
     return peer, responder
+
+
+class FixedLengthSend:
+    """Quectel AT+QISEND=<id>,<len> (TCP/IP Application Note): after "> " the module takes
+    exactly <len> bytes of data (2 x <len> hex characters with dataformat 1) and sends them;
+    no Ctrl-Z. A byte beyond them is a new command line (a stray Ctrl-Z would show there)."""
+
+    def __init__(self, responder: AtResponder):
+        self.responder, self.want, self.data = responder, 0, bytearray()
+
+    def prompt(self, r: AtResponder, line: str) -> None:
+        self.want = 2 * int(line.split(",")[1])
+        r.write(b"\r\n> ")
+
+    def feed(self, data: bytes) -> None:
+        if self.want:
+            take = data[:self.want - len(self.data)]
+            self.data += take
+            data = data[len(take):]
+            if len(self.data) == self.want:
+                self.responder.lines.append(self.data.decode("latin-1"))
+                self.want, self.data = 0, bytearray()
+                self.responder.send_lines("SEND OK")
+                self.responder.later(0.05, '+QIURC: "recv",0')
+        if data:
+            self.responder.feed(data)
 
 
 def _submit_hex() -> str:
@@ -310,7 +332,8 @@ def test_garbage_between_answers_is_survived_and_logged(pty_peer, tmp_path):
 def test_port_vanishes_mid_session_and_the_driver_recovers(pty_peer, tmp_path):
     import time as _time
     peer = pty_peer(raw=True, link=tmp_path / "usb-Nordic_Thingy91X-if00")
-    module = AtResponder(peer.send, dict(COMMON, **SCRIPTS["nbntn-nordic"]))
+    module = AtResponder(peer.send, dict(COMMON, **SCRIPTS["nbntn-nordic"],
+                                         **{"AT+CEREG?": [CEREG_READ, "OK"]}))
     peer.handler = lambda p, data, term: module.feed(data.encode("latin-1"))
     with open_module(peer.path, "nbntn-nordic") as m:
         m.transport.poll_min_s = m.transport.poll_max_s = 0.02
@@ -366,3 +389,14 @@ def test_received_sms_that_does_not_add_up_is_a_protocol_error(pty_peer, length_
         peer.send_lines(f"+CMT: ,{n + length_delta}", pdu[:len(pdu) - pdu_cut])
         with pytest.raises(ProtocolError, match=match):
             m.receive_sms(timeout_s=5)
+
+
+def test_attach_returns_the_registration_a_module_already_has(pty_peer):
+    """A module that registered by itself after boot (Tiantong does): attach reads +CEREG?
+    first and returns that state without waiting for a registration URC that never comes."""
+    peer, module = nbntn_module("nbntn-generic", pty_peer)
+    module.script["AT+CEREG?"] = [CEREG_READ, "OK"]
+    with open_module(peer.path, "nbntn-generic") as m:
+        reg = m.attach(timeout_s=1)
+        assert reg.registered and reg.act == 14 and reg.tac == "1A2B"
+        assert "AT+CFUN=1" not in module.lines

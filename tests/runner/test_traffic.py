@@ -2,8 +2,12 @@
 dialect, 27.010 frames opened with their channel named."""
 from __future__ import annotations
 
+from at_bridge.cmux import Frame
 from ntnstack.runner.modules import UIH, TrafficDecoder
-from ntnstack.terminals.cmux import encode
+
+
+def encode(dlci: int, control: int, info: bytes, cr: bool) -> bytes:
+    return Frame(dlci, control, cr, False, info).encode()
 
 
 def _decoder(family: str) -> TrafficDecoder:

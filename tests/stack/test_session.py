@@ -290,3 +290,22 @@ def test_bad_ue_config_names_the_field(field, value, message):
     from ntnstack.errors import InputError
     with pytest.raises(InputError, match=message):
         UeConfig(**{field: value})
+
+
+def test_attach_again_after_losing_the_cell_starts_unprotected(tmp_path):
+    """A UE that attaches again (a module back on the next pass) sends a plain ATTACH
+    REQUEST (security header type 0) and runs EPS AKA anew; the MME takes it although it
+    holds the old security context (TS 24.301 4.4.4.3: ATTACH REQUEST may come unprotected)."""
+    s = new_session([geo_cell(START_UNIX_S)], START_UNIX_S, pcap=tmp_path / "again.pcap")
+    first = s.attach()
+    s.release()
+    s.wait(60.0)
+    second = s.attach()
+    s.close()
+    assert first.ok and second.ok and second.round_trips == first.round_trips == 5
+    request = [m for m in second.messages if m.nas == "attach-request"]
+    assert len(request) == 1
+    rows = tshark_rows(tmp_path / "again.pcap", "nas_eps.security_header_type",
+                       "nas_eps.nas_msg_emm_type")
+    attach_requests = [r for r in rows if "0x41" in r[1].split(",")]
+    assert len(attach_requests) == 2 and all(r[0].split(",")[0] == "0" for r in attach_requests)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from at_bridge import sms_pdu
-from ntnstack.terminals.procedures import RRC_RESUME_STEPS, NtnTiming
+from ntnstack.terminals.procedures import NtnTiming
 from tests.terminals.test_registration import force_time, set_location
 from tests.tolerances import ONE_MICROSECOND
 
@@ -20,21 +20,30 @@ def attached(rig, m, family="nbntn-generic", extra=()):
     return c
 
 
-def test_csodcp_is_echoed_back_after_random_access_and_one_rtt(virtual_rig):
-    """From RRC idle: random access (2 RTT + 4 messages), then uplink rtt/2 + downlink rtt/2.
-    (The RRC-connected case cannot be timed on the virtual clock: an idle loop jumps to the
-    inactivity timer, which releases RRC first, exactly as a real idle UE would.)"""
+def test_csodcp_from_idle_goes_through_the_stack_and_is_echoed_after_one_rtt(virtual_rig):
+    """From RRC idle the stack sends the data with a CONTROL PLANE SERVICE REQUEST after
+    random access (docs/stack.md); the echo arrives one downlink + one uplink one-way delay
+    after the data reached the core. (The RRC-connected case cannot be timed on the virtual
+    clock: an idle loop jumps to the inactivity timer, which releases RRC first.)"""
     m = virtual_rig.module("nbntn-generic", timing=NtnTiming(rrc_inactivity_s=1.0))
     virtual_rig.start()
     c = attached(virtual_rig, m)
+    c.cmd("AT+CSCON=1")
     force_time(virtual_rig, virtual_rig.host.now() + 2.0)   # past the 1 s inactivity release
-    assert c.cmd("AT+CSCON?")[0] == ["+CSCON: 0,0"]
+    assert c.cmd("AT+CSCON?")[0][-1] == "+CSCON: 1,0"     # after the +CSCON: 0 URC
+    assert [r.name for r in m.stack.session.results][-1] == "release"
     assert c.cmd('AT+CSODCP=1,4,"C0FFEE01"') == ([], "OK")      # OK = local acceptance only
     assert c.wait(r'^\+CRTDCP: 1,4,"C0FFEE01"$')
-    took = m.events("nidd 4 bytes")[-1][0] - m.events("nidd sent 4 bytes")[-1][0]
+    data = [r for r in m.stack.session.results if r.name == "data"][-1]
+    assert data.name == "data" and data.ok
+    assert [x.nas for x in data.messages if x.direction == "UL"][-1] == \
+        "control-plane-service-request"
+    sent = m.events("nidd sent 4 bytes")[-1][0]
+    assert m.stack.t_s(data.start_unix_s) == pytest.approx(sent, abs=ONE_MICROSECOND)
+    took = m.events("nidd 4 bytes")[-1][0] - sent
     rtt = m.link_sample().rtt_s
-    rach = NtnTiming().step_s(RRC_RESUME_STEPS[0], rtt)
-    assert took == pytest.approx(rtt + rach, abs=ONE_MICROSECOND)
+    assert took == pytest.approx(data.details["latency_s"] + rtt / 2, abs=ONE_MICROSECOND)
+    assert data.details["latency_s"] > 2 * rtt             # RAR + Msg4 round trips first
 
 
 def test_csodcp_refused_when_not_registered_and_when_length_is_wrong(virtual_rig):
@@ -113,6 +122,22 @@ def test_quectel_udp_socket_echo(virtual_rig):
     c.wait("^SEND OK$")
     c.wait(r'^\+QIURC: "recv",0$')
     assert c.cmd("AT+QIRD=0,1500") == (["+QIRD: 3", "616263"], "OK")
+
+
+def test_quectel_udp_service_reads_with_the_sender(virtual_rig):
+    """A "UDP SERVICE" socket: +QIRD: <len>,"<remoteIP>",<remote_port> then the data (TCP/IP
+    Application Note, AT+QIRD); the fixed-length +QISEND takes exactly <len> bytes, so a
+    byte after them is a new command line, not part of the datagram."""
+    q = virtual_rig.module("nbntn-quectel")
+    virtual_rig.start()
+    c = attached(virtual_rig, q, "nbntn-quectel", extra=('AT+QICFG="dataformat",1,1',))
+    assert c.cmd('AT+QIOPEN=1,1,"UDP SERVICE","192.0.2.7",5683,0,0')[1] == "OK"
+    c.wait(r"^\+QIOPEN: 1,0$")
+    c.prompt("AT+QISEND=1,3")
+    c.raw(b"616263")
+    c.wait("^SEND OK$")
+    c.wait(r'^\+QIURC: "recv",1$')
+    assert c.cmd("AT+QIRD=1,1500") == (['+QIRD: 3,"192.0.2.7",5683', "616263"], "OK")
 
 
 def test_murata_socket_echo(virtual_rig):

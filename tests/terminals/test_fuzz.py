@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ntnstack.terminals import cmux
+from at_bridge import cmux
 from ntnstack.terminals.at_engine import AtChannel, Reply
 from ntnstack.terminals.families import FAMILIES
 
@@ -26,9 +26,10 @@ def test_at_channel_survives_any_bytes(data):
 
 @given(JUNK, st.integers(0, 61), st.binary(max_size=200))
 def test_deframer_finds_a_good_frame_after_garbage(junk, dlci, info):
-    good = cmux.encode(dlci, cmux.UIH, info, cr=True)
+    """The Tiantong module's deframer (at_bridge's Mux, module side) after any garbage."""
+    good = cmux.Frame(dlci, cmux.UIH, True, False, info).encode()
     frames = list(cmux.Deframer().feed(junk + b"\xf9" + good))
-    assert frames and frames[-1] == cmux.Frame(dlci, cmux.UIH, True, info)
+    assert frames and frames[-1] == cmux.Frame(dlci, cmux.UIH, True, False, info)
 
 
 @pytest.mark.parametrize("family", FAMILIES)

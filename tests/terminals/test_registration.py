@@ -10,7 +10,7 @@ import time
 import pytest
 
 from ntnstack.terminals.link_view import FixedGeometryLink, PassSchedule
-from ntnstack.terminals.procedures import ATTACH_STEPS, NtnTiming
+from ntnstack.terminals.procedures import NtnTiming
 from tests.tolerances import ONE_MICROSECOND, TENTH_DB
 
 NTN_FAMILIES = ["nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel"]
@@ -97,9 +97,15 @@ def test_no_registration_below_the_minimum_elevation(virtual_rig):
     assert c.cmd("AT+CESQ")[0] == ["+CESQ: 99,99,255,255,255,255"]   # 27.007 8.69: unknown
 
 
-def test_attach_steps_follow_the_rtt(virtual_rig):
-    """With no search time and no airtime the attach lasts exactly 6 RTT (procedures.py)."""
-    bare = NtnTiming(search_s=0.0, message_airtime_s=0.0)
+def stack_attach(m):
+    """The module's stack attach (ntnstack.stack ProcedureResult) that registered it."""
+    return [r for r in m.stack.session.results if r.name == "attach" and r.ok][-1]
+
+
+def test_attach_time_is_the_stack_procedure_over_the_rtt(virtual_rig):
+    """No search time: registration comes exactly when the stack's Attach Accept reaches the
+    UE; the stack counted 5 round trips over this geometry's RTT (docs/stack.md)."""
+    bare = NtnTiming(search_s=0.0)
     geometries = [(GEO_ALT_M, 10.0), (GEO_ALT_M, 90.0), (LEO_ALT_M, 30.0)]
     mods = [virtual_rig.module("nbntn-generic", FixedGeometryLink(a, e), timing=bare)
             for a, e in geometries]
@@ -110,14 +116,21 @@ def test_attach_steps_follow_the_rtt(virtual_rig):
         c.cmd("AT+CEREG=1")
         c.cmd("AT+CFUN=1")
         c.wait(r"^\+CEREG: 5$")
-    rtts = []
+    took = []
     for m, (alt, el) in zip(mods, geometries, strict=True):
         rtt = 4 * slant_range_m(alt, el) / C_MPS        # transparent: UE-sat-gateway, both ways
-        rtts.append(rtt)
-        started = m.events("cfun 1")[-1][0]
-        assert reg_time(m) - started == pytest.approx(6 * rtt, abs=ONE_MICROSECOND)
-    assert sum(s.round_trips for s in ATTACH_STEPS) == 6
-    assert rtts[0] > rtts[1] > rtts[2]
+        attach = stack_attach(m)
+        assert attach.details["rtt_s"] == pytest.approx(rtt, abs=ONE_MICROSECOND)
+        assert attach.round_trips == 5
+        accept = m.stack.t_s(attach.details["attach_accept_rx_unix_s"])
+        assert reg_time(m) == pytest.approx(accept, abs=ONE_MICROSECOND)
+        sib = [t for t, kind, _ in m.stack.session.events if kind == "sib31-nb acquired"][0]
+        took.append(accept - m.stack.t_s(sib))          # after the broadcast schedule
+    assert took[0] > took[1] > took[2]
+    # 5 round trips of the RTT difference, give or take NPRACH occasions (80 ms period)
+    geo_minus_leo_s = 5 * 4 * (slant_range_m(GEO_ALT_M, 10.0) - slant_range_m(LEO_ALT_M, 30.0)
+                               ) / C_MPS
+    assert took[0] - took[2] == pytest.approx(geo_minus_leo_s, abs=0.1)
 
 
 def test_default_geo_attach_is_within_the_typical_50_to_120_s(virtual_rig):
@@ -128,11 +141,12 @@ def test_default_geo_attach_is_within_the_typical_50_to_120_s(virtual_rig):
     c.cmd("AT+CEREG=1")
     c.cmd("AT+CFUN=1")
     c.wait(r"^\+CEREG: 5$")
-    took = reg_time(m) - m.events("cfun 1")[-1][0]
-    t = NtnTiming()
-    rtt = 4 * slant_range_m(GEO_ALT_M, 10.0) / C_MPS
-    assert took == pytest.approx(t.search_s + 6 * rtt + 12 * t.message_airtime_s,
-                                 abs=ONE_MICROSECOND)
+    started = m.events("cfun 1")[-1][0]
+    took = reg_time(m) - started
+    attach = stack_attach(m)
+    assert m.stack.t_s(attach.start_unix_s) == pytest.approx(started + NtnTiming().search_s,
+                                                             abs=ONE_MICROSECOND)
+    assert took == pytest.approx(NtnTiming().search_s + attach.duration_s, abs=ONE_MICROSECOND)
     assert 50.0 <= took <= 120.0                          # REFERENCE.md section 5 (GEO)
 
 

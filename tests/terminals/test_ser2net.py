@@ -8,16 +8,11 @@ import time
 
 import pytest
 
+from tests.bridge.test_rfc2217 import free_port
 from tests.terminals.conftest import Client
 
 # pyserial's RFC 2217 threads still call setName / setDaemon (deprecated in Python 3.10).
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:serial.rfc2217")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

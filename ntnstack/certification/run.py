@@ -1,0 +1,200 @@
+"""Run a certification profile and judge it requirement by requirement.
+
+The profile's scenario runs through ntnstack.runner (junit.xml, report.html, results.sqlite
+and the raw serial logs in the out dir as for ``ntnstack run``); each requirement is then
+judged: every one of its steps passed (their expectations met) and every pass criterion holds.
+Verdicts: ``passed``, ``failed``, ``error`` (a step could not be carried out, or a setup step
+failed) and ``not-observable`` (the bridge cannot see it; the reason is stated).
+certification.json and certification.md in the out dir hold the report with its evidence:
+the measured values and the serial-log lines of each step.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ntnstack.certification.criteria import CriterionResult, judge, rtt_at
+from ntnstack.certification.defects import check_defects
+from ntnstack.certification.profile import Profile, Requirement
+
+EVIDENCE_LINES = 12
+"""Serial-log lines (commands, responses, URCs) kept per step in the report."""
+LOG_KINDS = ("cmd", "rsp", "urc", "link", "network")
+
+
+@dataclass
+class StepEvidence:
+    step: str
+    terminal: str
+    status: str
+    message: str
+    started_s: float
+    ended_s: float
+    observed: dict[str, Any]
+    log: list[str]
+
+
+@dataclass
+class Verdict:
+    id: str
+    title: str
+    source: str
+    verdict: str
+    explanation: str
+    criteria: list[CriterionResult] = field(default_factory=list)
+    steps: list[StepEvidence] = field(default_factory=list)
+
+
+@dataclass
+class Certification:
+    profile: str
+    title: str
+    family: str
+    run_id: str
+    out_dir: str
+    emulated_s: float
+    wall_s: float
+    verdicts: list[Verdict]
+
+    @property
+    def failed(self) -> list[str]:
+        return [v.id for v in self.verdicts if v.verdict in ("failed", "error")]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["failed"] = self.failed
+        return out
+
+
+def certify(profile: Profile, out_dir: str | Path, *, testbed=None,
+            defects: dict[str, tuple[str, ...]] | None = None, progress: bool = False
+            ) -> Certification:
+    """Run ``profile`` into ``out_dir`` on ``testbed`` (default: every terminal virtual);
+    ``defects``: terminal -> known defects to give its virtual module
+    (ntnstack.certification.defects)."""
+    from ntnstack.certification.sessions import CertSessions
+    from ntnstack.runner.api import prepare
+    from ntnstack.runner.engine import Runner
+    from ntnstack.scenario.testbed import virtual_testbed
+
+    for name, items in (defects or {}).items():
+        check_defects(items, where=f"defect of {name}:")
+    testbed = testbed or virtual_testbed()
+    scenario, ports = prepare(profile.scenario, testbed)
+
+    def sessions(scen, prts, clock, world, out):
+        return CertSessions(scen, prts, clock, world, out, defects=defects)
+    runner = Runner(scenario, testbed, ports, out_dir, progress=progress,
+                    sessions_factory=sessions)
+    outcome = runner.run()
+    from ntnstack.runner.world import World
+
+    world = World(scenario)
+    results = {r.index: r for r in outcome.results}
+    setup_bad = [results[i] for i in profile.setup.values() if _status(results, i) != "passed"]
+    verdicts = [_judge(req, results, setup_bad, world) for req in profile.requirements]
+    cert = Certification(profile.name, profile.title, profile.family, outcome.info.run_id,
+                         str(outcome.out_dir), outcome.info.emulated_s, outcome.info.wall_s,
+                         verdicts)
+    write_report(cert, Path(out_dir))
+    return cert
+
+
+def _status(results: dict, index: int) -> str:
+    r = results.get(index)
+    return r.status if r is not None else "not run"
+
+
+def _judge(req: Requirement, results: dict, setup_bad: list, world) -> Verdict:
+    v = Verdict(req.id, req.title, req.source, "passed", "")
+    if req.not_observable:
+        v.verdict, v.explanation = "not-observable", req.not_observable
+        return v
+    mine = {sid: results.get(i) for sid, i in req.steps.items()}
+    v.steps = [_evidence(r) for r in mine.values() if r is not None]
+    if setup_bad:
+        v.verdict = "error"
+        v.explanation = "; ".join(f"setup step {r.label} {r.status}: {r.message}"
+                                  for r in setup_bad)
+        return v
+    missing = [sid for sid, r in mine.items() if r is None]
+    broken = [r for r in mine.values() if r is not None and r.status != "passed"]
+    if missing or any(r.status in ("error", "skipped") for r in broken):
+        v.verdict = "error"
+        v.explanation = "; ".join([f"step {s} did not run" for s in missing] +
+                                  [f"{r.label} {r.status}: {r.message}" for r in broken])
+        return v
+    v.criteria = [judge(c, mine, lambda r: rtt_at(world, r)) for c in req.criteria]
+    bad = [f"{r.label}: {r.message}" for r in broken] + \
+        [f"not met: {c.text} (measured {c.measured!r})" for c in v.criteria if not c.passed]
+    if bad:
+        v.verdict, v.explanation = "failed", "; ".join(bad)
+    else:
+        v.explanation = "; ".join(f"{c.text}: measured {_show(c.measured)}"
+                                  for c in v.criteria) or "every step met its expectations"
+    return v
+
+
+def _show(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else repr(value)
+
+
+def _evidence(r) -> StepEvidence:
+    log = [f"{e.t_s:10.3f} s {e.terminal} {e.kind}: {e.text}" for e in r.events
+           if e.kind in LOG_KINDS]
+    if len(log) > EVIDENCE_LINES:
+        log = [*log[:EVIDENCE_LINES // 2], "...", *log[-EVIDENCE_LINES // 2:]]
+    observed = {k: v for k, v in r.observed.items() if _plain(v)}
+    return StepEvidence(r.label, r.terminal, r.status, r.message, round(r.started_s, 3),
+                        round(r.ended_s, 3), observed, log)
+
+
+def _plain(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def write_report(cert: Certification, out_dir: Path) -> None:
+    """certification.json (everything) and certification.md (for people) in ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "certification.json").write_text(json.dumps(cert.as_dict(), indent=1,
+                                                           default=str))
+    (out_dir / "certification.md").write_text(markdown(cert))
+
+
+def markdown(cert: Certification) -> str:
+    lines = [f"# Certification: {cert.profile} ({cert.family})", "", cert.title, "",
+             f"Run {cert.run_id}: {cert.emulated_s:.1f} s emulated, {cert.wall_s:.2f} s wall. "
+             f"Result: {'PASSED' if cert.passed else 'FAILED: ' + ', '.join(cert.failed)}", "",
+             "Evidence: the lines below come from the serial traffic of each step; the raw "
+             "serial logs are in serial/*.rawlog of this directory.", "",
+             "| requirement | source | verdict |", "|---|---|---|"]
+    lines += [f"| {v.id} {v.title} | {v.source} | {v.verdict} |" for v in cert.verdicts]
+    for v in cert.verdicts:
+        lines += ["", f"## {v.id}: {v.title}", "", f"Source: {v.source}",
+                  f"Verdict: **{v.verdict}** - {v.explanation}"]
+        for c in v.criteria:
+            lines.append(f"- [{'x' if c.passed else ' '}] {c.text}; measured "
+                         f"{_show(c.measured)}")
+        for s in v.steps:
+            lines += ["", f"Step {s.step} on {s.terminal}: {s.status} "
+                      f"({s.started_s:.3f}-{s.ended_s:.3f} s) {s.message}", "```"]
+            lines += [*s.log, "```"]
+    return "\n".join(lines) + "\n"
+
+
+def summary(cert: Certification) -> str:
+    """One line per requirement, for the terminal."""
+    width = max(len(v.id) for v in cert.verdicts)
+    rows = [f"{v.id:<{width}}  {v.verdict.upper():<14} {v.source}\n{'':<{width}}  "
+            f"{v.explanation}" for v in cert.verdicts]
+    return "\n".join(rows)

@@ -1,0 +1,94 @@
+"""Step handlers that read a module's state for certification profiles (ntnstack.certification):
+one raw AT command, the identity of device, card and number, the registration state, a reboot,
+and the network-side suspension of a subscription.
+
+Like every handler (ntnstack.runner.steps) they only observe: ``ctx.observed`` gets what the
+module answered; verdicts are judged elsewhere.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ntnstack.runner.engine import REFUSED, StepContext
+
+AT_TIMEOUT_S = 15.0
+"""Emulated (and real) seconds one raw AT command may take (TS 27.007 gives no bound; the
+dialects use 15 s for +CFUN)."""
+_CNUM = re.compile(r'^\+CNUM: [^,]*,"(?P<number>[^"]*)"')
+
+
+def _engine(ctx: StepContext) -> Any:
+    driver = ctx.sessions.driver(ctx, ctx.terminal.name)
+    return driver.engine_for("control")
+
+
+def at(ctx: StepContext) -> None:
+    """``command`` (e.g. ``AT+CGDCONT=1,"IPV6","iot"``) -> observed ``lines`` and ``final``."""
+    line = ctx.step.params["command"]
+    engine = _engine(ctx)
+
+    def at_command(text: str):
+        return engine.command(text, timeout_s=AT_TIMEOUT_S)
+    response = ctx.call(at_command, line, deadline_s=ctx.t() + AT_TIMEOUT_S)
+    if response is None or response is REFUSED:
+        return
+    ctx.observed.update(lines=list(response.lines), final=response.final)
+
+
+def read_identity(ctx: StepContext) -> None:
+    """IMEI, IMSI, ICCID through the driver's identity procedure, MSISDN from +CNUM
+    (TS 27.007 7.1): observed ``identity`` = {imei, imsi, iccid, msisdn}."""
+    driver = ctx.sessions.driver(ctx, ctx.terminal.name)
+    ident = ctx.call(driver.identity)
+    if ident is None or ident is REFUSED:
+        return
+    engine = driver.engine_for("control")
+
+    def cnum(text: str):
+        return engine.command(text, timeout_s=AT_TIMEOUT_S)
+    response = ctx.call(cnum, "AT+CNUM")
+    numbers = [] if response in (None, REFUSED) else \
+        [m["number"] for line in response.lines if (m := _CNUM.match(line))]
+    ctx.observed["identity"] = {"imei": ident.imei, "imsi": ident.imsi, "iccid": ident.iccid,
+                                "msisdn": numbers[0] if numbers else ""}
+
+
+def read_registration(ctx: StepContext) -> None:
+    """+CEREG? / +CREG? -> observed ``registration`` = {stat, act} (TS 27.007 10.1.22)."""
+    driver = ctx.sessions.driver(ctx, ctx.terminal.name)
+    reg = ctx.call(driver.registration)
+    if reg is None or reg is REFUSED:
+        return
+    ctx.observed["registration"] = {"stat": reg.stat, "act": reg.act}
+
+
+def reboot(ctx: StepContext) -> None:
+    """The dialect's reset (e.g. AT+CFUN=1,1), then power_on (sync and configuration)."""
+    driver = ctx.sessions.driver(ctx, ctx.terminal.name)
+    deadline = ctx.deadline(120.0)
+    if ctx.call(driver.reset, deadline_s=deadline) is REFUSED:
+        return
+    if ctx.call(driver.power_on, deadline_s=deadline) is not REFUSED:
+        ctx.observed["rebooted"] = True
+
+
+def _service(barred: bool) -> Callable[[StepContext], None]:
+    def handler(ctx: StepContext) -> None:
+        control = getattr(ctx.sessions, "service_control", None)
+        if control is None:
+            ctx.observed.update(succeeded=False, reason="this run's network cannot suspend a "
+                                "subscription (only the certification sessions' virtual "
+                                "network can; on a real network ask the core operator)")
+            return
+        ctx.note("network", f"subscription {'suspended' if barred else 'restored'}")
+        ctx.observed.update(control(ctx, ctx.terminal.name, barred))
+    handler.__name__ = "bar_service" if barred else "restore_service"
+    return handler
+
+
+PROBES: dict[str, Callable[[StepContext], None]] = {
+    "at": at, "read_identity": read_identity, "read_registration": read_registration,
+    "reboot": reboot, "bar_service": _service(True), "restore_service": _service(False),
+}
