@@ -88,13 +88,16 @@ class World:
 
     def ground_at(self, terminal: str, t_s: float):
         """The terminal's ground point at ``t_s``: linear between trajectory waypoints in
-        latitude, longitude and altitude, held before the first and after the last."""
+        latitude, longitude (the short way across the antimeridian) and altitude, held before
+        the first and after the last."""
         from ntnstack.link.terminals import ground_point
 
         points = self.links[terminal].terminal.trajectory
         times = [w.t_s for w in points]
-        lat, lon, alt = (float(np.interp(t_s, times, [getattr(w.position, k) for w in points]))
-                         for k in ("lat_deg", "lon_deg", "alt_m"))
+        lat, alt = (float(np.interp(t_s, times, [getattr(w.position, k) for w in points]))
+                    for k in ("lat_deg", "alt_m"))
+        lons = np.unwrap([w.position.lon_deg for w in points], period=360.0)
+        lon = (float(np.interp(t_s, times, lons)) + 180.0) % 360.0 - 180.0
         return ground_point(lat, lon, alt, f"terminals.{terminal}.trajectory")
 
     def samples(self, terminal: str, t0_s: float, t1_s: float) -> list[Sample]:

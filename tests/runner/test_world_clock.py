@@ -52,6 +52,19 @@ def test_trajectory_positions_are_interpolated(tmp_path, world):
     assert abs(moving_then - fixed_then) > 10 * ONE_KILOMETRE
 
 
+def test_trajectory_crosses_the_antimeridian_the_short_way(tmp_path):
+    text = (SCENARIOS / "waits.yaml").read_text().replace(
+        "position: [39.9042, 116.4074, 50]",
+        "trajectory: [{t_s: 0, position: [10.0, 179.0, 0]}, {t_s: 100, position: [10.0, -179.0,"
+        " 0]}]")
+    path = tmp_path / "dateline.yaml"
+    path.write_text(text)
+    w = World(load_scenario([path]))
+    # 2 degrees east over 100 s: at 25 s a quarter of the way, 179.5 E (not 89.5 E)
+    assert math.isclose(w.ground_at("ue", 25.0).lon_deg, 179.5, abs_tol=ONE_MICRODEGREE)
+    assert math.isclose(w.ground_at("ue", 75.0).lon_deg, -179.5, abs_tol=ONE_MICRODEGREE)
+
+
 def test_virtual_clock_moves_only_while_the_runner_waits():
     rc = RunClock(Clock("virtual", 1.0, START), START)
     hc = host_clock(rc)
