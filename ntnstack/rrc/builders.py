@@ -2,7 +2,25 @@
 
 The cell's frame timing: SFN 0 subframe 0 starts at ``CellConfig.sfn0_unix_s``; the frame at
 unix time t is SFN = floor((t - sfn0) / 10 ms) mod 1024, its subframe floor((t - sfn0) / 1 ms)
-mod 10. The epoch of a SIB built at t is the start of the subframe that contains t.
+mod 10. The epoch of a SIB built at t:
+- ``epoch_time="explicit"`` (default): the start of the subframe that contains t, sent as
+  epochTime (SFN, subframe); the SIB is sent at t;
+- ``epoch_time="si-window-end"``: epochTime left out; the epoch is then the end of the SI window
+  in which the SIB is scheduled (TS 36.331 / TS 38.331 Rel-17 epochTime field descriptions),
+  i.e. of the window of the cell's SI message (``si_window_ms``, ``si_window_position``,
+  ``si_periodicity_frames``, ``si_radio_frame_offset``; ntnstack.rrc.epoch) that contains t, or
+  else the next one; the SIB is sent at t, or at that next window's start. A UE resolves the
+  epoch with ntnstack.rrc.epoch.resolve_epoch from the time it received the SIB.
+
+Gateway: a transparent payload's gateway must see the satellite at the epoch at or above
+``gateway_min_elevation_deg`` (0: the WGS-84 horizon); else InputError naming the gateway and
+the elevation (no feeder link, so no cell).
+
+SIB19 neighbours (``neighbours``, up to 4, ntn-NeighCellConfigList-r17): each one's own
+satellite (orbit source), carrier (Hz, on the NR raster) and PCI, and its ntn-Config built like
+the serving cell's (its own ``cell`` configuration, by default the serving one) at the serving
+cell's epoch; epochTime is left out of it (TS 38.331: then the serving cell's epoch), and so is
+its validity when equal to the serving cell's. Rel-17 SIB31 / SIB31-NB have no neighbour list.
 
 What each field holds (TS 36.331 / TS 38.331 V17.4.0 field descriptions):
 - ephemeris: the satellite's ECEF state at the epoch (state vectors), or its osculating
@@ -23,21 +41,26 @@ What each field holds (TS 36.331 / TS 38.331 V17.4.0 field descriptions):
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 import phy_ffi
+from ntnstack.clock import format_iso8601
 from ntnstack.errors import InputError
-from ntnstack.link.series import TIME_GRAIN_S, broadcast_common_ta
+from ntnstack.link.series import broadcast_common_ta
 from ntnstack.orbit import OrbitSource, state_to_elements
 from ntnstack.rrc.codec import encode_sib
+from ntnstack.rrc.epoch import SiWindows, subframe_index
 from ntnstack.rrc.fields import from_fields, to_fields
-from ntnstack.rrc.units import (VALIDITY_S, CommonTa, EpochTime, NtnConfig, NtnSib,
-                                OrbitalParameters, StateVectors)
+from ntnstack.rrc.units import (VALIDITY_S, CommonTa, EpochTime, Neighbour, NtnConfig, NtnSib,
+                                OrbitalParameters, StateVectors, hz_to_arfcn)
 
-__all__ = ["BuiltSib", "CellConfig", "build_sib", "cell_epoch", "rp_delay_s"]
+__all__ = ["BuiltSib", "CellConfig", "NeighbourCell", "build_sib", "cell_epoch", "rp_delay_s"]
+
+MAX_NEIGHBOURS = 4   # maxNrofNTN-NeighCells-r17 (TS 38.331)
 
 C = phy_ffi.CONST.SPEED_OF_LIGHT_MPS
 
@@ -61,6 +84,19 @@ class CellConfig:
     reference_location_deg: tuple[float, float] | None = None   # SIB19 referenceLocation
     distance_thresh_m: float | None = None                      # SIB19 distanceThresh
     t_service_unix_s: float | None = None                       # SIB19 t-Service
+    epoch_time: str = "explicit"               # explicit | si-window-end (epochTime absent)
+    si_window_ms: int = 20                     # si-WindowLength (ms; NR: slots at 15 kHz)
+    si_window_position: int = 1                # n: the SI message's entry in the SI schedule
+    si_periodicity_frames: int = 16            # si-Periodicity of that SI message (frames)
+    si_radio_frame_offset: int = 0             # NB-IoT si-RadioFrameOffset (frames), else 0
+    gateway_min_elevation_deg: float = 0.0     # the gateway must see the satellite this high
+    gateway_name: str | None = None            # how errors name the gateway
+    neighbours: tuple[NeighbourCell, ...] = ()  # SIB19 ntn-NeighCellConfigList-r17
+
+    @property
+    def si_windows(self) -> SiWindows:
+        return SiWindows(self.sfn0_unix_s, self.si_window_ms, self.si_window_position,
+                         self.si_periodicity_frames, self.si_radio_frame_offset)
 
     def check(self) -> None:
         """InputError naming the first bad field."""
@@ -68,7 +104,8 @@ class CellConfig:
                    "payload": ("transparent", "regenerative"),
                    "reference_point": ("gateway", "satellite"),
                    "ephemeris_format": ("state-vectors", "orbital"),
-                   "k_mac_policy": ("auto", "absent")}
+                   "k_mac_policy": ("auto", "absent"),
+                   "epoch_time": ("explicit", "si-window-end")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise InputError(f"cell {name}: {getattr(self, name)!r} is not one of {allowed}")
@@ -76,6 +113,17 @@ class CellConfig:
             raise InputError(f"cell validity_s: {self.validity_s} is not one of {VALIDITY_S}")
         if not 0 <= self.min_elevation_deg <= 90 or not self.fit_step_s > 0:
             raise InputError("cell min_elevation_deg must be in [0, 90], fit_step_s > 0")
+        if not -90 <= self.gateway_min_elevation_deg <= 90:
+            raise InputError(f"cell gateway_min_elevation_deg: {self.gateway_min_elevation_deg}"
+                             " is not in [-90, 90]")
+        if self.epoch_time == "si-window-end":
+            self.si_windows.check()
+        if self.neighbours and self.kind != "sib19":
+            raise InputError(f"cell neighbours: {self.kind} carries no neighbour list in Rel-17 "
+                             "(SIB19 ntn-NeighCellConfigList-r17 only)")
+        if len(self.neighbours) > MAX_NEIGHBOURS:
+            raise InputError(f"cell neighbours: {len(self.neighbours)} cells, "
+                             f"ntn-NeighCellConfigList-r17 holds at most {MAX_NEIGHBOURS}")
 
     @property
     def rp_at_gateway(self) -> bool:
@@ -85,6 +133,17 @@ class CellConfig:
     def has_feeder(self) -> bool:
         """A transparent payload with a known gateway: the gNB sits behind a feeder link."""
         return self.payload == "transparent" and self.gateway_ecef_m is not None
+
+
+@dataclass(frozen=True, eq=False)
+class NeighbourCell:
+    """One neighbour NTN cell of a SIB19: its satellite, carrier, PCI and cell configuration
+    (payload, gateway, ephemeris format, validity, margins; None: the serving cell's)."""
+
+    source: OrbitSource
+    carrier_hz: float | None = None            # carrierFreq-r17, on the NR global raster
+    pci: int | None = None                     # physCellId-r17, 0..1007
+    cell: CellConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +159,7 @@ class BuiltSib:
     rtt_service_max_s: float
     common_ta_max_s: float
     common_ta_residual_s: float   # worst one-way |d - Delay_common| in the validity window
+    sent_unix_s: float | None = None   # when the cell sends it (inside its SI window if implicit)
 
 
 def cell_epoch(cell: CellConfig, t_unix_s: float) -> tuple[float, EpochTime]:
@@ -107,7 +167,7 @@ def cell_epoch(cell: CellConfig, t_unix_s: float) -> tuple[float, EpochTime]:
     TIME_GRAIN_S before a subframe boundary counts as on it: unix times are doubles whose
     grain is 0.24 us in this century, so start + 0.007 s may come out as 6.99997 ms after
     start."""
-    k = math.floor((t_unix_s - cell.sfn0_unix_s + TIME_GRAIN_S) * 1000.0)
+    k = subframe_index(cell.sfn0_unix_s, t_unix_s)
     return cell.sfn0_unix_s + k * 1e-3, EpochTime((k // 10) % 1024, k % 10)
 
 
@@ -171,19 +231,68 @@ def _k_terms(cell, pos, ta_max_s, ta_common_s) -> tuple[int, int | None, float]:
     return k_off.pass_max_ms, k_mac, rtt
 
 
-def build_sib(source: OrbitSource, cell: CellConfig, t_unix_s: float) -> BuiltSib:
-    """The SIB of ``cell.kind`` that the cell broadcasts at ``t_unix_s`` (unix s)."""
-    cell.check()
-    epoch, epoch_time = cell_epoch(cell, t_unix_s)
+def _gateway_visible(source: OrbitSource, cell: CellConfig, pos: np.ndarray, epoch: float,
+                     where: str) -> None:
+    """InputError when the gateway of a transparent payload cannot see the satellite."""
+    if not cell.has_feeder:
+        return
+    gw = np.asarray(cell.gateway_ecef_m, dtype=np.float64)
+    el = float(phy_ffi.look_angles(pos, gw).elevation_deg[0])
+    if not el >= cell.gateway_min_elevation_deg:
+        geo = phy_ffi.ecef_to_geodetic(gw)
+        name = f"{cell.gateway_name!r} " if cell.gateway_name else ""
+        raise InputError(
+            f"{where}gateway {name}at {float(geo.lat_deg[0]):.4f}, {float(geo.lon_deg[0]):.4f}"
+            f" deg, {float(geo.alt_m[0]):.0f} m sees {source.name} at {el:.1f} deg elevation at "
+            f"{format_iso8601(epoch)}, below its minimum {cell.gateway_min_elevation_deg:g} deg:"
+            " no feeder link")
+
+
+def _ntn_config(source: OrbitSource, cell: CellConfig, epoch: float,
+                epoch_time: EpochTime | None, where: str = "") -> tuple[NtnConfig, tuple]:
+    """(NtnConfig of ``cell`` at ``epoch``, (pos, vel, service RTT max, common TA max, fit
+    residual))."""
     pos, vel = (a[0] for a in source.states(np.array([epoch])))
+    _gateway_visible(source, cell, pos, epoch, where)
     common, ta_max, residual = _common_ta(source, cell, epoch)
     k_offset, k_mac, rtt = _k_terms(cell, pos, ta_max, common.ta_common_s)
     config = NtnConfig(ephemeris=_ephemeris(cell, pos, vel), common_ta=common,
                        validity_s=cell.validity_s, epoch=epoch_time, k_offset_ms=k_offset,
                        k_mac_ms=k_mac)
+    return config, (pos, vel, rtt, ta_max, residual)
+
+
+def _neighbours(cell: CellConfig, epoch: float) -> tuple[Neighbour, ...]:
+    out = []
+    for i, nb in enumerate(cell.neighbours):
+        where = f"neighbour {i} ({nb.source.name}): "
+        nb_cell = dataclasses.replace(nb.cell or cell, kind="sib19", neighbours=())
+        nb_cell.check()
+        config, _ = _ntn_config(nb.source, nb_cell, epoch, None, where)
+        if config.validity_s == cell.validity_s:
+            config = dataclasses.replace(config, validity_s=None)
+        if nb.pci is not None and not (isinstance(nb.pci, int) and 0 <= nb.pci <= 1007):
+            raise InputError(f"{where}pci {nb.pci!r} is not in 0..1007")
+        arfcn = None if nb.carrier_hz is None else hz_to_arfcn(nb.carrier_hz,
+                                                                 f"{where}carrier_hz")
+        out.append(Neighbour(config, arfcn, nb.pci))
+    return tuple(out)
+
+
+def build_sib(source: OrbitSource, cell: CellConfig, t_unix_s: float) -> BuiltSib:
+    """The SIB of ``cell.kind`` that the cell broadcasts at ``t_unix_s`` (unix s); with an
+    implicit epoch, the one scheduled in the SI window containing t or else the next one."""
+    cell.check()
+    if cell.epoch_time == "explicit":
+        epoch, epoch_time = cell_epoch(cell, t_unix_s)
+        sent = t_unix_s
+    else:
+        start, epoch = cell.si_windows.window(t_unix_s)
+        epoch_time, sent = None, max(t_unix_s, start)
+    config, (pos, vel, rtt, ta_max, residual) = _ntn_config(source, cell, epoch, epoch_time)
     extra = {} if cell.kind != "sib19" else dict(
         t_service_unix_s=cell.t_service_unix_s, reference_location_deg=cell.reference_location_deg,
-        distance_thresh_m=cell.distance_thresh_m)
+        distance_thresh_m=cell.distance_thresh_m, neighbours=_neighbours(cell, epoch))
     fields = to_fields(NtnSib(cell.kind, config, **extra))
     return BuiltSib(from_fields(cell.kind, fields), fields, encode_sib(cell.kind, fields), epoch,
-                    pos, vel, rtt, ta_max, residual)
+                    pos, vel, rtt, ta_max, residual, sent)

@@ -1,10 +1,12 @@
 """How far a UE's TA and UL Doppler pre-compensation drift from the truth as the broadcast
 ephemeris ages.
 
-The UE decodes the SIB bytes (ntnstack.rrc.codec + fields), propagates the decoded ephemeris
-with the C core (phy_ffi.ue_ta_doppler: two-body, see ntn_phy.h) and adds the broadcast common
-TA polynomial. The truth comes from the orbit source at the same instants: TA = 2 |P_sat -
-P_UE| / c + 2 d_RP(t) (d_RP the RP-satellite delay, 0 with the RP at the satellite), Doppler
+The UE decodes the SIB bytes (ntnstack.rrc.codec + fields), takes the epoch from them and the
+time it received them (ntnstack.rrc.epoch.resolve_epoch: epochTime, or without it the end of
+the SI window that carried the SIB), propagates the decoded ephemeris with the C core
+(phy_ffi.ue_ta_doppler: two-body, see ntn_phy.h) and adds the broadcast common TA polynomial.
+The truth comes from the orbit source at the same instants: TA = 2 |P_sat - P_UE| / c +
+2 d_RP(t) (d_RP the RP-satellite delay, 0 with the RP at the satellite), Doppler
 = -f (d|P_sat - P_UE|/dt) / c. Errors are UE minus truth.
 """
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ntnstack.errors import InputError
 from ntnstack.orbit import OrbitSource
 from ntnstack.rrc.builders import BuiltSib, CellConfig, rp_delay_s
 from ntnstack.rrc.codec import decode_sib
+from ntnstack.rrc.epoch import resolve_epoch
 from ntnstack.rrc.fields import from_fields
 from ntnstack.rrc.units import CommonTa, NtnSib, StateVectors
 
@@ -47,17 +50,23 @@ def ephemeris_vector(sib: NtnSib) -> tuple[np.ndarray, str]:
 
 
 def residuals(source: OrbitSource, cell: CellConfig, built: BuiltSib, ue_ecef_m,
-              ages_s, freq_hz: float) -> Residuals:
-    """TA and Doppler errors of a UE at ue_ecef_m using ``built`` at ages_s after its epoch."""
+              ages_s, freq_hz: float, t_rx_unix_s: float | None = None) -> Residuals:
+    """TA and Doppler errors of a UE at ue_ecef_m using ``built`` at ages_s after the true
+    epoch. The UE resolves the epoch from the message and its reception time t_rx on the
+    cell's frame timing (default: when the cell sent it), so a wrong epoch shows as error."""
     sib = from_fields(cell.kind, decode_sib(cell.kind, built.message))
     eph, fmt = ephemeris_vector(sib)
     ta = sib.config.common_ta or CommonTa()
     common = (ta.ta_common_s, ta.drift_s_per_s, ta.drift_variation_s_per_s2)
+    if t_rx_unix_s is None:
+        t_rx_unix_s = built.epoch_unix_s if built.sent_unix_s is None else built.sent_unix_s
+    ue_epoch = resolve_epoch(sib, cell.si_windows, t_rx_unix_s)
     ages = np.asarray(ages_s, dtype=np.float64)
     ue = np.asarray(ue_ecef_m, dtype=np.float64)
-    ue_side = phy_ffi.ue_ta_doppler(eph, fmt, common, sib.config.validity_s, freq_hz, ages, ue)
-    phy_ffi.check_status(ue_side.status, "UE-side TA / Doppler")
     t = built.epoch_unix_s + ages
+    ue_age = ages + (built.epoch_unix_s - ue_epoch)   # exact when the UE's epoch is right
+    ue_side = phy_ffi.ue_ta_doppler(eph, fmt, common, sib.config.validity_s, freq_hz, ue_age, ue)
+    phy_ffi.check_status(ue_side.status, "UE-side TA / Doppler")
     pos, vel = source.states(t)
     d = pos - ue
     rng = np.linalg.norm(d, axis=1)

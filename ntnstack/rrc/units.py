@@ -21,7 +21,10 @@ descriptions; TS 38.331 V17.4.0 6.3.2 NTN-Config, EphemerisInfo, TA-Info):
 - k-Offset (LTE) 0..1023 ms, cellSpecificKoffset (NR) 1..1023 ms (slots at 15 kHz), k-Mac / kmac
   1..512 ms; validity s5..s60 in 5 s steps, s120, s180, s240, s900;
 - SIB19 t-Service: 10 ms units since 1900-01-01 00:00:00 (as referenceTimeInfo), distanceThresh
-  50 m, 0..65525; referenceLocation: Ellipsoid-Point of TS 37.355 (TS 23.032 6.1 coding).
+  50 m, 0..65525; referenceLocation: Ellipsoid-Point of TS 37.355 (TS 23.032 6.1 coding);
+- NTN-NeighCellConfig carrierFreq: ARFCN-ValueNR 0..3279165, the NR global frequency raster of
+  TS 38.104 Table 5.4.2.1-1 (F = F_offs + dF (N - N_offs): 5 kHz from 0 below 3 GHz, 15 kHz
+  from 3 GHz (N 600000) up to 24.25 GHz, 60 kHz from 24250.08 MHz (N 2016667) up to 100 GHz).
 
 The common TA terms are round-trip quantities (TS 38.213 4.2: N_TA,adj^common(t) =
 TA_Common + TA_CommonDrift (t - t_epoch) + TA_CommonDriftVariant (t - t_epoch)^2).
@@ -34,8 +37,9 @@ from dataclasses import dataclass, field
 from ntnstack.errors import InputError
 from phy_ffi import CONST
 
-__all__ = ["VALIDITY_S", "CommonTa", "EpochTime", "Neighbour", "NtnConfig", "NtnSib",
-           "OrbitalParameters", "STEPS", "StateVectors", "Step", "physical", "quantise"]
+__all__ = ["NR_ARFCN_MAX", "VALIDITY_S", "CommonTa", "EpochTime", "Neighbour", "NtnConfig",
+           "NtnSib", "OrbitalParameters", "STEPS", "StateVectors", "Step", "arfcn_to_hz",
+           "hz_to_arfcn", "physical", "quantise"]
 
 VALIDITY_S = (5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 120, 180, 240, 900)
 """ul-SyncValidityDuration / ntn-UlSyncValidityDuration values (s), in ENUMERATED order."""
@@ -85,6 +89,33 @@ def quantise(value: float, step: Step, name: str) -> int:
 
 def physical(n: int, step: Step) -> float:
     return step.offset + n * step.step
+
+
+# (first N, F_offs Hz, N_offs, dF Hz) of each NR global raster range, TS 38.104 Table 5.4.2.1-1.
+_NR_RASTER = ((2016667, 24250.08e6, 2016667, 60e3), (600000, 3000e6, 600000, 15e3),
+              (0, 0.0, 0, 5e3))
+NR_ARFCN_MAX = 3279165
+
+
+def arfcn_to_hz(n: int) -> float:
+    """Frequency (Hz) of NR-ARFCN n (TS 38.104 5.4.2.1)."""
+    if not 0 <= n <= NR_ARFCN_MAX:
+        raise InputError(f"NR-ARFCN {n} outside 0..{NR_ARFCN_MAX}")
+    _, f_offs, n_offs, df = next(r for r in _NR_RASTER if n >= r[0])
+    return f_offs + df * (n - n_offs)
+
+
+def hz_to_arfcn(freq_hz: float, name: str) -> int:
+    """NR-ARFCN of a frequency on the global raster; InputError naming ``name`` when it is
+    not on the raster (to 1 Hz) or outside 0..100 GHz."""
+    for first, f_offs, n_offs, df in _NR_RASTER:
+        if math.isfinite(freq_hz) and freq_hz >= f_offs + df * (first - n_offs) - 0.5:
+            n = n_offs + round((freq_hz - f_offs) / df)
+            if n <= NR_ARFCN_MAX and abs(arfcn_to_hz(n) - freq_hz) <= 1.0:
+                return int(n)
+            break
+    raise InputError(f"{name}: {freq_hz} Hz is not on the NR global frequency raster "
+                     f"(TS 38.104 5.4.2.1: 5 / 15 / 60 kHz steps up to 100 GHz)")
 
 
 @dataclass(frozen=True)
@@ -146,6 +177,11 @@ class Neighbour:
     config: NtnConfig | None = None
     carrier_arfcn: int | None = None
     pci: int | None = None
+
+    @property
+    def carrier_hz(self) -> float | None:
+        """carrierFreq-r17 in Hz (NR global raster)."""
+        return None if self.carrier_arfcn is None else arfcn_to_hz(self.carrier_arfcn)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ def cell_config(scenario: Scenario, cell: Cell):
                                                               p.alt_m).ecef_m[0])
     return CellConfig(kind=cell.sib, payload=cell.payload, gateway_ecef_m=gw,
                       validity_s=cell.validity_s, min_elevation_deg=scenario.min_elevation_deg,
-                      sfn0_unix_s=scenario.start_unix_s)
+                      sfn0_unix_s=scenario.start_unix_s, gateway_name=cell.gateway)
 
 
 def sib_times(scenario: Scenario, world, cell_name: str, end_s: float) -> np.ndarray:
@@ -39,6 +39,13 @@ def sib_times(scenario: Scenario, world, cell_name: str, end_s: float) -> np.nda
     seen = np.zeros(t.shape, dtype=bool)
     for name in users:
         seen |= world.series(name, scenario.start_unix_s + t).visible
+    config = cell_config(scenario, cell)
+    if config.has_feeder and seen.any():   # no feeder link, no cell: nothing is broadcast
+        import phy_ffi
+
+        pos, _ = world.sources[cell.satellite].states(scenario.start_unix_s + t)
+        el = phy_ffi.look_angles(pos, np.asarray(config.gateway_ecef_m)).elevation_deg
+        seen &= el >= config.gateway_min_elevation_deg
     t = t[seen]
     if t.size > MAX_SIBS_PER_CELL:
         t = t[np.linspace(0, t.size - 1, MAX_SIBS_PER_CELL).astype(int)]

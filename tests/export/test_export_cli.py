@@ -48,8 +48,10 @@ def test_every_target_from_a_scenario(tmp_path, cell):
 
 
 def test_direct_arguments_to_stdout():
+    # Gateway near Kolkata: it sees the satellite (above 12.7 N, 89.9 E at that time) at 22 deg
+    # elevation; a gateway that cannot see it is refused (tests/rrc/test_builders.py).
     out = _run("--target", "srsran", "--sat", "preset:tr38821-leo600",
-               "--gateway", "40.07,116.27,60", "--time", "2026-01-01T00:10:00Z",
+               "--gateway", "22.57,88.36,10", "--time", "2026-01-01T00:10:00Z",
                "--ephemeris", "orbital", "--polarisation", "lhcp", "--srsran-extended")
     assert out.returncode == 0, out.stderr
     ntn = yaml.safe_load(out.stdout)["ntn"]

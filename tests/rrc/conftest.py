@@ -16,18 +16,28 @@ def _line(body: str) -> str:
     return body + str(tle_checksum(body))
 
 
-def leo600_tle() -> str:
+def leo600_tle(mean_anomaly_deg: float = 300.0, number: int = 99001) -> str:
     """LEO-600 as TR 38.821 describes it (600 km, circular, 53 deg), as mean elements for SGP4
     (J2..J4 and the other SGP4 perturbations act on it; no drag: B* = 0). Mean motion 14.8875
-    rev/day is a 600 km mean altitude (a = 6978 km, Kepler's third law)."""
-    l1 = _line("1 99001U 26001A   26001.00000000  .00000000  00000-0  00000-0 0  999")
-    l2 = _line("2 99001  53.0000 110.0000 0001000  90.0000 300.0000 14.88750000    1")
-    return f"LEO600-TEST\n{l1}\n{l2}\n"
+    rev/day is a 600 km mean altitude (a = 6978 km, Kepler's third law). Another mean anomaly
+    gives another satellite of the same plane (4 deg less: about 100 s behind)."""
+    l1 = _line(f"1 {number}U 26001A   26001.00000000  .00000000  00000-0  00000-0 0  999")
+    l2 = _line(f"2 {number}  53.0000 110.0000 0001000  90.0000 {mean_anomaly_deg:8.4f} "
+               "14.88750000    1")
+    name = "LEO600-TEST" if number == 99001 else f"LEO600-TEST-{number}"
+    return f"{name}\n{l1}\n{l2}\n"
 
 
 @pytest.fixture(scope="session")
 def leo_source():
     return parse_tle_text(leo600_tle(), "test LEO-600 TLE")[0]
+
+
+@pytest.fixture(scope="session")
+def leo_follower_source():
+    """The next satellite of the test LEO-600 plane, 4 deg of mean anomaly behind (a SIB19
+    neighbour: at LEO_T it is 20.8 deg above the test gateway, 19.3 deg above the UE)."""
+    return parse_tle_text(leo600_tle(296.0, 99002), "test LEO-600 follower TLE")[0]
 
 
 @pytest.fixture(scope="session")

@@ -121,3 +121,42 @@ def test_epoch_on_every_subframe_boundary_is_that_subframe(sfn0):
         epoch, et = cell_epoch(cell, sfn0 + k / 1000)
         assert (et.sfn, et.subframe) == ((k // 10) % 1024, k % 10), k
         assert epoch == pytest.approx(sfn0 + k / 1000, abs=ONE_MICROSECOND)
+
+
+def test_gateway_that_cannot_see_the_satellite_is_refused(geo_source, leo_source,
+                                                          gateway_ecef):
+    """No feeder link, no transparent cell: the error names the gateway and the elevation.
+    The TR 38.821 GEO slot (on the UE's meridian, 116.4 E) is 54.8 deg below the horizon of
+    a gateway at 40 N 60 W (C core look angles)."""
+    atlantic = tuple(phy_ffi.geodetic_to_ecef(40.0, -60.0, 0.0).ecef_m[0])
+    cell = CellConfig(gateway_ecef_m=atlantic, gateway_name="atlantic")
+    with pytest.raises(InputError, match=r"gateway 'atlantic' at 40\.0000, -60\.0000 deg, 0 m "
+                                         r"sees .* at -54\.8 deg elevation .* below its "
+                                         r"minimum 0 deg"):
+        build_sib(geo_source, cell, GEO_T)
+    # The same gateway behind a regenerative payload carries no feeder link the SIB uses.
+    build_sib(geo_source, CellConfig(payload="regenerative", gateway_ecef_m=atlantic), GEO_T)
+    # The test gateway sees the LEO-600 at 34.6 deg at LEO_T: a 35 deg mask refuses it.
+    build_sib(leo_source, CellConfig(gateway_ecef_m=gateway_ecef,
+                                     gateway_min_elevation_deg=34.0), LEO_T)
+    with pytest.raises(InputError, match=r"34\.6 deg elevation .* minimum 35 deg"):
+        build_sib(leo_source, CellConfig(gateway_ecef_m=gateway_ecef,
+                                         gateway_min_elevation_deg=35.0), LEO_T)
+
+
+def test_export_refuses_an_invisible_gateway_in_one_line():
+    """``ntnstack export``: the preset LEO-600 is above 12.7 N 89.9 E at 00:10 UTC, 10.1 deg
+    below the horizon of a gateway at 40.07 N 116.27 E: exit 2, one line."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = subprocess.run(
+        [sys.executable, "-m", "ntnstack", "export", "--target", "srsran", "--sat",
+         "preset:tr38821-leo600", "--gateway", "40.07,116.27,60", "--time",
+         "2026-01-01T00:10:00Z"], cwd=Path(__file__).resolve().parents[2],
+        capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "gateway at 40.0700, 116.2700 deg" in lines[0], out.stderr
+    assert "-10.1 deg elevation" in lines[0]

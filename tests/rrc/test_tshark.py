@@ -14,6 +14,7 @@ from ntnstack.rrc.codec import KINDS, decode_sib
 from ntnstack.rrc.fields import ellipsoid_point_codec
 from ntnstack.rrc.units import VALIDITY_S
 from tests.rrc.conftest import T0_UNIX_S
+from tests.rrc.test_neighbours import neighbour_cells
 
 ENUM_INDEX = {f"s{v}": i for i, v in enumerate(VALIDITY_S)} | {
     "rhcp": 0, "lhcp": 1, "linear": 2, "enabled": 0, "north": 0, "south": 1}
@@ -79,3 +80,28 @@ def test_tshark_dissects_every_kind_and_format_as_the_decoder(require_tool, tmp_
         assert len(ours) >= 12 and theirs == ours, kind
         assert (KINDS[kind].sib_alternative.split("-")[0] + "_v1700_element"
                 in {n.split(".", 1)[1] for n in names if n.startswith(PROTOCOLS)})
+
+
+@pytest.mark.parametrize("epoch_time", ["explicit", "si-window-end"])
+def test_tshark_dissects_the_neighbour_list_as_the_decoder(require_tool, tmp_path, epoch_time,
+                                                           leo_source, leo_follower_source,
+                                                           geo_source, gateway_ecef):
+    """SIB19 with two ntn-NeighCellConfigList-r17 entries (tests/rrc/test_neighbours.py), with
+    and without epochTime: every leaf field equal, carrierFreq / physCellId among them."""
+    tshark = require_tool("tshark")
+    cell = CellConfig(gateway_ecef_m=gateway_ecef, epoch_time=epoch_time,
+                      neighbours=neighbour_cells(leo_follower_source, geo_source))
+    b = build_sib(leo_source, cell, T0_UNIX_S + 7210.0)
+    path = tmp_path / "neighbours.pcap"
+    with PcapWriter(path) as pcap:
+        pcap.write(KINDS["sib19"].dissector, b.message, b.sent_unix_s)
+    (fields,) = _tshark_packets(tshark, path)
+    assert not any(n.startswith(("_ws.malformed", "_ws.expert")) for n, _ in fields)
+    ours = list(_leaves(decode_sib("sib19", b.message)))
+    wanted = {n for n, _ in ours}
+    theirs = [(n.split(".", 1)[1], int(s)) for n, s in fields
+              if n.startswith(PROTOCOLS) and n.split(".", 1)[1] in wanted]
+    assert theirs == ours
+    assert [v for n, v in theirs if n in ("carrierFreq_r17", "physCellId_r17")] == \
+        [437000, 17, 434020, 503]
+    assert ("sfn_r17" in wanted) == (epoch_time == "explicit")
