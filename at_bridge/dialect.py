@@ -21,7 +21,8 @@ YAML layout (keys marked * are required)::
              reply: SENTENCE_ID, fki: COMMAND_NAME}
     procedures:                        # driver operations as steps
       name: [{cmd: name, args: {..}, optional: bool},
-             {wait_urc: name, match: {group: regex}, fail_on: [urc,..], timeout_s: s},
+             {wait_urc: name, or: [urc,..], match: {group: regex}, fail_on: [urc,..],
+              timeout_s: s},
              {sleep_s: s}, {sync: true}]
     cmux: {command: template, channels: {control: 1, voice: 2, sms: 3, data: 4},
            n1: 1600}                   # 27.010 multiplexer (Tiantong)
@@ -100,7 +101,8 @@ class Step:
     """One step of a procedure: ``kind`` is cmd | wait_urc | sleep | sync.
 
     ``channel`` names the 27.010 channel role the step runs on (Tiantong); ``banner`` is a
-    built-in URC name that any boot banner of the dialect satisfies.
+    built-in URC name that any boot banner of the dialect satisfies. A ``wait_urc`` step is
+    also answered by any URC of ``alternatives`` (YAML ``or``: +CMT or +CMTI).
     """
 
     kind: str
@@ -111,6 +113,7 @@ class Step:
     timeout_s: float = 5.0
     optional: bool = False
     channel: str = "control"
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -264,7 +267,7 @@ def _urc(r: _Reader, name: str) -> Urc:
 
 _STEP_KINDS = ("cmd", "wait_urc", "sleep_s", "sync")
 _STEP_OPTIONS = {"cmd": ("args", "optional", "channel"),
-                 "wait_urc": ("match", "fail_on", "timeout_s", "optional", "channel"),
+                 "wait_urc": ("match", "fail_on", "or", "timeout_s", "optional", "channel"),
                  "sleep_s": (), "sync": ("timeout_s", "channel")}
 
 
@@ -286,13 +289,14 @@ def _step(r: _Reader, index: int, item: Any, dialect_names: tuple[set, set]) -> 
         return Step("cmd", target, args=args, optional=optional, channel=channel)
     if kind == "wait_urc":
         target = s.get("wait_urc", str)
-        fail_on = _strings(s, "fail_on")
-        for name in (target, *fail_on):
+        fail_on, alternatives = _strings(s, "fail_on"), _strings(s, "or")
+        for name in (target, *alternatives, *fail_on):
             if name not in urcs and name != "banner":
                 s.fail(f"a URC defined under urcs (or 'banner'), got {name!r}", "wait_urc")
         match = {str(k): s.regex(f"match.{k}", v) for k, v in s.get("match", dict, {}).items()}
         return Step("wait_urc", target, match=match, fail_on=fail_on, channel=channel,
-                    timeout_s=s.get("timeout_s", float, 5.0), optional=optional)
+                    timeout_s=s.get("timeout_s", float, 5.0), optional=optional,
+                    alternatives=alternatives)
     if kind == "sleep_s":
         return Step("sleep", timeout_s=s.get("sleep_s", float))
     return Step("sync", timeout_s=s.get("timeout_s", float, 10.0), channel=channel)

@@ -10,7 +10,7 @@ Quick start::
         print(m.identity())                           # Identity(imei, imsi, iccid, firmware)
         m.set_location(39.9042, 116.4074, 50.0, 10.0)  # deg, deg, m, m
         reg = m.attach(timeout_s=180)                 # Registration(stat=1|5, act=14, ...)
-        m.send_data(b"hello")                         # NIDD (+CSODCP) or socket per family
+        m.send_data(b"hello")                         # NIDD (+CSODCP) or UDP socket per family
         print(m.receive_data(timeout_s=60))           # bytes
         m.send_sms("+8613800000000", "hello")         # PDU mode, returns the TP-MR
         print(m.receive_sms(timeout_s=120))           # Sms(sender, text, scts)
@@ -34,7 +34,9 @@ API (all timeouts in seconds; ``None`` = the dialect's value):
 - ``reset()``; ``identity() -> Identity``; ``set_location(lat_deg, lon_deg, alt_m,
   accuracy_m=10.0) -> dict``; ``attach(timeout_s=None) -> Registration``; ``detach()``;
   ``registration() -> Registration``; ``signal() -> Signal``.
-- ``send_data(data: bytes)``; ``receive_data(timeout_s=None) -> bytes``.
+- ``send_data(data: bytes)``; ``receive_data(timeout_s=None) -> bytes`` (NB-IoT NTN: NIDD or
+  a UDP socket per family; Tiantong: a UDP link of ^IPINIT / ^IPOPEN / ^IPSENDEX / ^IPDATA on
+  the data channel, DLCI 4, to the echo address of the dialect's open_data procedure).
 - ``send_sms(number, text) -> int`` (TP-MR of the first part; text longer than one PDU goes
   as concatenated parts); ``receive_sms(timeout_s=None) -> Sms`` (parts joined).
 - Tiantong: ``dial(number, timeout_s=None)``, ``answer(timeout_s=None)``, ``hang_up()``,

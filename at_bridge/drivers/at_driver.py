@@ -116,7 +116,10 @@ class AtDriver(Driver, ProcedureRunner):
             self._start_cmux()
 
     def after_command(self, step: Step) -> None:
-        """A module that reboots leaves the multiplexer: talk raw AT again."""
+        """A module that reboots leaves the multiplexer (talk raw AT again) and forgets its
+        data link (open_data runs again before the next send_data / receive_data)."""
+        if self.dialect.command(step.target).reboots:
+            self._data_open = False
         if self.mux is not None and self.dialect.command(step.target).reboots:
             self.mux = None
             self.engines.clear()
@@ -227,18 +230,28 @@ class AtDriver(Driver, ProcedureRunner):
                 return Sms(d.sender, "".join(p.text for p in ordered), ordered[0].scts)
 
     def _next_deliver(self, timeout_s: float | None) -> Deliver:
+        """The next SMS-DELIVER: routed directly (+CMT and its PDU line), or stored with a
+        new-message indication (+CMTI: <mem>,<index>, TS 27.005 3.4.1) that the dialect's
+        read_stored_sms procedure reads (+CMGR) and deletes (+CMGD)."""
         urc = self.run("receive_sms", timeout_s=timeout_s)["urc"]
-        if not urc.extra:
+        announced = urc.fields.get("len")
+        if urc.extra:
+            pdu = urc.extra[0]
+        elif urc.fields.get("index"):
+            stored = self.run("read_stored_sms", {"index": urc.fields["index"],
+                                                  "mem": urc.fields.get("mem", "")})
+            pdu, announced = stored.get("pdu", ""), stored.get("len")
+        else:
             raise ProtocolError(f"{self.family}: {urc.line!r} came without its PDU line")
-        pdu = urc.extra[0]
         try:
             deliver = decode_deliver(pdu)
         except (ValueError, IndexError) as exc:
             raise ProtocolError(f"{self.family}: SMS-DELIVER PDU {pdu!r} does not "
                                 f"decode: {exc}") from None
         tpdu_octets = len(pdu) // 2 - 1 - int(pdu[:2], 16)
-        if urc.fields.get("len") and int(urc.fields["len"]) != tpdu_octets:
-            raise ProtocolError(f"{self.family}: {urc.line!r} announces {urc.fields['len']} "
+        if announced and int(announced) != tpdu_octets:
+            where = repr(urc.line) if urc.extra else f"AT+CMGR after {urc.line!r}"
+            raise ProtocolError(f"{self.family}: {where} announces {announced} "
                                 f"octets but the TPDU after the SMSC address has {tpdu_octets} "
                                 f"(TS 27.005 3.4.1 <length>)")
         return deliver

@@ -229,7 +229,8 @@ class ProcedureRunner:
         return result
 
     def wait(self, step: Step, timeout_s: float | None, since: float | None) -> Unsolicited:
-        """Wait for the step's URC (fields matching), failing on its ``fail_on`` URCs."""
+        """Wait for the step's URC or one of its alternatives (fields matching), failing on
+        its ``fail_on`` URCs."""
         def wanted(u: Unsolicited) -> bool:
             if since is not None and u.t_mono < since:
                 return False
@@ -240,7 +241,8 @@ class ProcedureRunner:
         limit = step.timeout_s if timeout_s is None else timeout_s
         engine = self.engine_for(step.channel)
         try:
-            urc = engine.urcs.get({step.target, *step.fail_on}, limit, wanted)
+            urc = engine.urcs.get({step.target, *step.alternatives, *step.fail_on}, limit,
+                                  wanted)
         except Timeout as exc:
             raise Timeout(f"{self.dialect.family}: waiting for {step.target}: {exc}") from None
         if urc.name in step.fail_on:

@@ -12,6 +12,10 @@ and the network-side rejection that a suspended subscription meets.
                                   instead of 14 (satellite E-UTRAN NB-S1), TS 27.007 7.3
 ``attach-without-location``       (NB-IoT NTN) the module attaches with no position given,
                                   using a stale stored one
+``no-satellite-fallback``         (Tiantong dual mode) after losing the terrestrial cell the
+                                  module keeps searching for terrestrial networks and does
+                                  not select the satellite by itself (only a new CFUN=1 or
+                                  a reboot makes it register there)
 ================================  ===========================================================
 
 They wrap the module's own methods on the instance, on the module host thread; the families'
@@ -77,9 +81,20 @@ def _attach_without_location(module) -> None:
     module.start_attach = attach_anyway
 
 
+def _no_satellite_fallback(module) -> None:
+    if not hasattr(module, "fall_back_to_satellite"):
+        raise InputError(f"defect no-satellite-fallback: a {module.family} module has no "
+                         f"terrestrial network to fall back from")
+
+    def keep_searching_terrestrial() -> None:
+        module.log("event", "defect: no satellite fallback, searching terrestrial networks")
+    module.fall_back_to_satellite = keep_searching_terrestrial
+
+
 DEFECTS = {"no-ipv6-pdn": _no_ipv6_pdn, "identity-drift": _identity_drift,
            "ignore-barring": _ignore_barring, "wrong-act": _wrong_act,
-           "attach-without-location": _attach_without_location}
+           "attach-without-location": _attach_without_location,
+           "no-satellite-fallback": _no_satellite_fallback}
 
 
 def check_defects(names: tuple[str, ...] | list[str], where: str = "--defect") -> None:

@@ -7,12 +7,17 @@ profile needs from the virtual network and the virtual modules.
   status to roaming not allowed and consider the USIM invalid, so +CEREG reports 3,
   "registration denied", TS 27.007 10.1.22). While suspended the network counts every uplink
   the module still sends (NIDD, SMS): a compliant module sends none, as it has no EPS service.
+- Terrestrial coverage of a dual-mode virtual module (``drop_terrestrial`` /
+  ``restore_terrestrial``): the terrestrial cell over the module's location goes away or comes
+  back (ntnstack.terminals.tiantong); the module's own reaction (T310, +CREG: 2, selection of
+  the satellite) is what a profile judges.
 - Known defects (ntnstack.certification.defects) applied to the virtual modules of the
   terminals named in ``defects``, so a profile can be shown to fail exactly the requirement
   a defect breaks.
 
-Real modules on testbed ports get none of this: ``bar_service`` on one is refused with a
-reason (suspension is the operator core's job there).
+Real modules on testbed ports get none of this: ``bar_service`` and ``drop_terrestrial`` on
+one are refused with a reason (suspension is the operator core's job there, and coverage is
+removed at the rig: a shielded box or an RF switch on the terrestrial antenna path).
 """
 from __future__ import annotations
 
@@ -82,6 +87,21 @@ class CertSessions(ModuleSessions):
         sent = self._on_host(lambda: _restore(module, since))
         return {"service": "restored", "uplink_while_barred": len(sent),
                 "uplink_events": sent}
+
+
+    def terrestrial_control(self, ctx, terminal: str, covered: bool) -> dict[str, Any]:
+        """Give or take away the terrestrial cell over ``terminal``; returns observations."""
+        self.driver(ctx, terminal)  # the module exists from here on
+        module = self.virtual.get(terminal)
+        if module is None:
+            return {"succeeded": False, "reason": f"{terminal} is a real module on "
+                    f"{self.ports[terminal].url}: change its terrestrial coverage at the rig "
+                    f"(shielded box, RF switch) or at the operator"}
+        if not hasattr(module, "set_terrestrial_coverage"):
+            return {"succeeded": False, "reason": f"the virtual {module.family} module of "
+                    f"{terminal} has no terrestrial network"}
+        self._on_host(lambda: module.set_terrestrial_coverage(covered))
+        return {"terrestrial": "covered" if covered else "dropped"}
 
 
 def _suspend(module) -> float:

@@ -172,9 +172,10 @@ class ModuleSessions:
 
     def arrival_s(self, terminal: str, procedure: str, since_mono: float) -> float | None:
         """When the URC that ``procedure`` of the terminal's dialect waits for (with its
-        field matches) reached the bridge after ``since_mono``, in emulated seconds: read
-        from the raw log's receive stamps, so it does not depend on how soon the runner
-        thread got the result back (None: not found, or the procedure waits for none)."""
+        field matches, or one of the step's alternatives such as +CMTI) reached the bridge
+        after ``since_mono``, in emulated seconds: read from the raw log's receive stamps, so
+        it does not depend on how soon the runner thread got the result back (None: not
+        found, or the procedure waits for none)."""
         from at_bridge.dialect import load_dialect
 
         path = self.log_dir / f"{terminal}.rawlog"
@@ -188,11 +189,14 @@ class ModuleSessions:
         rows = [(self.clock.t_at_mono(mono), "tx", data.decode("latin-1"))
                 for mono, d, data in read_raw_log(path) if d == "in" and mono >= since_mono]
         pattern = dialect.urcs[step.target].pattern
+        others = [dialect.urcs[name].pattern for name in step.alternatives]  # e.g. +CMTI
         for event in TrafficDecoder(terminal, []).events(rows):
             line = event.text.split(": ", 1)[1] if event.text.startswith("ch") else event.text
             body = line[1:].rsplit("*", 1)[0] if line.startswith("$") else line
             m = pattern.search(body)
             if m and all(rx.search(m.groupdict().get(k) or "") for k, rx in step.match.items()):
+                return event.t_s
+            if any(rx.search(body) for rx in others):
                 return event.t_s
         return None
 

@@ -1,6 +1,7 @@
 """Step handlers that read a module's state for certification profiles (ntnstack.certification):
 one raw AT command, the identity of device, card and number, the registration state, a reboot,
-and the network-side suspension of a subscription.
+the network-side suspension of a subscription, and the network-side removal of the terrestrial
+cell over a dual-mode terminal (then watching it register on the satellite).
 
 Like every handler (ntnstack.runner.steps) they only observe: ``ctx.observed`` gets what the
 module answered; verdicts are judged elsewhere.
@@ -17,6 +18,12 @@ AT_TIMEOUT_S = 15.0
 """Emulated (and real) seconds one raw AT command may take (TS 27.007 gives no bound; the
 dialects use 15 s for +CFUN)."""
 _CNUM = re.compile(r'^\+CNUM: [^,]*,"(?P<number>[^"]*)"')
+REGISTERED = ("1", "5")  # +CREG / +CEREG stat: 1 home, 5 roaming (TS 27.007 10.1.22)
+TERRESTRIAL_ACTS = range(14)
+"""TS 27.007 7.3 <AcT> 0-13: terrestrial accesses (14-16 are satellite ones)."""
+REREGISTRATION_WAIT_S = 300.0
+"""Emulated seconds drop_terrestrial / restore_terrestrial watch for the registration that
+follows (a step's timeout_s replaces it)."""
 
 
 def _engine(ctx: StepContext) -> Any:
@@ -88,7 +95,66 @@ def _service(barred: bool) -> Callable[[StepContext], None]:
     return handler
 
 
+def _terrestrial(covered: bool) -> Callable[[StepContext], None]:
+    def handler(ctx: StepContext) -> None:
+        control = getattr(ctx.sessions, "terrestrial_control", None)
+        if control is None:
+            ctx.observed.update(succeeded=False, reason="this run's network has no terrestrial "
+                                "cells (only the certification sessions' virtual network has)")
+            return
+        t0 = ctx.t()
+        ctx.note("network", f"terrestrial coverage {'restored' if covered else 'dropped'}")
+        ctx.observed.update(control(ctx, ctx.terminal.name, covered))
+        if ctx.observed.get("succeeded", True) and not (covered and _on_terrestrial(ctx)):
+            _await_registration(ctx, t0, terrestrial_only=covered)
+    handler.__name__ = "restore_terrestrial" if covered else "drop_terrestrial"
+    return handler
+
+
+def _on_terrestrial(ctx: StepContext) -> bool:
+    """Registered on a terrestrial access already (+CREG? / +CEREG?): observed, True."""
+    reg = ctx.call(ctx.sessions.driver(ctx, ctx.terminal.name).registration)
+    if reg in (None, REFUSED) or not reg.registered or reg.act not in TERRESTRIAL_ACTS:
+        return False
+    ctx.observed.update(registered_after_s=0.0, registration={
+        "stat": reg.stat, "act": reg.act, "lac": reg.tac, "ci": reg.ci})
+    return True
+
+
+def _await_registration(ctx: StepContext, t0: float, terrestrial_only: bool) -> None:
+    """Watch the registration URCs after the change of coverage: observed ``lost_after_s``
+    (first URC with stat not 1/5), ``registered_after_s`` (first with stat 1/5 - and a
+    terrestrial <AcT> when ``terrestrial_only`` - from the change) and ``registration`` =
+    {stat, act, lac, ci} of that URC."""
+    driver = ctx.sessions.driver(ctx, ctx.terminal.name)
+    seen: dict[str, Any] = {}
+
+    def registered(urc: Any) -> bool:
+        fields = getattr(urc, "fields", None) or {}
+        stat = fields.get("stat") or ""
+        if not stat:
+            return False
+        if stat not in REGISTERED:
+            seen.setdefault("lost_after_s", ctx.t_of(urc) - t0)
+            return False
+        act = int(fields["act"]) if fields.get("act") else None
+        if terrestrial_only and act not in TERRESTRIAL_ACTS:
+            return False
+        seen["registration"] = {"stat": int(stat), "act": act,
+                                "lac": fields.get("lac") or fields.get("tac") or "",
+                                "ci": fields.get("ci", "")}
+        return True
+    got = ctx.wait_until(registered, ctx.deadline(REREGISTRATION_WAIT_S), driver=driver)
+    ctx.observed.update(seen)
+    if got is None:
+        ctx.observed["reason"] = (f"no {'terrestrial ' if terrestrial_only else ''}"
+                                  f"registration after the terrestrial coverage changed")
+        return
+    ctx.observed["registered_after_s"] = got - t0
+
+
 PROBES: dict[str, Callable[[StepContext], None]] = {
     "at": at, "read_identity": read_identity, "read_registration": read_registration,
     "reboot": reboot, "bar_service": _service(True), "restore_service": _service(False),
+    "drop_terrestrial": _terrestrial(False), "restore_terrestrial": _terrestrial(True),
 }

@@ -57,7 +57,8 @@ class World:
         for term in scenario.terminals.values():
             sat = scenario.satellite_of(term)
             cell = scenario.cells.get(term.cell) if term.cell else None
-            gw = scenario.gateways.get(cell.gateway) if cell and cell.gateway else None
+            gw_name = cell.gateway if cell else sat.gateway   # no cell: the satellite's own
+            gw = scenario.gateways.get(gw_name) if gw_name else None
             ue = ground_point(term.position.lat_deg, term.position.lon_deg,
                               term.position.alt_m, f"terminals.{term.name}.position")
             gpt = ground_point(gw.position.lat_deg, gw.position.lon_deg, gw.position.alt_m,
@@ -65,7 +66,8 @@ class World:
             source = self.sources[sat.name]
             r = float(np.linalg.norm(source.states(np.array([self.start]))[0][0]))
             self.links[term.name] = TerminalLink(
-                term, source, ue, gpt, cell.payload if cell else "regenerative",
+                term, source, ue, gpt,
+                cell.payload if cell else "transparent" if gw else "regenerative",
                 cell.carrier_dl_hz if cell else DEFAULT_FREQ_DL_HZ,
                 cell.carrier_ul_hz if cell else DEFAULT_FREQ_UL_HZ,
                 geo=r > GEO_MIN_RANGE_M,

@@ -9,7 +9,8 @@ A scenario (see configs/scenarios/default.yaml)::
     name, description
     clock: virtual | scaled:N | realtime
     start: ISO 8601 UTC (2026-03-01T00:00:00Z); min_elevation_deg (default 10, TR 38.821)
-    satellites: {NAME: {orbit: SPEC}}        # geo:LON, circular:..., tle:PATH, preset:NAME
+    satellites: {NAME: {orbit: SPEC, gateway}}  # geo:LON, circular:, tle:PATH, preset:NAME;
+                                            # gateway: terminals on no cell go through it
     gateways:   {NAME: {position: [lat_deg, lon_deg, alt_m]}}
     cells:      {NAME: {satellite, gateway, payload: transparent|regenerative,
                         sib: sib31-nb|sib31|sib19|none, validity_s (ul-SyncValidityDuration),

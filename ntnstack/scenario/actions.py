@@ -49,7 +49,9 @@ ACTIONS: dict[str, Action] = {
     "wait": Action({"duration_s": _DURATION}, {}, doc="let emulated time pass"),
     "send_data": Action({"payload": _TEXT},
                         {"delivered_within_s": ExpectKind("seconds", "echo received back")},
-                        groups=("nbntn",), doc="send non-IP data; the network echoes it"),
+                        groups=("nbntn", "tiantong"),
+                        doc="send data (NB-IoT: non-IP; Tiantong: UDP on the data channel);"
+                            " the network echoes it"),
     "send_sms": Action({"to": _PEER, "text": _TEXT},
                        {"delivered_within_s": ExpectKind("seconds", "SMS received at the peer")},
                        groups=("nbntn", "tiantong")),
@@ -85,6 +87,12 @@ ACTIONS: dict[str, Action] = {
                           doc="network side: suspend the subscription (virtual network only)"),
     "restore_service": Action({}, {}, groups=("nbntn", "tiantong"),
                               doc="network side: lift the suspension (virtual network only)"),
+    "drop_terrestrial": Action({}, {}, groups=("tiantong",),
+                               doc="network side: the terrestrial cell over the terminal goes; "
+                                   "watch it register on the satellite (virtual network only)"),
+    "restore_terrestrial": Action({}, {}, groups=("tiantong",),
+                                  doc="network side: a terrestrial cell covers the terminal "
+                                      "(virtual network only)"),
 }
 
 STEP_KEYS = ("terminal", "do", "at_s", "timeout_s", "expect")

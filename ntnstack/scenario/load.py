@@ -50,9 +50,10 @@ def build_scenario(doc: Doc, clock: str | None = None) -> Scenario:
     top = Section(doc, ())
     top.only(TOP_KEYS)
     start = _start(top)
-    satellites = {n: _satellite(n, s, start) for n, s in _named(top, "satellites", True)}
     gateways = {n: Gateway(n, position(s, "position"), s.doc.where(s.path))
                 for n, s in _named(top, "gateways", False)}
+    satellites = {n: _satellite(n, s, start, gateways)
+                  for n, s in _named(top, "satellites", True)}
     cells = {n: _cell(n, s, satellites, gateways) for n, s in _named(top, "cells", False)}
     terminals = {n: _terminal(n, s, satellites, cells) for n, s in _named(top, "terminals", True)}
     steps = _steps(top, terminals)
@@ -114,8 +115,12 @@ def _start(top: Section) -> float:
     return value.timestamp()
 
 
-def _satellite(name: str, s: Section, start_unix_s: float) -> Satellite:
-    s.only(("orbit",))
+def _satellite(name: str, s: Section, start_unix_s: float, gateways: dict) -> Satellite:
+    s.only(("orbit", "gateway"))
+    gateway = s.text("gateway", None)
+    if gateway is not None and gateway not in gateways:
+        raise s.error("gateway", f"unknown gateway {gateway!r} (gateways: "
+                      f"{', '.join(gateways) or 'none defined'})")
     spec = s.text("orbit")
     if not spec.startswith(ORBIT_PREFIXES):
         raise s.error("orbit", f"expected an orbit SPEC ({', '.join(ORBIT_PREFIXES)}...), "
@@ -129,7 +134,7 @@ def _satellite(name: str, s: Section, start_unix_s: float) -> Satellite:
             parse_orbit_spec(spec, start_unix_s)
         except (ValueError, OSError) as exc:
             raise s.error("orbit", str(exc)) from None
-    return Satellite(name, spec, s.doc.where(s.path))
+    return Satellite(name, spec, s.doc.where(s.path), gateway)
 
 
 def position(s: Section, key: str) -> Geodetic:

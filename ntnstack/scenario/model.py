@@ -51,6 +51,9 @@ class Satellite:
     name: str
     orbit: str  # an orbit SPEC (geo:LON, circular:..., tle:PATH, preset:NAME)
     mark: Mark | None = None
+    # the ground station a transparent payload relays to, for terminals on no cell (Tiantong,
+    # BeiDou): their RTT is then 2 (service + feeder); None: 2 x service (regenerative)
+    gateway: str | None = None
 
 
 @dataclass(frozen=True)

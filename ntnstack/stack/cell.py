@@ -5,6 +5,7 @@ Frame timing: SFN 0 starts at ``sfn0_unix_s`` at the eNB. MIB-NB content changes
 640 ms (its TTI, TS 36.331 5.2.1.2a); SIB31-NB is sent every ``si_periodicity_s``
 (si-Periodicity rf64..rf4096, TS 36.331 6.7.3.1) and rebuilt from the orbit at each
 transmission (ntnstack.rrc.build_sib), so its epoch and ephemeris follow the satellite.
+Paging occasions follow the DRX cycle ``paging_cycle_rf`` (ntnstack.stack.paging).
 Delays (s) are one way, evaluated at the sending time: service link UE - satellite plus,
 for a transparent payload, the feeder link satellite - gateway (REFERENCE.md 1).
 """
@@ -22,11 +23,12 @@ from ntnstack.orbit import OrbitSource
 from ntnstack.rrc import BuiltSib, CellConfig, build_sib
 from ntnstack.stack.rrc_nb import RrcPdu, mib_nb
 
-__all__ = ["MIB_PERIOD_S", "SI_PERIODICITIES_S", "SatelliteCell"]
+__all__ = ["MIB_PERIOD_S", "PAGING_CYCLES_RF", "SI_PERIODICITIES_S", "SatelliteCell"]
 
 C = phy_ffi.CONST.SPEED_OF_LIGHT_MPS
 MIB_PERIOD_S = 0.64
 SI_PERIODICITIES_S = (0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96)   # rf64 .. rf4096
+PAGING_CYCLES_RF = (128, 256, 512, 1024)   # defaultPagingCycle-r13 (TS 36.331 SIB2-NB)
 TABLE_CHUNK_S = 600.0     # span of one ephemeris table of the cell's satellite
 
 
@@ -43,6 +45,7 @@ class SatelliteCell:
     config: CellConfig
     pci: int = 1
     si_periodicity_s: float = 1.28
+    paging_cycle_rf: int = 256    # defaultPagingCycle (rf128..rf1024): DRX cycle 2.56 s
 
     def _check(self) -> None:
         if self.config.kind != "sib31-nb":
@@ -50,6 +53,9 @@ class SatelliteCell:
         if self.si_periodicity_s not in SI_PERIODICITIES_S:
             raise InputError(f"si_periodicity_s: {self.si_periodicity_s} is not one of "
                              f"{SI_PERIODICITIES_S}")
+        if self.paging_cycle_rf not in PAGING_CYCLES_RF:
+            raise InputError(f"paging_cycle_rf: {self.paging_cycle_rf} is not one of "
+                             f"{PAGING_CYCLES_RF} (defaultPagingCycle-r13, radio frames)")
         self.config.check()
 
     @property

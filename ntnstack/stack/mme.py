@@ -1,6 +1,7 @@
 """The MME functions the emulation needs: EPS attach with EPS AKA and NAS security mode,
 the default bearer with control-plane CIoT optimisation, ESM data transport and SMS over
-NAS (the SMSC answers an MO SMS with RP-ACK). One ``Mme`` serves every cell of a run.
+NAS both ways (the SMSC answers an MO SMS with RP-ACK), the control plane service request,
+downlink NAS held for a paged UE, detach. One ``Mme`` serves every cell of a run.
 
 Each handler takes one uplink NAS message (octets as the UE sent them) and returns the
 downlink NAS messages (octets, already security protected where TS 24.301 4.4.4 requires).
@@ -41,6 +42,8 @@ class _UeContext:
     uplink_data: list = field(default_factory=list)
     mt_sms_acked: list = field(default_factory=list)
     sms_mr: int = 0
+    pending_dl: list = field(default_factory=list)   # DL NAS waiting for the paged UE
+    mo_sms: list = field(default_factory=list)       # TPDUs of the MO SMS received
 
 
 @dataclass
@@ -128,44 +131,86 @@ class Mme:
         return []
 
     def _on_control_plane_service_request(self, imsi: str, msg: n.ParsedNas, plain: bytes):
-        """MO data from idle (CP CIoT): decipher the ESM container with the NAS COUNT of the
-        message (TS 24.301 4.4.5), then handle the ESM DATA TRANSPORT inside."""
+        """CP CIoT service request (TS 24.301 5.6.1.2.2 / 5.6.1.4.2): decipher the container
+        with the NAS COUNT of the message (4.4.5); an ESM DATA TRANSPORT goes to the data
+        path, an SMS (NAS message container) to the SMSC; then the downlink NAS that waited
+        for the UE (paging: a mobile terminating request) follows."""
         ctx = self._ues[imsi]
-        esm = msg.ies["esm"]
-        if ctx.security.eea == "eea2":
-            esm = crypto.eea2(ctx.security.k_nas_enc, ctx.security.ul_count - 1, 0, 0, esm)
-        inner = n.parse(esm)
-        return self._on_esm_data_transport(imsi, inner, esm)
+        out = []
+        for name, handle in (("esm", self._cpsr_esm), ("container", self._cpsr_sms)):
+            value = msg.ies[name]
+            if not value:
+                continue
+            if ctx.security.eea == "eea2":
+                value = crypto.eea2(ctx.security.k_nas_enc, ctx.security.ul_count - 1, 0, 0,
+                                    value)
+            out += handle(imsi, value)
+        out += ctx.pending_dl
+        ctx.pending_dl = []
+        return out
+
+    def _cpsr_esm(self, imsi: str, esm: bytes) -> list[bytes]:
+        return self._on_esm_data_transport(imsi, n.parse(esm), esm)
+
+    def _cpsr_sms(self, imsi: str, cp: bytes) -> list[bytes]:
+        return self._sms(imsi, n.parse(cp))
 
     def _on_uplink_nas_transport(self, imsi: str, msg: n.ParsedNas, plain: bytes):
+        return self._sms(imsi, n.parse(msg.ies["container"]))
+
+    def _sms(self, imsi: str, cp: n.ParsedNas) -> list[bytes]:
         """SMS over NAS (TS 24.011 5.2 / 6.2): an MO CP-DATA(RP-DATA) is answered by CP-ACK
         and CP-DATA(RP-ACK) from the SMSC; an MT CP-DATA(RP-ACK) by CP-ACK; a CP-ACK ends
         the transfer."""
         ctx = self._ues[imsi]
-        cp = n.parse(msg.ies["container"])
         if cp.message != "cp-data":
             return []
-        ti, rp_type, mr = cp.ies["ti"], cp.ies["rpdu"][0], cp.ies["rpdu"][1]
+        ti, rpdu = cp.ies["ti"], cp.ies["rpdu"]
+        rp_type, mr = rpdu[0], rpdu[1]
         if rp_type == n.RP_ACK_MS_N:
             ctx.mt_sms_acked.append(mr)
             out = [n.cp_ack(ti, allocator=True)]
         else:
+            ctx.mo_sms.append(n.rp_data_tpdu(rpdu))
             out = [n.cp_ack(ti, allocator=False),
                    n.cp_data(ti, n.rp_ack(mr, from_network=True), allocator=False)]
         return [n.protect(ctx.security, n.downlink_nas_transport(c), uplink=False, header_type=2)
                 for c in out]
 
-    def deliver_sms(self, imsi: str, tpdu: bytes) -> list[bytes]:
+    def deliver_sms(self, imsi: str, tpdu: bytes, connected: bool = True) -> list[bytes]:
         """MT SMS from the SMSC: DOWNLINK NAS TRANSPORT with CP-DATA(RP-DATA) carrying the
-        SMS-DELIVER ``tpdu`` (the UE must be registered and connected)."""
+        SMS-DELIVER ``tpdu``. A UE in ECM-CONNECTED gets it now (returned); an idle one is
+        paged and gets it after its service request (kept in ``pending_dl``, [] returned)."""
         ctx = self._ues[imsi]
         ctx.sms_mr = (ctx.sms_mr + 1) % 256
         cp = n.cp_data(0, n.rp_data_mt(ctx.sms_mr, self.smsc, tpdu), allocator=True)
-        return [n.protect(ctx.security, n.downlink_nas_transport(cp), uplink=False,
-                          header_type=2)]
+        return self._to_ue(ctx, n.downlink_nas_transport(cp), connected)
+
+    def deliver_data(self, imsi: str, payload: bytes, connected: bool = True) -> list[bytes]:
+        """MT data over NAS: ESM DATA TRANSPORT on the default bearer (CP CIoT, TS 24.301
+        6.6.4.3); like ``deliver_sms`` for an idle UE."""
+        ctx = self._ues[imsi]
+        return self._to_ue(ctx, n.esm_data_transport(ctx.ebi, payload), connected)
+
+    def _to_ue(self, ctx: _UeContext, plain: bytes, connected: bool) -> list[bytes]:
+        if ctx.state != "registered":
+            raise InputError(f"MME: IMSI {ctx.subscriber.imsi} is not registered")
+        protected = n.protect(ctx.security, plain, uplink=False, header_type=2)
+        if connected:
+            return [protected]
+        ctx.pending_dl.append(protected)
+        return []
+
+    def paging_failed(self, imsi: str) -> None:
+        """No service request answered the paging (T3413 expired, TS 24.301 5.6.2.2.1): the
+        MME drops the downlink NAS that waited for it."""
+        self._ues[imsi].pending_dl = []
 
     def _on_detach_request(self, imsi: str, msg: n.ParsedNas, plain: bytes):
+        """UE-initiated detach (TS 24.301 5.5.2.2): DETACH ACCEPT, none for a switch-off."""
         ctx = self._ues.pop(imsi)
+        if msg.ies["switch_off"]:
+            return []
         return [n.protect(ctx.security, n.detach_accept(), uplink=False, header_type=2)]
 
 

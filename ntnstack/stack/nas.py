@@ -29,14 +29,14 @@ from ntnstack.stack.nas_codes import (
 from ntnstack.stack.nas_parse import parse
 from ntnstack.stack.nas_security import NasSecurityContext, protect, unprotect
 
-__all__ = ["ALGORITHMS", "EMM", "ESM", "PDN_TYPES", "NasCodecError", "NasSecurityContext",
-           "ParsedNas", "activate_default_bearer_request", "attach_accept", "attach_complete",
-           "attach_request", "authentication_request", "authentication_response",
-           "control_plane_service_request", "cp_ack", "cp_data", "detach_accept",
-           "detach_request", "downlink_nas_transport", "esm_data_transport", "imsi_identity",
-           "parse", "pdn_connectivity_request", "plmn_octets", "protect", "rp_ack",
-           "rp_data_mo", "rp_data_mt", "security_mode_command", "security_mode_complete",
-           "unprotect", "uplink_nas_transport"]
+__all__ = ["ALGORITHMS", "CP_SERVICE_TYPES", "EMM", "ESM", "PDN_TYPES", "NasCodecError",
+           "NasSecurityContext", "ParsedNas", "activate_default_bearer_request",
+           "attach_accept", "attach_complete", "attach_request", "authentication_request",
+           "authentication_response", "control_plane_service_request", "cp_ack", "cp_data",
+           "detach_accept", "detach_request", "downlink_nas_transport", "esm_data_transport",
+           "imsi_identity", "parse", "pdn_connectivity_request", "plmn_octets", "protect",
+           "rp_ack", "rp_data_mo", "rp_data_mt", "rp_data_tpdu", "security_mode_command",
+           "security_mode_complete", "unprotect", "uplink_nas_transport"]
 
 
 def _lv(value: bytes) -> bytes:
@@ -177,13 +177,23 @@ def downlink_nas_transport(container: bytes) -> bytes:
     return _emm("downlink-nas-transport", _lv(bytes(container)))
 
 
-def control_plane_service_request(ksi: int, esm_container: bytes) -> bytes:
-    """CONTROL PLANE SERVICE REQUEST (8.2.33): control plane service type "mobile
-    originating request" (9.9.3.47, value 000, active flag 0), NAS KSI, ESM message
-    container (IEI 78, TLV-E) - which the sender ciphers itself when EEA2 is in use
+CP_SERVICE_TYPES = {"mo": 0b000, "mt": 0b001}
+"""Control plane service type (9.9.3.47): mobile originating / terminating request."""
+
+
+def control_plane_service_request(ksi: int, esm_container: bytes = b"",
+                                  nas_container: bytes = b"", service: str = "mo") -> bytes:
+    """CONTROL PLANE SERVICE REQUEST (8.2.33): control plane service type (9.9.3.47,
+    ``service`` "mo" / "mt", active flag 0), NAS KSI, and optionally the ESM message container
+    (IEI 78, TLV-E: ESM DATA TRANSPORT) or the NAS message container (IEI 67, TLV: an SMS,
+    TS 24.011 CP-DATA, 5.6.1.2.2) - which the sender ciphers itself when EEA2 is in use
     (partial ciphering, 4.4.5)."""
-    return _emm("control-plane-service-request", bytes([(ksi & 0x7) << 4 | 0x0])
-                + bytes([0x78]) + _lve(bytes(esm_container)))
+    body = bytes([(ksi & 0x7) << 4 | CP_SERVICE_TYPES[service]])
+    if esm_container:
+        body += bytes([0x78]) + _lve(bytes(esm_container))
+    if nas_container:
+        body += bytes([0x67]) + _lv(bytes(nas_container))
+    return _emm("control-plane-service-request", body)
 
 
 def detach_request(switch_off: bool, imsi: str, ksi: int) -> bytes:
@@ -229,6 +239,19 @@ def rp_data_mt(mr: int, smsc: str, tpdu: bytes) -> bytes:
     """RP-DATA network -> MS (7.3.1.1): SC originator, empty destination, TPDU."""
     return bytes([RP_DATA_N_MS, mr & 0xFF]) + _lv(_sms_address(smsc)) + bytes([0]) + \
         _lv(bytes(tpdu))
+
+
+def rp_data_tpdu(rpdu: bytes) -> bytes:
+    """The TPDU (RP-User data) of an RP-DATA in either direction (TS 24.011 7.3.1): after
+    the message type, reference, originator and destination addresses (LV each)."""
+    i = 2
+    for what in ("RP-Originator Address", "RP-Destination Address"):
+        if i >= len(rpdu):
+            raise NasCodecError(f"RP-DATA: {what} at octet {i + 1} missing")
+        i += 1 + rpdu[i]
+    if i >= len(rpdu) or i + 1 + rpdu[i] > len(rpdu):
+        raise NasCodecError(f"RP-DATA: RP-User data at octet {i + 1} runs past the end")
+    return bytes(rpdu[i + 1:i + 1 + rpdu[i]])
 
 
 def rp_ack(mr: int, from_network: bool) -> bytes:

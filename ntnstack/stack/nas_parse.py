@@ -59,14 +59,36 @@ def _parse_emm(msg: str, r: _Reader) -> dict:
     if msg == "security-mode-command":
         algs = r.octet("selected NAS security algorithms")
         return {"eea": algs >> 4, "eia": algs & 0x7, "ksi": r.octet("NAS KSI") & 0x7}
-    if msg in ("attach-request", "attach-complete", "attach-accept"):
+    if msg in ("attach-request", "attach-complete"):
         return {"esm": _esm_container(msg, r)}
+    if msg == "attach-accept":
+        ies = {"esm": _esm_container(msg, r)}
+        if r.i < len(r.data) and r.data[r.i] == 0x50:
+            r.take(1, "GUTI IEI")
+            guti = r.lv("GUTI")
+            if len(guti) != 11:
+                raise NasCodecError(f"{msg}: GUTI of {len(guti)} octets, 11 expected (9.9.3.12)")
+            ies["guti"] = (guti[1:4], int.from_bytes(guti[4:6], "big"), guti[6],
+                           int.from_bytes(guti[7:11], "big"))
+        return ies
     if msg == "control-plane-service-request":
-        ksi, esm = r.octet("NAS KSI") >> 4 & 0x7, b""
-        if r.i < len(r.data) and r.data[r.i] == 0x78:
-            r.take(1, "ESM message container IEI")
-            esm = r.lve("ESM message container")
-        return {"ksi": ksi, "esm": esm}
+        first = r.octet("NAS KSI and control plane service type")
+        ies = {"ksi": first >> 4 & 0x7, "service": "mt" if first & 0x7 == 1 else "mo",
+               "esm": b"", "container": b""}
+        while r.i < len(r.data):
+            iei = r.octet("optional IEI")
+            if iei == 0x78:
+                ies["esm"] = r.lve("ESM message container")
+            elif iei == 0x67:
+                ies["container"] = r.lv("NAS message container")
+            else:
+                raise NasCodecError(f"{msg}: IEI 0x{iei:02x} at octet {r.i} is outside the "
+                                    f"subset")
+        return ies
+    if msg == "detach-request":
+        kind = r.octet("NAS KSI and detach type")
+        return {"switch_off": bool(kind & 0x8), "ksi": kind >> 4 & 0x7,
+                "identity": r.lv("EPS mobile identity")}
     if msg in ("uplink-nas-transport", "downlink-nas-transport"):
         return {"container": r.lv("NAS message container")}
     return {}

@@ -15,9 +15,9 @@ import asn1tools
 
 from ntnstack.rrc.codec import DecodeError, EncodeError
 
-__all__ = ["CHANNELS", "RrcPdu", "decode", "dl_information_transfer", "mib_nb",
-           "rrc_connection_release", "rrc_connection_request", "rrc_connection_setup",
-           "rrc_connection_setup_complete", "ul_information_transfer"]
+__all__ = ["CHANNELS", "RrcPdu", "decode", "dl_information_transfer", "mib_nb", "paging",
+           "paging_s_tmsis", "rrc_connection_release", "rrc_connection_request",
+           "rrc_connection_setup", "rrc_connection_setup_complete", "ul_information_transfer"]
 
 ASN_FILE = Path(__file__).with_name("asn") / "nbiot_rrc.asn"
 
@@ -27,6 +27,7 @@ CHANNELS = {
     "lte-rrc.dl.ccch.nb": "DL-CCCH-Message-NB",
     "lte-rrc.ul.dcch.nb": "UL-DCCH-Message-NB",
     "lte-rrc.dl.dcch.nb": "DL-DCCH-Message-NB",
+    "lte-rrc.pcch.nb": "PCCH-Message-NB",
 }
 """Wireshark dissector name (tshark 4.0, ``lte-rrc``) -> PDU type of the ASN.1."""
 
@@ -67,6 +68,8 @@ def message_name(channel: str, decoded: dict) -> str:
     """The c1 alternative of a decoded CCCH / DCCH message (MIB-NB: its type name)."""
     if channel == "lte-rrc.bcch.bch.nb":
         return "MasterInformationBlock-NB"
+    if channel == "lte-rrc.pcch.nb":
+        return "paging-r13"
     kind, inner = decoded["message"]
     return inner[0] if kind == "c1" else kind
 
@@ -83,9 +86,36 @@ def mib_nb(sfn: int, hyper_sfn: int, value_tag: int = 0, scheduling_info_sib1: i
     return _encode("lte-rrc.bcch.bch.nb", "MasterInformationBlock-NB", {"message": value})
 
 
-def rrc_connection_request(random_value_40bit: int, cause: str = "mo-Signalling") -> RrcPdu:
-    """RRCConnectionRequest-NB with a 40-bit random initial UE identity (Msg3)."""
-    ies = {"ue-Identity-r13": ("randomValue", (random_value_40bit.to_bytes(5, "big"), 40)),
+def _s_tmsi(s_tmsi: tuple[int, int]) -> dict:
+    mmec, m_tmsi = s_tmsi
+    return {"mmec": (bytes([mmec]), 8), "m-TMSI": (m_tmsi.to_bytes(4, "big"), 32)}
+
+
+def paging(s_tmsis: list[tuple[int, int]]) -> RrcPdu:
+    """Paging-NB (PCCH) with one paging record per S-TMSI (MMEC, M-TMSI) (TS 36.331 6.7.2)."""
+    records = [{"ue-Identity-r13": ("s-TMSI", _s_tmsi(s))} for s in s_tmsis]
+    value = {"message": ("c1", ("paging-r13", {"pagingRecordList-r13": records}))}
+    return _encode("lte-rrc.pcch.nb", "paging-r13", value)
+
+
+def paging_s_tmsis(data: bytes) -> list[tuple[int, int]]:
+    """The S-TMSIs (MMEC, M-TMSI) paged by a Paging-NB (DecodeError when malformed)."""
+    page = decode("lte-rrc.pcch.nb", data)["message"][1][1]
+    out = []
+    for record in page.get("pagingRecordList-r13", []):
+        kind, ident = record["ue-Identity-r13"]
+        if kind == "s-TMSI":
+            out.append((ident["mmec"][0][0], int.from_bytes(ident["m-TMSI"][0], "big")))
+    return out
+
+
+def rrc_connection_request(random_value_40bit: int, cause: str = "mo-Signalling",
+                           s_tmsi: tuple[int, int] | None = None) -> RrcPdu:
+    """RRCConnectionRequest-NB (Msg3): the S-TMSI (MMEC, M-TMSI) when upper layers gave one
+    (a registered UE), else a 40-bit random initial UE identity (TS 36.331 5.3.3.3)."""
+    identity = ("s-TMSI", _s_tmsi(s_tmsi)) if s_tmsi is not None else \
+        ("randomValue", (random_value_40bit.to_bytes(5, "big"), 40))
+    ies = {"ue-Identity-r13": identity,
            "establishmentCause-r13": cause, "multiToneSupport-r13": "true",
            "earlyContentionResolution-r14": True, "cqi-NPDCCH-r14": "noMeasurements",
            "spare": (b"\0\0\0", 17)}

@@ -1,6 +1,8 @@
 """Services over the NAS of an attached UE: control-plane data (ESM DATA TRANSPORT, from
-RRC_CONNECTED or from idle with a CONTROL PLANE SERVICE REQUEST), SMS over NAS (MO and MT,
-TS 24.011 relay layers with TS 23.040 TPDUs from at_bridge.sms_pdu) and detach."""
+RRC_CONNECTED or from idle with a CONTROL PLANE SERVICE REQUEST; downlink, paging an idle
+UE), SMS over NAS (MO and MT, TS 24.011 relay layers with TS 23.040 TPDUs from
+at_bridge.sms_pdu; from idle in the CPSR's NAS message container, to idle after paging) and
+detach (with or without switch-off)."""
 from __future__ import annotations
 
 import ipaddress
@@ -12,7 +14,8 @@ from scapy.layers.inet6 import IPv6
 from at_bridge.sms_pdu import decode_deliver, encode_deliver, encode_submit
 from ntnstack.stack import crypto
 from ntnstack.stack import nas as n
-from ntnstack.stack.access import fails_on_cell_loss
+from ntnstack.stack.access import CellLost, fails_on_cell_loss
+from ntnstack.stack.nas_codes import NasCodecError
 from ntnstack.stack.model import ProcedureResult
 
 __all__ = ["UDP_SERVER", "ServicesMixin"]
@@ -58,34 +61,57 @@ class ServicesMixin:
         return bytes(IP(src=src, dst=host_v4) / UDP(sport=port, dport=port) / payload)
 
     def _data_from_idle(self, proc: ProcedureResult, esm: bytes) -> ProcedureResult:
-        t = self._uplink_sync(proc.start_unix_s)
-        ctx = self.security
-        container = esm if ctx.eea == "eea0" else \
-            crypto.eea2(ctx.k_nas_enc, ctx.ul_count, 0, 0, esm)      # partial ciphering, 4.4.5
-        cpsr = n.protect(ctx, n.control_plane_service_request(ctx.ksi, container), uplink=True,
-                         header_type=1)
-        ok, t_enb, t_ue = self._connect(t, cpsr, "control-plane-service-request", "mo-Data")
+        ok, t_enb, t_ue = self._service_request(proc.start_unix_s, "mo-Data", esm=esm)
         if not ok:
             return self._end(False, t_ue, proc.details["reason"])
-        self.mme.handle(self.ue.imsi, cpsr)
+        self.mme.handle(self.ue.imsi, self._last_ul_nas)
         t_mme = t_enb + self.core_delay_s
         proc.details["latency_s"] = t_mme - proc.start_unix_s
         return self._end(True, t_mme)
 
+    def _service_request(self, t_ue: float, cause: str, service: str = "mo", esm: bytes = b"",
+                         container: bytes = b"") -> tuple[bool, float, float]:
+        """Random access and RRC connection with a CONTROL PLANE SERVICE REQUEST (integrity
+        protected, header type 1; the ESM / NAS message container ciphered by the UE, TS
+        24.301 4.4.5) in Msg5; (ok, eNB arrival of Msg5, UE time)."""
+        t = self._uplink_sync(t_ue)
+        ctx = self.security
+
+        def cipher(value: bytes) -> bytes:
+            if not value or ctx.eea == "eea0":
+                return value
+            return crypto.eea2(ctx.k_nas_enc, ctx.ul_count, 0, 0, value)
+        cpsr = n.protect(ctx, n.control_plane_service_request(ctx.ksi, cipher(esm),
+                                                              cipher(container), service),
+                         uplink=True, header_type=1)
+        return self._connect(t, cpsr, "control-plane-service-request", cause)
+
     @fails_on_cell_loss
-    def send_sms(self, destination: str, text: str) -> ProcedureResult:
+    def send_sms(self, destination: str, text: str = "", tpdu: bytes | None = None
+                 ) -> ProcedureResult:
         """MO SMS over NAS: CP-DATA(RP-DATA(SMS-SUBMIT)) up, CP-ACK and CP-DATA(RP-ACK) down,
-        CP-ACK up (TS 24.011 5.2 / 6.2); latency = submit to RP-ACK at the UE."""
+        CP-ACK up (TS 24.011 5.2 / 6.2); latency = submit to RP-ACK at the UE. ``tpdu``: the
+        SMS-SUBMIT as the host composed it, else one is encoded from ``text``. RRC_CONNECTED:
+        scheduling request, UPLINK NAS TRANSPORT. RRC_IDLE: random access and a CONTROL PLANE
+        SERVICE REQUEST carrying the CP-DATA in its NAS message container (TS 24.301
+        5.6.1.2.2, establishment cause mo-Data)."""
         proc = self._begin("sms")
-        if not self.attached or self.rrc_state != "connected":
-            return self._end(False, proc.start_unix_s, "not attached and RRC connected")
+        if not self.attached:
+            return self._end(False, proc.start_unix_s, "not attached")
         self._mo_sms_mr = (self._mo_sms_mr + 1) % 256
-        tpdu = encode_submit(destination, text, mr=self._mo_sms_mr)
+        if tpdu is None:
+            tpdu = encode_submit(destination, text, mr=self._mo_sms_mr)
         cp = n.cp_data(0, n.rp_data_mo(self._mo_sms_mr, self.mme.smsc, tpdu), allocator=True)
-        t_tx = self._ul_request(proc.start_unix_s)
-        data, t_enb = self._ul_nas(t_tx, n.uplink_nas_transport(cp), 2)
-        t_back, dl = self._mme(t_enb, data)
+        if self.rrc_state == "idle":
+            ok, t_enb, t_ue = self._service_request(proc.start_unix_s, "mo-Data", container=cp)
+            if not ok:
+                return self._end(False, t_ue, proc.details["reason"])
+        else:
+            t_enb = self._ul_nas(self._ul_request(proc.start_unix_s),
+                                 n.uplink_nas_transport(cp), 2)[1]
+        t_back, dl = self._mme(t_enb, self._last_ul_nas)
         proc.round_trips += 1
+        proc.details["smsc_rx_unix_s"] = t_enb + self.core_delay_s
         t_rx, parsed = self._nas_dl(t_back + self.enb_processing_s, dl)
         answers = [n.parse(p.ies["container"]) for p in parsed]
         if answers[-1].message != "cp-data" or answers[-1].ies["rpdu"][0] != n.RP_ACK_N_MS:
@@ -96,21 +122,46 @@ class ServicesMixin:
         proc.details["latency_s"] = t_rx - proc.start_unix_s
         return self._end(True, t_rx)
 
+    def _downlink(self, proc: ProcedureResult, deliver) -> tuple[bool, float, list]:
+        """Downlink NAS from the MME at the procedure's start: ``deliver(connected)`` gives
+        it (or queues it for an idle UE, paged first); (ok, UE arrival of the last DL
+        message, the plain messages the UE read)."""
+        if self.rrc_state == "connected":
+            return (True, *self._nas_dl(proc.start_unix_s + self.core_delay_s, deliver(True)))
+        deliver(False)
+        try:
+            ok, t_enb, t_ue = self._paged_service_request(proc.start_unix_s)
+        except CellLost:
+            self.mme.paging_failed(self.ue.imsi)
+            raise
+        if not ok:
+            self.mme.paging_failed(self.ue.imsi)
+            proc.details.setdefault("reason", "paging record without the UE's S-TMSI")
+            return False, t_ue, []
+        t_back, dl = self._mme(t_enb, self._last_ul_nas)
+        proc.round_trips += 1
+        return (True, *self._nas_dl(t_back + self.enb_processing_s, dl))
+
     @fails_on_cell_loss
-    def receive_sms(self, sender: str, text: str) -> ProcedureResult:
-        """MT SMS in RRC_CONNECTED: the SMSC's SMS-DELIVER in CP-DATA(RP-DATA) down, CP-ACK and
-        CP-DATA(RP-ACK) up, CP-ACK down (TS 24.011 5.2 / 6.2). The decoded message is appended
-        to ``sms_received`` (at_bridge.sms_pdu.Deliver); latency = SMSC to UE."""
+    def receive_sms(self, sender: str, text: str = "", tpdu: bytes | None = None
+                    ) -> ProcedureResult:
+        """MT SMS: the SMSC's SMS-DELIVER (``tpdu``, else encoded from ``text``) in
+        CP-DATA(RP-DATA) down, CP-ACK and CP-DATA(RP-ACK) up, CP-ACK down (TS 24.011 5.2 /
+        6.2); an idle UE is paged first (``paging``). The decoded message is appended to
+        ``sms_received`` (at_bridge.sms_pdu.Deliver); latency = SMSC to UE."""
         proc = self._begin("sms-mt")
-        if not self.attached or self.rrc_state != "connected":
-            return self._end(False, proc.start_unix_s, "not attached and RRC connected (no "
-                                                       "paging in this emulation)")
-        scts = datetime.fromtimestamp(round(proc.start_unix_s), tz=UTC)
-        dl = self.mme.deliver_sms(self.ue.imsi, encode_deliver(sender, text, scts))
-        t_rx, parsed = self._nas_dl(proc.start_unix_s + self.core_delay_s, dl)
-        rpdu = n.parse(parsed[0].ies["container"]).ies["rpdu"]
-        mr, tpdu = rpdu[1], rpdu[4 + rpdu[2]:][1:]
-        self.sms_received.append(decode_deliver(tpdu, with_smsc=False))
+        if not self.attached:
+            return self._end(False, proc.start_unix_s, "not attached")
+        if tpdu is None:
+            scts = datetime.fromtimestamp(round(proc.start_unix_s), tz=UTC)
+            tpdu = encode_deliver(sender, text, scts)
+        ok, t_rx, parsed = self._downlink(
+            proc, lambda connected: self.mme.deliver_sms(self.ue.imsi, tpdu, connected))
+        if not ok:
+            return self._end(False, t_rx, proc.details["reason"])
+        rpdu = n.parse(parsed[-1].ies["container"]).ies["rpdu"]
+        mr = rpdu[1]
+        self.sms_received.append(decode_deliver(n.rp_data_tpdu(rpdu), with_smsc=False))
         t_ue = self._ul_after_dl(t_rx)
         self._ul_nas(t_ue, n.uplink_nas_transport(n.cp_ack(0, allocator=False)), 2)
         data, t_enb = self._ul_nas(t_ue + 1e-3, n.uplink_nas_transport(
@@ -122,18 +173,53 @@ class ServicesMixin:
         return self._end(True, t_rx)
 
     @fails_on_cell_loss
-    def detach(self) -> ProcedureResult:
-        """UE-initiated detach (not switch-off) in RRC_CONNECTED: DETACH REQUEST up, DETACH
-        ACCEPT down (TS 24.301 5.5.2.2); the UE is deregistered when the accept arrives."""
+    def receive_data(self, payload: bytes) -> ProcedureResult:
+        """MT data over NAS: ESM DATA TRANSPORT down (an idle UE is paged first); the payload
+        is appended to ``data_received``; latency = MME to UE."""
+        proc = self._begin("data-mt")
+        if not self.attached:
+            return self._end(False, proc.start_unix_s, "not attached")
+        ok, t_rx, parsed = self._downlink(
+            proc, lambda connected: self.mme.deliver_data(self.ue.imsi, payload, connected))
+        if not ok:
+            return self._end(False, t_rx, proc.details["reason"])
+        if parsed[-1].message != "esm-data-transport":
+            raise NasCodecError(f"UE: expected ESM DATA TRANSPORT, got {parsed[-1].message}")
+        self.data_received.append(parsed[-1].ies["data"])
+        proc.details["latency_s"] = t_rx - proc.start_unix_s
+        return self._end(True, t_rx)
+
+    @fails_on_cell_loss
+    def detach(self, switch_off: bool = False) -> ProcedureResult:
+        """UE-initiated detach (TS 24.301 5.5.2.2): DETACH REQUEST up - in RRC_CONNECTED after
+        a scheduling request (ciphered, header type 2), from RRC_IDLE after random access in
+        Msg5 (integrity protected, header type 1, cause mo-Signalling). Without switch-off
+        the UE is deregistered when DETACH ACCEPT arrives; with switch-off (AT+CFUN=0) the
+        MME sends no accept and the procedure ends when the request reaches the eNB."""
         proc = self._begin("detach")
-        if not self.attached or self.rrc_state != "connected":
-            return self._end(False, proc.start_unix_s, "not attached and RRC connected")
-        t_tx = self._ul_request(proc.start_unix_s)
-        _, t_enb = self._ul_nas(t_tx, n.detach_request(False, self.ue.imsi, 0), 2)
+        if not self.attached:
+            return self._end(False, proc.start_unix_s, "not attached")
+        request = n.detach_request(switch_off, self.ue.imsi, self.security.ksi)
+        if self.rrc_state == "idle":
+            ok, t_enb, t_ue = self._connect(
+                proc.start_unix_s,
+                n.protect(self.security, request, uplink=True, header_type=1),
+                "detach-request", "mo-Signalling")
+            if not ok:
+                return self._end(False, t_ue, proc.details["reason"])
+        else:
+            t_enb = self._ul_nas(self._ul_request(proc.start_unix_s), request, 2)[1]
         t_back, dl = self._mme(t_enb, self._last_ul_nas)
+        if switch_off:
+            self._deregistered()
+            self.rrc_state = "idle"
+            return self._end(True, t_enb)
         proc.round_trips += 1
         t_rx, parsed = self._nas_dl(t_back + self.enb_processing_s, dl)
         if parsed[-1].message != "detach-accept":
             return self._end(False, t_rx, f"expected DETACH ACCEPT, got {parsed[-1].message}")
-        self.attached, self.security = False, None
+        self._deregistered()
         return self._end(True, t_rx)
+
+    def _deregistered(self) -> None:
+        self.attached, self.security, self.s_tmsi = False, None, None

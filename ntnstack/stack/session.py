@@ -28,18 +28,19 @@ from ntnstack.stack.cell import SatelliteCell
 from ntnstack.stack.mme import Mme
 from ntnstack.stack.mobility import MobilityMixin
 from ntnstack.stack.model import MessageRecord, ProcedureResult, UeConfig
+from ntnstack.stack.paging import PagingMixin
 from ntnstack.stack.services import ServicesMixin
 
 __all__ = ["MessageRecord", "ProcedureResult", "StackSession", "UeConfig"]
 
 
-class StackSession(AccessMixin, ServicesMixin, MobilityMixin):
+class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin):
     """One UE's procedures against ``cells`` (time order of service) and an MME.
 
-    ``attach()``, ``send_data()``, ``send_sms()``, ``receive_sms()``, ``detach()``,
-    ``release()`` and ``cell_change()`` compute the procedure's timeline, move the clock to
-    its end and return a ProcedureResult (also kept in ``self.results``); ``self.events``
-    lists the UE's timeline events; ``wait()`` lets time pass.
+    ``attach()``, ``send_data()``, ``receive_data()``, ``send_sms()``, ``receive_sms()``,
+    ``detach()``, ``release()`` and ``cell_change()`` compute the procedure's timeline, move
+    the clock to its end and return a ProcedureResult (also kept in ``self.results``);
+    ``self.events`` lists the UE's timeline events; ``wait()`` lets time pass.
     """
 
     core_delay_s = 0.005          # one-way eNB (gateway) - MME delay over S1
@@ -72,7 +73,9 @@ class StackSession(AccessMixin, ServicesMixin, MobilityMixin):
         self._last_ul_nas = b""
         self._kasme = b""
         self.pdn_address = b""
+        self.s_tmsi: tuple[int, int] | None = None     # (MMEC, M-TMSI) from the GUTI
         self.sms_received: list = []
+        self.data_received: list[bytes] = []
 
     def set_gnss_position(self, lat_deg: float, lon_deg: float, alt_m: float) -> None:
         """The position the UE's GNSS now reports (deg, deg, m): TA and Doppler
@@ -172,7 +175,8 @@ class StackSession(AccessMixin, ServicesMixin, MobilityMixin):
         if not ok:
             return False, t_rar, t_rar
         t3 = self._msg3_time(info["t_rar_enb"], t_rar)
-        t3_enb = self._ul(t3, r.rrc_connection_request(self.rng.getrandbits(40), cause))
+        t3_enb = self._ul(t3, r.rrc_connection_request(self.rng.getrandbits(40), cause,
+                                                       self.s_tmsi))
         self._proc.round_trips += 1
         t4 = self._dl(t3_enb + self.enb_processing_s, r.rrc_connection_setup(self._next_tid()))
         self._harq_ack(t4)
@@ -188,6 +192,7 @@ class StackSession(AccessMixin, ServicesMixin, MobilityMixin):
         AKA, security mode, default bearer (CP CIoT). ``round_trips`` counts UE waits."""
         proc = self._begin("attach")
         self.attached, self.security = False, None    # a new attach starts unprotected
+        self.s_tmsi = None
         t = proc.start_unix_s + self.ue.gnss_fix_s
         t = self._acquire_sib(t)
         req = n.attach_request(self.ue.imsi, self.ue.pdn_type)
@@ -201,7 +206,7 @@ class StackSession(AccessMixin, ServicesMixin, MobilityMixin):
             t_rx, parsed = self._nas_dl(t_back + self.enb_processing_s, dl)
             reply = self._ue_answer(parsed[-1])
             if parsed[-1].message == "attach-accept":
-                self.pdn_address = n.parse(parsed[-1].ies["esm"]).ies["pdn_address"]
+                self._accepted(parsed[-1])
             if reply is None:
                 break
             plain, header = reply
@@ -213,6 +218,12 @@ class StackSession(AccessMixin, ServicesMixin, MobilityMixin):
         self.attached = True
         proc.details["rtt_s"] = 2 * self.cell.one_way_s(t_rx, self.ue_ecef)
         return self._end(True, t_rx)
+
+    def _accepted(self, accept: n.ParsedNas) -> None:
+        """From the ATTACH ACCEPT: the PDN address and the S-TMSI (MMEC, M-TMSI) of the GUTI."""
+        self.pdn_address = n.parse(accept.ies["esm"]).ies["pdn_address"]
+        _, _, mmec, m_tmsi = accept.ies["guti"]
+        self.s_tmsi = (mmec, m_tmsi)
 
     def _ue_answer(self, msg: n.ParsedNas) -> tuple[bytes, int] | None:
         """The UE's NAS answer to a DL EMM message: (plain, security header type) or None."""

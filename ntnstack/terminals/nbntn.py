@@ -7,19 +7,24 @@ messages over the cell of the module's link, and the module replays the session'
 SIB31-NB decoded -> cell found (vendor URCs), RRCConnectionSetup-NB at the UE -> +CSCON: 1,
 Attach Accept at the UE -> +CGEV: ME PDN ACT and +CEREG: 1/5 with AcT 14. Data goes up
 through the session (+CSODCP, sockets); RRC inactivity -> RRCConnectionRelease-NB -> +CSCON: 0.
+SMS over NAS: +CMGS answers when the RP-ACK reaches the UE, +CMT when the SMS-DELIVER does;
+downlink data and SMS to an idle module page it first. AT+CFUN=0/4 sends a switch-off DETACH
+REQUEST. The location the host gives (or the module's GNSS fix) is the UE's position estimate
+for TA / Doppler pre-compensation; the true position stays ``ue_position``.
 When the satellite sets the module reports +CEREG: 2 (searching) and +CSCON: 0, and attaches
 again on the next pass. Vendor commands (location, sockets, Nordic/Murata URCs) live in
 :mod:`nbntn_vendor`.
 """
 from __future__ import annotations
 
-from ntnstack.terminals.at_engine import AtChannel, CmeError, Command, Reply
+from ntnstack.terminals.at_engine import AtChannel, CmeError, CmsError, Command, Prompt, Reply
 from ntnstack.terminals.modem import AtModule
 from ntnstack.errors import InputError
 from ntnstack.stack import UeConfig
 from ntnstack.terminals.nbntn_stack import ModuleStack
 from ntnstack.terminals.procedures import NtnTiming
 from ntnstack.terminals import nbntn_vendor
+from ntnstack.terminals import sms as smsc
 
 ACT_SATELLITE_NB_S1 = 14
 """TS 27.007 7.3 <AcT> 14: satellite E-UTRAN (NB-S1)."""
@@ -31,9 +36,15 @@ ELEVATION_SLACK_DEG = 1e-6
 below it, so that rounding of the same geometry (10 deg computed as 9.9999999) agrees."""
 DEFAULT_UE_POSITION = (39.9042, 116.4074, 50.0)
 """lat deg, lon deg, alt m (Beijing) when no --ue is given: what the internal GNSS reports."""
+CMS_NETWORK_TIMEOUT = 332
+"""+CMS ERROR: 332 network timeout (TS 27.005 3.2.5): the MO SMS got no RP-ACK."""
 
 
 class NbNtnModule(AtModule):
+    stack_downlink = True
+    """VirtualNetwork: downlink to this module goes through its stack session (paging, NAS),
+    which times it; the network adds no downlink delay of its own."""
+
     def __init__(self, spec, link, *, timing: NtnTiming = DEFAULT_TIMING,
                  ue_position: tuple = DEFAULT_UE_POSITION, stack_pcap: str | None = None,
                  **kw) -> None:
@@ -54,6 +65,7 @@ class NbNtnModule(AtModule):
         self.mdmev = 0
         self._attach_token = 0
         self._inactivity = None
+        self._sms_waiting: list[tuple] = []     # MT SMS held by the SMSC until registered
         self.vendor_reset()
 
     def vendor_reset(self) -> None:
@@ -71,11 +83,22 @@ class NbNtnModule(AtModule):
             self.log("event", f"cfun {fun}")
             self._radio_off(keep_registration=True)
             return
+        if fun in (0, 4):
+            self._switch_off_detach()
         super().set_cfun(fun)
         if fun == 1:
             self.later(0.0, self.start_attach)
         else:
             self._radio_off(keep_registration=False)
+
+    def _switch_off_detach(self) -> None:
+        """AT+CFUN=0/4 while attached: DETACH REQUEST with switch-off through the stack (no
+        DETACH ACCEPT comes, TS 24.301 5.5.2.2.2); the module answers OK at once."""
+        if self._stack is None or not self._stack.session.attached:
+            return
+        result, _ = self._run("detach", True)
+        self.log("event", f"stack detach ok={result.ok} {result.duration_s:.3f} s"
+                          + ("" if result.ok else f": {result.reason}"))
 
     def _radio_off(self, keep_registration: bool) -> None:
         self._attach_token += 1
@@ -115,6 +138,16 @@ class NbNtnModule(AtModule):
                                       ue, epoch, self.stack_pcap)
         return self._stack
 
+    def _run(self, procedure: str, *args) -> tuple:
+        """A stack procedure from now, the UE's position estimate being the location the
+        host (or the GNSS) gave last: (ProcedureResult, its session events)."""
+        if self.location is not None:
+            try:
+                self.stack.session.set_gnss_position(*self.location)
+            except InputError as exc:
+                self.log("event", f"location not used: {exc}")
+        return self.stack.run(self.now(), procedure, *args)
+
     def _at(self, token: int, t_s: float, fn) -> None:
         """Run ``fn`` at module time ``t_s`` unless the attempt ``token`` was superseded."""
         self.later(t_s - self.now(), lambda: fn() if token == self._attach_token else None)
@@ -129,7 +162,7 @@ class NbNtnModule(AtModule):
         except InputError as exc:
             self.log("event", f"attach waits for a usable location: {exc}")
             return
-        result, events = self.stack.run(self.now(), "attach")
+        result, events = self._run("attach")
         self.log("event", f"stack attach ok={result.ok} {result.duration_s:.3f} s "
                           f"{result.round_trips} round trips")
         for t, kind, _ in events:
@@ -166,12 +199,19 @@ class NbNtnModule(AtModule):
         self.set_registration(self.spec.cereg_stat, ACT_SATELLITE_NB_S1)
         self.vendor_event("registered")
         self._touch_rrc()
+        waiting, self._sms_waiting = self._sms_waiting, []
+        for sms in waiting:
+            self.later(0.0, lambda sms=sms: self.sms_arrived(*sms))
 
-    def _touch_rrc(self) -> None:
-        """Data or signalling: restart the RRC inactivity timer."""
+    def _touch_rrc(self, result=None) -> None:
+        """Data or signalling: restart the RRC inactivity timer, from now or from the end of
+        the procedure ``result`` (a stack ProcedureResult) when it ends later."""
         if self._inactivity is not None:
             self._inactivity.cancel()
-        self._inactivity = self.later(self.timing.rrc_inactivity_s, self._rrc_inactive)
+        end_s = self.now() if result is None else max(self.now(),
+                                                      self.stack.t_s(result.end_unix_s))
+        self._inactivity = self.later(end_s - self.now() + self.timing.rrc_inactivity_s,
+                                      self._rrc_inactive)
 
     def _rrc_inactive(self) -> None:
         """Inactivity: the eNB releases the connection (RRCConnectionRelease-NB), +CSCON 0
@@ -237,18 +277,123 @@ class NbNtnModule(AtModule):
         ``target``, else the NIDD peer, else this module (echo)."""
         token = self._attach_token
         peer = target or self.network.peers.get(self) or self
-        result, _ = self.stack.run(self.now(), "send_data", payload)
+        result, _ = self._run("send_data", payload)
         self.log("event", f"stack data ok={result.ok} {result.duration_s:.3f} s")
         if not result.ok:
             self.log("event", f"data not sent: {result.reason}")
             return
         self._rrc_up_at(token, result)
-        self._touch_rrc()
+        self._touch_rrc(result)
 
         def at_core() -> None:
             self._touch_rrc()
-            self.network.deliver(self, peer, lambda: arrive(peer), up_s=0.0)
+            if getattr(peer, "stack_downlink", False):
+                self.network.deliver(self, peer, lambda: peer.receive_downlink(
+                    payload, lambda: arrive(peer)), up_s=0.0)
+            else:
+                self.network.deliver(self, peer, lambda: arrive(peer), up_s=0.0)
         self._at(token, self.stack.t_s(result.end_unix_s), at_core)
+
+    def receive_downlink(self, payload: bytes, arrive) -> None:
+        """Downlink data at the core now: down through the stack (ESM DATA TRANSPORT; an idle
+        module is paged first), ``arrive()`` when it reaches the UE."""
+        if self._stack is None or not self._stack.session.attached:
+            self.log("event", "downlink data dropped: not attached")
+            return
+        token = self._attach_token
+        result, _ = self._run("receive_data", payload)
+        self.log("event", f"stack data-mt ok={result.ok} {result.duration_s:.3f} s")
+        if not result.ok:
+            self.log("event", f"downlink data lost: {result.reason}")
+            return
+        self._rrc_up_at(token, result)
+        self._touch_rrc(result)
+
+        def at_ue() -> None:
+            self._touch_rrc()
+            arrive()
+        self._at(token, self.stack.t_s(result.start_unix_s + result.details["latency_s"]), at_ue)
+
+    # -- SMS over NAS (TS 24.011 through the stack) ------------------------------------------
+    def cmd_cmgs(self, ch: AtChannel, cmd: Command) -> Reply | Prompt:
+        """+CMGS: the SMS-SUBMIT goes up through the stack; the final result waits for the
+        RP-ACK at the UE (+CMGS: <mr> then OK) or its absence (+CMS ERROR: 332)."""
+        if cmd.kind == "test":
+            return Reply()
+        if self.cmgf == 0:
+            tpdu_len = cmd.int_param(0)
+            return Prompt(lambda data: self._sms_submit_pdu_stack(ch, data, tpdu_len))
+        dest = cmd.params()[0] if cmd.params() else ""
+        return Prompt(lambda data: self._sms_submit_text_stack(ch, dest, data))
+
+    def _sms_submit_pdu_stack(self, ch: AtChannel, data: bytes, tpdu_len: int) -> Reply:
+        text = data.decode("latin-1")
+        sub = smsc.parse_submit(text, tpdu_len)
+        tpdu = bytes.fromhex(text.strip())[-tpdu_len:]
+        return self._stack_sms(ch, sub, tpdu)
+
+    def _sms_submit_text_stack(self, ch: AtChannel, dest: str, data: bytes) -> Reply:
+        dcs, udl, ud = smsc.text_as_ucs2(data.decode("latin-1"))
+        tpdu = bytes([smsc.TP_MTI_SUBMIT, 0]) + smsc.encode_address(dest) + \
+            bytes([0, dcs, udl]) + ud
+        return self._stack_sms(ch, smsc.Submit(0, dest, 0, dcs, False, udl, ud), tpdu)
+
+    def _stack_sms(self, ch: AtChannel, sub, tpdu: bytes) -> Reply:
+        """MO SMS through the stack (TP-MR set to the module's counter); at the SMSC the SMS
+        goes on to the module owning the destination, else back to this one (echo)."""
+        if not self.registered:
+            raise CmsError(331)  # no network service (TS 27.005 3.2.5)
+        self.mr = (self.mr + 1) % 256
+        mr, token = self.mr, self._attach_token
+        result, _ = self._run("send_sms", sub.dest, "", tpdu[:1] + bytes([mr]) + tpdu[2:])
+        self.log("event", f"stack sms ok={result.ok} {result.duration_s:.3f} s")
+        if not result.ok:
+            self.log("event", f"sms not sent: {result.reason}")
+            self.later(max(0.0, self.stack.t_s(result.end_unix_s) - self.now()),
+                       lambda: ch.error(CmsError(CMS_NETWORK_TIMEOUT)))
+            return Reply(final=None)
+        self._rrc_up_at(token, result)
+        self._touch_rrc(result)
+        peer = self.network.lookup(sub.dest) or self
+        me = self.identity.msisdn
+        self.log("event", f"sms to {sub.dest} via {'echo' if peer is self else peer.family}")
+
+        def at_smsc() -> None:
+            self.network.deliver(self, peer, lambda: peer.sms_arrived(
+                me, sub.pid, sub.dcs, sub.udl, sub.ud, sub.udhi), up_s=0.0)
+
+        def rp_ack() -> None:
+            self._touch_rrc()
+            self.log("event", f"sms rp-ack mr {mr}")
+            ch.info(f"+CMGS: {mr}")
+            ch.final("OK")
+        self.later(self.stack.t_s(result.details["smsc_rx_unix_s"]) - self.now(), at_smsc)
+        self.later(self.stack.t_s(result.end_unix_s) - self.now(), rp_ack)
+        return Reply(final=None)
+
+    def sms_arrived(self, origin: str, pid: int, dcs: int, udl: int, ud: bytes,
+                    udhi: bool) -> None:
+        """SMS-DELIVER at the SMSC now: down through the stack (an idle module is paged),
+        +CMT / +CMTI when CP-DATA(RP-DATA) reaches the UE; held until the module is
+        registered."""
+        if self._stack is None or not self._stack.session.attached or not self.registered:
+            self.log("event", f"sms from {origin} held: not registered")
+            self._sms_waiting.append((origin, pid, dcs, udl, ud, udhi))
+            return
+        pdu_hex, tpdu_len = smsc.build_deliver(origin, pid, dcs, udl, ud, udhi)
+        token = self._attach_token
+        result, _ = self._run("receive_sms", origin, "", bytes.fromhex(pdu_hex)[-tpdu_len:])
+        self.log("event", f"stack sms-mt ok={result.ok} {result.duration_s:.3f} s")
+        if not result.ok:
+            self.log("event", f"sms from {origin} lost: {result.reason}")
+            return
+        self._rrc_up_at(token, result)
+        self._touch_rrc(result)
+
+        def at_ue() -> None:
+            self._touch_rrc()
+            super(NbNtnModule, self).sms_arrived(origin, pid, dcs, udl, ud, udhi)
+        self._at(token, self.stack.t_s(result.start_unix_s + result.details["latency_s"]), at_ue)
 
     def nidd_arrived(self, cid: int, payload: bytes) -> None:
         self.log("event", f"nidd {len(payload)} bytes")

@@ -1,7 +1,8 @@
 """The network side of an NB-IoT NTN virtual module: one ntnstack.stack session (docs/stack.md).
 
-:class:`ModuleStack` runs the module's procedures (attach, data, release) with real RRC / NAS
-messages over the cells its LinkView gives (``link.stack_cells(epoch_unix_s, ue)``) and
+:class:`ModuleStack` runs the module's procedures (attach, data up and down, SMS up and down,
+paging of the idle module, release, switch-off detach) with real RRC / NAS messages over the
+cells its LinkView gives (``link.stack_cells(epoch_unix_s, ue)``) and
 returns each result with the session's timeline events; the module replays that timeline as
 URCs at the same emulated times. Time: the session computes a procedure in virtual time from
 the module's current emulated time (its private virtual Clock is set forward to the module

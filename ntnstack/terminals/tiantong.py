@@ -7,6 +7,24 @@ After AT+CMUX=0,0,5,1600 the port carries 27.010 frames; each DLCI the client op
 (DLCI 2), SMS URCs to the SMS channel (DLCI 3), the rest to control (DLCI 1), each falling back
 to DLCI 1 and then to the plain port when that channel is not open (dialect tiantong.yaml).
 Calls between two virtual modules meet in the shared network by MSISDN.
+
+Dual mode (a direct-to-phone handset): while the network side says a terrestrial cell covers
+the module (``set_terrestrial_coverage``), the module prefers it and registers there, reported
+as TS 27.007 +CREG with <AcT> 7 (E-UTRAN) and the terrestrial cell's LAC / CI. When the cell
+goes, the module notices after T310, reports +CREG: 2 and selects the Tiantong satellite with
+the same SIM and number; on the satellite +CREG carries no <AcT> (TS 27.007 7.3 has none for
+the Tiantong system). No vendor system-information command (a ^SYSINFOEX-like report) of a
+Tiantong dual-mode phone could be confirmed from public sources, so only the 27.007 form is
+emulated.
+
+Packet data: Huawei's embedded TCP/IP commands (HUAWEI MU509 / MC509 AT Command Interface
+Specification, Internet Service Commands) on the data channel (DLCI 4): ^IPINIT=<APN>
+activates the packet context, ^IPOPEN=<link_id>,"UDP",<ip>,<port> opens a UDP link (1-5),
+^IPSENDEX=<link_id>,1,"<hex>" sends (mode 1: the data as hex characters) and ^IPDATA:
+<link_id>,<len>,<data> reports what arrives, here as hex characters too. That a Tiantong
+module has this command set is an assumption ((check) against its manual; a correction is
+the dialect table). TCP is not emulated. A datagram to an address no virtual module owns is
+echoed back by the network.
 """
 from __future__ import annotations
 
@@ -17,6 +35,10 @@ from ntnstack.terminals.at_engine import AtChannel, CmeError, Command, Reply
 from ntnstack.terminals.modem import AtModule
 
 CHANNEL_CONTROL, CHANNEL_VOICE, CHANNEL_SMS, CHANNEL_DATA = 1, 2, 3, 4
+MAX_IP_LINKS = 5
+"""^IPOPEN <link_id> 1-5 (Huawei Internet Service Commands)."""
+CME_NO_NETWORK = 30      # TS 27.007 9.2.1: no network service
+CME_NOT_ALLOWED = 3      # TS 27.007 9.2.1: operation not allowed
 CALL_URC_PREFIXES = ("RING", "+CLIP", "^ORIG", "^CONF", "^CONN", "^CEND", "NO CARRIER",
                      "BUSY", "NO ANSWER")
 RING_PERIOD_S = 6.0
@@ -25,6 +47,19 @@ LOCATION_UPDATE_ROUND_TRIPS = 4
 """Access (2) + location update request/accept (2) before +CREG: 1."""
 CALL_SETUP_ROUND_TRIPS = 2
 """Set-up to alerting seen by the caller: request/proceeding, then alerting."""
+ACT_E_UTRAN = 7
+"""TS 27.007 7.3 <AcT> 7: E-UTRAN, the terrestrial network of the dual-mode phone."""
+TERRESTRIAL_CELL = {"tac": "2B01", "ci": "0A1B2C01", "plmn": "00101"}
+"""The terrestrial cell over the module (test PLMN 001-01, TS 23.003)."""
+TERRESTRIAL_RTT_S = 0.04
+"""Round trip of the terrestrial access and core (assumption: a few tens of ms for LTE; the
+spec sets no bound)."""
+TERRESTRIAL_SEARCH_S = 2.0
+"""Emulated seconds to find and camp on the terrestrial cell (measurements, system
+information; assumption)."""
+RADIO_LINK_FAILURE_S = 1.0
+"""Loss of the terrestrial cell noticed after T310 = 1000 ms (TS 36.331 UE-TimersAndConstants,
+a common broadcast value)."""
 
 
 class _ModulePort:
@@ -85,6 +120,7 @@ class TiantongModule(AtModule):
         super().__init__(spec, link, **kw)
         self.tetype_active = "1"
         self.tetype_pending = None
+        self.terrestrial_covered = False  # network side: kept across the module's reboots
         self.mux_channels: dict[int, AtChannel] = {}
         self.mux: ModuleMux | None = None
         self._nowhere = AtChannel(lambda data: None, self.execute)  # mux on, no DLCI open
@@ -95,12 +131,20 @@ class TiantongModule(AtModule):
         self.on("+CLCC", self.cmd_clcc)
         self.on("+CLIP", self.cmd_clip)
         self.on("^TETYPE", self.cmd_tetype)
+        self.on("^IPINIT", self.cmd_ipinit)
+        self.on("^IPOPEN", self.cmd_ipopen)
+        self.on("^IPSENDEX", self.cmd_ipsendex)
+        self.on("^IPCLOSE", self.cmd_ipclose)
 
     def reset_state(self) -> None:
         super().reset_state()
         self.cfun = 1
         self.clip = 0
         self.call: Call | None = None
+        self.system: str | None = None  # "terrestrial" | "satellite" while registered
+        self._search_timer = None
+        self.ip_context: str | None = None      # the APN of the active packet context
+        self.ip_links: dict[int, tuple[str, int]] = {}
         self.mux_channels = {}
         self.mux = None
         self._ring_timer = None
@@ -113,12 +157,25 @@ class TiantongModule(AtModule):
     def race_urc(self) -> str:
         return f"+CREG: {self.reg_stat}"
 
-    # -- registration with the GEO slot -------------------------------------------------------
+    @property
+    def cell(self) -> dict:
+        """The cell the module camps on: the terrestrial one, else the GEO beam's."""
+        return TERRESTRIAL_CELL if getattr(self, "system", None) == "terrestrial" \
+            else AtModule.cell
+
+    def access_rtt_s(self) -> float:
+        """Round trip of the access in use (VirtualNetwork.deliver): terrestrial or GEO."""
+        if self.system == "terrestrial":
+            return TERRESTRIAL_RTT_S
+        return self.link_sample().rtt_s
+
+    # -- registration: the terrestrial cell when there is one, else the GEO slot ------------
     def set_cfun(self, fun: int) -> None:
         super().set_cfun(fun)
         if fun == 1:
             self.later(0.0, self.start_registration)
         else:
+            self.system = None
             self.set_registration(0)
 
     def start_registration(self) -> None:
@@ -128,31 +185,98 @@ class TiantongModule(AtModule):
         if self.registered:
             return
         self.set_registration(2)
+        if self.terrestrial_covered:
+            self._search_terrestrial()
+            return
         s = self.link_sample()
         if not s.visible:
             self.log("event", "GEO slot not visible: no registration")
             return
-        self.later(self.search_s + LOCATION_UPDATE_ROUND_TRIPS * s.rtt_s, self._registered)
+        self._search(self.search_s + LOCATION_UPDATE_ROUND_TRIPS * s.rtt_s, self._registered)
+
+    def _search(self, delay_s: float, registered) -> None:
+        """One search at a time: a new one (another system) replaces the pending one."""
+        if self._search_timer is not None:
+            self._search_timer.cancel()
+        self._search_timer = self.later(delay_s, registered)
 
     def satellite_rose(self) -> None:
         self.start_registration()
 
     def satellite_set(self) -> None:
         """The GEO slot left the mask (a moving satellite, or a pass schedule): calls drop."""
+        if self.system == "terrestrial":
+            return
+        self._drop_call()
+        self.system = None
+        self.set_registration(2)
+
+    def _drop_call(self) -> None:
+        """The radio link under a call is gone: NO CARRIER here and at the other end."""
         if self.call is not None:
             call = self.call
             peer = call.callee if call.caller is self else call.caller
             self._end_local("NO CARRIER", cause=0)
             if peer is not None and peer.call is call:
                 self.network.deliver(self, peer, lambda: peer._end_local("NO CARRIER", 0))
-        self.set_registration(2)
 
     def _registered(self) -> None:
-        if self.cfun == 1 and self.link_sample().visible:
+        if self.cfun == 1 and self.system != "terrestrial" and self.link_sample().visible:
+            self.system = "satellite"
             self.set_registration(1)
 
-    def reg_fields(self) -> str:
-        return f'"{self.cell["tac"]}","{self.cell["ci"]}"'
+    # -- the terrestrial network of a dual-mode phone -------------------------------------
+    def set_terrestrial_coverage(self, covered: bool) -> None:
+        """Network side: a terrestrial cell covers the module's location (``covered``) or no
+        longer does. Covered, the module moves to it (the home network's cell is preferred
+        to the satellite, TS 23.122 4.4.3.3); uncovered, it notices after T310 and falls
+        back to the satellite."""
+        if covered == self.terrestrial_covered:
+            return
+        self.terrestrial_covered = covered
+        self.log("event", f"network: terrestrial coverage {'on' if covered else 'off'}")
+        if self.cfun != 1:
+            return
+        if covered and self.system != "terrestrial":
+            self._search_terrestrial()
+        elif not covered and self.system == "terrestrial":
+            self.later(RADIO_LINK_FAILURE_S, self._terrestrial_lost)
+        elif not covered and not self.registered:
+            self.start_registration()  # the terrestrial search in progress finds nothing
+
+    def _search_terrestrial(self) -> None:
+        self._search(TERRESTRIAL_SEARCH_S + LOCATION_UPDATE_ROUND_TRIPS * TERRESTRIAL_RTT_S,
+                     self._registered_terrestrial)
+
+    def _registered_terrestrial(self) -> None:
+        if self.cfun == 1 and self.terrestrial_covered and self.system != "terrestrial":
+            self.system = "terrestrial"
+            self.set_registration(1, ACT_E_UTRAN)
+
+    def _terrestrial_lost(self) -> None:
+        if self.terrestrial_covered or self.system != "terrestrial":
+            return  # the cell came back before T310 ran out
+        self.log("event", "terrestrial cell lost (radio link failure)")
+        self._drop_call()
+        self.system = None
+        self.set_registration(2)
+        self.fall_back_to_satellite()
+
+    def fall_back_to_satellite(self) -> None:
+        """After losing the terrestrial network: select the satellite, same SIM and number
+        (TS 23.122 4.4.3.1.1; the defect no-satellite-fallback replaces this)."""
+        self.log("event", "selecting the satellite")
+        self.start_registration()
+
+    # -- SMS to a module that is not registered ---------------------------------------------
+    def sms_arrived(self, origin: str, pid: int, dcs: int, udl: int, ud: bytes,
+                    udhi: bool) -> None:
+        """A module with no registration is not reachable: the SMS is not delivered (the
+        SMSC's store and forward, TS 23.040 3.2.5, is not emulated)."""
+        if not self.registered:
+            self.log("event", f"network: sms from {origin} not delivered (not registered)")
+            return
+        super().sms_arrived(origin, pid, dcs, udl, ud, udhi)
 
     # -- multiplexer ---------------------------------------------------------------------------
     def cmd_cmux(self, ch: AtChannel, cmd: Command) -> Reply:
@@ -204,6 +328,8 @@ class TiantongModule(AtModule):
             want = CHANNEL_VOICE
         elif line.startswith(("+CMT", "+CMTI")):
             want = CHANNEL_SMS
+        elif line.startswith("^IPDATA"):
+            want = CHANNEL_DATA
         else:
             want = CHANNEL_CONTROL
         return (self.mux_channels.get(want) or self.mux_channels.get(CHANNEL_CONTROL)
@@ -224,6 +350,63 @@ class TiantongModule(AtModule):
         self.clip = cmd.int_param(0, 0)
         return Reply()
 
+    # -- packet data: Huawei embedded TCP/IP (UDP links) ------------------------------------
+    def cmd_ipinit(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind != "set":
+            raise CmeError(CME_NOT_ALLOWED)
+        if not self.registered:
+            raise CmeError(CME_NO_NETWORK)
+        self.ip_context = (cmd.params() or [""])[0]
+        self.log("event", f"packet context up (APN {self.ip_context!r})")
+        return Reply()
+
+    def cmd_ipopen(self, ch: AtChannel, cmd: Command) -> Reply:
+        p = cmd.params()
+        link = cmd.int_param(0)
+        if len(p) < 4 or not 1 <= link <= MAX_IP_LINKS or p[1].upper() != "UDP":
+            raise CmeError(50)
+        if self.ip_context is None or link in self.ip_links:
+            raise CmeError(CME_NOT_ALLOWED)
+        self.ip_links[link] = (p[2], cmd.int_param(3))
+        return Reply()
+
+    def cmd_ipsendex(self, ch: AtChannel, cmd: Command) -> Reply:
+        p = cmd.params()
+        link, mode = cmd.int_param(0), cmd.int_param(1)
+        if link not in self.ip_links or mode != 1 or len(p) < 3:
+            raise CmeError(CME_NOT_ALLOWED if link not in self.ip_links else 50)
+        try:
+            payload = bytes.fromhex(p[2])
+        except ValueError:
+            raise CmeError(50) from None
+        if not self.registered:
+            raise CmeError(CME_NO_NETWORK)
+        self._datagram_to(*self.ip_links[link], payload)
+        return Reply([f"^IPSENDEX: {link}"])
+
+    def cmd_ipclose(self, ch: AtChannel, cmd: Command) -> Reply:
+        if self.ip_links.pop(cmd.int_param(0), None) is None:
+            raise CmeError(CME_NOT_ALLOWED)
+        return Reply()
+
+    def _datagram_to(self, host: str, port: int, payload: bytes) -> None:
+        """UDP toward ``host``: a Tiantong module owning that IP gets it, anything else is
+        echoed back by the network (from ``host``:``port``)."""
+        peer = self.network.lookup(host)
+        target = peer if isinstance(peer, TiantongModule) and peer is not self else self
+        src = (self.identity.ip, port) if target is not self else (host, port)
+        self.log("event", f"udp sent {len(payload)} bytes to {host}:{port}")
+        self.network.deliver(self, target, lambda: target.datagram_arrived(src, payload))
+
+    def datagram_arrived(self, src: tuple[str, int], payload: bytes) -> None:
+        """^IPDATA on the link whose remote end is ``src`` (else the first open link)."""
+        links = sorted(self.ip_links.items())
+        link = next((k for k, remote in links if remote == src), links[0][0] if links else None)
+        if link is None or not self.registered:
+            self.log("event", f"udp from {src[0]}:{src[1]} dropped (no open link)")
+            return
+        self.urc(f"^IPDATA: {link},{len(payload)},{payload.hex().upper()}")
+
     # -- calls ---------------------------------------------------------------------------------
     def cmd_dial(self, ch: AtChannel, cmd: Command) -> Reply:
         number = cmd.arg.rstrip(";").strip()
@@ -235,7 +418,7 @@ class TiantongModule(AtModule):
         self.call = Call(self, peer, number, started_s=self.now())
         self.later(0.0, lambda: self.urc("^ORIG: 1,0"))
         if peer is None or peer is self:
-            self.later(CALL_SETUP_ROUND_TRIPS * self.link_sample().rtt_s,
+            self.later(CALL_SETUP_ROUND_TRIPS * self.access_rtt_s(),
                        lambda: self._end_local("NO CARRIER", cause=1))
         else:
             self.network.deliver(self, peer, lambda: peer.incoming(self.call))

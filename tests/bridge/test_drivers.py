@@ -221,7 +221,14 @@ def tiantong_module(pty_peer):
              "AT+CLCC": ['+CLCC: 1,0,0,0,0,"+8617412345678",145', "OK"]}
     sms = {"AT": ["OK"], "ATE0": ["OK"], "AT+CMGF=0": ["OK"], "AT+CNMI=2,2,0,0,0": ["OK"],
            "AT+CMGS=" + str(len(bytes.fromhex(_submit_hex())) - 1): cmgs_prompt}
-    data = {"AT": ["OK"], "ATE0": ["OK"]}
+    def ipsendex(r, line):
+        """Huawei ^IPSENDEX mode 1: hex characters in; the echo comes back as ^IPDATA."""
+        hexdata = line.split(",")[2].strip('"')
+        r.send_lines("^IPSENDEX: 1", "OK")
+        r.later(0.05, f"^IPDATA: 1,{len(hexdata) // 2},{hexdata}")
+
+    data = {"AT": ["OK"], "ATE0": ["OK"], 'AT^IPINIT=""': ["OK"],
+            'AT^IPOPEN=1,"UDP","192.0.2.1",7': ["OK"], 'AT^IPSENDEX=1,1,"0102FF"': ipsendex}
     module = MuxModule(peer, control, {1: control, 2: voice, 3: sms, 4: data}, echo=True)
     peer.handler = module.feed
     return peer, module
@@ -247,8 +254,10 @@ def test_tiantong_every_operation_over_cmux(pty_peer, tmp_path):
         m.answer(timeout_s=5)
         assert m.send_sms("+8613800138000", "hello from orbit") == 3
         assert m.receive_sms(timeout_s=5).text == "hello from orbit"
-        with pytest.raises(NotSupported):
-            m.send_data(b"x")
+        m.send_data(b"\x01\x02\xff")
+        assert m.receive_data(timeout_s=5) == b"\x01\x02\xff"
+        assert module.responders[4].lines[-3:] == [           # data on DLCI 4, link opened once
+            'AT^IPINIT=""', 'AT^IPOPEN=1,"UDP","192.0.2.1",7', 'AT^IPSENDEX=1,1,"0102FF"']
         assert "ATD+8617412345678;" in module.responders[2].lines       # voice on DLCI 2
         assert any(line.startswith("AT+CMGS=") for line in module.responders[3].lines)  # SMS
         assert "AT+CSQ" in module.responders[1].lines                   # control on DLCI 1
@@ -400,3 +409,30 @@ def test_attach_returns_the_registration_a_module_already_has(pty_peer):
         reg = m.attach(timeout_s=1)
         assert reg.registered and reg.act == 14 and reg.tac == "1A2B"
         assert "AT+CFUN=1" not in module.lines
+
+
+@pytest.mark.parametrize("family", NBNTN)
+def test_stored_sms_indication_is_read_and_deleted(family, pty_peer):
+    """+CMTI: "SM",3 (TS 27.005 3.4.1, message stored) -> AT+CPMS="SM", AT+CMGR=3 (3.4.3:
+    +CMGR: <stat>,[<alpha>],<length> and the PDU) -> AT+CMGD=3 (3.5.4)."""
+    pdu, n = deliver_pdu("+8613800138000", "stored on the SIM", SCTS)
+    peer, module = nbntn_module(family, pty_peer)
+    module.script.update({'AT+CPMS="SM"': ["+CPMS: 1,20,1,20,1,20", "OK"],
+                          "AT+CMGR=3": [f"+CMGR: 0,,{n}", pdu, "OK"], "AT+CMGD=3": ["OK"]})
+    with open_module(peer.path, family) as m:
+        peer.send_lines('+CMTI: "SM",3')
+        sms = m.receive_sms(timeout_s=5)
+        assert (sms.sender, sms.text, sms.scts) == ("+8613800138000", "stored on the SIM", SCTS)
+    assert module.lines[-3:] == ['AT+CPMS="SM"', "AT+CMGR=3", "AT+CMGD=3"]
+
+
+def test_stored_sms_whose_length_does_not_add_up_is_a_protocol_error(pty_peer):
+    from at_bridge.errors import ProtocolError
+    pdu, n = deliver_pdu("+8613800138000", "hello", SCTS)
+    peer, module = nbntn_module("nbntn-generic", pty_peer)
+    module.script.update({'AT+CPMS="ME"': ["+CPMS: 1,20,1,20,1,20", "OK"],
+                          "AT+CMGR=0": [f"+CMGR: 0,,{n + 1}", pdu, "OK"], "AT+CMGD=0": ["OK"]})
+    with open_module(peer.path, "nbntn-generic") as m:
+        peer.send_lines('+CMTI: "ME",0')
+        with pytest.raises(ProtocolError, match="AT\\+CMGR after .* announces"):
+            m.receive_sms(timeout_s=5)

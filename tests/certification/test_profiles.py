@@ -11,7 +11,7 @@ from ntnstack.certification import load_profile
 
 NBNTN = ["nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel"]
 NOT_OBSERVABLE = {"ntn-3gpp": {"NTN-VALIDITY"}, "satellite-iot-trial": set(),
-                  "direct-to-phone": {"D2P-COVERAGE-LOSS"}}
+                  "direct-to-phone": set()}
 CASES = [("ntn-3gpp", f) for f in NBNTN] + [("satellite-iot-trial", f) for f in NBNTN] + \
     [("direct-to-phone", "tiantong")]
 
@@ -37,6 +37,8 @@ def test_profile_passes_on_virtual_family(run_profile, profile, family):
     ("satellite-iot-trial", "nbntn-murata", {"dut": ("identity-drift",)}, ["TRIAL-IDENTITY"]),
     ("satellite-iot-trial", "nbntn-quectel", {"dut": ("no-ipv6-pdn",)}, ["TRIAL-IPV6"]),
     ("satellite-iot-trial", "nbntn-generic", {"dut": ("ignore-barring",)}, ["TRIAL-SUSPEND"]),
+    ("direct-to-phone", "tiantong", {"phone": ("no-satellite-fallback",)},
+     ["D2P-COVERAGE-LOSS"]),
 ])
 def test_known_defect_fails_exactly_its_requirement(run_profile, profile, family, defects,
                                                     failing):
@@ -84,6 +86,38 @@ def test_budgets_use_the_emulated_rtt(run_profile):
     assert v.criteria[0].limit == pytest.approx(3 * rtt_s + 3.0, abs=1e-6)
     # TR 38.821 Table 5.3.2.1-1: GEO transparent RTT <= 541.46 ms at 10 deg on both links
     assert 0.0 < rtt_s <= 0.54146
+
+
+def test_coverage_loss_evidence(run_profile):
+    """The phone on the terrestrial cell first (AcT 7), then +CREG: 2 and +CREG: 1 on the GEO
+    beam in its serial log; the re-registration took T310 + the beam search + 4 RTT of the
+    emulated link (ntnstack.terminals.tiantong), inside the budget of 4 RTT + 12 s."""
+    from ntnstack.terminals import tiantong
+
+    cert = run_profile("direct-to-phone", "tiantong")
+    v = next(v for v in cert.verdicts if v.id == "D2P-COVERAGE-LOSS")
+    steps = {s.step: s for s in v.steps}
+    ground = steps["03-restore_terrestrial"]
+    assert ground.observed["registration"]["act"] == tiantong.ACT_E_UTRAN
+    drop = steps["05-drop_terrestrial"]
+    assert drop.observed["lost_after_s"] == pytest.approx(tiantong.RADIO_LINK_FAILURE_S)
+    assert drop.observed["registration"]["act"] is None
+    log = "\n".join(drop.log)
+    assert "+CREG: 2" in log and '+CREG: 1,"0001","01A2D001"' in log
+    budget = next(c for c in v.criteria if "registered_after_s" in c.text)
+    rtt_s = (budget.limit - 12.0) / 4
+    assert budget.measured == pytest.approx(
+        tiantong.RADIO_LINK_FAILURE_S + tiantong.TiantongModule.search_s +
+        tiantong.LOCATION_UPDATE_ROUND_TRIPS * rtt_s, abs=1e-3)
+
+
+def test_no_satellite_fallback_leaves_the_phone_unreachable(run_profile):
+    cert = run_profile("direct-to-phone", "tiantong", {"phone": ("no-satellite-fallback",)})
+    v = next(v for v in cert.verdicts if v.id == "D2P-COVERAGE-LOSS")
+    failed = {c.text.split(" ")[0] for c in v.criteria if not c.passed}
+    assert failed == {"05-drop_terrestrial.registered_after_s", "07-send_sms.delivered_after_s",
+                      "08-dial.caller_id", "08-dial.ringing_after_s"}
+    assert all(c.passed for c in v.criteria if "identity" in c.text)  # same SIM all along
 
 
 def test_report_files(run_profile):

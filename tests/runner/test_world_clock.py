@@ -65,6 +65,32 @@ def test_trajectory_crosses_the_antimeridian_the_short_way(tmp_path):
     assert math.isclose(w.ground_at("ue", 75.0).lon_deg, -179.5, abs_tol=ONE_MICRODEGREE)
 
 
+def test_a_satellite_gateway_makes_a_bent_pipe_for_terminals_on_no_cell(tmp_path):
+    base = """
+name: bent
+start: 2026-03-01T00:00:00Z
+satellites:
+  tt: {orbit: "preset:tiantong-1-01"GW}
+gateways:
+  gw: {position: [40.07, 116.27, 60]}
+terminals:
+  phone: {family: tiantong, satellite: tt, position: [30.67, 104.06, 500]}
+steps:
+  - {terminal: phone, do: power_on}
+"""
+    worlds = []
+    for name, gw in (("direct", ""), ("bent", ", gateway: gw")):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(base.replace("GW", gw))
+        worlds.append(World(load_scenario([path])))
+    t = [START + 60.0]
+    direct, bent = (w.series("phone", t) for w in worlds)
+    c = 299_792_458.0                                     # m/s
+    assert math.isclose(direct.rtt_s[0], 2 * direct.range_m[0] / c, rel_tol=1e-9)
+    # through the gateway: 2 (service + feeder), both ~36,000-38,000 km for a GEO
+    assert bent.rtt_s[0] > 1.9 * direct.rtt_s[0] and bent.rtt_s[0] > 0.48
+
+
 def test_virtual_clock_moves_only_while_the_runner_waits():
     rc = RunClock(Clock("virtual", 1.0, START), START)
     hc = host_clock(rc)

@@ -1,5 +1,6 @@
 """Non-IP data (+CSODCP / +CRTDCP), vendor sockets and SMS in PDU mode between virtual
-modules, delivered after the emulated link latency (virtual clock: exact emulated times)."""
+modules, through the modules' stack sessions (virtual clock: exact emulated times): uplink
+and downlink NAS, paging of an idle module, +CMGS at the RP-ACK, +CMT at the SMS-DELIVER."""
 from __future__ import annotations
 
 import pytest
@@ -7,6 +8,7 @@ import pytest
 from at_bridge import sms_pdu
 from ntnstack.terminals.procedures import NtnTiming
 from tests.terminals.test_registration import force_time, set_location
+from tests.terminals.test_stack_timeline import urc_time
 from tests.tolerances import ONE_MICROSECOND
 
 
@@ -20,11 +22,11 @@ def attached(rig, m, family="nbntn-generic", extra=()):
     return c
 
 
-def test_csodcp_from_idle_goes_through_the_stack_and_is_echoed_after_one_rtt(virtual_rig):
+def test_csodcp_from_idle_goes_through_the_stack_and_is_echoed_down_the_stack(virtual_rig):
     """From RRC idle the stack sends the data with a CONTROL PLANE SERVICE REQUEST after
-    random access (docs/stack.md); the echo arrives one downlink + one uplink one-way delay
-    after the data reached the core. (The RRC-connected case cannot be timed on the virtual
-    clock: an idle loop jumps to the inactivity timer, which releases RRC first.)"""
+    random access (docs/stack.md); the echo leaves the core when the data reached it and goes
+    down as ESM DATA TRANSPORT to the still connected module (the inactivity timer restarts at
+    the end of the procedure): S1 one way + the UE - eNB one way."""
     m = virtual_rig.module("nbntn-generic", timing=NtnTiming(rrc_inactivity_s=1.0))
     virtual_rig.start()
     c = attached(virtual_rig, m)
@@ -34,16 +36,58 @@ def test_csodcp_from_idle_goes_through_the_stack_and_is_echoed_after_one_rtt(vir
     assert [r.name for r in m.stack.session.results][-1] == "release"
     assert c.cmd('AT+CSODCP=1,4,"C0FFEE01"') == ([], "OK")      # OK = local acceptance only
     assert c.wait(r'^\+CRTDCP: 1,4,"C0FFEE01"$')
-    data = [r for r in m.stack.session.results if r.name == "data"][-1]
+    session = m.stack.session
+    data = [r for r in session.results if r.name == "data"][-1]
     assert data.name == "data" and data.ok
     assert [x.nas for x in data.messages if x.direction == "UL"][-1] == \
         "control-plane-service-request"
     sent = m.events("nidd sent 4 bytes")[-1][0]
     assert m.stack.t_s(data.start_unix_s) == pytest.approx(sent, abs=ONE_MICROSECOND)
+    echo = [r for r in session.results if r.name == "data-mt"][-1]
+    assert echo.ok and "paging_wait_s" not in echo.details and session.data_received == \
+        [bytes.fromhex("C0FFEE01")]
+    assert m.stack.t_s(echo.start_unix_s) == pytest.approx(sent + data.details["latency_s"],
+                                                           abs=ONE_MICROSECOND)
+    t_enb = echo.start_unix_s + session.core_delay_s
+    assert echo.details["latency_s"] == pytest.approx(
+        session.core_delay_s + session.cell.one_way_s(t_enb, session.ue_ecef),
+        abs=ONE_MICROSECOND)
     took = m.events("nidd 4 bytes")[-1][0] - sent
+    assert took == pytest.approx(data.details["latency_s"] + echo.details["latency_s"],
+                                 abs=ONE_MICROSECOND)
     rtt = m.link_sample().rtt_s
-    assert took == pytest.approx(data.details["latency_s"] + rtt / 2, abs=ONE_MICROSECOND)
     assert data.details["latency_s"] > 2 * rtt             # RAR + Msg4 round trips first
+
+
+def test_data_to_an_idle_module_pages_it(virtual_rig):
+    """NIDD from a to its idle peer b: b's MME holds the ESM DATA TRANSPORT and pages b
+    (Paging-NB at b's paging occasion, TS 36.304 7.1, DRX cycle 2.56 s); b answers with random
+    access and a CONTROL PLANE SERVICE REQUEST (mobile terminating), then gets the data:
+    +CSCON: 1 at b's RRCConnectionSetup-NB, +CRTDCP when the data reaches b."""
+    a = virtual_rig.module("nbntn-generic")
+    b = virtual_rig.module("nbntn-nordic", timing=NtnTiming(rrc_inactivity_s=1.0))
+    virtual_rig.network.pair(a, b)
+    virtual_rig.start()
+    ca = attached(virtual_rig, a)
+    cb = attached(virtual_rig, b, "nbntn-nordic", extra=("AT+CSCON=1",))
+    force_time(virtual_rig, virtual_rig.host.now() + 2.0)   # b released: RRC idle
+    assert b.stack.session.rrc_state == "idle"
+    ca.cmd('AT+CSODCP=1,3,"414243"')
+    cb.wait(r'^\+CRTDCP: 1,3,"414243"$')
+    up = [r for r in a.stack.session.results if r.name == "data"][-1]
+    down = [r for r in b.stack.session.results if r.name == "data-mt"][-1]
+    d = down.details
+    assert down.ok and [x.rrc for x in down.messages][0] == "paging-r13"
+    assert [x.nas for x in down.messages if x.direction == "UL" and x.nas][0] == \
+        "control-plane-service-request"
+    # the downlink leaves a's core when the uplink reached it
+    assert down.start_unix_s == pytest.approx(up.end_unix_s, abs=ONE_MICROSECOND)
+    assert 0 <= d["paging_wait_s"] < d["paging_cycle_s"] == 2.56
+    assert b.events("nidd 3 bytes")[-1][0] == pytest.approx(
+        b.stack.t_s(down.start_unix_s + d["latency_s"]), abs=ONE_MICROSECOND)
+    setup = [x for x in down.messages if x.rrc == "rrcConnectionSetup-r13"][0]
+    assert urc_time(b, "+CSCON: 1") == pytest.approx(b.stack.dl_arrival_s(setup.t_unix_s),
+                                                     abs=ONE_MICROSECOND)
 
 
 def test_csodcp_refused_when_not_registered_and_when_length_is_wrong(virtual_rig):
@@ -68,6 +112,9 @@ def test_nidd_between_paired_modules_goes_to_the_peer(virtual_rig):
 
 
 def test_sms_pdu_to_another_module_arrives_as_cmt(virtual_rig):
+    """MO SMS from a over its stack (+CMGS when the RP-ACK reaches a), on at the SMSC to b
+    over b's stack (+CMT when the CP-DATA(RP-DATA) reaches b); the TPDU at a's SMSC is the
+    one the host typed, with the module's TP-MR."""
     a = virtual_rig.module("nbntn-quectel")
     b = virtual_rig.module("nbntn-murata")
     virtual_rig.start()
@@ -76,12 +123,56 @@ def test_sms_pdu_to_another_module_arrives_as_cmt(virtual_rig):
     pdu, n = sms_pdu.submit_pdu(b.identity.msisdn, "hello from orbit")
     ca.prompt(f"AT+CMGS={n}")
     ca.raw(pdu.encode() + b"\x1a")
-    ca.wait(r"^\+CMGS: \d+$")
+    mr = int(ca.wait(r"^\+CMGS: (\d+)$").group(1))
     length = int(cb.wait(r"^\+CMT: ,(\d+)$").group(1))
     body = cb.wait(r"^[0-9A-F]+$").group(0)
     got = sms_pdu.decode_deliver(body)
     assert (got.sender, got.text) == (a.identity.msisdn, "hello from orbit")
     assert length == len(bytes.fromhex(body)) - 1 - bytes.fromhex(body)[0]
+    mo = [r for r in a.stack.session.results if r.name == "sms"][-1]
+    typed = bytes.fromhex(pdu)[1:]
+    assert a.stack.session.mme.context(a.identity.imsi).mo_sms[-1] == \
+        typed[:1] + bytes([mr]) + typed[2:]
+    assert a.events(f"sms rp-ack mr {mr}")[-1][0] == pytest.approx(
+        a.stack.t_s(mo.end_unix_s), abs=ONE_MICROSECOND)          # +CMGS written then
+    mt = [r for r in b.stack.session.results if r.name == "sms-mt"][-1]
+    assert mt.start_unix_s == pytest.approx(mo.details["smsc_rx_unix_s"], abs=ONE_MICROSECOND)
+    assert b.events("sms from ")[-1][0] == pytest.approx(          # +CMT written then
+        b.stack.t_s(mt.start_unix_s + mt.details["latency_s"]), abs=ONE_MICROSECOND)
+
+
+def test_sms_from_idle_goes_in_the_control_plane_service_request(virtual_rig):
+    """An idle module's MO SMS: random access, then CONTROL PLANE SERVICE REQUEST with the
+    CP-DATA(RP-DATA) in its NAS message container (TS 24.301 5.6.1.2.2); +CMGS when the
+    RP-ACK arrives, 3 round trips (RAR, Msg4, RP-ACK) after the command."""
+    a = virtual_rig.module("nbntn-generic", timing=NtnTiming(rrc_inactivity_s=1.0))
+    virtual_rig.start()
+    ca = attached(virtual_rig, a, extra=("AT+CNMI=2,2,0,0,0",))
+    force_time(virtual_rig, virtual_rig.host.now() + 2.0)
+    assert a.stack.session.rrc_state == "idle"
+    pdu, n = sms_pdu.submit_pdu("+8610086", "from idle")      # nobody owns it: echoed back
+    ca.prompt(f"AT+CMGS={n}")
+    ca.raw(pdu.encode() + b"\x1a")
+    ca.wait(r"^\+CMGS: \d+$")
+    ca.wait(r"^\+CMT: ,\d+$")
+    assert sms_pdu.decode_deliver(ca.wait(r"^[0-9A-F]+$").group(0)).text == "from idle"
+    mo = [r for r in a.stack.session.results if r.name == "sms"][-1]
+    assert mo.ok and mo.round_trips == 3
+    assert [x.nas for x in mo.messages if x.direction == "UL" and x.nas][0] == \
+        "control-plane-service-request"
+    sent = a.events("sms rp-ack mr ")[-1][0] - mo.details["latency_s"]
+    assert a.stack.t_s(mo.start_unix_s) == pytest.approx(sent, abs=ONE_MICROSECOND)
+
+
+def test_sms_to_a_module_without_service_is_refused(virtual_rig):
+    a = virtual_rig.module("nbntn-generic")
+    virtual_rig.start()
+    c = virtual_rig.client(a)
+    c.cmd("AT+CMGF=0")
+    pdu, n = sms_pdu.submit_pdu("+8610086", "no service")
+    c.prompt(f"AT+CMGS={n}")
+    c.raw(pdu.encode() + b"\x1a")
+    c.wait(r"^\+CMS ERROR: 331$")                   # TS 27.005 3.2.5: no network service
 
 
 def test_sms_stored_with_cmti_then_read_listed_deleted(virtual_rig):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
 import serial
 
 from at_bridge import cmux as bridge_cmux
@@ -229,3 +230,120 @@ def test_registration_follows_the_slot_visibility(virtual_rig):
     c.wait(r"^\+CREG: 2$")
     assert [t for t, x in m.events("satellite set")][0] == 400.0     # rise 100 + visible 300
     c.wait(r"^\+CREG: 1$")
+
+
+def _network(rig, fn) -> None:
+    """Run a network-side action on the module host thread."""
+    rig.host.call_soon_threadsafe(fn)
+
+
+def test_dual_mode_phone_falls_back_to_the_satellite_with_the_same_sim(virtual_rig):
+    """Terrestrial cell first (+CREG with AcT 7, TS 27.007 7.3), then the cell goes: +CREG: 2
+    after T310 and +CREG: 1 on the GEO beam (no AcT) after the beam search plus the
+    location-update round trips, with the same IMSI and number."""
+    from ntnstack.terminals import tiantong
+
+    link = FixedGeometryLink(GEO_ALT_M, 30.0)
+    m = virtual_rig.module("tiantong", link)
+    virtual_rig.start()
+    c = virtual_rig.client(m)
+    c.cmd("AT+CREG=2")
+    _network(virtual_rig, lambda: m.set_terrestrial_coverage(True))
+    c.wait(r'^\+CREG: 1,"2B01","0A1B2C01",7$')               # tiantong.TERRESTRIAL_CELL
+    assert c.cmd("AT+COPS?")[0] == ['+COPS: 0,2,"00101",7']
+    ground = c.cmd("AT+CIMI")[0], c.cmd("AT+CNUM")[0]
+    _network(virtual_rig, lambda: m.set_terrestrial_coverage(False))
+    c.wait(r"^\+CREG: 2$")
+    c.wait(r'^\+CREG: 1,"0001","01A2D001"$')                  # the GEO beam: no AcT
+    assert (c.cmd("AT+CIMI")[0], c.cmd("AT+CNUM")[0]) == ground
+    t_drop = m.events("network: terrestrial coverage off")[0][0]
+    t_lost = m.events("registration 2")[-1][0]
+    t_sky = m.events("registration 1")[-1][0]
+    assert t_lost - t_drop == pytest.approx(tiantong.RADIO_LINK_FAILURE_S)
+    rtt_s = link.sample(t_sky).rtt_s
+    assert t_sky - t_lost == pytest.approx(
+        m.search_s + tiantong.LOCATION_UPDATE_ROUND_TRIPS * rtt_s)
+
+
+def test_no_sms_for_a_phone_that_lost_its_network(virtual_rig):
+    """Terrestrial cell gone and no satellite fallback possible (slot below the mask): the
+    phone is not registered, an SMS to its number is not delivered (no +CMT)."""
+    from at_bridge import sms_pdu
+    a = virtual_rig.module("tiantong")
+    b = virtual_rig.module("tiantong", FixedGeometryLink(GEO_ALT_M, 5.0))  # below 10 deg
+    virtual_rig.start()
+    ca, cb = registered(virtual_rig, a), virtual_rig.client(b)
+    cb.cmd("AT+CREG=2")
+    cb.cmd("AT+CNMI=2,2,0,0,0")
+    _network(virtual_rig, lambda: b.set_terrestrial_coverage(True))
+    cb.wait(r'^\+CREG: 1,"2B01","0A1B2C01",7$')
+    _network(virtual_rig, lambda: b.set_terrestrial_coverage(False))
+    cb.wait(r"^\+CREG: 2$")
+    pdu, n = sms_pdu.submit_pdu(b.identity.msisdn, "lost")
+    ca.prompt(f"AT+CMGS={n}")
+    ca.raw(pdu.encode() + b"\x1a")
+    ca.wait(r"^\+CMGS: \d+$")
+    deadline = time.monotonic() + 0.5
+    while not b.events("network: sms from") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert b.events("network: sms from")[0][1].endswith("not delivered (not registered)")
+    assert not b.events("urc +CMT") and not any(x.startswith("+CMT") for x in cb.lines)
+
+
+def test_driver_packet_data_over_the_data_channel(rig, tmp_path):
+    """at_bridge's Tiantong driver on the virtual module's pty: ^IPINIT / ^IPOPEN /
+    ^IPSENDEX on DLCI 4, the echo back as ^IPDATA on DLCI 4; between two modules by IP."""
+    from at_bridge.drivers import open_module
+    a, b = rig.module("tiantong"), rig.module("tiantong")
+    rig.start()
+    rig.ready(a)
+    rig.ready(b)
+    with open_module(a.path, "tiantong", log_path=tmp_path / "a.log") as da, \
+            open_module(b.path, "tiantong") as db:
+        da.power_on()
+        db.power_on()
+        assert da.attach(timeout_s=REAL_TIMEOUT_S).registered
+        db.attach(timeout_s=REAL_TIMEOUT_S)
+        payload = bytes(range(256))                 # every byte value survives the hex form
+        da.send_data(payload)
+        assert da.receive_data(timeout_s=REAL_TIMEOUT_S) == payload
+        db.send_data(b"warm-up")                    # opens b's link (echo server)
+        assert db.receive_data(timeout_s=REAL_TIMEOUT_S) == b"warm-up"
+        data = da.engine_for("data")                # a's link 1 re-opened toward b's address
+        assert data.command("AT^IPCLOSE=1").final == "OK"
+        assert data.command(f'AT^IPOPEN=1,"UDP","{b.identity.ip}",7').final == "OK"
+        da.send_data(b"to the peer")
+        assert db.receive_data(timeout_s=REAL_TIMEOUT_S) == b"to the peer"
+    sent = [x for t, k, x in a.journal if k == "event" and x.startswith("udp sent")]
+    assert sent[-1] == f"udp sent 11 bytes to {b.identity.ip}:7"
+    assert any(x.startswith("dlci 4 open") for t, k, x in a.journal if k == "event")
+
+
+def test_driver_reads_an_sms_the_module_stored(rig):
+    """AT+CNMI=2,1 (TS 27.005 3.4.1 <mt>=1): the module stores the SMS and sends +CMTI: "ME",
+    <index> on the SMS channel; the driver reads it (+CMGR) and deletes it (+CMGD)."""
+    import yaml
+
+    from at_bridge import sms_pdu
+    from at_bridge.dialect import load_dialect, parse_dialect
+    from at_bridge.drivers import open_module
+    with open(load_dialect("tiantong").source, encoding="utf-8") as f:
+        data = yaml.safe_load(f)
+    data["commands"]["cnmi"]["send"] = "AT+CNMI=2,1,0,0,0"
+    a, b = rig.module("tiantong"), rig.module("tiantong")
+    rig.start()
+    ca = registered(rig, a)
+    rig.ready(b)
+    with open_module(b.path, "tiantong", dialect=parse_dialect(data, "cnmi-stores")) as db:
+        db.power_on()
+        db.attach(timeout_s=REAL_TIMEOUT_S)
+        for text in ("first", "second"):
+            pdu, n = sms_pdu.submit_pdu(b.identity.msisdn, text)
+            ca.prompt(f"AT+CMGS={n}")
+            ca.raw(pdu.encode() + b"\x1a")
+            ca.wait(r"^\+CMGS: \d+$")
+            sms = db.receive_sms(timeout_s=REAL_TIMEOUT_S)
+            assert (sms.sender, sms.text) == (a.identity.msisdn, text)
+    assert b.sms_store == {}                               # each read message was deleted
+    urcs = [x for t, k, x in b.journal if k == "event" and x.startswith("urc +CMTI")]
+    assert urcs == ['urc +CMTI: "ME",0', 'urc +CMTI: "ME",0']   # index 0 free again
