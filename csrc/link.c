@@ -6,17 +6,40 @@
  *
  * Speed (the benchmark in tests/phy/test_bench_link.py): the work is done in blocks of
  * BLOCK elements written to a small stack buffer, one row per output field, then copied out
- * field by field, so the 15 output streams are written sequentially instead of interleaved.
- * In the grid form the terminal frames (ntn_geodetic_of) are computed once per chunk of
- * terminals, and the satellite checks and the feeder delay once per (satellite, time).
- * The angles are computed two at a time by v2_atan2 below (within 1.1e-11 rad of libm). */
+ * field by field, so the 15 output streams are written sequentially instead of interleaved
+ * (written straight to the output, rows a power of two apart alias in L1 and it is 1.5x
+ * slower). In the grid form the terminal frames (ntn_geodetic_of) are computed once per chunk
+ * of terminals, and the satellite checks and the feeder delay once per (satellite, time).
+ * Two kernels compute a block, with the same formulas and the same atan2 (v2_atan2 below,
+ * within 3.4e-12 rad of libm):
+ *   - four lanes (AVX2 + FMA, x86-64 only, compiled with a target attribute so the module
+ *     still runs on any x86-64): the satellite states of a block are first laid out as rows
+ *     (sat_rows, with |v|^2), once for all the terminals of a chunk in the grid form; the
+ *     products are summed with fused multiply-adds, so its results differ from the two-lane
+ *     kernel's by rounding only (a few ulp; tests/phy/test_link_paths.py);
+ *   - two lanes (GCC / Clang vector extensions: SSE2 on x86-64, NEON on AArch64) elsewhere.
+ * link_lanes picks one at the first call: four lanes when the CPU has AVX2 and FMA, unless
+ * the environment variable NTNPHY_NO_AVX2 is set (to anything but "" or "0"). Each kernel
+ * takes one vector square root for r and one for the horizontal distance, one reciprocal of
+ * r for dr/dt and d2r/dt2, and one division per atan2. */
 #include <stdint.h>
 #include <string.h>
 
 #include "ntn_internal.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define LINK_HAVE_V4 1 /* the AVX2 + FMA four-lane path below, chosen at run time */
+#include <immintrin.h>
+#include <stdlib.h>
+#else
+#define LINK_HAVE_V4 0
+#endif
+
+#define ATAN_HALF 0.46364760900080611621   /* atan(1/2) */
+#define ATAN_THIRD 0.32175055439664219340  /* atan(1) - atan(1/2) = atan(1/3) */
 #define BLOCK 64        /* elements per block: 15 x 64 doubles = 7.5 KiB of stack */
 #define UE_CHUNK 32     /* terminal frames kept on the stack at a time in the grid form */
+_Static_assert(BLOCK % 4 == 0, "the four-lane kernel computes whole quads of a block");
 
 /* Two-lane vectors (GCC / Clang vector extensions: SSE2 on x86-64, NEON on AArch64). */
 typedef double v2d __attribute__((vector_size(16)));
@@ -35,31 +58,27 @@ static inline v2d v2_load(const double *p)
 }
 
 /* atan2(y, x) on two lanes in [-pi, pi]. z = min/max(|x|, |y|) in [0, 1] is reduced around
- * the nearest c = k/4 (k counted by comparisons, atan(c) summed from its steps) by
- * atan(z) = atan(c) + atan(t), t = (z - c) / (1 + z c), |t| <= 1/8, and the odd series of
- * atan(t) to t^9 leaves at most (1/8)^11 / 11 = 1.1e-11 rad (6e-10 deg). Unlike libm,
- * x = -0 counts as +0 and infinite inputs give NaN (the link kernel flags those elements). */
+ * c = 0 (z <= 1/4), 1/2 (z <= 3/4) or 1 by atan(z) = atan(c) + atan(t),
+ * t = (z - c) / (1 + z c), |t| <= 1/4, and the odd series of atan(t) to t^15 leaves at most
+ * (1/4)^17 / 17 = 3.4e-12 rad (2e-10 deg). Unlike libm, x = -0 counts as +0 and infinite
+ * inputs give NaN (the link kernel flags those elements). */
 static inline v2d v2_atan2(v2d y, v2d x)
 {
     const v2i sign = {INT64_MIN, INT64_MIN};
     const v2d ax = (v2d)((v2i)x & ~sign), ay = (v2d)((v2i)y & ~sign);
     const v2i swapped = ay > ax;
     const v2d num = v2_select(swapped, ax, ay), den = v2_select(swapped, ay, ax);
-    const v2d n8 = 8.0 * num, quarter = {0.25, 0.25};
-    const v2i ge1 = n8 > den, ge2 = n8 > 3.0 * den, ge3 = n8 > 5.0 * den, ge4 = n8 > 7.0 * den;
-    /* atan(m / 4) - atan((m - 1) / 4), m = 1..4 */
-    const v2d s1 = {0.24497866312686414, 0.24497866312686414};
-    const v2d s2 = {0.21866894587394195, 0.21866894587394195};
-    const v2d s3 = {0.17985349979247828, 0.17985349979247828};
-    const v2d s4 = {0.1418970546041639, 0.1418970546041639};
-    const v2d base = ((v2d)((v2i)s1 & ge1) + (v2d)((v2i)s2 & ge2))
-                   + ((v2d)((v2i)s3 & ge3) + (v2d)((v2i)s4 & ge4));
-    const v2d c = ((v2d)((v2i)quarter & ge1) + (v2d)((v2i)quarter & ge2))
-                + ((v2d)((v2i)quarter & ge3) + (v2d)((v2i)quarter & ge4));
+    const v2d n4 = 4.0 * num, half = {0.5, 0.5};
+    const v2i above1 = n4 > den, above3 = n4 > 3.0 * den; /* z > 1/4, z > 3/4 */
+    const v2d atan_half = {ATAN_HALF, ATAN_HALF}, atan_third = {ATAN_THIRD, ATAN_THIRD};
+    const v2d c = (v2d)((v2i)half & above1) + (v2d)((v2i)half & above3);
+    const v2d base = (v2d)((v2i)atan_half & above1) + (v2d)((v2i)atan_third & above3);
     const v2d dd = den + c * num, one = {1.0, 1.0};
-    const v2d t = (num - c * den) / v2_select(dd > 0.0, dd, one), t2 = t * t, t4 = t2 * t2;
-    const v2d s = t + t * t2 * ((-1.0 / 3 + t2 * (1.0 / 5)) + t4 * (-1.0 / 7 + t2 * (1.0 / 9)));
-    v2d a = base + s;
+    const v2d t = (num - c * den) / v2_select(dd > 0.0, dd, one);
+    const v2d w = t * t, w2 = w * w, w4 = w2 * w2;
+    const v2d series = ((1.0 - w * (1.0 / 3)) + w2 * (1.0 / 5 - w * (1.0 / 7)))
+                     + w4 * ((1.0 / 9 - w * (1.0 / 11)) + w2 * (1.0 / 13 - w * (1.0 / 15)));
+    v2d a = base + t * series;
     a = v2_select(swapped, 0.5 * NTN_PI - a, a);
     a = v2_select(x < 0.0, NTN_PI - a, a);
     return (v2d)(((v2i)a & ~sign) | ((v2i)y & sign));
@@ -131,6 +150,7 @@ static inline v2d v2_lanes(double lane0, double lane1)
     return v;
 }
 
+/* GCC vectorises the two square roots into one sqrtpd (SSE2). */
 static inline v2d v2_sqrt(v2d x)
 {
     return v2_lanes(sqrt(x[0]), sqrt(x[1]));
@@ -195,14 +215,34 @@ static void link_pair(double buf[][BLOCK], size_t j, size_t j1, const sat_block 
     v2_store(buf[NTN_LINK_TA_UE_S] + j, 2.0 * delay);
 }
 
-/* nb elements of a block into buf and status; bad elements get NaN columns. Every element
- * is computed (NaN inputs give NaN, never a trap) and the bad ones are overwritten after, so
- * the pair loop has no branches. */
-static void link_block(double buf[][BLOCK], int *status, size_t nb, const sat_block *sb,
-                       const ue_block *ub, const carriers *cr)
+/* A block's satellite states as rows (one per component, for the four-lane path), with
+ * |v|^2 and the feeder delay; columns nb .. BLOCK - 1 repeat the last element up to a
+ * multiple of four. */
+typedef struct {
+    _Alignas(32) double p[3][BLOCK];
+    double v[3][BLOCK], a[3][BLOCK], vv[BLOCK], feeder[BLOCK];
+} sat_rows;
+
+static const sat_rows *sat_rows_of(sat_rows *sr, const sat_block *sb, size_t nb)
 {
-    for (size_t j = 0; j < nb; j += 2)
-        link_pair(buf, j, j + 1 < nb ? j + 1 : j, sb, ub, cr);
+    const size_t padded = (nb + 3) & ~(size_t)3;
+    for (size_t j = 0; j < padded; j++) {
+        const size_t i = j < nb ? j : nb - 1;
+        for (int c = 0; c < 3; c++) {
+            sr->p[c][j] = sb->pos[3 * i + c];
+            sr->v[c][j] = sb->vel[3 * i + c];
+            sr->a[c][j] = sb->acc[3 * i + c];
+        }
+        sr->vv[j] = ntn_dot3(sb->vel + 3 * i, sb->vel + 3 * i);
+        sr->feeder[j] = sb->feeder_s[i];
+    }
+    return sr;
+}
+
+/* Statuses of a computed block; bad elements get NaN columns. */
+static void link_status(double buf[][BLOCK], int *status, size_t nb, const sat_block *sb,
+                        const ue_block *ub)
+{
     for (size_t j = 0; j < nb; j++) {
         int st = sb->status[j] != NTN_OK ? sb->status[j] : ub->status[j * ub->fstep];
         if (st == NTN_OK && !(buf[NTN_LINK_RANGE_M][j] > 0.0))
@@ -214,11 +254,254 @@ static void link_block(double buf[][BLOCK], int *status, size_t nb, const sat_bl
     }
 }
 
-/* Copy a block's field rows to out[k * stride + base ...]. */
-static void store_block(double *out, size_t stride, size_t base, double buf[][BLOCK], size_t nb)
+#if LINK_HAVE_V4
+/* ---- Four-lane path: AVX2 + FMA, chosen at run time (link_lanes). Same formulas and the
+ * same atan2 as the two-lane path above, products summed with fused multiply-adds. */
+#define V4_TARGET __attribute__((target("avx2,fma")))
+#define V4_INLINE static inline __attribute__((always_inline)) V4_TARGET
+
+typedef double v4d __attribute__((vector_size(32)));
+typedef long long v4i __attribute__((vector_size(32)));
+
+/* Lanes of the link kernel: 4 with AVX2 and FMA unless NTNPHY_NO_AVX2 is set to anything
+ * but "" or "0", else 2. Decided at the first call and kept (racing first calls decide the
+ * same). */
+static int link_lanes(void)
 {
-    for (int k = 0; k < NTN_LINK_N_FIELDS; k++)
-        memcpy(out + k * stride + base, buf[k], nb * sizeof(double));
+    static int lanes; /* 0: not decided yet */
+    int l = __atomic_load_n(&lanes, __ATOMIC_RELAXED);
+    if (l == 0) {
+        const char *off = getenv("NTNPHY_NO_AVX2");
+        __builtin_cpu_init();
+        l = (off && *off && strcmp(off, "0") != 0) || !__builtin_cpu_supports("avx2")
+                || !__builtin_cpu_supports("fma") ? 2 : 4;
+        __atomic_store_n(&lanes, l, __ATOMIC_RELAXED);
+    }
+    return l;
+}
+
+V4_INLINE v4d v4_splat(double x)
+{
+    return (v4d){x, x, x, x};
+}
+
+/* mask ? a : b, lane by lane (mask lanes all ones or all zeros) */
+V4_INLINE v4d v4_select(v4i mask, v4d a, v4d b)
+{
+    return (v4d)_mm256_blendv_pd((__m256d)b, (__m256d)a, (__m256d)mask);
+}
+
+V4_INLINE v4d v4_sqrt(v4d x)
+{
+    return (v4d)_mm256_sqrt_pd((__m256d)x);
+}
+
+/* a b + c and c - a b, one rounding each */
+V4_INLINE v4d v4_fma(v4d a, v4d b, v4d c)
+{
+    return (v4d)_mm256_fmadd_pd((__m256d)a, (__m256d)b, (__m256d)c);
+}
+
+V4_INLINE v4d v4_fnma(v4d a, v4d b, v4d c)
+{
+    return (v4d)_mm256_fnmadd_pd((__m256d)a, (__m256d)b, (__m256d)c);
+}
+
+/* atan2(y, x) on four lanes: v2_atan2's reduction and series. */
+V4_INLINE v4d v4_atan2(v4d y, v4d x)
+{
+    const v4i sign = (v4i)v4_splat(-0.0);
+    const v4d ax = (v4d)((v4i)x & ~sign), ay = (v4d)((v4i)y & ~sign);
+    const v4i swapped = ay > ax;
+    const v4d num = v4_select(swapped, ax, ay), den = v4_select(swapped, ay, ax);
+    const v4d n4 = 4.0 * num;
+    const v4i above1 = n4 > den, above3 = n4 > 3.0 * den; /* z > 1/4, z > 3/4 */
+    const v4d c = (v4d)((v4i)v4_splat(0.5) & above1) + (v4d)((v4i)v4_splat(0.5) & above3);
+    const v4d base = (v4d)((v4i)v4_splat(ATAN_HALF) & above1)
+                   + (v4d)((v4i)v4_splat(ATAN_THIRD) & above3);
+    const v4d dd = v4_fma(c, num, den);
+    const v4d t = v4_fnma(c, den, num) / v4_select(dd > 0.0, dd, v4_splat(1.0));
+    const v4d w = t * t, w2 = w * w, w4 = w2 * w2;
+    const v4d q0 = v4_fma(w, v4_splat(-1.0 / 3), v4_splat(1.0));
+    const v4d q1 = v4_fma(w, v4_splat(-1.0 / 7), v4_splat(1.0 / 5));
+    const v4d q2 = v4_fma(w, v4_splat(-1.0 / 11), v4_splat(1.0 / 9));
+    const v4d q3 = v4_fma(w, v4_splat(-1.0 / 15), v4_splat(1.0 / 13));
+    const v4d series = v4_fma(w4, v4_fma(w2, q3, q2), v4_fma(w2, q1, q0));
+    v4d a = v4_fma(t, series, base);
+    a = v4_select(swapped, 0.5 * NTN_PI - a, a);
+    a = v4_select(x < 0.0, NTN_PI - a, a);
+    return (v4d)(((v4i)a & ~sign) | ((v4i)y & sign));
+}
+
+/* Rows of the 3-vectors base + i[k] * step, k = 0..3. */
+V4_INLINE void v4_gather3(v4d out[3], const double *base, size_t step, const size_t i[4])
+{
+    for (int c = 0; c < 3; c++)
+        out[c] = (v4d){base[i[0] * step + c], base[i[1] * step + c], base[i[2] * step + c],
+                       base[i[3] * step + c]};
+}
+
+V4_INLINE void v4_store(double *dst, v4d v)
+{
+    memcpy(dst, &v, sizeof v);
+}
+
+V4_INLINE v4d v4_load(const double *p)
+{
+    v4d v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* A quad's terminal rows (position and frame) and the constants of the block. */
+typedef struct {
+    v4d ue[3], east[3], north[3], up[3], k_dl, k_ul;
+} quad_ue;
+
+/* (x, y, z) . (b[0], b[1], b[2]) */
+V4_INLINE v4d v4_dot(v4d x, v4d y, v4d z, const v4d *b)
+{
+    return v4_fma(z, b[2], v4_fma(y, b[1], x * b[0]));
+}
+
+/* Elements j .. j + 3 of the block into columns j .. j + 3 of buf (link_pair's formulas;
+ * components spelled out so that GCC keeps them in registers). */
+V4_INLINE void link_quad(double buf[][BLOCK], size_t j, const sat_rows *sr, const quad_ue *q)
+{
+    const double inv_c = 1.0 / NTN_SPEED_OF_LIGHT_MPS, rad2deg = 1.0 / NTN_DEG;
+    const v4d dx = v4_load(sr->p[0] + j) - q->ue[0], dy = v4_load(sr->p[1] + j) - q->ue[1];
+    const v4d dz = v4_load(sr->p[2] + j) - q->ue[2];
+    const v4d v[3] = {v4_load(sr->v[0] + j), v4_load(sr->v[1] + j), v4_load(sr->v[2] + j)};
+    const v4d a[3] = {v4_load(sr->a[0] + j), v4_load(sr->a[1] + j), v4_load(sr->a[2] + j)};
+    const v4d r = v4_sqrt(v4_fma(dz, dz, v4_fma(dy, dy, dx * dx))), ir = 1.0 / r;
+    const v4d rdot = v4_dot(dx, dy, dz, v) * ir;
+    const v4d rddot = v4_fnma(rdot, rdot, v4_load(sr->vv + j) + v4_dot(dx, dy, dz, a)) * ir;
+    const v4d e = v4_dot(dx, dy, dz, q->east), n = v4_dot(dx, dy, dz, q->north);
+    const v4d u = v4_dot(dx, dy, dz, q->up);
+    const v4d delay = r * inv_c, feeder = v4_load(sr->feeder + j);
+    const v4d az = v4_fma(v4_atan2(-e, -n), v4_splat(rad2deg), v4_splat(180.0));
+    v4_store(buf[NTN_LINK_AZIMUTH_DEG] + j, v4_select(az >= 360.0, az - 360.0, az));
+    v4_store(buf[NTN_LINK_ELEVATION_DEG] + j,
+             v4_atan2(u, v4_sqrt(v4_fma(e, e, n * n))) * rad2deg);
+    v4_store(buf[NTN_LINK_RANGE_M] + j, r);
+    v4_store(buf[NTN_LINK_RANGE_RATE_MPS] + j, rdot);
+    v4_store(buf[NTN_LINK_RANGE_ACCEL_MPS2] + j, rddot);
+    v4_store(buf[NTN_LINK_DELAY_S] + j, delay);
+    v4_store(buf[NTN_LINK_FEEDER_DELAY_S] + j, feeder);
+    v4_store(buf[NTN_LINK_RTT_TRANSPARENT_S] + j, 2.0 * (delay + feeder));
+    v4_store(buf[NTN_LINK_RTT_REGENERATIVE_S] + j, 2.0 * delay);
+    v4_store(buf[NTN_LINK_DOPPLER_DL_HZ] + j, q->k_dl * rdot);
+    v4_store(buf[NTN_LINK_DOPPLER_UL_HZ] + j, q->k_ul * rdot);
+    v4_store(buf[NTN_LINK_DOPPLER_RATE_DL_HZ_S] + j, q->k_dl * rddot);
+    v4_store(buf[NTN_LINK_DOPPLER_RATE_UL_HZ_S] + j, q->k_ul * rddot);
+    v4_store(buf[NTN_LINK_DELAY_DRIFT_S_PER_S] + j, rdot * inv_c);
+    v4_store(buf[NTN_LINK_TA_UE_S] + j, 2.0 * delay);
+}
+
+/* Terminal rows of lanes i[0..3]: one terminal and frame per element (flat pairs). */
+V4_INLINE void v4_terminals(quad_ue *q, const ue_block *ub, const size_t i[4])
+{
+    const enu_frame *f[4];
+    for (int k = 0; k < 4; k++)
+        f[k] = ub->frame + i[k] * ub->fstep;
+    v4_gather3(q->ue, ub->ue, ub->step, i);
+    for (int c = 0; c < 3; c++) {
+        q->east[c] = (v4d){f[0]->east[c], f[1]->east[c], f[2]->east[c], f[3]->east[c]};
+        q->north[c] = (v4d){f[0]->north[c], f[1]->north[c], f[2]->north[c], f[3]->north[c]};
+        q->up[c] = (v4d){f[0]->up[c], f[1]->up[c], f[2]->up[c], f[3]->up[c]};
+    }
+}
+
+/* link_block's computing part on four lanes, from the satellite rows of the block. */
+static V4_TARGET void link_block_v4(double buf[][BLOCK], size_t nb, const sat_rows *sr,
+                                    const ue_block *ub, const carriers *cr)
+{
+    const int one_terminal = ub->step == 0 && ub->fstep == 0; /* the grid form */
+    quad_ue q;
+    q.k_dl = v4_splat(cr->k_dl);
+    q.k_ul = v4_splat(cr->k_ul);
+    if (one_terminal)
+        for (int c = 0; c < 3; c++) {
+            q.ue[c] = v4_splat(ub->ue[c]);
+            q.east[c] = v4_splat(ub->frame->east[c]);
+            q.north[c] = v4_splat(ub->frame->north[c]);
+            q.up[c] = v4_splat(ub->frame->up[c]);
+        }
+    for (size_t j = 0; j < nb; j += 4) {
+        if (!one_terminal) {
+            const size_t i[4] = {j, j + 1 < nb ? j + 1 : nb - 1, j + 2 < nb ? j + 2 : nb - 1,
+                                 j + 3 < nb ? j + 3 : nb - 1};
+            v4_terminals(&q, ub, i);
+        }
+        link_quad(buf, j, sr, &q);
+    }
+}
+
+/* store_block with four doubles at a time. */
+static V4_TARGET void store_block_v4(double *out, size_t stride, size_t base,
+                                     double buf[][BLOCK], size_t nb)
+{
+    for (int k = 0; k < NTN_LINK_N_FIELDS; k++) {
+        double *dst = out + k * stride + base;
+        size_t j = 0;
+        for (; j + 4 <= nb; j += 4)
+            v4_store(dst + j, v4_load(buf[k] + j));
+        for (; j < nb; j++)
+            dst[j] = buf[k][j];
+    }
+}
+#endif /* LINK_HAVE_V4 */
+
+/* nb elements of a block into buf and status; bad elements get NaN columns. Every element
+ * is computed (NaN inputs give NaN, never a trap) and the bad ones are overwritten after, so
+ * the vector loop has no branches. sr: the block's satellite rows for the four-lane path,
+ * NULL for the two-lane one. */
+static void link_block(double buf[][BLOCK], int *status, size_t nb, const sat_block *sb,
+                       const sat_rows *sr, const ue_block *ub, const carriers *cr)
+{
+#if LINK_HAVE_V4
+    if (sr)
+        link_block_v4(buf, nb, sr, ub, cr);
+    else
+#else
+    (void)sr;
+#endif
+        for (size_t j = 0; j < nb; j += 2)
+            link_pair(buf, j, j + 1 < nb ? j + 1 : j, sb, ub, cr);
+    link_status(buf, status, nb, sb, ub);
+}
+
+/* Whether to take the four-lane path (link_lanes; never without LINK_HAVE_V4). */
+static int use_v4(void)
+{
+#if LINK_HAVE_V4
+    return link_lanes() == 4;
+#else
+    return 0;
+#endif
+}
+
+/* Copy a block's field rows to out[k * stride + base ...], with four-lane moves when v4. A
+ * plain memcpy of this unknown size becomes `rep movsq` (GCC 12), slower than the kernel. */
+static void store_block(double *out, size_t stride, size_t base, double buf[][BLOCK], size_t nb,
+                        int v4)
+{
+#if LINK_HAVE_V4
+    if (v4) {
+        store_block_v4(out, stride, base, buf, nb);
+        return;
+    }
+#else
+    (void)v4;
+#endif
+    for (int k = 0; k < NTN_LINK_N_FIELDS; k++) {
+        double *dst = out + k * stride + base;
+        size_t j = 0;
+        for (; j + 2 <= nb; j += 2)
+            v2_store(dst + j, v2_load(buf[k] + j));
+        if (j < nb)
+            dst[j] = buf[k][j];
+    }
 }
 
 static int carriers_of(carriers *cr, double freq_dl_hz, double freq_ul_hz)
@@ -240,6 +523,7 @@ int ntn_link_states(double *out, int *status, const double *sat_pos_m,
         return NTN_ERR_NULL;
     if (carriers_of(&cr, freq_dl_hz, freq_ul_hz) != NTN_OK)
         return NTN_ERR_RANGE;
+    const int v4 = use_v4();
     for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
         const size_t nb = n - i0 < BLOCK ? n - i0 : BLOCK;
         double buf[NTN_LINK_N_FIELDS][BLOCK], feeder[BLOCK];
@@ -255,8 +539,9 @@ int ntn_link_states(double *out, int *status, const double *sat_pos_m,
         const sat_block sb = {sat_pos_m + 3 * i0, sat_vel_mps + 3 * i0, sat_acc_mps2 + 3 * i0,
                               sat_st, feeder};
         const ue_block ub = {ue_ecef_m + 3 * i0, 3, frames, ue_st, 1};
-        link_block(buf, status + i0, nb, &sb, &ub, &cr);
-        store_block(out, n, i0, buf, nb);
+        sat_rows rows;
+        link_block(buf, status + i0, nb, &sb, v4 ? sat_rows_of(&rows, &sb, nb) : NULL, &ub, &cr);
+        store_block(out, n, i0, buf, nb, v4);
     }
     return NTN_OK;
 }
@@ -268,11 +553,13 @@ static void grid_block(double *out, int *status, size_t stride, const sat_block 
                        const carriers *cr)
 {
     double buf[NTN_LINK_N_FIELDS][BLOCK];
+    sat_rows rows;
+    const sat_rows *sr = use_v4() ? sat_rows_of(&rows, sb, nb) : NULL; /* once for all terminals */
     for (size_t u = 0; u < n_ue_chunk; u++) {
         const ue_block ub = {ue + 3 * u, 0, frames + u, ue_st + u, 0};
         const size_t base = (row0 + u) * n_t + t0;
-        link_block(buf, status + base, nb, sb, &ub, cr);
-        store_block(out, stride, base, buf, nb);
+        link_block(buf, status + base, nb, sb, sr, &ub, cr);
+        store_block(out, stride, base, buf, nb, sr != NULL);
     }
 }
 

@@ -8,6 +8,7 @@ observations (``value``: a dotted path such as ``registration.act``) and one tes
 ``not_in: [V, ...]``               the value is none of these (an unobserved value passes)
 ``absent: true``                   the step did not observe the value (e.g. no registration)
 ``contains: TEXT``                 one of the value's lines (a list of text) contains TEXT
+``matches: REGEX``                 one of the value's lines matches REGEX (Python re.search)
 ``same_as: {step, value}``         the value equals another step's value (identity binding)
 ``within_budget: {round_trips: N,  the value (s) <= N x RTT + allowance_s; RTT is the emulated
   allowance_s: A}``                round trip of the link at the step (the largest seen at its
@@ -18,6 +19,7 @@ observations (``value``: a dotted path such as ``registration.act``) and one tes
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +27,7 @@ import numpy as np
 
 from ntnstack.scenario.source import Doc
 
-TESTS = ("equals", "not_in", "absent", "contains", "same_as", "within_budget")
+TESTS = ("equals", "not_in", "absent", "contains", "matches", "same_as", "within_budget")
 _MISSING = object()
 
 
@@ -59,6 +61,11 @@ def check_criterion(doc: Doc, path: tuple, crit: Any, step_ids: dict[str, int]) 
                             f"{', '.join(step_ids)})")
     if "step" not in crit or "value" not in crit:
         raise doc.error(path, "expected step and value")
+    if "matches" in crit:
+        try:
+            re.compile(str(crit["matches"]))
+        except re.error as exc:
+            raise doc.error((*path, "matches"), f"not a regular expression: {exc}") from None
     budget = crit.get("within_budget")
     if budget is not None and (not isinstance(budget, dict) or
                                set(budget) != {"round_trips", "allowance_s"}):
@@ -97,6 +104,11 @@ def judge(crit: dict, steps: dict[str, Any], rtt_of) -> CriterionResult:
         ok = any(str(crit["contains"]) in str(line) for line in lines)
         return CriterionResult(f"{name} contains {crit['contains']!r}{why}", ok, shown,
                                crit["contains"])
+    if "matches" in crit:
+        lines = value if isinstance(value, list) else []
+        ok = any(re.search(str(crit["matches"]), str(line)) for line in lines)
+        return CriterionResult(f"{name} matches {crit['matches']!r}{why}", ok, shown,
+                               crit["matches"])
     if "same_as" in crit:
         other = steps[str(crit["same_as"]["step"])]
         ref = lookup(other.observed, crit["same_as"]["value"])

@@ -16,6 +16,10 @@ and the network-side rejection that a suspended subscription meets.
                                   module keeps searching for terrestrial networks and does
                                   not select the satellite by itself (only a new CFUN=1 or
                                   a reboot makes it register there)
+``ignore-validity``               (NB-IoT NTN) the module ignores T317: it keeps transmitting
+                                  with the SIB31-NB it has (a stale ephemeris and common TA)
+                                  after ul-SyncValidityDuration has run out, without
+                                  re-reading SIB31-NB
 ================================  ===========================================================
 
 They wrap the module's own methods on the instance, on the module host thread; the families'
@@ -91,10 +95,22 @@ def _no_satellite_fallback(module) -> None:
     module.fall_back_to_satellite = keep_searching_terrestrial
 
 
+def _ignore_validity(module) -> None:
+    if getattr(type(module), "stack", None) is None:
+        raise InputError(f"defect ignore-validity: a {module.family} module has no NB-IoT NTN "
+                         f"stack whose UL sync validity it could ignore")
+    run = module._run
+
+    def run_with_stale_ephemeris(procedure: str, *args):
+        module.stack.ignore_validity()
+        return run(procedure, *args)
+    module._run = run_with_stale_ephemeris
+
+
 DEFECTS = {"no-ipv6-pdn": _no_ipv6_pdn, "identity-drift": _identity_drift,
            "ignore-barring": _ignore_barring, "wrong-act": _wrong_act,
            "attach-without-location": _attach_without_location,
-           "no-satellite-fallback": _no_satellite_fallback}
+           "no-satellite-fallback": _no_satellite_fallback, "ignore-validity": _ignore_validity}
 
 
 def check_defects(names: tuple[str, ...] | list[str], where: str = "--defect") -> None:

@@ -12,6 +12,8 @@ A profile is a scenario whose steps are grouped by requirement::
         title: ...
         source: TS 27.007 7.3 <AcT> 14   # the clause or rule the requirement comes from
         not_observable: WHY         # instead of steps: what the bridge cannot see, and why
+        not_observable_on_real: WHY # with steps: judged on virtual modules (the emulated
+                                    # network sees it); with a real module: not observable
         steps: [{id: NAME, terminal (default: the first dut), do, ...}]
         pass: [CRITERION, ...]      # ntnstack.certification.criteria
 
@@ -32,7 +34,8 @@ from ntnstack.scenario.source import Doc, load_file
 
 PROFILE_DIR = Path(__file__).resolve().parents[2] / "configs" / "certification"
 TOP_KEYS = ("name", "title", "families", "duts", "scenario", "setup", "requirements")
-REQUIREMENT_KEYS = ("id", "title", "source", "not_observable", "steps", "pass")
+REQUIREMENT_KEYS = ("id", "title", "source", "not_observable", "not_observable_on_real",
+                    "steps", "pass")
 SCENARIO_KEYS = ("clock", "start", "min_elevation_deg", "satellites", "gateways", "cells",
                  "terminals", "description")
 
@@ -48,6 +51,7 @@ class Requirement:
     criteria: tuple[dict[str, Any], ...] = ()
     not_observable: str = ""
     where: str = ""
+    not_observable_on_real: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,7 +177,9 @@ def _requirement(s: Section, dut: str, steps: list) -> Requirement:
     criteria = tuple(s.sequence("pass")) if s.has("pass") else ()
     for k, crit in enumerate(criteria):
         check_criterion(s.doc, (*s.path, "pass", k), crit, ids)
-    return Requirement(rid, title, source, ids, criteria, where=where)
+    on_real = s.text("not_observable_on_real") if s.has("not_observable_on_real") else ""
+    return Requirement(rid, title, source, ids, criteria, where=where,
+                       not_observable_on_real=on_real)
 
 
 def _get(data: Any, path: tuple) -> Any:

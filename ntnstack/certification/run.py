@@ -98,7 +98,8 @@ def certify(profile: Profile, out_dir: str | Path, *, testbed=None,
     world = World(scenario)
     results = {r.index: r for r in outcome.results}
     setup_bad = [results[i] for i in profile.setup.values() if _status(results, i) != "passed"]
-    verdicts = [_judge(req, results, setup_bad, world) for req in profile.requirements]
+    real = {name for name, port in ports.items() if not port.virtual}
+    verdicts = [_judge(req, results, setup_bad, world, real) for req in profile.requirements]
     cert = Certification(profile.name, profile.title, profile.family, outcome.info.run_id,
                          str(outcome.out_dir), outcome.info.emulated_s, outcome.info.wall_s,
                          verdicts)
@@ -111,13 +112,19 @@ def _status(results: dict, index: int) -> str:
     return r.status if r is not None else "not run"
 
 
-def _judge(req: Requirement, results: dict, setup_bad: list, world) -> Verdict:
+def _judge(req: Requirement, results: dict, setup_bad: list, world, real: set[str]
+           ) -> Verdict:
+    """``real``: the terminals on real modules (a requirement with not_observable_on_real is
+    not observable when one of its steps ran on one)."""
     v = Verdict(req.id, req.title, req.source, "passed", "")
     if req.not_observable:
         v.verdict, v.explanation = "not-observable", req.not_observable
         return v
     mine = {sid: results.get(i) for sid, i in req.steps.items()}
     v.steps = [_evidence(r) for r in mine.values() if r is not None]
+    if req.not_observable_on_real and any(r.terminal in real for r in mine.values() if r):
+        v.verdict, v.explanation = "not-observable", req.not_observable_on_real
+        return v
     if setup_bad:
         v.verdict = "error"
         v.explanation = "; ".join(f"setup step {r.label} {r.status}: {r.message}"

@@ -97,6 +97,7 @@ def module_procedures(module, terminal: str, action: str, start_s: float
                 "stack_messages": len(proc.messages)}
     if proc.reason:
         observed[f"stack_{action}_reason"] = proc.reason
+    observed.update(stack.validity_observations(proc))   # the emulated cell's T317 record
     return observed, events
 
 

@@ -2,10 +2,15 @@
 TA / Doppler pre-compensation, random access and the NTN scheduling offsets.
 
 Timing rules (NB-IoT, TS 36.211 / 36.213 / 36.321 / 36.331 Rel-17 NTN):
-- cell search and SIB acquisition: the next MIB-NB TTI (640 ms), then the next SIB31-NB
-  transmission; epochTime (SFN, subframe) maps to the frame with that SFN nearest the
-  transmission. T317 (ul-SyncValidityDuration from the epoch) is checked before every
-  uplink: on expiry the UE stops uplink and re-reads SIB31-NB;
+- cell search and SIB acquisition: the next MIB-NB TTI (640 ms); its schedulingInfoSIB1 gives
+  the SIB1-NB repetitions, of which the UE decodes the first that starts after the MIB (8
+  subframes over 16 frames, SIB1_REPETITION_S); SIB1-NB's schedulingInfoList then gives the
+  SI window of SIB31-NB, read at the next window start. epochTime (SFN, subframe) maps to the
+  frame with that SFN nearest the transmission. T317 (ul-SyncValidityDuration from the
+  epoch) is checked before every uplink: on expiry the UE stops uplink and re-reads SIB31-NB
+  in its next SI window (SIB1-NB, whose schedule it keeps, stays valid). Every uplink (NPRACH,
+  NPUSCH, HARQ-ACK) is also checked by the cell against the validity of the SIB31-NB the UE
+  applied (``SatelliteCell.check_uplink``), which only a UE ignoring T317 fails;
 - NPRACH: the UE sends at the first occasion it can reach, advanced by its own TA
   (phy_ffi.ue_ta_doppler from the decoded SIB31-NB and its GNSS position). The arrival error
   at the eNB is the true UE - reference-point RTT minus the applied TA; the eNB detects the
@@ -29,8 +34,9 @@ import numpy as np
 
 import phy_ffi
 from ntnstack.errors import InputError
-from ntnstack.rrc import decode_sib, from_fields
+from ntnstack.rrc import SiWindows, decode_sib, from_fields
 from ntnstack.stack import rrc_nb as r
+from ntnstack.stack.cell import SIB1_REPETITION_S, next_si_window_s
 
 __all__ = ["HARQ_K0_MS", "NPRACH_CP_S", "RAR_K0_MS", "UL_GRANT_K0_MS", "AccessMixin",
            "CellLost", "UeSib", "fails_on_cell_loss"]
@@ -85,17 +91,33 @@ def fails_on_cell_loss(procedure: Callable) -> Callable:
 class AccessMixin:
     """Radio access of StackSession (uses its cell, ue, sib, _record, _event, _proc)."""
 
-    def _acquire_sib(self, t_ue: float) -> float:
-        """Read MIB-NB then SIB31-NB from t (UE time); returns when the SIB is decoded.
-        CellLost when the satellite is below the UE's minimum elevation."""
+    def _in_view(self, t_ue: float) -> None:
+        """CellLost when the satellite is below the UE's minimum elevation at t."""
         elevation = self.cell.elevation_deg(t_ue, self.ue_ecef)
         if elevation < self.ue.min_elevation_deg:
             raise CellLost(t_ue, f"no cell: {self.cell.name} at {elevation:.1f} deg elevation, "
                                  f"below {self.ue.min_elevation_deg:g} deg")
+
+    def _acquire_sib(self, t_ue: float) -> float:
+        """Read MIB-NB, SIB1-NB, then SIB31-NB where SIB1-NB schedules it, from t (UE time);
+        returns when SIB31-NB is decoded. CellLost when the satellite is below the UE's
+        minimum elevation."""
+        self._in_view(t_ue)
         d = self.cell.one_way_s(t_ue, self.ue_ecef)
         t_mib = self.cell.next_mib_s(t_ue - d)
         self._record(t_mib, "DL", self.cell.mib(t_mib))
-        t_si = self.cell.next_si_s(t_mib + 1e-3)
+        t_sib1 = self.cell.next_sib1_s(t_mib + 1e-3)
+        sib1 = self.cell.sib1(t_sib1)
+        self._record(t_sib1, "DL", sib1)
+        s = r.sib1_schedule(sib1.data)
+        self.si_windows = SiWindows(self.cell.config.sfn0_unix_s, s.window_ms, s.position,
+                                    s.periodicity_rf, s.radio_frame_offset)
+        return self._read_sib31(t_sib1 + SIB1_REPETITION_S)
+
+    def _read_sib31(self, t_enb: float) -> float:
+        """Read SIB31-NB at the first window of the stored SIB1-NB schedule starting at or
+        after eNB time t; returns the UE time it is decoded."""
+        t_si = next_si_window_s(self.si_windows, t_enb)
         built = self.cell.sib31(t_si)
         self._record(t_si, "DL", r.RrcPdu("lte-rrc.bcch.dl.sch.nb", "sib31-v1700",
                                           built.message))
@@ -104,6 +126,8 @@ class AccessMixin:
         self._decode_sib(used.message, t_sent)
         t_rx = t_si + self.cell.one_way_s(t_si, self.ue_ecef)
         self._event(t_rx, "sib31-nb acquired", cell=self.cell.name, epoch=built.epoch_unix_s)
+        if self._proc is not None:
+            self._proc.details["sib31_reads"] = self._proc.details.get("sib31_reads", 0) + 1
         return t_rx
 
     def _decode_sib(self, message: bytes, t_sent: float) -> None:
@@ -127,18 +151,34 @@ class AccessMixin:
         return t_ue - self.sib.epoch_unix_s <= self.sib.validity_s
 
     def _uplink_sync(self, t_ue: float) -> float:
-        """T317 check before an uplink: on expiry re-read SIB31-NB; returns when UL may go."""
-        if self.ue.stale_sib_s > 0 or self._valid(t_ue):
+        """T317 check before an uplink: on expiry re-read SIB31-NB in its next SI window (the
+        stored SIB1-NB schedule); returns when UL may go. A UE with a stale SIB
+        (``ue.stale_sib_s``) or that ignores validity (``ignores_validity``) skips it."""
+        if self.ue.stale_sib_s > 0 or self.ignores_validity or self._valid(t_ue):
             return t_ue
         self._event(t_ue, "T317 expired", age_s=t_ue - self.sib.epoch_unix_s,
                     validity_s=self.sib.validity_s)
         if self._proc is not None:
             self._proc.details["t317_expiries"] = self._proc.details.get("t317_expiries", 0) + 1
         try:
-            return self._acquire_sib(t_ue)
+            self._in_view(t_ue)
+            return self._read_sib31(t_ue - self.cell.one_way_s(t_ue, self.ue_ecef))
         except CellLost as exc:
             raise CellLost(exc.t_unix_s, f"T317 expired and SIB31-NB not re-acquired "
                                          f"({exc})") from None
+
+    def _checked_uplink(self, t_tx: float, what: str) -> None:
+        """The cell checks an uplink the UE sends at t against the UL sync validity of the
+        SIB31-NB the UE applied. Details of the procedure: ``uplink_checks``,
+        ``expired_uplinks``, ``sib31_read_before_uplink`` (a SIB31-NB was read in the
+        procedure before its first uplink)."""
+        check = self.cell.check_uplink(self.ue.imsi, t_tx, what, self.sib.epoch_unix_s,
+                                       self.sib.validity_s)
+        if self._proc is not None:
+            d = self._proc.details
+            d.setdefault("sib31_read_before_uplink", d.get("sib31_reads", 0) > 0)
+            d["uplink_checks"] = d.get("uplink_checks", 0) + 1
+            d["expired_uplinks"] = d.get("expired_uplinks", 0) + int(check.expired)
 
     def _ue_timing(self, t_ue: float) -> tuple[float, float]:
         """(TA s, UL Doppler pre-compensation Hz) the UE computes at t (C core)."""
@@ -184,6 +224,7 @@ class AccessMixin:
         ta, dop = self._ue_timing(t_occ + d_dl)
         d_occ = self.cell.one_way_s(t_occ, self.ue_ecef)
         t_tx = t_occ + d_occ - ta
+        self._checked_uplink(t_tx, "NPRACH")
         # arrival at the eNB minus the arrival it expects (t_occ + rp_rtt), formed from the
         # delays (a unix time near 2e9 s only resolves 0.24 us)
         error = d_occ - ta + self.cell.one_way_s(t_tx, self.ue_ecef) - self.cell.rp_rtt_s(t_occ)
@@ -235,6 +276,7 @@ class AccessMixin:
         right (s)."""
         ta, _ = self._ue_timing(t_dl_rx)
         t_tx = t_dl_rx + HARQ_K0_MS * 1e-3 + self.sib.k_offset_s - ta
+        self._checked_uplink(t_tx, "HARQ-ACK")
         if self._proc is not None:
             delay = (t_tx - t_dl_rx) + self.cell.one_way_s(t_tx, self.ue_ecef) + \
                 self.cell.one_way_s(t_dl_rx, self.ue_ecef)

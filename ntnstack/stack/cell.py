@@ -1,40 +1,86 @@
 """A satellite NB-IoT cell: an eNB behind a transparent payload (at the gateway) or on a
-regenerative payload, its broadcast (MIB-NB, SIB31-NB) and the truth of its links.
+regenerative payload, its broadcast (MIB-NB, SIB1-NB, SIB31-NB) and the truth of its links.
 
-Frame timing: SFN 0 starts at ``sfn0_unix_s`` at the eNB. MIB-NB content changes every
-640 ms (its TTI, TS 36.331 5.2.1.2a); SIB31-NB is sent every ``si_periodicity_s``
-(si-Periodicity rf64..rf4096, TS 36.331 6.7.3.1) and rebuilt from the orbit at each
-transmission (ntnstack.rrc.build_sib), so its epoch and ephemeris follow the satellite.
+Frame timing: SFN 0 (hyper-SFN 0) starts at ``sfn0_unix_s`` at the eNB. Broadcast schedule
+(TS 36.331 5.2.1.2a, 5.2.3a; TS 36.213 16.4.1.3):
+- MIB-NB: content changes every 640 ms (its TTI); its schedulingInfoSIB1 gives the SIB1-NB
+  repetitions (``SIB1_REPETITIONS``, 16 here: the most, for the satellite link budget) and
+  transport block size (208 bits);
+- SIB1-NB: period 2560 ms (256 frames); each repetition is 8 subframes, subframe 4 of every
+  other frame over 16 frames; the repetitions are spread evenly over the period from the
+  starting frame of TS 36.213 Table 16.4.1.3-4 (PCI mod 4 for 4, PCI mod 2 for 8 and 16
+  repetitions). Its schedulingInfoList has the SIB2-NB SI message first (the spec's rule;
+  SIB2-NB itself is not emulated) and SIB31-NB second;
+- SIB31-NB: the second SI message, so its SI window of ``si_window_ms`` starts in the frame
+  with SFN mod T = floor(w / 10) + si-RadioFrameOffset, T = si-Periodicity
+  (``si_periodicity_s``); sent at the window start and rebuilt from the orbit at each
+  transmission (ntnstack.rrc.build_sib), so its epoch and ephemeris follow the satellite.
 Paging occasions follow the DRX cycle ``paging_cycle_rf`` (ntnstack.stack.paging).
 Delays (s) are one way, evaluated at the sending time: service link UE - satellite plus,
 for a transparent payload, the feeder link satellite - gateway (REFERENCE.md 1).
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 import phy_ffi
 from ntnstack.errors import InputError
 from ntnstack.orbit import OrbitSource
-from ntnstack.rrc import BuiltSib, CellConfig, build_sib
-from ntnstack.stack.rrc_nb import RrcPdu, mib_nb
+from ntnstack.rrc import BuiltSib, CellConfig, SiWindows, build_sib
+from ntnstack.stack.rrc_nb import SI_TB_BITS, SI_WINDOWS_MS, RrcPdu, SiSchedule, mib_nb, sib1_nb
 
-__all__ = ["MIB_PERIOD_S", "PAGING_CYCLES_RF", "SI_PERIODICITIES_S", "SatelliteCell"]
+__all__ = ["MIB_PERIOD_S", "PAGING_CYCLES_RF", "SIB1_PERIOD_S", "SIB1_REPETITION_S",
+           "SI_PERIODICITIES_S", "SatelliteCell", "UplinkCheck", "next_si_window_s"]
 
 C = phy_ffi.CONST.SPEED_OF_LIGHT_MPS
 MIB_PERIOD_S = 0.64
 SI_PERIODICITIES_S = (0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96)   # rf64 .. rf4096
 PAGING_CYCLES_RF = (128, 256, 512, 1024)   # defaultPagingCycle-r13 (TS 36.331 SIB2-NB)
 TABLE_CHUNK_S = 600.0     # span of one ephemeris table of the cell's satellite
+SIB1_PERIOD_FRAMES = 256  # SIB1-NB period 2560 ms (TS 36.331 5.2.1.2a)
+SIB1_PERIOD_S = 2.56
+SIB1_SUBFRAME = 4         # SIB1-NB in subframe 4 of every other frame (TS 36.213 16.4.1.3)
+SIB1_REPETITION_S = 0.141  # first to eighth SIB1-NB subframe of one repetition, end: 14 frames
+                           # + 1 subframe
+SIB1_REPETITIONS = 16
+SIB1_TBS_BITS = (208, 328, 440, 680)   # TS 36.213 Table 16.4.1.3-3, with 4 / 8 / 16 reps
+SIB31_POSITION = 2        # SIB31-NB's SI message in schedulingInfoList (SIB2-NB's is first)
+ENB_ID = 1                # the cell identity is ENB_ID (20 bits) then the PCI's low 8 bits
 
 
 @functools.lru_cache(maxsize=4096)
-def _mib(sfn: int, hyper_sfn: int) -> RrcPdu:
-    return mib_nb(sfn, hyper_sfn)
+def _mib(sfn: int, hyper_sfn: int, scheduling_info_sib1: int) -> RrcPdu:
+    return mib_nb(sfn, hyper_sfn, scheduling_info_sib1=scheduling_info_sib1)
+
+
+def next_si_window_s(windows: SiWindows, t_unix_s: float) -> float:
+    """Start (unix s, eNB time) of the first SI window of ``windows`` starting at or after t."""
+    start, _ = windows.window(t_unix_s)
+    if start < t_unix_s - 1e-6:
+        start += windows.periodicity_frames * 0.01
+    return start
+
+
+@dataclass(frozen=True)
+class UplinkCheck:
+    """One uplink transmission the cell checked against the UE's UL sync validity: when the
+    UE sent it (unix s), what it was, the age of the SIB31-NB epoch the UE applied and the
+    validity it carried (s). ``expired``: age > ul-SyncValidityDuration (T317 had run out and
+    SIB31-NB was not re-acquired)."""
+
+    t_unix_s: float
+    what: str
+    age_s: float
+    validity_s: float
+
+    @property
+    def expired(self) -> bool:
+        return self.age_s > self.validity_s
 
 
 @dataclass
@@ -46,6 +92,11 @@ class SatelliteCell:
     pci: int = 1
     si_periodicity_s: float = 1.28
     paging_cycle_rf: int = 256    # defaultPagingCycle (rf128..rf1024): DRX cycle 2.56 s
+    si_window_ms: int = 160       # si-WindowLength (ms160..ms1600)
+    si_radio_frame_offset: int = 1   # si-RadioFrameOffset (1..15 frames; 0: absent)
+    plmn: tuple[str, str] = ("001", "01")   # MCC, MNC of SIB1-NB (the MME's default)
+    tac: int = 1                  # trackingAreaCode of SIB1-NB (the MME's default)
+    uplink_checks: dict[str, list[UplinkCheck]] = field(default_factory=dict, repr=False)
 
     def _check(self) -> None:
         if self.config.kind != "sib31-nb":
@@ -53,6 +104,10 @@ class SatelliteCell:
         if self.si_periodicity_s not in SI_PERIODICITIES_S:
             raise InputError(f"si_periodicity_s: {self.si_periodicity_s} is not one of "
                              f"{SI_PERIODICITIES_S}")
+        if self.si_window_ms not in SI_WINDOWS_MS or not 0 <= self.si_radio_frame_offset <= 15:
+            raise InputError(f"si_window_ms {self.si_window_ms} / si_radio_frame_offset "
+                             f"{self.si_radio_frame_offset}: one of {SI_WINDOWS_MS} ms / 0..15")
+        self.si_windows.check("SIB31-NB")
         if self.paging_cycle_rf not in PAGING_CYCLES_RF:
             raise InputError(f"paging_cycle_rf: {self.paging_cycle_rf} is not one of "
                              f"{PAGING_CYCLES_RF} (defaultPagingCycle-r13, radio frames)")
@@ -63,10 +118,33 @@ class SatelliteCell:
         """The satellite's name (the cell is named after it)."""
         return self.source.name
 
+    @property
+    def si_windows(self) -> SiWindows:
+        """The SI windows of SIB31-NB's SI message."""
+        return SiWindows(self.config.sfn0_unix_s, self.si_window_ms, SIB31_POSITION,
+                         round(self.si_periodicity_s * 100), self.si_radio_frame_offset)
+
+    @property
+    def cell_identity(self) -> int:
+        """28-bit cellIdentity: eNB ID then the PCI's low 8 bits."""
+        return (ENB_ID << 8) | (self.pci & 0xFF)
+
+    @property
+    def scheduling_info_sib1(self) -> int:
+        """MIB-NB schedulingInfoSIB1: 16 repetitions of a 208-bit SIB1-NB (TS 36.213 Table
+        16.4.1.3-3: value = 3 x TBS index + repetition index)."""
+        return 3 * SIB1_TBS_BITS.index(208) + (4, 8, 16).index(SIB1_REPETITIONS)
+
     def __post_init__(self) -> None:
         self._tables: dict[int, object] = {}
         self._sibs: dict[float, BuiltSib] = {}
+        self._sib1s: dict[int, RrcPdu] = {}
         self._check()
+        # an implicit epoch (epochTime absent) is the end of this cell's SIB31-NB window
+        w = self.si_windows
+        self.config = dataclasses.replace(
+            self.config, si_window_ms=w.window_ms, si_window_position=w.position,
+            si_periodicity_frames=w.periodicity_frames, si_radio_frame_offset=w.radio_frame_offset)
 
     def _sat(self, t_unix_s: float) -> tuple[np.ndarray, np.ndarray]:
         """ECEF state at t from the source's table (cubic Hermite in the C core, error
@@ -119,14 +197,54 @@ class SatelliteCell:
         return self.config.sfn0_unix_s + k * MIB_PERIOD_S
 
     def next_si_s(self, t_unix_s: float) -> float:
-        """Start (eNB time) of the first SIB31-NB transmission at or after t."""
-        k = math.ceil((t_unix_s - self.config.sfn0_unix_s) / self.si_periodicity_s - 1e-9)
-        return self.config.sfn0_unix_s + k * self.si_periodicity_s
+        """Start (eNB time) of the first SIB31-NB transmission (SI window) at or after t."""
+        return next_si_window_s(self.si_windows, t_unix_s)
+
+    def next_sib1_s(self, t_unix_s: float) -> float:
+        """eNB time of the first subframe of the first SIB1-NB repetition at or after t: the
+        repetitions start every 256 / R frames from TS 36.213 Table 16.4.1.3-4's frame."""
+        spacing = SIB1_PERIOD_FRAMES // SIB1_REPETITIONS
+        first = {4: 16 * (self.pci % 4), 8: 16 * (self.pci % 2), 16: self.pci % 2}[
+            SIB1_REPETITIONS]
+        sfn0 = self.config.sfn0_unix_s
+        frame = math.ceil((t_unix_s - sfn0 - SIB1_SUBFRAME * 1e-3) * 100.0 - 1e-6)
+        frame += (first - frame) % spacing
+        return sfn0 + frame * 0.01 + SIB1_SUBFRAME * 1e-3
+
+    def _frames(self, t_unix_s: float) -> int:
+        return math.floor((t_unix_s - self.config.sfn0_unix_s) * 100.0 + 1e-6)
 
     def mib(self, t_unix_s: float) -> RrcPdu:
         """The MIB-NB sent at eNB time t (SFN and hyper-SFN from the frame timing)."""
-        frames = math.floor((t_unix_s - self.config.sfn0_unix_s) * 100.0 + 1e-6)
-        return _mib(frames % 1024, (frames // 1024) % 1024)
+        frames = self._frames(t_unix_s)
+        return _mib(frames % 1024, (frames // 1024) % 1024, self.scheduling_info_sib1)
+
+    def sib1(self, t_unix_s: float) -> RrcPdu:
+        """The SIB1-NB sent at eNB time t (its hyper-SFN MSBs from the frame timing; the
+        si-TB of SIB31-NB from the size of the SIB31-NB of the next window)."""
+        hyper_sfn = (self._frames(t_unix_s) // 1024) % 1024
+        pdu = self._sib1s.get(hyper_sfn >> 2)
+        if pdu is None:
+            bits = 8 * len(self.sib31(self.next_si_s(t_unix_s)).message)
+            tb = next((b for b in SI_TB_BITS if b >= bits), SI_TB_BITS[-1])
+            w = self.si_windows
+            pdu = self._sib1s[hyper_sfn >> 2] = sib1_nb(
+                hyper_sfn, self.plmn, self.tac, self.cell_identity,
+                SiSchedule(w.position, w.periodicity_frames, w.window_ms, w.radio_frame_offset,
+                           tb))
+        return pdu
+
+    def check_uplink(self, imsi: str, t_unix_s: float, what: str, epoch_unix_s: float,
+                     validity_s: float) -> UplinkCheck:
+        """Record an uplink of UE ``imsi`` sent at t with the SIB31-NB of ``epoch_unix_s``
+        applied (the cell knows what it broadcast and when): in ``uplink_checks[imsi]``."""
+        check = UplinkCheck(t_unix_s, what, t_unix_s - epoch_unix_s, validity_s)
+        self.uplink_checks.setdefault(imsi, []).append(check)
+        return check
+
+    def expired_uplinks(self, imsi: str) -> list[UplinkCheck]:
+        """The uplinks of UE ``imsi`` sent with an expired UL sync validity."""
+        return [c for c in self.uplink_checks.get(imsi, []) if c.expired]
 
     def sib31(self, t_unix_s: float) -> BuiltSib:
         """The SIB31-NB sent at eNB time t (a subframe start), built from the orbit at t.

@@ -1,7 +1,9 @@
 """The MME functions the emulation needs: EPS attach with EPS AKA and NAS security mode,
-the default bearer with control-plane CIoT optimisation, ESM data transport and SMS over
-NAS both ways (the SMSC answers an MO SMS with RP-ACK), the control plane service request,
-downlink NAS held for a paged UE, detach. One ``Mme`` serves every cell of a run.
+the default bearer with control-plane CIoT optimisation and the PDN type the network's
+policy allows (TS 24.301 6.2.2 / 6.5.1: IPv4 only, IPv6 only or dual stack; non-IP always),
+ESM data transport and SMS over NAS both ways (the SMSC answers an MO SMS with RP-ACK), the
+control plane service request, downlink NAS held for a paged UE, detach. One ``Mme`` serves
+every cell of a run.
 
 Each handler takes one uplink NAS message (octets as the UE sent them) and returns the
 downlink NAS messages (octets, already security protected where TS 24.301 4.4.4 requires).
@@ -15,7 +17,18 @@ from ntnstack.errors import InputError
 from ntnstack.stack import crypto
 from ntnstack.stack import nas as n
 
-__all__ = ["Mme", "Subscriber"]
+__all__ = ["PDN_POLICIES", "Mme", "Subscriber"]
+
+PDN_POLICIES = {
+    "dual-stack": {"ipv4": ("ipv4", None), "ipv6": ("ipv6", None), "ipv4v6": ("ipv4v6", None)},
+    "ipv4-only": {"ipv4": ("ipv4", None), "ipv6": (None, 50), "ipv4v6": ("ipv4", 50)},
+    "ipv6-only": {"ipv4": (None, 51), "ipv6": ("ipv6", None), "ipv4v6": ("ipv6", 51)},
+}
+"""Network policy -> requested PDN type -> (PDN type granted or None: rejected, ESM cause)
+(TS 24.301 6.2.2, 6.5.1.3 / 6.5.1.4): an IPv4v6 request is narrowed to the one IP version
+allowed with ESM cause #50 "PDN type IPv4 only allowed" / #51 "PDN type IPv6 only allowed"
+in the ACTIVATE DEFAULT EPS BEARER CONTEXT REQUEST; a single-version request of the other
+version gets a PDN CONNECTIVITY REJECT with that cause. Non-IP is granted under every policy."""
 
 
 @dataclass
@@ -27,6 +40,8 @@ class Subscriber:
     opc: bytes
     sqn: int = 0x20
     amf: bytes = b"\x80\x00"     # separation bit set: EPS (TS 33.401 6.1.1)
+    ipv4: str = "10.45.0.2"                       # the PDN's IPv4 address for this UE
+    ipv6_iid: bytes = bytes(7) + b"\x02"          # its IPv6 interface identifier (64 bits)
 
 
 @dataclass
@@ -58,10 +73,16 @@ class Mme:
     apn: str = "ntn.iot"
     eea: str = "eea2"
     eia: str = "eia2"
+    pdn_policy: str = "dual-stack"    # a key of PDN_POLICIES
     smsc: str = "+8613800000000"
     subscribers: dict[str, Subscriber] = field(default_factory=dict)
     rand_source: Callable[[int], bytes] | None = None   # n -> n random octets (RAND)
     _ues: dict[str, _UeContext] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.pdn_policy not in PDN_POLICIES:
+            raise InputError(f"Mme.pdn_policy {self.pdn_policy!r}: one of "
+                             f"{', '.join(PDN_POLICIES)}")
 
     def add(self, subscriber: Subscriber) -> None:
         """Put a subscriber into the HSS database (keyed by IMSI)."""
@@ -92,12 +113,16 @@ class Mme:
         sub = self.subscribers.get(imsi)
         if sub is None:
             raise InputError(f"MME: IMSI {imsi} is not in the subscriber database")
-        ctx = self._ues[imsi] = _UeContext(sub, pti=n.parse(msg.ies["esm"]).ies["pti"])
+        pdn_request = n.parse(msg.ies["esm"])
+        if pdn_request.message != "pdn-connectivity-request":
+            raise InputError(f"MME: the ATTACH REQUEST of IMSI {imsi} carries a "
+                             f"{pdn_request.message}, not a PDN CONNECTIVITY REQUEST")
+        ctx = self._ues[imsi] = _UeContext(sub, pti=pdn_request.ies["pti"],
+                                           pdn_type=pdn_request.ies["pdn_type"])
         rand = self.rand_source(16)
         ctx.vector = crypto.auth_vector(sub.k, sub.opc, rand, sub.sqn.to_bytes(6, "big"),
                                         sub.amf, self.plmn)
         sub.sqn += 0x20                       # next SEQ, IND unchanged (TS 33.102 C.3.2)
-        ctx.pdn_type = _pdn_type(msg.ies["esm"])
         return [n.authentication_request(0, ctx.vector.rand, ctx.vector.autn)]
 
     def _on_authentication_response(self, imsi: str, msg: n.ParsedNas, plain: bytes):
@@ -113,12 +138,24 @@ class Mme:
         return [n.protect(ctx.security, smc, uplink=False, header_type=3)]
 
     def _on_security_mode_complete(self, imsi: str, msg: n.ParsedNas, plain: bytes):
+        """The subscription is known now (TS 23.401 5.3.2.1, after Update Location): the
+        default bearer with the PDN type the policy grants, its address, and ESM cause #50 /
+        #51 when an IPv4v6 request was narrowed; a request the policy cannot grant gets an
+        ATTACH REJECT, EMM cause #19 "ESM failure" with the PDN CONNECTIVITY REJECT
+        (TS 24.301 5.5.1.2.5, 6.5.1.4)."""
         ctx = self._ues[imsi]
+        granted, cause = PDN_POLICIES[self.pdn_policy].get(ctx.pdn_type, (ctx.pdn_type, None))
+        if granted is None:
+            del self._ues[imsi]
+            reject = n.attach_reject(n.EMM_CAUSE_ESM_FAILURE,
+                                     n.pdn_connectivity_reject(ctx.pti, cause))
+            return [n.protect(ctx.security, reject, uplink=False, header_type=2)]
+        ctx.pdn_type = granted
         ctx.m_tmsi = int.from_bytes(ctx.vector.rand[:4], "big")
-        address = {"ipv4": bytes([10, 45, 0, 2]), "ipv6": bytes(7) + b"\x02",
-                   "ipv4v6": bytes(7) + b"\x02" + bytes([10, 45, 0, 2]), "non-ip": b""}
-        esm = n.activate_default_bearer_request(ctx.ebi, ctx.pti, ctx.pdn_type, self.apn,
-                                                address[ctx.pdn_type])
+        sub = ctx.subscriber
+        address = n.pdn_address(granted, sub.ipv4, sub.ipv6_iid)[1:]
+        esm = n.activate_default_bearer_request(ctx.ebi, ctx.pti, granted, self.apn, address,
+                                                esm_cause=cause)
         accept = n.attach_accept((self.plmn, self.mmegi, self.mmec, ctx.m_tmsi), self.tac, esm)
         return [n.protect(ctx.security, accept, uplink=False, header_type=2)]
 
@@ -213,10 +250,3 @@ class Mme:
             return []
         return [n.protect(ctx.security, n.detach_accept(), uplink=False, header_type=2)]
 
-
-def _pdn_type(esm: bytes) -> str:
-    code = esm[3] >> 4
-    for name, value in n.PDN_TYPES.items():
-        if value == code:
-            return name
-    raise InputError(f"MME: PDN type {code} is not one of {', '.join(n.PDN_TYPES)}")

@@ -9,15 +9,20 @@ named in each docstring.
 """
 from __future__ import annotations
 
+import ipaddress
+
 from ntnstack.stack.nas_codes import (
     CP_ACK,
     CP_DATA,
     EMM,
+    EMM_CAUSE_ESM_FAILURE,
     ESM,
+    ESM_CAUSES,
     NO_KEY_KSI,
     PD_EMM,
     PD_ESM,
     PD_SMS,
+    PDN_ADDRESS_OCTETS,
     PDN_TYPES,
     RP_ACK_MS_N,
     RP_ACK_N_MS,
@@ -25,18 +30,22 @@ from ntnstack.stack.nas_codes import (
     RP_DATA_N_MS,
     NasCodecError,
     ParsedNas,
+    PdnAddress,
 )
-from ntnstack.stack.nas_parse import parse
+from ntnstack.stack.nas_parse import decode_pdn_address, parse
 from ntnstack.stack.nas_security import NasSecurityContext, protect, unprotect
 
-__all__ = ["ALGORITHMS", "CP_SERVICE_TYPES", "EMM", "ESM", "PDN_TYPES", "NasCodecError",
-           "NasSecurityContext", "ParsedNas", "activate_default_bearer_request",
-           "attach_accept", "attach_complete", "attach_request", "authentication_request",
-           "authentication_response", "control_plane_service_request", "cp_ack", "cp_data",
+__all__ = ["ALGORITHMS", "CP_SERVICE_TYPES", "EMM", "EMM_CAUSE_ESM_FAILURE", "ESM",
+           "ESM_CAUSES", "PDN_TYPES", "NasCodecError", "NasSecurityContext", "ParsedNas",
+           "PdnAddress", "activate_default_bearer_request", "attach_accept", "attach_complete",
+           "attach_reject", "attach_reject_reason", "attach_request",
+           "authentication_request", "authentication_response",
+           "control_plane_service_request", "cp_ack", "cp_data", "decode_pdn_address",
            "detach_accept", "detach_request", "downlink_nas_transport", "esm_data_transport",
-           "imsi_identity", "parse", "pdn_connectivity_request", "plmn_octets", "protect",
-           "rp_ack", "rp_data_mo", "rp_data_mt", "rp_data_tpdu", "security_mode_command",
-           "security_mode_complete", "unprotect", "uplink_nas_transport"]
+           "imsi_identity", "parse", "pdn_address", "pdn_connectivity_reject",
+           "pdn_connectivity_request", "plmn_octets", "protect", "rp_ack", "rp_data_mo",
+           "rp_data_mt", "rp_data_tpdu", "security_mode_command", "security_mode_complete",
+           "unprotect", "uplink_nas_transport"]
 
 
 def _lv(value: bytes) -> bytes:
@@ -93,6 +102,11 @@ def pdn_connectivity_request(pdn_type: str, pti: int = 1) -> bytes:
     return _esm("pdn-connectivity-request", 0, pti, bytes([PDN_TYPES[pdn_type] << 4 | 0x1]))
 
 
+def pdn_connectivity_reject(pti: int, esm_cause: int) -> bytes:
+    """PDN CONNECTIVITY REJECT (8.3.19): ESM cause (9.9.4.4), no optional IEs."""
+    return _esm("pdn-connectivity-reject", 0, pti, bytes([esm_cause]))
+
+
 def attach_request(imsi: str, pdn_type: str = "non-ip") -> bytes:
     """ATTACH REQUEST (8.2.4): EPS attach, no key (KSI 7), IMSI, UE network capability,
     ESM container with a PDN CONNECTIVITY REQUEST, additional update type "control plane
@@ -101,6 +115,23 @@ def attach_request(imsi: str, pdn_type: str = "non-ip") -> bytes:
             + _lv(UE_NETWORK_CAPABILITY) + _lve(pdn_connectivity_request(pdn_type))
             + bytes([0xF0 | 0b010]))
     return _emm("attach-request", body)
+
+
+def attach_reject(emm_cause: int, esm: bytes = b"") -> bytes:
+    """ATTACH REJECT (8.2.3): EMM cause (9.9.3.9), and for #19 "ESM failure" the ESM message
+    container (IEI 78, TLV-E) with the PDN CONNECTIVITY REJECT (5.5.1.2.5)."""
+    return _emm("attach-reject", bytes([emm_cause]) + (bytes([0x78]) + _lve(esm) if esm else b""))
+
+
+def attach_reject_reason(reject: ParsedNas) -> str:
+    """Why an ATTACH REJECT came, in words: the EMM cause and, for an ESM failure, the ESM
+    cause of its PDN CONNECTIVITY REJECT."""
+    text = f"attach reject: EMM cause #{reject.ies['emm_cause']}"
+    if reject.ies["emm_cause"] == EMM_CAUSE_ESM_FAILURE and reject.ies["esm"]:
+        cause = parse(reject.ies["esm"]).ies["esm_cause"]
+        text += f" ESM failure, PDN connectivity reject ESM cause #{cause} " \
+            f"{ESM_CAUSES.get(cause, '')}".rstrip()
+    return text
 
 
 def authentication_request(ksi: int, rand: bytes, autn: bytes) -> bytes:
@@ -129,16 +160,44 @@ def security_mode_complete() -> bytes:
     return _emm("security-mode-complete", b"")
 
 
+def pdn_address(pdn_type: str, ipv4: str | None = None, ipv6_iid: bytes | None = None
+                ) -> bytes:
+    """The value of the PDN address IE (9.9.4.9): PDN type octet, then the IPv6 interface
+    identifier (8 octets) and / or the IPv4 address the type calls for; non-IP: 4 spare zero
+    octets. NasCodecError when the type and the addresses given do not match."""
+    if pdn_type not in PDN_TYPES:
+        raise NasCodecError(f"PDN type {pdn_type!r}: one of {', '.join(PDN_TYPES)}")
+    octets = b""
+    if pdn_type in ("ipv6", "ipv4v6"):
+        octets += bytes(ipv6_iid or b"")
+    if pdn_type in ("ipv4", "ipv4v6"):
+        try:
+            octets += ipaddress.IPv4Address(ipv4 or "").packed
+        except ipaddress.AddressValueError:
+            raise NasCodecError(f"PDN address: IPv4 {ipv4!r} is not a dotted IPv4 address") \
+                from None
+    if pdn_type == "non-ip":
+        octets = bytes(4)
+    if len(octets) != PDN_ADDRESS_OCTETS[pdn_type]:
+        raise NasCodecError(f"PDN address: {pdn_type} takes {PDN_ADDRESS_OCTETS[pdn_type]} "
+                            f"address octets (IPv6 IID 8, IPv4 4), got {len(octets)}")
+    return bytes([PDN_TYPES[pdn_type]]) + octets
+
+
 def activate_default_bearer_request(ebi: int, pti: int, pdn_type: str, apn: str,
-                                    address: bytes = b"") -> bytes:
+                                    address: bytes = b"", esm_cause: int | None = None
+                                    ) -> bytes:
     """ACTIVATE DEFAULT EPS BEARER CONTEXT REQUEST (8.3.6): EPS QoS QCI 9, APN, PDN address
     (9.9.4.9, LV 6-14: type + IPv4 4 octets / IPv6 IID 8 octets / both / non-IP 4 spare zero
-    octets), control plane only indication (IEI 9-, 9.9.4.23)."""
+    octets; ``address`` the octets after the type), ESM cause (IEI 58, 9.9.4.4: #50 / #51
+    when the network restricts an IPv4v6 request to one IP version, 6.5.1.3), control plane
+    only indication (IEI 9-, 9.9.4.23)."""
     if pdn_type == "non-ip" and not address:
         address = bytes(4)
     labels = b"".join(_lv(label.encode("ascii")) for label in apn.split("."))
     pdn = bytes([PDN_TYPES[pdn_type]]) + bytes(address)
-    body = _lv(bytes([9])) + _lv(labels) + _lv(pdn) + bytes([0x91])
+    cause = b"" if esm_cause is None else bytes([0x58, esm_cause])
+    body = _lv(bytes([9])) + _lv(labels) + _lv(pdn) + cause + bytes([0x91])
     return _esm("activate-default-bearer-request", ebi, pti, body)
 
 

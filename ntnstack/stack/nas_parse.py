@@ -3,6 +3,8 @@ needs, every read bounds-checked so malformed octets raise NasCodecError naming 
 IE and the octet (counted from 1, as the TS 24.301 tables count)."""
 from __future__ import annotations
 
+import ipaddress
+
 from ntnstack.stack.nas_codes import (
     CP_ACK,
     CP_DATA,
@@ -11,8 +13,11 @@ from ntnstack.stack.nas_codes import (
     PD_EMM,
     PD_ESM,
     PD_SMS,
+    PDN_ADDRESS_OCTETS,
     NasCodecError,
     ParsedNas,
+    PdnAddress,
+    pdn_type_name,
 )
 
 
@@ -61,6 +66,12 @@ def _parse_emm(msg: str, r: _Reader) -> dict:
         return {"eea": algs >> 4, "eia": algs & 0x7, "ksi": r.octet("NAS KSI") & 0x7}
     if msg in ("attach-request", "attach-complete"):
         return {"esm": _esm_container(msg, r)}
+    if msg == "attach-reject":
+        ies = {"emm_cause": r.octet("EMM cause"), "esm": b""}
+        if r.i < len(r.data) and r.data[r.i] == 0x78:
+            r.take(1, "ESM message container IEI")
+            ies["esm"] = r.lve("ESM message container")
+        return ies
     if msg == "attach-accept":
         ies = {"esm": _esm_container(msg, r)}
         if r.i < len(r.data) and r.data[r.i] == 0x50:
@@ -113,11 +124,50 @@ def _parse_esm(data: bytes) -> ParsedNas:
     ies = {"ebi": first >> 4, "pti": pti}
     if msg == "esm-data-transport":
         ies["data"] = r.lve("user data container")
+    elif msg == "pdn-connectivity-request":
+        types = r.octet("PDN type and request type")
+        ies.update(pdn_type=pdn_type_name(types >> 4, f"{msg}: PDN type at octet {r.i}"),
+                   request_type=types & 0x7)
+    elif msg == "pdn-connectivity-reject":
+        ies["esm_cause"] = r.octet("ESM cause")
     elif msg == "activate-default-bearer-request":
         r.lv("EPS QoS")
         r.lv("access point name")
         ies["pdn_address"] = r.lv("PDN address")      # PDN type octet + address
+        ies["pdn"] = decode_pdn_address(ies["pdn_address"])
+        ies.update(_default_bearer_options(r))
     return ParsedNas(PD_ESM, msg, ies)
+
+
+def _default_bearer_options(r: _Reader) -> dict:
+    """The optional IEs of the emulated ACTIVATE DEFAULT EPS BEARER CONTEXT REQUEST (8.3.6):
+    ESM cause (TV, IEI 58) and control plane only indication (TV 1 octet, IEI 9-)."""
+    ies = {"esm_cause": None, "cp_only": False}
+    while r.i < len(r.data):
+        iei = r.octet("optional IEI")
+        if iei == 0x58:
+            ies["esm_cause"] = r.octet("ESM cause")
+        elif iei >> 4 == 0x9:
+            ies["cp_only"] = bool(iei & 0x1)
+        else:
+            raise NasCodecError(f"{r.message}: IEI 0x{iei:02x} at octet {r.i} is outside the "
+                                f"subset")
+    return ies
+
+
+def decode_pdn_address(value: bytes) -> PdnAddress:
+    """The value of a PDN address IE (9.9.4.9, after its length octet): PDN type, then the
+    IPv4 address, the IPv6 interface identifier or both (IID first) for that type. Octets
+    are counted from 3, as the IE table counts them."""
+    r = _Reader(b"\x00\x00" + bytes(value), "PDN address", 2)
+    pdn_type = pdn_type_name(r.octet("PDN type") & 0x7, "PDN address: octet 3")
+    octets = r.take(PDN_ADDRESS_OCTETS[pdn_type], f"{pdn_type} address information")
+    if r.i != len(r.data):
+        raise NasCodecError(f"PDN address: {len(r.data) - r.i} octets after the {pdn_type} "
+                            f"address information at octet {r.i + 1}")
+    iid = octets[:8] if pdn_type in ("ipv6", "ipv4v6") else None
+    ipv4 = octets[-4:] if pdn_type in ("ipv4", "ipv4v6") else None
+    return PdnAddress(pdn_type, None if ipv4 is None else str(ipaddress.IPv4Address(ipv4)), iid)
 
 
 def _parse_cp(data: bytes) -> ParsedNas:

@@ -15,21 +15,46 @@ import asn1tools
 
 from ntnstack.rrc.codec import DecodeError, EncodeError
 
-__all__ = ["CHANNELS", "RrcPdu", "decode", "dl_information_transfer", "mib_nb", "paging",
-           "paging_s_tmsis", "rrc_connection_release", "rrc_connection_request",
-           "rrc_connection_setup", "rrc_connection_setup_complete", "ul_information_transfer"]
+__all__ = ["CHANNELS", "SI_TB_BITS", "SI_WINDOWS_MS", "RrcPdu", "SiSchedule", "decode",
+           "dl_information_transfer", "mib_nb", "paging", "paging_s_tmsis",
+           "rrc_connection_release", "rrc_connection_request", "rrc_connection_setup",
+           "rrc_connection_setup_complete", "sib1_nb", "sib1_schedule",
+           "ul_information_transfer"]
 
 ASN_FILE = Path(__file__).with_name("asn") / "nbiot_rrc.asn"
 
 CHANNELS = {
     "lte-rrc.bcch.bch.nb": "BCCH-BCH-Message-NB",
+    "lte-rrc.bcch.dl.sch.nb": "BCCH-DL-SCH-Message-NB",
     "lte-rrc.ul.ccch.nb": "UL-CCCH-Message-NB",
     "lte-rrc.dl.ccch.nb": "DL-CCCH-Message-NB",
     "lte-rrc.ul.dcch.nb": "UL-DCCH-Message-NB",
     "lte-rrc.dl.dcch.nb": "DL-DCCH-Message-NB",
     "lte-rrc.pcch.nb": "PCCH-Message-NB",
 }
-"""Wireshark dissector name (tshark 4.0, ``lte-rrc``) -> PDU type of the ASN.1."""
+"""Wireshark dissector name (tshark 4.0, ``lte-rrc``) -> PDU type of the ASN.1. On
+``lte-rrc.bcch.dl.sch.nb`` the subset holds SystemInformationBlockType1-NB only (the
+SystemInformation-NB with SIB31-NB comes from ntnstack.rrc)."""
+
+SI_WINDOWS_MS = (160, 320, 480, 640, 960, 1280, 1600)   # si-WindowLength-r13 ms160..ms1600
+SI_PERIODICITIES_RF = (64, 128, 256, 512, 1024, 2048, 4096)   # si-Periodicity-r13
+SI_TB_BITS = (56, 120, 208, 256, 328, 440, 552, 680)      # si-TB-r13 (TS 36.331 6.7.3.1)
+FREQ_BAND_NTN_S = 256          # NB-IoT NTN band 256 (S band, REFERENCE.md 4)
+Q_RXLEVMIN = -70               # x 2 dBm: -140 dBm, the lowest (satellite link budget)
+Q_QUALMIN_DB = -34             # the lowest
+
+
+@dataclass(frozen=True)
+class SiSchedule:
+    """Where the UE finds SIB31-NB, as SIB1-NB says: the SI message's entry ``position`` n
+    (1-based) in schedulingInfoList, its si-Periodicity (radio frames) and si-TB (bits), the
+    common si-WindowLength (ms) and si-RadioFrameOffset (radio frames, 0 when absent)."""
+
+    position: int
+    periodicity_rf: int
+    window_ms: int
+    radio_frame_offset: int
+    tb_bits: int
 
 
 @dataclass(frozen=True)
@@ -70,6 +95,8 @@ def message_name(channel: str, decoded: dict) -> str:
         return "MasterInformationBlock-NB"
     if channel == "lte-rrc.pcch.nb":
         return "paging-r13"
+    if channel == "lte-rrc.bcch.dl.sch.nb":
+        return "systemInformationBlockType1-r13"
     kind, inner = decoded["message"]
     return inner[0] if kind == "c1" else kind
 
@@ -84,6 +111,60 @@ def mib_nb(sfn: int, hyper_sfn: int, value_tag: int = 0, scheduling_info_sib1: i
              "operationModeInfo-r13": ("standalone-r13", {"spare": (b"\0", 5)}),
              "additionalTransmissionSIB1-r15": False, "spare": (b"\0\0", 10)}
     return _encode("lte-rrc.bcch.bch.nb", "MasterInformationBlock-NB", {"message": value})
+
+
+def sib1_nb(hyper_sfn: int, plmn: tuple[str, str], tac: int, cell_identity: int,
+            sib31: SiSchedule) -> RrcPdu:
+    """SystemInformationBlockType1-NB of an NB-IoT NTN cell (TS 36.331 6.7.3.1): the 8 MSBs
+    of the 10-bit hyper-SFN, cell access (one PLMN (MCC, MNC digits), TAC, 28-bit cell
+    identity; cellBarred-r13 barred for UEs without NTN support and cellBarred-NTN-r17
+    notBarred), cell selection at the lowest thresholds, band 256, and the SI schedule: entry
+    1 the SI message of SIB2-NB (always the first, mapping implicit; same periodicity, not
+    sent by the emulation), entry 2 SIB31-NB (sib-MappingInfo-v1530 sibType31-NB-r17)."""
+    mcc, mnc = plmn
+    first = {"si-Periodicity-r13": f"rf{sib31.periodicity_rf}",
+             "si-RepetitionPattern-r13": "every2ndRF", "sib-MappingInfo-r13": [],
+             "si-TB-r13": "b208"}
+    v1700 = {"cellAccessRelatedInfo-NTN-r17": {"cellBarred-NTN-r17": "notBarred"}}
+    v1530 = {"schedulingInfoList-v1530": [{}, {"sib-MappingInfo-v1530": ["sibType31-NB-r17"]}],
+             "nonCriticalExtension": {"nonCriticalExtension": v1700}}
+    value = {
+        "hyperSFN-MSB-r13": (bytes([(hyper_sfn >> 2) & 0xFF]), 8),
+        "cellAccessRelatedInfo-r13": {
+            "plmn-IdentityList-r13": [{
+                "plmn-Identity-r13": {"mcc": [int(d) for d in mcc], "mnc": [int(d) for d in mnc]},
+                "cellReservedForOperatorUse-r13": "notReserved"}],
+            "trackingAreaCode-r13": (tac.to_bytes(2, "big"), 16),
+            "cellIdentity-r13": ((cell_identity << 4).to_bytes(4, "big"), 28),
+            "cellBarred-r13": "barred", "intraFreqReselection-r13": "allowed"},
+        "cellSelectionInfo-r13": {"q-RxLevMin-r13": Q_RXLEVMIN, "q-QualMin-r13": Q_QUALMIN_DB},
+        "freqBandIndicator-r13": FREQ_BAND_NTN_S,
+        "schedulingInfoList-r13": [first, {**first, "si-TB-r13": f"b{sib31.tb_bits}"}],
+        "si-WindowLength-r13": f"ms{sib31.window_ms}",
+        "nonCriticalExtension": {"nonCriticalExtension": {"nonCriticalExtension": {
+            "nonCriticalExtension": v1530}}}}
+    if sib31.radio_frame_offset:
+        value["si-RadioFrameOffset-r13"] = sib31.radio_frame_offset
+    return _encode("lte-rrc.bcch.dl.sch.nb", "systemInformationBlockType1-r13",
+                   {"message": ("c1", ("systemInformationBlockType1-r13", value))})
+
+
+def sib1_schedule(data: bytes) -> SiSchedule:
+    """The UE's reading of a SIB1-NB: where SIB31-NB is scheduled (DecodeError when the
+    message is malformed or maps no SIB31-NB)."""
+    sib1 = decode("lte-rrc.bcch.dl.sch.nb", data)["message"][1][1]
+    ext = sib1.get("nonCriticalExtension", {})
+    for _ in range(3):                  # v1350 -> v1430 -> v1450 -> v1530
+        ext = ext.get("nonCriticalExtension", {})
+    entries = sib1["schedulingInfoList-r13"]
+    for n, entry in enumerate(ext.get("schedulingInfoList-v1530", []), start=1):
+        if "sibType31-NB-r17" in entry.get("sib-MappingInfo-v1530", []):
+            info = entries[n - 1]
+            return SiSchedule(n, int(info["si-Periodicity-r13"][2:]),
+                              int(sib1["si-WindowLength-r13"][2:]),
+                              sib1.get("si-RadioFrameOffset-r13", 0),
+                              int(info["si-TB-r13"][1:]))
+    raise DecodeError("lte-rrc.bcch.dl.sch.nb", "SIB1-NB maps no SIB31-NB")
 
 
 def _s_tmsi(s_tmsi: tuple[int, int]) -> dict:

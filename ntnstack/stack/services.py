@@ -50,11 +50,12 @@ class ServicesMixin:
         """Non-IP: the payload as is. IP PDN: an IPv4 / UDP datagram (scapy) from the address
         of the default bearer to ``UDP_SERVER`` (an IPv6-only PDN: IPv6 from the interface
         identifier with the link-local prefix, as TS 24.301 9.9.4.9 gives only the IID)."""
-        if self.ue.pdn_type == "non-ip":
+        granted = n.decode_pdn_address(self.pdn_address).pdn_type   # the network's choice
+        if granted == "non-ip":
             return bytes(payload)
         address = self.pdn_address[1:]
         port, host_v4, host_v6 = UDP_SERVER
-        if self.ue.pdn_type == "ipv6":
+        if granted == "ipv6":
             src = str(ipaddress.IPv6Address(b"\xfe\x80" + bytes(6) + address[:8]))
             return bytes(IPv6(src=src, dst=host_v6) / UDP(sport=port, dport=port) / payload)
         src = str(ipaddress.IPv4Address(address[-4:]))

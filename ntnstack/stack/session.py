@@ -20,6 +20,7 @@ from ntnstack.capture.pcap import PcapWriter
 from ntnstack.clock import Clock
 from ntnstack.errors import InputError
 from ntnstack.link import ground_point
+from ntnstack.rrc import SiWindows
 from ntnstack.stack import crypto
 from ntnstack.stack import nas as n
 from ntnstack.stack import rrc_nb as r
@@ -62,6 +63,8 @@ class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin):
             mme.rand_source = self.rng.randbytes
         self.pcap = PcapWriter(pcap) if pcap is not None else None
         self.sib: UeSib | None = None
+        self.si_windows: SiWindows | None = None      # SIB31-NB's, from the last SIB1-NB
+        self.ignores_validity = False   # fault: T317 ignored, the SIB31-NB kept however old
         self.security: n.NasSecurityContext | None = None
         self.rrc_state = "idle"
         self.attached = False
@@ -104,6 +107,7 @@ class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin):
 
     def _ul(self, t_ue: float, pdu: r.RrcPdu, nas_name: str = "") -> float:
         """Send an UL message at time t from the UE; returns its arrival time at the eNB."""
+        self._checked_uplink(t_ue, pdu.name)
         t_rx = t_ue + self.cell.one_way_s(t_ue, self.ue_ecef)
         self._record(t_rx, "UL", pdu, nas_name)
         return t_rx
@@ -205,6 +209,8 @@ class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin):
             proc.round_trips += 1
             t_rx, parsed = self._nas_dl(t_back + self.enb_processing_s, dl)
             reply = self._ue_answer(parsed[-1])
+            if parsed[-1].message == "attach-reject":
+                return self._end(False, t_rx, n.attach_reject_reason(parsed[-1]))
             if parsed[-1].message == "attach-accept":
                 self._accepted(parsed[-1])
             if reply is None:

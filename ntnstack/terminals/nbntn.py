@@ -5,7 +5,11 @@ known, the module searches for ``timing.search_s`` (+CEREG: 2; see :mod:`procedu
 its stack session (:mod:`nbntn_stack`, one per module) runs the attach with real RRC / NAS
 messages over the cell of the module's link, and the module replays the session's timeline:
 SIB31-NB decoded -> cell found (vendor URCs), RRCConnectionSetup-NB at the UE -> +CSCON: 1,
-Attach Accept at the UE -> +CGEV: ME PDN ACT and +CEREG: 1/5 with AcT 14. Data goes up
+Attach Accept at the UE -> +CGEV: ME PDN ACT and +CEREG: 1/5 with AcT 14. The attach asks for
+the PDN type of the host's default context (+CGDCONT <PDP_type>); +CGPADDR then shows what the
+network's PDN address IE gave: the IPv4 address and / or the IPv6 link-local address
+fe80::/64 + interface identifier (the emulated core sends no Router Advertisement, so no
+global prefix is known to the UE). Data goes up
 through the session (+CSODCP, sockets); RRC inactivity -> RRCConnectionRelease-NB -> +CSCON: 0.
 SMS over NAS: +CMGS answers when the RP-ACK reaches the UE, +CMT when the SMS-DELIVER does;
 downlink data and SMS to an idle module page it first. AT+CFUN=0/4 sends a switch-off DETACH
@@ -17,10 +21,14 @@ again on the next pass. Vendor commands (location, sockets, Nordic/Murata URCs) 
 """
 from __future__ import annotations
 
+import ipaddress
+from dataclasses import replace
+
 from ntnstack.terminals.at_engine import AtChannel, CmeError, CmsError, Command, Prompt, Reply
-from ntnstack.terminals.modem import AtModule
+from ntnstack.terminals.modem import PDP_TYPES, AtModule
 from ntnstack.errors import InputError
 from ntnstack.stack import UeConfig
+from ntnstack.stack import nas
 from ntnstack.terminals.nbntn_stack import ModuleStack
 from ntnstack.terminals.procedures import NtnTiming
 from ntnstack.terminals import nbntn_vendor
@@ -38,6 +46,9 @@ DEFAULT_UE_POSITION = (39.9042, 116.4074, 50.0)
 """lat deg, lon deg, alt m (Beijing) when no --ue is given: what the internal GNSS reports."""
 CMS_NETWORK_TIMEOUT = 332
 """+CMS ERROR: 332 network timeout (TS 27.005 3.2.5): the MO SMS got no RP-ACK."""
+CGEV_REASON = {("ipv4v6", "ipv4"): 0, ("ipv4v6", "ipv6"): 1}
+"""+CGEV: ME PDN ACT <cid>,<reason> (TS 27.007 10.1.19): 0 "IPv4 only allowed", 1 "IPv6 only
+allowed" - the network narrowed an IPv4v6 request (ESM cause #50 / #51)."""
 
 
 class NbNtnModule(AtModule):
@@ -136,7 +147,22 @@ class NbNtnModule(AtModule):
                           min_elevation_deg=self.link.min_elevation_deg - ELEVATION_SLACK_DEG)
             self._stack = ModuleStack(self.link.stack_cells(epoch, tuple(self.ue_position)),
                                       ue, epoch, self.stack_pcap)
+            self._subscribe_addresses()
         return self._stack
+
+    def _subscribe_addresses(self) -> None:
+        """The core gives this module its test IPv4 address (the one the in-process network
+        routes datagrams to) and the IPv6 interface identifier ::<that IPv4 in hex>, e.g.
+        10.45.0.2 -> IID 0:0:a2d:2 (link-local fe80::a2d:2)."""
+        mme = self._stack.session.mme
+        v4 = ipaddress.IPv4Address(self.identity.ip).packed
+        mme.add(replace(mme.subscribers[self.identity.imsi], ipv4=self.identity.ip,
+                        ipv6_iid=bytes(4) + v4))
+
+    def pdp_addresses(self, cid: int) -> tuple[bytes | None, bytes | None]:
+        """What the PDN address IE of the last attach gave the bearer of ``cid`` (while
+        registered): IPv4 and the IPv6 link-local address."""
+        return self.pdp_active.get(cid, (None, None))
 
     def _run(self, procedure: str, *args) -> tuple:
         """A stack procedure from now, the UE's position estimate being the location the
@@ -162,16 +188,20 @@ class NbNtnModule(AtModule):
         except InputError as exc:
             self.log("event", f"attach waits for a usable location: {exc}")
             return
+        cid, requested = self.attach_cid(), PDP_TYPES[self.attach_context().pdp_type]
+        session = self.stack.session
+        session.ue = replace(session.ue, pdn_type=requested)
         result, events = self._run("attach")
         self.log("event", f"stack attach ok={result.ok} {result.duration_s:.3f} s "
-                          f"{result.round_trips} round trips")
+                          f"{result.round_trips} round trips, cid {cid} PDN type {requested}")
         for t, kind, _ in events:
             if kind == "sib31-nb acquired":
                 self._at(token, self.stack.t_s(t), self._cell_found)
         self._rrc_up_at(token, result)
         if result.ok:
+            pdn = nas.decode_pdn_address(session.pdn_address)
             self._at(token, self.stack.t_s(result.details["attach_accept_rx_unix_s"]),
-                     self._attached)
+                     lambda: self._attached(cid, requested, pdn))
         else:
             self._at(token, self.stack.t_s(result.end_unix_s),
                      lambda: self._attach_failed(result.reason))
@@ -192,10 +222,17 @@ class NbNtnModule(AtModule):
         self.set_rrc(False)
         self.later(0.0, self.start_attach)
 
-    def _attached(self) -> None:
-        cid = min(self.pdp) if self.pdp else 0
+    def _attached(self, cid: int, requested: str, pdn: nas.PdnAddress) -> None:
+        """Attach Accept at the UE: the default bearer of ``cid`` holds the addresses of
+        ``pdn``; +CGEV (with the reason when an IPv4v6 request was narrowed), +CEREG."""
+        v4 = None if pdn.ipv4 is None else ipaddress.IPv4Address(pdn.ipv4).packed
+        v6 = pdn.ipv6_link_local
+        self.pdp_active = {cid: (v4, v6)}
+        self.log("event", f"pdn {cid} {pdn.pdn_type} ipv4 {pdn.ipv4} ipv6 "
+                          f"{None if v6 is None else ipaddress.IPv6Address(v6)}")
         if self.cgerep:
-            self.urc(f"+CGEV: ME PDN ACT {cid}")
+            reason = CGEV_REASON.get((requested, pdn.pdn_type))
+            self.urc(f"+CGEV: ME PDN ACT {cid}" + ("" if reason is None else f",{reason}"))
         self.set_registration(self.spec.cereg_stat, ACT_SATELLITE_NB_S1)
         self.vendor_event("registered")
         self._touch_rrc()

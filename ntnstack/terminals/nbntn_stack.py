@@ -93,6 +93,22 @@ class ModuleStack:
         first = len(s.events)
         return getattr(s, procedure)(*args), s.events[first:]
 
+    def ignore_validity(self) -> None:
+        """Fault (certification defect ``ignore-validity``): the UE no longer checks T317 and
+        keeps transmitting with the SIB31-NB it has, however old."""
+        self.session.ignores_validity = True
+
+    @staticmethod
+    def validity_observations(proc) -> dict:
+        """What the emulated cell saw of the UE's UL sync validity in procedure ``proc``
+        (TS 36.331 T317, NB-IoT NTN): whether a SIB31-NB was read before the first uplink, the
+        T317 expiries, and the uplinks sent while the validity had expired and SIB31-NB was
+        not re-acquired (``SatelliteCell.check_uplink``)."""
+        d = proc.details
+        return {"stack_sib31_read_before_uplink": d.get("sib31_read_before_uplink", False),
+                "stack_t317_expiries": d.get("t317_expiries", 0),
+                "stack_expired_uplinks": d.get("expired_uplinks", 0)}
+
     def t_s(self, t_unix_s: float) -> float:
         """Unix seconds of the session -> module seconds."""
         return t_unix_s - self.epoch_unix_s

@@ -43,6 +43,15 @@ def test_absent_and_contains():
                      _rtt).passed
 
 
+def test_matches_any_ipv6_address_in_dot_notation():
+    crit = {"step": "a", "value": "lines", "matches": r'"(\d{1,3}\.){15}\d{1,3}"'}
+    link_local = '+CGPADDR: 0,"10.45.0.3","254.128.0.0.0.0.0.0.0.0.0.0.10.45.0.3"'
+    global_ = '+CGPADDR: 1,"32.1.13.184.0.0.0.0.0.0.0.0.0.0.0.1"'    # 2001:db8::1
+    assert judge(crit, _steps(lines=[link_local]), _rtt).passed
+    assert judge(crit, _steps(lines=[global_]), _rtt).passed
+    assert not judge(crit, _steps(lines=['+CGPADDR: 0,"10.45.0.3"']), _rtt).passed
+
+
 def test_same_as_compares_two_steps():
     crit = {"step": "a", "value": "identity.imei",
             "same_as": {"step": "b", "value": "identity.imei"}}

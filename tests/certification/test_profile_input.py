@@ -42,6 +42,8 @@ def test_shipped_profiles_load_for_every_family():
      "expected exactly one of"),
     ("    title: IPv6 PDN", "    titel: IPv6 PDN", "unknown key"),
     ("do: read_registration}", "do: read_registraton}", "read_registration"),
+    ("matches: '\"(\\d{1,3}\\.){15}", "matches: '\"((\\d{1,3}\\.){15}",
+     "not a regular expression"),
 ])
 def test_bad_profile_names_file_line_and_key(tmp_path, old, new, message):
     path = _edited(tmp_path, old, new)

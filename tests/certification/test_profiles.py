@@ -10,7 +10,7 @@ import pytest
 from ntnstack.certification import load_profile
 
 NBNTN = ["nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel"]
-NOT_OBSERVABLE = {"ntn-3gpp": {"NTN-VALIDITY"}, "satellite-iot-trial": set(),
+NOT_OBSERVABLE = {"ntn-3gpp": set(), "satellite-iot-trial": set(),
                   "direct-to-phone": set()}
 CASES = [("ntn-3gpp", f) for f in NBNTN] + [("satellite-iot-trial", f) for f in NBNTN] + \
     [("direct-to-phone", "tiantong")]
@@ -34,6 +34,7 @@ def test_profile_passes_on_virtual_family(run_profile, profile, family):
 @pytest.mark.parametrize(("profile", "family", "defects", "failing"), [
     ("ntn-3gpp", "nbntn-generic", {"dut": ("wrong-act",)}, ["NTN-ACT"]),
     ("ntn-3gpp", "nbntn-nordic", {"dut": ("attach-without-location",)}, ["NTN-LOC"]),
+    ("ntn-3gpp", "nbntn-murata", {"dut": ("ignore-validity",)}, ["NTN-VALIDITY"]),
     ("satellite-iot-trial", "nbntn-murata", {"dut": ("identity-drift",)}, ["TRIAL-IDENTITY"]),
     ("satellite-iot-trial", "nbntn-quectel", {"dut": ("no-ipv6-pdn",)}, ["TRIAL-IPV6"]),
     ("satellite-iot-trial", "nbntn-generic", {"dut": ("ignore-barring",)}, ["TRIAL-SUSPEND"]),
@@ -57,15 +58,30 @@ def test_identity_drift_evidence_shows_both_imeis(run_profile):
     assert [c.passed for c in v.criteria if "imei" not in c.text] == [True] * 4
 
 
+def test_ipv4_only_firmware_shows_no_ipv6_address(run_profile):
+    """no-ipv6-pdn: the IPv6 contexts are refused, the attach brings up the boot context
+    (cid 1, IP) and +CGPADDR shows its IPv4 address only: the IPv6-address criterion fails
+    on what the module printed; with IPv6 (no defect) the active context has fe80::/64 + IID."""
+    bad = run_profile("satellite-iot-trial", "nbntn-quectel", {"dut": ("no-ipv6-pdn",)})
+    v = next(v for v in bad.verdicts if v.id == "TRIAL-IPV6")
+    address = next(c for c in v.criteria if "CGPADDR" not in c.text and "matches" in c.text)
+    assert not address.passed and address.measured[0].startswith('+CGPADDR: 1,"10.45.')
+    good = run_profile("satellite-iot-trial", "nbntn-quectel")
+    v = next(v for v in good.verdicts if v.id == "TRIAL-IPV6")
+    address = next(c for c in v.criteria if "CGPADDR" not in c.text and "matches" in c.text)
+    assert address.passed and '+CGPADDR: 1,"254.128.0.0.0.0.0.0.0.0.0.0.10.45.' in \
+        "\n".join(address.measured)
+
+
 def test_suspension_evidence_is_the_serial_log(run_profile):
     """A compliant module: +CEREG: ...3 in its serial log, the data refused by the module
     itself (+CME ERROR) and no uplink counted by the network."""
     cert = run_profile("satellite-iot-trial", "nbntn-generic")
     v = next(v for v in cert.verdicts if v.id == "TRIAL-SUSPEND")
     logs = {s.step: "\n".join(s.log) for s in v.steps}
-    assert "+CEREG: " in logs["11-read_registration"]
-    assert "ERROR" in logs["12-at"]
-    restore = next(s for s in v.steps if s.step == "13-restore_service")
+    assert "+CEREG: " in logs["13-read_registration"]
+    assert "ERROR" in logs["14-at"]
+    restore = next(s for s in v.steps if s.step == "15-restore_service")
     assert restore.observed["uplink_while_barred"] == 0
 
 
@@ -129,3 +145,21 @@ def test_report_files(run_profile):
     for v in cert.verdicts:
         assert v.id in text and v.source.split()[0] in text
     assert (out / "junit.xml").exists() and (out / "serial").is_dir()
+
+
+def test_validity_is_judged_on_virtual_modules_only():
+    """NTN-VALIDITY reads the emulated cell's record: with the dut on a real module (a lab
+    base station) the verdict is not observable, on a virtual one the criteria decide."""
+    from types import SimpleNamespace
+
+    from ntnstack.certification.run import _judge
+
+    req = next(r for r in load_profile("ntn-3gpp", "nbntn-generic").requirements
+               if r.id == "NTN-VALIDITY")
+    results = {i: SimpleNamespace(label=sid, terminal="dut", status="passed", message="",
+                                  started_s=0.0, ended_s=1.0, observed={}, events=[])
+               for sid, i in req.steps.items()}
+    real = _judge(req, results, [], None, real={"dut"})
+    assert real.verdict == "not-observable" and "not observable through AT" in real.explanation
+    virtual = _judge(req, results, [], None, real=set())     # nothing observed: not a pass
+    assert virtual.verdict == "failed"

@@ -60,7 +60,7 @@ def test_idle_capture_as_tshark_reads_it(idle_run):
     assert [r for r in rows if r[1]] == []
     assert [r for r in rows if "8388608" in r[2]] == []      # expert error: PI_ERROR
     infos = [r[0].strip() for r in rows]
-    first = infos.index("RRCConnectionRequest-NB", 3)        # after the attach's
+    first = [i for i, info in enumerate(infos) if info == "RRCConnectionRequest-NB"][1]
     assert infos[first:first + len(EXPECTED_INFOS)] == EXPECTED_INFOS
     assert infos.count("Paging-NB") == 2
     paged = infos.index("Paging-NB")

@@ -9,8 +9,12 @@ from ntnstack.capture.pcap import PcapWriter
 from ntnstack.rrc import EncodeError
 from ntnstack.stack import rrc_nb as r
 
+SIB31_SCHEDULE = r.SiSchedule(position=2, periodicity_rf=128, window_ms=160,
+                               radio_frame_offset=1, tb_bits=328)
+SIB1 = r.sib1_nb(513, ("460", "01"), 0x1A2B, 0x0000101, SIB31_SCHEDULE)
 PDUS = [
     (r.mib_nb(513, 3), "MasterInformationBlock-NB"),
+    (SIB1, "SystemInformationBlockType1-NB"),
     (r.rrc_connection_request(0x123456789A), "RRCConnectionRequest-NB"),
     (r.rrc_connection_setup(0), "RRCConnectionSetup-NB"),
     (r.rrc_connection_setup_complete(1, bytes([0x07, 0x43, 0x00, 0x03, 0x52, 0x00, 0xC2])),
@@ -25,7 +29,7 @@ PDUS = [
 @pytest.mark.parametrize("pdu, _name", PDUS)
 def test_round_trip(pdu, _name):
     decoded = r.decode(pdu.channel, pdu.data)
-    expected = "MasterInformationBlock-NB" if pdu.channel.endswith("bch.nb") else pdu.name
+    expected = "MasterInformationBlock-NB" if pdu.channel == "lte-rrc.bcch.bch.nb" else pdu.name
     assert r.message_name(pdu.channel, decoded) == expected
 
 
@@ -77,3 +81,44 @@ def test_truncated_message_is_a_decode_error_naming_the_channel(cut):
     data = r.dl_information_transfer(2, bytes(40)).data[:cut]
     with pytest.raises(r.DecodeError, match="lte-rrc.dl.dcch.nb: malformed message"):
         r.decode("lte-rrc.dl.dcch.nb", data)
+
+
+def test_sib1_nb_tells_the_ue_where_sib31_nb_is():
+    assert r.sib1_schedule(SIB1.data) == SIB31_SCHEDULE
+    sib1 = r.decode("lte-rrc.bcch.dl.sch.nb", SIB1.data)["message"][1][1]
+    # hyper-SFN 513 = 0b10_0000_0001: the 8 MSBs 1000 0000 (MIB-NB carries the 2 LSBs)
+    assert sib1["hyperSFN-MSB-r13"] == (bytes([0x80]), 8)
+    # SIB2-NB's SI message is always the first entry (TS 36.331 6.7.3.1 sib-MappingInfo)
+    assert sib1["schedulingInfoList-r13"][0]["sib-MappingInfo-r13"] == []
+
+
+def test_sib1_nb_without_sib31_nb_is_refused():
+    # the same SIB1-NB with the v1530 mapping list emptied of SIB31-NB: a UE cannot find it
+    value = r.decode("lte-rrc.bcch.dl.sch.nb", SIB1.data)
+    ext = value["message"][1][1]
+    for _ in range(4):
+        ext = ext["nonCriticalExtension"]
+    ext["schedulingInfoList-v1530"] = [{}, {"sib-MappingInfo-v1530": ["sibType23-NB-r15"]}]
+    data = r._spec().encode("BCCH-DL-SCH-Message-NB", value, check_constraints=True)
+    with pytest.raises(r.DecodeError, match="maps no SIB31-NB"):
+        r.sib1_schedule(data)
+
+
+def test_tshark_reads_the_sib1_nb_fields(tmp_path, require_tool):
+    tshark = require_tool("tshark")
+    path = tmp_path / "sib1.pcap"
+    with PcapWriter(path) as writer:
+        writer.write(SIB1.channel, SIB1.data, 1.8e9)
+    fields = ["lte-rrc.MCC_MNC_Digit", "lte-rrc.trackingAreaCode_r13", "lte-rrc.cellIdentity_r13",
+              "lte-rrc.cellBarred_r13", "lte-rrc.cellBarred_NTN_r17",
+              "lte-rrc.freqBandIndicator_r13", "lte-rrc.si_Periodicity_r13",
+              "lte-rrc.si_TB_r13", "lte-rrc.si_WindowLength_r13",
+              "lte-rrc.si_RadioFrameOffset_r13", "lte-rrc.SIB_Type_NB_v1530", "_ws.malformed"]
+    args = [tshark, "-r", str(path), "-T", "fields", "-E", "separator=|"]
+    for name in fields:
+        args += ["-e", name]
+    row = subprocess.run(args, capture_output=True, text=True, check=True).stdout.strip()
+    # enumerations by index (TS 36.331 6.7.3.1): cellBarred barred 0 / notBarred 1, rf128 1,
+    # b208 2 / b328 4, ms160 0, SIB-Type-NB-v1530 sibType31-NB-r17 2
+    assert row.split("|") == ["4,6,0,0,1", "1a2b", "00001010", "0", "1", "256", "1,1",
+                              "2,4", "0", "1", "2", ""]

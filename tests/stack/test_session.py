@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import phy_ffi
-from ntnstack.stack.cell import MIB_PERIOD_S
+from ntnstack.stack import rrc_nb
+from ntnstack.stack.cell import MIB_PERIOD_S, SIB1_PERIOD_S, SIB1_REPETITION_S
 from ntnstack.stack.presets import geo_cell, leo_cells, new_session
 from ntnstack.stack.access import HARQ_K0_MS, NPRACH_CP_S, RAR_K0_MS, UL_GRANT_K0_MS
 from ntnstack.stack.session import StackSession, UeConfig
@@ -17,6 +18,7 @@ LEO_ONE_WAY_BOUND_S = 0.01   # > 1932 km / c: the 600 km orbit's slant range at 
 
 GEO_SEQUENCE = [
     "MasterInformationBlock-NB",
+    "SystemInformationBlockType1-NB",
     "SystemInformation-NB [ SIB31 ]",
     "RRCConnectionRequest-NB",
     "RRCConnectionSetup-NB",
@@ -59,6 +61,41 @@ def test_geo_capture_has_no_malformed_packet(geo_run):
     assert [r for r in rows if "8388608" in r[2]] == []
 
 
+def test_broadcast_follows_the_nb_iot_schedule(geo_run):
+    """MIB-NB -> SIB1-NB -> SIB31-NB as TS 36.331 5.2.1.2a / 5.2.3a and TS 36.213 16.4.1.3
+    place them, read from the capture's eNB times (frames counted from SFN 0 at the start)."""
+    s, attach = geo_run.session, geo_run.results["attach"]
+    cell = s.cell
+    sent = {m.rrc: m.t_unix_s for m in attach.messages[:3]}
+    sfn0 = cell.config.sfn0_unix_s
+    frame = {name: round((t - sfn0) * 1e5) / 1e3 for name, t in sent.items()}   # frames
+    # MIB-NB: the first 640 ms TTI the UE can hear from power-on
+    d = cell.one_way_s(attach.start_unix_s, s.ue_ecef)
+    assert sent["MasterInformationBlock-NB"] == pytest.approx(
+        cell.next_mib_s(attach.start_unix_s - d), abs=ONE_MICROSECOND)
+    # SIB1-NB: 16 repetitions in 256 frames, PCI 1 odd: repetitions start in frames 1 mod 16
+    # (Table 16.4.1.3-4), subframe 4; the first after the MIB-NB
+    sib1_frame = frame["systemInformationBlockType1-r13"]
+    assert sib1_frame % 16 == pytest.approx(1.4)
+    assert 0 < sent["systemInformationBlockType1-r13"] - sent["MasterInformationBlock-NB"] \
+        <= SIB1_PERIOD_S / 16
+    # SIB31-NB: SI message 2 of SIB1-NB's list, window ms160, offset 1 frame, rf128: frames
+    # with SFN mod 128 = 160 / 10 + 1 = 17, subframe 0; the first after SIB1-NB is decoded
+    pdu = cell.sib1(sent["systemInformationBlockType1-r13"])
+    schedule = rrc_nb.sib1_schedule(pdu.data)
+    assert (schedule.position, schedule.window_ms, schedule.radio_frame_offset,
+            schedule.periodicity_rf) == (2, 160, 1, 128)
+    assert frame["sib31-v1700"] % 128 == pytest.approx(17.0)
+    wait = sent["sib31-v1700"] - sent["systemInformationBlockType1-r13"] - SIB1_REPETITION_S
+    assert 0 <= wait < schedule.periodicity_rf * 0.01
+    # SIB1-NB broadcasts the PLMN and TAC the MME gives in the TAI list of the Attach Accept
+    rows = tshark_rows(geo_run.pcap, "lte-rrc.MCC_MNC_Digit", "lte-rrc.trackingAreaCode_r13",
+                       "lte-rrc.schedulingInfoSIB1_r13")
+    assert rows[0][2] == "2"            # 16 repetitions of 208 bits (Table 16.4.1.3-3)
+    mme = s.mme
+    assert rows[1][:2] == [",".join(mme.mcc + mme.mnc), f"{mme.tac:04x}"]
+
+
 def test_geo_nas_security_headers(geo_run):
     # TS 24.301 9.3.1: plain before AKA, 3 SMC, 4 SMC complete, 2 afterwards
     rows = tshark_rows(geo_run.pcap, "nas_eps.security_header_type")
@@ -74,11 +111,13 @@ def test_geo_attach_round_trips_and_time(geo_run):
     assert attach.round_trips == 5
     rtt = d["rtt_s"]
     assert 0.47 < rtt < 0.56        # TR 38.821 GEO transparent RTT, 10..90 deg: 477-541 ms
-    # the rest: SIB acquisition (<= one MIB TTI + one SI period + one way), and per
+    # the rest: SIB acquisition (<= one MIB TTI + the SIB1-NB repetition spacing and length +
+    # one SI period + one way), and per
     # exchange the grant wait (K_offset - TA + k0) and processing (UE, eNB, S1 and MME)
     cell = geo_run.session.cell
     sib = geo_run.session.sib
-    acquisition = MIB_PERIOD_S + cell.si_periodicity_s + rtt / 2
+    acquisition = MIB_PERIOD_S + SIB1_PERIOD_S / 16 + SIB1_REPETITION_S + \
+        cell.si_periodicity_s + rtt / 2
     s = geo_run.session
     processing = (s.ue.processing_s + s.enb_processing_s + 2 * s.core_delay_s
                   + s.mme_processing_s + 1e-3)     # + 1 ms between two DL messages in a row
@@ -132,9 +171,11 @@ def test_harq_ack_arrives_k0_plus_k_offset_after_the_npdsch(run, request):
 def test_leo_capture_sequence_and_cell_change(leo_run):
     infos = _infos(leo_run.pcap)
     assert not [r for r in tshark_rows(leo_run.pcap, "_ws.malformed") if r[0]]
-    assert infos[:2] == ["MasterInformationBlock-NB", "SystemInformation-NB [ SIB31 ]"]
-    assert infos[-6:] == [
-        "MasterInformationBlock-NB", "SystemInformation-NB [ SIB31 ]",
+    assert infos[:3] == ["MasterInformationBlock-NB", "SystemInformationBlockType1-NB",
+                         "SystemInformation-NB [ SIB31 ]"]
+    assert infos[-7:] == [
+        "MasterInformationBlock-NB", "SystemInformationBlockType1-NB",
+        "SystemInformation-NB [ SIB31 ]",
         "RRCConnectionRequest-NB", "RRCConnectionSetup-NB",
         "RRCConnectionSetupComplete-NB, Control plane service request, ESM data transport",
         "RRCConnectionRelease-NB"]
@@ -182,7 +223,9 @@ def test_stale_ephemeris_fails_random_access_through_the_common_ta():
     cells = leo_cells(START_UNIX_S, (600.0,), payload="transparent",
                       gateway_deg_m=(39.0, 117.5, 0.0))
     fresh = new_session(cells, START_UNIX_S + LEO_ATTACH_S).attach()
-    stale = new_session(cells, START_UNIX_S + LEO_ATTACH_S,
+    # 2 s later: the SIB31-NB 300 s older than the one read must come from a time the
+    # gateway already sees the satellite (it rises there about 200 s after the start)
+    stale = new_session(cells, START_UNIX_S + LEO_ATTACH_S + 2.0,
                         ue=UeConfig(stale_sib_s=300.0)).attach()
     assert fresh.ok and abs(fresh.details["ta_error_s"]) < NPRACH_CP_S[1] / 100
     d = stale.details
@@ -200,7 +243,9 @@ def test_validity_expiry_rereads_sib31_before_uplink():
     assert attach.ok and data.ok and data.details["t317_expiries"] == 1
     assert [e[1] for e in session.events].count("T317 expired") >= 1
     names = [m.rrc for m in data.messages]
-    assert names[:2] == ["MasterInformationBlock-NB", "sib31-v1700"]
+    # SIB1-NB stays valid: the UE re-reads SIB31-NB alone, in its next SI window
+    assert names[0] == "sib31-v1700" and data.details["sib31_reads"] == 1
+    assert data.details["expired_uplinks"] == 0 < data.details["uplink_checks"]
     rtt = attach.details["rtt_s"]
     assert data.details["latency_s"] > 2 * rtt     # the re-acquisition costs time
 
