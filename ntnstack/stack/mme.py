@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from ntnstack.errors import InputError
 from ntnstack.stack import crypto
 from ntnstack.stack import nas as n
+from ntnstack.stack.nas_security import reestablishment_mac
 
 __all__ = ["PDN_POLICIES", "Mme", "Subscriber"]
 
@@ -237,6 +238,29 @@ class Mme:
             return [protected]
         ctx.pending_dl.append(protected)
         return []
+
+    def verify_reestablishment(self, s_tmsi: tuple[int, int], ul_nas_mac: int,
+                               ul_nas_count: int, cell_identity: int, pci: int, c_rnti: int
+                               ) -> int | None:
+        """The eNB's S1 request to verify a CP RRC connection re-establishment (TS 23.401
+        5.3.4B.x, TS 33.401 9.5): the UE found by S-TMSI, its uplink NAS COUNT rebuilt from the
+        5 LSBs, the UL NAS MAC checked; on success both NAS COUNTs step by one and the DL NAS
+        MAC is returned, else None (unknown S-TMSI or wrong MAC)."""
+        mmec, m_tmsi = s_tmsi
+        ctx = next((c for c in self._ues.values() if mmec == self.mmec and c.m_tmsi == m_tmsi
+                    and c.state == "registered" and c.security is not None), None)
+        if ctx is None:
+            return None
+        sec = ctx.security
+        count = (sec.ul_count & ~0x1F) | (ul_nas_count & 0x1F)
+        if count < sec.ul_count:
+            count += 0x20
+        if reestablishment_mac(sec, count, cell_identity, pci, c_rnti, uplink=True) != ul_nas_mac:
+            return None
+        sec.ul_count = count + 1
+        dl_mac = reestablishment_mac(sec, sec.dl_count, cell_identity, pci, c_rnti, uplink=False)
+        sec.dl_count += 1
+        return dl_mac
 
     def paging_failed(self, imsi: str) -> None:
         """No service request answered the paging (T3413 expired, TS 24.301 5.6.2.2.1): the

@@ -73,3 +73,19 @@ def unprotect(ctx: NasSecurityContext, data: bytes, uplink: bool) -> bytes:
     else:
         ctx.dl_count = count + 1
     return body
+
+
+def reestablishment_mac(ctx: NasSecurityContext, count: int, cell_identity: int, pci: int,
+                        c_rnti: int, uplink: bool) -> int:
+    """The 16-bit UL / DL NAS MAC of an RRC connection re-establishment for the control plane
+    CIoT EPS optimisation (TS 33.401 9.5 as used by TS 36.331 5.3.7.4): the 16 least
+    significant bits of the NAS integrity algorithm (128-EIA2) output with KEY = K_NASint,
+    COUNT = the uplink (downlink) NAS COUNT, BEARER 0, DIRECTION 0 (1), MESSAGE = cell
+    identity of the cell re-established on (28 bits in 4 octets, right aligned) || source PCI
+    (2 octets) || source C-RNTI (2 octets). EIA0: 0."""
+    if ctx.eia != "eia2":
+        return 0
+    message = (cell_identity & 0xFFFFFFF).to_bytes(4, "big") + (pci & 0xFFFF).to_bytes(2, "big") \
+        + (c_rnti & 0xFFFF).to_bytes(2, "big")
+    mac = eia2(ctx.k_nas_int, count, 0, 0 if uplink else 1, message)
+    return int.from_bytes(mac[2:], "big")

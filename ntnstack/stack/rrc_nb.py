@@ -17,6 +17,8 @@ from ntnstack.rrc.codec import DecodeError, EncodeError
 
 __all__ = ["CHANNELS", "SI_TB_BITS", "SI_WINDOWS_MS", "RrcPdu", "SiSchedule", "decode",
            "dl_information_transfer", "mib_nb", "paging", "paging_s_tmsis",
+           "rrc_connection_reestablishment", "rrc_connection_reestablishment_complete",
+           "rrc_connection_reestablishment_reject", "rrc_connection_reestablishment_request",
            "rrc_connection_release", "rrc_connection_request", "rrc_connection_setup",
            "rrc_connection_setup_complete", "sib1_nb", "sib1_schedule",
            "ul_information_transfer"]
@@ -247,3 +249,73 @@ def rrc_connection_release(transaction_id: int, cause: str = "other") -> RrcPdu:
         "rrc-TransactionIdentifier": transaction_id,
         "criticalExtensions": ("c1", ("rrcConnectionRelease-r13", ies))}))}
     return _encode("lte-rrc.dl.dcch.nb", "rrcConnectionRelease-r13", value)
+
+
+def rrc_connection_reestablishment_request(s_tmsi: tuple[int, int], ul_nas_mac: int,
+                                           ul_nas_count: int, cause: str = "otherFailure"
+                                           ) -> RrcPdu:
+    """RRCConnectionReestablishmentRequest-NB, the r14 control-plane CIoT variant (TS 36.331
+    5.3.7.4): S-TMSI, the 16-bit UL NAS MAC and the 5 LSBs of the uplink NAS COUNT."""
+    ies = {"ue-Identity-r14": {"s-TMSI-r14": _s_tmsi(s_tmsi),
+                               "ul-NAS-MAC-r14": ((ul_nas_mac & 0xFFFF).to_bytes(2, "big"), 16),
+                               "ul-NAS-Count-r14": (bytes([(ul_nas_count & 0x1F) << 3]), 5)},
+           "reestablishmentCause-r14": cause, "cqi-NPDCCH-r14": "noMeasurements",
+           "earlyContentionResolution-r14": True, "spare": (b"\0", 1)}
+    value = {"message": ("c1", ("rrcConnectionReestablishmentRequest-r13", {
+        "criticalExtensions": ("later", ("rrcConnectionReestablishmentRequest-r14", ies))}))}
+    return _encode("lte-rrc.ul.ccch.nb", "rrcConnectionReestablishmentRequest-r14", value)
+
+
+def reestablishment_request_fields(data: bytes) -> tuple[tuple[int, int], int, int]:
+    """The eNB's reading of a CP RRCConnectionReestablishmentRequest-NB: (S-TMSI, UL NAS MAC,
+    ul-NAS-Count) (DecodeError when malformed or not the r14 variant)."""
+    msg = decode("lte-rrc.ul.ccch.nb", data)["message"][1]
+    ext = msg[1]["criticalExtensions"]
+    if msg[0] != "rrcConnectionReestablishmentRequest-r13" or ext[0] != "later" or \
+            ext[1][0] != "rrcConnectionReestablishmentRequest-r14":
+        raise DecodeError("lte-rrc.ul.ccch.nb", "not a CP RRCConnectionReestablishmentRequest-NB")
+    ident = ext[1][1]["ue-Identity-r14"]
+    s = ident["s-TMSI-r14"]
+    return ((s["mmec"][0][0], int.from_bytes(s["m-TMSI"][0], "big")),
+            int.from_bytes(ident["ul-NAS-MAC-r14"][0], "big"),
+            ident["ul-NAS-Count-r14"][0][0] >> 3)
+
+
+def rrc_connection_reestablishment(transaction_id: int, dl_nas_mac: int) -> RrcPdu:
+    """RRCConnectionReestablishment-NB with the default MAC configuration, nextHopChainingCount
+    0 (no AS security on CP CIoT) and the MME's 16-bit DL NAS MAC (v1430)."""
+    ies = {"radioResourceConfigDedicated-r13": {"mac-MainConfig-r13": ("defaultValue-r13", None)},
+           "nextHopChainingCount-r13": 0,
+           "nonCriticalExtension": {"dl-NAS-MAC": ((dl_nas_mac & 0xFFFF).to_bytes(2, "big"), 16)}}
+    value = {"message": ("c1", ("rrcConnectionReestablishment-r13", {
+        "rrc-TransactionIdentifier": transaction_id,
+        "criticalExtensions": ("c1", ("rrcConnectionReestablishment-r13", ies))}))}
+    return _encode("lte-rrc.dl.ccch.nb", "rrcConnectionReestablishment-r13", value)
+
+
+def reestablishment_dl_nas_mac(data: bytes) -> int:
+    """The UE's reading of RRCConnectionReestablishment-NB: its DL NAS MAC (DecodeError)."""
+    msg = decode("lte-rrc.dl.ccch.nb", data)["message"][1]
+    if msg[0] != "rrcConnectionReestablishment-r13":
+        raise DecodeError("lte-rrc.dl.ccch.nb", f"{msg[0]} is no RRCConnectionReestablishment-NB")
+    ies = msg[1]["criticalExtensions"][1][1]
+    mac = ies.get("nonCriticalExtension", {}).get("dl-NAS-MAC")
+    if mac is None:
+        raise DecodeError("lte-rrc.dl.ccch.nb",
+                          "RRCConnectionReestablishment-NB without dl-NAS-MAC")
+    return int.from_bytes(mac[0], "big")
+
+
+def rrc_connection_reestablishment_reject() -> RrcPdu:
+    """RRCConnectionReestablishmentReject (DL-CCCH of NB-IoT, the E-UTRA message)."""
+    value = {"message": ("c1", ("rrcConnectionReestablishmentReject-r13", {
+        "criticalExtensions": ("rrcConnectionReestablishmentReject-r8", {})}))}
+    return _encode("lte-rrc.dl.ccch.nb", "rrcConnectionReestablishmentReject-r13", value)
+
+
+def rrc_connection_reestablishment_complete(transaction_id: int) -> RrcPdu:
+    """RRCConnectionReestablishmentComplete-NB (SRB1)."""
+    value = {"message": ("c1", ("rrcConnectionReestablishmentComplete-r13", {
+        "rrc-TransactionIdentifier": transaction_id,
+        "criticalExtensions": ("rrcConnectionReestablishmentComplete-r13", {})}))}
+    return _encode("lte-rrc.ul.dcch.nb", "rrcConnectionReestablishmentComplete-r13", value)

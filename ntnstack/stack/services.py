@@ -39,7 +39,13 @@ class ServicesMixin:
         esm = n.esm_data_transport(5, self._user_packet(payload))
         if self.rrc_state == "idle":
             return self._data_from_idle(proc, esm)
-        t_tx = self._ul_request(proc.start_unix_s)
+        try:
+            t_tx = self._ul_request(proc.start_unix_s)
+        except CellLost as lost:     # RLF with uplink pending: CP re-establishment (T311)
+            ok, t_tx, reason = self._reestablish(lost)
+            if not ok:
+                self.rrc_state = "idle"
+                return self._end(False, t_tx, reason)
         data, t_enb = self._ul_nas(t_tx, esm, 2)
         t_mme = t_enb + self.core_delay_s
         self.mme.handle(self.ue.imsi, data)

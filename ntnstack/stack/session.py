@@ -30,12 +30,14 @@ from ntnstack.stack.mme import Mme
 from ntnstack.stack.mobility import MobilityMixin
 from ntnstack.stack.model import MessageRecord, ProcedureResult, UeConfig
 from ntnstack.stack.paging import PagingMixin
+from ntnstack.stack.reestablishment import ReestablishmentMixin
 from ntnstack.stack.services import ServicesMixin
 
 __all__ = ["MessageRecord", "ProcedureResult", "StackSession", "UeConfig"]
 
 
-class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin):
+class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin,
+                   ReestablishmentMixin):
     """One UE's procedures against ``cells`` (time order of service) and an MME.
 
     ``attach()``, ``send_data()``, ``receive_data()``, ``send_sms()``, ``receive_sms()``,
@@ -68,6 +70,9 @@ class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin):
         self.security: n.NasSecurityContext | None = None
         self.rrc_state = "idle"
         self.attached = False
+        self.c_rnti = 0                 # from the RAR of the last random access
+        self._forced_rlf = False        # fault: the next connected uplink finds RLF
+        self._reestablishment_mac_error = 0   # fault: XORed into the UL NAS MAC
         self.results: list[ProcedureResult] = []
         self.events: list[tuple[float, str, dict]] = []
         self._proc: ProcedureResult | None = None
@@ -178,6 +183,7 @@ class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin):
         self._proc.details.update(info)
         if not ok:
             return False, t_rar, t_rar
+        self.c_rnti = 1 + int(info["t_rar_enb"] * 1e3) % 0xFFF3    # (temporary) C-RNTI of the RAR
         t3 = self._msg3_time(info["t_rar_enb"], t_rar)
         t3_enb = self._ul(t3, r.rrc_connection_request(self.rng.getrandbits(40), cause,
                                                        self.s_tmsi))
@@ -252,6 +258,7 @@ class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin):
 
     def _ul_request(self, t_ue: float) -> float:
         """UE-initiated uplink in RRC_CONNECTED: one scheduling-request round trip."""
+        self._check_forced_rlf(t_ue)
         t_ue = self._uplink_sync(t_ue)
         rtt = 2 * self.cell.one_way_s(t_ue, self.ue_ecef)
         self._proc.round_trips += 1
