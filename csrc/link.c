@@ -173,6 +173,27 @@ static inline v2d v2_dot3(const v2d *a, const v2d *b)
     return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 }
 
+/* The fields derived from the range r, its rates, the service delay and the feeder delay:
+ * the same formulas for the two- and four-lane paths (STORE is v2_store or v4_store, K the
+ * carriers; scalar * vector is lane-wise in GCC's vector extensions). */
+#define STORE_DERIVED(STORE, buf, j, K, r, rdot, rddot, delay, feeder)                     \
+    do {                                                                                    \
+        STORE((buf)[NTN_LINK_RANGE_M] + (j), (r));                                          \
+        STORE((buf)[NTN_LINK_RANGE_RATE_MPS] + (j), (rdot));                                \
+        STORE((buf)[NTN_LINK_RANGE_ACCEL_MPS2] + (j), (rddot));                             \
+        STORE((buf)[NTN_LINK_DELAY_S] + (j), (delay));                                      \
+        STORE((buf)[NTN_LINK_FEEDER_DELAY_S] + (j), (feeder));                              \
+        STORE((buf)[NTN_LINK_RTT_TRANSPARENT_S] + (j), 2.0 * ((delay) + (feeder)));         \
+        STORE((buf)[NTN_LINK_RTT_REGENERATIVE_S] + (j), 2.0 * (delay));                     \
+        STORE((buf)[NTN_LINK_DOPPLER_DL_HZ] + (j), (K)->k_dl * (rdot));                     \
+        STORE((buf)[NTN_LINK_DOPPLER_UL_HZ] + (j), (K)->k_ul * (rdot));                     \
+        STORE((buf)[NTN_LINK_DOPPLER_RATE_DL_HZ_S] + (j), (K)->k_dl * (rddot));             \
+        STORE((buf)[NTN_LINK_DOPPLER_RATE_UL_HZ_S] + (j), (K)->k_ul * (rddot));             \
+        STORE((buf)[NTN_LINK_DELAY_DRIFT_S_PER_S] + (j),                                    \
+              (rdot) * (1.0 / NTN_SPEED_OF_LIGHT_MPS));                                     \
+        STORE((buf)[NTN_LINK_TA_UE_S] + (j), 2.0 * (delay));                                \
+    } while (0)
+
 /* Elements j and j1 (j1 = j + 1, or j again for an odd last element) into columns j, j + 1
  * of buf: range and its derivatives, delays, Doppler, and the look angles (the angles from
  * the look vector in the terminal's frame: east e, north n, up u, horizontal h). */
@@ -200,19 +221,7 @@ static void link_pair(double buf[][BLOCK], size_t j, size_t j1, const sat_block 
     const v2d az = v2_atan2(-e, -n) * rad2deg + 180.0;
     v2_store(buf[NTN_LINK_AZIMUTH_DEG] + j, v2_select(az >= 360.0, az - 360.0, az));
     v2_store(buf[NTN_LINK_ELEVATION_DEG] + j, v2_atan2(u, v2_sqrt(e * e + n * n)) * rad2deg);
-    v2_store(buf[NTN_LINK_RANGE_M] + j, r);
-    v2_store(buf[NTN_LINK_RANGE_RATE_MPS] + j, rdot);
-    v2_store(buf[NTN_LINK_RANGE_ACCEL_MPS2] + j, rddot);
-    v2_store(buf[NTN_LINK_DELAY_S] + j, delay);
-    v2_store(buf[NTN_LINK_FEEDER_DELAY_S] + j, feeder);
-    v2_store(buf[NTN_LINK_RTT_TRANSPARENT_S] + j, 2.0 * (delay + feeder));
-    v2_store(buf[NTN_LINK_RTT_REGENERATIVE_S] + j, 2.0 * delay);
-    v2_store(buf[NTN_LINK_DOPPLER_DL_HZ] + j, cr->k_dl * rdot);
-    v2_store(buf[NTN_LINK_DOPPLER_UL_HZ] + j, cr->k_ul * rdot);
-    v2_store(buf[NTN_LINK_DOPPLER_RATE_DL_HZ_S] + j, cr->k_dl * rddot);
-    v2_store(buf[NTN_LINK_DOPPLER_RATE_UL_HZ_S] + j, cr->k_ul * rddot);
-    v2_store(buf[NTN_LINK_DELAY_DRIFT_S_PER_S] + j, rdot * inv_c);
-    v2_store(buf[NTN_LINK_TA_UE_S] + j, 2.0 * delay);
+    STORE_DERIVED(v2_store, buf, j, cr, r, rdot, rddot, delay, feeder);
 }
 
 /* A block's satellite states as rows (one per component, for the four-lane path), with
@@ -383,19 +392,7 @@ V4_INLINE void link_quad(double buf[][BLOCK], size_t j, const sat_rows *sr, cons
     v4_store(buf[NTN_LINK_AZIMUTH_DEG] + j, v4_select(az >= 360.0, az - 360.0, az));
     v4_store(buf[NTN_LINK_ELEVATION_DEG] + j,
              v4_atan2(u, v4_sqrt(v4_fma(e, e, n * n))) * rad2deg);
-    v4_store(buf[NTN_LINK_RANGE_M] + j, r);
-    v4_store(buf[NTN_LINK_RANGE_RATE_MPS] + j, rdot);
-    v4_store(buf[NTN_LINK_RANGE_ACCEL_MPS2] + j, rddot);
-    v4_store(buf[NTN_LINK_DELAY_S] + j, delay);
-    v4_store(buf[NTN_LINK_FEEDER_DELAY_S] + j, feeder);
-    v4_store(buf[NTN_LINK_RTT_TRANSPARENT_S] + j, 2.0 * (delay + feeder));
-    v4_store(buf[NTN_LINK_RTT_REGENERATIVE_S] + j, 2.0 * delay);
-    v4_store(buf[NTN_LINK_DOPPLER_DL_HZ] + j, q->k_dl * rdot);
-    v4_store(buf[NTN_LINK_DOPPLER_UL_HZ] + j, q->k_ul * rdot);
-    v4_store(buf[NTN_LINK_DOPPLER_RATE_DL_HZ_S] + j, q->k_dl * rddot);
-    v4_store(buf[NTN_LINK_DOPPLER_RATE_UL_HZ_S] + j, q->k_ul * rddot);
-    v4_store(buf[NTN_LINK_DELAY_DRIFT_S_PER_S] + j, rdot * inv_c);
-    v4_store(buf[NTN_LINK_TA_UE_S] + j, 2.0 * delay);
+    STORE_DERIVED(v4_store, buf, j, q, r, rdot, rddot, delay, feeder);
 }
 
 /* Terminal rows of lanes i[0..3]: one terminal and frame per element (flat pairs). */

@@ -9,6 +9,7 @@ opens a procedure (``receive_data``, ``receive_sms``) also takes URCs already qu
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,7 +100,7 @@ def _not_supported(family: str, operation: str) -> NotSupported:
     return NotSupported(f"{family}: {operation} is not supported by this family")
 
 
-class Driver:
+class Driver(ABC):
     """Base of every driver: each operation raises NotSupported unless the family has it."""
 
     dialect: Dialect
@@ -114,13 +115,13 @@ class Driver:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @abstractmethod
     def close(self) -> None:
         """Close the port (and the multiplexer, if any)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def urc(self, name: str | None = None, timeout_s: float = 0.0) -> Unsolicited:
         """The next queued URC / unsolicited sentence (by name); Timeout after ``timeout_s``."""
-        raise NotImplementedError
 
     def power_on(self) -> None:
         raise _not_supported(self.family, "power_on")
@@ -185,19 +186,21 @@ class Driver:
         raise _not_supported(self.family, "status")
 
 
-class ProcedureRunner:
+class ProcedureRunner(ABC):
     """Runs ``dialect.procedures`` steps against engines picked by channel role."""
 
     def __init__(self, dialect: Dialect):
         self.dialect = dialect
 
+    @abstractmethod
     def engine_for(self, role: str) -> Any:
-        raise NotImplementedError
+        """The engine of the channel ``role`` (control, voice, sms, data)."""
 
+    @abstractmethod
     def execute(self, step: Step, fields: dict[str, Any]) -> dict[str, str]:
-        raise NotImplementedError
+        """Carry out one command step; the captured fields of its response."""
 
-    def after_command(self, step: Step) -> None:
+    def after_command(self, step: Step) -> None:  # noqa: B027 - an optional hook
         """Hook after each command step (the AT driver leaves CMUX after a reboot command)."""
 
     def run(self, name: str, fields: dict[str, Any] | None = None,

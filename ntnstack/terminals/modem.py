@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import time
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,7 +101,7 @@ def _open_journal(path: str):
         raise InputError(f"--journal {path}: {exc.strerror}") from None
 
 
-class VirtualModule:
+class VirtualModule(ABC):
     """A pty plus the life cycle every family shares (boot, reboot, faults)."""
 
     def __init__(self, spec: FamilySpec, link, *, network: VirtualNetwork | None = None,
@@ -236,14 +237,15 @@ class VirtualModule:
         self.boot()
 
     # -- per family ----------------------------------------------------------------------------
-    def reset_state(self) -> None:
+    def reset_state(self) -> None:  # noqa: B027 - an optional hook
         """Forget everything volatile (called at boot)."""
 
-    def on_ready(self) -> None:
+    def on_ready(self) -> None:  # noqa: B027 - an optional hook
         """Boot finished: print the banner, start what runs on its own."""
 
+    @abstractmethod
     def on_bytes(self, data: bytes) -> None:
-        raise NotImplementedError
+        """Bytes the host wrote to the module's pty."""
 
 
 REG_COMMANDS = ("+CREG", "+CGREG", "+CEREG")

@@ -34,14 +34,18 @@ def test_link_view_flips_exactly_at_the_announced_times(world):
     assert world.next_set_s("ue", 0.0, 3600.0) is None  # not in view at the start
 
 
-def test_trajectory_positions_are_interpolated(tmp_path, world):
+def _moving_world(tmp_path, start: str, end: str) -> World:
+    """waits.yaml with its UE moving from position ``start`` (t = 0) to ``end`` (t = 100 s)."""
     text = (SCENARIOS / "waits.yaml").read_text().replace(
         "position: [39.9042, 116.4074, 50]",
-        "trajectory: [{t_s: 0, position: [39.0, 116.0, 0]}, {t_s: 100, position: [41.0, 118.0,"
-        " 1000]}]")
+        f"trajectory: [{{t_s: 0, position: {start}}}, {{t_s: 100, position: {end}}}]")
     path = tmp_path / "moving.yaml"
     path.write_text(text)
-    w = World(load_scenario([path]))
+    return World(load_scenario([path]))
+
+
+def test_trajectory_positions_are_interpolated(tmp_path, world):
+    w = _moving_world(tmp_path, "[39.0, 116.0, 0]", "[41.0, 118.0, 1000]")
     mid = w.ground_at("ue", 50.0)
     assert math.isclose(mid.lat_deg, 40.0, abs_tol=ONE_MICRODEGREE)
     assert math.isclose(mid.lon_deg, 117.0, abs_tol=ONE_MICRODEGREE)
@@ -53,13 +57,7 @@ def test_trajectory_positions_are_interpolated(tmp_path, world):
 
 
 def test_trajectory_crosses_the_antimeridian_the_short_way(tmp_path):
-    text = (SCENARIOS / "waits.yaml").read_text().replace(
-        "position: [39.9042, 116.4074, 50]",
-        "trajectory: [{t_s: 0, position: [10.0, 179.0, 0]}, {t_s: 100, position: [10.0, -179.0,"
-        " 0]}]")
-    path = tmp_path / "dateline.yaml"
-    path.write_text(text)
-    w = World(load_scenario([path]))
+    w = _moving_world(tmp_path, "[10.0, 179.0, 0]", "[10.0, -179.0, 0]")
     # 2 degrees east over 100 s: at 25 s a quarter of the way, 179.5 E (not 89.5 E)
     assert math.isclose(w.ground_at("ue", 25.0).lon_deg, 179.5, abs_tol=ONE_MICRODEGREE)
     assert math.isclose(w.ground_at("ue", 75.0).lon_deg, -179.5, abs_tol=ONE_MICRODEGREE)
