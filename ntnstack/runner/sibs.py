@@ -41,11 +41,10 @@ def sib_times(scenario: Scenario, world, cell_name: str, end_s: float) -> np.nda
         seen |= world.series(name, scenario.start_unix_s + t).visible
     config = cell_config(scenario, cell)
     if config.has_feeder and seen.any():   # no feeder link, no cell: nothing is broadcast
-        import phy_ffi
+        from ntnstack.rrc.builders import gateway_elevation_deg
 
         pos, _ = world.sources[cell.satellite].states(scenario.start_unix_s + t)
-        el = phy_ffi.look_angles(pos, np.asarray(config.gateway_ecef_m)).elevation_deg
-        seen &= el >= config.gateway_min_elevation_deg
+        seen &= gateway_elevation_deg(config, pos) >= config.gateway_min_elevation_deg
     t = t[seen]
     if t.size > MAX_SIBS_PER_CELL:
         t = t[np.linspace(0, t.size - 1, MAX_SIBS_PER_CELL).astype(int)]
