@@ -58,8 +58,7 @@ from ntnstack.rrc.fields import from_fields, to_fields
 from ntnstack.rrc.units import (VALIDITY_S, CommonTa, EpochTime, Neighbour, NtnConfig, NtnSib,
                                 OrbitalParameters, StateVectors, hz_to_arfcn)
 
-__all__ = ["BuiltSib", "CellConfig", "NeighbourCell", "build_sib", "cell_epoch",
-           "gateway_elevation_deg", "rp_delay_s"]
+__all__ = ["BuiltSib", "CellConfig", "NeighbourCell", "build_sib", "cell_epoch", "rp_delay_s"]
 
 MAX_NEIGHBOURS = 4   # maxNrofNTN-NeighCells-r17 (TS 38.331)
 
@@ -232,20 +231,13 @@ def _k_terms(cell, pos, ta_max_s, ta_common_s) -> tuple[int, int | None, float]:
     return k_off.pass_max_ms, k_mac, rtt
 
 
-def gateway_elevation_deg(cell: CellConfig, sat_pos_m: np.ndarray) -> np.ndarray:
-    """Elevation (deg) of the satellite at ECEF positions (n, 3) or (3,) m seen from the
-    cell's gateway (a transparent payload's feeder-link end)."""
-    gw = np.asarray(cell.gateway_ecef_m, dtype=np.float64)
-    return phy_ffi.look_angles(np.atleast_2d(sat_pos_m), gw).elevation_deg
-
-
 def _gateway_visible(source: OrbitSource, cell: CellConfig, pos: np.ndarray, epoch: float,
                      where: str) -> None:
     """InputError when the gateway of a transparent payload cannot see the satellite."""
     if not cell.has_feeder:
         return
     gw = np.asarray(cell.gateway_ecef_m, dtype=np.float64)
-    el = float(gateway_elevation_deg(cell, pos)[0])
+    el = float(phy_ffi.look_angles(pos, gw).elevation_deg[0])
     if not el >= cell.gateway_min_elevation_deg:
         geo = phy_ffi.ecef_to_geodetic(gw)
         name = f"{cell.gateway_name!r} " if cell.gateway_name else ""

@@ -30,7 +30,9 @@ def cell_config(scenario: Scenario, cell: Cell):
 
 
 def sib_times(scenario: Scenario, world, cell_name: str, end_s: float) -> np.ndarray:
-    """Broadcast times (emulated s since the start) of one cell within [0, end_s]."""
+    """Broadcast times (emulated s since the start) of one cell within [0, end_s]: while a
+    terminal of the cell sees the satellite (for a transparent payload ``visible`` also needs
+    the gateway to see it: no feeder link, no cell)."""
     cell = scenario.cells[cell_name]
     t = np.arange(0.0, max(end_s, 0.0), cell.sib_period_s)
     users = [n for n, term in scenario.terminals.items() if term.cell == cell_name]
@@ -39,12 +41,6 @@ def sib_times(scenario: Scenario, world, cell_name: str, end_s: float) -> np.nda
     seen = np.zeros(t.shape, dtype=bool)
     for name in users:
         seen |= world.series(name, scenario.start_unix_s + t).visible
-    config = cell_config(scenario, cell)
-    if config.has_feeder and seen.any():   # no feeder link, no cell: nothing is broadcast
-        from ntnstack.rrc.builders import gateway_elevation_deg
-
-        pos, _ = world.sources[cell.satellite].states(scenario.start_unix_s + t)
-        seen &= gateway_elevation_deg(config, pos) >= config.gateway_min_elevation_deg
     t = t[seen]
     if t.size > MAX_SIBS_PER_CELL:
         t = t[np.linspace(0, t.size - 1, MAX_SIBS_PER_CELL).astype(int)]
