@@ -118,9 +118,10 @@ class AtDriver(Driver, ProcedureRunner):
     def after_command(self, step: Step) -> None:
         """A module that reboots leaves the multiplexer (talk raw AT again) and forgets its
         data link (open_data runs again before the next send_data / receive_data)."""
-        if self.dialect.command(step.target).reboots:
-            self._data_open = False
-        if self.mux is not None and self.dialect.command(step.target).reboots:
+        if not self.dialect.command(step.target).reboots:
+            return
+        self._data_open = False
+        if self.mux is not None:
             self.mux = None
             self.engines.clear()
             self.transport.set_receiver(self.engine.feed)

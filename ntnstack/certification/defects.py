@@ -32,9 +32,9 @@ from dataclasses import replace
 from ntnstack.errors import InputError
 from ntnstack.terminals.at_engine import CmeError
 from ntnstack.terminals.families import luhn_digit
+from ntnstack.terminals.nbntn import ACT_SATELLITE_NB_S1  # 27.007 <AcT> 14
 
 ACT_TERRESTRIAL_NB_S1 = 9  # TS 27.007 7.3 <AcT> 9: E-UTRAN (NB-S1)
-ACT_SATELLITE_NB_S1 = 14  # TS 27.007 7.3 <AcT> 14: satellite E-UTRAN (NB-S1)
 REG_DENIED = 3  # +CEREG / +CREG stat 3: registration denied (TS 27.007 10.1.22)
 
 

@@ -25,13 +25,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ntnstack.certification.defects import apply_defects, install_network_reject
+from ntnstack.certification.defects import REG_DENIED, apply_defects, install_network_reject
 from ntnstack.runner.engine import StepError
 from ntnstack.runner.modules import ModuleSessions
 
 HOST_CALL_REAL_S = 10.0
 """Real seconds to wait for the module host thread to run one call."""
-REG_DENIED = 3  # +CEREG stat 3: registration denied (TS 27.007 10.1.22)
 UPLINK_EVENTS = ("nidd sent", "sms to", "udp sent", "call to")
 """Journal events of a virtual module that mean it sent something up the link."""
 

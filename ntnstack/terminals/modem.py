@@ -104,6 +104,10 @@ def _open_journal(path: str):
 class VirtualModule(ABC):
     """A pty plus the life cycle every family shares (boot, reboot, faults)."""
 
+    stack_downlink = False
+    """True: the module's downlink runs through its own stack session, which times it
+    (VirtualNetwork.deliver then adds no downlink delay)."""
+
     def __init__(self, spec: FamilySpec, link, *, network: VirtualNetwork | None = None,
                  serial: int = 0, faults: FaultPlan = NO_FAULTS, seed: int = 0,
                  port_link: str | None = None, identity: dict | None = None,
@@ -166,6 +170,10 @@ class VirtualModule(ABC):
 
     def link_sample(self):
         return self.link.sample(self.now())
+
+    def access_rtt_s(self) -> float:
+        """RTT (s) of the access in use (VirtualNetwork.deliver): the satellite link's."""
+        return self.link_sample().rtt_s
 
     def signal(self):
         s = self.link_sample()

@@ -324,7 +324,7 @@ class NbNtnModule(AtModule):
 
         def at_core() -> None:
             self._touch_rrc()
-            if getattr(peer, "stack_downlink", False):
+            if peer.stack_downlink:
                 self.network.deliver(self, peer, lambda: peer.receive_downlink(
                     payload, lambda: arrive(peer)), up_s=0.0)
             else:

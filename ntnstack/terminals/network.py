@@ -42,15 +42,8 @@ class VirtualNetwork:
         """Run ``fn`` on the receiver's host after uplink + downlink one-way delays (s);
         ``up_s`` given: the uplink part already took place (0: the payload is at the core);
         no downlink delay to a receiver with ``stack_downlink`` (its ``fn`` runs the stack)."""
-        up_s = _rtt_s(sender) / 2 if up_s is None else up_s
+        up_s = sender.access_rtt_s() / 2 if up_s is None else up_s
         # a receiver whose downlink goes through its own stack session times it there
-        down_s = 0.0 if getattr(receiver, "stack_downlink", False) else _rtt_s(receiver) / 2
+        down_s = 0.0 if receiver.stack_downlink else receiver.access_rtt_s() / 2
         host = receiver.host
         host.call_soon_threadsafe(lambda: host.call_later(up_s + down_s, fn))
-
-
-def _rtt_s(module) -> float:
-    """RTT (s) of the module's access: its ``access_rtt_s()`` when it has one (a dual-mode
-    phone on a terrestrial cell), else its satellite link's."""
-    access = getattr(module, "access_rtt_s", None)
-    return access() if access is not None else module.link_sample().rtt_s

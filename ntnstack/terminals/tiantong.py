@@ -167,7 +167,7 @@ class TiantongModule(AtModule):
         """Round trip of the access in use (VirtualNetwork.deliver): terrestrial or GEO."""
         if self.system == "terrestrial":
             return TERRESTRIAL_RTT_S
-        return self.link_sample().rtt_s
+        return super().access_rtt_s()
 
     # -- registration: the terrestrial cell when there is one, else the GEO slot ------------
     def set_cfun(self, fun: int) -> None:
@@ -207,6 +207,10 @@ class TiantongModule(AtModule):
         """The GEO slot left the mask (a moving satellite, or a pass schedule): calls drop."""
         if self.system == "terrestrial":
             return
+        self._lose_service()
+
+    def _lose_service(self) -> None:
+        """No network any more: calls drop, searching (+CREG stat 2)."""
         self._drop_call()
         self.system = None
         self.set_registration(2)
@@ -257,9 +261,7 @@ class TiantongModule(AtModule):
         if self.terrestrial_covered or self.system != "terrestrial":
             return  # the cell came back before T310 ran out
         self.log("event", "terrestrial cell lost (radio link failure)")
-        self._drop_call()
-        self.system = None
-        self.set_registration(2)
+        self._lose_service()
         self.fall_back_to_satellite()
 
     def fall_back_to_satellite(self) -> None:
