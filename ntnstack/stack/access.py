@@ -53,6 +53,12 @@ RAR_WINDOW_SLACK_S = 1e-4         # a RAR this much before the window start stil
                                   # eNB aims at the start; delay evaluated at other instants)
 
 
+def rar_c_rnti(rach_info: dict) -> int:
+    """The (temporary) C-RNTI the RAR assigns: 1..0xFFF3 (TS 36.321 7.1), here taken from
+    the RAR's eNB time in ms so that it is reproducible."""
+    return 1 + int(rach_info["t_rar_enb"] * 1e3) % 0xFFF3
+
+
 @dataclass
 class UeSib:
     """What the UE decoded from one SIB31-NB (physical units) and when."""
@@ -172,7 +178,7 @@ class AccessMixin:
         SIB31-NB the UE applied. Details of the procedure: ``uplink_checks``,
         ``expired_uplinks``, ``sib31_read_before_uplink`` (a SIB31-NB was read in the
         procedure before its first uplink)."""
-        check = self.cell.check_uplink(self.ue.imsi, t_tx, what, self.sib.epoch_unix_s,
+        check = self.cell.check_uplink(t_tx, what, self.sib.epoch_unix_s,
                                        self.sib.validity_s)
         if self._proc is not None:
             d = self._proc.details

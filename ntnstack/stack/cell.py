@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -96,7 +96,6 @@ class SatelliteCell:
     si_radio_frame_offset: int = 1   # si-RadioFrameOffset (1..15 frames; 0: absent)
     plmn: tuple[str, str] = ("001", "01")   # MCC, MNC of SIB1-NB (the MME's default)
     tac: int = 1                  # trackingAreaCode of SIB1-NB (the MME's default)
-    uplink_checks: dict[str, list[UplinkCheck]] = field(default_factory=dict, repr=False)
 
     def _check(self) -> None:
         if self.config.kind != "sib31-nb":
@@ -234,17 +233,12 @@ class SatelliteCell:
                            tb))
         return pdu
 
-    def check_uplink(self, imsi: str, t_unix_s: float, what: str, epoch_unix_s: float,
+    def check_uplink(self, t_unix_s: float, what: str, epoch_unix_s: float,
                      validity_s: float) -> UplinkCheck:
-        """Record an uplink of UE ``imsi`` sent at t with the SIB31-NB of ``epoch_unix_s``
-        applied (the cell knows what it broadcast and when): in ``uplink_checks[imsi]``."""
-        check = UplinkCheck(t_unix_s, what, t_unix_s - epoch_unix_s, validity_s)
-        self.uplink_checks.setdefault(imsi, []).append(check)
-        return check
-
-    def expired_uplinks(self, imsi: str) -> list[UplinkCheck]:
-        """The uplinks of UE ``imsi`` sent with an expired UL sync validity."""
-        return [c for c in self.uplink_checks.get(imsi, []) if c.expired]
+        """Judge an uplink sent at t by a UE with the SIB31-NB of ``epoch_unix_s``
+        applied (the cell knows what it broadcast and when); the procedure counts the result
+        in its details (AccessMixin._checked_uplink), the cell keeps nothing per UE."""
+        return UplinkCheck(t_unix_s, what, t_unix_s - epoch_unix_s, validity_s)
 
     def sib31(self, t_unix_s: float) -> BuiltSib:
         """The SIB31-NB sent at eNB time t (a subframe start), built from the orbit at t.

@@ -15,7 +15,7 @@ and the UE goes idle. The pending uplink then goes in a ULInformationTransfer-NB
 from __future__ import annotations
 
 from ntnstack.stack import rrc_nb as r
-from ntnstack.stack.access import CellLost
+from ntnstack.stack.access import CellLost, rar_c_rnti
 from ntnstack.stack.nas_security import reestablishment_mac
 
 __all__ = ["T311_S", "ReestablishmentMixin"]
@@ -87,7 +87,7 @@ class ReestablishmentMixin:
             self._event(t4, "rrc connection re-establishment rejected", cell=cell.name)
             return False, t4, (f"{lost}; RRCConnectionReestablishmentReject: the MME did not "
                                f"verify the UL NAS MAC: idle")
-        self.c_rnti = 1 + int(info["t_rar_enb"] * 1e3) % 0xFFF3
+        self.c_rnti = rar_c_rnti(info)
         t4 = self._dl(t_dl, r.rrc_connection_reestablishment(self._next_tid(), dl_mac))
         self._harq_ack(t4)
         expected = reestablishment_mac(sec, sec.dl_count, cell.cell_identity, source_pci,

@@ -24,7 +24,8 @@ from ntnstack.rrc import SiWindows
 from ntnstack.stack import crypto
 from ntnstack.stack import nas as n
 from ntnstack.stack import rrc_nb as r
-from ntnstack.stack.access import NPRACH_CP_S, AccessMixin, UeSib, fails_on_cell_loss
+from ntnstack.stack.access import (NPRACH_CP_S, AccessMixin, UeSib, fails_on_cell_loss,
+                                   rar_c_rnti)
 from ntnstack.stack.cell import SatelliteCell
 from ntnstack.stack.mme import Mme
 from ntnstack.stack.mobility import MobilityMixin
@@ -183,7 +184,7 @@ class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin,
         self._proc.details.update(info)
         if not ok:
             return False, t_rar, t_rar
-        self.c_rnti = 1 + int(info["t_rar_enb"] * 1e3) % 0xFFF3    # (temporary) C-RNTI of the RAR
+        self.c_rnti = rar_c_rnti(info)
         t3 = self._msg3_time(info["t_rar_enb"], t_rar)
         t3_enb = self._ul(t3, r.rrc_connection_request(self.rng.getrandbits(40), cause,
                                                        self.s_tmsi))
