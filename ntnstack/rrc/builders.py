@@ -159,7 +159,7 @@ class BuiltSib:
     rtt_service_max_s: float
     common_ta_max_s: float
     common_ta_residual_s: float   # worst one-way |d - Delay_common| in the validity window
-    sent_unix_s: float | None = None   # when the cell sends it (inside its SI window if implicit)
+    sent_unix_s: float        # when the cell sends it (inside its SI window if implicit)
 
 
 def cell_epoch(cell: CellConfig, t_unix_s: float) -> tuple[float, EpochTime]:

@@ -59,7 +59,7 @@ def residuals(source: OrbitSource, cell: CellConfig, built: BuiltSib, ue_ecef_m,
     ta = sib.config.common_ta or CommonTa()
     common = (ta.ta_common_s, ta.drift_s_per_s, ta.drift_variation_s_per_s2)
     if t_rx_unix_s is None:
-        t_rx_unix_s = built.epoch_unix_s if built.sent_unix_s is None else built.sent_unix_s
+        t_rx_unix_s = built.sent_unix_s
     ue_epoch = resolve_epoch(sib, cell.si_windows, t_rx_unix_s)
     ages = np.asarray(ages_s, dtype=np.float64)
     ue = np.asarray(ue_ecef_m, dtype=np.float64)
