@@ -162,8 +162,8 @@ def sanitizer_env() -> dict[str, str]:
 
 
 def test(args: list[str]) -> None:
-    """Every test (benchmarks run once each, untimed); --sanitize runs the C-core tests
-    against the ASan+UBSan build."""
+    """Every test, in parallel on every core (benchmarks run once each, untimed); --sanitize
+    runs the C-core tests against the ASan+UBSan build."""
     setup()
     if "--sanitize" in args:
         args = [a for a in args if a != "--sanitize"]
@@ -171,7 +171,9 @@ def test(args: list[str]) -> None:
         run([VENV_PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--benchmark-disable",
              "-m", "not no_sanitizer", "tests/phy", *args], env=sanitizer_env())
         return
-    run([VENV_PY, "-m", "pytest", "-q", "--benchmark-disable", *args])
+    parallel = [] if any(a.startswith(("-n", "--numprocesses", "-p")) for a in args) else \
+        ["-n", "auto"]   # pytest-xdist; results do not depend on it (docs/time.md)
+    run([VENV_PY, "-m", "pytest", "-q", "--benchmark-disable", *parallel, *args])
 
 
 def bench(args: list[str]) -> None:

@@ -39,7 +39,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -52,6 +51,7 @@ from at_bridge.errors import (
     PortGone,
     Timeout,
 )
+from at_bridge.timebase import REALTIME, Flag, TimeBase
 from at_bridge.urc import Unsolicited, UrcPattern, UrcQueue
 
 __all__ = ["CTRL_Z", "ESC", "MAX_LINE_BYTES", "AtEngine", "Channel", "Response", "Unsolicited",
@@ -73,7 +73,8 @@ MAX_LINE_BYTES = 65536   # a line longer than this without CR / LF is garbage (n
 
 
 class Channel(Protocol):
-    """What the engines run on: a Transport or a 27.010 DLCI."""
+    """What the engines run on: a Transport or a 27.010 DLCI (``timebase``: the one every
+    wait goes through; REALTIME when the channel has none)."""
 
     def write(self, data: bytes) -> None: ...
     def set_receiver(self, receiver: Callable[[bytes], None]) -> None: ...
@@ -102,8 +103,8 @@ class _Pending:
     lines: list[str] = field(default_factory=list)
     final: str | None = None
     failure: BaseException | None = None
-    done: threading.Event = field(default_factory=threading.Event)
-    prompted: threading.Event | None = None   # prompt commands only; also set on completion
+    done: Flag | None = None
+    prompted: Flag | None = None   # prompt commands only; also set on completion
 
     def complete(self) -> None:
         """End the command (final result, banner, port gone); wakes a prompt waiter too."""
@@ -121,11 +122,12 @@ class AtEngine:
     def __init__(self, channel: Channel, *, urcs: Iterable[UrcPattern] = (),
                  banners: Iterable[re.Pattern] = (), terminator: str = "\r", name: str = ""):
         self.channel = channel
+        self.timebase: TimeBase = getattr(channel, "timebase", REALTIME)
         self.name = name or repr(channel)
         self.terminator = terminator.encode()
         self.urc_patterns = list(urcs)
         self.banners = list(banners)
-        self.urcs = UrcQueue()
+        self.urcs = UrcQueue(timebase=self.timebase)
         self.verbose = True
         self.stats = {"lines": 0, "urcs": 0, "garbage_bytes": 0, "banners": 0}
         self._buf = bytearray()
@@ -133,7 +135,7 @@ class AtEngine:
         self._state = threading.Lock()
         self._pending: _Pending | None = None
         self._collecting: tuple[UrcPattern, str, dict, list[str]] | None = None
-        self._online = threading.Event()   # cleared while the channel reports "gone"
+        self._online = Flag(self.timebase)   # cleared while the channel reports "gone"
         self._online.set()
         channel.set_receiver(self.feed)
         channel.add_state_listener(self._on_state)
@@ -156,18 +158,19 @@ class AtEngine:
         ``payload`` is None. Raises Timeout, CmeError, CmsError, CommandError,
         ModuleRebooted, PortGone."""
         with self._lock:
-            pending = _Pending(line, claims, tuple(ok), tuple(error), reboots, prompt, line)
+            pending = _Pending(line, claims, tuple(ok), tuple(error), reboots, prompt, line,
+                               done=Flag(self.timebase))
             if prompt:
-                pending.prompted = threading.Event()
+                pending.prompted = Flag(self.timebase)
             self._track_v(line)
             with self._state:
                 self._pending = pending
             try:
-                deadline = time.monotonic() + timeout_s
+                deadline = self.timebase.now() + timeout_s
                 self.channel.write(line.encode() + self.terminator)
                 if prompt:
                     self._send_payload(pending, payload, payload_end, deadline, timeout_s)
-                if not pending.done.wait(max(0.0, deadline - time.monotonic())):
+                if not pending.done.wait(max(0.0, deadline - self.timebase.now())):
                     raise Timeout(f"{self.name}: {line!r}: no final result within {timeout_s:g} s"
                                   f" (lines so far: {pending.lines})")
             finally:
@@ -179,7 +182,7 @@ class AtEngine:
 
     def _send_payload(self, pending: _Pending, payload: bytes | None, end: bytes,
                       deadline: float, timeout_s: float) -> None:
-        if not pending.prompted.wait(max(0.0, deadline - time.monotonic())):
+        if not pending.prompted.wait(max(0.0, deadline - self.timebase.now())):
             raise Timeout(f"{self.name}: {pending.command!r}: no '> ' prompt within "
                           f"{timeout_s:g} s")
         if pending.done.is_set():   # ended (error, banner, port gone) instead of a prompt
@@ -192,11 +195,12 @@ class AtEngine:
 
     def sync(self, timeout_s: float = 10.0, attempt_s: float = 1.0) -> None:
         """Send ``AT`` until ``OK`` (re-sync after boot or garbage); Timeout after ``timeout_s``."""
-        deadline = time.monotonic() + timeout_s
+        now = self.timebase.now
+        deadline = now() + timeout_s
         last: BaseException | None = None
-        while time.monotonic() < deadline:
+        while now() < deadline:
             try:
-                self.command("AT", timeout_s=min(attempt_s, max(0.05, deadline - time.monotonic())))
+                self.command("AT", timeout_s=min(attempt_s, max(0.05, deadline - now())))
                 return
             except (Timeout, CommandError, ModuleRebooted, PortGone) as exc:
                 last = exc
@@ -207,9 +211,9 @@ class AtEngine:
     def _await_channel(self, deadline: float) -> None:
         """After PortGone: wait for the channel's "back" (woken at once), or, for a channel
         that refused without reporting "gone" (a closed DLCI), 0.1 s before the next try."""
-        remaining = max(0.0, deadline - time.monotonic())
+        remaining = max(0.0, deadline - self.timebase.now())
         if self._online.is_set():
-            time.sleep(min(0.1, remaining))
+            self.timebase.sleep(min(0.1, remaining))
         else:
             self._online.wait(remaining)
 
@@ -369,7 +373,7 @@ class AtEngine:
 
     def _queue(self, name: str, text: str, fields: dict, extra: tuple[str, ...] = ()) -> None:
         self.stats["urcs"] += 1
-        self.urcs.put(Unsolicited(name, text, fields, extra, time.monotonic()))
+        self.urcs.put(Unsolicited(name, text, fields, extra, self.timebase.now()))
 
     def _on_state(self, state: str) -> None:
         if state == "back":

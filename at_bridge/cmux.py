@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from at_bridge.errors import PortGone, ProtocolError, Timeout
+from at_bridge.timebase import REALTIME, Flag, TimeBase
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +195,11 @@ class DlciChannel:
     def __repr__(self) -> str:
         return f"{self.mux.transport!r}/DLCI{self.dlci}"
 
+    @property
+    def timebase(self) -> TimeBase:
+        """The transport's time base (engines on this channel wait through it)."""
+        return self.mux.timebase
+
     def write(self, data: bytes) -> None:
         """Send ``data`` as UIH frames of at most N1 octets (PortGone while the DLCI is closed)."""
         if not self.open.is_set():
@@ -226,12 +232,13 @@ class Mux:
 
     def __init__(self, transport, *, initiator: bool = True, n1: int = 1600):
         self.transport = transport
+        self.timebase: TimeBase = getattr(transport, "timebase", REALTIME)
         self.initiator = initiator
         self.n1 = n1
         self.deframer = Deframer(n1)
         self.channels: dict[int, DlciChannel] = {}
         self.closed = threading.Event()
-        self._replies: dict[int, tuple[threading.Event, list[int]]] = {}
+        self._replies: dict[int, tuple[Flag, list[int]]] = {}
         self._lock = threading.Lock()
         transport.set_receiver(self.feed)
         transport.add_state_listener(self._on_state)
@@ -277,7 +284,7 @@ class Mux:
         self.send(Frame(0, UIH, self.initiator, False, message))
 
     def _handshake(self, dlci: int, control: int, timeout_s: float) -> None:
-        event, answer = threading.Event(), []
+        event, answer = Flag(self.timebase), []
         self._replies[dlci] = (event, answer)
         self.send(Frame(dlci, control, self.initiator, True))
         if not event.wait(timeout_s):

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from at_bridge.at_engine import Channel, Unsolicited, UrcQueue
 from at_bridge.errors import PortGone, ProtocolError, Timeout
+from at_bridge.timebase import REALTIME, Flag, TimeBase
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class _Pending:
     fki: str | None
     answer: str | None = None
     failure: BaseException | None = None
-    done: threading.Event = field(default_factory=threading.Event)
+    done: Flag | None = None
 
 
 class SentenceEngine:
@@ -83,11 +83,12 @@ class SentenceEngine:
     def __init__(self, channel: Channel, *, patterns: dict | None = None,
                  fki_command_field: int = 0, streams: tuple[str, ...] = (), name: str = ""):
         self.channel = channel
+        self.timebase: TimeBase = getattr(channel, "timebase", REALTIME)
         self.name = name or repr(channel)
         self.patterns = dict(patterns or {})
         self.fki_command_field = fki_command_field
         self.streams = set(streams)
-        self.urcs = UrcQueue()
+        self.urcs = UrcQueue(timebase=self.timebase)
         self.latest: dict[str, Unsolicited] = {}
         self.rejected: deque[tuple[bytes, str]] = deque(maxlen=100)
         self.stats = {"sentences": 0, "bad_checksum": 0, "garbage_bytes": 0, "urcs": 0}
@@ -111,7 +112,7 @@ class SentenceEngine:
         """Send ``$body*hh``; with ``reply`` (a sentence id) or ``fki`` (a command name) wait
         up to ``timeout_s`` s and return the answering body, else return None at once."""
         with self._lock:
-            pending = _Pending(body, reply, fki)
+            pending = _Pending(body, reply, fki, done=Flag(self.timebase))
             if reply or fki:
                 with self._state:
                     self._pending = pending
@@ -174,7 +175,7 @@ class SentenceEngine:
             return
         pattern = self.patterns.get(sid)
         m = pattern.search(body) if pattern else None
-        urc = Unsolicited(sid, body, m.groupdict(default="") if m else {}, (), time.monotonic())
+        urc = Unsolicited(sid, body, m.groupdict(default="") if m else {}, (), self.timebase.now())
         if sid in self.streams:
             self.latest[sid] = urc
         self.stats["urcs"] += 1

@@ -6,8 +6,13 @@ The port is opened with pyserial's ``serial_for_url`` (device paths including
 
 Raw log format, one line per chunk, written and flushed as it happens::
 
-    <time.monotonic() in s, 6 decimals> <in|out> <bytes as lower-case hex>
-    <time.monotonic() in s, 6 decimals> evt <free text: open, gone, reconnected, closed>
+    <time base's now() in s, 6 decimals> <in|out> <bytes as lower-case hex>
+    <time base's now() in s, 6 decimals> evt <free text: open, gone, reconnected, closed>
+
+Every wait, stamp and back-off goes through the transport's time base
+(:mod:`at_bridge.timebase`; monotonic seconds by default). The reader thread is a party of it,
+and the bytes it writes and reads are announced under the keys ``<device path>@device``
+(toward the module) and ``<device path>@client`` (toward this transport).
 
 A vanished port (USB unplug, re-enumeration, the pty's other side closed) shows as
 SerialException / OSError on read or write, or as its device path disappearing; the transport
@@ -29,6 +34,7 @@ from pathlib import Path
 import serial
 
 from at_bridge.errors import PortGone
+from at_bridge.timebase import REALTIME, Flag, TimeBase
 
 try:
     import termios
@@ -49,8 +55,9 @@ _CHUNK = 4096   # octets per read from a POSIX device: whatever has arrived, up 
 class RawLog:
     """Append-only raw traffic log of one port (format in the module docstring)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, now: Callable[[], float] = time.monotonic):
         self.path = Path(path)
+        self.now = now
         # lives as long as the transport; closed by close()
         self._file = open(self.path, "a", encoding="ascii", buffering=1)  # noqa: SIM115
         self._lock = threading.Lock()
@@ -59,14 +66,14 @@ class RawLog:
         """Write one chunk: ``direction`` is ``in`` (from the module) or ``out``."""
         with self._lock:
             if not self._file.closed:
-                self._file.write(f"{time.monotonic():.6f} {direction} {data.hex()}\n")
+                self._file.write(f"{self.now():.6f} {direction} {data.hex()}\n")
                 self._file.flush()
 
     def event(self, text: str) -> None:
         """Write one event line (open, gone, reconnected, closed)."""
         with self._lock:
             if not self._file.closed:
-                self._file.write(f"{time.monotonic():.6f} evt {text}\n")
+                self._file.write(f"{self.now():.6f} evt {text}\n")
                 self._file.flush()
 
     def close(self) -> None:
@@ -75,7 +82,7 @@ class RawLog:
 
 
 def read_raw_log(path: str | Path) -> list[tuple[float, str, bytes | str]]:
-    """Parse a raw log back into ``(mono_s, direction, bytes-or-event-text)`` tuples."""
+    """Parse a raw log back into ``(t_s, direction, bytes-or-event-text)`` tuples."""
     rows: list[tuple[float, str, bytes | str]] = []
     for line in Path(path).read_text(encoding="ascii").splitlines():
         stamp, direction, rest = ([*line.split(" ", 2), ""])[:3]
@@ -91,24 +98,28 @@ def is_device_path(url: str) -> bool:
 class Transport:
     """One serial port with a reader thread that hands every received chunk to a receiver.
 
-    ``read_timeout_s`` bounds one blocking read (how fast close() and path checks react).
+    ``read_timeout_s`` bounds one blocking read in real seconds (how fast close() and path
+    checks react); ``poll_min_s`` / ``poll_max_s`` (reopen back-off) are time-base seconds.
     """
 
     def __init__(self, url: str, *, baudrate: int = 115200, log_path: str | Path | None = None,
                  exclusive: bool = True, reconnect: bool = True, poll_min_s: float = 0.05,
-                 poll_max_s: float = 1.0, read_timeout_s: float = 0.1):
+                 poll_max_s: float = 1.0, read_timeout_s: float = 0.1,
+                 timebase: TimeBase = REALTIME):
         self.url = url
+        self.timebase = timebase
+        self._in_key = self._out_key = ""   # set by each open: a pty link may move
         self.baudrate = baudrate
         self.exclusive = exclusive
         self.reconnect = reconnect
         self.poll_min_s, self.poll_max_s = poll_min_s, poll_max_s
         self.read_timeout_s = read_timeout_s
-        self.raw_log = RawLog(log_path) if log_path else None
+        self.raw_log = RawLog(log_path, timebase.now) if log_path else None
         self._receiver: Receiver = lambda data: None
         self._listeners: list[StateListener] = []
         self._write_lock = threading.Lock()
         self._port_lock = threading.Lock()   # guards swapping self._port (lost / reopen / close)
-        self._closed = threading.Event()
+        self._closed = Flag(timebase)
         self._port: serial.SerialBase | None = None
         self._port = self._open_port()
         self._thread = threading.Thread(target=self._run, name=f"at_bridge-rx {url}", daemon=True)
@@ -137,13 +148,16 @@ class Transport:
             raise PortGone(f"{self.url}: port is gone or closed; {len(data)} bytes not sent")
         failure: BaseException | None = None
         with self._write_lock:
+            if self.raw_log:   # before the write: no reply can be logged ahead of it
+                self.raw_log.record("out", data)
+            self.timebase.sent(self._out_key, len(data))
             try:
                 port.write(data)  # blocks until the OS has taken every byte
             except (*_PORT_ERRORS, TypeError, AttributeError) as exc:  # closed under us
                 failure = exc
-            else:
-                if self.raw_log:   # under the lock: the log keeps the order on the wire
-                    self.raw_log.record("out", data)
+                self.timebase.received(self._out_key, len(data))
+                if self.raw_log:
+                    self.raw_log.event(f"write failed: {len(data)} bytes above not sent")
         if failure is not None:   # listeners run without the write lock (they may write)
             self._lost(port, failure)
             raise PortGone(f"{self.url}: port vanished while writing ({failure})") from None
@@ -153,6 +167,7 @@ class Transport:
         self._closed.set()
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout=2.0)
+        self.timebase.reader_closed(self._in_key)
         with self._port_lock:
             port, self._port = self._port, None
         if port is not None:
@@ -166,9 +181,11 @@ class Transport:
         try:
             # rfc2217:// refuses write_timeout; device writes get 5 s to drain
             extra = {"write_timeout": 5.0} if is_device_path(self.url) else {}
-            port = serial.serial_for_url(self.url, baudrate=self.baudrate,
-                                         timeout=self.read_timeout_s,
-                                         exclusive=self.exclusive, **extra)
+            device = os.path.realpath(self.url) if is_device_path(self.url) else self.url
+            self._in_key, self._out_key = f"{device}@client", f"{device}@device"
+            port = self.timebase.reader_open(self._in_key, lambda: serial.serial_for_url(
+                self.url, baudrate=self.baudrate, timeout=self.read_timeout_s,
+                exclusive=self.exclusive, **extra))
         except (*_PORT_ERRORS, ValueError) as exc:
             raise PortGone(f"{self.url}: cannot open ({exc})") from None
         if self.raw_log:
@@ -176,6 +193,10 @@ class Transport:
         return port
 
     def _run(self) -> None:
+        with self.timebase.party(f"reader {self.url}"):
+            self._read_loop()
+
+    def _read_loop(self) -> None:
         last_check = time.monotonic()
         while not self._closed.is_set():
             port = self._port
@@ -203,16 +224,20 @@ class Transport:
         A plain POSIX port is read with one select + one read(2), so a reply arrives as one
         chunk and one thread wake-up; URL handlers use pyserial's read."""
         if type(port) is not serial.Serial or not hasattr(port, "fd"):
-            return port.read(max(1, port.in_waiting))
-        ready, _, _ = select.select([port.fd], [], [], self.read_timeout_s)
-        if not ready:
-            return b""
-        try:
-            data = os.read(port.fd, _CHUNK)
-        except (BlockingIOError, InterruptedError):   # the fd is non-blocking (pyserial)
-            return b""
-        if not data:
-            raise serial.SerialException("readable but no data: device disconnected")
+            with self.timebase.os_wait():
+                data = port.read(max(1, port.in_waiting))
+        else:
+            with self.timebase.os_wait():
+                ready, _, _ = select.select([port.fd], [], [], self.read_timeout_s)
+            if not ready:
+                return b""
+            try:
+                data = os.read(port.fd, _CHUNK)
+            except (BlockingIOError, InterruptedError):   # the fd is non-blocking (pyserial)
+                return b""
+            if not data:
+                raise serial.SerialException("readable but no data: device disconnected")
+        self.timebase.received(self._in_key, len(data))
         return data
 
     def _deliver(self, data: bytes) -> None:
@@ -230,6 +255,7 @@ class Transport:
             self._port = None
         with contextlib.suppress(*_PORT_ERRORS):
             port.close()
+        self.timebase.reader_closed(self._in_key)
         if self._closed.is_set():
             return
         log.warning("%s: port gone (%s)", self.url, exc)

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from at_bridge.errors import Timeout
+from at_bridge.timebase import REALTIME, TimeBase
 
 log = logging.getLogger(__name__)
 
@@ -22,14 +21,16 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Unsolicited:
     """A queued URC: dialect name (or ``banner`` / ``unknown`` / ``stray``), the line, the
-    regex's named groups, continuation lines (e.g. the PDU after ``+CMT``) and the
-    time.monotonic() of its arrival in seconds."""
+    regex's named groups, continuation lines (e.g. the PDU after ``+CMT``), its arrival time
+    on the engine's time base (s) and its place in the arrival order (``seq``, set by the
+    queue)."""
 
     name: str
     line: str
     fields: dict[str, str]
     extra: tuple[str, ...] = ()
-    t_mono: float = 0.0
+    t_s: float = 0.0
+    seq: int = 0
 
 
 @dataclass
@@ -99,18 +100,21 @@ class UrcQueue:
     logged (an unread queue must not grow without bound on a long soak).
     """
 
-    def __init__(self, maxlen: int = 10000):
+    def __init__(self, maxlen: int = 10000, timebase: TimeBase = REALTIME):
         self._items: deque[Unsolicited] = deque()
-        self._cond = threading.Condition()
+        self.timebase = timebase
+        self._cond = timebase.cond
         self.maxlen = maxlen
         self.dropped = 0
+        self.count = 0
+        """URCs queued so far (the ``seq`` of the next one)."""
 
     def __len__(self) -> int:
         with self._cond:
             return len(self._items)
 
     def put(self, item: Unsolicited) -> None:
-        """Queue ``item`` (dropping the oldest when full) and wake every waiter."""
+        """Queue ``item`` (numbered, dropping the oldest when full) and wake every waiter."""
         with self._cond:
             if len(self._items) >= self.maxlen:
                 oldest = self._items.popleft()
@@ -118,26 +122,30 @@ class UrcQueue:
                 if self.dropped in (1, 10) or self.dropped % 1000 == 0:  # no log storm
                     log.warning("URC queue full (%d): %d dropped so far, oldest now %r",
                                 self.maxlen, self.dropped, oldest)
-            self._items.append(item)
-            self._cond.notify_all()
+            self._items.append(replace(item, seq=self.count))
+            self.count += 1
+        self.timebase.notify()
 
     def get(self, names: str | Iterable[str] | None = None, timeout_s: float = 0.0,
             match: Callable[[Unsolicited], bool] | None = None) -> Unsolicited:
         """Remove and return the oldest URC whose name is in ``names`` (all when None) and
-        for which ``match`` holds; others stay queued. Timeout after ``timeout_s`` seconds."""
+        for which ``match`` holds; others stay queued. Timeout after ``timeout_s`` seconds
+        of the time base."""
         wanted = {names} if isinstance(names, str) else (set(names) if names else None)
-        deadline = time.monotonic() + timeout_s
+
+        def find() -> Unsolicited | None:
+            for item in self._items:
+                if (wanted is None or item.name in wanted) and (match is None or match(item)):
+                    return item
+            return None
+
         with self._cond:
-            while True:
-                for item in self._items:
-                    if (wanted is None or item.name in wanted) and (match is None or match(item)):
-                        self._items.remove(item)
-                        return item
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise Timeout(f"no URC {sorted(wanted) if wanted else 'at all'} within "
-                                  f"{timeout_s:g} s ({len(self._items)} others queued)")
-                self._cond.wait(remaining)
+            if not self.timebase.wait_for(lambda: find() is not None, timeout_s):
+                raise Timeout(f"no URC {sorted(wanted) if wanted else 'at all'} within "
+                              f"{timeout_s:g} s ({len(self._items)} others queued)")
+            item = find()
+            self._items.remove(item)
+            return item
 
     def drain(self) -> list[Unsolicited]:
         """Remove and return everything queued, oldest first."""

@@ -6,7 +6,6 @@ the responses into typed results (units converted per TS 27.007) and builds the 
 """
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from typing import Any
 
@@ -57,6 +56,9 @@ class AtDriver(Driver, ProcedureRunner):
             self.mux.close(timeout_s=1.0)
         self.transport.close()
 
+    def all_engines(self) -> list[AtEngine]:
+        return [self.engine, *self.engines.values()]
+
     def engine_for(self, role: str) -> AtEngine:
         if self.mux is None:
             return self.engine
@@ -89,7 +91,7 @@ class AtDriver(Driver, ProcedureRunner):
             except (Timeout, CommandError):
                 if attempt == cmd.retries:
                     raise
-                time.sleep(cmd.retry_delay_s)
+                engine.timebase.sleep(cmd.retry_delay_s)
             except ModuleRebooted as exc:
                 raise ModuleRebooted(f"{exc}; {self._resync(engine)}") from None
         if cmd.response is None:
@@ -216,9 +218,10 @@ class AtDriver(Driver, ProcedureRunner):
     def receive_sms(self, timeout_s: float | None = None) -> Sms:
         """The next complete SMS; parts of concatenated messages are joined in order (parts
         of other messages that arrive meanwhile are kept for later calls)."""
-        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        now = self.transport.timebase.now
+        deadline = None if timeout_s is None else now() + timeout_s
         while True:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            left = None if deadline is None else max(0.0, deadline - now())
             d = self._next_deliver(left)
             if d.concat is None:
                 return Sms(d.sender, d.text, d.scts)

@@ -8,7 +8,6 @@ opens a procedure (``receive_data``, ``receive_sms``) also takes URCs already qu
 """
 from __future__ import annotations
 
-import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
@@ -200,6 +199,10 @@ class ProcedureRunner(ABC):
     def execute(self, step: Step, fields: dict[str, Any]) -> dict[str, str]:
         """Carry out one command step; the captured fields of its response."""
 
+    def all_engines(self) -> list[Any]:
+        """Every engine of the driver now (their URC queues mark where a procedure began)."""
+        return [self.engine_for("control")]
+
     def after_command(self, step: Step) -> None:  # noqa: B027 - an optional hook
         """Hook after each command step (the AT driver leaves CMUX after a reboot command)."""
 
@@ -210,7 +213,8 @@ class ProcedureRunner(ABC):
         if steps is None:
             raise NotSupported(f"{self.dialect.family}: {name} is not supported "
                                f"(no procedures.{name} in {self.dialect.source})")
-        started, acted = time.monotonic(), False
+        marks = {id(e.urcs): e.urcs.count for e in self.all_engines()}
+        acted = False
         result: dict[str, Any] = {}
         for step in steps:
             try:
@@ -219,11 +223,13 @@ class ProcedureRunner(ABC):
                     acted = True
                     self.after_command(step)
                 elif step.kind == "wait_urc":
-                    urc = self.wait(step, timeout_s, started if acted else None)
+                    engine = self.engine_for(step.channel)
+                    since = marks.get(id(engine.urcs), 0) if acted else None
+                    urc = self.wait(step, timeout_s, since)
                     result.update(urc.fields)
                     result["urc"] = urc
                 elif step.kind == "sleep":
-                    time.sleep(step.timeout_s)
+                    self.engine_for(step.channel).timebase.sleep(step.timeout_s)
                 else:
                     self.engine_for(step.channel).sync(step.timeout_s)
             except BridgeError:
@@ -231,11 +237,12 @@ class ProcedureRunner(ABC):
                     raise
         return result
 
-    def wait(self, step: Step, timeout_s: float | None, since: float | None) -> Unsolicited:
+    def wait(self, step: Step, timeout_s: float | None, since: int | None) -> Unsolicited:
         """Wait for the step's URC or one of its alternatives (fields matching), failing on
-        its ``fail_on`` URCs."""
+        its ``fail_on`` URCs; with ``since``, only URCs queued as number ``since`` or later
+        (after the procedure's first command was sent)."""
         def wanted(u: Unsolicited) -> bool:
-            if since is not None and u.t_mono < since:
+            if since is not None and u.seq < since:
                 return False
             if u.name in step.fail_on:
                 return True

@@ -9,7 +9,6 @@ Message content encodings (the numbers per protocol come from ``sentences.encodi
 """
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from at_bridge.dialect import Dialect, Step
@@ -95,7 +94,7 @@ class BeiDouDriver(Driver, ProcedureRunner):
             except Timeout:
                 if attempt == cmd.retries:
                     raise
-                time.sleep(cmd.retry_delay_s)
+                self.engine.timebase.sleep(cmd.retry_delay_s)
         if answer is None or cmd.response is None:
             return {}
         m = cmd.response.search(answer)

@@ -21,7 +21,6 @@ removed at the rig: a shielded box or an RF switch on the terrestrial antenna pa
 """
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,8 @@ from ntnstack.runner.engine import StepError
 from ntnstack.runner.modules import ModuleSessions
 
 HOST_CALL_REAL_S = 10.0
-"""Real seconds to wait for the module host thread to run one call."""
+"""Real seconds to wait for the module host thread to run one call on a scaled or real clock
+(on the virtual clock the call is input in flight to the host, and the wait needs no limit)."""
 UPLINK_EVENTS = ("nidd sent", "sms to", "udp sent", "call to")
 """Journal events of a virtual module that mean it sent something up the link."""
 
@@ -56,16 +56,18 @@ class CertSessions(ModuleSessions):
 
     def _on_host(self, fn) -> Any:
         """Run ``fn`` on the module host thread (where the modules live) and return its value."""
-        done, box = threading.Event(), {}
+        box: dict[str, Any] = {}
 
         def run() -> None:
             try:
                 box["value"] = fn()
             except Exception as exc:  # noqa: BLE001 - re-raised on the runner thread
                 box["error"] = exc
-            done.set()
+            box["done"] = True
+            self.clock.notify()
         self._host.call_soon_threadsafe(run)
-        if not done.wait(HOST_CALL_REAL_S):
+        limit = None if self.clock.virtual else HOST_CALL_REAL_S * self.clock.scale
+        if not self.clock.wait_for(lambda: "done" in box, limit):
             raise StepError(f"the module host did not run a network action within "
                             f"{HOST_CALL_REAL_S:g} s")
         if "error" in box:

@@ -26,7 +26,8 @@ def register(sub) -> None:
     s.add_argument("--terminal", help="terminal name in --scenario (default: first of the family)")
     s.add_argument("--link", help="keep a symlink to the pty at this path")
     s.add_argument("--speed", default="1", help="emulated seconds per real second (scaled "
-                   "clock), or 'virtual'")
+                   "clock; 1 = real time). There is no virtual clock here: a client outside "
+                   "this process cannot tell it what it has in flight")
     s.add_argument("--faults", help="e.g. reboot-mid-command:0.1,garbage:0.05,urc-race,"
                    "silent-after:30,vanish-after:20:5 (see ntnstack.terminals.faults)")
     s.add_argument("--seed", type=int, default=0, help="random seed of the faults")
@@ -42,14 +43,16 @@ def register(sub) -> None:
 
 
 def _clock(speed: str):
+    from ntnstack.clock import make_clock
     from ntnstack.errors import InputError
-    from ntnstack.terminals.clock import make_clock
-    if speed == "virtual":
-        return make_clock("virtual")
+    if speed.strip().lower() == "virtual":
+        raise InputError("--speed virtual: the served modules' clients are outside this "
+                         "process (minicom, ModemManager, a rig), and the virtual clock cannot "
+                         "know what they have in flight; give a speed N > 0 (scaled clock)")
     try:
         return make_clock(float(speed))
     except ValueError:
-        raise InputError(f"--speed {speed!r}: expected a number > 0 or 'virtual'") from None
+        raise InputError(f"--speed {speed!r}: expected a number > 0") from None
 
 
 def _from_scenario(args, epoch_unix_s: float):

@@ -1,18 +1,19 @@
 """A bench: a scenario's terminals opened for direct driving (the pytest plugin's
 ``ntn_terminal``), virtual modules or testbed ports, on the scenario's one clock.
 
-Unlike a run, a bench lets emulated time flow whenever the modules have something scheduled
-(the test is waiting on a driver call), so a test written against the driver vocabulary works
-unchanged on virtual modules and on hardware.
+The thread that makes the bench (the test) is a party of the clock until ``close``: emulated
+time flows while it waits in a driver call or in ``wait(seconds)``, never while it computes,
+so a test written against the driver vocabulary works unchanged on virtual modules and on
+hardware, and is as reproducible as a run.
 """
 from __future__ import annotations
 
 import contextlib
-import math
 from pathlib import Path
 from typing import Any
 
-from ntnstack.runner.engine import make_clock
+from ntnstack.clock import RANK_RUNNER
+from ntnstack.runner.engine import scenario_clock
 from ntnstack.runner.modules import ModuleSessions
 from ntnstack.runner.world import World
 from ntnstack.scenario.model import Port, Scenario
@@ -23,12 +24,12 @@ class Bench:
 
     def __init__(self, scenario: Scenario, ports: dict[str, Port], out_dir: str | Path):
         self.scenario = scenario
-        self.clock = make_clock(scenario)
+        self.clock = scenario_clock(scenario)
         self.world = World(scenario)
         self.sessions = ModuleSessions(scenario, ports, self.clock, self.world, Path(out_dir))
         self.sessions.last_use = {}  # a bench keeps every terminal open until closed
-        self._free = contextlib.ExitStack()
-        self._free.enter_context(self.clock.waiting(math.inf))
+        self._party = contextlib.ExitStack()
+        self._party.enter_context(self.clock.party("bench", rank=RANK_RUNNER))
 
     def terminal(self, name: str) -> Any:
         """The at_bridge driver of terminal ``name`` (KeyError naming the choices)."""
@@ -45,9 +46,15 @@ class Bench:
         """Emulated seconds since the scenario start."""
         return self.clock.now()
 
+    def wait(self, seconds: float) -> float:
+        """Let ``seconds`` of emulated time pass (the modules act meanwhile); returns t()."""
+        self.clock.sleep(seconds)
+        return self.t()
+
     def close(self) -> list[Path]:
-        self._free.close()
-        return self.sessions.close()
+        paths = self.sessions.close()
+        self._party.close()
+        return paths
 
     def __enter__(self) -> Bench:
         return self

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from ntnstack.clock import RANK_RUNNER, Clock
 from ntnstack.runner import junit, report
 from ntnstack.runner.console import Progress
 from ntnstack.runner.expect import judge_all
@@ -24,13 +25,6 @@ from ntnstack.runner.records import Event, RunInfo, StepResult
 from ntnstack.scenario.model import Port, Scenario, Step, Terminal, Testbed
 
 
-VIRTUAL_MAX_REAL_WAIT_S = 20.0
-"""Longest real wait for one driver call on the virtual clock (a module that schedules
-nothing more will not answer however long we wait)."""
-VIRTUAL_GRACE_S = 2.0
-"""Real seconds added to a driver's timeout on the virtual clock (host jumps, pty latency)."""
-REAL_GRACE_S = 5.0
-"""Real seconds added to a driver's timeout on a scaled or real clock (serial round trip)."""
 COMMAND_EMULATED_S = 120.0
 """Emulated seconds a plain command may take (a satellite round trip is < 1 s)."""
 
@@ -55,7 +49,7 @@ class StepContext:
     step: Step
     terminal: Terminal
     scenario: Scenario
-    clock: Any  # ntnstack.runner.runclock.RunClock
+    clock: Clock
     world: Any  # ntnstack.runner.world.World
     sessions: Sessions
     observed: dict[str, Any] = field(default_factory=dict)
@@ -65,9 +59,8 @@ class StepContext:
         return self.clock.now()
 
     def t_of(self, urc: Any) -> float:
-        """When a URC arrived (its receive stamp, in emulated time), else now."""
-        mono = getattr(urc, "t_mono", None)
-        return self.clock.t_at_mono(mono) if mono else self.t()
+        """When a URC arrived (its receive stamp on the run's clock)."""
+        return urc.t_s
 
     def note(self, kind: str, text: str, terminal: str | None = None) -> None:
         self.events.append(Event(self.t(), terminal or self.terminal.name, kind, text))
@@ -76,18 +69,12 @@ class StepContext:
         """Emulated time (s since start) by which the step gives up."""
         return self.t() + (self.step.timeout_s if self.step.timeout_s is not None else default_s)
 
-    def real_timeout(self, deadline_s: float) -> float:
-        """Real seconds a driver may block to reach emulated ``deadline_s``: the emulated
-        remainder divided by the clock's scale; on the virtual clock time only moves when the
-        modules have something scheduled, so a bounded real wait suffices."""
-        remaining = max(deadline_s - self.t(), 0.0)
-        if self.clock.mode == "virtual":
-            return min(remaining, VIRTUAL_MAX_REAL_WAIT_S) + VIRTUAL_GRACE_S
-        return remaining / self.clock.scale + REAL_GRACE_S
+    def remaining(self, deadline_s: float) -> float:
+        """Emulated seconds left until ``deadline_s`` (a driver's ``timeout_s``)."""
+        return max(deadline_s - self.t(), 0.0)
 
-    def call(self, fn: Callable, *args, deadline_s: float | None = None, on: str | None = None,
-             **kwargs) -> Any:
-        """Call a driver operation while emulated time may run up to ``deadline_s``.
+    def call(self, fn: Callable, *args, on: str | None = None, **kwargs) -> Any:
+        """Call a driver operation (its waits and timeouts are on the run's clock).
 
         Returns its result; None when it timed out (the event was not observed: ``reason``
         says what); REFUSED when the module refused the command (``succeeded`` False). A port
@@ -99,10 +86,8 @@ class StepContext:
         shown = ", ".join([repr(a) for a in args] + [f"{k}={v:g}" if isinstance(v, float) else
                                                      f"{k}={v!r}" for k, v in kwargs.items()])
         self.note("call", f"{fn.__name__}({shown})", who)
-        deadline = deadline_s if deadline_s is not None else self.t() + COMMAND_EMULATED_S
         try:
-            with self.sessions.waiting(self, deadline):
-                result = fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
         except Timeout as exc:
             self.observed["reason"] = f"{who}: {exc}"
             self.note("result", f"timeout: {exc}", who)
@@ -134,9 +119,6 @@ class Sessions(Protocol):
     def driver(self, ctx: StepContext, terminal: str) -> Any:
         """The at_bridge driver of ``terminal`` (opened on first use)."""
 
-    def waiting(self, ctx: StepContext, deadline_s: float):
-        """Context manager: the runner blocks in a driver call until at most ``deadline_s``."""
-
     def wait_until(self, ctx: StepContext, predicate, deadline_s: float, driver) -> float | None:
         """See StepContext.wait_until."""
 
@@ -164,15 +146,11 @@ class RunOutcome:
         return self.info.status == "passed"
 
 
-def make_clock(scenario: Scenario):
-    """The run's one clock, started at the scenario's start time."""
-    from ntnstack.clock import Clock
-    from ntnstack.runner.runclock import RunClock
-
+def scenario_clock(scenario: Scenario) -> Clock:
+    """The run's one clock: the scenario's mode, epoch at the scenario's start time."""
     mode = scenario.clock.mode
-    clock = Clock(mode, scenario.clock.factor if mode == "scaled" else 1.0,
-                  scenario.start_unix_s)
-    return RunClock(clock, scenario.start_unix_s)
+    return Clock(mode, scenario.clock.factor if mode == "scaled" else 1.0,
+                 scenario.start_unix_s)
 
 
 class Runner:
@@ -187,7 +165,7 @@ class Runner:
 
     def run(self) -> RunOutcome:
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        clock = make_clock(self.scenario)
+        clock = scenario_clock(self.scenario)
         world = _world(self.scenario)
         info = RunInfo(uuid.uuid4().hex[:12], self.scenario.name, list(self.scenario.files),
                        self.testbed.name, str(self.scenario.clock), self.scenario.start_unix_s,
@@ -198,12 +176,15 @@ class Runner:
         progress = Progress(len(self.scenario.steps), enabled=self.progress_enabled)
         wall0, results = time.monotonic(), []
         try:
-            results = self._steps(clock, world, sessions, journal, progress)
+            with clock.party("runner", rank=RANK_RUNNER):
+                try:
+                    results = self._steps(clock, world, sessions, journal, progress)
+                finally:   # time stops with the last step; the modules close while it stands
+                    info.emulated_s = clock.now()
+                    progress.close()
+                    sessions.close()
         finally:
-            progress.close()
-            sessions.close()
             info.wall_s = time.monotonic() - wall0
-            info.emulated_s = clock.now()
             info.finished_at = _now_iso()
             info.status = _status(results, len(self.scenario.steps))
             journal.finish(info)

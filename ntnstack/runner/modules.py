@@ -1,33 +1,25 @@
 """The modules of a run: at_bridge drivers on virtual modules (served in-process on ptys, their
 network side following the scenario's emulated link) or on testbed ports.
 
-Time: one ntnstack.clock.Clock for the run. On the virtual clock, emulated time moves only
-while the runner waits (inside a driver call or a wait step), up to that wait's deadline: the
-module host may jump to its next timer then, and when nothing at all is scheduled the runner
-jumps to the deadline itself. So a step's measured times do not depend on how fast this
-machine is.
+Time: the run's one ntnstack.clock.Clock is the time base of the drivers too, so every
+driver timeout, URC stamp and raw-log stamp is in emulated seconds since the scenario start,
+and on the virtual clock the runner, the module host and every serial reader are parties of
+its agreement (docs/time.md): a step's measured times do not depend on how fast or how busy
+this machine is.
 """
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ntnstack.runner.engine import StepContext, StepError
 from ntnstack.runner.records import Event
-from ntnstack.runner.runclock import RunClock, host_clock
+from ntnstack.clock import Clock
 from ntnstack.runner.shadow import StackShadow, module_procedures
 from ntnstack.scenario.model import Port, Scenario
 
-POLL_REAL_S = 0.01
-"""Real seconds between looks at a driver's URC queue while waiting."""
-BOOT_REAL_WAIT_S = 10.0
-"""Real seconds allowed for a virtual module's boot timer to fire."""
-IDLE_REAL_S = 0.08
-"""Real seconds with the virtual clock standing still before the runner concludes that no
-module has anything scheduled and jumps to the deadline (the host jumps after 0.02 s)."""
 
 
 class ModuleSessions:
@@ -36,7 +28,7 @@ class ModuleSessions:
     def __init__(self, scenario: Scenario, ports: dict[str, Port], clock, world,
                  out_dir: Path):
         self.scenario, self.ports, self.world = scenario, ports, world
-        self.clock: RunClock = clock
+        self.clock: Clock = clock
         self.log_dir = Path(out_dir) / "serial"
         self.drivers: dict[str, Any] = {}
         self.virtual: dict[str, Any] = {}
@@ -63,6 +55,7 @@ class ModuleSessions:
             HANDLERS[ctx.step.action](ctx)
             self._shadow(ctx, t0)
         finally:
+            self.clock.sleep(0.0)   # the instant finishes (modules answer what is due now)
             ctx.events.extend(self.traffic())
             self._close_finished(ctx.step.index)
 
@@ -95,9 +88,6 @@ class ModuleSessions:
             self.drivers[terminal] = self._open(terminal)
         return self.drivers[terminal]
 
-    def waiting(self, ctx: StepContext, deadline_s: float):
-        return self.clock.waiting(deadline_s)
-
     def check_host(self) -> None:
         """StepError when the virtual-module host thread has died (its modules are gone)."""
         error = getattr(self._host, "error", None)
@@ -125,33 +115,20 @@ class ModuleSessions:
                    driver: Any) -> float | None:
         from at_bridge.errors import Timeout
 
-        with self.clock.waiting(deadline_s, spaced=False):
-            last_t, still_since = self.clock.now(), time.monotonic()
-            since_mono = still_since
-            while self.clock.now() < deadline_s:
-                self.check_host()
-                if driver is not None:
-                    try:
-                        urc = driver.urc(None, timeout_s=POLL_REAL_S)
-                    except Timeout:
-                        urc = None
-                    if urc is not None:
-                        if ctx.terminal.name not in self.virtual:  # virtual: from its journal
-                            ctx.note("urc", urc.line)
-                        arrived = getattr(urc, "t_mono", None) or time.monotonic()
-                        if arrived >= since_mono and predicate is not None and predicate(urc):
-                            return self.clock.t_at_mono(arrived)
-                        continue
-                else:
-                    time.sleep(POLL_REAL_S if self.clock.mode == "virtual" else
-                               min(0.2, (deadline_s - self.clock.now()) / self.clock.scale))
-                if self.clock.mode != "virtual":
-                    continue
-                now = self.clock.now()
-                if now != last_t:
-                    last_t, still_since = now, time.monotonic()
-                elif time.monotonic() - still_since > IDLE_REAL_S:
-                    self.clock.advance_to(deadline_s)
+        if driver is None:
+            self.clock.sleep(deadline_s - self.clock.now())
+            return None
+        since_s = self.clock.now()   # URCs queued before the wait began are history
+        while (left := deadline_s - self.clock.now()) > 0:
+            self.check_host()
+            try:
+                urc = driver.urc(None, timeout_s=left)
+            except Timeout:
+                break
+            if ctx.terminal.name not in self.virtual:  # virtual: from its journal
+                ctx.note("urc", urc.line)
+            if predicate is not None and urc.t_s >= since_s and predicate(urc):
+                return urc.t_s
         return None
 
     def traffic(self) -> list[Event]:
@@ -170,12 +147,11 @@ class ModuleSessions:
                 out += self._decoder(name).events(self._raw_entries(name))
         return sorted(out, key=lambda e: e.t_s)
 
-    def arrival_s(self, terminal: str, procedure: str, since_mono: float) -> float | None:
+    def arrival_s(self, terminal: str, procedure: str, since_s: float) -> float | None:
         """When the URC that ``procedure`` of the terminal's dialect waits for (with its
         field matches, or one of the step's alternatives such as +CMTI) reached the bridge
-        after ``since_mono``, in emulated seconds: read from the raw log's receive stamps, so
-        it does not depend on how soon the runner thread got the result back (None: not
-        found, or the procedure waits for none)."""
+        at or after ``since_s``, in emulated seconds: read from the raw log's receive stamps
+        (None: not found, or the procedure waits for none)."""
         from at_bridge.dialect import load_dialect
 
         path = self.log_dir / f"{terminal}.rawlog"
@@ -186,8 +162,8 @@ class ModuleSessions:
             return None
         from at_bridge.transport import read_raw_log
 
-        rows = [(self.clock.t_at_mono(mono), "tx", data.decode("latin-1"))
-                for mono, d, data in read_raw_log(path) if d == "in" and mono >= since_mono]
+        rows = [(t, "tx", data.decode("latin-1"))
+                for t, d, data in read_raw_log(path) if d == "in" and t >= since_s]
         pattern = dialect.urcs[step.target].pattern
         others = [dialect.urcs[name].pattern for name in step.alternatives]  # e.g. +CMTI
         for event in TrafficDecoder(terminal, []).events(rows):
@@ -215,8 +191,8 @@ class ModuleSessions:
         start = self._raw_seen.get(name, 0)
         self._raw_seen[name] = len(rows)
         kinds = {"out": "rx", "in": "tx", "evt": "event"}
-        return [(self.clock.t_at_mono(mono), kinds[d], data.decode("latin-1")
-                 if isinstance(data, bytes) else data) for mono, d, data in rows[start:]]
+        return [(t, kinds[d], data.decode("latin-1") if isinstance(data, bytes) else data)
+                for t, d, data in rows[start:]]
 
     def close(self) -> list[Path]:
         for name in list(self.drivers):
@@ -242,7 +218,8 @@ class ModuleSessions:
         self.logs.append(log)
         url = self._start_virtual(terminal) if port.virtual else port.url
         try:
-            return open_module(url, family, log_path=log, baudrate=port.baudrate)
+            return open_module(url, family, log_path=log, baudrate=port.baudrate,
+                               timebase=self.clock)
         except OSError as exc:
             raise StepError(f"{terminal} ({family}): {exc}") from exc
 
@@ -263,13 +240,10 @@ class ModuleSessions:
     def _until_booted(self, terminal: str, module: Any) -> None:
         """A virtual module is switched on when its port is opened: wait (emulated boot time)
         until it has booted, as a rig powers its modules before the test talks to them."""
-        deadline = self.clock.now() + module.spec.boot_s
-        with self.clock.waiting(deadline):
-            wall_deadline = time.monotonic() + BOOT_REAL_WAIT_S
-            while getattr(module, "booting", False) and time.monotonic() < wall_deadline:
-                self.check_host()
-                time.sleep(POLL_REAL_S)
-        if getattr(module, "booting", False):
+        booted = self.clock.wait_for(lambda: not module.booting or self._host.error,
+                                     module.spec.boot_s)
+        self.check_host()
+        if not booted or module.booting:
             raise StepError(f"{terminal}: the virtual {module.family} module did not boot "
                             f"within {module.spec.boot_s:g} s emulated")
 
@@ -296,7 +270,7 @@ class ModuleSessions:
         return self._patterns[family]
 
 
-def _new_host(clock: RunClock):
+def _new_host(clock: Clock):
     from ntnstack.terminals.host import ModuleHost
     from ntnstack.terminals.network import VirtualNetwork
 
@@ -312,7 +286,7 @@ def _new_host(clock: RunClock):
                 self.error = exc
                 raise
 
-    host = WatchedHost(host_clock(clock))
+    host = WatchedHost(clock)
     host.start()
     return host, VirtualNetwork()
 

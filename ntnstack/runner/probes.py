@@ -38,7 +38,7 @@ def at(ctx: StepContext) -> None:
 
     def at_command(text: str):
         return engine.command(text, timeout_s=AT_TIMEOUT_S)
-    response = ctx.call(at_command, line, deadline_s=ctx.t() + AT_TIMEOUT_S)
+    response = ctx.call(at_command, line)
     if response is None or response is REFUSED:
         return
     ctx.observed.update(lines=list(response.lines), final=response.final)
@@ -74,10 +74,9 @@ def read_registration(ctx: StepContext) -> None:
 def reboot(ctx: StepContext) -> None:
     """The dialect's reset (e.g. AT+CFUN=1,1), then power_on (sync and configuration)."""
     driver = ctx.sessions.driver(ctx, ctx.terminal.name)
-    deadline = ctx.deadline(120.0)
-    if ctx.call(driver.reset, deadline_s=deadline) is REFUSED:
+    if ctx.call(driver.reset) is REFUSED:
         return
-    if ctx.call(driver.power_on, deadline_s=deadline) is not REFUSED:
+    if ctx.call(driver.power_on) is not REFUSED:
         ctx.observed["rebooted"] = True
 
 

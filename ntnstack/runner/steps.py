@@ -9,7 +9,6 @@ from the step's command to the event), ``succeeded`` (the module accepted the co
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -40,8 +39,7 @@ def _number(ctx: StepContext, peer: str, key: str) -> str:
 
 def power_on(ctx: StepContext) -> None:
     m = ctx.sessions.driver(ctx, ctx.terminal.name)
-    if ctx.call(m.power_on, deadline_s=ctx.deadline(DEFAULT_TIMEOUT_S["power_on"])) in (
-            None, _REFUSED):
+    if ctx.call(m.power_on) in (None, _REFUSED):
         return
     if family_group(ctx.terminal.family) == "beidou":
         card = ctx.call(m.card_info)
@@ -69,13 +67,12 @@ def set_location(ctx: StepContext) -> None:
 def attach(ctx: StepContext) -> None:
     m = ctx.sessions.driver(ctx, ctx.terminal.name)
     t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["attach"])
-    mono0 = time.monotonic()
     reg = ctx.call(m.registration)  # a Tiantong module registers by itself after boot
     if reg in (None, _REFUSED) or not getattr(reg, "registered", False):
-        reg = ctx.call(m.attach, timeout_s=ctx.real_timeout(deadline), deadline_s=deadline)
+        reg = ctx.call(m.attach, timeout_s=ctx.remaining(deadline))
     if reg in (None, _REFUSED):
         return
-    ctx.observed["registered_after_s"] = _arrived(ctx, ctx.terminal.name, "attach", mono0) - t0
+    ctx.observed["registered_after_s"] = _arrived(ctx, ctx.terminal.name, "attach", t0) - t0
     ctx.observed["registration"] = _fields(reg)
     _ta_error(ctx, m)
 
@@ -134,17 +131,16 @@ def send_data(ctx: StepContext) -> None:
     m = ctx.sessions.driver(ctx, ctx.terminal.name)
     data = _payload(ctx.step.params["payload"])
     t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["send_data"])
-    mono0 = time.monotonic()
     if ctx.call(m.send_data, data) is _REFUSED:
         return
-    got = ctx.call(m.receive_data, timeout_s=ctx.real_timeout(deadline), deadline_s=deadline)
+    got = ctx.call(m.receive_data, timeout_s=ctx.remaining(deadline))
     if got is None:
         return
     if bytes(got) != data:
         ctx.observed["reason"] = f"received {bytes(got).hex()} instead of {data.hex()}"
         return
     ctx.observed["delivered_after_s"] = _arrived(ctx, ctx.terminal.name, "receive_data",
-                                                 mono0) - t0
+                                                 t0) - t0
 
 
 def send_sms(ctx: StepContext) -> None:
@@ -152,17 +148,16 @@ def send_sms(ctx: StepContext) -> None:
     m, p = ctx.sessions.driver(ctx, ctx.terminal.name), ctx.sessions.driver(ctx, peer)
     text = ctx.step.params["text"]
     t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["send_sms"])
-    mono0 = time.monotonic()
     if ctx.call(m.send_sms, _number(ctx, peer, "msisdn"), text) is _REFUSED:
         return
-    sms = ctx.call(p.receive_sms, timeout_s=ctx.real_timeout(deadline), deadline_s=deadline,
+    sms = ctx.call(p.receive_sms, timeout_s=ctx.remaining(deadline),
                    on=peer)
     if sms is None:
         return
     if getattr(sms, "text", None) != text:
         ctx.observed["reason"] = f"{peer} received {getattr(sms, 'text', sms)!r}"
         return
-    ctx.observed["delivered_after_s"] = _arrived(ctx, peer, "receive_sms", mono0) - t0
+    ctx.observed["delivered_after_s"] = _arrived(ctx, peer, "receive_sms", t0) - t0
 
 
 def send_short_message(ctx: StepContext) -> None:
@@ -170,7 +165,6 @@ def send_short_message(ctx: StepContext) -> None:
     m, p = ctx.sessions.driver(ctx, ctx.terminal.name), ctx.sessions.driver(ctx, peer)
     text = ctx.step.params["text"]
     t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["send_short_message"])
-    mono0 = time.monotonic()
     fb = ctx.call(m.send_short_message, _number(ctx, peer, "card_id"), text, "mixed")
     if fb is _REFUSED:
         return
@@ -181,15 +175,14 @@ def send_short_message(ctx: StepContext) -> None:
                             reason=f"refused by the card (reason {reason})")
         return
     ctx.observed["rate_limited"] = False
-    msg = ctx.call(p.receive_short_message, timeout_s=ctx.real_timeout(deadline),
-                   deadline_s=deadline, on=peer)
+    msg = ctx.call(p.receive_short_message, timeout_s=ctx.remaining(deadline), on=peer)
     if msg is None:
         return
     if getattr(msg, "text", None) != text:
         ctx.observed["reason"] = f"{peer} received {getattr(msg, 'text', msg)!r}"
         return
     ctx.observed["delivered_after_s"] = _arrived(ctx, peer, "receive_short_message",
-                                                 mono0) - t0
+                                                 t0) - t0
 
 
 def _is_rate_limit(fb: Any) -> bool:
@@ -205,16 +198,24 @@ class PendingDial:
 
     def __init__(self, ctx: StepContext, driver: Any, number: str, timeout_s: float):
         self.ctx, self.result, self.error, self.ended_s = ctx, None, None, None
+        self.started = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(driver, number, timeout_s),
                                        name=f"dial-{ctx.terminal.name}", daemon=True)
         self.thread.start()
+        self.started.wait()   # a party of the clock before the runner waits again
 
     def _run(self, driver: Any, number: str, timeout_s: float) -> None:
-        try:
-            self.result = driver.dial(number, timeout_s=timeout_s)
-        except Exception as exc:  # noqa: BLE001 - reported by the answer step
-            self.error = exc
-        self.ended_s = self.ctx.clock.t_at_mono(time.monotonic())
+        with self.ctx.clock.party(f"dial {self.ctx.terminal.name}"):
+            self.started.set()
+            try:
+                self.result = driver.dial(number, timeout_s=timeout_s)
+            except Exception as exc:  # noqa: BLE001 - reported by the answer step
+                self.error = exc
+            with self.ctx.clock.cond:
+                self.ended_s = self.ctx.clock.now()
+
+    def done(self) -> bool:
+        return self.ended_s is not None
 
 
 def dial(ctx: StepContext) -> None:
@@ -224,11 +225,11 @@ def dial(ctx: StepContext) -> None:
     number = _number(ctx, peer, "msisdn")
     ctx.note("call", f"dial({number!r})")
     answer_deadline = deadline + DEFAULT_TIMEOUT_S["answer"]
-    pending = PendingDial(ctx, m, number, ctx.real_timeout(answer_deadline))
+    pending = PendingDial(ctx, m, number, ctx.remaining(answer_deadline))
     ctx.sessions.calls.update({ctx.terminal.name: peer, peer: ctx.terminal.name})
     ctx.sessions.dials[ctx.terminal.name] = pending
     # +CLIP comes with RING (TS 27.007 7.18); RING itself stays queued for the answer step.
-    clip = ctx.call(p.urc, "clip", timeout_s=ctx.real_timeout(deadline), deadline_s=deadline,
+    clip = ctx.call(p.urc, "clip", timeout_s=ctx.remaining(deadline),
                     on=peer, channel="voice")
     if clip is not None and clip is not _REFUSED:
         ctx.observed["ringing_after_s"] = ctx.t_of(clip) - t0
@@ -241,16 +242,15 @@ def answer(ctx: StepContext) -> None:
     me = ctx.terminal.name
     m = ctx.sessions.driver(ctx, me)
     t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["answer"])
-    if ctx.call(m.answer, timeout_s=ctx.real_timeout(deadline), deadline_s=deadline) in (
+    if ctx.call(m.answer, timeout_s=ctx.remaining(deadline)) in (
             None, _REFUSED):
         return
     pending = ctx.sessions.dials.pop(ctx.sessions.calls.get(me, ""), None)
     if pending is None:
         ctx.observed["connected_after_s"] = ctx.t() - t0
         return
-    with ctx.sessions.waiting(ctx, deadline):
-        pending.thread.join(ctx.real_timeout(deadline))
-    if pending.thread.is_alive() or pending.error is not None:
+    ctx.clock.wait_for(pending.done, ctx.remaining(deadline))
+    if not pending.done() or pending.error is not None:
         ctx.observed["reason"] = f"the caller's dial did not connect: {pending.error or 'timeout'}"
         return
     ctx.observed["connected_after_s"] = max(pending.ended_s, ctx.t()) - t0
@@ -263,8 +263,8 @@ def hang_up(ctx: StepContext) -> None:
     if ctx.call(m.hang_up) is _REFUSED or peer is None:
         return
     p = ctx.sessions.driver(ctx, peer)
-    end = ctx.call(p.urc, "no_carrier", timeout_s=ctx.real_timeout(deadline),
-                   deadline_s=deadline, on=peer, channel="voice")
+    end = ctx.call(p.urc, "no_carrier", timeout_s=ctx.remaining(deadline), on=peer,
+                   channel="voice")
     if end is not None and end is not _REFUSED:
         ctx.observed["released_after_s"] = ctx.t_of(end) - t0
 
@@ -304,11 +304,11 @@ def wait_for_pass(ctx: StepContext) -> None:
         ctx.observed["registered_after_s"] = got - rise_s
 
 
-def _arrived(ctx: StepContext, terminal: str, procedure: str, since_mono: float) -> float:
+def _arrived(ctx: StepContext, terminal: str, procedure: str, since_s: float) -> float:
     """When the event a driver call returned for reached the bridge (emulated s): its
     receive stamp in the raw log when found, else now (after the call returned)."""
     arrival = getattr(ctx.sessions, "arrival_s", None)
-    t = arrival(terminal, procedure, since_mono) if arrival is not None else None
+    t = arrival(terminal, procedure, since_s) if arrival is not None else None
     return ctx.t() if t is None else t
 
 

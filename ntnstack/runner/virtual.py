@@ -4,7 +4,6 @@ its network side following the same emulated link the runner judges against
 from __future__ import annotations
 
 import math
-import threading
 from bisect import bisect_right
 
 import numpy as np
@@ -13,7 +12,8 @@ from ntnstack.errors import NtnstackError
 from ntnstack.scenario.model import Scenario, family_group
 
 START_TIMEOUT_S = 10.0
-"""Real seconds to wait for the host thread to take a new module."""
+"""Real seconds to wait for the host thread to take a new module on a scaled or real clock
+(on the virtual clock the request is input in flight to the host: no limit is needed)."""
 
 
 class WorldLink:
@@ -76,14 +76,16 @@ def start_virtual_module(scenario: Scenario, world, terminal: str, host, network
         kw["ue_position"] = (term.position.lat_deg, term.position.lon_deg, term.position.alt_m)
         kw["stack_pcap"] = stack_pcap
     module = build_module(term.family, WorldLink(world, terminal), **kw)
-    added = threading.Event()
+    added: list = []
 
     def add() -> None:
         host.add(module)
-        added.set()
+        added.append(module)
+        host.clock.notify()
 
     host.call_soon_threadsafe(add)
-    if not added.wait(START_TIMEOUT_S):
+    limit = None if host.clock.virtual else START_TIMEOUT_S * host.clock.scale
+    if not host.clock.wait_for(lambda: bool(added), limit):
         raise NtnstackError(f"{terminal}: the module host did not take the virtual "
                             f"{term.family} module within {START_TIMEOUT_S:g} s")
     return module

@@ -19,7 +19,6 @@ quality 0-60 grow with that slot's elevation (an assumption documented in ``beam
 from __future__ import annotations
 
 import math
-import time
 
 from ntnstack.terminals.modem import VirtualModule
 
@@ -98,9 +97,6 @@ class BeidouModule(VirtualModule):
     def emit(self, body: str) -> None:
         self.log("event", f"out {body}")
         self.write(sentence(body))
-
-    def utc(self, fmt: str) -> str:
-        return time.strftime(fmt, time.gmtime(self.host.clock.epoch_unix_s + self.now()))
 
     def beams(self) -> list[tuple[int, int]]:
         els = self.link_sample().beam_elevations_deg

@@ -1,9 +1,12 @@
 """One serving loop for any number of virtual modules in one process.
 
 A single thread polls every module's pty master, feeds the bytes in, writes queued output as
-the pty accepts it, and runs timers kept in emulated time (the clock decides how long that is
-in real time; a virtual clock jumps to the next timer when nothing is waiting to be read).
-Everything a module does happens on this thread, so modules need no locks.
+the pty accepts it, and runs timers kept in emulated time. The clock is the run's one
+``ntnstack.clock.Clock``: on the virtual clock the host is a party of the agreement (it waits
+for its next timer or for bytes, and announces every byte it reads and writes, so the clock
+never jumps past a reply in flight); on a scaled or real clock a timer's emulated delay is
+waited for in real time. Everything a module does happens on this thread, so modules need no
+locks.
 """
 from __future__ import annotations
 
@@ -16,10 +19,10 @@ import select
 import threading
 from collections.abc import Callable
 
+from ntnstack.clock import RANK_MODULES
+
 log = logging.getLogger(__name__)
 
-VIRTUAL_IDLE_GRACE_S = 0.02
-"""Real seconds with nothing to read before a virtual clock jumps to the next timer."""
 MAX_POLL_S = 0.5
 """Longest real wait of one poll, so stop requests and newly opened ports are seen promptly."""
 
@@ -40,7 +43,7 @@ class ModuleHost:
     """Serves modules (objects with ``port``, ``pending_output()``, ``wrote(n)``, ``feed(b)``)."""
 
     def __init__(self, clock) -> None:
-        self.clock = clock
+        self.clock = clock   # ntnstack.clock.Clock
         self.modules: list = []
         self._timers: list = []
         self._seq = itertools.count()
@@ -50,6 +53,9 @@ class ModuleHost:
         self._lock = threading.Lock()
         self._stop = False
         self._thread: threading.Thread | None = None
+        self._reading: dict[int, str] = {}   # id(module) -> pty path whose input is counted
+        self._calls_key = f"module-host {id(self)} calls"
+        self.clock.reader_open(self._calls_key, lambda: None)
 
     # -- scheduling (host thread) -------------------------------------------------------
     def now(self) -> float:
@@ -65,6 +71,8 @@ class ModuleHost:
 
     # -- from other threads --------------------------------------------------------------
     def call_soon_threadsafe(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on the host thread soon (counted as input in flight to the host)."""
+        self.clock.sent(self._calls_key, 1)
         with self._lock:
             self._calls.append(fn)
         self.wake()
@@ -93,6 +101,10 @@ class ModuleHost:
 
     def close(self) -> None:
         self.stop()
+        self.clock.reader_closed(self._calls_key)
+        for path in self._reading.values():
+            self.clock.reader_closed(_device_key(path))
+        self._reading.clear()
         for m in self.modules:
             m.close()
         for fd in (self._wake_r, self._wake_w):
@@ -100,36 +112,59 @@ class ModuleHost:
 
     # -- the loop ------------------------------------------------------------------------
     def serve_forever(self) -> None:
-        while not self._stop:
-            self._run_calls()
-            self._run_due_timers()
-            poller = select.poll()
-            poller.register(self._wake_r, select.POLLIN)
-            by_fd = {}
-            for m in self.modules:
-                fd = m.port.master_fd
-                if fd < 0:
-                    continue
-                by_fd[fd] = m
-                poller.register(fd, select.POLLIN | (select.POLLOUT if m.pending_output()
-                                                     else 0))
-            events = poller.poll(self._poll_timeout_ms())
-            if not events and self.clock.virtual and self._timers:
-                self.clock.advance_to(self._timers[0][0])
-            for fd, ev in events:
-                if fd == self._wake_r:
-                    self._drain_wake()
-                    continue
-                m = by_fd.get(fd)
-                if m is None or m.port.master_fd != fd:
-                    continue
-                if ev & select.POLLOUT:
-                    self._flush(m)
-                if ev & select.POLLIN:
-                    data = m.port.read()
-                    if data:
-                        self._guard(m, lambda m=m, data=data: m.feed(data))
-                        self._flush(m)
+        with self.clock.party("module host", rank=RANK_MODULES):
+            while not self._stop:
+                self._run_calls()
+                self._run_due_timers()
+                self._count_inputs()
+                by_fd, poller = self._poller()
+                deadline = self._next_timer_s()
+                with self.clock.os_wait(deadline, self.wake):
+                    events = poller.poll(self._poll_timeout_ms(deadline))
+                for fd, ev in events:
+                    self._serve_fd(by_fd, fd, ev)
+
+    def _poller(self) -> tuple[dict, select.poll]:
+        poller = select.poll()
+        poller.register(self._wake_r, select.POLLIN)
+        by_fd = {}
+        for m in self.modules:
+            fd = m.port.master_fd
+            if fd < 0:
+                continue
+            by_fd[fd] = m
+            poller.register(fd, select.POLLIN | (select.POLLOUT if m.pending_output() else 0))
+        return by_fd, poller
+
+    def _serve_fd(self, by_fd: dict, fd: int, ev: int) -> None:
+        if fd == self._wake_r:
+            self._drain_wake()
+            return
+        m = by_fd.get(fd)
+        if m is None or m.port.master_fd != fd:
+            return
+        if ev & select.POLLOUT:
+            self._flush(m)
+        if ev & select.POLLIN:
+            data = m.port.read()
+            if data:
+                self.clock.received(_device_key(m.port.path), len(data))
+                self._guard(m, lambda m=m, data=data: m.feed(data))
+                self._flush(m)
+
+    def _count_inputs(self) -> None:
+        """Keep the clock's byte count of every served pty's input current (a pty that
+        closed or was made anew, a module that left)."""
+        now = {id(m): m.port.path for m in self.modules if m.port.master_fd >= 0}
+        for key, path in list(self._reading.items()):
+            if now.get(key) != path:   # closed: the client's reader has a hang-up to notice
+                self.clock.reader_closed(_device_key(path))
+                self.clock.sent(client_key(path), 1)
+                del self._reading[key]
+        for key, path in now.items():
+            if key not in self._reading:
+                self.clock.reader_open(_device_key(path), lambda: None)
+                self._reading[key] = path
 
     @staticmethod
     def _guard(m, fn: Callable[[], None]) -> None:
@@ -146,7 +181,11 @@ class ModuleHost:
     def _flush(self, m) -> None:
         out = m.pending_output()
         if out and m.port.master_fd >= 0:
-            m.wrote(m.port.write(out))
+            key = client_key(m.port.path)
+            self.clock.sent(key, len(out))
+            n = m.port.write(out)
+            self.clock.received(key, len(out) - n)   # what the pty did not take stays queued
+            m.wrote(n)
 
     def _drain_wake(self) -> None:
         try:
@@ -160,6 +199,7 @@ class ModuleHost:
             calls, self._calls = self._calls, []
         for fn in calls:
             fn()
+        self.clock.received(self._calls_key, len(calls))
 
     def _run_due_timers(self) -> None:
         now = self.now()
@@ -172,12 +212,25 @@ class ModuleHost:
             if m.pending_output():
                 self._flush(m)
 
-    def _poll_timeout_ms(self) -> int:
+    def _next_timer_s(self) -> float | None:
         while self._timers and self._timers[0][2].cancelled:
             heapq.heappop(self._timers)
-        if self.clock.virtual:
-            return int(VIRTUAL_IDLE_GRACE_S * 1000)
-        if not self._timers:
+        return self._timers[0][0] if self._timers else None
+
+    def _poll_timeout_ms(self, deadline_s: float | None) -> int:
+        """Real milliseconds of one poll: on the virtual clock the clock wakes the host at
+        its next timer (through the wake pipe); otherwise the timer's real wait."""
+        if self.clock.virtual or deadline_s is None:
             return int(MAX_POLL_S * 1000)
-        wait = self.clock.real_wait_s(self._timers[0][0] - self.now())
+        wait = max(0.0, deadline_s - self.now()) / self.clock.scale
         return max(0, min(int(wait * 1000) + 1, int(MAX_POLL_S * 1000)))
+
+
+def client_key(pty_path: str) -> str:
+    """The clock's byte-count key of what a module sends to the client of its pty (the
+    reader is at_bridge's transport, which names its port the same way)."""
+    return f"{pty_path}@client"
+
+
+def _device_key(pty_path: str) -> str:
+    return f"{pty_path}@device"

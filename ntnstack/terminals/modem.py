@@ -166,7 +166,16 @@ class VirtualModule(ABC):
 
     # -- helpers for subclasses -------------------------------------------------------------
     def now(self) -> float:
+        """Emulated seconds since the run clock's epoch."""
         return self.host.now()
+
+    def utc(self, fmt: str) -> str:
+        """The emulated UTC time now, formatted with time.strftime's ``fmt``."""
+        return time.strftime(fmt, time.gmtime(self.unix_now_s()))
+
+    def unix_now_s(self) -> float:
+        """The emulated time now, unix seconds (the clock's epoch + now())."""
+        return self.host.clock.epoch_unix_s + self.now()
 
     def link_sample(self):
         return self.link.sample(self.now())
@@ -382,8 +391,7 @@ class AtModule(VirtualModule):
         self.on("+CGPIAF", self.cmd_cgpiaf)
         self.on("+CNUM", lambda ch, c: Reply([f'+CNUM: ,"{self.identity.msisdn}",'
                                               f'{145 if self.identity.msisdn[0] == "+" else 129}']))
-        self.on("+CCLK", lambda ch, c: Reply([time.strftime('+CCLK: "%y/%m/%d,%H:%M:%S+00"',
-                                                            time.gmtime())]))
+        self.on("+CCLK", lambda ch, c: Reply([self.utc('+CCLK: "%y/%m/%d,%H:%M:%S+00"')]))
         self.on("+CRSM", self.cmd_crsm)
         self.on("+CSCS", lambda ch, c: Reply(['+CSCS: "IRA"']) if c.kind == "read" else Reply())
         self.on("+CGEREP", self.cmd_cgerep)
@@ -729,7 +737,8 @@ class AtModule(VirtualModule):
     def sms_arrived(self, origin: str, pid: int, dcs: int, udl: int, ud: bytes,
                     udhi: bool) -> None:
         """SMS-DELIVER from the network: +CMT, or stored with +CMTI, per +CNMI <mt>."""
-        pdu, tpdu_len = smsc.build_deliver(origin, pid, dcs, udl, ud, udhi)
+        pdu, tpdu_len = smsc.build_deliver(origin, pid, dcs, udl, ud, udhi,
+                                           scts_unix_s=self.unix_now_s())
         mt = self.cnmi[1]
         self.log("event", f"sms from {origin}")
         if mt == 2:

@@ -417,7 +417,8 @@ class NbNtnModule(AtModule):
             self.log("event", f"sms from {origin} held: not registered")
             self._sms_waiting.append((origin, pid, dcs, udl, ud, udhi))
             return
-        pdu_hex, tpdu_len = smsc.build_deliver(origin, pid, dcs, udl, ud, udhi)
+        pdu_hex, tpdu_len = smsc.build_deliver(origin, pid, dcs, udl, ud, udhi,
+                                               scts_unix_s=self.unix_now_s())
         token = self._attach_token
         result, _ = self._run("receive_sms", origin, "", bytes.fromhex(pdu_hex)[-tpdu_len:])
         self.log("event", f"stack sms-mt ok={result.ok} {result.duration_s:.3f} s")

@@ -8,7 +8,6 @@ command carries the UE position; real modules use the vendor commands above.
 """
 from __future__ import annotations
 
-import time
 
 from ntnstack.terminals.at_engine import CmeError, Command, Prompt, Reply
 
@@ -99,10 +98,8 @@ def _nordic(m) -> None:
 # -- Murata Type 1SC-NTN -----------------------------------------------------------------------
 def _gnss_fix_urc(m) -> str:
     lat, lon, alt = m.ue_position
-    now = time.gmtime()
     return ('%IGNSSEVU: "FIX",1,"{}","{}","{:.6f}","{:.6f}","{:.1f}",8'
-            .format(time.strftime("%H:%M:%S", now), time.strftime("%d/%m/%Y", now),
-                    lat, lon, alt))
+            .format(m.utc("%H:%M:%S"), m.utc("%d/%m/%Y"), lat, lon, alt))
 
 
 def _murata(m) -> None:
@@ -184,9 +181,8 @@ def _quectel(m) -> None:
         if m.gnss_fix is None:
             raise CmeError(QUECTEL_NOT_FIXED)
         lat, lon, alt = m.gnss_fix
-        now = time.gmtime()
-        return Reply([f"+QGPSLOC: {time.strftime('%H%M%S', now)}.000,{lat:.5f},{lon:.5f},1.0,"
-                      f"{alt:.1f},3,0.00,0.0,0.0,{time.strftime('%d%m%y', now)},08"])
+        return Reply([f"+QGPSLOC: {m.utc('%H%M%S')}.000,{lat:.5f},{lon:.5f},1.0,"
+                      f"{alt:.1f},3,0.00,0.0,0.0,{m.utc('%d%m%y')},08"])
 
     def qcsq(ch, cmd: Command) -> Reply:
         s = m.signal()

@@ -72,18 +72,20 @@ def parse_submit(hex_text: str, tpdu_len: int) -> Submit:
     return Submit(mr, dest, pid, dcs, bool(first & TP_UDHI), udl, bytes(ud))
 
 
-def scts(t_unix_s: float | None = None) -> bytes:
-    """TS 23.040 9.2.3.11 service-centre time stamp (UTC, swapped semi-octets)."""
+def scts(t_unix_s: float) -> bytes:
+    """TS 23.040 9.2.3.11 service-centre time stamp of ``t_unix_s`` (UTC, swapped
+    semi-octets)."""
     tm = time.gmtime(t_unix_s)
     fields = (tm.tm_year % 100, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, 0)
     return bytes(int(f"{v:02d}"[::-1], 16) for v in fields)
 
 
 def build_deliver(origin: str, pid: int, dcs: int, udl: int, ud: bytes, udhi: bool,
-                  smsc: str = "+8613800000000") -> tuple[str, int]:
-    """SMS-DELIVER with the SMSC prefix -> (hex, TPDU length in octets) for +CMT / +CMGR."""
+                  smsc: str = "+8613800000000", *, scts_unix_s: float) -> tuple[str, int]:
+    """SMS-DELIVER with the SMSC prefix -> (hex, TPDU length in octets) for +CMT / +CMGR;
+    ``scts_unix_s``: the emulated time the SMSC stamps it with."""
     first = TP_MTI_DELIVER | TP_MMS | (TP_UDHI if udhi else 0)
-    tpdu = bytes([first]) + encode_address(origin) + bytes([pid, dcs]) + scts() + \
+    tpdu = bytes([first]) + encode_address(origin) + bytes([pid, dcs]) + scts(scts_unix_s) + \
         bytes([udl]) + ud
     sca = encode_address(smsc)
     sca = bytes([len(sca) - 1]) + sca[1:]  # SMSC length counts octets, not digits

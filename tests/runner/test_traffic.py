@@ -51,16 +51,15 @@ def test_real_port_timeline_comes_from_the_raw_log(tmp_path):
     from at_bridge.transport import RawLog
     from ntnstack.clock import Clock
     from ntnstack.runner.modules import ModuleSessions
-    from ntnstack.runner.runclock import RunClock
     from ntnstack.scenario import Port, load_scenario
     from tests.runner.conftest import SCENARIOS
 
     scenario = load_scenario([SCENARIOS / "waits.yaml"], "realtime")
-    clock = RunClock(Clock("realtime", 1.0, scenario.start_unix_s), scenario.start_unix_s)
+    clock = Clock("realtime", 1.0, scenario.start_unix_s)
     ports = {"ue": Port("ue", "/dev/ttyUSB7", "nbntn-generic")}
     sessions = ModuleSessions(scenario, ports, clock, None, tmp_path)
     sessions.log_dir.mkdir(parents=True)
-    raw = RawLog(sessions.log_dir / "ue.rawlog")
+    raw = RawLog(sessions.log_dir / "ue.rawlog", clock.now)
     raw.event("open /dev/ttyUSB7")
     raw.record("out", b"AT+CEREG?\r")
     raw.record("in", b"\r\n+CEREG: 2,5\r\n\r\nOK\r\n\r\n+CEREG: 5\r\n")
@@ -76,32 +75,27 @@ def test_real_port_timeline_comes_from_the_raw_log(tmp_path):
 
 def test_arrival_is_read_from_the_receive_stamps(tmp_path):
     """An attach is measured at the +CEREG: 5 that the dialect's attach procedure waits for,
-    stamped when it reached the bridge, whatever the clock did after (here a jump to 70 s
-    before the runner looked)."""
-    import time
-
+    stamped on the run's clock when it reached the bridge, whatever the clock did after
+    (here it ran on to 70 s before the runner looked)."""
     from at_bridge.transport import RawLog
     from ntnstack.clock import Clock
     from ntnstack.runner.modules import ModuleSessions
-    from ntnstack.runner.runclock import RunClock, host_clock
     from ntnstack.scenario import Port, load_scenario
     from tests.runner.conftest import SCENARIOS
 
     scenario = load_scenario([SCENARIOS / "waits.yaml"])
-    clock = RunClock(Clock("virtual", 1.0, scenario.start_unix_s), scenario.start_unix_s)
+    clock = Clock("virtual", 1.0, scenario.start_unix_s)
     sessions = ModuleSessions(scenario, {"ue": Port("ue", "/dev/ttyUSB7")}, clock, None,
                               tmp_path)
     sessions.log_dir.mkdir(parents=True)
-    raw = RawLog(sessions.log_dir / "ue.rawlog")
-    since = time.monotonic()
-    with clock.waiting(100.0, spaced=False):
-        host_clock(clock).advance_to(10.0)
-        raw.record("in", b"\r\n+CEREG: 2\r\n")
-        time.sleep(0.002)
-        host_clock(clock).advance_to(50.0)
-        raw.record("in", b'\r\n+CEREG: 5,"0001","01A2D001",14\r\n')
-        time.sleep(0.002)
-        host_clock(clock).advance_to(70.0)
+    raw = RawLog(sessions.log_dir / "ue.rawlog", clock.now)
+    clock.sleep(10.0)
+    raw.record("in", b"\r\n+CEREG: 2\r\n")
+    clock.sleep(40.0)
+    raw.record("in", b'\r\n+CEREG: 5,"0001","01A2D001",14\r\n')
+    clock.sleep(20.0)
     raw.close()
-    assert sessions.arrival_s("ue", "attach", since) == 50.0
-    assert sessions.arrival_s("ue", "receive_data", since) is None  # no +CRTDCP came
+    assert clock.now() == 70.0
+    assert sessions.arrival_s("ue", "attach", 0.0) == 50.0
+    assert sessions.arrival_s("ue", "attach", 50.5) is None     # before the step: history
+    assert sessions.arrival_s("ue", "receive_data", 0.0) is None  # no +CRTDCP came

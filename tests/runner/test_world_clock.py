@@ -1,13 +1,10 @@
-"""The runner's view of the sky (World, WorldLink) and of time (RunClock)."""
+"""The runner's view of the sky (World, WorldLink)."""
 from __future__ import annotations
 
 import math
-import time
 
 import pytest
 
-from ntnstack.clock import Clock
-from ntnstack.runner.runclock import RunClock, host_clock
 from ntnstack.runner.virtual import WorldLink
 from ntnstack.runner.world import World
 from ntnstack.scenario import load_scenario
@@ -87,34 +84,3 @@ steps:
     assert math.isclose(direct.rtt_s[0], 2 * direct.range_m[0] / c, rel_tol=1e-9)
     # through the gateway: 2 (service + feeder), both ~36,000-38,000 km for a GEO
     assert bent.rtt_s[0] > 1.9 * direct.rtt_s[0] and bent.rtt_s[0] > 0.48
-
-
-def test_virtual_clock_moves_only_while_the_runner_waits():
-    rc = RunClock(Clock("virtual", 1.0, START), START)
-    hc = host_clock(rc)
-    hc.advance_to(10.0)
-    assert rc.now() == 0.0  # the runner is not waiting: a host jump is refused
-    with rc.waiting(5.0, spaced=False):
-        hc.advance_to(10.0)
-        assert rc.now() == 5.0  # capped at the runner's deadline
-    assert rc.now_unix_s() == START + 5.0 and rc.clock.now_unix_s() == START + 5.0
-
-
-def test_virtual_clock_stamps_urc_arrivals_exactly():
-    rc = RunClock(Clock("virtual", 1.0, START), START)
-    before = time.monotonic()
-    with rc.waiting(100.0, spaced=False):
-        host_clock(rc).advance_to(42.125)
-        after_jump = time.monotonic()
-        host_clock(rc).advance_to(77.0)
-    assert rc.t_at_mono(before) == 0.0
-    assert rc.t_at_mono(after_jump) == 42.125
-    assert rc.t_at_mono(time.monotonic()) == 77.0
-
-
-def test_jumps_are_spaced_while_the_runner_is_in_a_driver_call():
-    rc = RunClock(Clock("virtual", 1.0, START), START)
-    with rc.waiting(100.0):
-        host_clock(rc).advance_to(1.0)
-        host_clock(rc).advance_to(2.0)  # within JUMP_SPACING_REAL_S of the first: refused
-        assert rc.now() == 1.0

@@ -1,25 +1,34 @@
 """Fixtures: virtual modules served on real ptys, and a small independent AT client.
 
 The client here is deliberately not at_bridge: it checks the modules with plain pyserial
-reads, so a bug shared by both sides cannot hide (the driver tests are separate).
+reads, so a bug shared by both sides cannot hide (the driver tests are separate). On the
+virtual clock the client and the test thread take part in the clock's agreement as any
+in-process party must (docs/time.md): the client announces what it writes and reads, and the
+test thread is a party from ``start`` to ``close``, so emulated time moves only while the test
+waits for the modules.
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 
 import pytest
 import serial
 
-from ntnstack.terminals.clock import make_clock
+from ntnstack.clock import RANK_RUNNER, make_clock
 from ntnstack.terminals.factory import build_module
 from ntnstack.terminals.host import ModuleHost
 from ntnstack.terminals.network import VirtualNetwork
 
 TEST_SPEED = 100.0
-"""Emulated seconds per real second in these tests (a 54 s GEO attach takes 0.54 s)."""
+"""Emulated seconds per real second of the ``rig`` fixture's scaled clock (a 54 s GEO attach
+takes 0.54 s); ``virtual_rig`` runs on the virtual clock, with the test and its clients as
+parties, so no answer there depends on how busy the machine is."""
 REAL_TIMEOUT_S = 10.0
 """Real seconds a test waits for an answer before failing."""
+BOOT_S = 60.0
+"""Emulated seconds a module may take to boot (the families' boot_s are a few seconds)."""
 FINAL = re.compile(r"^(OK|ERROR|NO CARRIER|BUSY|NO ANSWER|CONNECT|SEND OK|SEND FAIL|"
                    r"\+CM[ES] ERROR: .*)$")
 
@@ -27,16 +36,31 @@ FINAL = re.compile(r"^(OK|ERROR|NO CARRIER|BUSY|NO ANSWER|CONNECT|SEND OK|SEND F
 class Client:
     """Line-oriented AT client over pyserial: ``cmd`` returns (lines, final)."""
 
-    def __init__(self, port) -> None:
-        """``port``: a device path / pyserial URL, or an open pyserial port."""
-        self.ser = serial.serial_for_url(port, 115200, timeout=0.05) \
-            if isinstance(port, str) else port
+    def __init__(self, port, clock=None) -> None:
+        """``port``: a device path / pyserial URL, or an open pyserial port; ``clock``: the
+        modules' ntnstack Clock (the client announces its bytes to it)."""
+        self.clock = clock or make_clock("realtime")
+        name = port if isinstance(port, str) else port.port
+        self.key_in, self.key_out = f"{name}@client", f"{name}@device"
+        self.ser = self.clock.reader_open(self.key_in, lambda: serial.serial_for_url(
+            port, 115200, timeout=0.05), eager=False) if isinstance(port, str) else port
         self.buf = b""
         self.lines: list[str] = []   # every line seen, in order (URCs included)
         self.pending: list[str] = []  # lines not consumed by cmd/wait
 
+    def read_some(self) -> bytes:
+        """Whatever has arrived (waits up to the port's 0.05 s read timeout)."""
+        with self.clock.os_wait(reading=self.key_in):
+            data = self.ser.read(max(1, self.ser.in_waiting))
+        self.clock.received(self.key_in, len(data))
+        return data
+
+    def pause(self, emulated_s: float) -> None:
+        """Let ``emulated_s`` pass on the modules' clock (real time / scale when scaled)."""
+        self.clock.sleep(emulated_s)
+
     def _pump(self) -> None:
-        self.buf += self.ser.read(max(1, self.ser.in_waiting))
+        self.buf += self.read_some()
         while b"\n" in self.buf:
             raw, self.buf = self.buf.split(b"\n", 1)
             line = raw.strip(b"\r").decode("latin-1").strip()
@@ -45,11 +69,12 @@ class Client:
                 self.pending.append(line)
 
     def raw(self, data: bytes) -> None:
+        self.clock.sent(self.key_out, len(data))
         self.ser.write(data)
 
     def cmd(self, text: str, timeout_s: float = REAL_TIMEOUT_S, echo: str | None = None):
         self.pending.clear()
-        self.ser.write(text.encode("latin-1") + b"\r")
+        self.raw(text.encode("latin-1") + b"\r")
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             self._pump()
@@ -61,10 +86,10 @@ class Client:
         raise AssertionError(f"{text}: no final result in {timeout_s} s; saw {self.pending}")
 
     def prompt(self, text: str, timeout_s: float = REAL_TIMEOUT_S) -> None:
-        self.ser.write(text.encode() + b"\r")
+        self.raw(text.encode() + b"\r")
         deadline = time.monotonic() + timeout_s
         while b"> " not in self.buf and time.monotonic() < deadline:
-            self.buf += self.ser.read(64)
+            self._pump()
         assert b"> " in self.buf, f"{text}: no '> ' prompt"
         self.buf = self.buf.split(b"> ", 1)[1]
 
@@ -82,6 +107,7 @@ class Client:
 
     def close(self) -> None:
         self.ser.close()
+        self.clock.reader_closed(self.key_in)
 
 
 class Rig:
@@ -92,6 +118,7 @@ class Rig:
         self.network = VirtualNetwork()
         self.clients: list[Client] = []
         self.started = False
+        self._party = contextlib.ExitStack()
 
     def module(self, family: str, link=None, **kw):
         from ntnstack.terminals.link_view import FixedGeometryLink
@@ -104,17 +131,20 @@ class Rig:
         for m in self.host.modules:
             m.attach(self.host)
         self.started = True
+        self._party.enter_context(self.host.clock.party("test", rank=RANK_RUNNER))
         self.host.start()
 
-    def ready(self, m, timeout_s: float = REAL_TIMEOUT_S) -> None:
-        deadline = time.monotonic() + timeout_s
-        while m.booting and time.monotonic() < deadline:
-            time.sleep(0.01)
+    def ready(self, m, timeout_s: float = BOOT_S) -> None:
+        self.host.clock.wait_for(lambda: not m.booting, timeout_s)
         assert not m.booting, f"{m.family} did not finish booting"
+
+    def wait(self, seconds: float) -> None:
+        """Let ``seconds`` of emulated time pass while the modules act."""
+        self.host.clock.sleep(seconds)
 
     def client(self, m) -> Client:
         self.ready(m)
-        c = Client(m.path)
+        c = Client(m.path, self.host.clock)
         self.clients.append(c)
         return c
 
@@ -122,6 +152,7 @@ class Rig:
         for c in self.clients:
             c.close()
         self.host.close()
+        self._party.close()
 
 
 @pytest.fixture

@@ -8,14 +8,13 @@ import re
 import time
 
 import pytest
-import serial
 
 from ntnstack.terminals.beidou import (BDS2_LEVEL_BITS, BDS3_LEVEL_BITS, SEND_QUALITY_MIN,
                                        TIME_FIX_S, beam_power, checksum)
 from ntnstack.terminals.families import family_spec
 from ntnstack.terminals.link_view import FixedGeometryLink, GeoSlotsLink
 from ntnstack.terminals.orbit_link import BEIDOU_GEO_LONS_DEG
-from tests.terminals.conftest import REAL_TIMEOUT_S, TEST_SPEED
+from tests.terminals.conftest import REAL_TIMEOUT_S, TEST_SPEED, Client
 from tests.terminals.test_registration import GEO_ALT_M
 
 BEIJING = (39.9042, 116.4074, 50.0)
@@ -25,16 +24,16 @@ SENTENCE = re.compile(r"^\$([^*]*)\*([0-9A-F]{2})$")
 class SentenceClient:
     """Writes $-sentences with their checksum, reads bodies and checks every checksum."""
 
-    def __init__(self, path: str) -> None:
-        self.ser = serial.Serial(path, 115200, timeout=0.05)
+    def __init__(self, path: str, clock=None) -> None:
+        self.port = Client(path, clock)   # its byte accounting on the modules' clock
         self.buf = b""
         self.bodies: list[str] = []
 
     def send(self, body: str, csum: str | None = None) -> None:
-        self.ser.write(f"${body}*{csum or checksum(body)}\r\n".encode("latin-1"))
+        self.port.raw(f"${body}*{csum or checksum(body)}\r\n".encode("latin-1"))
 
     def pump(self) -> None:
-        self.buf += self.ser.read(max(1, self.ser.in_waiting))
+        self.buf += self.port.read_some()
         while b"\n" in self.buf:
             raw, self.buf = self.buf.split(b"\n", 1)
             line = raw.strip().decode("latin-1")
@@ -56,7 +55,7 @@ class SentenceClient:
         raise AssertionError(f"no sentence matching {pattern!r}; saw {self.bodies[-5:]}")
 
     def close(self) -> None:
-        self.ser.close()
+        self.port.close()
 
 
 def geo_link():
@@ -65,7 +64,7 @@ def geo_link():
 
 def client(rig, m) -> SentenceClient:
     rig.ready(m)
-    c = SentenceClient(m.path)
+    c = SentenceClient(m.path, rig.host.clock)
     rig.clients.append(c)
     return c
 

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from ntnstack.terminals.clock import make_clock
+from ntnstack.clock import make_clock
 from ntnstack.terminals.factory import build_module
 from ntnstack.terminals.host import ModuleHost
 from ntnstack.terminals.link_view import FixedGeometryLink

@@ -33,7 +33,8 @@ def test_deframer_finds_a_good_frame_after_garbage(junk, dlci, info):
 
 
 @pytest.mark.parametrize("family", FAMILIES)
-def test_every_family_answers_after_garbage(rig, family):
+def test_every_family_answers_after_garbage(virtual_rig, family):
+    rig = virtual_rig
     m = rig.module(family)
     rig.start()
     rig.ready(m)
@@ -51,7 +52,7 @@ def test_every_family_answers_after_garbage(rig, family):
     rig.host.call_soon_threadsafe(lambda: m.feed(b"\x1b\r\n"))
     if family.startswith("beidou"):
         from tests.terminals.test_beidou import SentenceClient
-        c = SentenceClient(m.path)
+        c = SentenceClient(m.path, rig.host.clock)
         rig.clients.append(c)
         c.send("CCICA,0,00" if family == "beidou-2.1" else "CCICR,0,00")
         c.wait(r"^BDIC[IP],")
