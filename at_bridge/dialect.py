@@ -36,6 +36,8 @@ and its named groups become the result of the operation.
 """
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -363,6 +365,19 @@ def load_dialect(family_or_path: str | Path) -> Dialect:
             raise DialectError(f"unknown family {family_or_path!r}; expected one of "
                                f"{', '.join(FAMILIES)}")
         path = DIALECT_DIR / f"{family_or_path}.yaml"
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise DialectError(f"{path}: cannot read ({exc.strerror})") from None
+    return _load_file(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_file(name: str, mtime_ns: int, size: int) -> Dialect:
+    """A dialect file parsed and validated once per version (path, mtime, size): a run opens
+    a driver per terminal, and YAML parsing is the slowest part of opening one. Dialects are
+    read-only after parsing."""
+    path = Path(name)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

@@ -90,7 +90,7 @@ def _write_raw(path: str | Path, packets: list[tuple[float, bytes]]) -> None:
 
     from ntnstack.capture.pcap import LINKTYPE_UPPER_PDU
 
-    writer = PcapWriter(str(path), linktype=LINKTYPE_UPPER_PDU, sync=True)
+    writer = PcapWriter(str(path), linktype=LINKTYPE_UPPER_PDU)   # flushed by close()
     writer.write_header(None)
     for t, data in packets:
         sec, usec = divmod(round(t * 1e6), 1_000_000)

