@@ -1,7 +1,11 @@
 """The epoch of NTN assistance information on the cell's frame timing, both sides.
 
 Frame timing: SFN 0 subframe 0 (hyper-SFN 0 for NB-IoT) starts at ``sfn0_unix_s``; subframe k
-(1 ms, k counted from there) starts at sfn0 + k ms, its SFN is (k // 10) mod 1024.
+(1 ms, k counted from there) starts at sfn0 + k ms, its SFN is (k // 10) mod 1024. Frame and
+subframe numbers are integers from integer time: a unix time becomes whole microseconds since
+sfn0 once (``us_since_sfn0``, rounded: doubles near unix time 1.8e9 s are 0.24 us apart, so a
+boundary computed as sfn0 + k ms may land a hair before it), and every scheduler (MIB-NB,
+SIB1-NB, SI windows, paging and NPRACH occasions, epochTime) divides that integer.
 
 SI windows (TS 36.331 5.2.3 / 5.2.3a, TS 38.331 5.2.2.3.2): the SI message that carries the
 NTN SIB is the n-th entry of the scheduling list (``position`` n >= 1; NR Rel-17
@@ -28,23 +32,41 @@ from the downlink), not the UE's clock.
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 
 from ntnstack.errors import InputError
-from ntnstack.link.series import TIME_GRAIN_S
 from ntnstack.rrc.units import EpochTime, NtnConfig, NtnSib
 
-__all__ = ["SiWindows", "ResolvedNeighbour", "explicit_epoch_s", "neighbour_configs",
-           "resolve_epoch", "subframe_index"]
+__all__ = ["US_PER_FRAME", "US_PER_SUBFRAME", "SiWindows", "ResolvedNeighbour",
+           "explicit_epoch_s", "frame_index", "frame_start_s", "neighbour_configs",
+           "resolve_epoch", "subframe_index", "us_since_sfn0"]
 
 PERIODICITIES_FRAMES = tuple(2**k for k in range(3, 13))   # rf8 .. rf4096
 
 
+US_PER_SUBFRAME = 1_000
+US_PER_FRAME = 10_000
+
+
+def us_since_sfn0(sfn0_unix_s: float, t_unix_s: float) -> int:
+    """Whole microseconds from the start of SFN 0 to t (rounded to the nearest)."""
+    return round((t_unix_s - sfn0_unix_s) * 1e6)
+
+
 def subframe_index(sfn0_unix_s: float, t_unix_s: float) -> int:
-    """Subframes (ms) from sfn0 to the subframe that contains t. A time within TIME_GRAIN_S
-    before a boundary counts as on it (unix doubles have a 0.24 us grain in this century)."""
-    return math.floor((t_unix_s - sfn0_unix_s + TIME_GRAIN_S) * 1000.0)
+    """Subframes (ms) from sfn0 to the subframe that contains t."""
+    return us_since_sfn0(sfn0_unix_s, t_unix_s) // US_PER_SUBFRAME
+
+
+def frame_index(sfn0_unix_s: float, t_unix_s: float) -> int:
+    """Radio frames (10 ms) from sfn0 to the frame that contains t (SFN = this mod 1024,
+    hyper-SFN = this // 1024 mod 1024)."""
+    return us_since_sfn0(sfn0_unix_s, t_unix_s) // US_PER_FRAME
+
+
+def frame_start_s(sfn0_unix_s: float, frame: int, subframe: int = 0) -> float:
+    """Unix time of the start of subframe ``subframe`` of frame number ``frame``."""
+    return sfn0_unix_s + (frame * US_PER_FRAME + subframe * US_PER_SUBFRAME) * 1e-6
 
 
 @dataclass(frozen=True)
@@ -82,7 +104,7 @@ class SiWindows:
         indices from sfn0, the end exclusive (the window is [first, end))."""
         k = subframe_index(self.sfn0_unix_s, t_unix_s)
         period = 10 * self.periodicity_frames
-        start = self._first_ms() + period * math.floor((k - self._first_ms()) / period)
+        start = self._first_ms() + period * ((k - self._first_ms()) // period)
         if k >= start + self.window_ms:
             start += period
         return start, start + self.window_ms
@@ -112,7 +134,7 @@ def explicit_epoch_s(epoch: EpochTime, sfn0_unix_s: float, t_rx_unix_s: float,
     ahead = (epoch.sfn - frame_rx) % 1024
     if neighbour and ahead > 512:
         ahead -= 1024
-    return sfn0_unix_s + (frame_rx + ahead) * 0.01 + epoch.subframe * 1e-3
+    return frame_start_s(sfn0_unix_s, frame_rx + ahead, epoch.subframe)
 
 
 def resolve_epoch(sib: NtnSib, windows: SiWindows, t_rx_unix_s: float) -> float:

@@ -4,8 +4,9 @@
 - ``engine``: the step loop, StepContext and the Sessions interface; the journal is written
   per step; junit.xml / report.html / capture.pcap are written from the journal at the end.
 - ``modules`` / ``virtual``: at_bridge drivers on virtual modules (one module host, the
-  run's one ntnstack.clock.Clock, docs/time.md) or on testbed ports. ``steps``: one handler per action. ``expect``:
-  verdicts. ``world``: the emulated sky per terminal (ntnstack.orbit + ntnstack.link).
+  run's one ntnstack.clock.Clock, docs/time.md) or on testbed ports. ``steps``: one handler
+  per action. ``expect``: verdicts. ``world``: the emulated sky per terminal
+  (ntnstack.orbit + ntnstack.link).
 - ``journal`` (results.sqlite), ``junit``, ``report`` + ``svg``, ``sibs`` (capture.pcap),
   ``diff`` (``ntnstack results diff``), ``console`` (progress bar, summary), ``bench``
   (terminals for direct driving: the pytest plugin's ``ntn_terminal``).

@@ -26,7 +26,6 @@ Timing rules (NB-IoT, TS 36.211 / 36.213 / 36.321 / 36.331 Rel-17 NTN):
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,6 +34,7 @@ import numpy as np
 import phy_ffi
 from ntnstack.errors import InputError
 from ntnstack.rrc import SiWindows, decode_sib, from_fields
+from ntnstack.rrc.epoch import US_PER_SUBFRAME, frame_index, frame_start_s, us_since_sfn0
 from ntnstack.stack import rrc_nb as r
 from ntnstack.stack.cell import SIB1_REPETITION_S, next_si_window_s
 
@@ -142,9 +142,9 @@ class AccessMixin:
         timing from MIB-NB / hyper-SFN); the SIB's epoch is at the reference point."""
         cfg = from_fields("sib31-nb", decode_sib("sib31-nb", message)).config
         sfn0 = self.cell.config.sfn0_unix_s
-        frame_now = math.floor((t_sent - sfn0) * 100.0 + 1e-6)
+        frame_now = frame_index(sfn0, t_sent)
         frame = frame_now + ((cfg.epoch.sfn - frame_now + 512) % 1024) - 512
-        epoch_unix_s = sfn0 + frame * 0.01 + cfg.epoch.subframe * 1e-3
+        epoch_unix_s = frame_start_s(sfn0, frame, cfg.epoch.subframe)
         sv = cfg.ephemeris
         ta = cfg.common_ta
         self.sib = UeSib(np.array([*sv.position_ecef_m, *sv.velocity_ecef_mps]),
@@ -225,8 +225,9 @@ class AccessMixin:
         d_dl = self.cell.one_way_s(t_ue, self.ue_ecef)
         # the first occasion (eNB time) the UE can still reach, sending TA ahead of it
         ta, _ = self._ue_timing(t_ue)
-        sfn0, period = self.cell.config.sfn0_unix_s, self.ue.nprach_period_s
-        t_occ = math.ceil((t_ue - d_dl + ta - sfn0) / period) * period + sfn0
+        sfn0, period_ms = self.cell.config.sfn0_unix_s, round(self.ue.nprach_period_s * 1e3)
+        reach_us = us_since_sfn0(sfn0, t_ue - d_dl + ta)
+        t_occ = frame_start_s(sfn0, 0, -(-reach_us // (period_ms * US_PER_SUBFRAME)) * period_ms)
         ta, dop = self._ue_timing(t_occ + d_dl)
         d_occ = self.cell.one_way_s(t_occ, self.ue_ecef)
         t_tx = t_occ + d_occ - ta

@@ -32,6 +32,8 @@ import phy_ffi
 from ntnstack.errors import InputError
 from ntnstack.orbit import OrbitSource
 from ntnstack.rrc import BuiltSib, CellConfig, SiWindows, build_sib
+from ntnstack.rrc.epoch import (US_PER_FRAME, US_PER_SUBFRAME, frame_index, frame_start_s,
+                                us_since_sfn0)
 from ntnstack.stack.rrc_nb import SI_TB_BITS, SI_WINDOWS_MS, RrcPdu, SiSchedule, mib_nb, sib1_nb
 
 __all__ = ["MIB_PERIOD_S", "PAGING_CYCLES_RF", "SIB1_PERIOD_S", "SIB1_REPETITION_S",
@@ -39,6 +41,8 @@ __all__ = ["MIB_PERIOD_S", "PAGING_CYCLES_RF", "SIB1_PERIOD_S", "SIB1_REPETITION
 
 C = phy_ffi.CONST.SPEED_OF_LIGHT_MPS
 MIB_PERIOD_S = 0.64
+MIB_FRAMES = 64                 # MIB-NB TTI: 64 frames, starting at SFN mod 64 = 0
+MIB_PERIOD_US = MIB_FRAMES * US_PER_FRAME
 SI_PERIODICITIES_S = (0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96)   # rf64 .. rf4096
 PAGING_CYCLES_RF = (128, 256, 512, 1024)   # defaultPagingCycle-r13 (TS 36.331 SIB2-NB)
 TABLE_CHUNK_S = 600.0     # span of one ephemeris table of the cell's satellite
@@ -60,10 +64,10 @@ def _mib(sfn: int, hyper_sfn: int, scheduling_info_sib1: int) -> RrcPdu:
 
 def next_si_window_s(windows: SiWindows, t_unix_s: float) -> float:
     """Start (unix s, eNB time) of the first SI window of ``windows`` starting at or after t."""
-    start, _ = windows.window(t_unix_s)
-    if start < t_unix_s - 1e-6:
-        start += windows.periodicity_frames * 0.01
-    return start
+    start, _ = windows.window_ms_indices(t_unix_s)
+    if start * US_PER_SUBFRAME < us_since_sfn0(windows.sfn0_unix_s, t_unix_s):
+        start += 10 * windows.periodicity_frames
+    return frame_start_s(windows.sfn0_unix_s, 0, start)
 
 
 @dataclass(frozen=True)
@@ -192,8 +196,8 @@ class SatelliteCell:
 
     def next_mib_s(self, t_unix_s: float) -> float:
         """Start (eNB time) of the first MIB-NB TTI at or after t."""
-        k = math.ceil((t_unix_s - self.config.sfn0_unix_s) / MIB_PERIOD_S - 1e-9)
-        return self.config.sfn0_unix_s + k * MIB_PERIOD_S
+        us = us_since_sfn0(self.config.sfn0_unix_s, t_unix_s)
+        return frame_start_s(self.config.sfn0_unix_s, -(-us // MIB_PERIOD_US) * MIB_FRAMES)
 
     def next_si_s(self, t_unix_s: float) -> float:
         """Start (eNB time) of the first SIB31-NB transmission (SI window) at or after t."""
@@ -206,12 +210,13 @@ class SatelliteCell:
         first = {4: 16 * (self.pci % 4), 8: 16 * (self.pci % 2), 16: self.pci % 2}[
             SIB1_REPETITIONS]
         sfn0 = self.config.sfn0_unix_s
-        frame = math.ceil((t_unix_s - sfn0 - SIB1_SUBFRAME * 1e-3) * 100.0 - 1e-6)
+        us = us_since_sfn0(sfn0, t_unix_s) - SIB1_SUBFRAME * US_PER_SUBFRAME
+        frame = -(-us // US_PER_FRAME)
         frame += (first - frame) % spacing
-        return sfn0 + frame * 0.01 + SIB1_SUBFRAME * 1e-3
+        return frame_start_s(sfn0, frame, SIB1_SUBFRAME)
 
     def _frames(self, t_unix_s: float) -> int:
-        return math.floor((t_unix_s - self.config.sfn0_unix_s) * 100.0 + 1e-6)
+        return frame_index(self.config.sfn0_unix_s, t_unix_s)
 
     def mib(self, t_unix_s: float) -> RrcPdu:
         """The MIB-NB sent at eNB time t (SFN and hyper-SFN from the frame timing)."""

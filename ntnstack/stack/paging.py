@@ -15,8 +15,8 @@ then sends what waited (TS 24.301 5.6.1.4.2).
 """
 from __future__ import annotations
 
-import math
 
+from ntnstack.rrc.epoch import US_PER_FRAME, US_PER_SUBFRAME, frame_start_s, us_since_sfn0
 from ntnstack.stack import rrc_nb as r
 from ntnstack.stack.access import CellLost
 from ntnstack.stack.cell import PAGING_CYCLES_RF
@@ -26,7 +26,6 @@ __all__ = ["NB_DIVISOR", "PAGING_CYCLES_RF", "PO_SUBFRAME", "PagingMixin",
 
 NB_DIVISOR = 4                              # nB = T/4 ("quarterT", TS 36.331 PCCH-Config-NB)
 PO_SUBFRAME = 9                             # TS 36.304 Table 7.2-3, NB-IoT, Ns = 1
-FRAME_S = 0.01
 
 
 def paging_ue_id(imsi: str) -> int:
@@ -46,12 +45,12 @@ def next_paging_occasion_s(sfn0_unix_s: float, cycle_rf: int, ue_id: int,
     PO_SUBFRAME of the first frame whose SFN mod T is the UE's paging-frame offset (SFN
     counted from ``sfn0_unix_s``; T divides 1024, so frame number mod T = SFN mod T)."""
     offset = paging_frame_offset(cycle_rf, ue_id)
-    frame = math.floor((t_unix_s - sfn0_unix_s) / FRAME_S)
+    us = us_since_sfn0(sfn0_unix_s, t_unix_s)
+    frame = us // US_PER_FRAME
     frame += (offset - frame) % cycle_rf
-    t_po = sfn0_unix_s + frame * FRAME_S + PO_SUBFRAME * 1e-3
-    if t_po < t_unix_s - 1e-9:
-        t_po += cycle_rf * FRAME_S
-    return t_po
+    if frame * US_PER_FRAME + PO_SUBFRAME * US_PER_SUBFRAME < us:
+        frame += cycle_rf
+    return frame_start_s(sfn0_unix_s, frame, PO_SUBFRAME)
 
 
 class PagingMixin:
@@ -73,7 +72,7 @@ class PagingMixin:
                                  f"deg elevation, below {self.ue.min_elevation_deg:g} deg")
         pdu = r.paging([self.s_tmsi])
         t_rx = self._dl(t_po, pdu)
-        proc.details.update(paging_cycle_s=cycle * FRAME_S, paging_occasion_unix_s=t_po,
+        proc.details.update(paging_cycle_s=cycle * US_PER_FRAME * 1e-6, paging_occasion_unix_s=t_po,
                             paging_wait_s=t_po - (t_core + self.core_delay_s),
                             paging_rx_unix_s=t_rx)
         if self.s_tmsi not in r.paging_s_tmsis(pdu.data):

@@ -121,6 +121,7 @@ class ModuleHost:
                 deadline = self._next_timer_s()
                 with self.clock.os_wait(deadline, self.wake):
                     events = poller.poll(self._poll_timeout_ms(deadline))
+                self._run_calls()   # queued before any byte their caller wrote after them
                 for fd, ev in events:
                     self._serve_fd(by_fd, fd, ev)
 
