@@ -131,6 +131,11 @@ def _judge(req: Requirement, results: dict, setup_bad: list, world, real: set[st
                                   for r in setup_bad)
         return v
     missing = [sid for sid, r in mine.items() if r is None]
+    unseen = [r for r in mine.values() if r is not None and r.status == "not-observable"]
+    if unseen and not missing:
+        v.verdict = "not-observable"
+        v.explanation = "; ".join(f"{r.label}: {r.message}" for r in unseen)
+        return v
     broken = [r for r in mine.values() if r is not None and r.status != "passed"]
     if missing or any(r.status in ("error", "skipped") for r in broken):
         v.verdict = "error"

@@ -63,7 +63,7 @@ def summary_table(results: list[StepResult]) -> str:
         lines.append(f"{r.terminal:14s} {r.label:24s} {r.ended_s:9.1f} "
                      f"{r.status.upper():8s} {detail}")
     counts = {k: sum(1 for r in results if r.status == k) for k in ("passed", "failed", "error",
-                                                                    "skipped")}
+                                                                    "skipped", "not-observable")}
     lines.append("-" * len(head))
     lines.append(", ".join(f"{v} {k}" for k, v in counts.items()))
     return "\n".join(lines)

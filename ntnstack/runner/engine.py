@@ -252,7 +252,8 @@ def _run_one(ctx: StepContext, broken: set[str]) -> StepResult:
         result.checks = judge_all(step.action, step.expect, ctx.observed)
         failed = [c for c in result.checks if not c.passed]
         if failed:
-            result.status = "failed"
+            observable = any(c.observable for c in failed)
+            result.status = "failed" if observable else "not-observable"
             result.message = "; ".join(c.message for c in failed)
     return result
 
@@ -277,7 +278,9 @@ def _status(results: list[StepResult], total: int) -> str:
         return "interrupted"
     if any(r.status == "error" for r in results):
         return "error"
-    return "failed" if any(r.status in ("failed", "skipped") for r in results) else "passed"
+    if any(r.status in ("failed", "skipped") for r in results):
+        return "failed"
+    return "incomplete" if any(r.status == "not-observable" for r in results) else "passed"
 
 
 def _now_iso() -> str:

@@ -42,6 +42,10 @@ def judge(action: str, expectation: Expectation, observed: dict[str, Any]) -> Ch
                f"{'nothing' if value is None else str(bool(value)).lower()}"
         return Check(name, expected, value, ok, "" if ok else text)
     unit = "s" if kind.kind == "seconds" else "us"
+    why_not = observed.get("not_observable", {}).get(name)
+    if value is None and why_not:
+        return Check(name, expected, None, False, f"{name}: not observable ({why_not})",
+                     observable=False)
     if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
         return Check(name, expected, None, False,
                      f"{name}: expected {kind.meaning} within {expected:g} {unit}; "

@@ -38,6 +38,7 @@ def build(run: dict[str, Any]) -> ET.Element:
 def _suite(info: dict, terminal: str, steps: list[dict]) -> ET.Element:
     counts = {s: sum(1 for st in steps if st["status"] == s) for s in ("failed", "error",
                                                                        "skipped")}
+    counts["skipped"] += sum(1 for st in steps if st["status"] == "not-observable")
     suite = ET.Element("testsuite", name=f"{info['scenario']}.{terminal}", tests=str(len(steps)),
                        failures=str(counts["failed"]), errors=str(counts["error"]),
                        skipped=str(counts["skipped"]),
@@ -61,7 +62,7 @@ def _case(info: dict, terminal: str, step: dict) -> ET.Element:
     rows += [(f"observed.{k}", v) for k, v in sorted(step["observed"].items())]
     for c in step["checks"]:
         rows += [(f"expected.{c['name']}", c["expected"]), (f"verdict.{c['name']}",
-                                                            "pass" if c["passed"] else "fail")]
+                                                            _verdict(step, c))]
         if c["name"] not in step["observed"]:
             rows.append((f"observed.{c['name']}", c["observed"]))
     for name, value in rows:
@@ -76,7 +77,15 @@ def _case(info: dict, terminal: str, step: dict) -> ET.Element:
                       else "error", type="StepError").text = step["message"]
     elif step["status"] == "skipped":
         ET.SubElement(case, "skipped", message=step["message"] or "skipped")
+    elif step["status"] == "not-observable":   # neither a pass nor a failure of the terminal
+        ET.SubElement(case, "skipped", message=step["message"] or "not observable")
     return case
+
+
+def _verdict(step: dict, check: dict) -> str:
+    if check["passed"]:
+        return "pass"
+    return "not observable" if step["status"] == "not-observable" else "fail"
 
 
 def write(run: dict[str, Any], path: str | Path) -> None:

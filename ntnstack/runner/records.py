@@ -28,6 +28,7 @@ class Check:
     observed: Any
     passed: bool
     message: str = ""
+    observable: bool = True   # False: nothing the terminal did could be judged
 
 
 @dataclass

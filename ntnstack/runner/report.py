@@ -58,7 +58,8 @@ def _span(terminal: str, steps: list[dict]) -> tuple[float, float]:
 
 def _summary(info: dict, steps: list[dict]) -> str:
     counts = {k: sum(1 for s in steps if s["status"] == k) for k in ("passed", "failed",
-                                                                      "error", "skipped")}
+                                                                      "error", "skipped",
+                                                                      "not-observable")}
     rows = [("run", info["run_id"]), ("status", info["status"]),
             ("files", ", ".join(info["files"])), ("testbed", info["testbed"]),
             ("clock", info["clock"]), ("started", info["started_at"]),

@@ -98,6 +98,9 @@ def module_procedures(module, terminal: str, action: str, start_s: float
     if proc.reason:
         observed[f"stack_{action}_reason"] = proc.reason
     observed.update(stack.validity_observations(proc))   # the emulated cell's T317 record
+    if "ta_error_s" in proc.details:   # the eNB's measure of the module's own transmission
+        observed.update(ta_error_us=abs(proc.details["ta_error_s"]) * 1e6,
+                        ta_source="emulated eNB: arrival error of the module's NPRACH preamble")
     return observed, events
 
 

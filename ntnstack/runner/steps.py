@@ -78,12 +78,13 @@ def attach(ctx: StepContext) -> None:
 
 
 def _ta_error(ctx: StepContext, m: Any) -> None:
-    """|TA - true TA| at registration, in us. The true TA is the round trip UE-satellite
-    plus the common TA of the cell's reference point (TS 38.213 4.2), from ntnstack.link.
-    The TA is the module's own report when its driver gives one; otherwise the TA that a
-    reference UE derives from the cell's latest SIB (decoded, ephemeris propagated by the C
-    core, common-TA polynomial added: ntnstack.rrc.residuals), which judges the emulated
-    network's broadcast rather than the module."""
+    """|TA - true TA| at registration, in us, judged on what the terminal did: its own TA
+    report against the true TA (the round trip UE-satellite plus the common TA of the cell's
+    reference point, TS 38.213 4.2, from ntnstack.link), or, for a virtual NB-IoT NTN module,
+    the arrival error of its NPRACH preamble at the emulated eNB (filled in from the module's
+    stack procedure, ntnstack.runner.shadow.module_procedures). Without either it is not
+    observable: the emulator's own broadcast checked against its own orbit says nothing
+    about the terminal."""
     if not any(e.name == "ta_error_below_us" for e in ctx.step.expect):
         return
     report = getattr(m, "timing_advance", None)
@@ -94,29 +95,8 @@ def _ta_error(ctx: StepContext, m: Any) -> None:
         ctx.observed.update(ta_source="module", ta_us=ta_us, ta_true_us=truth_us,
                             ta_error_us=abs(ta_us - truth_us))
         return
-    cell = ctx.scenario.cells.get(ctx.terminal.cell or "")
-    if cell is None or cell.sib == "none":
-        ctx.observed["reason"] = "no TA: the driver reports none and the cell sends no SIB"
-        return
-    error_s, age_s = reference_ue_ta_error_s(ctx, cell)
-    ctx.observed.update(ta_source=f"reference UE from {cell.sib} (age {age_s:.2f} s)",
-                        ta_error_us=abs(error_s) * 1e6)
-
-
-def reference_ue_ta_error_s(ctx: StepContext, cell) -> tuple[float, float]:
-    """(TA error s, SIB age s) of a UE at the terminal using the cell's latest SIB."""
-    from ntnstack.rrc.builders import build_sib
-    from ntnstack.rrc.residuals import residuals
-    from ntnstack.runner.sibs import cell_config
-
-    world, t = ctx.world, ctx.t()
-    config, source = cell_config(ctx.scenario, cell), world.sources[cell.satellite]
-    built = build_sib(source, config, world.start + (t // cell.sib_period_s) * cell.sib_period_s)
-    ue = world.ground_at(ctx.terminal.name, t) if ctx.terminal.trajectory else \
-        world.links[ctx.terminal.name].ue
-    r = residuals(source, config, built, ue.ecef_m, [world.start + t - built.epoch_unix_s],
-                  cell.carrier_ul_hz)
-    return float(r.ta_error_s[0]), float(r.age_s[0])
+    ctx.observed.setdefault("not_observable", {})["ta_error_below_us"] = (
+        "the module reports no timing advance and no emulated eNB saw its uplink")
 
 
 def detach(ctx: StepContext) -> None:

@@ -43,7 +43,8 @@ ACTIONS: dict[str, Action] = {
                                                             "the attach command"),
                           "ta_error_below_us": ExpectKind(
                               "microseconds", "|TA - true TA| at registration (the module's "
-                              "report, else a reference UE on the cell's SIB)")},
+                              "own report, or the arrival error of its preamble at the "
+                              "emulated eNB; otherwise not observable)")},
                      groups=("nbntn", "tiantong"), doc="register with the network"),
     "detach": Action({}, {}, groups=("nbntn", "tiantong")),
     "wait": Action({"duration_s": _DURATION}, {}, doc="let emulated time pass"),

@@ -10,12 +10,14 @@ downlink NAS messages (octets, already security protected where TS 24.301 4.4.4 
 """
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ntnstack.errors import InputError
 from ntnstack.stack import crypto
 from ntnstack.stack import nas as n
+from ntnstack.stack.model import derived_seed
 from ntnstack.stack.nas_security import reestablishment_mac
 
 __all__ = ["PDN_POLICIES", "Mme", "Subscriber"]
@@ -55,6 +57,7 @@ class _UeContext:
     pti: int = 1
     pdn_type: str = "non-ip"
     m_tmsi: int = 0
+    sms_only: bool = False     # the UE asked for SMS without CS services (granted)
     uplink_data: list = field(default_factory=list)
     mt_sms_acked: list = field(default_factory=list)
     sms_mr: int = 0
@@ -77,6 +80,7 @@ class Mme:
     pdn_policy: str = "dual-stack"    # a key of PDN_POLICIES
     smsc: str = "+8613800000000"
     subscribers: dict[str, Subscriber] = field(default_factory=dict)
+    seed: int = 1      # the run's seed: RANDs and M-TMSIs are a function of it
     rand_source: Callable[[int], bytes] | None = None   # n -> n random octets (RAND)
     _ues: dict[str, _UeContext] = field(default_factory=dict)
 
@@ -84,6 +88,17 @@ class Mme:
         if self.pdn_policy not in PDN_POLICIES:
             raise InputError(f"Mme.pdn_policy {self.pdn_policy!r}: one of "
                              f"{', '.join(PDN_POLICIES)}")
+        self._rng = random.Random(derived_seed(self.seed, "mme", self.mmegi, self.mmec))
+        if self.rand_source is None:
+            self.rand_source = self._rng.randbytes
+
+    def _new_m_tmsi(self) -> int:
+        """An M-TMSI no other UE of this MME holds (TS 23.003 2.8: a GUTI is unique within
+        its MME), drawn from the MME's own random source (not from the RAND)."""
+        taken = {c.m_tmsi for c in self._ues.values()}
+        while (m_tmsi := self._rng.getrandbits(32)) in taken or m_tmsi == 0xFFFFFFFF:
+            pass
+        return m_tmsi
 
     def add(self, subscriber: Subscriber) -> None:
         """Put a subscriber into the HSS database (keyed by IMSI)."""
@@ -119,7 +134,8 @@ class Mme:
             raise InputError(f"MME: the ATTACH REQUEST of IMSI {imsi} carries a "
                              f"{pdn_request.message}, not a PDN CONNECTIVITY REQUEST")
         ctx = self._ues[imsi] = _UeContext(sub, pti=pdn_request.ies["pti"],
-                                           pdn_type=pdn_request.ies["pdn_type"])
+                                           pdn_type=pdn_request.ies["pdn_type"],
+                                           sms_only=msg.ies["sms_only"])
         rand = self.rand_source(16)
         ctx.vector = crypto.auth_vector(sub.k, sub.opc, rand, sub.sqn.to_bytes(6, "big"),
                                         sub.amf, self.plmn)
@@ -152,12 +168,13 @@ class Mme:
                                      n.pdn_connectivity_reject(ctx.pti, cause))
             return [n.protect(ctx.security, reject, uplink=False, header_type=2)]
         ctx.pdn_type = granted
-        ctx.m_tmsi = int.from_bytes(ctx.vector.rand[:4], "big")
+        ctx.m_tmsi = self._new_m_tmsi()
         sub = ctx.subscriber
         address = n.pdn_address(granted, sub.ipv4, sub.ipv6_iid)[1:]
         esm = n.activate_default_bearer_request(ctx.ebi, ctx.pti, granted, self.apn, address,
                                                 esm_cause=cause)
-        accept = n.attach_accept((self.plmn, self.mmegi, self.mmec, ctx.m_tmsi), self.tac, esm)
+        accept = n.attach_accept((self.plmn, self.mmegi, self.mmec, ctx.m_tmsi), self.tac, esm,
+                                 sms_only=ctx.sms_only)
         return [n.protect(ctx.security, accept, uplink=False, header_type=2)]
 
     def _on_attach_complete(self, imsi: str, msg: n.ParsedNas, plain: bytes):

@@ -2,13 +2,22 @@
 ProcedureResult (the runner's expectations read these)."""
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 
 from ntnstack.errors import InputError
 from ntnstack.orbit import REFERENCE_UE
 
-__all__ = ["MAX_GNSS_ERROR_M", "MessageRecord", "ProcedureResult", "UeConfig"]
+__all__ = ["MAX_GNSS_ERROR_M", "MessageRecord", "ProcedureResult", "UeConfig", "derived_seed"]
+
+
+def derived_seed(seed: int, *names: object) -> int:
+    """A 64-bit seed of one party of a run: SHA-256 of the run's seed and the party's names
+    (a UE's IMSI; an MME's group and code), so that parties draw independent numbers and a
+    run with the same seed draws the same ones."""
+    text = "/".join(str(x) for x in (seed, *names))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
 
 MAX_GNSS_ERROR_M = 6.371e6   # an error beyond the Earth's mean radius is no position fix
 PDN_TYPE_NAMES = ("ipv4", "ipv6", "ipv4v6", "non-ip")   # TS 24.301 9.9.4.10

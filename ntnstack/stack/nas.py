@@ -107,13 +107,24 @@ def pdn_connectivity_reject(pti: int, esm_cause: int) -> bytes:
     return _esm("pdn-connectivity-reject", 0, pti, bytes([esm_cause]))
 
 
-def attach_request(imsi: str, pdn_type: str = "non-ip") -> bytes:
-    """ATTACH REQUEST (8.2.4): EPS attach, no key (KSI 7), IMSI, UE network capability,
-    ESM container with a PDN CONNECTIVITY REQUEST, additional update type "control plane
-    CIoT EPS optimization" (IEI F-, 9.9.3.0B: PNB-CIoT = 01)."""
-    body = (bytes([NO_KEY_KSI << 4 | 0x1]) + _lv(imsi_identity(imsi))
+EPS_ATTACH = 0x1            # EPS attach type (9.9.3.11): EPS attach
+COMBINED_ATTACH = 0x2       # combined EPS/IMSI attach
+PNB_CIOT_CP = 0b01          # additional update type (9.9.3.0B) bits 4-3: control plane CIoT
+AUTV_SMS_ONLY = 0b1         # bit 1: "SMS only"
+SMS_ONLY_RESULT = 0b10      # additional update result (9.9.3.0A) bits 2-1: "SMS only"
+
+
+def attach_request(imsi: str, pdn_type: str = "non-ip", sms: bool = True) -> bytes:
+    """ATTACH REQUEST (8.2.4): no key (KSI 7), IMSI, UE network capability, ESM container
+    with a PDN CONNECTIVITY REQUEST, additional update type (IEI F-, 9.9.3.0B) with PNB-CIoT
+    = 01 "control plane CIoT EPS optimization", SAF 0. With ``sms`` the UE asks for SMS
+    without CS services as TS 24.301 5.5.1.2.2 says: EPS attach type "combined EPS/IMSI
+    attach" and AUTV "SMS only"; otherwise an EPS attach."""
+    kind = COMBINED_ATTACH if sms else EPS_ATTACH
+    update_type = PNB_CIOT_CP << 2 | (AUTV_SMS_ONLY if sms else 0)
+    body = (bytes([NO_KEY_KSI << 4 | kind]) + _lv(imsi_identity(imsi))
             + _lv(UE_NETWORK_CAPABILITY) + _lve(pdn_connectivity_request(pdn_type))
-            + bytes([0xF0 | 0b010]))
+            + bytes([0xF0 | update_type]))
     return _emm("attach-request", body)
 
 
@@ -202,17 +213,21 @@ def activate_default_bearer_request(ebi: int, pti: int, pdn_type: str, apn: str,
 
 
 def attach_accept(guti: tuple[bytes, int, int, int], tac: int, esm: bytes,
-                  t3412_units: int = 0b010, t3412_value: int = 9) -> bytes:
-    """ATTACH ACCEPT (8.2.1): EPS-only attach result, T3412 (GPRS timer, TS 24.008 10.5.7.3:
-    unit bits 8-6 010 = decihours; default 9 x 6 min = 54 min, the default of TS 24.301
-    10.2), TAI list of one TAC (9.9.3.33, type 00), ESM container, GUTI (IEI 50), EPS network
-    feature support (IEI 64, 9.9.3.12A: octet 3 bit 8 CP CIoT, nothing else)."""
+                  t3412_units: int = 0b010, t3412_value: int = 9, sms_only: bool = False) -> bytes:
+    """ATTACH ACCEPT (8.2.1): EPS attach result (9.9.3.10: EPS only, or with ``sms_only``
+    combined EPS/IMSI attach), T3412 (GPRS timer, TS 24.008 10.5.7.3: unit bits 8-6 010 =
+    decihours; default 9 x 6 min = 54 min, the default of TS 24.301 10.2), TAI list of one
+    TAC (9.9.3.33, type 00), ESM container, GUTI (IEI 50), EPS network feature support (IEI
+    64, 9.9.3.12A: octet 3 bit 8 CP CIoT, nothing else) and with ``sms_only`` the additional
+    update result "SMS only" (IEI F-, 9.9.3.0A; TS 24.301 5.5.1.3.4.2)."""
     plmn, mmegi, mmec, m_tmsi = guti
     tai_list = bytes([0x00]) + plmn + tac.to_bytes(2, "big")
     guti_v = bytes([0xF6]) + plmn + mmegi.to_bytes(2, "big") + bytes([mmec]) + \
         m_tmsi.to_bytes(4, "big")
-    body = (bytes([0x01, t3412_units << 5 | t3412_value]) + _lv(tai_list) + _lve(esm)
-            + bytes([0x50]) + _lv(guti_v) + bytes([0x64]) + _lv(bytes([0x80, 0x00])))
+    result = COMBINED_ATTACH if sms_only else EPS_ATTACH
+    body = (bytes([result, t3412_units << 5 | t3412_value]) + _lv(tai_list) + _lve(esm)
+            + bytes([0x50]) + _lv(guti_v) + bytes([0x64]) + _lv(bytes([0x80, 0x00]))
+            + (bytes([0xF0 | SMS_ONLY_RESULT]) if sms_only else b""))
     return _emm("attach-accept", body)
 
 

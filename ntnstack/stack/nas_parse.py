@@ -47,6 +47,12 @@ class _Reader:
     def octet(self, what: str) -> int:
         return self.take(1, what)[0]
 
+    def peek(self, what: str) -> int:
+        """The next octet, left to be read again."""
+        value = self.octet(what)
+        self.i -= 1
+        return value
+
     def lv(self, what: str) -> bytes:
         """An LV IE: one length octet, then the value."""
         return self.take(self.octet(f"{what} length"), what)
@@ -64,7 +70,13 @@ def _parse_emm(msg: str, r: _Reader) -> dict:
     if msg == "security-mode-command":
         algs = r.octet("selected NAS security algorithms")
         return {"eea": algs >> 4, "eia": algs & 0x7, "ksi": r.octet("NAS KSI") & 0x7}
-    if msg in ("attach-request", "attach-complete"):
+    if msg == "attach-request":
+        kind = r.peek("EPS attach type and NAS KSI") & 0x7
+        ies = {"attach_type": kind, "esm": _esm_container(msg, r), "sms_only": False}
+        if r.i < len(r.data) and r.data[r.i] >> 4 == 0xF:     # additional update type
+            ies["sms_only"] = bool(r.octet("additional update type") & 0x1) and kind == 2
+        return ies
+    if msg == "attach-complete":
         return {"esm": _esm_container(msg, r)}
     if msg == "attach-reject":
         ies = {"emm_cause": r.octet("EMM cause"), "esm": b""}
@@ -73,7 +85,8 @@ def _parse_emm(msg: str, r: _Reader) -> dict:
             ies["esm"] = r.lve("ESM message container")
         return ies
     if msg == "attach-accept":
-        ies = {"esm": _esm_container(msg, r)}
+        result = r.peek("EPS attach result") & 0x7
+        ies = {"esm": _esm_container(msg, r), "sms_only": False}
         if r.i < len(r.data) and r.data[r.i] == 0x50:
             r.take(1, "GUTI IEI")
             guti = r.lv("GUTI")
@@ -81,6 +94,11 @@ def _parse_emm(msg: str, r: _Reader) -> dict:
                 raise NasCodecError(f"{msg}: GUTI of {len(guti)} octets, 11 expected (9.9.3.12)")
             ies["guti"] = (guti[1:4], int.from_bytes(guti[4:6], "big"), guti[6],
                            int.from_bytes(guti[7:11], "big"))
+        if r.i < len(r.data) and r.data[r.i] == 0x64:
+            r.take(1, "EPS network feature support IEI")
+            r.lv("EPS network feature support")
+        if r.i < len(r.data) and r.data[r.i] >> 4 == 0xF:     # additional update result
+            ies["sms_only"] = r.octet("additional update result") & 0x3 == 2 and result == 2
         return ies
     if msg == "control-plane-service-request":
         first = r.octet("NAS KSI and control plane service type")

@@ -59,11 +59,12 @@ def leo_cells(start_unix_s: float, culminations_s: tuple[float, ...] = (600.0, 1
 
 def new_session(cells: list[SatelliteCell], start_unix_s: float, ue: UeConfig | None = None,
                 pcap: str | Path | None = None, eea: str = "eea2", eia: str = "eia2",
-                clock: Clock | None = None) -> StackSession:
-    """A session of ``ue`` (default UeConfig) on ``cells`` with a provisioned MME; a virtual
-    clock at ``start_unix_s`` unless ``clock`` is given (the run's one clock)."""
+                clock: Clock | None = None, mme: Mme | None = None) -> StackSession:
+    """A session of ``ue`` (default UeConfig) on ``cells``, its subscriber provisioned in
+    ``mme`` (shared by the UEs of one network; default: a new MME with ``eea`` / ``eia``); a
+    virtual clock at ``start_unix_s`` unless ``clock`` is given."""
     ue = ue or UeConfig()
-    mme = Mme(eea=eea, eia=eia)
+    mme = mme or Mme(eea=eea, eia=eia, seed=ue.seed)
     mme.add(Subscriber(ue.imsi, ue.k, ue.opc))
     clock = clock or Clock("virtual", start_unix_s=start_unix_s)
     return StackSession(cells, ue, mme, clock, pcap)

@@ -23,6 +23,9 @@ __all__ = ["UDP_SERVER", "ServicesMixin"]
 UDP_SERVER = (5683, "192.0.2.10", "2001:db8::10")
 """Application server of IP data: CoAP port, RFC 5737 / RFC 3849 documentation addresses."""
 
+NO_SMS_SERVICE = ("not registered for SMS: the attach was accepted without \"SMS only\" "
+                  "(TS 24.301 5.5.1.3.4.2), so there is no SMS over NAS")
+
 
 class ServicesMixin:
     """Data, SMS and detach procedures of StackSession."""
@@ -105,6 +108,8 @@ class ServicesMixin:
         proc = self._begin("sms")
         if not self.attached:
             return self._end(False, proc.start_unix_s, "not attached")
+        if not self.sms_registered:
+            return self._end(False, proc.start_unix_s, NO_SMS_SERVICE)
         self._mo_sms_mr = (self._mo_sms_mr + 1) % 256
         if tpdu is None:
             tpdu = encode_submit(destination, text, mr=self._mo_sms_mr)
@@ -159,6 +164,8 @@ class ServicesMixin:
         proc = self._begin("sms-mt")
         if not self.attached:
             return self._end(False, proc.start_unix_s, "not attached")
+        if not self.sms_registered:
+            return self._end(False, proc.start_unix_s, NO_SMS_SERVICE)
         if tpdu is None:
             scts = datetime.fromtimestamp(round(proc.start_unix_s), tz=UTC)
             tpdu = encode_deliver(sender, text, scts)

@@ -29,7 +29,7 @@ from ntnstack.stack.access import (NPRACH_CP_S, AccessMixin, UeSib, fails_on_cel
 from ntnstack.stack.cell import SatelliteCell
 from ntnstack.stack.mme import Mme
 from ntnstack.stack.mobility import MobilityMixin
-from ntnstack.stack.model import MessageRecord, ProcedureResult, UeConfig
+from ntnstack.stack.model import MessageRecord, ProcedureResult, UeConfig, derived_seed
 from ntnstack.stack.paging import PagingMixin
 from ntnstack.stack.reestablishment import ReestablishmentMixin
 from ntnstack.stack.services import ServicesMixin
@@ -61,9 +61,7 @@ class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin,
         self.ground = ground_point(*ue.position_deg_m)
         self.ue_ecef = np.asarray(self.ground.ecef_m, dtype=float)
         self.gnss_ecef = self.ue_ecef + np.asarray(ue.gnss_error_ecef_m, dtype=float)
-        self.rng = random.Random(ue.seed)
-        if mme.rand_source is None:
-            mme.rand_source = self.rng.randbytes
+        self.rng = random.Random(derived_seed(ue.seed, "ue", ue.imsi))
         self.pcap = PcapWriter(pcap) if pcap is not None else None
         self.sib: UeSib | None = None
         self.si_windows: SiWindows | None = None      # SIB31-NB's, from the last SIB1-NB
@@ -71,6 +69,7 @@ class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin,
         self.security: n.NasSecurityContext | None = None
         self.rrc_state = "idle"
         self.attached = False
+        self.sms_registered = False     # the attach accept said "SMS only" (SMS over NAS)
         self.c_rnti = 0                 # from the RAR of the last random access
         self._forced_rlf = False        # fault: the next connected uplink finds RLF
         self._reestablishment_mac_error = 0   # fault: XORed into the UL NAS MAC
@@ -237,6 +236,7 @@ class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin,
         self.pdn_address = n.parse(accept.ies["esm"]).ies["pdn_address"]
         _, _, mmec, m_tmsi = accept.ies["guti"]
         self.s_tmsi = (mmec, m_tmsi)
+        self.sms_registered = accept.ies["sms_only"]
 
     def _ue_answer(self, msg: n.ParsedNas) -> tuple[bytes, int] | None:
         """The UE's NAS answer to a DL EMM message: (plain, security header type) or None."""

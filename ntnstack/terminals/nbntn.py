@@ -29,7 +29,7 @@ from ntnstack.terminals.modem import PDP_TYPES, AtModule
 from ntnstack.errors import InputError
 from ntnstack.stack import UeConfig
 from ntnstack.stack import nas
-from ntnstack.terminals.nbntn_stack import ModuleStack
+from ntnstack.terminals.nbntn_stack import ModuleStack, network_mme
 from ntnstack.terminals.procedures import NtnTiming
 from ntnstack.terminals import nbntn_vendor
 from ntnstack.terminals import sms as smsc
@@ -145,8 +145,10 @@ class NbNtnModule(AtModule):
             epoch = self.host.clock.epoch_unix_s
             ue = UeConfig(imsi=self.identity.imsi, position_deg_m=tuple(self.ue_position),
                           min_elevation_deg=self.link.min_elevation_deg - ELEVATION_SLACK_DEG)
+            if self.network.stack_mme is None:
+                self.network.stack_mme = network_mme()
             self._stack = ModuleStack(self.link.stack_cells(epoch, tuple(self.ue_position)),
-                                      ue, epoch, self.stack_pcap)
+                                      ue, epoch, self.stack_pcap, self.network.stack_mme)
             self._subscribe_addresses()
         return self._stack
 

@@ -27,7 +27,7 @@ import phy_ffi
 from ntnstack.clock import Clock
 from ntnstack.orbit.source import OrbitSource
 
-__all__ = ["FixedPointSource", "ModuleStack", "NAS_EEA", "reference_cell"]
+__all__ = ["FixedPointSource", "ModuleStack", "NAS_EEA", "network_mme", "reference_cell"]
 
 NAS_EEA = "eea0"
 """NAS ciphering of the modules' sessions (integrity stays 128-EIA2): tshark 4.0 reads NAS of
@@ -74,16 +74,25 @@ def reference_cell(source: OrbitSource, epoch_unix_s: float, payload: str,
     return SatelliteCell(source, config)
 
 
+def network_mme():
+    """The MME of a network of NB-IoT NTN modules (NAS ciphering NAS_EEA)."""
+    from ntnstack.stack import Mme
+
+    return Mme(eea=NAS_EEA)
+
+
 class ModuleStack:
     """One UE session of a module on ``cells``; times in and out are module seconds."""
 
-    def __init__(self, cells: list, ue, epoch_unix_s: float, pcap: str | Path | None = None):
+    def __init__(self, cells: list, ue, epoch_unix_s: float, pcap: str | Path | None = None,
+                 mme=None):
+        """``mme``: the network's one MME (``network_mme()``), shared by every module."""
         from ntnstack.stack import new_session
 
         self.epoch_unix_s = float(epoch_unix_s)
         clock = Clock("virtual", start_unix_s=self.epoch_unix_s)
         self.session = new_session(cells, self.epoch_unix_s, ue=ue, pcap=pcap, eea=NAS_EEA,
-                                   clock=clock)
+                                   clock=clock, mme=mme)
 
     def run(self, t_s: float, procedure: str, *args) -> tuple:
         """Run ``procedure`` (a StackSession method) from module time ``t_s``:

@@ -15,6 +15,9 @@ class VirtualNetwork:
     def __init__(self) -> None:
         self._by_number: dict[str, object] = {}
         self.peers: dict[object, object] = {}
+        self.stack_mme = None
+        """The one ntnstack.stack MME of the NB-IoT NTN modules on this network (made by the
+        first module that attaches): RANDs fresh per authentication, M-TMSIs unique."""
 
     def register(self, module, *numbers: str) -> None:
         for n in numbers:

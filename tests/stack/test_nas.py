@@ -10,15 +10,37 @@ IMSI = "001010000000001"
 
 def test_attach_request_header_and_ies():
     msg = n.attach_request(IMSI, "non-ip")
-    # 07 = plain EMM (9.3.1), 41 = ATTACH REQUEST (9.8), 71 = KSI 7 no key | EPS attach (1)
-    assert msg[:3] == bytes([0x07, 0x41, 0x71])
+    # 07 = plain EMM (9.3.1), 41 = ATTACH REQUEST (9.8), 72 = KSI 7 no key | combined
+    # EPS/IMSI attach (2), as a UE asking for SMS without CS services does (5.5.1.2.2)
+    assert msg[:3] == bytes([0x07, 0x41, 0x72])
     # EPS mobile identity: length 8, odd IMSI digit 0 | odd flag | type 1 (9.9.3.12)
     assert msg[3:5] == bytes([0x08, 0x09])
     parsed = n.parse(msg)
     esm = n.parse(parsed.ies["esm"])
     assert (parsed.message, esm.message) == ("attach-request", "pdn-connectivity-request")
     assert parsed.ies["esm"][3] == (n.PDN_TYPES["non-ip"] << 4) | 1
-    assert msg[-1] == 0xF2   # additional update type: control plane CIoT EPS optimisation
+    # additional update type (9.9.3.0B): IEI F, PNB-CIoT 01 (control plane CIoT), SAF 0, AUTV 1
+    assert msg[-1] == 0xF5
+    assert parsed.ies["sms_only"]
+
+
+def test_attach_request_without_sms_is_an_eps_attach():
+    msg = n.attach_request(IMSI, "non-ip", sms=False)
+    # 71 = KSI 7 | EPS attach (1); F4 = PNB-CIoT 01 "control plane CIoT", SAF 0, AUTV 0
+    assert (msg[2], msg[-1]) == (0x71, 0xF4)
+    assert not n.parse(msg).ies["sms_only"]
+
+
+def test_attach_accept_grants_sms_only():
+    esm = n.activate_default_bearer_request(5, 1, "non-ip", "ntn.iot", b"")
+    guti = (n.plmn_octets("001", "01"), 0x8001, 1, 0x12345678)
+    granted = n.attach_accept(guti, 1, esm, sms_only=True)
+    # EPS attach result 2 = combined EPS/IMSI attach (9.9.3.10); F2 = additional update
+    # result "SMS only" (9.9.3.0A), the last IE
+    assert granted[2] & 0x7 == 2 and granted[-1] == 0xF2
+    assert n.parse(granted).ies["sms_only"]
+    plain = n.attach_accept(guti, 1, esm)
+    assert plain[2] & 0x7 == 1 and not n.parse(plain).ies["sms_only"]
 
 
 @pytest.mark.parametrize("pdn_type", list(n.PDN_TYPES))
