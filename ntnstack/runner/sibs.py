@@ -1,7 +1,9 @@
 """capture.pcap: the system information the scenario's cells broadcast (SIB31 / SIB31-NB /
 SIB19 built by ntnstack.rrc from the emulated orbit, wrapped by ntnstack.capture with the
 dissector name tshark needs), at the cell's SIB period while its satellite serves one of the
-cell's terminals, merged in time order with the protocol shadow's RRC / NAS messages."""
+cell's terminals, each at the start of the first SI window of its SI message at or after that
+instant (TS 36.331 5.2.3 / 5.2.3a), merged in time order with the protocol shadow's and the
+modules' RRC / NAS messages."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,6 +29,19 @@ def cell_config(scenario: Scenario, cell: Cell):
     return CellConfig(kind=cell.sib, payload=cell.payload, gateway_ecef_m=gw,
                       validity_s=cell.validity_s, min_elevation_deg=scenario.min_elevation_deg,
                       sfn0_unix_s=scenario.start_unix_s, gateway_name=cell.gateway)
+
+
+def broadcast_config(scenario: Scenario, cell: Cell, source):
+    """The cell's CellConfig with the SI schedule its broadcast follows: an NB-IoT cell's
+    SIB31-NB goes in the SI message and window its SIB1-NB announces (ntnstack.stack.cell:
+    2nd SI message, si-Periodicity rf128, si-WindowLength ms160, si-RadioFrameOffset 1);
+    LTE-M and NR cells keep CellConfig's SI window."""
+    config = cell_config(scenario, cell)
+    if cell.sib != "sib31-nb":
+        return config
+    from ntnstack.stack import SatelliteCell
+
+    return SatelliteCell(source, config).config
 
 
 def sib_times(scenario: Scenario, world, cell_name: str, end_s: float) -> np.ndarray:
@@ -56,15 +71,20 @@ def write_capture(scenario: Scenario, world, end_s: float, path: str | Path,
     from ntnstack.rrc.builders import build_sib
     from ntnstack.rrc.codec import KINDS
 
+    from ntnstack.stack.cell import next_si_window_s
+
     packets: list[tuple[float, bytes]] = []
+    end_unix_s = scenario.start_unix_s + end_s
     for cell in (c for c in scenario.cells.values() if c.sib != "none"):
-        config = cell_config(scenario, cell)
         source = world.sources[cell.satellite]
+        config = broadcast_config(scenario, cell, source)
         for t in sib_times(scenario, world, cell.name, end_s):
-            built = build_sib(source, config, scenario.start_unix_s + float(t))
+            t_tx = next_si_window_s(config.si_windows, scenario.start_unix_s + float(t))
+            if t_tx > end_unix_s:
+                continue
+            built = build_sib(source, config, t_tx)
             check_k_offset(cell, built)
-            packets.append((scenario.start_unix_s + float(t),
-                            exported_pdu(KINDS[cell.sib].dissector, built.message)))
+            packets.append((t_tx, exported_pdu(KINDS[cell.sib].dissector, built.message)))
     for extra in extra_pcaps:
         packets += _read_raw(extra)
     if packets:

@@ -19,6 +19,7 @@ from ntnstack.stack import crypto
 from ntnstack.stack import nas as n
 from ntnstack.stack.model import derived_seed
 from ntnstack.stack.nas_security import reestablishment_mac
+from ntnstack.stack.user_plane import to_datagram
 
 __all__ = ["PDN_POLICIES", "Mme", "Subscriber"]
 
@@ -58,6 +59,7 @@ class _UeContext:
     pdn_type: str = "non-ip"
     m_tmsi: int = 0
     sms_only: bool = False     # the UE asked for SMS without CS services (granted)
+    pdn_address: bytes = b""   # the PDN address octets given (after the PDN type octet)
     uplink_data: list = field(default_factory=list)
     mt_sms_acked: list = field(default_factory=list)
     sms_mr: int = 0
@@ -170,7 +172,7 @@ class Mme:
         ctx.pdn_type = granted
         ctx.m_tmsi = self._new_m_tmsi()
         sub = ctx.subscriber
-        address = n.pdn_address(granted, sub.ipv4, sub.ipv6_iid)[1:]
+        address = ctx.pdn_address = n.pdn_address(granted, sub.ipv4, sub.ipv6_iid)[1:]
         esm = n.activate_default_bearer_request(ctx.ebi, ctx.pti, granted, self.apn, address,
                                                 esm_cause=cause)
         accept = n.attach_accept((self.plmn, self.mmegi, self.mmec, ctx.m_tmsi), self.tac, esm,
@@ -243,9 +245,11 @@ class Mme:
 
     def deliver_data(self, imsi: str, payload: bytes, connected: bool = True) -> list[bytes]:
         """MT data over NAS: ESM DATA TRANSPORT on the default bearer (CP CIoT, TS 24.301
-        6.6.4.3); like ``deliver_sms`` for an idle UE."""
+        6.6.4.3), on an IP PDN a UDP datagram from the application server to the UE's
+        address; like ``deliver_sms`` for an idle UE."""
         ctx = self._ues[imsi]
-        return self._to_ue(ctx, n.esm_data_transport(ctx.ebi, payload), connected)
+        packet = to_datagram(ctx.pdn_type, ctx.pdn_address, payload, uplink=False)
+        return self._to_ue(ctx, n.esm_data_transport(ctx.ebi, packet), connected)
 
     def _to_ue(self, ctx: _UeContext, plain: bytes, connected: bool) -> list[bytes]:
         if ctx.state != "registered":

@@ -5,11 +5,8 @@ at_bridge.sms_pdu; from idle in the CPSR's NAS message container, to idle after 
 detach (with or without switch-off)."""
 from __future__ import annotations
 
-import ipaddress
 from datetime import UTC, datetime
 
-from scapy.layers.inet import IP, UDP
-from scapy.layers.inet6 import IPv6
 
 from at_bridge.sms_pdu import decode_deliver, encode_deliver, encode_submit
 from ntnstack.stack import crypto
@@ -17,10 +14,10 @@ from ntnstack.stack import nas as n
 from ntnstack.stack.access import CellLost, fails_on_cell_loss
 from ntnstack.stack.nas_codes import NasCodecError
 from ntnstack.stack.model import ProcedureResult
+from ntnstack.stack.user_plane import UDP_SERVER, from_datagram, to_datagram
 
 __all__ = ["UDP_SERVER", "ServicesMixin"]
 
-UDP_SERVER = (5683, "192.0.2.10", "2001:db8::10")
 """Application server of IP data: CoAP port, RFC 5737 / RFC 3849 documentation addresses."""
 
 NO_SMS_SERVICE = ("not registered for SMS: the attach was accepted without \"SMS only\" "
@@ -56,19 +53,10 @@ class ServicesMixin:
         return self._end(True, t_mme)
 
     def _user_packet(self, payload: bytes) -> bytes:
-        """Non-IP: the payload as is. IP PDN: an IPv4 / UDP datagram (scapy) from the address
-        of the default bearer to ``UDP_SERVER`` (an IPv6-only PDN: IPv6 from the interface
-        identifier with the link-local prefix, as TS 24.301 9.9.4.9 gives only the IID)."""
+        """The user data container of an uplink ``payload`` on the granted PDN
+        (ntnstack.stack.user_plane: the payload on non-IP, else UDP to UDP_SERVER)."""
         granted = n.decode_pdn_address(self.pdn_address).pdn_type   # the network's choice
-        if granted == "non-ip":
-            return bytes(payload)
-        address = self.pdn_address[1:]
-        port, host_v4, host_v6 = UDP_SERVER
-        if granted == "ipv6":
-            src = str(ipaddress.IPv6Address(b"\xfe\x80" + bytes(6) + address[:8]))
-            return bytes(IPv6(src=src, dst=host_v6) / UDP(sport=port, dport=port) / payload)
-        src = str(ipaddress.IPv4Address(address[-4:]))
-        return bytes(IP(src=src, dst=host_v4) / UDP(sport=port, dport=port) / payload)
+        return to_datagram(granted, self.pdn_address[1:], payload, uplink=True)
 
     def _data_from_idle(self, proc: ProcedureResult, esm: bytes) -> ProcedureResult:
         ok, t_enb, t_ue = self._service_request(proc.start_unix_s, "mo-Data", esm=esm)
@@ -188,8 +176,9 @@ class ServicesMixin:
 
     @fails_on_cell_loss
     def receive_data(self, payload: bytes) -> ProcedureResult:
-        """MT data over NAS: ESM DATA TRANSPORT down (an idle UE is paged first); the payload
-        is appended to ``data_received``; latency = MME to UE."""
+        """MT data over NAS: ESM DATA TRANSPORT down (an idle UE is paged first): on an IP
+        PDN a UDP datagram from UDP_SERVER to the UE, whose payload is appended to
+        ``data_received``; latency = MME to UE."""
         proc = self._begin("data-mt")
         if not self.attached:
             return self._end(False, proc.start_unix_s, "not attached")
@@ -199,7 +188,9 @@ class ServicesMixin:
             return self._end(False, t_rx, proc.details["reason"])
         if parsed[-1].message != "esm-data-transport":
             raise NasCodecError(f"UE: expected ESM DATA TRANSPORT, got {parsed[-1].message}")
-        self.data_received.append(parsed[-1].ies["data"])
+        granted = n.decode_pdn_address(self.pdn_address).pdn_type
+        self.data_received.append(from_datagram(granted, self.pdn_address[1:],
+                                                parsed[-1].ies["data"], uplink=False))
         proc.details["latency_s"] = t_rx - proc.start_unix_s
         return self._end(True, t_rx)
 

@@ -104,6 +104,52 @@ def test_capture_dissects_as_sib31_nb(default_run, require_tool):
     assert "SIB31" in info and "MasterInformationBlock-NB" in info
 
 
+def _tshark_rows(tshark: str, pcap, display_filter: str, *fields: str) -> list[list[str]]:
+    import subprocess
+
+    args = [tshark, "-r", str(pcap), "-Y", display_filter, "-T", "fields"]
+    for f in ("frame.time_epoch", *fields):
+        args += ["-e", f]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=60, check=True).stdout
+    return [line.split("\t") for line in out.splitlines() if line]
+
+
+def test_capture_mib_nb_carries_the_sfn_of_its_time(default_run, require_tool):
+    """TS 36.331 MasterInformationBlock-NB: sent in the 640 ms TTI that starts at SFN mod 64
+    = 0, systemFrameNumber-MSB = SFN >> 6, hyperSFN-LSB = hyper-SFN mod 4; read by tshark
+    and checked against the packet's time on the cells' frame timing (SFN 0 at the start)."""
+    from ntnstack.rrc.epoch import frame_index
+
+    outcome, _ = default_run
+    sfn0 = outcome.info.start_unix_s
+    rows = _tshark_rows(require_tool("tshark"), outcome.out_dir / "capture.pcap",
+                        "lte-rrc.systemFrameNumber_MSB_r13", "lte-rrc.systemFrameNumber_MSB_r13",
+                        "lte-rrc.hyperSFN_LSB_r13")
+    assert len(rows) >= 5                                 # one per stack attach at least
+    for t, msb_hex, hyper_hex in rows:
+        frames = frame_index(sfn0, float(t))
+        assert int(msb_hex, 16) >> 4 == (frames % 1024) >> 6, t
+        assert int(hyper_hex, 16) >> 6 == (frames // 1024) % 4, t
+
+
+def test_capture_sib31_nb_only_inside_its_si_window(default_run, require_tool):
+    """SIB1-NB maps SIB31-NB to its 2nd SI message (si-Periodicity rf128, si-WindowLength
+    ms160, si-RadioFrameOffset 1): TS 36.331 5.2.3a puts the window at x = 160 ms, SFN mod
+    128 = floor(160 / 10) + 1 = 17, for 16 frames, so every SIB31-NB is sent in frames
+    17..32 mod 128. SIB1-NB itself goes in subframe 4 (TS 36.213 16.4.1.3)."""
+    from ntnstack.rrc.epoch import frame_index, subframe_index
+
+    tshark = require_tool("tshark")
+    outcome, _ = default_run
+    sfn0, pcap = outcome.info.start_unix_s, outcome.out_dir / "capture.pcap"
+    si = _tshark_rows(tshark, pcap, "lte-rrc.systemInformation_r13_element")
+    assert len(si) > 100
+    outside = [t for (t,) in si if not 17 <= frame_index(sfn0, float(t)) % 128 < 33]
+    assert outside == []
+    sib1 = _tshark_rows(tshark, pcap, "lte-rrc.systemInformationBlockType1_r13_element")
+    assert sib1 and all(subframe_index(sfn0, float(t)) % 10 == 4 for (t,) in sib1)
+
+
 def test_protocol_shadow_recorded_beside_the_module(default_run):
     outcome, _ = default_run
     attach = {r.terminal: r.observed for r in outcome.results if r.action == "attach"
