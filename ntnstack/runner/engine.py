@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ntnstack.clock import RANK_RUNNER, Clock
-from ntnstack.runner import junit, report
+from ntnstack.runner import junit, report, timeline
 from ntnstack.runner.console import Progress
 from ntnstack.runner.expect import judge_all
 from ntnstack.runner.journal import Journal, read_run
@@ -189,7 +189,8 @@ class Runner:
             info.status = _status(results, len(self.scenario.steps))
             journal.finish(info)
             journal.close()
-        self.write_outputs(world, info, getattr(sessions, "pcaps", []))
+        self.write_outputs(world, info, getattr(sessions, "pcaps", []),
+                           getattr(sessions, "imsis", {}))
         return RunOutcome(info, results, self.out_dir)
 
     def _steps(self, clock, world, sessions, journal, progress) -> list[StepResult]:
@@ -211,17 +212,21 @@ class Runner:
             progress.end(result)
         return results
 
-    def write_outputs(self, world, info: RunInfo, pcaps: list[Path] = ()) -> None:
-        """junit.xml, report.html from the journal; capture.pcap from the cells' SIBs and the
-        sessions' own captures (``pcaps``)."""
+    def write_outputs(self, world, info: RunInfo, pcaps: list[Path] = (),
+                      imsis: dict[str, str] | None = None) -> None:
+        """junit.xml, report.html and timeline.json (every terminal's exchanges, BeiDou and
+        Tiantong included, for which no dissector exists) from the journal; capture.pcap
+        from the cells' SIBs and the sessions' own captures (``pcaps``; ``imsis``: terminal
+        -> IMSI, to say whose frame is whose)."""
         data = read_run(self.out_dir / "results.sqlite", info.run_id)
         junit.write(data, self.out_dir / "junit.xml")
         report.write(data, self.out_dir / "report.html")
+        timeline.write(data, self.out_dir / "timeline.json")
         if world is not None:
             from ntnstack.runner.sibs import write_capture
 
             write_capture(self.scenario, world, info.emulated_s, self.out_dir / "capture.pcap",
-                          pcaps)
+                          pcaps, imsis)
 
 
 def _run_one(ctx: StepContext, broken: set[str]) -> StepResult:

@@ -45,6 +45,7 @@ class ModuleSessions:
         self.shadow = StackShadow(scenario, world, Path(out_dir))
         self.pcaps: list[Path] = []
         self.module_pcaps: list[Path] = []
+        self.imsis: dict[str, str] = {}   # terminal -> IMSI of its UE (after close)
 
     # ------------------------------------------------------------------ engine interface
     def run_step(self, ctx: StepContext) -> None:
@@ -205,6 +206,8 @@ class ModuleSessions:
             if getattr(module, "_stack", None) is not None:
                 module.stack.close()
         self.pcaps = self.shadow.close() + [p for p in self.module_pcaps if p.exists()]
+        self.imsis = {name: m.identity.imsi for name, m in self.virtual.items()}
+        self.imsis.update((name, s.ue.imsi) for name, s in self.shadow.sessions.items())
         return self.logs
 
     # ------------------------------------------------------------------ opening

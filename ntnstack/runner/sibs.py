@@ -6,6 +6,7 @@ instant (TS 36.331 5.2.3 / 5.2.3a), merged in time order with the protocol shado
 modules' RRC / NAS messages."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -63,10 +64,13 @@ def sib_times(scenario: Scenario, world, cell_name: str, end_s: float) -> np.nda
 
 
 def write_capture(scenario: Scenario, world, end_s: float, path: str | Path,
-                  extra_pcaps: list[Path] = ()) -> int:
+                  extra_pcaps: list[Path] = (), imsis: dict[str, str] | None = None) -> int:
     """capture.pcap: the cells' SIBs over [0, end_s] and the packets of ``extra_pcaps`` (the
-    protocol shadow's RRC/NAS, link type 252 too), in time order; the extra files are
-    removed once merged. Returns the packet count (no file when there is nothing)."""
+    UEs' RRC/NAS, ``stack-<terminal>.pcap``, link type 252 too), in time order. Beside it:
+    ``capture-<terminal>.pcap``, each UE's own frames (the extra file, renamed), and
+    ``capture-frames.json``, which names for every frame of capture.pcap (numbered from 1 as
+    Wireshark numbers them) the cell or the terminal it belongs to and the terminal's IMSI
+    (``imsis``, where known). Returns the packet count (no file when there is nothing)."""
     from ntnstack.capture.pcap import exported_pdu
     from ntnstack.rrc.builders import build_sib
     from ntnstack.rrc.codec import KINDS
@@ -84,13 +88,23 @@ def write_capture(scenario: Scenario, world, end_s: float, path: str | Path,
                 continue
             built = build_sib(source, config, t_tx)
             check_k_offset(cell, built)
-            packets.append((t_tx, exported_pdu(KINDS[cell.sib].dissector, built.message)))
+            packets.append((t_tx, exported_pdu(KINDS[cell.sib].dissector, built.message),
+                            {"cell": cell.name}))
     for extra in extra_pcaps:
-        packets += _read_raw(extra)
+        terminal = Path(extra).stem.removeprefix("stack-")
+        owner = {"terminal": terminal, "imsi": (imsis or {}).get(terminal)}
+        packets += [(t, data, owner) for t, data in _read_raw(extra)]
     if packets:
-        _write_raw(path, sorted(packets, key=lambda p: p[0]))
+        packets.sort(key=lambda p: p[0])
+        _write_raw(path, [(t, data) for t, data, _ in packets])
+        frames = [{"frame": i, "t_unix_s": round(t, 6), **{k: v for k, v in owner.items() if v}}
+                  for i, (t, _, owner) in enumerate(packets, start=1)]
+        Path(path).with_name("capture-frames.json").write_text(json.dumps(frames, indent=0))
     for extra in extra_pcaps:
-        Path(extra).unlink(missing_ok=True)
+        extra = Path(extra)
+        if extra.exists():
+            extra.replace(Path(path).with_name(f"capture-{extra.stem.removeprefix('stack-')}"
+                                               f".pcap"))
     return len(packets)
 
 

@@ -289,8 +289,15 @@ class Mme:
         self._ues[imsi].pending_dl = []
 
     def _on_detach_request(self, imsi: str, msg: n.ParsedNas, plain: bytes):
-        """UE-initiated detach (TS 24.301 5.5.2.2): DETACH ACCEPT, none for a switch-off."""
-        ctx = self._ues.pop(imsi)
+        """UE-initiated detach (TS 24.301 5.5.2.2): DETACH ACCEPT, none for a switch-off.
+        The UE names itself by the GUTI this MME gave it (5.5.2.2.1)."""
+        identity = msg.ies["identity"]
+        ctx = self._ues[imsi]
+        if identity[:1] == b"\xf6" and identity != n.guti_identity(
+                (self.plmn, self.mmegi, self.mmec, ctx.m_tmsi)):
+            raise InputError(f"MME: DETACH REQUEST of IMSI {imsi} names GUTI {identity.hex()}, "
+                             f"not the one allocated (M-TMSI {ctx.m_tmsi:08x})")
+        del self._ues[imsi]
         if msg.ies["switch_off"]:
             return []
         return [n.protect(ctx.security, n.detach_accept(), uplink=False, header_type=2)]

@@ -38,7 +38,7 @@ from ntnstack.stack.nas_security import NasSecurityContext, protect, unprotect
 __all__ = ["ALGORITHMS", "CP_SERVICE_TYPES", "EMM", "EMM_CAUSE_ESM_FAILURE", "ESM",
            "ESM_CAUSES", "PDN_TYPES", "NasCodecError", "NasSecurityContext", "ParsedNas",
            "PdnAddress", "activate_default_bearer_request", "attach_accept", "attach_complete",
-           "attach_reject", "attach_reject_reason", "attach_request",
+           "attach_reject", "attach_reject_reason", "attach_request", "guti_identity",
            "authentication_request", "authentication_response",
            "control_plane_service_request", "cp_ack", "cp_data", "decode_pdn_address",
            "detach_accept", "detach_request", "downlink_nas_transport", "esm_data_transport",
@@ -220,10 +220,9 @@ def attach_accept(guti: tuple[bytes, int, int, int], tac: int, esm: bytes,
     TAC (9.9.3.33, type 00), ESM container, GUTI (IEI 50), EPS network feature support (IEI
     64, 9.9.3.12A: octet 3 bit 8 CP CIoT, nothing else) and with ``sms_only`` the additional
     update result "SMS only" (IEI F-, 9.9.3.0A; TS 24.301 5.5.1.3.4.2)."""
-    plmn, mmegi, mmec, m_tmsi = guti
+    plmn, _, _, _ = guti
     tai_list = bytes([0x00]) + plmn + tac.to_bytes(2, "big")
-    guti_v = bytes([0xF6]) + plmn + mmegi.to_bytes(2, "big") + bytes([mmec]) + \
-        m_tmsi.to_bytes(4, "big")
+    guti_v = guti_identity(guti)
     result = COMBINED_ATTACH if sms_only else EPS_ATTACH
     body = (bytes([result, t3412_units << 5 | t3412_value]) + _lv(tai_list) + _lve(esm)
             + bytes([0x50]) + _lv(guti_v) + bytes([0x64]) + _lv(bytes([0x80, 0x00]))
@@ -270,11 +269,20 @@ def control_plane_service_request(ksi: int, esm_container: bytes = b"",
     return _emm("control-plane-service-request", body)
 
 
-def detach_request(switch_off: bool, imsi: str, ksi: int) -> bytes:
+def guti_identity(guti: tuple[bytes, int, int, int]) -> bytes:
+    """EPS mobile identity (9.9.3.12) of a GUTI (PLMN, MMEGI, MMEC, M-TMSI): 1111 | odd/even
+    0 | type 110, then the PLMN, MMEGI (2 octets), MMEC and M-TMSI (4 octets)."""
+    plmn, mmegi, mmec, m_tmsi = guti
+    return bytes([0xF6]) + plmn + mmegi.to_bytes(2, "big") + bytes([mmec]) + \
+        m_tmsi.to_bytes(4, "big")
+
+
+def detach_request(switch_off: bool, identity: bytes, ksi: int) -> bytes:
     """DETACH REQUEST UE originating (8.2.11.1): detach type EPS detach (+ switch off),
-    NAS KSI, EPS mobile identity."""
+    NAS KSI, EPS mobile identity ``identity`` (the GUTI when the UE has a valid one, else
+    the IMSI: TS 24.301 5.5.2.2.1; ``guti_identity`` / ``imsi_identity``)."""
     kind = (0x8 if switch_off else 0x0) | 0x1
-    return _emm("detach-request", bytes([(ksi & 0x7) << 4 | kind]) + _lv(imsi_identity(imsi)))
+    return _emm("detach-request", bytes([(ksi & 0x7) << 4 | kind]) + _lv(identity))
 
 
 def detach_accept() -> bytes:

@@ -204,7 +204,7 @@ class ServicesMixin:
         proc = self._begin("detach")
         if not self.attached:
             return self._end(False, proc.start_unix_s, "not attached")
-        request = n.detach_request(switch_off, self.ue.imsi, self.security.ksi)
+        request = n.detach_request(switch_off, n.guti_identity(self.guti), self.security.ksi)
         if self.rrc_state == "idle":
             ok, t_enb, t_ue = self._connect(
                 proc.start_unix_s,

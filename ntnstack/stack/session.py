@@ -82,6 +82,7 @@ class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin,
         self._kasme = b""
         self.pdn_address = b""
         self.s_tmsi: tuple[int, int] | None = None     # (MMEC, M-TMSI) from the GUTI
+        self.guti: tuple | None = None                 # (PLMN, MMEGI, MMEC, M-TMSI)
         self.sms_received: list = []
         self.data_received: list[bytes] = []
 
@@ -234,7 +235,8 @@ class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin,
     def _accepted(self, accept: n.ParsedNas) -> None:
         """From the ATTACH ACCEPT: the PDN address and the S-TMSI (MMEC, M-TMSI) of the GUTI."""
         self.pdn_address = n.parse(accept.ies["esm"]).ies["pdn_address"]
-        _, _, mmec, m_tmsi = accept.ies["guti"]
+        self.guti = accept.ies["guti"]      # (PLMN, MMEGI, MMEC, M-TMSI)
+        _, _, mmec, m_tmsi = self.guti
         self.s_tmsi = (mmec, m_tmsi)
         self.sms_registered = accept.ies["sms_only"]
 

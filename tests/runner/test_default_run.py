@@ -150,6 +150,44 @@ def test_capture_sib31_nb_only_inside_its_si_window(default_run, require_tool):
     assert sib1 and all(subframe_index(sfn0, float(t)) % 10 == 4 for (t,) in sib1)
 
 
+def test_capture_says_whose_frame_is_whose(default_run, require_tool):
+    """capture-frames.json names the cell or the terminal (and its IMSI) of every frame of
+    capture.pcap; each UE's frames are also in capture-<terminal>.pcap, which tshark reads
+    with no preferences."""
+    import json
+
+    tshark = require_tool("tshark")
+    outcome, _ = default_run
+    out = outcome.out_dir
+    frames = json.loads((out / "capture-frames.json").read_text())
+    times = _tshark_rows(tshark, out / "capture.pcap", "frame")
+    assert [f["frame"] for f in frames] == list(range(1, len(times) + 1))
+    assert all(abs(f["t_unix_s"] - float(t)) < 1e-6 for f, (t,) in zip(frames, times,
+                                                                        strict=True))
+    ues = {f["terminal"]: f["imsi"] for f in frames if "terminal" in f}
+    assert set(ues) == {"nb-geo", "nb-shanghai", "nb-shenzhen", "nb-leo"}
+    assert len(set(ues.values())) == 4                  # four UEs, four IMSIs
+    assert {f["cell"] for f in frames if "cell" in f}   # the cells' own broadcast
+    for terminal in ues:
+        mine = _tshark_rows(tshark, out / f"capture-{terminal}.pcap", "frame")
+        assert len(mine) == sum(1 for f in frames if f.get("terminal") == terminal) > 0
+
+
+def test_timeline_holds_the_beidou_and_tiantong_exchanges(default_run):
+    import json
+
+    outcome, _ = default_run
+    timeline = json.loads((outcome.out_dir / "timeline.json").read_text())
+    events = timeline["events"]
+    assert timeline["run_id"] == outcome.info.run_id
+    assert [e["t_s"] for e in events] == sorted(e["t_s"] for e in events)
+    families = {e["family"] for e in events}
+    assert {"beidou-2.1", "beidou-bds3", "tiantong"} <= families
+    assert any(e["text"].startswith("$CCTXA") or "CCTXA" in e["text"] for e in events
+               if e["family"] == "beidou-2.1")
+    assert any("RING" in e["text"] for e in events if e["family"] == "tiantong")
+
+
 def test_protocol_shadow_recorded_beside_the_module(default_run):
     outcome, _ = default_run
     attach = {r.terminal: r.observed for r in outcome.results if r.action == "attach"

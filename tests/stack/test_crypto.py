@@ -8,41 +8,51 @@ import pytest
 
 from ntnstack.errors import InputError
 from ntnstack.stack import crypto
+from tests.stack.vectors_security import EEA2, EIA2, MILENAGE
 
 h = bytes.fromhex
 
-# TS 35.208 V17 clause 4.3, Test Set 1 (Milenage).
-SET1 = dict(k=h("465b5ce8b199b49faa5f0a2ee238a6bc"), rand=h("23553cbe9637a89d218ae64dae47bf35"),
-            sqn=h("ff9bb4d0b607"), amf=h("b9b9"), op=h("cdc202d5123e20f62b6d676ac72cb318"))
-SET1_OUT = dict(opc="cd63cb71954a9f4e48a5994e37a02baf", mac_a="4a9ffac354dfafb3",
-                mac_s="01cfaf9ec4e871e9", res="a54211d5e3ba50bf",
-                ck="b40ba9a3c58b2a05bbf0d987b21bf8cb", ik="f769bcd751044604127672711c6d3441",
-                ak="aa689c648370", ak_star="451e8beca43b")
+MILENAGE_OUTPUTS = ("mac_a", "mac_s", "res", "ck", "ik", "ak", "ak_star")
+SET1 = {k: h(v) for k, v in MILENAGE[1].items()}
 
 
-def test_opc_of_test_set_1():
-    assert crypto.opc_from_op(SET1["k"], SET1["op"]).hex() == SET1_OUT["opc"]
+@pytest.mark.parametrize("number", sorted(MILENAGE))
+def test_opc_of_every_test_set(number):
+    v = MILENAGE[number]
+    assert crypto.opc_from_op(h(v["k"]), h(v["op"])).hex() == v["opc"]
 
 
-@pytest.mark.parametrize("name", ["mac_a", "mac_s", "res", "ck", "ik", "ak", "ak_star"])
-def test_milenage_test_set_1(name):
-    opc = crypto.opc_from_op(SET1["k"], SET1["op"])
-    out = crypto.milenage(SET1["k"], opc, SET1["rand"], SET1["sqn"], SET1["amf"])
-    assert getattr(out, name).hex() == SET1_OUT[name]
+@pytest.mark.parametrize("number", sorted(MILENAGE))
+def test_milenage_every_test_set(number):
+    v = MILENAGE[number]
+    out = crypto.milenage(h(v["k"]), h(v["opc"]), h(v["rand"]), h(v["sqn"]), h(v["amf"]))
+    checked = [name for name in MILENAGE_OUTPUTS if name in v]
+    assert len(checked) >= 4      # set 6: f1, f1*, f4, f5* (its OPc is checked above)
+    assert {n: getattr(out, n).hex() for n in checked} == {n: v[n] for n in checked}
 
 
-def test_eia2_test_set_2():
-    # TS 33.401 Annex C.2, 128-EIA2 Test Set 2 (byte aligned, 64 bits)
-    mac = crypto.eia2(h("d3c5d592327fb11c4035c6680af8c6d1"), 0x398A59B4, 0x1A, 1,
-                      h("484583d5afe082ae"))
-    assert mac.hex() == "b93787e6"
+@pytest.mark.parametrize("number", sorted(EIA2))
+def test_eia2_every_annex_c_test_set(number):
+    v = EIA2[number]
+    mac = crypto.eia2(h(v.key), v.count, v.bearer, v.direction, h(v.data), v.length_bits)
+    assert mac.hex() == v.expected
 
 
-def test_eea2_test_set_1():
-    # TS 33.401 Annex C.1, 128-EEA2 Test Set 1 (253 bits)
-    plain = h("981ba6824c1bfb1ab485472029b71d808ce33e2cc3c0b5fc1f3de8a6dc66b1f0")
-    out = crypto.eea2(h("d3c5d592327fb11c4035c6680af8c6d1"), 0x398A59B4, 0x15, 1, plain, 253)
-    assert out.hex() == "e9fed8a63d155304d71df20bf3e82214b20ed7dad2f233dc3c22d7bdeeed8e78"
+@pytest.mark.parametrize("number", sorted(EEA2))
+def test_eea2_every_annex_c_test_set(number):
+    v = EEA2[number]
+    out = crypto.eea2(h(v.key), v.count, v.bearer, v.direction, h(v.data), v.length_bits)
+    assert out.hex() == v.expected
+
+
+def test_eia2_bit_length_matters():
+    """The MAC of test set 1 (58 bits) differs from the MAC of the same 8 octets (64 bits):
+    the bit length is part of the input."""
+    v = EIA2[1]
+    whole = crypto.eia2(h(v.key), v.count, v.bearer, v.direction, h(v.data))
+    assert whole.hex() != v.expected
+    with pytest.raises(InputError, match="LENGTH"):
+        crypto.eia2(h(v.key), v.count, v.bearer, v.direction, h(v.data), 65)
 
 
 def test_eea2_is_its_own_inverse():

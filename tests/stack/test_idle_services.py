@@ -198,9 +198,9 @@ def test_control_plane_service_request_containers_round_trip():
 
 
 def test_detach_request_and_guti_are_parsed():
-    off = n.parse(n.detach_request(True, "001010000000001", 0))
+    off = n.parse(n.detach_request(True, n.imsi_identity("001010000000001"), 0))
     assert off.ies["switch_off"] and not n.parse(
-        n.detach_request(False, "001010000000001", 0)).ies["switch_off"]
+        n.detach_request(False, n.imsi_identity("001010000000001"), 0)).ies["switch_off"]
     accept = n.parse(n.attach_accept((n.plmn_octets("001", "01"), 0x8001, 1, 0xDEADBEEF), 1,
                                      n.esm_data_transport(5, b"")))
     assert accept.ies["guti"] == (n.plmn_octets("001", "01"), 0x8001, 1, 0xDEADBEEF)
