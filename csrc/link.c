@@ -2,7 +2,7 @@
  *
  * With d = p_sat - p_ue, v and a the satellite's ECEF velocity and acceleration and the
  * terminal fixed in ECEF: r = |d|, dr/dt = d.v / r, d2r/dt2 = (v.v + d.a - (dr/dt)^2) / r.
- * Doppler f_d = -f (dr/dt) / c and its rate -f (d2r/dt2) / c (REFERENCE.md section 1).
+ * Doppler f_d = -f (dr/dt) / c and its rate -f (d2r/dt2) / c (docs/reference.md 1).
  *
  * Speed (the benchmark in tests/phy/test_bench_link.py): the work is done in blocks of
  * BLOCK elements written to a small stack buffer, one row per output field, then copied out

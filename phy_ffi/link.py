@@ -2,7 +2,7 @@
 
 See csrc/include/ntn_phy.h, section link. Terminal and gateway are fixed in ECEF; the
 satellite state (position, velocity, acceleration) comes e.g. from ``hermite_states``.
-Doppler f_d = -f (dr/dt) / c, positive when the satellite approaches (REFERENCE.md 1).
+Doppler f_d = -f (dr/dt) / c, positive when the satellite approaches (docs/reference.md 1).
 
 On x86-64 CPUs with AVX2 and FMA the C kernel computes four elements at a time, elsewhere two;
 setting the environment variable ``NTNPHY_NO_AVX2=1`` before the first call forces the
@@ -20,7 +20,7 @@ from phy_ffi.errors import PhyValueError
 
 __all__ = ["LinkStates", "link_grid", "link_states"]
 
-FREQ_DL_HZ = 2.185e9  # n256 / band 256 DL centre, 2170-2200 MHz (TS 38.101-5, REFERENCE.md 4)
+FREQ_DL_HZ = 2.185e9  # n256 / band 256 DL centre, 2170-2200 MHz (TS 38.101-5, docs/reference.md 4)
 FREQ_UL_HZ = 1.995e9  # n256 / band 256 UL centre, 1980-2010 MHz
 
 

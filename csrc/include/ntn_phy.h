@@ -109,7 +109,7 @@ int ntn_hermite_states_multi(double *pos_m, double *vel_mps, double *acc_mps2, i
  *   range_accel_mps2             d2r/dt2 = (|v|^2 + d . a - (dr/dt)^2) / r
  *   delay_s                      one-way service-link delay r / c
  *   feeder_delay_s               |p_sat - p_gw| / c (0 when no gateway is given)
- *   rtt_transparent_s            2 (delay + feeder_delay)  (REFERENCE.md 1: UE-sat-gateway)
+ *   rtt_transparent_s            2 (delay + feeder_delay)  (docs/reference.md 1: UE-sat-gateway)
  *   rtt_regenerative_s           2 delay                   (service link only)
  *   doppler_dl_hz, doppler_ul_hz f_d = -f (dr/dt) / c on the DL and UL carriers
  *   doppler_rate_dl_hz_s, doppler_rate_ul_hz_s   -f (d2r/dt2) / c
@@ -174,7 +174,7 @@ int ntn_ta_counts(int64_t *n_tc, int64_t *n_ts, int *status, const double *ta_s,
 
 /* Common TA an NTN cell broadcasts at an epoch (TS 38.331 ta-Common / ta-CommonDrift /
  * ta-CommonDriftVariant, TS 36.331 nta-Common*), fitted to the one-way delay rp_delay_s(t)
- * between the uplink time-synchronisation reference point and the satellite (REFERENCE.md 2):
+ * between the uplink time-synchronisation reference point and the satellite (docs/reference.md 2):
  * the UE rebuilds (TS 38.213 4.2, V18) Delay_common(t) = TA_Common/2 + TA_CommonDrift/2 tau
  * + TA_CommonDriftVariant/2 tau^2, tau = t - t_epoch, so the broadcast terms are round-trip
  * quantities: ta_common_s = 2 d(epoch), drift (s/s) and drift variation (s/s^2) are twice the

@@ -12,7 +12,7 @@ End to end (transparent payload): the one-way delay gateway -> terminal is feede
 the frequency offset the terminal sees on the DL is the feeder-up Doppler (at the feeder
 carrier) plus the service DL Doppler; the gateway sees service UL + feeder down. A
 regenerative payload ends the signal at the satellite: end to end = service link, no feeder
-columns. Doppler f_d = -f (dr/dt) / c (REFERENCE.md 1); a network that pre-compensates the
+columns. Doppler f_d = -f (dr/dt) / c (docs/reference.md 1); a network that pre-compensates the
 feeder link (e.g. srsRAN's feeder_link_info) wants the service columns alone.
 """
 from __future__ import annotations

@@ -5,7 +5,7 @@ loss). Knot times are seconds since the stream's first sample (precision: the ch
 in stream time, not in unix seconds).
 
 - delay_s: one-way service link, plus the feeder link for a transparent payload with a
-  gateway (the user-plane path UE - satellite - gateway, REFERENCE.md 1).
+  gateway (the user-plane path UE - satellite - gateway, docs/reference.md 1).
 - doppler_hz: the service-link Doppler on the direction's carrier (doppler_dl_hz or
   doppler_ul_hz); the feeder-link Doppler is left to the network, as in TS 38.300 16.14.
 - gain_db: minus the TR 38.811 mean basic path loss, relative to its smallest value over the

@@ -7,7 +7,7 @@ GP set before relying on one to better than ~0.5 deg):
   Page / UCS database); not confirmed by an operator publication - uncertainty ~1 deg.
 - Tiantong-1 02, 125.0 E, and Tiantong-1 03, 81.4 E (81.43 E): UCS satellite database
   entries as reproduced by public satellite pages; uncertainty ~0.5 deg.
-- BeiDou-3 GEO, 80 E, 110.5 E, 140 E: the BDS-3 GEO slots of the BDS ICD / REFERENCE.md 4.
+- BeiDou-3 GEO, 80 E, 110.5 E, 140 E: the BDS-3 GEO slots of the BDS ICD / docs/reference.md 4.
 The TR 38.821 reference orbits are circular at 35 786 km, 600 km and 1 200 km over the
 TR 38.811 spherical Earth (R = 6 371 km). TR 38.821 fixes no inclination or phase; here the
 LEO ones (inclination 53 deg, ascending) culminate straight over REFERENCE_UE (Beijing) a

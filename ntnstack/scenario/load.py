@@ -178,7 +178,7 @@ def _cell(name: str, s: Section, satellites: dict, gateways: dict) -> Cell:
     return Cell(name, s.text("satellite", choices=satellites), gateway, payload,
                 s.text("sib", "sib31-nb", SIB_KINDS), validity, k_offset,
                 s.number("sib_period_s", "seconds", 5.12, 0.08, 3600),
-                # n256 / band 256 (REFERENCE.md 4): DL 2170-2200 MHz, UL 1980-2010 MHz.
+                # n256 / band 256 (docs/reference.md 4): DL 2170-2200 MHz, UL 1980-2010 MHz.
                 s.number("carrier_dl_hz", "hertz", 2185e6, 1e8, 1e11),
                 s.number("carrier_ul_hz", "hertz", 1995e6, 1e8, 1e11), s.doc.where(s.path))
 

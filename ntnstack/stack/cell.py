@@ -17,7 +17,7 @@ Frame timing: SFN 0 (hyper-SFN 0) starts at ``sfn0_unix_s`` at the eNB. Broadcas
   transmission (ntnstack.rrc.build_sib), so its epoch and ephemeris follow the satellite.
 Paging occasions follow the DRX cycle ``paging_cycle_rf`` (ntnstack.stack.paging).
 Delays (s) are one way, evaluated at the sending time: service link UE - satellite plus,
-for a transparent payload, the feeder link satellite - gateway (REFERENCE.md 1).
+for a transparent payload, the feeder link satellite - gateway (docs/reference.md 1).
 """
 from __future__ import annotations
 

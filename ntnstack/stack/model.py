@@ -39,7 +39,7 @@ class UeConfig:
     nprach_repetitions: int = 1
     rar_window_s: float = 0.02
     preamble_trans_max: int = 10
-    ul_freq_hz: float = 1.995e9      # band 256 UL centre (REFERENCE.md 4)
+    ul_freq_hz: float = 1.995e9      # band 256 UL centre (docs/reference.md 4)
     processing_s: float = 0.005      # UE processing per message
     stale_sib_s: float = 0.0         # fault: the UE uses the SIB31-NB sent this long before
                                      # and skips the T317 check (a UE with a stale ephemeris)

@@ -41,7 +41,7 @@ SystemInformation-NB with SIB31-NB comes from ntnstack.rrc)."""
 SI_WINDOWS_MS = (160, 320, 480, 640, 960, 1280, 1600)   # si-WindowLength-r13 ms160..ms1600
 SI_PERIODICITIES_RF = (64, 128, 256, 512, 1024, 2048, 4096)   # si-Periodicity-r13
 SI_TB_BITS = (56, 120, 208, 256, 328, 440, 552, 680)      # si-TB-r13 (TS 36.331 6.7.3.1)
-FREQ_BAND_NTN_S = 256          # NB-IoT NTN band 256 (S band, REFERENCE.md 4)
+FREQ_BAND_NTN_S = 256          # NB-IoT NTN band 256 (S band, docs/reference.md 4)
 Q_RXLEVMIN = -70               # x 2 dBm: -140 dBm, the lowest (satellite link budget)
 Q_QUALMIN_DB = -34             # the lowest
 

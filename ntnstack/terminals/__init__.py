@@ -1,4 +1,4 @@
-"""ntnstack.terminals - virtual terminal modules on pseudo-terminals (DESIGN.md layer 6).
+"""ntnstack.terminals - virtual terminal modules on pseudo-terminals (docs/design.md layer 6).
 
 One serving loop (:class:`host.ModuleHost`) runs any number of modules; each family is a
 table (``families.yaml``) plus behaviour: NB-IoT NTN (:mod:`nbntn`, :mod:`nbntn_vendor`),

@@ -1,13 +1,13 @@
 """BeiDou RDSS short-message terminals (protocol 2.1 and BDS-3): NMEA-style sentences.
 
 Sentences are ``$<talker><id>,<fields>*hh\\r\\n`` with hh the XOR of the bytes between "$"
-and "*" (REFERENCE.md section 5); an input with a bad checksum is dropped and journalled, as
+and "*" (docs/reference.md 5); an input with a bad checksum is dropped and journalled, as
 terminals ignore it. Field layouts follow the dialects at_bridge/dialects/beidou-*.yaml.
 
 Card levels and message lengths (bits a message may carry):
 
 - BDS-3 (ntnstack numbering): level 1 global 560 bits (40 Chinese characters), level 2
-  regional 14 000 bits (1 000 characters) (REFERENCE.md section 4);
+  regional 14 000 bits (1 000 characters) (docs/reference.md 4);
 - protocol 2.1 (BDS-2 communication levels 1-4): 110 / 408 / 628 / 848 bits (check: the values
   commonly quoted in terminal manuals; correct them here).
 
@@ -26,7 +26,7 @@ BDS2_LEVEL_BITS = {1: 110, 2: 408, 3: 628, 4: 848}
 BDS3_LEVEL_BITS = {1: 560, 2: 14_000}
 BEAMS = 10
 SEND_QUALITY_MIN = 40
-"""BDS-3: sending needs a beam with quality above 40 (REFERENCE.md section 5)."""
+"""BDS-3: sending needs a beam with quality above 40 (docs/reference.md 5)."""
 CENTRE_PROCESSING_S = 1.0
 """Ground-centre store-and-forward time added to the two satellite hops (assumed)."""
 TIME_FIX_S = 5.0

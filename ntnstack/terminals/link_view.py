@@ -11,7 +11,7 @@
 :class:`ntnstack.terminals.orbit_link.OrbitLink` adapts ``ntnstack.orbit`` + ``ntnstack.link``.
 Round-trip times: ``payload="transparent"`` counts UE-satellite-gateway both ways with the
 feeder link taken equal to the service link (gateway near the UE, TR 38.821 reference case);
-``"regenerative"`` counts the service link only (REFERENCE.md section 1).
+``"regenerative"`` counts the service link only (docs/reference.md 1).
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from ntnstack.terminals.signal import orbit_class
 GEO_ALTITUDE_M = 35_786_000.0
 """GEO altitude above the spherical Earth (TR 38.821 reference geometry)."""
 S_BAND_DL_HZ = 2.185e9
-"""Centre of the band 256 / n256 downlink, 2170-2200 MHz (REFERENCE.md section 4)."""
+"""Centre of the band 256 / n256 downlink, 2170-2200 MHz (docs/reference.md 4)."""
 DEFAULT_MIN_ELEVATION_DEG = 10.0
 """TR 38.821 minimum elevation on the service link."""
 

@@ -1,4 +1,4 @@
-"""Vendor extensions of the NB-IoT NTN families (REFERENCE.md section 5), as handler sets.
+"""Vendor extensions of the NB-IoT NTN families (docs/reference.md 5), as handler sets.
 
 ``install(module)`` adds the handlers its family table names: the location method
 (``ntnloc`` generic, ``nordic`` %LOCATION, ``murata`` %IGNSSCFG / %IGNSSACT, ``quectel``
@@ -70,7 +70,7 @@ def _nordic(m) -> None:
         if cmd.kind == "read":
             return Reply([f"%XSYSTEMMODE: {m.systemmode}"])
         if m.cfun not in (0, 4):
-            raise CmeError(3)  # NTN mode only at CFUN 0/4 (REFERENCE.md section 5)
+            raise CmeError(3)  # NTN mode only at CFUN 0/4 (docs/reference.md 5)
         m.systemmode = cmd.arg
         return Reply()
 

@@ -7,7 +7,7 @@ into a LinkView:
 
 - ``fixed:ALT_KM:EL_DEG[:PERIOD_S:VISIBLE_S]``: ntnstack's test geometry (FixedGeometryLink,
   passes of VISIBLE_S every PERIOD_S);
-- ``beidou-geo``: the BDS-3 GEO slots 80 E, 110.5 E, 140 E (REFERENCE.md section 4) seen from
+- ``beidou-geo``: the BDS-3 GEO slots 80 E, 110.5 E, 140 E (docs/reference.md 4) seen from
   --ue, one elevation per slot (GeoSlotsLink);
 - anything else: an orbit SPEC of ``ntnstack.orbit.parse_orbit_specs`` (geo:LON, circular:...,
   tle:..., preset:...), several satellites allowed.

@@ -9,7 +9,7 @@ SIB1-NB / SIB2-NB read with many repetitions (NPDSCH up to 2048 repetitions). Th
 ``search_s``, an explicit parameter spent before the stack's attach begins (+CEREG: 2).
 
 GEO (TR 38.821 transparent, 45 deg, RTT ~0.51 s): attach = search_s 50 s + the stack's attach
-(~4 s: SIB31-NB schedule + 5 round trips) = ~54 s, inside the 50-120 s REFERENCE.md section 5
+(~4 s: SIB31-NB schedule + 5 round trips) = ~54 s, inside the 50-120 s docs/reference.md 5
 quotes for real GEO NB-IoT NTN modules. LEO-600: 50 s + ~1-2 s. The same search_s is used for
 every orbit: the orbit-dependent part is what the stack computes.
 """

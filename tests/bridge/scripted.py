@@ -1,6 +1,6 @@
 """Scripted module sides for driver tests: a table of exact command lines and their answers.
 
-The tables in the tests are written from the module manuals (REFERENCE.md section 5 and the
+The tables in the tests are written from the module manuals (docs/reference.md 5 and the
 sources named in each dialect file), independently of the dialect YAML, so a driver test
 fails when the dialect sends something the module would not accept.
 """

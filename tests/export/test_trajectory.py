@@ -67,7 +67,7 @@ def test_service_doppler_of_a_leo600_pass(leo):
     visible = cols["visible"] == 1
     ppm = np.abs(cols["service_doppler_dl_hz"][visible]) / inputs.freq_dl_hz * 1e6
     assert ppm.max() <= TR38821_LEO600_MAX_DOPPLER_PPM * (1 + TWO_BODY_DOPPLER_FRACTION)
-    # Approaching before the culmination (f_d > 0), receding after (REFERENCE.md 1).
+    # Approaching before the culmination (f_d > 0), receding after (docs/reference.md 1).
     t = cols["t_unix_s"]
     assert np.all(cols["service_doppler_dl_hz"][visible & (t < T_CULMINATION - 5)] > 0)
     assert np.all(cols["service_doppler_dl_hz"][visible & (t > T_CULMINATION + 5)] < 0)

@@ -7,7 +7,7 @@ from tests.phy.circular_orbit import R_3GPP_M, circular_states, mean_motion_radp
 from tests.tolerances import ONE_METRE, ONE_MILLIMETRE, ONE_MILLIMETRE_PER_SECOND
 
 STEP_S = 60.0
-F_HZ = 2e9  # S band, n256 (REFERENCE.md 4)
+F_HZ = 2e9  # S band, n256 (docs/reference.md 4)
 LEO600_RADIUS_M = R_3GPP_M + 600e3  # TR 38.821 LEO-600
 
 

@@ -1,4 +1,5 @@
-"""Layer rules of DESIGN.md / STYLE.md rule 1, checked on the source tree with ``ast``:
+"""Layer rules of docs/design.md (layer 1 and the order of layers), checked on the source
+tree with ``ast``:
 
 - only phy_ffi/_bindings.py imports the compiled module ``phy_ffi._ntnphy``;
 - at_bridge imports nothing from ntnstack or phy_ffi (it is usable alone).

@@ -12,7 +12,7 @@ from tests.tolerances import (ONE_FEMTOSECOND_PER_SECOND, ONE_MICRODEGREE,
                               ONE_MILLIMETRE_PER_SECOND2, ONE_PICOSECOND)
 
 C = CONST.SPEED_OF_LIGHT_MPS
-F_DL, F_UL = 2.185e9, 1.995e9  # band n256 centres (REFERENCE.md 4)
+F_DL, F_UL = 2.185e9, 1.995e9  # band n256 centres (docs/reference.md 4)
 LEO_RADIUS_M = R_3GPP_M + 600e3
 
 
@@ -45,7 +45,7 @@ def test_range_rate_and_accel_match_finite_differences_of_range(phy):
 def test_doppler_delay_drift_and_ta_follow_their_definitions(phy):
     t = np.linspace(0.0, 900.0, 31)
     link = phy.link_states(*pass_states(t), UE, GATEWAY, F_DL, F_UL)
-    # REFERENCE.md 1: f_d = -f (dr/dt) / c; 1 ppm = 299.79 m/s = 1 us/s of delay drift.
+    # docs/reference.md 1: f_d = -f (dr/dt) / c; 1 ppm = 299.79 m/s = 1 us/s of delay drift.
     np.testing.assert_allclose(link.doppler_dl_hz, -F_DL * link.range_rate_mps / C, rtol=0,
                                atol=ONE_MILLIHERTZ)
     np.testing.assert_allclose(link.doppler_ul_hz, -F_UL * link.range_rate_mps / C, rtol=0,

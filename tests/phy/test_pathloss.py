@@ -120,7 +120,7 @@ def test_band_follows_the_6_ghz_split(phy):
 
 def test_ionospheric_scintillation_below_6_ghz(phy):
     # TR 38.811 6.6.6.1.4: 1.1 dB peak-to-peak at 4 GHz, scaled by (f/4)^-1.5, over sqrt 2:
-    # 6.22 / f_GHz^1.5 dB (REFERENCE.md); 2.2 dB at 2 GHz.
+    # 6.22 / f_GHz^1.5 dB (docs/reference.md); 2.2 dB at 2 GHz.
     f_ghz = np.array([0.5, 1.6, 2.0, 2.5, 5.9])
     got = phy.pathloss(1e6, 45.0, f_ghz * 1e9).scintillation_db
     np.testing.assert_allclose(got, 6.22 / f_ghz**1.5, atol=ONE_HUNDREDTH_DB)

@@ -59,7 +59,7 @@ def test_common_ta_fit_reproduces_a_quadratic_exactly(phy):
 
 def leo_feeder_delay(phy, t):
     """One-way delay satellite - gateway for a LEO-600 pass over an equatorial gateway:
-    the reference point at the gateway (transparent payload, REFERENCE.md 2)."""
+    the reference point at the gateway (transparent payload, docs/reference.md 2)."""
     lam = central_angle_rad(600e3, 10.0)
     states = circular_states(R_3GPP_M + 600e3, 0.0, 0.0, -np.degrees(lam), t)
     gateway = np.array([R_3GPP_M, 0.0, 0.0])

@@ -2,7 +2,7 @@
 
 References: two-body motion from ntnstack.orbit.elements (an independent numpy
 implementation of the same orbital parameters, TS 38.331 EphemerisInfo); TA = 2 range / c +
-common-TA polynomial (TS 38.213 4.2); Doppler = -f (d range / dt) / c (REFERENCE.md 1).
+common-TA polynomial (TS 38.213 4.2); Doppler = -f (d range / dt) / c (docs/reference.md 1).
 """
 from __future__ import annotations
 

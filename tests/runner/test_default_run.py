@@ -201,7 +201,7 @@ def test_protocol_shadow_recorded_beside_the_module(default_run):
 
 def test_failing_expectation_is_explained(tmp_path):
     overlay = tmp_path / "strict.yaml"
-    # REFERENCE.md 5: NB-IoT NTN registration over GEO takes 50-120 s; 30 s cannot be met
+    # docs/reference.md 5: NB-IoT NTN registration over GEO takes 50-120 s; 30 s cannot be met
     overlay.write_text(
         "steps:\n"
         "  - {terminal: nb-geo, do: power_on}\n"

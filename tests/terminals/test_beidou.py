@@ -1,6 +1,6 @@
 """BeiDou RDSS terminals (protocol 2.1 and BDS-3) over a pty: sentences with correct
 checksums, card info, short messages between two terminals, the service-interval countdown,
-message-length limits by card level, beams from the GEO elevations (REFERENCE.md 4 and 5)."""
+message-length limits by card level, beams from the GEO elevations (docs/reference.md 4 and 5)."""
 from __future__ import annotations
 
 import math

@@ -1,4 +1,4 @@
-"""NB-IoT NTN registration over the emulated link (REFERENCE.md section 5): only while the
+"""NB-IoT NTN registration over the emulated link (docs/reference.md 5): only while the
 satellite is visible and a location is known; every delay from the link's RTT; loss when the
 satellite sets and regain on the next pass. Timing checks run on the virtual clock, where
 emulated times are exact, and read the module's journal of emulated event times."""
@@ -13,7 +13,7 @@ from ntnstack.terminals.procedures import NtnTiming
 from tests.tolerances import ONE_MICROSECOND, TENTH_DB
 
 NTN_FAMILIES = ["nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel"]
-C_MPS = 299_792_458.0          # speed of light (REFERENCE.md section 1)
+C_MPS = 299_792_458.0          # speed of light (docs/reference.md 1)
 R_EARTH_M = 6_371_000.0        # TR 38.811 spherical Earth
 GEO_ALT_M = 35_786_000.0       # TR 38.821 GEO altitude
 LEO_ALT_M = 600_000.0          # TR 38.821 LEO-600
@@ -77,7 +77,7 @@ def test_no_registration_without_a_location(virtual_rig, family):
     force_time(virtual_rig, 1000.0)        # far past the 54 s a located GEO attach takes
     assert c.cmd("AT+CEREG?")[0] == ["+CEREG: 0,2"]
     set_location(c, family)
-    force_time(virtual_rig, virtual_rig.host.now() + 120.0)   # REFERENCE.md 5: <= 120 s
+    force_time(virtual_rig, virtual_rig.host.now() + 120.0)   # docs/reference.md 5: <= 120 s
     assert c.cmd("AT+CEREG?")[0] == ["+CEREG: 0,5"]
 
 
@@ -143,7 +143,7 @@ def test_default_geo_attach_is_within_the_typical_50_to_120_s(virtual_rig):
     assert m.stack.t_s(attach.start_unix_s) == pytest.approx(started + NtnTiming().search_s,
                                                              abs=ONE_MICROSECOND)
     assert took == pytest.approx(NtnTiming().search_s + attach.duration_s, abs=ONE_MICROSECOND)
-    assert 50.0 <= took <= 120.0                          # REFERENCE.md section 5 (GEO)
+    assert 50.0 <= took <= 120.0                          # docs/reference.md 5 (GEO)
 
 
 def test_loses_registration_when_the_satellite_sets_and_regains_next_pass(virtual_rig):
@@ -176,7 +176,7 @@ def test_signal_reports_follow_the_path_loss(rig):
         c.cmd("AT+CFUN=1")
         rsrp_index.append(int(c.cmd("AT+CESQ")[0][0].split(",")[5]))
     # Zenith, independently: FSPL (TR 38.811 eq. 6.6-2) + scintillation 6.22 / f_GHz^1.5
-    # (REFERENCE.md 1); LEO-600 S band EIRP density 34 dBW/MHz (TR 38.821 Table 6.1.1.1-1)
+    # (docs/reference.md 1); LEO-600 S band EIRP density 34 dBW/MHz (TR 38.821 Table 6.1.1.1-1)
     # over 15 kHz, 3 dB polarisation loss, 0 dBi antenna (the budget of signal.py).
     f_ghz = 2.185
     loss = 32.45 + 20 * math.log10(f_ghz) + 20 * math.log10(LEO_ALT_M) + 6.22 / f_ghz**1.5

@@ -116,7 +116,7 @@ def test_boot_urc_and_registration_with_the_geo_slot(rig):
     rig.start()
     c = registered(rig, m)
     assert c.cmd("AT+CFUN=1,1")[1] == "OK"
-    c.wait(r"^\^SIMST: 1$")                                   # REFERENCE.md section 5
+    c.wait(r"^\^SIMST: 1$")                                   # docs/reference.md 5
     assert c.cmd("AT+CREG?")[0] == ["+CREG: 0,2"]            # after boot: still searching
     c.cmd("AT+CREG=2")
     wait_registered(c)
