@@ -9,6 +9,8 @@ knows no vendor (STYLE rule 9).
 """
 from __future__ import annotations
 
+import logging
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,6 +28,8 @@ CME_TEXT = {3: "operation not allowed", 4: "operation not supported", 10: "SIM n
             500: "unknown error", 332: "network timeout"}
 """TS 27.007 9.2 (+CME), TS 27.005 3.2.5 (+CMS) and the Quectel GNSS 516 text used here."""
 
+log = logging.getLogger(__name__)
+
 
 class CmeError(Exception):
     """Answer the command with +CME ERROR: <code> (or ERROR with AT+CMEE=0)."""
@@ -37,6 +41,19 @@ class CmeError(Exception):
 
 class CmsError(CmeError):
     """Answer with +CMS ERROR: <code> (27.005 3.2.5; always numeric here)."""
+
+
+def _as_cme(exc: Exception, what: str) -> CmeError:
+    """The final result of a command whose handler raised: its own CME / CMS error; a value
+    it could not take -> +CME ERROR: 50 "incorrect parameters"; anything else is a fault of
+    the module, logged, -> +CME ERROR: 100 "unknown" (TS 27.007 9.2.1). The client always
+    gets a final result code."""
+    if isinstance(exc, CmeError):
+        return exc
+    if isinstance(exc, (ValueError, IndexError, KeyError, TypeError)):
+        return CmeError(50)
+    log.exception("virtual module: %s failed", what)
+    return CmeError(100)
 
 
 @dataclass
@@ -271,8 +288,8 @@ class AtChannel:
         for i, cmd in enumerate(cmds):
             try:
                 out = self.execute(self, cmd)
-            except CmeError as exc:
-                self.error(exc)
+            except Exception as exc:  # noqa: BLE001 - every command ends in a final result
+                self.error(_as_cme(exc, cmd.name))
                 return
             if isinstance(out, Prompt):
                 self._prompt, self._data = out, bytearray()
@@ -305,5 +322,5 @@ class AtChannel:
     def _finish(self, done: Callable[[bytes], Reply], data: bytes) -> None:
         try:
             self.reply(done(data))
-        except CmeError as exc:
-            self.error(exc)
+        except Exception as exc:  # noqa: BLE001 - every command ends in a final result
+            self.error(_as_cme(exc, "the text after the prompt"))

@@ -17,13 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ntnstack.errors import InputError
-from ntnstack.terminals.at_engine import AtChannel, CmeError, CmsError, Command, Prompt, Reply
+from ntnstack.terminals.at_engine import AtChannel, CmeError, Command, Prompt, Reply
 from ntnstack.terminals.families import FamilySpec, Identity
 from ntnstack.terminals.faults import FaultInjector, FaultPlan
 from ntnstack.terminals.network import VirtualNetwork
 from ntnstack.terminals.pty_port import PtyPort
 from ntnstack.terminals.signal import signal_report
-from ntnstack.terminals import sms as smsc
+from ntnstack.terminals.sms_commands import SmsCommands
 
 NO_FAULTS = FaultPlan()
 JOURNAL_LINES = 20_000
@@ -268,7 +268,7 @@ class VirtualModule(ABC):
 REG_COMMANDS = ("+CREG", "+CGREG", "+CEREG")
 
 
-class AtModule(VirtualModule):
+class AtModule(SmsCommands, VirtualModule):
     """One AT channel on the pty and the commands common to 27.007 / 27.005 modules."""
 
     cell = {"tac": "0001", "ci": "01A2D001", "plmn": "00101"}
@@ -288,8 +288,7 @@ class AtModule(VirtualModule):
         self.reg_n = dict.fromkeys(REG_COMMANDS, 0)
         self.settings = dict(self.spec.settings)
         self.sregs = {"0": "0", "3": "13", "4": "10", "5": "8", "7": "60"}
-        self.cmgf, self.cnmi = 0, [0, 0, 0, 0, 0]
-        self.sms_store: dict[int, tuple[str, str, int]] = {}
+        self.reset_sms_state()
         self.mr = 0
         self.pdp = {self.spec.default_cid: PdpContext()}
         self.pdp_active: dict[int, tuple[bytes | None, bytes | None]] = {}
@@ -374,6 +373,7 @@ class AtModule(VirtualModule):
         self.on("V", lambda ch, c: self._flag(ch, "verbose", c))
         self.on("Q &W &C &D X", lambda ch, c: Reply())
         self.on("&F", self.cmd_factory)
+        self.on("Z", self.cmd_factory)   # V.250 6.1.1: the stored profile, no reboot
         self.on("I", lambda ch, c: Reply([s.format(**f) for s in self.spec.identity["ati"]]))
         self.on("+CGSN", self.cmd_cgsn)
         self.on("+CMEE", self.cmd_cmee)
@@ -393,19 +393,9 @@ class AtModule(VirtualModule):
                                               f'{145 if self.identity.msisdn[0] == "+" else 129}']))
         self.on("+CCLK", lambda ch, c: Reply([self.utc('+CCLK: "%y/%m/%d,%H:%M:%S+00"')]))
         self.on("+CRSM", self.cmd_crsm)
-        self.on("+CSCS", lambda ch, c: Reply(['+CSCS: "IRA"']) if c.kind == "read" else Reply())
         self.on("+CGEREP", self.cmd_cgerep)
         self.on("+CSCON", self.cmd_cscon)
-        self.on("+CMGF", self.cmd_cmgf)
-        self.on("+CSMS", lambda ch, c: Reply(["+CSMS: 0,1,1,1"]))
-        self.on("+CSCA", lambda ch, c: Reply(['+CSCA: "+8613800000000",145'])
-                if c.kind == "read" else Reply())
-        self.on("+CPMS", self.cmd_cpms)
-        self.on("+CNMI", self.cmd_cnmi)
-        self.on("+CMGS", self.cmd_cmgs)
-        self.on("+CMGR", self.cmd_cmgr)
-        self.on("+CMGL", self.cmd_cmgl)
-        self.on("+CMGD", self.cmd_cmgd)
+        self.register_sms_commands()
         self.on("S0 S3 S4 S5 S7 S8 S10", self.cmd_sreg)
 
     # -- common commands -------------------------------------------------------------------
@@ -679,103 +669,3 @@ class AtModule(VirtualModule):
             self.log("event", f"rrc {int(connected)}")
             if self.cscon_n:
                 self.urc(f"+CSCON: {int(connected)}")
-
-    # -- SMS (TS 27.005) ----------------------------------------------------------------------
-    def cmd_cmgf(self, ch: AtChannel, cmd: Command) -> Reply:
-        if cmd.kind == "read":
-            return Reply([f"+CMGF: {self.cmgf}"])
-        if cmd.kind == "test":
-            return Reply(["+CMGF: (0,1)"])
-        self.cmgf = cmd.int_param(0, 0)
-        return Reply()
-
-    def cmd_cpms(self, ch: AtChannel, cmd: Command) -> Reply:
-        used = len(self.sms_store)
-        if cmd.kind == "test":
-            return Reply(['+CPMS: ("ME"),("ME"),("ME")'])
-        mem = f'"ME",{used},20'
-        if cmd.kind == "read":
-            return Reply([f"+CPMS: {mem},{mem},{mem}"])
-        return Reply([f"+CPMS: {used},20,{used},20,{used},20"])
-
-    def cmd_cnmi(self, ch: AtChannel, cmd: Command) -> Reply:
-        if cmd.kind == "test":
-            return Reply(["+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)"])
-        if cmd.kind == "read":
-            return Reply(["+CNMI: " + ",".join(map(str, self.cnmi))])
-        self.cnmi = [cmd.int_param(i, 0) for i in range(5)]
-        return Reply()
-
-    def cmd_cmgs(self, ch: AtChannel, cmd: Command) -> Prompt:
-        if cmd.kind == "test":
-            return Reply()
-        if self.cmgf == 0:
-            tpdu_len = cmd.int_param(0)
-            return Prompt(lambda data: self._sms_submit_pdu(data, tpdu_len))
-        dest = cmd.params()[0] if cmd.params() else ""
-        return Prompt(lambda data: self._sms_submit_text(dest, data))
-
-    def _sms_submit_pdu(self, data: bytes, tpdu_len: int) -> Reply:
-        sub = smsc.parse_submit(data.decode("latin-1"), tpdu_len)
-        return self._sms_send(sub.dest, sub.pid, sub.dcs, sub.udl, sub.ud, sub.udhi)
-
-    def _sms_submit_text(self, dest: str, data: bytes) -> Reply:
-        dcs, udl, ud = smsc.text_as_ucs2(data.decode("latin-1"))
-        return self._sms_send(dest, 0, dcs, udl, ud, False)
-
-    def _sms_send(self, dest: str, pid: int, dcs: int, udl: int, ud: bytes,
-                  udhi: bool) -> Reply:
-        if not self.registered:
-            raise CmsError(331)  # no network service (TS 27.005 3.2.5)
-        self.mr = (self.mr + 1) % 256
-        peer = self.network.lookup(dest) or self
-        me = self.identity.msisdn
-        self.log("event", f"sms to {dest} via {'echo' if peer is self else peer.family}")
-        self.network.deliver(self, peer, lambda: peer.sms_arrived(me, pid, dcs, udl, ud, udhi))
-        return Reply([f"+CMGS: {self.mr}"])
-
-    def sms_arrived(self, origin: str, pid: int, dcs: int, udl: int, ud: bytes,
-                    udhi: bool) -> None:
-        """SMS-DELIVER from the network: +CMT, or stored with +CMTI, per +CNMI <mt>."""
-        pdu, tpdu_len = smsc.build_deliver(origin, pid, dcs, udl, ud, udhi,
-                                           scts_unix_s=self.unix_now_s())
-        mt = self.cnmi[1]
-        self.log("event", f"sms from {origin}")
-        if mt == 2:
-            self.channel_for_urc("+CMT").write(f"\r\n+CMT: ,{tpdu_len}\r\n{pdu}\r\n".encode())
-            return
-        index = max(self.sms_store, default=-1) + 1
-        self.sms_store[index] = ("REC UNREAD", pdu, tpdu_len)
-        if mt == 1:
-            self.urc(f'+CMTI: "ME",{index}')
-
-    def cmd_cmgr(self, ch: AtChannel, cmd: Command) -> Reply:
-        index = cmd.int_param(0)
-        if index not in self.sms_store:
-            raise CmsError(321)
-        status, pdu, n = self.sms_store[index]
-        self.sms_store[index] = ("REC READ", pdu, n)
-        return Reply([f"+CMGR: {0 if status == 'REC UNREAD' else 1},,{n}", pdu])
-
-    def cmd_cmgl(self, ch: AtChannel, cmd: Command) -> Reply:
-        if cmd.kind == "test":
-            return Reply(["+CMGL: (0-4)"])
-        want = cmd.int_param(0, 4)
-        lines = []
-        for index, (status, pdu, n) in sorted(self.sms_store.items()):
-            code = 0 if status == "REC UNREAD" else 1
-            if want in (4, code):
-                lines += [f"+CMGL: {index},{code},,{n}", pdu]
-        return Reply(lines)
-
-    def cmd_cmgd(self, ch: AtChannel, cmd: Command) -> Reply:
-        if cmd.kind == "test":
-            return Reply([f"+CMGD: ({','.join(map(str, sorted(self.sms_store)))}),(0-4)"])
-        index, flag = cmd.int_param(0), cmd.int_param(1, 0)
-        if flag == 4:
-            self.sms_store.clear()
-        elif flag in (1, 2, 3):
-            self.sms_store = {k: v for k, v in self.sms_store.items() if v[0] == "REC UNREAD"}
-        elif self.sms_store.pop(index, None) is None:
-            raise CmsError(321)
-        return Reply()

@@ -372,10 +372,7 @@ class NbNtnModule(AtModule):
         return self._stack_sms(ch, sub, tpdu)
 
     def _sms_submit_text_stack(self, ch: AtChannel, dest: str, data: bytes) -> Reply:
-        dcs, udl, ud = smsc.text_as_ucs2(data.decode("latin-1"))
-        tpdu = bytes([smsc.TP_MTI_SUBMIT, 0]) + smsc.encode_address(dest) + \
-            bytes([0, dcs, udl]) + ud
-        return self._stack_sms(ch, smsc.Submit(0, dest, 0, dcs, False, udl, ud), tpdu)
+        return self._stack_sms(ch, *self.text_submit(dest, data))
 
     def _stack_sms(self, ch: AtChannel, sub, tpdu: bytes) -> Reply:
         """MO SMS through the stack (TP-MR set to the module's counter); at the SMSC the SMS

@@ -9,8 +9,11 @@ Assumed budget (downlink, S band, NB-IoT, one 15 kHz subcarrier for RSRP):
 - RSRP = EIRP density + 30 + 10 log10(0.015 MHz) + G_rx - L_pol - path loss (dBm);
 - RSSI over the 180 kHz NB-IoT carrier = 12 subcarriers of signal plus noise.
 
-Index mappings: TS 27.007 8.5 (+CSQ rssi 0 <= -113 dBm ... 31 >= -51 dBm, 2 dB steps) and
-8.69 (+CESQ rsrp 0 < -140 dBm ... 97 >= -44 dBm, rsrq 0 < -19.5 dB ... 34 >= -3 dB, 0.5 dB).
+Index mappings: TS 27.007 8.5 (+CSQ <rssi> names levels: 0 -113 dBm or less, 1 -111 dBm,
+2..30 -109..-53 dBm, 31 -51 dBm or more; a measured RSSI gets the nearest level, so a GEO
+carrier just above the noise, -111.8 dBm, reads 1, and clients that wait for a non-zero
+<rssi> see coverage) and 8.69 (+CESQ ranges: rsrp 0 < -140 dBm ... 97 >= -44 dBm, rsrq
+0 < -19.5 dB ... 34 >= -3 dB, 0.5 dB steps).
 """
 from __future__ import annotations
 
@@ -59,7 +62,7 @@ def signal_report(pathloss_db: float, orbit: str = "geo") -> SignalReport:
     noise = THERMAL_NOISE_DBM_PER_HZ + UE_NOISE_FIGURE_DB + 10 * math.log10(SUBCARRIER_HZ)
     rssi = _db_sum(rsrp, noise) + 10 * math.log10(NB_IOT_SUBCARRIERS)
     rsrq = rsrp - rssi  # TS 36.214 5.1.3: N x RSRP / RSSI with N = 1 resource block
-    csq = min(31, max(0, int(math.floor((rssi + 113) / 2))))
+    csq = min(31, max(0, int(math.floor((rssi + 113) / 2 + 0.5))))
     rsrp_idx = min(97, max(0, int(math.floor(rsrp + 141))))
     rsrq_idx = min(34, max(0, int(math.floor((rsrq + 20) * 2))))
     return SignalReport(rsrp, rsrq, rssi, rsrp - noise, csq, rsrp_idx, rsrq_idx)

@@ -67,8 +67,9 @@ def test_nordic_location_validity_expires(virtual_rig):
     assert m.location is None
 
 
-def test_sms_text_mode_arrives_as_ucs2(virtual_rig):
-    from at_bridge import sms_pdu
+def test_sms_text_mode_end_to_end(virtual_rig):
+    """TS 27.005 text mode: +CMGS="<da>" with the text, +CMT: "<oa>",,"<scts>" then the text
+    (3.4.1); with +CSCS="UCS2" the text is typed and shown as hex of UTF-16 (TS 27.007 5.5)."""
     a = virtual_rig.module("nbntn-generic")
     virtual_rig.start()
     c = virtual_rig.client(a)
@@ -81,8 +82,15 @@ def test_sms_text_mode_arrives_as_ucs2(virtual_rig):
     c.prompt(f'AT+CMGS="{a.identity.msisdn}"')
     c.raw(b"plain text\x1a")
     c.wait(r"^\+CMGS: \d+$")
-    c.wait(r"^\+CMT: ,\d+$")
-    assert sms_pdu.decode_deliver(c.wait("^[0-9A-F]+$").group(0)).text == "plain text"
+    header = c.wait(r'^\+CMT: "([^"]+)",,"(\d\d/\d\d/\d\d,\d\d:\d\d:\d\d)\+00"$')
+    assert header.group(1) == a.identity.msisdn
+    assert c.wait(r"^plain text$")
+    assert c.cmd('AT+CSCS="UCS2"')[1] == "OK"
+    c.prompt(f'AT+CMGS="{a.identity.msisdn}"')
+    c.raw("北斗".encode("utf-16-be").hex().upper().encode() + b"\x1a")
+    c.wait(r"^\+CMGS: \d+$")
+    c.wait(r'^\+CMT: ')
+    assert c.wait(r"^[0-9A-F]+$").group(0) == "北斗".encode("utf-16-be").hex().upper()
 
 
 def test_numeric_results_with_atv0(rig):

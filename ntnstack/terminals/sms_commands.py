@@ -1,0 +1,237 @@
+"""The SMS commands every AT family answers alike (TS 27.005), in PDU mode (+CMGF=0) and in
+text mode (+CMGF=1): +CSCS, +CSMP, +CSMS, +CSCA, +CPMS, +CNMI, +CMGS, +CMGR, +CMGL, +CMGD, and
+the +CMT / +CMTI indication of an arriving SMS-DELIVER.
+
+Text mode (TS 27.005 3.1, 4.1 and 3.4.1): +CMGS="<da>" takes the text in the +CSCS character
+set ("IRA" and "GSM" as typed, "UCS2" as hex of UTF-16) and sends it GSM 7-bit when it fits
+that alphabet, else UCS2; +CMT: "<oa>",,"<scts>" and +CMGR / +CMGL headers with the string
+<stat> ("REC UNREAD", "REC READ", ...) come before the text. Listing or reading a received
+unread message marks it read (3.4.2, 3.4.3).
+"""
+from __future__ import annotations
+
+from at_bridge.sms_pdu import decode_deliver, encode_submit
+from ntnstack.terminals import sms as smsc
+from ntnstack.terminals.at_engine import AtChannel, CmeError, CmsError, Command, Prompt, Reply
+
+CHARSETS = ("IRA", "GSM", "UCS2")
+"""+CSCS character sets (TS 27.007 5.5) a client may choose; text in "GSM" is taken as typed
+(the 7-bit default alphabet's printable part is IRA's)."""
+STATS = ("REC UNREAD", "REC READ", "STO UNSENT", "STO SENT", "ALL")
+"""<stat> of +CMGL / +CMGR in text mode; PDU mode numbers them 0-4 in this order."""
+CSMP_DEFAULT = [17, 167, 0, 0]
+"""+CSMP <fo>, <vp>, <pid>, <dcs> after reset: SMS-SUBMIT with a relative validity period of
+one day (TS 23.040 9.2.3.12.1: 167 = 24 h), default PID and DCS."""
+
+
+class SmsCommands:
+    """Mixin of AtModule: the SMS state (``reset_sms_state``) and handlers
+    (``register_sms_commands``)."""
+
+    def reset_sms_state(self) -> None:
+        self.cmgf, self.cnmi = 0, [0, 0, 0, 0, 0]
+        self.cscs, self.csmp = "IRA", list(CSMP_DEFAULT)
+        self.sms_store: dict[int, tuple[str, str, int]] = {}
+
+    def register_sms_commands(self) -> None:
+        for name, handler in (("+CSCS", self.cmd_cscs), ("+CSMP", self.cmd_csmp),
+                              ("+CMGF", self.cmd_cmgf), ("+CPMS", self.cmd_cpms),
+                              ("+CNMI", self.cmd_cnmi), ("+CMGS", self.cmd_cmgs),
+                              ("+CMGR", self.cmd_cmgr), ("+CMGL", self.cmd_cmgl),
+                              ("+CMGD", self.cmd_cmgd)):
+            self.on(name, handler)
+        self.on("+CSMS", lambda ch, c: Reply(["+CSMS: (0,1)"] if c.kind == "test"
+                                             else ["+CSMS: 0,1,1,1"]))
+        self.on("+CSCA", lambda ch, c: Reply(['+CSCA: "+8613800000000",145'])
+                if c.kind == "read" else Reply())
+
+    # -- settings ------------------------------------------------------------------------------
+    def cmd_cscs(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "test":
+            return Reply(["+CSCS: (" + ",".join(f'"{c}"' for c in CHARSETS) + ")"])
+        if cmd.kind == "read":
+            return Reply([f'+CSCS: "{self.cscs}"'])
+        chosen = (cmd.params() or [""])[0].upper()
+        if chosen not in CHARSETS:
+            raise CmeError(4)   # operation not supported
+        self.cscs = chosen
+        return Reply()
+
+    def cmd_csmp(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "test":
+            return Reply(["+CSMP: (0-255),(0-255),(0-255),(0-255)"])
+        if cmd.kind == "read":
+            return Reply(["+CSMP: " + ",".join(map(str, self.csmp))])
+        values = [cmd.int_param(i, d) for i, d in enumerate(self.csmp)]
+        if not all(0 <= v <= 255 for v in values):
+            raise CmsError(304)   # invalid text mode parameter
+        self.csmp = values
+        return Reply()
+
+    def cmd_cmgf(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "read":
+            return Reply([f"+CMGF: {self.cmgf}"])
+        if cmd.kind == "test":
+            return Reply(["+CMGF: (0,1)"])
+        mode = cmd.int_param(0, 0)
+        if mode not in (0, 1):
+            raise CmsError(302)   # operation not allowed
+        self.cmgf = mode
+        return Reply()
+
+    def cmd_cpms(self, ch: AtChannel, cmd: Command) -> Reply:
+        used = len(self.sms_store)
+        if cmd.kind == "test":
+            return Reply(['+CPMS: ("ME"),("ME"),("ME")'])
+        mem = f'"ME",{used},20'
+        if cmd.kind == "read":
+            return Reply([f"+CPMS: {mem},{mem},{mem}"])
+        if any(p.upper() != "ME" for p in cmd.params()):
+            raise CmsError(302)   # only "ME" is listed by the test form
+        return Reply([f"+CPMS: {used},20,{used},20,{used},20"])
+
+    def cmd_cnmi(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "test":
+            return Reply(["+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)"])
+        if cmd.kind == "read":
+            return Reply(["+CNMI: " + ",".join(map(str, self.cnmi))])
+        values = [cmd.int_param(i, 0) for i in range(5)]
+        allowed = ((0, 1, 2), (0, 1, 2, 3), (0, 2), (0, 1, 2), (0, 1))
+        if not all(v in ok for v, ok in zip(values, allowed, strict=True)):
+            raise CmsError(303)   # operation not supported
+        self.cnmi = values
+        return Reply()
+
+    # -- sending ---------------------------------------------------------------------------------
+    def cmd_cmgs(self, ch: AtChannel, cmd: Command) -> Reply | Prompt:
+        if cmd.kind == "test":
+            return Reply()
+        if self.cmgf == 0:
+            tpdu_len = cmd.int_param(0)
+            return Prompt(lambda data: self._sms_submit_pdu(data, tpdu_len))
+        dest = cmd.params()[0] if cmd.params() else ""
+        return Prompt(lambda data: self._sms_submit_text(dest, data))
+
+    def text_submit(self, dest: str, data: bytes) -> tuple[smsc.Submit, bytes]:
+        """The SMS-SUBMIT (parsed, and its TPDU) of text typed at the prompt in text mode."""
+        text = data.decode("latin-1")
+        if self.cscs == "UCS2":
+            try:
+                text = bytes.fromhex(text.strip()).decode("utf-16-be")
+            except ValueError:
+                raise CmsError(304) from None
+        tpdu = encode_submit(dest, text)
+        return smsc.parse_submit("00" + tpdu.hex(), len(tpdu)), tpdu
+
+    def _sms_submit_pdu(self, data: bytes, tpdu_len: int) -> Reply:
+        sub = smsc.parse_submit(data.decode("latin-1"), tpdu_len)
+        return self._sms_send(sub.dest, sub.pid, sub.dcs, sub.udl, sub.ud, sub.udhi)
+
+    def _sms_submit_text(self, dest: str, data: bytes) -> Reply:
+        sub, _ = self.text_submit(dest, data)
+        return self._sms_send(dest, sub.pid, sub.dcs, sub.udl, sub.ud, sub.udhi)
+
+    def _sms_send(self, dest: str, pid: int, dcs: int, udl: int, ud: bytes,
+                  udhi: bool) -> Reply:
+        if not self.registered:
+            raise CmsError(331)  # no network service (TS 27.005 3.2.5)
+        self.mr = (self.mr + 1) % 256
+        peer = self.network.lookup(dest) or self
+        me = self.identity.msisdn
+        self.log("event", f"sms to {dest} via {'echo' if peer is self else peer.family}")
+        self.network.deliver(self, peer, lambda: peer.sms_arrived(me, pid, dcs, udl, ud, udhi))
+        return Reply([f"+CMGS: {self.mr}"])
+
+    # -- receiving -------------------------------------------------------------------------------
+    def sms_arrived(self, origin: str, pid: int, dcs: int, udl: int, ud: bytes,
+                    udhi: bool) -> None:
+        """SMS-DELIVER from the network: +CMT, or stored with +CMTI, per +CNMI <mt>."""
+        pdu, tpdu_len = smsc.build_deliver(origin, pid, dcs, udl, ud, udhi,
+                                           scts_unix_s=self.unix_now_s())
+        mt = self.cnmi[1]
+        self.log("event", f"sms from {origin}")
+        if mt == 2:
+            if self.cmgf == 1:
+                header, text = self._text_header(pdu)
+                body = f'\r\n+CMT: {header}\r\n{text}\r\n'
+            else:
+                body = f"\r\n+CMT: ,{tpdu_len}\r\n{pdu}\r\n"
+            self.channel_for_urc("+CMT").write(body.encode("latin-1"))
+            return
+        index = max(self.sms_store, default=-1) + 1
+        self.sms_store[index] = ("REC UNREAD", pdu, tpdu_len)
+        if mt == 1:
+            self.urc(f'+CMTI: "ME",{index}')
+
+    def _text_header(self, pdu: str) -> tuple[str, str]:
+        """('"<oa>",,"<scts>"', text) of a stored SMS-DELIVER (TS 27.005 3.4.1 text mode;
+        <scts> as "yy/MM/dd,hh:mm:ss+zz", zz in quarter hours, UTC here)."""
+        d = decode_deliver(pdu)
+        return f'"{d.sender}",,"{d.scts.strftime("%y/%m/%d,%H:%M:%S")}+00"', self._shown(d.text)
+
+    def _shown(self, text: str) -> str:
+        """Text in the +CSCS character set: UCS2 as hex of UTF-16, else IRA ('?' for what
+        IRA cannot show)."""
+        if self.cscs == "UCS2":
+            return text.encode("utf-16-be").hex().upper()
+        return text.encode("ascii", "replace").decode("ascii")
+
+    def _read(self, index: int) -> tuple[str, str, int]:
+        """A stored message, marked read (TS 27.005 3.4.2 / 3.4.3)."""
+        status, pdu, n = self.sms_store[index]
+        self.sms_store[index] = ("REC READ" if status == "REC UNREAD" else status, pdu, n)
+        return status, pdu, n
+
+    def cmd_cmgr(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "test":
+            return Reply()
+        index = cmd.int_param(0)
+        if index not in self.sms_store:
+            raise CmsError(321)   # invalid memory index
+        status, pdu, n = self._read(index)
+        if self.cmgf == 1:
+            header, text = self._text_header(pdu)
+            return Reply([f'+CMGR: "{status}",{header}', text])
+        return Reply([f"+CMGR: {STATS.index(status)},,{n}", pdu])
+
+    def cmd_cmgl(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "test":
+            return Reply(["+CMGL: (" + ",".join(f'"{s}"' for s in STATS) + ")"
+                          if self.cmgf == 1 else "+CMGL: (0-4)"])
+        want = self._list_filter(cmd)
+        lines = []
+        for index, (status, pdu, n) in sorted(self.sms_store.items()):
+            if want not in ("ALL", status):
+                continue
+            self._read(index)
+            if self.cmgf == 1:
+                header, text = self._text_header(pdu)
+                lines += [f'+CMGL: {index},"{status}",{header}', text]
+            else:
+                lines += [f"+CMGL: {index},{STATS.index(status)},,{n}", pdu]
+        return Reply(lines)
+
+    def _list_filter(self, cmd: Command) -> str:
+        """The <stat> of +CMGL as text ("REC UNREAD" by default, TS 27.005 3.4.2)."""
+        params = cmd.params()
+        if self.cmgf == 1:
+            want = (params[0] if params else "REC UNREAD").upper()
+            if want not in STATS:
+                raise CmsError(302)
+            return want
+        code = cmd.int_param(0, 0)
+        if not 0 <= code < len(STATS):
+            raise CmsError(302)
+        return STATS[code]
+
+    def cmd_cmgd(self, ch: AtChannel, cmd: Command) -> Reply:
+        if cmd.kind == "test":
+            return Reply([f"+CMGD: ({','.join(map(str, sorted(self.sms_store)))}),(0-4)"])
+        index, flag = cmd.int_param(0), cmd.int_param(1, 0)
+        if flag == 4:
+            self.sms_store.clear()
+        elif flag in (1, 2, 3):
+            self.sms_store = {k: v for k, v in self.sms_store.items() if v[0] == "REC UNREAD"}
+        elif self.sms_store.pop(index, None) is None:
+            raise CmsError(321)
+        return Reply()
