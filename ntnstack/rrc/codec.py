@@ -16,6 +16,7 @@ naming the kind and the field or the bit offset where decoding failed.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,8 @@ import asn1tools
 
 from ntnstack.errors import InputError
 
-__all__ = ["KINDS", "DecodeError", "EncodeError", "KindInfo", "decode_sib", "encode_sib",
+__all__ = ["KINDS", "DecodeError", "EncodeError", "KindInfo", "decode_sib", "encode_si_nb",
+           "encode_sib",
            "ellipsoid_point_codec"]
 
 ASN_DIR = Path(__file__).with_name("asn")
@@ -106,6 +108,18 @@ def encode_sib(kind: str, fields: dict) -> bytes:
                                                check_constraints=True)
     except (asn1tools.Error, KeyError, TypeError, ValueError) as exc:
         raise EncodeError(f"{kind}: cannot encode {info.sib_alternative}: {exc}") from None
+
+
+def encode_si_nb(sib_alternative: str, block: dict) -> bytes:
+    """A BCCH-DL-SCH-Message-NB / SystemInformation-NB carrying one SIB of the subset other
+    than the NTN one (``sib2-r13``: SystemInformationBlockType2-NB), UPER bytes."""
+    info = dataclasses.replace(KINDS["sib31-nb"], sib_alternative=sib_alternative)
+    try:
+        return _compiled(info.asn_file).encode(info.pdu, _wrap(info, block),
+                                               check_constraints=True)
+    except (asn1tools.Error, KeyError, TypeError, ValueError) as exc:
+        raise EncodeError(f"SystemInformation-NB: cannot encode {sib_alternative}: "
+                          f"{exc}") from None
 
 
 def _error_offset(spec, pdu: str, data: bytes, exc: Exception) -> tuple[int, bool]:

@@ -90,6 +90,8 @@ def write_capture(scenario: Scenario, world, end_s: float, path: str | Path,
             check_k_offset(cell, built)
             packets.append((t_tx, exported_pdu(KINDS[cell.sib].dissector, built.message),
                             {"cell": cell.name}))
+            if cell.sib == "sib31-nb":   # SIB2-NB in the 1st SI message's window before it
+                packets.append(_sib2_nb(cell, source, config, t_tx))
     for extra in extra_pcaps:
         terminal = Path(extra).stem.removeprefix("stack-")
         owner = {"terminal": terminal, "imsi": (imsis or {}).get(terminal)}
@@ -106,6 +108,20 @@ def write_capture(scenario: Scenario, world, end_s: float, path: str | Path,
             extra.replace(Path(path).with_name(f"capture-{extra.stem.removeprefix('stack-')}"
                                                f".pcap"))
     return len(packets)
+
+
+def _sib2_nb(cell: Cell, source, config, t_sib31: float) -> tuple[float, bytes, dict]:
+    """The cell's SIB2-NB (ntnstack.stack.rrc_nb.sib2_nb) in the last window of its SI
+    message (SIB1-NB's first entry) before the SIB31-NB sent at ``t_sib31``, with the NPRACH
+    and paging the stack's UEs use."""
+    from ntnstack.capture.pcap import exported_pdu
+    from ntnstack.stack import SatelliteCell, UeConfig
+
+    stack_cell, ue = SatelliteCell(source, config), UeConfig()
+    period_s = stack_cell.si_windows.periodicity_frames * 0.01
+    t_sib2 = stack_cell.next_sib2_s(t_sib31 - period_s)
+    pdu = stack_cell.sib2(ue.nprach_period_s, ue.nprach_format, ue.preamble_trans_max)
+    return t_sib2, exported_pdu(pdu.channel, pdu.data), {"cell": cell.name}
 
 
 def _read_raw(path: Path) -> list[tuple[float, bytes]]:

@@ -106,7 +106,8 @@ class AccessMixin:
 
     def _acquire_sib(self, t_ue: float) -> float:
         """Read MIB-NB, SIB1-NB, then SIB31-NB where SIB1-NB schedules it, from t (UE time);
-        returns when SIB31-NB is decoded. CellLost when the satellite is below the UE's
+        returns when SIB31-NB is decoded (the UE's radio parameters are its UeConfig: it does
+        not wait for the cell's SIB2-NB). CellLost when the satellite is below the UE's
         minimum elevation."""
         self._in_view(t_ue)
         d = self.cell.one_way_s(t_ue, self.ue_ecef)

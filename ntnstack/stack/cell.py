@@ -9,8 +9,8 @@ Frame timing: SFN 0 (hyper-SFN 0) starts at ``sfn0_unix_s`` at the eNB. Broadcas
 - SIB1-NB: period 2560 ms (256 frames); each repetition is 8 subframes, subframe 4 of every
   other frame over 16 frames; the repetitions are spread evenly over the period from the
   starting frame of TS 36.213 Table 16.4.1.3-4 (PCI mod 4 for 4, PCI mod 2 for 8 and 16
-  repetitions). Its schedulingInfoList has the SIB2-NB SI message first (the spec's rule;
-  SIB2-NB itself is not emulated) and SIB31-NB second;
+  repetitions). Its schedulingInfoList has the SIB2-NB SI message first (the spec's rule)
+  and SIB31-NB second; SIB2-NB goes in the first window of each si-Periodicity;
 - SIB31-NB: the second SI message, so its SI window of ``si_window_ms`` starts in the frame
   with SFN mod T = floor(w / 10) + si-RadioFrameOffset, T = si-Periodicity
   (``si_periodicity_s``); sent at the window start and rebuilt from the orbit at each
@@ -34,7 +34,8 @@ from ntnstack.orbit import OrbitSource
 from ntnstack.rrc import BuiltSib, CellConfig, SiWindows, build_sib
 from ntnstack.rrc.epoch import (US_PER_FRAME, US_PER_SUBFRAME, frame_index, frame_start_s,
                                 us_since_sfn0)
-from ntnstack.stack.rrc_nb import SI_TB_BITS, SI_WINDOWS_MS, RrcPdu, SiSchedule, mib_nb, sib1_nb
+from ntnstack.stack.rrc_nb import (SI_TB_BITS, SI_WINDOWS_MS, RrcPdu, SiSchedule, mib_nb, sib1_nb,
+                                   sib2_nb)
 
 __all__ = ["MIB_PERIOD_S", "PAGING_CYCLES_RF", "SIB1_PERIOD_S", "SIB1_REPETITION_S",
            "SI_PERIODICITIES_S", "SatelliteCell", "UplinkCheck", "next_si_window_s"]
@@ -55,6 +56,12 @@ SIB1_REPETITIONS = 16
 SIB1_TBS_BITS = (208, 328, 440, 680)   # TS 36.213 Table 16.4.1.3-3, with 4 / 8 / 16 reps
 SIB31_POSITION = 2        # SIB31-NB's SI message in schedulingInfoList (SIB2-NB's is first)
 ENB_ID = 1                # the cell identity is ENB_ID (20 bits) then the PCI's low 8 bits
+
+
+@functools.lru_cache(maxsize=64)
+def _sib2(paging_cycle_rf: int, nprach_period_ms: int, nprach_format: int,
+          preamble_trans_max: int) -> RrcPdu:
+    return sib2_nb(paging_cycle_rf, nprach_period_ms, nprach_format, preamble_trans_max)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -202,6 +209,24 @@ class SatelliteCell:
     def next_si_s(self, t_unix_s: float) -> float:
         """Start (eNB time) of the first SIB31-NB transmission (SI window) at or after t."""
         return next_si_window_s(self.si_windows, t_unix_s)
+
+    @property
+    def sib2_windows(self) -> SiWindows:
+        """The SI windows of SIB2-NB's SI message: the first of SIB1-NB's list, with the
+        same periodicity and window length as SIB31-NB's."""
+        w = self.si_windows
+        return SiWindows(w.sfn0_unix_s, w.window_ms, 1, w.periodicity_frames,
+                         w.radio_frame_offset)
+
+    def next_sib2_s(self, t_unix_s: float) -> float:
+        """Start (eNB time) of the first SIB2-NB transmission (SI window) at or after t."""
+        return next_si_window_s(self.sib2_windows, t_unix_s)
+
+    def sib2(self, nprach_period_s: float, nprach_format: int,
+             preamble_trans_max: int) -> RrcPdu:
+        """The cell's SIB2-NB (ntnstack.stack.rrc_nb.sib2_nb) for the NPRACH its UEs use."""
+        return _sib2(self.paging_cycle_rf, round(nprach_period_s * 1000), nprach_format,
+                     preamble_trans_max)
 
     def next_sib1_s(self, t_unix_s: float) -> float:
         """eNB time of the first subframe of the first SIB1-NB repetition at or after t: the

@@ -20,7 +20,7 @@ __all__ = ["CHANNELS", "SI_TB_BITS", "SI_WINDOWS_MS", "RrcPdu", "SiSchedule", "d
            "rrc_connection_reestablishment", "rrc_connection_reestablishment_complete",
            "rrc_connection_reestablishment_reject", "rrc_connection_reestablishment_request",
            "rrc_connection_release", "rrc_connection_request", "rrc_connection_setup",
-           "rrc_connection_setup_complete", "sib1_nb", "sib1_schedule",
+           "rrc_connection_setup_complete", "sib1_nb", "sib1_schedule", "sib2_nb",
            "ul_information_transfer"]
 
 ASN_FILE = Path(__file__).with_name("asn") / "nbiot_rrc.asn"
@@ -115,14 +115,62 @@ def mib_nb(sfn: int, hyper_sfn: int, value_tag: int = 0, scheduling_info_sib1: i
     return _encode("lte-rrc.bcch.bch.nb", "MasterInformationBlock-NB", {"message": value})
 
 
+def sib2_nb(paging_cycle_rf: int, nprach_period_ms: int, nprach_format: int,
+            preamble_trans_max: int) -> RrcPdu:
+    """SystemInformationBlockType2-NB (TS 36.331 6.7.3.1) in its SI message (the first of
+    SIB1-NB's schedulingInfoList, its mapping implicit): the paging cycle and nB = T/4 of the
+    cell's paging occasions (ntnstack.stack.paging), one NPRACH resource with the period and
+    CP length (format 0: 66.7 us, 1: 266.7 us) the UEs use, the preamble transmissions, T311
+    10 s (ntnstack.stack.reestablishment.T311_S), and nominal values elsewhere: the RAR
+    window, contention resolution, power control and T300 / T301 / T310 of a cell serving UEs
+    at the link budget's edge."""
+    block = {
+        "radioResourceConfigCommon-r13": {
+            "rach-ConfigCommon-r13": {
+                "preambleTransMax-CE-r13": f"n{preamble_trans_max}",
+                "powerRampingParameters-r13": {
+                    "powerRampingStep": "dB2", "preambleInitialReceivedTargetPower": "dBm-112"},
+                "rach-InfoList-r13": [{"ra-ResponseWindowSize-r13": "pp8",
+                                       "mac-ContentionResolutionTimer-r13": "pp8"}]},
+            "bcch-Config-r13": {"modificationPeriodCoeff-r13": "n16"},
+            "pcch-Config-r13": {"defaultPagingCycle-r13": f"rf{paging_cycle_rf}",
+                                "nB-r13": "quarterT", "npdcch-NumRepetitionPaging-r13": "r8"},
+            "nprach-Config-r13": {
+                "nprach-CP-Length-r13": ("us66dot7", "us266dot7")[nprach_format],
+                "nprach-ParametersList-r13": [{
+                    "nprach-Periodicity-r13": f"ms{nprach_period_ms}",
+                    "nprach-StartTime-r13": "ms8", "nprach-SubcarrierOffset-r13": "n0",
+                    "nprach-NumSubcarriers-r13": "n12",
+                    "nprach-SubcarrierMSG3-RangeStart-r13": "oneThird",
+                    "maxNumPreambleAttemptCE-r13": "n10",
+                    "numRepetitionsPerPreambleAttempt-r13": "n1",
+                    "npdcch-NumRepetitions-RA-r13": "r8", "npdcch-StartSF-CSS-RA-r13": "v4",
+                    "npdcch-Offset-RA-r13": "zero"}]},
+            "npdsch-ConfigCommon-r13": {"nrs-Power-r13": 0},
+            "npusch-ConfigCommon-r13": {
+                "ack-NACK-NumRepetitions-Msg4-r13": ["r8"],
+                "ul-ReferenceSignalsNPUSCH-r13": {"groupHoppingEnabled-r13": False,
+                                                  "groupAssignmentNPUSCH-r13": 0}},
+            "uplinkPowerControlCommon-r13": {"p0-NominalNPUSCH-r13": -100, "alpha-r13": "al1",
+                                             "deltaPreambleMsg3-r13": 0}},
+        "ue-TimersAndConstants-r13": {"t300-r13": "ms25000", "t301-r13": "ms25000",
+                                      "t310-r13": "ms2000", "n310-r13": "n10",
+                                      "t311-r13": "ms10000", "n311-r13": "n1"},
+        "freqInfo-r13": {"additionalSpectrumEmission-r13": 1},
+        "timeAlignmentTimerCommon-r13": "infinity"}
+    from ntnstack.rrc.codec import encode_si_nb
+
+    return RrcPdu("lte-rrc.bcch.dl.sch.nb", "sib2-r13", encode_si_nb("sib2-r13", block))
+
+
 def sib1_nb(hyper_sfn: int, plmn: tuple[str, str], tac: int, cell_identity: int,
             sib31: SiSchedule) -> RrcPdu:
     """SystemInformationBlockType1-NB of an NB-IoT NTN cell (TS 36.331 6.7.3.1): the 8 MSBs
     of the 10-bit hyper-SFN, cell access (one PLMN (MCC, MNC digits), TAC, 28-bit cell
     identity; cellBarred-r13 barred for UEs without NTN support and cellBarred-NTN-r17
     notBarred), cell selection at the lowest thresholds, band 256, and the SI schedule: entry
-    1 the SI message of SIB2-NB (always the first, mapping implicit; same periodicity, not
-    sent by the emulation), entry 2 SIB31-NB (sib-MappingInfo-v1530 sibType31-NB-r17)."""
+    1 the SI message of SIB2-NB (always the first, mapping implicit; same periodicity,
+    ``sib2_nb``), entry 2 SIB31-NB (sib-MappingInfo-v1530 sibType31-NB-r17)."""
     mcc, mnc = plmn
     first = {"si-Periodicity-r13": f"rf{sib31.periodicity_rf}",
              "si-RepetitionPattern-r13": "every2ndRF", "sib-MappingInfo-r13": [],

@@ -136,18 +136,40 @@ def test_capture_sib31_nb_only_inside_its_si_window(default_run, require_tool):
     """SIB1-NB maps SIB31-NB to its 2nd SI message (si-Periodicity rf128, si-WindowLength
     ms160, si-RadioFrameOffset 1): TS 36.331 5.2.3a puts the window at x = 160 ms, SFN mod
     128 = floor(160 / 10) + 1 = 17, for 16 frames, so every SIB31-NB is sent in frames
-    17..32 mod 128. SIB1-NB itself goes in subframe 4 (TS 36.213 16.4.1.3)."""
+    17..32 mod 128, and SIB2-NB, the first SI message, in frames 1..16. SIB1-NB itself goes
+    in subframe 4 (TS 36.213 16.4.1.3)."""
     from ntnstack.rrc.epoch import frame_index, subframe_index
 
     tshark = require_tool("tshark")
     outcome, _ = default_run
     sfn0, pcap = outcome.info.start_unix_s, outcome.out_dir / "capture.pcap"
-    si = _tshark_rows(tshark, pcap, "lte-rrc.systemInformation_r13_element")
+    si = _tshark_rows(tshark, pcap, "lte-rrc.sib31_v1700_element")
     assert len(si) > 100
     outside = [t for (t,) in si if not 17 <= frame_index(sfn0, float(t)) % 128 < 33]
     assert outside == []
+    # SIB2-NB: the first SI message, x = 0, SFN mod 128 = 0 + 1 = 1, frames 1..16
+    sib2 = _tshark_rows(tshark, pcap, "lte-rrc.sib2_r13_element")
+    assert len(sib2) == len(si) - sum(1 for r in outcome.results if r.action == "attach"
+                                      and r.family.startswith("nbntn")) - 1
+    assert [t for (t,) in sib2 if not 1 <= frame_index(sfn0, float(t)) % 128 < 17] == []
     sib1 = _tshark_rows(tshark, pcap, "lte-rrc.systemInformationBlockType1_r13_element")
     assert sib1 and all(subframe_index(sfn0, float(t)) % 10 == 4 for (t,) in sib1)
+
+
+def test_capture_rand_and_m_tmsi_are_fresh_for_every_attach(default_run, require_tool):
+    """As tshark reads the run's capture: one RAND per AUTHENTICATION REQUEST, all different
+    (TS 33.401 6.1.1), and one M-TMSI per ATTACH ACCEPT, all different across the four UEs
+    of the one MME (TS 23.003 2.8); nb-leo attaches twice."""
+    tshark = require_tool("tshark")
+    outcome, _ = default_run
+    pcap = outcome.out_dir / "capture.pcap"
+    rands = [r for (_, r) in _tshark_rows(tshark, pcap, "gsm_a.dtap.rand", "gsm_a.dtap.rand")]
+    m_tmsis = [m for (_, m) in _tshark_rows(tshark, pcap, "nas_eps.emm.m_tmsi",
+                                            "nas_eps.emm.m_tmsi")]
+    attaches = sum(1 for r in outcome.results if r.action == "attach"
+                   and r.family.startswith("nbntn")) + 1    # + nb-leo's next pass
+    assert len(rands) == len(set(rands)) == attaches
+    assert len(m_tmsis) == len(set(m_tmsis)) == attaches
 
 
 def test_capture_says_whose_frame_is_whose(default_run, require_tool):
