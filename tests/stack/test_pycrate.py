@@ -35,16 +35,21 @@ UPLINK = ("lte-rrc.ul.ccch.nb", "lte-rrc.ul.dcch.nb")
 
 def packets(pcap: Path) -> list[tuple[str, bytes]]:
     """(dissector name, PDU) of every packet of a link-type-252 pcap (tag 12, then tag 0)."""
+    return [(name, pdu) for _, name, pdu in timed_packets(pcap)]
+
+
+def timed_packets(pcap: Path) -> list[tuple[float, str, bytes]]:
+    """(unix s, dissector name, PDU) of every packet of a link-type-252 pcap."""
     from scapy.utils import RawPcapReader
 
     out = []
     with RawPcapReader(str(pcap)) as reader:
-        for data, _ in reader:
+        for data, meta in reader:
             tag, length = struct.unpack(">HH", data[:4])
             assert tag == 12
             name = data[4:4 + length].decode().rstrip("\0")
             assert struct.unpack(">HH", data[4 + length:8 + length]) == (0, 0)
-            out.append((name, bytes(data[8 + length:])))
+            out.append((meta.sec + meta.usec * 1e-6, name, bytes(data[8 + length:])))
     return out
 
 
@@ -55,7 +60,7 @@ def flows(tmp_path_factory, request) -> dict[str, Path]:
     leo = request.getfixturevalue("leo_run")
     out = {"geo": geo.pcap, "leo": leo.pcap}
     base = tmp_path_factory.mktemp("flows")
-    for name, steps in (("paging", ("attach", "release", "mt-data", "mt-sms")),
+    for name, steps in (("paging", ("attach", "release", "mt-data", "release", "mt-sms")),
                         ("reestablishment", ("attach", "rlf", "data")),
                         ("detach", ("attach", "data", "release", "detach"))):
         pcap = base / f"{name}.pcap"
@@ -183,3 +188,81 @@ def _leaves(value, key=""):
             yield from _leaves(v, key)
     else:
         yield key, value
+
+
+def _pycrate_leaves(kind, value, name: str, out: list) -> None:
+    """(plain name, value) of every named INTEGER / ENUMERATED (as its index) / BOOLEAN of a
+    decoded message, in encoding order: what tshark shows as a field's value."""
+    t = kind.TYPE
+    if t in ("SEQUENCE", "SET"):
+        for key, item in value.items():
+            _pycrate_leaves(kind._cont[key], item, key, out)
+    elif t == "CHOICE":
+        _pycrate_leaves(kind._cont[value[0]], value[1], value[0], out)
+    elif t == "SEQUENCE OF":
+        for item in value:
+            _pycrate_leaves(kind._cont, item, "", out)
+    elif name and t == "ENUMERATED":
+        out.append((_plain(name), str(kind._root.index(value))))
+    elif name and t == "INTEGER":
+        out.append((_plain(name), str(value)))
+    elif name and t == "BOOLEAN":
+        out.append((_plain(name), str(int(value))))
+
+
+def _tshark_leaves(layers, out: list) -> None:
+    """(plain name, value) of every lte-rrc field tshark's JSON shows, in order."""
+    if isinstance(layers, dict):
+        for key, item in layers.items():
+            if isinstance(item, (dict, list)):
+                _tshark_leaves(item, out)
+            elif key.startswith("lte-rrc."):
+                out.append((_plain(key[len("lte-rrc."):]), item))
+    elif isinstance(layers, list):
+        for item in layers:
+            _tshark_leaves(item, out)
+
+
+def test_field_values_agree_with_tshark(flows, require_tool):
+    """Every field both decoders name (INTEGER, ENUMERATED index, BOOLEAN) has the same
+    values, in the same order, in pycrate's decoding and in tshark's, message by message."""
+    import json
+    import subprocess
+
+    tshark = require_tool("tshark")
+    compared = 0
+    for flow, pcap in flows.items():
+        out = subprocess.run([tshark, "-r", str(pcap), "-T", "json"], capture_output=True,
+                             text=True, timeout=120, check=True).stdout
+        for (name, pdu), packet in zip(packets(pcap), json.loads(out), strict=True):
+            if name not in MESSAGES:
+                continue
+            codec = MESSAGES[name]
+            codec.from_uper(pdu)
+            ours: list = []
+            _pycrate_leaves(codec, codec.get_val(), "", ours)
+            theirs: list = []
+            _tshark_leaves(packet["_source"]["layers"], theirs)
+            both = {n for n, _ in ours} & {n for n, _ in theirs}
+            assert both or not ours, (flow, name)
+            for field in both:
+                mine = [v for n, v in ours if n == field]
+                seen = [v for n, v in theirs if n == field]
+                assert mine == seen, (flow, name, field, mine, seen)
+                compared += len(mine)
+    assert compared > 200, compared
+
+
+def test_paging_goes_out_at_the_ue_paging_occasion(flows):
+    """TS 36.304 7.1 (NB-IoT, T = defaultPagingCycle 256, nB = T/4, Ns = 1): every Paging-NB
+    of the paging flow is sent in subframe 9 (Table 7.2-3) of a frame with SFN mod T = (T div
+    N) x (UE_ID mod N), N = 64, UE_ID = IMSI mod 4096; times read from the capture."""
+    from ntnstack.rrc.epoch import frame_index, subframe_index
+
+    imsi = UeConfig().imsi
+    pf = 4 * ((int(imsi) % 4096) % 64)
+    sfn0 = START_UNIX_S                           # geo_cell(START_UNIX_S): SFN 0 there
+    pages = [t for t, name, _ in timed_packets(flows["paging"]) if name == "lte-rrc.pcch.nb"]
+    assert len(pages) == 2                        # the MT data and the MT SMS
+    assert [frame_index(sfn0, t) % 256 for t in pages] == [pf, pf]
+    assert [subframe_index(sfn0, t) % 10 for t in pages] == [9, 9]

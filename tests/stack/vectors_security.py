@@ -1,10 +1,10 @@
 """Published test data of the EPS security algorithms: TS 33.401 Annex C 128-EEA2 (C.1, test
-sets 1-6) and 128-EIA2 (C.2, test sets 1-7), and MILENAGE (TS 35.207 test sets 1-6), numbers
-as the specifications print them (the same sets are TS 33.501 D.4.4 / D.4.5).
-EIA2 test set 8 (16,448 bits, whole octets) is not transcribed: sets 2 and 5 cover whole
-octets, and sets 1, 3, 4, 6 and 7 the bit lengths that end inside an octet."""
+sets 1-6) and 128-EIA2 (C.2, test sets 1-8; set 8's 16,448-bit message is in
+data/eia2_test_set_8.hex), and MILENAGE (TS 35.207 test sets 1-6), numbers as the
+specifications print them (the EEA2 / EIA2 sets are also TS 33.501 D.4.4 / D.4.5)."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NamedTuple
 
 
@@ -106,6 +106,9 @@ EIA2 = {
               "b79905b733b631e6c7d6860a3831ac351a9c730c52ff72d9d308eedbab21fde143a0ea17e23edc1f"
               "74cbb3638a2033aaa15464eaa733385dbbeb6fd73509b857e6a419dca1d8907af977fbac4dfa35ec",
               "f4cc8fa3"),
+    8: Vector("b3120ffdb2cf6af4e73eaf2ef4ebec69", 0x296F393C, 0x0B, 1, 16448,
+              Path(__file__).with_name("data").joinpath("eia2_test_set_8.hex").read_text()
+              .replace("\n", ""), "ebd5ccb0"),
 }
 
 
