@@ -74,7 +74,6 @@ def write_capture(scenario: Scenario, world, end_s: float, path: str | Path,
     from ntnstack.capture.pcap import exported_pdu
     from ntnstack.rrc.builders import build_sib
     from ntnstack.rrc.codec import KINDS
-
     from ntnstack.stack.cell import next_si_window_s
 
     packets: list[tuple[float, bytes]] = []
@@ -82,6 +81,7 @@ def write_capture(scenario: Scenario, world, end_s: float, path: str | Path,
     for cell in (c for c in scenario.cells.values() if c.sib != "none"):
         source = world.sources[cell.satellite]
         config = broadcast_config(scenario, cell, source)
+        stack_cell = _stack_cell(source, config) if cell.sib == "sib31-nb" else None
         for t in sib_times(scenario, world, cell.name, end_s):
             t_tx = next_si_window_s(config.si_windows, scenario.start_unix_s + float(t))
             if t_tx > end_unix_s:
@@ -90,8 +90,8 @@ def write_capture(scenario: Scenario, world, end_s: float, path: str | Path,
             check_k_offset(cell, built)
             packets.append((t_tx, exported_pdu(KINDS[cell.sib].dissector, built.message),
                             {"cell": cell.name}))
-            if cell.sib == "sib31-nb":   # SIB2-NB in the 1st SI message's window before it
-                packets.append(_sib2_nb(cell, source, config, t_tx))
+            if stack_cell is not None:   # SIB2-NB in the 1st SI message's window before it
+                packets.append(_sib2_nb(cell, stack_cell, t_tx))
     for extra in extra_pcaps:
         terminal = Path(extra).stem.removeprefix("stack-")
         owner = {"terminal": terminal, "imsi": (imsis or {}).get(terminal)}
@@ -110,14 +110,21 @@ def write_capture(scenario: Scenario, world, end_s: float, path: str | Path,
     return len(packets)
 
 
-def _sib2_nb(cell: Cell, source, config, t_sib31: float) -> tuple[float, bytes, dict]:
+def _stack_cell(source, config):
+    """The ntnstack.stack cell of a SIB31-NB broadcast (its SI schedule and SIB2-NB)."""
+    from ntnstack.stack import SatelliteCell
+
+    return SatelliteCell(source, config)
+
+
+def _sib2_nb(cell: Cell, stack_cell, t_sib31: float) -> tuple[float, bytes, dict]:
     """The cell's SIB2-NB (ntnstack.stack.rrc_nb.sib2_nb) in the last window of its SI
     message (SIB1-NB's first entry) before the SIB31-NB sent at ``t_sib31``, with the NPRACH
     and paging the stack's UEs use."""
     from ntnstack.capture.pcap import exported_pdu
-    from ntnstack.stack import SatelliteCell, UeConfig
+    from ntnstack.stack import UeConfig
 
-    stack_cell, ue = SatelliteCell(source, config), UeConfig()
+    ue = UeConfig()
     period_s = stack_cell.si_windows.periodicity_frames * 0.01
     t_sib2 = stack_cell.next_sib2_s(t_sib31 - period_s)
     pdu = stack_cell.sib2(ue.nprach_period_s, ue.nprach_format, ue.preamble_trans_max)
