@@ -29,6 +29,7 @@ from ntnstack.terminals.modem import PDP_TYPES, AtModule
 from ntnstack.errors import InputError
 from ntnstack.stack import UeConfig
 from ntnstack.stack import nas
+from ntnstack.terminals.power_saving import PowerSaving
 from ntnstack.terminals.nbntn_stack import ModuleStack, network_mme
 from ntnstack.terminals.procedures import NtnTiming
 from ntnstack.terminals import nbntn_vendor
@@ -51,7 +52,7 @@ CGEV_REASON = {("ipv4v6", "ipv4"): 0, ("ipv4v6", "ipv6"): 1}
 allowed" - the network narrowed an IPv4v6 request (ESM cause #50 / #51)."""
 
 
-class NbNtnModule(AtModule):
+class NbNtnModule(PowerSaving, AtModule):
     stack_downlink = True
     """VirtualNetwork: downlink to this module goes through its stack session (paging, NAS),
     which times it; the network adds no downlink delay of its own."""
@@ -64,6 +65,7 @@ class NbNtnModule(AtModule):
         self.ue_position = ue_position
         self.stack_pcap = stack_pcap
         self._stack: ModuleStack | None = None
+        self.register_power_saving()
         self.on("+CSODCP", self.cmd_csodcp)
         self.on("+CRTDCP", self.cmd_crtdcp)
         self.on("D", lambda ch, c: Reply(final="NO CARRIER"))
@@ -77,6 +79,7 @@ class NbNtnModule(AtModule):
         self._attach_token = 0
         self._inactivity = None
         self._sms_waiting: list[tuple] = []     # MT SMS held by the SMSC until registered
+        self.reset_power_saving()
         self.vendor_reset()
 
     def vendor_reset(self) -> None:
