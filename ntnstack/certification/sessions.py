@@ -56,23 +56,13 @@ class CertSessions(ModuleSessions):
 
     def _on_host(self, fn) -> Any:
         """Run ``fn`` on the module host thread (where the modules live) and return its value."""
-        box: dict[str, Any] = {}
-
-        def run() -> None:
-            try:
-                box["value"] = fn()
-            except Exception as exc:  # noqa: BLE001 - re-raised on the runner thread
-                box["error"] = exc
-            box["done"] = True
-            self.clock.notify()
-        self._host.call_soon_threadsafe(run)
-        limit = None if self.clock.virtual else HOST_CALL_REAL_S * self.clock.scale
-        if not self.clock.wait_for(lambda: "done" in box, limit):
+        try:
+            return self._host.call_and_wait(fn, HOST_CALL_REAL_S)
+        except TimeoutError:
             raise StepError(f"the module host did not run a network action within "
-                            f"{HOST_CALL_REAL_S:g} s")
-        if "error" in box:
-            raise StepError(f"network action failed: {box['error']}")
-        return box.get("value")
+                            f"{HOST_CALL_REAL_S:g} s") from None
+        except Exception as exc:  # noqa: BLE001 - the action's failure, for the step
+            raise StepError(f"network action failed: {exc}") from None
 
     def service_control(self, ctx, terminal: str, barred: bool) -> dict[str, Any]:
         """Suspend or restore ``terminal``'s subscription; returns observations."""

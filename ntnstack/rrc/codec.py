@@ -102,24 +102,22 @@ def _wrap(info: KindInfo, block: dict) -> dict:
 
 def encode_sib(kind: str, fields: dict) -> bytes:
     """The whole BCCH-DL-SCH message (UPER bytes) carrying the NTN block ``fields``."""
-    info = _info(kind)
-    try:
-        return _compiled(info.asn_file).encode(info.pdu, _wrap(info, fields),
-                                               check_constraints=True)
-    except (asn1tools.Error, KeyError, TypeError, ValueError) as exc:
-        raise EncodeError(f"{kind}: cannot encode {info.sib_alternative}: {exc}") from None
+    return _encode(kind, _info(kind), fields)
 
 
 def encode_si_nb(sib_alternative: str, block: dict) -> bytes:
     """A BCCH-DL-SCH-Message-NB / SystemInformation-NB carrying one SIB of the subset other
     than the NTN one (``sib2-r13``: SystemInformationBlockType2-NB), UPER bytes."""
     info = dataclasses.replace(KINDS["sib31-nb"], sib_alternative=sib_alternative)
+    return _encode("SystemInformation-NB", info, block)
+
+
+def _encode(what: str, info: KindInfo, block: dict) -> bytes:
     try:
         return _compiled(info.asn_file).encode(info.pdu, _wrap(info, block),
                                                check_constraints=True)
     except (asn1tools.Error, KeyError, TypeError, ValueError) as exc:
-        raise EncodeError(f"SystemInformation-NB: cannot encode {sib_alternative}: "
-                          f"{exc}") from None
+        raise EncodeError(f"{what}: cannot encode {info.sib_alternative}: {exc}") from None
 
 
 def _error_offset(spec, pdu: str, data: bytes, exc: Exception) -> tuple[int, bool]:

@@ -25,8 +25,6 @@ from ntnstack.runner.records import Event, RunInfo, StepResult
 from ntnstack.scenario.model import Port, Scenario, Step, Terminal, Testbed
 
 
-COMMAND_EMULATED_S = 120.0
-"""Emulated seconds a plain command may take (a satellite round trip is < 1 s)."""
 
 
 class _Refused:

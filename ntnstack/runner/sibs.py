@@ -33,16 +33,17 @@ def cell_config(scenario: Scenario, cell: Cell):
 
 
 def broadcast_config(scenario: Scenario, cell: Cell, source):
-    """The cell's CellConfig with the SI schedule its broadcast follows: an NB-IoT cell's
-    SIB31-NB goes in the SI message and window its SIB1-NB announces (ntnstack.stack.cell:
-    2nd SI message, si-Periodicity rf128, si-WindowLength ms160, si-RadioFrameOffset 1);
-    LTE-M and NR cells keep CellConfig's SI window."""
+    """(CellConfig with the SI schedule the cell's broadcast follows, the ntnstack.stack
+    cell of an NB-IoT cell or None). An NB-IoT cell's SIB31-NB goes in the SI message and
+    window its SIB1-NB announces (ntnstack.stack.cell: 2nd SI message, si-Periodicity rf128,
+    si-WindowLength ms160, si-RadioFrameOffset 1); LTE-M and NR cells keep CellConfig's."""
     config = cell_config(scenario, cell)
     if cell.sib != "sib31-nb":
-        return config
+        return config, None
     from ntnstack.stack import SatelliteCell
 
-    return SatelliteCell(source, config).config
+    stack_cell = SatelliteCell(source, config)
+    return stack_cell.config, stack_cell
 
 
 def sib_times(scenario: Scenario, world, cell_name: str, end_s: float) -> np.ndarray:
@@ -80,8 +81,8 @@ def write_capture(scenario: Scenario, world, end_s: float, path: str | Path,
     end_unix_s = scenario.start_unix_s + end_s
     for cell in (c for c in scenario.cells.values() if c.sib != "none"):
         source = world.sources[cell.satellite]
-        config = broadcast_config(scenario, cell, source)
-        stack_cell = _stack_cell(source, config) if cell.sib == "sib31-nb" else None
+        config, stack_cell = broadcast_config(scenario, cell, source)
+        sib2 = _sib2_nb_pdu(stack_cell) if stack_cell is not None else None
         for t in sib_times(scenario, world, cell.name, end_s):
             t_tx = next_si_window_s(config.si_windows, scenario.start_unix_s + float(t))
             if t_tx > end_unix_s:
@@ -90,8 +91,10 @@ def write_capture(scenario: Scenario, world, end_s: float, path: str | Path,
             check_k_offset(cell, built)
             packets.append((t_tx, exported_pdu(KINDS[cell.sib].dissector, built.message),
                             {"cell": cell.name}))
-            if stack_cell is not None:   # SIB2-NB in the 1st SI message's window before it
-                packets.append(_sib2_nb(cell, stack_cell, t_tx))
+            if sib2 is not None:   # SIB2-NB in the 1st SI message's last window before it
+                period_s = stack_cell.si_windows.periodicity_frames * 0.01
+                packets.append((stack_cell.next_sib2_s(t_tx - period_s), sib2,
+                                {"cell": cell.name}))
     for extra in extra_pcaps:
         terminal = Path(extra).stem.removeprefix("stack-")
         owner = {"terminal": terminal, "imsi": (imsis or {}).get(terminal)}
@@ -110,25 +113,15 @@ def write_capture(scenario: Scenario, world, end_s: float, path: str | Path,
     return len(packets)
 
 
-def _stack_cell(source, config):
-    """The ntnstack.stack cell of a SIB31-NB broadcast (its SI schedule and SIB2-NB)."""
-    from ntnstack.stack import SatelliteCell
-
-    return SatelliteCell(source, config)
-
-
-def _sib2_nb(cell: Cell, stack_cell, t_sib31: float) -> tuple[float, bytes, dict]:
-    """The cell's SIB2-NB (ntnstack.stack.rrc_nb.sib2_nb) in the last window of its SI
-    message (SIB1-NB's first entry) before the SIB31-NB sent at ``t_sib31``, with the NPRACH
-    and paging the stack's UEs use."""
+def _sib2_nb_pdu(stack_cell) -> bytes:
+    """The exported-PDU packet of an NB-IoT cell's SIB2-NB (ntnstack.stack.rrc_nb.sib2_nb),
+    with the NPRACH and paging the stack's UEs use; the same at every broadcast."""
     from ntnstack.capture.pcap import exported_pdu
     from ntnstack.stack import UeConfig
 
     ue = UeConfig()
-    period_s = stack_cell.si_windows.periodicity_frames * 0.01
-    t_sib2 = stack_cell.next_sib2_s(t_sib31 - period_s)
     pdu = stack_cell.sib2(ue.nprach_period_s, ue.nprach_format, ue.preamble_trans_max)
-    return t_sib2, exported_pdu(pdu.channel, pdu.data), {"cell": cell.name}
+    return exported_pdu(pdu.channel, pdu.data)
 
 
 def _read_raw(path: Path) -> list[tuple[float, bytes]]:

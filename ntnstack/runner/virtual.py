@@ -76,16 +76,9 @@ def start_virtual_module(scenario: Scenario, world, terminal: str, host, network
         kw["ue_position"] = (term.position.lat_deg, term.position.lon_deg, term.position.alt_m)
         kw["stack_pcap"] = stack_pcap
     module = build_module(term.family, WorldLink(world, terminal), **kw)
-    added: list = []
-
-    def add() -> None:
-        host.add(module)
-        added.append(module)
-        host.clock.notify()
-
-    host.call_soon_threadsafe(add)
-    limit = None if host.clock.virtual else START_TIMEOUT_S * host.clock.scale
-    if not host.clock.wait_for(lambda: bool(added), limit):
+    try:
+        host.call_and_wait(lambda: host.add(module), START_TIMEOUT_S)
+    except TimeoutError:
         raise NtnstackError(f"{terminal}: the module host did not take the virtual "
-                            f"{term.family} module within {START_TIMEOUT_S:g} s")
+                            f"{term.family} module within {START_TIMEOUT_S:g} s") from None
     return module

@@ -77,6 +77,27 @@ class ModuleHost:
             self._calls.append(fn)
         self.wake()
 
+    def call_and_wait(self, fn: Callable[[], object], limit_real_s: float) -> object:
+        """Run ``fn`` on the host thread and return its value (its exception is raised here).
+        On the virtual clock the call is input in flight to the host, so the wait needs no
+        limit; on a scaled or real clock TimeoutError after ``limit_real_s`` real seconds."""
+        box: dict = {}
+
+        def run() -> None:
+            try:
+                box["value"] = fn()
+            except Exception as exc:  # noqa: BLE001 - raised on the caller's thread
+                box["error"] = exc
+            box["done"] = True
+            self.clock.notify()
+        self.call_soon_threadsafe(run)
+        limit = None if self.clock.virtual else limit_real_s * self.clock.scale
+        if not self.clock.wait_for(lambda: "done" in box, limit):
+            raise TimeoutError(f"the module host did not run {fn!r} within {limit_real_s:g} s")
+        if "error" in box:
+            raise box["error"]
+        return box.get("value")
+
     def wake(self) -> None:
         with contextlib.suppress(OSError):
             os.write(self._wake_w, b"x")
@@ -155,7 +176,9 @@ class ModuleHost:
 
     def _count_inputs(self) -> None:
         """Keep the clock's byte count of every served pty's input current (a pty that
-        closed or was made anew, a module that left)."""
+        closed or was made anew, a module that left); only the virtual clock counts bytes."""
+        if not self.clock.virtual:
+            return
         now = {id(m): m.port.path for m in self.modules if m.port.master_fd >= 0}
         for key, path in list(self._reading.items()):
             if now.get(key) != path:   # closed: the client's reader has a hang-up to notice

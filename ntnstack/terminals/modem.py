@@ -174,8 +174,8 @@ class VirtualModule(ABC):
         return time.strftime(fmt, time.gmtime(self.unix_now_s()))
 
     def unix_now_s(self) -> float:
-        """The emulated time now, unix seconds (the clock's epoch + now())."""
-        return self.host.clock.epoch_unix_s + self.now()
+        """The emulated time now, unix seconds."""
+        return self.host.clock.now_unix_s()
 
     def link_sample(self):
         return self.link.sample(self.now())

@@ -92,7 +92,3 @@ def build_deliver(origin: str, pid: int, dcs: int, udl: int, ud: bytes, udhi: bo
     return (sca + tpdu).hex().upper(), len(tpdu)
 
 
-def text_as_ucs2(text: str) -> tuple[int, int, bytes]:
-    """Text-mode body -> (DCS 0x08, UDL octets, UD) (TS 23.038 4: UCS2)."""
-    ud = text.encode("utf-16-be")[:140]
-    return 0x08, len(ud), ud
