@@ -35,9 +35,10 @@ def run(args) -> int:
     check_number(args.min_elevation_deg, "--min-elevation-deg", -90.0, 90.0)
     check_number(args.duration, "--duration", 1e-3, MAX_SPAN_S)
     sources = parse_orbit_specs(args.sat, start, "--sat")
-    found = passes_many(sources, ue, start, args.duration, args.min_elevation_deg)
+    found = passes_many(sources, ue, start, args.duration, args.min_elevation_deg,
+                        progress=_progress_on_terminal())
     plan, handovers = ([], []) if len(sources) == 1 else serving_plan(
-        sources, ue, start, args.duration, args.min_elevation_deg, args.policy)
+        sources, ue, start, args.duration, args.min_elevation_deg, args.policy, found)
     if args.json:
         _print_json(found, plan, handovers, start, start + args.duration)
         return 0
@@ -50,6 +51,20 @@ def run(args) -> int:
         for s in plan:
             print(f"{s.satellite[:24]:24s} {fmt_time(s.start_unix_s)} .. {fmt_time(s.end_unix_s)}")
     return 0
+
+
+def _progress_on_terminal():
+    """A progress callback writing "satellites searched" to stderr when it is a terminal."""
+    import sys
+
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        print(f"\rsearched {done}/{total} satellites", end=end, file=sys.stderr, flush=True)
+
+    return show
 
 
 def _list_presets(as_json: bool) -> int:
