@@ -30,6 +30,9 @@ def register(sub) -> None:
                    default="non-ip", help="PDN type of the default bearer")
     p.add_argument("--gnss-error-m", metavar="DX,DY,DZ", default="0,0,0",
                    help="error of the UE's GNSS position in ECEF, m (fault injection)")
+    p.add_argument("--ues", type=int, metavar="N",
+                   help="load run: N UEs attach over the pass (LEO) or an hour (GEO), one "
+                   "summary: x_real_time, cpu_s_per_ue, peak_rss_mb")
     p.add_argument("--json", action="store_true", help="one JSON object per procedure")
     p.set_defaults(func=run)
 
@@ -77,6 +80,8 @@ def run(args) -> int:
         cells, power_on = [geo_cell(start)], start
     else:
         cells, power_on = leo_cells(start), start + LEO_ATTACH_OFFSET_S
+    if args.ues is not None:
+        return _load_run(args, cells, start, ue)
     session = new_session(cells, power_on, ue=ue, pcap=args.pcap, eea=args.eea)
     try:
         rows = [_row(result) for result in _procedures(session, args.orbit)]
@@ -91,6 +96,26 @@ def run(args) -> int:
             print(f"{row['procedure']:12s} {'yes' if row['ok'] else 'NO':3s} "
                   f"{row['duration_s']:10.3f} {row['round_trips']:11d}  {row['summary']}")
     return 0 if all(row["ok"] for row in rows) else 1
+
+
+def _load_run(args, cells, start: float, ue) -> int:
+    """``--ues N``: one summary of N attaches (JSON with --json); exit 1 if any failed."""
+    from ntnstack.errors import InputError
+    from ntnstack.stack.load import MAX_UES, attach_many, load_span
+
+    if not 1 <= args.ues <= MAX_UES:
+        raise InputError(f"--ues {args.ues}: expected 1..{MAX_UES}")
+    if args.pcap:
+        raise InputError("--pcap: not with --ues (one capture per UE would be written)")
+    first, span = load_span(cells, start, args.orbit, ue)
+    figures = attach_many(cells, first, span, args.ues, ue=ue, eea=args.eea).as_dict()
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        print(f"{figures['attached']}/{figures['ues']} UEs attached over {span:.0f} s: "
+              f"{figures['x_real_time']}x real time, {figures['cpu_s_per_ue'] * 1e3:.2f} ms "
+              f"CPU per UE, peak RSS {figures['peak_rss_mb']} MB")
+    return 0 if figures["attached"] == figures["ues"] else 1
 
 
 def _row(result) -> dict:

@@ -42,7 +42,9 @@ def _aes(key: bytes, block: bytes) -> bytes:
 
 
 def _xor(a: bytes, b: bytes) -> bytes:
-    return bytes(x ^ y for x, y in zip(a, b, strict=True))
+    if len(a) != len(b):
+        raise ValueError(f"xor of {len(a)} and {len(b)} octets")
+    return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).to_bytes(len(a), "big")
 
 
 def _rot(x: bytes, r_bits: int) -> bytes:

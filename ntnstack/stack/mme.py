@@ -85,6 +85,7 @@ class Mme:
     seed: int = 1      # the run's seed: RANDs and M-TMSIs are a function of it
     rand_source: Callable[[int], bytes] | None = None   # n -> n random octets (RAND)
     _ues: dict[str, _UeContext] = field(default_factory=dict)
+    _m_tmsis: dict[int, str] = field(default_factory=dict)   # M-TMSI -> IMSI, allocated ones
 
     def __post_init__(self) -> None:
         if self.pdn_policy not in PDN_POLICIES:
@@ -97,8 +98,8 @@ class Mme:
     def _new_m_tmsi(self) -> int:
         """An M-TMSI no other UE of this MME holds (TS 23.003 2.8: a GUTI is unique within
         its MME), drawn from the MME's own random source (not from the RAND)."""
-        taken = {c.m_tmsi for c in self._ues.values()}
-        while (m_tmsi := self._rng.getrandbits(32)) in taken or m_tmsi == 0xFFFFFFFF:
+        while (m_tmsi := self._rng.getrandbits(32)) in self._m_tmsis or \
+                m_tmsi in (0, 0xFFFFFFFF):     # 0 marks "none allocated" in _UeContext
             pass
         return m_tmsi
 
@@ -110,6 +111,13 @@ class Mme:
     def plmn(self) -> bytes:
         """The serving PLMN identity, 3 octets (TS 24.008 10.5.1.13)."""
         return n.plmn_octets(self.mcc, self.mnc)
+
+    def _drop(self, imsi: str) -> _UeContext | None:
+        """Forget UE ``imsi``'s context and free its M-TMSI."""
+        ctx = self._ues.pop(imsi, None)
+        if ctx is not None and self._m_tmsis.get(ctx.m_tmsi) == imsi:
+            del self._m_tmsis[ctx.m_tmsi]
+        return ctx
 
     def context(self, imsi: str) -> _UeContext:
         """The MME's context of UE ``imsi`` (KeyError before its attach request)."""
@@ -135,6 +143,7 @@ class Mme:
         if pdn_request.message != "pdn-connectivity-request":
             raise InputError(f"MME: the ATTACH REQUEST of IMSI {imsi} carries a "
                              f"{pdn_request.message}, not a PDN CONNECTIVITY REQUEST")
+        self._drop(imsi)
         ctx = self._ues[imsi] = _UeContext(sub, pti=pdn_request.ies["pti"],
                                            pdn_type=pdn_request.ies["pdn_type"],
                                            sms_only=msg.ies["sms_only"])
@@ -165,12 +174,13 @@ class Mme:
         ctx = self._ues[imsi]
         granted, cause = PDN_POLICIES[self.pdn_policy].get(ctx.pdn_type, (ctx.pdn_type, None))
         if granted is None:
-            del self._ues[imsi]
+            self._drop(imsi)
             reject = n.attach_reject(n.EMM_CAUSE_ESM_FAILURE,
                                      n.pdn_connectivity_reject(ctx.pti, cause))
             return [n.protect(ctx.security, reject, uplink=False, header_type=2)]
         ctx.pdn_type = granted
         ctx.m_tmsi = self._new_m_tmsi()
+        self._m_tmsis[ctx.m_tmsi] = imsi
         sub = ctx.subscriber
         address = ctx.pdn_address = n.pdn_address(granted, sub.ipv4, sub.ipv6_iid)[1:]
         esm = n.activate_default_bearer_request(ctx.ebi, ctx.pti, granted, self.apn, address,
@@ -268,9 +278,8 @@ class Mme:
         5 LSBs, the UL NAS MAC checked; on success both NAS COUNTs step by one and the DL NAS
         MAC is returned, else None (unknown S-TMSI or wrong MAC)."""
         mmec, m_tmsi = s_tmsi
-        ctx = next((c for c in self._ues.values() if mmec == self.mmec and c.m_tmsi == m_tmsi
-                    and c.state == "registered" and c.security is not None), None)
-        if ctx is None:
+        ctx = self._ues.get(self._m_tmsis.get(m_tmsi, ""))
+        if mmec != self.mmec or ctx is None or ctx.state != "registered" or ctx.security is None:
             return None
         sec = ctx.security
         count = (sec.ul_count & ~0x1F) | (ul_nas_count & 0x1F)
@@ -297,7 +306,7 @@ class Mme:
                 (self.plmn, self.mmegi, self.mmec, ctx.m_tmsi)):
             raise InputError(f"MME: DETACH REQUEST of IMSI {imsi} names GUTI {identity.hex()}, "
                              f"not the one allocated (M-TMSI {ctx.m_tmsi:08x})")
-        del self._ues[imsi]
+        self._drop(imsi)
         if msg.ies["switch_off"]:
             return []
         return [n.protect(ctx.security, n.detach_accept(), uplink=False, header_type=2)]
