@@ -48,6 +48,8 @@ def _cell_args(p) -> None:
     p.add_argument("--validity-s", type=int, default=20,
                    help="ul-SyncValidityDuration, s: 5..60 in 5 s steps, 120, 180, 240, 900")
     p.add_argument("--koffset-margin-ms", type=int, default=1, help="K_offset margin, ms (1)")
+    p.add_argument("--sfn0", metavar="ISO8601", help="when the cell's SFN 0, subframe 0 "
+                   "starts (sets the epochTime fields; default: 1970-01-01T00:00:00Z)")
 
 
 def _position(text: str, arg: str) -> tuple[float, float, float]:
@@ -80,8 +82,10 @@ def _build(args):
     t = parse_iso8601(args.time, "--time")
     source = parse_orbit_spec(args.sat, t, "--sat")
     gateway = _position(args.gateway, "--gateway") if args.gateway is not None else None
+    sfn0 = parse_iso8601(args.sfn0, "--sfn0") if args.sfn0 else 0.0
     cell = CellConfig(kind=args.kind, gateway_ecef_m=gateway, ephemeris_format=args.ephemeris,
-                      validity_s=args.validity_s, k_offset_margin_ms=args.koffset_margin_ms)
+                      validity_s=args.validity_s, k_offset_margin_ms=args.koffset_margin_ms,
+                      sfn0_unix_s=sfn0)
     if gateway is not None:
         _check_visible(source, t, gateway, "--gateway", "no feeder link, no common TA")
     return source, cell, build_sib(source, cell, t)

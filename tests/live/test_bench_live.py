@@ -1,0 +1,109 @@
+"""Benchmark: ``ntnstack live`` state messages for 100 cells, fanned out to 100 subscribers.
+
+100 NB-IoT cells on 100 GEO satellites (86.0 E to 145.4 E, all in view of the terminal in
+Beijing), each cell with one terminal, over 30 emulated seconds: every SIB update is a
+message (SIB31-NB built and UPER-encoded from the orbit, the terminal's link values). Baseline: building the same SIBs
+alone (``build_sib``, the floor of a message). A second pair: one message sent to 100 local
+WebSocket subscribers with ``websockets.broadcast`` against serialising it 100 times.
+items = messages (first pair) or deliveries (second pair) per call.
+"""
+import asyncio
+import json
+
+import pytest
+import websockets
+import yaml
+
+from ntnstack.live import LiveCells
+from ntnstack.rrc.builders import build_sib
+from ntnstack.scenario.load import load_scenario
+
+CELLS = 100
+SPAN_S = 30.0
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    doc = {"name": "hundred-cells", "start": "2026-03-01T00:00:00Z",
+           "satellites": {f"sat{i}": {"orbit": f"geo:{86.0 + 0.6 * i:.1f}"}
+                          for i in range(CELLS)},
+           "cells": {f"cell{i}": {"satellite": f"sat{i}", "payload": "regenerative",
+                                  "sib": "sib31-nb", "validity_s": 10, "k_offset": "auto"}
+                     for i in range(CELLS)},
+           "terminals": {f"ue{i}": {"family": "nbntn-generic", "cell": f"cell{i}",
+                                    "position": [39.9, 116.4, 50]} for i in range(CELLS)},
+           "steps": [{"terminal": "ue0", "do": "power_on"}]}
+    path = tmp_path_factory.mktemp("live") / "hundred.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    cells = LiveCells(load_scenario([path]))
+    cells.message("cell0", cells.scenario.start_unix_s)    # imports, ASN.1 compilation
+    return cells
+
+
+def _every_sib(live):
+    start = live.scenario.start_unix_s
+    return [build_sib(live.world.sources[live.scenario.cells[c].satellite], live._config[c], t)
+            for t, c, reason in live.events(start, start + SPAN_S) if reason == "sib-update"]
+
+
+@pytest.mark.benchmark(group="live: 100 cells, 30 s of SIB updates")
+def test_bench_sib_builds_alone(benchmark, live):
+    benchmark.extra_info["baseline"] = True
+    built = benchmark.pedantic(_every_sib, (live,), rounds=2, iterations=1)
+    benchmark.extra_info["items"] = len(built)
+    assert len(built) >= CELLS * 5       # an update every 5.12 s per cell: 6 in 30 s
+
+
+@pytest.mark.benchmark(group="live: 100 cells, 30 s of SIB updates")
+def test_bench_state_messages(benchmark, live):
+    start = live.scenario.start_unix_s
+    messages = benchmark.pedantic(lambda: list(live.updates(start, start + SPAN_S)),
+                                  rounds=2, iterations=1)
+    benchmark.extra_info["items"] = len(messages)
+    assert len(messages) == len(list(live.events(start, start + SPAN_S)))   # all in view
+
+
+async def _fan_out(text: str, subscribers: int, rounds: int, use_broadcast: bool) -> int:
+    received = 0
+    done = asyncio.Event()
+
+    async def client(port):
+        nonlocal received
+        async with websockets.connect(f"ws://127.0.0.1:{port}") as ws:
+            async for _ in ws:
+                received += 1
+                if received == subscribers * rounds:
+                    done.set()
+
+    connected = []
+
+    async def handler(ws):
+        connected.append(ws)
+        await ws.wait_closed()
+
+    async with websockets.serve(handler, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        tasks = [asyncio.create_task(client(port)) for _ in range(subscribers)]
+        while len(connected) < subscribers:
+            await asyncio.sleep(0.01)
+        for _ in range(rounds):
+            if use_broadcast:
+                websockets.broadcast(connected, text)
+            else:
+                for ws in connected:
+                    await ws.send(json.dumps(json.loads(text)))
+        await asyncio.wait_for(done.wait(), 60)
+        for task in tasks:
+            task.cancel()
+    return received
+
+
+@pytest.mark.parametrize("use_broadcast", [False, True], ids=["send-each", "broadcast"])
+@pytest.mark.benchmark(group="live: one message to 100 subscribers, x50")
+def test_bench_fan_out(benchmark, live, use_broadcast):
+    text = json.dumps(live.message("cell0", live.scenario.start_unix_s))
+    benchmark.extra_info["baseline"] = not use_broadcast
+    benchmark.extra_info["items"] = 100 * 50
+    got = benchmark.pedantic(lambda: asyncio.run(_fan_out(text, 100, 50, use_broadcast)),
+                             rounds=2, iterations=1)
+    assert got == 100 * 50
