@@ -4,7 +4,8 @@
 Beijing), each cell with one terminal, over 30 emulated seconds: every SIB update is a
 message (SIB31-NB built and UPER-encoded from the orbit, the terminal's link values).
 Baseline: building the same SIBs alone (``build_sib``, the floor of a message). A second
-pair: one message sent to 100 local WebSocket subscribers with ``websockets.broadcast`` against serialising it 100 times.
+pair: one message sent to 100 local WebSocket subscribers with ``websockets.broadcast``
+against serialising it 100 times.
 items = messages (first pair) or deliveries (second pair) per call.
 """
 import asyncio
