@@ -386,8 +386,9 @@ class AtModule(SmsCommands, VirtualModule):
         self.on("+CGSN", self.cmd_cgsn)
         self.on("+CMEE", setting_handler(CMEE, lambda ch: [ch.cmee],
                                          lambda ch, v: setattr(ch, "cmee", v[0])))
-        self.on("+WS46", setting_handler(WS46, lambda ch: list(WS46.defaults),
-                                         lambda ch, v: None))
+        if self.spec.act is not None:   # the satellite access is E-UTRAN: +WS46 28 only
+            self.on("+WS46", setting_handler(WS46, lambda ch: list(WS46.defaults),
+                                             lambda ch, v: None))
         self.on("+CPIN", lambda ch, c: Reply(["+CPIN: READY"]) if c.kind == "read" else Reply())
         self.on("+GCAP", lambda ch, c: Reply(["+GCAP: +CGSM"]))
         self.on("+CFUN", self.cmd_cfun)

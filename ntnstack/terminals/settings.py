@@ -51,13 +51,15 @@ class Setting:
 
 
 def range_text(values: tuple[int, ...]) -> str:
-    """(0, 1, 2, 5) -> "0-2,5" (V.250 5.7.3: a list of values and ranges)."""
+    """(0, 1, 2, 5, 7, 8) -> "0-2,5,7,8" (V.250 5.7.3: values and ranges; a run of two is
+    written as two values, as TS 27.007 writes "(0,1)")."""
     parts, i = [], 0
     while i < len(values):
         j = i
         while j + 1 < len(values) and values[j + 1] == values[j] + 1:
             j += 1
-        parts.append(str(values[i]) if i == j else f"{values[i]}-{values[j]}")
+        parts.append(f"{values[i]}-{values[j]}" if j > i + 1 else
+                     ",".join(map(str, values[i:j + 1])))
         i = j + 1
     return ",".join(parts)
 
@@ -104,3 +106,9 @@ CSMP = Setting("+CSMP", (_span(0, 255),) * 4, (17, 167, 0, 0), "TS 27.005 3.3.2:
                "SMS-SUBMIT, relative validity one day (TS 23.040 9.2.3.12.1: 167 = 24 h)",
                error=305, sms=True)
 CSMS = Setting("+CSMS", ((0, 1),), (0,), "TS 27.005 3.2.1", error=303, sms=True)
+
+SETTINGS = {s.name: s for s in (CMEE, CGEREP, CSCON, CGATT, WS46, CRC, CVHU, CLIP, CMGF, CNMI,
+                                CSMP, CSMS)}
+"""Every setting of the table by name (a family answers those it installs a handler for)."""
+STATUS_READ = {"+CGATT"}
+"""Settings whose read form shows a state rather than the value set (+CGATT: attached)."""
