@@ -242,3 +242,14 @@ def _received(sms: dict, text: str) -> bool:
     """An SMS-DELIVER ModemManager read from the module's store with ``text``."""
     return sms["content"]["text"] == text and sms["properties"]["pdu-type"] == "deliver" \
         and sms["properties"]["state"] == "received"
+
+
+def test_ci_installs_every_tool_the_tests_run():
+    """Each Debian package of tests/conftest.py CI_TOOLS is on .ci/run's apt-get line, so a
+    missing tool fails in CI instead of skipping."""
+    from pathlib import Path
+
+    from tests.conftest import CI_TOOLS
+    run = (Path(__file__).parents[2] / ".ci" / "run").read_text()
+    apt = run[run.index("apt-get install"):].split(">/dev/null")[0].replace("\\\n", " ").split()
+    assert set(CI_TOOLS.values()) <= set(apt)
