@@ -16,6 +16,12 @@ def phy(request):
     return phy_ffi if request.param == "c" else phy_ffi.twin
 
 
+CI_TOOLS = {"tshark": "tshark", "ser2net": "ser2net", "gpsd": "gpsd", "chromium": "chromium",
+            "ModemManager": "modemmanager", "mmcli": "modemmanager",
+            "dbus-daemon": "dbus", "gdbus": "libglib2.0-bin"}
+"""Every external program a test runs -> the Debian package .ci/run installs for it."""
+
+
 @pytest.fixture
 def require_tool():
     """``require_tool("tshark")`` -> its path; skips locally, fails when CI is set."""
@@ -24,7 +30,8 @@ def require_tool():
         path = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
         if path:
             return path
-        message = f"{name} is not installed (.ci/run installs it)"
+        message = f"{name} is not installed (.ci/run installs Debian package " \
+                  f"{CI_TOOLS[name]})"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)

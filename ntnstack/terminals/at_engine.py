@@ -25,7 +25,8 @@ CME_TEXT = {3: "operation not allowed", 4: "operation not supported", 10: "SIM n
             30: "no network service", 50: "incorrect parameters", 100: "unknown",
             516: "Not fixed now", 330: "SMSC address unknown", 304: "invalid PDU mode parameter",
             305: "invalid text mode parameter", 321: "invalid memory index",
-            500: "unknown error", 332: "network timeout"}
+            500: "unknown error", 332: "network timeout", 32: "network not allowed - emergency "
+            "calls only", 302: "operation not allowed", 303: "operation not supported"}
 """TS 27.007 9.2 (+CME), TS 27.005 3.2.5 (+CMS) and the Quectel GNSS 516 text used here."""
 
 log = logging.getLogger(__name__)
@@ -194,6 +195,7 @@ class AtChannel:
         """Factory settings (ATZ / AT&F / reboot)."""
         self.echo = self.default_echo
         self.verbose = True
+        self.quiet = False
         self.cmee = 0
         self._buf = bytearray()
         self._echo = bytearray()
@@ -207,12 +209,15 @@ class AtChannel:
         self.write((f"\r\n{line}\r\n" if self.verbose else f"{line}\r\n").encode("latin-1"))
 
     def final(self, result: str) -> None:
-        """A final result code (OK, ERROR, NO CARRIER, +CME ERROR: ...), per ATV."""
+        """A final result code (OK, ERROR, NO CARRIER, +CME ERROR: ...), per ATV; none at
+        all after ATQ1 (V.250 6.2.5: result codes suppressed)."""
+        self.busy = False
+        if self.quiet:
+            return
         if self.verbose or result not in NUMERIC_RESULT:
             self.write(f"\r\n{result}\r\n".encode("latin-1"))
         else:
             self.write(f"{NUMERIC_RESULT[result]}\r".encode())
-        self.busy = False
 
     def urc(self, line: str) -> None:
         """An unsolicited result code (RING is numeric 2 under ATV0)."""

@@ -30,6 +30,7 @@ class FamilySpec:
     location: str = "none"
     sockets: str = "none"
     cereg_stat: int = 1
+    act: int | None = 14        # <AcT> of +CEREG / +COPS on the satellite (TS 27.007 7.3)
     default_cid: int = 1
     protocol: str = ""
     card: dict = field(default_factory=dict)

@@ -22,6 +22,7 @@ from ntnstack.terminals.families import FamilySpec, Identity
 from ntnstack.terminals.faults import FaultInjector, FaultPlan
 from ntnstack.terminals.network import VirtualNetwork
 from ntnstack.terminals.pty_port import PtyPort
+from ntnstack.terminals.settings import CGATT, CGEREP, CMEE, CSCON, WS46, setting_handler
 from ntnstack.terminals.signal import signal_report
 from ntnstack.terminals.sms_commands import SmsCommands
 
@@ -37,6 +38,9 @@ PDP_TYPES = {"IP": "ipv4", "IPV6": "ipv6", "IPV4V6": "ipv4v6", "Non-IP": "non-ip
 """TS 27.007 10.1.1 <PDP_type> -> the PDN type (TS 24.301 9.9.4.10) the attach requests."""
 MAX_CID = 11
 """Highest <cid> of +CGDCONT (the test command's range 0-11)."""
+COPS_FORMATS = ("long", "short", "plmn")
+"""+COPS <format> 0 long alphanumeric, 1 short alphanumeric, 2 numeric (TS 27.007 7.3): the
+keys of the operator's names in ``AtModule.cell``."""
 CGPIAF_DEFAULT = (0, 0, 0, 0)
 """+CGPIAF <IPv6_AddressFormat>, <IPv6_SubnetNotation>, <IPv6_LeadingZeros>,
 <IPv6_CompressZeros> after boot: dot-separated IPv6, as TS 27.007 10.1.14 prints it."""
@@ -271,7 +275,8 @@ REG_COMMANDS = ("+CREG", "+CGREG", "+CEREG")
 class AtModule(SmsCommands, VirtualModule):
     """One AT channel on the pty and the commands common to 27.007 / 27.005 modules."""
 
-    cell = {"tac": "0001", "ci": "01A2D001", "plmn": "00101"}
+    cell = {"tac": "0001", "ci": "01A2D001", "plmn": "00101", "long": "NTNSTACK",
+            "short": "NTN"}
 
     def __init__(self, spec: FamilySpec, link, **kw) -> None:
         super().__init__(spec, link, **kw)
@@ -293,7 +298,8 @@ class AtModule(SmsCommands, VirtualModule):
         self.pdp = {self.spec.default_cid: PdpContext()}
         self.pdp_active: dict[int, tuple[bytes | None, bytes | None]] = {}
         self.cgpiaf = CGPIAF_DEFAULT
-        self.cgerep = 0
+        self.cgerep, self.cgerep_bfr = 0, 0
+        self.cops_format = 2
         self.cscon_n, self.rrc_connected = 0, False
         self._vis_timer = None
         if hasattr(self, "channel"):
@@ -371,12 +377,18 @@ class AtModule(SmsCommands, VirtualModule):
             self.on(name, lambda ch, c, text=text: self._ident(c, text))
         self.on("E", lambda ch, c: self._flag(ch, "echo", c))
         self.on("V", lambda ch, c: self._flag(ch, "verbose", c))
-        self.on("Q &W &C &D X", lambda ch, c: Reply())
+        self.on("Q", lambda ch, c: self._flag(ch, "quiet", c))
+        self.on("&W &C &D X", lambda ch, c: Reply())
+        self.on("H", lambda ch, c: Reply())  # V.250 6.3.6: on hook; no call to end here
         self.on("&F", self.cmd_factory)
         self.on("Z", self.cmd_factory)   # V.250 6.1.1: the stored profile, no reboot
         self.on("I", lambda ch, c: Reply([s.format(**f) for s in self.spec.identity["ati"]]))
         self.on("+CGSN", self.cmd_cgsn)
-        self.on("+CMEE", self.cmd_cmee)
+        self.on("+CMEE", setting_handler(CMEE, lambda ch: [ch.cmee],
+                                         lambda ch, v: setattr(ch, "cmee", v[0])))
+        if self.spec.act is not None:   # the satellite access is E-UTRAN: +WS46 28 only
+            self.on("+WS46", setting_handler(WS46, lambda ch: list(WS46.defaults),
+                                             lambda ch, v: None))
         self.on("+CPIN", lambda ch, c: Reply(["+CPIN: READY"]) if c.kind == "read" else Reply())
         self.on("+GCAP", lambda ch, c: Reply(["+GCAP: +CGSM"]))
         self.on("+CFUN", self.cmd_cfun)
@@ -385,16 +397,18 @@ class AtModule(SmsCommands, VirtualModule):
         self.on("+CSQ", self.cmd_csq)
         self.on("+CESQ", self.cmd_cesq)
         self.on("+CGDCONT", self.cmd_cgdcont)
-        self.on("+CGATT", lambda ch, c: Reply([f"+CGATT: {int(self.registered)}"])
-                if c.kind == "read" else Reply())
+        self.on("+CGATT", setting_handler(CGATT, lambda ch: [int(self.registered)],
+                                          self.set_cgatt))
         self.on("+CGPADDR", self.cmd_cgpaddr)
         self.on("+CGPIAF", self.cmd_cgpiaf)
-        self.on("+CNUM", lambda ch, c: Reply([f'+CNUM: ,"{self.identity.msisdn}",'
-                                              f'{145 if self.identity.msisdn[0] == "+" else 129}']))
+        self.on("+CNUM", self.cmd_cnum)
         self.on("+CCLK", lambda ch, c: Reply([self.utc('+CCLK: "%y/%m/%d,%H:%M:%S+00"')]))
         self.on("+CRSM", self.cmd_crsm)
-        self.on("+CGEREP", self.cmd_cgerep)
-        self.on("+CSCON", self.cmd_cscon)
+        self.on("+CGEREP", setting_handler(CGEREP, lambda ch: [self.cgerep, self.cgerep_bfr],
+                                           self._set_cgerep))
+        self.on("+CSCON", setting_handler(CSCON, lambda ch: [self.cscon_n],
+                                          lambda ch, v: setattr(self, "cscon_n", v[0]),
+                                          lambda: f",{int(self.rrc_connected)}"))
         self.register_sms_commands()
         self.on("S0 S3 S4 S5 S7 S8 S10", self.cmd_sreg)
 
@@ -420,7 +434,9 @@ class AtModule(SmsCommands, VirtualModule):
         reg = cmd.name[1:]
         if cmd.kind == "read":
             return Reply([f"{int(self.sregs.get(reg, '0')):03d}"])
-        self.sregs[reg] = cmd.arg or "0"
+        if not cmd.arg.isdigit() or int(cmd.arg) > 255:
+            raise CmeError(50)    # V.250 6.2: S-parameter values 0-255, given as digits
+        self.sregs[reg] = str(int(cmd.arg))
         return Reply()
 
     def cmd_cgsn(self, ch: AtChannel, cmd: Command) -> Reply:
@@ -430,16 +446,22 @@ class AtModule(SmsCommands, VirtualModule):
             return Reply([f'+CGSN: "{self.identity.imei}"'])
         return Reply([self.identity.imei])
 
-    def cmd_cmee(self, ch: AtChannel, cmd: Command) -> Reply:
-        if cmd.kind == "read":
-            return Reply([f"+CMEE: {ch.cmee}"])
+    def _set_cgerep(self, ch: AtChannel, values: list[int]) -> None:
+        self.cgerep, self.cgerep_bfr = values
+
+    def set_cgatt(self, ch: AtChannel, values: list[int]) -> None:
+        """+CGATT=1: the module attaches by itself after +CFUN=1 (OK); a detach (0) is not
+        emulated: +CME ERROR: 4 operation not supported."""
+        if values[0] == 0:
+            raise CmeError(4)
+
+    def cmd_cnum(self, ch: AtChannel, cmd: Command) -> Reply:
+        """+CNUM (TS 27.007 7.1): the MSISDN with its <type> (145 international);
+        the test form answers OK only."""
         if cmd.kind == "test":
-            return Reply(["+CMEE: (0-2)"])
-        value = cmd.int_param(0, 0)
-        if value not in (0, 1, 2):
-            raise CmeError(50)
-        ch.cmee = value
-        return Reply()
+            return Reply()
+        number = self.identity.msisdn
+        return Reply([f'+CNUM: ,"{number}",{145 if number.startswith("+") else 129}'])
 
     def cmd_cfun(self, ch: AtChannel, cmd: Command) -> Reply:
         if cmd.kind == "read":
@@ -464,16 +486,29 @@ class AtModule(SmsCommands, VirtualModule):
         return self.reg_stat in (1, 5)
 
     def cmd_cops(self, ch: AtChannel, cmd: Command) -> Reply:
+        """+COPS (TS 27.007 7.3): read in the <format> +COPS=3,<format> chose; set mode 0
+        (automatic) and 1 / 4 (manual) on the one PLMN there is; deregistration (2) is not
+        emulated (+CME ERROR: 4); another operator: 32 network not allowed."""
+        act = f",{self.reg_act}" if self.reg_act is not None else ""
         if cmd.kind == "read":
             if self.registered:
-                act = f",{self.reg_act}" if self.reg_act is not None else ""
-                return Reply([f'+COPS: 0,2,"{self.cell["plmn"]}"{act}'])
+                name = self.cell.get(COPS_FORMATS[self.cops_format], self.cell["plmn"])
+                return Reply([f'+COPS: 0,{self.cops_format},"{name}"{act}'])
             return Reply(["+COPS: 0"])
         if cmd.kind == "test":
-            act = f",{self.reg_act}" if self.reg_act is not None else ""
             seen = self.link_sample().visible and self.cfun == 1
-            ops = f'(2,"NTNSTACK","NTN","{self.cell["plmn"]}"{act})' if seen else ""
+            ops = f'(2,"{self.cell.get("long", "")}","{self.cell.get("short", "")}",' \
+                  f'"{self.cell["plmn"]}"{act})' if seen else ""
             return Reply([f"+COPS: {ops},,(0-4),(0-2)"])
+        p = cmd.params()
+        mode, fmt = cmd.int_param(0, 0), cmd.int_param(1, self.cops_format)
+        if mode not in (0, 1, 2, 3, 4) or fmt not in (0, 1, 2) or len(p) > 4:
+            raise CmeError(50)
+        if mode == 2:
+            raise CmeError(4)
+        if mode in (1, 4) and (len(p) < 3 or p[2] not in self.cell.values()):
+            raise CmeError(32 if len(p) >= 3 else 50)
+        self.cops_format = fmt
         return Reply()
 
     def reg_fields(self) -> str:
@@ -648,20 +683,6 @@ class AtModule(SmsCommands, VirtualModule):
         iccid = self.identity.iccid + "F" * (20 - len(self.identity.iccid))
         swapped = "".join(iccid[i + 1] + iccid[i] for i in range(0, 20, 2))
         return Reply([f'+CRSM: 144,0,"{swapped}"'])
-
-    def cmd_cgerep(self, ch: AtChannel, cmd: Command) -> Reply:
-        if cmd.kind == "read":
-            return Reply([f"+CGEREP: {self.cgerep},0"])
-        self.cgerep = cmd.int_param(0, 0)
-        return Reply()
-
-    def cmd_cscon(self, ch: AtChannel, cmd: Command) -> Reply:
-        if cmd.kind == "read":
-            return Reply([f"+CSCON: {self.cscon_n},{int(self.rrc_connected)}"])
-        if cmd.kind == "test":
-            return Reply(["+CSCON: (0-1)"])
-        self.cscon_n = cmd.int_param(0, 0)
-        return Reply()
 
     def set_rrc(self, connected: bool) -> None:
         if connected != self.rrc_connected:

@@ -238,7 +238,7 @@ class NbNtnModule(PowerSaving, AtModule):
         if self.cgerep:
             reason = CGEV_REASON.get((requested, pdn.pdn_type))
             self.urc(f"+CGEV: ME PDN ACT {cid}" + ("" if reason is None else f",{reason}"))
-        self.set_registration(self.spec.cereg_stat, ACT_SATELLITE_NB_S1)
+        self.set_registration(self.spec.cereg_stat, self.spec.act)
         self.vendor_event("registered")
         self._touch_rrc()
         waiting, self._sms_waiting = self._sms_waiting, []

@@ -13,15 +13,15 @@ from __future__ import annotations
 from at_bridge.sms_pdu import decode_deliver, encode_submit
 from ntnstack.terminals import sms as smsc
 from ntnstack.terminals.at_engine import AtChannel, CmeError, CmsError, Command, Prompt, Reply
+from ntnstack.terminals.settings import CMGF, CNMI, CSMP, CSMS, setting_handler
 
 CHARSETS = ("IRA", "GSM", "UCS2")
 """+CSCS character sets (TS 27.007 5.5) a client may choose; text in "GSM" is taken as typed
 (the 7-bit default alphabet's printable part is IRA's)."""
 STATS = ("REC UNREAD", "REC READ", "STO UNSENT", "STO SENT", "ALL")
 """<stat> of +CMGL / +CMGR in text mode; PDU mode numbers them 0-4 in this order."""
-CSMP_DEFAULT = [17, 167, 0, 0]
-"""+CSMP <fo>, <vp>, <pid>, <dcs> after reset: SMS-SUBMIT with a relative validity period of
-one day (TS 23.040 9.2.3.12.1: 167 = 24 h), default PID and DCS."""
+SMSC_DEFAULT = ("+8613800000000", 145)
+"""+CSCA <sca>, <tosca> after reset (an SMSC number of the test network; 145 international)."""
 
 
 class SmsCommands:
@@ -29,21 +29,48 @@ class SmsCommands:
     (``register_sms_commands``)."""
 
     def reset_sms_state(self) -> None:
-        self.cmgf, self.cnmi = 0, [0, 0, 0, 0, 0]
-        self.cscs, self.csmp = "IRA", list(CSMP_DEFAULT)
+        self.cmgf, self.cnmi = 0, list(CNMI.defaults)
+        self.cscs, self.csmp = "IRA", list(CSMP.defaults)
+        self.csms, self.csca = 0, SMSC_DEFAULT
         self.sms_store: dict[int, tuple[str, str, int]] = {}
 
     def register_sms_commands(self) -> None:
-        for name, handler in (("+CSCS", self.cmd_cscs), ("+CSMP", self.cmd_csmp),
-                              ("+CMGF", self.cmd_cmgf), ("+CPMS", self.cmd_cpms),
-                              ("+CNMI", self.cmd_cnmi), ("+CMGS", self.cmd_cmgs),
-                              ("+CMGR", self.cmd_cmgr), ("+CMGL", self.cmd_cmgl),
-                              ("+CMGD", self.cmd_cmgd)):
-            self.on(name, handler)
-        self.on("+CSMS", lambda ch, c: Reply(["+CSMS: (0,1)"] if c.kind == "test"
-                                             else ["+CSMS: 0,1,1,1"]))
-        self.on("+CSCA", lambda ch, c: Reply(['+CSCA: "+8613800000000",145'])
-                if c.kind == "read" else Reply())
+        """The handlers; any error of theirs answers +CMS ERROR (TS 27.005 3.2.5)."""
+        table = {"+CSCS": self.cmd_cscs, "+CMGF": self._setting(CMGF, "cmgf"),
+                 "+CNMI": self._setting(CNMI, "cnmi"), "+CSMP": self._setting(CSMP, "csmp"),
+                 "+CSMS": self.cmd_csms, "+CSCA": self.cmd_csca, "+CPMS": self.cmd_cpms,
+                 "+CMGS": self.cmd_cmgs, "+CMGR": self.cmd_cmgr, "+CMGL": self.cmd_cmgl,
+                 "+CMGD": self.cmd_cmgd}
+        for name, handler in table.items():
+            self.on(name, handler if name == "+CSCS" else self._as_cms(handler))
+
+    def _setting(self, setting, attr: str):
+        """A setting whose values are the list (or, one parameter, the int) ``attr``."""
+        def get(ch: AtChannel) -> list[int]:
+            value = getattr(self, attr)
+            return list(value) if isinstance(value, list) else [value]
+        return setting_handler(setting, get, lambda ch, v: setattr(
+            self, attr, v if len(setting.values) > 1 else v[0]))
+
+    def sms_parameter_error(self) -> CmsError:
+        """A parameter the command cannot take: 304 in PDU mode, 305 in text mode."""
+        return CmsError(305 if self.cmgf == 1 else 304)
+
+    def _as_cms(self, handler):
+        """``handler`` with its +CME errors and bad values answered as +CMS ERROR; the text
+        after a "> " prompt likewise."""
+        def run(ch: AtChannel, cmd: Command):
+            try:
+                out = handler(ch, cmd)
+            except CmsError:
+                raise
+            except (CmeError, ValueError, IndexError, KeyError, TypeError):
+                raise self.sms_parameter_error() from None
+            if isinstance(out, Prompt):
+                done = out.done
+                out.done = lambda data: self._as_cms(lambda c, d: done(d))(ch, data)
+            return out
+        return run
 
     # -- settings ------------------------------------------------------------------------------
     def cmd_cscs(self, ch: AtChannel, cmd: Command) -> Reply:
@@ -57,26 +84,26 @@ class SmsCommands:
         self.cscs = chosen
         return Reply()
 
-    def cmd_csmp(self, ch: AtChannel, cmd: Command) -> Reply:
+    def cmd_csms(self, ch: AtChannel, cmd: Command) -> Reply:
+        """+CSMS (TS 27.005 3.2.1): either <service> gives MT, MO and broadcast support."""
         if cmd.kind == "test":
-            return Reply(["+CSMP: (0-255),(0-255),(0-255),(0-255)"])
+            return Reply([CSMS.test_line()])
         if cmd.kind == "read":
-            return Reply(["+CSMP: " + ",".join(map(str, self.csmp))])
-        values = [cmd.int_param(i, d) for i, d in enumerate(self.csmp)]
-        if not all(0 <= v <= 255 for v in values):
-            raise CmsError(304)   # invalid text mode parameter
-        self.csmp = values
-        return Reply()
+            return Reply([f"+CSMS: {self.csms},1,1,1"])
+        self.csms = CSMS.parse(cmd)[0]
+        return Reply(["+CSMS: 1,1,1"])
 
-    def cmd_cmgf(self, ch: AtChannel, cmd: Command) -> Reply:
+    def cmd_csca(self, ch: AtChannel, cmd: Command) -> Reply:
+        """+CSCA (TS 27.005 3.3.1): the SMSC address, <tosca> 145 when it starts with "+"."""
         if cmd.kind == "read":
-            return Reply([f"+CMGF: {self.cmgf}"])
-        if cmd.kind == "test":
-            return Reply(["+CMGF: (0,1)"])
-        mode = cmd.int_param(0, 0)
-        if mode not in (0, 1):
-            raise CmsError(302)   # operation not allowed
-        self.cmgf = mode
+            return Reply([f'+CSCA: "{self.csca[0]}",{self.csca[1]}'])
+        if cmd.kind != "set":
+            return Reply()
+        p = cmd.params()
+        number = p[0] if p else ""
+        if not number.lstrip("+").isdigit() or len(p) > 2:
+            raise self.sms_parameter_error()
+        self.csca = (number, cmd.int_param(1, 145 if number.startswith("+") else 129))
         return Reply()
 
     def cmd_cpms(self, ch: AtChannel, cmd: Command) -> Reply:
@@ -89,18 +116,6 @@ class SmsCommands:
         if any(p.upper() != "ME" for p in cmd.params()):
             raise CmsError(302)   # only "ME" is listed by the test form
         return Reply([f"+CPMS: {used},20,{used},20,{used},20"])
-
-    def cmd_cnmi(self, ch: AtChannel, cmd: Command) -> Reply:
-        if cmd.kind == "test":
-            return Reply(["+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)"])
-        if cmd.kind == "read":
-            return Reply(["+CNMI: " + ",".join(map(str, self.cnmi))])
-        values = [cmd.int_param(i, 0) for i in range(5)]
-        allowed = ((0, 1, 2), (0, 1, 2, 3), (0, 2), (0, 1, 2), (0, 1))
-        if not all(v in ok for v, ok in zip(values, allowed, strict=True)):
-            raise CmsError(303)   # operation not supported
-        self.cnmi = values
-        return Reply()
 
     # -- sending ---------------------------------------------------------------------------------
     def cmd_cmgs(self, ch: AtChannel, cmd: Command) -> Reply | Prompt:
@@ -119,7 +134,7 @@ class SmsCommands:
             try:
                 text = bytes.fromhex(text.strip()).decode("utf-16-be")
             except ValueError:
-                raise CmsError(304) from None
+                raise self.sms_parameter_error() from None
         tpdu = encode_submit(dest, text)
         return smsc.parse_submit("00" + tpdu.hex(), len(tpdu)), tpdu
 

@@ -6,7 +6,10 @@ After AT+CMUX=0,0,5,1600 the port carries 27.010 frames; each DLCI the client op
 (SABM) is an AT channel of its own (echo per channel). Call URCs go to the voice channel
 (DLCI 2), SMS URCs to the SMS channel (DLCI 3), the rest to control (DLCI 1), each falling back
 to DLCI 1 and then to the plain port when that channel is not open (dialect tiantong.yaml).
-Calls between two virtual modules meet in the shared network by MSISDN.
+Calls between two virtual modules meet in the shared network by MSISDN. The call-state URCs
+are written as Huawei modules write them, with no space after the colon (``^ORIG:1,0``,
+``^CONF:1``, ``^CONN:1,0``, ``^CEND:1,<duration>,<end_status>,<cause>``; HUAWEI MU509 AT
+Command Interface Specification, call control).
 
 Dual mode (a direct-to-phone handset): while the network side says a terrestrial cell covers
 the module (``set_terrestrial_coverage``), the module prefers it and registers there, reported
@@ -33,13 +36,17 @@ from dataclasses import dataclass
 from at_bridge.cmux import DISC, DM, SABM, UI, UIH, Frame, Mux
 from ntnstack.terminals.at_engine import AtChannel, CmeError, Command, Reply
 from ntnstack.terminals.modem import AtModule
+from ntnstack.terminals.settings import CLIP, CRC, CVHU, setting_handler
 
 CHANNEL_CONTROL, CHANNEL_VOICE, CHANNEL_SMS, CHANNEL_DATA = 1, 2, 3, 4
 MAX_IP_LINKS = 5
 """^IPOPEN <link_id> 1-5 (Huawei Internet Service Commands)."""
 CME_NO_NETWORK = 30      # TS 27.007 9.2.1: no network service
 CME_NOT_ALLOWED = 3      # TS 27.007 9.2.1: operation not allowed
-CALL_URC_PREFIXES = ("RING", "+CLIP", "^ORIG", "^CONF", "^CONN", "^CEND", "NO CARRIER",
+CME_NOT_SUPPORTED = 4    # TS 27.007 9.2.1: operation not supported
+DTMF_TONES = "0123456789#*ABCD"
+"""+VTS <DTMF> characters (TS 27.007 C.11, the 3GPP TS 23.014 DTMF set)."""
+CALL_URC_PREFIXES = ("RING", "+CRING", "+CLIP", "^ORIG", "^CONF", "^CONN", "^CEND", "NO CARRIER",
                      "BUSY", "NO ANSWER")
 RING_PERIOD_S = 6.0
 """Repeat of RING / +CLIP while an incoming call is unanswered (typical alerting cadence)."""
@@ -129,7 +136,14 @@ class TiantongModule(AtModule):
         self.on("A", self.cmd_answer)
         self.on("H +CHUP", self.cmd_hangup)
         self.on("+CLCC", self.cmd_clcc)
-        self.on("+CLIP", self.cmd_clip)
+        self.on("+CLIP", setting_handler(CLIP, lambda ch: [self.clip],
+                                         lambda ch, v: setattr(self, "clip", v[0]),
+                                         lambda: ",1"))   # <m> 1: CLIP provisioned
+        self.on("+CRC", setting_handler(CRC, lambda ch: [self.crc],
+                                        lambda ch, v: setattr(self, "crc", v[0])))
+        self.on("+CVHU", setting_handler(CVHU, lambda ch: [self.cvhu],
+                                         lambda ch, v: setattr(self, "cvhu", v[0])))
+        self.on("+VTS", self.cmd_vts)
         self.on("^TETYPE", self.cmd_tetype)
         self.on("^IPINIT", self.cmd_ipinit)
         self.on("^IPOPEN", self.cmd_ipopen)
@@ -139,7 +153,7 @@ class TiantongModule(AtModule):
     def reset_state(self) -> None:
         super().reset_state()
         self.cfun = 1
-        self.clip = 0
+        self.clip, self.crc, self.cvhu = 0, 0, 0
         self.call: Call | None = None
         self.system: str | None = None  # "terrestrial" | "satellite" while registered
         self._search_timer = None
@@ -346,12 +360,6 @@ class TiantongModule(AtModule):
         self.tetype_pending = str(cmd.int_param(0))
         return Reply()
 
-    def cmd_clip(self, ch: AtChannel, cmd: Command) -> Reply:
-        if cmd.kind == "read":
-            return Reply([f"+CLIP: {self.clip},1"])
-        self.clip = cmd.int_param(0, 0)
-        return Reply()
-
     # -- packet data: Huawei embedded TCP/IP (UDP links) ------------------------------------
     def cmd_ipinit(self, ch: AtChannel, cmd: Command) -> Reply:
         if cmd.kind != "set":
@@ -418,7 +426,7 @@ class TiantongModule(AtModule):
             return Reply(final="NO CARRIER")
         peer = self.network.lookup(number)
         self.call = Call(self, peer, number, started_s=self.now())
-        self.later(0.0, lambda: self.urc("^ORIG: 1,0"))
+        self.later(0.0, lambda: self.urc("^ORIG:1,0"))
         if peer is None or peer is self:
             self.later(CALL_SETUP_ROUND_TRIPS * self.access_rtt_s(),
                        lambda: self._end_local("NO CARRIER", cause=1))
@@ -434,14 +442,14 @@ class TiantongModule(AtModule):
             return
         self.call = call
         call.state = "alerting"
-        self.network.deliver(self, caller, lambda: caller.urc("^CONF: 1"))
+        self.network.deliver(self, caller, lambda: caller.urc("^CONF:1"))
         self._ring()
 
     def _ring(self) -> None:
         call = self.call
         if call is None or call.state != "alerting" or call.callee is not self:
             return
-        self.urc("RING")
+        self.urc("+CRING: VOICE" if self.crc else "RING")   # TS 27.007 6.11
         if self.clip:
             self.urc(f'+CLIP: "{call.caller.identity.msisdn}",145,,,,0')
         self._ring_timer = self.later(RING_PERIOD_S, self._ring)
@@ -451,14 +459,20 @@ class TiantongModule(AtModule):
         if call is None or call.callee is not self or call.state != "alerting":
             return Reply(final="NO CARRIER")
         call.state, call.started_s = "active", self.now()
-        self.later(0.0, lambda: self.urc("^CONN: 1,0"))
+        self.later(0.0, lambda: self.urc("^CONN:1,0"))
         caller = call.caller
-        self.network.deliver(self, caller, lambda: caller.urc("^CONN: 1,0"))
+        self.network.deliver(self, caller, lambda: caller.urc("^CONN:1,0"))
         return Reply()
 
     def cmd_hangup(self, ch: AtChannel, cmd: Command) -> Reply:
+        """ATH (V.250 6.3.6) and +CHUP (TS 27.007 6.5) end the call; +CHUP=? only answers
+        OK; with +CVHU=1 ATH is ignored with OK (TS 27.007 6.20)."""
+        if cmd.kind == "test":
+            return Reply()
+        if cmd.kind != "exec":
+            raise CmeError(CME_NOT_SUPPORTED)
         call = self.call
-        if call is None:
+        if call is None or (cmd.name == "H" and self.cvhu == 1):
             return Reply()
         peer = call.callee if call.caller is self else call.caller
         self._end_local(None, cause=16)
@@ -474,9 +488,23 @@ class TiantongModule(AtModule):
         duration = int(self.now() - call.started_s) if call.state == "active" else 0
         call.state = "ended"
         self.call = None
-        self.urc(f"^CEND: 1,{duration},104,{cause}")  # (check) end status 104: normal release
+        self.urc(f"^CEND:1,{duration},104,{cause}")  # (check) end status 104: normal release
         if result:
             self.urc(result)
+
+    def cmd_vts(self, ch: AtChannel, cmd: Command) -> Reply:
+        """+VTS=<DTMF> (TS 27.007 C.11): tones into the active call (a journal event each);
+        no active call: +CME ERROR: 3."""
+        if cmd.kind == "test":
+            return Reply(["+VTS: (0-9,#,*,A-D)"])
+        tones = "".join(cmd.params()).upper()
+        if cmd.kind != "set" or not tones or any(t not in DTMF_TONES for t in tones):
+            raise CmeError(50)
+        if self.call is None or self.call.state != "active":
+            raise CmeError(CME_NOT_ALLOWED)
+        for tone in tones:
+            self.log("event", f"dtmf {tone}")
+        return Reply()
 
     def cmd_clcc(self, ch: AtChannel, cmd: Command) -> Reply:
         call = self.call

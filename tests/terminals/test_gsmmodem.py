@@ -67,7 +67,7 @@ def test_connect_identity_signal_and_coverage(pair):
     assert ma.manufacturer and ma.model
     assert ma.waitForNetworkCoverage(timeout=COVERAGE_TIMEOUT_S) > 0
     assert 0 < ma.signalStrength <= 31                 # +CSQ <rssi> of a visible satellite
-    assert ma.networkName == "00101"                   # +COPS? of the test PLMN
+    assert ma.networkName == "NTNSTACK"   # +COPS=3,0 then +COPS?: the long name (27.007 7.3)
 
 
 @pytest.mark.parametrize("text_mode", [True, False], ids=["text", "pdu"])

@@ -14,7 +14,7 @@ from tests.terminals.conftest import FINAL, REAL_TIMEOUT_S, Client
 from tests.terminals.test_registration import GEO_ALT_M
 
 CONTROL, VOICE, SMS = 1, 2, 3   # channel plan of at_bridge/dialects/tiantong.yaml
-CALL_URC = re.compile(r"^(RING|\+CLIP: |\^(ORIG|CONF|CONN|CEND): )")
+CALL_URC = re.compile(r"^(RING|\+CRING: |\+CLIP: |\^(ORIG|CONF|CONN|CEND):)")
 """Unsolicited lines of a call (the URC table of tiantong.yaml), not part of a response."""
 
 
@@ -173,21 +173,51 @@ def test_call_between_two_modules_in_the_mux(rig):
     ma, mb = into_mux(registered(rig, a), a), into_mux(registered(rig, b), b)
     mb.cmd(VOICE, "AT+CLIP=1")
     assert ma.cmd(VOICE, f"ATD{b.identity.msisdn};") == ([], "OK")
-    ma.wait(VOICE, r"^\^ORIG: 1,0$")
+    ma.wait(VOICE, r"^\^ORIG:1,0$")
     mb.wait(VOICE, r"^RING$")
     clip = mb.wait(VOICE, r'^\+CLIP: "([^"]+)",145')
     assert clip.group(1) == a.identity.msisdn
-    ma.wait(VOICE, r"^\^CONF: 1$")
+    ma.wait(VOICE, r"^\^CONF:1$")
     assert ma.cmd(VOICE, "AT+CLCC")[0] == [f'+CLCC: 1,0,3,0,0,"{b.identity.msisdn}",145']
     assert mb.cmd(VOICE, "AT+CLCC")[0] == [f'+CLCC: 1,1,4,0,0,"{a.identity.msisdn}",145']
     assert mb.cmd(VOICE, "ATA") == ([], "OK")
-    mb.wait(VOICE, r"^\^CONN: 1,0$")
-    ma.wait(VOICE, r"^\^CONN: 1,0$")
+    mb.wait(VOICE, r"^\^CONN:1,0$")
+    ma.wait(VOICE, r"^\^CONN:1,0$")
     assert ma.cmd(VOICE, "AT+CLCC")[0][0].startswith("+CLCC: 1,0,0,")   # 27.007 7.18: active
     assert mb.cmd(VOICE, "ATH") == ([], "OK")
-    ma.wait(VOICE, r"^\^CEND: 1,\d+,\d+,\d+$")
+    ma.wait(VOICE, r"^\^CEND:1,\d+,\d+,\d+$")
     ma.wait(VOICE, r"^NO CARRIER$")
     assert ma.cmd(VOICE, "AT+CLCC") == ([], "OK")
+
+
+def test_call_control_commands_of_27007(rig):
+    """+CRC=1: +CRING: VOICE instead of RING (TS 27.007 6.11); +CHUP=? answers OK and leaves
+    the call up (6.5); +VTS only in an active call (C.11; else +CME ERROR: 3); +CVHU=1: ATH
+    is ignored with OK, +CHUP still ends the call (6.20)."""
+    a, b = rig.module("tiantong"), rig.module("tiantong")
+    rig.start()
+    ca, cb = registered(rig, a), registered(rig, b)
+    for c in (ca, cb):
+        c.cmd("AT+CMEE=1")
+    assert ca.cmd("AT+VTS=1") == ([], "+CME ERROR: 3")
+    assert cb.cmd("AT+CRC=1")[1] == "OK" and cb.cmd("AT+CRC?")[0] == ["+CRC: 1"]
+    ca.cmd(f"ATD{b.identity.msisdn};")
+    cb.wait(r"^\+CRING: VOICE$")
+    assert "RING" not in cb.lines
+    cb.cmd("ATA")
+    ca.wait(r"^\^CONN:1,0$")
+    assert ca.cmd("AT+CHUP=?") == ([], "OK")
+    assert ca.cmd("AT+CLCC")[0][0].startswith("+CLCC: 1,0,0,")       # still active
+    assert ca.cmd("AT+VTS=1") == ([], "OK") and ca.cmd('AT+VTS="#"') == ([], "OK")
+    assert [x for _, x in a.events("dtmf")] == ["dtmf 1", "dtmf #"]
+    assert ca.cmd("AT+VTS=X")[1] == "+CME ERROR: 50"
+    assert ca.cmd("AT+CVHU=?")[0] == ["+CVHU: (0-2)"] and ca.cmd("AT+CVHU=1")[1] == "OK"
+    assert ca.cmd("ATH") == ([], "OK")
+    assert ca.cmd("AT+CLCC")[0][0].startswith("+CLCC: 1,0,0,")       # ATH ignored
+    body, final = ca.cmd("AT+CHUP")
+    assert final == "OK" and re.fullmatch(r"\^CEND:1,\d+,104,16", body[0])  # 16 normal clearing
+    cb.wait(r"^NO CARRIER$")
+    assert ca.cmd("AT+CLCC") == ([], "OK")
 
 
 def test_call_to_a_busy_or_unknown_number(rig):
