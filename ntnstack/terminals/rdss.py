@@ -117,17 +117,18 @@ class RdssTerminal(VirtualModule):
 
     # -- status streams ---------------------------------------------------------------------
     def set_stream(self, name: str, period_s: float) -> None:
-        """Output stream ``name`` now and every ``period_s`` s; 0 stops it."""
+        """Output stream ``name`` now and every ``period_s`` s after (no drift); 0 stops it."""
         self.streams[name] = period_s
         token = self._stream_tokens[name] = self._stream_tokens.get(name, 0) + 1
         if period_s > 0:
-            self._stream_tick(name, token)
+            self._stream_tick(name, token, self.now())
 
-    def _stream_tick(self, name: str, token: int) -> None:
+    def _stream_tick(self, name: str, token: int, due_s: float) -> None:
         if self._stream_tokens.get(name) != token:
             return
         self.emit_stream(name)
-        self.later(self.streams[name], lambda: self._stream_tick(name, token))
+        due_s += self.streams[name]
+        self.later(max(0.0, due_s - self.now()), lambda: self._stream_tick(name, token, due_s))
 
     @abstractmethod
     def emit_stream(self, name: str) -> None:
