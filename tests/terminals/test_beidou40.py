@@ -197,3 +197,29 @@ def test_driver_against_the_virtual_4_0_module(rig, tmp_path):
         again = da.send_short_message(b.address, "0102", "code")
         assert not again.accepted and 0 < again.wait_s <= CARD["interval_s"]
         assert again.fields["reason"] == str(rf.FLAG_INTERVAL)
+
+
+def test_two_4_0_modules_through_ntnstack_module_serve(tmp_path):
+    from at_bridge.drivers import open_module
+    from tests.terminals.test_cli import serve
+    proc = serve("--family", "beidou-4.0", "--count", "2", "--speed", "100")
+    try:
+        paths = [proc.stdout.readline().strip() for _ in range(2)]
+        with open_module(paths[0], "beidou-4.0", log_path=tmp_path / "a.log") as da, \
+                open_module(paths[1], "beidou-4.0", log_path=tmp_path / "b.log") as db:
+            cards = [d.card_info() for d in (da, db)]
+            assert [c.address for c in cards] == [240000, 240001]   # Identity.for_serial(0, 1)
+            assert da.send_short_message("0240001", "C0DE", "code").accepted
+            got = db.receive_short_message(timeout_s=20)
+            assert (got.sender, got.text, got.encoding) == ("240000", "C0DE", "code")
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+
+
+def answers_a_card_query(rig, m) -> None:
+    """After anything (the fuzz test's garbage), a 4.0 module still answers $ICJC."""
+    c = frame_client(rig, m)
+    c.port.pause(2 * FRAME_GAP_S)              # a partial frame in the garbage expires
+    c.send(rf.text_frame("ICJC,0", 0))
+    assert c.wait("ICXX").address == int(m.address)
