@@ -190,7 +190,7 @@ class FrameDecoder:
 # -- information fields ------------------------------------------------------------------
 @dataclass(frozen=True)
 class RdssMessage:
-    """A short message as the network carries it: coding name and bytes."""
+    """A short message in a frame: coding name (chinese | code | mixed) and bytes."""
 
     coding: str
     data: bytes
@@ -213,16 +213,27 @@ def _content(f: Frame, at: int, start: int, trailer: int) -> bytes:
     return content
 
 
+def _coded(message: RdssMessage, code_bit: int) -> int:
+    """The category bit that says "code" (mixed is code too), 0 for Chinese."""
+    return 0 if message.coding == "chinese" else code_bit
+
+
+def _bit_count(message: RdssMessage) -> bytes:
+    return (8 * len(message.data)).to_bytes(2, "big")
+
+
 def txsq(address: int, dest: int, message: RdssMessage, *, express: bool = False,
          ack: bool = False) -> Frame:
-    category = 0x40 | (0 if express else 0x04) | (0x02 if message.coding != "chinese" else 0)
-    info = bytes([category]) + dest.to_bytes(3, "big") + (8 * len(message.data)).to_bytes(
-        2, "big") + bytes([int(ack)]) + message.data
-    return Frame("TXSQ", address, info)
+    """A send request from ``address`` to ``dest`` (normal unless ``express``)."""
+    category = 0x40 | (0 if express else 0x04) | _coded(message, 0x02)
+    return Frame("TXSQ", address, bytes([category]) + dest.to_bytes(3, "big") +
+                 _bit_count(message) + bytes([int(ack)]) + message.data)
 
 
 @dataclass(frozen=True)
 class SendRequest:
+    """A parsed $TXSQ: addressee, message, express or normal, ack wanted."""
+
     dest: int
     message: RdssMessage
     express: bool
@@ -242,14 +253,16 @@ def parse_txsq(f: Frame) -> SendRequest:
 
 def txxx(address: int, sender: int, message: RdssMessage, hour: int, minute: int,
          crc_flag: int = 0) -> Frame:
-    category = 0x40 | (0x20 if message.coding != "chinese" else 0)
-    info = bytes([category]) + sender.to_bytes(3, "big") + bytes([hour, minute]) + \
-        (8 * len(message.data)).to_bytes(2, "big") + message.data + bytes([crc_flag])
-    return Frame("TXXX", address, info)
+    """A received message for ``address`` from ``sender``, sent at ``hour``:``minute``."""
+    head = bytes([0x40 | _coded(message, 0x20)]) + sender.to_bytes(3, "big")
+    return Frame("TXXX", address, head + bytes([hour, minute]) + _bit_count(message) +
+                 message.data + bytes([crc_flag]))
 
 
 @dataclass(frozen=True)
 class Received:
+    """A parsed $TXXX: sender, message, send time (hour, minute), CRC flag (0 intact)."""
+
     sender: int
     message: RdssMessage
     hour: int
