@@ -343,6 +343,6 @@ def text_frame(body: str, address: int) -> Frame:
             return Frame("ICJC", 0, bytes([int(args[0])]))
         if command in ("XTZJ", "SJSC"):
             return Frame(command, address, int(args[0]).to_bytes(2, "big"))
-    except (ValueError, IndexError) as exc:
+    except (ValueError, IndexError, OverflowError) as exc:   # OverflowError: > 24-bit address
         raise ProtocolError(f"frame body {body!r}: {exc}") from None
     raise ProtocolError(f"frame body {body!r}: expected TXSQ, ICJC, XTZJ or SJSC")

@@ -148,3 +148,13 @@ def test_frame_engine_rejects_a_bad_checksum():
     raw[-1] ^= 0xFF
     engine.feed(bytes(raw))
     assert engine.stats["bad_checksum"] == 1 and not engine.urcs.drain()
+
+
+@pytest.mark.parametrize("body,named", [("TXSQ,99999999999,1,1,AB,0", "int too big"),
+                                        ("TXSQ,12,1,1,ZZ,0", "non-hexadecimal"),
+                                        ("DWSQ,1", "expected TXSQ, ICJC, XTZJ or SJSC")])
+def test_a_bad_body_is_one_protocol_error_naming_it(body, named):
+    from at_bridge.errors import ProtocolError
+    with pytest.raises(ProtocolError, match=named) as info:
+        rf.text_frame(body, 1)
+    assert body in str(info.value)
