@@ -9,7 +9,7 @@ attach, registration, signal, send_data / receive_data, send_sms / receive_sms, 
 
 What each family puts on the wire is in ``at_bridge/dialects/<family>.yaml`` (families:
 ``nbntn-generic, nbntn-nordic, nbntn-murata, nbntn-quectel, tiantong, beidou-2.1,
-beidou-bds3``); :func:`at_bridge.dialect.load_dialect` returns it as typed objects.
+beidou-bds3, beidou-4.0``); :func:`at_bridge.dialect.load_dialect` returns it as typed objects.
 
 Pieces a module side (a virtual module) can reuse:
 
@@ -19,5 +19,7 @@ Pieces a module side (a virtual module) can reuse:
   ``mux.channel(dlci)`` gives ``write`` / ``set_receiver`` per DLCI;
 - :mod:`at_bridge.sentence_engine`: ``make_sentence(body)``, ``parse_sentence(line)``,
   ``checksum(body)`` for BeiDou ``$`` sentences;
+- :mod:`at_bridge.rdss_frame`: BeiDou protocol 4.0 binary frames (``txsq`` / ``parse_txsq``,
+  ``txxx``, ``icxx``, ``fkxx``, ``zjxx``, ``sjxx``, ``FrameDecoder`` with its refusals);
 - :mod:`at_bridge.transport`: ``read_raw_log(path)`` parses a raw traffic log.
 """

@@ -9,6 +9,7 @@ YAML layout (keys marked * are required)::
 
     family*: nbntn-nordic              # the file name without .yaml
     kind*: at                          # at (AT engine) | sentence (NMEA-style, BeiDou)
+                                       # | frame (BeiDou 4.0 binary frames in text form)
     title*: text                       # human name of module and firmware
     echo: false                        # echo state after boot (AT only)
     terminator: "\\r"                   # appended to each command (AT only)
@@ -48,6 +49,8 @@ import yaml
 from at_bridge.errors import DialectError
 
 DIALECT_DIR = Path(__file__).with_name("dialects")
+KINDS = ("at", "sentence", "frame")
+"""Engines: AT lines, BeiDou sentences, BeiDou 4.0 frames (at_bridge.frame_engine)."""
 FAMILIES = (
     "nbntn-generic",
     "nbntn-nordic",
@@ -56,6 +59,7 @@ FAMILIES = (
     "tiantong",
     "beidou-2.1",
     "beidou-bds3",
+    "beidou-4.0",
 )
 
 
@@ -310,8 +314,8 @@ def parse_dialect(data: Any, source: str) -> Dialect:
     r.only(*_TOP_KEYS)
     r.sub("defaults").only("timeout_s", "retries", "retry_delay_s")
     kind = r.get("kind", str)
-    if kind not in ("at", "sentence"):
-        r.fail(f"'at' or 'sentence', got {kind!r}", "kind")
+    if kind not in KINDS:
+        r.fail(f"'at', 'sentence' or 'frame', got {kind!r}", "kind")
     defaults = r.sub("defaults")
     ureader = r.sub("urcs")
     urcs = {name: _urc(ureader, name) for name in ureader.data}

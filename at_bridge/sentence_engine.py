@@ -75,10 +75,15 @@ class _Pending:
 class SentenceEngine:
     """Sends sentences and matches their answers on one channel; one command in flight.
 
+    Subclasses with another wire format (at_bridge.frame_engine) override :meth:`encode`,
+    :meth:`feed` and ``feedback_id`` (the id of the sentence that answers a command by name).
+
     ``patterns`` maps sentence ids to compiled regexes (named groups become URC fields);
     ``fki_command_field`` is the 0-based field of $BDFKI naming the command; ``streams`` are
     the periodic status sentences kept in :attr:`latest`.
     """
+
+    feedback_id = "BDFKI"
 
     def __init__(self, channel: Channel, *, patterns: dict | None = None,
                  fki_command_field: int = 0, streams: tuple[str, ...] = (), name: str = ""):
@@ -117,11 +122,12 @@ class SentenceEngine:
                 with self._state:
                     self._pending = pending
             try:
-                self.channel.write(make_sentence(body))
+                self.channel.write(self.encode(body))
                 if not (reply or fki):
                     return None
                 if not pending.done.wait(timeout_s):
-                    raise Timeout(f"{self.name}: ${body}: no {reply or 'BDFKI ' + str(fki)} "
+                    raise Timeout(f"{self.name}: ${body}: no "
+                                  f"{reply or self.feedback_id + ' ' + str(fki)} "
                                   f"within {timeout_s:g} s")
             finally:
                 with self._state:
@@ -129,6 +135,10 @@ class SentenceEngine:
             if pending.failure:
                 raise pending.failure
             return pending.answer
+
+    def encode(self, body: str) -> bytes:
+        """What goes on the wire for ``body``."""
+        return make_sentence(body)
 
     def feed(self, data: bytes) -> None:
         """Channel receiver: bytes in any chunking."""
@@ -182,7 +192,7 @@ class SentenceEngine:
         self.urcs.put(urc)
 
     def _answers(self, p: _Pending, sid: str, body: str) -> bool:
-        if sid == "BDFKI" and p.fki:
+        if sid == self.feedback_id and p.fki:
             fields = body.split(",")[1:]
             k = self.fki_command_field
             return k < len(fields) and fields[k] == p.fki

@@ -20,8 +20,8 @@ Quick start::
 ``socket://host:port``, ``loop://`` (a ser2net 4 port on a pty does not acknowledge RFC 2217
 SET-CONTROL: add pyserial's ``?ign_set_control``). ``family`` is one of
 ``nbntn-generic, nbntn-nordic, nbntn-murata, nbntn-quectel, tiantong, beidou-2.1,
-beidou-bds3``; the dialect table ``at_bridge/dialects/<family>.yaml`` says which commands
-each operation sends (see that file for the exact lines a virtual module must answer).
+beidou-bds3, beidou-4.0``; the dialect table ``at_bridge/dialects/<family>.yaml`` says which
+commands each operation sends (see that file for the exact lines a virtual module must answer).
 
 API (all timeouts in seconds; ``None`` = the dialect's value):
 
@@ -43,7 +43,8 @@ API (all timeouts in seconds; ``None`` = the dialect's value):
   ``calls() -> list[dict]``.
 - BeiDou: ``card_info() -> CardInfo``; ``send_short_message(dest, message,
   encoding="chinese"|"code"|"mixed") -> Feedback``; ``receive_short_message(timeout_s=None)
-  -> ShortMessage``; ``status() -> dict`` (latest $BDBSI / $BDPWI).
+  -> ShortMessage``; ``status() -> dict`` (latest $BDBSI / $BDPWI; 4.0: $ZJXX / $SJXX, its
+  binary frames through at_bridge.frame_engine).
 - ``urc(name=None, timeout_s=0.0) -> Urc``: the next queued URC (all families).
 - ``close()``; drivers are context managers.
 

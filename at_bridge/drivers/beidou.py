@@ -1,4 +1,5 @@
-"""BeiDou RDSS short-message driver (protocol 2.1 and BDS-3) on the sentence engine.
+"""BeiDou RDSS short-message driver: protocol 2.1 and BDS-3 on the sentence engine, protocol
+4.0 on the frame engine (its frames in text form, at_bridge/rdss_frame.py).
 
 Message content encodings (the numbers per protocol come from ``sentences.encodings``):
 
@@ -21,6 +22,7 @@ from at_bridge.drivers.base import (
     format_template,
 )
 from at_bridge.errors import NotSupported, ProtocolError, Timeout
+from at_bridge.frame_engine import FrameEngine
 from at_bridge.sentence_engine import SentenceEngine
 from at_bridge.transport import Transport
 
@@ -65,13 +67,14 @@ def _gb2312(message: str | bytes) -> bytes:
 
 
 class BeiDouDriver(Driver, ProcedureRunner):
-    """A BeiDou RDSS terminal on ``transport`` (dialect kind ``sentence``)."""
+    """A BeiDou RDSS terminal on ``transport`` (dialect kind ``sentence`` or ``frame``)."""
 
     def __init__(self, transport: Transport, dialect: Dialect):
         ProcedureRunner.__init__(self, dialect)
         self.transport = transport
-        self.engine = SentenceEngine.from_dialect(transport, dialect,
-                                                  name=f"{dialect.family} {transport.url}")
+        engine = FrameEngine if dialect.kind == "frame" else SentenceEngine
+        self.engine = engine.from_dialect(transport, dialect,
+                                          name=f"{dialect.family} {transport.url}")
 
     def close(self) -> None:
         self.transport.close()
@@ -80,7 +83,8 @@ class BeiDouDriver(Driver, ProcedureRunner):
         return self.engine
 
     def urc(self, name: str | None = None, timeout_s: float = 0.0):
-        """The next queued sentence (by id, e.g. ``BDTXR``); Timeout after ``timeout_s``."""
+        """The next queued sentence or frame (by id, e.g. ``BDTXR``, ``TXXX``); Timeout after
+        ``timeout_s``."""
         return self.engine.urcs.get(name, timeout_s)
 
     def execute(self, step: Step, fields: dict[str, Any]) -> dict[str, str]:
@@ -132,7 +136,8 @@ class BeiDouDriver(Driver, ProcedureRunner):
         return ShortMessage(r.get("sender", ""), text, names[coding], data, plain)
 
     def status(self) -> dict[str, dict[str, str]]:
-        """Latest status-stream sentences ($BDBSI / $BDPWI) by id: their parsed fields."""
+        """Latest status-stream sentences ($BDBSI / $BDPWI, 4.0: $ZJXX / $SJXX) by id: their
+        parsed fields."""
         return {sid: dict(u.fields, line=u.line) for sid, u in self.engine.latest.items()}
 
     def reset(self) -> None:

@@ -25,6 +25,6 @@ def open_module(url: str, family: str, log_path: str | Path | None = None, *,
     table = dialect if isinstance(dialect, Dialect) else load_dialect(dialect or family)
     transport = Transport(url, baudrate=baudrate, log_path=log_path, exclusive=exclusive,
                           reconnect=reconnect, timebase=timebase)
-    if table.kind == "sentence":
+    if table.kind in ("sentence", "frame"):
         return BeiDouDriver(transport, table)
     return AtDriver(transport, table)

@@ -3,8 +3,9 @@
 One serving loop (:class:`host.ModuleHost`) runs any number of modules; each family is a
 table (``families.yaml``) plus behaviour: NB-IoT NTN (:mod:`nbntn`, :mod:`nbntn_vendor`),
 Tiantong with the 27.010 multiplexer (:mod:`tiantong`), BeiDou RDSS sentences
-(:mod:`beidou`). The link comes through :class:`link_view.LinkView`; time from the project
-clock (:mod:`clock`); faults from :mod:`faults`. ``ntnstack module serve`` is the CLI.
+(:mod:`beidou`) and 4.0 frames (:mod:`beidou40`) on one short-message service (:mod:`rdss`).
+The link comes through :class:`link_view.LinkView`; time from the project clock (:mod:`clock`);
+faults from :mod:`faults`. ``ntnstack module serve`` is the CLI.
 """
 from ntnstack.terminals.families import FAMILIES
 

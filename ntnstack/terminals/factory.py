@@ -16,5 +16,8 @@ def build_module(family: str, link, **kw):
     if spec.kind == "tiantong":
         from ntnstack.terminals.tiantong import TiantongModule
         return TiantongModule(spec, link, **kw)
+    if spec.protocol == "4.0":
+        from ntnstack.terminals.beidou40 import Beidou40Module
+        return Beidou40Module(spec, link, **kw)
     from ntnstack.terminals.beidou import BeidouModule
     return BeidouModule(spec, link, **kw)

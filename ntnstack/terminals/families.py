@@ -10,7 +10,7 @@ import yaml
 from ntnstack.errors import InputError
 
 FAMILIES = ("nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel", "tiantong",
-            "beidou-2.1", "beidou-bds3")
+            "beidou-2.1", "beidou-bds3", "beidou-4.0")
 """Family names used everywhere (CLI, YAML testbeds, at_bridge dialects)."""
 
 _KINDS = {"nbntn", "tiantong", "beidou"}

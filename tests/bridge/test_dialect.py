@@ -42,7 +42,7 @@ def base() -> dict:
 
 @pytest.mark.parametrize("mutate,message", [
     (lambda d: d.pop("kind"), r"x\.yaml: kind: expected a string \(missing\)"),
-    (lambda d: d.update(kind="modem"), r"kind: expected 'at' or 'sentence'"),
+    (lambda d: d.update(kind="modem"), r"kind: expected 'at', 'sentence' or 'frame'"),
     (lambda d: d["commands"]["at"].update(timeout_s="long"),
      r"commands\.at\.timeout_s: expected a number"),
     (lambda d: d["urcs"].update(bad="(unclosed"), r"urcs\.bad: expected a valid regex"),

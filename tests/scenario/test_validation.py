@@ -56,7 +56,7 @@ CASES = {
     "wrong type": ("clock: virtual", "clock: virtual\nmin_elevation_deg: high", 3,
                    "min_elevation_deg", "expected a number of degrees, got text ('high')"),
     "unknown family": ("family: nbntn-nordic", "family: iridium", 15, "terminals.ue.family",
-                       "expected one of beidou-2.1, beidou-bds3, nbntn-generic"),
+                       "expected one of beidou-2.1, beidou-4.0, beidou-bds3, nbntn-generic"),
     "close family name": ("family: nbntn-nordic", "family: nbntn-nordik", 15,
                           "terminals.ue.family", "did you mean 'nbntn-nordic'?"),
     "unknown action": ("do: power_on", "do: fly", 19, "steps[0].do", "expected one of answer"),

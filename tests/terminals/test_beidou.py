@@ -192,3 +192,55 @@ def test_bad_checksum_is_ignored(rig):
 def test_beam_power_is_zero_below_the_mask():
     assert beam_power(math.nan, 10.0) == (0, 0)
     assert beam_power(9.9, 10.0) == (0, 0)
+
+
+@pytest.mark.parametrize("family,foreign", [("beidou-bds3", "CCTXA,{dest},1,1,A1"),
+                                            ("beidou-2.1", "CCTCQ,{dest},2,1,2,A1,0"),
+                                            ("beidou-2.1", "CCICR,0,00")])
+def test_each_protocol_ignores_the_other_protocols_sentences(rig, family, foreign):
+    m = rig.module(family, geo_link())
+    rig.start()
+    c = client(rig, m)
+    c.send(foreign.format(dest=m.address))
+    c.send("CCICA,0,00" if family == "beidou-2.1" else "CCICR,0,00")
+    c.wait(r"^BDIC[IP],")                      # answered in order, after the foreign one
+    assert not m.events("out BDFKI") and len(m.events("out BDIC")) == 1
+    assert m.events(f"unsupported sentence {foreign[:5]}")
+
+
+@pytest.mark.parametrize("kind,info_type", [("0", "2"), ("1", "1")])
+def test_express_and_normal_2_1_messages_keep_their_type(rig, kind, info_type):
+    # $BDTXR type 1 normal, 2 express, time empty for both (docs/rigs.md: the $BDTXR table).
+    a, b = rig.module("beidou-2.1", geo_link()), rig.module("beidou-2.1", geo_link())
+    rig.start()
+    ca, cb = client(rig, a), client(rig, b)
+    ca.send(f"CCTXA,{b.address},{kind},1,C0DE")
+    ca.wait(r"^BDFKI,TXA,Y,Y,0,0000$")
+    got = cb.wait(r"^BDTXR,(\d),(\d+),(\d),(\d*),([0-9A-F]+)$")
+    assert got.groups() == (info_type, a.address, "1", "", "C0DE")
+
+
+def test_rmo_period_0_stops_the_stream(virtual_rig):
+    rig = virtual_rig
+    m = rig.module("beidou-2.1", geo_link())
+    rig.start()
+    c = client(rig, m)
+    c.send("CCRMO,BSI,2,1")
+    c.wait(r"^BDBSI,")
+    c.send("CCRMO,BSI,2,0")
+    c.send("CCICA,0,00")
+    c.wait(r"^BDICI,")                         # the $CCRMO before it has been handled
+    sent = len(m.events("out BDBSI"))
+    rig.wait(10)
+    assert len(m.events("out BDBSI")) == sent
+
+
+@pytest.mark.parametrize("body", ["CCTCQ,{dest},2,1,2,C0DE", "CCTCQ,{dest},9,1,2,C0DE,0",
+                                  "CCTCQ,{dest},2,1,7,C0DE,0", "CCTCQ,abc,2,1,2,C0DE,0"])
+def test_malformed_tcq_is_a_format_error(rig, body):
+    # Reason 11 "check error" of the public BDS-3 bridge document (transcripts/beidou-bds3_*).
+    m = rig.module("beidou-bds3", geo_link())
+    rig.start()
+    c = client(rig, m)
+    c.send(body.format(dest=m.address))
+    assert c.wait(r"^BDFKI,\d{6},TCQ,N,(\d+),(\d+)$").groups() == ("11", "0")

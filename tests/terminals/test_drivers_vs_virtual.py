@@ -114,7 +114,7 @@ def test_tiantong_driver_call_and_sms(rig, drivers):
     assert (sms.sender, sms.text) == (a.identity.msisdn, "天通短信")
 
 
-@pytest.mark.parametrize("family", ["beidou-2.1", "beidou-bds3"])
+@pytest.mark.parametrize("family", ["beidou-2.1", "beidou-bds3", "beidou-4.0"])
 def test_beidou_driver_card_and_short_messages(rig, drivers, family):
     from ntnstack.terminals.link_view import GeoSlotsLink
     from ntnstack.terminals.orbit_link import BEIDOU_GEO_LONS_DEG

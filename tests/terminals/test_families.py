@@ -13,9 +13,9 @@ ICCID_COMMAND = {"nbntn-generic": ("AT+CCID", "+CCID: "),
 """The ICCID command of each family, as in at_bridge/dialects/<family>.yaml."""
 
 
-def test_family_names_are_the_agreed_seven():
+def test_family_names_are_the_agreed_ones():
     assert FAMILIES == ("nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel",
-                        "tiantong", "beidou-2.1", "beidou-bds3")
+                        "tiantong", "beidou-2.1", "beidou-bds3", "beidou-4.0")
 
 
 def test_luhn_check_digit():
