@@ -20,9 +20,12 @@ Routing rule for each received line (documented once, applied in this order):
 3. a line matching a URC pattern is a URC (so ``+CEREG: 1,"1A2B",...`` during ``AT+CEREG?`` is a
    URC, while the read form ``+CEREG: 2,1,...``, which the dialect's URC pattern does not
    match and the command's ``claims`` does, is the response);
-4. a boot banner (RDY, APP RDY, Ready, ^SIMST: 1, %BOOTEV:0) is queued as URC ``banner``;
-   during a pending command it ends the command with :class:`ModuleRebooted` (or with
-   success for commands marked ``reboots``); :meth:`AtEngine.sync` re-syncs afterwards;
+4. a boot banner (RDY, APP RDY, Ready, ^SIMST: 1, %BOOTEV:0) is queued as URC ``banner``.
+   Banners are listed in boot order (Quectel: RDY, then APP RDY); one that follows an
+   earlier banner of the list (or opens none) is a *late banner* of the same boot and leaves
+   the pending command waiting for its own final. A banner that starts a boot (the first of
+   the list, or one seen again) ends the pending command with :class:`ModuleRebooted` (or
+   with success for commands marked ``reboots``);
 5. any other line is an information line of the pending command, or, with none pending, a URC
    named ``unknown`` (finals with nothing pending are queued as ``stray``): nothing is lost.
 
@@ -32,10 +35,21 @@ ESC (0x1B) cancels.
 
 Bytes that are not printable text (decoded with errors='replace') are removed from the line,
 counted in ``stats["garbage_bytes"]`` and logged; the rest of the line is routed as above.
-More than ``MAX_LINE_BYTES`` without a line end are dropped the same way.
+More than ``MAX_LINE_BYTES`` without a line end are dropped the same way. Splitting is linear
+in the bytes received.
+
+Staying aligned: a command that ended without its own final result (timeout, reboot, port
+gone) may still be answered later, and that late final must not end the next command. The
+engine is then *unaligned*; before its next command (and in :meth:`AtEngine.sync`) it
+re-aligns with a unique marker: ``ATE1`` (echo on), then ``ATE1E1...`` with a number of
+``E1`` that no recent marker used, until one is answered after its own echo. Finals that
+arrive before that echo belong to older commands and are queued as ``stray``. Echo is then
+switched off again when the engine last sent ``ATE0``.
 """
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
 import re
 import threading
@@ -67,6 +81,8 @@ _ERROR_FINALS = ("ERROR", "NO CARRIER", "BUSY", "NO ANSWER", "NO DIALTONE")
 _EXT_ERROR = re.compile(r"^\+(CME|CMS) ERROR: ?(.*)$")
 _BASIC_ONLY = re.compile(r"^AT(?:[A-Z&][0-9]*)*$", re.IGNORECASE)
 _BASIC_V = re.compile(r"V([01])", re.IGNORECASE)
+_BASIC_ECHO = re.compile(r"(E[01]|Z|&F)", re.IGNORECASE)
+_MARKERS = 30   # distinct realignment markers (ATE1 + 1..30 x E1) before one is reused
 _NOT_TEXT = re.compile(r"[^\x20-\x7e\u00a0-\ufffc]")
 _EOL = re.compile(rb"[\r\n]")
 MAX_LINE_BYTES = 65536   # a line longer than this without CR / LF is garbage (no AT line is)
@@ -99,12 +115,14 @@ class _Pending:
     reboots: bool
     prompt: bool
     echo: str | None
+    needs_echo: bool = False   # a realignment marker: finals before its echo are stale
     payload_echo: str | None = None
     lines: list[str] = field(default_factory=list)
     final: str | None = None
     failure: BaseException | None = None
     done: Flag | None = None
     prompted: Flag | None = None   # prompt commands only; also set on completion
+    late_banner: str | None = None  # a banner of the current boot arrived meanwhile
 
     def complete(self) -> None:
         """End the command (final result, banner, port gone); wakes a prompt waiter too."""
@@ -129,7 +147,8 @@ class AtEngine:
         self.banners = list(banners)
         self.urcs = UrcQueue(timebase=self.timebase)
         self.verbose = True
-        self.stats = {"lines": 0, "urcs": 0, "garbage_bytes": 0, "banners": 0}
+        self.stats = {"lines": 0, "urcs": 0, "garbage_bytes": 0, "banners": 0,
+                      "stale_finals": 0}
         self._buf = bytearray()
         self._lock = threading.Lock()
         self._state = threading.Lock()
@@ -137,6 +156,11 @@ class AtEngine:
         self._collecting: tuple[UrcPattern, str, dict, list[str]] | None = None
         self._online = Flag(self.timebase)   # cleared while the channel reports "gone"
         self._online.set()
+        self._boot_stage = -1       # index in banners of the last banner seen (-1: none)
+        self.aligned = True
+        """False after a command ended without its own final (see the module docstring)."""
+        self._echo_off = False      # the last echo command sent was ATE0
+        self._marks = itertools.cycle(range(1, _MARKERS + 1))
         channel.set_receiver(self.feed)
         channel.add_state_listener(self._on_state)
 
@@ -155,30 +179,47 @@ class AtEngine:
         """Send ``line`` (without terminator) and wait up to ``timeout_s`` s for its final
         result. With ``prompt``, wait for ``"> "``, then send ``payload`` + ``payload_end``
         (Ctrl-Z; b"" where the command announced the length), or ESC (cancel) when
-        ``payload`` is None. Raises Timeout, CmeError, CmsError, CommandError,
-        ModuleRebooted, PortGone."""
+        ``payload`` is None. An unaligned engine re-aligns first (within the same time).
+        Raises Timeout, CmeError, CmsError, CommandError, ModuleRebooted, PortGone."""
         with self._lock:
-            pending = _Pending(line, claims, tuple(ok), tuple(error), reboots, prompt, line,
-                               done=Flag(self.timebase))
-            if prompt:
-                pending.prompted = Flag(self.timebase)
-            self._track_v(line)
+            deadline = self.timebase.now() + timeout_s
+            if not self.aligned:
+                self._realign(deadline, attempt_s=timeout_s)
+            pending = _Pending(line, claims, tuple(ok), tuple(error), reboots, prompt, line)
+            return self._exchange(pending, deadline, timeout_s, payload, payload_end)
+
+    def _exchange(self, pending: _Pending, deadline: float, timeout_s: float,
+                  payload: bytes | None = None, payload_end: bytes = CTRL_Z) -> Response:
+        """Write one command line and wait for its final (``_lock`` held)."""
+        line = pending.command
+        pending.done = Flag(self.timebase)
+        if pending.prompt:
+            pending.prompted = Flag(self.timebase)
+        self._track_settings(line)
+        with self._state:
+            self._pending = pending
+        try:
+            self.channel.write(line.encode() + self.terminator)
+            if pending.prompt:
+                self._send_payload(pending, payload, payload_end, deadline, timeout_s)
+            if not pending.done.wait(max(0.0, deadline - self.timebase.now())):
+                self.aligned = False   # its final may still come
+                if pending.late_banner is not None:
+                    raise ModuleRebooted(f"{self.name}: {line!r}: no final result within "
+                                         f"{timeout_s:g} s after banner {pending.late_banner!r}")
+                raise Timeout(f"{self.name}: {line!r}: no final result within {timeout_s:g} s"
+                              f" (lines so far: {pending.lines})")
+        except PortGone:
+            self.aligned = False
+            raise
+        finally:
             with self._state:
-                self._pending = pending
-            try:
-                deadline = self.timebase.now() + timeout_s
-                self.channel.write(line.encode() + self.terminator)
-                if prompt:
-                    self._send_payload(pending, payload, payload_end, deadline, timeout_s)
-                if not pending.done.wait(max(0.0, deadline - self.timebase.now())):
-                    raise Timeout(f"{self.name}: {line!r}: no final result within {timeout_s:g} s"
-                                  f" (lines so far: {pending.lines})")
-            finally:
-                with self._state:
-                    self._pending = None
-            if pending.failure is not None:
-                raise pending.failure
-            return Response(line, tuple(pending.lines), pending.final or "")
+                self._pending = None
+        if pending.failure is not None:
+            if isinstance(pending.failure, (ModuleRebooted, PortGone)):
+                self.aligned = False
+            raise pending.failure
+        return Response(line, tuple(pending.lines), pending.final or "")
 
     def _send_payload(self, pending: _Pending, payload: bytes | None, end: bytes,
                       deadline: float, timeout_s: float) -> None:
@@ -194,19 +235,54 @@ class AtEngine:
         self.channel.write(payload + end)
 
     def sync(self, timeout_s: float = 10.0, attempt_s: float = 1.0) -> None:
-        """Send ``AT`` until ``OK`` (re-sync after boot or garbage); Timeout after ``timeout_s``."""
+        """Send ``AT`` until ``OK`` (re-sync after boot or garbage), or re-align with a
+        marker when the engine is unaligned; Timeout after ``timeout_s``."""
         now = self.timebase.now
         deadline = now() + timeout_s
         last: BaseException | None = None
         while now() < deadline:
             try:
-                self.command("AT", timeout_s=min(attempt_s, max(0.05, deadline - now())))
+                with self._lock:
+                    if not self.aligned:
+                        self._realign(deadline, attempt_s)
+                        return
+                    self._exchange(_Pending("AT", None, (), (), False, False, "AT"),
+                                   min(deadline, now() + max(0.05, attempt_s)), attempt_s)
                 return
             except (Timeout, CommandError, ModuleRebooted, PortGone) as exc:
                 last = exc
                 if isinstance(exc, PortGone):
                     self._await_channel(deadline)
         raise Timeout(f"{self.name}: no OK to AT within {timeout_s:g} s (last: {last})")
+
+    def _realign(self, deadline: float, attempt_s: float) -> None:
+        """Echo on, then unique markers until one is answered after its own echo (module
+        docstring); echo off again if the engine had switched it off. ``_lock`` held.
+        Timeout (or PortGone) when ``deadline`` passes first."""
+        now = self.timebase.now
+        echo_off = self._echo_off
+        step_s = max(0.05, attempt_s)
+        echo_on = _Pending("ATE1", None, (), (), False, False, "ATE1")
+        with contextlib.suppress(Timeout, CommandError, ModuleRebooted):   # the markers
+            self._exchange(echo_on, min(deadline, now() + step_s), step_s)   # tell if it worked
+        with self._state:
+            for text in echo_on.lines:   # ATE1 has no information lines: an older command's
+                self._queue("unknown", text, {})
+        while True:
+            if now() >= deadline:
+                raise Timeout(f"{self.name}: not re-aligned: no marker answered after its "
+                              f"echo in time")
+            marker = "ATE1" + "E1" * next(self._marks)
+            try:
+                self._exchange(_Pending(marker, None, (), (), False, False, marker,
+                                        needs_echo=True), min(deadline, now() + step_s), step_s)
+                break
+            except (Timeout, CommandError, ModuleRebooted):
+                continue
+        self.aligned = True
+        if echo_off:
+            self._exchange(_Pending("ATE0", None, (), (), False, False, "ATE0", needs_echo=True),
+                           deadline, max(0.0, deadline - now()))
 
     def _await_channel(self, deadline: float) -> None:
         """After PortGone: wait for the channel's "back" (woken at once), or, for a channel
@@ -217,10 +293,13 @@ class AtEngine:
         else:
             self._online.wait(remaining)
 
-    def _track_v(self, line: str) -> None:
+    def _track_settings(self, line: str) -> None:
+        """Result format (ATV) and echo (ATE, ATZ, AT&F) set by a basic command line."""
         if _BASIC_ONLY.match(line):
             for m in _BASIC_V.finditer(line[2:]):
                 self.verbose = m.group(1) == "1"
+            for m in _BASIC_ECHO.finditer(line[2:]):
+                self._echo_off = m.group(1).upper() == "E0"
 
     # ---- receiving -----------------------------------------------------------------------
     def feed(self, data: bytes) -> None:
@@ -256,9 +335,11 @@ class AtEngine:
         p = self._pending
         if p is None or not p.prompt or p.prompted.is_set():
             return
-        head = bytes(self._buf).lstrip()
-        if head.startswith(b">"):
-            cut = self._buf.index(b">") + 1
+        cut = 0
+        while cut < len(self._buf) and self._buf[cut] in b" \t\r\n":   # leading whitespace
+            cut += 1
+        if self._buf[cut:cut + 1] == b">":
+            cut += 1
             if self._buf[cut:cut + 1] == b" ":
                 cut += 1
             del self._buf[:cut]
@@ -283,7 +364,7 @@ class AtEngine:
         if any(b.search(text) for b in self.banners):
             self._banner(text, p)
             return
-        if p is not None:
+        if p is not None and not (p.needs_echo and p.echo is not None):
             p.lines.append(text)
             return
         final = self._final_name(text, None)
@@ -308,6 +389,10 @@ class AtEngine:
             p.payload_echo = None
             return True
         final = self._final_name(text, p)
+        if final is not None and p.needs_echo and p.echo is not None:
+            self.stats["stale_finals"] += 1   # answers an older command: before our echo
+            self._queue("stray", text, {})
+            return True
         if final is not None:
             self._finish(p, text, final)
             return True
@@ -343,12 +428,19 @@ class AtEngine:
     def _banner(self, text: str, p: _Pending | None) -> None:
         self.stats["banners"] += 1
         self._queue("banner", text, {})
-        if p is not None and not p.done.is_set():
-            if not p.reboots:
-                p.failure = ModuleRebooted(f"{self.name}: {p.command!r}: module rebooted "
-                                           f"(banner {text!r}) before the final result")
-            p.final = text
-            p.complete()
+        stage = next(i for i, b in enumerate(self.banners) if b.search(text))
+        late = stage > self._boot_stage   # a later banner of the boot already under way
+        self._boot_stage = stage
+        if p is None or p.done.is_set():
+            return
+        if late and stage > 0 and not p.reboots:
+            p.late_banner = text   # the module did not restart: its final is still to come
+            return
+        if not p.reboots:
+            p.failure = ModuleRebooted(f"{self.name}: {p.command!r}: module rebooted "
+                                       f"(banner {text!r}) before the final result")
+        p.final = text
+        p.complete()
 
     def _start_urc(self, urc: UrcPattern, text: str, fields: dict) -> None:
         if urc.lines > 1:
@@ -377,10 +469,13 @@ class AtEngine:
 
     def _on_state(self, state: str) -> None:
         if state == "back":
+            self.urcs.port_back()
             self._online.set()
         if state != "gone":
             return
         self._online.clear()
+        self.aligned = False
+        self.urcs.port_gone(f"{self.name}: port vanished")
         with self._state:
             self._buf.clear()
             self._collecting = None

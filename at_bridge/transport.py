@@ -18,7 +18,14 @@ A vanished port (USB unplug, re-enumeration, the pty's other side closed) shows 
 SerialException / OSError on read or write, or as its device path disappearing; the transport
 then reports ``"gone"`` to its state listeners, fails writes with :class:`PortGone`, and, when
 ``reconnect`` is set, polls for the path with exponential backoff (``poll_min_s`` doubling up
-to ``poll_max_s``) and reopens it, reporting ``"back"``.
+to ``poll_max_s``, 10 ms to 100 ms by default) and reopens it, reporting ``"back"``.
+
+A device path is opened without pyserial's input flush, so what the module wrote before the
+open (the boot banner of a module that restarted) is read, not lost: the opening thread reads
+it at once and hands it to the receiver before anything else (before ``set_receiver``
+returns, or before ``"back"`` is reported), so on a virtual clock its place in the stream
+never depends on thread timing. Bytes that arrive before a receiver is set are held for it.
+Reads wait in ``poll(2)`` (no FD_SETSIZE limit: a process may hold thousands of ports).
 """
 from __future__ import annotations
 
@@ -50,6 +57,49 @@ StateListener = Callable[[str], None]
 _URL_SCHEMES = ("rfc2217://", "socket://", "loop://", "spy://", "alt://", "hwgrep://", "cp2110://")
 _IDLE_PATH_CHECK_S = 0.5
 _CHUNK = 4096   # octets per read from a POSIX device: whatever has arrived, up to this
+_MAX_HELD = 65536   # octets kept for a receiver not yet set
+
+
+class KeepInputSerial(serial.Serial):
+    """pyserial's POSIX port whose ``open()`` keeps the bytes already received (pyserial's
+    own open discards them with ``tcflush``: a banner printed just before the open is lost)."""
+
+    _opening = False
+    poller: select.poll | None = None
+    """poll(2) object watching the open port for input (no FD_SETSIZE limit)."""
+
+    def open(self) -> None:
+        self._opening = True
+        try:
+            super().open()
+        finally:
+            self._opening = False
+        self.poller = select.poll()
+        self.poller.register(self.fd, select.POLLIN)
+
+    def _reset_input_buffer(self) -> None:
+        if not self._opening:
+            super()._reset_input_buffer()
+
+    def write(self, data: bytes) -> int:
+        """Write every byte, waiting in poll(2) while the device is full (pyserial's own
+        write uses select(), which fails on a descriptor >= 1024); SerialTimeoutException
+        after ``write_timeout`` real seconds without progress."""
+        if not self.is_open:
+            raise serial.PortNotOpenError()
+        view = memoryview(bytes(data))
+        writable = select.poll()
+        writable.register(self.fd, select.POLLOUT)
+        limit_ms = None if self.write_timeout is None else int(self.write_timeout * 1000)
+        while view:
+            try:
+                view = view[os.write(self.fd, view):]
+                continue
+            except BlockingIOError:
+                pass
+            if not writable.poll(limit_ms):
+                raise serial.SerialTimeoutException("Write timeout")
+        return len(data)
 
 
 class RawLog:
@@ -103,8 +153,8 @@ class Transport:
     """
 
     def __init__(self, url: str, *, baudrate: int = 115200, log_path: str | Path | None = None,
-                 exclusive: bool = True, reconnect: bool = True, poll_min_s: float = 0.05,
-                 poll_max_s: float = 1.0, read_timeout_s: float = 0.1,
+                 exclusive: bool = True, reconnect: bool = True, poll_min_s: float = 0.01,
+                 poll_max_s: float = 0.1, read_timeout_s: float = 0.1,
                  timebase: TimeBase = REALTIME):
         self.url = url
         self.timebase = timebase
@@ -115,7 +165,9 @@ class Transport:
         self.poll_min_s, self.poll_max_s = poll_min_s, poll_max_s
         self.read_timeout_s = read_timeout_s
         self.raw_log = RawLog(log_path, timebase.now) if log_path else None
-        self._receiver: Receiver = lambda data: None
+        self._receiver: Receiver | None = None
+        self._held = bytearray()             # received before a receiver was set
+        self._rx_lock = threading.RLock()    # one delivery at a time, in arrival order
         self._listeners: list[StateListener] = []
         self._write_lock = threading.Lock()
         self._port_lock = threading.Lock()   # guards swapping self._port (lost / reopen / close)
@@ -134,8 +186,13 @@ class Transport:
         return self._port is not None and not self._closed.is_set()
 
     def set_receiver(self, receiver: Receiver) -> None:
-        """Every received chunk goes to ``receiver`` (called on the reader thread)."""
-        self._receiver = receiver
+        """Every received chunk goes to ``receiver`` (called on the reader thread); bytes
+        received before the first receiver was set go to it now, on this thread."""
+        with self._rx_lock:
+            self._receiver = receiver
+            held, self._held = bytes(self._held), bytearray()
+            if held:
+                self._call_receiver(held)
 
     def add_state_listener(self, listener: StateListener) -> None:
         """``listener("gone")`` when the port vanishes, ``listener("back")`` when reopened."""
@@ -179,18 +236,33 @@ class Transport:
 
     def _open_port(self) -> serial.SerialBase:
         try:
-            # rfc2217:// refuses write_timeout; device writes get 5 s to drain
-            extra = {"write_timeout": 5.0} if is_device_path(self.url) else {}
             device = os.path.realpath(self.url) if is_device_path(self.url) else self.url
             self._in_key, self._out_key = f"{device}@client", f"{device}@device"
-            port = self.timebase.reader_open(self._in_key, lambda: serial.serial_for_url(
-                self.url, baudrate=self.baudrate, timeout=self.read_timeout_s,
-                exclusive=self.exclusive, **extra))
+            port, early = self.timebase.reader_open(self._in_key, self._make_port)
         except (*_PORT_ERRORS, ValueError) as exc:
             raise PortGone(f"{self.url}: cannot open ({exc})") from None
         if self.raw_log:
             self.raw_log.event(f"open {self.url}")
+        if early:
+            self._deliver(early)
         return port
+
+    def _make_port(self) -> tuple[serial.SerialBase, bytes]:
+        """The opened port and the bytes it had already received (a device path keeps
+        them; URL handlers start empty), read now: written before the open, they were
+        never counted in flight."""
+        if not is_device_path(self.url):   # rfc2217:// refuses write_timeout
+            return serial.serial_for_url(self.url, baudrate=self.baudrate,
+                                         timeout=self.read_timeout_s,
+                                         exclusive=self.exclusive), b""
+        port = KeepInputSerial(self.url, baudrate=self.baudrate, timeout=self.read_timeout_s,
+                               exclusive=self.exclusive, write_timeout=5.0)
+        try:
+            waiting = port.in_waiting
+            return port, os.read(port.fd, waiting) if waiting else b""
+        except BaseException:
+            port.close()
+            raise
 
     def _run(self) -> None:
         with self.timebase.party(f"reader {self.url}"):
@@ -221,14 +293,14 @@ class Transport:
 
     def _read_chunk(self, port: serial.SerialBase) -> bytes:
         """Every byte that has arrived once the port is readable (b"" after read_timeout_s).
-        A plain POSIX port is read with one select + one read(2), so a reply arrives as one
-        chunk and one thread wake-up; URL handlers use pyserial's read."""
-        if type(port) is not serial.Serial or not hasattr(port, "fd"):
+        A POSIX device is read with one poll + one read(2), so a reply arrives as one chunk
+        and one thread wake-up; URL handlers use pyserial's read."""
+        if type(port) is not KeepInputSerial:
             with self.timebase.os_wait():
                 data = port.read(max(1, port.in_waiting))
         else:
             with self.timebase.os_wait():
-                ready, _, _ = select.select([port.fd], [], [], self.read_timeout_s)
+                ready = port.poller.poll(int(self.read_timeout_s * 1000))
             if not ready:
                 return b""
             try:
@@ -243,6 +315,14 @@ class Transport:
     def _deliver(self, data: bytes) -> None:
         if self.raw_log:
             self.raw_log.record("in", data)
+        with self._rx_lock:
+            if self._receiver is None:
+                self._held += data
+                del self._held[:-_MAX_HELD]   # nobody reads: keep the newest only
+            else:
+                self._call_receiver(data)
+
+    def _call_receiver(self, data: bytes) -> None:
         try:
             self._receiver(data)
         except Exception:  # a receiver bug must not kill the reader thread

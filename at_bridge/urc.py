@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from at_bridge.errors import Timeout
+from at_bridge.errors import PortGone, Timeout
 from at_bridge.timebase import REALTIME, TimeBase
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,11 @@ class UrcQueue:
 
     Bounded at ``maxlen`` items: past it the oldest is dropped, counted in ``dropped`` and
     logged (an unread queue must not grow without bound on a long soak).
+
+    While the port is gone (:meth:`port_gone` until :meth:`port_back`), a ``get`` that finds
+    nothing queued raises PortGone at once, and every ``get`` waiting when the port went
+    raises it too, even after the port returns: a waiter from before a restart never takes
+    the restarted module's URC.
     """
 
     def __init__(self, maxlen: int = 10000, timebase: TimeBase = REALTIME):
@@ -108,6 +113,20 @@ class UrcQueue:
         self.dropped = 0
         self.count = 0
         """URCs queued so far (the ``seq`` of the next one)."""
+        self._gone: str | None = None   # why the port is gone; None while it is there
+        self._losses: list[int] = []    # ``count`` at each loss of the port
+
+    def port_gone(self, reason: str) -> None:
+        """The port vanished: fail every waiter (and new ones) with PortGone(``reason``)."""
+        with self._cond:
+            self._gone = reason
+            self._losses.append(self.count)
+        self.timebase.notify()
+
+    def port_back(self) -> None:
+        """The port is open again: new waits wait normally."""
+        with self._cond:
+            self._gone = None
 
     def __len__(self) -> int:
         with self._cond:
@@ -130,7 +149,7 @@ class UrcQueue:
             match: Callable[[Unsolicited], bool] | None = None) -> Unsolicited:
         """Remove and return the oldest URC whose name is in ``names`` (all when None) and
         for which ``match`` holds; others stay queued. Timeout after ``timeout_s`` seconds
-        of the time base."""
+        of the time base; PortGone when the port is or goes away first (see the class)."""
         wanted = {names} if isinstance(names, str) else (set(names) if names else None)
 
         def find() -> Unsolicited | None:
@@ -140,10 +159,22 @@ class UrcQueue:
             return None
 
         with self._cond:
-            if not self.timebase.wait_for(lambda: find() is not None, timeout_s):
+            losses = len(self._losses)
+
+            def ready() -> bool:
+                return (find() is not None or self._gone is not None
+                        or len(self._losses) != losses)
+
+            if not self.timebase.wait_for(ready, timeout_s):
                 raise Timeout(f"no URC {sorted(wanted) if wanted else 'at all'} within "
                               f"{timeout_s:g} s ({len(self._items)} others queued)")
             item = find()
+            if item is not None and len(self._losses) != losses and \
+                    item.seq >= self._losses[losses]:
+                item = None   # queued after the loss: the restarted module's, not this wait's
+            if item is None:
+                raise PortGone(f"{self._gone or 'the port went away and came back'}; no URC "
+                               f"{sorted(wanted) if wanted else 'at all'} from before that")
             self._items.remove(item)
             return item
 

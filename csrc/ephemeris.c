@@ -88,9 +88,16 @@ int ntn_hermite_states_multi(double *pos_m, double *vel_mps, double *acc_mps2, i
     if (!pos_m || !vel_mps || !acc_mps2 || !status || !t_s || !table_t_s || !table_pos_m
         || !table_vel_mps)
         return NTN_ERR_NULL;
+    const size_t rows = ntn_size_mul(n_sat, m, 1), values = ntn_size_mul(rows, 3, sizeof(double));
+    if ((n_sat && m && !values) || (n_sat && n_table && !ntn_size_mul(n_sat, n_table, 3 * sizeof(double))))
+        return NTN_ERR_LENGTH;
     const int st = table_status(table_t_s, table_pos_m, table_vel_mps, n_table, n_sat);
-    if (st != NTN_OK)
-        return st;
+    if (st != NTN_OK) {
+        ntn_fail_nan(st, pos_m, 3 * rows);
+        ntn_fail_nan(st, vel_mps, 3 * rows);
+        ntn_fail_nan(st, acc_mps2, 3 * rows);
+        return ntn_fail_status(st, status, rows);
+    }
     for (size_t i = 0; i < m; i++) {
         size_t k = 0;
         const int ts = time_status(&k, table_t_s, n_table, t_s[i]);

@@ -51,6 +51,8 @@ int ntn_geodetic_to_ecef(double *ecef_m, int *status, const double *lat_deg,
 {
     if (!ecef_m || !status || !lat_deg || !lon_deg || !alt_m)
         return NTN_ERR_NULL;
+    if (n && !ntn_size_mul(n, 3, sizeof(double)))
+        return NTN_ERR_LENGTH;
     for (size_t i = 0; i < n; i++) {
         status[i] = geodetic_status(lat_deg[i], lon_deg[i], alt_m[i]);
         if (status[i] == NTN_OK)
@@ -66,6 +68,8 @@ int ntn_ecef_to_geodetic(double *lat_deg, double *lon_deg, double *alt_m, int *s
 {
     if (!lat_deg || !lon_deg || !alt_m || !status || !ecef_m)
         return NTN_ERR_NULL;
+    if (n && !ntn_size_mul(n, 3, sizeof(double)))
+        return NTN_ERR_LENGTH;
     for (size_t i = 0; i < n; i++) {
         double lat = NAN, lon = NAN, alt = NAN;
         status[i] = ntn_finite3(ecef_m + 3 * i) ? ntn_geodetic_of(&lat, &lon, &alt, ecef_m + 3 * i)
@@ -105,6 +109,8 @@ int ntn_look_angles(double *elevation_deg, double *azimuth_deg, double *range_m,
 {
     if (!elevation_deg || !azimuth_deg || !range_m || !status || !target_ecef_m || !ground_ecef_m)
         return NTN_ERR_NULL;
+    if (n && !ntn_size_mul(n, 3, sizeof(double)))
+        return NTN_ERR_LENGTH;
     for (size_t i = 0; i < n; i++) {
         status[i] = look_one(elevation_deg + i, azimuth_deg + i, range_m + i,
                              target_ecef_m + 3 * i, ground_ecef_m + 3 * i);

@@ -32,7 +32,6 @@
 #define PHASE_SHIFT 26                     /* 32 - log2(NTN_IQ_PHASES) */
 #define BLEND_SCALE (1.0f / 67108864.0f)   /* 2^-26 */
 #define BLEND_MASK ((1u << PHASE_SHIFT) - 1)
-#define SPLITMIX_GAMMA 0x9e3779b97f4a7c15ULL
 #define MIN_HISTORY 512                    /* > NTN_IQ_CHUNK + NTN_IQ_TAPS + the minimum delay */
 #define DELAY_CHORD_TOL_SAMPLES 1e-6       /* chord vs cubic delay within a run */
 
@@ -51,14 +50,6 @@ typedef float v4f __attribute__((vector_size(16)));
 typedef double v4d __attribute__((vector_size(32)));
 #define LANES 4                            /* rotator lanes, one per run offset mod 4 */
 
-/* The inner loop is built twice on x86-64 (AVX2 and baseline), chosen at load time; the
- * sanitizer build keeps one. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define NTN_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define NTN_CLONES
-#endif
 
 typedef struct {
     const double *t, *delay, *doppler, *gain;
@@ -136,7 +127,7 @@ int ntn_iq_channel_init(ntn_iq_channel *ch, float *history, size_t history_len, 
         return NTN_ERR_LENGTH;
     if (!isfinite(rate_hz) || !isfinite(start_s) || !isfinite(noise_power))
         return NTN_ERR_NAN;
-    if (rate_hz <= 0.0 || noise_power < 0.0)
+    if (rate_hz <= 0.0 || noise_power < 0.0 || noise_power > NTN_IQ_MAX_NOISE_POWER)
         return NTN_ERR_RANGE;
     memset(ch, 0, sizeof *ch);
     build_bank(ch);
@@ -464,7 +455,8 @@ static inline void lanes_to_float(float *re, float *im, const v4d *rre, const v4
  * Rotator lane l serves run offsets j = l mod 4; the lanes step after j = 3 mod 4. Groups of
  * eight start at run offsets that are multiples of 8 (fir8), the rest go one by one (fir1);
  * both forms give the same bits. */
-NTN_CLONES static void run_samples(ntn_iq_channel *ch, float *out, size_t m)
+static inline __attribute__((always_inline)) void run_samples_on(ntn_iq_channel *ch, float *out,
+                                                                  size_t m)
 {
     v4d rre = load4d(ch->rot), rim = load4d(ch->rot + LANES);
     v4d sre = load4d(ch->step), sim = load4d(ch->step + LANES);
@@ -497,11 +489,17 @@ NTN_CLONES static void run_samples(ntn_iq_channel *ch, float *out, size_t m)
     memcpy(ch->step + LANES, &sim, sizeof sim);
 }
 
-static inline uint64_t splitmix64(uint64_t z)
+/* run_samples_on built twice (ntn_cpu_v4 in ntn_internal.h picks one per call). */
+#if NTN_HAVE_V4
+static NTN_V4_TARGET void run_samples_v4(ntn_iq_channel *ch, float *out, size_t m)
 {
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    run_samples_on(ch, out, m);
+}
+#endif
+
+static void run_samples_base(ntn_iq_channel *ch, float *out, size_t m)
+{
+    run_samples_on(ch, out, m);
 }
 
 /* Add complex Gaussian noise for samples ch->n .. ch->n + m - 1 (Box-Muller in float: the
@@ -511,7 +509,7 @@ static void add_noise(const ntn_iq_channel *ch, float *out, size_t m)
     const float sigma = (float)ch->noise_sigma, scale = 1.0f / 4294967296.0f;
     const float two_pi = (float)(2.0 * NTN_PI);
     for (size_t k = 0; k < m; k++) {
-        const uint64_t z = splitmix64(ch->seed + (ch->n + k + 1) * SPLITMIX_GAMMA);
+        const uint64_t z = ntn_splitmix64_at(ch->seed, ch->n + k);
         const float u1 = ((float)(uint32_t)(z >> 32) + 0.5f) * scale;
         const float u2 = (float)(uint32_t)(z & 0xFFFFFFFFu) * scale;
         const float r = sigma * sqrtf(-2.0f * logf(u1)), w = two_pi * u2;
@@ -542,7 +540,7 @@ static int all_finite(const float *x, size_t count)
 
 /* One chunk (m <= NTN_IQ_CHUNK samples): history, then runs between re-seeds. */
 static int process_chunk(ntn_iq_channel *ch, float *out, const float *in, size_t m,
-                         const trajectory *tr)
+                         const trajectory *tr, int v4)
 {
     write_history(ch, in, m);
     size_t k = 0;
@@ -553,9 +551,16 @@ static int process_chunk(ntn_iq_channel *ch, float *out, const float *in, size_t
                 return st;
         }
         const size_t r = (size_t)(ch->run_left < m - k ? ch->run_left : m - k);
-        run_samples(ch, out + 2 * k, r);
+#if NTN_HAVE_V4
+        if (v4)
+            run_samples_v4(ch, out + 2 * k, r);
+        else
+#endif
+            run_samples_base(ch, out + 2 * k, r);
         if (ch->noise_sigma > 0.0)
             add_noise(ch, out + 2 * k, r);
+        if (!all_finite(out + 2 * k, 2 * r))
+            return NTN_ERR_RANGE;   /* a gain beyond float32: never a silent infinity */
         ch->n += r;
         ch->run_left -= r;
         ch->run_j += r;
@@ -564,12 +569,30 @@ static int process_chunk(ntn_iq_channel *ch, float *out, const float *in, size_t
     return NTN_OK;
 }
 
+static int process(ntn_iq_channel *ch, float *out, const float *in, size_t n,
+                   const double *t_s, const double *delay_s, const double *doppler_hz,
+                   const double *gain_db, size_t n_traj);
+
 int ntn_iq_channel_process(ntn_iq_channel *ch, float *out, const float *in, size_t n,
                            const double *t_s, const double *delay_s, const double *doppler_hz,
                            const double *gain_db, size_t n_traj)
 {
     if (!ch || (n && (!out || !in)) || !t_s || !delay_s || !doppler_hz || !gain_db)
         return NTN_ERR_NULL;
+    if (n && !ntn_size_mul(n, 2, sizeof(float)))
+        return NTN_ERR_LENGTH;
+    const int st = process(ch, out, in, n, t_s, delay_s, doppler_hz, gain_db, n_traj);
+    if (st != NTN_OK)
+        for (size_t i = 0; i < 2 * n; i++)
+            out[i] = NAN;   /* the call-level error policy (ntn_phy.h) */
+    return st;
+}
+
+/* ntn_iq_channel_process after its pointer and size checks. */
+static int process(ntn_iq_channel *ch, float *out, const float *in, size_t n,
+                   const double *t_s, const double *delay_s, const double *doppler_hz,
+                   const double *gain_db, size_t n_traj)
+{
     if (ch->magic != NTN_IQ_MAGIC || !ch->history)
         return NTN_ERR_STATE;
     if (n_traj < 2)
@@ -581,9 +604,10 @@ int ntn_iq_channel_process(ntn_iq_channel *ch, float *out, const float *in, size
     const trajectory tr = {t_s, delay_s, doppler_hz, gain_db, n_traj};
     if (!(ch->t_reseed_s >= t_s[0]) || !(sample_time(ch, ch->n + n - 1) <= t_s[n_traj - 1]))
         return NTN_ERR_TIME_RANGE;
+    const int v4 = ntn_cpu_v4();
     for (size_t done = 0; done < n; done += NTN_IQ_CHUNK) {
         const size_t m = n - done < NTN_IQ_CHUNK ? n - done : NTN_IQ_CHUNK;
-        const int st = process_chunk(ch, out + 2 * done, in + 2 * done, m, &tr);
+        const int st = process_chunk(ch, out + 2 * done, in + 2 * done, m, &tr, v4);
         if (st != NTN_OK) {
             ch->magic = 0;
             return st;

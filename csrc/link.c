@@ -10,7 +10,7 @@
  * (written straight to the output, rows a power of two apart alias in L1 and it is 1.5x
  * slower). In the grid form the terminal frames (ntn_geodetic_of) are computed once per chunk
  * of terminals, and the satellite checks and the feeder delay once per (satellite, time).
- * Two kernels compute a block, with the same formulas and the same atan2 (v2_atan2 below,
+ * Two kernels compute a block, with the same formulas and the same atan2 (LINK_ATAN2 below,
  * within 3.4e-12 rad of libm):
  *   - four lanes (AVX2 + FMA, x86-64 only, compiled with a target attribute so the module
  *     still runs on any x86-64): the satellite states of a block are first laid out as rows
@@ -18,8 +18,9 @@
  *     products are summed with fused multiply-adds, so its results differ from the two-lane
  *     kernel's by rounding only (a few ulp; tests/phy/test_link_paths.py);
  *   - two lanes (GCC / Clang vector extensions: SSE2 on x86-64, NEON on AArch64) elsewhere.
- * link_lanes picks one at the first call: four lanes when the CPU has AVX2 and FMA, unless
- * the environment variable NTNPHY_NO_AVX2 is set (to anything but "" or "0"). Each kernel
+ * ntn_cpu_v4 (ntn_internal.h, the core's one CPU dispatch) picks one at every call: four lanes
+ * when the CPU has AVX2 and FMA, unless the environment variable NTNPHY_NO_AVX2 is set (to
+ * anything but "" or "0"). Each kernel
  * takes one vector square root for r and one for the horizontal distance, one reciprocal of
  * r for dr/dt and d2r/dt2, and one division per atan2. */
 #include <stdint.h>
@@ -27,12 +28,8 @@
 
 #include "ntn_internal.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define LINK_HAVE_V4 1 /* the AVX2 + FMA four-lane path below, chosen at run time */
+#if NTN_HAVE_V4 /* the AVX2 + FMA four-lane path below, chosen per call (ntn_cpu_v4) */
 #include <immintrin.h>
-#include <stdlib.h>
-#else
-#define LINK_HAVE_V4 0
 #endif
 
 #define ATAN_HALF 0.46364760900080611621   /* atan(1/2) */
@@ -57,32 +54,55 @@ static inline v2d v2_load(const double *p)
     return v;
 }
 
-/* atan2(y, x) on two lanes in [-pi, pi]. z = min/max(|x|, |y|) in [0, 1] is reduced around
- * c = 0 (z <= 1/4), 1/2 (z <= 3/4) or 1 by atan(z) = atan(c) + atan(t),
- * t = (z - c) / (1 + z c), |t| <= 1/4, and the odd series of atan(t) to t^15 leaves at most
- * (1/4)^17 / 17 = 3.4e-12 rad (2e-10 deg). Unlike libm, x = -0 counts as +0 and infinite
- * inputs give NaN (the link kernel flags those elements). */
-static inline v2d v2_atan2(v2d y, v2d x)
+/* atan2(y, x) in [-pi, pi] on vector lanes, written once and instantiated for two lanes and
+ * four (the kernel's two paths). z = min/max(|x|, |y|) in [0, 1] is reduced around c = 0
+ * (z <= 1/4), 1/2 (z <= 3/4) or 1 by atan(z) = atan(c) + atan(t), t = (z - c) / (1 + z c),
+ * |t| <= 1/4, and the odd series of atan(t) to t^15 leaves at most (1/4)^17 / 17 = 3.4e-12 rad
+ * (2e-10 deg). MADD(a, b, c) is a b + c and NMADD(a, b, c) is c - a b (fused on four lanes:
+ * the paths differ by rounding only). Unlike libm, x = -0 counts as +0 and infinite inputs
+ * give NaN (the link kernel flags those elements). */
+#define LINK_ATAN2(NAME, ATTR, VD, VI, SPLAT, SELECT, MADD, NMADD)                              \
+    ATTR VD NAME(VD y, VD x)                                                                   \
+    {                                                                                          \
+        const VI sign = (VI)SPLAT(-0.0);                                                       \
+        const VD ax = (VD)((VI)x & ~sign), ay = (VD)((VI)y & ~sign);                           \
+        const VI swapped = ay > ax;                                                            \
+        const VD num = SELECT(swapped, ax, ay), den = SELECT(swapped, ay, ax);                 \
+        const VD n4 = 4.0 * num;                                                               \
+        const VI above1 = n4 > den, above3 = n4 > 3.0 * den; /* z > 1/4, z > 3/4 */            \
+        const VD c = (VD)((VI)SPLAT(0.5) & above1) + (VD)((VI)SPLAT(0.5) & above3);            \
+        const VD base = (VD)((VI)SPLAT(ATAN_HALF) & above1)                                    \
+                      + (VD)((VI)SPLAT(ATAN_THIRD) & above3);                                  \
+        const VD dd = MADD(c, num, den);                                                       \
+        const VD t = NMADD(c, den, num) / SELECT(dd > 0.0, dd, SPLAT(1.0));                    \
+        const VD w = t * t, w2 = w * w, w4 = w2 * w2;                                          \
+        const VD q0 = MADD(w, SPLAT(-1.0 / 3), SPLAT(1.0));                                    \
+        const VD q1 = MADD(w, SPLAT(-1.0 / 7), SPLAT(1.0 / 5));                                \
+        const VD q2 = MADD(w, SPLAT(-1.0 / 11), SPLAT(1.0 / 9));                               \
+        const VD q3 = MADD(w, SPLAT(-1.0 / 15), SPLAT(1.0 / 13));                              \
+        const VD series = MADD(w4, MADD(w2, q3, q2), MADD(w2, q1, q0));                        \
+        VD a = MADD(t, series, base);                                                          \
+        a = SELECT(swapped, 0.5 * NTN_PI - a, a);                                              \
+        a = SELECT(x < 0.0, NTN_PI - a, a);                                                    \
+        return (VD)(((VI)a & ~sign) | ((VI)y & sign));                                         \
+    }
+
+static inline v2d v2_splat(double x)
 {
-    const v2i sign = {INT64_MIN, INT64_MIN};
-    const v2d ax = (v2d)((v2i)x & ~sign), ay = (v2d)((v2i)y & ~sign);
-    const v2i swapped = ay > ax;
-    const v2d num = v2_select(swapped, ax, ay), den = v2_select(swapped, ay, ax);
-    const v2d n4 = 4.0 * num, half = {0.5, 0.5};
-    const v2i above1 = n4 > den, above3 = n4 > 3.0 * den; /* z > 1/4, z > 3/4 */
-    const v2d atan_half = {ATAN_HALF, ATAN_HALF}, atan_third = {ATAN_THIRD, ATAN_THIRD};
-    const v2d c = (v2d)((v2i)half & above1) + (v2d)((v2i)half & above3);
-    const v2d base = (v2d)((v2i)atan_half & above1) + (v2d)((v2i)atan_third & above3);
-    const v2d dd = den + c * num, one = {1.0, 1.0};
-    const v2d t = (num - c * den) / v2_select(dd > 0.0, dd, one);
-    const v2d w = t * t, w2 = w * w, w4 = w2 * w2;
-    const v2d series = ((1.0 - w * (1.0 / 3)) + w2 * (1.0 / 5 - w * (1.0 / 7)))
-                     + w4 * ((1.0 / 9 - w * (1.0 / 11)) + w2 * (1.0 / 13 - w * (1.0 / 15)));
-    v2d a = base + t * series;
-    a = v2_select(swapped, 0.5 * NTN_PI - a, a);
-    a = v2_select(x < 0.0, NTN_PI - a, a);
-    return (v2d)(((v2i)a & ~sign) | ((v2i)y & sign));
+    return (v2d){x, x};
 }
+
+static inline v2d v2_madd(v2d a, v2d b, v2d c)
+{
+    return a * b + c;
+}
+
+static inline v2d v2_nmadd(v2d a, v2d b, v2d c)
+{
+    return c - a * b;
+}
+
+LINK_ATAN2(v2_atan2, static inline, v2d, v2i, v2_splat, v2_select, v2_madd, v2_nmadd)
 
 typedef struct {
     double east[3], north[3], up[3];
@@ -252,10 +272,18 @@ static const sat_rows *sat_rows_of(sat_rows *sr, const sat_block *sb, size_t nb)
 static void link_status(double buf[][BLOCK], int *status, size_t nb, const sat_block *sb,
                         const ue_block *ub)
 {
+    double probe[BLOCK]; /* 0 where every field is finite (x * 0 is NaN for inf and NaN) */
+    for (size_t j = 0; j < nb; j++)
+        probe[j] = 0.0;
+    for (int k = 0; k < NTN_LINK_N_FIELDS; k++)
+        for (size_t j = 0; j < nb; j++)
+            probe[j] += buf[k][j] * 0.0;
     for (size_t j = 0; j < nb; j++) {
         int st = sb->status[j] != NTN_OK ? sb->status[j] : ub->status[j * ub->fstep];
         if (st == NTN_OK && !(buf[NTN_LINK_RANGE_M][j] > 0.0))
             st = NTN_ERR_RANGE; /* satellite at the terminal: no direction, no range rate */
+        if (st == NTN_OK && probe[j] != 0.0)
+            st = NTN_ERR_RANGE; /* finite inputs whose products overflow a double */
         status[j] = st;
         if (st != NTN_OK)
             for (int k = 0; k < NTN_LINK_N_FIELDS; k++)
@@ -263,31 +291,14 @@ static void link_status(double buf[][BLOCK], int *status, size_t nb, const sat_b
     }
 }
 
-#if LINK_HAVE_V4
+#if NTN_HAVE_V4
 /* ---- Four-lane path: AVX2 + FMA, chosen at run time (link_lanes). Same formulas and the
  * same atan2 as the two-lane path above, products summed with fused multiply-adds. */
-#define V4_TARGET __attribute__((target("avx2,fma")))
+#define V4_TARGET NTN_V4_TARGET
 #define V4_INLINE static inline __attribute__((always_inline)) V4_TARGET
 
 typedef double v4d __attribute__((vector_size(32)));
 typedef long long v4i __attribute__((vector_size(32)));
-
-/* Lanes of the link kernel: 4 with AVX2 and FMA unless NTNPHY_NO_AVX2 is set to anything
- * but "" or "0", else 2. Decided at the first call and kept (racing first calls decide the
- * same). */
-static int link_lanes(void)
-{
-    static int lanes; /* 0: not decided yet */
-    int l = __atomic_load_n(&lanes, __ATOMIC_RELAXED);
-    if (l == 0) {
-        const char *off = getenv("NTNPHY_NO_AVX2");
-        __builtin_cpu_init();
-        l = (off && *off && strcmp(off, "0") != 0) || !__builtin_cpu_supports("avx2")
-                || !__builtin_cpu_supports("fma") ? 2 : 4;
-        __atomic_store_n(&lanes, l, __ATOMIC_RELAXED);
-    }
-    return l;
-}
 
 V4_INLINE v4d v4_splat(double x)
 {
@@ -316,31 +327,7 @@ V4_INLINE v4d v4_fnma(v4d a, v4d b, v4d c)
     return (v4d)_mm256_fnmadd_pd((__m256d)a, (__m256d)b, (__m256d)c);
 }
 
-/* atan2(y, x) on four lanes: v2_atan2's reduction and series. */
-V4_INLINE v4d v4_atan2(v4d y, v4d x)
-{
-    const v4i sign = (v4i)v4_splat(-0.0);
-    const v4d ax = (v4d)((v4i)x & ~sign), ay = (v4d)((v4i)y & ~sign);
-    const v4i swapped = ay > ax;
-    const v4d num = v4_select(swapped, ax, ay), den = v4_select(swapped, ay, ax);
-    const v4d n4 = 4.0 * num;
-    const v4i above1 = n4 > den, above3 = n4 > 3.0 * den; /* z > 1/4, z > 3/4 */
-    const v4d c = (v4d)((v4i)v4_splat(0.5) & above1) + (v4d)((v4i)v4_splat(0.5) & above3);
-    const v4d base = (v4d)((v4i)v4_splat(ATAN_HALF) & above1)
-                   + (v4d)((v4i)v4_splat(ATAN_THIRD) & above3);
-    const v4d dd = v4_fma(c, num, den);
-    const v4d t = v4_fnma(c, den, num) / v4_select(dd > 0.0, dd, v4_splat(1.0));
-    const v4d w = t * t, w2 = w * w, w4 = w2 * w2;
-    const v4d q0 = v4_fma(w, v4_splat(-1.0 / 3), v4_splat(1.0));
-    const v4d q1 = v4_fma(w, v4_splat(-1.0 / 7), v4_splat(1.0 / 5));
-    const v4d q2 = v4_fma(w, v4_splat(-1.0 / 11), v4_splat(1.0 / 9));
-    const v4d q3 = v4_fma(w, v4_splat(-1.0 / 15), v4_splat(1.0 / 13));
-    const v4d series = v4_fma(w4, v4_fma(w2, q3, q2), v4_fma(w2, q1, q0));
-    v4d a = v4_fma(t, series, base);
-    a = v4_select(swapped, 0.5 * NTN_PI - a, a);
-    a = v4_select(x < 0.0, NTN_PI - a, a);
-    return (v4d)(((v4i)a & ~sign) | ((v4i)y & sign));
-}
+LINK_ATAN2(v4_atan2, V4_INLINE, v4d, v4i, v4_splat, v4_select, v4_fma, v4_fnma)
 
 /* Rows of the 3-vectors base + i[k] * step, k = 0..3. */
 V4_INLINE void v4_gather3(v4d out[3], const double *base, size_t step, const size_t i[4])
@@ -456,7 +443,7 @@ static V4_TARGET void store_block_v4(double *out, size_t stride, size_t base,
 static void link_block(double buf[][BLOCK], int *status, size_t nb, const sat_block *sb,
                        const sat_rows *sr, const ue_block *ub, const carriers *cr)
 {
-#if LINK_HAVE_V4
+#if NTN_HAVE_V4
     if (sr)
         link_block_v4(buf, nb, sr, ub, cr);
     else
@@ -468,22 +455,12 @@ static void link_block(double buf[][BLOCK], int *status, size_t nb, const sat_bl
     link_status(buf, status, nb, sb, ub);
 }
 
-/* Whether to take the four-lane path (link_lanes; never without LINK_HAVE_V4). */
-static int use_v4(void)
-{
-#if LINK_HAVE_V4
-    return link_lanes() == 4;
-#else
-    return 0;
-#endif
-}
-
 /* Copy a block's field rows to out[k * stride + base ...], with four-lane moves when v4. A
  * plain memcpy of this unknown size becomes `rep movsq` (GCC 12), slower than the kernel. */
 static void store_block(double *out, size_t stride, size_t base, double buf[][BLOCK], size_t nb,
                         int v4)
 {
-#if LINK_HAVE_V4
+#if NTN_HAVE_V4
     if (v4) {
         store_block_v4(out, stride, base, buf, nb);
         return;
@@ -518,9 +495,12 @@ int ntn_link_states(double *out, int *status, const double *sat_pos_m,
     carriers cr;
     if (!out || !status || !sat_pos_m || !sat_vel_mps || !sat_acc_mps2 || !ue_ecef_m)
         return NTN_ERR_NULL;
+    const size_t n_out = ntn_size_mul(n, NTN_LINK_N_FIELDS, 1);
+    if (n && (!n_out || !ntn_size_mul(n, 3, sizeof(double))))
+        return NTN_ERR_LENGTH;
     if (carriers_of(&cr, freq_dl_hz, freq_ul_hz) != NTN_OK)
-        return NTN_ERR_RANGE;
-    const int v4 = use_v4();
+        return ntn_fail_nan(ntn_fail_status(NTN_ERR_RANGE, status, n), out, n_out);
+    const int v4 = ntn_cpu_v4();
     for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
         const size_t nb = n - i0 < BLOCK ? n - i0 : BLOCK;
         double buf[NTN_LINK_N_FIELDS][BLOCK], feeder[BLOCK];
@@ -551,7 +531,7 @@ static void grid_block(double *out, int *status, size_t stride, const sat_block 
 {
     double buf[NTN_LINK_N_FIELDS][BLOCK];
     sat_rows rows;
-    const sat_rows *sr = use_v4() ? sat_rows_of(&rows, sb, nb) : NULL; /* once for all terminals */
+    const sat_rows *sr = ntn_cpu_v4() ? sat_rows_of(&rows, sb, nb) : NULL; /* once for all terminals */
     for (size_t u = 0; u < n_ue_chunk; u++) {
         const ue_block ub = {ue + 3 * u, 0, frames + u, ue_st + u, 0};
         const size_t base = (row0 + u) * n_t + t0;
@@ -568,9 +548,13 @@ int ntn_link_grid(double *out, int *status, const double *sat_pos_m, const doubl
     carriers cr;
     if (!out || !status || !sat_pos_m || !sat_vel_mps || !sat_acc_mps2 || !ue_ecef_m)
         return NTN_ERR_NULL;
+    const size_t stride = ntn_size_mul(n_sat, n_ue, n_t);
+    const size_t n_out = ntn_size_mul(stride, NTN_LINK_N_FIELDS, sizeof(double));
+    if (n_sat && n_ue && n_t && (!n_out || !ntn_size_mul(n_sat, n_t, 3 * sizeof(double))))
+        return NTN_ERR_LENGTH;
     if (carriers_of(&cr, freq_dl_hz, freq_ul_hz) != NTN_OK)
-        return NTN_ERR_RANGE;
-    const size_t stride = n_sat * n_ue * n_t;
+        return ntn_fail_nan(ntn_fail_status(NTN_ERR_RANGE, status, stride), out,
+                            stride * NTN_LINK_N_FIELDS);
     for (size_t u0 = 0; u0 < n_ue; u0 += UE_CHUNK) {
         const size_t nu = n_ue - u0 < UE_CHUNK ? n_ue - u0 : UE_CHUNK;
         enu_frame frames[UE_CHUNK];

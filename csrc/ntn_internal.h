@@ -3,6 +3,8 @@
 #ifndef NTN_INTERNAL_H
 #define NTN_INTERNAL_H
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include "ntn_phy.h"
 
 #define NTN_PI 3.14159265358979323846
@@ -56,31 +58,71 @@ static inline void ntn_enu_basis(double *east, double *north, double *up, double
  * NTN_ERR_RANGE beyond 1e10 m, where the closed form loses precision. */
 int ntn_geodetic_of(double *lat_rad, double *lon_rad, double *alt_m, const double *ecef_m);
 
-/* atan2(y, x) in [-pi, pi], branch-free for vectorisable hot loops (link.c): the ratio
- * z = min/max of |x|, |y| in [0, 1] is reduced around the nearest c = k/8 by
- * atan(z) = atan(c) + atan(t), t = (z - c) / (1 + z c), |t| <= 1/16, and the odd series of
- * atan(t) to t^11 leaves < 1e-17 rad: the result is within a few 1e-16 rad of libm's.
- * Two divisions. atan2(0, 0) = 0. */
-static inline double ntn_atan2_fast(double y, double x)
+/* a * b (* c) as a size, 0 when the product overflows size_t: every array length the core
+ * derives from its arguments goes through this, and a 0 from a nonzero product is
+ * NTN_ERR_LENGTH. */
+static inline size_t ntn_size_mul(size_t a, size_t b, size_t c)
 {
-    static const double atan_k8[9] = {
-        0.0, 0.12435499454676144, 0.24497866312686414, 0.35877067027057225,
-        0.4636476090008061, 0.5585993153435624, 0.6435011087932844, 0.7188299996216245,
-        0.7853981633974483};
-    const double ax = fabs(x), ay = fabs(y);
-    const int swapped = ay > ax;
-    const double num = swapped ? ax : ay, den = swapped ? ay : ax;
-    const double swap = swapped ? 1.0 : 0.0, neg_x = signbit(x) ? 1.0 : 0.0;
-    const double ratio = num / den, q = ratio >= 0.0 && ratio <= 1.0 ? ratio : 0.0; /* 0/0, NaN */
-    const int k = (int)(8.0 * q + 0.5);
-    const double c = 0.125 * k;
-    const double t = (num - c * den) / (den + c * num), t2 = t * t;
-    const double series = t * (1.0 + t2 * (-1.0 / 3 + t2 * (1.0 / 5 + t2 * (-1.0 / 7
-                              + t2 * (1.0 / 9 - t2 * (1.0 / 11))))));
-    double a = atan_k8[k] + series;
-    a += swap * (0.5 * NTN_PI - 2.0 * a);
-    a += neg_x * (NTN_PI - 2.0 * a);
-    return copysign(a, y);
+    size_t ab, abc;
+    if (__builtin_mul_overflow(a, b, &ab) || __builtin_mul_overflow(ab, c, &abc))
+        return 0;
+    return abc;
 }
+
+/* The call-level error policy (ntn_phy.h): NaN in count doubles of out; code in n statuses. */
+static inline int ntn_fail_nan(int code, double *out, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        out[i] = NAN;
+    return code;
+}
+
+static inline int ntn_fail_status(int code, int *status, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        status[i] = code;
+    return code;
+}
+
+/* splitmix64 (Steele, Lea, Flood 2014): output k (k >= 0) of the stream seeded with seed,
+ * seed + (k + 1) * gamma through the finaliser. The one generator of the core's random draws
+ * (path-loss draws, IQ noise). */
+#define NTN_SPLITMIX_GAMMA 0x9E3779B97F4A7C15ULL
+static inline uint64_t ntn_splitmix64_at(uint64_t seed, uint64_t k)
+{
+    uint64_t z = seed + (k + 1) * NTN_SPLITMIX_GAMMA;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* The one CPU dispatch of the core. Kernels with a wide path are compiled twice: the wide one
+ * with NTN_V4_TARGET (AVX2 + FMA, x86-64 with GCC or Clang only), and each call picks it when
+ * ntn_cpu_v4() says so. Asked at every call (no cached global, so the core keeps its "no
+ * globals" promise; the CPU model is libgcc's, set before main) and overridable: the
+ * environment variable NTNPHY_NO_AVX2 set to anything but "" or "0" forces the baseline path,
+ * so tests compare both paths on one machine. Chosen over GCC's target_clones (load-time
+ * ifunc): that cannot be overridden, needs glibc's ifunc, and is GCC-only. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define NTN_HAVE_V4 1
+#define NTN_V4_TARGET __attribute__((target("avx2,fma")))
+#include <stdlib.h>
+#include <string.h>
+static inline int ntn_cpu_v4(void)
+{
+    const char *off = getenv("NTNPHY_NO_AVX2");
+    if (off && *off && strcmp(off, "0") != 0)
+        return 0;
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+#else
+#define NTN_HAVE_V4 0
+#define NTN_V4_TARGET
+static inline int ntn_cpu_v4(void)
+{
+    return 0;
+}
+#endif
 
 #endif /* NTN_INTERNAL_H */

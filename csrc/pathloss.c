@@ -7,7 +7,6 @@
 #define N_ZENITH 100             /* zenith attenuation at 1, 2, ..., 100 GHz */
 #define GAS_MIN_ELEV_DEG 5.0     /* ITU-R P.676 Annex 2: cosecant law valid from 5 deg */
 #define IONO_FLUC_4GHZ_DB 1.1    /* TR 38.811 6.6.6.1.4: peak-to-peak fluctuation at 4 GHz */
-#define SPLITMIX_GAMMA 0x9E3779B97F4A7C15ULL
 
 /* TR 38.811 Table 6.6.1-1: LOS probability (%) at 10..90 deg; rows dense urban, urban,
  * suburban and rural. */
@@ -171,8 +170,13 @@ int ntn_pathloss_table(double *los_probability, double *sigma_sf_los_db,
     if (!los_probability || !sigma_sf_los_db || !sigma_sf_nlos_db || !clutter_loss_db
         || !tropo_scintillation_db || !status || !elevation_deg)
         return NTN_ERR_NULL;
-    if (!valid_environment(environment) || (band != NTN_BAND_S && band != NTN_BAND_KA))
-        return NTN_ERR_RANGE;
+    if (!valid_environment(environment) || (band != NTN_BAND_S && band != NTN_BAND_KA)) {
+        double *cols[] = {los_probability, sigma_sf_los_db, sigma_sf_nlos_db, clutter_loss_db,
+                          tropo_scintillation_db};
+        for (size_t c = 0; c < sizeof cols / sizeof *cols; c++)
+            ntn_fail_nan(NTN_ERR_RANGE, cols[c], n);
+        return ntn_fail_status(NTN_ERR_RANGE, status, n);
+    }
     const int env = environment_class(environment);
     const struct sfcl *t = &SFCL[env][band];
     for (size_t i = 0; i < n; i++) {
@@ -206,6 +210,8 @@ static int terms_of(struct terms *t, double distance_m, double elevation_deg, do
     const int band = freq_hz < NTN_PATHLOSS_BAND_SPLIT_HZ ? NTN_BAND_S : NTN_BAND_KA;
     const struct sfcl *table = &SFCL[env][band];
     t->fspl_db = fspl_of(distance_m, freq_hz);
+    if (!isfinite(t->fspl_db))
+        return NTN_ERR_RANGE;   /* f * d overflows a double: no finite loss */
     t->gas_db = gas_of(freq_hz * 1e-9, elevation_deg);
     t->scintillation_db = scintillation_of(freq_hz, row);
     t->p_los = LOS_PROBABILITY_PCT[env][row] / 100.0;
@@ -257,15 +263,6 @@ static int call_status(const struct outputs *o, const int *status, const double 
     return valid_environment(environment) ? NTN_OK : NTN_ERR_RANGE;
 }
 
-/* Output k of the splitmix64 stream seeded with seed (Steele, Lea, Flood 2014). */
-static uint64_t splitmix64_at(uint64_t seed, uint64_t k)
-{
-    uint64_t z = seed + (k + 1) * SPLITMIX_GAMMA;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
 /* A uniform double in [0, 1) from the top 53 bits. */
 static double unit_uniform(uint64_t x)
 {
@@ -276,9 +273,9 @@ static double unit_uniform(uint64_t x)
 static void put_draw(const struct outputs *o, size_t i, const struct terms *t, uint64_t seed)
 {
     const uint64_t k = 3 * (uint64_t)i;
-    const int is_los = unit_uniform(splitmix64_at(seed, k)) < t->p_los;
-    const double u1 = 1.0 - unit_uniform(splitmix64_at(seed, k + 1));
-    const double u2 = unit_uniform(splitmix64_at(seed, k + 2));
+    const int is_los = unit_uniform(ntn_splitmix64_at(seed, k)) < t->p_los;
+    const double u1 = 1.0 - unit_uniform(ntn_splitmix64_at(seed, k + 1));
+    const double u2 = unit_uniform(ntn_splitmix64_at(seed, k + 2));
     const double z = sqrt(-2.0 * log(u1)) * cos(2.0 * NTN_PI * u2);
     const double sigma = is_los ? t->sigma_los_db : t->sigma_nlos_db;
     put(o, i, t, sigma * z, is_los ? 0.0 : t->clutter_db, is_los);
@@ -290,8 +287,13 @@ static int pathloss_run(const struct outputs *o, int *status, const double *dist
                         int environment, int draw, uint64_t seed)
 {
     const int st = call_status(o, status, distance_m, elevation_deg, freq_hz, environment);
-    if (st != NTN_OK)
+    if (st == NTN_ERR_NULL)
         return st;
+    if (st != NTN_OK) {
+        for (size_t i = 0; i < n; i++)
+            put_bad(o, i);
+        return ntn_fail_status(st, status, n);
+    }
     for (size_t i = 0; i < n; i++) {
         struct terms t;
         status[i] = terms_of(&t, distance_m[i], elevation_deg[i], freq_hz[i], environment);

@@ -129,13 +129,21 @@ static int ceil_ms(double rtt_s)
     return (int)ceil((rtt_s - MS_SLACK_S) * 1000.0);
 }
 
+/* The call-level error policy for integer outputs: -1 counts, the code in every status. */
+static int fail_counts(int code, int *counts, int *status, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        counts[i] = -1;
+    return ntn_fail_status(code, status, n);
+}
+
 int ntn_required_k_offset_ms(int *k_offset_ms, int *status, const double *rtt_service_s,
                              const double *ta_common_s, size_t n, int margin_ms)
 {
     if (!k_offset_ms || !status || !rtt_service_s || !ta_common_s)
         return NTN_ERR_NULL;
     if (margin_ms < 0 || margin_ms > NTN_K_OFFSET_MAX_MS)
-        return NTN_ERR_RANGE;
+        return fail_counts(NTN_ERR_RANGE, k_offset_ms, status, n);
     for (size_t i = 0; i < n; i++) {
         const double rtt = rtt_service_s[i] + ta_common_s[i];
         int st = !isfinite(rtt) ? NTN_ERR_NAN
@@ -180,7 +188,7 @@ int ntn_required_k_mac_ms(int *k_mac_ms, int *status, const double *feeder_rtt_s
     if (!k_mac_ms || !status || !feeder_rtt_s || !ta_common_s)
         return NTN_ERR_NULL;
     if (margin_ms < 0 || margin_ms > NTN_K_MAC_MAX_MS)
-        return NTN_ERR_RANGE;
+        return fail_counts(NTN_ERR_RANGE, k_mac_ms, status, n);
     for (size_t i = 0; i < n; i++)
         status[i] = k_mac_one(k_mac_ms + i, feeder_rtt_s[i], ta_common_s[i], margin_ms);
     return NTN_OK;

@@ -136,6 +136,8 @@ static int propagate_one(double *pos, double *vel, const double *eph, int format
     int st;
     if (!isfinite(dt))
         return NTN_ERR_NAN;
+    if (fabs(dt) > NTN_UE_MAX_AGE_S)
+        return NTN_ERR_RANGE;
     if (format == NTN_UE_EPHEMERIS_ORBITAL) {
         st = orbital_state(r, v, eph, dt);
     } else {
@@ -145,6 +147,8 @@ static int propagate_one(double *pos, double *vel, const double *eph, int format
     }
     if (st == NTN_OK)
         eci_to_ecef(pos, vel, r, v, dt);
+    if (st == NTN_OK && !(ntn_finite3(pos) && ntn_finite3(vel)))
+        st = NTN_ERR_RANGE;   /* finite elements whose state overflows a double */
     return st;
 }
 
@@ -153,6 +157,8 @@ int ntn_ue_propagate_ephemeris(double *pos_ecef_m, double *vel_ecef_mps, int *st
 {
     if (!pos_ecef_m || !vel_ecef_mps || !status || !ephemeris || !dt_s)
         return NTN_ERR_NULL;
+    if (n && !ntn_size_mul(n, 3, sizeof(double)))
+        return NTN_ERR_LENGTH;
     const int call_st = ephemeris_status(ephemeris, format);
     for (size_t i = 0; i < n; i++) {
         status[i] = call_st != NTN_OK ? call_st
@@ -182,7 +188,7 @@ static int ta_doppler_one(double *ta, double *dop, const double *eph, int format
         return NTN_ERR_RANGE;   /* the UE at the satellite: no direction, no Doppler */
     *ta = 2.0 * range / c + common_ta[0] + common_ta[1] * dt + common_ta[2] * dt * dt;
     *dop = -freq * (ntn_dot3(d, vel) / range) / c;
-    return NTN_OK;
+    return isfinite(*ta) && isfinite(*dop) ? NTN_OK : NTN_ERR_RANGE;   /* overflowed terms */
 }
 
 int ntn_ue_ta_doppler(double *ta_s, double *doppler_ul_hz, int *expired, int *status,
@@ -193,6 +199,8 @@ int ntn_ue_ta_doppler(double *ta_s, double *doppler_ul_hz, int *expired, int *st
     if (!ta_s || !doppler_ul_hz || !expired || !status || !ephemeris || !common_ta || !dt_s
         || !ue_ecef_m)
         return NTN_ERR_NULL;
+    if (n && !ntn_size_mul(n, 3, sizeof(double)))
+        return NTN_ERR_LENGTH;
     int call_st = ephemeris_status(ephemeris, format);
     if (call_st == NTN_OK && (!ntn_finite3(common_ta) || !isfinite(validity_s)
                               || !isfinite(ul_freq_hz)))

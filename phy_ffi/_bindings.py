@@ -3,6 +3,12 @@
 Low-level wrappers: numpy arrays in, pointers to the C core, status codes out. Each C
 section of ntn_phy.h has its block here; the Pythonic modules call these, never ``lib``.
 The C calls release the GIL (cffi API mode).
+
+This is the one doorway into C, so every wrapper checks what it hands over (:func:`expect`):
+each array is a numpy array of exactly the dtype the C signature reads (float64, int32,
+float32 pairs as complex64; complex where real is expected is refused, never truncated),
+C-contiguous and of the shape its lengths promise, so C never reads or writes out of bounds.
+A violation is a PhyValueError naming the function and the argument (status ERR_LENGTH).
 """
 from __future__ import annotations
 
@@ -25,15 +31,42 @@ def strerror(status: int) -> str:
     return ffi.string(lib.ntn_strerror(int(status))).decode()
 
 
-def f64(array, where: str, shape_tail: tuple = ()) -> np.ndarray:
-    """A C-contiguous float64 copy-or-view of ``array`` with trailing shape ``shape_tail``."""
+def expect(where: str, *specs: tuple[str, object, tuple, type]) -> None:
+    """Check ``(name, array, shape, dtype)`` specs before a C call: a numpy array of exactly
+    ``dtype``, C-contiguous, of exactly ``shape`` (a name such as "n" in a shape only labels
+    the message: it never matches); PhyValueError naming ``where`` and the argument otherwise
+    (the C core trusts every length it is given)."""
     from phy_ffi.errors import PhyValueError
 
-    out = np.ascontiguousarray(np.asarray(array, dtype=np.float64))
-    if shape_tail and out.shape[-len(shape_tail):] != shape_tail:
-        raise PhyValueError(f"{where}: expected shape (..., {', '.join(map(str, shape_tail))}),"
-                            f" got {out.shape}", CONST.ERR_LENGTH)
-    return out
+    for name, array, shape, dtype in specs:
+        if not isinstance(array, np.ndarray):
+            raise PhyValueError(f"{where}: {name}: expected a numpy array, got "
+                                f"{type(array).__name__}", CONST.ERR_LENGTH)
+        if array.dtype != dtype:
+            what = ("complex values where real ones are expected"
+                    if np.iscomplexobj(array) and not np.issubdtype(dtype, np.complexfloating)
+                    else f"dtype {array.dtype}, expected {np.dtype(dtype)}")
+            raise PhyValueError(f"{where}: {name}: {what}", CONST.ERR_LENGTH)
+        if array.shape != shape or not array.flags.c_contiguous:
+            raise PhyValueError(f"{where}: {name}: expected a C-contiguous array of shape "
+                                f"{shape}, got {array.shape}", CONST.ERR_LENGTH)
+
+
+def _vector(array, where: str, name: str, dtype: type = np.float64) -> int:
+    """Length n of a 1-D argument (the length the others must match)."""
+    if not isinstance(array, np.ndarray) or array.ndim != 1:
+        expect(where, (name, array, ("n",), dtype))   # raises, naming the shape
+    return array.shape[0]
+
+
+def _rows(array, where: str, name: str) -> int:
+    """Row count n of an (n, 3) argument."""
+    if not isinstance(array, np.ndarray) or array.ndim != 2:
+        expect(where, (name, array, ("n", 3), np.float64))
+    return array.shape[0]
+
+
+F64, I32 = np.float64, np.int32
 
 
 def dptr(array: np.ndarray):
@@ -63,7 +96,9 @@ def call(status: int, where: str) -> None:
 # NTN:geometry:begin
 def geodetic_to_ecef(lat_deg, lon_deg, alt_m):
     """(ecef_m (n, 3), status (n,)) from 1-D float64 arrays of equal length n."""
-    n = lat_deg.size
+    n = _vector(lat_deg, "geodetic_to_ecef", "lat_deg")
+    expect("geodetic_to_ecef", ("lat_deg", lat_deg, (n,), F64), ("lon_deg", lon_deg, (n,), F64),
+           ("alt_m", alt_m, (n,), F64))
     ecef, status = np.empty((n, 3)), new_status(n)
     call(lib.ntn_geodetic_to_ecef(dptr(ecef), iptr(status), dptr(lat_deg), dptr(lon_deg),
                                   dptr(alt_m), n), "geodetic_to_ecef")
@@ -72,7 +107,8 @@ def geodetic_to_ecef(lat_deg, lon_deg, alt_m):
 
 def ecef_to_geodetic(ecef_m):
     """(lat_deg, lon_deg, alt_m, status) from an (n, 3) float64 array."""
-    n = ecef_m.shape[0]
+    n = _rows(ecef_m, "ecef_to_geodetic", "ecef_m")
+    expect("ecef_to_geodetic", ("ecef_m", ecef_m, (n, 3), F64))
     lat, lon, alt, status = np.empty(n), np.empty(n), np.empty(n), new_status(n)
     call(lib.ntn_ecef_to_geodetic(dptr(lat), dptr(lon), dptr(alt), iptr(status), dptr(ecef_m),
                                   n), "ecef_to_geodetic")
@@ -81,7 +117,9 @@ def ecef_to_geodetic(ecef_m):
 
 def look_angles(target_ecef_m, ground_ecef_m):
     """(elevation_deg, azimuth_deg, range_m, status) for (n, 3) target/ground pairs."""
-    n = target_ecef_m.shape[0]
+    n = _rows(target_ecef_m, "look_angles", "target_ecef_m")
+    expect("look_angles", ("target_ecef_m", target_ecef_m, (n, 3), F64),
+           ("ground_ecef_m", ground_ecef_m, (n, 3), F64))
     el, az, rng, status = np.empty(n), np.empty(n), np.empty(n), new_status(n)
     call(lib.ntn_look_angles(dptr(el), dptr(az), dptr(rng), iptr(status), dptr(target_ecef_m),
                              dptr(ground_ecef_m), n), "look_angles")
@@ -90,7 +128,9 @@ def look_angles(target_ecef_m, ground_ecef_m):
 
 def reference_slant_range(altitude_m, elevation_deg):
     """(slant_range_m, status) from 1-D float64 arrays of equal length."""
-    n = altitude_m.size
+    n = _vector(altitude_m, "reference_slant_range", "altitude_m")
+    expect("reference_slant_range", ("altitude_m", altitude_m, (n,), F64),
+           ("elevation_deg", elevation_deg, (n,), F64))
     out, status = np.empty(n), new_status(n)
     call(lib.ntn_reference_slant_range(dptr(out), iptr(status), dptr(altitude_m),
                                        dptr(elevation_deg), n), "reference_slant_range")
@@ -102,7 +142,13 @@ def reference_slant_range(altitude_m, elevation_deg):
 def hermite_states_multi(t_s, table_t_s, table_pos_m, table_vel_mps):
     """(pos_m, vel_mps, acc_mps2 (S, m, 3), status (S, m)) from t_s (m,), table_t_s (n,)
     and tables (S, n, 3); float64, C-contiguous."""
-    n_sat, n_table, m = table_pos_m.shape[0], table_t_s.size, t_s.size
+    where = "hermite_states"
+    m, n_table = _vector(t_s, where, "t_s"), _vector(table_t_s, where, "table_t_s")
+    n_sat = table_pos_m.shape[0] if isinstance(table_pos_m, np.ndarray) and \
+        table_pos_m.ndim == 3 else 1
+    expect(where, ("t_s", t_s, (m,), F64), ("table_t_s", table_t_s, (n_table,), F64),
+           ("table_pos_m", table_pos_m, (n_sat, n_table, 3), F64),
+           ("table_vel_mps", table_vel_mps, (n_sat, n_table, 3), F64))
     pos, vel, acc = (np.empty((n_sat, m, 3)) for _ in range(3))
     status = np.zeros((n_sat, m), dtype=np.int32)
     call(lib.ntn_hermite_states_multi(dptr(pos), dptr(vel), dptr(acc), iptr(status), dptr(t_s),
@@ -116,7 +162,10 @@ def hermite_states_multi(t_s, table_t_s, table_pos_m, table_vel_mps):
 def link_states(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m, freq_dl_hz,
                 freq_ul_hz):
     """(fields (LINK_N_FIELDS, n), status (n,)) for (n, 3) float64 pairs; gateway may be None."""
-    n = sat_pos_m.shape[0]
+    n = _rows(sat_pos_m, "link_states", "sat_pos_m")
+    expect("link_states", *((k, a, (n, 3), F64) for k, a in (
+        ("sat_pos_m", sat_pos_m), ("sat_vel_mps", sat_vel_mps), ("sat_acc_mps2", sat_acc_mps2),
+        ("ue_ecef_m", ue_ecef_m), ("gateway_ecef_m", gateway_ecef_m)) if a is not None))
     out, status = np.empty((lib.NTN_LINK_N_FIELDS, n)), new_status(n)
     gw = ffi.NULL if gateway_ecef_m is None else dptr(gateway_ecef_m)
     call(lib.ntn_link_states(dptr(out), iptr(status), dptr(sat_pos_m), dptr(sat_vel_mps),
@@ -129,7 +178,14 @@ def link_grid(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m, f
               freq_ul_hz):
     """(fields (LINK_N_FIELDS, S, U, T), status (S, U, T)) from satellite states (S, T, 3),
     terminals (U, 3) and gateways (S, 3) or None."""
-    n_sat, n_t, n_ue = sat_pos_m.shape[0], sat_pos_m.shape[1], ue_ecef_m.shape[0]
+    if not isinstance(sat_pos_m, np.ndarray) or sat_pos_m.ndim != 3:
+        expect("link_grid", ("sat_pos_m", sat_pos_m, ("S", "T", 3), F64))
+    n_sat, n_t = sat_pos_m.shape[:2]
+    n_ue = _rows(ue_ecef_m, "link_grid", "ue_ecef_m")
+    expect("link_grid", *((k, a, (n_sat, n_t, 3), F64) for k, a in (
+        ("sat_pos_m", sat_pos_m), ("sat_vel_mps", sat_vel_mps), ("sat_acc_mps2", sat_acc_mps2))),
+        ("ue_ecef_m", ue_ecef_m, (n_ue, 3), F64),
+        *([] if gateway_ecef_m is None else [("gateway_ecef_m", gateway_ecef_m, (n_sat, 3), F64)]))
     out = np.empty((lib.NTN_LINK_N_FIELDS, n_sat, n_ue, n_t))
     status = np.zeros((n_sat, n_ue, n_t), dtype=np.int32)
     gw = ffi.NULL if gateway_ecef_m is None else dptr(gateway_ecef_m)
@@ -143,7 +199,8 @@ def link_grid(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m, f
 # NTN:timing:begin
 def ta_counts(ta_s):
     """(n_tc, n_ts (int64), status) from a 1-D float64 array of timing advances (s)."""
-    n = ta_s.size
+    n = _vector(ta_s, "ta_counts", "ta_s")
+    expect("ta_counts", ("ta_s", ta_s, (n,), F64))
     n_tc, n_ts, status = np.empty(n, np.int64), np.empty(n, np.int64), new_status(n)
     call(lib.ntn_ta_counts(ffi.cast("int64_t *", ffi.from_buffer(n_tc)),
                            ffi.cast("int64_t *", ffi.from_buffer(n_ts)), iptr(status),
@@ -153,6 +210,8 @@ def ta_counts(ta_s):
 
 def common_ta_fit(t_s, rp_delay_s, epoch_s, validity_s):
     """(ta_common_s, drift_s_per_s, drift_variation_s_per_s2, max_residual_s) floats."""
+    n = _vector(t_s, "common_ta_fit", "t_s")
+    expect("common_ta_fit", ("t_s", t_s, (n,), F64), ("rp_delay_s", rp_delay_s, (n,), F64))
     out = ffi.new("double[4]")
     call(lib.ntn_common_ta_fit(out, out + 1, out + 2, out + 3, dptr(t_s), dptr(rp_delay_s),
                                t_s.size, float(epoch_s), float(validity_s)), "common_ta_fit")
@@ -161,7 +220,9 @@ def common_ta_fit(t_s, rp_delay_s, epoch_s, validity_s):
 
 def required_k_offset_ms(rtt_service_s, ta_common_s, margin_ms):
     """(k_offset_ms (int32), status) from equal-length 1-D float64 arrays."""
-    n = rtt_service_s.size
+    n = _vector(rtt_service_s, "required_k_offset_ms", "rtt_service_s")
+    expect("required_k_offset_ms", ("rtt_service_s", rtt_service_s, (n,), F64),
+           ("ta_common_s", ta_common_s, (n,), F64))
     k, status = np.empty(n, np.int32), new_status(n)
     call(lib.ntn_required_k_offset_ms(iptr(k), iptr(status), dptr(rtt_service_s),
                                       dptr(ta_common_s), n, int(margin_ms)),
@@ -171,7 +232,9 @@ def required_k_offset_ms(rtt_service_s, ta_common_s, margin_ms):
 
 def required_k_mac_ms(feeder_rtt_s, ta_common_s, margin_ms):
     """(k_mac_ms (int32), status) from equal-length 1-D float64 arrays."""
-    n = feeder_rtt_s.size
+    n = _vector(feeder_rtt_s, "required_k_mac_ms", "feeder_rtt_s")
+    expect("required_k_mac_ms", ("feeder_rtt_s", feeder_rtt_s, (n,), F64),
+           ("ta_common_s", ta_common_s, (n,), F64))
     k, status = np.empty(n, np.int32), new_status(n)
     call(lib.ntn_required_k_mac_ms(iptr(k), iptr(status), dptr(feeder_rtt_s),
                                    dptr(ta_common_s), n, int(margin_ms)),
@@ -183,7 +246,8 @@ def required_k_mac_ms(feeder_rtt_s, ta_common_s, margin_ms):
 # NTN:pathloss:begin
 def fspl_db(distance_m, freq_hz):
     """(fspl_db, status) from 1-D float64 arrays of equal length."""
-    n = distance_m.size
+    n = _vector(distance_m, "fspl_db", "distance_m")
+    expect("fspl_db", ("distance_m", distance_m, (n,), F64), ("freq_hz", freq_hz, (n,), F64))
     out, status = np.empty(n), new_status(n)
     call(lib.ntn_fspl_db(dptr(out), iptr(status), dptr(distance_m), dptr(freq_hz), n), "fspl_db")
     return out, status
@@ -191,7 +255,8 @@ def fspl_db(distance_m, freq_hz):
 
 def gas_zenith_attenuation_db(freq_hz):
     """(zenith_db, status) from a 1-D float64 array."""
-    n = freq_hz.size
+    n = _vector(freq_hz, "gas_zenith_attenuation_db", "freq_hz")
+    expect("gas_zenith_attenuation_db", ("freq_hz", freq_hz, (n,), F64))
     out, status = np.empty(n), new_status(n)
     call(lib.ntn_gas_zenith_attenuation_db(dptr(out), iptr(status), dptr(freq_hz), n),
          "gas_zenith_attenuation_db")
@@ -201,7 +266,8 @@ def gas_zenith_attenuation_db(freq_hz):
 def pathloss_table(elevation_deg, environment: int, band: int):
     """(los_probability, sigma_sf_los_db, sigma_sf_nlos_db, clutter_loss_db,
     tropo_scintillation_db, status) at 1-D float64 elevations."""
-    n = elevation_deg.size
+    n = _vector(elevation_deg, "pathloss_table", "elevation_deg")
+    expect("pathloss_table", ("elevation_deg", elevation_deg, (n,), F64))
     cols, status = [np.empty(n) for _ in range(5)], new_status(n)
     call(lib.ntn_pathloss_table(*(dptr(c) for c in cols), iptr(status), dptr(elevation_deg), n,
                                 environment, band), "pathloss_table")
@@ -211,7 +277,9 @@ def pathloss_table(elevation_deg, environment: int, band: int):
 def pathloss(distance_m, elevation_deg, freq_hz, environment: int, seed: int | None):
     """(total, fspl, gas, scintillation, shadow_fading, clutter, los_probability (dB / 0..1),
     los (bool), status): the mean when seed is None, else one seeded draw per element."""
-    n = distance_m.size
+    n = _vector(distance_m, "pathloss", "distance_m")
+    expect("pathloss", ("distance_m", distance_m, (n,), F64),
+           ("elevation_deg", elevation_deg, (n,), F64), ("freq_hz", freq_hz, (n,), F64))
     out = [np.empty(n) for _ in range(7)]
     los, status = new_status(n), new_status(n)
     args = [*(dptr(a) for a in out), iptr(los), iptr(status), dptr(distance_m),
@@ -227,7 +295,9 @@ def pathloss(distance_m, elevation_deg, freq_hz, environment: int, seed: int | N
 # NTN:ue_ephemeris:begin
 def ue_propagate_ephemeris(ephemeris, fmt, dt_s):
     """(pos (n, 3), vel (n, 3), status (n,), call status) for a 6-double ephemeris."""
-    n = dt_s.size
+    n = _vector(dt_s, "ue_propagate_ephemeris", "dt_s")
+    expect("ue_propagate_ephemeris", ("ephemeris", ephemeris, (6,), F64),
+           ("dt_s", dt_s, (n,), F64))
     pos, vel, status = np.empty((n, 3)), np.empty((n, 3)), new_status(n)
     st = lib.ntn_ue_propagate_ephemeris(dptr(pos), dptr(vel), iptr(status), dptr(ephemeris),
                                         int(fmt), dptr(dt_s), n)
@@ -238,7 +308,10 @@ def ue_propagate_ephemeris(ephemeris, fmt, dt_s):
 
 def ue_ta_doppler(ephemeris, fmt, common_ta, validity_s, ul_freq_hz, dt_s, ue_ecef_m):
     """(ta_s, doppler_ul_hz, expired (bool), status, call status) for n ages and UEs."""
-    n = dt_s.size
+    n = _vector(dt_s, "ue_ta_doppler", "dt_s")
+    expect("ue_ta_doppler", ("ephemeris", ephemeris, (6,), F64),
+           ("common_ta", common_ta, (3,), F64), ("dt_s", dt_s, (n,), F64),
+           ("ue_ecef_m", ue_ecef_m, (n, 3), F64))
     ta, dop, expired, status = np.empty(n), np.empty(n), new_status(n), new_status(n)
     st = lib.ntn_ue_ta_doppler(dptr(ta), dptr(dop), iptr(expired), iptr(status),
                                dptr(ephemeris), int(fmt), dptr(common_ta), float(validity_s),
@@ -272,12 +345,22 @@ def iq_channel_new(history_len: int, rate_hz: float, start_s: float, noise_power
 
 def iq_trajectory_ptrs(t_s, delay_s, doppler_hz, gain_db) -> tuple:
     """``double *`` to the four float64 knot arrays (the caller keeps the arrays alive)."""
+    n = _vector(t_s, "iq_channel", "t_s")
+    expect("iq_channel", ("t_s", t_s, (n,), F64), ("delay_s", delay_s, (n,), F64),
+           ("doppler_hz", doppler_hz, (n,), F64), ("gain_db", gain_db, (n,), F64))
     return tuple(dptr(a) for a in (t_s, delay_s, doppler_hz, gain_db))
 
 
 def iq_channel_process(state, out: np.ndarray, block: np.ndarray, ptrs: tuple,
                        n_traj: int) -> int:
     """Run one block (complex64 arrays, out may be block); returns the C status."""
+    n = _vector(block, "iq_channel_process", "block", np.complex64)
+    expect("iq_channel_process", ("block", block, (n,), np.complex64),
+           ("out", out, (n,), np.complex64))
+    if not out.flags.writeable:
+        from phy_ffi.errors import PhyValueError
+
+        raise PhyValueError("iq_channel_process: out: read-only array", CONST.ERR_LENGTH)
     return lib.ntn_iq_channel_process(state, ffi.cast("float *", ffi.from_buffer(out)),
                                       ffi.cast("float *", ffi.from_buffer(block)), block.size,
                                       *ptrs, n_traj)

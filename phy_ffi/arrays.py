@@ -7,7 +7,10 @@ from phy_ffi.errors import PhyValueError
 
 
 def as_f64(value, name: str) -> np.ndarray:
-    """``value`` as a C-contiguous float64 array; a clear error for non-numeric input."""
+    """``value`` as a C-contiguous float64 array; a clear error for non-numeric input and
+    for complex input (numpy would drop the imaginary part with only a warning)."""
+    if np.iscomplexobj(value):
+        raise PhyValueError(f"{name}: complex values where real ones are expected")
     try:
         return np.ascontiguousarray(np.asarray(value, dtype=np.float64))
     except (TypeError, ValueError) as exc:
@@ -16,6 +19,8 @@ def as_f64(value, name: str) -> np.ndarray:
 
 def as_scalar(value, name: str) -> float:
     """``value`` as one float; PhyValueError naming ``name`` for anything else."""
+    if np.iscomplexobj(value):
+        raise PhyValueError(f"{name}: complex values where real ones are expected")
     try:
         return float(value)
     except (TypeError, ValueError):

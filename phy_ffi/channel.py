@@ -93,8 +93,9 @@ def channel_setup(rate_hz, trajectory, start_s, noise_power, seed,
         raise PhyValueError(f"start_s: {start} s lies outside the trajectory "
                             f"[{traj.t_s[0]}, {traj.t_s[-1]}] s", CONST.ERR_TIME_RANGE)
     noise = as_scalar(noise_power, "noise_power")
-    if not np.isfinite(noise) or noise < 0:
-        raise PhyValueError(f"noise_power: must be >= 0, got {noise_power}", CONST.ERR_RANGE)
+    if not np.isfinite(noise) or not 0 <= noise <= CONST.IQ_MAX_NOISE_POWER:
+        raise PhyValueError(f"noise_power: must be in [0, {CONST.IQ_MAX_NOISE_POWER:g}], got "
+                            f"{noise_power}", CONST.ERR_RANGE)
     min_delay = CONST.IQ_MIN_DELAY_SAMPLES / rate
     low = np.flatnonzero(traj.delay_s < min_delay)
     if low.size:

@@ -3,8 +3,14 @@
  *
  * Pure functions over arrays the caller owns: output pointers first, const inputs, explicit
  * lengths, an int status return (NTN_OK or an NTN_ERR_* code; ntn_strerror() names it).
- * No malloc, no globals, no I/O. Vectorised functions write NaN and a per-element status for
- * bad elements and still return NTN_OK unless the call itself is malformed.
+ * No malloc, no globals (not even a cached CPU check: see ntn_internal.h), no I/O.
+ * Vectorised functions write NaN and a per-element status for bad elements and still return
+ * NTN_OK unless the call itself is malformed.
+ * Call-level errors, one policy: a function that returns anything but NTN_OK leaves NaN in
+ * every floating-point output element, -1 in integer counts, 0 in flags, and the returned code
+ * in every per-element status, so an unchecked return never reads as data. Two exceptions,
+ * where nothing is written: NTN_ERR_NULL (an output may be missing) and NTN_ERR_LENGTH for
+ * lengths whose byte size overflows size_t (the arrays cannot be addressed).
  * Units are in every name: _m metres, _mps metres per second, _s seconds, _hz hertz,
  * _deg / _rad angles, _db decibels. ECEF is WGS-84 Earth-centred Earth-fixed.
  *
@@ -33,7 +39,7 @@
 #define NTN_ERR_NAN 3           /* an input is NaN or infinite */
 #define NTN_ERR_RANGE 4         /* an input is outside its physical range */
 #define NTN_ERR_BELOW_GROUND 5  /* an altitude or radius is below the Earth's surface */
-#define NTN_ERR_NOT_VISIBLE 6   /* the satellite is below the horizon / minimum elevation */
+/* 6 is retired (a "not visible" code that nothing returned) */
 #define NTN_ERR_TIME_RANGE 7    /* a time lies outside the span of a sampled table */
 #define NTN_ERR_NOT_ORDERED 8   /* sample times are not strictly increasing */
 #define NTN_ERR_NO_CONVERGE 9   /* an iteration did not converge */
@@ -294,10 +300,14 @@ int ntn_pathloss_draw(double *total_db, double *fspl_db, double *gas_db,
  *           the epoch (Rel-17: an inclination < 0 is used as given by the rotation matrices). */
 #define NTN_UE_EPHEMERIS_STATE_VECTORS 0
 #define NTN_UE_EPHEMERIS_ORBITAL 1
+/* Largest |age| of a propagation (s, about 31.7 years): n dt stays below 1.1e6 rad for LEO
+ * (n ~ 1.1e-3 rad/s), where a double still resolves 2.3e-10 rad (2 mm at 7000 km). */
+#define NTN_UE_MAX_AGE_S 1.0e9
 
 /* The UE's propagation of a broadcast ephemeris to epoch + dt_s[i] (s, either sign): two-body
  * motion in the inertial frame aligned with ECEF at the epoch, then ECEF at t by the Earth's
- * rotation omega_E dt. ORBITAL: Kepler's equation by Newton (NTN_ERR_NO_CONVERGE if it fails).
+ * rotation omega_E dt; |dt_s| > NTN_UE_MAX_AGE_S: NTN_ERR_RANGE for that element. ORBITAL:
+ * Kepler's equation by Newton (NTN_ERR_NO_CONVERGE if it fails).
  * STATE_VECTORS: the ECEF state becomes inertial (v + omega x r), then universal-variable
  * Kepler with Lagrange f and g (exact two-body for any conic; J2 and drag are ignored: the
  * specifications leave the propagation to the UE, and the residual this leaves is what
@@ -356,6 +366,9 @@ int ntn_ue_ta_doppler(double *ta_s, double *doppler_ul_hz, int *expired, int *st
 #define NTN_IQ_MIN_DELAY_SAMPLES 8    /* delay >= TAPS/2 samples: the filter stays causal */
 #define NTN_IQ_PASSBAND_FRACTION 0.35 /* design band |f| <= 0.35 rate (20 MHz NR at 30.72 Msps) */
 #define NTN_IQ_MAGIC 0x4e54495131     /* marks an initialised ntn_iq_channel */
+/* Largest noise_power: Box-Muller radii reach 6.7 sigma (32-bit uniforms), so noise samples
+ * stay below 5e15, 23 orders under FLT_MAX (3.4e38) of the float32 samples. */
+#define NTN_IQ_MAX_NOISE_POWER 1.0e30
 
 typedef struct {
     float taps[65][16];      /* [NTN_IQ_PHASES + 1][NTN_IQ_TAPS] Kaiser windowed-sinc rows */
@@ -388,7 +401,8 @@ int ntn_iq_history_len(size_t *history_len, double max_delay_s, double rate_hz);
 
 /* Initialise ch: filter bank, zeroed history (2 * (history_len + NTN_IQ_TAPS) floats owned by
  * the caller, history_len a power of two >= 512), sample 0 at trajectory time start_s (s),
- * noise_power >= 0 (linear, per complex sample; 0 = no noise), seed for the noise. */
+ * noise_power in [0, NTN_IQ_MAX_NOISE_POWER] (linear, per complex sample; 0 = no noise; above:
+ * NTN_ERR_RANGE), seed for the noise. */
 int ntn_iq_channel_init(ntn_iq_channel *ch, float *history, size_t history_len, double rate_hz,
                         double start_s, double noise_power, uint64_t seed);
 
@@ -398,8 +412,9 @@ int ntn_iq_channel_init(ntn_iq_channel *ch, float *history, size_t history_len, 
  * cover every t_n of the block and the last re-seed time (NTN_ERR_TIME_RANGE, nothing done);
  * non-finite samples: NTN_ERR_NAN, nothing done. A delay outside
  * [NTN_IQ_MIN_DELAY_SAMPLES, history_len - NTN_IQ_CHUNK - NTN_IQ_TAPS - 1] samples or a bad
- * knot met mid-block: NTN_ERR_RANGE / NTN_ERR_NAN / NTN_ERR_NOT_ORDERED and ch is marked
- * unusable (later calls NTN_ERR_STATE). */
+ * knot met mid-block, or an output sample that is not finite (a gain too large for float32):
+ * NTN_ERR_RANGE / NTN_ERR_NAN / NTN_ERR_NOT_ORDERED and ch is marked unusable (later calls
+ * NTN_ERR_STATE). */
 int ntn_iq_channel_process(ntn_iq_channel *ch, float *out, const float *in, size_t n,
                            const double *t_s, const double *delay_s, const double *doppler_hz,
                            const double *gain_db, size_t n_traj);

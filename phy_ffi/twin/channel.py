@@ -154,6 +154,10 @@ class IQChannel:
             raise time_range_error(s, self._done, n)
         result = np.concatenate([self._piece(block[k:k + PIECE])
                                  for k in range(0, n, PIECE)] or [block[:0]])
+        if first_bad_sample(result) >= 0:   # a gain beyond float32, as the C core reports
+            self._broken = True
+            raise PhyValueError(f"trajectory: {strerror(CONST.ERR_RANGE)} while processing "
+                                f"samples (output not finite)", CONST.ERR_RANGE)
         if out is None:
             return result
         out = as_out(out, block)

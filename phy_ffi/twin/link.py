@@ -74,13 +74,17 @@ def link_states(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m=
     status = np.where(sat_status != 0, sat_status, ue_status)
     with np.errstate(invalid="ignore", divide="ignore"):
         fields = _fields(p, v, a, ue, (east, north, up), gw, freq_dl_hz, freq_ul_hz)
-    return _finish(fields, _at_terminal(status, fields[2]))
+    return _finish(fields, _at_terminal(status, fields))
 
 
-def _at_terminal(status, range_m):
-    """ERR_RANGE where a satellite sits exactly at the terminal (r = 0), as link.c."""
+def _at_terminal(status, fields):
+    """ERR_RANGE where a satellite sits exactly at the terminal (r = 0) or a field overflowed
+    (finite inputs whose products are not finite), as link.c."""
     with np.errstate(invalid="ignore"):
-        return np.where((status == 0) & ~(range_m > 0), CONST.ERR_RANGE, status)
+        bad = ~(fields[2] > 0)
+        for field in fields:
+            bad = bad | ~np.isfinite(field)
+        return np.where((status == 0) & bad, CONST.ERR_RANGE, status)
 
 
 def link_grid(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m=None,
@@ -95,4 +99,4 @@ def link_grid(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m=No
     status = np.where(sat_status != 0, sat_status, ue_status[None, :, None])
     with np.errstate(invalid="ignore", divide="ignore"):
         fields = _fields(sp, sv, sa, ue[None, :, None], frame, sgw, freq_dl_hz, freq_ul_hz)
-    return _finish(fields, _at_terminal(status, fields[2]))
+    return _finish(fields, _at_terminal(status, fields))

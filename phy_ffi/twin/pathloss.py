@@ -150,6 +150,7 @@ def pathloss(distance_m, elevation_deg, freq_hz, environment: str = "rural", *,
     table = np.where(ka, _tables(env, CONST.BAND_KA)[:, row], _tables(env, CONST.BAND_S)[:, row])
     p_los, sigma_los, sigma_nlos, clutter, tropo = table
     fspl = fspl_db(d, f).fspl_db
+    status[(status == 0) & ~np.isfinite(fspl)] = CONST.ERR_RANGE   # f * d overflows
     gas, scint = _gas(f * 1e-9, el), _scintillation(f, tropo)
     if seed is None:
         los, shadow, clutter_db = p_los >= 0.5, np.zeros(d.size), (1.0 - p_los) * clutter

@@ -103,6 +103,7 @@ def _ephemeris_status(eph, fmt) -> int:
 def _propagate(eph, fmt, dt):
     """(pos, vel, status) in ECEF for a checked ephemeris."""
     status = np.where(np.isfinite(dt), CONST.OK, CONST.ERR_NAN).astype(np.int32)
+    status[(status == 0) & (np.abs(dt) > CONST.UE_MAX_AGE_S)] = CONST.ERR_RANGE
     dt0 = np.where(status == 0, dt, 0.0)
     with np.errstate(all="ignore"):   # diverging ages end as NTN_ERR_NO_CONVERGE, as in C
         if fmt == CONST.UE_EPHEMERIS_ORBITAL:
@@ -112,6 +113,8 @@ def _propagate(eph, fmt, dt):
             r, v, ok = _universal(eph[:3], v0, dt0)
     status[(status == 0) & ~ok] = CONST.ERR_NO_CONVERGE
     pos, vel = _to_ecef(r, v, dt0)
+    finite = np.isfinite(pos).all(axis=1) & np.isfinite(vel).all(axis=1)
+    status[(status == 0) & ~finite] = CONST.ERR_RANGE   # a state that overflows, as in C
     pos[status != 0] = np.nan
     vel[status != 0] = np.nan
     return pos, vel, status
@@ -146,9 +149,10 @@ def ue_ta_doppler(ephemeris, ephemeris_format: str, common_ta, validity_s: float
     rng = np.linalg.norm(d, axis=1)
     status[(status == 0) & ~(rng > 0)] = CONST.ERR_RANGE   # the UE at the satellite
     c = CONST.SPEED_OF_LIGHT_MPS
-    ta = 2 * rng / c + common[0] + common[1] * dt + common[2] * dt * dt
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        ta = 2 * rng / c + common[0] + common[1] * dt + common[2] * dt * dt
         dop = -ul_freq_hz * np.einsum("ij,ij->i", d, vel) / rng / c
+    status[(status == 0) & ~(np.isfinite(ta) & np.isfinite(dop))] = CONST.ERR_RANGE
     bad = status != 0
     ta[bad], dop[bad] = np.nan, np.nan
     return UeTiming(ta, dop, (status == 0) & (dt > validity_s), status)

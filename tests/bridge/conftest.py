@@ -94,9 +94,11 @@ class PtyPeer:
     def _run(self) -> None:
         buf = bytearray()
         master = self.master
+        poller = select.poll()   # not select(): descriptors may be >= 1024
+        poller.register(master, select.POLLIN)
         while not self._stop.is_set():
             try:
-                ready, _, _ = select.select([master], [], [], 0.05)
+                ready = poller.poll(50)
                 if not ready:
                     continue
                 data = os.read(master, 4096)

@@ -6,12 +6,14 @@ fails when the dialect sends something the module would not accept.
 """
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 
 from at_bridge.cmux import Mux
 from at_bridge.sentence_engine import make_sentence, parse_sentence
 
+_ECHO_ONLY = re.compile(r"^AT(E[01])+$", re.IGNORECASE)
 Answer = list[str] | Callable[["AtResponder", str], None]
 
 
@@ -57,6 +59,9 @@ class AtResponder:
         if self.echo:
             self.write(line.encode() + b"\r")
         answer = self.script.get(line)
+        if answer is None and _ECHO_ONLY.match(line):   # V.250 6.2.4: ATE0 / ATE1 (repeats)
+            self.echo = line.upper().endswith("1")
+            answer = ["OK"]
         if answer is None:
             self.send_lines("ERROR")
         elif callable(answer):

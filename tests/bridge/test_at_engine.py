@@ -14,7 +14,6 @@ from at_bridge.errors import (
     CmeError,
     CmsError,
     CommandError,
-    ModuleRebooted,
     PortGone,
     Timeout,
 )
@@ -133,15 +132,6 @@ def test_prompt_send_ctrl_z_and_cancel_with_esc():
     assert ch.written[-1] == b"0011AB\x1a"
     engine.command("AT+CMGS=10", prompt=True, payload=None)
     assert ch.written[-1] == b"\x1b"
-
-
-def test_banner_during_pending_command_is_a_reboot_then_sync_recovers():
-    quectel = load_dialect("nbntn-quectel")
-    engine, ch = make_engine({"AT+QGMR": b"\r\nRDY\r\n", "AT": b"\r\nOK\r\n"}, quectel)
-    with pytest.raises(ModuleRebooted, match="RDY"):
-        engine.command("AT+QGMR")
-    engine.sync(timeout_s=1.0)
-    assert engine.urcs.get("banner").line == "RDY"
 
 
 def test_reboot_command_completes_on_banner():

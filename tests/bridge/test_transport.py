@@ -1,6 +1,9 @@
 """Transport over real ptys: raw log, exclusive open, vanish and return, URL handlers."""
 from __future__ import annotations
 
+import os
+import re
+import resource
 import threading
 import time
 
@@ -8,12 +11,19 @@ import pytest
 import serial
 
 from at_bridge.at_engine import AtEngine
+from at_bridge.dialect import load_dialect
 from at_bridge.errors import PortGone, Timeout
 from at_bridge.transport import Transport, read_raw_log
 
 
 def answer_ok(peer, line, term):
+    """OK to every AT line, echoing it after ATE1 (V.250 6.2.4; the engine's re-alignment
+    marker needs the echo)."""
+    if re.fullmatch(r"AT(E[01])+", line):
+        peer.echo_on = line.endswith("1")
     if line.startswith("AT"):
+        if getattr(peer, "echo_on", False):
+            peer.send(line + "\r")
         peer.send_lines("OK")
 
 
@@ -161,3 +171,42 @@ def test_close_during_reconnect_leaves_no_open_port(pty_peer, tmp_path):
     peer.reappear()
     assert wait_for(lambda: opened and not opened[0].is_open)
     t.close()
+
+
+def test_banner_written_before_the_reopen_is_read_not_flushed(pty_peer, tmp_path):
+    """pyserial's open discards received input (tcflush); a module that restarts prints its
+    boot banner before the transport has reopened its port, so the transport must keep it."""
+    link = tmp_path / "ttyNTN0"
+    peer = pty_peer(answer_ok, link=link)
+    t = Transport(str(link), poll_min_s=0.3, poll_max_s=0.3)   # the reopen comes 0.3 s late
+    states = []
+    t.add_state_listener(states.append)
+    engine = AtEngine.from_dialect(t, load_dialect("nbntn-quectel"))
+    peer.vanish()
+    assert wait_for(lambda: "gone" in states)
+    peer.reappear()
+    peer.send_lines("RDY")               # before the transport opens the new pty
+    assert wait_for(lambda: states[-1:] == ["back"])
+    assert engine.urcs.get("banner", timeout_s=2.0).line == "RDY"
+    t.close()
+
+
+def test_ports_above_descriptor_1024_are_read(pty_peer):
+    """select() cannot watch a descriptor >= FD_SETSIZE (1024); 256 modules with pyserial's
+    five descriptors each pass it. The transport polls instead."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 2048:
+        pytest.fail(f"RLIMIT_NOFILE hard limit {hard} < 2048: cannot test descriptors > 1024")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 2048), hard))
+    fillers = []
+    try:
+        while not fillers or fillers[-1] < 1100:
+            fillers.append(os.dup(0 if not fillers else fillers[0]))
+        peer = pty_peer(answer_ok)
+        t = Transport(peer.path)
+        assert AtEngine(t).command("AT", timeout_s=2.0).final == "OK"
+        t.close()
+    finally:
+        for fd in fillers:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
