@@ -10,7 +10,7 @@ import threading
 from at_bridge.drivers.factory import open_module
 from tests.terminals.test_registration import GEO_ALT_M
 
-NTN_FAMILIES = ["nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel"]
+NTN_FAMILIES = ["nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel", "nbntn-sierra"]
 ACT_NB_S1 = 14          # TS 27.007 7.3: satellite E-UTRAN (NB-S1)
 POS = (39.9042, 116.4074, 50.0)
 
