@@ -9,7 +9,8 @@ attach, registration, signal, send_data / receive_data, send_sms / receive_sms, 
 
 What each family puts on the wire is in ``at_bridge/dialects/<family>.yaml`` (families:
 ``nbntn-generic, nbntn-nordic, nbntn-murata, nbntn-quectel, tiantong, beidou-2.1,
-beidou-bds3, beidou-4.0``); :func:`at_bridge.dialect.load_dialect` returns it as typed objects.
+beidou-bds3, beidou-4.0, nbntn-sierra``); :func:`at_bridge.dialect.load_dialect` returns it as
+typed objects.
 
 Pieces a module side (a virtual module) can reuse:
 

@@ -29,6 +29,9 @@ YAML layout (keys marked * are required)::
            n1: 1600}                   # 27.010 multiplexer (Tiantong)
     sentences: {fki_command_field: 0, streams: [BDBSI], messages: [BDTXR],
                 encodings: {chinese: 0, code: 1, mixed: 2}}
+    location: {requests: [location_request], answer: set_location}
+                                       # the URCs by which the module asks for the UE
+                                       # position and the procedure that gives it
 
 Templates are Python ``str.format`` templates; the fields come from the driver call
 (``{lat}``, ``{pdu_len}``, ...). Regexes are Python ``re`` syntax (compiled with MULTILINE)
@@ -60,6 +63,7 @@ FAMILIES = (
     "beidou-2.1",
     "beidou-bds3",
     "beidou-4.0",
+    "nbntn-sierra",
 )
 
 
@@ -132,6 +136,16 @@ class CmuxConfig:
 
 
 @dataclass(frozen=True)
+class LocationConfig:
+    """How a module asks for the UE position and how it is given: ``requests`` are the URCs
+    by which the module asks (answered whenever the driver waits), ``answer`` the procedure
+    that gives a position (fields lat, lon, alt_m, accuracy_m; also what set_location runs)."""
+
+    requests: tuple[str, ...]
+    answer: str
+
+
+@dataclass(frozen=True)
 class SentenceConfig:
     """BeiDou sentence dialect: where $BDFKI names its command, stream and message sentences."""
 
@@ -157,6 +171,7 @@ class Dialect:
     procedures: dict[str, tuple[Step, ...]]
     cmux: CmuxConfig | None = None
     sentences: SentenceConfig | None = None
+    location: LocationConfig | None = None
 
     def command(self, name: str) -> Command:
         """The command called ``name``; DialectError naming the file when it is missing."""
@@ -228,7 +243,7 @@ _COMMAND_KEYS = ("send", "response", "claims", "timeout_s", "retries", "retry_de
                  "payload", "payload_end", "ok", "error", "reply", "fki", "reboots")
 PAYLOAD_ENDS = {"ctrl-z": b"\x1a", "none": b""}   # what follows a prompt payload
 _TOP_KEYS = ("family", "kind", "title", "echo", "terminator", "defaults", "banners", "urcs",
-             "commands", "procedures", "cmux", "sentences")
+             "commands", "procedures", "cmux", "sentences", "location")
 
 
 def _command(r: _Reader, name: str, defaults: _Reader) -> Command:
@@ -338,7 +353,21 @@ def parse_dialect(data: Any, source: str) -> Dialect:
         banners=banners, urcs=urcs, commands=commands, procedures=procedures,
         cmux=_cmux(r) if "cmux" in r.data else None,
         sentences=_sentences(r) if "sentences" in r.data else None,
+        location=_location(r, set(urcs), set(procedures)) if "location" in r.data else None,
     )
+
+
+def _location(r: _Reader, urcs: set, procedures: set) -> LocationConfig:
+    s = r.sub("location")
+    s.only("requests", "answer")
+    requests = _strings(s, "requests")
+    unknown = [u for u in requests if u not in urcs]
+    if unknown:
+        s.fail(f"URCs defined under urcs, got {unknown[0]!r}", "requests")
+    answer = s.get("answer", str)
+    if answer not in procedures:
+        s.fail(f"a procedure defined under procedures, got {answer!r}", "answer")
+    return LocationConfig(requests, answer)
 
 
 def _cmux(r: _Reader) -> CmuxConfig:

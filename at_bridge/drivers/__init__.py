@@ -20,19 +20,25 @@ Quick start::
 ``socket://host:port``, ``loop://`` (a ser2net 4 port on a pty does not acknowledge RFC 2217
 SET-CONTROL: add pyserial's ``?ign_set_control``). ``family`` is one of
 ``nbntn-generic, nbntn-nordic, nbntn-murata, nbntn-quectel, tiantong, beidou-2.1,
-beidou-bds3, beidou-4.0``; the dialect table ``at_bridge/dialects/<family>.yaml`` says which
-commands each operation sends (see that file for the exact lines a virtual module must answer).
+beidou-bds3, beidou-4.0, nbntn-sierra``; the dialect table ``at_bridge/dialects/<family>.yaml``
+says which commands each operation sends (see that file for the exact lines a virtual module
+must answer).
 
 API (all timeouts in seconds; ``None`` = the dialect's value):
 
 - ``open_module(url, family, log_path=None, *, baudrate=115200, exclusive=True,
-  reconnect=True, dialect=None) -> Driver``. ``dialect`` overrides the table (a family
-  name or a YAML path). The port is open; nothing is sent until the first call.
+  reconnect=True, dialect=None, ue_position=None) -> Driver``. ``dialect`` overrides the
+  table (a family name or a YAML path); ``ue_position()`` -> (lat deg, lon deg, alt m) is
+  where the UE is now, what the driver answers the module's position requests with. The
+  port is open; nothing is sent until the first call.
 - ``Driver.power_on()``: sync (``AT`` until ``OK``) and configure (echo off, +CMEE=1, URCs;
   Tiantong also starts the 27.010 multiplexer: ``AT+CMUX=0,0,5,1600``, DLCI 0, then
   DLCIs 1 control, 2 voice, 3 SMS, 4 data).
 - ``reset()``; ``identity() -> Identity``; ``set_location(lat_deg, lon_deg, alt_m,
-  accuracy_m=10.0) -> dict``; ``attach(timeout_s=None) -> Registration``; ``detach()``;
+  accuracy_m=10.0) -> dict`` (gives the position now; a module that asks for it later, its
+  dialect's ``location.requests``, is answered whenever the driver waits for a URC, with
+  ``ue_position()`` or else this position: :mod:`at_bridge.drivers.location`);
+  ``attach(timeout_s=None) -> Registration``; ``detach()``;
   ``registration() -> Registration``; ``signal() -> Signal``.
 - ``send_data(data: bytes)``; ``receive_data(timeout_s=None) -> bytes`` (NB-IoT NTN: NIDD or
   a UDP socket per family; Tiantong: a UDP link of ^IPINIT / ^IPOPEN / ^IPSENDEX / ^IPDATA on

@@ -21,6 +21,7 @@ from at_bridge.drivers.base import (
     Sms,
     format_template,
 )
+from at_bridge.drivers.location import LocationKeeper
 from at_bridge.errors import (
     CommandError,
     ModuleRebooted,
@@ -50,6 +51,8 @@ class AtDriver(Driver, ProcedureRunner):
         self._data_open = False
         self._sms_ref = 0
         self._sms_parts: dict[tuple[str, int], dict[int, Deliver]] = {}
+        self.reboots = 0
+        self.location = LocationKeeper(self)
 
     def close(self) -> None:
         if self.mux is not None and not self.mux.closed.is_set():
@@ -122,6 +125,7 @@ class AtDriver(Driver, ProcedureRunner):
         data link (open_data runs again before the next send_data / receive_data)."""
         if not self.dialect.command(step.target).reboots:
             return
+        self.reboots += 1
         self._data_open = False
         if self.mux is not None:
             self.mux = None
@@ -166,9 +170,12 @@ class AtDriver(Driver, ProcedureRunner):
 
     def set_location(self, lat_deg: float, lon_deg: float, alt_m: float,
                      accuracy_m: float = 10.0) -> dict[str, str]:
-        fields = {"lat": f"{lat_deg:.6f}", "lon": f"{lon_deg:.6f}", "alt_m": f"{alt_m:.1f}",
-                  "accuracy_m": f"{accuracy_m:.0f}"}
-        return _plain(self.run("set_location", fields))
+        """Give the position now; the driver also answers the module's later requests for
+        it (at_bridge.drivers.location)."""
+        return _plain(self.location.give(lat_deg, lon_deg, alt_m, accuracy_m))
+
+    def wait(self, step: Step, timeout_s: float | None, since: int | None):
+        return self.location.wait(super().wait, step, timeout_s, since)
 
     def attach(self, timeout_s: float | None = None) -> Registration:
         """Registered already (a Tiantong module registers by itself after boot): that

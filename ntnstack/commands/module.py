@@ -11,7 +11,7 @@ import sys
 import threading
 
 FAMILY_HELP = ("nbntn-generic, nbntn-nordic, nbntn-murata, nbntn-quectel, tiantong, "
-               "beidou-2.1, beidou-bds3, beidou-4.0")
+               "beidou-2.1, beidou-bds3, beidou-4.0, nbntn-sierra")
 
 
 def register(sub) -> None:

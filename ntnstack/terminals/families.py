@@ -8,9 +8,10 @@ from importlib import resources
 import yaml
 
 from ntnstack.errors import InputError
+from ntnstack.terminals.vendor_commands import parse_commands
 
 FAMILIES = ("nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel", "tiantong",
-            "beidou-2.1", "beidou-bds3", "beidou-4.0")
+            "beidou-2.1", "beidou-bds3", "beidou-4.0", "nbntn-sierra")
 """Family names used everywhere (CLI, YAML testbeds, at_bridge dialects)."""
 
 _KINDS = {"nbntn", "tiantong", "beidou"}
@@ -26,6 +27,7 @@ class FamilySpec:
     identity: dict = field(default_factory=dict)
     replies: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
+    commands: dict = field(default_factory=dict)    # vendor_commands.parse_commands
     reset: tuple = ()
     location: str = "none"
     sockets: str = "none"
@@ -53,6 +55,7 @@ def family_spec(name: str) -> FamilySpec:
         raise InputError(f"families.yaml {name}.kind: expected one of {sorted(_KINDS)}")
     raw["reset"] = tuple(raw.get("reset", ()))
     raw["banner"] = tuple(_banner_line(name, x) for x in raw.get("banner", ()))
+    raw["commands"] = parse_commands(name, raw.get("commands", {}))
     try:
         return FamilySpec(name=name, **raw)
     except TypeError as exc:

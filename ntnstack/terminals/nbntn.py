@@ -16,8 +16,10 @@ downlink data and SMS to an idle module page it first. AT+CFUN=0/4 sends a switc
 REQUEST. The location the host gives (or the module's GNSS fix) is the UE's position estimate
 for TA / Doppler pre-compensation; the true position stays ``ue_position``.
 When the satellite sets the module reports +CEREG: 2 (searching) and +CSCON: 0, and attaches
-again on the next pass. Vendor commands (location, sockets, Nordic/Murata URCs) live in
-:mod:`nbntn_vendor`.
+again on the next pass. The module searches only while its vendor radio settings include
+NTN (Nordic %XSYSTEMMODE, Quectel +QCFG="iotopmode", Murata %RATACT, Sierra +KSRAT) and asks
+the host for a position its vendor's way when it has none. Vendor commands (location,
+settings, URCs) live in :mod:`nbntn_vendor` and the modules it names.
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from ntnstack.terminals.nbntn_stack import ModuleStack, network_mme
 from ntnstack.terminals.procedures import NtnTiming
 from ntnstack.terminals import nbntn_vendor
 from ntnstack.terminals import sms as smsc
+from ntnstack.terminals.vendor_commands import VendorSettings
 
 ACT_SATELLITE_NB_S1 = 14
 """TS 27.007 7.3 <AcT> 14: satellite E-UTRAN (NB-S1)."""
@@ -69,21 +72,26 @@ class NbNtnModule(PowerSaving, AtModule):
         self.on("+CSODCP", self.cmd_csodcp)
         self.on("+CRTDCP", self.cmd_crtdcp)
         self.on("D", lambda ch, c: Reply(final="NO CARRIER"))
-        nbntn_vendor.install(self)
+        self.vendor_settings = VendorSettings(self, spec.commands)
+        self.vendor = nbntn_vendor.install(self)
 
     def reset_state(self) -> None:
         super().reset_state()
         self.location = None          # (lat, lon, alt) the module believes, or None
         self.crtdcp = 0
-        self.mdmev = 0
         self._attach_token = 0
         self._inactivity = None
         self._sms_waiting: list[tuple] = []     # MT SMS held by the SMSC until registered
         self.reset_power_saving()
-        self.vendor_reset()
+        self.vendor_settings.reset(power_on=self.boot_count == 0)
+        self.vendor.reset()
 
-    def vendor_reset(self) -> None:
-        """Vendor state reset (set by nbntn_vendor.install)."""
+    def vendor_setting(self, name: str, key: str | None, values: tuple[str, ...]) -> None:
+        """A vendor data command takes ``values`` (the vendor may refuse them); a change of
+        the radio settings at CFUN 1 starts the search again."""
+        self.vendor.setting(name, key, values)
+        if self.cfun == 1:
+            self.later(0.0, self.start_attach)
 
     def race_urc(self) -> str:
         if self.reg_n["+CEREG"] >= 2 and self.registered:
@@ -92,7 +100,7 @@ class NbNtnModule(PowerSaving, AtModule):
 
     # -- CFUN and the attach --------------------------------------------------------------
     def set_cfun(self, fun: int) -> None:
-        if fun in (45, 46) and self.spec.location == "nordic":
+        if self.vendor.set_cfun(fun):
             self.cfun = fun
             self.log("event", f"cfun {fun}")
             self._radio_off(keep_registration=True)
@@ -131,9 +139,12 @@ class NbNtnModule(PowerSaving, AtModule):
         token = self._attach_token
         if self.reg_stat != 2:
             self.set_registration(2)
-            self.vendor_event("search_started")
+            self.vendor.event("search_started")
+        if not self.vendor.ntn_selected():
+            self.log("event", "attach waits: the vendor radio settings exclude NTN")
+            return
         if self.location is None:
-            self.vendor_event("location_needed")
+            self.vendor.event("location_needed")
             self.log("event", "attach waits for a location")
             return
         if not self.link_sample().visible:
@@ -219,7 +230,7 @@ class NbNtnModule(PowerSaving, AtModule):
 
     def _cell_found(self) -> None:
         self.log("event", "cell found")
-        self.vendor_event("cell_found")
+        self.vendor.event("cell_found")
 
     def _attach_failed(self, reason: str) -> None:
         """The stack's attach failed (its reason logged): idle, and search again."""
@@ -239,7 +250,7 @@ class NbNtnModule(PowerSaving, AtModule):
             reason = CGEV_REASON.get((requested, pdn.pdn_type))
             self.urc(f"+CGEV: ME PDN ACT {cid}" + ("" if reason is None else f",{reason}"))
         self.set_registration(self.spec.cereg_stat, self.spec.act)
-        self.vendor_event("registered")
+        self.vendor.event("registered")
         self._touch_rrc()
         waiting, self._sms_waiting = self._sms_waiting, []
         for sms in waiting:
@@ -441,6 +452,3 @@ class NbNtnModule(PowerSaving, AtModule):
         self._touch_rrc()
         if self.crtdcp:
             self.urc(f'+CRTDCP: {cid},{len(payload)},"{payload.hex().upper()}"')
-
-    def vendor_event(self, what: str) -> None:
-        """search_started / location_needed / cell_found / registered (set by vendors)."""

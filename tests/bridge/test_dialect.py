@@ -22,13 +22,15 @@ def test_every_family_loads(family):
 
 def test_geo_attach_waits_minutes():
     # REFERENCE 5: registration arrives 50-120 s after CFUN=1 over GEO.
-    for family in ("nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel"):
+    for family in ("nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel",
+                   "nbntn-sierra"):
         step = load_dialect(family).procedures["attach"][-1]
         assert step.kind == "wait_urc" and step.timeout_s >= 120
 
 
 def test_read_form_never_matches_the_urc_pattern():
-    for family in ("nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel"):
+    for family in ("nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel",
+                   "nbntn-sierra"):
         d = load_dialect(family)
         assert not d.urcs["cereg"].pattern.search('+CEREG: 2,1,"1A2B","01234567",14')
         assert d.command("cereg_read").claims.search('+CEREG: 2,1,"1A2B","01234567",14')

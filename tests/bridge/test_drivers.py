@@ -21,7 +21,7 @@ LAT, LON, ALT_M = 39.9042, 116.4074, 50.0   # Beijing: under the Tiantong / BeiD
 SCTS = datetime(2026, 11, 22, 3, 0, 5, tzinfo=timezone(timedelta(hours=8)))
 CEREG_URC = '+CEREG: 5,"1A2B","01A2B3C4",14'    # 27.007 10.1.22: roaming, AcT 14 (NB-S1 sat)
 CEREG_READ = '+CEREG: 2,5,"1A2B","01A2B3C4",14'
-NBNTN = ["nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel"]
+NBNTN = ["nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel", "nbntn-sierra"]
 # Quectel GNSS application note, +QGPSLOC=2: UTC, lat, lon (degrees), HDOP, altitude (m), fix...
 QGPSLOC = "+QGPSLOC: 030005.0,39.90420,116.40740,1.1,50.0,3,0.0,0.0,0.0,221126,08"
 COMMON = {
@@ -72,6 +72,7 @@ SCRIPTS = {
     },
     "nbntn-nordic": {
         "AT%XSYSTEMMODE=0,0,0,0,1": ["OK"], "AT%MDMEV=1": ["OK"], "AT%LOCATION=1": ["OK"],
+        "AT%CELLULARPRFL=2,0,4,0": ["OK"], 'AT%XBANDLOCK=2,,"23,255,256"': ["OK"],
         "AT+CEREG=5": ["OK"], "AT%XICCID": ["%XICCID: 89860012345678901234", "OK"],
         "AT+CGMR": ["mfw_nrf9151-ntn_1.0.0", "OK"],
         'AT%LOCATION=2,"39.904200","116.407400","50.0",10,0': ["OK"],
@@ -80,13 +81,18 @@ SCRIPTS = {
     "nbntn-murata": {
         'AT%RATACT="NBNTN",1': ["OK"], 'AT%NOTIFYEV="SIB31",1': ["OK"], "AT+CEREG=2": ["OK"],
         "AT%CCID": ["%CCID: 89860012345678901234", "OK"], "AT+CGMR": ["RK_03_02_00_00_41563", "OK"],
-        'AT%IGNSSCFG="SET","POS","39.904200","116.407400","50.0",10': ["OK"],
+        'AT%NTNEV="POSREQ",1': ["OK"],
+        'AT%NTNCFG="POS","STAT","39.904200","116.407400","50.0"': ["OK"],
         'AT+CSODCP=1,5,"68656C6C6F"': nidd_reply,
     },
     "nbntn-quectel": {
         "AT+CEREG=2": ["OK"], 'AT+QICFG="dataformat",1,1': ["OK"],
         "AT+QCCID": ["+QCCID: 89860012345678901234", "OK"],
         "AT+QGMR": ["BG95S5LAR01A01_01.001.01.001", "OK"],
+        'AT+QCFG="nwscanmode",3,1': ["OK"], 'AT+QCFG="iotopmode",3,1': ["OK"],
+        'AT+QNWCFG="ntn_locfix",1,39.904200,116.407400,50.0': ["OK"],
+        # the stored position applies after a reset: OK, then the boot banner
+        "AT+CFUN=1,1": lambda r, line: (r.send_lines("OK"), r.later(0.05, "RDY")),
         "AT+QGPS=1": ["+CME ERROR: 504"],   # session ongoing: optional step
         "AT+QGPSLOC=2": [QGPSLOC, "OK"],
         # Quectel +QCSQ gives dBm / dB directly
@@ -95,6 +101,12 @@ SCRIPTS = {
             r.send_lines("OK"), r.later(0.05, "+QIOPEN: 0,0")),
         # the UDP SERVICE form of +QIRD (remote IP and port after the length) also parses
         "AT+QIRD=0,1500": ['+QIRD: 5,"192.0.2.10",5683', "68656C6C6F", "OK"],
+    },
+    "nbntn-sierra": {
+        "AT+KSRAT=3": ["OK"], 'AT+KNTNCFG="POS","MANUAL",0': ["OK"], "AT+CEREG=2": ["OK"],
+        "AT+CCID": ["+CCID: 89860012345678901234", "OK"], "AT+CGMR": ["HL7812.5.7.3.0", "OK"],
+        'AT+KNTNCMD="POS","39.904200","116.407400","50.0"': ["OK"],
+        'AT+CSODCP=1,5,"68656C6C6F"': nidd_reply,
     },
 }
 SIGNALS = {"nbntn-quectel": (-95.0, -11.0)}
@@ -106,7 +118,7 @@ def nbntn_module(family: str, pty_peer):
     peer = pty_peer(raw=True)
 
     responder = AtResponder(peer.send, script, echo=family in ("nbntn-generic", "nbntn-murata",
-                                                               "nbntn-quectel"),
+                                                               "nbntn-quectel", "nbntn-sierra"),
                             on_payload=sms_payload)
     fixed = FixedLengthSend(responder)
     responder.script["AT+QISEND=0,5"] = fixed.prompt
@@ -185,12 +197,12 @@ def test_quectel_gnss_not_fixed_is_retried_per_dialect(pty_peer):
         data = yaml.safe_load(f)
     data["commands"]["qgpsloc"]["retry_delay_s"] = 0.01
     with open_module(peer.path, "nbntn-quectel", dialect=parse_dialect(data, "edited")) as m:
-        assert m.set_location(LAT, LON, ALT_M)["lat"] == "39.90420"
+        assert m.run("gnss_fix")["lat"] == "39.90420"
     module.script["AT+QGPSLOC=2"] = ["+CME ERROR: 516"]
     data["commands"]["qgpsloc"]["retries"] = 1
     with open_module(peer.path, "nbntn-quectel", dialect=parse_dialect(data, "edited")) as m:
         with pytest.raises(CmeError) as e:
-            m.set_location(LAT, LON, ALT_M)
+            m.run("gnss_fix")
         assert e.value.code == 516
 
 

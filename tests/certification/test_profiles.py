@@ -9,7 +9,7 @@ import pytest
 
 from ntnstack.certification import load_profile
 
-NBNTN = ["nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel"]
+NBNTN = ["nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel", "nbntn-sierra"]
 NOT_OBSERVABLE = {"ntn-3gpp": set(), "satellite-iot-trial": set(),
                   "direct-to-phone": set()}
 CASES = [("ntn-3gpp", f) for f in NBNTN] + [("satellite-iot-trial", f) for f in NBNTN] + \

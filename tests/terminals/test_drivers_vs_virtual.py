@@ -8,9 +8,10 @@ import pytest
 import threading
 
 from at_bridge.drivers.factory import open_module
+from at_bridge.errors import Timeout
 from tests.terminals.test_registration import GEO_ALT_M
 
-NTN_FAMILIES = ["nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel"]
+NTN_FAMILIES = ["nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel", "nbntn-sierra"]
 ACT_NB_S1 = 14          # TS 27.007 7.3: satellite E-UTRAN (NB-S1)
 POS = (39.9042, 116.4074, 50.0)
 
@@ -19,8 +20,9 @@ POS = (39.9042, 116.4074, 50.0)
 def drivers(tmp_path):
     opened = []
 
-    def open_(m):
-        d = open_module(m.path, m.family, log_path=tmp_path / f"{m.family}-{len(opened)}.log")
+    def open_(m, **kw):
+        d = open_module(m.path, m.family, log_path=tmp_path / f"{m.family}-{len(opened)}.log",
+                        **kw)
         opened.append(d)
         return d
     yield open_
@@ -143,3 +145,48 @@ def test_tiantong_registration_needs_the_geo_slot(rig, drivers):
     d = drivers(m)
     d.power_on()
     assert not d.registration().registered
+
+
+ASKING = ["nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-sierra"]
+"""Families whose module asks for the UE position (their dialect's location.requests)."""
+UE = (22.54, 114.06, 20.0)
+"""The emulated UE position (configs/scenarios/default.yaml nb-shenzhen)."""
+
+
+@pytest.mark.parametrize("family", ASKING)
+def test_driver_answers_position_requests_from_the_ue_position(rig, drivers, family):
+    """No set_location: the module asks during the attach and the driver answers with the
+    run's UE position, the one the module's cell and SIB residuals are computed for."""
+    m = rig.module(family, ue_position=UE)
+    rig.start()
+    rig.ready(m)
+    d = drivers(m, ue_position=lambda: UE)
+    d.power_on()
+    assert d.attach(timeout_s=200).registered
+    assert m.location == pytest.approx(m.ue_position, abs=1e-6)   # 6 decimals on the wire
+    assert any("location" in x for _, x in m.events("location"))
+
+
+def test_driver_without_a_position_leaves_the_module_unregistered(rig, drivers):
+    m = rig.module("nbntn-nordic", ue_position=UE)
+    rig.start()
+    rig.ready(m)
+    d = drivers(m)
+    d.power_on()
+    with pytest.raises(Timeout):
+        d.attach(timeout_s=3.0)   # real s: 300 emulated s at the rig speed, > 120 s (ref. 5)
+    assert m.location is None and not m.registered
+
+
+def test_quectel_driver_stores_the_position_and_resets(rig, drivers):
+    """Quectel ntn_locfix is taken at the next boot: set_location resets the module and
+    the driver configures it again (power_on) before the attach."""
+    m = rig.module("nbntn-quectel", ue_position=UE)
+    rig.start()
+    rig.ready(m)
+    d = drivers(m)
+    d.power_on()
+    d.set_location(*UE)
+    assert m.boot_count == 2 and m.location == pytest.approx(UE)
+    assert m.channel.echo is False              # power_on ran again after the reset
+    assert d.attach(timeout_s=200).registered

@@ -1,6 +1,8 @@
 """Each AT family over a real pty opened with pyserial: identity, echo default, boot banner."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ntnstack.terminals.families import FAMILIES, family_spec, luhn_digit
@@ -9,13 +11,15 @@ AT_FAMILIES = [f for f in FAMILIES if family_spec(f).kind != "beidou"]
 ICCID_COMMAND = {"nbntn-generic": ("AT+CCID", "+CCID: "),
                  "nbntn-nordic": ("AT%XICCID", "%XICCID: "),
                  "nbntn-murata": ("AT%CCID", "%CCID: "), "nbntn-quectel": ("AT+QCCID", "+QCCID: "),
+                 "nbntn-sierra": ("AT+CCID", "+CCID: "),
                  "tiantong": ("AT^ICCID?", "^ICCID: ")}
 """The ICCID command of each family, as in at_bridge/dialects/<family>.yaml."""
 
 
 def test_family_names_are_the_agreed_ones():
     assert FAMILIES == ("nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel",
-                        "tiantong", "beidou-2.1", "beidou-bds3", "beidou-4.0")
+                        "tiantong", "beidou-2.1", "beidou-bds3", "beidou-4.0",
+                        "nbntn-sierra")
 
 
 def test_luhn_check_digit():
@@ -59,7 +63,8 @@ def test_echo_default_and_ate(rig, family):
 
 
 RESET_COMMAND = {"nbntn-generic": "AT+CFUN=1,1", "nbntn-nordic": "AT#XRESET",
-                 "nbntn-murata": "ATZ", "nbntn-quectel": "AT+CFUN=1,1", "tiantong": "AT+CFUN=1,1"}
+                 "nbntn-murata": "ATZ", "nbntn-quectel": "AT+CFUN=1,1", "tiantong": "AT+CFUN=1,1",
+                 "nbntn-sierra": "AT+CFUN=1,1"}
 """The reset command of each family's dialect (at_bridge/dialects)."""
 
 
@@ -70,7 +75,7 @@ def test_boot_banner_after_reset(rig, family):
     c = rig.client(m)
     assert c.cmd(RESET_COMMAND[family])[1] == "OK"
     for line, _ in family_spec(family).banner:
-        c.wait("^" + line.replace("^", r"\^").replace("%", "%") + "$")
+        c.wait("^" + re.escape(line) + "$")
     assert m.boot_count == 2
 
 

@@ -1,7 +1,13 @@
-"""Vendor details of the NB-IoT NTN families and engine behaviour over a real pty."""
+"""Vendor details of the NB-IoT NTN families and engine behaviour over a real pty.
+
+The command forms and values come from the sources families.yaml names for each command
+(docs/rigs.md lists them); the tests write them out by hand, so a wrong table fails here.
+"""
 from __future__ import annotations
 
 import time
+
+import pytest
 
 from at_bridge import cmux as bridge_cmux
 from tests.terminals.test_registration import force_time, set_location
@@ -37,6 +43,10 @@ def test_nordic_systemmode_only_at_cfun_0_or_4_and_cfun_45_keeps_registration(vi
     c.cmd("AT+CMEE=1")
     set_location(c, "nbntn-nordic")
     c.cmd("AT+CEREG=1")
+    assert c.cmd("AT+CFUN=45")[1] == "+CME ERROR: 3"     # needs two cellular profiles (SDK)
+    assert c.cmd("AT%CELLULARPRFL=2,0,4,0")[1] == "OK"   # NTN NB-IoT profile (act bit 4)
+    assert c.cmd("AT%CELLULARPRFL=2,1,1,0")[1] == "OK"   # terrestrial LTE-M profile
+    assert c.cmd("AT%CELLULARPRFL?")[0] == ["%CELLULARPRFL: 0,4,0", "%CELLULARPRFL: 1,1,0"]
     c.cmd("AT+CFUN=1")
     assert c.cmd("AT%XSYSTEMMODE=0,0,0,0,1")[1] == "+CME ERROR: 3"   # not allowed at CFUN 1
     c.wait(r"^\+CEREG: 5$")
@@ -124,3 +134,179 @@ def test_cmux_close_down_returns_to_plain_at(rig):
     mux.port.close()
     c2 = rig.client(m)
     assert c2.cmd("AT")[1] == "OK"
+
+
+# -- the vendor command sets: test form, read form, validated set form -------------------------
+TEST_FORMS = {
+    "nbntn-nordic": [("AT%XSYSTEMMODE=?", ["%XSYSTEMMODE: (0,1),(0,1),(0,1),(0-4),(0,1)"]),
+                     ("AT%MDMEV=?", ["%MDMEV: (0,1)"])],
+    "nbntn-quectel": [("AT+QCFG=?", ['+QCFG: "iotopmode",(0-3),(0,1)',
+                                     '+QCFG: "nwscanmode",(0,1,3),(0,1)']),
+                      ("AT+QENG=?", ['+QENG: ("servingcell")'])],
+    "nbntn-murata": [("AT%RATACT=?", ['%RATACT: ("CATM","NBIOT","NBNTN"),(0,1)'])],
+    "nbntn-sierra": [("AT+KSRAT=?", ["+KSRAT: (0-3),(0,1)"]),
+                     ("AT+KNTNCFG=?", ['+KNTNCFG: "POS",("IGNSS","MANUAL"),(0,1)'])],
+}
+"""Supported values per family (families.yaml commands, from the sources listed there)."""
+
+
+@pytest.mark.parametrize("family", sorted(TEST_FORMS))
+def test_vendor_test_forms_list_the_supported_values(rig, family):
+    m = rig.module(family)
+    rig.start()
+    c = rig.client(m)
+    for line, expected in TEST_FORMS[family]:
+        assert c.cmd(line) == (expected, "OK"), line
+
+
+BAD_SETS = {
+    "nbntn-nordic": ("AT%XSYSTEMMODE=0,0,0,0,2", "AT%XSYSTEMMODE?",
+                     "%XSYSTEMMODE: 0,0,0,0,1"),
+    "nbntn-quectel": ('AT+QCFG="iotopmode",7,1', 'AT+QCFG="iotopmode"', '+QCFG: "iotopmode",3'),
+    "nbntn-murata": ('AT%RATACT="FOO"', "AT%RATACT?", '%RATACT: "NBNTN"'),
+    "nbntn-sierra": ("AT+KSRAT=9", "AT+KSRAT?", "+KSRAT: 0"),
+}
+"""A value outside the supported ones, the read form, and what it still reads."""
+
+
+@pytest.mark.parametrize("family", sorted(BAD_SETS))
+def test_vendor_set_forms_are_validated(rig, family):
+    m = rig.module(family)
+    rig.start()
+    c = rig.client(m)
+    c.cmd("AT+CMEE=1")
+    bad, read, stays = BAD_SETS[family]
+    assert c.cmd(bad)[1] == "+CME ERROR: 50"              # TS 27.007 9.2.1 incorrect parameters
+    assert c.cmd(read) == ([stays], "OK")
+
+
+def test_quectel_query_reads_without_overwriting(rig):
+    m = rig.module("nbntn-quectel")
+    rig.start()
+    c = rig.client(m)
+    assert c.cmd('AT+QCFG="nwscanmode",0,1')[1] == "OK"
+    assert c.cmd('AT+QCFG="nwscanmode"') == (['+QCFG: "nwscanmode",0'], "OK")
+    assert c.cmd('AT+QCFG="nwscanmode"') == (['+QCFG: "nwscanmode",0'], "OK")
+    assert c.cmd('AT+QCFG="iotopmode"') == (['+QCFG: "iotopmode",3'], "OK")
+    assert c.cmd("AT+QGPS=?")[1] == "OK"                  # was +CME ERROR: 504
+    assert c.cmd("AT+QGPS?") == (["+QGPS: 0"], "OK")
+
+
+@pytest.mark.parametrize("family,line", [
+    ("nbntn-murata", "AT%RATACT=?"),
+    ("nbntn-quectel", 'AT+QIOPEN=1,0,"UDP","h",abc'),
+    ("nbntn-murata", 'AT%SOCKETCMD="ALLOCATE",1,"UDP","OPEN","h",abc'),
+    ("nbntn-sierra", 'AT+KNTNCMD="POS","91","0","0"'),
+])
+def test_vendor_lines_end_in_one_final_result(rig, family, line):
+    m = rig.module(family)
+    rig.start()
+    c = rig.client(m)
+    c.cmd("AT+CMEE=1")
+    _, final = c.cmd(line)
+    assert final in ("OK", "+CME ERROR: 50")
+    assert c.cmd("AT") == ([], "OK")                     # nothing late from the line before
+
+
+# -- no registration without the module's NTN radio settings -----------------------------------
+EXCLUDE_NTN = {"nbntn-nordic": "AT%XSYSTEMMODE=1,0,0,0,0",
+               "nbntn-quectel": 'AT+QCFG="iotopmode",0,1',
+               "nbntn-murata": 'AT%RATACT="CATM"', "nbntn-sierra": "AT+KSRAT=0"}
+"""A radio setting without NTN NB-IoT (LTE-M only / eMTC / CAT-M1), per the sources."""
+
+
+@pytest.mark.parametrize("family", sorted(EXCLUDE_NTN))
+def test_no_search_without_the_ntn_radio_setting(virtual_rig, family):
+    m = virtual_rig.module(family)
+    virtual_rig.start()
+    c = virtual_rig.client(m)
+    assert c.cmd(EXCLUDE_NTN[family])[1] == "OK"
+    m.location = m.ue_position                           # located: only the RAT is missing
+    c.cmd("AT+CFUN=1")
+    force_time(virtual_rig, virtual_rig.host.now() + 300.0)   # > 120 s GEO attach (ref. 5)
+    assert not m.registered
+    assert m.events("attach waits: the vendor radio settings exclude NTN")
+
+
+# -- each family's position request ------------------------------------------------------------
+REQUESTS = {
+    "nbntn-generic": ([], r"^\+NTNLOCREQ: 100$", 'AT+NTNLOC="31.23","121.47","10",10'),
+    "nbntn-nordic": (["AT%LOCATION=1"], r"^%LOCATION: 100$",
+                     'AT%LOCATION=2,"31.23","121.47","10",10,0'),
+    "nbntn-murata": (['AT%NTNEV="POSREQ",1'], r'^%NTNEV: "POSREQ"$',
+                     'AT%NTNCFG="POS","STAT","31.23","121.47","10"'),
+    "nbntn-sierra": (["AT+KSRAT=3"], r'^\+KNTNEV: "POSREQ"$',
+                     'AT+KNTNCMD="POS","31.23","121.47","10"'),
+}
+"""Subscription, the module's request, the host's answer (families.yaml / docs/rigs.md)."""
+
+
+@pytest.mark.parametrize("family", sorted(REQUESTS))
+def test_module_asks_for_a_position_and_registers_once_given(virtual_rig, family):
+    m = virtual_rig.module(family, ue_position=(31.23, 121.47, 10.0))
+    virtual_rig.start()
+    c = virtual_rig.client(m)
+    subscribe, request, answer = REQUESTS[family]
+    for line in subscribe:
+        assert c.cmd(line)[1] == "OK"
+    c.cmd("AT+CEREG=1")
+    c.cmd("AT+CFUN=1")
+    c.wait(request)
+    force_time(virtual_rig, virtual_rig.host.now() + 300.0)
+    assert not m.registered                              # no position, no registration
+    assert c.cmd(answer)[1] == "OK"
+    c.wait(r"^\+CEREG: 5$")
+    assert m.location == (31.23, 121.47, 10.0)
+
+
+def test_nordic_asks_again_when_the_position_expires(virtual_rig):
+    """ntn.c: validity > 0 makes the position expire; the modem asks again while on."""
+    m = virtual_rig.module("nbntn-nordic")
+    virtual_rig.start()
+    c = virtual_rig.client(m)
+    c.cmd("AT%LOCATION=1")
+    c.cmd('AT%LOCATION=2,"39.9","116.4","50",10,60')
+    c.cmd("AT+CFUN=1")
+    c.wait(r"^%LOCATION: 100$", timeout_s=20)
+    assert m.location is None
+    assert c.cmd('AT%LOCATION=2,"91","0","0",10,0')[1] == "ERROR"   # latitude out of range
+
+
+def test_sierra_ignss_provider_needs_no_host_position(virtual_rig):
+    m = virtual_rig.module("nbntn-sierra", ue_position=(22.54, 114.06, 20.0))
+    virtual_rig.start()
+    c = virtual_rig.client(m)
+    c.cmd("AT+KSRAT=3")
+    assert c.cmd('AT+KNTNCFG="POS","IGNSS",0')[1] == "OK"
+    c.cmd("AT+CEREG=1")
+    c.cmd("AT+CFUN=1")
+    c.wait(r"^\+CEREG: 5$")
+    assert m.location == m.ue_position                   # its own GNSS fix
+    c.cmd("AT+CMEE=1")
+    assert c.cmd('AT+KNTNCMD="POS","1","2","3"')[1] == "+CME ERROR: 3"   # not MANUAL
+
+
+# -- Quectel: ntn_locfix taken after a reset; +QENG="servingcell" --------------------------------
+def test_quectel_ntn_locfix_applies_after_reset(virtual_rig):
+    m = virtual_rig.module("nbntn-quectel", ue_position=(22.54, 114.06, 20.0))
+    virtual_rig.start()
+    c = virtual_rig.client(m)
+    c.cmd("AT+CMEE=1")
+    assert c.cmd('AT+QNWCFG="ntn_locfix",1')[1] == "+CME ERROR: 50"      # mode 1 needs a fix
+    assert c.cmd('AT+QNWCFG="ntn_locfix",1,22.54,114.06,20')[1] == "OK"
+    assert m.location is None                            # stored, not yet used
+    assert c.cmd('AT+QENG="servingcell"') == (['+QENG: "servingcell","SEARCH"'], "OK")
+    c.cmd("AT+CFUN=1,1")
+    virtual_rig.ready(m)
+    c = virtual_rig.client(m)
+    assert c.cmd('AT+QNWCFG="ntn_locfix"') == (['+QNWCFG: "ntn_locfix",1,22.54,114.06,20'], "OK")
+    assert m.location == (22.54, 114.06, 20.0)
+    c.cmd("AT+CEREG=1")
+    c.cmd("AT+CFUN=1")
+    c.wait(r"^\+CEREG: 5$")
+    lines, _ = c.cmd('AT+QENG="servingcell"')
+    fields = lines[0].split(",")
+    assert fields[1:4] == ['"NOCONN"', '"NTN NBIoT"', '"FDD"'] or fields[1] == '"CONNECT"'
+    assert fields[4:6] == ["1", "1"]                     # MCC 001, MNC 01 (test PLMN)
+    assert fields[9] == "256"                            # band 256 (docs/reference.md 4)
+    assert int(fields[13]) == round(m.signal().rsrp_dbm)      # dBm, as +QCSQ
