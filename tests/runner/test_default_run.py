@@ -229,7 +229,7 @@ def test_failing_expectation_is_explained(tmp_path):
         "  - {terminal: nb-geo, do: power_on}\n"
         "  - {terminal: nb-geo, do: set_location}\n"
         "  - {terminal: nb-geo, do: attach, expect: {registered_within_s: 30}}\n")
-    res = ntnstack("run", "configs/scenarios/default.yaml", str(overlay), "--out",
+    res = ntnstack("run", "ntnstack/configs/scenarios/default.yaml", str(overlay), "--out",
                    str(tmp_path / "out"))
     assert res.returncode == 1
     line = next(x for x in res.stdout.splitlines() if "02-attach" in x)

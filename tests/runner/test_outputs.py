@@ -1,11 +1,11 @@
-"""The journal, junit.xml and report.html of a run (written through the real classes)."""
+"""The journal and report.html of a run (written through the real classes); junit.xml:
+test_junit.py."""
 from __future__ import annotations
 
 import sqlite3
-import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
-from ntnstack.runner import junit, report
+from ntnstack.runner import report
 from ntnstack.runner.journal import read_run
 
 
@@ -22,36 +22,6 @@ def test_journal_is_wal_and_reads_back(fixture_run):
     assert attach["checks"][0]["expected"] == 180.0 and attach["checks"][0]["passed"]
     assert [e["kind"] for e in data["events"]] == ["cmd", "urc"]
     assert data["samples"][-1]["delay_ms"] is None  # not visible: NaN stored as NULL
-
-
-def test_junit_counts_and_properties(fixture_run, tmp_path):
-    data = read_run(fixture_run)
-    junit.write(data, tmp_path / "junit.xml")
-    root = ET.parse(tmp_path / "junit.xml").getroot()
-    assert root.tag == "testsuites"
-    assert (root.get("tests"), root.get("failures"), root.get("errors"),
-            root.get("skipped")) == ("5", "0", "1", "1")
-    suites = {s.get("name"): s for s in root.iter("testsuite")}
-    assert set(suites) == {"fixture.ue", "fixture.tt"}
-    assert len(suites["fixture.ue"].findall("testcase")) == 4
-    case = suites["fixture.ue"].find("testcase[@name='00-attach']")
-    props = {p.get("name"): p.get("value") for p in case.iter("property")}
-    assert props["expected.registered_within_s"] == "180"
-    assert props["observed.registered_after_s"] == "52"
-    assert props["verdict.registered_within_s"] == "pass"
-    error = suites["fixture.ue"].find("testcase[@name='02-detach']/error")
-    assert "PortGone" in error.get("message")
-    assert suites["fixture.ue"].find("testcase[@name='03-attach']/skipped") is not None
-
-
-def test_junit_failure_carries_the_message(tmp_path):
-    from tests.runner.conftest import write_journal
-
-    data = read_run(write_journal(tmp_path / "late", attach_s=240.0))
-    root = junit.build(data)
-    assert root.get("failures") == "1"
-    failure = root.find(".//testcase[@name='00-attach']/failure")
-    assert "observed 240.0 s" in failure.get("message")
 
 
 class _Parser(HTMLParser):
