@@ -44,8 +44,7 @@ def register(sub) -> None:
 def _cell_args(p) -> None:
     p.add_argument("--kind", choices=KINDS, required=True)
     p.add_argument("--sat", required=True, help="orbit SPEC (preset:NAME, geo:LON, tle:FILE ...)")
-    p.add_argument("--start", required=True, metavar="ISO8601",
-                   help="time of the broadcast, UTC")
+    p.add_argument("--start", metavar="ISO8601", help="time of the broadcast, UTC (required)")
     old_spelling(p, "--time", "start")
     p.add_argument("--gateway", help="gateway LAT,LON,ALT_M: transparent payload, RP at gateway")
     p.add_argument("--ephemeris", choices=("state-vectors", "orbital"), default="state-vectors")
@@ -77,10 +76,13 @@ def _check_cell_args(args) -> None:
 
 def _build(args):
     from ntnstack.clock import parse_iso8601
+    from ntnstack.errors import InputError
     from ntnstack.orbit import parse_orbit_spec
     from ntnstack.rrc.builders import CellConfig, build_sib
 
     _check_cell_args(args)
+    if args.start is None:   # not argparse's required: --time may give it
+        raise InputError("--start: required (the ISO 8601 time of the broadcast)")
     t = parse_iso8601(args.start, "--start")
     source = parse_orbit_spec(args.sat, t, "--sat")
     gateway = _position(args.gateway, "--gateway") if args.gateway is not None else None

@@ -21,6 +21,7 @@ from ntnstack.runner import junit, report, timeline
 from ntnstack.runner.console import Progress
 from ntnstack.runner.expect import judge_all
 from ntnstack.runner.journal import Journal, read_run
+from ntnstack.runner.outputs import clear_evidence
 from ntnstack.runner.records import Event, RunInfo, StepResult
 from ntnstack.scenario.model import Port, Scenario, Step, Terminal, Testbed
 
@@ -163,6 +164,7 @@ class Runner:
 
     def run(self) -> RunOutcome:
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        clear_evidence(self.out_dir)
         clock = scenario_clock(self.scenario)
         world = _world(self.scenario)
         info = RunInfo(uuid.uuid4().hex[:12], self.scenario.name, list(self.scenario.files),
