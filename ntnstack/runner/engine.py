@@ -220,13 +220,13 @@ class Runner:
         -> IMSI, to say whose frame is whose)."""
         data = read_run(self.out_dir / "results.sqlite", info.run_id)
         junit.write(data, self.out_dir / "junit.xml")
-        report.write(data, self.out_dir / "report.html")
         timeline.write(data, self.out_dir / "timeline.json")
         if world is not None:
             from ntnstack.runner.sibs import write_capture
 
             write_capture(self.scenario, world, info.emulated_s, self.out_dir / "capture.pcap",
                           pcaps, imsis)
+        report.write(data, self.out_dir / "report.html")   # last: it links to the others
 
 
 def _run_one(ctx: StepContext, broken: set[str]) -> StepResult:
