@@ -106,13 +106,18 @@ def _step_case(info: dict, terminal: str, step: dict, name: str, events: list[di
            f"{step['started_s']:.3f}-{step['ended_s']:.3f} s: {status}"]
     out += [f"param {k} = {_text(v)}" for k, v in sorted(step["params"].items())]
     out += [f"expected {c['name']} = {_text(c['expected'])}; observed "
-            f"{_text(c['observed'])}; {'pass' if c['passed'] else 'not met'}"
-            for c in step["checks"]]
+            f"{_text(c['observed'])}; {_verdict(step, c)}" for c in step["checks"]]
     out += [f"observed {k} = {_text(v)}" for k, v in sorted(step["observed"].items())]
     out += [f"{e['t_s']:10.3f} s {e['kind']}: {e['text']}" for e in events
             if e["step_idx"] == step["idx"] and e["kind"] in EVIDENCE_KINDS]
     ET.SubElement(case, "system-out").text = _clean("\n".join(out))
     return case
+
+
+def _verdict(step: dict, check: dict) -> str:
+    if check["passed"]:
+        return "pass"
+    return "not observable" if step["status"] == "not-observable" else "not met"
 
 
 def _requirement_case(info: dict, req: dict) -> ET.Element:

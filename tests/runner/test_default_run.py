@@ -80,7 +80,9 @@ def test_outputs_of_the_default_run(default_run):
                           r.action == "power_on")
     assert all((out / "serial" / name).stat().st_size > 0 for name in logs)
     html = (out / "report.html").read_text()
-    assert html.count("<svg") == len(terminals) * 5  # five plots per terminal
+    assert html.count('class="msc"') == len(terminals)   # a sequence chart per terminal
+    assert 'aria-label="elevation"' in html              # the LEO passes are plotted
+    assert "Steady over the run (not plotted)" in html   # the GEO slots are not
     assert (out / "capture.pcap").stat().st_size > 24
 
 
