@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from ntnstack import __version__
+
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
@@ -53,7 +55,7 @@ def test_pip_install_from_a_clone_gives_a_working_tool(tmp_path):
 
     assert _run([bin_dir / "ntnstack", "--help"], work).returncode == 0
     version = _run([bin_dir / "python", "-m", "ntnstack", "--version"], work)
-    assert version.returncode == 0 and version.stdout.split() == ["ntnstack", "0.1.0"]
+    assert version.returncode == 0 and version.stdout.split() == ["ntnstack", __version__]
 
     listed = _run([bin_dir / "ntnstack", "certify", "--list"], work)
     shipped = sorted(p.stem for p in (ROOT / "ntnstack/configs/certification").glob("*.yaml"))
