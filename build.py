@@ -2,8 +2,10 @@
 """Build wiring and project tasks for ntnstack.
 
 The module-level ``ffibuilder`` is a cffi builder in API out-of-line mode over an explicit
-list of C sources; it produces ``phy_ffi._ntnphy``. This file never imports the packages it
-builds (ntnstack, phy_ffi, at_bridge).
+list of C sources; it produces ``phy_ffi._ntnphy``. It is the only builder: setup.py hands it
+to setuptools (``cffi_modules``) for ``pip install .``, and the ``compile`` task uses it for
+the source tree. This file never imports the packages it builds (ntnstack, phy_ffi,
+at_bridge).
 
 Tasks (run with the system python3; everything else happens in ``.venv``)::
 
@@ -65,9 +67,14 @@ def header_cdef(text: str) -> str:
     return "\n".join(out)
 
 
-def make_builder(sanitize: bool = False):
-    """The cffi builder for phy_ffi._ntnphy (optionally with ASan + UBSan)."""
+def make_builder(sanitize: bool = False, relative: bool = False):
+    """The cffi builder for phy_ffi._ntnphy (optionally with ASan + UBSan). ``relative``: the
+    paths relative to this folder, as setuptools requires (it builds with this folder as the
+    working directory); else absolute, as ``compile`` needs (cffi compiles in its tmpdir)."""
     from cffi import FFI
+
+    def where(path: str) -> str:
+        return path if relative else str(ROOT / path)
 
     builder = FFI()
     builder.cdef(header_cdef(HEADER.read_text()))
@@ -75,16 +82,16 @@ def make_builder(sanitize: bool = False):
     builder.set_source(
         "phy_ffi._ntnphy",
         '#include "ntn_phy.h"',
-        sources=[str(ROOT / s) for s in C_SOURCES],
-        include_dirs=[str(ROOT / "csrc" / "include")],
+        sources=[where(s) for s in C_SOURCES],
+        include_dirs=[where("csrc/include")],
         extra_compile_args=flags,
         extra_link_args=(["-fsanitize=address,undefined"] if sanitize else []) + ["-lm"],
     )
     return builder
 
 
-try:
-    ffibuilder = make_builder()
+try:  # setup.py's cffi_modules entry
+    ffibuilder = make_builder(relative=True)
 except ImportError:  # plain python3 without cffi: only the task runner is needed
     ffibuilder = None
 
@@ -133,13 +140,15 @@ def _compile_locked(sanitize: bool) -> None:
 
 
 def setup() -> None:
-    """Create .venv if missing, install the project with test extras, compile the core."""
+    """Create .venv if missing, install the project with test extras, compile the core.
+    setuptools is installed explicitly: cffi compiles with it, and a Python 3.12 venv has
+    none."""
     if not VENV_PY.exists():
         run([sys.executable, "-m", "venv", str(VENV)])
     stamp = VENV / ".ntnstack-installed"
     want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if not stamp.exists() or stamp.read_text() != want:
-        run([VENV_PY, "-m", "pip", "install", "-q", "--upgrade", "pip"])
+        run([VENV_PY, "-m", "pip", "install", "-q", "--upgrade", "pip", "setuptools>=68"])
         run([VENV_PY, "-m", "pip", "install", "-q", "-e", ".[test]"])
         stamp.write_text(want)
     run([VENV_PY, str(Path(__file__)), "compile"])

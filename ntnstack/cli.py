@@ -1,6 +1,8 @@
 """ntnstack: emulated satellites (3GPP NTN, Tiantong, BeiDou) for testing terminal modules.
 
-Subcommands are discovered in ntnstack.commands.
+Subcommands are discovered in ntnstack.commands. Global options (before or after the
+command): -v / -vv more log output (INFO / DEBUG), -q less (errors only, no progress bar);
+--version.
 
 Exit status: 0 success, 1 a failed expectation (commands that judge), 2 bad input (one line
 on stderr naming the argument), 130 interrupted.
@@ -9,31 +11,53 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import pkgutil
 import sys
 
+import ntnstack
 import ntnstack.commands
 from ntnstack.errors import InputError
 
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors and exit status 2."""
+    """argparse with one-line errors and exit status 2; every (sub)command takes -v / -q."""
+
+    def __init__(self, *args, top: bool = False, **kw):
+        super().__init__(*args, **kw)
+        default = 0 if top else argparse.SUPPRESS   # a subcommand keeps the top level's count
+        self.add_argument("-v", "--verbose", action="count", default=default,
+                          help="more log output (-v INFO, -vv DEBUG), at_bridge included")
+        self.add_argument("-q", "--quiet", action="count", default=default,
+                          help="errors only, and no progress bar")
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="ntnstack", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="ntnstack", description=__doc__.splitlines()[0], top=True)
+    parser.add_argument("--version", action="version", version=f"ntnstack {ntnstack.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for info in sorted(pkgutil.iter_modules(ntnstack.commands.__path__), key=lambda m: m.name):
-        importlib.import_module(f"ntnstack.commands.{info.name}").register(sub)
+        if not info.name.startswith("_"):
+            importlib.import_module(f"ntnstack.commands.{info.name}").register(sub)
     return parser
+
+
+def configure_logging(verbose: int, quiet: int) -> None:
+    """The one logging set-up of a command line run: stderr, WARNING by default, each -v one
+    level more (INFO, DEBUG), -q errors only. It covers every logger, at_bridge's too."""
+    level = logging.ERROR if quiet else max(logging.DEBUG, logging.WARNING - 10 * verbose)
+    logging.basicConfig(level=level, format=LOG_FORMAT, stream=sys.stderr, force=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    configure_logging(args.verbose, args.quiet)
     try:
         return int(args.func(args) or 0)
     except InputError as exc:

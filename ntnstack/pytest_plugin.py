@@ -16,9 +16,15 @@ Fixtures
 
 Markers
 - ``ntn_family(name)``: nbntn-nordic, tiantong, beidou-bds3, ... or a group (nbntn, tiantong,
-  beidou); also adds the plain marker of the group, so ``-m tiantong`` selects.
-- ``ntn_orbit(kind)``: geo | leo; also adds the plain marker ``geo`` / ``leo``.
+  beidou); also adds the plain marker of the group, so ``-m tiantong`` selects. Skipped when
+  the testbed has no module of it (with ``ntn_hardware``: no real one).
+- ``ntn_orbit(kind)``: geo | leo; also adds the plain marker ``geo`` / ``leo``. Skipped when
+  no module family of the testbed works over that orbit (Tiantong and BeiDou short messages
+  are GEO systems, docs/reference.md 4).
 - ``ntn_hardware``: needs real modules; skipped unless the testbed has hardware ports.
+
+Before each run (``ntn_run``, ``ntn_bench``) every hardware port it uses must open: a bad
+port fails the test at once, naming the terminal and the port.
 
 Parallel runs (pytest-xdist): each worker writes into its own directories, and a test that
 uses a hardware port holds that port's lock file, so no two workers drive one port at once.
@@ -33,6 +39,9 @@ from pathlib import Path
 import pytest
 
 GROUP_MARKERS = ("nbntn", "tiantong", "beidou", "geo", "leo")
+ORBITS_OF_GROUP = {"nbntn": ("geo", "leo"), "tiantong": ("geo",), "beidou": ("geo",)}
+"""Orbits each family group works over (docs/reference.md 4: Tiantong and BeiDou RDSS are
+GEO systems; NB-IoT NTN runs over GEO and LEO, TR 36.763)."""
 LOCK_DIR = Path(tempfile.gettempdir()) / "ntnstack-port-locks"
 
 
@@ -66,24 +75,56 @@ def pytest_collection_modifyitems(config, items) -> None:
 @pytest.fixture(scope="session")
 def ntn_testbed(pytestconfig):
     """The testbed of this session (validated; bad files fail the session clearly)."""
-    from ntnstack.scenario import load_testbed
-    from ntnstack.scenario.testbed import virtual_testbed
-
-    files = pytestconfig.getoption("ntn_testbed")
-    return load_testbed(files) if files else virtual_testbed()
+    return _session_testbed(pytestconfig)
 
 
 def pytest_runtest_setup(item) -> None:
-    """Hardware tests are opt-in: skipped unless --ntn-testbed names a rig with real ports."""
-    if item.get_closest_marker("ntn_hardware") is None:
-        return
+    """Hardware tests are opt-in: skipped unless --ntn-testbed names a rig with real ports;
+    tests whose family or orbit the testbed lacks are skipped, saying which."""
+    hardware = item.get_closest_marker("ntn_hardware") is not None
     files = item.config.getoption("ntn_testbed")
-    if not files:
+    if hardware and not files:
         pytest.skip("hardware test: give a rig with --ntn-testbed FILE")
-    from ntnstack.scenario import load_testbed
-
-    if not load_testbed(files).hardware:
+    marks = [m.args[0] for m in item.iter_markers("ntn_family")]
+    orbits = [m.args[0] for m in item.iter_markers("ntn_orbit")]
+    if not (hardware or marks or orbits):
+        return
+    testbed = _session_testbed(item.config)
+    if hardware and not testbed.hardware:
         pytest.skip(f"hardware test: testbed {', '.join(files)} has no hardware ports")
+    families = testbed_families(testbed, hardware)
+    for wanted in marks:
+        if not any(wanted in (f, f.split("-", 1)[0]) for f in families):
+            pytest.skip(f"testbed {testbed.name} has no {'real ' if hardware else ''}"
+                        f"{wanted} module (it has: {', '.join(sorted(families)) or 'none'})")
+    reachable = {o for f in families for o in ORBITS_OF_GROUP.get(f.split("-", 1)[0], ())}
+    for orbit in orbits:
+        if orbit not in reachable:
+            pytest.skip(f"testbed {testbed.name}: no module family of it works over {orbit} "
+                        f"(families: {', '.join(sorted(families)) or 'none'})")
+
+
+def testbed_families(testbed, hardware_only: bool) -> set[str]:
+    """Families a test can get on ``testbed``: those of its real ports, and when virtual
+    modules count (``hardware_only`` false) those of its virtual ports, or every family if
+    unlisted terminals are virtual."""
+    from ntnstack.scenario.model import FAMILIES
+
+    if not hardware_only and testbed.default == "virtual":
+        return set(FAMILIES)
+    return {p.family for p in testbed.ports.values()
+            if p.family and not (hardware_only and p.virtual)}
+
+
+def _session_testbed(config):
+    """The --ntn-testbed testbed, loaded once per session (every terminal virtual without)."""
+    if not hasattr(config, "_ntn_testbed"):
+        from ntnstack.scenario import load_testbed
+        from ntnstack.scenario.testbed import virtual_testbed
+
+        files = config.getoption("ntn_testbed")
+        config._ntn_testbed = load_testbed(files) if files else virtual_testbed()
+    return config._ntn_testbed
 
 
 @pytest.fixture
@@ -101,6 +142,7 @@ def ntn_run(request, ntn_testbed, tmp_path):
         scenario, ports = prepare(load_scenario(list(scenario_files) or [_default()], option),
                                   ntn_testbed, option)
         count[0] += 1
+        _ports_open(ports)
         with _port_locks(ports.values()):
             outcome = run_scenario(scenario, ntn_testbed, ports, tmp_path / f"run-{count[0]}",
                                    progress=False)
@@ -125,6 +167,7 @@ def ntn_bench(request, ntn_testbed, tmp_path):
     mark = request.node.get_closest_marker("ntn_scenario")
     scenario, ports = prepare(load_scenario(list(mark.args) if mark else [_default()]),
                               ntn_testbed)
+    _ports_open(ports)
     with _port_locks(ports.values()), Bench(scenario, ports, tmp_path / "bench") as bench:
         yield bench
 
@@ -133,6 +176,15 @@ def ntn_bench(request, ntn_testbed, tmp_path):
 def ntn_terminal(ntn_bench):
     """``ntn_terminal(name) -> driver`` of a terminal of the bench's scenario."""
     return ntn_bench.terminal
+
+
+def _ports_open(ports) -> None:
+    """Fail the test at once, naming them, when hardware ports of the run do not open."""
+    from ntnstack.runner.ports import unopenable
+
+    bad = unopenable(ports)
+    if bad:
+        pytest.fail("testbed ports not opening: " + "; ".join(bad), pytrace=False)
 
 
 def _default() -> Path:

@@ -1,4 +1,4 @@
-"""Certification profiles (configs/certification/*.yaml) validated into typed objects.
+"""Certification profiles (ntnstack/configs/certification/*.yaml) validated into typed objects.
 
 A profile is a scenario whose steps are grouped by requirement::
 
@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from ntnstack.certification.criteria import check_criterion
+from ntnstack.configs import PROFILE_DIR
 from ntnstack.errors import InputError
 from ntnstack.scenario.fields import Section
 from ntnstack.scenario.load import build_scenario
 from ntnstack.scenario.model import FAMILIES, Scenario
 from ntnstack.scenario.source import Doc, load_file
 
-PROFILE_DIR = Path(__file__).resolve().parents[2] / "configs" / "certification"
 TOP_KEYS = ("name", "title", "families", "duts", "scenario", "setup", "requirements")
 REQUIREMENT_KEYS = ("id", "title", "source", "not_observable", "not_observable_on_real",
                     "steps", "pass")
@@ -68,7 +68,7 @@ class Profile:
 
 
 def profile_names() -> list[str]:
-    """Names of the profiles shipped in configs/certification/."""
+    """Names of the profiles shipped in ntnstack/configs/certification/."""
     return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
 
 

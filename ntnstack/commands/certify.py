@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import sys
 
+from ntnstack.commands._options import default_out, show_progress
 from ntnstack.errors import InputError
 
 
 def register(sub) -> None:
-    p = sub.add_parser("certify", help="run a certification profile (configs/certification)",
+    p = sub.add_parser("certify", help="run a certification profile (see --list)",
                        description="Run a certification profile against virtual modules "
                                    "(default) or a testbed's ports; report each requirement "
                                    "with its source, verdict and evidence. Exit status 0 all "
@@ -27,7 +28,7 @@ def register(sub) -> None:
     p.add_argument("--defect", action="append", metavar="TERMINAL:DEFECT", default=[],
                    help="give a virtual module a known defect (ntnstack.certification.defects)"
                         "; repeatable")
-    p.add_argument("--out", metavar="DIR", default="ntnstack-certify",
+    p.add_argument("--out", metavar="DIR", default=default_out("certify"),
                    help="output directory (certification.json/.md, junit.xml, report.html, "
                         "serial/); default: %(default)s")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
@@ -67,7 +68,7 @@ def run(args) -> int:
 
         testbed = load_testbed(list(args.testbed))
     cert = certify(profile, args.out, testbed=testbed, defects=defects,
-                   progress=not args.json)
+                   progress=show_progress(args))
     if args.json:
         print(json.dumps(cert.as_dict(), sort_keys=True, default=str))
     else:

@@ -13,6 +13,7 @@ DEFAULT_ZMQ_DURATION_S = 3600.0
 
 
 def register(sub) -> None:
+    from ntnstack.commands._options import old_spelling
     from ntnstack.iq.trajectory import DEFAULT_STEP_S
     from ntnstack.link.options import accept_negative_positions
 
@@ -39,8 +40,9 @@ def register(sub) -> None:
     p.add_argument("--direction", choices=["dl", "ul"], default="dl",
                    help="file mode: which carrier's Doppler to apply (default dl)")
     p.add_argument("--trajectory", metavar="CSV", help="explicit trajectory instead of --sat")
-    p.add_argument("--step", type=float, default=DEFAULT_STEP_S, metavar="S",
+    p.add_argument("--step-s", type=float, default=DEFAULT_STEP_S, metavar="S",
                    help=f"trajectory knot spacing, s (default {DEFAULT_STEP_S:g})")
+    old_spelling(p, "--step", "step_s", type=float)
     p.add_argument("--snr-db", type=float, metavar="X",
                    help="add noise: SNR at the strongest point of the pass, relative to the "
                    "input's mean power (file mode) or to --ref-power (ZeroMQ mode)")
@@ -49,7 +51,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=1, help="noise seed (default 1)")
     p.add_argument("--chunk", type=int, default=DEFAULT_CHUNK, metavar="N",
                    help=f"samples per step in file mode (default {DEFAULT_CHUNK})")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    old_spelling(p, "--no-progress", "quiet", action="store_const", const=1)
     z = p.add_argument_group("ZeroMQ relay (srsRAN ZMQ radio convention)")
     z.add_argument("--zmq-bs-tx", metavar="URL", help="base station tx_port to request from")
     z.add_argument("--zmq-ue-tx", metavar="URL", help="UE tx_port to request from")
@@ -61,7 +63,10 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ntnstack.commands._options import show_progress
     from ntnstack.errors import InputError
+
+    args.progress = show_progress(args)
 
     zmq_opts = (args.zmq_bs_tx, args.zmq_ue_tx, args.zmq_dl_bind, args.zmq_ul_bind)
     if any(zmq_opts):

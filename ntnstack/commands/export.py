@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ntnstack.commands._options import old_spelling
+
 TARGETS = ("srsran", "oai", "amarisoft", "trajectory")
 
 
@@ -26,8 +28,9 @@ def register(sub) -> None:
                    help="with --sat (default transparent)")
     p.add_argument("--validity-s", type=int, default=20, metavar="S",
                    help="with --sat: ntn-UlSyncValidityDuration, s (20)")
-    p.add_argument("--time", metavar="ISO8601", help="broadcast / start time, UTC (default: "
-                   "the scenario's start, or 2026-01-01T00:00:00Z)")
+    p.add_argument("--start", metavar="ISO8601", help="broadcast / start time, UTC "
+                   "(default: the scenario's start, or 2026-01-01T00:00:00Z)")
+    old_spelling(p, "--time", "start")
     p.add_argument("--out", metavar="PATH", help="output file; the suffix is the target's "
                    "(.yml, .conf + .trace.csv, .cfg, .csv + .json); default: stdout")
     p.add_argument("--ephemeris", choices=("state-vectors", "orbital"), default="state-vectors")
@@ -37,8 +40,9 @@ def register(sub) -> None:
                    help="srsran: also k_mac, epoch_timestamp, ntn_gateway_location, polarization")
     p.add_argument("--duration", type=float, default=600.0, metavar="S",
                    help="trajectory / OAI trace span, s (600)")
-    p.add_argument("--step", type=float, default=1.0, metavar="S",
+    p.add_argument("--step-s", type=float, default=1.0, metavar="S",
                    help="trajectory / OAI trace step, s (1)")
+    old_spelling(p, "--step", "step_s", type=float)
     p.add_argument("--freq-hz", type=float, metavar="F", help="with --sat: service DL carrier, "
                    "Hz (2.185e9, n256 centre)")
     p.add_argument("--freq-ul-hz", type=float, metavar="F",
@@ -75,7 +79,7 @@ def _inputs(args):
 
     if args.validity_s not in VALIDITY_S:
         raise InputError(f"--validity-s: {args.validity_s} is not one of {VALIDITY_S}")
-    start = parse_iso8601(args.time or DEFAULT_START, "--time")
+    start = parse_iso8601(args.start or DEFAULT_START, "--start")
     dl, ul = uplink_hz(args.freq_hz, args.freq_ul_hz)
     gateway = parse_position(args.gateway, "--gateway") if args.gateway else None
     return from_args(args.sat, start, ue=ue, gateway=gateway, payload=args.payload,
@@ -95,7 +99,7 @@ def _options(args):
             raise InputError(f"{name}: {value:g} is outside [1e8, 1e11] Hz")
     return ExportOptions(ephemeris_format=args.ephemeris, polarisation=args.polarisation,
                          srsran_extended=args.srsran_extended, duration_s=args.duration,
-                         step_s=args.step, feeder_up_hz=args.feeder_up_hz,
+                         step_s=args.step_s, feeder_up_hz=args.feeder_up_hz,
                          feeder_down_hz=args.feeder_down_hz, environment=args.environment,
                          trace=bool(args.out),
                          sfn0_unix_s=parse_iso8601(args.sfn0, "--sfn0") if args.sfn0 else 0.0)
@@ -140,6 +144,6 @@ def run(args) -> int:
     from ntnstack.export import build
 
     inputs = _inputs(args)
-    t = parse_iso8601(args.time, "--time") if args.time else inputs.start_unix_s
+    t = parse_iso8601(args.start, "--start") if args.start else inputs.start_unix_s
     files = build(args.target, inputs, t, _options(args))
     return _write_and_check(files, args.out)

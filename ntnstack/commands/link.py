@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from ntnstack.commands._options import old_spelling
 from ntnstack.link.options import add_orbit_options
 
 
@@ -18,7 +19,8 @@ def register(sub) -> None:
                    help="downlink carrier, Hz (default 2.185e9, n256 DL centre)")
     p.add_argument("--freq-ul-hz", type=float, metavar="F",
                    help="uplink carrier, Hz (default --freq-hz - 190 MHz, the n256 spacing)")
-    p.add_argument("--step", type=float, default=10.0, metavar="S", help="row step, s (10)")
+    p.add_argument("--step-s", type=float, default=10.0, metavar="S", help="row step, s (10)")
+    old_spelling(p, "--step", "step_s", type=float)
     p.add_argument("--payload", choices=["transparent", "regenerative"], default="transparent",
                    help="transparent: RTT UE-satellite-gateway (feeder link 0 without --gateway); "
                    "regenerative: UE-satellite")
@@ -55,7 +57,7 @@ def run(args) -> int:
     from ntnstack.link.series import link_series, sample_times
 
     start, ue, gateway, dl, ul, source = _inputs(args)
-    series = link_series(source, ue, sample_times(start, args.duration, args.step), gateway,
+    series = link_series(source, ue, sample_times(start, args.duration, args.step_s), gateway,
                          freq_dl_hz=dl, freq_ul_hz=ul, payload=args.payload,
                          environment=args.environment, min_elevation_deg=args.min_elevation_deg)
     if args.json:

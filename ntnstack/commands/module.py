@@ -19,9 +19,9 @@ def register(sub) -> None:
     msub = p.add_subparsers(dest="module_command", required=True)
     s = msub.add_parser("serve", help="serve one virtual module until interrupted")
     s.add_argument("--family", required=True, help=FAMILY_HELP)
-    s.add_argument("--sat", help="orbit SPEC (geo:LON, circular:..., tle:..., preset:...), "
-                   "fixed:ALT_KM:EL_DEG[:PERIOD_S:VISIBLE_S] or beidou-geo")
-    s.add_argument("--ue", help="UE position LAT,LON,ALT_M (deg, deg, m)")
+    s.add_argument("--sat", metavar="SPEC", help="orbit (geo:LON, circular:..., tle:..., "
+                   "preset:...), fixed:ALT_KM:EL_DEG[:PERIOD_S:VISIBLE_S] or beidou-geo")
+    s.add_argument("--ue", metavar="LAT,LON,ALT_M", help="UE position (deg, deg, m)")
     s.add_argument("--scenario", help="scenario YAML: satellite and position of a terminal")
     s.add_argument("--terminal", help="terminal name in --scenario (default: first of the family)")
     s.add_argument("--link", help="keep a symlink to the pty at this path")

@@ -9,8 +9,9 @@ import threading
 
 def register(sub) -> None:
     p = sub.add_parser("nmea", help="NMEA 0183 position feed (GGA/RMC/ZDA) on a pty or port")
-    p.add_argument("--ue", required=True, help="LAT,LON,ALT_M of the terminal (deg, deg, m)")
-    p.add_argument("--start", help="ISO8601 time of the first fix (default: now)")
+    p.add_argument("--ue", required=True, metavar="LAT,LON,ALT_M",
+                   help="the terminal (deg, deg, m)")
+    p.add_argument("--start", metavar="ISO8601", help="time of the first fix (default: now)")
     p.add_argument("--speed", type=float, default=1.0,
                    help="clock scale: emulated seconds per wall second (default 1)")
     p.add_argument("--period-s", type=float, default=1.0, help="wall seconds between epochs")

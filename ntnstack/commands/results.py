@@ -1,9 +1,14 @@
 """``ntnstack results``: read run journals. ``results diff RUN_A RUN_B``: what changed
 (verdicts, timings beyond --tolerance-s); exit 1 when a verdict regressed, 2 on bad input.
-``results show RUN``: the summary of one run."""
+``results show RUN``: the steps of one run, RUN an output folder or results.sqlite (its latest
+run) or a run id (looked up in --journal, default every ntnstack-out/*/results.sqlite).
+``results list [JOURNAL]``: the runs a journal holds."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+from ntnstack.commands._options import OUT_ROOT
 
 
 def register(sub) -> None:
@@ -20,9 +25,18 @@ def register(sub) -> None:
     d.add_argument("--json", action="store_true", help="one JSON object")
     d.set_defaults(func=run_diff)
     s = rsub.add_parser("show", help="the steps and verdicts of a run")
-    s.add_argument("run", metavar="RUN", help="output directory or results.sqlite")
+    s.add_argument("run", metavar="RUN", help="output directory or results.sqlite (its latest "
+                   "run), or a run id (or its first characters)")
+    s.add_argument("--journal", action="append", metavar="PATH",
+                   help="where to look for a run id: output directory or results.sqlite "
+                   f"(repeatable; default every {OUT_ROOT}/*/results.sqlite)")
     s.add_argument("--json", action="store_true", help="the journal as one JSON object")
     s.set_defaults(func=run_show)
+    ls = rsub.add_parser("list", help="the runs of a journal, oldest first")
+    ls.add_argument("journal", nargs="?", default=str(OUT_ROOT / "run"), metavar="JOURNAL",
+                    help="output directory or results.sqlite (default %(default)s)")
+    ls.add_argument("--json", action="store_true", help="one JSON object per run")
+    ls.set_defaults(func=run_list)
 
 
 def run_diff(args) -> int:
@@ -42,7 +56,7 @@ def run_diff(args) -> int:
 def run_show(args) -> int:
     from ntnstack.runner.journal import read_run
 
-    data = read_run(args.run)
+    data = read_run(*_locate(args.run, args.journal))
     if args.json:
         print(json.dumps(data, sort_keys=True, default=str))
         return 0
@@ -54,3 +68,30 @@ def run_show(args) -> int:
         print(f"{s['terminal']:14s} {s['idx']:02d}-{s['action']:22s} {s['ended_s']:9.1f} "
               f"{s['status'].upper():8s} {failed or s['message']}")
     return 0 if info["status"] == "passed" else 1
+
+
+def run_list(args) -> int:
+    from ntnstack.runner.journal import list_runs
+
+    for r in list_runs(args.journal):
+        print(json.dumps(r, sort_keys=True) if args.json else
+              f"{r['run_id']}  {r['started_at'][:19]}  {r['status']:11s} {r['scenario']}")
+    return 0
+
+
+def _locate(run: str, journals: list[str] | None) -> tuple[Path, str | None]:
+    """RUN -> (journal, run id or None for its latest run); InputError unless exactly one
+    run of the journals has an id starting with RUN."""
+    from ntnstack.errors import InputError
+    from ntnstack.runner.journal import list_runs
+
+    if Path(run).exists():
+        return Path(run), None
+    places = [Path(j) for j in journals] if journals else sorted(OUT_ROOT.glob("*/results.sqlite"))
+    found = [(place, r["run_id"]) for place in places for r in list_runs(place)
+             if r["run_id"].startswith(run)]
+    if len(found) != 1:
+        where = ", ".join(map(str, places)) or f"no journal under {OUT_ROOT}/"
+        raise InputError(f"RUN {run}: {'no' if not found else len(found)} runs with that id "
+                         f"in {where}; give an output directory, a results.sqlite or a run id")
+    return found[0]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import sys
 
+from ntnstack.commands._options import default_out, show_progress
+
 
 def register(sub) -> None:
     p = sub.add_parser("run", help="run a scenario (default: the embedded default scenario)",
@@ -15,16 +17,16 @@ def register(sub) -> None:
                                    "expectation failed or a step errored, 2 bad input.")
     p.add_argument("scenario", nargs="*", metavar="SCENARIO",
                    help="scenario YAML files, overlaid in order (the last wins); "
-                        "default: configs/scenarios/default.yaml")
+                        "default: ntnstack/configs/scenarios/default.yaml")
     p.add_argument("--testbed", action="append", metavar="FILE",
                    help="testbed YAML (repeat to overlay); default: every terminal virtual")
-    p.add_argument("--out", metavar="DIR", default="ntnstack-out",
+    p.add_argument("--out", metavar="DIR", default=default_out("run"),
                    help="output directory (junit.xml, report.html, capture.pcap, serial/ "
-                        "are rewritten; results.sqlite keeps every run); default: %(default)s")
+                        "hold this run only; results.sqlite keeps every run); "
+                        "default: %(default)s")
     p.add_argument("--clock", metavar="MODE", help="virtual | scaled:N | realtime "
                    "(overrides the scenario's clock)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
@@ -35,8 +37,7 @@ def run(args) -> int:
     scenario, testbed, ports = load_inputs(args.scenario, args.testbed, args.clock)
     for warning in split_pairs(scenario, ports):
         print(f"ntnstack run: warning: {warning}", file=sys.stderr)
-    outcome = run_scenario(scenario, testbed, ports, args.out,
-                           progress=not (args.quiet or args.json))
+    outcome = run_scenario(scenario, testbed, ports, args.out, progress=show_progress(args))
     if args.json:
         print(json.dumps(outcome_dict(outcome), sort_keys=True))
     else:

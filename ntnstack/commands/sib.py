@@ -1,6 +1,6 @@
 """``ntnstack sib``: build, decode and judge the NTN system information (SIB31, SIB31-NB, SIB19).
 
-encode     the whole BCCH-DL-SCH message (hex) a cell broadcasts at --time for --sat
+encode     the whole BCCH-DL-SCH message (hex) a cell broadcasts at --start for --sat
 decode     a message (hex) back to fields in physical units; malformed -> exit 2 with the bit
            offset where decoding failed
 residuals  TA and UL Doppler errors of a UE that uses the SIB, as the ephemeris ages
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+
+from ntnstack.commands._options import old_spelling
 
 KINDS = ("sib31", "sib31-nb", "sib19")
 DEFAULT_UL_FREQ_HZ = 1.995e9   # centre of the n256 / band 256 uplink, 1980-2010 MHz (TS 38.101-5)
@@ -42,7 +44,8 @@ def register(sub) -> None:
 def _cell_args(p) -> None:
     p.add_argument("--kind", choices=KINDS, required=True)
     p.add_argument("--sat", required=True, help="orbit SPEC (preset:NAME, geo:LON, tle:FILE ...)")
-    p.add_argument("--time", required=True, help="ISO 8601 time of the broadcast (UTC)")
+    p.add_argument("--start", metavar="ISO8601", help="time of the broadcast, UTC (required)")
+    old_spelling(p, "--time", "start")
     p.add_argument("--gateway", help="gateway LAT,LON,ALT_M: transparent payload, RP at gateway")
     p.add_argument("--ephemeris", choices=("state-vectors", "orbital"), default="state-vectors")
     p.add_argument("--validity-s", type=int, default=20,
@@ -75,11 +78,14 @@ def _check_cell_args(args) -> None:
 
 def _build(args):
     from ntnstack.clock import parse_iso8601
+    from ntnstack.errors import InputError
     from ntnstack.orbit import parse_orbit_spec
     from ntnstack.rrc.builders import CellConfig, build_sib
 
     _check_cell_args(args)
-    t = parse_iso8601(args.time, "--time")
+    if args.start is None:   # not argparse's required: --time may give it
+        raise InputError("--start: required (the ISO 8601 time of the broadcast)")
+    t = parse_iso8601(args.start, "--start")
     source = parse_orbit_spec(args.sat, t, "--sat")
     gateway = _position(args.gateway, "--gateway") if args.gateway is not None else None
     sfn0 = parse_iso8601(args.sfn0, "--sfn0") if args.sfn0 else 0.0
@@ -182,7 +188,7 @@ def _check_visible(source, t_unix_s: float, ground_ecef_m, arg: str, consequence
     pos = source.states(np.array([t_unix_s]))[0][0]
     el = float(phy_ffi.look_angles(pos, ground_ecef_m).elevation_deg[0])
     if not el >= 0.0:
-        raise InputError(f"{arg}: {source.name} is below its horizon at --time "
+        raise InputError(f"{arg}: {source.name} is below its horizon at --start "
                          f"(elevation {el:.1f} deg): {consequence}")
 
 

@@ -68,7 +68,7 @@ def _link(args, duration_s: float, direction: str, src: IQInput | None):
     gateway = parse_position(args.gateway, "--gateway") if args.gateway else None
     lt = link_trajectory(parse_orbit_spec(args.sat, start, "--sat"), ue, start, duration_s,
                          gateway=gateway, freq_dl_hz=dl, freq_ul_hz=ul, direction=direction,
-                         payload=args.payload, step_s=args.step)
+                         payload=args.payload, step_s=args.step_s)
     note = {"ntnstack:satellite": lt.satellite, "ntnstack:ue": ue.label(),
             "ntnstack:gateway": gateway.label() if gateway else None,
             "ntnstack:payload": args.payload, "ntnstack:start": format_iso8601(start),
@@ -119,7 +119,7 @@ def run_files(args) -> int:
                             "applied by ntnstack (output sample n at the time of input sample n)",
             **note, **_describe(traj, args.direction), "ntnstack:snr_db": args.snr_db,
             "ntnstack:noise_power": noise, "ntnstack:seed": args.seed}
-    progress = Progress(src.count, "channel", enabled=not args.no_progress)
+    progress = Progress(src.count, "channel", enabled=args.progress)
     with IQWriter(args.out, rate_hz=rate, frequency_hz=src.frequency_hz,
                   datetime=src.datetime, meta=src.meta, annotation=note) as out:
         for block in src.chunks(args.chunk):

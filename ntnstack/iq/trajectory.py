@@ -51,7 +51,7 @@ def link_trajectory(source: OrbitSource, ue: GroundPoint, start_unix_s: float,
     if direction not in DIRECTIONS:
         raise InputError(f"--direction: {direction!r} is not one of dl, ul")
     if not (np.isfinite(step_s) and step_s > 0):
-        raise InputError(f"--step: must be a finite number of seconds > 0, got {step_s}")
+        raise InputError(f"--step-s: must be a finite number of seconds > 0, got {step_s}")
     rel = np.arange(int(np.ceil(duration_s / step_s)) + 3) * step_s
     series = link_series(source, ue, start_unix_s + rel, gateway, freq_dl_hz=freq_dl_hz,
                          freq_ul_hz=freq_ul_hz, payload=payload,

@@ -87,10 +87,10 @@ def sample_times(start_unix_s: float, duration_s: float, step_s: float) -> np.nd
     if not (np.isfinite(duration_s) and duration_s >= 0):
         raise InputError(f"--duration: must be a finite number >= 0, got {duration_s}")
     if not (np.isfinite(step_s) and step_s > 0):
-        raise InputError(f"--step: must be a finite number > 0, got {step_s}")
+        raise InputError(f"--step-s: must be a finite number > 0, got {step_s}")
     count = int(np.floor(duration_s / step_s + 1e-6)) + 1
     if count > MAX_SAMPLES:
-        raise InputError(f"--duration/--step: {count} samples exceed {MAX_SAMPLES}")
+        raise InputError(f"--duration/--step-s: {count} samples exceed {MAX_SAMPLES}")
     return start_unix_s + step_s * np.arange(count, dtype=np.float64)
 
 

@@ -7,7 +7,9 @@
   run's one ntnstack.clock.Clock, docs/time.md) or on testbed ports. ``steps``: one handler
   per action. ``expect``: verdicts. ``world``: the emulated sky per terminal
   (ntnstack.orbit + ntnstack.link).
-- ``journal`` (results.sqlite), ``junit``, ``report`` + ``svg``, ``sibs`` (capture.pcap),
-  ``diff`` (``ntnstack results diff``), ``console`` (progress bar, summary), ``bench``
-  (terminals for direct driving: the pytest plugin's ``ntn_terminal``).
+- ``journal`` (results.sqlite), ``junit``, ``report`` + ``svg`` + ``msc`` (sequence charts),
+  ``sibs`` (capture.pcap), ``outputs`` (one run's evidence per folder), ``diff``
+  (``ntnstack results diff``), ``console`` (progress bar, summary), ``bench`` (terminals for
+  direct driving: the pytest plugin's ``ntn_terminal``), ``ports`` (hardware ports open
+  before a run).
 """

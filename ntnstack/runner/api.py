@@ -10,20 +10,15 @@ from ntnstack.scenario import (
     ClockSpec, Port, Scenario, Testbed, check_against, default_scenario_path, default_testbed_path,
     load_scenario, load_testbed,
 )
-from ntnstack.scenario.testbed import virtual_testbed
 
 
 def load_inputs(scenarios: list[str] | None, testbeds: list[str] | None = None,
                 clock: str | None = None) -> tuple[Scenario, Testbed, dict[str, Port]]:
     """Scenario files (default: the embedded default scenario), testbed files (default:
-    testbeds/virtual.yaml, else every terminal virtual) -> validated objects and the port of
+    the shipped virtual testbed, every terminal virtual) -> validated objects and the port of
     every terminal. Bad input raises InputError (ConfigError) naming file, line and key."""
     scenario = load_scenario(list(scenarios) if scenarios else [default_scenario_path()], clock)
-    if testbeds:
-        testbed = load_testbed(list(testbeds))
-    else:
-        path = default_testbed_path()
-        testbed = load_testbed([path]) if path else virtual_testbed()
+    testbed = load_testbed(list(testbeds) if testbeds else [default_testbed_path()])
     scenario, ports = prepare(scenario, testbed, clock)
     return scenario, testbed, ports
 

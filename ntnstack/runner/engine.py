@@ -21,6 +21,7 @@ from ntnstack.runner import junit, report, timeline
 from ntnstack.runner.console import Progress
 from ntnstack.runner.expect import judge_all
 from ntnstack.runner.journal import Journal, read_run
+from ntnstack.runner.outputs import clear_evidence
 from ntnstack.runner.records import Event, RunInfo, StepResult
 from ntnstack.scenario.model import Port, Scenario, Step, Terminal, Testbed
 
@@ -163,6 +164,7 @@ class Runner:
 
     def run(self) -> RunOutcome:
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        clear_evidence(self.out_dir)
         clock = scenario_clock(self.scenario)
         world = _world(self.scenario)
         info = RunInfo(uuid.uuid4().hex[:12], self.scenario.name, list(self.scenario.files),
@@ -218,13 +220,13 @@ class Runner:
         -> IMSI, to say whose frame is whose)."""
         data = read_run(self.out_dir / "results.sqlite", info.run_id)
         junit.write(data, self.out_dir / "junit.xml")
-        report.write(data, self.out_dir / "report.html")
         timeline.write(data, self.out_dir / "timeline.json")
         if world is not None:
             from ntnstack.runner.sibs import write_capture
 
             write_capture(self.scenario, world, info.emulated_s, self.out_dir / "capture.pcap",
                           pcaps, imsis)
+        report.write(data, self.out_dir / "report.html")   # last: it links to the others
 
 
 def _run_one(ctx: StepContext, broken: set[str]) -> StepResult:

@@ -183,3 +183,18 @@ def _read(db: sqlite3.Connection, run_id: str | None, path: Path) -> dict[str, A
     samples = [dict(r) for r in db.execute("SELECT * FROM samples WHERE run_id=? ORDER BY "
                                            "terminal, t_s", (rid,))]
     return {"run": run, "steps": steps, "events": events, "samples": samples}
+
+
+def list_runs(journal: str | Path) -> list[dict[str, Any]]:
+    """Every run of a journal, oldest first: run_id, scenario, status, started_at."""
+    path = resolve(journal)
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = db.execute("SELECT run_id, scenario, status, started_at FROM runs "
+                          "ORDER BY started_at, rowid").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise InputError(f"{path}: not a readable ntnstack journal ({exc})") from None
+    finally:
+        db.close()
+    return [dict(zip(("run_id", "scenario", "status", "started_at"), r, strict=True))
+            for r in rows]

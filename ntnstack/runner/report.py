@@ -1,13 +1,20 @@
 """report.html: one self-contained page (inline CSS and SVG, no script, nothing fetched).
-Per terminal: its steps with verdicts, plots of elevation, delay, Doppler, TA and signal
-against emulated time with the terminal's commands and URCs as markers, and the timeline."""
+At the top: the tool version, the run, its failures first, links to the evidence files of
+the folder and the legends. Per terminal: its steps with verdicts, plots of elevation, delay,
+Doppler, TA and signal against emulated time with the terminal's commands and URCs as
+markers (a series that stays within its plot's smallest span is one line of text instead),
+a message sequence chart and the timeline."""
 from __future__ import annotations
 
 import json
+import math
 from html import escape
 from pathlib import Path
 from typing import Any
 
+import ntnstack
+from ntnstack.runner import msc, timeline
+from ntnstack.runner.junit import case_names
 from ntnstack.runner.svg import KIND_COLOURS, MARKED, line_plot
 
 PLOTS = (("elevation_deg", "elevation", "deg", 1.0),
@@ -19,8 +26,16 @@ PLOTS = (("elevation_deg", "elevation", "deg", 1.0),
 CSS = """body{font-family:sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse;
 margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;font-size:12px;text-align:left}
 .passed{background:#e6f4e6}.failed{background:#fbe3e3}.error{background:#fde9c8}
-.skipped{background:#eee}.timeline{max-height:24em;overflow:auto}code{font-size:11px}
+.skipped{background:#eee}.not-observable{background:#e8eefa}
+.timeline,.msc-box{max-height:24em;overflow:auto}code{font-size:11px}
 h2{border-bottom:2px solid #444;margin-top:2em}.legend span{margin-right:1em}"""
+STATUSES = (("passed", "expectations met"), ("failed", "an expectation not met"),
+            ("error", "the step could not be carried out"),
+            ("skipped", "not run (an earlier step of the terminal errored)"),
+            ("not-observable", "the bridge cannot see it: neither pass nor fail"))
+EVIDENCE = ("serial/*.rawlog", "capture*.pcap", "capture-frames.json", "timeline.json",
+            "junit.xml", "results.sqlite", "certification.md")
+"""Files of the run's folder the report links to (relative links, in this order)."""
 
 
 def _cell(value: Any) -> str:
@@ -31,16 +46,19 @@ def _cell(value: Any) -> str:
     return escape("" if value is None else str(value))
 
 
-def render(run: dict[str, Any]) -> str:
-    """journal.read_run()'s data -> the HTML text."""
+def render(run: dict[str, Any], evidence: list[str] = ()) -> str:
+    """journal.read_run()'s data -> the HTML text; ``evidence``: files of the run's folder
+    to link to (paths relative to the report)."""
     info, steps = run["run"], run["steps"]
     terminals = list(dict.fromkeys([s["terminal"] for s in steps] +
                                    [s["terminal"] for s in run["samples"]]))
-    body = [f"<h1>ntnstack run: {escape(info['scenario'])}</h1>", _summary(info, steps),
-            '<p class="legend">' + "".join(f'<span style="color:{c}">&#9646; {k}</span>'
-                                           for k, c in KIND_COLOURS.items()) + "</p>"]
+    names = case_names(steps)
+    rows = timeline.rows(run)
+    body = [f"<h1>ntnstack run: {escape(info['scenario'])}</h1>",
+            f"<p>ntnstack {escape(ntnstack.__version__)}</p>", _summary(info, steps),
+            _failures(steps, names), _evidence(evidence), _legends()]
     for i, terminal in enumerate(terminals):
-        body.append(_terminal(terminal, run, _span(terminal, steps), f"t{i}"))
+        body.append(_terminal(terminal, run, _span(terminal, steps), f"t{i}", names, rows))
     return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>ntnstack "
             f"{escape(info['scenario'])}</title><style>{CSS}</style></head><body>"
             + "\n".join(body) + "</body></html>\n")
@@ -70,21 +88,82 @@ def _summary(info: dict, steps: list[dict]) -> str:
         "</table>"
 
 
-def _terminal(terminal: str, run: dict, t_range: tuple[float, float], uid: str) -> str:
+def _failures(steps: list[dict], names: dict[int, str]) -> str:
+    """The steps that did not pass, failed and errored first, each linked to its row."""
+    order = {"failed": 0, "error": 1, "skipped": 2, "not-observable": 3}
+    bad = sorted((s for s in steps if s["status"] in order),
+                 key=lambda s: (order[s["status"]], s["idx"]))
+    if not bad:
+        return '<h2 id="failures">Failures</h2><p class="passed">none: every step passed</p>'
+    rows = "".join(f'<tr class="{escape(s["status"])}"><td>{escape(s["status"])}</td><td>'
+                   f'<a href="#{_anchor(s)}">{escape(s["terminal"])} '
+                   f'{escape(names[s["idx"]])}</a></td><td>{_cell(s["message"])}</td></tr>'
+                   for s in bad)
+    return (f'<h2 id="failures">Failures first ({len(bad)} steps not passed)</h2><table>'
+            f"<tr><th>status</th><th>step</th><th>why</th></tr>{rows}</table>")
+
+
+def _evidence(files: list[str]) -> str:
+    if not files:
+        return ""
+    links = ", ".join(f'<a href="{escape(f)}">{escape(f)}</a>' for f in files)
+    return f"<p>Evidence in this folder: {links}</p>"
+
+
+def _legends() -> str:
+    statuses = "".join(f'<span class="{k}">{k}: {escape(v)}</span>' for k, v in STATUSES)
+    kinds = "".join(f'<span style="color:{c}">&#9646; {k}</span>'
+                    for k, c in KIND_COLOURS.items())
+    return (f'<p class="legend"><b>Step status</b>: {statuses}</p><p class="legend"><b>Event '
+            f"kinds</b> (plot ticks for {', '.join(MARKED)}; chart arrows and timeline): "
+            f"{kinds}</p><p class=\"legend\">Plots: emulated seconds since the start on "
+            "the x axis; a gap is time without the satellite in view.</p>")
+
+
+def _anchor(step: dict) -> str:
+    return escape(f"s-{step['terminal']}-{step['idx']}")
+
+
+def _flat(values: list[float], span: float, unit: str) -> str | None:
+    """A one-line summary when the series varies by less than ``span`` (its plot's smallest
+    axis span, in ``unit``) or is never defined; None when it is worth a plot."""
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    if not finite:
+        return "no value (the satellite is never in view)"
+    lo, hi = min(finite), max(finite)
+    if hi - lo >= span:
+        return None
+    gaps = ", with gaps out of view" if len(finite) < len(values) else ""
+    return (f"{0.5 * (lo + hi):.4g} {unit} throughout (varies by less than {span:g} {unit})"
+            f"{gaps}")
+
+
+def _terminal(terminal: str, run: dict, t_range: tuple[float, float], uid: str,
+              names: dict[int, str], rows: list[dict]) -> str:
     steps = [s for s in run["steps"] if s["terminal"] == terminal]
     events = [e for e in run["events"] if e["terminal"] == terminal]
     samples = [s for s in run["samples"] if s["terminal"] == terminal]
     family = steps[0]["family"] if steps else ""
     markers = [(e["t_s"], e["kind"], e["text"]) for e in events if e["kind"] in MARKED]
     out = [f'<section id="t-{escape(terminal)}"><h2>{escape(terminal)} '
-           f'<small>{escape(family)}</small></h2>', _steps_table(steps)]
+           f'<small>{escape(family)}</small></h2>', _steps_table(steps, names)]
     if samples:
         t = [s["t_s"] for s in samples]
+        flat = []
         for key, title, unit, span in PLOTS:
             values = [s[key] if s[key] is not None else float("nan") for s in samples]
+            summary = _flat(values, span, unit)
+            if summary:
+                flat.append(f"<li>{escape(title)}: {escape(summary)}</li>")
+                continue
             out.append("<div>" + line_plot(t, values, title=title, unit=unit, t_range=t_range,
                                            markers=markers, min_span=span,
                                            clip_id=f"{uid}-{key}") + "</div>")
+        if flat:
+            out.append("<p>Steady over the run (not plotted):</p><ul>" + "".join(flat)
+                       + "</ul>")
+    out.append('<h3>Message sequence</h3><div class="msc-box">' + msc.chart(rows, terminal)
+               + "</div>")
     out.append('<div class="timeline"><table><tr><th>t [s]</th><th>kind</th><th>text</th></tr>'
                + "".join(f'<tr><td>{e["t_s"]:.3f}</td><td style="color:'
                          f'{KIND_COLOURS.get(e["kind"], "#333")}">{escape(e["kind"])}</td>'
@@ -93,19 +172,23 @@ def _terminal(terminal: str, run: dict, t_range: tuple[float, float], uid: str) 
     return "\n".join(out)
 
 
-def _steps_table(steps: list[dict]) -> str:
+def _steps_table(steps: list[dict], names: dict[int, str]) -> str:
     head = ("<table><tr><th>step</th><th>t [s]</th><th>status</th><th>expected</th>"
             "<th>observed</th><th>message</th></tr>")
     rows = []
     for s in steps:
         expected = "; ".join(f"{c['name']}={_cell(c['expected'])}" for c in s["checks"])
         observed = "; ".join(f"{k}={_cell(v)}" for k, v in s["observed"].items())
-        rows.append(f'<tr class="{escape(s["status"])}"><td>{s["idx"]:02d} '
-                    f'{escape(s["action"])}</td><td>{s["started_s"]:.1f}-{s["ended_s"]:.1f}'
+        rows.append(f'<tr id="{_anchor(s)}" class="{escape(s["status"])}"><td>'
+                    f'{escape(names[s["idx"]])}</td><td>{s["started_s"]:.1f}-{s["ended_s"]:.1f}'
                     f'</td><td>{escape(s["status"])}</td><td>{expected}</td><td>{observed}'
                     f'</td><td>{_cell(s["message"])}</td></tr>')
     return head + "".join(rows) + "</table>"
 
 
 def write(run: dict[str, Any], path: str | Path) -> None:
-    Path(path).write_text(render(run), encoding="utf-8")
+    """Write report.html, linking to the evidence files already in its folder."""
+    folder = Path(path).parent
+    files = [str(f.relative_to(folder)) for pattern in EVIDENCE
+             for f in sorted(folder.glob(pattern))]
+    Path(path).write_text(render(run, files), encoding="utf-8")

@@ -4,7 +4,7 @@
 mappings merge key by key, lists and scalars are replaced) and raise ConfigError (an
 InputError) naming file, line, key and what was expected.
 
-A scenario (see configs/scenarios/default.yaml)::
+A scenario (see ntnstack/configs/scenarios/default.yaml)::
 
     name, description
     clock: virtual | scaled:N | realtime

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from ntnstack.configs import DEFAULT_SCENARIO
 from ntnstack.errors import InputError
 from ntnstack.scenario.actions import ACTIONS, STEP_KEYS, SUCCEEDS
 from ntnstack.scenario.fields import Section, check_number
@@ -27,16 +28,8 @@ K_OFFSET_MAX_MS = 1023
 
 
 def default_scenario_path() -> Path:
-    """configs/scenarios/default.yaml, found beside the package (editable install or source
-    tree) or inside it (installed package data)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parents[1] / "configs" / "scenarios" / "default.yaml",
-                      here / "data" / "default.yaml"):
-        if candidate.is_file():
-            return candidate
-    raise InputError("the default scenario configs/scenarios/default.yaml is not beside this "
-                     "install of ntnstack (install it editable from a clone: pip install -e .); "
-                     "give a SCENARIO file instead")
+    """The default scenario, shipped inside the package (ntnstack/configs/scenarios)."""
+    return DEFAULT_SCENARIO
 
 
 def load_scenario(paths: list[str | Path], clock: str | None = None) -> Scenario:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ntnstack.configs import VIRTUAL_TESTBED
 from ntnstack.scenario.fields import Section
 from ntnstack.scenario.model import FAMILIES, Port, Scenario, Testbed
 from ntnstack.scenario.source import ConfigError, Doc, load_files
@@ -16,10 +17,10 @@ TOP_KEYS = ("name", "description", "default", "hardware", "ports")
 PORT_KEYS = ("url", "family", "baudrate", "options", "description")
 
 
-def default_testbed_path() -> Path | None:
-    """testbeds/virtual.yaml beside the package, when the source tree is there."""
-    path = Path(__file__).resolve().parents[2] / "testbeds" / "virtual.yaml"
-    return path if path.is_file() else None
+def default_testbed_path() -> Path:
+    """The testbed with every terminal virtual, shipped inside the package
+    (ntnstack/configs/testbeds/virtual.yaml)."""
+    return VIRTUAL_TESTBED
 
 
 def virtual_testbed() -> Testbed:

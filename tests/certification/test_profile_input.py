@@ -12,7 +12,7 @@ from ntnstack.cli import main
 from ntnstack.errors import InputError
 from ntnstack.scenario import ConfigError
 
-TRIAL = Path(__file__).resolve().parents[2] / "configs" / "certification" / \
+TRIAL = Path(__file__).resolve().parents[2] / "ntnstack" / "configs" / "certification" / \
     "satellite-iot-trial.yaml"
 
 

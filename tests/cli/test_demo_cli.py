@@ -29,3 +29,20 @@ def test_demo_bad_start_is_one_line_naming_it():
         assert out.returncode == 2 and out.stdout == ""
         assert len(out.stderr.strip().splitlines()) == 1
         assert f"--start {start!r}: {needle}" in out.stderr
+
+
+def test_demo_json_holds_the_figures_of_the_text():
+    import json
+
+    run = [sys.executable, "-m", "ntnstack", "demo"]
+    text = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=120).stdout
+    out = subprocess.run([*run, "--json"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    delays = [float(x) for x in re.findall(r"one-way delay ([0-9.]+) ms", text)]
+    assert [round(g["delay_s"] * 1e3, 3) for g in data["geo"]] == delays
+    # same bounds as test_demo_report: GEO 119..139 ms, LEO-600 Doppler 45..50 kHz (TR 38.821)
+    assert all(0.119 < g["delay_s"] < 0.139 for g in data["geo"])
+    assert 45e3 < data["leo"]["max_abs_doppler_hz"] < 50e3
+    assert len(data["leo"]["first_pass"]) >= 2 and data["leo"]["passes"]

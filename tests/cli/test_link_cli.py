@@ -14,7 +14,7 @@ TLES = ROOT / "tests" / "orbit" / "data" / "real_tles.txt"
 
 def test_json_lines_have_the_stable_fields():
     out = ntnstack("link", "--sat", "preset:tr38821-leo600", "--ue", BEIJING,
-                   "--gateway", "30.5928,114.3055,30", "--duration", "900", "--step", "60",
+                   "--gateway", "30.5928,114.3055,30", "--duration", "900", "--step-s", "60",
                    "--json")
     assert out.returncode == 0, out.stderr
     rows = [json.loads(line) for line in out.stdout.splitlines()]
@@ -59,8 +59,8 @@ def test_tle_spec_runs():
     (["--sat", "geo:110.5", "--ue", BEIJING, "--start", "tomorrow"],
      "--start 'tomorrow': not an ISO 8601 time"),
     (["--sat", "geo:110.5", "--ue", BEIJING, "--environment", "jungle"], "--environment"),
-    (["--sat", "geo:110.5", "--ue", BEIJING, "--step", "0"], "--step"),
-    (["--sat", "geo:110.5", "--ue", BEIJING, "--duration", "1e12", "--step", "1e12"],
+    (["--sat", "geo:110.5", "--ue", BEIJING, "--step-s", "0"], "--step-s"),
+    (["--sat", "geo:110.5", "--ue", BEIJING, "--duration", "1e12", "--step-s", "1e12"],
      "--duration: 1e+12 is outside [0, 2.592e+06]"),
     (["--sat", "geo:110.5", "--ue", BEIJING, "--duration", "nan"], "--duration: nan"),
     (["--sat", "geo:110.5", "--ue", BEIJING, "--start", "9999-12-31T23:59:59Z"],

@@ -26,7 +26,7 @@ def _run(capsys, *argv) -> tuple[int, str, str]:
 @pytest.mark.parametrize("fmt", ["state-vectors", "orbital"])
 def test_encode_then_decode(capsys, kind, fmt):
     code, out, _ = _run(capsys, "sib", "encode", "--kind", kind, "--sat", "geo:110.5",
-                        "--time", TIME, "--ephemeris", fmt, "--gateway", "40,116,50", "--json")
+                        "--start", TIME, "--ephemeris", fmt, "--gateway", "40,116,50", "--json")
     assert code == 0
     enc = json.loads(out)
     code, out, _ = _run(capsys, "sib", "decode", "--kind", kind, enc["hex"], "--json")
@@ -40,13 +40,13 @@ def test_encode_then_decode(capsys, kind, fmt):
 def test_encode_writes_a_pcap(capsys, tmp_path):
     path = tmp_path / "sib.pcap"
     code, out, _ = _run(capsys, "sib", "encode", "--kind", "sib19", "--sat",
-                        "preset:tr38821-leo600", "--time", TIME, "--pcap", str(path))
+                        "preset:tr38821-leo600", "--start", TIME, "--pcap", str(path))
     assert code == 0 and len(bytes.fromhex(out.strip())) > 20 and path.stat().st_size > 24
 
 
 def test_decode_malformed_exits_2_with_kind_and_offset(capsys):
     code, out, _ = _run(capsys, "sib", "encode", "--kind", "sib31", "--sat", "geo:110.5",
-                        "--time", TIME)
+                        "--start", TIME)
     code, _, err = _run(capsys, "sib", "decode", "--kind", "sib31", out.strip()[:16])
     assert code == 2 and "sib31: malformed message at bit offset" in err
     code, _, err = _run(capsys, "sib", "decode", "--kind", "sib19", "xyz")
@@ -55,16 +55,16 @@ def test_decode_malformed_exits_2_with_kind_and_offset(capsys):
 
 def test_bad_arguments_exit_2(capsys):
     code, _, err = _run(capsys, "sib", "encode", "--kind", "sib19", "--sat", "geo:110.5",
-                        "--time", TIME, "--validity-s", "7")
+                        "--start", TIME, "--validity-s", "7")
     assert code == 2 and "validity" in err
     code, _, err = _run(capsys, "sib", "encode", "--kind", "sib19", "--sat", "geo:110.5",
-                        "--time", TIME, "--gateway", "north")
+                        "--start", TIME, "--gateway", "north")
     assert code == 2 and "--gateway" in err
 
 
 def test_residuals_marks_the_end_of_validity(capsys):
     code, out, _ = _run(capsys, "sib", "residuals", "--kind", "sib19", "--sat",
-                        "preset:tr38821-leo600", "--ue", UE_UNDER_LEO, "--time", TIME,
+                        "preset:tr38821-leo600", "--ue", UE_UNDER_LEO, "--start", TIME,
                         "--max-age-s", "30", "--step-s", "10", "--json")
     assert code == 0
     rows = json.loads(out)["rows"]
@@ -73,7 +73,7 @@ def test_residuals_marks_the_end_of_validity(capsys):
     # Within its validity the UE's TA must meet the UL timing accuracy Te (TS 38.133 7.1.2).
     assert all(abs(r["ta_error_s"]) < TE_UL_TIMING_15KHZ for r in rows if not r["expired"])
     code, out, _ = _run(capsys, "sib", "residuals", "--kind", "sib19", "--sat",
-                        "preset:tr38821-leo600", "--ue", UE_UNDER_LEO, "--time", TIME,
+                        "preset:tr38821-leo600", "--ue", UE_UNDER_LEO, "--start", TIME,
                         "--max-age-s", "30", "--step-s", "10")
     assert code == 0 and "expired (validity ends at 20 s)" in out
 
@@ -85,8 +85,8 @@ def test_residuals_marks_the_end_of_validity(capsys):
     (["encode", "--gateway", ""], "--gateway '': expected LAT,LON,ALT_M"),
     (["encode", "--pcap", ""], "--pcap: empty file name"),
     (["encode", "--pcap", "."], "pcap .: Is a directory"),
-    (["encode", "--time", "9999-12-31T23:59:59Z"], "--time '9999-12-31T23:59:59Z': year"),
-    (["encode", "--time", "2150-01-01T00:00:00Z", "--pcap", os.devnull],
+    (["encode", "--start", "9999-12-31T23:59:59Z"], "--start '9999-12-31T23:59:59Z': year"),
+    (["encode", "--start", "2150-01-01T00:00:00Z", "--pcap", os.devnull],
      "outside what a pcap stamp holds"),
     (["residuals", "--ue", "0,0,0"], "--ue: TR38821-LEO600 is below its horizon"),
     (["residuals", "--ue", UE_UNDER_LEO, "--freq-hz", "1e300"], "--freq-hz: 1e+300 is outside"),
@@ -97,7 +97,7 @@ def test_residuals_marks_the_end_of_validity(capsys):
 ])
 def test_bad_cell_and_residual_arguments_name_the_argument(capsys, argv, message):
     verb, *rest = argv
-    cell = ["--kind", "sib19", "--sat", "preset:tr38821-leo600", "--time", TIME]
+    cell = ["--kind", "sib19", "--sat", "preset:tr38821-leo600", "--start", TIME]
     code, out, err = _run(capsys, "sib", verb, *cell, *rest)
     assert code == 2 and out == ""
     assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err

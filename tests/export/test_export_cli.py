@@ -30,7 +30,7 @@ def test_cli_targets_match_the_package():
 def test_every_target_from_a_scenario(tmp_path, cell):
     for target in TARGETS:
         out = _run("--target", target, "--scenario", str(LAB), "--cell", cell,
-                   "--time", CULMINATION, "--duration", "30", "--step", "10",
+                   "--start", CULMINATION, "--duration", "30", "--step-s", "10",
                    "--out", str(tmp_path / f"{cell}-{target}"))
         assert out.returncode == 0, (target, out.stderr)
         assert "MISMATCH" not in out.stderr
@@ -51,7 +51,7 @@ def test_direct_arguments_to_stdout():
     # Gateway near Kolkata: it sees the satellite (above 12.7 N, 89.9 E at that time) at 22 deg
     # elevation; a gateway that cannot see it is refused (tests/rrc/test_builders.py).
     out = _run("--target", "srsran", "--sat", "preset:tr38821-leo600",
-               "--gateway", "22.57,88.36,10", "--time", "2026-01-01T00:10:00Z",
+               "--gateway", "22.57,88.36,10", "--start", "2026-01-01T00:10:00Z",
                "--ephemeris", "orbital", "--polarisation", "lhcp", "--srsran-extended")
     assert out.returncode == 0, out.stderr
     ntn = yaml.safe_load(out.stdout)["ntn"]
@@ -61,7 +61,7 @@ def test_direct_arguments_to_stdout():
 
 
 @pytest.mark.parametrize(("args", "names"), [
-    (["--target", "srsran", "--sat", "preset:tr38821-geo", "--time", "yesterday"], "--time"),
+    (["--target", "srsran", "--sat", "preset:tr38821-geo", "--start", "yesterday"], "--start"),
     (["--target", "srsran", "--scenario", str(LAB), "--cell", "nope"], "--cell"),
     (["--target", "srsran", "--scenario", str(LAB)], "--cell"),
     (["--target", "oai", "--sat", "kepler:1:2"], "--sat"),
@@ -69,8 +69,8 @@ def test_direct_arguments_to_stdout():
     (["--target", "trajectory", "--sat", "geo:116"], "--ue"),
     (["--target", "srsran", "--sat", "geo:116", "--validity-s", "7"], "--validity-s"),
     (["--target", "trajectory", "--sat", "geo:116", "--ue", "91,0,0"], "--ue"),
-    (["--target", "trajectory", "--sat", "geo:116", "--ue", "30,116,0", "--step", "0"],
-     "--step"),
+    (["--target", "trajectory", "--sat", "geo:116", "--ue", "30,116,0", "--step-s", "0"],
+     "--step-s"),
     (["--target", "oai", "--sat", "geo:116", "--ephemeris", "orbital"], "--ephemeris"),
     (["--target", "srsran", "--scenario", "missing.yaml"], "missing.yaml"),
     (["--target", "amarisoft", "--sat", "geo:116", "--out", "/nonexistent/dir/x"], "--out"),
@@ -88,7 +88,7 @@ def test_sfn0_moves_the_epoch_sfn():
     sfn = {}
     for sfn0 in ("1970-01-01T00:00:00Z", "2026-03-01T00:09:59.5Z"):
         out = _run("--target", "srsran", "--scenario", str(LAB), "--cell", "geo-cell",
-                   "--time", CULMINATION, "--sfn0", sfn0)
+                   "--start", CULMINATION, "--sfn0", sfn0)
         assert out.returncode == 0, out.stderr
         sfn[sfn0] = yaml.safe_load(out.stdout)["ntn"]["epoch_time"]["sfn"]
     assert sfn["2026-03-01T00:09:59.5Z"] == 50                 # 0.5 s = 50 frames

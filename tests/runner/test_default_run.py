@@ -80,7 +80,9 @@ def test_outputs_of_the_default_run(default_run):
                           r.action == "power_on")
     assert all((out / "serial" / name).stat().st_size > 0 for name in logs)
     html = (out / "report.html").read_text()
-    assert html.count("<svg") == len(terminals) * 5  # five plots per terminal
+    assert html.count('class="msc"') == len(terminals)   # a sequence chart per terminal
+    assert 'aria-label="elevation"' in html              # the LEO passes are plotted
+    assert "Steady over the run (not plotted)" in html   # the GEO slots are not
     assert (out / "capture.pcap").stat().st_size > 24
 
 
@@ -229,7 +231,7 @@ def test_failing_expectation_is_explained(tmp_path):
         "  - {terminal: nb-geo, do: power_on}\n"
         "  - {terminal: nb-geo, do: set_location}\n"
         "  - {terminal: nb-geo, do: attach, expect: {registered_within_s: 30}}\n")
-    res = ntnstack("run", "configs/scenarios/default.yaml", str(overlay), "--out",
+    res = ntnstack("run", "ntnstack/configs/scenarios/default.yaml", str(overlay), "--out",
                    str(tmp_path / "out"))
     assert res.returncode == 1
     line = next(x for x in res.stdout.splitlines() if "02-attach" in x)

@@ -1,12 +1,13 @@
-"""The journal, junit.xml and report.html of a run (written through the real classes)."""
+"""The journal and report.html of a run (written through the real classes); junit.xml:
+test_junit.py."""
 from __future__ import annotations
 
 import sqlite3
-import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
-from ntnstack.runner import junit, report
+from ntnstack.runner import report
 from ntnstack.runner.journal import read_run
+from tests.runner.conftest import write_journal
 
 
 def test_journal_is_wal_and_reads_back(fixture_run):
@@ -24,36 +25,6 @@ def test_journal_is_wal_and_reads_back(fixture_run):
     assert data["samples"][-1]["delay_ms"] is None  # not visible: NaN stored as NULL
 
 
-def test_junit_counts_and_properties(fixture_run, tmp_path):
-    data = read_run(fixture_run)
-    junit.write(data, tmp_path / "junit.xml")
-    root = ET.parse(tmp_path / "junit.xml").getroot()
-    assert root.tag == "testsuites"
-    assert (root.get("tests"), root.get("failures"), root.get("errors"),
-            root.get("skipped")) == ("5", "0", "1", "1")
-    suites = {s.get("name"): s for s in root.iter("testsuite")}
-    assert set(suites) == {"fixture.ue", "fixture.tt"}
-    assert len(suites["fixture.ue"].findall("testcase")) == 4
-    case = suites["fixture.ue"].find("testcase[@name='00-attach']")
-    props = {p.get("name"): p.get("value") for p in case.iter("property")}
-    assert props["expected.registered_within_s"] == "180"
-    assert props["observed.registered_after_s"] == "52"
-    assert props["verdict.registered_within_s"] == "pass"
-    error = suites["fixture.ue"].find("testcase[@name='02-detach']/error")
-    assert "PortGone" in error.get("message")
-    assert suites["fixture.ue"].find("testcase[@name='03-attach']/skipped") is not None
-
-
-def test_junit_failure_carries_the_message(tmp_path):
-    from tests.runner.conftest import write_journal
-
-    data = read_run(write_journal(tmp_path / "late", attach_s=240.0))
-    root = junit.build(data)
-    assert root.get("failures") == "1"
-    failure = root.find(".//testcase[@name='00-attach']/failure")
-    assert "observed 240.0 s" in failure.get("message")
-
-
 class _Parser(HTMLParser):
     def __init__(self):
         super().__init__()
@@ -63,17 +34,55 @@ class _Parser(HTMLParser):
         self.tags[tag] = self.tags.get(tag, 0) + 1
 
 
+PLOTTED = 2
+"""Series of the fixture's terminals that vary beyond their plot's smallest span: elevation
+(40 -> 46 deg) and Doppler (0 -> -60 Hz); delay, TA and signal stay constant (conftest)."""
+
+
 def test_report_is_self_contained_with_plots(fixture_run):
     html = report.render(read_run(fixture_run))
     parser = _Parser()
     parser.feed(html)
-    assert parser.tags["svg"] == 2 * len(report.PLOTS)  # two terminals with samples
-    assert parser.tags["polyline"] >= 2 * len(report.PLOTS)
+    assert parser.tags["svg"] == 2 * PLOTTED + 2   # two terminals with samples, two charts
+    assert parser.tags["polyline"] >= 2 * PLOTTED
     assert "script" not in parser.tags and "link" not in parser.tags
     assert "http" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    for _, title, _, _ in report.PLOTS:
-        assert title in html
+    for title in ("elevation", "downlink Doppler"):
+        assert f'aria-label="{title}"' in html
     assert "+CEREG: 5" in html and "PortGone" in html
+
+
+def test_report_failures_first_version_legends_and_flat_series(fixture_run):
+    import ntnstack
+
+    html = report.render(read_run(write_journal(fixture_run.parent / "late", attach_s=240.0)),
+                         ["serial/ue.rawlog", "capture.pcap"])
+    assert f"ntnstack {ntnstack.__version__}" in html
+    top = html.index('id="failures"')
+    assert top < html.index('<section id="t-ue"')
+    failures = html[top:html.index("</table>", top)]
+    assert failures.index(">failed<") < failures.index(">error<") < failures.index(">skipped<")
+    assert 'href="#s-ue-0"' in failures and 'id="s-ue-0"' in html
+    assert '<a href="serial/ue.rawlog">' in html and '<a href="capture.pcap">' in html
+    assert "Step status" in html and "not-observable: the bridge cannot see it" in html
+    assert ("one-way service-link delay: 125 ms throughout (varies by less than 0.1 ms), "
+            "with gaps out of view") in html
+    assert 'aria-label="one-way service-link delay"' not in html
+
+
+def test_message_sequence_chart_directions(fixture_run):
+    from ntnstack.runner import msc, timeline
+
+    svg = msc.chart(timeline.rows(read_run(fixture_run)), "ue")
+    x = msc.X
+    assert f'x1="{x["test"]}" x2="{x["module"]}"' in svg          # AT+CFUN=1: test -> module
+    assert f'x1="{x["module"]}" x2="{x["test"]}"' in svg          # the +CEREG URC back
+    assert "AT+CFUN=1" in svg and 'stroke-dasharray="5 3"' in svg  # a URC is dashed
+    rows = [{"t_s": 1.0, "terminal": "ue", "kind": "stack", "text": "UL attachRequest"},
+            {"t_s": 2.0, "terminal": "ue", "kind": "stack", "text": "DL attachAccept"}]
+    svg = msc.chart(rows, "ue")
+    assert f'x1="{x["module"]}" x2="{x["network"]}"' in svg
+    assert f'x1="{x["network"]}" x2="{x["module"]}"' in svg
 
 
 def test_report_renders_in_headless_chromium(fixture_run, tmp_path, require_tool):
@@ -89,7 +98,7 @@ def test_report_renders_in_headless_chromium(fixture_run, tmp_path, require_tool
              f"--user-data-dir={tmp_path / 'profile'}"]
     dom = subprocess.run([chromium, *flags, "--dump-dom", page.as_uri()], capture_output=True,
                          text=True, timeout=120)
-    assert dom.stdout.count("<polyline") >= 2 * len(report.PLOTS), dom.stderr[-2000:]
+    assert dom.stdout.count("<polyline") >= 2 * PLOTTED, dom.stderr[-2000:]
     shot = tmp_path / "shot.png"
     subprocess.run([chromium, *flags, "--window-size=1000,1400", f"--screenshot={shot}",
                     page.as_uri()], capture_output=True, timeout=120)

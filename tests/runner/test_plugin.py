@@ -83,3 +83,45 @@ def test_parallel_workers_own_their_directories(pytester):
     assert len(dirs) == len(set(dirs)) == 4
     # the last "popen-gwN" in the path is the inner run's worker (an outer xdist run adds its own)
     assert {d.split("popen-")[-1].split("/")[0] for d in dirs} == {"gw0", "gw1"}
+
+
+TIANTONG_ONLY = """\
+name: tiantong-only
+default: none
+ports:
+  tt: {url: "loop://", family: tiantong}
+"""
+
+
+def test_family_and_orbit_the_testbed_lacks_are_skipped(pytester):
+    """A rig with only a Tiantong module (default none: no virtual fill-in): NB-IoT tests and
+    LEO tests are skipped with the reason; a Tiantong GEO test runs."""
+    pytester.makepyfile(test_suite=SUITE)
+    bed = pytester.makefile(".yaml", rig=TIANTONG_ONLY)
+    result = pytester.runpytest("--ntn-testbed", str(bed), "-k", "not rig", "-rs")
+    result.assert_outcomes(passed=1, skipped=2, deselected=1)
+    result.stdout.fnmatch_lines([
+        "*testbed tiantong-only has no nbntn-generic module (it has: tiantong)*",
+        "*testbed tiantong-only: no module family of it works over leo (families: tiantong)*"])
+
+
+def test_every_family_on_a_virtual_testbed():
+    from ntnstack.pytest_plugin import testbed_families
+    from ntnstack.scenario.model import FAMILIES
+    from ntnstack.scenario.testbed import virtual_testbed
+
+    assert testbed_families(virtual_testbed(), hardware_only=False) == set(FAMILIES)
+    assert testbed_families(virtual_testbed(), hardware_only=True) == set()
+
+
+def test_a_port_that_does_not_open_fails_the_run_at_once(pytester):
+    """The run's hardware port is checked before the first step: the test fails in seconds,
+    naming the terminal and the port (not a wait for a module that is not there)."""
+    pytester.makepyfile(test_suite=SUITE)
+    bed = pytester.makefile(".yaml", rig="name: absent\nports:\n  ue: {url: "
+                            "/dev/serial/by-id/usb-absent-if00, family: nbntn-generic}\n")
+    result = pytester.runpytest("--ntn-testbed", str(bed), "-k", "test_leo_pass", "-rf")
+    result.assert_outcomes(failed=1, deselected=3)
+    result.stdout.fnmatch_lines(["*testbed ports not opening: ue: "
+                                 "/dev/serial/by-id/usb-absent-if00: cannot open*"])
+    assert result.duration < 30.0

@@ -6,7 +6,7 @@ Run on virtual modules (default) or on a rig, unchanged::
     pytest tests/runner/test_vendor_example.py --ntn-testbed testbeds/my-rig.yaml
 
 ``ntn_terminal(name)`` opens a terminal of the scenario (here the default scenario: see
-configs/scenarios/default.yaml for the names) and returns its at_bridge driver; the markers
+ntnstack/configs/scenarios/default.yaml for the names) and returns its at_bridge driver; the markers
 let a suite pick families and orbits (``pytest -m "nbntn and geo"``). Limits come from
 docs/reference.md 5 (NB-IoT NTN attach over GEO 50-120 s) and TS 27.007 10.1.22
 (+CEREG stat 1 home / 5 roaming, AcT 14 = satellite E-UTRAN NB-S1).

@@ -106,13 +106,13 @@ def test_serve_with_an_orbit_spec_geo_slot():
 
 
 def test_serve_a_scenario_terminal_with_its_numbers():
-    scenario = os.path.join(ROOT, "configs", "scenarios", "default.yaml")
+    scenario = os.path.join(ROOT, "ntnstack", "configs", "scenarios", "default.yaml")
     proc = serve("--family", "tiantong", "--scenario", scenario, "--terminal", "tt-lhasa",
                  "--speed", "100")
     try:
         device = proc.stdout.readline().strip()
         c = booted(device)
-        # tt-lhasa's identity in configs/scenarios/default.yaml; 129: no "+" (27.007 7.1)
+        # tt-lhasa's identity in ntnstack/configs/scenarios/default.yaml; 129: no "+" (27.007 7.1)
         assert c.cmd("AT+CNUM")[0] == ['+CNUM: ,"17400000002",129']
         c.close()
     finally:

@@ -9,12 +9,14 @@ import pytest
 from ntnstack.scenario import check_against, load_scenario, load_testbed
 
 ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_TESTBED = ROOT / "ntnstack" / "configs" / "testbeds" / "virtual.yaml"
+DEFAULT_SCENARIO = ROOT / "ntnstack" / "configs" / "scenarios" / "default.yaml"
 
 
-@pytest.mark.parametrize("name", ["virtual.yaml", "lab-rig.example.yaml"])
-def test_testbed_fits_the_default_scenario(name):
-    tb = load_testbed([ROOT / "testbeds" / name])
-    ports = check_against(tb, load_scenario([ROOT / "configs" / "scenarios" / "default.yaml"]))
+@pytest.mark.parametrize("path", [DEFAULT_TESTBED, ROOT / "testbeds" / "lab-rig.example.yaml"])
+def test_testbed_fits_the_default_scenario(path):
+    tb = load_testbed([path])
+    ports = check_against(tb, load_scenario([DEFAULT_SCENARIO]))
     assert ports and all(p.url for p in ports.values())
 
 

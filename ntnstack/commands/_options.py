@@ -1,0 +1,27 @@
+"""Conventions every command shares: the progress rule, the default output folder, and the
+old option spellings kept as hidden aliases for one release (see README.md, CLI)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+OUT_ROOT = Path("ntnstack-out")
+"""Default output folders are OUT_ROOT / COMMAND (ntnstack-out/run, ntnstack-out/certify)."""
+
+
+def default_out(command: str) -> Path:
+    """The default output folder of ``command``."""
+    return OUT_ROOT / command
+
+
+def show_progress(args: argparse.Namespace) -> bool:
+    """A progress bar only on a terminal: stderr is a tty, no -q, no --json."""
+    return (sys.stderr.isatty() and not getattr(args, "quiet", 0)
+            and not getattr(args, "json", False))
+
+
+def old_spelling(parser: argparse.ArgumentParser, old: str, dest: str, **kw) -> None:
+    """Accept ``old`` as a hidden alias of the option stored in ``dest`` (kept for one
+    release; not shown in --help)."""
+    parser.add_argument(old, dest=dest, default=argparse.SUPPRESS, help=argparse.SUPPRESS, **kw)

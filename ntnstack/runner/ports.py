@@ -1,0 +1,23 @@
+"""Before a run's first step: every hardware port the run uses opens. A bad port fails the
+run at once with a message naming the terminal and the port, instead of each step waiting
+for a module that is not there."""
+from __future__ import annotations
+
+from at_bridge.errors import PortGone
+from at_bridge.transport import Transport
+from ntnstack.scenario.model import Port
+
+
+def unopenable(ports: dict[str, Port]) -> list[str]:
+    """``terminal: why`` for each hardware port that does not open (virtual ports are served
+    in-process and need no check)."""
+    bad = []
+    for name, port in sorted(ports.items()):
+        if port.virtual:
+            continue
+        try:
+            Transport(port.url, baudrate=port.baudrate, reconnect=False).close()
+        except PortGone as exc:
+            bad.append(f"{name}: {exc}")
+    return bad
+
