@@ -14,10 +14,16 @@ import sys
 
 import ntnstack.commands
 from ntnstack.errors import InputError
+from ntnstack.link.options import accept_negative_positions
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors and exit status 2."""
+    """argparse with one-line errors and exit status 2; a value such as ``-33.9,18.4,0`` (a
+    position south or west) is taken as a value, not as an option."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        accept_negative_positions(self)
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -37,9 +43,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except InputError as exc:
-        print(f"ntnstack {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except ValueError as exc:  # PhyValueError and friends from the layers below
         print(f"ntnstack {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -54,6 +54,8 @@ def run(args) -> int:
     if not args.profile:
         raise InputError("--profile: required (a shipped profile name or a YAML file; "
                          "see --list)")
+    from ntnstack.outputs import output_dir
+
     profile = load_profile(args.profile, args.family)
     defects = _defects(args.defect)
     for terminal in defects:
@@ -66,6 +68,7 @@ def run(args) -> int:
         from ntnstack.scenario import load_testbed
 
         testbed = load_testbed(list(args.testbed))
+    output_dir(args.out, "--out")
     cert = certify(profile, args.out, testbed=testbed, defects=defects,
                    progress=not args.json)
     if args.json:
