@@ -19,8 +19,8 @@ MAX_WALKER_SATELLITES = 5000
 MAX_ORBIT_FILE_SATELLITES = 20_000
 MAX_ORBIT_FILE_BYTES = 32 << 20
 # Scenarios, testbeds and profiles.
-MAX_YAML_BYTES = 4 << 20          # the default scenario is 6 kB
-MAX_YAML_NODES = 200_000          # nodes after alias expansion (a "billion laughs" stops here)
+MAX_YAML_BYTES = 1 << 20          # the default scenario is 6 kB
+MAX_YAML_NODES = 100_000          # nodes after alias expansion (a "billion laughs" stops here)
 MAX_YAML_DEPTH = 64               # nesting of lists and mappings
 MAX_SCENARIO_STEPS = 10_000       # the default scenario has 39
 # Emulated time a scenario plans (its waits and its last at_s): link samples are journaled
