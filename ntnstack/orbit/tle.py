@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -160,8 +161,10 @@ def parse_omm(text: str, where: str = "OMM") -> list[TleSource]:
         fields = _omm_defaults(rec)
         satrec = Satrec()
         try:
-            omm.initialize(satrec, fields)
-        except (KeyError, ValueError, TypeError, IndexError) as exc:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", RuntimeWarning)   # a value cut to fit an int
+                omm.initialize(satrec, fields)
+        except (KeyError, ValueError, TypeError, IndexError, RuntimeWarning) as exc:
             raise InputError(f"{where}: OMM record {i + 1}: missing or bad field "
                              f"{str(exc)[:120]}") from None
         out.append(TleSource(satrec, fields.get("OBJECT_NAME") or str(satrec.satnum)))

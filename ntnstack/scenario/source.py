@@ -224,8 +224,16 @@ def load_text(text: str, file: str) -> Doc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(file, mark.line + 1, mark.column + 1) if mark else Mark(file, 1, 1)
         raise ConfigError(where, "", f"not valid YAML: {exc.problem or exc.context}") from None
+    except yaml.reader.ReaderError as exc:   # a character YAML does not allow
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - text.rfind("\n", 0, exc.position)
+        char = exc.character
+        shown = repr(chr(char)) if isinstance(char, int) and 0 <= char < 0x110000 else char
+        raise ConfigError(Mark(file, line, column), "", f"not valid YAML: character {shown} "
+                          f"is not allowed ({exc.reason})") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(Mark(file, 1, 1), "", f"not valid YAML: {exc}") from None
+        raise ConfigError(Mark(file, 1, 1), "", f"not valid YAML: "
+                          f"{' '.join(str(exc).split())}") from None
     if node is None:
         raise ConfigError(Mark(file, 1, 1), "", "the file is empty; expected a mapping")
     builder = _Builder(file)
