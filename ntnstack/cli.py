@@ -18,15 +18,19 @@ import sys
 import ntnstack
 import ntnstack.commands
 from ntnstack.errors import InputError
+from ntnstack.link.options import accept_negative_positions
 
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors and exit status 2; every (sub)command takes -v / -q."""
+    """argparse with one-line errors and exit status 2; every (sub)command takes -v / -q; a
+    value such as ``-33.9,18.4,0`` (a position south or west) is taken as a value, not as an
+    option."""
 
     def __init__(self, *args, top: bool = False, **kw):
         super().__init__(*args, **kw)
+        accept_negative_positions(self)
         default = 0 if top else argparse.SUPPRESS   # a subcommand keeps the top level's count
         self.add_argument("-v", "--verbose", action="count", default=default,
                           help="more log output (-v INFO, -vv DEBUG), at_bridge included")
@@ -61,9 +65,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except InputError as exc:
-        print(f"ntnstack {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except ValueError as exc:  # PhyValueError and friends from the layers below
         print(f"ntnstack {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -362,7 +362,8 @@ def parse_iso8601(text: str, where: str = "time") -> float:
                          f"(e.g. 2026-01-01T00:00:00Z)") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    if not EARLIEST_YEAR <= value.astimezone(UTC).year <= LATEST_YEAR:
+    # The local year, checked before any shift to UTC: years 1 and 9999 would overflow it.
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
         raise InputError(f"{where} {text!r}: year outside {EARLIEST_YEAR}..{LATEST_YEAR}")
     return value.timestamp()
 

@@ -55,6 +55,8 @@ def run(args) -> int:
     if not args.profile:
         raise InputError("--profile: required (a shipped profile name or a YAML file; "
                          "see --list)")
+    from ntnstack.outputs import output_dir
+
     profile = load_profile(args.profile, args.family)
     defects = _defects(args.defect)
     for terminal in defects:
@@ -67,6 +69,7 @@ def run(args) -> int:
         from ntnstack.scenario import load_testbed
 
         testbed = load_testbed(list(args.testbed))
+    output_dir(args.out, "--out")
     cert = certify(profile, args.out, testbed=testbed, defects=defects,
                    progress=show_progress(args))
     if args.json:

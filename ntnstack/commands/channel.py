@@ -15,12 +15,10 @@ DEFAULT_ZMQ_DURATION_S = 3600.0
 def register(sub) -> None:
     from ntnstack.commands._options import old_spelling
     from ntnstack.iq.trajectory import DEFAULT_STEP_S
-    from ntnstack.link.options import accept_negative_positions
 
     p = sub.add_parser("channel", help="apply the satellite channel (delay, Doppler, loss, "
                        "noise) to IQ samples: cf32/SigMF files or a ZeroMQ radio relay",
                        description=__doc__.splitlines()[0])
-    accept_negative_positions(p)
     p.add_argument("--in", dest="inp", metavar="FILE", help="input cf32 or SigMF recording")
     p.add_argument("--out", metavar="FILE", help="output cf32 or SigMF (.sigmf-meta/-data)")
     p.add_argument("--rate", type=float, metavar="HZ",

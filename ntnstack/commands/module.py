@@ -45,14 +45,20 @@ def register(sub) -> None:
 def _clock(speed: str):
     from ntnstack.clock import make_clock
     from ntnstack.errors import InputError
+    from ntnstack.limits import MAX_SPEED
+
     if speed.strip().lower() == "virtual":
         raise InputError("--speed virtual: the served modules' clients are outside this "
                          "process (minicom, ModemManager, a rig), and the virtual clock cannot "
                          "know what they have in flight; give a speed N > 0 (scaled clock)")
     try:
-        return make_clock(float(speed))
+        value = float(speed)
     except ValueError:
         raise InputError(f"--speed {speed!r}: expected a number > 0") from None
+    if not 0 < value <= MAX_SPEED:
+        raise InputError(f"--speed {speed!r}: expected 0 < speed <= {MAX_SPEED:g} (emulated s "
+                         f"per wall s)")
+    return make_clock(value)
 
 
 def _from_scenario(args, epoch_unix_s: float):
@@ -78,7 +84,9 @@ def _from_scenario(args, epoch_unix_s: float):
 def build(args):
     """(host, modules) from the parsed options."""
     from ntnstack.errors import InputError
+    from ntnstack.limits import MAX_SCENARIO_SPAN_S, MAX_TERMINALS, check_range
     from ntnstack.link.terminals import parse_position
+    from ntnstack.outputs import symlink_path
     from ntnstack.terminals.factory import build_module
     from ntnstack.terminals.families import FAMILIES
     from ntnstack.terminals.faults import parse_faults
@@ -91,8 +99,11 @@ def build(args):
         raise InputError(f"--family {args.family!r}: expected one of {FAMILY_HELP}")
     if args.scenario and (args.sat or args.ue):
         raise InputError("--scenario: give either --scenario or --sat/--ue, not both")
-    if not 1 <= args.count <= 256:
-        raise InputError(f"--count {args.count}: expected 1..256")
+    if not 1 <= args.count <= MAX_TERMINALS:
+        raise InputError(f"--count {args.count}: expected 1..{MAX_TERMINALS}")
+    symlink_path(args.link, "--link")
+    if args.search_s is not None:
+        check_range(args.search_s, "--search-s", 0.0, MAX_SCENARIO_SPAN_S, "s")
     plan = parse_faults(args.faults)
     clock = _clock(args.speed)
     if args.scenario:
@@ -104,8 +115,6 @@ def build(args):
     network = VirtualNetwork()
     kw = {"ue_position": (ue.lat_deg, ue.lon_deg, ue.alt_m)}
     if args.search_s is not None:
-        if not args.search_s >= 0:
-            raise InputError(f"--search-s {args.search_s}: expected a time >= 0 s")
         kw["timing"] = NtnTiming(search_s=args.search_s)
     modules = []
     for i in range(args.count):

@@ -23,9 +23,10 @@ def register(sub) -> None:
 
 def _check(args) -> None:
     from ntnstack.errors import InputError
+    from ntnstack.limits import MAX_SPEED
 
-    if not 0 < args.speed < 1e6:
-        raise InputError(f"--speed {args.speed}: expected 0 < speed < 1e6")
+    if not 0 < args.speed <= MAX_SPEED:
+        raise InputError(f"--speed {args.speed}: expected 0 < speed <= {MAX_SPEED:g}")
     if not 0.01 <= args.period_s <= 3600:
         raise InputError(f"--period-s {args.period_s}: expected 0.01..3600 s")
     if args.count < 0:
@@ -49,7 +50,10 @@ def run(args) -> int:
     from ntnstack.link.terminals import parse_position
     from ntnstack.position.feed import NmeaFeed, NmeaPty
 
+    from ntnstack.outputs import symlink_path
+
     _check(args)
+    symlink_path(args.link, "--link")
     ue = parse_position(args.ue, "--ue")
     start = parse_iso8601(args.start, "--start") if args.start else None
     clock = Clock("scaled", args.speed, start)

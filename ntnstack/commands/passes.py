@@ -21,6 +21,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from ntnstack.errors import InputError
+    from ntnstack.limits import MAX_PASS_SATELLITE_S
     from ntnstack.link.options import MAX_SPAN_S, check_number, fmt_time, start_unix_s
     from ntnstack.link.passes import passes_many, serving_plan
     from ntnstack.link.terminals import parse_position
@@ -35,6 +36,12 @@ def run(args) -> int:
     check_number(args.min_elevation_deg, "--min-elevation-deg", -90.0, 90.0)
     check_number(args.duration, "--duration", 1e-3, MAX_SPAN_S)
     sources = parse_orbit_specs(args.sat, start, "--sat")
+    if len(sources) * args.duration > MAX_PASS_SATELLITE_S:
+        raise InputError(f"--sat/--duration: {len(sources)} satellites over {args.duration:g} s "
+                         f"is more than {MAX_PASS_SATELLITE_S:g} satellite-seconds (about a "
+                         f"minute of work); shorten --duration or name fewer satellites")
+    for source in sources:
+        source.check_span(start, args.duration)
     found = passes_many(sources, ue, start, args.duration, args.min_elevation_deg,
                         progress=_progress_on_terminal())
     plan, handovers = ([], []) if len(sources) == 1 else serving_plan(

@@ -31,10 +31,12 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ntnstack.outputs import output_dir
     from ntnstack.runner.api import load_inputs, run_scenario, split_pairs
     from ntnstack.runner.console import summary_table
 
     scenario, testbed, ports = load_inputs(args.scenario, args.testbed, args.clock)
+    output_dir(args.out, "--out")
     for warning in split_pairs(scenario, ports):
         print(f"ntnstack run: warning: {warning}", file=sys.stderr)
     outcome = run_scenario(scenario, testbed, ports, args.out, progress=show_progress(args))

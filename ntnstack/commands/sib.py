@@ -14,7 +14,6 @@ from ntnstack.commands._options import old_spelling
 
 KINDS = ("sib31", "sib31-nb", "sib19")
 DEFAULT_UL_FREQ_HZ = 1.995e9   # centre of the n256 / band 256 uplink, 1980-2010 MHz (TS 38.101-5)
-MAX_RESIDUAL_STEPS = 1e6        # ages per run: bounds time and memory
 
 
 def register(sub) -> None:
@@ -169,11 +168,15 @@ def _print_tree(value, indent: str = "") -> None:
 def _check_residual_args(args) -> None:
     """InputError naming --step-s, --max-age-s or --freq-hz when out of range."""
     from ntnstack.errors import InputError
+    from ntnstack.limits import MAX_SCENARIO_SPAN_S, MAX_SERIES_ROWS
     from ntnstack.link.options import FREQ_RANGE_HZ, check_number
 
     if not 0 < args.step_s < float("inf"):
         raise InputError(f"--step-s: {args.step_s} is not a finite step > 0 s")
-    check_number(args.max_age_s, "--max-age-s", 0.0, MAX_RESIDUAL_STEPS * args.step_s)
+    check_number(args.max_age_s, "--max-age-s", 0.0, MAX_SCENARIO_SPAN_S)
+    if args.max_age_s / args.step_s > MAX_SERIES_ROWS:
+        raise InputError(f"--step-s: {args.step_s:g} s up to --max-age-s {args.max_age_s:g} s "
+                         f"is more than {MAX_SERIES_ROWS} ages")
     check_number(args.freq_hz, "--freq-hz", *FREQ_RANGE_HZ)
 
 

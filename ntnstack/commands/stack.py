@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from ntnstack.link.options import DEFAULT_START, accept_negative_positions
+from ntnstack.link.options import DEFAULT_START
 
 LEO_ATTACH_OFFSET_S = 500.0   # 100 s before the first LEO-600 cell culminates (presets)
 
@@ -18,7 +18,6 @@ def register(sub) -> None:
                        description="Attach (EPS AKA, security mode, default bearer), "
                        "control-plane data, SMS and release of one UE over the emulated GEO "
                        "or LEO link; one row per procedure.")
-    accept_negative_positions(p)
     p.add_argument("--orbit", choices=["geo", "leo"], default="geo",
                    help="geo: TR 38.821 GEO, transparent; leo: two LEO-600, regenerative")
     p.add_argument("--start", default=DEFAULT_START, metavar="ISO8601",

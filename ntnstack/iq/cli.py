@@ -2,18 +2,26 @@
 ZeroMQ relay job (argument parsing lives in ntnstack.commands.channel)."""
 from __future__ import annotations
 
+import re
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from ntnstack.errors import InputError
-from ntnstack.iq.files import IQInput, IQWriter, open_iq
+from ntnstack.iq.files import BYTES_PER_SAMPLE, IQInput, IQWriter, open_iq
 from ntnstack.iq.progress import Progress
+from ntnstack.limits import (
+    MAX_IQ_CHUNK, MAX_IQ_DELAY_BYTES, MAX_SERIES_ROWS, MAX_SPAN_S,
+    check_range,
+)
 
 __all__ = ["read_trajectory_csv", "run_files", "run_relay"]
 
 CSV_COLUMNS = ("t_s", "delay_s", "doppler_hz", "gain_db")
+# zmq_connect(3) / zmq_bind(3): TRANSPORT://ADDRESS
+ZMQ_ENDPOINT = re.compile(r"^(tcp|ipc|inproc|pgm|epgm|vmci|ws|wss|udp)://\S+$")
 
 
 def read_trajectory_csv(path: str):
@@ -21,12 +29,18 @@ def read_trajectory_csv(path: str):
     line and '#' comments allowed); InputError naming the file for anything malformed."""
     import phy_ffi
 
+    if not Path(path).is_file():
+        raise InputError(f"--trajectory {path}: no such file")
     try:
-        rows = np.genfromtxt(path, delimiter=",", comments="#", names=True, dtype=np.float64)
-    except OSError:
-        raise InputError(f"--trajectory {path}: no such file") from None
-    except ValueError as exc:
-        raise InputError(f"--trajectory {path}: {exc}") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")     # numpy warns (not raises) on an empty file
+            rows = np.genfromtxt(path, delimiter=",", comments="#", names=True,
+                                 dtype=np.float64, max_rows=MAX_SERIES_ROWS)
+    except OSError as exc:
+        raise InputError(f"--trajectory {path}: cannot read ({exc.strerror or exc})") from None
+    except (ValueError, IndexError, UnicodeDecodeError, UserWarning) as exc:
+        raise InputError(f"--trajectory {path}: not a CSV of {', '.join(CSV_COLUMNS)} "
+                         f"({type(exc).__name__}: {str(exc)[:100]})") from None
     missing = [c for c in CSV_COLUMNS if c not in (rows.dtype.names or ())]
     if missing:
         raise InputError(f"--trajectory {path}: missing column(s) {', '.join(missing)} "
@@ -46,6 +60,42 @@ def _rate_hz(args, src: IQInput | None) -> float:
     return float(rate)
 
 
+def _check_duration(duration_s: float, step_s: float, where: str) -> None:
+    """The span of the trajectory: at most MAX_SPAN_S and MAX_SERIES_ROWS knots."""
+    check_range(duration_s, where, 0.0, MAX_SPAN_S, "s")
+    if np.isfinite(step_s) and step_s > 0 and duration_s / step_s > MAX_SERIES_ROWS:
+        raise InputError(f"{where}: {duration_s:g} s in --step {step_s:g} s knots is more than "
+                         f"{MAX_SERIES_ROWS} knots")
+
+
+def _make_channel(rate_hz: float, traj, noise_power: float, seed: int):
+    """phy_ffi.IQChannel, its arguments checked first: the delay history (a power of two of
+    complex64 samples covering rate x largest delay) within MAX_IQ_DELAY_BYTES."""
+    import phy_ffi
+    from phy_ffi.channel import channel_setup
+
+    delay = float(np.max(traj[1]))
+    try:
+        setup = channel_setup(rate_hz, traj, None, noise_power, seed, None)
+    except ValueError as exc:
+        raise InputError(f"--rate {rate_hz:g} Hz with delays up to {delay:g} s: {exc}") from None
+    need = setup.history_len * BYTES_PER_SAMPLE
+    if need > MAX_IQ_DELAY_BYTES:
+        raise InputError(f"--rate: {rate_hz:g} Hz x {delay:g} s of delay needs a "
+                         f"{need / 2**30:.1f} GiB delay history, more than "
+                         f"{MAX_IQ_DELAY_BYTES / 2**30:g} GiB; lower the rate")
+    return phy_ffi.IQChannel(rate_hz, traj, noise_power=noise_power, seed=seed)
+
+
+def _check_endpoints(args) -> None:
+    """Each --zmq-* option a ZeroMQ endpoint TRANSPORT://ADDRESS."""
+    for option in ("zmq_bs_tx", "zmq_ue_tx", "zmq_dl_bind", "zmq_ul_bind"):
+        url = getattr(args, option)
+        if not ZMQ_ENDPOINT.match(url):
+            raise InputError(f"--{option.replace('_', '-')} {url!r}: expected a ZeroMQ "
+                             f"endpoint such as tcp://127.0.0.1:2000 or ipc:///tmp/ue")
+
+
 def _link(args, duration_s: float, direction: str, src: IQInput | None):
     """(ChannelTrajectory, annotation fields) from --sat/--ue/--start or --trajectory."""
     if args.trajectory:
@@ -62,6 +112,8 @@ def _link(args, duration_s: float, direction: str, src: IQInput | None):
     if not start_text:
         raise InputError("--start: required (the input has no SigMF core:datetime)")
     start = parse_iso8601(start_text, "--start")
+    _check_duration(duration_s, args.step, "--duration" if src is None
+                    else f"--in ({src.count} samples at {args.rate or src.rate_hz:g} Hz)")
     dl, ul = uplink_hz(args.freq_hz if args.freq_hz is not None
                        else (src.frequency_hz if src else None), args.freq_ul_hz)
     ue = parse_position(args.ue, "--ue")
@@ -103,17 +155,15 @@ def _mean_power(src: IQInput, chunk: int) -> float:
 
 def run_files(args) -> int:
     """``--in`` through the channel into ``--out``, ``--chunk`` samples at a time."""
-    import phy_ffi
 
-    if args.chunk < 1:
-        raise InputError(f"--chunk: must be >= 1 sample, got {args.chunk}")
+    check_range(args.chunk, "--chunk", 1, MAX_IQ_CHUNK, "samples")
     if Path(args.inp).resolve() == Path(args.out).resolve():
         raise InputError("--out: must differ from --in")
     src = open_iq(args.inp, "--in")
     rate = _rate_hz(args, src)
     traj, note = _link(args, src.count / rate, args.direction, src)
     noise = _noise_power(args, _mean_power(src, args.chunk) if args.snr_db is not None else 0)
-    channel = phy_ffi.IQChannel(rate, traj, noise_power=noise, seed=args.seed)
+    channel = _make_channel(rate, traj, noise, args.seed)
     note = {"core:label": "ntnstack channel",
             "core:comment": "delay, Doppler, path loss and noise of an emulated satellite link "
                             "applied by ntnstack (output sample n at the time of input sample n)",
@@ -123,7 +173,12 @@ def run_files(args) -> int:
     with IQWriter(args.out, rate_hz=rate, frequency_hz=src.frequency_hz,
                   datetime=src.datetime, meta=src.meta, annotation=note) as out:
         for block in src.chunks(args.chunk):
-            out.write(channel.process(block))
+            try:
+                processed = channel.process(block)
+            except ValueError as exc:   # the input outlasts the trajectory
+                where = f"--trajectory {args.trajectory}" if args.trajectory else "--sat"
+                raise InputError(f"{where}: {exc}") from None
+            out.write(processed)
             progress.update(out.count)
     progress.close()
     return 0
@@ -131,17 +186,16 @@ def run_files(args) -> int:
 
 def run_relay(args) -> int:
     """The ZeroMQ relay until Ctrl-C, the end of the trajectory or a socket error."""
-    import phy_ffi
     from ntnstack.iq.relay import RelayLeg, ZmqRelay
 
+    _check_endpoints(args)
     rate = _rate_hz(args, None)
     noise = _noise_power(args, args.ref_power)
     legs = []
     for name, direction, serve, upstream in (("DL", "dl", args.zmq_dl_bind, args.zmq_bs_tx),
                                              ("UL", "ul", args.zmq_ul_bind, args.zmq_ue_tx)):
         traj, _ = _link(args, args.duration, direction, None)
-        channel = phy_ffi.IQChannel(rate, traj, noise_power=noise,
-                                    seed=args.seed + (direction == "ul"))
+        channel = _make_channel(rate, traj, noise, args.seed + (direction == "ul"))
         legs.append(RelayLeg(name, serve, upstream, channel))
     relay = ZmqRelay(legs).start()
     print(f"ntnstack channel: relaying DL {legs[0].upstream} -> {legs[0].endpoint}, "

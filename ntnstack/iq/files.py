@@ -24,6 +24,7 @@ __all__ = ["BYTES_PER_SAMPLE", "IQInput", "IQWriter", "open_iq", "sigmf_paths"]
 BYTES_PER_SAMPLE = 8          # cf32: two float32
 SIGMF_VERSION = "1.0.0"
 SIGMF_SUFFIXES = (".sigmf-meta", ".sigmf-data", ".sigmf")
+MAX_META_BYTES = 16 << 20     # SigMF metadata: JSON of a few kB, annotations included
 
 
 def sigmf_paths(path: str | Path) -> tuple[Path, Path] | None:
@@ -87,14 +88,27 @@ def open_iq(path: str | Path, where: str = "--in") -> IQInput:
 
 def _read_meta(meta_path: Path, where: str) -> dict:
     try:
-        meta = json.loads(meta_path.read_text())
+        with open(meta_path, "rb") as f:
+            raw = f.read(MAX_META_BYTES + 1)
     except FileNotFoundError:
         raise InputError(f"{where} {meta_path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{where} {meta_path}: cannot read ({exc.strerror or exc})") from None
+    if len(raw) > MAX_META_BYTES:
+        raise InputError(f"{where} {meta_path}: larger than {MAX_META_BYTES >> 20} MiB "
+                         f"(not SigMF metadata)")
+    try:
+        meta = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{where} {meta_path}: not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{where} {meta_path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise InputError(f"{where} {meta_path}: JSON nested too deeply") from None
     glob = meta.get("global") if isinstance(meta, dict) else None
     if not isinstance(glob, dict):
         raise InputError(f"{where} {meta_path}: no \"global\" object (not SigMF metadata)")
+    _check_meta_types(meta, f"{where} {meta_path}")
     datatype = glob.get("core:datatype")
     if datatype != "cf32_le":
         raise InputError(f"{where} {meta_path}: core:datatype {datatype!r} is not supported "
@@ -103,6 +117,29 @@ def _read_meta(meta_path: Path, where: str) -> dict:
         raise InputError(f"{where} {meta_path}: core:num_channels "
                          f"{glob['core:num_channels']} (one channel only)")
     return meta
+
+
+def _check_meta_types(meta: dict, where: str) -> None:
+    """The SigMF core fields ntnstack reads have their specified JSON types (sigmf-spec:
+    sample_rate and frequency numbers, datetime a string, captures and annotations arrays
+    of objects)."""
+    rate = meta["global"].get("core:sample_rate")
+    if rate is not None and not _is_number(rate):
+        raise InputError(f"{where}: global core:sample_rate {rate!r} is not a number")
+    for name in ("captures", "annotations"):
+        items = meta.get(name, [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise InputError(f"{where}: {name} must be an array of objects")
+    for i, cap in enumerate(meta.get("captures") or []):
+        freq, when = cap.get("core:frequency"), cap.get("core:datetime")
+        if freq is not None and not _is_number(freq):
+            raise InputError(f"{where}: captures[{i}] core:frequency {freq!r} is not a number")
+        if when is not None and not isinstance(when, str):
+            raise InputError(f"{where}: captures[{i}] core:datetime {when!r} is not a string")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 class IQWriter:

@@ -5,6 +5,7 @@ import re
 
 from ntnstack.clock import format_iso8601, parse_iso8601
 from ntnstack.errors import InputError
+from ntnstack.limits import MAX_SPAN_S  # longest --duration (the bounds: ntnstack.limits)
 from ntnstack.link.series import DEFAULT_FREQ_DL_HZ, DEFAULT_MIN_ELEVATION_DEG
 
 __all__ = ["DEFAULT_START", "DUPLEX_SPACING_HZ", "FREQ_RANGE_HZ", "MAX_SPAN_S",
@@ -12,7 +13,6 @@ __all__ = ["DEFAULT_START", "DUPLEX_SPACING_HZ", "FREQ_RANGE_HZ", "MAX_SPAN_S",
            "start_unix_s", "uplink_hz"]
 
 DEFAULT_START = "2026-01-01T00:00:00Z"  # fixed for reproducible runs
-MAX_SPAN_S = 30 * 86400.0  # longest --duration: a month of passes, well inside the years
 FREQ_RANGE_HZ = (1e8, 1e11)  # carriers the commands accept: VHF .. W band
 DUPLEX_SPACING_HZ = 190e6  # n256: DL 2170-2200 MHz, UL 1980-2010 MHz (TS 38.101-5)
 

@@ -41,13 +41,27 @@ class OrbitSource(ABC):
     def states(self, t_unix_s) -> tuple[np.ndarray, np.ndarray]:
         """ECEF (pos_m (n, 3), vel_mps (n, 3)) at unix times t_unix_s (n,)."""
 
+    def checked_states(self, t_unix_s) -> tuple[np.ndarray, np.ndarray]:
+        """``states``, or InputError naming the first time the orbit cannot be propagated
+        (a decayed TLE, invalid elements)."""
+        pos, vel = self.states(t_unix_s)
+        bad = ~(np.all(np.isfinite(pos), axis=-1) & np.all(np.isfinite(vel), axis=-1))
+        if np.any(bad):
+            from ntnstack.clock import format_iso8601
+
+            when = format_iso8601(np.atleast_1d(t_unix_s)[np.flatnonzero(bad)[0]])
+            raise InputError(f"{self.name}: the orbit cannot be propagated over the span "
+                             f"(decayed or invalid elements: no position at {when})")
+        return pos, vel
+
+    def check_span(self, start_unix_s: float, duration_s: float) -> None:
+        """InputError when the orbit cannot be propagated at 33 times over the span."""
+        self.checked_states(start_unix_s + np.linspace(0.0, max(duration_s, 0.0), 33))
+
     def hermite_step_s(self, start_unix_s: float, duration_s: float) -> float:
         """Table step (s) that keeps the cubic Hermite error below 1 m over the span."""
         t = start_unix_s + np.linspace(0.0, max(duration_s, 0.0), 33)
-        pos, vel = self.states(t)
-        if not (np.all(np.isfinite(pos)) and np.all(np.isfinite(vel))):
-            raise InputError(f"{self.name}: the orbit cannot be propagated over the span "
-                             f"(decayed or invalid elements)")
+        pos, vel = self.checked_states(t)
         r = np.linalg.norm(pos, axis=1)
         inertial_speed = np.linalg.norm(vel, axis=1) + CONST.EARTH_ROTATION_RADPS * r
         rate = np.max(inertial_speed / r) + CONST.EARTH_ROTATION_RADPS
@@ -66,11 +80,7 @@ class OrbitSource(ABC):
         if count > MAX_TABLE_ROWS:
             raise InputError(f"{self.name}: {count} table rows exceed {MAX_TABLE_ROWS}")
         t = start_unix_s + step * np.arange(count, dtype=np.float64)
-        pos, vel = self.states(t)
-        if not (np.all(np.isfinite(pos)) and np.all(np.isfinite(vel))):
-            raise InputError(f"{self.name}: the orbit cannot be propagated over the span "
-                             f"(decayed or invalid elements)")
-        return EphemerisTable(t, pos, vel)
+        return EphemerisTable(t, *self.checked_states(t))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"

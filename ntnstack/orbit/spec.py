@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ntnstack.errors import InputError
+from ntnstack.limits import MAX_WALKER_SATELLITES
 from ntnstack.orbit.elements import OrbitalElements
 from ntnstack.orbit.geo import GeoSlot
 from ntnstack.orbit.kepler import KeplerSource, circular_elements
@@ -28,7 +29,6 @@ from phy_ffi import CONST
 __all__ = ["MAX_ALT_KM", "MAX_WALKER_SATELLITES", "parse_orbit_spec", "parse_orbit_specs"]
 
 MAX_ALT_KM = 100_000.0        # above GEO (35 786 km) and HEO apogees (~40 000 km): Earth orbits
-MAX_WALKER_SATELLITES = 5000  # a large shell (Starlink's first: 1584); bounds time and memory
 
 
 def _numbers(spec: str, where: str, fields: list[str], names: list[str],

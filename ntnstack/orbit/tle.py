@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -16,11 +17,12 @@ from sgp4 import omm
 from sgp4.api import WGS72, Satrec, SatrecArray
 
 from ntnstack.errors import InputError
+from ntnstack.limits import MAX_ORBIT_FILE_BYTES, MAX_ORBIT_FILE_SATELLITES
 from ntnstack.orbit.frames import teme_to_ecef, unix_to_jd_parts
 from ntnstack.orbit.source import OrbitSource
 
-__all__ = ["TleSource", "load_satellites", "parse_omm", "parse_tle_text", "states_of",
-           "tle_checksum"]
+__all__ = ["TleSource", "load_satellites", "parse_omm", "parse_tle_text", "read_orbit_text",
+           "states_of", "tle_checksum"]
 
 KM = 1000.0
 
@@ -146,31 +148,61 @@ def parse_omm(text: str, where: str = "OMM") -> list[TleSource]:
             records = list(omm.parse_xml(io.StringIO(text)))
         else:
             records = _kvn_records(text)
-    except (ValueError, AttributeError) as exc:
-        raise InputError(f"{where}: not a readable OMM ({exc})") from None
+    except (ValueError, AttributeError, SyntaxError, RecursionError) as exc:
+        # json: ValueError, RecursionError (deep nesting); ElementTree: ParseError (a
+        # SyntaxError); sgp4's XML walker: AttributeError on a tree that is not ndm/omm.
+        raise InputError(f"{where}: not a readable OMM ({type(exc).__name__}: "
+                         f"{str(exc)[:120]})") from None
     out = []
     for i, rec in enumerate(records):
+        if not isinstance(rec, dict):
+            raise InputError(f"{where}: OMM record {i + 1}: expected an object of OMM fields, "
+                             f"got {type(rec).__name__}")
         fields = _omm_defaults(rec)
         satrec = Satrec()
         try:
-            omm.initialize(satrec, fields)
-        except (KeyError, ValueError) as exc:
-            raise InputError(f"{where}: OMM record {i + 1}: missing or bad field {exc}") from None
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", RuntimeWarning)   # a value cut to fit an int
+                omm.initialize(satrec, fields)
+        except (KeyError, ValueError, TypeError, IndexError, RuntimeWarning) as exc:
+            raise InputError(f"{where}: OMM record {i + 1}: missing or bad field "
+                             f"{str(exc)[:120]}") from None
         out.append(TleSource(satrec, fields.get("OBJECT_NAME") or str(satrec.satnum)))
     if not out:
         raise InputError(f"{where}: no OMM records found")
     return out
 
 
-def load_satellites(path: str | Path, where: str | None = None) -> list[TleSource]:
-    """All satellites of a TLE or OMM file (format from the content)."""
-    where = where or str(path)
+def read_orbit_text(path: str | Path, where: str) -> str:
+    """The text of a TLE / OMM file: at most MAX_ORBIT_FILE_BYTES of UTF-8 (InputError)."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as f:
+            data = f.read(MAX_ORBIT_FILE_BYTES + 1)
     except OSError as exc:
         raise InputError(f"{where}: cannot read ({exc.strerror})") from None
+    if len(data) > MAX_ORBIT_FILE_BYTES:
+        raise InputError(f"{where}: larger than {MAX_ORBIT_FILE_BYTES >> 20} MiB (not an element "
+                         f"set file, or split it)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{where}: not a text file (byte {exc.start} is not UTF-8); expected "
+                         f"TLE or OMM text") from None
+
+
+def load_satellites(path: str | Path, where: str | None = None) -> list[TleSource]:
+    """All satellites of a TLE or OMM file (format from the content), at most
+    MAX_ORBIT_FILE_SATELLITES."""
+    where = where or str(path)
+    text = read_orbit_text(path, where)
     head = text.lstrip()[:200]
     if head.startswith(("[", "{", "<")) or "CCSDS_OMM_VERS" in head:
-        return parse_omm(text, where)
-    return parse_tle_text(text, where)
+        sats = parse_omm(text, where)
+    else:
+        sats = parse_tle_text(text, where)
+    if len(sats) > MAX_ORBIT_FILE_SATELLITES:
+        raise InputError(f"{where}: {len(sats)} satellites, more than "
+                         f"{MAX_ORBIT_FILE_SATELLITES}; name one (tle:PATH:NAME) from a "
+                         f"smaller file")
+    return sats
 

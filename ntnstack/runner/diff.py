@@ -26,13 +26,16 @@ class RunDiff:
     run_b: str
     tolerance_s: float
     changes: list[Change] = field(default_factory=list)
+    status_a: str = ""   # each run's status (passed, failed, interrupted, ...)
+    status_b: str = ""
 
     @property
     def regressions(self) -> list[Change]:
         return [c for c in self.changes if c.regression]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"run_a": self.run_a, "run_b": self.run_b, "tolerance_s": self.tolerance_s,
+        return {"run_a": self.run_a, "run_b": self.run_b, "status_a": self.status_a,
+                "status_b": self.status_b, "tolerance_s": self.tolerance_s,
                 "regressions": len(self.regressions),
                 "changes": [asdict(c) for c in self.changes]}
 
@@ -43,7 +46,8 @@ def _key(step: dict) -> str:
 
 def diff_runs(a: dict, b: dict, tolerance_s: float) -> RunDiff:
     """``a`` and ``b`` are journal.read_run() data."""
-    out = RunDiff(a["run"]["run_id"], b["run"]["run_id"], tolerance_s)
+    out = RunDiff(a["run"]["run_id"], b["run"]["run_id"], tolerance_s,
+                  status_a=a["run"]["status"], status_b=b["run"]["status"])
     steps_a = {_key(s): s for s in a["steps"]}
     steps_b = {_key(s): s for s in b["steps"]}
     for key, sa in steps_a.items():
@@ -93,7 +97,8 @@ def _number(value: Any) -> bool:
 
 def format_text(d: RunDiff) -> str:
     """A table a human reads; the last line states the regression count."""
-    lines = [f"run A {d.run_a}", f"run B {d.run_b}  (timing tolerance {d.tolerance_s:g} s)"]
+    lines = [f"run A {d.run_a} {d.status_a}",
+             f"run B {d.run_b} {d.status_b}  (timing tolerance {d.tolerance_s:g} s)"]
     if not d.changes:
         lines.append("no change")
     for c in d.changes:

@@ -23,6 +23,7 @@ from ntnstack.runner.expect import judge_all
 from ntnstack.runner.journal import Journal, read_run
 from ntnstack.runner.outputs import clear_evidence
 from ntnstack.runner.records import Event, RunInfo, StepResult
+from ntnstack.runner.stop import StopSignals
 from ntnstack.scenario.model import Port, Scenario, Step, Terminal, Testbed
 
 
@@ -163,6 +164,9 @@ class Runner:
         self.sessions_factory = sessions_factory or _default_sessions
 
     def run(self) -> RunOutcome:
+        """Every step in order; SIGINT / SIGTERM stop the steps, and the run still closes its
+        modules, journals the status ``interrupted``, writes junit.xml and the report of
+        the steps done, then raises KeyboardInterrupt."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
         clear_evidence(self.out_dir)
         clock = scenario_clock(self.scenario)
@@ -172,29 +176,39 @@ class Runner:
                        _now_iso(), socket.gethostname())
         journal = Journal(self.out_dir / "results.sqlite")
         journal.start(info)
-        sessions = self.sessions_factory(self.scenario, self.ports, clock, world, self.out_dir)
-        progress = Progress(len(self.scenario.steps), enabled=self.progress_enabled)
-        wall0, results = time.monotonic(), []
-        try:
-            with clock.party("runner", rank=RANK_RUNNER):
-                try:
-                    results = self._steps(clock, world, sessions, journal, progress)
-                finally:   # time stops with the last step; the modules close while it stands
-                    info.emulated_s = clock.now()
-                    progress.close()
-                    sessions.close()
-        finally:
-            info.wall_s = time.monotonic() - wall0
-            info.finished_at = _now_iso()
-            info.status = _status(results, len(self.scenario.steps))
-            journal.finish(info)
-            journal.close()
-        self.write_outputs(world, info, getattr(sessions, "pcaps", []),
-                           getattr(sessions, "imsis", {}))
+        wall0, results, stopped = time.monotonic(), [], None
+        with StopSignals() as stop:
+            try:
+                sessions = self.sessions_factory(self.scenario, self.ports, clock, world,
+                                                 self.out_dir)
+                progress = Progress(len(self.scenario.steps), enabled=self.progress_enabled)
+                with clock.party("runner", rank=RANK_RUNNER):
+                    try:
+                        self._steps(clock, world, sessions, journal, progress, results)
+                    except KeyboardInterrupt as exc:
+                        stopped = exc
+                    finally:   # time stops with the last step; modules close while it stands
+                        stop.disarm()
+                        info.emulated_s = clock.now()
+                        progress.close()
+                        sessions.close()
+            finally:
+                stop.disarm()
+                info.wall_s = time.monotonic() - wall0
+                info.finished_at = _now_iso()
+                info.status = _status(results, len(self.scenario.steps))
+                journal.finish(info)
+                journal.close()
+            self.write_outputs(world, info, getattr(sessions, "pcaps", []),
+                               getattr(sessions, "imsis", {}))
+        if stopped is not None:
+            raise stopped
         return RunOutcome(info, results, self.out_dir)
 
-    def _steps(self, clock, world, sessions, journal, progress) -> list[StepResult]:
-        results, broken, sampled_to = [], set(), 0.0
+    def _steps(self, clock, world, sessions, journal, progress, results: list[StepResult]
+               ) -> None:
+        """Run the steps, appending each result to ``results`` as it is journaled."""
+        broken, sampled_to = set(), 0.0
         for step in self.scenario.steps:
             progress.begin(f"{step.terminal} {step.label}")
             term = self.scenario.terminals[step.terminal]
@@ -210,7 +224,6 @@ class Runner:
             journal.step(result, samples)
             results.append(result)
             progress.end(result)
-        return results
 
     def write_outputs(self, world, info: RunInfo, pcaps: list[Path] = (),
                       imsis: dict[str, str] | None = None) -> None:

@@ -2,12 +2,16 @@
 
 Each step is committed as it finishes, in WAL mode with full sync, so a run killed at any
 moment (SIGKILL, power cut of the process) keeps every step finished before. A run that never
-finished keeps the status ``running``; readers report it as interrupted.
+finished keeps the status ``running`` in the file; readers report it as ``interrupted`` unless
+a writer is still live: every writer holds a shared flock(2) on ``results.sqlite-live`` while
+its run lasts (a lock the kernel drops with the process, however it ends).
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import math
+import os
 import sqlite3
 from dataclasses import asdict
 from pathlib import Path
@@ -61,13 +65,21 @@ class Journal:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(SCHEMA)
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise InputError(f"{self.path}: not an ntnstack journal ({exc}); move it away or "
+                             f"give another --out") from None
         self.run_id = ""
+        self._live: int | None = None
 
     def start(self, info: RunInfo) -> None:
         self.run_id = info.run_id
+        self._live = os.open(live_path(self.path), os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(self._live, fcntl.LOCK_SH)
         with self._tx():
             self.db.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (
                 info.run_id, info.scenario, _json(info.files), info.testbed, info.clock,
@@ -114,6 +126,9 @@ class Journal:
 
     def close(self) -> None:
         self.db.close()
+        if self._live is not None:
+            os.close(self._live)   # drops the flock: the run is over
+            self._live = None
 
     def _tx(self):
         return _Transaction(self.db)
@@ -131,6 +146,26 @@ class _Transaction:
 
 
 # ---------------------------------------------------------------------- reading
+def live_path(journal: Path) -> Path:
+    """The lock file whose shared flock marks a live writer of ``journal``."""
+    return journal.with_name(journal.name + "-live")
+
+
+def writer_live(journal: Path) -> bool:
+    """True while some process writes a run into ``journal`` (holds its live lock)."""
+    try:
+        fd = os.open(live_path(journal), os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
 def resolve(run: str | Path) -> Path:
     """An output directory or a results.sqlite -> the sqlite path (InputError if neither)."""
     path = Path(run)
@@ -166,6 +201,8 @@ def _read(db: sqlite3.Connection, run_id: str | None, path: Path) -> dict[str, A
         raise InputError(f"{path}: no run {run_id or ''} recorded".replace("  ", " "))
     run = dict(row)
     run["files"] = json.loads(run["files"])
+    if run["status"] == "running" and not writer_live(path):
+        run["status"] = "interrupted"   # killed: no writer holds the live lock
     rid = run["run_id"]
     steps = [dict(r) for r in db.execute("SELECT * FROM steps WHERE run_id=? ORDER BY idx",
                                          (rid,))]

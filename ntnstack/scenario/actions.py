@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ntnstack.limits import MAX_SCENARIO_SPAN_S
+
 ALL = ("nbntn", "tiantong", "beidou")
 
 
@@ -14,6 +16,7 @@ class Param:
     unit: str = ""
     required: bool = False
     minimum: float | None = None
+    maximum: float | None = None
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,8 @@ class Action:
 SUCCEEDS = ExpectKind("flag", "the step's command succeeds (false: it must be refused)")
 _TEXT = Param("text", required=True)
 _PEER = Param("terminal", required=True)
-_DURATION = Param("number", "seconds", required=True, minimum=0.0)
+_DURATION = Param("number", "seconds", required=True, minimum=0.0,
+                  maximum=MAX_SCENARIO_SPAN_S)
 
 ACTIONS: dict[str, Action] = {
     "power_on": Action({}, {}, doc="switch the module on and wait for it to answer"),

@@ -117,7 +117,12 @@ def check_number(section: Section, key: str, value: Any, unit: str, minimum: flo
     kind = "a whole number" if integer else "a number"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise section.error(key, f"expected {kind} of {unit}, got {_type_name(value)}")
-    if not math.isfinite(value) or (integer and value != int(value)):
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:   # an integer beyond any float: hundreds of digits
+        raise section.error(key, f"expected {kind} of {unit}, got a {value.bit_length()}-bit "
+                            f"integer") from None
+    if not finite or (integer and value != int(value)):
         raise section.error(key, f"expected {kind} of {unit}, got {value}")
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         lo = "-inf" if minimum is None else f"{minimum:g}"

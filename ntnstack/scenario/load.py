@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ntnstack.configs import DEFAULT_SCENARIO
 from ntnstack.errors import InputError
+from ntnstack.limits import MAX_SCENARIO_SPAN_S, MAX_SCENARIO_STEPS, MAX_TERMINALS
 from ntnstack.scenario.actions import ACTIONS, STEP_KEYS, SUCCEEDS
 from ntnstack.scenario.fields import Section, check_number
 from ntnstack.scenario.model import (
@@ -48,7 +49,11 @@ def build_scenario(doc: Doc, clock: str | None = None) -> Scenario:
     satellites = {n: _satellite(n, s, start, gateways)
                   for n, s in _named(top, "satellites", True)}
     cells = {n: _cell(n, s, satellites, gateways) for n, s in _named(top, "cells", False)}
-    terminals = {n: _terminal(n, s, satellites, cells) for n, s in _named(top, "terminals", True)}
+    named_terminals = _named(top, "terminals", True)
+    if len(named_terminals) > MAX_TERMINALS:
+        raise top.error("terminals", f"{len(named_terminals)} terminals, more than "
+                        f"{MAX_TERMINALS}")
+    terminals = {n: _terminal(n, s, satellites, cells) for n, s in named_terminals}
     steps = _steps(top, terminals)
     return Scenario(
         name=top.text("name", Path(doc.files[-1]).stem),
@@ -103,6 +108,10 @@ def _start(top: Section) -> float:
         value = dt.datetime(value.year, value.month, value.day)
     if not isinstance(value, dt.datetime):
         raise top.error("start", f"expected an ISO 8601 time, got {value!r}")
+    from ntnstack.clock import EARLIEST_YEAR, LATEST_YEAR
+
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise top.error("start", f"year {value.year} is outside {EARLIEST_YEAR}..{LATEST_YEAR}")
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return value.timestamp()
@@ -204,7 +213,8 @@ def _trajectory(s: Section) -> tuple[Waypoint, ...]:
     for i, _ in enumerate(s.sequence("trajectory")):
         p = Section(s.doc, (*s.path, "trajectory", i))
         p.only(("t_s", "position"))
-        t = p.number("t_s", "seconds after the start", minimum=0.0)
+        t = p.number("t_s", "seconds after the start", minimum=0.0,
+                     maximum=MAX_SCENARIO_SPAN_S)
         if t <= last_t:
             raise p.error("t_s", f"impossible time: waypoints must go forward in time "
                           f"(previous t_s {last_t:g}, this {t:g})")
@@ -216,8 +226,12 @@ def _trajectory(s: Section) -> tuple[Waypoint, ...]:
 
 
 def _steps(top: Section, terminals: dict[str, Terminal]) -> tuple[Step, ...]:
-    steps, last_at = [], 0.0
-    for i, raw in enumerate(top.sequence("steps")):
+    steps, last_at, waited = [], 0.0, 0.0
+    raw_steps = top.sequence("steps")
+    if len(raw_steps) > MAX_SCENARIO_STEPS:
+        raise top.error("steps", f"{len(raw_steps)} steps, more than {MAX_SCENARIO_STEPS} "
+                        f"(split the scenario)")
+    for i, raw in enumerate(raw_steps):
         if not isinstance(raw, dict):
             raise top.doc.error(("steps", i), f"expected a mapping with 'terminal' and 'do', "
                                 f"got {raw!r}")
@@ -228,6 +242,11 @@ def _steps(top: Section, terminals: dict[str, Terminal]) -> tuple[Step, ...]:
                     "at_s", f"impossible time: steps run in order, and an earlier step is "
                     f"already due at {last_at:g} s (got {step.at_s:g} s)")
             last_at = step.at_s
+        waited += step.params.get("duration_s", 0.0) if step.action == "wait" else 0.0
+        if last_at + waited > MAX_SCENARIO_SPAN_S:
+            raise Section(top.doc, ("steps", i)).error(
+                None, f"the steps plan {last_at + waited:g} s of emulated time (waits and "
+                f"at_s), more than {MAX_SCENARIO_SPAN_S:g} s")
         steps.append(step)
     if not steps:
         raise top.error("steps", "expected at least one step")
@@ -250,8 +269,8 @@ def _step(i: int, s: Section, terminals: dict[str, Terminal]) -> Step:
             continue
         params[key] = _param(s, key, spec, term, terminals)
     return Step(i, term.name, action_name, params,
-                s.number("at_s", "seconds after the start", None, 0.0),
-                s.number("timeout_s", "seconds", None, 0.0),
+                s.number("at_s", "seconds after the start", None, 0.0, MAX_SCENARIO_SPAN_S),
+                s.number("timeout_s", "seconds", None, 0.0, MAX_SCENARIO_SPAN_S),
                 _expectations(s, action_name), s.doc.where(s.path))
 
 
@@ -265,7 +284,7 @@ def _param(s: Section, key: str, spec, term: Terminal, terminals: dict[str, Term
     if spec.kind == "position":
         return position(s, key)
     if spec.kind == "number":
-        return s.number(key, spec.unit, minimum=spec.minimum)
+        return s.number(key, spec.unit, minimum=spec.minimum, maximum=spec.maximum)
     return s.text(key)
 
 
@@ -279,7 +298,9 @@ def _expectations(s: Section, action_name: str) -> tuple[Expectation, ...]:
     for name, kind in allowed.items():
         if not e.has(name):
             continue
-        value = e.flag(name) if kind.kind == "flag" else e.number(name, kind.kind, minimum=0.0)
+        limit_s = MAX_SCENARIO_SPAN_S * (1e6 if kind.kind == "microseconds" else 1.0)
+        value = e.flag(name) if kind.kind == "flag" else e.number(
+            name, kind.kind, minimum=0.0, maximum=limit_s)
         out.append(Expectation(name, value, e.doc.where((*e.path, name))))
     return tuple(out)
 

@@ -13,7 +13,13 @@ from typing import Any
 
 import yaml
 
+try:
+    from yaml._yaml import CParser as _CParser   # libyaml, when PyYAML was built with it
+except ImportError:
+    _CParser = None
+
 from ntnstack.errors import InputError
+from ntnstack.limits import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 
 Key = str | int
 KeyPath = tuple[Key, ...]
@@ -81,6 +87,88 @@ def _mark(node: yaml.Node, file: str) -> Mark:
     return Mark(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+class _LimitedComposer(yaml.composer.Composer):
+    """PyYAML's composer that checks the limits while it composes, before any value is
+    built: nesting depth and the node count with every alias expanded (ntnstack.limits), and
+    no alias inside its own anchor. A "billion laughs" or ``&s [*s]`` stops here, at its
+    file:line:col."""
+
+    def __init__(self, file: str):
+        super().__init__()
+        self.file = file
+        self.depth = self.deepest = self.nodes = 0
+        self.sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (expanded nodes, height)
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            node = self.anchors.get(event.anchor)
+            if node is not None:
+                if id(node) not in self.sizes:
+                    raise self._error(event, f"alias *{event.anchor} refers to itself")
+                size, height = self.sizes[id(node)]
+                self._grow(event, size, self.depth + height)
+            return super().compose_node(parent, index)
+        event = self.peek_event()
+        self.depth += 1
+        nodes_before, deepest_before = self.nodes, self.deepest
+        self._grow(event, 1, self.depth)
+        node = super().compose_node(parent, index)
+        self.sizes[id(node)] = (self.nodes - nodes_before, self.deepest - self.depth + 1)
+        self.deepest = max(self.deepest, deepest_before)
+        self.depth -= 1
+        return node
+
+    def _grow(self, event, nodes: int, depth: int) -> None:
+        self.nodes += nodes
+        self.deepest = max(self.deepest, depth)
+        if depth > MAX_YAML_DEPTH:
+            raise self._error(event, f"nested deeper than {MAX_YAML_DEPTH} levels")
+        if self.nodes > MAX_YAML_NODES:
+            raise self._error(event, f"more than {MAX_YAML_NODES} values with aliases "
+                              f"expanded (a scenario needs far fewer)")
+
+    def _error(self, event, message: str) -> ConfigError:
+        mark = event.start_mark
+        return ConfigError(Mark(self.file, mark.line + 1, mark.column + 1), "", message)
+
+
+if _CParser is not None:
+    class _Loader(_CParser, _LimitedComposer, yaml.resolver.Resolver):
+        """libyaml's scanner and parser (8x faster than PyYAML's own, same events and
+        marks) under the limited composer and SafeLoader's resolver."""
+
+        def __init__(self, text: str, file: str):
+            _CParser.__init__(self, text)
+            _LimitedComposer.__init__(self, file)
+            yaml.resolver.Resolver.__init__(self)
+
+        # CParser composes in C; the Python composer (with the limits) takes over.
+        check_node = yaml.composer.Composer.check_node
+        get_node = yaml.composer.Composer.get_node
+        get_single_node = yaml.composer.Composer.get_single_node
+        compose_document = yaml.composer.Composer.compose_document
+else:
+    class _Loader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,
+                  _LimitedComposer, yaml.resolver.Resolver):
+        """PyYAML's own scanner and parser (no libyaml) under the limited composer."""
+
+        def __init__(self, text: str, file: str):
+            yaml.reader.Reader.__init__(self, text)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            _LimitedComposer.__init__(self, file)
+            yaml.resolver.Resolver.__init__(self)
+
+
+def _compose(text: str, file: str) -> yaml.Node | None:
+    loader = _Loader(text, file)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
 class _Builder:
     """Turns a composed node tree into plain values, recording marks."""
 
@@ -95,13 +183,17 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self._scalar(node, path)
+
+    def _scalar(self, node: yaml.Node, path: KeyPath) -> Any:
         try:
             return self.scalars.construct_object(node, deep=True)
-        except (ValueError, yaml.YAMLError) as exc:
+        except (ValueError, OverflowError, yaml.YAMLError) as exc:
             what = "an ISO 8601 time such as 2026-01-01T00:00:00Z" if node.tag.endswith(
                 ":timestamp") else f"a valid {node.tag.rsplit(':', 1)[-1]}"
             raise ConfigError(_mark(node, self.file), dotted(path),
-                              f"expected {what}, got {node.value!r} ({exc})") from None
+                              f"expected {what}, got {str(node.value)[:80]!r} "
+                              f"({str(exc)[:120]})") from None
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict:
         out: dict = {}
@@ -109,10 +201,10 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise ConfigError(_mark(key_node, self.file), dotted(path),
                                   "mapping keys must be plain names")
-            key = str(self.scalars.construct_object(key_node))
-            if key == "<<":
+            if key_node.tag == "tag:yaml.org,2002:merge":
                 raise ConfigError(_mark(key_node, self.file), dotted(path),
                                   "YAML merge keys (<<) are not supported; use an overlay file")
+            key = str(self._scalar(key_node, path))
             if key in out:
                 first = self.doc.key_marks[(*path, key)]
                 raise ConfigError(_mark(key_node, self.file), dotted((*path, key)),
@@ -124,14 +216,24 @@ class _Builder:
 
 def load_text(text: str, file: str) -> Doc:
     """Parse one YAML document; syntax errors become ConfigError with the file and line."""
+    if len(text) > MAX_YAML_BYTES:
+        raise _too_large(file)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _compose(text, file)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(file, mark.line + 1, mark.column + 1) if mark else Mark(file, 1, 1)
         raise ConfigError(where, "", f"not valid YAML: {exc.problem or exc.context}") from None
+    except yaml.reader.ReaderError as exc:   # a character YAML does not allow
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - text.rfind("\n", 0, exc.position)
+        char = exc.character
+        shown = repr(chr(char)) if isinstance(char, int) and 0 <= char < 0x110000 else char
+        raise ConfigError(Mark(file, line, column), "", f"not valid YAML: character {shown} "
+                          f"is not allowed ({exc.reason})") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(Mark(file, 1, 1), "", f"not valid YAML: {exc}") from None
+        raise ConfigError(Mark(file, 1, 1), "", f"not valid YAML: "
+                          f"{' '.join(str(exc).split())}") from None
     if node is None:
         raise ConfigError(Mark(file, 1, 1), "", "the file is empty; expected a mapping")
     builder = _Builder(file)
@@ -141,15 +243,24 @@ def load_text(text: str, file: str) -> Doc:
     return builder.doc
 
 
+def _too_large(file: str) -> ConfigError:
+    return ConfigError(Mark(file, 1, 1), "", f"larger than {MAX_YAML_BYTES >> 20} MiB (a "
+                       f"scenario, testbed or profile is a few kB)")
+
+
 def load_file(path: str | Path) -> Doc:
     """Read and parse one YAML file (a missing or unreadable file is an InputError)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as f:
+            data = f.read(MAX_YAML_BYTES + 1)
+        text = "" if len(data) > MAX_YAML_BYTES else data.decode("utf-8")
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    if len(data) > MAX_YAML_BYTES:
+        raise _too_large(str(path))
     return load_text(text, str(path))
 
 

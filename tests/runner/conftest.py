@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import os
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -68,3 +70,34 @@ def ntnstack(*args: str, timeout: float = 120.0, **kw) -> subprocess.CompletedPr
 @pytest.fixture
 def fixture_run(tmp_path):
     return write_journal(tmp_path / "a")
+
+
+def slow_run(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
+    """``ntnstack run`` of waits.yaml plus 40 waits of 40 s on the scaled:100 clock (0.4 s of
+    wall time each, 16 s in all) in a subprocess; returns it and its output directory."""
+    steps = "\n".join("  - {terminal: ue, do: wait, duration_s: 40}" for _ in range(40))
+    slow = tmp_path / "slow.yaml"
+    slow.write_text(f"clock: scaled:100\nsteps:\n{steps}\n")
+    out = tmp_path / "out"
+    exe = Path(sys.executable).with_name("ntnstack")
+    proc = subprocess.Popen([str(exe), "run", str(SCENARIOS / "waits.yaml"), str(slow),
+                             "--out", str(out), "--quiet"], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return proc, out
+
+
+def wait_for_steps(path: Path, count: int, timeout_s: float) -> int:
+    """Poll the journal until it holds ``count`` steps (wall-clock timeout: a subprocess)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if path.exists():
+            try:
+                db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+                n = db.execute("SELECT COUNT(*) FROM steps").fetchone()[0]
+                db.close()
+                if n >= count:
+                    return n
+            except sqlite3.OperationalError:
+                pass
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {count} steps in {path} after {timeout_s} s")
