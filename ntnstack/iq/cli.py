@@ -112,7 +112,7 @@ def _link(args, duration_s: float, direction: str, src: IQInput | None):
     if not start_text:
         raise InputError("--start: required (the input has no SigMF core:datetime)")
     start = parse_iso8601(start_text, "--start")
-    _check_duration(duration_s, args.step, "--duration" if src is None
+    _check_duration(duration_s, args.step_s, "--duration" if src is None
                     else f"--in ({src.count} samples at {args.rate or src.rate_hz:g} Hz)")
     dl, ul = uplink_hz(args.freq_hz if args.freq_hz is not None
                        else (src.frequency_hz if src else None), args.freq_ul_hz)

@@ -40,7 +40,7 @@ TIME_OPTIONS = {
     "demo": (["demo", "--start"], "--start"),
     "nmea": (["nmea", "--ue", UE, "--count", "1", "--start"], "--start"),
     "sib encode": (["sib", "encode", "--kind", "sib19", "--sat", "preset:tr38821-leo600",
-                    "--time"], "--time"),
+                    "--start"], "--start"),
     "export": (["export", "--target", "srsran", "--sat", "geo:100", "--sfn0"], "--sfn0"),
 }
 

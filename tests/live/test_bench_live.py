@@ -70,7 +70,7 @@ async def _fan_out(text: str, subscribers: int, rounds: int, use_broadcast: bool
 
     async def client(port):
         nonlocal received
-        async with websockets.connect(f"ws://127.0.0.1:{port}") as ws:
+        async with websockets.connect(f"ws://127.0.0.1:{port}", open_timeout=120) as ws:
             async for _ in ws:
                 received += 1
                 if received == subscribers * rounds:
@@ -93,7 +93,7 @@ async def _fan_out(text: str, subscribers: int, rounds: int, use_broadcast: bool
             else:
                 for ws in connected:
                     await ws.send(json.dumps(json.loads(text)))
-        await asyncio.wait_for(done.wait(), 60)
+        await asyncio.wait_for(done.wait(), 600)
         for task in tasks:
             task.cancel()
     return received

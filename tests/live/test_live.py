@@ -104,7 +104,8 @@ class _Service:
 
 async def _collect(port, until_closed=True, send=()):
     got = []
-    async with websockets.connect(f"ws://127.0.0.1:{port}") as ws:
+    # generous open timeout: 100 clients connect at once on a shared, busy machine
+    async with websockets.connect(f"ws://127.0.0.1:{port}", open_timeout=120) as ws:
         for request in send:
             await ws.send(request)
         try:
@@ -181,7 +182,8 @@ def test_cli_serves_and_refuses_bad_arguments():
     port = int(line.split("ws://")[1].split()[0].rsplit(":", 1)[1])
     got = asyncio.run(_collect(port))
     assert proc.wait(60) == 0
-    assert got[0]["cell"] == "geo-cell" and got[0]["reason"] == "get"
+    # the current state, or an update due while it was computed (which then replaces it)
+    assert got[0]["cell"] == "geo-cell" and got[0]["reason"] in ("get", "sib-update")
     for bad, named in ((["--listen", "nohost"], "--listen"),
                        (["--listen", "127.0.0.1:0", "--cell", "mars"], "--cell"),
                        (["--listen", "127.0.0.1:0", "--clock", "virtual"], "--clock")):
