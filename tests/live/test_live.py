@@ -137,7 +137,7 @@ def test_coverage_lost_and_regained_arrive_in_order():
 
 def test_hundred_subscribers_get_the_same_updates():
     live = LiveCells(SCENARIO, ["geo-cell"])
-    service = _Service(live, START, 50.0, 300.0)
+    service = _Service(live, START, 50.0, 600.0)   # 12 s real: time for 100 clients
 
     async def everyone():
         return await asyncio.gather(*(_collect(service.port) for _ in range(100)))
