@@ -60,17 +60,20 @@ class SmsCommands:
         """``handler`` with its +CME errors and bad values answered as +CMS ERROR; the text
         after a "> " prompt likewise."""
         def run(ch: AtChannel, cmd: Command):
-            try:
-                out = handler(ch, cmd)
-            except CmsError:
-                raise
-            except (CmeError, ValueError, IndexError, KeyError, TypeError):
-                raise self.sms_parameter_error() from None
+            out = self._cms_guard(handler, ch, cmd)
             if isinstance(out, Prompt):
                 done = out.done
-                out.done = lambda data: self._as_cms(lambda c, d: done(d))(ch, data)
+                out.done = lambda data: self._cms_guard(done, data)
             return out
         return run
+
+    def _cms_guard(self, fn, *args):
+        try:
+            return fn(*args)
+        except CmsError:
+            raise
+        except (CmeError, ValueError, IndexError, KeyError, TypeError):
+            raise self.sms_parameter_error() from None
 
     # -- settings ------------------------------------------------------------------------------
     def cmd_cscs(self, ch: AtChannel, cmd: Command) -> Reply:
