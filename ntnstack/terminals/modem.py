@@ -428,7 +428,11 @@ class AtModule(SmsCommands, VirtualModule):
         return Reply()
 
     def cmd_factory(self, ch: AtChannel, cmd: Command) -> Reply:
+        """ATZ / AT&F (V.250 6.1.1, 6.1.2): the channel's and the module's settings back to
+        their defaults, no reboot; registration, contexts and stored SMS stay."""
         ch.reset()
+        self.reset_sms_settings()
+        self.cgerep, self.cgerep_bfr, self.cops_format = 0, 0, 2
         return Reply()
 
     def cmd_sreg(self, ch: AtChannel, cmd: Command) -> Reply:

@@ -29,10 +29,14 @@ class SmsCommands:
     (``register_sms_commands``)."""
 
     def reset_sms_state(self) -> None:
+        self.reset_sms_settings()
+        self.sms_store: dict[int, tuple[str, str, int]] = {}
+
+    def reset_sms_settings(self) -> None:
+        """The SMS settings' defaults (boot, ATZ / AT&F); the store is kept."""
         self.cmgf, self.cnmi = 0, list(CNMI.defaults)
         self.cscs, self.csmp = "IRA", list(CSMP.defaults)
         self.csms, self.csca = 0, SMSC_DEFAULT
-        self.sms_store: dict[int, tuple[str, str, int]] = {}
 
     def register_sms_commands(self) -> None:
         """The handlers; any error of theirs answers +CMS ERROR (TS 27.005 3.2.5)."""
