@@ -126,3 +126,13 @@ def test_atz_restores_the_settings(virtual_rig, family):
     assert c.cmd("AT+CMGF?")[0] == ["+CMGF: 0"] and c.cmd("AT+CNMI?")[0] == ["+CNMI: 0,0,0,0,0"]
     assert c.cmd('AT+CSCS?')[0] == ['+CSCS: "IRA"'] and c.cmd("AT+CMEE?")[0] == ["+CMEE: 0"]
     assert m.boot_count == 1 and m.cops_format == 2
+
+
+def test_a_bad_act_in_the_family_table_is_named(monkeypatch):
+    from ntnstack.errors import InputError
+    from ntnstack.terminals import families
+    table = {"nbntn-generic": {**families._table()["nbntn-generic"], "act": "fourteen"}}
+    monkeypatch.setattr(families, "_table", lambda: table)
+    with pytest.raises(InputError, match=r"^families.yaml nbntn-generic.act: expected an "
+                                         r"<AcT> 0-16 \(TS 27.007 7.3\) or null, got 'fourteen'$"):
+        families.family_spec("nbntn-generic")
