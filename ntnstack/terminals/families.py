@@ -53,6 +53,9 @@ def family_spec(name: str) -> FamilySpec:
     raw = dict(table[name])
     if raw.get("kind") not in _KINDS:
         raise InputError(f"families.yaml {name}.kind: expected one of {sorted(_KINDS)}")
+    if raw.get("act") is not None and raw["act"] not in range(17):
+        raise InputError(f"families.yaml {name}.act: expected an <AcT> 0-16 (TS 27.007 7.3) "
+                         f"or null, got {raw['act']!r}")
     raw["reset"] = tuple(raw.get("reset", ()))
     raw["banner"] = tuple(_banner_line(name, x) for x in raw.get("banner", ()))
     raw["commands"] = parse_commands(name, raw.get("commands", {}))

@@ -1,9 +1,10 @@
 """The base of every virtual module: a pty, boot, output, journal, faults, timers.
 
 :class:`VirtualModule` knows no command set; :class:`AtModule` adds one AT channel and the
-TS 27.007 / 27.005 commands that every AT family answers alike (identity, ATE/ATV/CMEE,
-+CPIN, +GCAP, +CFUN, +COPS, +CREG/+CGREG/+CEREG, +CSQ/+CESQ, +CGDCONT / +CGPADDR /
-+CGPIAF, SMS storage and +CMGS). Family differences come from the family table; families add
+TS 27.007 / 27.005 commands that every AT family answers alike (identity, ATE/ATV/ATQ/ATH,
++CMEE, +CPIN, +GCAP, +CFUN, +COPS, +WS46, +CREG/+CGREG/+CEREG, +CSQ/+CESQ, +CGDCONT /
++CGPADDR / +CGPIAF, +CGATT, SMS storage and +CMGS); the parameter commands among them come
+from the settings table (settings.py). Family differences come from the family table; families add
 behaviour by subclassing.
 """
 from __future__ import annotations
@@ -427,7 +428,11 @@ class AtModule(SmsCommands, VirtualModule):
         return Reply()
 
     def cmd_factory(self, ch: AtChannel, cmd: Command) -> Reply:
+        """ATZ / AT&F (V.250 6.1.1, 6.1.2): the channel's and the module's settings back to
+        their defaults, no reboot; registration, contexts and stored SMS stay."""
         ch.reset()
+        self.reset_sms_settings()
+        self.cgerep, self.cgerep_bfr, self.cops_format = 0, 0, 2
         return Reply()
 
     def cmd_sreg(self, ch: AtChannel, cmd: Command) -> Reply:

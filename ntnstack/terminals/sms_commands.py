@@ -29,10 +29,14 @@ class SmsCommands:
     (``register_sms_commands``)."""
 
     def reset_sms_state(self) -> None:
+        self.reset_sms_settings()
+        self.sms_store: dict[int, tuple[str, str, int]] = {}
+
+    def reset_sms_settings(self) -> None:
+        """The SMS settings' defaults (boot, ATZ / AT&F); the store is kept."""
         self.cmgf, self.cnmi = 0, list(CNMI.defaults)
         self.cscs, self.csmp = "IRA", list(CSMP.defaults)
         self.csms, self.csca = 0, SMSC_DEFAULT
-        self.sms_store: dict[int, tuple[str, str, int]] = {}
 
     def register_sms_commands(self) -> None:
         """The handlers; any error of theirs answers +CMS ERROR (TS 27.005 3.2.5)."""
@@ -60,17 +64,20 @@ class SmsCommands:
         """``handler`` with its +CME errors and bad values answered as +CMS ERROR; the text
         after a "> " prompt likewise."""
         def run(ch: AtChannel, cmd: Command):
-            try:
-                out = handler(ch, cmd)
-            except CmsError:
-                raise
-            except (CmeError, ValueError, IndexError, KeyError, TypeError):
-                raise self.sms_parameter_error() from None
+            out = self._cms_guard(handler, ch, cmd)
             if isinstance(out, Prompt):
                 done = out.done
-                out.done = lambda data: self._as_cms(lambda c, d: done(d))(ch, data)
+                out.done = lambda data: self._cms_guard(done, data)
             return out
         return run
+
+    def _cms_guard(self, fn, *args):
+        try:
+            return fn(*args)
+        except CmsError:
+            raise
+        except (CmeError, ValueError, IndexError, KeyError, TypeError):
+            raise self.sms_parameter_error() from None
 
     # -- settings ------------------------------------------------------------------------------
     def cmd_cscs(self, ch: AtChannel, cmd: Command) -> Reply:

@@ -111,3 +111,28 @@ def test_cops_format_and_cmgl_marks_read(virtual_rig, family):
     assert c.cmd('AT+CMGL="REC UNREAD"')[0][1] == "to myself"
     assert c.cmd('AT+CMGL="REC UNREAD"')[0] == []
     assert c.cmd('AT+CMGL="REC READ"')[0][0].startswith('+CMGL: 0,"REC READ",')
+
+
+@pytest.mark.parametrize("family", ["nbntn-generic", "nbntn-quectel", "tiantong"])
+def test_atz_restores_the_settings(virtual_rig, family):
+    """V.250 6.1.1: Z sets the parameters back to the profile (the defaults here), with OK
+    and no reboot."""
+    m = virtual_rig.module(family)
+    virtual_rig.start()
+    c = virtual_rig.client(m)
+    for line in ("AT+CMEE=1", "AT+CMGF=1", "AT+CNMI=2,1", 'AT+CSCS="UCS2"', "AT+COPS=3,0"):
+        assert c.cmd(line)[1] == "OK"
+    assert c.cmd("ATZ")[1] == "OK"
+    assert c.cmd("AT+CMGF?")[0] == ["+CMGF: 0"] and c.cmd("AT+CNMI?")[0] == ["+CNMI: 0,0,0,0,0"]
+    assert c.cmd('AT+CSCS?')[0] == ['+CSCS: "IRA"'] and c.cmd("AT+CMEE?")[0] == ["+CMEE: 0"]
+    assert m.boot_count == 1 and m.cops_format == 2
+
+
+def test_a_bad_act_in_the_family_table_is_named(monkeypatch):
+    from ntnstack.errors import InputError
+    from ntnstack.terminals import families
+    table = {"nbntn-generic": {**families._table()["nbntn-generic"], "act": "fourteen"}}
+    monkeypatch.setattr(families, "_table", lambda: table)
+    with pytest.raises(InputError, match=r"^families.yaml nbntn-generic.act: expected an "
+                                         r"<AcT> 0-16 \(TS 27.007 7.3\) or null, got 'fourteen'$"):
+        families.family_spec("nbntn-generic")

@@ -1,8 +1,8 @@
 """A real client we did not write against the virtual modules: python-gsmmodem-new connects
 (ATZ, ATE0, +CFUN?, +CMEE, +CPIN?, identity, +CSCS=?, +CNMI, ...), reads identity and
 signal, waits for network coverage (+CREG? registered and +CSQ non-zero), sends SMS in text
-and in PDU mode, and receives them through its callback (+CMTI, then +CMGR), on every AT
-family whose real module behaves as V.250 says at ATZ.
+and in PDU mode, receives them through its callback (+CMTI, then +CMGR) and lists stored
+ones (+CMGL), on every AT family whose real module behaves as V.250 says at ATZ.
 
 The client keeps its own real-time timeouts and has no part in the virtual clock's agreement
 (docs/time.md), so the modules run on a scaled clock here. nbntn-murata is left out: the Altair
@@ -81,3 +81,31 @@ def test_sms_both_ways(pair, text_mode):
     assert _until(lambda: received, SMS_TIMEOUT_S), f"{family}: no SMS arrived"
     assert (received[0].number, received[0].text) == (a.identity.msisdn, text)
     assert mb.listStoredSms() == []                     # read and deleted by the callback
+
+
+@pytest.mark.parametrize("text_mode", [True, False], ids=["text", "pdu"])
+def test_stored_sms_listed_unread_then_read(text_mode):
+    """With +CNMI <mt> 0 (AT_CNMI, TS 27.005 3.4.1: store, no indication) an SMS to the
+    module's own number stays in the store; listStoredSms (+CMGL) shows it unread once, then
+    read (TS 27.005 3.4.2)."""
+    rig = Rig(speed=SPEED)
+    a = rig.module("nbntn-generic")
+    rig.start()
+    rig.ready(a)
+    ma = gsmmodem.GsmModem(a.path, 115200, AT_CNMI="2,0,0,0")
+    try:
+        ma.connect()
+        ma.write(LOCATION["nbntn-generic"])
+        ma.write("AT+CFUN=1")
+        ma.waitForNetworkCoverage(timeout=COVERAGE_TIMEOUT_S)
+        ma.smsTextMode = text_mode
+        ma.sendSms(a.identity.msisdn, "kept in the store")
+        assert _until(lambda: a.sms_store, SMS_TIMEOUT_S), "the SMS did not come back"
+        unread, read = gsmmodem.Sms.STATUS_RECEIVED_UNREAD, gsmmodem.Sms.STATUS_RECEIVED_READ
+        assert [(s.number, s.text) for s in ma.listStoredSms(status=unread)] == \
+            [(a.identity.msisdn, "kept in the store")]
+        assert ma.listStoredSms(status=unread) == []
+        assert [s.text for s in ma.listStoredSms(status=read)] == ["kept in the store"]
+    finally:
+        ma.close()
+        rig.close()

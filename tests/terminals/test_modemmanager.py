@@ -40,9 +40,9 @@ STATE_S = 30.0
 """Real seconds for a state ModemManager reaches by polling (registration, signal, SMS)."""
 MM_ONE_DIGIT_ACT = range(10)
 """<AcT> values ModemManager 1.20 parses (creg_regex: ``0*([0-9])`` before the line end)."""
-MM_ACCESS_TECH = {None: "unknown", 7: "lte", 9: "lte"}
+MM_ACCESS_TECH = {None: [], 7: ["lte"], 9: ["lte"]}
 """mm-modem-helpers.c get_mm_access_tech_from_etsi_access_tech (7 E-UTRAN, 9 NB-S1); no
-<AcT> (Tiantong +CREG) leaves it unknown."""
+<AcT> (Tiantong +CREG) leaves it unknown (an empty list in mmcli)."""
 
 
 class SocketBridge:
@@ -172,8 +172,8 @@ def modem_manager(require_tool, tmp_path):
 
 
 AT_FAMILIES = ["nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel", "tiantong"]
-MURATA_POSITION = 'AT%IGNSSCFG="SET","POS","39.9","116.4","50",10'
-"""The Murata family's position command (tests/terminals/test_registration.py)."""
+POSITION = {**LOCATION, "nbntn-murata": 'AT%IGNSSCFG="SET","POS","39.9","116.4","50",10'}
+"""How each family is given its position (test_gsmmodem.py, test_registration.py)."""
 
 
 @pytest.mark.parametrize("family", AT_FAMILIES)
@@ -201,19 +201,23 @@ def _probe_enable_register_signal_sms(mm: ModemManager, m, family: str, sock: st
         # +WS46=? (28): E-UTRAN only, TS 27.007 5.9
         assert generic["supported-modes"] == ["allowed: 4g; preferred: none"]
 
-    position = LOCATION.get(family, MURATA_POSITION if family == "nbntn-murata" else None)
-    if position:
-        mm.command(path, position)
+    if POSITION[family]:
+        mm.command(path, POSITION[family])
     mm.mmcli("-m", path, "--enable")
     mm.wait(lambda: m.registered, f"{family} registered (module side)")
 
     act = m.spec.act
-    state = lambda: mm.mmcli("-m", path)["modem"]  # noqa: E731
+
+    def state() -> dict:
+        return mm.mmcli("-m", path)["modem"]
     if act is None or act in MM_ONE_DIGIT_ACT:
         mm.wait(lambda: state()["3gpp"]["registration-state"] in ("home", "roaming"),
                 "ModemManager sees the registration")
-        assert state()["generic"]["access-technologies"] == [MM_ACCESS_TECH[act]] or \
-            (act is None and state()["generic"]["access-technologies"] == [])
+        assert state()["generic"]["access-technologies"] == MM_ACCESS_TECH[act]
+        # ModemManager's signal quality: +CSQ <rssi> 0-31 as a percentage, rssi * 100 / 31
+        quality = int(m.signal().csq_rssi * 100 / 31)
+        mm.wait(lambda: int(state()["generic"]["signal-quality"]["value"]) == quality,
+                f"signal quality {quality} % from +CSQ")
     else:
         # the module is registered with <AcT> 14; ModemManager 1.20 cannot read it
         time.sleep(3.0)
@@ -233,15 +237,16 @@ def _probe_enable_register_signal_sms(mm: ModemManager, m, family: str, sock: st
                                    f"number='{number}'")
     sms_path = re.search(r"/org/freedesktop/ModemManager1/SMS/\d+", created["text"])[0]
     mm.mmcli("-s", sms_path, "--send")
-    mm.wait(lambda: any(_received(mm.mmcli("-s", p)["sms"], "over the satellite")
+    mm.wait(lambda: any(_received(mm.mmcli("-s", p)["sms"], "over the satellite", number)
                         for p in mm.mmcli("-m", path, "--messaging-list-sms")
                         ["modem.messaging.sms"]), "the SMS came back (echo)")
 
 
-def _received(sms: dict, text: str) -> bool:
-    """An SMS-DELIVER ModemManager read from the module's store with ``text``."""
+def _received(sms: dict, text: str, number: str) -> bool:
+    """An SMS-DELIVER from ``number`` ModemManager read from the module's store with
+    ``text``."""
     return sms["content"]["text"] == text and sms["properties"]["pdu-type"] == "deliver" \
-        and sms["properties"]["state"] == "received"
+        and sms["properties"]["state"] == "received" and sms["content"]["number"] == number
 
 
 def test_ci_installs_every_tool_the_tests_run():
