@@ -92,12 +92,14 @@ def pytest_runtest_setup(item) -> None:
     testbed = _session_testbed(item.config)
     if hardware and not testbed.hardware:
         pytest.skip(f"hardware test: testbed {', '.join(files)} has no hardware ports")
+    from ntnstack.scenario.model import family_group
+
     families = testbed_families(testbed, hardware)
     for wanted in marks:
-        if not any(wanted in (f, f.split("-", 1)[0]) for f in families):
+        if not any(wanted in (f, family_group(f)) for f in families):
             pytest.skip(f"testbed {testbed.name} has no {'real ' if hardware else ''}"
                         f"{wanted} module (it has: {', '.join(sorted(families)) or 'none'})")
-    reachable = {o for f in families for o in ORBITS_OF_GROUP.get(f.split("-", 1)[0], ())}
+    reachable = {o for f in families for o in ORBITS_OF_GROUP.get(family_group(f), ())}
     for orbit in orbits:
         if orbit not in reachable:
             pytest.skip(f"testbed {testbed.name}: no module family of it works over {orbit} "
@@ -142,8 +144,8 @@ def ntn_run(request, ntn_testbed, tmp_path):
         scenario, ports = prepare(load_scenario(list(scenario_files) or [_default()], option),
                                   ntn_testbed, option)
         count[0] += 1
-        _ports_open(ports)
-        with _port_locks(ports.values()):
+        with _port_locks(ports.values()):   # the check too: another worker may hold a port
+            _ports_open(ports)
             outcome = run_scenario(scenario, ntn_testbed, ports, tmp_path / f"run-{count[0]}",
                                    progress=False)
         for r in outcome.results:
@@ -167,9 +169,10 @@ def ntn_bench(request, ntn_testbed, tmp_path):
     mark = request.node.get_closest_marker("ntn_scenario")
     scenario, ports = prepare(load_scenario(list(mark.args) if mark else [_default()]),
                               ntn_testbed)
-    _ports_open(ports)
-    with _port_locks(ports.values()), Bench(scenario, ports, tmp_path / "bench") as bench:
-        yield bench
+    with _port_locks(ports.values()):
+        _ports_open(ports)
+        with Bench(scenario, ports, tmp_path / "bench") as bench:
+            yield bench
 
 
 @pytest.fixture

@@ -176,17 +176,19 @@ def _plain(value: Any) -> bool:
 
 
 def write_report(cert: Certification, out_dir: Path) -> None:
-    """certification.json (everything) and certification.md (for people) in ``out_dir``, and
-    its junit.xml again with a case per requirement (a failed requirement is a failure)."""
-    from ntnstack.runner import junit
+    """certification.json (everything) and certification.md (for people) in ``out_dir``; its
+    junit.xml again with a case per requirement (a failed requirement is a failure) and its
+    report.html again, linking these files too."""
+    from ntnstack.runner import junit, report
     from ntnstack.runner.journal import read_run
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    junit.write(read_run(out_dir, cert.run_id), out_dir / "junit.xml",
-                [asdict(v) for v in cert.verdicts])
+    run = read_run(out_dir, cert.run_id)
+    junit.write(run, out_dir / "junit.xml", [asdict(v) for v in cert.verdicts])
     (out_dir / "certification.json").write_text(json.dumps(cert.as_dict(), indent=1,
                                                            default=str))
     (out_dir / "certification.md").write_text(markdown(cert))
+    report.write(run, out_dir / "report.html")
 
 
 def markdown(cert: Certification) -> str:

@@ -77,6 +77,7 @@ def test_certify_junit_fails_when_a_requirement_fails(tmp_path, defect, status, 
     SCHEMA.validate(str(out / "junit.xml"))
     failed = json.loads(res.stdout)["failed"]
     assert int(root.get("failures")) >= failures and len(failed) >= failures
+    assert '<a href="certification.md">' in (out / "report.html").read_text()
     requirements = next(s for s in root if s.get("name").endswith(".requirements"))
     for rid in failed:
         assert requirements.find(f"testcase[@name='{rid}']/failure") is not None or \
