@@ -110,7 +110,9 @@ int ntn_hermite_states_multi(double *pos_m, double *vel_mps, double *acc_mps2, i
             if (ts == NTN_OK)
                 hermite_one(p, v, a, &hw, h, table_pos_m + 3 * sat * n_table,
                             table_vel_mps + 3 * sat * n_table, k);
-            else {
+            if (ts == NTN_OK && !(ntn_finite3(p) && ntn_finite3(v) && ntn_finite3(a)))
+                status[row] = NTN_ERR_RANGE;   /* finite samples whose cubic overflows */
+            if (status[row] != NTN_OK) {
                 ntn_nan3(p);
                 ntn_nan3(v);
                 ntn_nan3(a);

@@ -101,7 +101,8 @@ static int look_one(double *el_deg, double *az_deg, double *range_m, const doubl
     double az = atan2(e, nn) / NTN_DEG;
     az = az < 0.0 ? az + 360.0 : az;
     *az_deg = az >= 360.0 ? az - 360.0 : az;   /* -1e-14 + 360 rounds to 360: keep [0, 360) */
-    return NTN_OK;
+    return isfinite(*range_m) && isfinite(*el_deg) && isfinite(*az_deg)
+               ? NTN_OK : NTN_ERR_RANGE;   /* finite points whose difference overflows */
 }
 
 int ntn_look_angles(double *elevation_deg, double *azimuth_deg, double *range_m, int *status,

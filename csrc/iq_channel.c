@@ -17,7 +17,7 @@
  *  - History in I and Q planes so one tap row serves both. Eight consecutive outputs that share
  *    a bank row and a whole delay are computed together, one vector lane each (fir8); any
  *    other sample alone (fir1) with the same operations in the same order, so grouping never
- *    changes a bit. GCC vector extensions: AVX2 where the CPU has it (target_clones), SSE
+ *    changes a bit. GCC vector extensions: AVX2 + FMA where the CPU has it (ntn_cpu_v4), SSE
  *    halves elsewhere, the same IEEE arithmetic either way.
  *  - Bit-identical for any block split: re-seed points depend only on the sample index and the
  *    trajectory; the state carries every running value in full precision.

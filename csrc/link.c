@@ -292,7 +292,7 @@ static void link_status(double buf[][BLOCK], int *status, size_t nb, const sat_b
 }
 
 #if NTN_HAVE_V4
-/* ---- Four-lane path: AVX2 + FMA, chosen at run time (link_lanes). Same formulas and the
+/* ---- Four-lane path: AVX2 + FMA, chosen per call (ntn_cpu_v4). Same formulas and the
  * same atan2 as the two-lane path above, products summed with fused multiply-adds. */
 #define V4_TARGET NTN_V4_TARGET
 #define V4_INLINE static inline __attribute__((always_inline)) V4_TARGET
@@ -434,7 +434,7 @@ static V4_TARGET void store_block_v4(double *out, size_t stride, size_t base,
             dst[j] = buf[k][j];
     }
 }
-#endif /* LINK_HAVE_V4 */
+#endif /* NTN_HAVE_V4 */
 
 /* nb elements of a block into buf and status; bad elements get NaN columns. Every element
  * is computed (NaN inputs give NaN, never a trap) and the bad ones are overwritten after, so

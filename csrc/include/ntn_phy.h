@@ -5,7 +5,9 @@
  * lengths, an int status return (NTN_OK or an NTN_ERR_* code; ntn_strerror() names it).
  * No malloc, no globals (not even a cached CPU check: see ntn_internal.h), no I/O.
  * Vectorised functions write NaN and a per-element status for bad elements and still return
- * NTN_OK unless the call itself is malformed.
+ * NTN_OK unless the call itself is malformed. An element whose finite inputs give a result
+ * that is not finite (a product that overflows a double) is NTN_ERR_RANGE: no output of the
+ * core is ever a silent infinity.
  * Call-level errors, one policy: a function that returns anything but NTN_OK leaves NaN in
  * every floating-point output element, -1 in integer counts, 0 in flags, and the returned code
  * in every per-element status, so an unchecked return never reads as data. Two exceptions,

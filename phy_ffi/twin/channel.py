@@ -173,4 +173,5 @@ class IQChannel:
         if s.noise_power > 0:
             y = y + gaussian_noise(s.seed, self._done, n, s.noise_power)
         self._done += n
-        return y.astype(np.complex64)
+        with np.errstate(over="ignore"):   # an overflow is reported by process()
+            return y.astype(np.complex64)

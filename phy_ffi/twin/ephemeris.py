@@ -42,10 +42,13 @@ def hermite_states(t_s, table_t_s, table_pos_m, table_vel_mps) -> SatStates:
     w, d, dd = _weights(np.where(ok, (np.where(ok, t, tt[0]) - tt[k]) / h, 0.0))
     hh = h[:, None]
     nodes = [pos[:, k], hh * vel[:, k], pos[:, k + 1], hh * vel[:, k + 1]]  # each (S, m, 3)
-    p = sum(w[j][:, None] * nodes[j] for j in range(4))
-    v = sum(d[j][:, None] * nodes[j] for j in range(4)) / hh
-    a = sum(dd[j][:, None] * nodes[j] for j in range(4)) / (hh * hh)
-    for arr in (p, v, a):
-        arr[:, ~ok] = np.nan
+    with np.errstate(invalid="ignore", over="ignore"):
+        p = sum(w[j][:, None] * nodes[j] for j in range(4))
+        v = sum(d[j][:, None] * nodes[j] for j in range(4)) / hh
+        a = sum(dd[j][:, None] * nodes[j] for j in range(4)) / (hh * hh)
     st = np.broadcast_to(status, (pos.shape[0], t.size)).copy()
+    finite = np.isfinite(p).all(axis=2) & np.isfinite(v).all(axis=2) & np.isfinite(a).all(axis=2)
+    st[(st == 0) & ~finite] = CONST.ERR_RANGE   # finite samples whose cubic overflows, as C
+    for arr in (p, v, a):
+        arr[st != 0] = np.nan
     return SatStates(p, v, a, st) if batched else SatStates(p[0], v[0], a[0], st[0])

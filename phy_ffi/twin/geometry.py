@@ -79,11 +79,14 @@ def look_angles(target_ecef_m, ground_ecef_m) -> LookAngles:
     east = np.stack([-np.sin(lon), np.cos(lon), np.zeros_like(lon)], axis=-1)
     north = np.stack([-np.sin(lat) * np.cos(lon), -np.sin(lat) * np.sin(lon), np.cos(lat)], -1)
     up = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], -1)
-    e, n, u = (np.einsum("ij,ij->i", d, axis) for axis in (east, north, up))
-    el = np.degrees(np.arctan2(u, np.hypot(e, n)))
-    az = np.degrees(np.arctan2(e, n)) % 360.0
-    az = np.where(az >= 360.0, az - 360.0, az)   # a tiny negative angle rounds to 360
-    rng = np.linalg.norm(d, axis=1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        e, n, u = (np.einsum("ij,ij->i", d, axis) for axis in (east, north, up))
+        el = np.degrees(np.arctan2(u, np.hypot(e, n)))
+        az = np.degrees(np.arctan2(e, n)) % 360.0
+        az = np.where(az >= 360.0, az - 360.0, az)   # a tiny negative angle rounds to 360
+        rng = np.linalg.norm(d, axis=1)
+    overflow = ~(np.isfinite(rng) & np.isfinite(el) & np.isfinite(az))
+    status[(status == 0) & overflow] = CONST.ERR_RANGE   # as geometry.c
     bad = status != 0
     el[bad], az[bad], rng[bad] = np.nan, np.nan, np.nan
     return LookAngles(el, az, rng, status)

@@ -118,12 +118,8 @@ def test_sync_after_a_reboot_takes_no_stale_ok():
     assert engine.urcs.get("banner").line == "RDY"
 
 
-def _queue() -> UrcQueue:
-    return UrcQueue()
-
-
-def test_urc_wait_fails_fast_when_the_port_goes():
-    q = _queue()
+def waiting_for_cereg(q: UrcQueue) -> tuple[threading.Thread, list[BaseException]]:
+    """A thread already waiting (30 s) for +CEREG on ``q``, and the PortGone it gets."""
     errors: list[BaseException] = []
 
     def wait() -> None:
@@ -134,7 +130,13 @@ def test_urc_wait_fails_fast_when_the_port_goes():
 
     waiter = threading.Thread(target=wait)
     waiter.start()
-    time.sleep(0.05)
+    time.sleep(0.1)
+    return waiter, errors
+
+
+def test_urc_wait_fails_fast_when_the_port_goes():
+    q = UrcQueue()
+    waiter, errors = waiting_for_cereg(q)
     t0 = time.monotonic()
     q.port_gone("ttyUSB2: port vanished")
     waiter.join(5.0)
@@ -144,19 +146,9 @@ def test_urc_wait_fails_fast_when_the_port_goes():
 
 
 def test_a_waiter_from_before_a_restart_never_takes_the_new_modules_urc():
-    q = _queue()
+    q = UrcQueue()
     q.put(Unsolicited("cscon", "+CSCON: 1", {}))
-    errors: list[BaseException] = []
-
-    def wait() -> None:
-        try:
-            q.get("cereg", timeout_s=30.0)
-        except PortGone as exc:
-            errors.append(exc)
-
-    waiter = threading.Thread(target=wait)
-    waiter.start()
-    time.sleep(0.1)   # the waiter is waiting
+    waiter, errors = waiting_for_cereg(q)
     # the port goes and comes back, and the restarted module's +CEREG is queued, all before
     # the waiter gets to look again: it must still fail
     with q.timebase.cond:

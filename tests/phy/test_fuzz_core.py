@@ -80,6 +80,14 @@ def test_pathloss(d, el, f, env, seed):
 
 
 @FUZZ
+@given(VECTOR, st.lists(st.lists(NUMBER, min_size=3, max_size=3), min_size=6, max_size=6))
+def test_hermite_states(t, samples):
+    """Found by this suite: finite samples of 1e308 gave an infinite acceleration, status 0."""
+    if (r := call(phy_ffi.hermite_states, t, [0.0, 1.0, 2.0], samples[:3], samples[3:])):
+        consistent(r)
+
+
+@FUZZ
 @given(VECTOR, NUMBER, NUMBER)
 def test_ue_ephemeris(dt, a, e):
     for eph, fmt in (([a, e, 0.3, 1.0, 0.9, 0.1], "orbital"),
@@ -146,6 +154,13 @@ def test_complex_input_is_refused_not_truncated():
     with pytest.raises(PhyValueError, match="complex"):
         phy_ffi.ue_ta_doppler([7e6, 0, 0, 0, 7.5e3, 0], "state-vectors", (0, 0, 0), 60.0,
                               np.complex128(2e9), 0.0, [6371e3, 0, 0])
+
+
+def test_look_angles_of_points_whose_difference_overflows(phy):
+    """Found by this suite: a target at 1e308 m gave range_m = inf with status 0."""
+    r = phy.look_angles([[1e308, 6371e3, -1e308], [7e6, 0.0, 0.0]],
+                        [[1e-300, 6371e3, 5e-324], [6371e3, 0.0, 0.0]])
+    assert list(r.status) == [phy_ffi.CONST.ERR_RANGE, 0] and np.isnan(r.range_m[0])
 
 
 def test_pathloss_of_an_overflowing_distance_is_a_range_status(phy):
