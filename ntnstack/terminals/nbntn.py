@@ -76,7 +76,9 @@ class NbNtnModule(PowerSaving, AtModule):
         self.vendor = nbntn_vendor.install(self)
 
     def reset_state(self) -> None:
+        kept = getattr(self, "pdp", None) if self.vendor.keeps_pdp_contexts else None
         super().reset_state()
+        self.pdp = kept or self.pdp
         self.location = None          # (lat, lon, alt) the module believes, or None
         self.crtdcp = 0
         self._attach_token = 0

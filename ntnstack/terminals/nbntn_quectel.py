@@ -40,6 +40,10 @@ def sinr_index(snr_db: float) -> int:
 
 
 class Quectel(Vendor):
+    keeps_pdp_contexts = True
+    """(check) Quectel modules save +CGDCONT to NVM: a host that set its contexts and then
+    reset the module to take ntn_locfix (as Particle's library does) finds them again."""
+
     def __init__(self, m) -> None:
         super().__init__(m)
         m.on("+QGPS", self.qgps)

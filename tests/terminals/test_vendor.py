@@ -164,7 +164,7 @@ BAD_SETS = {
                      "%XSYSTEMMODE: 0,0,0,0,1"),
     "nbntn-quectel": ('AT+QCFG="iotopmode",7,1', 'AT+QCFG="iotopmode"', '+QCFG: "iotopmode",3'),
     "nbntn-murata": ('AT%RATACT="FOO"', "AT%RATACT?", '%RATACT: "NBNTN"'),
-    "nbntn-sierra": ("AT+KSRAT=9", "AT+KSRAT?", "+KSRAT: 0"),
+    "nbntn-sierra": ("AT+KSRAT=9", "AT+KSRAT?", "+KSRAT: 3"),
 }
 """A value outside the supported ones, the read form, and what it still reads."""
 
@@ -230,12 +230,13 @@ def test_no_search_without_the_ntn_radio_setting(virtual_rig, family):
 
 # -- each family's position request ------------------------------------------------------------
 REQUESTS = {
-    "nbntn-generic": ([], r"^\+NTNLOCREQ: 100$", 'AT+NTNLOC="31.23","121.47","10",10'),
+    "nbntn-generic": (["AT+NTNLOCREQ=1"], r"^\+NTNLOCREQ: 100$",
+                      'AT+NTNLOC="31.23","121.47","10",10'),
     "nbntn-nordic": (["AT%LOCATION=1"], r"^%LOCATION: 100$",
                      'AT%LOCATION=2,"31.23","121.47","10",10,0'),
     "nbntn-murata": (['AT%NTNEV="POSREQ",1'], r'^%NTNEV: "POSREQ"$',
                      'AT%NTNCFG="POS","STAT","31.23","121.47","10"'),
-    "nbntn-sierra": (["AT+KSRAT=3"], r'^\+KNTNEV: "POSREQ"$',
+    "nbntn-sierra": ([], r'^\+KNTNEV: "POSREQ"$',
                      'AT+KNTNCMD="POS","31.23","121.47","10"'),
 }
 """Subscription, the module's request, the host's answer (families.yaml / docs/rigs.md)."""
@@ -276,7 +277,6 @@ def test_sierra_ignss_provider_needs_no_host_position(virtual_rig):
     m = virtual_rig.module("nbntn-sierra", ue_position=(22.54, 114.06, 20.0))
     virtual_rig.start()
     c = virtual_rig.client(m)
-    c.cmd("AT+KSRAT=3")
     assert c.cmd('AT+KNTNCFG="POS","IGNSS",0')[1] == "OK"
     c.cmd("AT+CEREG=1")
     c.cmd("AT+CFUN=1")
