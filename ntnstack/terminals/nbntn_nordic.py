@@ -32,6 +32,7 @@ class Nordic(Vendor):
         m.on("%CELLULARPRFL", self.cellularprfl)
 
     def reset(self) -> None:
+        super().reset()
         self.subscribed = False
         self.profile_urcs = False
         self.validity = None

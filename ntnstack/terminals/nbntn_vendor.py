@@ -54,6 +54,20 @@ class Vendor:
 
     def reset(self) -> None:
         """State after a boot (commands' values are reset by VendorSettings)."""
+        self.gnss_on = False
+
+    def start_gnss(self) -> None:
+        """The internal GNSS on: a fix of the true position after the TTFF (emulated s)."""
+        self.gnss_on = True
+        self.m.later(self.m.timing.gnss_ttff_s, self._gnss_fixed)
+
+    def _gnss_fixed(self) -> None:
+        if self.gnss_on:
+            self.gnss_fix(self.m.ue_position)
+
+    def gnss_fix(self, pos: tuple[float, float, float]) -> None:
+        """The GNSS has a fix: the module's position (vendors add their report)."""
+        self.m.location_known(*pos)
 
     def event(self, what: str) -> None:
         """search_started | location_needed | cell_found | registered."""
@@ -84,6 +98,7 @@ class Generic(Vendor):
         m.on("+NTNLOCREQ", self.ntnlocreq)
 
     def reset(self) -> None:
+        super().reset()
         self.subscribed = False
 
     def ntnlocreq(self, ch, cmd: Command) -> Reply:
