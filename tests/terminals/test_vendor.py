@@ -297,8 +297,8 @@ def test_quectel_ntn_locfix_applies_after_reset(virtual_rig):
     assert m.location is None                            # stored, not yet used
     assert c.cmd('AT+QENG="servingcell"') == (['+QENG: "servingcell","SEARCH"'], "OK")
     c.cmd("AT+CFUN=1,1")
-    virtual_rig.ready(m)
-    c = virtual_rig.client(m)
+    c.wait(r"^RDY$")                                     # the boot banner: commands answered
+    c.cmd("AT+CMEE=1")
     assert c.cmd('AT+QNWCFG="ntn_locfix"') == (['+QNWCFG: "ntn_locfix",1,22.54,114.06,20'], "OK")
     assert m.location == (22.54, 114.06, 20.0)
     c.cmd("AT+CEREG=1")
