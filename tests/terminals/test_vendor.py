@@ -321,3 +321,15 @@ def test_quectel_ntn_locfix_applies_after_reset(virtual_rig):
     assert fields[4:6] == ["1", "1"]                     # MCC 001, MNC 01 (test PLMN)
     assert fields[9] == "256"                            # band 256 (docs/reference.md 4)
     assert int(fields[13]) == round(m.signal().rsrp_dbm)      # dBm, as +QCSQ
+
+
+def test_vendor_command_table_errors_name_the_entry():
+    from ntnstack.errors import InputError
+    from ntnstack.terminals.vendor_commands import parse_commands
+    with pytest.raises(InputError, match=r"families\.yaml fam\.commands\.%FOO: expected params"):
+        parse_commands("fam", {"%FOO": {"source": "s", "params": ["0-x"]}})
+    with pytest.raises(InputError, match=r"fam\.commands\.\+BAR\.keys\.k: .*default"):
+        parse_commands("fam", {"+BAR": {"source": "s", "keys": {"k": {"params": ["0,1"],
+                                                                      "default": "2"}}}})
+    with pytest.raises(InputError, match="with a source"):
+        parse_commands("fam", {"%BAZ": {"params": ["0,1"]}})
