@@ -76,9 +76,12 @@ class NbNtnModule(PowerSaving, AtModule):
         self.vendor = nbntn_vendor.install(self)
 
     def reset_state(self) -> None:
+        kept = getattr(self, "pdp", None) if self.vendor.keeps_pdp_contexts else None
         super().reset_state()
+        self.pdp = kept or self.pdp
         self.location = None          # (lat, lon, alt) the module believes, or None
         self.crtdcp = 0
+        self._ntn_excluded = False    # the search waits for NTN in the vendor radio settings
         self._attach_token = 0
         self._inactivity = None
         self._sms_waiting: list[tuple] = []     # MT SMS held by the SMSC until registered
@@ -87,10 +90,10 @@ class NbNtnModule(PowerSaving, AtModule):
         self.vendor.reset()
 
     def vendor_setting(self, name: str, key: str | None, values: tuple[str, ...]) -> None:
-        """A vendor data command takes ``values`` (the vendor may refuse them); a change of
-        the radio settings at CFUN 1 starts the search again."""
+        """A vendor data command takes ``values`` (the vendor may refuse them); a search
+        that waits for NTN in the radio settings is tried again."""
         self.vendor.setting(name, key, values)
-        if self.cfun == 1:
+        if self.cfun == 1 and self._ntn_excluded:
             self.later(0.0, self.start_attach)
 
     def race_urc(self) -> str:
@@ -140,7 +143,8 @@ class NbNtnModule(PowerSaving, AtModule):
         if self.reg_stat != 2:
             self.set_registration(2)
             self.vendor.event("search_started")
-        if not self.vendor.ntn_selected():
+        self._ntn_excluded = not self.vendor.ntn_selected()
+        if self._ntn_excluded:
             self.log("event", "attach waits: the vendor radio settings exclude NTN")
             return
         if self.location is None:

@@ -29,9 +29,6 @@ class Murata(Vendor):
         m.on("%IGNSSACT", self.ignssact)
         m.on("%NTNCFG", self.ntncfg)
 
-    def reset(self) -> None:
-        self.gnss_on = False
-
     def ignsscfg(self, ch, cmd: Command) -> Reply:
         if cmd.kind == "test":
             return Reply(['%IGNSSCFG: ("SET"),("POS"),("-90-90"),("-180-180"),'
@@ -47,17 +44,16 @@ class Murata(Vendor):
             return Reply([f"%IGNSSACT: {int(self.gnss_on)}"])
         if cmd.kind == "test":
             return Reply(["%IGNSSACT: (0,1)"])
-        self.gnss_on = binary(cmd) == 1
-        if self.gnss_on:
-            self.m.later(self.m.timing.gnss_ttff_s, self._fix)
+        if binary(cmd) == 1:
+            self.start_gnss()
+        else:
+            self.gnss_on = False
         return Reply()
 
-    def _fix(self) -> None:
-        m = self.m
-        if self.gnss_on:
-            if self.setting_value("%IGNSSEV", "FIX") == "1":
-                m.urc(gnss_fix_urc(m))
-            m.location_known(*m.ue_position)
+    def gnss_fix(self, pos: tuple[float, float, float]) -> None:
+        if self.setting_value("%IGNSSEV", "FIX") == "1":
+            self.m.urc(gnss_fix_urc(self.m))
+        self.m.location_known(*pos)
 
     def ntncfg(self, ch, cmd: Command) -> Reply:
         if cmd.kind == "test":

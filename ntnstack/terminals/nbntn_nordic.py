@@ -32,6 +32,7 @@ class Nordic(Vendor):
         m.on("%CELLULARPRFL", self.cellularprfl)
 
     def reset(self) -> None:
+        super().reset()
         self.subscribed = False
         self.profile_urcs = False
         self.validity = None
@@ -51,9 +52,9 @@ class Nordic(Vendor):
             self.subscribed = mode == 1
         elif mode == 2 and len(p) == 1:
             self._forget()                              # invalidate (ntn_location_invalidate)
-        elif mode == 2 and len(p) == 6:
+        elif mode == 2 and len(p) in (5, 6):                   # <validity> optional (check)
             lat, lon, alt = position(p[1:4])
-            accuracy_m, validity_s = cmd.int_param(4), cmd.int_param(5)
+            accuracy_m, validity_s = cmd.int_param(4), cmd.int_param(5, 0)
             if accuracy_m < 0 or validity_s < 0:
                 raise CmeError(BAD_PARAMETER)
             m.location_known(lat, lon, alt)

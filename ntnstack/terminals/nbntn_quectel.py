@@ -40,6 +40,10 @@ def sinr_index(snr_db: float) -> int:
 
 
 class Quectel(Vendor):
+    keeps_pdp_contexts = True
+    """(check) Quectel modules save +CGDCONT to NVM: a host that set its contexts and then
+    reset the module to take ntn_locfix (as Particle's library does) finds them again."""
+
     def __init__(self, m) -> None:
         super().__init__(m)
         m.on("+QGPS", self.qgps)
@@ -49,8 +53,8 @@ class Quectel(Vendor):
         m.on("+QENG", self.qeng)
 
     def reset(self) -> None:
-        self.gnss_on = False
-        self.gnss_fix = None
+        super().reset()
+        self.fix = None
         self.camped = False
         fix = self.m.vendor_settings.get("+QNWCFG", "ntn_locfix")
         if fix[0] == "1":                      # stored before the reset: the module takes it
@@ -82,14 +86,12 @@ class Quectel(Vendor):
             raise CmeError(BAD_PARAMETER)
         if self.gnss_on:
             raise CmeError(SESSION_ONGOING)
-        self.gnss_on = True
-        self.m.later(self.m.timing.gnss_ttff_s, self._fix)
+        self.start_gnss()
         return Reply()
 
-    def _fix(self) -> None:
-        if self.gnss_on:
-            self.gnss_fix = self.m.ue_position
-            self.m.location_known(*self.m.ue_position)
+    def gnss_fix(self, pos: tuple[float, float, float]) -> None:
+        self.fix = pos
+        self.m.location_known(*pos)
 
     def qgpsend(self, ch, cmd: Command) -> Reply:
         if cmd.kind == "test":
@@ -100,9 +102,9 @@ class Quectel(Vendor):
     def qgpsloc(self, ch, cmd: Command) -> Reply:
         if cmd.kind == "test":
             return Reply(["+QGPSLOC: (0-2)"])
-        if self.gnss_fix is None:
+        if self.fix is None:
             raise CmeError(NOT_FIXED)
-        m, (lat, lon, alt) = self.m, self.gnss_fix
+        m, (lat, lon, alt) = self.m, self.fix
         return Reply([f"+QGPSLOC: {m.utc('%H%M%S')}.000,{lat:.5f},{lon:.5f},1.0,"
                       f"{alt:.1f},3,0.00,0.0,0.0,{m.utc('%d%m%y')},08"])
 

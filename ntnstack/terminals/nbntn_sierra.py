@@ -22,9 +22,6 @@ class Sierra(Vendor):
         self.given: tuple[str, ...] = ()
         m.on("+KNTNCMD", self.kntncmd)
 
-    def reset(self) -> None:
-        self.gnss_on = False
-
     def kntncmd(self, ch, cmd: Command) -> Reply:
         if cmd.kind == "test":
             return Reply(['+KNTNCMD: ("POS"),("-90-90"),("-180-180"),("-1000-10000")'])
@@ -52,9 +49,4 @@ class Sierra(Vendor):
         if self.provider() == "MANUAL":
             self.m.urc('+KNTNEV: "POSREQ"')
         elif not self.gnss_on:
-            self.gnss_on = True
-            self.m.later(self.m.timing.gnss_ttff_s, self._fix)
-
-    def _fix(self) -> None:
-        if self.gnss_on:
-            self.m.location_known(*self.m.ue_position)
+            self.start_gnss()

@@ -8,8 +8,9 @@ commands with fixed value lists are data (families.yaml ``commands``, served by
 module's events: ``search_started``, ``location_needed`` (the module asks the host for a
 position, each vendor its own way), ``cell_found``, ``registered``.
 
-The generic family's +NTNLOC and its +NTNLOCREQ request are ntnstack's own: no TS 27.007
-command carries the UE position.
+The generic family's +NTNLOC and its +NTNLOCREQ request (sent after AT+NTNLOCREQ=1, as
+Nordic's %LOCATION=1 subscribes) are ntnstack's own: no TS 27.007 command carries the UE
+position.
 """
 from __future__ import annotations
 
@@ -45,11 +46,28 @@ def binary(cmd: Command, index: int = 0) -> int:
 class Vendor:
     """What every NB-IoT NTN module does; subclasses are the vendors."""
 
+    keeps_pdp_contexts = False
+    """True: +CGDCONT contexts are in NVM and survive a reboot."""
+
     def __init__(self, m) -> None:
         self.m = m
 
     def reset(self) -> None:
         """State after a boot (commands' values are reset by VendorSettings)."""
+        self.gnss_on = False
+
+    def start_gnss(self) -> None:
+        """The internal GNSS on: a fix of the true position after the TTFF (emulated s)."""
+        self.gnss_on = True
+        self.m.later(self.m.timing.gnss_ttff_s, self._gnss_fixed)
+
+    def _gnss_fixed(self) -> None:
+        if self.gnss_on:
+            self.gnss_fix(self.m.ue_position)
+
+    def gnss_fix(self, pos: tuple[float, float, float]) -> None:
+        """The GNSS has a fix: the module's position (vendors add their report)."""
+        self.m.location_known(*pos)
 
     def event(self, what: str) -> None:
         """search_started | location_needed | cell_found | registered."""
@@ -71,11 +89,25 @@ class Vendor:
 
 
 class Generic(Vendor):
-    """ntnstack's +NTNLOC="lat","lon","alt",acc; +NTNLOCREQ: <acc> asks for it."""
+    """ntnstack's +NTNLOC="lat","lon","alt",acc; +NTNLOCREQ: <acc> asks for it (after
+    AT+NTNLOCREQ=1)."""
 
     def __init__(self, m) -> None:
         super().__init__(m)
         m.on("+NTNLOC", self.ntnloc)
+        m.on("+NTNLOCREQ", self.ntnlocreq)
+
+    def reset(self) -> None:
+        super().reset()
+        self.subscribed = False
+
+    def ntnlocreq(self, ch, cmd: Command) -> Reply:
+        if cmd.kind == "test":
+            return Reply(["+NTNLOCREQ: (0,1)"])
+        if cmd.kind == "read":
+            return Reply([f"+NTNLOCREQ: {int(self.subscribed)}"])
+        self.subscribed = binary(cmd) == 1
+        return Reply()
 
     def ntnloc(self, ch, cmd: Command) -> Reply:
         m = self.m
@@ -91,7 +123,7 @@ class Generic(Vendor):
         return Reply()
 
     def event(self, what: str) -> None:
-        if what == "location_needed":
+        if what == "location_needed" and self.subscribed:
             self.m.urc(f"+NTNLOCREQ: {REQUESTED_ACCURACY_M}")
 
 

@@ -4,8 +4,8 @@ listing the supported values, its read form and a validated set form.
 A command is *plain* (``%XSYSTEMMODE=<a>,<b>,...``; ``%XSYSTEMMODE?`` answers
 ``%XSYSTEMMODE: <values>``) or *keyed* by its first, quoted parameter
 (``+QCFG="iotopmode",<mode>,<effect>``; ``+QCFG="iotopmode"`` alone reads that key and
-answers ``+QCFG: "iotopmode",<mode>``; ``+QCFG=?`` lists every key). A parameter is written
-as its test form prints it:
+answers ``+QCFG: "iotopmode",<mode>``; ``+QCFG=?`` and ``+QCFG?`` list every key). A
+parameter is written as its test form prints it:
 
 - ``0-3``, ``0,1``, ``0-1,4``: an integer from those ranges / values;
 - ``"CATM","NBNTN"``: one of those strings (the host may quote it or not; stored quoted);
@@ -200,6 +200,8 @@ class VendorSettings:
             if cmd.kind == "exec":
                 raise CmeError(BAD_PARAMETER)
             return self._set(c, cmd.params())
+        if cmd.kind == "read":                        # every key, as its query answers
+            return Reply([c.read_line(self.values[(c.name, c.key)]) for c in keys.values()])
         if cmd.kind != "set":
             raise CmeError(BAD_PARAMETER)
         p = cmd.params()

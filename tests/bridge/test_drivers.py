@@ -63,7 +63,7 @@ def sms_payload(r: AtResponder, pdu_hex: str) -> None:
 
 SCRIPTS = {
     "nbntn-generic": {
-        "AT+CEREG=2": ["OK"],
+        "AT+CEREG=2": ["OK"], "AT+NTNLOCREQ=1": ["OK"],
         # EF_ICCID via +CRSM: nibble-swapped 89860012345678901234 (TS 31.102 4.2 EF_ICCID)
         "AT+CRSM=176,12258,0,0,10": ['+CRSM: 144,0,"98680021436587092143"', "OK"],
         "AT+CGMR": ["GENERIC-NTN-1.0", "OK"],

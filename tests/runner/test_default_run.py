@@ -55,7 +55,7 @@ def test_observations_follow_the_emulated_link(default_run):
     # emulator broadcast)
     ta = [o for (t, a, _), o in obs.items() if a == "attach" and "ta_error_us" in o]
     assert {t for (t, a, _), o in obs.items() if a == "attach" and "ta_error_us" in o} == {
-        "nb-geo", "nb-leo", "nb-shanghai", "nb-shenzhen"}
+        "nb-geo", "nb-leo", "nb-shanghai", "nb-shenzhen", "nb-kunming"}
     assert all(o["ta_source"].startswith("emulated eNB") for o in ta)
 
 
@@ -160,7 +160,7 @@ def test_capture_sib31_nb_only_inside_its_si_window(default_run, require_tool):
 
 def test_capture_rand_and_m_tmsi_are_fresh_for_every_attach(default_run, require_tool):
     """As tshark reads the run's capture: one RAND per AUTHENTICATION REQUEST, all different
-    (TS 33.401 6.1.1), and one M-TMSI per ATTACH ACCEPT, all different across the four UEs
+    (TS 33.401 6.1.1), and one M-TMSI per ATTACH ACCEPT, all different across the five UEs
     of the one MME (TS 23.003 2.8); nb-leo attaches twice."""
     tshark = require_tool("tshark")
     outcome, _ = default_run
@@ -189,8 +189,8 @@ def test_capture_says_whose_frame_is_whose(default_run, require_tool):
     assert all(abs(f["t_unix_s"] - float(t)) < 1e-6 for f, (t,) in zip(frames, times,
                                                                         strict=True))
     ues = {f["terminal"]: f["imsi"] for f in frames if "terminal" in f}
-    assert set(ues) == {"nb-geo", "nb-shanghai", "nb-shenzhen", "nb-leo"}
-    assert len(set(ues.values())) == 4                  # four UEs, four IMSIs
+    assert set(ues) == {"nb-geo", "nb-shanghai", "nb-shenzhen", "nb-leo", "nb-kunming"}
+    assert len(set(ues.values())) == 5                  # five UEs, five IMSIs
     assert {f["cell"] for f in frames if "cell" in f}   # the cells' own broadcast
     for terminal in ues:
         mine = _tshark_rows(tshark, out / f"capture-{terminal}.pcap", "frame")
@@ -216,7 +216,7 @@ def test_protocol_shadow_recorded_beside_the_module(default_run):
     outcome, _ = default_run
     attach = {r.terminal: r.observed for r in outcome.results if r.action == "attach"
               and r.family.startswith("nbntn")}
-    assert set(attach) == {"nb-geo", "nb-shanghai", "nb-shenzhen", "nb-leo"}
+    assert set(attach) == {"nb-geo", "nb-shanghai", "nb-shenzhen", "nb-leo", "nb-kunming"}
     for observed in attach.values():
         assert observed["stack_attach_ok"] is True and observed["stack_messages"] > 5
     events = [e for r in outcome.results for e in r.events if e.kind == "stack"]

@@ -12,7 +12,7 @@ from ntnstack.terminals.link_view import FixedGeometryLink, PassSchedule
 from ntnstack.terminals.procedures import NtnTiming
 from tests.tolerances import ONE_MICROSECOND, TENTH_DB
 
-NTN_FAMILIES = ["nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel"]
+NTN_FAMILIES = ["nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel", "nbntn-sierra"]
 C_MPS = 299_792_458.0          # speed of light (docs/reference.md 1)
 R_EARTH_M = 6_371_000.0        # TR 38.811 spherical Earth
 GEO_ALT_M = 35_786_000.0       # TR 38.821 GEO altitude
@@ -33,6 +33,8 @@ def set_location(c, family: str) -> None:
         assert c.cmd('AT%LOCATION=2,"39.9","116.4","50",10,0')[1] == "OK"
     elif family == "nbntn-murata":
         assert c.cmd('AT%IGNSSCFG="SET","POS","39.9","116.4","50",10')[1] == "OK"
+    elif family == "nbntn-sierra":
+        assert c.cmd('AT+KNTNCMD="POS","39.9","116.4","50"')[1] == "OK"
     else:
         assert c.cmd("AT+QGPS=1")[1] == "OK"    # the fix follows after the GNSS TTFF
 

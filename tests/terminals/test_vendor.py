@@ -5,6 +5,7 @@ The command forms and values come from the sources families.yaml names for each 
 """
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -150,11 +151,21 @@ TEST_FORMS = {
 """Supported values per family (families.yaml commands, from the sources listed there)."""
 
 
-@pytest.mark.parametrize("family", sorted(TEST_FORMS))
-def test_vendor_test_forms_list_the_supported_values(rig, family):
-    m = rig.module(family)
-    rig.start()
+def settled_client(rig, m):
+    """A client after the family's late banner lines (Quectel "APP RDY", families.yaml), so
+    that no banner falls between a command and its answer (virtual clock)."""
     c = rig.client(m)
+    for line, after_s in m.spec.banner:
+        if after_s > 0:
+            c.wait("^" + re.escape(line) + "$")
+    return c
+
+
+@pytest.mark.parametrize("family", sorted(TEST_FORMS))
+def test_vendor_test_forms_list_the_supported_values(virtual_rig, family):
+    m = virtual_rig.module(family)
+    virtual_rig.start()
+    c = settled_client(virtual_rig, m)
     for line, expected in TEST_FORMS[family]:
         assert c.cmd(line) == (expected, "OK"), line
 
@@ -164,26 +175,26 @@ BAD_SETS = {
                      "%XSYSTEMMODE: 0,0,0,0,1"),
     "nbntn-quectel": ('AT+QCFG="iotopmode",7,1', 'AT+QCFG="iotopmode"', '+QCFG: "iotopmode",3'),
     "nbntn-murata": ('AT%RATACT="FOO"', "AT%RATACT?", '%RATACT: "NBNTN"'),
-    "nbntn-sierra": ("AT+KSRAT=9", "AT+KSRAT?", "+KSRAT: 0"),
+    "nbntn-sierra": ("AT+KSRAT=9", "AT+KSRAT?", "+KSRAT: 3"),
 }
 """A value outside the supported ones, the read form, and what it still reads."""
 
 
 @pytest.mark.parametrize("family", sorted(BAD_SETS))
-def test_vendor_set_forms_are_validated(rig, family):
-    m = rig.module(family)
-    rig.start()
-    c = rig.client(m)
+def test_vendor_set_forms_are_validated(virtual_rig, family):
+    m = virtual_rig.module(family)
+    virtual_rig.start()
+    c = settled_client(virtual_rig, m)
     c.cmd("AT+CMEE=1")
     bad, read, stays = BAD_SETS[family]
     assert c.cmd(bad)[1] == "+CME ERROR: 50"              # TS 27.007 9.2.1 incorrect parameters
     assert c.cmd(read) == ([stays], "OK")
 
 
-def test_quectel_query_reads_without_overwriting(rig):
-    m = rig.module("nbntn-quectel")
-    rig.start()
-    c = rig.client(m)
+def test_quectel_query_reads_without_overwriting(virtual_rig):
+    m = virtual_rig.module("nbntn-quectel")
+    virtual_rig.start()
+    c = settled_client(virtual_rig, m)
     assert c.cmd('AT+QCFG="nwscanmode",0,1')[1] == "OK"
     assert c.cmd('AT+QCFG="nwscanmode"') == (['+QCFG: "nwscanmode",0'], "OK")
     assert c.cmd('AT+QCFG="nwscanmode"') == (['+QCFG: "nwscanmode",0'], "OK")
@@ -198,10 +209,10 @@ def test_quectel_query_reads_without_overwriting(rig):
     ("nbntn-murata", 'AT%SOCKETCMD="ALLOCATE",1,"UDP","OPEN","h",abc'),
     ("nbntn-sierra", 'AT+KNTNCMD="POS","91","0","0"'),
 ])
-def test_vendor_lines_end_in_one_final_result(rig, family, line):
-    m = rig.module(family)
-    rig.start()
-    c = rig.client(m)
+def test_vendor_lines_end_in_one_final_result(virtual_rig, family, line):
+    m = virtual_rig.module(family)
+    virtual_rig.start()
+    c = settled_client(virtual_rig, m)
     c.cmd("AT+CMEE=1")
     _, final = c.cmd(line)
     assert final in ("OK", "+CME ERROR: 50")
@@ -230,12 +241,13 @@ def test_no_search_without_the_ntn_radio_setting(virtual_rig, family):
 
 # -- each family's position request ------------------------------------------------------------
 REQUESTS = {
-    "nbntn-generic": ([], r"^\+NTNLOCREQ: 100$", 'AT+NTNLOC="31.23","121.47","10",10'),
+    "nbntn-generic": (["AT+NTNLOCREQ=1"], r"^\+NTNLOCREQ: 100$",
+                      'AT+NTNLOC="31.23","121.47","10",10'),
     "nbntn-nordic": (["AT%LOCATION=1"], r"^%LOCATION: 100$",
                      'AT%LOCATION=2,"31.23","121.47","10",10,0'),
     "nbntn-murata": (['AT%NTNEV="POSREQ",1'], r'^%NTNEV: "POSREQ"$',
                      'AT%NTNCFG="POS","STAT","31.23","121.47","10"'),
-    "nbntn-sierra": (["AT+KSRAT=3"], r'^\+KNTNEV: "POSREQ"$',
+    "nbntn-sierra": ([], r'^\+KNTNEV: "POSREQ"$',
                      'AT+KNTNCMD="POS","31.23","121.47","10"'),
 }
 """Subscription, the module's request, the host's answer (families.yaml / docs/rigs.md)."""
@@ -276,7 +288,6 @@ def test_sierra_ignss_provider_needs_no_host_position(virtual_rig):
     m = virtual_rig.module("nbntn-sierra", ue_position=(22.54, 114.06, 20.0))
     virtual_rig.start()
     c = virtual_rig.client(m)
-    c.cmd("AT+KSRAT=3")
     assert c.cmd('AT+KNTNCFG="POS","IGNSS",0')[1] == "OK"
     c.cmd("AT+CEREG=1")
     c.cmd("AT+CFUN=1")
@@ -297,8 +308,8 @@ def test_quectel_ntn_locfix_applies_after_reset(virtual_rig):
     assert m.location is None                            # stored, not yet used
     assert c.cmd('AT+QENG="servingcell"') == (['+QENG: "servingcell","SEARCH"'], "OK")
     c.cmd("AT+CFUN=1,1")
-    virtual_rig.ready(m)
-    c = virtual_rig.client(m)
+    c.wait(r"^RDY$")                                     # the boot banner: commands answered
+    c.cmd("AT+CMEE=1")
     assert c.cmd('AT+QNWCFG="ntn_locfix"') == (['+QNWCFG: "ntn_locfix",1,22.54,114.06,20'], "OK")
     assert m.location == (22.54, 114.06, 20.0)
     c.cmd("AT+CEREG=1")
@@ -310,3 +321,15 @@ def test_quectel_ntn_locfix_applies_after_reset(virtual_rig):
     assert fields[4:6] == ["1", "1"]                     # MCC 001, MNC 01 (test PLMN)
     assert fields[9] == "256"                            # band 256 (docs/reference.md 4)
     assert int(fields[13]) == round(m.signal().rsrp_dbm)      # dBm, as +QCSQ
+
+
+def test_vendor_command_table_errors_name_the_entry():
+    from ntnstack.errors import InputError
+    from ntnstack.terminals.vendor_commands import parse_commands
+    with pytest.raises(InputError, match=r"families\.yaml fam\.commands\.%FOO: expected params"):
+        parse_commands("fam", {"%FOO": {"source": "s", "params": ["0-x"]}})
+    with pytest.raises(InputError, match=r"fam\.commands\.\+BAR\.keys\.k: .*default"):
+        parse_commands("fam", {"+BAR": {"source": "s", "keys": {"k": {"params": ["0,1"],
+                                                                      "default": "2"}}}})
+    with pytest.raises(InputError, match="with a source"):
+        parse_commands("fam", {"%BAZ": {"params": ["0,1"]}})
