@@ -19,7 +19,7 @@ except ImportError:
     _CParser = None
 
 from ntnstack.errors import InputError
-from ntnstack.limits import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
+from ntnstack.limits import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES, read_bounded_text
 
 Key = str | int
 KeyPath = tuple[Key, ...]
@@ -251,16 +251,8 @@ def _too_large(file: str) -> ConfigError:
 def load_file(path: str | Path) -> Doc:
     """Read and parse one YAML file (a missing or unreadable file is an InputError)."""
     path = Path(path)
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_YAML_BYTES + 1)
-        text = "" if len(data) > MAX_YAML_BYTES else data.decode("utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    if len(data) > MAX_YAML_BYTES:
-        raise _too_large(str(path))
+    text = read_bounded_text(path, str(path), MAX_YAML_BYTES, "a scenario, testbed or "
+                             "profile of a few kB")
     return load_text(text, str(path))
 
 

@@ -68,7 +68,7 @@ def test_omm_that_is_not_omm(capsys, tmp_path, text, needle):
 def test_binary_tle_is_named_as_not_text(capsys, tmp_path):
     path = tmp_path / "x.tle"
     path.write_bytes(bytes(range(256)))
-    one_line_error(capsys, ["link", "--sat", f"tle:{path}", "--ue", UE], "not a text file")
+    one_line_error(capsys, ["link", "--sat", f"tle:{path}", "--ue", UE], "not UTF-8 text")
 
 
 @pytest.mark.parametrize("command", [["link"], ["passes", "--duration", "600"]])
