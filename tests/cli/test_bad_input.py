@@ -217,6 +217,9 @@ BILLION_LAUGHS = ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
     ("base: &b {x: 1}\nname:\n  <<: *b\n", "s.yaml:3:3: name: YAML merge keys (<<)"),
     (WAITS.read_text().replace("validity_s: 10", "validity_s: " + "9" * 400),
      "cells.leo-cell.validity_s: expected a whole number of seconds, got a 1329-bit integer"),
+    (WAITS.read_text().replace("start: 2026-03-01T00:00:00Z",
+                               "start: 9999-12-31T23:59:59-01:00"),
+     "s.yaml:4:8: start: time '9999-12-31T23:59:59-01:00': year outside 1957..2199"),
     (_waits_with_steps("  - {terminal: ue, do: wait, duration_s: 1.0e+15}\n"),
      "steps[0].duration_s: expected seconds in [0, 86400], got 1e+15"),
     (_waits_with_steps("  - &w {terminal: ue, do: wait, duration_s: 1}\n"
@@ -225,7 +228,7 @@ BILLION_LAUGHS = ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
     (_waits_with_steps("  - {terminal: ue, do: wait, duration_s: 1}\n" * 250_000),
      "larger than 1 MiB"),
 ], ids=["recursive alias", "20000 [", "billion laughs", "merge key", "400-digit integer",
-        "duration_s 1e15", "10001 steps", "250000 steps"])
+        "start 9999", "duration_s 1e15", "10001 steps", "250000 steps"])
 def test_bad_yaml_is_one_line_with_file_line_col(capsys, tmp_path, text, needle):
     one_line_error(capsys, ["run", _scenario(tmp_path, text), "--out", str(tmp_path / "o")],
                    needle)
