@@ -188,12 +188,15 @@ class _Builder:
     def _scalar(self, node: yaml.Node, path: KeyPath) -> Any:
         try:
             return self.scalars.construct_object(node, deep=True)
-        except (ValueError, OverflowError, yaml.YAMLError) as exc:
+        # PyYAML's safe constructors raise these on a value their tag cannot hold
+        # (``!!int`` of nothing: IndexError; an unknown tag: ConstructorError).
+        except (ValueError, OverflowError, IndexError, TypeError, yaml.YAMLError) as exc:
             what = "an ISO 8601 time such as 2026-01-01T00:00:00Z" if node.tag.endswith(
                 ":timestamp") else f"a valid {node.tag.rsplit(':', 1)[-1]}"
+            detail = " ".join((getattr(exc, "problem", None) or str(exc)).split())[:120]
             raise ConfigError(_mark(node, self.file), dotted(path),
                               f"expected {what}, got {str(node.value)[:80]!r} "
-                              f"({str(exc)[:120]})") from None
+                              f"({detail})") from None
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict:
         out: dict = {}
