@@ -156,6 +156,12 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=timedelta(seconds=60),
                                        HealthCheck.too_slow])
 
 
+def test_control_characters_in_a_message_stay_on_one_line(files, stubbed, capsys):
+    # found by a deeper run: a file name with U+001E, which str.splitlines() breaks at
+    check_exit(["module", "serve", "--family", "nbntn-generic", "--scenario", "a\x1eb\nc"],
+               capsys)
+
+
 @pytest.mark.parametrize("command", list(baselines({"dir": "", "cf32": "", "journal": ""})))
 def test_hostile_options_exit_0_or_one_line(command, files, stubbed, capsys):
     base = baselines(files)[command]
