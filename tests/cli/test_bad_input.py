@@ -117,6 +117,13 @@ def test_garbage_journal_in_out(capsys, tmp_path):
                    "results.sqlite", "not an ntnstack journal")
 
 
+@pytest.mark.parametrize("out", ["", "."])
+def test_export_out_that_names_no_file(capsys, out):
+    # found by the CLI fuzz: Path("").with_suffix() raised ValueError
+    one_line_error(capsys, ["export", "--target", "srsran", "--sat", "geo:100", "--out", out],
+                   "--out", "expected a file path")
+
+
 def test_nmea_link_on_a_directory(capsys, tmp_path):
     one_line_error(capsys, ["nmea", "--ue", UE, "--count", "1", "--link", str(tmp_path)],
                    "--link", "a directory is there")
