@@ -59,19 +59,27 @@ def configure_logging(verbose: int, quiet: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; its exit status. Only InputError is bad input (exit 2, one line):
+    any other exception is a bug and keeps its traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(args.verbose, args.quiet)
     try:
         return int(args.func(args) or 0)
     except InputError as exc:
-        print(f"ntnstack {args.command}: error: {exc}", file=sys.stderr)
+        print(f"ntnstack {args.command}: error: {_one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"ntnstack {args.command}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _one_line(text: str) -> str:
+    """``text`` with every unprintable character (a newline, or a control character of a file
+    name the message quotes) escaped: the error stays one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 if __name__ == "__main__":

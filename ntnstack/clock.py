@@ -362,8 +362,9 @@ def parse_iso8601(text: str, where: str = "time") -> float:
                          f"(e.g. 2026-01-01T00:00:00Z)") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    # The local year, checked before any shift to UTC: years 1 and 9999 would overflow it.
-    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+    # The local year first (shifting year 1 or 9999 to UTC overflows), then the UTC year.
+    if not (EARLIEST_YEAR - 1 <= value.year <= LATEST_YEAR + 1
+            and EARLIEST_YEAR <= value.astimezone(UTC).year <= LATEST_YEAR):
         raise InputError(f"{where} {text!r}: year outside {EARLIEST_YEAR}..{LATEST_YEAR}")
     return value.timestamp()
 

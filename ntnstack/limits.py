@@ -8,7 +8,7 @@ from __future__ import annotations
 
 # Time spans (s). A month of passes is far more than a test campaign needs.
 MAX_SPAN_S = 30 * 86400.0
-# Rows of a time series (link, export trajectories, sib residuals): span / step.
+# Rows of a time series (link samples, IQ trajectory knots, sib residual ages): span / step.
 MAX_SERIES_ROWS = 1_000_000
 # passes: satellites x span, about a minute on one core for the vectorised search (measured:
 # walker:1584 over one day, 1.4e8 satellite-seconds, 2.3 s on a loaded core; TLE sets are
@@ -47,3 +47,22 @@ def check_range(value: float, where: str, low: float, high: float, unit: str = "
         unit = f" {unit}" if unit else ""
         raise InputError(f"{where}: {number:g}{unit} is outside [{low:g}, {high:g}]{unit}")
     return number
+
+
+def read_bounded_text(path, where: str, max_bytes: int, kind: str) -> str:
+    """The UTF-8 text of the file at ``path``, at most ``max_bytes``; InputError starting
+    with ``where`` when it cannot be read, is larger or is not UTF-8 (``kind`` names what
+    the file should be, e.g. "TLE or OMM text")."""
+    from ntnstack.errors import InputError
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(f"{where}: cannot read ({exc.strerror or exc})") from None
+    if len(data) > max_bytes:
+        raise InputError(f"{where}: larger than {max_bytes / 2**20:g} MiB; expected {kind}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{where}: not UTF-8 text (byte {exc.start}); expected {kind}") from None

@@ -122,6 +122,8 @@ def _write_and_check(files, out: str | None) -> int:
         sys.stdout.write(files[0].text)
         texts = [(f"<stdout {f.suffix}>", f, f.text) for f in files[:1]]
     else:
+        if not Path(out).name or Path(out).is_dir():
+            raise InputError(f"--out {out!r}: expected a file path, not a directory")
         texts = []
         for path, f in zip(_paths(out, files), files, strict=True):
             try:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ntnstack.errors import InputError
+from ntnstack.limits import read_bounded_text
 
 __all__ = ["BYTES_PER_SAMPLE", "IQInput", "IQWriter", "open_iq", "sigmf_paths"]
 
@@ -87,20 +88,10 @@ def open_iq(path: str | Path, where: str = "--in") -> IQInput:
 
 
 def _read_meta(meta_path: Path, where: str) -> dict:
+    text = read_bounded_text(meta_path, f"{where} {meta_path}", MAX_META_BYTES,
+                             "SigMF metadata (JSON)")
     try:
-        with open(meta_path, "rb") as f:
-            raw = f.read(MAX_META_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError(f"{where} {meta_path}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{where} {meta_path}: cannot read ({exc.strerror or exc})") from None
-    if len(raw) > MAX_META_BYTES:
-        raise InputError(f"{where} {meta_path}: larger than {MAX_META_BYTES >> 20} MiB "
-                         f"(not SigMF metadata)")
-    try:
-        meta = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{where} {meta_path}: not UTF-8 text (byte {exc.start})") from None
+        meta = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{where} {meta_path}: not JSON (line {exc.lineno}: {exc.msg})") from None
     except RecursionError:

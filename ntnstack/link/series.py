@@ -18,6 +18,7 @@ import numpy as np
 
 import phy_ffi
 from ntnstack.errors import InputError
+from ntnstack.limits import MAX_SERIES_ROWS
 from ntnstack.link.terminals import GroundPoint
 from ntnstack.orbit.source import OrbitSource
 from phy_ffi import CONST
@@ -33,7 +34,7 @@ DEFAULT_FREQ_UL_HZ = 1.995e9       # n256 UL centre (1980-2010 MHz)
 PAYLOADS = ("transparent", "regenerative")
 DEFAULT_UL_SYNC_VALIDITY_S = 20.0  # ntn-UlSyncValidityDuration s20 (TS 38.331: s5..s900)
 FIT_STEP_S = 1.0                   # feeder-delay samples per second for the common-TA fit
-MAX_SAMPLES = 1_000_000
+MAX_SAMPLES = MAX_SERIES_ROWS   # rows of one series (ntnstack.limits)
 
 
 @dataclass(frozen=True)

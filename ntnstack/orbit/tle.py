@@ -17,12 +17,14 @@ from sgp4 import omm
 from sgp4.api import WGS72, Satrec, SatrecArray
 
 from ntnstack.errors import InputError
-from ntnstack.limits import MAX_ORBIT_FILE_BYTES, MAX_ORBIT_FILE_SATELLITES
+from ntnstack.limits import (
+    MAX_ORBIT_FILE_BYTES, MAX_ORBIT_FILE_SATELLITES, read_bounded_text,
+)
 from ntnstack.orbit.frames import teme_to_ecef, unix_to_jd_parts
 from ntnstack.orbit.source import OrbitSource
 
-__all__ = ["TleSource", "load_satellites", "parse_omm", "parse_tle_text", "read_orbit_text",
-           "states_of", "tle_checksum"]
+__all__ = ["TleSource", "load_satellites", "parse_omm", "parse_tle_text", "states_of",
+           "tle_checksum"]
 
 KM = 1000.0
 
@@ -173,28 +175,11 @@ def parse_omm(text: str, where: str = "OMM") -> list[TleSource]:
     return out
 
 
-def read_orbit_text(path: str | Path, where: str) -> str:
-    """The text of a TLE / OMM file: at most MAX_ORBIT_FILE_BYTES of UTF-8 (InputError)."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_ORBIT_FILE_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"{where}: cannot read ({exc.strerror})") from None
-    if len(data) > MAX_ORBIT_FILE_BYTES:
-        raise InputError(f"{where}: larger than {MAX_ORBIT_FILE_BYTES >> 20} MiB (not an element "
-                         f"set file, or split it)")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{where}: not a text file (byte {exc.start} is not UTF-8); expected "
-                         f"TLE or OMM text") from None
-
-
 def load_satellites(path: str | Path, where: str | None = None) -> list[TleSource]:
     """All satellites of a TLE or OMM file (format from the content), at most
     MAX_ORBIT_FILE_SATELLITES."""
     where = where or str(path)
-    text = read_orbit_text(path, where)
+    text = read_bounded_text(path, where, MAX_ORBIT_FILE_BYTES, "TLE or OMM text")
     head = text.lstrip()[:200]
     if head.startswith(("[", "{", "<")) or "CCSDS_OMM_VERS" in head:
         sats = parse_omm(text, where)

@@ -108,13 +108,12 @@ def _start(top: Section) -> float:
         value = dt.datetime(value.year, value.month, value.day)
     if not isinstance(value, dt.datetime):
         raise top.error("start", f"expected an ISO 8601 time, got {value!r}")
-    from ntnstack.clock import EARLIEST_YEAR, LATEST_YEAR
+    from ntnstack.clock import parse_iso8601
 
-    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
-        raise top.error("start", f"year {value.year} is outside {EARLIEST_YEAR}..{LATEST_YEAR}")
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.timestamp()
+    try:   # the one check of the year window (ntnstack.clock)
+        return parse_iso8601(value.isoformat(), "time")
+    except InputError as exc:
+        raise top.error("start", str(exc)) from None
 
 
 def _satellite(name: str, s: Section, start_unix_s: float, gateways: dict) -> Satellite:

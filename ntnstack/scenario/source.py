@@ -19,7 +19,7 @@ except ImportError:
     _CParser = None
 
 from ntnstack.errors import InputError
-from ntnstack.limits import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
+from ntnstack.limits import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES, read_bounded_text
 
 Key = str | int
 KeyPath = tuple[Key, ...]
@@ -188,12 +188,15 @@ class _Builder:
     def _scalar(self, node: yaml.Node, path: KeyPath) -> Any:
         try:
             return self.scalars.construct_object(node, deep=True)
-        except (ValueError, OverflowError, yaml.YAMLError) as exc:
+        # PyYAML's safe constructors raise these on a value their tag cannot hold
+        # (``!!int`` of nothing: IndexError; an unknown tag: ConstructorError).
+        except (ValueError, OverflowError, IndexError, TypeError, yaml.YAMLError) as exc:
             what = "an ISO 8601 time such as 2026-01-01T00:00:00Z" if node.tag.endswith(
                 ":timestamp") else f"a valid {node.tag.rsplit(':', 1)[-1]}"
+            detail = " ".join((getattr(exc, "problem", None) or str(exc)).split())[:120]
             raise ConfigError(_mark(node, self.file), dotted(path),
                               f"expected {what}, got {str(node.value)[:80]!r} "
-                              f"({str(exc)[:120]})") from None
+                              f"({detail})") from None
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict:
         out: dict = {}
@@ -251,16 +254,8 @@ def _too_large(file: str) -> ConfigError:
 def load_file(path: str | Path) -> Doc:
     """Read and parse one YAML file (a missing or unreadable file is an InputError)."""
     path = Path(path)
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_YAML_BYTES + 1)
-        text = "" if len(data) > MAX_YAML_BYTES else data.decode("utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    if len(data) > MAX_YAML_BYTES:
-        raise _too_large(str(path))
+    text = read_bounded_text(path, str(path), MAX_YAML_BYTES, "a scenario, testbed or "
+                             "profile of a few kB")
     return load_text(text, str(path))
 
 

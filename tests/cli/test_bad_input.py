@@ -68,7 +68,7 @@ def test_omm_that_is_not_omm(capsys, tmp_path, text, needle):
 def test_binary_tle_is_named_as_not_text(capsys, tmp_path):
     path = tmp_path / "x.tle"
     path.write_bytes(bytes(range(256)))
-    one_line_error(capsys, ["link", "--sat", f"tle:{path}", "--ue", UE], "not a text file")
+    one_line_error(capsys, ["link", "--sat", f"tle:{path}", "--ue", UE], "not UTF-8 text")
 
 
 @pytest.mark.parametrize("command", [["link"], ["passes", "--duration", "600"]])
@@ -115,6 +115,13 @@ def test_garbage_journal_in_out(capsys, tmp_path):
     (tmp_path / "results.sqlite").write_bytes(b"not sqlite " * 200)
     one_line_error(capsys, ["run", str(WAITS), "--out", str(tmp_path), "--quiet"],
                    "results.sqlite", "not an ntnstack journal")
+
+
+@pytest.mark.parametrize("out", ["", "."])
+def test_export_out_that_names_no_file(capsys, out):
+    # found by the CLI fuzz: Path("").with_suffix() raised ValueError
+    one_line_error(capsys, ["export", "--target", "srsran", "--sat", "geo:100", "--out", out],
+                   "--out", "expected a file path")
 
 
 def test_nmea_link_on_a_directory(capsys, tmp_path):
@@ -217,6 +224,9 @@ BILLION_LAUGHS = ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
     ("base: &b {x: 1}\nname:\n  <<: *b\n", "s.yaml:3:3: name: YAML merge keys (<<)"),
     (WAITS.read_text().replace("validity_s: 10", "validity_s: " + "9" * 400),
      "cells.leo-cell.validity_s: expected a whole number of seconds, got a 1329-bit integer"),
+    (WAITS.read_text().replace("start: 2026-03-01T00:00:00Z",
+                               "start: 9999-12-31T23:59:59-01:00"),
+     "s.yaml:4:8: start: time '9999-12-31T23:59:59-01:00': year outside 1957..2199"),
     (_waits_with_steps("  - {terminal: ue, do: wait, duration_s: 1.0e+15}\n"),
      "steps[0].duration_s: expected seconds in [0, 86400], got 1e+15"),
     (_waits_with_steps("  - &w {terminal: ue, do: wait, duration_s: 1}\n"
@@ -225,7 +235,7 @@ BILLION_LAUGHS = ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
     (_waits_with_steps("  - {terminal: ue, do: wait, duration_s: 1}\n" * 250_000),
      "larger than 1 MiB"),
 ], ids=["recursive alias", "20000 [", "billion laughs", "merge key", "400-digit integer",
-        "duration_s 1e15", "10001 steps", "250000 steps"])
+        "start 9999", "duration_s 1e15", "10001 steps", "250000 steps"])
 def test_bad_yaml_is_one_line_with_file_line_col(capsys, tmp_path, text, needle):
     one_line_error(capsys, ["run", _scenario(tmp_path, text), "--out", str(tmp_path / "o")],
                    needle)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import subprocess
 import sys
 from datetime import timedelta
@@ -36,8 +37,8 @@ HOSTILE = ["", "-", "--", "0", "-1", "1e308", "-1e308", "1e-300", "nan", "inf", 
            "1e12", "9" * 400, "0x10", "abc", "-33.9,18.4,0", "91,0,0", "1,2,3,4", ",,",
            "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "2026-02-30T00:00:00Z",
            "geo:1e308", "walker:5000/50/1:600:53", "walker:0/0/0:600:53", "tle:/dev/null",
-           "omm:/etc/hostname", f"tle:{TLES}", "preset:nope", "circular:-1:0:0:0",
-           "/proc/self/mem", "/sys", "/dev/zero", "/nonexistent/x", ".", str(WAITS),
+           "omm:/etc/hostname", "tle:tles.txt", "preset:nope", "circular:-1:0:0:0",
+           "/proc/self/status", "/sys", "/dev/zero", "/nonexistent/x", ".", "waits.yaml",
            "bogus", "tcp://", "sib19", "\u00e9\u6f22", "scaled:-1", "virtual"]
 # Characters a process argument can hold: no NUL (C strings), no lone surrogates.
 TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
@@ -57,8 +58,12 @@ def _stub(*args, **kwargs):
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> dict[str, str]:
+    """A scratch directory (the commands run in it: what they write stays there) holding an
+    IQ file, a journal and copies of a scenario and a TLE file (hostile values name them)."""
     d = tmp_path_factory.mktemp("fuzz")
     (d / "in.cf32").write_bytes(bytes(8 * 2000))
+    shutil.copy(WAITS, d / "waits.yaml")
+    shutil.copy(TLES, d / "tles.txt")
     journal = write_journal(d / "journal")
     return {"dir": str(d), "cf32": str(d / "in.cf32"), "journal": str(journal)}
 
@@ -100,8 +105,9 @@ def _options(command: str) -> list[tuple[str, bool]]:
 
 
 @pytest.fixture
-def stubbed(monkeypatch):
-    """The serving / running entries of nmea, module serve, run and certify raise Validated."""
+def stubbed(monkeypatch, files):
+    """In the scratch directory; the serving / running entries of nmea, module serve, run
+    and certify raise Validated."""
     import ntnstack.certification
     import ntnstack.commands.module as module
     import ntnstack.position.feed
@@ -119,6 +125,7 @@ def stubbed(monkeypatch):
     monkeypatch.setattr(ntnstack.position.feed, "NmeaPty", _stub)
     monkeypatch.setattr(ntnstack.position.feed, "NmeaSerial", _stub)
     monkeypatch.setattr(module, "build", build_then_close)
+    monkeypatch.chdir(files["dir"])
 
 
 # Commands that judge exit 1 on a failed judgement (ntnstack.cli: exit statuses).
@@ -147,6 +154,12 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=timedelta(seconds=60),
                 derandomize="NTNSTACK_FUZZ_EXAMPLES" not in os.environ,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
+
+
+def test_control_characters_in_a_message_stay_on_one_line(files, stubbed, capsys):
+    # found by a deeper run: a file name with U+001E, which str.splitlines() breaks at
+    check_exit(["module", "serve", "--family", "nbntn-generic", "--scenario", "a\x1eb\nc"],
+               capsys)
 
 
 @pytest.mark.parametrize("command", list(baselines({"dir": "", "cf32": "", "journal": ""})))
