@@ -65,6 +65,7 @@ class BeidouModule(RdssTerminal):
         super().reset_state()
         self._buf = bytearray()
         self.bad_checksums = 0
+        self.powered_on_s = self.now()      # power-on (boot) time: the time fix counts from it
 
     # -- output ----------------------------------------------------------------------------
     def emit(self, body: str) -> None:
@@ -85,7 +86,8 @@ class BeidouModule(RdssTerminal):
         return f"BDBSI,{best:02d},{best:02d}," + ",".join(map(str, levels))
 
     def pwi(self) -> str:
-        t = self.utc("%H%M%S") + ".00" if self.now() >= TIME_FIX_S else "000000.00"
+        fixed = self.now() - self.powered_on_s >= TIME_FIX_S
+        t = self.utc("%H%M%S") + ".00" if fixed else "000000.00"
         beams = [(i + 1, q) for i, (_, q) in enumerate(self.beams()) if q > 0]
         return f"BDPWI,{t},{len(beams)}" + "".join(f",{i:02d},{q}" for i, q in beams)
 
