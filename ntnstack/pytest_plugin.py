@@ -4,9 +4,13 @@ The same test runs on virtual modules by default and on a rig with one flag::
 
     pytest tests/                                  # every terminal a virtual module
     pytest tests/ --ntn-testbed testbeds/lab.yaml  # the rig's ports, hardware tests enabled
+    pytest tests/ --ntn-labgrid rig-a              # the ports of a labgrid place
 
 Fixtures
-- ``ntn_testbed``: the validated Testbed (``--ntn-testbed``, else every terminal virtual).
+- ``ntn_testbed``: the validated Testbed (``--ntn-testbed``, else every terminal virtual);
+  with ``--ntn-labgrid PLACE`` (or ``labgrid.places`` in the testbed) the places are held
+  for the session and their serial resources are the ports of the terminals they are named
+  after (ntnstack.rigs; coordinator: the testbed's, else LG_COORDINATOR).
 - ``ntn_run(*scenario_files, clock=None)``: run scenarios on the testbed into a directory of
   this test; returns the RunOutcome and records each expectation's expected and observed
   values as JUnit properties of the test (``user_properties``, as ``record_property``).
@@ -22,6 +26,7 @@ Markers
 
 Parallel runs (pytest-xdist): each worker writes into its own directories, and a test that
 uses a hardware port holds that port's lock file, so no two workers drive one port at once.
+With ``--ntn-labgrid TAG=VALUE`` each worker holds its own free place of that kind.
 """
 from __future__ import annotations
 
@@ -40,6 +45,9 @@ def pytest_addoption(parser) -> None:
     group = parser.getgroup("ntnstack", "ntnstack scenarios and terminals")
     group.addoption("--ntn-testbed", action="append", metavar="FILE", default=None,
                     help="testbed YAML (repeat to overlay); default: every terminal virtual")
+    group.addoption("--ntn-labgrid", action="append", metavar="PLACE", default=None,
+                    help="hold a labgrid place for the session (a name, or TAG=VALUE[,...]: "
+                         "any free place with these tags); repeat for several places")
     group.addoption("--ntn-clock", metavar="MODE", default=None,
                     help="clock for ntn_run (virtual | scaled:N | realtime)")
 
@@ -69,8 +77,20 @@ def ntn_testbed(pytestconfig):
     from ntnstack.scenario import load_testbed
     from ntnstack.scenario.testbed import virtual_testbed
 
+    from ntnstack.rigs.spec import spec_for
+
     files = pytestconfig.getoption("ntn_testbed")
-    return load_testbed(files) if files else virtual_testbed()
+    testbed = load_testbed(files) if files else virtual_testbed()
+    spec = spec_for(testbed.labgrid, pytestconfig.getoption("ntn_labgrid"), None, None,
+                    "--ntn-labgrid")
+    if spec is None:
+        yield testbed
+        return
+    from ntnstack.rigs.labgrid import hold
+    from ntnstack.rigs.places import overlay
+
+    with hold(spec) as held:
+        yield overlay(testbed, held, None)
 
 
 def pytest_runtest_setup(item) -> None:
