@@ -16,7 +16,7 @@ def phy(request):
     return phy_ffi if request.param == "c" else phy_ffi.twin
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def require_tool():
     """``require_tool("tshark")`` -> its path; skips locally, fails when CI is set."""
 

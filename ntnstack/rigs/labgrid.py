@@ -14,15 +14,15 @@ import threading
 import time
 from collections.abc import Iterator
 
-from ntnstack.errors import InputError, NtnstackError
+from ntnstack.errors import InputError
 from ntnstack.rigs.places import HeldPlace, serial_url
 from ntnstack.rigs.spec import LabgridSpec, PlaceRequest
 
 POLL_S = 0.2  # how often a waiting run looks at the coordinator again (real seconds)
 
 
-class PlaceHeldError(NtnstackError):
-    """A place (or every place with the tags) is held by someone else."""
+class PlaceHeldError(InputError):
+    """A place (or every place with the tags) is held by someone else (exit status 2)."""
 
 
 def _labgrid():

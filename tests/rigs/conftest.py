@@ -52,6 +52,7 @@ class Farm:
         self.procs: list[subprocess.Popen] = []
         self.coordinator = f"127.0.0.1:{free_port()}"
         self.serial_ports: dict[str, int] = {}
+        self.runs = 0
 
     def spawn(self, cmd: list[str]) -> subprocess.Popen:
         """Start a process of the farm; its output goes to a log file beside it."""
@@ -101,8 +102,8 @@ class Farm:
         exporter = self.spawn([self.tools["labgrid-exporter"], "-c", self.coordinator,
                                "-n", "righost", "--hostname", "127.0.0.1",
                                str(self.tmp / "exporter.yaml")])
-        wait_for("labgrid-exporter", lambda: self.client("resources").count("/NetworkSerialPort") == 2,
-                 proc=exporter)
+        wait_for("labgrid-exporter",
+                 lambda: self.client("resources").count("/NetworkSerialPort") == 2, proc=exporter)
         for rig in ("a", "b"):
             place = f"rig-{rig}"
             self.client("-p", place, "create")
@@ -117,11 +118,13 @@ class Farm:
                 return None if value in ("None", "") else value
         raise AssertionError(f"no 'acquired' line for {place}")
 
-    def run(self, *args: str, user: str, out: str = "out") -> subprocess.Popen:
+    def run(self, *args: str, user: str) -> subprocess.Popen:
         """``ntnstack run`` as ``user`` on the farm (JSON result on stdout)."""
+        self.runs += 1
         return subprocess.Popen([sys.executable, "-m", "ntnstack", "run", *args, "--json",
-                                 "--out", str(self.tmp / out)], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=self.env(user))
+                                 "--out", str(self.tmp / f"run-{self.runs}")],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=self.env(user))
 
     def stop(self) -> None:
         for proc in reversed(self.procs):
@@ -141,14 +144,28 @@ def finished(proc: subprocess.Popen, timeout_s: float = 120) -> tuple[int, dict 
     return proc.returncode, (json.loads(out) if out.strip() else None), err
 
 
-@pytest.fixture
-def farm(require_tool, tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def farm(require_tool, tmp_path_factory):
+    """One farm for the tests of a module (it takes tens of seconds to come up)."""
     bin_dir = Path(sys.executable).parent   # labgrid's programs come with its package
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
-    f = Farm(tmp_path, {tool: require_tool(tool) for tool in
-                        ("labgrid-coordinator", "labgrid-exporter", "labgrid-client", "ser2net")})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+        tools = {tool: require_tool(tool) for tool in
+                 ("labgrid-coordinator", "labgrid-exporter", "labgrid-client", "ser2net")}
+    f = Farm(tmp_path_factory.mktemp("farm"), tools)
     try:
         f.start()
         yield f
     finally:
         f.stop()
+
+
+@pytest.fixture(autouse=True)
+def free_places(request):
+    """After each test of the farm, every place is free again (whoever held it)."""
+    yield
+    if "farm" in request.fixturenames:
+        f = request.getfixturevalue("farm")
+        for place in ("rig-a", "rig-b"):
+            if f.holder(place):
+                f.client("-p", place, "release", "--kick")

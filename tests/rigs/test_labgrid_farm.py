@@ -23,7 +23,7 @@ def test_a_run_on_a_place_passes_and_releases_it(farm):
 
 
 def test_two_runs_in_parallel_on_two_places(farm):
-    runs = [farm.run(SCENARIO, "--labgrid", place, user=f"u{place[-1]}", out=place)
+    runs = [farm.run(SCENARIO, "--labgrid", place, user=f"u{place[-1]}")
             for place in ("rig-a", "rig-b")]
     results = [finished(r) for r in runs]
     for (rc, result, err), place in zip(results, ("rig-a", "rig-b"), strict=True):
@@ -92,8 +92,7 @@ def test_testbed_naming_places_gives_the_verdicts_of_a_plain_testbed(farm):
                       "  places: [rig-a]\n")
     rc, by_url, err = finished(farm.run(SCENARIO, "--testbed", str(plain), user="bob"))
     assert rc == 0, err
-    rc, by_place, err = finished(farm.run(SCENARIO, "--testbed", str(placed), user="bob",
-                                          out="placed"))
+    rc, by_place, err = finished(farm.run(SCENARIO, "--testbed", str(placed), user="bob"))
     assert rc == 0, err
     assert by_place["testbed"] == "farm@rig-a"
     assert statuses(by_place) == statuses(by_url)
