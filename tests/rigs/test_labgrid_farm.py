@@ -3,10 +3,14 @@ for a run and released after it, parallel runs on two places, a held place's hol
 (or waited for), interrupted and killed runs, reservations by tag."""
 from __future__ import annotations
 
+import json
 import signal
+import textwrap
 import time
 
 from tests.rigs.conftest import HOLD, HOST, SCENARIO, finished, wait_for
+
+pytest_plugins = ["pytester"]
 
 
 def statuses(result: dict) -> list[tuple[str, str, str]]:
@@ -98,3 +102,34 @@ def test_testbed_naming_places_gives_the_verdicts_of_a_plain_testbed(farm):
     assert statuses(by_place) == statuses(by_url)
     assert [s for _, _, s in statuses(by_url)] == ["passed", "passed"]
     assert farm.holder("rig-a") is None
+
+
+def test_pytest_workers_each_hold_their_own_place(farm, pytester, monkeypatch):
+    """``pytest -n 2 --ntn-labgrid family=tiantong``: each xdist worker reserves a free place
+    for its session and runs on it; both places are free afterwards."""
+    monkeypatch.setenv("LG_COORDINATOR", farm.coordinator)
+    monkeypatch.setenv("LG_HOSTNAME", HOST)
+    monkeypatch.setenv("LG_USERNAME", "ci")
+    log = farm.tmp / "plugin-runs.jsonl"
+    pytester.makepyfile(textwrap.dedent(f"""\
+        import json, os
+        import pytest
+
+        @pytest.mark.parametrize("n", [1, 2])
+        def test_on_a_place(ntn_run, ntn_testbed, n):
+            outcome = ntn_run({SCENARIO!r})
+            with open({str(log)!r}, "a") as f:
+                f.write(json.dumps([os.environ.get("PYTEST_XDIST_WORKER"), ntn_testbed.name,
+                                    outcome.passed]) + "\\n")
+            assert outcome.passed
+        """))
+    result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider",
+                                           "--ntn-labgrid", "family=tiantong")
+    result.assert_outcomes(passed=2)
+    runs = [json.loads(line) for line in log.read_text().splitlines()]
+    places = {}
+    for worker, testbed, passed in runs:
+        assert passed and testbed in ("virtual@rig-a", "virtual@rig-b")
+        assert places.setdefault(worker, testbed) == testbed   # one place per worker
+    assert len(set(places.values())) == len(places)              # no place shared
+    assert farm.holder("rig-a") is None and farm.holder("rig-b") is None
