@@ -94,15 +94,17 @@ def ntn_testbed(pytestconfig):
 
 
 def pytest_runtest_setup(item) -> None:
-    """Hardware tests are opt-in: skipped unless --ntn-testbed names a rig with real ports."""
-    if item.get_closest_marker("ntn_hardware") is None:
+    """Hardware tests are opt-in: skipped unless --ntn-testbed names a rig with real ports
+    (or labgrid places) or --ntn-labgrid names places."""
+    if item.get_closest_marker("ntn_hardware") is None or item.config.getoption("ntn_labgrid"):
         return
     files = item.config.getoption("ntn_testbed")
     if not files:
         pytest.skip("hardware test: give a rig with --ntn-testbed FILE")
     from ntnstack.scenario import load_testbed
 
-    if not load_testbed(files).hardware:
+    testbed = load_testbed(files)
+    if not (testbed.hardware or testbed.labgrid):
         pytest.skip(f"hardware test: testbed {', '.join(files)} has no hardware ports")
 
 
