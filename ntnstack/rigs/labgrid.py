@@ -47,7 +47,8 @@ class Coordinator:
         try:
             self.session = client.start_session(address)
         except client.Error as exc:
-            raise InputError(f"labgrid coordinator {address}: {exc}") from None
+            reason = exc.args[0] if exc.args else type(exc).__name__
+            raise InputError(f"labgrid coordinator {address}: {reason}") from None
         finally:
             logging.root.removeHandler(quiet)
         self.me = f"{self.session.gethostname()}/{self.session.getuser()}"

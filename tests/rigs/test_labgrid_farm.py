@@ -8,6 +8,7 @@ import signal
 import textwrap
 import time
 
+from tests.bridge.test_rfc2217 import free_port
 from tests.rigs.conftest import HOLD, HOST, SCENARIO, finished, wait_for
 
 pytest_plugins = ["pytester"]
@@ -85,6 +86,18 @@ def test_a_reservation_by_tag_takes_a_free_place(farm):
                            f"rig-a is held by {HOST}/alice; rig-b is held by {HOST}/alice")
     rc, _, err = finished(farm.run(SCENARIO, "--labgrid", "family=beidou-bds3", user="bob"))
     assert rc == 2 and "no labgrid place on" in err and "has the tags family=beidou-bds3" in err
+
+
+def test_unknown_place_and_absent_coordinator_are_one_line_errors(farm):
+    rc, _, err = finished(farm.run(SCENARIO, "--labgrid", "rig-z", user="bob"))
+    assert rc == 2
+    assert err == (f"ntnstack run: error: labgrid place 'rig-z' does not exist on "
+                   f"{farm.coordinator} (places: rig-a, rig-b)\n")
+    rc, _, err = finished(farm.run(SCENARIO, "--labgrid", "rig-a", "--labgrid-coordinator",
+                                   f"127.0.0.1:{free_port()}", user="bob"))
+    assert rc == 2 and err.count("\n") == 1
+    assert err.startswith("ntnstack run: error: labgrid coordinator 127.0.0.1:")
+    assert err.endswith(": Could not connect to coordinator\n")
 
 
 def test_testbed_naming_places_gives_the_verdicts_of_a_plain_testbed(farm):
