@@ -53,6 +53,7 @@ class Farm:
         self.coordinator = f"127.0.0.1:{free_port()}"
         self.serial_ports: dict[str, int] = {}
         self.runs = 0
+        self.modules: dict[str, subprocess.Popen] = {}
 
     def spawn(self, cmd: list[str]) -> subprocess.Popen:
         """Start a process of the farm; its output goes to a log file beside it."""
@@ -79,11 +80,7 @@ class Farm:
         wait_for("labgrid-coordinator", lambda: listening(port), proc=coord)
         connections = []
         for rig in ("a", "b"):
-            link = self.tmp / f"tt-{rig}"
-            module = self.spawn([sys.executable, "-m", "ntnstack", "module", "serve",
-                                 "--family", "tiantong", "--link", str(link),
-                                 "--speed", str(MODULE_SPEED), "--serial", str(ord(rig))])
-            wait_for(f"module {link}", link.exists, proc=module)
+            link = self.serve(rig)
             self.serial_ports[rig] = free_port()
             connections.append(f"connection: &rig{rig}\n"
                                f"  accepter: telnet(rfc2217),tcp,127.0.0.1,"
@@ -109,6 +106,24 @@ class Farm:
             self.client("-p", place, "create")
             self.client("-p", place, "add-match", f"righost/{place}/NetworkSerialPort")
             self.client("-p", place, "set-tags", "family=tiantong", f"rig={rig}")
+
+    def serve(self, rig: str) -> Path:
+        """Start the virtual module of place rig-<rig> on its own pty; its link path."""
+        link = self.tmp / f"tt-{rig}"
+        module = self.modules[rig] = self.spawn(
+            [sys.executable, "-m", "ntnstack", "module", "serve", "--family", "tiantong",
+             "--link", str(link), "--speed", str(MODULE_SPEED), "--serial", str(ord(rig))])
+        wait_for(f"module {link}", link.exists, proc=module)
+        return link
+
+    def power_cycle(self, rig: str) -> None:
+        """Restart the module of rig-<rig> (a killed run may leave it in 27.010 CMUX mode);
+        ser2net opens the new pty through the same link at the next connection."""
+        module = self.modules[rig]
+        module.send_signal(signal.SIGTERM)
+        module.wait(timeout=30)
+        wait_for("old link removed", lambda: not (self.tmp / f"tt-{rig}").exists())
+        self.serve(rig)
 
     def holder(self, place: str) -> str | None:
         """labgrid-client's view: who holds ``place`` (None: free)."""
