@@ -24,7 +24,7 @@ def require_tool():
         path = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
         if path:
             return path
-        message = f"{name} is not installed (.ci/run installs it)"
+        message = f"{name} is not installed (.ci/run installs it, labgrid's with build.py setup)"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
