@@ -150,6 +150,7 @@ def setup() -> None:
     if not stamp.exists() or stamp.read_text() != want:
         run([VENV_PY, "-m", "pip", "install", "-q", "--upgrade", "pip", "setuptools>=68"])
         run([VENV_PY, "-m", "pip", "install", "-q", "-e", ".[test]"])
+        run([VENV_PY, "-m", "pip", "install", "-q", "-e", ".[labgrid]"])  # tests/rigs
         stamp.write_text(want)
     run([VENV_PY, str(Path(__file__)), "compile"])
 

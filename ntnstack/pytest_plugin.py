@@ -4,9 +4,13 @@ The same test runs on virtual modules by default and on a rig with one flag::
 
     pytest tests/                                  # every terminal a virtual module
     pytest tests/ --ntn-testbed testbeds/lab.yaml  # the rig's ports, hardware tests enabled
+    pytest tests/ --ntn-labgrid rig-a              # the ports of a labgrid place
 
 Fixtures
-- ``ntn_testbed``: the validated Testbed (``--ntn-testbed``, else every terminal virtual).
+- ``ntn_testbed``: the validated Testbed (``--ntn-testbed``, else every terminal virtual);
+  with ``--ntn-labgrid PLACE`` (or ``labgrid.places`` in the testbed) the places are held
+  for the session and their serial resources are the ports of the terminals they are named
+  after (ntnstack.rigs; coordinator: the testbed's, else LG_COORDINATOR).
 - ``ntn_run(*scenario_files, clock=None)``: run scenarios on the testbed into a directory of
   this test; returns the RunOutcome and records each expectation's expected and observed
   values as JUnit properties of the test (``user_properties``, as ``record_property``).
@@ -28,6 +32,7 @@ port fails the test at once, naming the terminal and the port.
 
 Parallel runs (pytest-xdist): each worker writes into its own directories, and a test that
 uses a hardware port holds that port's lock file, so no two workers drive one port at once.
+With ``--ntn-labgrid TAG=VALUE`` each worker holds its own free place of that kind.
 """
 from __future__ import annotations
 
@@ -49,6 +54,9 @@ def pytest_addoption(parser) -> None:
     group = parser.getgroup("ntnstack", "ntnstack scenarios and terminals")
     group.addoption("--ntn-testbed", action="append", metavar="FILE", default=None,
                     help="testbed YAML (repeat to overlay); default: every terminal virtual")
+    group.addoption("--ntn-labgrid", action="append", metavar="PLACE", default=None,
+                    help="hold a labgrid place for the session (a name, or TAG=VALUE[,...]: "
+                         "any free place with these tags); repeat for several places")
     group.addoption("--ntn-clock", metavar="MODE", default=None,
                     help="clock for ntn_run (virtual | scaled:N | realtime)")
 
@@ -75,12 +83,28 @@ def pytest_collection_modifyitems(config, items) -> None:
 @pytest.fixture(scope="session")
 def ntn_testbed(pytestconfig):
     """The testbed of this session (validated; bad files fail the session clearly)."""
-    return _session_testbed(pytestconfig)
+    from ntnstack.rigs.spec import spec_for
+
+    testbed = _session_testbed(pytestconfig)
+    spec = spec_for(testbed.labgrid, pytestconfig.getoption("ntn_labgrid"), None, None,
+                    "--ntn-labgrid")
+    if spec is None:
+        yield testbed
+        return
+    from ntnstack.rigs.labgrid import hold
+    from ntnstack.rigs.places import overlay
+
+    with hold(spec) as held:
+        yield overlay(testbed, held, None)
 
 
 def pytest_runtest_setup(item) -> None:
-    """Hardware tests are opt-in: skipped unless --ntn-testbed names a rig with real ports;
-    tests whose family or orbit the testbed lacks are skipped, saying which."""
+    """Hardware tests are opt-in: skipped unless --ntn-testbed names a rig with real ports
+    (or labgrid places) or --ntn-labgrid names places; tests whose family or orbit the
+    testbed lacks are skipped, saying which (on labgrid places that is known only once the
+    places are held, so nothing is skipped there)."""
+    if item.config.getoption("ntn_labgrid"):
+        return
     hardware = item.get_closest_marker("ntn_hardware") is not None
     files = item.config.getoption("ntn_testbed")
     if hardware and not files:
@@ -90,8 +114,10 @@ def pytest_runtest_setup(item) -> None:
     if not (hardware or marks or orbits):
         return
     testbed = _session_testbed(item.config)
-    if hardware and not testbed.hardware:
+    if hardware and not (testbed.hardware or testbed.labgrid):
         pytest.skip(f"hardware test: testbed {', '.join(files)} has no hardware ports")
+    if testbed.labgrid:
+        return
     from ntnstack.scenario.model import family_group
 
     families = testbed_families(testbed, hardware)

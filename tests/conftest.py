@@ -22,7 +22,7 @@ CI_TOOLS = {"tshark": "tshark", "ser2net": "ser2net", "gpsd": "gpsd", "chromium"
 """Every external program a test runs -> the Debian package .ci/run installs for it."""
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def require_tool():
     """``require_tool("tshark")`` -> its path; skips locally, fails when CI is set."""
 
@@ -30,8 +30,10 @@ def require_tool():
         path = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
         if path:
             return path
-        message = f"{name} is not installed (.ci/run installs Debian package " \
-                  f"{CI_TOOLS[name]})"
+        package = CI_TOOLS.get(name)
+        message = (f"{name} is not installed (.ci/run installs Debian package {package})"
+                   if package else f"{name} is not installed (build.py setup installs it with "
+                                   f"the project's test extras)")
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)

@@ -26,17 +26,47 @@ def register(sub) -> None:
                         "default: %(default)s")
     p.add_argument("--clock", metavar="MODE", help="virtual | scaled:N | realtime "
                    "(overrides the scenario's clock)")
+    p.add_argument("--labgrid", action="append", metavar="PLACE",
+                   help="hold a labgrid place for the run (a name, or TAG=VALUE[,TAG=VALUE]: "
+                        "any free place with these tags); its serial resources named after "
+                        "terminals are their ports; repeat for several places")
+    p.add_argument("--labgrid-coordinator", metavar="HOST:PORT",
+                   help="labgrid coordinator (default: the testbed's, else LG_COORDINATOR, "
+                        "else 127.0.0.1:20408)")
+    p.add_argument("--labgrid-wait", type=float, metavar="SECONDS",
+                   help="wait this long for a held place (default 0: report its holder)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from ntnstack.outputs import output_dir
-    from ntnstack.runner.api import load_inputs, run_scenario, split_pairs
-    from ntnstack.runner.console import summary_table
+    from ntnstack.rigs.spec import spec_for
+    from ntnstack.runner.api import load_inputs, prepare
 
     scenario, testbed, ports = load_inputs(args.scenario, args.testbed, args.clock)
     output_dir(args.out, "--out")
+    spec = spec_for(testbed.labgrid, args.labgrid, args.labgrid_coordinator, args.labgrid_wait,
+                    "--labgrid")
+    if spec is None:
+        return run_on(args, scenario, testbed, ports)
+    from ntnstack.rigs.labgrid import hold
+    from ntnstack.rigs.places import overlay
+
+    with hold(spec) as held:
+        for place in held:
+            print(f"ntnstack run: holding labgrid place {place.name} "
+                  f"({', '.join(sorted(place.serial)) or 'no serial ports'})", file=sys.stderr)
+        testbed = overlay(testbed, held, {t.name: t.family for t in scenario.terminals.values()})
+        scenario, ports = prepare(scenario, testbed, args.clock)
+        return run_on(args, scenario, testbed, ports)
+
+
+def run_on(args, scenario, testbed, ports) -> int:
+    """Run on the resolved ports and print the result; the exit status."""
+    from ntnstack.runner.api import run_scenario, split_pairs
+    from ntnstack.runner.console import summary_table
+
     for warning in split_pairs(scenario, ports):
         print(f"ntnstack run: warning: {warning}", file=sys.stderr)
     outcome = run_scenario(scenario, testbed, ports, args.out, progress=show_progress(args))

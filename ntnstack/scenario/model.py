@@ -167,6 +167,7 @@ class Testbed:
     default: str  # "virtual" (unlisted terminals are virtual) or "none" (they are an error)
     ports: dict[str, Port]
     hardware: bool = False
+    labgrid: Any = None  # ntnstack.rigs.spec.LabgridSpec: places to hold for a run
 
     def port_for(self, terminal: str) -> Port | None:
         if terminal in self.ports:

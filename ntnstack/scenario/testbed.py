@@ -2,18 +2,23 @@
 
 A port is ``virtual`` (a virtual module served in-process on a pty) or a pyserial URL or path:
 ``/dev/ttyUSB0``, ``/dev/serial/by-id/...``, ``rfc2217://host:port``, ``socket://host:port``.
+``labgrid: {places: [NAME | TAG=VALUE,...], coordinator: HOST:PORT, wait_s: S}`` names labgrid
+places whose serial resources add ports at run time (ntnstack.rigs, docs/rigs.md).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from ntnstack.configs import VIRTUAL_TESTBED
+from ntnstack.errors import InputError
+from ntnstack.rigs.spec import LabgridSpec, parse_place
 from ntnstack.scenario.fields import Section
 from ntnstack.scenario.model import FAMILIES, Port, Scenario, Testbed
 from ntnstack.scenario.source import ConfigError, Doc, load_files
 
 URL_PREFIXES = ("/dev/", "rfc2217://", "socket://", "loop://", "spy://", "virtual")
-TOP_KEYS = ("name", "description", "default", "hardware", "ports")
+TOP_KEYS = ("name", "description", "default", "hardware", "ports", "labgrid")
+LABGRID_KEYS = ("places", "coordinator", "wait_s")
 PORT_KEYS = ("url", "family", "baudrate", "options", "description")
 
 
@@ -42,7 +47,22 @@ def build_testbed(doc: Doc) -> Testbed:
             ports[name] = _port(name, s)
     return Testbed(top.text("name", Path(doc.files[-1]).stem), doc.files,
                    top.text("default", "virtual", ("virtual", "none")), ports,
-                   top.flag("hardware", any(not p.virtual for p in ports.values())))
+                   top.flag("hardware", any(not p.virtual for p in ports.values())),
+                   _labgrid(top.sub("labgrid")) if top.has("labgrid") else None)
+
+
+def _labgrid(s: Section) -> LabgridSpec:
+    s.only(LABGRID_KEYS)
+    places = []
+    for i, text in enumerate(s.sequence("places")):
+        try:
+            places.append(parse_place(text, ""))
+        except InputError as exc:
+            raise s.doc.error((*s.path, "places", i), str(exc)) from None
+    if not places:
+        raise s.error("places", "expected at least one place name or TAG=VALUE")
+    return LabgridSpec(tuple(places), s.text("coordinator", None),
+                       s.number("wait_s", "s", 0.0, 0.0))
 
 
 def _port(name: str, s: Section) -> Port:
