@@ -26,7 +26,8 @@ SMS_TIMEOUT_S = 20.0
 """Real seconds for an SMS to come back through the emulated network."""
 LOCATION = {"nbntn-generic": 'AT+NTNLOC="39.9","116.4","50",10',
             "nbntn-nordic": 'AT%LOCATION=2,"39.9","116.4","50",10,0',
-            "nbntn-quectel": "AT+QGPS=1", "tiantong": None}
+            "nbntn-quectel": "AT+QGPS=1", "nbntn-sierra": 'AT+KNTNCMD="POS","39.9","116.4","50"',
+            "tiantong": None}
 """How a host gives each family its position (no NB-IoT NTN registration without one)."""
 
 

@@ -171,7 +171,8 @@ def modem_manager(require_tool, tmp_path):
     mm.close()
 
 
-AT_FAMILIES = ["nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel", "tiantong"]
+AT_FAMILIES = ["nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel", "nbntn-sierra",
+               "tiantong"]
 POSITION = {**LOCATION, "nbntn-murata": 'AT%IGNSSCFG="SET","POS","39.9","116.4","50",10'}
 """How each family is given its position (test_gsmmodem.py, test_registration.py)."""
 
