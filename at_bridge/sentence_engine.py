@@ -199,8 +199,11 @@ class SentenceEngine:
         return p.reply is not None and sid == p.reply
 
     def _on_state(self, state: str) -> None:
+        if state == "back":
+            self.urcs.port_back()
         if state != "gone":
             return
+        self.urcs.port_gone(f"{self.name}: port vanished")
         with self._state:
             self._buf.clear()
             p = self._pending

@@ -92,7 +92,11 @@ def certify(profile: Profile, out_dir: str | Path, *, testbed=None,
         return CertSessions(scen, prts, clock, world, out, defects=defects)
     runner = Runner(scenario, testbed, ports, out_dir, progress=progress,
                     sessions_factory=sessions)
-    outcome = runner.run()
+    stopped = None
+    try:
+        outcome = runner.run()
+    except KeyboardInterrupt as exc:   # SIGINT / SIGTERM: judge and report the steps done
+        outcome, stopped = runner.outcome, exc
     from ntnstack.runner.world import World
 
     world = World(scenario)
@@ -104,6 +108,8 @@ def certify(profile: Profile, out_dir: str | Path, *, testbed=None,
                          str(outcome.out_dir), outcome.info.emulated_s, outcome.info.wall_s,
                          verdicts)
     write_report(cert, Path(out_dir))
+    if stopped is not None:
+        raise stopped
     return cert
 
 

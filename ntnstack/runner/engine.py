@@ -201,9 +201,10 @@ class Runner:
                 journal.close()
             self.write_outputs(world, info, getattr(sessions, "pcaps", []),
                                getattr(sessions, "imsis", {}))
+        self.outcome = RunOutcome(info, results, self.out_dir)  # also for a stopped run
         if stopped is not None:
             raise stopped
-        return RunOutcome(info, results, self.out_dir)
+        return self.outcome
 
     def _steps(self, clock, world, sessions, journal, progress, results: list[StepResult]
                ) -> None:
