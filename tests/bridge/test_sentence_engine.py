@@ -88,3 +88,20 @@ def test_garbage_and_splits_never_crash_and_good_sentences_survive(garbage, cuts
         ch.feed(stream[a:b])
     assert [u.line for u in engine.urcs.drain() if u.name == "BDTXR"][-1:] == \
         ["BDTXR,1,0245678,1,1230,A1B2"]
+
+
+def test_urc_wait_fails_with_portgone_when_the_port_goes():
+    """As the AT engine's (test_alignment.py): a BeiDou terminal unplugged while the driver
+    waits for a message fails the wait at once, not at its timeout."""
+    from at_bridge.errors import PortGone
+
+    ch = FakeChannel()
+    engine = SentenceEngine.from_dialect(ch, BDS3)
+    for listener in ch.listeners:
+        listener("gone")
+    with pytest.raises(PortGone, match="vanished"):
+        engine.urcs.get("BDTCI", timeout_s=30.0)
+    for listener in ch.listeners:
+        listener("back")
+    ch.feed(make_sentence("BDTCI,0240001,0240002,2,120000,1,C0DE"))
+    assert engine.urcs.get("BDTCI", timeout_s=1.0).name == "BDTCI"
