@@ -14,7 +14,7 @@ DEFAULT_ZMQ_DURATION_S = 3600.0
 
 def register(sub) -> None:
     from ntnstack.commands._options import old_spelling
-    from ntnstack.iq.trajectory import DEFAULT_STEP_S
+    from ntnstack.iq import DEFAULT_STEP_S
 
     p = sub.add_parser("channel", help="apply the satellite channel (delay, Doppler, loss, "
                        "noise) to IQ samples: cf32/SigMF files or a ZeroMQ radio relay",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ntnstack.errors import InputError
-from ntnstack.link.series import DEFAULT_FREQ_DL_HZ, DEFAULT_FREQ_UL_HZ, PAYLOADS
+from ntnstack.link.defaults import DEFAULT_FREQ_DL_HZ, DEFAULT_FREQ_UL_HZ, PAYLOADS
 from ntnstack.link.terminals import GroundPoint, ground_point
 from ntnstack.orbit import OrbitSource, parse_orbit_spec
 

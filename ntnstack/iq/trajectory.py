@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ntnstack.errors import InputError
+from ntnstack.iq import DEFAULT_STEP_S  # knot spacing (s), defined with the package
 from ntnstack.link.series import link_series
 from ntnstack.link.terminals import GroundPoint
 from ntnstack.orbit.source import OrbitSource
@@ -25,7 +26,6 @@ from phy_ffi import ChannelTrajectory, channel_trajectory
 
 __all__ = ["DEFAULT_STEP_S", "LinkTrajectory", "link_trajectory", "DIRECTIONS"]
 
-DEFAULT_STEP_S = 0.1      # knot spacing: cubic delay error < 1e-5 sample at 30.72 Msps on LEO
 DIRECTIONS = ("dl", "ul")
 
 

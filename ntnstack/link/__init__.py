@@ -1,21 +1,28 @@
 """ntnstack.link - satellites x gateways x terminals -> time series through phy_ffi:
 ``link_series`` (one satellite, one terminal), ``link_grid`` (S x U x T in one C call),
-visibility and ``passes``, ``serving_plan`` with handover times, terminal positions."""
-from ntnstack.link.grid import LinkGrid, grid_states, link_grid
-from ntnstack.link.passes import (
-    Handover,
-    Pass,
-    ServingInterval,
-    elevations,
-    passes,
-    passes_many,
-    serving_plan,
-)
-from ntnstack.link.series import LinkSeries, link_series, sample_times, satellite_states
-from ntnstack.link.terminals import GroundPoint, ground_point, parse_position
+visibility and ``passes``, ``serving_plan`` with handover times, terminal positions.
 
-__all__ = [
-    "GroundPoint", "Handover", "LinkGrid", "LinkSeries", "Pass", "ServingInterval",
-    "elevations", "grid_states", "ground_point", "link_grid", "link_series", "parse_position",
-    "passes", "passes_many", "sample_times", "satellite_states", "serving_plan",
-]
+The names below load on first use (PEP 562), so that importing a light submodule (the CLI's
+``ntnstack.link.options``) does not load numpy and the C core. The function ``passes`` is
+imported from ``ntnstack.link.passes``: here the name is the submodule."""
+from importlib import import_module
+
+_HOME = {
+    "LinkGrid": "grid", "grid_states": "grid", "link_grid": "grid",
+    "Handover": "passes", "Pass": "passes", "ServingInterval": "passes",
+    "elevations": "passes", "passes_many": "passes",
+    "serving_plan": "passes",
+    "LinkSeries": "series", "link_series": "series", "sample_times": "series",
+    "satellite_states": "series",
+    "GroundPoint": "terminals", "ground_point": "terminals", "parse_position": "terminals",
+}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module 'ntnstack.link' has no attribute {name!r}")
+    value = getattr(import_module(f"ntnstack.link.{_HOME[name]}"), name)
+    globals()[name] = value
+    return value

@@ -11,7 +11,7 @@ import numpy as np
 
 import phy_ffi
 from ntnstack.errors import InputError
-from ntnstack.link.series import DEFAULT_FREQ_DL_HZ, DEFAULT_FREQ_UL_HZ, DEFAULT_MIN_ELEVATION_DEG
+from ntnstack.link.defaults import DEFAULT_FREQ_DL_HZ, DEFAULT_FREQ_UL_HZ, DEFAULT_MIN_ELEVATION_DEG
 from ntnstack.link.terminals import GroundPoint
 from ntnstack.orbit.source import OrbitSource
 

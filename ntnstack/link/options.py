@@ -6,7 +6,7 @@ import re
 from ntnstack.clock import format_iso8601, parse_iso8601
 from ntnstack.errors import InputError
 from ntnstack.limits import MAX_SPAN_S  # longest --duration (the bounds: ntnstack.limits)
-from ntnstack.link.series import DEFAULT_FREQ_DL_HZ, DEFAULT_MIN_ELEVATION_DEG
+from ntnstack.link.defaults import DEFAULT_FREQ_DL_HZ, DEFAULT_MIN_ELEVATION_DEG
 
 __all__ = ["DEFAULT_START", "DUPLEX_SPACING_HZ", "FREQ_RANGE_HZ", "MAX_SPAN_S",
            "accept_negative_positions", "add_orbit_options", "check_number", "fmt_time",

@@ -19,6 +19,12 @@ import numpy as np
 import phy_ffi
 from ntnstack.errors import InputError
 from ntnstack.limits import MAX_SERIES_ROWS
+from ntnstack.link.defaults import (
+    DEFAULT_FREQ_DL_HZ,
+    DEFAULT_FREQ_UL_HZ,
+    DEFAULT_MIN_ELEVATION_DEG,
+    PAYLOADS,
+)
 from ntnstack.link.terminals import GroundPoint
 from ntnstack.orbit.source import OrbitSource
 from phy_ffi import CONST
@@ -28,10 +34,6 @@ __all__ = ["DEFAULT_FREQ_DL_HZ", "DEFAULT_FREQ_UL_HZ", "DEFAULT_MIN_ELEVATION_DE
            "link_series", "sample_times", "satellite_states"]
 
 TIME_GRAIN_S = 1e-6   # > the 0.24 us spacing of doubles near unix time 1.8e9 s
-DEFAULT_MIN_ELEVATION_DEG = 10.0   # TR 38.821 reference scenarios, service and feeder link
-DEFAULT_FREQ_DL_HZ = 2.185e9       # n256 DL centre (2170-2200 MHz, TS 38.101-5)
-DEFAULT_FREQ_UL_HZ = 1.995e9       # n256 UL centre (1980-2010 MHz)
-PAYLOADS = ("transparent", "regenerative")
 DEFAULT_UL_SYNC_VALIDITY_S = 20.0  # ntn-UlSyncValidityDuration s20 (TS 38.331: s5..s900)
 FIT_STEP_S = 1.0                   # feeder-delay samples per second for the common-TA fit
 MAX_SAMPLES = MAX_SERIES_ROWS   # rows of one series (ntnstack.limits)

@@ -43,7 +43,7 @@ class World:
     """Satellites and terminals of a scenario (time in unix seconds, emulated)."""
 
     def __init__(self, scenario: Scenario):
-        from ntnstack.link.series import DEFAULT_FREQ_DL_HZ, DEFAULT_FREQ_UL_HZ
+        from ntnstack.link.defaults import DEFAULT_FREQ_DL_HZ, DEFAULT_FREQ_UL_HZ
         from ntnstack.link.terminals import ground_point
         from ntnstack.orbit import parse_orbit_spec
         from ntnstack.terminals.signal import orbit_class

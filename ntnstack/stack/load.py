@@ -47,7 +47,8 @@ def load_span(cells, start_unix_s: float, orbit: str, ue: UeConfig) -> tuple[flo
     GEO from the start."""
     if orbit == "geo":
         return start_unix_s, GEO_SPAN_S
-    from ntnstack.link import ground_point, passes
+    from ntnstack.link import ground_point
+    from ntnstack.link.passes import passes
 
     here = ground_point(*ue.position_deg_m)
     every = passes(cells[0].source, here, start_unix_s, 7200.0, ue.min_elevation_deg)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from ntnstack.link import passes
+from ntnstack.link.passes import passes
 from ntnstack.link.passes import TIME_RESOLUTION_S
 from ntnstack.stack.access import fails_on_cell_loss
 from ntnstack.stack.cell import SatelliteCell

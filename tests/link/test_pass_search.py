@@ -16,8 +16,7 @@ from ntnstack.orbit.tle import load_satellites
 from tests.link.passes_reference import reference_passes_many
 from tests.tolerances import ONE_MICRODEGREE, ONE_MILLIDEGREE, ONE_SECOND
 
-passes_module = importlib.import_module("ntnstack.link.passes")  # the package re-exports
-# a function of the same name
+passes_module = importlib.import_module("ntnstack.link.passes")
 START = 1767225600.0  # 2026-01-01T00:00:00Z
 UE = parse_position("39.9,116.4,0", "--ue")
 # Both searches stop bisecting below TIME_RESOLUTION_S from different brackets, so an event
