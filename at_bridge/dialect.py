@@ -50,21 +50,11 @@ from typing import Any
 import yaml
 
 from at_bridge.errors import DialectError
+from at_bridge.families import FAMILIES
 
 DIALECT_DIR = Path(__file__).with_name("dialects")
 KINDS = ("at", "sentence", "frame")
 """Engines: AT lines, BeiDou sentences, BeiDou 4.0 frames (at_bridge.frame_engine)."""
-FAMILIES = (
-    "nbntn-generic",
-    "nbntn-nordic",
-    "nbntn-murata",
-    "nbntn-quectel",
-    "tiantong",
-    "beidou-2.1",
-    "beidou-bds3",
-    "beidou-4.0",
-    "nbntn-sierra",
-)
 
 
 @dataclass(frozen=True)

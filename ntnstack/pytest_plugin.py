@@ -136,7 +136,7 @@ def testbed_families(testbed, hardware_only: bool) -> set[str]:
     """Families a test can get on ``testbed``: those of its real ports, and when virtual
     modules count (``hardware_only`` false) those of its virtual ports, or every family if
     unlisted terminals are virtual."""
-    from ntnstack.scenario.model import FAMILIES
+    from at_bridge.families import FAMILIES
 
     if not hardware_only and testbed.default == "virtual":
         return set(FAMILIES)

@@ -30,7 +30,8 @@ from ntnstack.configs import PROFILE_DIR
 from ntnstack.errors import InputError
 from ntnstack.scenario.fields import Section
 from ntnstack.scenario.load import build_scenario
-from ntnstack.scenario.model import FAMILIES, Scenario
+from at_bridge.families import FAMILIES
+from ntnstack.scenario.model import Scenario
 from ntnstack.scenario.source import Doc, load_file
 
 TOP_KEYS = ("name", "title", "families", "duts", "scenario", "setup", "requirements")

@@ -10,8 +10,9 @@ import signal
 import sys
 import threading
 
-FAMILY_HELP = ("nbntn-generic, nbntn-nordic, nbntn-murata, nbntn-quectel, tiantong, "
-               "beidou-2.1, beidou-bds3, beidou-4.0, nbntn-sierra")
+from at_bridge.families import FAMILIES
+
+FAMILY_HELP = ", ".join(FAMILIES)
 
 
 def register(sub) -> None:
@@ -88,7 +89,6 @@ def build(args):
     from ntnstack.link.terminals import parse_position
     from ntnstack.outputs import symlink_path
     from ntnstack.terminals.factory import build_module
-    from ntnstack.terminals.families import FAMILIES
     from ntnstack.terminals.faults import parse_faults
     from ntnstack.terminals.host import ModuleHost
     from ntnstack.terminals.network import VirtualNetwork

@@ -26,9 +26,10 @@ Actions, their parameters and expectations: ntnstack.scenario.actions.ACTIONS. A
     ports: {TERMINAL: {url: virtual | /dev/... | rfc2217://host:port | socket://...,
                        family, baudrate}}
 """
+from at_bridge.families import FAMILIES
 from ntnstack.scenario.load import default_scenario_path, load_scenario
 from ntnstack.scenario.model import (
-    FAMILIES, Cell, ClockSpec, Expectation, Gateway, Geodetic, Port, Satellite, Scenario, Step,
+    Cell, ClockSpec, Expectation, Gateway, Geodetic, Port, Satellite, Scenario, Step,
     Terminal, Testbed,
 )
 from ntnstack.scenario.source import ConfigError

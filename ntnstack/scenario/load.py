@@ -10,8 +10,9 @@ from ntnstack.errors import InputError
 from ntnstack.limits import MAX_SCENARIO_SPAN_S, MAX_SCENARIO_STEPS, MAX_TERMINALS
 from ntnstack.scenario.actions import ACTIONS, STEP_KEYS, SUCCEEDS
 from ntnstack.scenario.fields import Section, check_number
+from at_bridge.families import FAMILIES
 from ntnstack.scenario.model import (
-    FAMILIES, Cell, ClockSpec, Expectation, Gateway, Geodetic, Satellite, Scenario, Step,
+    Cell, ClockSpec, Expectation, Gateway, Geodetic, Satellite, Scenario, Step,
     Terminal, Waypoint, family_group,
 )
 from ntnstack.scenario.source import ConfigError, Doc, load_files

@@ -7,10 +7,6 @@ from typing import Any
 
 from ntnstack.scenario.source import Mark
 
-FAMILIES = ("nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel", "tiantong",
-            "beidou-2.1", "beidou-bds3", "beidou-4.0", "nbntn-sierra")
-NBNTN_FAMILIES = tuple(f for f in FAMILIES if f.startswith("nbntn-"))
-BEIDOU_FAMILIES = ("beidou-2.1", "beidou-bds3", "beidou-4.0")
 
 
 def family_group(family: str) -> str:

@@ -13,7 +13,8 @@ from ntnstack.configs import VIRTUAL_TESTBED
 from ntnstack.errors import InputError
 from ntnstack.rigs.spec import LabgridSpec, parse_place
 from ntnstack.scenario.fields import Section
-from ntnstack.scenario.model import FAMILIES, Port, Scenario, Testbed
+from at_bridge.families import FAMILIES
+from ntnstack.scenario.model import Port, Scenario, Testbed
 from ntnstack.scenario.source import ConfigError, Doc, load_files
 
 URL_PREFIXES = ("/dev/", "rfc2217://", "socket://", "loop://", "spy://", "virtual")

@@ -7,12 +7,10 @@ from importlib import resources
 
 import yaml
 
+from at_bridge.families import FAMILIES
 from ntnstack.errors import InputError
 from ntnstack.terminals.vendor_commands import parse_commands
 
-FAMILIES = ("nbntn-generic", "nbntn-nordic", "nbntn-murata", "nbntn-quectel", "tiantong",
-            "beidou-2.1", "beidou-bds3", "beidou-4.0", "nbntn-sierra")
-"""Family names used everywhere (CLI, YAML testbeds, at_bridge dialects)."""
 
 _KINDS = {"nbntn", "tiantong", "beidou"}
 

@@ -107,7 +107,7 @@ def test_family_and_orbit_the_testbed_lacks_are_skipped(pytester):
 
 def test_every_family_on_a_virtual_testbed():
     from ntnstack.pytest_plugin import testbed_families
-    from ntnstack.scenario.model import FAMILIES
+    from at_bridge.families import FAMILIES
     from ntnstack.scenario.testbed import virtual_testbed
 
     assert testbed_families(virtual_testbed(), hardware_only=False) == set(FAMILIES)

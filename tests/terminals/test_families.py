@@ -22,6 +22,29 @@ def test_family_names_are_the_agreed_ones():
                         "nbntn-sierra")
 
 
+def test_one_family_registry_with_a_dialect_and_a_module_for_each():
+    """at_bridge.families is the one list: each name has its dialect file and its entry in
+    families.yaml, and no other source file spells the list out again."""
+    from pathlib import Path
+
+    import yaml
+
+    import at_bridge
+    import ntnstack
+    from at_bridge.dialect import DIALECT_DIR
+    from at_bridge.families import FAMILIES as REGISTRY
+
+    assert FAMILIES is REGISTRY
+    assert {p.stem for p in DIALECT_DIR.glob("*.yaml")} == set(REGISTRY)
+    table = Path(ntnstack.__file__).parent / "terminals" / "families.yaml"
+    assert set(yaml.safe_load(table.read_text())) == set(REGISTRY)
+    spelled = re.compile(r'"nbntn-generic",\s*"nbntn-nordic"')
+    roots = (Path(at_bridge.__file__).parent, Path(ntnstack.__file__).parent)
+    again = [str(p) for root in roots for p in root.rglob("*.py")
+             if p.name != "families.py" and spelled.search(p.read_text())]
+    assert again == []
+
+
 def test_luhn_check_digit():
     # TS 23.003 annex B worked example: IMEI 49015420323751 -> check digit 8.
     assert luhn_digit("49015420323751") == "8"
