@@ -13,6 +13,7 @@ Tasks (run with the system python3; everything else happens in ``.venv``)::
     python3 build.py demo             # setup, then the default job (ntnstack demo + run)
     python3 build.py test [--sanitize] [PYTEST ARGS]  # setup, then every test
     python3 build.py bench            # setup, then the benchmarks -> BENCHMARKS.md
+    python3 build.py docs             # setup, then the generated part of docs/scenarios.md
     python3 build.py compile [--sanitize]              # the C core only (needs cffi)
 """
 from __future__ import annotations
@@ -234,6 +235,14 @@ def write_bench_table(data: dict) -> None:
     print(f"wrote {BENCH_MD.name}")
 
 
+def docs(args: list[str]) -> None:
+    """Rewrite the generated block of docs/scenarios.md from the action table."""
+    setup()
+    run([VENV_PY, "-c", "from pathlib import Path; "
+         "from ntnstack.scenario.reference import rewrite; "
+         "p = Path('docs/scenarios.md'); p.write_text(rewrite(p.read_text()))"])
+
+
 DEMO_OUT = ROOT / "out" / "demo"
 
 
@@ -248,7 +257,7 @@ def demo(args: list[str]) -> None:
 
 
 def main(argv: list[str]) -> None:
-    tasks = {"setup": lambda a: setup(), "demo": demo, "test": test, "bench": bench,
+    tasks = {"setup": lambda a: setup(), "demo": demo, "test": test, "bench": bench, "docs": docs,
              "compile": lambda a: compile_core(sanitize="--sanitize" in a)}
     if not argv or argv[0] not in tasks:
         print(__doc__)

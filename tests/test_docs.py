@@ -34,3 +34,14 @@ def test_no_file_points_outside_the_repository():
                 and p.name != "test_docs.py"
                 and OUTSIDE.search(p.read_text(encoding="utf-8", errors="replace"))]
     assert pointing == []
+
+
+def test_scenario_reference_is_generated_from_the_action_table():
+    """docs/scenarios.md lists every action as ntnstack.scenario.actions defines it
+    (``python3 build.py docs`` regenerates it)."""
+    from ntnstack.scenario.actions import ACTIONS
+    from ntnstack.scenario.reference import rewrite
+
+    text = (ROOT / "docs" / "scenarios.md").read_text()
+    assert rewrite(text) == text, "docs/scenarios.md is stale: run python3 build.py docs"
+    assert all(f"| `{name}` |" in text for name in ACTIONS)
