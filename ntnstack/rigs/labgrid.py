@@ -35,22 +35,29 @@ def _labgrid():
     return client, common, pb2
 
 
+class _DropRefused(logging.Filter):
+    """Drops labgrid's own "coordinator is unavailable" record (logged on the root logger,
+    whatever handlers the program has); the InputError that follows names the problem."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("coordinator is unavailable")
+
+
 class Coordinator:
     """A labgrid client session on the coordinator at ``address`` (HOST:PORT)."""
 
     def __init__(self, address: str):
         client, self.common, self.pb2 = _labgrid()
         self.address = address
-        quiet = logging.NullHandler()   # labgrid logs a refused connection; we say it once
-        if not logging.root.handlers:
-            logging.root.addHandler(quiet)
+        quiet = _DropRefused()   # labgrid logs a refused connection itself; we say it once
+        logging.root.addFilter(quiet)
         try:
             self.session = client.start_session(address)
         except client.Error as exc:
             reason = exc.args[0] if exc.args else type(exc).__name__
             raise InputError(f"labgrid coordinator {address}: {reason}") from None
         finally:
-            logging.root.removeHandler(quiet)
+            logging.root.removeFilter(quiet)
         self.me = f"{self.session.gethostname()}/{self.session.getuser()}"
 
     def run(self, coro):
