@@ -23,6 +23,7 @@ from ntnstack.errors import InputError
 from ntnstack.live.state import LiveCells
 
 MAX_REQUEST_BYTES = 65_536
+CLOSE_TIMEOUT_S = 30.0   # at the end, a slow client's queued messages get this long (real s)
 
 
 class LiveServer:
@@ -138,8 +139,8 @@ async def serve(live: LiveCells, clock: Clock, host: str, port: int,
     import websockets
 
     server = LiveServer(live, clock, until_unix_s)
-    async with websockets.serve(server.handle, host, port,
-                                max_size=MAX_REQUEST_BYTES) as ws_server:
+    async with websockets.serve(server.handle, host, port, max_size=MAX_REQUEST_BYTES,
+                                close_timeout=CLOSE_TIMEOUT_S) as ws_server:
         bound = ws_server.sockets[0].getsockname()[1]
         if on_ready is not None:
             on_ready(bound)
