@@ -127,9 +127,10 @@ class LiveServer:
             t0 = t1
 
     async def _wait_until(self, t_unix_s: float) -> None:
-        """Real seconds until the clock shows ``t_unix_s`` (0 if past)."""
-        ahead_s = (t_unix_s - self.clock.now_unix_s()) / self.clock.scale
-        if ahead_s > 0:
+        """Until the clock shows ``t_unix_s``. asyncio may wake a timer up to its clock
+        resolution early; a message sent before its time could then miss a client whose
+        current state, computed just after, is already older than it: so wait again."""
+        while (ahead_s := (t_unix_s - self.clock.now_unix_s()) / self.clock.scale) > 0:
             await asyncio.sleep(ahead_s)
 
 
