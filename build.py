@@ -13,7 +13,8 @@ Tasks (run with the system python3; everything else happens in ``.venv``)::
     python3 build.py demo             # setup, then the default job (ntnstack demo + run)
     python3 build.py test [--sanitize] [PYTEST ARGS]  # setup, then every test
     python3 build.py bench            # setup, then the benchmarks -> BENCHMARKS.md
-    python3 build.py docs             # setup, then the generated part of docs/scenarios.md
+    python3 build.py docs             # setup, then docs/drivers.md and the generated part of
+                                      # docs/scenarios.md
     python3 build.py compile [--sanitize]              # the C core only (needs cffi)
 """
 from __future__ import annotations
@@ -236,11 +237,13 @@ def write_bench_table(data: dict) -> None:
 
 
 def docs(args: list[str]) -> None:
-    """Rewrite the generated block of docs/scenarios.md from the action table."""
+    """Rewrite the generated docs: the action table of docs/scenarios.md, docs/drivers.md."""
     setup()
     run([VENV_PY, "-c", "from pathlib import Path; "
          "from ntnstack.scenario.reference import rewrite; "
-         "p = Path('docs/scenarios.md'); p.write_text(rewrite(p.read_text()))"])
+         "p = Path('docs/scenarios.md'); p.write_text(rewrite(p.read_text())); "
+         "from at_bridge.drivers.reference import markdown; "
+         "Path('docs/drivers.md').write_text(markdown())"])
 
 
 DEMO_OUT = ROOT / "out" / "demo"

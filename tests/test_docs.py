@@ -45,3 +45,12 @@ def test_scenario_reference_is_generated_from_the_action_table():
     text = (ROOT / "docs" / "scenarios.md").read_text()
     assert rewrite(text) == text, "docs/scenarios.md is stale: run python3 build.py docs"
     assert all(f"| `{name}` |" in text for name in ACTIONS)
+
+
+def test_driver_api_page_is_generated_from_the_docstring():
+    """docs/drivers.md is at_bridge.drivers' docstring as markdown (``build.py docs``)."""
+    from at_bridge.drivers.reference import markdown
+
+    text = (ROOT / "docs" / "drivers.md").read_text()
+    assert text == markdown(), "docs/drivers.md is stale: run python3 build.py docs"
+    assert "open_module(url, family" in text and "```python" in text
