@@ -96,6 +96,8 @@ def certify(profile: Profile, out_dir: str | Path, *, testbed=None,
     try:
         outcome = runner.run()
     except KeyboardInterrupt as exc:   # SIGINT / SIGTERM: judge and report the steps done
+        if runner.outcome is None:     # stopped before the run had any outcome
+            raise
         outcome, stopped = runner.outcome, exc
     from ntnstack.runner.world import World
 

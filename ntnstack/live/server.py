@@ -41,6 +41,10 @@ class LiveServer:
         # Messages are computed off the event loop (SIB encoding, link series), one at a time.
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-state")
 
+    def close(self) -> None:
+        """Stop the worker that computes messages (pending computations are dropped)."""
+        self._worker.shutdown(wait=False, cancel_futures=True)
+
     async def _compute(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
 
@@ -148,5 +152,5 @@ async def serve(live: LiveCells, clock: Clock, host: str, port: int,
         try:
             await server.publish()
         finally:
-            server._worker.shutdown(wait=False, cancel_futures=True)
+            server.close()
     return server

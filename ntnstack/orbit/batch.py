@@ -13,7 +13,7 @@ import numpy as np
 
 from ntnstack.orbit.elements import OrbitalElements, elements_to_state, kepler_eccentric_anomaly
 from ntnstack.orbit.frames import rotate_z
-from ntnstack.orbit.kepler import KeplerSource
+from ntnstack.orbit.kepler import KeplerSource, drifted
 from ntnstack.orbit.source import OrbitSource
 from ntnstack.orbit.tle import TleSource, states_of
 from phy_ffi import CONST
@@ -31,7 +31,7 @@ class SourceBatch:
         self._kepler = None
         if self.sources and all(isinstance(s, KeplerSource) for s in self.sources):
             cols = np.array([s.elements for s in self.sources], dtype=np.float64).T
-            rates = np.array([s._rates() for s in self.sources], dtype=np.float64).T
+            rates = np.array([s.secular_rates() for s in self.sources], dtype=np.float64).T
             epochs = np.array([s.epoch_unix_s for s in self.sources], dtype=np.float64)
             self._kepler = (cols, rates, epochs)
             self._fixed_plane = not np.any(rates)
@@ -71,20 +71,18 @@ class SourceBatch:
 
     def _kepler_at(self, idx: np.ndarray, t: np.ndarray) -> np.ndarray:
         """KeplerSource.states for stacked elements (same formulas, J2 secular rates)."""
-        (a, e, argp, raan, inc, m0), (node_dot, argp_dot, m_dot), epochs = self._kepler
+        elements, rates, epochs = self._kepler
         dt = t - epochs[idx]
         if self._fixed_plane:
-            a_i, e_i = a[idx], e[idx]
+            a_i, e_i, m0_i = elements[0][idx], elements[1][idx], elements[5][idx]
             ecc_anom = kepler_eccentric_anomaly(
-                m0[idx] + np.sqrt(CONST.EARTH_MU_M3PS2 / a_i**3) * dt, e_i)
+                m0_i + np.sqrt(CONST.EARTH_MU_M3PS2 / a_i**3) * dt, e_i)
             u = a_i * (np.cos(ecc_anom) - e_i)
             w = a_i * np.sqrt(1.0 - e_i * e_i) * np.sin(ecc_anom)
             pos = self._p_axis[idx] * u[:, None] + self._q_axis[idx] * w[:, None]
             return rotate_z(pos, CONST.EARTH_ROTATION_RADPS * dt)
-        drifted = OrbitalElements(a[idx], e[idx], argp[idx] + argp_dot[idx] * dt,
-                                  raan[idx] + node_dot[idx] * dt, inc[idx],
-                                  m0[idx] + m_dot[idx] * dt)
-        pos, _ = elements_to_state(drifted, dt)
+        mine = OrbitalElements(*(x[idx] for x in elements))
+        pos, _ = elements_to_state(drifted(mine, [r[idx] for r in rates], dt), dt)
         return rotate_z(pos, CONST.EARTH_ROTATION_RADPS * dt)
 
     def _each_at(self, idx: np.ndarray, t: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ from phy_ffi import CONST
 # EGM96 (Lemoine et al. 1998) normalised C20bar = -0.484166774985e-3; J2 = -sqrt(5) * C20bar.
 EARTH_J2 = 1.082626683553e-3
 
-__all__ = ["EARTH_J2", "KeplerSource", "circular_elements"]
+__all__ = ["EARTH_J2", "KeplerSource", "circular_elements", "drifted"]
 
 
 def circular_elements(altitude_m: float, inclination_deg: float, raan_deg: float,
@@ -36,6 +36,15 @@ def circular_elements(altitude_m: float, inclination_deg: float, raan_deg: float
                            np.radians(inclination_deg), np.radians(arg_latitude_deg))
 
 
+def drifted(elements: OrbitalElements, rates, dt_s) -> OrbitalElements:
+    """``elements`` dt_s after their epoch under the secular ``rates`` (node, periapsis, mean
+    anomaly - n, rad/s; KeplerSource.secular_rates); arrays broadcast."""
+    a, e, argp, raan, inc, m0 = elements
+    node_dot, argp_dot, m_dot = rates
+    return OrbitalElements(a, e, argp + argp_dot * dt_s, raan + node_dot * dt_s, inc,
+                           m0 + m_dot * dt_s)
+
+
 class KeplerSource(OrbitSource):
     """A satellite on a Keplerian orbit; elements at ``epoch_unix_s``."""
 
@@ -47,7 +56,7 @@ class KeplerSource(OrbitSource):
         self.j2 = j2
         elements_to_state(self.elements)  # validate now, not on first use
 
-    def _rates(self) -> tuple[float, float, float]:
+    def secular_rates(self) -> tuple[float, float, float]:
         """Secular d(node)/dt, d(periapsis)/dt, d(M)/dt - n in rad/s (zero without J2)."""
         if not self.j2:
             return 0.0, 0.0, 0.0
@@ -62,11 +71,7 @@ class KeplerSource(OrbitSource):
     def eci_states(self, t_unix_s) -> tuple[np.ndarray, np.ndarray]:
         """States in the ECI frame aligned with ECEF at the epoch, shape (n, 3)."""
         dt = np.atleast_1d(np.asarray(t_unix_s, dtype=np.float64)) - self.epoch_unix_s
-        node_dot, argp_dot, m_dot = self._rates()
-        a, e, argp, raan, inc, m0 = self.elements
-        drifted = OrbitalElements(a, e, argp + argp_dot * dt, raan + node_dot * dt, inc,
-                                  m0 + m_dot * dt)
-        return elements_to_state(drifted, dt)
+        return elements_to_state(drifted(self.elements, self.secular_rates(), dt), dt)
 
     def states(self, t_unix_s) -> tuple[np.ndarray, np.ndarray]:
         dt = np.atleast_1d(np.asarray(t_unix_s, dtype=np.float64)) - self.epoch_unix_s

@@ -161,6 +161,7 @@ class Runner:
         self.scenario, self.testbed, self.ports = scenario, testbed, ports
         self.out_dir = Path(out_dir)
         self.progress_enabled = progress
+        self.outcome: RunOutcome | None = None   # set when run() ends, stopped or not
         self.sessions_factory = sessions_factory or _default_sessions
 
     def run(self) -> RunOutcome:

@@ -122,7 +122,8 @@ def test_coverage_lost_and_regained_arrive_in_order():
     # 300 emulated s (3 s real at 100x) before the rise: time for the client to connect
     service = _Service(live, rise - 300.0, 100.0, set_ - rise + 320.0)
     got = asyncio.run(_collect(service.port))
-    service.thread.join(60)
+    service.thread.join(180)   # the service ends, then gives slow clients up to 30 s
+    assert not service.thread.is_alive()
     first, *updates = got
     assert first["reason"] == "get" and first["t_unix_s"] < set_
     times = [m["t_unix_s"] for m in updates]
@@ -143,7 +144,8 @@ def test_hundred_subscribers_get_the_same_updates():
         return await asyncio.gather(*(_collect(service.port) for _ in range(100)))
 
     received = asyncio.run(everyone())
-    service.thread.join(60)
+    service.thread.join(180)   # the service ends, then gives slow clients up to 30 s
+    assert not service.thread.is_alive()
     updates = [[(m["cell"], m["t_unix_s"]) for m in got if m["reason"] != "get"]
                for got in received]
     assert updates[0]
@@ -173,7 +175,8 @@ def test_bad_requests_get_an_error_and_the_connection_stays_up():
         json.dumps({"type": "subscribe", "cells": ["nowhere"]}),
         json.dumps({"type": "subscribe", "cells": ["leo-cell"]}),
         json.dumps({"type": "get"})]))
-    service.thread.join(60)
+    service.thread.join(180)   # the service ends, then gives slow clients up to 30 s
+    assert not service.thread.is_alive()
     errors = [m["error"] for m in got if m["type"] == "error"]
     assert len(errors) == 4
     assert "JSON" in errors[0] and "type" in errors[1] and "launch" in errors[2]

@@ -85,7 +85,7 @@ def test_j2_node_regression_of_a_sun_synchronous_orbit():
     # A sun-synchronous orbit at 800 km needs i = 98.6 deg: its node moves +0.9856 deg/day
     # (360 deg per tropical year), the first-order secular J2 node rate.
     el = circular_elements(800e3 + CONST.WGS84_A_M - CONST.EARTH_RADIUS_3GPP_M, 98.6, 0.0, 0.0)
-    rates = KeplerSource(el, EPOCH, j2=True)._rates()
+    rates = KeplerSource(el, EPOCH, j2=True).secular_rates()
     assert np.degrees(rates[0]) * 86400 == pytest.approx(360 / 365.2422,
                                                         rel=SSO_INCLINATION_FRACTION)
 
