@@ -7,7 +7,9 @@ then the first message only if it is newer). Client requests (JSON objects):
 ``{"type": "get"}`` -> the current messages again; ``{"type": "subscribe", "cells": [...]}``
 -> follow only those cells (and get their current messages). Anything else is answered with
 ``{"type": "error", "error": "..."}`` naming the problem; the connection stays up. A message
-is serialised once and broadcast to every follower of its cell.
+is serialised once and queued to every follower of its cell; each client has its own sender
+task, so a slow reader delays only itself (and is disconnected, close code 1008, once
+MAX_BACKLOG messages wait for it) and nothing is skipped silently.
 
 The clock is realtime or scaled (ntnstack.clock): the server waits in real time for the next
 change, as a live service must; the virtual clock has no meaning for a client outside.
@@ -24,6 +26,39 @@ from ntnstack.live.state import LiveCells
 
 MAX_REQUEST_BYTES = 65_536
 CLOSE_TIMEOUT_S = 30.0   # at the end, a slow client's queued messages get this long (real s)
+MAX_BACKLOG = 10_000     # messages queued to one client before it is dropped as too slow
+
+
+class _Client:
+    """One connection: the cells it follows, the time of the last message sent per cell,
+    and its outgoing messages in order (written by its own sender task)."""
+
+    def __init__(self, ws, cells):
+        self.ws, self.cells = ws, set(cells)
+        self.last_sent: dict[str, float] = {}
+        self.outbox: asyncio.Queue[str] = asyncio.Queue()
+
+    def offer(self, cell: str, t_unix_s: float, text: str) -> bool:
+        """Queue ``text`` (a message of ``cell`` at ``t_unix_s``) unless the client already
+        has a newer one of that cell."""
+        if self.last_sent.get(cell, t_unix_s) > t_unix_s:
+            return False
+        self.last_sent[cell] = t_unix_s
+        self.outbox.put_nowait(text)
+        return True
+
+    async def send_all(self) -> None:
+        """Write the outbox to the connection, in order, until cancelled."""
+        import websockets
+
+        while True:
+            text = await self.outbox.get()
+            try:
+                await self.ws.send(text)
+            except websockets.ConnectionClosed:
+                return         # the handler sees the connection end and forgets the client
+            finally:
+                self.outbox.task_done()
 
 
 class LiveServer:
@@ -34,10 +69,10 @@ class LiveServer:
             raise InputError("--clock virtual: a live service runs on realtime or scaled:N "
                              "(its clients are outside the emulated time)")
         self.live, self.clock, self.until = live, clock, until_unix_s
-        self.followers: dict[object, set[str]] = {}
-        self.last_sent: dict[object, dict[str, float]] = {}   # per client: cell -> t_unix_s
-        self.sent = 0
+        self.clients: dict[object, _Client] = {}
+        self.sent = 0         # messages queued to clients (each is written, in order)
         self.skipped = 0      # SIB updates superseded before they could be sent (a slow host)
+        self.dropped = 0      # clients disconnected for falling MAX_BACKLOG messages behind
         # Messages are computed off the event loop (SIB encoding, link series), one at a time.
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-state")
 
@@ -56,29 +91,26 @@ class LiveServer:
         """The messages of ``cells`` at the clock's present."""
         return await self._compute(self._current, sorted(cells))
 
-    async def _send_current(self, ws, cells, newer_only: bool = False) -> None:
-        """The current messages to ``ws``; ``newer_only``: not where an update broadcast
-        while they were computed is already newer (a client's first messages)."""
+    async def _send_current(self, client: _Client, cells) -> None:
+        """The current messages to ``client``, except where an update queued while they
+        were computed is already newer."""
         for msg in await self.current(cells):
-            cell, t = msg["cell"], msg["t_unix_s"]
-            if newer_only and self.last_sent[ws].get(cell, t) > t:
-                continue
-            self.last_sent[ws][cell] = max(t, self.last_sent[ws].get(cell, t))
-            await ws.send(json.dumps(msg))
+            if client.offer(msg["cell"], msg["t_unix_s"], json.dumps(msg)):
+                self.sent += 1
 
     async def handle(self, ws) -> None:
         """One client: the current states, then its requests until it leaves."""
-        self.followers[ws] = set(self.live.names)
-        self.last_sent[ws] = {}
+        client = self.clients[ws] = _Client(ws, self.live.names)
+        sender = asyncio.create_task(client.send_all())
         try:
-            await self._send_current(ws, self.live.names, newer_only=True)
+            await self._send_current(client, self.live.names)
             async for raw in ws:
-                await self._request(ws, raw)
+                await self._request(client, raw)
         finally:
-            self.followers.pop(ws, None)
-            self.last_sent.pop(ws, None)
+            self.clients.pop(ws, None)
+            sender.cancel()
 
-    async def _request(self, ws, raw) -> None:
+    async def _request(self, client: _Client, raw) -> None:
         try:
             try:
                 request = json.loads(raw)
@@ -87,7 +119,7 @@ class LiveServer:
             if not isinstance(request, dict) or not isinstance(request.get("type"), str):
                 raise ValueError('expected a JSON object with a "type"')
             if request["type"] == "get":
-                cells = sorted(self.followers[ws])
+                cells = sorted(client.cells)
             elif request["type"] == "subscribe":
                 cells = request.get("cells")
                 if not isinstance(cells, list) or not all(isinstance(c, str) for c in cells):
@@ -96,18 +128,17 @@ class LiveServer:
                 if unknown:
                     raise ValueError(f'"cells": unknown {", ".join(unknown)} (served: '
                                      f'{", ".join(self.live.names)})')
-                self.followers[ws] = set(cells)
+                client.cells = set(cells)
             else:
                 raise ValueError(f'"type": {request["type"]!r} is not get or subscribe')
         except ValueError as exc:   # json.JSONDecodeError is a ValueError
-            await ws.send(json.dumps({"type": "error", "error": str(exc)}))
+            client.outbox.put_nowait(json.dumps({"type": "error", "error": str(exc)}))
             return
-        await self._send_current(ws, cells)
+        await self._send_current(client, cells)
 
     async def publish(self) -> None:
-        """Send each change when the clock reaches it, until ``until_unix_s``."""
-        import websockets
-
+        """Queue each change to its followers when the clock reaches it, until
+        ``until_unix_s``; then give the clients CLOSE_TIMEOUT_S to take what is queued."""
         horizon_s = 600.0    # changes are looked up this far ahead at a time (emulated s)
         t0 = self.clock.now_unix_s()
         while self.until is None or t0 < self.until:
@@ -120,15 +151,31 @@ class LiveServer:
                     self.skipped += 1          # the next update is already due
                     continue
                 await self._wait_until(t)
-                # never older than what a client already has (its "get" may be newer)
-                targets = [ws for ws, cells in self.followers.items()
-                           if cell in cells and self.last_sent[ws].get(cell, t) <= t]
-                for ws in targets:
-                    self.last_sent[ws][cell] = t
-                websockets.broadcast(targets, json.dumps(msg))
-                self.sent += len(targets)
+                self._queue(cell, t, json.dumps(msg))
             await self._wait_until(t1)
             t0 = t1
+        await self._drain()
+
+    def _queue(self, cell: str, t_unix_s: float, text: str) -> None:
+        """``text`` to every follower of ``cell`` (never older than what a client already
+        has: its "get" may be newer); a client MAX_BACKLOG messages behind is dropped."""
+        for client in list(self.clients.values()):
+            if cell not in client.cells:
+                continue
+            if client.outbox.qsize() >= MAX_BACKLOG:
+                self.dropped += 1
+                self.clients.pop(client.ws, None)
+                asyncio.ensure_future(client.ws.close(1008, "too slow: messages backed up"))
+            elif client.offer(cell, t_unix_s, text):
+                self.sent += 1
+
+    async def _drain(self) -> None:
+        """Wait (up to CLOSE_TIMEOUT_S real s) until every client's outbox is written."""
+        waits = [asyncio.ensure_future(c.outbox.join()) for c in self.clients.values()]
+        if waits:
+            _, pending = await asyncio.wait(waits, timeout=CLOSE_TIMEOUT_S)
+            for wait in pending:
+                wait.cancel()
 
     async def _wait_until(self, t_unix_s: float) -> None:
         """Until the clock shows ``t_unix_s``. asyncio may wake a timer up to its clock

@@ -165,6 +165,32 @@ def test_hundred_subscribers_get_the_same_updates():
                 if m["reason"] != "get" and first_t < m["t_unix_s"] <= cut_t]
         assert mine == [x for x in every if first_t < x[1] <= cut_t]
     assert service.result.sent >= sum(len(u) for u in updates)
+    assert service.result.dropped == 0
+
+
+def test_a_client_too_far_behind_is_disconnected_not_skipped(monkeypatch):
+    # a backlog limit of 0: the first update finds the client behind (its first message queued)
+    import ntnstack.live.server as server
+    monkeypatch.setattr(server, "MAX_BACKLOG", 0)
+    service = _Service(LiveCells(SCENARIO, ["geo-cell"]), START, 50.0, 30.0)
+
+    async def reader():
+        async with websockets.connect(f"ws://127.0.0.1:{service.port}") as ws:
+            got = [json.loads(raw) async for raw in _until_closed(ws)]
+            return got, ws.close_code
+
+    got, code = asyncio.run(reader())
+    service.thread.join(180)
+    assert code == 1008 and service.result.dropped == 1
+    assert all(m["reason"] == "get" for m in got)
+
+
+async def _until_closed(ws):
+    try:
+        async for raw in ws:
+            yield raw
+    except websockets.ConnectionClosed:
+        return
 
 
 def test_bad_requests_get_an_error_and_the_connection_stays_up():
