@@ -56,9 +56,16 @@ class _Client:
             try:
                 await self.ws.send(text)
             except websockets.ConnectionClosed:
-                return         # the handler sees the connection end and forgets the client
+                self._discard()   # the handler sees the connection end and forgets the client
+                return
             finally:
                 self.outbox.task_done()
+
+    def _discard(self) -> None:
+        """Mark every queued message done (the connection is gone)."""
+        while not self.outbox.empty():
+            self.outbox.get_nowait()
+            self.outbox.task_done()
 
 
 class LiveServer:
