@@ -143,17 +143,21 @@ class Coordinator:
         await self.session.sync_with_coordinator()
 
     def held(self, name: str) -> HeldPlace:
-        """The acquired place's tags and NetworkSerialPort resources."""
+        """The acquired place's tags, NetworkSerialPort and NetworkPowerPort resources."""
         place = self.place(name)
-        serial = {}
+        serial, power = {}, {}
         for (res_name, cls), entry in self.session.get_target_resources(place).items():
-            if cls != "NetworkSerialPort":
+            if cls not in ("NetworkSerialPort", "NetworkPowerPort"):
                 continue
             if not entry.avail:
                 raise InputError(f"labgrid place {name}: resource {res_name} is not available "
                                  f"(its exporter is gone?)")
+            if cls == "NetworkPowerPort":
+                power[res_name] = {k: str(v) for k, v in entry.params.items()
+                                   if k in ("model", "host", "index")}
+                continue
             serial[res_name] = (serial_url(entry.params), int(entry.params.get("speed", 115200)))
-        return HeldPlace(name, dict(place.tags), serial)
+        return HeldPlace(name, dict(place.tags), serial, power)
 
 
 @contextlib.contextmanager
