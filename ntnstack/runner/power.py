@@ -91,17 +91,19 @@ def recover(ctx: StepContext, sessions: Any) -> Check | None:
     answers a probe or has no switch; else the ``responsive`` check (failed) after one power
     cycle, with ``ctx.observed["recovery"]`` = {off_s, back_after_s (None: not back)}."""
     name = ctx.terminal.name
-    if not sessions.has_switch(name) or answers(ctx, sessions, name):
+    if ctx.step.action == "power_cycle" or not sessions.has_switch(name) or \
+            answers(ctx, sessions, name):
         return None
     ctx.note("power", f"no answer to a probe within {PROBE_S:g} s: the module hung; "
              f"power-cycling it once", name)
     why = ctx.observed.get("reason", "no answer")
     try:
         back_s = power_cycle(ctx, sessions, name, RECOVERY_OFF_S, BACK_LIMIT_S)
+        done = (f"power-cycled, answering again {back_s:.1f} s after power on"
+                if back_s is not None else
+                f"power-cycled, not answering within {BACK_LIMIT_S:g} s")
     except StepError as exc:
-        back_s, why = None, f"{why}; {exc}"
+        back_s, done = None, f"the power cycle failed: {exc}"
     ctx.observed["recovery"] = {"off_s": RECOVERY_OFF_S, "back_after_s": back_s}
-    done = (f"power-cycled, answering again {back_s:.1f} s after power on" if back_s is not
-            None else f"power-cycled, not answering within {BACK_LIMIT_S:g} s")
     return Check("responsive", True, False, False,
                  f"responsive: the module hung ({why}); {done}")
