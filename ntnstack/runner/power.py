@@ -15,9 +15,9 @@ from ntnstack.runner.engine import StepContext, StepError
 from ntnstack.runner.records import Check
 from ntnstack.scenario.model import family_group
 
-PROBE_S = 5.0
+PROBE_S = 3.0
 """Seconds a bare probe may take before the module counts as hung (TS 27.007 sets no bound
-for AT; the dialects allow 2 s for it)."""
+for AT; the dialects allow 2 s for it, plus 1 s for a rig host's network)."""
 RECOVERY_OFF_S = 2.0
 """Seconds the power stays off when recovering a hung module (labgrid's default delay of
 NetworkPowerDriver.cycle)."""

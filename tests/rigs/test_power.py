@@ -56,7 +56,7 @@ def test_a_hung_module_is_power_cycled_once_and_the_run_goes_on(farm):
     data = read_run(result["out"])
     recovery = data["steps"][0]["observed"]["recovery"]
     assert recovery["off_s"] == 2.0 and recovery["back_after_s"] > 0
-    assert power_events(result["out"])[0] == ("no answer to a probe within 5 s: the module "
+    assert power_events(result["out"])[0] == ("no answer to a probe within 3 s: the module "
                                               "hung; power-cycling it once")
     junit = (farm.tmp / f"run-{farm.runs}" / "junit.xml").read_text()
     assert 'name="power_on"' in junit and "the module hung" in junit
