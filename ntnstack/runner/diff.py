@@ -107,8 +107,8 @@ def _number(value: Any) -> bool:
 
 def format_text(d: RunDiff) -> str:
     """A table a human reads; the last line states the regression count."""
-    lines = [f"run A {d.run_a} {d.status_a} ({d.rig_a})",
-             f"run B {d.run_b} {d.status_b} ({d.rig_b})  (timing tolerance "
+    lines = [f"run A {d.run_a} ({d.rig_a}) {d.status_a}",
+             f"run B {d.run_b} ({d.rig_b}) {d.status_b}  (timing tolerance "
              f"{d.tolerance_s:g} s)"]
     if not d.changes:
         lines.append("no change")

@@ -78,12 +78,16 @@ def _open_source(src: str | Path, cols: dict[str, list[str]]) -> sqlite3.Connect
     return db
 
 
-def _fingerprint(db: sqlite3.Connection, run_id: str) -> tuple:
-    """(status or None when absent, row counts of steps, expectations, events, samples)."""
-    status = db.execute("SELECT status FROM runs WHERE run_id=?", (run_id,)).fetchone()
-    counts = tuple(db.execute(f"SELECT count(*) FROM {t} WHERE run_id=?",
-                              (run_id,)).fetchone()[0] for t in TABLES[1:])
-    return (status[0] if status else None, *counts)
+def fingerprints(db: sqlite3.Connection) -> dict[str, tuple]:
+    """run id -> (status, row counts of steps, expectations, events, samples); one pass per
+    table, so a merge stays linear in the rows of the journals."""
+    out = {run_id: [status, 0, 0, 0, 0] for run_id, status in
+           db.execute("SELECT run_id, status FROM runs")}
+    for i, table in enumerate(TABLES[1:], start=1):
+        for run_id, n in db.execute(f"SELECT run_id, count(*) FROM {table} GROUP BY run_id"):
+            if run_id in out:
+                out[run_id][i] = n
+    return {run_id: tuple(f) for run_id, f in out.items()}
 
 
 def merge(out: str | Path, sources: list[str | Path]) -> MergeResult:
@@ -115,8 +119,7 @@ def _merge_into(target: Path, opened: list, cols: dict[str, list[str]]) -> Merge
     try:
         db.execute("BEGIN IMMEDIATE")
         for src, source in opened:
-            for (run_id,) in source.execute("SELECT run_id FROM runs ORDER BY rowid").fetchall():
-                _merge_run(db, source, src, run_id, cols, result)
+            _merge_source(db, source, src, cols, result)
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
@@ -126,30 +129,32 @@ def _merge_into(target: Path, opened: list, cols: dict[str, list[str]]) -> Merge
     return result
 
 
-def _merge_run(db: sqlite3.Connection, source: sqlite3.Connection, src: str | Path,
-               run_id: str, cols: dict[str, list[str]], result: MergeResult) -> None:
-    mine = _fingerprint(db, run_id)
-    theirs = _fingerprint(source, run_id)
-    if theirs[0] == "running":   # no live writer (checked): killed mid-way
-        theirs = ("interrupted", *theirs[1:])
-    if mine[0] is not None:
-        if mine == theirs or (theirs[0] in UNFINISHED and mine[0] not in UNFINISHED):
+def _merge_source(db: sqlite3.Connection, source: sqlite3.Connection, src: str | Path,
+                  cols: dict[str, list[str]], result: MergeResult) -> None:
+    """Every run of one source into ``db`` (inside the merge's transaction)."""
+    mine, copy, killed = fingerprints(db), set(), []
+    for run_id, theirs in fingerprints(source).items():
+        if theirs[0] == "running":   # no live writer (checked): killed mid-way
+            theirs = ("interrupted", *theirs[1:])
+            killed.append(run_id)
+        there = mine.get(run_id)
+        if there is None:
+            result.added.append(run_id)
+        elif there == theirs or (theirs[0] in UNFINISHED and there[0] not in UNFINISHED):
             result.skipped.append(run_id)
-            return
-        if mine[0] not in UNFINISHED:
+            continue
+        elif there[0] not in UNFINISHED:
             raise InputError(f"{src}: run {run_id} differs from the one already in the "
-                             f"output (status {mine[0]} there, {theirs[0]} here)")
-        for table in TABLES:
-            db.execute(f"DELETE FROM {table} WHERE run_id=?", (run_id,))
-        result.replaced.append(run_id)
-    else:
-        result.added.append(run_id)
+                             f"output (status {there[0]} there, {theirs[0]} here)")
+        else:
+            for table in TABLES:
+                db.execute(f"DELETE FROM {table} WHERE run_id=?", (run_id,))
+            result.replaced.append(run_id)
+        copy.add(run_id)
     for table, names in cols.items():
-        listed = ", ".join(names)
-        rows = source.execute(f"SELECT {listed} FROM {table} WHERE run_id=? ORDER BY rowid",
-                              (run_id,))
+        listed, at = ", ".join(names), names.index("run_id")
+        rows = source.execute(f"SELECT {listed} FROM {table} ORDER BY rowid")
         db.executemany(f"INSERT INTO {table} ({listed}) VALUES "
-                       f"({', '.join('?' * len(names))})", rows)
-    if theirs[0] == "interrupted":
-        db.execute("UPDATE runs SET status='interrupted' WHERE run_id=? AND status='running'",
-                   (run_id,))
+                       f"({', '.join('?' * len(names))})", (r for r in rows if r[at] in copy))
+    db.executemany("UPDATE runs SET status='interrupted' WHERE run_id=? AND status='running'",
+                   [(run_id,) for run_id in killed if run_id in copy])

@@ -148,8 +148,8 @@ def test_diff_across_rigs_of_a_merged_journal(tmp_path, two_rigs):
     res = ntnstack("results", "diff", "run-a", "run-b", "--journal", str(out))
     assert res.returncode == 1        # run-b's attach took 240 s against 180 s
     lines = res.stdout.splitlines()
-    assert lines[0] == "run A run-a error (farm@rig-a on lab-1)"
-    assert lines[1].startswith("run B run-b error (farm@rig-b on lab-2)")
+    assert lines[0] == "run A run-a (farm@rig-a on lab-1) error"
+    assert lines[1].startswith("run B run-b (farm@rig-b on lab-2) error ")
     assert lines[-1] == "2 regression(s)"
     listed = ntnstack("results", "list", str(out)).stdout.splitlines()
     assert [line.split()[0] for line in listed] == ["run-a", "run-b"]
