@@ -77,3 +77,25 @@ def test_a_plain_testbed_names_a_power_command(farm):
     assert [s for _, s in outcome(result)] == ["passed"] * 4
     assert farm.relays.log[switched:] == [OFF, ON]
     assert power_events(result["out"])[0].startswith("off (power command ")
+
+
+def test_labgrid_client_switches_the_same_power_port(farm):
+    """labgrid's own client cycles the place's power port as exported (docs/rigs.md: by hand
+    after a killed run); rig-b has no power port, and its power_cycle step says so."""
+    before, switched = farm.modules["a"].pid, len(farm.relays.log)
+    farm.client("-p", "rig-a", "acquire", user="alice")
+    try:
+        farm.client("-p", "rig-a", "power", "cycle", "-t", "0.5", user="alice")
+        assert "on" in farm.client("-p", "rig-a", "power", "get", user="alice")
+    finally:
+        farm.client("-p", "rig-a", "release", user="alice")
+    assert farm.relays.log[switched:] == [OFF, ON]
+    assert farm.modules["a"].pid != before
+    rc, result, err = finished(farm.run(SCENARIO, POWER_CYCLE, "--labgrid", "rig-b",
+                                        user="bob"))
+    assert rc == 1, err
+    step = result["steps"][2]
+    assert (step["step"], step["status"]) == ("02-power_cycle", "error")
+    assert step["message"].startswith("tt-a (on rfc2217://127.0.0.1:")
+    assert step["message"].endswith(" has no power switch: give its testbed port 'power: "
+                                    "COMMAND' or its labgrid place a NetworkPowerPort")
