@@ -89,6 +89,13 @@ def test_a_bad_source_is_named_and_nothing_is_written(tmp_path, two_rigs):
         assert res.returncode == 2 and res.stderr.count("\n") == 1, res.stderr
         assert res.stderr.startswith(f"ntnstack results: error: {bad}: {why}"), res.stderr
         assert counts(out / "results.sqlite") == before      # run-b not merged either
+    into_noise = ntnstack("results", "merge", str(noise), str(b))
+    assert into_noise.returncode == 2 and into_noise.stderr.startswith(
+        f"ntnstack results: error: {noise}: not an ntnstack journal (file is not a database)")
+    itself = ntnstack("results", "merge", str(out), str(b), str(out / "results.sqlite"))
+    assert itself.returncode == 2
+    assert itself.stderr == (f"ntnstack results: error: {out / 'results.sqlite'}: is the "
+                             f"output journal {out / 'results.sqlite'} itself\n")
 
 
 def test_a_conflicting_run_is_refused(tmp_path, two_rigs):
