@@ -13,9 +13,9 @@ from ntnstack.commands._options import OUT_ROOT
 
 
 def register(sub) -> None:
-    p = sub.add_parser("results", help="compare or show run journals (results.sqlite)",
+    p = sub.add_parser("results", help="compare, show or merge run journals (results.sqlite)",
                        description="Read run journals: diff two runs (exit 1 when a verdict "
-                                   "regressed) or show one.")
+                                   "regressed), show or list them, merge several into one.")
     rsub = p.add_subparsers(dest="results_command", required=True, parser_class=type(p))
     d = rsub.add_parser("diff", help="what changed between two runs (exit 1 on regression)")
     d.add_argument("run_a", metavar="RUN_A", help="output directory or results.sqlite (its "
