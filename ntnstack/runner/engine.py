@@ -54,6 +54,7 @@ class StepContext:
     sessions: Sessions
     observed: dict[str, Any] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
+    unanswered: set[str] = field(default_factory=set)  # terminals whose call timed out
 
     def t(self) -> float:
         return self.clock.now()
@@ -89,6 +90,7 @@ class StepContext:
         try:
             result = fn(*args, **kwargs)
         except Timeout as exc:
+            self.unanswered.add(who)
             self.observed["reason"] = f"{who}: {exc}"
             self.note("result", f"timeout: {exc}", who)
             return None
@@ -263,19 +265,40 @@ def _run_one(ctx: StepContext, broken: set[str]) -> StepResult:
         ctx.sessions.run_step(ctx)
     except StepError as exc:
         result.status, result.message = "error", str(exc)
+        ctx.observed.setdefault("reason", str(exc))
     except Exception as exc:  # noqa: BLE001 - a module's failure must not lose the run
         result.status, result.message = "error", f"{type(exc).__name__}: {exc}"
+    hung = _recover(ctx, result.status == "error")
+    if hung is not None and ctx.observed["recovery"]["back_after_s"] is not None:
+        result.status, result.message = "passed", ""   # back: judged, and failed, below
     result.wall_s = time.monotonic() - wall0
     result.ended_s = ctx.t()
     result.observed, result.events = dict(ctx.observed), ctx.events
+    if hung is not None and result.status == "error":
+        result.checks, result.message = [hung], hung.message
     if result.status != "error":
         result.checks = judge_all(step.action, step.expect, ctx.observed)
+        if hung is not None:
+            result.checks.append(hung)
         failed = [c for c in result.checks if not c.passed]
         if failed:
             observable = any(c.observable for c in failed)
             result.status = "failed" if observable else "not-observable"
             result.message = "; ".join(c.message for c in failed)
     return result
+
+
+def _recover(ctx: StepContext, errored: bool):
+    """The failed ``responsive`` check when the step's module hung and its power switch
+    cycled it (ntnstack.runner.power.recover); None otherwise."""
+    recover = getattr(ctx.sessions, "recover", None)
+    if recover is None or not (errored or ctx.terminal.name in ctx.unanswered):
+        return None
+    try:
+        return recover(ctx)
+    except Exception as exc:  # noqa: BLE001 - the recovery must not lose the run
+        ctx.note("power", f"recovery failed: {type(exc).__name__}: {exc}")
+        return None
 
 
 def _short(value: Any) -> str:

@@ -223,15 +223,16 @@ def _read(db: sqlite3.Connection, run_id: str | None, path: Path) -> dict[str, A
 
 
 def list_runs(journal: str | Path) -> list[dict[str, Any]]:
-    """Every run of a journal, oldest first: run_id, scenario, status, started_at."""
+    """Every run of a journal, oldest first: run_id, scenario, status, started_at, testbed
+    (NAME@PLACE on labgrid places) and host."""
     path = resolve(journal)
+    keys = ("run_id", "scenario", "status", "started_at", "testbed", "host")
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        rows = db.execute("SELECT run_id, scenario, status, started_at FROM runs "
+        rows = db.execute(f"SELECT {', '.join(keys)} FROM runs "
                           "ORDER BY started_at, rowid").fetchall()
     except sqlite3.DatabaseError as exc:
         raise InputError(f"{path}: not a readable ntnstack journal ({exc})") from None
     finally:
         db.close()
-    return [dict(zip(("run_id", "scenario", "status", "started_at"), r, strict=True))
-            for r in rows]
+    return [dict(zip(keys, r, strict=True)) for r in rows]

@@ -150,6 +150,7 @@ class Port:
     baudrate: int = 115200
     options: dict[str, Any] = field(default_factory=dict)
     mark: Mark | None = None
+    power: Any = None  # ntnstack.rigs.power.PowerSpec: the module's power switch, if any
 
     @property
     def virtual(self) -> bool:

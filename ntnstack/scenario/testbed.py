@@ -2,6 +2,7 @@
 
 A port is ``virtual`` (a virtual module served in-process on a pty) or a pyserial URL or path:
 ``/dev/ttyUSB0``, ``/dev/serial/by-id/...``, ``rfc2217://host:port``, ``socket://host:port``.
+A port's ``power: COMMAND`` switches its module (``COMMAND off`` / ``COMMAND on``).
 ``labgrid: {places: [NAME | TAG=VALUE,...], coordinator: HOST:PORT, wait_s: S}`` names labgrid
 places whose serial resources add ports at run time (ntnstack.rigs, docs/rigs.md).
 """
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from ntnstack.configs import VIRTUAL_TESTBED
 from ntnstack.errors import InputError
+from ntnstack.rigs.power import parse_command
 from ntnstack.rigs.spec import LabgridSpec, parse_place
 from ntnstack.scenario.fields import Section
 from at_bridge.families import FAMILIES
@@ -20,7 +22,7 @@ from ntnstack.scenario.source import ConfigError, Doc, load_files
 URL_PREFIXES = ("/dev/", "rfc2217://", "socket://", "loop://", "spy://", "virtual")
 TOP_KEYS = ("name", "description", "default", "hardware", "ports", "labgrid")
 LABGRID_KEYS = ("places", "coordinator", "wait_s")
-PORT_KEYS = ("url", "family", "baudrate", "options", "description")
+PORT_KEYS = ("url", "family", "baudrate", "options", "description", "power")
 
 
 def default_testbed_path() -> Path:
@@ -73,9 +75,15 @@ def _port(name: str, s: Section) -> Port:
         raise s.error("url", f"expected 'virtual', a device path (/dev/...) or a pyserial URL "
                       f"(rfc2217://, socket://, loop://), got {url!r}")
     options = dict(s.sub("options").data) if s.has("options") else {}
+    power = None
+    if s.has("power"):
+        try:
+            power = parse_command(s.text("power"), "")
+        except InputError as exc:
+            raise s.error("power", str(exc)) from None
     return Port(name, url, s.text("family", None, FAMILIES) if s.has("family") else None,
                 s.number("baudrate", "baud", 115200, 50, 4_000_000, integer=True), options,
-                s.doc.where(s.path))
+                s.doc.where(s.path), power)
 
 
 def check_against(testbed: Testbed, scenario: Scenario) -> dict[str, Port]:
