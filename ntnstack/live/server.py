@@ -154,7 +154,7 @@ class LiveServer:
                 self._queue(cell, t, json.dumps(msg))
             await self._wait_until(t1)
             t0 = t1
-        await self._drain()
+        await self.drain()
 
     def _queue(self, cell: str, t_unix_s: float, text: str) -> None:
         """``text`` to every follower of ``cell`` (never older than what a client already
@@ -169,7 +169,7 @@ class LiveServer:
             elif client.offer(cell, t_unix_s, text):
                 self.sent += 1
 
-    async def _drain(self) -> None:
+    async def drain(self) -> None:
         """Wait (up to CLOSE_TIMEOUT_S real s) until every client's outbox is written."""
         waits = [asyncio.ensure_future(c.outbox.join()) for c in self.clients.values()]
         if waits:
@@ -186,8 +186,10 @@ class LiveServer:
 
 
 async def serve(live: LiveCells, clock: Clock, host: str, port: int,
-                until_unix_s: float | None = None, on_ready=None) -> LiveServer:
-    """Listen on host:port; ``on_ready(port)`` once bound; return when ``until`` passes."""
+                until_unix_s: float | None = None, on_ready=None,
+                stop: asyncio.Event | None = None) -> LiveServer:
+    """Listen on host:port; ``on_ready(port)`` once bound; return when ``until`` passes or
+    ``stop`` is set (then the clients get what is already queued, as at ``until``)."""
     import websockets
 
     server = LiveServer(live, clock, until_unix_s)
@@ -197,7 +199,21 @@ async def serve(live: LiveCells, clock: Clock, host: str, port: int,
         if on_ready is not None:
             on_ready(bound)
         try:
-            await server.publish()
+            await _publish_until(server, stop)
         finally:
             server.close()
     return server
+
+
+async def _publish_until(server: LiveServer, stop: asyncio.Event | None) -> None:
+    publish = asyncio.ensure_future(server.publish())
+    if stop is None:
+        await publish
+        return
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait([publish, stopped], return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if not publish.done():
+        publish.cancel()
+        await asyncio.gather(publish, return_exceptions=True)
+        await server.drain()

@@ -126,6 +126,8 @@ class LiveCells:
             "sib": {
                 "kind": scenario_cell.sib, "sent_unix_s": built.sent_unix_s,
                 "epoch_unix_s": built.epoch_unix_s,
+                "epoch_sfn": config.epoch.sfn if config.epoch else None,
+                "epoch_subframe": config.epoch.subframe if config.epoch else None,
                 **_ephemeris(config.ephemeris),
                 "ta_common_s": config.common_ta.ta_common_s,
                 "ta_common_drift_s_per_s": config.common_ta.drift_s_per_s,

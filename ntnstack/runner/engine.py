@@ -157,8 +157,12 @@ class Runner:
     """Runs one scenario on one testbed into ``out_dir``."""
 
     def __init__(self, scenario: Scenario, testbed: Testbed, ports: dict[str, Port],
-                 out_dir: str | Path, *, progress: bool = True, sessions_factory=None):
+                 out_dir: str | Path, *, progress: bool = True, sessions_factory=None,
+                 companions: list | None = None):
         self.scenario, self.testbed, self.ports = scenario, testbed, ports
+        # started with the first step, stopped after the last, on the run's clock and world:
+        # ntnstack.live's service (--live) and the pusher into the testbed's base stations
+        self.companions = companions or []
         self.out_dir = Path(out_dir)
         self.progress_enabled = progress
         self.outcome: RunOutcome | None = None   # set when run() ends, stopped or not
@@ -185,6 +189,8 @@ class Runner:
                 progress = Progress(len(self.scenario.steps), enabled=self.progress_enabled)
                 with clock.party("runner", rank=RANK_RUNNER):
                     try:
+                        for companion in self.companions:
+                            companion.start(clock, world)
                         self._steps(clock, world, sessions, journal, progress, results)
                     except KeyboardInterrupt as exc:
                         stopped = exc
@@ -192,6 +198,7 @@ class Runner:
                         stop.disarm()
                         info.emulated_s = clock.now()
                         progress.close()
+                        self._stop_companions(journal)
                         sessions.close()
             finally:
                 stop.disarm()
@@ -224,8 +231,16 @@ class Runner:
                     samples += world.samples(name, sampled_to, result.ended_s)
                 sampled_to = result.ended_s
             journal.step(result, samples)
+            for companion in self.companions:
+                journal.pushes(companion.take())
             results.append(result)
             progress.end(result)
+
+    def _stop_companions(self, journal: Journal) -> None:
+        """Stop every companion, journaling what each pushed since the last step."""
+        for companion in self.companions:
+            companion.stop()
+            journal.pushes(companion.take())
 
     def write_outputs(self, world, info: RunInfo, pcaps: list[Path] = (),
                       imsis: dict[str, str] | None = None) -> None:

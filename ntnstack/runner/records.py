@@ -66,6 +66,20 @@ class Sample:
     visible: bool
 
 
+@dataclass(frozen=True)
+class Push:
+    """What was pushed into a piece of lab equipment (ntnstack.live.ran) and its answer:
+    ``action`` (e.g. cell_gain, config_set, restart), the request and the reply as text."""
+
+    t_s: float
+    equipment: str
+    cell: str
+    action: str
+    request: str
+    reply: str
+    ok: bool
+
+
 @dataclass
 class RunInfo:
     run_id: str
