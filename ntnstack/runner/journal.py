@@ -43,7 +43,8 @@ CREATE TABLE IF NOT EXISTS samples (
     delay_ms REAL, doppler_hz REAL, ta_us REAL, signal_dbm REAL, visible INTEGER);
 CREATE TABLE IF NOT EXISTS pushes (
     run_id TEXT NOT NULL, t_s REAL NOT NULL, equipment TEXT NOT NULL, cell TEXT NOT NULL,
-    action TEXT NOT NULL, request TEXT NOT NULL, reply TEXT NOT NULL, ok INTEGER NOT NULL);
+    action TEXT NOT NULL, request TEXT NOT NULL, reply TEXT NOT NULL, ok INTEGER NOT NULL,
+    terminals TEXT NOT NULL);
 """
 
 
@@ -126,9 +127,9 @@ class Journal:
         """What was pushed into lab equipment (ntnstack.live.ran), in one transaction."""
         if pushes:
             with self._tx():
-                self.db.executemany("INSERT INTO pushes VALUES (?,?,?,?,?,?,?,?)", [
+                self.db.executemany("INSERT INTO pushes VALUES (?,?,?,?,?,?,?,?,?)", [
                     (self.run_id, p.t_s, p.equipment, p.cell, p.action, p.request, p.reply,
-                     int(p.ok)) for p in pushes])
+                     int(p.ok), _json(list(p.terminals))) for p in pushes])
 
     def finish(self, info: RunInfo) -> None:
         with self._tx():
@@ -243,7 +244,8 @@ def _pushes(db: sqlite3.Connection, run_id: str) -> list[dict[str, Any]]:
                           (run_id,)).fetchall()
     except sqlite3.OperationalError:   # written before pushes were journaled
         return []
-    return [{**dict(r), "ok": bool(r["ok"])} for r in rows]
+    return [{**dict(r), "ok": bool(r["ok"]), "terminals": json.loads(r["terminals"])}
+            for r in rows]
 
 
 def list_runs(journal: str | Path) -> list[dict[str, Any]]:

@@ -69,7 +69,8 @@ class Sample:
 @dataclass(frozen=True)
 class Push:
     """What was pushed into a piece of lab equipment (ntnstack.live.ran) and its answer:
-    ``action`` (e.g. cell_gain, config_set, restart), the request and the reply as text."""
+    ``action`` (e.g. cell_gain, config_set, restart), the request and the reply as text;
+    ``terminals``: the scenario terminals the cell serves."""
 
     t_s: float
     equipment: str
@@ -78,6 +79,7 @@ class Push:
     request: str
     reply: str
     ok: bool
+    terminals: tuple[str, ...] = ()
 
 
 @dataclass

@@ -9,6 +9,7 @@ real clock it waits in real time, as ``ntnstack live`` does.
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 from ntnstack.runner.records import Push
@@ -98,8 +99,10 @@ class Pusher:
 
     def _push(self, msg: dict) -> None:
         t_s = self.clock.now()
+        terminals = tuple(t["name"] for t in msg["terminals"])
         for adapter in self.adapters:
             if msg["cell"] in adapter.cells:
-                pushed = adapter.push(msg, t_s)
+                pushed = [dataclasses.replace(p, terminals=terminals)
+                          for p in adapter.push(msg, t_s)]
                 with self._lock:
                     self._pushes.extend(pushed)
