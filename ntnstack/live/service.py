@@ -34,15 +34,18 @@ class LiveService:
         self._stopping: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self, clock, world) -> None:
-        """Listen, then serve from now on ``clock``; InputError if the address is unusable."""
+    def prepare(self, world) -> None:
+        """The cells' passes on the run's ``world``, and the ASN.1 compiled."""
         from ntnstack.live import LiveCells
 
+        self.live = LiveCells(self.scenario, None, world)
+        for cell in self.live.names:
+            self.live.message(cell, self.scenario.start_unix_s)
+
+    def start(self, clock) -> None:
+        """Listen, then serve from now on ``clock``; InputError if the address is unusable."""
         check_clock(clock.mode, "--live")
-        live = LiveCells(self.scenario, None, world)
-        for cell in live.names:                      # ASN.1 compiled before the clients come
-            live.message(cell, clock.now_unix_s())
-        self._thread = threading.Thread(target=self._run, args=(live, clock),
+        self._thread = threading.Thread(target=self._run, args=(self.live, clock),
                                         name="live-service", daemon=True)
         self._thread.start()
         self._ready.wait()

@@ -160,8 +160,8 @@ class Runner:
                  out_dir: str | Path, *, progress: bool = True, sessions_factory=None,
                  companions: list | None = None):
         self.scenario, self.testbed, self.ports = scenario, testbed, ports
-        # started with the first step, stopped after the last, on the run's clock and world:
-        # ntnstack.live's service (--live) and the pusher into the testbed's base stations
+        # prepared on the run's world, started with the first step on the run's clock, stopped
+        # after the last: ntnstack.live's service (--live), the pusher into base stations
         self.companions = companions or []
         self.out_dir = Path(out_dir)
         self.progress_enabled = progress
@@ -174,8 +174,10 @@ class Runner:
         the steps done, then raises KeyboardInterrupt."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
         clear_evidence(self.out_dir)
-        clock = scenario_clock(self.scenario)
         world = _world(self.scenario)
+        for companion in self.companions:   # their heavy work before the clock starts
+            companion.prepare(world)
+        clock = scenario_clock(self.scenario)
         info = RunInfo(uuid.uuid4().hex[:12], self.scenario.name, list(self.scenario.files),
                        self.testbed.name, str(self.scenario.clock), self.scenario.start_unix_s,
                        _now_iso(), socket.gethostname())
@@ -190,7 +192,7 @@ class Runner:
                 with clock.party("runner", rank=RANK_RUNNER):
                     try:
                         for companion in self.companions:
-                            companion.start(clock, world)
+                            companion.start(clock)
                         self._steps(clock, world, sessions, journal, progress, results)
                     except KeyboardInterrupt as exc:
                         stopped = exc

@@ -29,14 +29,19 @@ class Pusher:
         self._joined = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self, clock, world) -> None:
-        """Compute the cells' states on ``world`` and push from now on ``clock``; returns
-        once the thread has joined the clock's agreement."""
+    def prepare(self, world) -> None:
+        """The mapped cells' passes on the run's ``world``, and the ASN.1 compiled."""
         from ntnstack.live import LiveCells
 
         cells = sorted({c for a in self.adapters for c in a.cells})
-        self.clock = clock
         self.live = LiveCells(self.scenario, cells, world)
+        for cell in self.live.names:
+            self.live.message(cell, self.scenario.start_unix_s)
+
+    def start(self, clock) -> None:
+        """Push from now on ``clock``; returns once the thread has joined the clock's
+        agreement."""
+        self.clock = clock
         self._thread = threading.Thread(target=self._run, name="ran-pusher", daemon=True)
         self._thread.start()
         self._joined.wait()
