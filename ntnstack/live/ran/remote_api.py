@@ -15,6 +15,7 @@ confirms is marked and listed in docs/live.md "Amarisoft Remote API keys"):
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 
@@ -40,8 +41,10 @@ class RemoteApi:
         """Connect and read the ``ready`` message (returned). OSError / RemoteApiError."""
         from websockets.sync.client import connect
 
-        self._ws = connect(self.url, open_timeout=self.reply_timeout_s,
-                           origin="http://ntnstack", max_size=2**24)
+        self._stack = contextlib.ExitStack()
+        self._ws = self._stack.enter_context(connect(
+            self.url, open_timeout=self.reply_timeout_s, origin="http://ntnstack",
+            max_size=2**24))
         self.ready = self._receive()
         if self.ready.get("message") != READY:
             raise RemoteApiError(f"expected a 'ready' message on connect, got "
@@ -83,7 +86,7 @@ class RemoteApi:
 
     def close(self) -> None:
         if self._ws is not None:
-            self._ws.close()
+            self._stack.close()
             self._ws = None
 
 
