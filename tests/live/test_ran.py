@@ -164,3 +164,53 @@ def test_bad_ran_sections_are_one_line_exit_2(tmp_path, ran, named):
                           str(tmp_path / "out")], capture_output=True, text=True)
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert named in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def _restart_adapter(tmp_path, restart, kind="oai"):
+    from ntnstack.live.ran.restart import RestartAdapter
+    from ntnstack.scenario.ran import RanEquipment
+
+    eq = RanEquipment("gnb", kind, None, {"leo-cell": 7},
+                      {"config": str(tmp_path / "gnb.conf"), "restart": restart,
+                       "refresh_s": 120.0, "hook_timeout_s": 30.0})
+    return RestartAdapter(eq, load_inputs(None)[0])
+
+
+def test_oai_restarts_at_start_rise_and_refresh_only(tmp_path):
+    import libconf
+
+    hook, log = tmp_path / "hook.py", tmp_path / "calls.jsonl"
+    hook.write_text(HOOK)
+    adapter = _restart_adapter(tmp_path, [sys.executable, str(hook), "{config}", str(log),
+                                          "{reason}", "{epoch_unix_s}"])
+    adapter.open()
+    scenario = load_inputs(None)[0]
+    live = LiveCells(scenario, ["leo-cell"])
+    rise = live.coverage_changes_s("leo-cell")[0]
+    messages = [live.message("leo-cell", scenario.start_unix_s),           # below: start
+                live.message("leo-cell", rise, "coverage"),                # rise
+                live.message("leo-cell", rise + 60.0, "sib-update"),       # 60 s: nothing
+                live.message("leo-cell", rise + 130.0, "sib-update")]      # 130 s: refresh
+    assert [m["visible"] for m in messages] == [False, True, True, True]
+    pushes = [p for m in messages for p in adapter.push(m, m["t_unix_s"])]
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [c["argv"][0] for c in calls] == ["start", "rise", "refresh"]
+    assert [float(c["argv"][1]) for c in calls] == \
+        [messages[0]["t_unix_s"], rise, rise + 130.0]
+    assert [p.ok for p in pushes] == [True, True, True]
+    for c in calls:   # libconf (an independent libconfig parser) reads every config
+        cell = libconf.loads(c["config"])["gNBs"][0]["servingCellConfigCommon"][0]
+        assert cell["cellSpecificKoffset_r17"] >= 1       # TS 38.331: 1..1023
+
+
+def test_restart_hook_failures_are_recorded_and_bad_placeholders_refused(tmp_path):
+    from ntnstack.errors import InputError
+
+    adapter = _restart_adapter(tmp_path, [sys.executable, "-c", "import sys; "
+                                          "sys.exit('gNB did not come back')"], kind="srsran")
+    scenario = load_inputs(None)[0]
+    (push,) = adapter.push(LiveCells(scenario, ["leo-cell"]).message(
+        "leo-cell", scenario.start_unix_s), 0.0)
+    assert not push.ok and push.reply == "exit 1: gNB did not come back"
+    with pytest.raises(InputError, match=r"ran.gnb.options.restart: bad placeholder 'conf'"):
+        _restart_adapter(tmp_path, ["restart-gnb", "{conf}"]).open()

@@ -18,6 +18,9 @@ from ntnstack.errors import InputError
 from ntnstack.runner.records import Push
 
 
+PLACEHOLDERS = ("config", "cell", "cell_id", "reason", "epoch_unix_s")
+
+
 class RestartAdapter:
     """Regenerates one gNB's configuration and runs its restart hook (testbed ``ran:``)."""
 
@@ -36,8 +39,15 @@ class RestartAdapter:
         self._visible: bool | None = None
 
     def open(self) -> str:
+        """Check the config's folder and the hook's placeholders (InputError naming them)."""
         if not self.config.parent.is_dir():
             raise InputError(f"ran.{self.name}.options.config {self.config}: no such folder")
+        try:
+            [arg.format(**dict.fromkeys(PLACEHOLDERS, "")) for arg in self.restart]
+        except (KeyError, IndexError, ValueError) as exc:
+            raise InputError(f"ran.{self.name}.options.restart: bad placeholder {exc} "
+                             f"(known: {', '.join('{' + p + '}' for p in PLACEHOLDERS)})"
+                             ) from None
         return f"{self.kind} gNB, config {self.config}, hook {' '.join(self.restart)}"
 
     def close(self) -> None:
