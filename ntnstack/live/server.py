@@ -27,6 +27,11 @@ from ntnstack.live.state import LiveCells
 MAX_REQUEST_BYTES = 65_536
 CLOSE_TIMEOUT_S = 30.0   # at the end, a slow client's queued messages get this long (real s)
 MAX_BACKLOG = 10_000     # messages queued to one client before it is dropped as too slow
+# websockets.serve options. compression=None: no permessage-deflate; deflating each message
+# for each client took a third of the CPU of serving 100 subscribers
+# (tests/live/test_bench_live.py), and the messages (about 1.5 kB) are for a lab network.
+SERVE_OPTIONS = {"max_size": MAX_REQUEST_BYTES, "close_timeout": CLOSE_TIMEOUT_S,
+                 "compression": None}
 
 
 class _Client:
@@ -193,8 +198,7 @@ async def serve(live: LiveCells, clock: Clock, host: str, port: int,
     import websockets
 
     server = LiveServer(live, clock, until_unix_s)
-    async with websockets.serve(server.handle, host, port, max_size=MAX_REQUEST_BYTES,
-                                close_timeout=CLOSE_TIMEOUT_S) as ws_server:
+    async with websockets.serve(server.handle, host, port, **SERVE_OPTIONS) as ws_server:
         bound = ws_server.sockets[0].getsockname()[1]
         if on_ready is not None:
             on_ready(bound)

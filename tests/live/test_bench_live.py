@@ -7,13 +7,15 @@ Baseline: building the same SIBs alone (``build_sib``, the floor of a message). 
 the messages computed (``LiveCells.updates``), and the same messages served end to end by
 ``LiveServer`` to 100 local websockets subscribers of every cell, server and clients in one
 event loop pinned to one core, on a clock that jumps to each change instead of waiting (the
-CPU cost of serving, not the span). A second pair: one message sent to 100 local WebSocket
+CPU cost of serving, not the span; the process CPU time of the changes alone, after 100 x 100
+first messages, is in the notes). A second pair: one message sent to 100 local WebSocket
 subscribers with ``websockets.broadcast`` against serialising it 100 times.
 items = messages (first group) or deliveries (second group) per call.
 """
 import asyncio
 import json
 import os
+from time import process_time
 
 import pytest
 import websockets
@@ -21,7 +23,7 @@ import yaml
 
 from ntnstack.clock import Clock
 from ntnstack.live import LiveCells
-from ntnstack.live.server import LiveServer
+from ntnstack.live.server import SERVE_OPTIONS, LiveServer
 from ntnstack.rrc.builders import build_sib
 from ntnstack.scenario.load import load_scenario
 
@@ -83,8 +85,10 @@ class _JumpingTime:
         return self.t
 
 
-async def _serve_everyone(live, start: float, span_s: float) -> tuple[int, LiveServer]:
-    """LiveServer over [start, start + span_s] to SUBSCRIBERS clients; deliveries, server."""
+async def _serve_everyone(live, start: float, span_s: float
+                          ) -> tuple[int, LiveServer, float]:
+    """LiveServer over [start, start + span_s] to SUBSCRIBERS clients; deliveries, server,
+    and the CPU seconds of publishing the changes (the first messages already delivered)."""
     time = _JumpingTime()
     server = LiveServer(live, Clock("scaled", 1.0, start, monotonic=time), start + span_s)
 
@@ -106,15 +110,17 @@ async def _serve_everyone(live, start: float, span_s: float) -> tuple[int, LiveS
             except websockets.ConnectionClosed:
                 pass
 
-    async with websockets.serve(server.handle, "127.0.0.1", 0) as ws_server:
+    async with websockets.serve(server.handle, "127.0.0.1", 0, **SERVE_OPTIONS) as ws_server:
         port = ws_server.sockets[0].getsockname()[1]
         tasks = [asyncio.create_task(client(i, port)) for i in range(SUBSCRIBERS)]
         for _ in range(SUBSCRIBERS):    # everyone has its first messages: all subscribed
             await firsts.acquire()
+        cpu0 = process_time()
         await server.publish()          # every change, then the outboxes drained
+        publish_cpu_s = process_time() - cpu0
     await asyncio.gather(*tasks)
     server.close()
-    return sum(received), server
+    return sum(received), server, publish_cpu_s
 
 
 def _on_one_core(fn):
@@ -131,11 +137,13 @@ def _on_one_core(fn):
 def test_bench_served_to_hundred_subscribers(benchmark, live):
     start = live.scenario.start_unix_s
     changes = len(list(live.events(start, start + SPAN_S)))
-    delivered, server = benchmark.pedantic(
+    delivered, server, publish_cpu_s = benchmark.pedantic(
         lambda: _on_one_core(lambda: asyncio.run(_serve_everyone(live, start, SPAN_S))),
         rounds=2, iterations=1)
     benchmark.extra_info["items"] = changes
     benchmark.extra_info["deliveries"] = delivered
+    # steady state: the changes alone, each computed once and sent to every subscriber
+    benchmark.extra_info["changes_per_cpu_s_after_connect"] = round(changes / publish_cpu_s)
     assert server.skipped == 0 and server.dropped == 0
     # each subscriber: the first message of every cell, then every change
     assert delivered == SUBSCRIBERS * (CELLS + changes)
