@@ -214,3 +214,18 @@ def test_restart_hook_failures_are_recorded_and_bad_placeholders_refused(tmp_pat
     assert not push.ok and push.reply == "exit 1: gNB did not come back"
     with pytest.raises(InputError, match=r"ran.gnb.options.restart: bad placeholder 'conf'"):
         _restart_adapter(tmp_path, ["restart-gnb", "{conf}"]).open()
+
+
+def test_example_ran_testbed_loads_into_typed_entries():
+    from pathlib import Path
+
+    from ntnstack.scenario.testbed import load_testbed
+
+    example = Path(__file__).parents[2] / "testbeds" / "ran.example.yaml"
+    callbox, gnb = load_testbed([example]).ran
+    assert (callbox.kind, callbox.url, callbox.cells) == \
+        ("amarisoft", "ws://192.0.2.10:9001", {"geo-cell": 1, "leo-cell": 2})
+    assert callbox.options == {"cut_gain_db": -200.0, "restore_gain_db": 0.0, "ntn": True,
+                               "reply_timeout_s": 10.0}
+    assert (gnb.kind, gnb.cells, gnb.options["refresh_s"], gnb.options["hook_timeout_s"]) == \
+        ("srsran", {"leo-cell": 1}, 300.0, 60.0)
