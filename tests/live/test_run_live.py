@@ -3,32 +3,17 @@ websockets client; refused on the virtual clock."""
 import asyncio
 import json
 import subprocess
-import sys
 
-import websockets
 import yaml
 
-from ntnstack.clock import format_iso8601
 from ntnstack.live import LiveCells
 from ntnstack.scenario.load import default_scenario_path, load_scenario
-
-CLI = [sys.executable, "-m", "ntnstack"]
+from tests.live.clients import CLI, collect, encode_geo_cell_sib
 SCALE = 10            # emulated seconds per real second
 WAIT_S = 40.0         # emulated: the run's last step; ~8 SIB updates of 5.12 s (the default)
 # a wait only: no module has to answer within a scaled deadline on a busy machine
 SHORT_RUN = {"name": "short", "clock": f"scaled:{SCALE}", "steps": [
     {"terminal": "nb-geo", "do": "wait", "duration_s": WAIT_S}]}
-
-
-async def _read_all(port: int) -> list[dict]:
-    got = []
-    async with websockets.connect(f"ws://127.0.0.1:{port}", open_timeout=60) as ws:
-        try:
-            async for raw in ws:
-                got.append(json.loads(raw))
-        except websockets.ConnectionClosed:
-            pass
-    return got
 
 
 def test_run_serves_its_cells_on_its_clock(tmp_path):
@@ -39,7 +24,7 @@ def test_run_serves_its_cells_on_its_clock(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stderr.readline()
     assert line.startswith("ntnstack run: live state on ws://127.0.0.1:"), line
-    got = asyncio.run(_read_all(int(line.rsplit(":", 1)[1])))
+    got = asyncio.run(collect(int(line.rsplit(":", 1)[1])))
     out, _ = proc.communicate(timeout=120)
     assert proc.returncode == 0
     emulated_s = json.loads(out)["emulated_s"]
@@ -60,14 +45,8 @@ def test_run_serves_its_cells_on_its_clock(tmp_path):
     first_after = min(t for t, c, _ in live.events(got[0]["t_unix_s"], start + 3600)
                       if c == "geo-cell")
     assert times[0] == first_after   # none missed after the first message
-    gw = scenario.gateways["gw-beijing"].position
     sib = updates[-1]["sib"]
-    encoded = subprocess.run([*CLI, "sib", "encode", "--kind", "sib31-nb", "--sat",
-                              "preset:tr38821-geo", "--time", format_iso8601(sib["sent_unix_s"]),
-                              "--gateway", f"{gw.lat_deg},{gw.lon_deg},{gw.alt_m}",
-                              "--validity-s", "60", "--sfn0", format_iso8601(start)],
-                             capture_output=True, text=True, check=True)
-    assert encoded.stdout.strip() == sib["uper_hex"]
+    assert encode_geo_cell_sib(scenario, sib["sent_unix_s"]) == sib["uper_hex"]
 
 
 def test_run_live_refused_on_the_virtual_clock_and_bad_address(tmp_path):
