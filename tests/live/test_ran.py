@@ -229,3 +229,25 @@ def test_example_ran_testbed_loads_into_typed_entries():
                                "reply_timeout_s": 10.0}
     assert (gnb.kind, gnb.cells, gnb.options["refresh_s"], gnb.options["hook_timeout_s"]) == \
         ("srsran", {"leo-cell": 1}, 300.0, 60.0)
+
+
+def test_pushes_on_a_scaled_clock_come_when_due_never_early(tmp_path):
+    overlay = tmp_path / "short.yaml"
+    overlay.write_text(yaml.safe_dump({"name": "short", "clock": "scaled:10", "steps": [
+        {"terminal": "nb-geo", "do": "wait", "duration_s": 40.0}]}))
+    with Callbox(cell_ids=(1,)) as box:
+        testbed = _testbed(tmp_path, {"callbox": {"kind": "amarisoft", "url": box.url,
+                                                  "cells": {"geo-cell": 1}}})
+        scenario, bed, ports = load_inputs([str(default_scenario_path()), str(overlay)],
+                                           [testbed])
+        outcome = run_scenario(scenario, bed, ports, tmp_path / "out", progress=False)
+    assert outcome.passed
+    pushes = read_run(tmp_path / "out")["pushes"]
+    assert [p["action"] for p in pushes[:2]] == ["config_set", "cell_gain"]
+    start = scenario.start_unix_s
+    due = [t - start for t, _, _ in LiveCells(scenario, ["geo-cell"]).events(
+        start, start + outcome.info.emulated_s)]
+    later = [p["t_s"] for p in pushes[2:]]
+    assert len(later) >= 3 and later == sorted(later)
+    assert all(t >= d for t, d in zip(later, due, strict=False))   # each at or after its time
+    assert len(box.received) == len(pushes)
