@@ -10,7 +10,7 @@ from ntnstack.live import LiveCells
 from ntnstack.scenario.load import default_scenario_path, load_scenario
 from tests.live.clients import CLI, collect, encode_geo_cell_sib
 SCALE = 10            # emulated seconds per real second
-WAIT_S = 40.0         # emulated: the run's last step; ~8 SIB updates of 5.12 s (the default)
+WAIT_S = 60.0         # emulated: the run's one step; ~12 SIB updates of 5.12 s (the default)
 # a wait only: no module has to answer within a scaled deadline on a busy machine
 SHORT_RUN = {"name": "short", "clock": f"scaled:{SCALE}", "steps": [
     {"terminal": "nb-geo", "do": "wait", "duration_s": WAIT_S}]}
