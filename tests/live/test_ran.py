@@ -251,3 +251,13 @@ def test_pushes_on_a_scaled_clock_come_when_due_never_early(tmp_path):
     assert len(later) >= 3 and later == sorted(later)
     assert all(t >= d for t, d in zip(later, due, strict=False))   # each at or after its time
     assert len(box.received) == len(pushes)
+
+
+def test_a_callbox_that_goes_away_fails_each_push_not_the_run():
+    with Callbox(cell_ids=(1,)) as box:
+        api = RemoteApi(box.url, reply_timeout_s=30)
+        api.open()
+        api.request("cell_gain", cell_id=1, gain=0.0)
+    with pytest.raises(RemoteApiError, match="connection closed"):   # the callbox is gone
+        api.request("cell_gain", cell_id=1, gain=0.0)
+    api.close()

@@ -59,12 +59,18 @@ class RemoteApi:
         RemoteApiError with the equipment's ``error``."""
         if self._ws is None:
             raise RemoteApiError("not connected")
+        from websockets.exceptions import ConnectionClosed
+
         message_id = next(self._ids)
-        self._ws.send(json.dumps({"message": message, "message_id": message_id, **params}))
-        while True:
-            reply = self._receive()
-            if reply.get("message_id") == message_id:
-                break
+        try:
+            self._ws.send(json.dumps({"message": message, "message_id": message_id,
+                                      **params}))
+            while True:
+                reply = self._receive()
+                if reply.get("message_id") == message_id:
+                    break
+        except ConnectionClosed as exc:
+            raise RemoteApiError(f"{message}: the connection closed ({exc})") from None
         if "error" in reply:
             raise RemoteApiError(f"{message}: {reply['error']}")
         if reply.get("message") != message:
