@@ -159,8 +159,12 @@ class Runner:
     """Runs one scenario on one testbed into ``out_dir``."""
 
     def __init__(self, scenario: Scenario, testbed: Testbed, ports: dict[str, Port],
-                 out_dir: str | Path, *, progress: bool = True, sessions_factory=None):
+                 out_dir: str | Path, *, progress: bool = True, sessions_factory=None,
+                 companions: list | None = None):
         self.scenario, self.testbed, self.ports = scenario, testbed, ports
+        # prepared on the run's world, started with the first step on the run's clock, stopped
+        # after the last: ntnstack.live's service (--live), the pusher into base stations
+        self.companions = companions or []
         self.out_dir = Path(out_dir)
         self.progress_enabled = progress
         self.outcome: RunOutcome | None = None   # set when run() ends, stopped or not
@@ -172,8 +176,10 @@ class Runner:
         the steps done, then raises KeyboardInterrupt."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
         clear_evidence(self.out_dir)
-        clock = scenario_clock(self.scenario)
         world = _world(self.scenario)
+        for companion in self.companions:   # their heavy work before the clock starts
+            companion.prepare(world)
+        clock = scenario_clock(self.scenario)
         info = RunInfo(uuid.uuid4().hex[:12], self.scenario.name, list(self.scenario.files),
                        self.testbed.name, str(self.scenario.clock), self.scenario.start_unix_s,
                        _now_iso(), socket.gethostname())
@@ -187,6 +193,8 @@ class Runner:
                 progress = Progress(len(self.scenario.steps), enabled=self.progress_enabled)
                 with clock.party("runner", rank=RANK_RUNNER):
                     try:
+                        for companion in self.companions:
+                            companion.start(clock)
                         self._steps(clock, world, sessions, journal, progress, results)
                     except KeyboardInterrupt as exc:
                         stopped = exc
@@ -194,6 +202,7 @@ class Runner:
                         stop.disarm()
                         info.emulated_s = clock.now()
                         progress.close()
+                        self._stop_companions(journal)
                         sessions.close()
             finally:
                 stop.disarm()
@@ -226,8 +235,16 @@ class Runner:
                     samples += world.samples(name, sampled_to, result.ended_s)
                 sampled_to = result.ended_s
             journal.step(result, samples)
+            for companion in self.companions:
+                journal.pushes(companion.take())
             results.append(result)
             progress.end(result)
+
+    def _stop_companions(self, journal: Journal) -> None:
+        """Stop every companion, journaling what each pushed since the last step."""
+        for companion in self.companions:
+            companion.stop()
+            journal.pushes(companion.take())
 
     def write_outputs(self, world, info: RunInfo, pcaps: list[Path] = (),
                       imsis: dict[str, str] | None = None) -> None:

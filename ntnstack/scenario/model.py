@@ -165,6 +165,7 @@ class Testbed:
     ports: dict[str, Port]
     hardware: bool = False
     labgrid: Any = None  # ntnstack.rigs.spec.LabgridSpec: places to hold for a run
+    ran: tuple = ()  # ntnstack.scenario.ran.RanEquipment: base stations fed during a run
 
     def port_for(self, terminal: str) -> Port | None:
         if terminal in self.ports:

@@ -5,6 +5,8 @@ A port is ``virtual`` (a virtual module served in-process on a pty) or a pyseria
 A port's ``power: COMMAND`` switches its module (``COMMAND off`` / ``COMMAND on``).
 ``labgrid: {places: [NAME | TAG=VALUE,...], coordinator: HOST:PORT, wait_s: S}`` names labgrid
 places whose serial resources add ports at run time (ntnstack.rigs, docs/rigs.md).
+``ran: {NAME: {kind, url, cells, options}}`` names base stations that follow the emulated
+satellite during a run (ntnstack.scenario.ran, docs/live.md).
 """
 from __future__ import annotations
 
@@ -17,10 +19,11 @@ from ntnstack.rigs.spec import LabgridSpec, parse_place
 from ntnstack.scenario.fields import Section
 from at_bridge.families import FAMILIES
 from ntnstack.scenario.model import Port, Scenario, Testbed
+from ntnstack.scenario.ran import parse_ran
 from ntnstack.scenario.source import ConfigError, Doc, load_files
 
 URL_PREFIXES = ("/dev/", "rfc2217://", "socket://", "loop://", "spy://", "virtual")
-TOP_KEYS = ("name", "description", "default", "hardware", "ports", "labgrid")
+TOP_KEYS = ("name", "description", "default", "hardware", "ports", "labgrid", "ran")
 LABGRID_KEYS = ("places", "coordinator", "wait_s")
 PORT_KEYS = ("url", "family", "baudrate", "options", "description", "power")
 
@@ -51,7 +54,8 @@ def build_testbed(doc: Doc) -> Testbed:
     return Testbed(top.text("name", Path(doc.files[-1]).stem), doc.files,
                    top.text("default", "virtual", ("virtual", "none")), ports,
                    top.flag("hardware", any(not p.virtual for p in ports.values())),
-                   _labgrid(top.sub("labgrid")) if top.has("labgrid") else None)
+                   _labgrid(top.sub("labgrid")) if top.has("labgrid") else None,
+                   parse_ran(top) if top.has("ran") else ())
 
 
 def _labgrid(s: Section) -> LabgridSpec:

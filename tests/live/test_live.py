@@ -13,6 +13,8 @@ from ntnstack.clock import Clock, format_iso8601
 from ntnstack.live import SCHEMA_VERSION, LiveCells
 from ntnstack.live.server import serve
 from ntnstack.scenario.load import default_scenario_path, load_scenario
+from tests.live.clients import collect as _collect
+from tests.live.clients import encode_geo_cell_sib
 
 SCENARIO = load_scenario([default_scenario_path()])
 START = SCENARIO.start_unix_s
@@ -37,14 +39,8 @@ def _cli_json(*args) -> list[dict]:
 def test_geo_cell_broadcast_is_byte_identical_to_sib_encode():
     msg = LIVE.message("geo-cell", START + 100.0)
     assert msg["type"] == "state" and msg["schema"] == SCHEMA_VERSION
-    gw = SCENARIO.gateways["gw-beijing"].position
     sib = msg["sib"]
-    out = subprocess.run([*CLI, "sib", "encode", "--kind", "sib31-nb", "--sat",
-                          "preset:tr38821-geo", "--time", format_iso8601(sib["sent_unix_s"]),
-                          "--gateway", f"{gw.lat_deg},{gw.lon_deg},{gw.alt_m}",
-                          "--validity-s", "60", "--sfn0", format_iso8601(START)],
-                         capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == sib["uper_hex"]
+    assert encode_geo_cell_sib(SCENARIO, sib["sent_unix_s"]) == sib["uper_hex"]
 
 
 @pytest.mark.parametrize("cell", ["geo-cell", "leo-cell"])
@@ -100,20 +96,6 @@ class _Service:
     def _bound(self, port):
         self.port = port
         self.ready.set()
-
-
-async def _collect(port, until_closed=True, send=()):
-    got = []
-    # generous open timeout: 100 clients connect at once on a shared, busy machine
-    async with websockets.connect(f"ws://127.0.0.1:{port}", open_timeout=120) as ws:
-        for request in send:
-            await ws.send(request)
-        try:
-            async for raw in ws:
-                got.append(json.loads(raw))
-        except websockets.ConnectionClosed:
-            pass
-    return got
 
 
 def test_coverage_lost_and_regained_arrive_in_order():
