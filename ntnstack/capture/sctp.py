@@ -13,7 +13,7 @@ import zlib
 from collections import defaultdict
 from pathlib import Path
 
-from scapy.layers.inet import IP
+from scapy.layers.inet import IP, UDP
 from scapy.layers.sctp import SCTP, SCTPChunkData
 
 from ntnstack.capture.pcap import LINKTYPE_RAW_IP, PcapWriter
@@ -47,6 +47,17 @@ class SctpPcapWriter:
         packet = IP(src=src[0], dst=dst[0]) / SCTP(sport=src[1], dport=dst[1],
                                                   tag=_verification_tag(dst)) / chunk
         self._pcap.write_frame(bytes(packet), t_unix_s)
+
+    def write_packet(self, src_ip: str, dst_ip: str, packet: bytes, t_unix_s: float,
+                     udp_ports: tuple[int, int] | None = None) -> None:
+        """A whole SCTP packet (common header and chunks, as an SCTP stack sent it) in an
+        IPv4 header, or in UDP with ``udp_ports`` (RFC 6951 encapsulation)."""
+        if udp_ports is None:
+            frame = IP(src=src_ip, dst=dst_ip, proto=132) / bytes(packet)
+        else:
+            frame = IP(src=src_ip, dst=dst_ip) / UDP(sport=udp_ports[0], dport=udp_ports[1]) \
+                / bytes(packet)
+        self._pcap.write_frame(bytes(frame), t_unix_s)
 
     def close(self) -> None:
         self._pcap.close()
