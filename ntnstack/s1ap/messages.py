@@ -5,9 +5,10 @@ Identities: ``plmn`` is the 3-octet PLMN identity (TS 24.008 10.5.1.13, as
 ``ntnstack.stack.nas.plmn_octets`` builds it), ``tac`` an integer (2 octets, 9.2.3.7),
 ``enb_id`` the 20-bit macro eNB ID and ``cell_id`` the 28-bit E-UTRAN cell identity
 (9.2.1.37/38), ``m_tmsi`` 32 bits, ``mmec`` 8 bits, ``mmegi`` 16 bits (TS 23.003 2.8).
-NTN (Rel-17): ``rat_type`` is RAT-Type (9.2.1.x "RAT Type": ``nbiot-geo``, ``nbiot-leo``,
-...) per supported TA in S1 Setup Request; ``ntn_tacs`` the TACs of LTE-NTN-TAI-Information
-in Initial UE Message and Uplink NAS Transport (the TACs broadcast in the NTN cell).
+NTN (Rel-17): ``rat_type`` is the RAT Type (9.2.1.117: ``nbiot-geo``, ``nbiot-leo``, ...)
+of a supported TA in S1 Setup Request; ``ntn_tacs`` the TAC List in LTE NTN of the LTE NTN
+TAI Information (9.2.3.56: every TAC broadcast in the cell for the serving PLMN) in Initial
+UE Message and Uplink NAS Transport.
 """
 from __future__ import annotations
 

@@ -1,0 +1,115 @@
+"""What moves S1AP's SCTP packets between the nodes, and when waiting ends.
+
+``pump(until)`` carries packets and lets every node handle what arrived, until ``until()``
+holds or nothing more can happen.
+
+- :class:`LocalCarrier`: eNB and MME endpoints in this process, joined by an in-memory
+  link (ntnstack.sctp.usrsctp.memory_pair). Nothing can happen any more when no packet is
+  queued and no node had anything to handle: a pure function of the inputs, no clock.
+- :class:`UdpCarrier`: this process's endpoint and a peer elsewhere, SCTP over UDP
+  (RFC 6951: the SCTP packet is the UDP payload). The peer owes the answer, so waiting
+  ends at ``until()`` or after ``answer_timeout_s`` of real time without it (a real core
+  that does not answer is a failure, reported as such); usrsctp's timers follow the real
+  clock while waiting.
+"""
+from __future__ import annotations
+
+import selectors
+import socket
+import time
+from collections.abc import Callable
+
+from ntnstack.sctp.usrsctp import UsrsctpStack
+
+__all__ = ["LocalCarrier", "UdpCarrier"]
+
+MAX_DATAGRAM_OCTETS = 65535
+
+
+class LocalCarrier:
+    """Nodes of one process (objects with ``poll() -> int``) on one usrsctp stack."""
+
+    def __init__(self, stack: UsrsctpStack, nodes: list | None = None):
+        self.stack, self.nodes = stack, list(nodes or [])
+
+    def pump(self, until: Callable[[], bool]) -> None:
+        while not until():
+            moved = self.stack.flush()
+            handled = sum(node.poll() for node in self.nodes)
+            if not moved and not handled and not self.stack.outbox:
+                return
+
+    def drain(self) -> None:
+        """Carry everything still in flight (the last answers of a run)."""
+        self.pump(lambda: False)
+
+
+class _UdpPeer:
+    def __init__(self, sock: socket.socket, address: tuple[str, int]):
+        self.sock, self.address = sock, address
+
+    def transmit(self, packet: bytes) -> None:
+        self.sock.sendto(packet, self.address)
+
+
+class UdpCarrier:
+    """One UDP socket (bound to ``local``) carrying SCTP to and from any number of peers;
+    each peer address is a usrsctp link (token) from its first datagram on."""
+
+    def __init__(self, stack: UsrsctpStack, local: tuple[str, int], nodes: list | None = None,
+                 answer_timeout_s: float = 10.0):
+        self.stack, self.nodes, self.answer_timeout_s = stack, list(nodes or []), answer_timeout_s
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(local)
+        self.sock.setblocking(False)
+        self.tokens: dict[tuple[str, int], int] = {}
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self.sock, selectors.EVENT_READ)
+        self._last_ms = time.monotonic_ns() // 1_000_000
+
+    def token(self, address: tuple[str, int]) -> int:
+        """The usrsctp link of the peer at ``address`` (created on first use)."""
+        if address not in self.tokens:
+            self.tokens[address] = self.stack.add_link(_UdpPeer(self.sock, address))
+        return self.tokens[address]
+
+    def _tick(self) -> None:
+        now_ms = time.monotonic_ns() // 1_000_000
+        if now_ms > self._last_ms:
+            self.stack.advance(now_ms - self._last_ms)
+            self._last_ms = now_ms
+
+    def _receive(self) -> int:
+        count = 0
+        while True:
+            try:
+                packet, address = self.sock.recvfrom(MAX_DATAGRAM_OCTETS)
+            except BlockingIOError:
+                return count
+            self.stack.receive(self.token(address[:2]), packet)
+            count += 1
+
+    def pump(self, until: Callable[[], bool], timeout_s: float | None = None) -> None:
+        deadline = time.monotonic() + (self.answer_timeout_s if timeout_s is None
+                                       else timeout_s)
+        while True:
+            self._tick()
+            self.stack.flush()
+            handled = sum(node.poll() for node in self.nodes)
+            self.stack.flush()
+            if until():
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            if not handled:
+                self._selector.select(min(remaining, 0.05))
+            self._receive()
+
+    def drain(self, settle_s: float = 0.2) -> None:
+        """Carry what is still in flight for ``settle_s`` of real time (end of a run)."""
+        self.pump(lambda: False, timeout_s=settle_s)
+
+    def close(self) -> None:
+        self._selector.close()
+        self.sock.close()
