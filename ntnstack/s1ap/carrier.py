@@ -19,6 +19,7 @@ import socket
 import time
 from collections.abc import Callable
 
+from ntnstack.errors import InputError
 from ntnstack.sctp.usrsctp import UsrsctpStack
 
 __all__ = ["LocalCarrier", "UdpCarrier"]
@@ -44,12 +45,18 @@ class LocalCarrier:
         self.pump(lambda: False)
 
 
+Tap = Callable[[tuple[str, int], tuple[str, int], bytes], None]
+"""tap(source, destination, SCTP packet) sees every datagram sent and received."""
+
+
 class _UdpPeer:
-    def __init__(self, sock: socket.socket, address: tuple[str, int]):
-        self.sock, self.address = sock, address
+    def __init__(self, carrier: UdpCarrier, address: tuple[str, int]):
+        self.carrier, self.address = carrier, address
 
     def transmit(self, packet: bytes) -> None:
-        self.sock.sendto(packet, self.address)
+        self.carrier.sock.sendto(packet, self.address)
+        if self.carrier.tap is not None:
+            self.carrier.tap(self.carrier.local, self.address, packet)
 
 
 class UdpCarrier:
@@ -57,11 +64,17 @@ class UdpCarrier:
     each peer address is a usrsctp link (token) from its first datagram on."""
 
     def __init__(self, stack: UsrsctpStack, local: tuple[str, int], nodes: list | None = None,
-                 answer_timeout_s: float = 10.0):
+                 answer_timeout_s: float = 10.0, tap: Tap | None = None):
         self.stack, self.nodes, self.answer_timeout_s = stack, list(nodes or []), answer_timeout_s
+        self.tap = tap
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(local)
+        try:
+            self.sock.bind(local)
+        except OSError as exc:
+            self.sock.close()
+            raise InputError(f"UDP {local[0]}:{local[1]}: {exc.strerror}") from None
         self.sock.setblocking(False)
+        self.local: tuple[str, int] = self.sock.getsockname()[:2]
         self.tokens: dict[tuple[str, int], int] = {}
         self._selector = selectors.DefaultSelector()
         self._selector.register(self.sock, selectors.EVENT_READ)
@@ -70,7 +83,7 @@ class UdpCarrier:
     def token(self, address: tuple[str, int]) -> int:
         """The usrsctp link of the peer at ``address`` (created on first use)."""
         if address not in self.tokens:
-            self.tokens[address] = self.stack.add_link(_UdpPeer(self.sock, address))
+            self.tokens[address] = self.stack.add_link(_UdpPeer(self, address))
         return self.tokens[address]
 
     def _tick(self) -> None:
@@ -86,6 +99,8 @@ class UdpCarrier:
                 packet, address = self.sock.recvfrom(MAX_DATAGRAM_OCTETS)
             except BlockingIOError:
                 return count
+            if self.tap is not None:
+                self.tap(address[:2], self.local, packet)
             self.stack.receive(self.token(address[:2]), packet)
             count += 1
 

@@ -80,6 +80,15 @@ class S1apEnb:
         self._by_enb_id: dict[int, _Ue] = {}
         self._next_id = 1
 
+    @classmethod
+    def for_cell(cls, endpoint, carrier, cell, rat_type: str) -> S1apEnb:
+        """The eNB of a stack cell (ntnstack.stack.cell.SatelliteCell): its PLMN, TAC and
+        cell identity; the eNB ID is the cell identity's 20 high bits (9.2.1.37/38)."""
+        from ntnstack.stack import nas
+
+        return cls(endpoint, carrier, nas.plmn_octets(*cell.plmn), cell.tac,
+                   cell.cell_identity >> 8, cell.cell_identity, rat_type)
+
     def s1_setup(self) -> None:
         """Wait for the association, then S1 SETUP (8.7.3); CoreUnreachable if refused."""
         self.carrier.pump(lambda: self.assoc_id is not None)
