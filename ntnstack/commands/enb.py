@@ -14,8 +14,6 @@ import json
 
 from ntnstack.link.options import DEFAULT_START
 
-S1AP_SCTP_PORT = 36412       # TS 36.412 clause 7
-ENB_SCTP_PORT = 38412
 RAT_TYPE = {"geo": "nbiot-geo", "leo": "nbiot-leo"}     # TS 36.413 9.2.1.117
 
 
@@ -29,8 +27,8 @@ def register(sub) -> None:
                    help="geo: TR 38.821 GEO, transparent; leo: LEO-600, regenerative")
     p.add_argument("--start", default=DEFAULT_START, metavar="ISO8601",
                    help=f"emulated time of the first power-on (default {DEFAULT_START})")
-    p.add_argument("--bind", default="0.0.0.0:0", metavar="HOST:PORT",
-                   help="local UDP address (default any)")
+    p.add_argument("--bind", metavar="HOST:PORT",
+                   help="local UDP address (default: the address routed to the MME, any port)")
     p.add_argument("--sctp", default="auto", metavar="MODE",
                    help="auto | kernel | usrsctp (auto: usrsctp; see docs/s1ap.md)")
     p.add_argument("--answer-timeout-s", type=float, default=10.0, metavar="S",
@@ -50,6 +48,20 @@ def _cells(orbit: str, start: float):
     return cells, load_span(cells, start, orbit, UeConfig())
 
 
+def _route_to(peer: tuple[str, int]) -> str:
+    """The local IPv4 address the kernel routes to ``peer`` (no packet is sent)."""
+    import socket
+
+    from ntnstack.errors import InputError
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(peer)
+        except OSError as exc:
+            raise InputError(f"--mme {peer[0]}:{peer[1]}: {exc.strerror}") from None
+        return probe.getsockname()[0]
+
+
 def _print_report(report: dict) -> None:
     print(f"{'procedure':10s} {'ok':>5s} {'failed':>6s} {'p50 s':>8s} {'p90 s':>8s} "
           f"{'p99 s':>8s} {'max s':>8s}")
@@ -67,9 +79,10 @@ def run(args) -> int:
     from ntnstack.errors import InputError
     from ntnstack.s1ap.capture import udp_tap
     from ntnstack.s1ap.carrier import UdpCarrier
+    from ntnstack.s1ap.ports import ENB_SCTP_PORT, S1AP_SCTP_PORT
     from ntnstack.s1ap.enb_node import S1apEnb
     from ntnstack.s1ap.subscribers import subscriber_lines
-    from ntnstack.s1ap.ue_load import run_ues, test_imsi
+    from ntnstack.s1ap.ue_load import run_ues, emulated_imsi
     from ntnstack.sctp.choice import choose_sctp
     from ntnstack.sctp.usrsctp import UsrsctpEndpoint, UsrsctpStack
     from ntnstack.stack import UeConfig
@@ -78,12 +91,13 @@ def run(args) -> int:
     if not 1 <= args.ues <= MAX_UES:
         raise InputError(f"--ues {args.ues}: expected 1..{MAX_UES}")
     if args.print_subscribers:
-        ue = UeConfig()
-        print("\n".join(subscriber_lines([test_imsi(i) for i in range(args.ues)], ue.k, ue.opc)))
+        ue, imsis = UeConfig(), [emulated_imsi(i) for i in range(args.ues)]
+        print("\n".join(subscriber_lines(imsis, ue.k, ue.opc)))
         return 0
     if args.mme is None:
         raise InputError("--mme: required (HOST:PORT of the MME), unless --print-subscribers")
-    mme, bind = host_port(args.mme, "--mme"), host_port(args.bind, "--bind")
+    mme = host_port(args.mme, "--mme")
+    bind = host_port(args.bind, "--bind") if args.bind else (_route_to(mme), 0)
     if not 0 < args.answer_timeout_s <= 3600:
         raise InputError(f"--answer-timeout-s {args.answer_timeout_s}: expected 0 < S <= 3600")
     choose_sctp(args.sctp)

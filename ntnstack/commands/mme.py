@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 
-S1AP_SCTP_PORT = 36412       # TS 36.412 clause 7
 
 
 def register(sub) -> None:
@@ -21,6 +20,8 @@ def register(sub) -> None:
                    help="IMSI,K,OPc per line (ntnstack enb --print-subscribers writes one)")
     p.add_argument("--sctp", default="auto", metavar="MODE",
                    help="auto | kernel | usrsctp (auto: usrsctp; see docs/s1ap.md)")
+    p.add_argument("--eea", choices=["eea0", "eea2"], default="eea2",
+                   help="NAS ciphering (eea0 lets tshark read the NAS after security mode)")
     p.add_argument("--pcap", metavar="PATH", help="write every SCTP packet here (IPv4/UDP)")
     p.add_argument("--duration", type=float, metavar="S",
                    help="stop after this many seconds (default: serve until stopped)")
@@ -41,6 +42,7 @@ def run(args) -> int:
     from ntnstack.errors import InputError
     from ntnstack.s1ap.capture import udp_tap
     from ntnstack.s1ap.carrier import UdpCarrier
+    from ntnstack.s1ap.ports import S1AP_SCTP_PORT
     from ntnstack.s1ap.mme_node import S1apMme
     from ntnstack.s1ap.subscribers import load_subscribers
     from ntnstack.sctp.choice import choose_sctp
@@ -51,7 +53,7 @@ def run(args) -> int:
     if args.duration is not None and not (math.isfinite(args.duration) and args.duration > 0):
         raise InputError(f"--duration {args.duration}: expected a finite number of seconds > 0")
     choose_sctp(args.sctp)
-    mme = Mme()
+    mme = Mme(eea=args.eea)
     for subscriber in load_subscribers(args.subscribers):
         mme.add(subscriber)
     writer, tap = udp_tap(args.pcap) if args.pcap else (None, None)

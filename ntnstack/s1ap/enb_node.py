@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from ntnstack.capture.sctp import PPID_S1AP
 from ntnstack.errors import InputError
 from ntnstack.s1ap import messages as m
+from ntnstack.s1ap.ports import UE_STREAM
 from ntnstack.s1ap.codec import S1apDecodeError, S1apPdu, decode_pdu, encode_pdu
 from ntnstack.sctp.usrsctp import AssociationEvent, SctpMessage
 
 __all__ = ["CoreUnreachable", "S1apEnb"]
 
 log = logging.getLogger(__name__)
-UE_STREAM = 1                  # TS 36.412 7: stream 0 is for non-UE-associated signalling
 MAX_ENB_UE_ID = 2**24 - 1      # ENB-UE-S1AP-ID INTEGER (0..16777215), 9.2.3.4
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from ntnstack.capture.sctp import PPID_S1AP
 from ntnstack.errors import InputError
 from ntnstack.s1ap import messages as m
+from ntnstack.s1ap.ports import UE_STREAM
 from ntnstack.s1ap.codec import S1apDecodeError, S1apPdu, decode_pdu, encode_pdu
 from ntnstack.s1ap.identity import attach_request_identity, imsi_from_identity
 from ntnstack.sctp.usrsctp import AssociationEvent, SctpMessage
@@ -30,7 +31,6 @@ __all__ = ["S1apMme"]
 
 log = logging.getLogger(__name__)
 FC_K_ENB = 0x11                # TS 33.401 A.3: K_eNB from K_ASME and the uplink NAS COUNT
-UE_STREAM = 1                  # TS 36.412 7: stream 0 is for non-UE-associated signalling
 
 
 @dataclass

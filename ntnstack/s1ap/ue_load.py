@@ -19,14 +19,14 @@ from ntnstack.errors import InputError
 from ntnstack.stack.model import ProcedureResult
 from ntnstack.stack.session import StackSession, UeConfig
 
-__all__ = ["PERCENTILES", "UeLoadReport", "run_ues", "test_imsi"]
+__all__ = ["PERCENTILES", "UeLoadReport", "run_ues", "emulated_imsi"]
 
 PERCENTILES = (50, 90, 99)
 PROCEDURES = ("attach", "data", "detach")
 UPLINK_PAYLOAD = b"ntnstack uplink over S1"
 
 
-def test_imsi(index: int) -> str:
+def emulated_imsi(index: int) -> str:
     """IMSI of emulated UE ``index``: test PLMN 001/01 and a ten-digit index."""
     return f"00101{index:010d}"
 
@@ -85,7 +85,7 @@ def run_ues(enb, cells, count: int, first_unix_s: float, span_s: float,
     base = ue or UeConfig()
     report = UeLoadReport(count)
     for i in range(count):
-        config = dataclasses.replace(base, imsi=test_imsi(i), seed=i)
+        config = dataclasses.replace(base, imsi=emulated_imsi(i), seed=i)
         clock = Clock("virtual", start_unix_s=first_unix_s + i * span_s / count)
         session = StackSession(cells, config, enb, clock)
         try:

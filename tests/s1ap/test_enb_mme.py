@@ -1,0 +1,156 @@
+"""The emulated NB-IoT NTN cell and ntnstack's MME across S1AP over userspace SCTP.
+
+In one process (in-memory link, no clock in the SCTP path): 50 UEs attach, send data and
+detach with no failure; each procedure's latency includes the satellite round trips that the
+project's link model gives (SatelliteCell.one_way_s), and equals the latency of the same UE
+with the in-process MME (S1AP carries exactly the NAS of the direct path); every S1AP
+procedure appears as often as the UEs need it; garbage gets an Error Indication and the MME
+keeps serving. Between processes (``ntnstack mme`` and ``ntnstack enb`` over UDP on
+loopback): the same flow, and the capture is S1AP to tshark with no malformed packet."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from ntnstack.capture.sctp import PPID_S1AP
+from ntnstack.clock import Clock
+from ntnstack.s1ap.loopback import Loopback
+from ntnstack.s1ap.ue_load import UPLINK_PAYLOAD, run_ues, emulated_imsi
+from ntnstack.stack import UeConfig, geo_cell
+from ntnstack.stack.mme import Mme, Subscriber
+from ntnstack.stack.presets import new_session
+from tests.cli.subprocess_cli import ROOT
+from tests.s1ap.conftest import T0_UNIX_S
+from tests.tolerances import ONE_MICROSECOND
+
+UES = 50
+GEO_SPAN_S = 3600.0           # power-ons spread over an hour, as ``ntnstack stack --ues``
+ATTACH_ROUND_TRIPS = 5        # Msg1/Msg2, Msg3/Msg4, then 3 NAS exchanges before the accept
+DETACH_ROUND_TRIPS = 2        # scheduling request, then DETACH REQUEST / ACCEPT
+OTHER_PORTS = (46412, 48412)  # a second loopback while the module's one is alive
+
+
+def _mme(count: int, eea: str = "eea2") -> Mme:
+    mme, ue = Mme(eea=eea), UeConfig()
+    for i in range(count):
+        mme.add(Subscriber(emulated_imsi(i), ue.k, ue.opc))
+    return mme
+
+
+@pytest.fixture(scope="module")
+def run():
+    cell = geo_cell(T0_UNIX_S)
+    loop = Loopback(_mme(UES), cell, "nbiot-geo")
+    try:
+        report = run_ues(loop.enb, [cell], UES, T0_UNIX_S, GEO_SPAN_S)
+        yield cell, report, loop
+    finally:
+        loop.close()
+
+
+def test_fifty_ues_attach_send_and_detach_without_failure(run):
+    _, report, loop = run
+    assert report.failures == []
+    assert {name: len(v) for name, v in report.latencies_s.items()} == {
+        "attach": UES, "data": UES, "detach": UES}
+    assert loop.enb.errors == [] and loop.mme.errors == []
+
+
+def test_every_s1ap_procedure_as_often_as_the_ues_need_it(run):
+    _, _, loop = run
+    assert loop.mme.seen == {"S1SetupRequest": 1, "InitialUEMessage": UES,
+                             "UplinkNASTransport": 5 * UES,   # auth, SMC, complete, data, detach
+                             "InitialContextSetupResponse": UES,
+                             "UEContextReleaseComplete": UES}
+    assert loop.enb.seen == {"S1SetupResponse": 1, "DownlinkNASTransport": 4 * UES,
+                             "InitialContextSetupRequest": UES,
+                             "UEContextReleaseCommand": UES}
+
+
+def test_latencies_include_the_satellite_round_trips(run):
+    cell, report, _ = run
+    ue_ecef = new_session([cell], T0_UNIX_S).ue_ecef
+    for i, attach_s in enumerate(report.latencies_s["attach"]):
+        power_on = T0_UNIX_S + i * GEO_SPAN_S / UES
+        rtt_s = 2 * cell.one_way_s(power_on, ue_ecef)       # the project's link delay
+        assert attach_s > ATTACH_ROUND_TRIPS * rtt_s
+        assert report.latencies_s["data"][i] > rtt_s
+        assert report.latencies_s["detach"][i] > DETACH_ROUND_TRIPS * rtt_s
+
+
+def test_latencies_equal_the_in_process_path(run):
+    """UE 7 with the MME called directly (ntnstack stack's path): the same durations."""
+    cell, report, _ = run
+    ue = dataclasses.replace(UeConfig(), imsi=emulated_imsi(7), seed=7)
+    session = new_session([cell], T0_UNIX_S, ue=ue,
+                          clock=Clock("virtual", start_unix_s=T0_UNIX_S + 7 * GEO_SPAN_S / UES))
+    try:
+        durations = [session.attach().duration_s, session.send_data(UPLINK_PAYLOAD).duration_s,
+                     session.detach().duration_s]
+    finally:
+        session.close()
+    assert durations == pytest.approx(
+        [report.latencies_s[name][7] for name in ("attach", "data", "detach")],
+        abs=ONE_MICROSECOND)
+
+
+def test_garbage_gets_an_error_indication_and_service_goes_on(run):
+    cell, _, _ = run
+    loop = Loopback(_mme(1), cell, "nbiot-geo", ports=OTHER_PORTS)
+    try:
+        loop.enb.endpoint.send(loop.enb.assoc_id, 0, PPID_S1AP, b"\xff\x00garbage")
+        loop.carrier.drain()
+        assert loop.mme.errors[0].startswith("S1AP: malformed S1AP-PDU (9 octets)")
+        assert loop.enb.errors == ["ErrorIndication from the MME: "
+                                   "('protocol', 'abstract-syntax-error-reject')"]
+        report = run_ues(loop.enb, [cell], 1, T0_UNIX_S, GEO_SPAN_S)
+        assert report.failures == []
+    finally:
+        loop.close()
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "ntnstack", *args]
+
+
+def test_enb_and_mme_commands_over_udp(require_tool, tmp_path):
+    """Two processes, UDP on loopback; the MME stops on SIGTERM and prints what it saw."""
+    tshark = require_tool("tshark")
+    count = 5
+    subscribers = tmp_path / "subscribers.csv"
+    subscribers.write_text(subprocess.run(
+        _cli("enb", "--ues", str(count), "--print-subscribers"), cwd=ROOT, check=True,
+        capture_output=True, text=True, timeout=60).stdout)
+    mme = subprocess.Popen(_cli("mme", "--listen", "127.0.0.1:0", "--subscribers",
+                                str(subscribers), "--eea", "eea0", "--json"),
+                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        port = mme.stdout.readline().rsplit(":", 1)[1].strip()   # "... listening on udp H:P"
+        pcap = tmp_path / "enb.pcap"
+        enb = subprocess.run(_cli("enb", "--mme", f"127.0.0.1:{port}", "--ues", str(count),
+                                  "--pcap", str(pcap), "--json"),
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+    finally:
+        os.kill(mme.pid, signal.SIGTERM)
+        mme_out, mme_err = mme.communicate(timeout=60)
+    assert enb.returncode == 0, enb.stderr
+    report = json.loads(enb.stdout)
+    assert report["failures"] == []
+    assert {name: row["ok"] for name, row in report["procedures"].items()} == {
+        "attach": count, "data": count, "detach": count}
+    assert mme.returncode == 0, mme_err
+    assert json.loads(mme_out)["received"]["InitialUEMessage"] == count
+    rows = subprocess.run([tshark, "-r", str(pcap), "-d", f"udp.port=={port},sctp", "-T",
+                           "fields", "-e", "s1ap.procedureCode", "-e", "_ws.malformed",
+                           "-e", "_ws.expert.severity"],
+                          capture_output=True, text=True, check=True, timeout=60).stdout
+    fields = [line.split("\t") for line in rows.splitlines()]
+    codes = {int(c) for code, *_ in fields for c in code.split(",") if c}
+    assert codes == {17, 12, 11, 13, 9, 23}   # S1 Setup, Initial UE, DL/UL NAS, ICS, release
+    assert all(malformed == "" for _, malformed, _ in fields)
