@@ -16,6 +16,7 @@ import numpy as np
 
 from ntnstack.clock import Clock
 from ntnstack.errors import InputError
+from ntnstack.s1ap.enb_node import S1apEnb
 from ntnstack.stack.model import ProcedureResult
 from ntnstack.stack.session import StackSession, UeConfig
 
@@ -77,9 +78,10 @@ def _one_ue(report: UeLoadReport, session: StackSession) -> None:
         _record(report, imsi, "detach", session.detach())
 
 
-def run_ues(enb, cells, count: int, first_unix_s: float, span_s: float,
+def run_ues(core, cells, count: int, first_unix_s: float, span_s: float,
             ue: UeConfig | None = None) -> UeLoadReport:
-    """Attach, send data and detach ``count`` UEs through ``enb`` (an S1apEnb)."""
+    """Attach, send data and detach ``count`` UEs through ``core``: an S1apEnb (S1AP), or
+    the stack's Mme itself (the in-process path, the benchmark's baseline)."""
     if count < 1:
         raise InputError(f"--ues {count}: at least 1")
     base = ue or UeConfig()
@@ -87,12 +89,13 @@ def run_ues(enb, cells, count: int, first_unix_s: float, span_s: float,
     for i in range(count):
         config = dataclasses.replace(base, imsi=emulated_imsi(i), seed=i)
         clock = Clock("virtual", start_unix_s=first_unix_s + i * span_s / count)
-        session = StackSession(cells, config, enb, clock)
+        session = StackSession(cells, config, core, clock)
         try:
             _one_ue(report, session)
         except InputError as exc:     # includes CoreUnreachable: the MME did not answer
             report.failures.append((config.imsi, "s1ap", str(exc)))
         finally:
             session.close()
-    enb.carrier.drain()
+    if isinstance(core, S1apEnb):
+        core.carrier.drain()        # the last UE's UE CONTEXT RELEASE COMPLETE
     return report
