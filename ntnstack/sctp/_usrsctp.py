@@ -58,6 +58,7 @@ int usrsctp_set_non_blocking(struct socket *, int);
 void usrsctp_register_address(void *);
 void usrsctp_deregister_address(void *);
 void usrsctp_handle_timers(uint32_t elapsed_milliseconds);
+uint32_t usrsctp_sysctl_get_sctp_rto_initial_default(void);
 """)
 
 LIBRARY = "libusrsctp.so.2"

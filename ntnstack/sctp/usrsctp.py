@@ -111,6 +111,10 @@ class UsrsctpStack:
         """Run usrsctp's timers for ``elapsed_ms`` of the caller's clock."""
         self.lib.usrsctp_handle_timers(elapsed_ms)
 
+    def rto_initial_ms(self) -> int:
+        """The library's initial retransmission timeout (RTO.Initial, RFC 9260 6.3.1), ms."""
+        return self.lib.usrsctp_sysctl_get_sctp_rto_initial_default()
+
 
 def _sockaddr(port: int, token: int):
     address = u.ffi.new("struct sockaddr_conn *")

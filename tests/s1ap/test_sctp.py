@@ -118,3 +118,46 @@ def test_sctp_choice_here():
         choose_sctp("kernel")
     with pytest.raises(InputError, match="--sctp: 'tcp' is not one of auto, kernel, usrsctp"):
         choose_sctp("tcp")
+
+
+class _LossyLink:
+    """Delivers to ``peer`` what is sent, except the first ``drop`` packets; keeps the
+    chunk type of each packet sent (octet 12, RFC 9260 3.2)."""
+
+    def __init__(self, stack: UsrsctpStack, drop: int):
+        self.stack, self.drop, self.peer, self.sent = stack, drop, 0, []
+
+    def transmit(self, packet: bytes) -> None:
+        self.sent.append(packet[12])
+        if self.drop:
+            self.drop -= 1
+            return
+        self.stack.receive(self.peer, packet)
+
+
+def test_a_lost_init_is_sent_again_after_rto_initial_on_the_callers_clock():
+    """Time moves only through stack.advance: the INIT is repeated at exactly RTO.Initial
+    (usrsctp's sctp_rto_initial_default: 3000 ms, RFC 4960's value; RFC 9260 says 1 s),
+    1 ms steps, and the association then comes up."""
+    stack = UsrsctpStack.get()
+    enb_side, mme_side = _LossyLink(stack, drop=1), _LossyLink(stack, drop=0)
+    enb_token, mme_token = stack.add_link(enb_side), stack.add_link(mme_side)
+    enb_side.peer, mme_side.peer = mme_token, enb_token
+    mme, enb = UsrsctpEndpoint(stack, 56412), UsrsctpEndpoint(stack, 58412)
+    mme.listen()
+    enb.connect(enb_token, 56412)
+    stack.flush()
+    elapsed_ms = 0
+    while len(enb_side.sent) < 2:
+        stack.advance(1)
+        elapsed_ms += 1
+        stack.flush()
+        assert elapsed_ms <= 2 * stack.rto_initial_ms()
+    assert elapsed_ms == stack.rto_initial_ms() == 3000
+    assert enb_side.sent[:2] == [1, 1]                 # INIT, INIT again (chunk type 1)
+    assert [e.state for e in enb.poll()] == ["up"]
+    enb.close()
+    stack.flush()
+    mme.close()
+    for token in (enb_token, mme_token):
+        stack.remove_link(token)
