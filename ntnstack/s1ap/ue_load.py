@@ -1,4 +1,5 @@
-"""N emulated UEs of an NB-IoT NTN cell through an MME over S1AP: attach, data, detach.
+"""N emulated UEs of an NB-IoT NTN cell through an MME over S1AP: attach, data, MO SMS,
+detach.
 
 UE i (IMSI 00101 + ten-digit i, the UeConfig test keys, seed i) powers on at
 ``first + i * span / N`` on its own virtual clock, as in ``ntnstack stack --ues``; its RRC
@@ -23,8 +24,9 @@ from ntnstack.stack.session import StackSession, UeConfig
 __all__ = ["PERCENTILES", "UeLoadReport", "run_ues", "emulated_imsi"]
 
 PERCENTILES = (50, 90, 99)
-PROCEDURES = ("attach", "data", "detach")
+PROCEDURES = ("attach", "data", "sms", "detach")
 UPLINK_PAYLOAD = b"ntnstack uplink over S1"
+SMS_DESTINATION, SMS_TEXT = "+8613912345678", "ntnstack MO SMS over S1"
 
 
 def emulated_imsi(index: int) -> str:
@@ -74,14 +76,15 @@ def _one_ue(report: UeLoadReport, session: StackSession) -> None:
     if not _record(report, imsi, "attach", attach):
         return
     report.rtt_s.append(attach.details["rtt_s"])
-    if _record(report, imsi, "data", session.send_data(UPLINK_PAYLOAD)):
+    if _record(report, imsi, "data", session.send_data(UPLINK_PAYLOAD)) and \
+            _record(report, imsi, "sms", session.send_sms(SMS_DESTINATION, SMS_TEXT)):
         _record(report, imsi, "detach", session.detach())
 
 
 def run_ues(core, cells, count: int, first_unix_s: float, span_s: float,
             ue: UeConfig | None = None) -> UeLoadReport:
-    """Attach, send data and detach ``count`` UEs through ``core``: an S1apEnb (S1AP), or
-    the stack's Mme itself (the in-process path, the benchmark's baseline)."""
+    """Attach, send data and an SMS, and detach ``count`` UEs through ``core``: an S1apEnb
+    (S1AP), or the stack's Mme itself (the in-process path, the benchmark's baseline)."""
     if count < 1:
         raise InputError(f"--ues {count}: at least 1")
     base = ue or UeConfig()

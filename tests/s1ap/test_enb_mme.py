@@ -1,9 +1,10 @@
 """The emulated NB-IoT NTN cell and ntnstack's MME across S1AP over userspace SCTP.
 
 In one process (in-memory link, no clock in the SCTP path): 50 UEs attach, send data and
-detach with no failure; each procedure's latency includes the satellite round trips that the
-project's link model gives (SatelliteCell.one_way_s), and equals the latency of the same UE
-with the in-process MME (S1AP carries exactly the NAS of the direct path); every S1AP
+an SMS, and detach with no failure; each procedure's latency includes the satellite round
+trips that the project's link model gives (SatelliteCell.one_way_s), and equals the latency
+of the same UE with the in-process MME (S1AP carries exactly the NAS of the direct path);
+every S1AP
 procedure appears as often as the UEs need it; garbage gets an Error Indication and the MME
 keeps serving. Between processes (``ntnstack mme`` and ``ntnstack enb`` over UDP on
 loopback): the same flow, and the capture is S1AP to tshark with no malformed packet."""
@@ -21,7 +22,8 @@ import pytest
 from ntnstack.capture.sctp import PPID_S1AP
 from ntnstack.clock import Clock
 from ntnstack.s1ap.loopback import Loopback
-from ntnstack.s1ap.ue_load import UPLINK_PAYLOAD, run_ues, emulated_imsi
+from ntnstack.s1ap.ue_load import (SMS_DESTINATION, SMS_TEXT, UPLINK_PAYLOAD, emulated_imsi,
+                                   run_ues)
 from ntnstack.stack import UeConfig, geo_cell
 from ntnstack.stack.mme import Mme, Subscriber
 from ntnstack.stack.presets import new_session
@@ -58,17 +60,19 @@ def test_fifty_ues_attach_send_and_detach_without_failure(run):
     _, report, loop = run
     assert report.failures == []
     assert {name: len(v) for name, v in report.latencies_s.items()} == {
-        "attach": UES, "data": UES, "detach": UES}
+        "attach": UES, "data": UES, "sms": UES, "detach": UES}
     assert loop.enb.errors == [] and loop.mme.errors == []
 
 
 def test_every_s1ap_procedure_as_often_as_the_ues_need_it(run):
     _, _, loop = run
     assert loop.mme.seen == {"S1SetupRequest": 1, "InitialUEMessage": UES,
-                             "UplinkNASTransport": 5 * UES,   # auth, SMC, complete, data, detach
+                             # authentication, SMC, attach complete, data, CP-DATA, CP-ACK, detach
+                             "UplinkNASTransport": 7 * UES,
                              "InitialContextSetupResponse": UES,
                              "UEContextReleaseComplete": UES}
-    assert loop.enb.seen == {"S1SetupResponse": 1, "DownlinkNASTransport": 4 * UES,
+    # authentication, SMC, attach accept, CP-ACK, CP-DATA (RP-ACK), detach accept
+    assert loop.enb.seen == {"S1SetupResponse": 1, "DownlinkNASTransport": 6 * UES,
                              "InitialContextSetupRequest": UES,
                              "UEContextReleaseCommand": UES}
 
@@ -81,6 +85,7 @@ def test_latencies_include_the_satellite_round_trips(run):
         rtt_s = 2 * cell.one_way_s(power_on, ue_ecef)       # the project's link delay
         assert attach_s > ATTACH_ROUND_TRIPS * rtt_s
         assert report.latencies_s["data"][i] > rtt_s
+        assert report.latencies_s["sms"][i] > 2 * rtt_s     # scheduling request, CP-DATA
         assert report.latencies_s["detach"][i] > DETACH_ROUND_TRIPS * rtt_s
 
 
@@ -92,11 +97,12 @@ def test_latencies_equal_the_in_process_path(run):
                           clock=Clock("virtual", start_unix_s=T0_UNIX_S + 7 * GEO_SPAN_S / UES))
     try:
         durations = [session.attach().duration_s, session.send_data(UPLINK_PAYLOAD).duration_s,
+                     session.send_sms(SMS_DESTINATION, SMS_TEXT).duration_s,
                      session.detach().duration_s]
     finally:
         session.close()
     assert durations == pytest.approx(
-        [report.latencies_s[name][7] for name in ("attach", "data", "detach")],
+        [report.latencies_s[name][7] for name in ("attach", "data", "sms", "detach")],
         abs=ONE_MICROSECOND)
 
 
@@ -143,7 +149,7 @@ def test_enb_and_mme_commands_over_udp(require_tool, tmp_path):
     report = json.loads(enb.stdout)
     assert report["failures"] == []
     assert {name: row["ok"] for name, row in report["procedures"].items()} == {
-        "attach": count, "data": count, "detach": count}
+        "attach": count, "data": count, "sms": count, "detach": count}
     assert mme.returncode == 0, mme_err
     assert json.loads(mme_out)["received"]["InitialUEMessage"] == count
     rows = subprocess.run([tshark, "-r", str(pcap), "-d", f"udp.port=={port},sctp", "-T",
