@@ -1,5 +1,5 @@
-"""Benchmark (issue 19): UEs through attach, data, MO SMS and detach per second on one core, with
-their NAS over S1AP (asn1tools APER, userspace SCTP on an in-memory link, ntnstack's MME
+"""Benchmark (issue 19): UEs through attach, data, MO SMS and detach per second on one core,
+with their NAS over S1AP (asn1tools APER, userspace SCTP on an in-memory link, ntnstack's MME
 behind S1apMme) against the baseline of the same UEs calling the MME in process
 (``ntnstack stack``'s path). Group "s1ap-ue-flows"; the ratio is what S1AP + SCTP cost."""
 from __future__ import annotations
