@@ -10,7 +10,9 @@ holds or nothing more can happen.
   (RFC 6951: the SCTP packet is the UDP payload). The peer owes the answer, so waiting
   ends at ``until()`` or after ``answer_timeout_s`` of real time without it (a real core
   that does not answer is a failure, reported as such); usrsctp's timers follow the real
-  clock while waiting.
+  clock while waiting. Once the condition holds, waiting goes on for ``settle_s`` after the
+  last message (the rest of a burst of answers), the one decision on real-time silence, and
+  only on this real-network path.
 """
 from __future__ import annotations
 
@@ -64,8 +66,10 @@ class UdpCarrier:
     each peer address is a usrsctp link (token) from its first datagram on."""
 
     def __init__(self, stack: UsrsctpStack, local: tuple[str, int], nodes: list | None = None,
-                 answer_timeout_s: float = 10.0, tap: Tap | None = None):
+                 answer_timeout_s: float = 10.0, tap: Tap | None = None,
+                 settle_s: float = 0.02):
         self.stack, self.nodes, self.answer_timeout_s = stack, list(nodes or []), answer_timeout_s
+        self.settle_s = settle_s
         self.tap = tap
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
@@ -105,15 +109,20 @@ class UdpCarrier:
             count += 1
 
     def pump(self, until: Callable[[], bool], timeout_s: float | None = None) -> None:
+        """Until ``until()`` holds and then ``settle_s`` passes with nothing new (the rest
+        of a burst: an MO SMS is answered by two messages that may come as two datagrams),
+        or ``timeout_s`` (default ``answer_timeout_s``) without ``until()``."""
         deadline = time.monotonic() + (self.answer_timeout_s if timeout_s is None
                                        else timeout_s)
+        satisfied = False
         while True:
             self._tick()
             self.stack.flush()
             handled = sum(node.poll() for node in self.nodes)
             self.stack.flush()
-            if until():
-                return
+            if (satisfied and handled) or (not satisfied and until()):
+                satisfied = True
+                deadline = time.monotonic() + self.settle_s
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
@@ -121,9 +130,9 @@ class UdpCarrier:
                 self._selector.select(min(remaining, 0.05))
             self._receive()
 
-    def drain(self, settle_s: float = 0.2) -> None:
-        """Carry what is still in flight for ``settle_s`` of real time (end of a run)."""
-        self.pump(lambda: False, timeout_s=settle_s)
+    def drain(self) -> None:
+        """Carry what is still in flight (end of a run): until ``settle_s`` of quiet."""
+        self.pump(lambda: True)
 
     def close(self) -> None:
         self._selector.close()
