@@ -110,8 +110,7 @@ def run(args) -> int:
     enb = S1apEnb.for_cell(endpoint, carrier, cells[0], RAT_TYPE[args.orbit])
     carrier.nodes.append(enb)
     try:
-        endpoint.connect(carrier.token(mme), S1AP_SCTP_PORT)
-        enb.s1_setup()
+        enb.associate(carrier.token(mme), S1AP_SCTP_PORT)
         report = run_ues(enb, cells, args.ues, first, span).as_dict()
     finally:
         carrier.close()

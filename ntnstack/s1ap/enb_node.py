@@ -49,9 +49,10 @@ class _Answers(Sequence):
 
     def _resolve(self) -> list[bytes]:
         if self._items is None:
-            self._enb.carrier.pump(lambda: bool(self._ue.inbox))
+            self._enb.carrier.pump(lambda: bool(self._ue.inbox) or self._enb.assoc_id is None)
             if not self._ue.inbox:
-                raise CoreUnreachable(f"S1AP: no answer from the MME for eNB UE S1AP ID "
+                why = "association lost" if self._enb.assoc_id is None else "no answer"
+                raise CoreUnreachable(f"S1AP: {why} from the MME for eNB UE S1AP ID "
                                       f"{self._ue.enb_ue_id}")
             self._items, self._ue.inbox[:] = list(self._ue.inbox), []
         return self._items
@@ -79,6 +80,15 @@ class S1apEnb:
         self._ues: dict[str, _Ue] = {}
         self._by_enb_id: dict[int, _Ue] = {}
         self._next_id = 1
+        self._mme_address: tuple[int, int] | None = None    # (link token, SCTP port)
+        self.associations = 0                                  # how many came up
+
+    def associate(self, token: int, port: int) -> None:
+        """Start the association to the MME at ``port`` over the link ``token``, then S1
+        Setup; again by itself when the association is lost (the MME restarted)."""
+        self._mme_address = (token, port)
+        self.endpoint.connect(token, port)
+        self.s1_setup()
 
     @classmethod
     def for_cell(cls, endpoint, carrier, cell, rat_type: str) -> S1apEnb:
@@ -91,6 +101,7 @@ class S1apEnb:
 
     def s1_setup(self) -> None:
         """Wait for the association, then S1 SETUP (8.7.3); CoreUnreachable if refused."""
+        self.setup = None
         self.carrier.pump(lambda: self.assoc_id is not None)
         if self.assoc_id is None:
             raise CoreUnreachable("S1AP: the SCTP association to the MME did not come up")
@@ -109,6 +120,8 @@ class S1apEnb:
 
     def handle(self, imsi: str, data: bytes) -> Sequence[bytes]:
         """Send one uplink NAS message of UE ``imsi``; its answers (read lazily)."""
+        if self.assoc_id is None and self._mme_address is not None:
+            self.associate(*self._mme_address)
         ue = self._ues.get(imsi)
         if ue is None:
             ue = self._ues[imsi] = self._new_ue()
@@ -154,11 +167,14 @@ class S1apEnb:
         return len(items)
 
     def _on_event(self, event: AssociationEvent) -> None:
-        if event.state == "up":
+        if event.state in ("up", "restart"):
             self.assoc_id = event.assoc_id
+            self.associations += 1
         elif event.assoc_id == self.assoc_id:
-            self.errors.append(f"SCTP association {event.state}")
+            log.warning("S1AP: SCTP association to the MME %s", event.state)
             self.assoc_id = None
+            self._ues.clear()              # every UE-associated S1 connection is gone
+            self._by_enb_id.clear()
 
     def _on_message(self, message: SctpMessage) -> None:
         try:

@@ -32,8 +32,19 @@ class Loopback:
         self.mme = S1apMme(mme, self._mme_endpoint)
         self.enb = S1apEnb.for_cell(self._enb_endpoint, self.carrier, cell, rat_type)
         self.carrier.nodes = [self.enb, self.mme]
-        self._enb_endpoint.connect(self.enb_link, ports[0])
-        self.enb.s1_setup()
+        self.enb.associate(self.enb_link, ports[0])
+        self._port = ports[0]
+
+    def restart_mme(self, mme: Mme) -> None:
+        """The MME goes down (its association shut down) and comes back with ``mme`` and a
+        new endpoint on the same port; the eNB associates again when it next needs to."""
+        self._mme_endpoint.close()
+        self.carrier.drain()
+        self._mme_endpoint = UsrsctpEndpoint(self.stack, self._port)
+        self._mme_endpoint.listen()
+        self.carrier.nodes.remove(self.mme)
+        self.mme = S1apMme(mme, self._mme_endpoint)
+        self.carrier.nodes.append(self.mme)
 
     def close(self) -> None:
         for endpoint in (self._enb_endpoint, self._mme_endpoint):

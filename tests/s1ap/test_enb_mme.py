@@ -160,3 +160,20 @@ def test_enb_and_mme_commands_over_udp(require_tool, tmp_path):
     codes = {int(c) for code, *_ in fields for c in code.split(",") if c}
     assert codes == {17, 12, 11, 13, 9, 23}   # S1 Setup, Initial UE, DL/UL NAS, ICS, release
     assert all(malformed == "" for _, malformed, _ in fields)
+
+
+def test_mme_restart_mid_run_association_and_s1_setup_again(run):
+    """10 UEs, the MME restarts (association shut down, a new MME with the same subscribers,
+    no UE context), 10 more UEs: the eNB associates and sets up S1 again, nobody fails."""
+    cell, _, _ = run
+    loop = Loopback(_mme(20), cell, "nbiot-geo", ports=OTHER_PORTS)
+    try:
+        first = run_ues(loop.enb, [cell], 10, T0_UNIX_S, GEO_SPAN_S)
+        loop.restart_mme(_mme(20))
+        assert loop.enb.assoc_id is None                 # the eNB saw the shutdown
+        second = run_ues(loop.enb, [cell], 10, T0_UNIX_S + GEO_SPAN_S, GEO_SPAN_S)
+        assert first.failures == second.failures == []
+        assert loop.enb.associations == 2 and loop.enb.seen["S1SetupResponse"] == 2
+        assert loop.mme.seen["S1SetupRequest"] == 1 and loop.mme.seen["InitialUEMessage"] == 10
+    finally:
+        loop.close()
