@@ -148,7 +148,8 @@ class S1apMme:
             mme_ue_id, ctx.enb_ue_id, k_enb, bytes([127, 0, 0, 1]), mme_ue_id))
 
     def _on_InitialContextSetupResponse(self, assoc_id: int, pdu: S1apPdu) -> None:
-        self._contexts[pdu.ies["MME-UE-S1AP-ID"]]          # KeyError: unknown UE
+        if pdu.ies["MME-UE-S1AP-ID"] not in self._contexts:
+            raise KeyError(f"unknown MME UE S1AP ID {pdu.ies['MME-UE-S1AP-ID']}")
 
     def _on_UEContextReleaseRequest(self, assoc_id: int, pdu: S1apPdu) -> None:
         mme_ue_id = pdu.ies["MME-UE-S1AP-ID"]

@@ -27,6 +27,7 @@ from ntnstack.s1ap.ue_load import (SMS_DESTINATION, SMS_TEXT, UPLINK_PAYLOAD, em
 from ntnstack.stack import UeConfig, geo_cell
 from ntnstack.stack.mme import Mme, Subscriber
 from ntnstack.stack.presets import new_session
+from ntnstack.stack.session import StackSession
 from tests.cli.subprocess_cli import ROOT
 from tests.s1ap.conftest import T0_UNIX_S
 from tests.tolerances import ONE_MICROSECOND
@@ -176,4 +177,31 @@ def test_mme_restart_mid_run_association_and_s1_setup_again(run):
         assert loop.enb.associations == 2 and loop.enb.seen["S1SetupResponse"] == 2
         assert loop.mme.seen["S1SetupRequest"] == 1 and loop.mme.seen["InitialUEMessage"] == 10
     finally:
+        loop.close()
+
+
+def test_release_request_then_paging_by_s_tmsi(run):
+    """An attached UE's RRC connection ends: UE CONTEXT RELEASE REQUEST, COMMAND, COMPLETE;
+    the MME then pages it by the S-TMSI of the GUTI it gave (TS 36.413 8.5) on stream 0."""
+    cell, _, _ = run
+    loop = Loopback(_mme(1), cell, "nbiot-geo", ports=OTHER_PORTS)
+    ue = dataclasses.replace(UeConfig(), imsi=emulated_imsi(0), seed=0)
+    session = StackSession([cell], ue, loop.enb, Clock("virtual", start_unix_s=T0_UNIX_S))
+    try:
+        assert session.attach().ok
+        loop.enb.release(ue.imsi)
+        assert not loop.enb.connected(ue.imsi)
+        loop.carrier.drain()                     # the COMPLETE is still in flight
+        assert loop.mme.seen["UEContextReleaseRequest"] == 1
+        assert loop.mme.seen["UEContextReleaseComplete"] == 1
+        loop.mme.page(ue.imsi)
+        loop.carrier.drain()
+        (paging,) = loop.enb.paged
+        mmec, m_tmsi = session.s_tmsi
+        assert paging.ies["UEPagingID"] == ("s-TMSI", {"mMEC": bytes([mmec]),
+                                                       "m-TMSI": m_tmsi.to_bytes(4, "big")})
+        assert paging.ies["UEIdentityIndexValue"] == (
+            (int(ue.imsi) % 1024 << 6).to_bytes(2, "big"), 10)   # TS 36.304 7.1, 10 bits
+    finally:
+        session.close()
         loop.close()
