@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from ntnstack.s1ap.codec import S1apPdu
 
-__all__ = ["error_indication", "initial_context_setup_request",
+__all__ = ["RAT_TYPES", "error_indication", "eutran_cgi", "initial_context_setup_request",
            "initial_context_setup_response", "initial_ue_message", "nas_transport", "paging",
            "s1_setup_failure", "s1_setup_request", "s1_setup_response",
            "ue_context_release_command", "ue_context_release_complete",
-           "ue_context_release_request"]
+           "ntn_tai_information", "tai", "ue_context_release_request"]
 
 RAT_TYPES = ("nbiot", "nbiot-leo", "nbiot-meo", "nbiot-geo", "nbiot-othersat",
              "eutran-leo", "eutran-meo", "eutran-geo", "eutran-othersat")

@@ -7,12 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from ntnstack.errors import InputError
+from ntnstack.limits import MAX_SUBSCRIBERS
 from ntnstack.stack.mme import Subscriber
 
 __all__ = ["load_subscribers", "subscriber_lines"]
 
 KEY_HEX_DIGITS = 32
-MAX_SUBSCRIBERS = 1_000_000
 
 
 def _subscriber(fields: list[str], where: str) -> Subscriber:
