@@ -3,10 +3,10 @@
 
 The cell is the stack's (``ntnstack stack``): the TR 38.821 GEO cell behind a transparent
 payload, or the first LEO-600 cell; the UEs' radio side runs on virtual time with the
-satellite delays of the cell, their NAS goes to the MME at ``--mme`` through userspace SCTP
-over UDP (RFC 6951). Each UE attaches, sends data and an MO SMS, and detaches; the report gives per
-procedure the latency percentiles (UE clock, s) and the failures (one JSON object with
-``--json``). Exit 1 when any procedure failed.
+satellite delays of the cell, their NAS goes to the MME at ``--mme`` over SCTP (the
+kernel's, or userspace SCTP over UDP, RFC 6951). Each UE attaches, sends data and an MO
+SMS, and detaches; the report gives per procedure the latency percentiles (UE clock, s)
+and the failures (one JSON object with ``--json``). Exit 1 when any procedure failed.
 """
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ def register(sub) -> None:
     p = sub.add_parser("enb", help="emulated NB-IoT NTN cell and N UEs against an MME (S1AP)",
                        description=__doc__.split("``: ", 1)[1])
     p.add_argument("--mme", metavar="HOST:PORT",
-                   help="UDP address of the MME's SCTP encapsulation (ntnstack mme --listen)")
+                   help="the MME's address (ntnstack mme --listen): UDP with usrsctp, SCTP "
+                   "with the kernel's")
     p.add_argument("--ues", type=int, default=1, metavar="N", help="number of UEs (default 1)")
     p.add_argument("--orbit", choices=["geo", "leo"], default="geo",
                    help="geo: TR 38.821 GEO, transparent; leo: LEO-600, regenerative")
@@ -30,7 +31,7 @@ def register(sub) -> None:
     p.add_argument("--bind", metavar="HOST:PORT",
                    help="local UDP address (default: the address routed to the MME, any port)")
     p.add_argument("--sctp", default="auto", metavar="MODE",
-                   help="auto | kernel | usrsctp (auto: usrsctp; see docs/s1ap.md)")
+                   help="auto | kernel | usrsctp (auto: kernel when it has SCTP, else usrsctp)")
     p.add_argument("--answer-timeout-s", type=float, default=10.0, metavar="S",
                    help="real seconds to wait for an answer the MME owes (default 10)")
     p.add_argument("--pcap", metavar="PATH", help="write every SCTP packet here (IPv4/UDP)")
@@ -78,13 +79,12 @@ def run(args) -> int:
     from ntnstack.commands._options import host_port
     from ntnstack.errors import InputError
     from ntnstack.s1ap.capture import udp_tap
-    from ntnstack.s1ap.carrier import UdpCarrier
-    from ntnstack.s1ap.ports import ENB_SCTP_PORT, S1AP_SCTP_PORT
     from ntnstack.s1ap.enb_node import S1apEnb
+    from ntnstack.s1ap.ports import ENB_SCTP_PORT
     from ntnstack.s1ap.subscribers import subscriber_lines
-    from ntnstack.s1ap.ue_load import run_ues, emulated_imsi
+    from ntnstack.s1ap.transport import open_transport
+    from ntnstack.s1ap.ue_load import emulated_imsi, run_ues
     from ntnstack.sctp.choice import choose_sctp
-    from ntnstack.sctp.usrsctp import UsrsctpEndpoint, UsrsctpStack
     from ntnstack.stack import UeConfig
     from ntnstack.stack.load import MAX_UES
 
@@ -100,20 +100,19 @@ def run(args) -> int:
     bind = host_port(args.bind, "--bind") if args.bind else (_route_to(mme), 0)
     if not 0 < args.answer_timeout_s <= 3600:
         raise InputError(f"--answer-timeout-s {args.answer_timeout_s}: expected 0 < S <= 3600")
-    choose_sctp(args.sctp)
+    choose_sctp(args.sctp)                   # a bad --sctp fails before any work
     start = parse_iso8601(args.start, "--start")
     cells, (first, span) = _cells(args.orbit, start)
     writer, tap = udp_tap(args.pcap) if args.pcap else (None, None)
-    stack = UsrsctpStack.get()
-    carrier = UdpCarrier(stack, bind, answer_timeout_s=args.answer_timeout_s, tap=tap)
-    endpoint = UsrsctpEndpoint(stack, ENB_SCTP_PORT)
-    enb = S1apEnb.for_cell(endpoint, carrier, cells[0], RAT_TYPE[args.orbit])
-    carrier.nodes.append(enb)
+    transport = open_transport(args.sctp, bind, ENB_SCTP_PORT, args.answer_timeout_s, tap)
+    enb = S1apEnb.for_cell(transport.endpoint, transport.carrier, cells[0],
+                           RAT_TYPE[args.orbit])
+    transport.carrier.nodes.append(enb)
     try:
-        enb.associate(carrier.token(mme), S1AP_SCTP_PORT)
+        enb.associate(*transport.address_of(mme))
         report = run_ues(enb, cells, args.ues, first, span).as_dict()
     finally:
-        carrier.close()
+        transport.carrier.close()
         if writer is not None:
             writer.close()
     report["s1ap"] = {"received": dict(sorted(enb.seen.items())), "errors": enb.errors}

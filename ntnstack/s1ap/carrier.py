@@ -13,6 +13,8 @@ holds or nothing more can happen.
   clock while waiting. Once the condition holds, waiting goes on for ``settle_s`` after the
   last message (the rest of a burst of answers), the one decision on real-time silence, and
   only on this real-network path.
+- :class:`KernelCarrier`: the kernel's SCTP sockets (``--sctp kernel``): the same waiting,
+  the kernel carries the packets and runs the timers.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from collections.abc import Callable
 from ntnstack.errors import InputError
 from ntnstack.sctp.usrsctp import UsrsctpStack
 
-__all__ = ["LocalCarrier", "UdpCarrier"]
+__all__ = ["KernelCarrier", "LocalCarrier", "UdpCarrier"]
 
 MAX_DATAGRAM_OCTETS = 65535
 
@@ -61,7 +63,70 @@ class _UdpPeer:
             self.carrier.tap(self.carrier.local, self.address, packet)
 
 
-class UdpCarrier:
+class _RealTimeCarrier:
+    """Waiting on the real clock for one socket (``self._selector``): the nodes poll their
+    endpoints; subclasses move what the SCTP stack queued (``_flush``), feed it what arrived
+    (``_receive``) and run its timers (``_tick``)."""
+
+    answer_timeout_s: float
+    settle_s: float
+    nodes: list
+
+    def _tick(self) -> None:
+        """Nothing: the kernel runs its own SCTP timers."""
+
+    def _flush(self) -> None:
+        """Nothing: the kernel sends by itself."""
+
+    def _receive(self) -> int:
+        return 0
+
+    def pump(self, until: Callable[[], bool], timeout_s: float | None = None) -> None:
+        """Until ``until()`` holds and then ``settle_s`` passes with nothing new (the rest
+        of a burst: an MO SMS is answered by two messages that may come as two datagrams),
+        or ``timeout_s`` (default ``answer_timeout_s``) without ``until()``."""
+        deadline = time.monotonic() + (self.answer_timeout_s if timeout_s is None
+                                       else timeout_s)
+        satisfied = False
+        while True:
+            self._tick()
+            self._flush()
+            handled = sum(node.poll() for node in self.nodes)
+            self._flush()
+            if (satisfied and handled) or (not satisfied and until()):
+                satisfied = True
+                deadline = time.monotonic() + self.settle_s
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            if not handled:
+                self._selector.select(min(remaining, 0.05))
+            self._receive()
+
+    def drain(self) -> None:
+        """Carry what is still in flight (end of a run): until ``settle_s`` of quiet."""
+        self.pump(lambda: True)
+
+    def close(self) -> None:
+        self._selector.close()
+
+
+class KernelCarrier(_RealTimeCarrier):
+    """The kernel's SCTP (ntnstack.sctp.kernel.KernelEndpoint): only waiting is left."""
+
+    def __init__(self, endpoint, nodes: list | None = None, answer_timeout_s: float = 10.0,
+                 settle_s: float = 0.02):
+        self.endpoint, self.nodes = endpoint, list(nodes or [])
+        self.answer_timeout_s, self.settle_s = answer_timeout_s, settle_s
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(endpoint, selectors.EVENT_READ)
+
+    def close(self) -> None:
+        super().close()
+        self.endpoint.close()
+
+
+class UdpCarrier(_RealTimeCarrier):
     """One UDP socket (bound to ``local``) carrying SCTP to and from any number of peers;
     each peer address is a usrsctp link (token) from its first datagram on."""
 
@@ -108,31 +173,8 @@ class UdpCarrier:
             self.stack.receive(self.token(address[:2]), packet)
             count += 1
 
-    def pump(self, until: Callable[[], bool], timeout_s: float | None = None) -> None:
-        """Until ``until()`` holds and then ``settle_s`` passes with nothing new (the rest
-        of a burst: an MO SMS is answered by two messages that may come as two datagrams),
-        or ``timeout_s`` (default ``answer_timeout_s``) without ``until()``."""
-        deadline = time.monotonic() + (self.answer_timeout_s if timeout_s is None
-                                       else timeout_s)
-        satisfied = False
-        while True:
-            self._tick()
-            self.stack.flush()
-            handled = sum(node.poll() for node in self.nodes)
-            self.stack.flush()
-            if (satisfied and handled) or (not satisfied and until()):
-                satisfied = True
-                deadline = time.monotonic() + self.settle_s
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return
-            if not handled:
-                self._selector.select(min(remaining, 0.05))
-            self._receive()
-
-    def drain(self) -> None:
-        """Carry what is still in flight (end of a run): until ``settle_s`` of quiet."""
-        self.pump(lambda: True)
+    def _flush(self) -> None:
+        self.stack.flush()
 
     def close(self) -> None:
         self._selector.close()

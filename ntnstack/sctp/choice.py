@@ -1,9 +1,10 @@
 """``--sctp auto|kernel|usrsctp``: which SCTP carries S1AP.
 
 ``usrsctp`` is libusrsctp in this process (ntnstack.sctp.usrsctp), over UDP
-encapsulation (RFC 6951) between hosts. ``kernel`` would be the kernel's SCTP (Linux
-sctp module, one-to-many sockets); this build detects it but does not yet drive it, so
-``kernel`` is refused with the reason, and ``auto`` is ``usrsctp``.
+encapsulation (RFC 6951) between hosts. ``kernel`` is the kernel's SCTP (Linux ``sctp``
+module, one-to-many sockets, ntnstack.sctp.kernel): standard SCTP on the wire, as real
+eNBs and cores speak it. ``auto`` is ``kernel`` when a kernel SCTP socket opens, else
+``usrsctp``.
 """
 from __future__ import annotations
 
@@ -27,11 +28,14 @@ def kernel_sctp_error() -> str | None:
 
 
 def choose_sctp(mode: str) -> str:
-    """The SCTP implementation for ``mode``: always "usrsctp" in this build (see above)."""
+    """"kernel" or "usrsctp" for ``mode``; InputError when ``kernel`` cannot be had."""
     if mode not in SCTP_MODES:
         raise InputError(f"--sctp: {mode!r} is not one of {', '.join(SCTP_MODES)}")
+    if mode == "usrsctp":
+        return mode
+    reason = kernel_sctp_error()
+    if reason is None:
+        return "kernel"
     if mode == "kernel":
-        reason = kernel_sctp_error() or ("the kernel has SCTP, but ntnstack does not drive "
-                                         "kernel SCTP sockets yet")
         raise InputError(f"--sctp kernel: {reason}; use --sctp usrsctp")
     return "usrsctp"
