@@ -111,11 +111,16 @@ def test_a_missing_library_is_one_clear_error(monkeypatch):
 
 
 def test_sctp_choice_here():
-    """auto is usrsctp; kernel is refused, naming the reason (this kernel's or ours)."""
-    assert choose_sctp("auto") == choose_sctp("usrsctp") == "usrsctp"
-    reason = kernel_sctp_error() or "does not drive kernel SCTP sockets yet"
-    with pytest.raises(InputError, match=re.escape(reason)):
-        choose_sctp("kernel")
+    """auto is the kernel's SCTP when a socket opens, else usrsctp; kernel without it is
+    refused, naming the reason."""
+    reason = kernel_sctp_error()
+    assert choose_sctp("usrsctp") == "usrsctp"
+    assert choose_sctp("auto") == ("usrsctp" if reason else "kernel")
+    if reason is None:
+        assert choose_sctp("kernel") == "kernel"
+    else:
+        with pytest.raises(InputError, match=re.escape(reason)):
+            choose_sctp("kernel")
     with pytest.raises(InputError, match="--sctp: 'tcp' is not one of auto, kernel, usrsctp"):
         choose_sctp("tcp")
 
