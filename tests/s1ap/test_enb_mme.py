@@ -135,13 +135,13 @@ def test_enb_and_mme_commands_over_udp(require_tool, tmp_path):
         _cli("enb", "--ues", str(count), "--print-subscribers"), cwd=ROOT, check=True,
         capture_output=True, text=True, timeout=60).stdout)
     mme = subprocess.Popen(_cli("mme", "--listen", "127.0.0.1:0", "--subscribers",
-                                str(subscribers), "--eea", "eea0", "--json"),
+                                str(subscribers), "--eea", "eea0", "--json", "--sctp", "usrsctp"),
                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         port = mme.stdout.readline().rsplit(":", 1)[1].strip()   # "... listening on udp H:P"
         pcap = tmp_path / "enb.pcap"
         enb = subprocess.run(_cli("enb", "--mme", f"127.0.0.1:{port}", "--ues", str(count),
-                                  "--pcap", str(pcap), "--json"),
+                                  "--pcap", str(pcap), "--json", "--sctp", "usrsctp"),
                              cwd=ROOT, capture_output=True, text=True, timeout=120)
     finally:
         os.kill(mme.pid, signal.SIGTERM)
