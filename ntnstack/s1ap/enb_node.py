@@ -81,6 +81,9 @@ class S1apEnb:
         self._by_enb_id: dict[int, _Ue] = {}
         self._next_id = 1
         self._mme_address: tuple[int, int] | None = None    # (link token, SCTP port)
+        self.s_tmsi: dict[str, tuple[int, int]] = {}
+        """IMSI -> (MMEC, M-TMSI) the UE names in its next RRC Connection Request (Msg3);
+        used once, in that connection's INITIAL UE MESSAGE."""
         self.associations = 0                                  # how many came up
 
     def associate(self, token: int, port: int) -> None:
@@ -126,7 +129,8 @@ class S1apEnb:
         if ue is None:
             ue = self._ues[imsi] = self._new_ue()
             self._send(m.initial_ue_message(ue.enb_ue_id, data, self.plmn, self.tac,
-                                            self.cell_id, ntn_tacs=[self.tac]))
+                                            self.cell_id, s_tmsi=self.s_tmsi.pop(imsi, None),
+                                            ntn_tacs=[self.tac]))
         else:
             self._send(m.nas_transport(ue.mme_ue_id, ue.enb_ue_id, data, uplink=True,
                                        plmn=self.plmn, tac=self.tac, cell_id=self.cell_id,

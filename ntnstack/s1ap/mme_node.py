@@ -79,7 +79,7 @@ class S1apMme:
             return
         try:
             handler(message.assoc_id, pdu)
-        except (InputError, KeyError) as exc:
+        except (InputError, KeyError, ValueError, IndexError) as exc:   # untrusted NAS / IDs
             self._error(message.assoc_id, f"{pdu.message}: {exc}", ("nas", "unspecified"),
                         pdu.ies.get("MME-UE-S1AP-ID"), pdu.ies.get("eNB-UE-S1AP-ID"))
 
@@ -106,13 +106,13 @@ class S1apMme:
         self._nas(mme_ue_id, nas_pdu)
 
     def _imsi(self, nas_pdu: bytes, s_tmsi: dict | None) -> str:
-        """The IMSI of the UE: from the S-TMSI IE, else the ATTACH REQUEST's identity."""
-        if s_tmsi is not None:
-            return self.mme.imsi_of_m_tmsi(int.from_bytes(s_tmsi["m-TMSI"], "big"))
-        message = n.parse(nas_pdu)
-        if message.message != "attach-request":
-            raise InputError(f"a {message.message} without S-TMSI names no UE")
-        return imsi_from_identity(attach_request_identity(nas_pdu), self.mme.imsi_of_m_tmsi)
+        """The IMSI of the UE: the ATTACH REQUEST's identity, else the S-TMSI IE's."""
+        if nas_pdu[:1] and nas_pdu[0] >> 4 == 0 and n.parse(nas_pdu).message == "attach-request":
+            return imsi_from_identity(attach_request_identity(nas_pdu), self.mme.imsi_of_m_tmsi)
+        if s_tmsi is None:
+            raise InputError("a NAS message other than a plain ATTACH REQUEST without S-TMSI "
+                             "names no UE")
+        return self.mme.imsi_of_m_tmsi(int.from_bytes(s_tmsi["m-TMSI"], "big"))
 
     def _on_UplinkNASTransport(self, assoc_id: int, pdu: S1apPdu) -> None:
         self._nas(pdu.ies["MME-UE-S1AP-ID"], pdu.ies["NAS-PDU"])

@@ -1,5 +1,6 @@
-"""N emulated UEs of an NB-IoT NTN cell through an MME over S1AP: attach, data, MO SMS,
-detach.
+"""N emulated UEs of an NB-IoT NTN cell through an MME over S1AP: attach, data, release
+to idle, MO SMS from idle (control plane service request: INITIAL UE MESSAGE with the
+S-TMSI), detach.
 
 UE i (IMSI 00101 + ten-digit i, the UeConfig test keys, seed i) powers on at
 ``first + i * span / N`` on its own virtual clock, as in ``ntnstack stack --ues``; its RRC
@@ -76,8 +77,14 @@ def _one_ue(report: UeLoadReport, session: StackSession) -> None:
     if not _record(report, imsi, "attach", attach):
         return
     report.rtt_s.append(attach.details["rtt_s"])
-    if _record(report, imsi, "data", session.send_data(UPLINK_PAYLOAD)) and \
-            _record(report, imsi, "sms", session.send_sms(SMS_DESTINATION, SMS_TEXT)):
+    if not _record(report, imsi, "data", session.send_data(UPLINK_PAYLOAD)):
+        return
+    session.release()                         # RRC release: the UE is idle
+    core = session.mme
+    if isinstance(core, S1apEnb):
+        core.release(imsi)                    # UE CONTEXT RELEASE REQUEST / COMMAND / COMPLETE
+        core.s_tmsi[imsi] = session.s_tmsi    # what its next RRC Connection Request names
+    if _record(report, imsi, "sms", session.send_sms(SMS_DESTINATION, SMS_TEXT)):
         _record(report, imsi, "detach", session.detach())
 
 

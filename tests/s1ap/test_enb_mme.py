@@ -21,9 +21,13 @@ import pytest
 
 from ntnstack.capture.sctp import PPID_S1AP
 from ntnstack.clock import Clock
+from ntnstack.s1ap.codec import decode_pdu, encode_pdu
 from ntnstack.s1ap.loopback import Loopback
+from ntnstack.s1ap.messages import initial_ue_message
+from ntnstack.s1ap.mme_node import S1apMme
 from ntnstack.s1ap.ue_load import (SMS_DESTINATION, SMS_TEXT, UPLINK_PAYLOAD, emulated_imsi,
                                    run_ues)
+from ntnstack.sctp.usrsctp import SctpMessage
 from ntnstack.stack import UeConfig, geo_cell
 from ntnstack.stack.mme import Mme, Subscriber
 from ntnstack.stack.presets import new_session
@@ -67,15 +71,17 @@ def test_fifty_ues_attach_send_and_detach_without_failure(run):
 
 def test_every_s1ap_procedure_as_often_as_the_ues_need_it(run):
     _, _, loop = run
-    assert loop.mme.seen == {"S1SetupRequest": 1, "InitialUEMessage": UES,
-                             # authentication, SMC, attach complete, data, CP-DATA, CP-ACK, detach
-                             "UplinkNASTransport": 7 * UES,
+    # initial: the ATTACH REQUEST, then the CONTROL PLANE SERVICE REQUEST with the SMS
+    assert loop.mme.seen == {"S1SetupRequest": 1, "InitialUEMessage": 2 * UES,
+                             # authentication, SMC, attach complete, data, CP-ACK, detach
+                             "UplinkNASTransport": 6 * UES,
                              "InitialContextSetupResponse": UES,
-                             "UEContextReleaseComplete": UES}
+                             "UEContextReleaseRequest": UES,           # idle after the data
+                             "UEContextReleaseComplete": 2 * UES}      # and after the detach
     # authentication, SMC, attach accept, CP-ACK, CP-DATA (RP-ACK), detach accept
     assert loop.enb.seen == {"S1SetupResponse": 1, "DownlinkNASTransport": 6 * UES,
                              "InitialContextSetupRequest": UES,
-                             "UEContextReleaseCommand": UES}
+                             "UEContextReleaseCommand": 2 * UES}
 
 
 def test_latencies_include_the_satellite_round_trips(run):
@@ -86,7 +92,7 @@ def test_latencies_include_the_satellite_round_trips(run):
         rtt_s = 2 * cell.one_way_s(power_on, ue_ecef)       # the project's link delay
         assert attach_s > ATTACH_ROUND_TRIPS * rtt_s
         assert report.latencies_s["data"][i] > rtt_s
-        assert report.latencies_s["sms"][i] > 2 * rtt_s     # scheduling request, CP-DATA
+        assert report.latencies_s["sms"][i] > 3 * rtt_s     # Msg1/2, Msg3/4, CP-DATA/RP-ACK
         assert report.latencies_s["detach"][i] > DETACH_ROUND_TRIPS * rtt_s
 
 
@@ -97,9 +103,10 @@ def test_latencies_equal_the_in_process_path(run):
     session = new_session([cell], T0_UNIX_S, ue=ue,
                           clock=Clock("virtual", start_unix_s=T0_UNIX_S + 7 * GEO_SPAN_S / UES))
     try:
-        durations = [session.attach().duration_s, session.send_data(UPLINK_PAYLOAD).duration_s,
-                     session.send_sms(SMS_DESTINATION, SMS_TEXT).duration_s,
-                     session.detach().duration_s]
+        durations = [session.attach().duration_s, session.send_data(UPLINK_PAYLOAD).duration_s]
+        session.release()
+        durations += [session.send_sms(SMS_DESTINATION, SMS_TEXT).duration_s,
+                      session.detach().duration_s]
     finally:
         session.close()
     assert durations == pytest.approx(
@@ -120,6 +127,27 @@ def test_garbage_gets_an_error_indication_and_service_goes_on(run):
         assert report.failures == []
     finally:
         loop.close()
+
+
+class _RecordingEndpoint:
+    def __init__(self):
+        self.sent = []
+
+    def send(self, assoc_id, stream, ppid, data):
+        self.sent.append((stream, decode_pdu(data)))
+
+
+@pytest.mark.parametrize("nas_pdu", [b"", b"\x07", b"\x07\x41",
+                                     bytes.fromhex("17000000000007"),   # protected, no S-TMSI
+                                     bytes.fromhex("0741710801")])      # identity cut short
+def test_garbage_nas_in_initial_ue_message_gets_an_error_indication(nas_pdu):
+    endpoint = _RecordingEndpoint()
+    node = S1apMme(_mme(1), endpoint)
+    pdu = initial_ue_message(9, nas_pdu, node.mme.plmn, 1, 1)
+    node._on_message(SctpMessage(1, 1, PPID_S1AP, encode_pdu(pdu)))
+    ((stream, answer),) = endpoint.sent
+    assert (stream, answer.message) == (1, "ErrorIndication")     # UE-associated: stream 1
+    assert answer.ies == {"eNB-UE-S1AP-ID": 9, "Cause": ("nas", "unspecified")}
 
 
 def _cli(*args: str) -> list[str]:
@@ -152,14 +180,15 @@ def test_enb_and_mme_commands_over_udp(require_tool, tmp_path):
     assert {name: row["ok"] for name, row in report["procedures"].items()} == {
         "attach": count, "data": count, "sms": count, "detach": count}
     assert mme.returncode == 0, mme_err
-    assert json.loads(mme_out)["received"]["InitialUEMessage"] == count
+    assert json.loads(mme_out)["received"]["InitialUEMessage"] == 2 * count   # attach, SMS
     rows = subprocess.run([tshark, "-r", str(pcap), "-d", f"udp.port=={port},sctp", "-T",
                            "fields", "-e", "s1ap.procedureCode", "-e", "_ws.malformed",
                            "-e", "_ws.expert.severity"],
                           capture_output=True, text=True, check=True, timeout=60).stdout
     fields = [line.split("\t") for line in rows.splitlines()]
     codes = {int(c) for code, *_ in fields for c in code.split(",") if c}
-    assert codes == {17, 12, 11, 13, 9, 23}   # S1 Setup, Initial UE, DL/UL NAS, ICS, release
+    # S1 Setup, Initial UE, DL / UL NAS, ICS, release request, release (TS 36.413 9.3.6)
+    assert codes == {17, 12, 11, 13, 9, 18, 23}
     assert all(malformed == "" for _, malformed, _ in fields)
 
 
@@ -175,7 +204,7 @@ def test_mme_restart_mid_run_association_and_s1_setup_again(run):
         second = run_ues(loop.enb, [cell], 10, T0_UNIX_S + GEO_SPAN_S, GEO_SPAN_S)
         assert first.failures == second.failures == []
         assert loop.enb.associations == 2 and loop.enb.seen["S1SetupResponse"] == 2
-        assert loop.mme.seen["S1SetupRequest"] == 1 and loop.mme.seen["InitialUEMessage"] == 10
+        assert loop.mme.seen["S1SetupRequest"] == 1 and loop.mme.seen["InitialUEMessage"] == 20
     finally:
         loop.close()
 
