@@ -4,8 +4,9 @@
 The cell is the stack's (``ntnstack stack``): the TR 38.821 GEO cell behind a transparent
 payload, or the first LEO-600 cell; the UEs' radio side runs on virtual time with the
 satellite delays of the cell, their NAS goes to the MME at ``--mme`` over SCTP (the
-kernel's, or userspace SCTP over UDP, RFC 6951). Each UE attaches, sends data and an MO
-SMS, and detaches; the report gives per procedure the latency percentiles (UE clock, s)
+kernel's, or userspace SCTP over UDP, RFC 6951). Each UE attaches, sends data, goes idle,
+sends an MO SMS from idle and detaches; the report gives per procedure the latency
+percentiles (UE clock, s)
 and the failures (one JSON object with ``--json``). Exit 1 when any procedure failed.
 """
 from __future__ import annotations

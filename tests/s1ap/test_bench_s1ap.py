@@ -1,4 +1,4 @@
-"""Benchmark (issue 19): UEs through attach, data, MO SMS and detach per second on one core,
+"""Benchmark (issue 19): UEs through attach, data, release, MO SMS and detach per second,
 with their NAS over S1AP (asn1tools APER, userspace SCTP on an in-memory link, ntnstack's MME
 behind S1apMme) against the baseline of the same UEs calling the MME in process
 (``ntnstack stack``'s path). Group "s1ap-ue-flows"; the ratio is what S1AP + SCTP cost."""
