@@ -6,8 +6,8 @@ payload, or the first LEO-600 cell; the UEs' radio side runs on virtual time wit
 satellite delays of the cell, their NAS goes to the MME at ``--mme`` over SCTP (the
 kernel's, or userspace SCTP over UDP, RFC 6951). Each UE attaches, sends data, goes idle,
 sends an MO SMS from idle and detaches; the report gives per procedure the latency
-percentiles (UE clock, s)
-and the failures (one JSON object with ``--json``). Exit 1 when any procedure failed.
+percentiles (UE clock, s) and the failures (one JSON object with ``--json``). Exit 1 when
+any procedure failed.
 """
 from __future__ import annotations
 
