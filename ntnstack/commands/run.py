@@ -50,10 +50,10 @@ def run(args) -> int:
 
     scenario, testbed, ports = load_inputs(args.scenario, args.testbed, args.clock)
     if args.live is not None:
-        from ntnstack.commands.live import parse_listen
+        from ntnstack.commands._options import host_port
         from ntnstack.live.service import check_clock
 
-        parse_listen(args.live, "--live")
+        host_port(args.live, "--live")
         check_clock(scenario.clock.mode, "--live")
     output_dir(args.out, "--out")
     spec = spec_for(testbed.labgrid, args.labgrid, args.labgrid_coordinator, args.labgrid_wait,
@@ -100,10 +100,10 @@ def run_on(args, scenario, testbed, ports) -> int:
 
 def _live_service(scenario, listen: str):
     """The --live service; it prints its address on stderr once it accepts connections."""
-    from ntnstack.commands.live import parse_listen
+    from ntnstack.commands._options import host_port
     from ntnstack.live.service import LiveService
 
-    host, port = parse_listen(listen, "--live")
+    host, port = host_port(listen, "--live")
 
     def ready(bound: int) -> None:
         print(f"ntnstack run: live state on ws://{host}:{bound}", file=sys.stderr, flush=True)
