@@ -125,4 +125,9 @@ static inline int ntn_cpu_v4(void)
 }
 #endif
 
+/* The IQ channel's noise (csrc/iq_noise.c): the ziggurat tables of ch (at init), and the
+ * noise of samples ch->n .. ch->n + m - 1 added to out (2m floats; v4: the AVX2 build). */
+void ntn_iq_noise_tables(ntn_iq_channel *ch);
+void ntn_iq_add_noise(const ntn_iq_channel *ch, float *out, size_t m, int v4);
+
 #endif /* NTN_INTERNAL_H */
