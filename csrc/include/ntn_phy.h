@@ -358,9 +358,9 @@ int ntn_ue_ta_doppler(double *ta_s, double *doppler_ul_hz, int *expired, int *st
  *    and Q): splitmix64 (Steele, Lea, Flood 2014) as a counter-based generator, so w[n]
  *    depends only on (seed, n). Output n of the stream seeded with seed gives I (low 32
  *    bits) and Q (high 32 bits), each through the ziggurat of Marsaglia and Tsang (J. Stat.
- *    Softw. 5(8), 2000) with NTN_IQ_NOISE_LAYERS layers: bits 0-7 pick the layer, bit 8 the
- *    sign, bits 9-31 the abscissa (2^-23 of the layer's width). The rare draws that miss the
- *    layer's inner rectangle (about 1 %) take further uniforms from output q * 64 + j
+ *    Softw. 5(8), 2000) with NTN_IQ_NOISE_LAYERS layers: bits 0-8 pick the layer, bit 9 the
+ *    sign, bits 10-31 the abscissa (2^-22 of the layer's width). The rare draws that miss the
+ *    layer's inner rectangle (0.8 %) take further uniforms from output q * 64 + j
  *    (j = 0, 1, ...; q = 2n for I, 2n + 1 for Q) of the stream seeded with
  *    seed ^ NTN_IQ_NOISE_RETRY_KEY: the wedge test, a new candidate, or Marsaglia's tail
  *    beyond NTN_IQ_NOISE_R; after NTN_IQ_NOISE_DRAWS of them (probability below 2^-64) the
@@ -376,13 +376,16 @@ int ntn_ue_ta_doppler(double *ta_s, double *doppler_ul_hz, int *expired, int *st
 #define NTN_IQ_MIN_DELAY_SAMPLES 8    /* delay >= TAPS/2 samples: the filter stays causal */
 #define NTN_IQ_PASSBAND_FRACTION 0.35 /* design band |f| <= 0.35 rate (20 MHz NR at 30.72 Msps) */
 #define NTN_IQ_MAGIC 0x4e54495131     /* marks an initialised ntn_iq_channel */
-/* Largest noise_power: ziggurat draws stay below 9.93 sigma (the tail NTN_IQ_NOISE_R -
- * ln(2^-33) / NTN_IQ_NOISE_R from 32-bit uniforms), so noise samples stay below 7.1e15, 22
+/* Largest noise_power: ziggurat draws stay below 9.79 sigma (the tail NTN_IQ_NOISE_R -
+ * ln(2^-33) / NTN_IQ_NOISE_R from 32-bit uniforms), so noise samples stay below 7e15, 22
  * orders under FLT_MAX (3.4e38) of the float32 samples. */
 #define NTN_IQ_MAX_NOISE_POWER 1.0e30
-#define NTN_IQ_NOISE_LAYERS 256       /* ziggurat layers of equal area */
-#define NTN_IQ_NOISE_R 3.6541528853610088      /* start of the tail, sigma (Marsaglia-Tsang) */
-#define NTN_IQ_NOISE_AREA 4.92867323399e-3     /* area of each layer (unnormalised density) */
+/* Ziggurat of 512 layers: r and the layer area close the equal-area recurrence (the top
+ * layer ends at x = 0; tests/phy/test_iq_noise.py solves it and finds Marsaglia and Tsang's
+ * published 256-layer values with the same solver). */
+#define NTN_IQ_NOISE_LAYERS 512       /* ziggurat layers of equal area */
+#define NTN_IQ_NOISE_R 3.852046150368391       /* start of the tail, sigma */
+#define NTN_IQ_NOISE_AREA 2.456766351541357e-3 /* area of each layer (unnormalised density) */
 #define NTN_IQ_NOISE_DRAWS 64         /* further 64-bit draws a component may take */
 #define NTN_IQ_NOISE_RETRY_KEY 0xD1B54A32D192ED03ULL /* seed of the further draws: seed ^ this */
 
@@ -395,11 +398,11 @@ typedef struct {
     double rate_hz;          /* sample rate, Hz */
     double start_s;          /* trajectory time of sample 0, s */
     double noise_sigma;      /* per-component noise standard deviation */
-    uint32_t noise_inner[256]; /* [NTN_IQ_NOISE_LAYERS] abscissae (2^-23 of the layer's width)
+    uint32_t noise_inner[512]; /* [NTN_IQ_NOISE_LAYERS] abscissae (2^-22 of the layer's width)
                               * below which a draw lies under the density: x_(i+1) / x_i */
-    float noise_width[256];  /* layer width x_i in 2^-23 units (x_0 = area / f(r), x_1 = r) */
-    double noise_edge[257];  /* x_i, sigma (x_256 = 0) */
-    double noise_height[257]; /* f(x_i) = exp(-x_i^2 / 2) */
+    float noise_width[512];  /* layer width x_i in 2^-22 units (x_0 = area / f(r), x_1 = r) */
+    double noise_edge[513];  /* x_i, sigma (x_512 = 0) */
+    double noise_height[513]; /* f(x_i) = exp(-x_i^2 / 2) */
     uint64_t seed;           /* noise generator seed */
     uint64_t n;              /* samples processed so far */
     uint64_t run_left;       /* samples left before the next re-seed */

@@ -21,7 +21,8 @@ AREA = CONST.IQ_NOISE_AREA
 DRAWS = CONST.IQ_NOISE_DRAWS
 RETRY_KEY = np.uint64(CONST.IQ_NOISE_RETRY_KEY)
 SPLITMIX_GAMMA = np.uint64(0x9E3779B97F4A7C15)
-ABSCISSA_ONE = 2.0**23             # abscissa units per layer width (bits 9-31)
+LAYER_BITS = LAYERS.bit_length() - 1   # bits 0..LAYER_BITS-1 pick the layer, the next the sign
+ABSCISSA_ONE = 2.0 ** (31 - LAYER_BITS)   # abscissa units per layer width (the other bits)
 UNIT_32 = 2.0**-32
 LOW_32 = np.uint64(0xFFFFFFFF)
 
@@ -51,8 +52,8 @@ def _unit_open(bits: np.ndarray) -> np.ndarray:
 
 
 def _signed(x: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """x (float32) with the sign flipped where bit 8 of c is set."""
-    return np.where((c & np.uint32(256)) != 0, -x, x)
+    """x (float32) with the sign flipped where the sign bit of c is set."""
+    return np.where((c & np.uint32(1 << LAYER_BITS)) != 0, -x, x)
 
 
 def standard_normal(seed: int, q: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -63,7 +64,7 @@ def standard_normal(seed: int, q: np.ndarray, c: np.ndarray) -> np.ndarray:
     todo = np.arange(c.size)
     tail = np.zeros(c.size, bool)
     for j in range(DRAWS + 1):
-        layer, u = c[todo] & np.uint32(LAYERS - 1), c[todo] >> np.uint32(9)
+        layer, u = c[todo] & np.uint32(LAYERS - 1), c[todo] >> np.uint32(LAYER_BITS + 1)
         x = u.astype(np.float32) * width[layer]
         inside = ~tail[todo] & ((u < inner[layer]) | (j == DRAWS))
         out[todo[inside]] = _signed(x[inside], c[todo[inside]])
