@@ -84,6 +84,13 @@ def new_status(n: int) -> np.ndarray:
     return np.zeros(n, dtype=np.int32)
 
 
+def raise_value_error(message: str) -> None:
+    """PhyValueError (a bad length or buffer) with the message."""
+    from phy_ffi.errors import PhyValueError
+
+    raise PhyValueError(message, CONST.ERR_LENGTH)
+
+
 def call(status: int, where: str) -> None:
     """Raise for a call-level status (NULL pointer, bad length, bad state)."""
     if status != lib.NTN_OK:
@@ -200,9 +207,10 @@ def link_states(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m,
 
 
 def link_grid(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m, freq_dl_hz,
-              freq_ul_hz):
+              freq_ul_hz, out=None):
     """(fields (LINK_N_FIELDS, S, U, T), status (S, U, T)) from satellite states (S, T, 3),
-    terminals (U, 3) and gateways (S, 3) or None."""
+    terminals (U, 3) and gateways (S, 3) or None; into ``out`` = (fields, status) when given
+    (float64 and int32, C-contiguous, exactly those shapes)."""
     if not isinstance(sat_pos_m, np.ndarray) or sat_pos_m.ndim != 3:
         expect("link_grid", ("sat_pos_m", sat_pos_m, ("S", "T", 3), F64))
     n_sat, n_t = sat_pos_m.shape[:2]
@@ -211,13 +219,21 @@ def link_grid(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m, f
         ("sat_pos_m", sat_pos_m), ("sat_vel_mps", sat_vel_mps), ("sat_acc_mps2", sat_acc_mps2))),
         ("ue_ecef_m", ue_ecef_m, (n_ue, 3), F64),
         *([] if gateway_ecef_m is None else [("gateway_ecef_m", gateway_ecef_m, (n_sat, 3), F64)]))
-    out = np.empty((lib.NTN_LINK_N_FIELDS, n_sat, n_ue, n_t))
-    status = np.zeros((n_sat, n_ue, n_t), dtype=np.int32)
+    shape = (n_sat, n_ue, n_t)
+    if out is None:
+        out = (np.empty((lib.NTN_LINK_N_FIELDS, *shape)), np.zeros(shape, dtype=np.int32))
+    elif not (isinstance(out, tuple) and len(out) == 2):
+        raise_value_error("link_grid: out: expected a (fields, status) pair")
+    fields, status = out
+    expect("link_grid", ("out fields", fields, (lib.NTN_LINK_N_FIELDS, *shape), F64),
+           ("out status", status, shape, np.int32))
+    if not (fields.flags.writeable and status.flags.writeable):
+        raise_value_error("link_grid: out: read-only array")
     gw = ffi.NULL if gateway_ecef_m is None else dptr(gateway_ecef_m)
-    call(lib.ntn_link_grid(dptr(out), iptr(status), dptr(sat_pos_m), dptr(sat_vel_mps),
+    call(lib.ntn_link_grid(dptr(fields), iptr(status), dptr(sat_pos_m), dptr(sat_vel_mps),
                            dptr(sat_acc_mps2), dptr(ue_ecef_m), gw, float(freq_dl_hz),
                            float(freq_ul_hz), n_sat, n_ue, n_t), "link_grid")
-    return out, status
+    return fields, status
 # NTN:link:end
 
 # ================================================================ timing

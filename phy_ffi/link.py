@@ -18,7 +18,7 @@ from phy_ffi import _bindings as b
 from phy_ffi.arrays import as_f64, vectors3
 from phy_ffi.errors import PhyValueError
 
-__all__ = ["LinkStates", "link_grid", "link_states"]
+__all__ = ["LinkStates", "link_grid", "link_grid_buffers", "link_states"]
 
 FREQ_DL_HZ = 2.185e9  # n256 / band 256 DL centre, 2170-2200 MHz (TS 38.101-5, docs/reference.md 4)
 FREQ_UL_HZ = 1.995e9  # n256 / band 256 UL centre, 1980-2010 MHz
@@ -110,13 +110,23 @@ def _one_site(value) -> bool:
     return np.ndim(value) == 1 or (np.ndim(value) == 2 and np.shape(value)[0] == 1)
 
 
+def link_grid_buffers(n_sat: int, n_ue: int, n_t: int) -> tuple[np.ndarray, np.ndarray]:
+    """Output buffers for link_grid(..., out=): fields (LINK_N_FIELDS, S, U, T) float64 and
+    status (S, U, T) int32 (124 bytes per element)."""
+    return (np.empty((b.CONST.LINK_N_FIELDS, n_sat, n_ue, n_t)),
+            np.empty((n_sat, n_ue, n_t), dtype=np.int32))
+
+
 def link_grid(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m=None,
-              freq_dl_hz: float = FREQ_DL_HZ, freq_ul_hz: float = FREQ_UL_HZ) -> LinkStates:
+              freq_dl_hz: float = FREQ_DL_HZ, freq_ul_hz: float = FREQ_UL_HZ,
+              out: tuple[np.ndarray, np.ndarray] | None = None) -> LinkStates:
     """Link quantities for every (satellite, terminal, time): fields shaped (S, U, T).
 
     Satellite states (S, T, 3) (or (T, 3) for one satellite) in ECEF, terminals ue_ecef_m
     (U, 3) or (3,), gateway_ecef_m None, (3,) for all satellites or (S, 3) one per satellite.
+    ``out``: buffers from link_grid_buffers(S, U, T), written in place and viewed by the
+    result (no fresh pages per call when a caller steps through chunks).
     """
     parts = link_grid_inputs(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m)
-    out, status = b.link_grid(*parts, freq_dl_hz, freq_ul_hz)
-    return LinkStates(*out, status)
+    fields, status = b.link_grid(*parts, freq_dl_hz, freq_ul_hz, out)
+    return LinkStates(*fields, status)

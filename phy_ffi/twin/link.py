@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from phy_ffi._bindings import CONST
-from phy_ffi.errors import error_for
+from phy_ffi.errors import PhyValueError, error_for
 from phy_ffi.link import FREQ_DL_HZ, FREQ_UL_HZ, LinkStates, link_grid_inputs, link_pair_inputs
 from phy_ffi.twin.geometry import _geodetic_rad
 
@@ -88,7 +88,8 @@ def _at_terminal(status, fields):
 
 
 def link_grid(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m=None,
-              freq_dl_hz: float = FREQ_DL_HZ, freq_ul_hz: float = FREQ_UL_HZ) -> LinkStates:
+              freq_dl_hz: float = FREQ_DL_HZ, freq_ul_hz: float = FREQ_UL_HZ,
+              out: tuple[np.ndarray, np.ndarray] | None = None) -> LinkStates:
     p, v, a, ue, gw = link_grid_inputs(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m,
                                        gateway_ecef_m)
     east, north, up, ue_status = _enu(ue)
@@ -99,4 +100,18 @@ def link_grid(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m=No
     status = np.where(sat_status != 0, sat_status, ue_status[None, :, None])
     with np.errstate(invalid="ignore", divide="ignore"):
         fields = _fields(sp, sv, sa, ue[None, :, None], frame, sgw, freq_dl_hz, freq_ul_hz)
-    return _finish(fields, _at_terminal(status, fields))
+    result = _finish(fields, _at_terminal(status, fields))
+    return result if out is None else _into(out, result)
+
+
+def _into(out: tuple[np.ndarray, np.ndarray], result: LinkStates) -> LinkStates:
+    """``result`` copied into the caller's (fields, status) buffers, as the C-backed call."""
+    fields, status = out
+    shape = result.status.shape
+    if fields.shape != (len(result) - 1, *shape) or status.shape != shape:
+        raise PhyValueError(f"link_grid: out: expected shapes {(len(result) - 1, *shape)} "
+                            f"and {shape}, got {fields.shape} and {status.shape}")
+    for k, field in enumerate(result[:-1]):
+        fields[k] = field
+    status[...] = result.status
+    return LinkStates(*fields, status)

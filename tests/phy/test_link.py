@@ -100,6 +100,21 @@ def test_grid_matches_flat_pairs(phy):
                 np.testing.assert_array_equal(getattr(grid, name)[s, u], getattr(flat, name))
 
 
+def test_grid_into_caller_buffers_gives_the_same_bits(phy):
+    t = np.linspace(0.0, 600.0, 5)
+    pos, vel, acc = (x[None] for x in circular_states(LEO_RADIUS_M, 53.0, 0.0, 0.0, t))
+    ues = np.stack([UE, ue_at(-33.9, 18.4)])
+    fresh = phy.link_grid(pos, vel, acc, ues, GATEWAY)
+    out = phy_ffi.link_grid_buffers(1, 2, 5)
+    out[0].fill(np.inf)
+    into = phy.link_grid(pos, vel, acc, ues, GATEWAY, out=out)
+    for name in fresh._fields:
+        np.testing.assert_array_equal(getattr(into, name), getattr(fresh, name))
+    assert np.shares_memory(into.range_m, out[0]) and np.shares_memory(into.status, out[1])
+    with pytest.raises(phy_ffi.PhyValueError, match="out"):
+        phy.link_grid(pos, vel, acc, ues, GATEWAY, out=phy_ffi.link_grid_buffers(1, 2, 4))
+
+
 def random_pairs(n, seed=11):
     rng = np.random.default_rng(seed)
     radius = rng.uniform(6.9e6, 4.3e7, n)
