@@ -540,6 +540,46 @@ static void grid_block(double *out, int *status, size_t stride, const sat_block 
     }
 }
 
+/* The grid at one time (n_t == 1): each satellite against blocks of BLOCK terminals, its state
+ * repeated across the block so that the lanes run over terminals (the time-blocked form
+ * would compute one element per block). The same operations per element as the other forms,
+ * so the same bits. */
+static void grid_one_time(double *out, int *status, size_t stride, const double *sat_pos_m,
+                          const double *sat_vel_mps, const double *sat_acc_mps2,
+                          const double *ue_ecef_m, const double *gateway_ecef_m,
+                          size_t n_sat, size_t n_ue, const carriers *cr)
+{
+    const int v4 = ntn_cpu_v4();
+    for (size_t u0 = 0; u0 < n_ue; u0 += BLOCK) {
+        const size_t nb = n_ue - u0 < BLOCK ? n_ue - u0 : BLOCK;
+        enu_frame frames[BLOCK];
+        int ue_st[BLOCK];
+        for (size_t j = 0; j < nb; j++)
+            ue_st[j] = frame_of(frames + j, ue_ecef_m + 3 * (u0 + j));
+        const ue_block ub = {ue_ecef_m + 3 * u0, 3, frames, ue_st, 1};
+        for (size_t s = 0; s < n_sat; s++) {
+            double pos[3 * BLOCK], vel[3 * BLOCK], acc[3 * BLOCK], feeder[BLOCK];
+            double buf[NTN_LINK_N_FIELDS][BLOCK];
+            int sat_st[BLOCK];
+            const int st = sat_prepare(feeder, sat_pos_m + 3 * s, sat_vel_mps + 3 * s,
+                                       sat_acc_mps2 + 3 * s,
+                                       gateway_ecef_m ? gateway_ecef_m + 3 * s : NULL);
+            for (size_t j = 0; j < nb; j++) {
+                memcpy(pos + 3 * j, sat_pos_m + 3 * s, 3 * sizeof(double));
+                memcpy(vel + 3 * j, sat_vel_mps + 3 * s, 3 * sizeof(double));
+                memcpy(acc + 3 * j, sat_acc_mps2 + 3 * s, 3 * sizeof(double));
+                feeder[j] = feeder[0];
+                sat_st[j] = st;
+            }
+            const sat_block sb = {pos, vel, acc, sat_st, feeder};
+            sat_rows rows;
+            link_block(buf, status + s * n_ue + u0, nb, &sb,
+                       v4 ? sat_rows_of(&rows, &sb, nb) : NULL, &ub, cr);
+            store_block(out, stride, s * n_ue + u0, buf, nb, v4);
+        }
+    }
+}
+
 int ntn_link_grid(double *out, int *status, const double *sat_pos_m, const double *sat_vel_mps,
                   const double *sat_acc_mps2, const double *ue_ecef_m,
                   const double *gateway_ecef_m, double freq_dl_hz, double freq_ul_hz,
@@ -555,6 +595,11 @@ int ntn_link_grid(double *out, int *status, const double *sat_pos_m, const doubl
     if (carriers_of(&cr, freq_dl_hz, freq_ul_hz) != NTN_OK)
         return ntn_fail_nan(ntn_fail_status(NTN_ERR_RANGE, status, stride), out,
                             stride * NTN_LINK_N_FIELDS);
+    if (n_t == 1) {
+        grid_one_time(out, status, stride, sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m,
+                      gateway_ecef_m, n_sat, n_ue, &cr);
+        return NTN_OK;
+    }
     for (size_t u0 = 0; u0 < n_ue; u0 += UE_CHUNK) {
         const size_t nu = n_ue - u0 < UE_CHUNK ? n_ue - u0 : UE_CHUNK;
         enu_frame frames[UE_CHUNK];

@@ -100,6 +100,25 @@ def test_grid_matches_flat_pairs(phy):
                 np.testing.assert_array_equal(getattr(grid, name)[s, u], getattr(flat, name))
 
 
+def test_grid_at_one_time_matches_flat_pairs(phy):
+    # one instant, many terminals: the C core runs its lanes across terminals (issue 16)
+    sats = [circular_states(LEO_RADIUS_M, 53.0, raan, 0.0, 0.0) for raan in (0.0, 40.0, 80.0)]
+    pos, vel, acc = (np.stack([sat[k] for sat in sats]) for k in range(3))   # (3, 1, 3)
+    pos[2] = np.nan                                   # a bad satellite: per-element status
+    rng = np.random.default_rng(5)
+    ues = phy_ffi.geodetic_to_ecef(rng.uniform(-60, 60, 150), rng.uniform(-180, 180, 150),
+                                   0.0).ecef_m
+    ues[70] = np.nan                                  # a bad terminal in the second block
+    gws = np.stack([GATEWAY, ue_at(0.0, 50.0), GATEWAY])
+    grid = phy.link_grid(pos, vel, acc, ues, gws)
+    assert grid.status.shape == (3, 150, 1) and grid.status[2].all() and grid.status[0, 70]
+    for s in range(3):
+        rows = [np.repeat(x[s], 150, axis=0) for x in (pos, vel, acc)]
+        flat = phy.link_states(*rows, ues, np.repeat(gws[s:s + 1], 150, axis=0))
+        for name in flat._fields:
+            np.testing.assert_array_equal(getattr(grid, name)[s, :, 0], getattr(flat, name))
+
+
 def test_grid_into_caller_buffers_gives_the_same_bits(phy):
     t = np.linspace(0.0, 600.0, 5)
     pos, vel, acc = (x[None] for x in circular_states(LEO_RADIUS_M, 53.0, 0.0, 0.0, t))
