@@ -540,6 +540,13 @@ static void grid_block(double *out, int *status, size_t stride, const sat_block 
     }
 }
 
+/* ENU frames and statuses of n consecutive terminals. */
+static void frames_of(enu_frame *frames, int *ue_st, const double *ue_ecef_m, size_t n)
+{
+    for (size_t u = 0; u < n; u++)
+        ue_st[u] = frame_of(frames + u, ue_ecef_m + 3 * u);
+}
+
 /* The grid at one time (n_t == 1): each satellite against blocks of BLOCK terminals, its state
  * repeated across the block so that the lanes run over terminals (the time-blocked form
  * would compute one element per block). The same operations per element as the other forms,
@@ -554,8 +561,7 @@ static void grid_one_time(double *out, int *status, size_t stride, const double 
         const size_t nb = n_ue - u0 < BLOCK ? n_ue - u0 : BLOCK;
         enu_frame frames[BLOCK];
         int ue_st[BLOCK];
-        for (size_t j = 0; j < nb; j++)
-            ue_st[j] = frame_of(frames + j, ue_ecef_m + 3 * (u0 + j));
+        frames_of(frames, ue_st, ue_ecef_m + 3 * u0, nb);
         const ue_block ub = {ue_ecef_m + 3 * u0, 3, frames, ue_st, 1};
         for (size_t s = 0; s < n_sat; s++) {
             double pos[3 * BLOCK], vel[3 * BLOCK], acc[3 * BLOCK], feeder[BLOCK];
@@ -604,8 +610,7 @@ int ntn_link_grid(double *out, int *status, const double *sat_pos_m, const doubl
         const size_t nu = n_ue - u0 < UE_CHUNK ? n_ue - u0 : UE_CHUNK;
         enu_frame frames[UE_CHUNK];
         int ue_st[UE_CHUNK];
-        for (size_t u = 0; u < nu; u++)
-            ue_st[u] = frame_of(frames + u, ue_ecef_m + 3 * (u0 + u));
+        frames_of(frames, ue_st, ue_ecef_m + 3 * u0, nu);
         for (size_t s = 0; s < n_sat; s++) {
             const double *gw = gateway_ecef_m ? gateway_ecef_m + 3 * s : NULL;
             for (size_t t0 = 0; t0 < n_t; t0 += BLOCK) {
