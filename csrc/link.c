@@ -112,6 +112,13 @@ typedef struct {
     double k_dl, k_ul; /* -f / c for the DL and UL carriers (Hz per m/s) */
 } carriers;
 
+/* Where results go: one plane of `stride` doubles per field set in `fields`, in field order. */
+typedef struct {
+    double *out;
+    size_t stride;
+    unsigned fields;
+} grid_out;
+
 /* Satellite states of one block: element j at pos + 3 j etc., with its precomputed status
  * and feeder delay. */
 typedef struct {
@@ -422,11 +429,14 @@ static V4_TARGET void link_block_v4(double buf[][BLOCK], size_t nb, const sat_ro
 }
 
 /* store_block with four doubles at a time. */
-static V4_TARGET void store_block_v4(double *out, size_t stride, size_t base,
-                                     double buf[][BLOCK], size_t nb)
+static V4_TARGET void store_block_v4(const grid_out *o, size_t base, double buf[][BLOCK],
+                                     size_t nb)
 {
+    size_t plane = 0;
     for (int k = 0; k < NTN_LINK_N_FIELDS; k++) {
-        double *dst = out + k * stride + base;
+        if (!(o->fields & (1u << k)))
+            continue;
+        double *dst = o->out + plane++ * o->stride + base;
         size_t j = 0;
         for (; j + 4 <= nb; j += 4)
             v4_store(dst + j, v4_load(buf[k] + j));
@@ -455,21 +465,24 @@ static void link_block(double buf[][BLOCK], int *status, size_t nb, const sat_bl
     link_status(buf, status, nb, sb, ub);
 }
 
-/* Copy a block's field rows to out[k * stride + base ...], with four-lane moves when v4. A
- * plain memcpy of this unknown size becomes `rep movsq` (GCC 12), slower than the kernel. */
-static void store_block(double *out, size_t stride, size_t base, double buf[][BLOCK], size_t nb,
-                        int v4)
+/* Copy a block's selected field rows to the next plane of out at base, with four-lane moves
+ * when v4. A plain memcpy of this unknown size becomes `rep movsq` (GCC 12), slower than the
+ * kernel. */
+static void store_block(const grid_out *o, size_t base, double buf[][BLOCK], size_t nb, int v4)
 {
 #if NTN_HAVE_V4
     if (v4) {
-        store_block_v4(out, stride, base, buf, nb);
+        store_block_v4(o, base, buf, nb);
         return;
     }
 #else
     (void)v4;
 #endif
+    size_t plane = 0;
     for (int k = 0; k < NTN_LINK_N_FIELDS; k++) {
-        double *dst = out + k * stride + base;
+        if (!(o->fields & (1u << k)))
+            continue;
+        double *dst = o->out + plane++ * o->stride + base;
         size_t j = 0;
         for (; j + 2 <= nb; j += 2)
             v2_store(dst + j, v2_load(buf[k] + j));
@@ -518,13 +531,14 @@ int ntn_link_states(double *out, int *status, const double *sat_pos_m,
         const ue_block ub = {ue_ecef_m + 3 * i0, 3, frames, ue_st, 1};
         sat_rows rows;
         link_block(buf, status + i0, nb, &sb, v4 ? sat_rows_of(&rows, &sb, nb) : NULL, &ub, &cr);
-        store_block(out, n, i0, buf, nb, v4);
+        const grid_out o = {out, n, NTN_LINK_ALL_FIELDS};
+        store_block(&o, i0, buf, nb, v4);
     }
     return NTN_OK;
 }
 
 /* One satellite, one block of times, every terminal of a chunk. */
-static void grid_block(double *out, int *status, size_t stride, const sat_block *sb,
+static void grid_block(const grid_out *o, int *status, const sat_block *sb,
                        const double *ue, const enu_frame *frames, const int *ue_st,
                        size_t n_ue_chunk, size_t row0, size_t n_t, size_t t0, size_t nb,
                        const carriers *cr)
@@ -536,7 +550,7 @@ static void grid_block(double *out, int *status, size_t stride, const sat_block 
         const ue_block ub = {ue + 3 * u, 0, frames + u, ue_st + u, 0};
         const size_t base = (row0 + u) * n_t + t0;
         link_block(buf, status + base, nb, sb, sr, &ub, cr);
-        store_block(out, stride, base, buf, nb, sr != NULL);
+        store_block(o, base, buf, nb, sr != NULL);
     }
 }
 
@@ -551,7 +565,7 @@ static void frames_of(enu_frame *frames, int *ue_st, const double *ue_ecef_m, si
  * repeated across the block so that the lanes run over terminals (the time-blocked form
  * would compute one element per block). The same operations per element as the other forms,
  * so the same bits. */
-static void grid_one_time(double *out, int *status, size_t stride, const double *sat_pos_m,
+static void grid_one_time(const grid_out *o, int *status, const double *sat_pos_m,
                           const double *sat_vel_mps, const double *sat_acc_mps2,
                           const double *ue_ecef_m, const double *gateway_ecef_m,
                           size_t n_sat, size_t n_ue, const carriers *cr)
@@ -581,9 +595,18 @@ static void grid_one_time(double *out, int *status, size_t stride, const double 
             sat_rows rows;
             link_block(buf, status + s * n_ue + u0, nb, &sb,
                        v4 ? sat_rows_of(&rows, &sb, nb) : NULL, &ub, cr);
-            store_block(out, stride, s * n_ue + u0, buf, nb, v4);
+            store_block(o, s * n_ue + u0, buf, nb, v4);
         }
     }
+}
+
+/* Number of fields set in a selection. */
+static size_t field_count(unsigned fields)
+{
+    size_t n = 0;
+    for (int k = 0; k < NTN_LINK_N_FIELDS; k++)
+        n += (fields >> k) & 1u;
+    return n;
 }
 
 int ntn_link_grid(double *out, int *status, const double *sat_pos_m, const double *sat_vel_mps,
@@ -591,18 +614,32 @@ int ntn_link_grid(double *out, int *status, const double *sat_pos_m, const doubl
                   const double *gateway_ecef_m, double freq_dl_hz, double freq_ul_hz,
                   size_t n_sat, size_t n_ue, size_t n_t)
 {
+    return ntn_link_grid_select(out, status, NTN_LINK_ALL_FIELDS, sat_pos_m, sat_vel_mps,
+                                sat_acc_mps2, ue_ecef_m, gateway_ecef_m, freq_dl_hz,
+                                freq_ul_hz, n_sat, n_ue, n_t);
+}
+
+int ntn_link_grid_select(double *out, int *status, unsigned fields, const double *sat_pos_m,
+                         const double *sat_vel_mps, const double *sat_acc_mps2,
+                         const double *ue_ecef_m, const double *gateway_ecef_m,
+                         double freq_dl_hz, double freq_ul_hz, size_t n_sat, size_t n_ue,
+                         size_t n_t)
+{
     carriers cr;
     if (!out || !status || !sat_pos_m || !sat_vel_mps || !sat_acc_mps2 || !ue_ecef_m)
         return NTN_ERR_NULL;
-    const size_t stride = ntn_size_mul(n_sat, n_ue, n_t);
-    const size_t n_out = ntn_size_mul(stride, NTN_LINK_N_FIELDS, sizeof(double));
+    if (fields == 0 || (fields & ~(unsigned)NTN_LINK_ALL_FIELDS))
+        return NTN_ERR_RANGE;
+    const size_t stride = ntn_size_mul(n_sat, n_ue, n_t), planes = field_count(fields);
+    const size_t n_out = ntn_size_mul(stride, planes, sizeof(double));
     if (n_sat && n_ue && n_t && (!n_out || !ntn_size_mul(n_sat, n_t, 3 * sizeof(double))))
         return NTN_ERR_LENGTH;
     if (carriers_of(&cr, freq_dl_hz, freq_ul_hz) != NTN_OK)
         return ntn_fail_nan(ntn_fail_status(NTN_ERR_RANGE, status, stride), out,
-                            stride * NTN_LINK_N_FIELDS);
+                            stride * planes);
+    const grid_out o = {out, stride, fields};
     if (n_t == 1) {
-        grid_one_time(out, status, stride, sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m,
+        grid_one_time(&o, status, sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m,
                       gateway_ecef_m, n_sat, n_ue, &cr);
         return NTN_OK;
     }
@@ -623,7 +660,7 @@ int ntn_link_grid(double *out, int *status, const double *sat_pos_m, const doubl
                                             sat_acc_mps2 + off + 3 * j, gw);
                 const sat_block sb = {sat_pos_m + off, sat_vel_mps + off, sat_acc_mps2 + off,
                                       sat_st, feeder};
-                grid_block(out, status, stride, &sb, ue_ecef_m + 3 * u0, frames, ue_st, nu,
+                grid_block(&o, status, &sb, ue_ecef_m + 3 * u0, frames, ue_st, nu,
                            s * n_ue + u0, n_t, t0, nb, &cr);
             }
         }

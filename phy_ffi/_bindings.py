@@ -207,10 +207,14 @@ def link_states(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m,
 
 
 def link_grid(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m, freq_dl_hz,
-              freq_ul_hz, out=None):
-    """(fields (LINK_N_FIELDS, S, U, T), status (S, U, T)) from satellite states (S, T, 3),
-    terminals (U, 3) and gateways (S, 3) or None; into ``out`` = (fields, status) when given
-    (float64 and int32, C-contiguous, exactly those shapes)."""
+              freq_ul_hz, out=None, fields=None):
+    """(planes (P, S, U, T), status (S, U, T)) from satellite states (S, T, 3), terminals
+    (U, 3) and gateways (S, 3) or None: one plane per field whose bit is set in ``fields``
+    (default LINK_ALL_FIELDS, P = 15); into ``out`` = (planes, status) when given (float64
+    and int32, C-contiguous, exactly those shapes)."""
+    mask = lib.NTN_LINK_ALL_FIELDS if fields is None else int(fields)
+    if not 0 < mask <= lib.NTN_LINK_ALL_FIELDS:
+        raise_value_error(f"link_grid: fields: {mask:#x} selects no field or an unknown one")
     if not isinstance(sat_pos_m, np.ndarray) or sat_pos_m.ndim != 3:
         expect("link_grid", ("sat_pos_m", sat_pos_m, ("S", "T", 3), F64))
     n_sat, n_t = sat_pos_m.shape[:2]
@@ -219,21 +223,22 @@ def link_grid(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m, f
         ("sat_pos_m", sat_pos_m), ("sat_vel_mps", sat_vel_mps), ("sat_acc_mps2", sat_acc_mps2))),
         ("ue_ecef_m", ue_ecef_m, (n_ue, 3), F64),
         *([] if gateway_ecef_m is None else [("gateway_ecef_m", gateway_ecef_m, (n_sat, 3), F64)]))
-    shape = (n_sat, n_ue, n_t)
+    shape, n_planes = (n_sat, n_ue, n_t), bin(mask & lib.NTN_LINK_ALL_FIELDS).count("1")
     if out is None:
-        out = (np.empty((lib.NTN_LINK_N_FIELDS, *shape)), np.zeros(shape, dtype=np.int32))
+        out = (np.empty((n_planes, *shape)), np.zeros(shape, dtype=np.int32))
     elif not (isinstance(out, tuple) and len(out) == 2):
         raise_value_error("link_grid: out: expected a (fields, status) pair")
-    fields, status = out
-    expect("link_grid", ("out fields", fields, (lib.NTN_LINK_N_FIELDS, *shape), F64),
+    planes, status = out
+    expect("link_grid", ("out fields", planes, (n_planes, *shape), F64),
            ("out status", status, shape, np.int32))
-    if not (fields.flags.writeable and status.flags.writeable):
+    if not (planes.flags.writeable and status.flags.writeable):
         raise_value_error("link_grid: out: read-only array")
     gw = ffi.NULL if gateway_ecef_m is None else dptr(gateway_ecef_m)
-    call(lib.ntn_link_grid(dptr(fields), iptr(status), dptr(sat_pos_m), dptr(sat_vel_mps),
-                           dptr(sat_acc_mps2), dptr(ue_ecef_m), gw, float(freq_dl_hz),
-                           float(freq_ul_hz), n_sat, n_ue, n_t), "link_grid")
-    return fields, status
+    call(lib.ntn_link_grid_select(dptr(planes), iptr(status), mask, dptr(sat_pos_m),
+                                  dptr(sat_vel_mps), dptr(sat_acc_mps2), dptr(ue_ecef_m), gw,
+                                  float(freq_dl_hz), float(freq_ul_hz), n_sat, n_ue, n_t),
+         "link_grid")
+    return planes, status
 # NTN:link:end
 
 # ================================================================ timing

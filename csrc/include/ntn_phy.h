@@ -146,6 +146,7 @@ int ntn_hermite_states_multi(double *pos_m, double *vel_mps, double *acc_mps2, i
 #define NTN_LINK_DELAY_DRIFT_S_PER_S 13
 #define NTN_LINK_TA_UE_S 14
 #define NTN_LINK_N_FIELDS 15
+#define NTN_LINK_ALL_FIELDS 0x7FFF   /* bit k: field k above; every field */
 
 /* Flat pairs: element i uses sat_pos_m, sat_vel_mps, sat_acc_mps2 row i (n x 3, m, m/s,
  * m/s^2), ue_ecef_m row i (n x 3) and gateway_ecef_m row i (n x 3, or NULL for no gateway).
@@ -164,6 +165,17 @@ int ntn_link_grid(double *out, int *status, const double *sat_pos_m, const doubl
                   const double *sat_acc_mps2, const double *ue_ecef_m,
                   const double *gateway_ecef_m, double freq_dl_hz, double freq_ul_hz,
                   size_t n_sat, size_t n_ue, size_t n_t);
+
+/* ntn_link_grid writing only the fields whose bit (1 << NTN_LINK_<FIELD>) is set in `fields`
+ * (not 0, no bit above NTN_LINK_ALL_FIELDS; else NTN_ERR_RANGE and nothing written): `out`
+ * holds one n_sat x n_ue x n_t plane per selected field, in field order. Every field is still
+ * computed in registers; the stores are what a large grid costs (124 bytes per element with
+ * all fields). status as for ntn_link_grid. */
+int ntn_link_grid_select(double *out, int *status, unsigned fields, const double *sat_pos_m,
+                         const double *sat_vel_mps, const double *sat_acc_mps2,
+                         const double *ue_ecef_m, const double *gateway_ecef_m,
+                         double freq_dl_hz, double freq_ul_hz, size_t n_sat, size_t n_ue,
+                         size_t n_t);
 /* NTN:link:end */
 
 /* ================================================================ 3GPP timing (csrc/timing.c) */

@@ -1,11 +1,11 @@
 """Constellation visibility over any span in bounded memory: the link grid in blocks.
 
 ``visible_counts`` walks time blocks (the satellites' states for one block at a time) and,
-inside each, terminal blocks through phy_ffi.link_grid into one reused pair of output
-buffers, keeping only the number of visible satellites per terminal and time. Memory: the
-buffers (``max_elements`` x 124 bytes: 15 float64 fields and an int32 status), one time
-block's satellite states (S x T_block x 72 bytes) and the (U, T) int32 result, whatever the
-span or the number of terminals.
+inside each, terminal blocks through phy_ffi.link_grid, asking for the elevation alone, into
+one reused pair of output buffers, keeping only the number of visible satellites per
+terminal and time. Memory: the buffers (``max_elements`` x 12 bytes: the float64 elevation
+and the int32 status), one time block's satellite states (S x T_block x 72 bytes) and the
+(U, T) int32 result, whatever the span or the number of terminals.
 """
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ from ntnstack.orbit.source import OrbitSource
 
 __all__ = ["MAX_GRID_ELEMENTS", "grid_blocks", "visible_counts"]
 
-MAX_GRID_ELEMENTS = 1 << 19   # (satellite, terminal, time) elements per C call: 65 MB of buffers
-BYTES_PER_ELEMENT = 8 * phy_ffi.CONST.LINK_N_FIELDS + 4
+MAX_GRID_ELEMENTS = 1 << 22   # (satellite, terminal, time) elements per C call: 50 MB of buffers
+FIELDS = ("elevation_deg",)   # all that visibility needs: 1 of the 15 fields written
+BYTES_PER_ELEMENT = 8 * len(FIELDS) + 4
 
 
 def grid_blocks(n_sat: int, n_ue: int, n_t: int, max_elements: int) -> tuple[int, int]:
@@ -72,7 +73,7 @@ def visible_counts(sources: list[OrbitSource], terminals: list[GroundPoint], t_u
     n_sat, n_ue, n_t = len(sources), ue.shape[0], t.size
     gw = _gateways(gateways, n_sat)
     t_block, u_block = grid_blocks(n_sat, n_ue, n_t, max_elements)
-    flat_fields = np.empty(phy_ffi.CONST.LINK_N_FIELDS * n_sat * u_block * t_block)
+    flat_fields = np.empty(len(FIELDS) * n_sat * u_block * t_block)
     flat_status = np.empty(n_sat * u_block * t_block, dtype=np.int32)
     counts = np.zeros((n_ue, n_t), dtype=np.int32)
     for t0 in range(0, n_t, t_block):
@@ -83,10 +84,11 @@ def visible_counts(sources: list[OrbitSource], terminals: list[GroundPoint], t_u
             block = ue[u0:u0 + u_block]
             shape = (n_sat, block.shape[0], times.size)
             size = shape[0] * shape[1] * shape[2]
-            out = (flat_fields[:phy_ffi.CONST.LINK_N_FIELDS * size].reshape(
-                phy_ffi.CONST.LINK_N_FIELDS, *shape), flat_status[:size].reshape(shape))
+            out = (flat_fields[:len(FIELDS) * size].reshape(len(FIELDS), *shape),
+                   flat_status[:size].reshape(shape))
             link = phy_ffi.link_grid(sat.pos_m, sat.vel_mps, sat.acc_mps2, block, gw,
-                                     freq_dl_hz=freq_dl_hz, freq_ul_hz=freq_ul_hz, out=out)
+                                     freq_dl_hz=freq_dl_hz, freq_ul_hz=freq_ul_hz, out=out,
+                                     fields=FIELDS)
             visible = link.elevation_deg >= min_elevation_deg
             if gw_ok is not None:
                 visible &= gw_ok[:, None, :]

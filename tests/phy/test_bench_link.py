@@ -80,3 +80,12 @@ def test_bench_link_grid_shape(benchmark, backend, shape):
     out = benchmark.pedantic(module.link_grid, args=shape_inputs(*SHAPES[shape]), rounds=5,
                              iterations=1)
     assert out.range_m.shape == (n_sat, n_ue, n_t)
+
+
+@pytest.mark.benchmark(group="link")
+def test_bench_link_grid_c_elevation_only(benchmark, grid_inputs):
+    # one field of 15 written (what visibility needs), into caller buffers
+    benchmark.extra_info["items"] = ITEMS
+    out = phy_ffi.link_grid_buffers(N_SAT, N_UE, N_T, fields="elevation_deg")
+    result = benchmark(phy_ffi.link_grid, *grid_inputs, out=out, fields="elevation_deg")
+    assert result.elevation_deg.shape == (N_SAT, N_UE, N_T) and result.range_m is None

@@ -134,6 +134,28 @@ def test_grid_into_caller_buffers_gives_the_same_bits(phy):
         phy.link_grid(pos, vel, acc, ues, GATEWAY, out=phy_ffi.link_grid_buffers(1, 2, 4))
 
 
+def test_field_selection_writes_only_those_fields(phy):
+    t = np.linspace(0.0, 600.0, 70)    # a block of 64 times and a partial one
+    pos, vel, acc = (x[None] for x in circular_states(LEO_RADIUS_M, 53.0, 0.0, 0.0, t))
+    ues = np.stack([UE, ue_at(-33.9, 18.4), [np.nan] * 3])
+    full = phy.link_grid(pos, vel, acc, ues, GATEWAY)
+    wanted = ("doppler_ul_hz", "elevation_deg")
+    some = phy.link_grid(pos, vel, acc, ues, GATEWAY, fields=wanted)
+    for name in full._fields:
+        if name in wanted or name == "status":
+            np.testing.assert_array_equal(getattr(some, name), getattr(full, name))
+        else:
+            assert getattr(some, name) is None, name
+    out = phy_ffi.link_grid_buffers(1, 3, 70, fields="range_m")
+    assert out[0].shape == (1, 1, 3, 70)
+    one = phy.link_grid(pos, vel, acc, ues, GATEWAY, fields="range_m", out=out)
+    np.testing.assert_array_equal(out[0][0], full.range_m)
+    assert one.range_m is not None and one.delay_s is None
+    for bad in ("range", []):
+        with pytest.raises(phy_ffi.PhyValueError, match="fields"):
+            phy.link_grid(pos, vel, acc, ues, GATEWAY, fields=bad)
+
+
 def random_pairs(n, seed=11):
     rng = np.random.default_rng(seed)
     radius = rng.uniform(6.9e6, 4.3e7, n)
