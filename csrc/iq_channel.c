@@ -526,7 +526,7 @@ static int all_finite(const float *x, size_t count)
 
 /* One chunk (m <= NTN_IQ_CHUNK samples): history, then runs between re-seeds. */
 static int process_chunk(ntn_iq_channel *ch, float *out, const float *in, size_t m,
-                         const trajectory *tr, int v4)
+                         const trajectory *tr, int level)
 {
     write_history(ch, in, m);
     size_t k = 0;
@@ -538,13 +538,13 @@ static int process_chunk(ntn_iq_channel *ch, float *out, const float *in, size_t
         }
         const size_t r = (size_t)(ch->run_left < m - k ? ch->run_left : m - k);
 #if NTN_HAVE_V4
-        if (v4)
+        if (level)
             run_samples_v4(ch, out + 2 * k, r);
         else
 #endif
             run_samples_base(ch, out + 2 * k, r);
         if (ch->noise_sigma > 0.0)
-            ntn_iq_add_noise(ch, out + 2 * k, r, v4);
+            ntn_iq_add_noise(ch, out + 2 * k, r, level);
         if (!all_finite(out + 2 * k, 2 * r))
             return NTN_ERR_RANGE;   /* a gain beyond float32: never a silent infinity */
         ch->n += r;
@@ -590,10 +590,10 @@ static int process(ntn_iq_channel *ch, float *out, const float *in, size_t n,
     const trajectory tr = {t_s, delay_s, doppler_hz, gain_db, n_traj};
     if (!(ch->t_reseed_s >= t_s[0]) || !(sample_time(ch, ch->n + n - 1) <= t_s[n_traj - 1]))
         return NTN_ERR_TIME_RANGE;
-    const int v4 = ntn_cpu_v4();
+    const int level = ntn_cpu_v4() ? 1 + ntn_cpu_v5() : 0;   /* the noise's build */
     for (size_t done = 0; done < n; done += NTN_IQ_CHUNK) {
         const size_t m = n - done < NTN_IQ_CHUNK ? n - done : NTN_IQ_CHUNK;
-        const int st = process_chunk(ch, out + 2 * done, in + 2 * done, m, &tr, v4);
+        const int st = process_chunk(ch, out + 2 * done, in + 2 * done, m, &tr, level);
         if (st != NTN_OK) {
             ch->magic = 0;
             return st;

@@ -88,10 +88,13 @@ def write_noise(path: str) -> None:
     np.save(path, c_noise(n=200_000))
 
 
-def test_baseline_path_gives_the_same_bits(tmp_path, noise):
+# The noise's three builds (csrc/iq_noise.c): this process takes the widest the CPU has;
+# the children force the baseline (NTNPHY_NO_AVX2) and the AVX2 one (NTNPHY_NO_AVX512).
+@pytest.mark.parametrize("env", [TWO_LANES, {"NTNPHY_NO_AVX512": "1"}], ids=["baseline", "avx2"])
+def test_every_cpu_path_gives_the_same_bits(tmp_path, noise, env):
     path = tmp_path / "noise.npy"
     code = f"from tests.phy.test_iq_noise import write_noise; write_noise({str(path)!r})"
-    done = run_child(["-c", code], TWO_LANES)
+    done = run_child(["-c", code], env)
     assert done.returncode == 0, done.stderr
     np.testing.assert_array_equal(np.load(path), noise[:200_000])
 
