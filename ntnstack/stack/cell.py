@@ -181,7 +181,8 @@ class SatelliteCell:
             table = self._tables[chunk] = phy_ffi.SatelliteTable(t.t_unix_s, t.pos_m,
                                                                  t.vel_mps)
         pos, vel, status = table.state_at(t_unix_s)
-        phy_ffi.check_status(np.array([status]), f"{self.name} state at {t_unix_s}")
+        if status:
+            phy_ffi.check_status(status, f"{self.name} state at {t_unix_s}")
         pos.setflags(write=False)   # shared by every caller at this time
         vel.setflags(write=False)
         if len(self._states) >= STATE_CACHE_TIMES:
