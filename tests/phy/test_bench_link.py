@@ -89,3 +89,27 @@ def test_bench_link_grid_c_elevation_only(benchmark, grid_inputs):
     out = phy_ffi.link_grid_buffers(N_SAT, N_UE, N_T, fields="elevation_deg")
     result = benchmark(phy_ffi.link_grid, *grid_inputs, out=out, fields="elevation_deg")
     assert result.elevation_deg.shape == (N_SAT, N_UE, N_T) and result.range_m is None
+
+
+# Store-bandwidth bound of the full-field grid: writing the same bytes (15 float64 planes and
+# the int32 status, 124 B per element) into the same reused buffers with ndarray.fill, the
+# baseline; the C core's call into them, whose ratio is its fraction of that bound (issue 16).
+@pytest.mark.benchmark(group="link store bound")
+def test_bench_link_grid_store_bound_fill(benchmark):
+    benchmark.extra_info["baseline"] = True
+    benchmark.extra_info["items"] = ITEMS
+    fields, status = phy_ffi.link_grid_buffers(N_SAT, N_UE, N_T)
+
+    def fill():
+        fields.fill(1.0)
+        status.fill(0)
+        return fields
+    assert benchmark(fill)[0, 0, 0, 0] == 1.0
+
+
+@pytest.mark.benchmark(group="link store bound")
+def test_bench_link_grid_store_bound_c(benchmark, grid_inputs):
+    benchmark.extra_info["items"] = ITEMS
+    out = phy_ffi.link_grid_buffers(N_SAT, N_UE, N_T)
+    result = benchmark(phy_ffi.link_grid, *grid_inputs, out=out)
+    assert not result.status.any()
