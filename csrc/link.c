@@ -110,6 +110,7 @@ typedef struct {
 
 typedef struct {
     double k_dl, k_ul; /* -f / c for the DL and UL carriers (Hz per m/s) */
+    unsigned fields;   /* the fields asked for: an angle not asked is not computed (0) */
 } carriers;
 
 /* Where results go: one plane of `stride` doubles per field set in `fields`, in field order. */
@@ -245,9 +246,15 @@ static void link_pair(double buf[][BLOCK], size_t j, size_t j1, const sat_block 
     const v2d e = v2_dot3(d, east), n = v2_dot3(d, north), u = v2_dot3(d, up);
     const v2d feeder = v2_lanes(sb->feeder_s[j], sb->feeder_s[j1]), delay = r * inv_c;
     /* azimuth in [0, 360): atan2(-e, -n) + 180 deg (undefined at the exact zenith) */
-    const v2d az = v2_atan2(-e, -n) * rad2deg + 180.0;
-    v2_store(buf[NTN_LINK_AZIMUTH_DEG] + j, v2_select(az >= 360.0, az - 360.0, az));
-    v2_store(buf[NTN_LINK_ELEVATION_DEG] + j, v2_atan2(u, v2_sqrt(e * e + n * n)) * rad2deg);
+    v2d az = v2_splat(0.0), el = az;
+    if (cr->fields & (1u << NTN_LINK_AZIMUTH_DEG)) {
+        az = v2_atan2(-e, -n) * rad2deg + 180.0;
+        az = v2_select(az >= 360.0, az - 360.0, az);
+    }
+    if (cr->fields & (1u << NTN_LINK_ELEVATION_DEG))
+        el = v2_atan2(u, v2_sqrt(e * e + n * n)) * rad2deg;
+    v2_store(buf[NTN_LINK_AZIMUTH_DEG] + j, az);
+    v2_store(buf[NTN_LINK_ELEVATION_DEG] + j, el);
     STORE_DERIVED(v2_store, buf, j, cr, r, rdot, rddot, delay, feeder);
 }
 
@@ -359,6 +366,7 @@ V4_INLINE v4d v4_load(const double *p)
 /* A quad's terminal rows (position and frame) and the constants of the block. */
 typedef struct {
     v4d ue[3], east[3], north[3], up[3], k_dl, k_ul;
+    unsigned fields;   /* as carriers.fields */
 } quad_ue;
 
 /* (x, y, z) . (b[0], b[1], b[2]) */
@@ -382,10 +390,15 @@ V4_INLINE void link_quad(double buf[][BLOCK], size_t j, const sat_rows *sr, cons
     const v4d e = v4_dot(dx, dy, dz, q->east), n = v4_dot(dx, dy, dz, q->north);
     const v4d u = v4_dot(dx, dy, dz, q->up);
     const v4d delay = r * inv_c, feeder = v4_load(sr->feeder + j);
-    const v4d az = v4_fma(v4_atan2(-e, -n), v4_splat(rad2deg), v4_splat(180.0));
-    v4_store(buf[NTN_LINK_AZIMUTH_DEG] + j, v4_select(az >= 360.0, az - 360.0, az));
-    v4_store(buf[NTN_LINK_ELEVATION_DEG] + j,
-             v4_atan2(u, v4_sqrt(v4_fma(e, e, n * n))) * rad2deg);
+    v4d az = v4_splat(0.0), el = az;
+    if (q->fields & (1u << NTN_LINK_AZIMUTH_DEG)) {
+        az = v4_fma(v4_atan2(-e, -n), v4_splat(rad2deg), v4_splat(180.0));
+        az = v4_select(az >= 360.0, az - 360.0, az);
+    }
+    if (q->fields & (1u << NTN_LINK_ELEVATION_DEG))
+        el = v4_atan2(u, v4_sqrt(v4_fma(e, e, n * n))) * rad2deg;
+    v4_store(buf[NTN_LINK_AZIMUTH_DEG] + j, az);
+    v4_store(buf[NTN_LINK_ELEVATION_DEG] + j, el);
     STORE_DERIVED(v4_store, buf, j, q, r, rdot, rddot, delay, feeder);
 }
 
@@ -411,6 +424,7 @@ static V4_TARGET void link_block_v4(double buf[][BLOCK], size_t nb, const sat_ro
     quad_ue q;
     q.k_dl = v4_splat(cr->k_dl);
     q.k_ul = v4_splat(cr->k_ul);
+    q.fields = cr->fields;
     if (one_terminal)
         for (int c = 0; c < 3; c++) {
             q.ue[c] = v4_splat(ub->ue[c]);
@@ -495,6 +509,7 @@ static int carriers_of(carriers *cr, double freq_dl_hz, double freq_ul_hz)
 {
     if (!(isfinite(freq_dl_hz) && freq_dl_hz > 0.0 && isfinite(freq_ul_hz) && freq_ul_hz > 0.0))
         return NTN_ERR_RANGE;
+    cr->fields = NTN_LINK_ALL_FIELDS;
     cr->k_dl = -freq_dl_hz / NTN_SPEED_OF_LIGHT_MPS;
     cr->k_ul = -freq_ul_hz / NTN_SPEED_OF_LIGHT_MPS;
     return NTN_OK;
@@ -638,6 +653,7 @@ int ntn_link_grid_select(double *out, int *status, unsigned fields, const double
         return ntn_fail_nan(ntn_fail_status(NTN_ERR_RANGE, status, stride), out,
                             stride * planes);
     const grid_out o = {out, stride, fields};
+    cr.fields = fields;
     if (n_t == 1) {
         grid_one_time(&o, status, sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m,
                       gateway_ecef_m, n_sat, n_ue, &cr);

@@ -168,9 +168,9 @@ int ntn_link_grid(double *out, int *status, const double *sat_pos_m, const doubl
 
 /* ntn_link_grid writing only the fields whose bit (1 << NTN_LINK_<FIELD>) is set in `fields`
  * (not 0, no bit above NTN_LINK_ALL_FIELDS; else NTN_ERR_RANGE and nothing written): `out`
- * holds one n_sat x n_ue x n_t plane per selected field, in field order. Every field is still
- * computed in registers; the stores are what a large grid costs (124 bytes per element with
- * all fields). status as for ntn_link_grid. */
+ * holds one n_sat x n_ue x n_t plane per selected field, in field order. The look angles
+ * (an atan2 each) are computed only when selected; the other fields are cheap and computed
+ * in registers either way, only the selected ones stored. status as for ntn_link_grid. */
 int ntn_link_grid_select(double *out, int *status, unsigned fields, const double *sat_pos_m,
                          const double *sat_vel_mps, const double *sat_acc_mps2,
                          const double *ue_ecef_m, const double *gateway_ecef_m,
