@@ -165,9 +165,9 @@ def hermite_states_multi(t_s, table_t_s, table_pos_m, table_vel_mps):
 
 
 class HermitePoint:
-    """One-time evaluation of one satellite's table, the arrays checked once: the C call of
-    hermite_states_multi with its pointers and output buffers made at construction (about
-    20x less overhead per call than building them each time)."""
+    """One satellite's table evaluated at one time per call, the arrays checked once: the C
+    call of hermite_states_multi with its pointers and output buffers made at construction
+    (the table arrays are kept and read at every call)."""
 
     def __init__(self, table_t_s: np.ndarray, table_pos_m: np.ndarray,
                  table_vel_mps: np.ndarray):
@@ -176,7 +176,7 @@ class HermitePoint:
                ("table_pos_m", table_pos_m, (1, n_table, 3), F64),
                ("table_vel_mps", table_vel_mps, (1, n_table, 3), F64))
         self._keep = (table_t_s, table_pos_m, table_vel_mps)
-        self._out = np.empty((4, 3))   # pos, vel, acc, time + status
+        self._out = np.empty((4, 3))   # rows: pos, vel, acc; the time in [3, 0]
         self._status = np.zeros(1, dtype=np.int32)
         self._args = (dptr(self._out[0]), dptr(self._out[1]), dptr(self._out[2]),
                       iptr(self._status), dptr(self._out[3]), 1, dptr(table_t_s),
