@@ -45,6 +45,7 @@ C_SOURCES = [
     "csrc/pathloss.c",
     "csrc/ue_ephemeris.c",
     "csrc/iq_channel.c",
+    "csrc/iq_noise.c",
 ]
 WARNINGS = ["-O2", "-Wall", "-Wextra", "-Werror", "-std=c11", "-fno-math-errno"]
 SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined",

@@ -19,6 +19,7 @@
  *    other sample alone (fir1) with the same operations in the same order, so grouping never
  *    changes a bit. GCC vector extensions: AVX2 + FMA where the CPU has it (ntn_cpu_v4), SSE
  *    halves elsewhere, the same IEEE arithmetic either way.
+ *  - Noise: csrc/iq_noise.c (counter-based splitmix64 through a ziggurat).
  *  - Bit-identical for any block split: re-seed points depend only on the sample index and the
  *    trajectory; the state carries every running value in full precision.
  */
@@ -137,6 +138,7 @@ int ntn_iq_channel_init(ntn_iq_channel *ch, float *history, size_t history_len, 
     ch->rate_hz = rate_hz;
     ch->start_s = start_s;
     ch->noise_sigma = sqrt(0.5 * noise_power);
+    ntn_iq_noise_tables(ch);
     ch->seed = seed;
     ch->t_reseed_s = start_s;
     ch->magic = NTN_IQ_MAGIC;
@@ -502,22 +504,6 @@ static void run_samples_base(ntn_iq_channel *ch, float *out, size_t m)
     run_samples_on(ch, out, m);
 }
 
-/* Add complex Gaussian noise for samples ch->n .. ch->n + m - 1 (Box-Muller in float: the
- * radius from the high 32 bits, the angle from the low 32 bits of one splitmix64 output). */
-static void add_noise(const ntn_iq_channel *ch, float *out, size_t m)
-{
-    const float sigma = (float)ch->noise_sigma, scale = 1.0f / 4294967296.0f;
-    const float two_pi = (float)(2.0 * NTN_PI);
-    for (size_t k = 0; k < m; k++) {
-        const uint64_t z = ntn_splitmix64_at(ch->seed, ch->n + k);
-        const float u1 = ((float)(uint32_t)(z >> 32) + 0.5f) * scale;
-        const float u2 = (float)(uint32_t)(z & 0xFFFFFFFFu) * scale;
-        const float r = sigma * sqrtf(-2.0f * logf(u1)), w = two_pi * u2;
-        out[2 * k] += r * cosf(w);
-        out[2 * k + 1] += r * sinf(w);
-    }
-}
-
 /* 1 when no sample is NaN or infinite (x * 0 is 0 exactly for finite x, NaN otherwise);
  * 16-byte vectors with two accumulators, registers on every x86-64. */
 static int all_finite(const float *x, size_t count)
@@ -540,7 +526,7 @@ static int all_finite(const float *x, size_t count)
 
 /* One chunk (m <= NTN_IQ_CHUNK samples): history, then runs between re-seeds. */
 static int process_chunk(ntn_iq_channel *ch, float *out, const float *in, size_t m,
-                         const trajectory *tr, int v4)
+                         const trajectory *tr, int level)
 {
     write_history(ch, in, m);
     size_t k = 0;
@@ -552,13 +538,13 @@ static int process_chunk(ntn_iq_channel *ch, float *out, const float *in, size_t
         }
         const size_t r = (size_t)(ch->run_left < m - k ? ch->run_left : m - k);
 #if NTN_HAVE_V4
-        if (v4)
+        if (level)
             run_samples_v4(ch, out + 2 * k, r);
         else
 #endif
             run_samples_base(ch, out + 2 * k, r);
         if (ch->noise_sigma > 0.0)
-            add_noise(ch, out + 2 * k, r);
+            ntn_iq_add_noise(ch, out + 2 * k, r, level);
         if (!all_finite(out + 2 * k, 2 * r))
             return NTN_ERR_RANGE;   /* a gain beyond float32: never a silent infinity */
         ch->n += r;
@@ -604,10 +590,10 @@ static int process(ntn_iq_channel *ch, float *out, const float *in, size_t n,
     const trajectory tr = {t_s, delay_s, doppler_hz, gain_db, n_traj};
     if (!(ch->t_reseed_s >= t_s[0]) || !(sample_time(ch, ch->n + n - 1) <= t_s[n_traj - 1]))
         return NTN_ERR_TIME_RANGE;
-    const int v4 = ntn_cpu_v4();
+    const int level = ntn_cpu_v4() ? 1 + ntn_cpu_v5() : 0;   /* the noise's build */
     for (size_t done = 0; done < n; done += NTN_IQ_CHUNK) {
         const size_t m = n - done < NTN_IQ_CHUNK ? n - done : NTN_IQ_CHUNK;
-        const int st = process_chunk(ch, out + 2 * done, in + 2 * done, m, &tr, v4);
+        const int st = process_chunk(ch, out + 2 * done, in + 2 * done, m, &tr, level);
         if (st != NTN_OK) {
             ch->magic = 0;
             return st;

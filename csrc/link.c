@@ -110,7 +110,15 @@ typedef struct {
 
 typedef struct {
     double k_dl, k_ul; /* -f / c for the DL and UL carriers (Hz per m/s) */
+    unsigned fields;   /* the fields asked for: an angle not asked is not computed (0) */
 } carriers;
+
+/* Where results go: one plane of `stride` doubles per field set in `fields`, in field order. */
+typedef struct {
+    double *out;
+    size_t stride;
+    unsigned fields;
+} grid_out;
 
 /* Satellite states of one block: element j at pos + 3 j etc., with its precomputed status
  * and feeder delay. */
@@ -238,9 +246,15 @@ static void link_pair(double buf[][BLOCK], size_t j, size_t j1, const sat_block 
     const v2d e = v2_dot3(d, east), n = v2_dot3(d, north), u = v2_dot3(d, up);
     const v2d feeder = v2_lanes(sb->feeder_s[j], sb->feeder_s[j1]), delay = r * inv_c;
     /* azimuth in [0, 360): atan2(-e, -n) + 180 deg (undefined at the exact zenith) */
-    const v2d az = v2_atan2(-e, -n) * rad2deg + 180.0;
-    v2_store(buf[NTN_LINK_AZIMUTH_DEG] + j, v2_select(az >= 360.0, az - 360.0, az));
-    v2_store(buf[NTN_LINK_ELEVATION_DEG] + j, v2_atan2(u, v2_sqrt(e * e + n * n)) * rad2deg);
+    v2d az = v2_splat(0.0), el = az;
+    if (cr->fields & (1u << NTN_LINK_AZIMUTH_DEG)) {
+        az = v2_atan2(-e, -n) * rad2deg + 180.0;
+        az = v2_select(az >= 360.0, az - 360.0, az);
+    }
+    if (cr->fields & (1u << NTN_LINK_ELEVATION_DEG))
+        el = v2_atan2(u, v2_sqrt(e * e + n * n)) * rad2deg;
+    v2_store(buf[NTN_LINK_AZIMUTH_DEG] + j, az);
+    v2_store(buf[NTN_LINK_ELEVATION_DEG] + j, el);
     STORE_DERIVED(v2_store, buf, j, cr, r, rdot, rddot, delay, feeder);
 }
 
@@ -352,6 +366,7 @@ V4_INLINE v4d v4_load(const double *p)
 /* A quad's terminal rows (position and frame) and the constants of the block. */
 typedef struct {
     v4d ue[3], east[3], north[3], up[3], k_dl, k_ul;
+    unsigned fields;   /* as carriers.fields */
 } quad_ue;
 
 /* (x, y, z) . (b[0], b[1], b[2]) */
@@ -375,10 +390,15 @@ V4_INLINE void link_quad(double buf[][BLOCK], size_t j, const sat_rows *sr, cons
     const v4d e = v4_dot(dx, dy, dz, q->east), n = v4_dot(dx, dy, dz, q->north);
     const v4d u = v4_dot(dx, dy, dz, q->up);
     const v4d delay = r * inv_c, feeder = v4_load(sr->feeder + j);
-    const v4d az = v4_fma(v4_atan2(-e, -n), v4_splat(rad2deg), v4_splat(180.0));
-    v4_store(buf[NTN_LINK_AZIMUTH_DEG] + j, v4_select(az >= 360.0, az - 360.0, az));
-    v4_store(buf[NTN_LINK_ELEVATION_DEG] + j,
-             v4_atan2(u, v4_sqrt(v4_fma(e, e, n * n))) * rad2deg);
+    v4d az = v4_splat(0.0), el = az;
+    if (q->fields & (1u << NTN_LINK_AZIMUTH_DEG)) {
+        az = v4_fma(v4_atan2(-e, -n), v4_splat(rad2deg), v4_splat(180.0));
+        az = v4_select(az >= 360.0, az - 360.0, az);
+    }
+    if (q->fields & (1u << NTN_LINK_ELEVATION_DEG))
+        el = v4_atan2(u, v4_sqrt(v4_fma(e, e, n * n))) * rad2deg;
+    v4_store(buf[NTN_LINK_AZIMUTH_DEG] + j, az);
+    v4_store(buf[NTN_LINK_ELEVATION_DEG] + j, el);
     STORE_DERIVED(v4_store, buf, j, q, r, rdot, rddot, delay, feeder);
 }
 
@@ -404,6 +424,7 @@ static V4_TARGET void link_block_v4(double buf[][BLOCK], size_t nb, const sat_ro
     quad_ue q;
     q.k_dl = v4_splat(cr->k_dl);
     q.k_ul = v4_splat(cr->k_ul);
+    q.fields = cr->fields;
     if (one_terminal)
         for (int c = 0; c < 3; c++) {
             q.ue[c] = v4_splat(ub->ue[c]);
@@ -422,11 +443,14 @@ static V4_TARGET void link_block_v4(double buf[][BLOCK], size_t nb, const sat_ro
 }
 
 /* store_block with four doubles at a time. */
-static V4_TARGET void store_block_v4(double *out, size_t stride, size_t base,
-                                     double buf[][BLOCK], size_t nb)
+static V4_TARGET void store_block_v4(const grid_out *o, size_t base, double buf[][BLOCK],
+                                     size_t nb)
 {
+    size_t plane = 0;
     for (int k = 0; k < NTN_LINK_N_FIELDS; k++) {
-        double *dst = out + k * stride + base;
+        if (!(o->fields & (1u << k)))
+            continue;
+        double *dst = o->out + plane++ * o->stride + base;
         size_t j = 0;
         for (; j + 4 <= nb; j += 4)
             v4_store(dst + j, v4_load(buf[k] + j));
@@ -455,21 +479,24 @@ static void link_block(double buf[][BLOCK], int *status, size_t nb, const sat_bl
     link_status(buf, status, nb, sb, ub);
 }
 
-/* Copy a block's field rows to out[k * stride + base ...], with four-lane moves when v4. A
- * plain memcpy of this unknown size becomes `rep movsq` (GCC 12), slower than the kernel. */
-static void store_block(double *out, size_t stride, size_t base, double buf[][BLOCK], size_t nb,
-                        int v4)
+/* Copy a block's selected field rows to the next plane of out at base, with four-lane moves
+ * when v4. A plain memcpy of this unknown size becomes `rep movsq` (GCC 12), slower than the
+ * kernel. */
+static void store_block(const grid_out *o, size_t base, double buf[][BLOCK], size_t nb, int v4)
 {
 #if NTN_HAVE_V4
     if (v4) {
-        store_block_v4(out, stride, base, buf, nb);
+        store_block_v4(o, base, buf, nb);
         return;
     }
 #else
     (void)v4;
 #endif
+    size_t plane = 0;
     for (int k = 0; k < NTN_LINK_N_FIELDS; k++) {
-        double *dst = out + k * stride + base;
+        if (!(o->fields & (1u << k)))
+            continue;
+        double *dst = o->out + plane++ * o->stride + base;
         size_t j = 0;
         for (; j + 2 <= nb; j += 2)
             v2_store(dst + j, v2_load(buf[k] + j));
@@ -482,6 +509,7 @@ static int carriers_of(carriers *cr, double freq_dl_hz, double freq_ul_hz)
 {
     if (!(isfinite(freq_dl_hz) && freq_dl_hz > 0.0 && isfinite(freq_ul_hz) && freq_ul_hz > 0.0))
         return NTN_ERR_RANGE;
+    cr->fields = NTN_LINK_ALL_FIELDS;
     cr->k_dl = -freq_dl_hz / NTN_SPEED_OF_LIGHT_MPS;
     cr->k_ul = -freq_ul_hz / NTN_SPEED_OF_LIGHT_MPS;
     return NTN_OK;
@@ -518,13 +546,14 @@ int ntn_link_states(double *out, int *status, const double *sat_pos_m,
         const ue_block ub = {ue_ecef_m + 3 * i0, 3, frames, ue_st, 1};
         sat_rows rows;
         link_block(buf, status + i0, nb, &sb, v4 ? sat_rows_of(&rows, &sb, nb) : NULL, &ub, &cr);
-        store_block(out, n, i0, buf, nb, v4);
+        const grid_out o = {out, n, NTN_LINK_ALL_FIELDS};
+        store_block(&o, i0, buf, nb, v4);
     }
     return NTN_OK;
 }
 
 /* One satellite, one block of times, every terminal of a chunk. */
-static void grid_block(double *out, int *status, size_t stride, const sat_block *sb,
+static void grid_block(const grid_out *o, int *status, const sat_block *sb,
                        const double *ue, const enu_frame *frames, const int *ue_st,
                        size_t n_ue_chunk, size_t row0, size_t n_t, size_t t0, size_t nb,
                        const carriers *cr)
@@ -536,8 +565,63 @@ static void grid_block(double *out, int *status, size_t stride, const sat_block 
         const ue_block ub = {ue + 3 * u, 0, frames + u, ue_st + u, 0};
         const size_t base = (row0 + u) * n_t + t0;
         link_block(buf, status + base, nb, sb, sr, &ub, cr);
-        store_block(out, stride, base, buf, nb, sr != NULL);
+        store_block(o, base, buf, nb, sr != NULL);
     }
+}
+
+/* ENU frames and statuses of n consecutive terminals. */
+static void frames_of(enu_frame *frames, int *ue_st, const double *ue_ecef_m, size_t n)
+{
+    for (size_t u = 0; u < n; u++)
+        ue_st[u] = frame_of(frames + u, ue_ecef_m + 3 * u);
+}
+
+/* The grid at one time (n_t == 1): each satellite against blocks of BLOCK terminals, its state
+ * repeated across the block so that the lanes run over terminals (the time-blocked form
+ * would compute one element per block). The same operations per element as the other forms,
+ * so the same bits. */
+static void grid_one_time(const grid_out *o, int *status, const double *sat_pos_m,
+                          const double *sat_vel_mps, const double *sat_acc_mps2,
+                          const double *ue_ecef_m, const double *gateway_ecef_m,
+                          size_t n_sat, size_t n_ue, const carriers *cr)
+{
+    const int v4 = ntn_cpu_v4();
+    for (size_t u0 = 0; u0 < n_ue; u0 += BLOCK) {
+        const size_t nb = n_ue - u0 < BLOCK ? n_ue - u0 : BLOCK;
+        enu_frame frames[BLOCK];
+        int ue_st[BLOCK];
+        frames_of(frames, ue_st, ue_ecef_m + 3 * u0, nb);
+        const ue_block ub = {ue_ecef_m + 3 * u0, 3, frames, ue_st, 1};
+        for (size_t s = 0; s < n_sat; s++) {
+            double pos[3 * BLOCK], vel[3 * BLOCK], acc[3 * BLOCK], feeder[BLOCK];
+            double buf[NTN_LINK_N_FIELDS][BLOCK];
+            int sat_st[BLOCK];
+            const int st = sat_prepare(feeder, sat_pos_m + 3 * s, sat_vel_mps + 3 * s,
+                                       sat_acc_mps2 + 3 * s,
+                                       gateway_ecef_m ? gateway_ecef_m + 3 * s : NULL);
+            for (size_t j = 0; j < nb; j++) {
+                memcpy(pos + 3 * j, sat_pos_m + 3 * s, 3 * sizeof(double));
+                memcpy(vel + 3 * j, sat_vel_mps + 3 * s, 3 * sizeof(double));
+                memcpy(acc + 3 * j, sat_acc_mps2 + 3 * s, 3 * sizeof(double));
+                feeder[j] = feeder[0];
+                sat_st[j] = st;
+            }
+            const sat_block sb = {pos, vel, acc, sat_st, feeder};
+            sat_rows rows;
+            link_block(buf, status + s * n_ue + u0, nb, &sb,
+                       v4 ? sat_rows_of(&rows, &sb, nb) : NULL, &ub, cr);
+            store_block(o, s * n_ue + u0, buf, nb, v4);
+        }
+    }
+}
+
+/* Number of fields set in a selection. */
+static size_t field_count(unsigned fields)
+{
+    size_t n = 0;
+    for (int k = 0; k < NTN_LINK_N_FIELDS; k++)
+        n += (fields >> k) & 1u;
+    return n;
 }
 
 int ntn_link_grid(double *out, int *status, const double *sat_pos_m, const double *sat_vel_mps,
@@ -545,22 +629,41 @@ int ntn_link_grid(double *out, int *status, const double *sat_pos_m, const doubl
                   const double *gateway_ecef_m, double freq_dl_hz, double freq_ul_hz,
                   size_t n_sat, size_t n_ue, size_t n_t)
 {
+    return ntn_link_grid_select(out, status, NTN_LINK_ALL_FIELDS, sat_pos_m, sat_vel_mps,
+                                sat_acc_mps2, ue_ecef_m, gateway_ecef_m, freq_dl_hz,
+                                freq_ul_hz, n_sat, n_ue, n_t);
+}
+
+int ntn_link_grid_select(double *out, int *status, unsigned fields, const double *sat_pos_m,
+                         const double *sat_vel_mps, const double *sat_acc_mps2,
+                         const double *ue_ecef_m, const double *gateway_ecef_m,
+                         double freq_dl_hz, double freq_ul_hz, size_t n_sat, size_t n_ue,
+                         size_t n_t)
+{
     carriers cr;
     if (!out || !status || !sat_pos_m || !sat_vel_mps || !sat_acc_mps2 || !ue_ecef_m)
         return NTN_ERR_NULL;
-    const size_t stride = ntn_size_mul(n_sat, n_ue, n_t);
-    const size_t n_out = ntn_size_mul(stride, NTN_LINK_N_FIELDS, sizeof(double));
+    if (fields == 0 || (fields & ~(unsigned)NTN_LINK_ALL_FIELDS))
+        return NTN_ERR_RANGE;
+    const size_t stride = ntn_size_mul(n_sat, n_ue, n_t), planes = field_count(fields);
+    const size_t n_out = ntn_size_mul(stride, planes, sizeof(double));
     if (n_sat && n_ue && n_t && (!n_out || !ntn_size_mul(n_sat, n_t, 3 * sizeof(double))))
         return NTN_ERR_LENGTH;
     if (carriers_of(&cr, freq_dl_hz, freq_ul_hz) != NTN_OK)
         return ntn_fail_nan(ntn_fail_status(NTN_ERR_RANGE, status, stride), out,
-                            stride * NTN_LINK_N_FIELDS);
+                            stride * planes);
+    const grid_out o = {out, stride, fields};
+    cr.fields = fields;
+    if (n_t == 1) {
+        grid_one_time(&o, status, sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m,
+                      gateway_ecef_m, n_sat, n_ue, &cr);
+        return NTN_OK;
+    }
     for (size_t u0 = 0; u0 < n_ue; u0 += UE_CHUNK) {
         const size_t nu = n_ue - u0 < UE_CHUNK ? n_ue - u0 : UE_CHUNK;
         enu_frame frames[UE_CHUNK];
         int ue_st[UE_CHUNK];
-        for (size_t u = 0; u < nu; u++)
-            ue_st[u] = frame_of(frames + u, ue_ecef_m + 3 * (u0 + u));
+        frames_of(frames, ue_st, ue_ecef_m + 3 * u0, nu);
         for (size_t s = 0; s < n_sat; s++) {
             const double *gw = gateway_ecef_m ? gateway_ecef_m + 3 * s : NULL;
             for (size_t t0 = 0; t0 < n_t; t0 += BLOCK) {
@@ -573,7 +676,7 @@ int ntn_link_grid(double *out, int *status, const double *sat_pos_m, const doubl
                                             sat_acc_mps2 + off + 3 * j, gw);
                 const sat_block sb = {sat_pos_m + off, sat_vel_mps + off, sat_acc_mps2 + off,
                                       sat_st, feeder};
-                grid_block(out, status, stride, &sb, ue_ecef_m + 3 * u0, frames, ue_st, nu,
+                grid_block(&o, status, &sb, ue_ecef_m + 3 * u0, frames, ue_st, nu,
                            s * n_ue + u0, n_t, t0, nb, &cr);
             }
         }

@@ -102,27 +102,55 @@ static inline uint64_t ntn_splitmix64_at(uint64_t seed, uint64_t k)
  * globals" promise; the CPU model is libgcc's, set before main) and overridable: the
  * environment variable NTNPHY_NO_AVX2 set to anything but "" or "0" forces the baseline path,
  * so tests compare both paths on one machine. Chosen over GCC's target_clones (load-time
- * ifunc): that cannot be overridden, needs glibc's ifunc, and is GCC-only. */
+ * ifunc): that cannot be overridden, needs glibc's ifunc, and is GCC-only. One kernel (the IQ
+ * noise, whose counter hash multiplies 64-bit integers) has a third build for AVX-512 (F, DQ,
+ * VL: native 64-bit lane multiplies), NTN_V5_TARGET, taken when ntn_cpu_v5() says so;
+ * NTNPHY_NO_AVX512 forces the AVX2 path the same way. */
 #if defined(__x86_64__) && defined(__GNUC__)
 #define NTN_HAVE_V4 1
 #define NTN_V4_TARGET __attribute__((target("avx2,fma")))
+#define NTN_V5_TARGET __attribute__((target("avx2,fma,avx512f,avx512dq,avx512vl")))
 #include <stdlib.h>
 #include <string.h>
+static inline int ntn_env_off(const char *name)
+{
+    const char *off = getenv(name);
+    return off && *off && strcmp(off, "0") != 0;
+}
+
 static inline int ntn_cpu_v4(void)
 {
-    const char *off = getenv("NTNPHY_NO_AVX2");
-    if (off && *off && strcmp(off, "0") != 0)
+    if (ntn_env_off("NTNPHY_NO_AVX2"))
         return 0;
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
+
+static inline int ntn_cpu_v5(void)
+{
+    return ntn_cpu_v4() && !ntn_env_off("NTNPHY_NO_AVX512") &&
+           __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vl");
+}
 #else
 #define NTN_HAVE_V4 0
 #define NTN_V4_TARGET
+#define NTN_V5_TARGET
 static inline int ntn_cpu_v4(void)
 {
     return 0;
 }
+
+static inline int ntn_cpu_v5(void)
+{
+    return 0;
+}
 #endif
+
+/* The IQ channel's noise (csrc/iq_noise.c): the ziggurat tables of ch (at init), and the
+ * noise of samples ch->n .. ch->n + m - 1 added to out (2m floats; level: 0 the baseline
+ * build, 1 AVX2 (ntn_cpu_v4), 2 AVX-512 (ntn_cpu_v5)). */
+void ntn_iq_noise_tables(ntn_iq_channel *ch);
+void ntn_iq_add_noise(const ntn_iq_channel *ch, float *out, size_t m, int level);
 
 #endif /* NTN_INTERNAL_H */

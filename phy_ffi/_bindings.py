@@ -84,6 +84,13 @@ def new_status(n: int) -> np.ndarray:
     return np.zeros(n, dtype=np.int32)
 
 
+def raise_value_error(message: str) -> None:
+    """PhyValueError (a bad length or buffer) with the message."""
+    from phy_ffi.errors import PhyValueError
+
+    raise PhyValueError(message, CONST.ERR_LENGTH)
+
+
 def call(status: int, where: str) -> None:
     """Raise for a call-level status (NULL pointer, bad length, bad state)."""
     if status != lib.NTN_OK:
@@ -155,6 +162,31 @@ def hermite_states_multi(t_s, table_t_s, table_pos_m, table_vel_mps):
                                       m, dptr(table_t_s), dptr(table_pos_m),
                                       dptr(table_vel_mps), n_table, n_sat), "hermite_states")
     return pos, vel, acc, status
+
+
+class HermitePoint:
+    """One satellite's table evaluated at one time per call, the arrays checked once: the C
+    call of hermite_states_multi with its pointers and output buffers made at construction
+    (the table arrays are kept and read at every call)."""
+
+    def __init__(self, table_t_s: np.ndarray, table_pos_m: np.ndarray,
+                 table_vel_mps: np.ndarray):
+        n_table = _vector(table_t_s, "hermite_states", "table_t_s")
+        expect("hermite_states", ("table_t_s", table_t_s, (n_table,), F64),
+               ("table_pos_m", table_pos_m, (1, n_table, 3), F64),
+               ("table_vel_mps", table_vel_mps, (1, n_table, 3), F64))
+        self._keep = (table_t_s, table_pos_m, table_vel_mps)
+        self._out = np.empty((4, 3))   # rows: pos, vel, acc; the time in [3, 0]
+        self._status = np.zeros(1, dtype=np.int32)
+        self._args = (dptr(self._out[0]), dptr(self._out[1]), dptr(self._out[2]),
+                      iptr(self._status), dptr(self._out[3]), 1, dptr(table_t_s),
+                      dptr(table_pos_m), dptr(table_vel_mps), n_table, 1)
+
+    def __call__(self, t_s: float) -> tuple[np.ndarray, np.ndarray, int]:
+        """(pos_m (3,), vel_mps (3,), status) at t_s; fresh arrays."""
+        self._out[3, 0] = t_s
+        call(lib.ntn_hermite_states_multi(*self._args), "hermite_states")
+        return self._out[0].copy(), self._out[1].copy(), int(self._status[0])
 # NTN:ephemeris:end
 
 # ================================================================ link
@@ -175,9 +207,14 @@ def link_states(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m,
 
 
 def link_grid(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m, freq_dl_hz,
-              freq_ul_hz):
-    """(fields (LINK_N_FIELDS, S, U, T), status (S, U, T)) from satellite states (S, T, 3),
-    terminals (U, 3) and gateways (S, 3) or None."""
+              freq_ul_hz, out=None, fields=None):
+    """(planes (P, S, U, T), status (S, U, T)) from satellite states (S, T, 3), terminals
+    (U, 3) and gateways (S, 3) or None: one plane per field whose bit is set in ``fields``
+    (default LINK_ALL_FIELDS, P = 15); into ``out`` = (planes, status) when given (float64
+    and int32, C-contiguous, exactly those shapes)."""
+    mask = lib.NTN_LINK_ALL_FIELDS if fields is None else int(fields)
+    if not 0 < mask <= lib.NTN_LINK_ALL_FIELDS:
+        raise_value_error(f"link_grid: fields: {mask:#x} selects no field or an unknown one")
     if not isinstance(sat_pos_m, np.ndarray) or sat_pos_m.ndim != 3:
         expect("link_grid", ("sat_pos_m", sat_pos_m, ("S", "T", 3), F64))
     n_sat, n_t = sat_pos_m.shape[:2]
@@ -186,13 +223,22 @@ def link_grid(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m, f
         ("sat_pos_m", sat_pos_m), ("sat_vel_mps", sat_vel_mps), ("sat_acc_mps2", sat_acc_mps2))),
         ("ue_ecef_m", ue_ecef_m, (n_ue, 3), F64),
         *([] if gateway_ecef_m is None else [("gateway_ecef_m", gateway_ecef_m, (n_sat, 3), F64)]))
-    out = np.empty((lib.NTN_LINK_N_FIELDS, n_sat, n_ue, n_t))
-    status = np.zeros((n_sat, n_ue, n_t), dtype=np.int32)
+    shape, n_planes = (n_sat, n_ue, n_t), bin(mask & lib.NTN_LINK_ALL_FIELDS).count("1")
+    if out is None:
+        out = (np.empty((n_planes, *shape)), np.zeros(shape, dtype=np.int32))
+    elif not (isinstance(out, tuple) and len(out) == 2):
+        raise_value_error("link_grid: out: expected a (fields, status) pair")
+    planes, status = out
+    expect("link_grid", ("out fields", planes, (n_planes, *shape), F64),
+           ("out status", status, shape, np.int32))
+    if not (planes.flags.writeable and status.flags.writeable):
+        raise_value_error("link_grid: out: read-only array")
     gw = ffi.NULL if gateway_ecef_m is None else dptr(gateway_ecef_m)
-    call(lib.ntn_link_grid(dptr(out), iptr(status), dptr(sat_pos_m), dptr(sat_vel_mps),
-                           dptr(sat_acc_mps2), dptr(ue_ecef_m), gw, float(freq_dl_hz),
-                           float(freq_ul_hz), n_sat, n_ue, n_t), "link_grid")
-    return out, status
+    call(lib.ntn_link_grid_select(dptr(planes), iptr(status), mask, dptr(sat_pos_m),
+                                  dptr(sat_vel_mps), dptr(sat_acc_mps2), dptr(ue_ecef_m), gw,
+                                  float(freq_dl_hz), float(freq_ul_hz), n_sat, n_ue, n_t),
+         "link_grid")
+    return planes, status
 # NTN:link:end
 
 # ================================================================ timing
@@ -319,6 +365,30 @@ def ue_ta_doppler(ephemeris, fmt, common_ta, validity_s, ul_freq_hz, dt_s, ue_ec
     if st == lib.NTN_ERR_NULL:
         call(st, "ue_ta_doppler")
     return ta, dop, expired.astype(bool), status, st
+
+
+class UeTimingPoint:
+    """ue_ta_doppler at one age per call for one ephemeris and UE position, the arrays
+    checked and the pointers made once."""
+
+    def __init__(self, ephemeris, fmt, common_ta, validity_s, ul_freq_hz, ue_ecef_m):
+        expect("ue_ta_doppler", ("ephemeris", ephemeris, (6,), F64),
+               ("common_ta", common_ta, (3,), F64), ("ue_ecef_m", ue_ecef_m, (1, 3), F64))
+        self._keep = (ephemeris, common_ta, ue_ecef_m)
+        self._out = np.empty(3)                    # ta_s, doppler_ul_hz, dt_s
+        self._flags = np.zeros(2, dtype=np.int32)  # expired, status
+        o, f = self._out, self._flags
+        self._args = (dptr(o[0:1]), dptr(o[1:2]), iptr(f[0:1]), iptr(f[1:2]), dptr(ephemeris),
+                      int(fmt), dptr(common_ta), float(validity_s), float(ul_freq_hz),
+                      dptr(o[2:3]), dptr(ue_ecef_m), 1)
+
+    def __call__(self, dt_s: float) -> tuple[float, float, int, int]:
+        """(ta_s, doppler_ul_hz, status, call status) at age dt_s."""
+        self._out[2] = dt_s
+        st = lib.ntn_ue_ta_doppler(*self._args)
+        if st == lib.NTN_ERR_NULL:
+            call(st, "ue_ta_doppler")
+        return float(self._out[0]), float(self._out[1]), int(self._flags[1]), st
 # NTN:ue_ephemeris:end
 
 # ================================================================ iq_channel

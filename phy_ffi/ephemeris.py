@@ -14,7 +14,7 @@ from phy_ffi import _bindings as b
 from phy_ffi.arrays import as_f64
 from phy_ffi.errors import PhyValueError
 
-__all__ = ["SatStates", "hermite_states"]
+__all__ = ["SatStates", "SatelliteTable", "hermite_states"]
 
 
 class SatStates(NamedTuple):
@@ -58,3 +58,20 @@ def hermite_states(t_s, table_t_s, table_pos_m, table_vel_mps) -> SatStates:
     t, tt, pos, vel, batched = hermite_inputs(t_s, table_t_s, table_pos_m, table_vel_mps)
     out = b.hermite_states_multi(t, tt, pos, vel)
     return SatStates(*out) if batched else SatStates(*(x[0] for x in out))
+
+
+class SatelliteTable:
+    """One satellite's table, validated once, evaluated at one time per call (the same C
+    function and bits as hermite_states, for callers that step through time one point at
+    a time, such as a protocol emulation)."""
+
+    def __init__(self, table_t_s, table_pos_m, table_vel_mps):
+        _, tt, pos, vel, batched = hermite_inputs(0.0, table_t_s, table_pos_m, table_vel_mps)
+        if batched:
+            raise PhyValueError(f"table_pos_m: one satellite's (n, 3) table expected, got "
+                                f"{np.shape(table_pos_m)}")
+        self._point = b.HermitePoint(tt, pos, vel)
+
+    def state_at(self, t_s: float) -> tuple[np.ndarray, np.ndarray, int]:
+        """(pos_m (3,), vel_mps (3,), status) at t_s (s; status as in SatStates)."""
+        return self._point(float(t_s))

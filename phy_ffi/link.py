@@ -18,7 +18,7 @@ from phy_ffi import _bindings as b
 from phy_ffi.arrays import as_f64, vectors3
 from phy_ffi.errors import PhyValueError
 
-__all__ = ["LinkStates", "link_grid", "link_states"]
+__all__ = ["LinkStates", "link_grid", "link_grid_buffers", "link_states"]
 
 FREQ_DL_HZ = 2.185e9  # n256 / band 256 DL centre, 2170-2200 MHz (TS 38.101-5, docs/reference.md 4)
 FREQ_UL_HZ = 1.995e9  # n256 / band 256 UL centre, 1980-2010 MHz
@@ -110,13 +110,49 @@ def _one_site(value) -> bool:
     return np.ndim(value) == 1 or (np.ndim(value) == 2 and np.shape(value)[0] == 1)
 
 
+FIELD_NAMES = LinkStates._fields[:-1]   # in the C core's order (NTN_LINK_* indices)
+
+
+def field_mask(fields) -> int:
+    """The C core's field bits for names of LinkStates fields (None: every field)."""
+    if fields is None:
+        return b.CONST.LINK_ALL_FIELDS
+    names = [fields] if isinstance(fields, str) else list(fields)
+    unknown = [n for n in names if n not in FIELD_NAMES]
+    if unknown or not names:
+        raise PhyValueError(f"fields: {unknown[0] if unknown else 'nothing'!r} is not a link "
+                            f"field (one or more of {', '.join(FIELD_NAMES)})")
+    return sum(1 << FIELD_NAMES.index(n) for n in set(names))
+
+
+def link_grid_buffers(n_sat: int, n_ue: int, n_t: int,
+                      fields=None) -> tuple[np.ndarray, np.ndarray]:
+    """Output buffers for link_grid(..., out=, fields=): one float64 (S, U, T) plane per
+    selected field (all 15 by default: 124 bytes per element with the int32 status)."""
+    planes = bin(field_mask(fields)).count("1")
+    return (np.empty((planes, n_sat, n_ue, n_t)),
+            np.empty((n_sat, n_ue, n_t), dtype=np.int32))
+
+
+def selected_states(mask: int, planes: np.ndarray, status: np.ndarray) -> LinkStates:
+    """LinkStates with the planes in the selected fields and None in the others."""
+    it = iter(planes)
+    return LinkStates(*(next(it) if mask >> k & 1 else None
+                        for k in range(len(FIELD_NAMES))), status)
+
+
 def link_grid(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m=None,
-              freq_dl_hz: float = FREQ_DL_HZ, freq_ul_hz: float = FREQ_UL_HZ) -> LinkStates:
+              freq_dl_hz: float = FREQ_DL_HZ, freq_ul_hz: float = FREQ_UL_HZ,
+              out: tuple[np.ndarray, np.ndarray] | None = None, fields=None) -> LinkStates:
     """Link quantities for every (satellite, terminal, time): fields shaped (S, U, T).
 
     Satellite states (S, T, 3) (or (T, 3) for one satellite) in ECEF, terminals ue_ecef_m
     (U, 3) or (3,), gateway_ecef_m None, (3,) for all satellites or (S, 3) one per satellite.
+    ``fields``: names of the LinkStates fields to write (default all); the others are None.
+    ``out``: buffers from link_grid_buffers(S, U, T, fields), written in place and viewed by
+    the result (no fresh pages per call when a caller steps through chunks).
     """
+    mask = field_mask(fields)
     parts = link_grid_inputs(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m)
-    out, status = b.link_grid(*parts, freq_dl_hz, freq_ul_hz)
-    return LinkStates(*out, status)
+    planes, status = b.link_grid(*parts, freq_dl_hz, freq_ul_hz, out, mask)
+    return selected_states(mask, planes, status)

@@ -16,8 +16,8 @@ from phy_ffi import _bindings as b
 from phy_ffi.arrays import as_f64, as_scalar, flat_pairs, vectors3
 from phy_ffi.errors import PhyValueError, error_for
 
-__all__ = ["EPHEMERIS_FORMATS", "UeEphemerisState", "UeTiming", "ue_propagate_ephemeris",
-           "ue_ta_doppler"]
+__all__ = ["EPHEMERIS_FORMATS", "UeEphemerisState", "UeTiming", "UeTimingAt",
+           "ue_propagate_ephemeris", "ue_ta_doppler"]
 
 EPHEMERIS_FORMATS = {"state-vectors": b.CONST.UE_EPHEMERIS_STATE_VECTORS,
                      "orbital": b.CONST.UE_EPHEMERIS_ORBITAL}
@@ -95,3 +95,30 @@ def ue_ta_doppler(ephemeris, ephemeris_format: str, common_ta, validity_s: float
     if st:
         raise error_for(st, "ue_ta_doppler: ephemeris, common_ta, validity_s or ul_freq_hz")
     return UeTiming(ta, dop, expired, status)
+
+
+def one_ue(ue_ecef_m) -> np.ndarray:
+    """One UE position as a (1, 3) float64 array; PhyValueError for more or fewer."""
+    ue = vectors3(ue_ecef_m, "ue_ecef_m")
+    if ue.shape[0] != 1:
+        raise PhyValueError(f"ue_ecef_m: one position expected, got {ue.shape[0]}")
+    return np.ascontiguousarray(ue)
+
+
+class UeTimingAt:
+    """ue_ta_doppler for one broadcast ephemeris and one UE position (checked once), one age
+    per call: what a UE computes before each uplink (the same C function and bits)."""
+
+    def __init__(self, ephemeris, ephemeris_format: str, common_ta, validity_s: float,
+                 ul_freq_hz: float, ue_ecef_m):
+        eph, fmt = prepare_ephemeris(ephemeris, ephemeris_format)
+        self._point = b.UeTimingPoint(eph, fmt, prepare_common_ta(common_ta),
+                                      as_scalar(validity_s, "validity_s"),
+                                      as_scalar(ul_freq_hz, "ul_freq_hz"), one_ue(ue_ecef_m))
+
+    def at(self, dt_s: float) -> tuple[float, float, int]:
+        """(TA s, UL Doppler Hz, status) at age dt_s (s) of the ephemeris."""
+        ta, dop, status, st = self._point(float(dt_s))
+        if st:
+            raise error_for(st, "ue_ta_doppler: ephemeris, common_ta, validity_s or ul_freq_hz")
+        return ta, dop, status

@@ -146,6 +146,7 @@ int ntn_hermite_states_multi(double *pos_m, double *vel_mps, double *acc_mps2, i
 #define NTN_LINK_DELAY_DRIFT_S_PER_S 13
 #define NTN_LINK_TA_UE_S 14
 #define NTN_LINK_N_FIELDS 15
+#define NTN_LINK_ALL_FIELDS 0x7FFF   /* bit k: field k above; every field */
 
 /* Flat pairs: element i uses sat_pos_m, sat_vel_mps, sat_acc_mps2 row i (n x 3, m, m/s,
  * m/s^2), ue_ecef_m row i (n x 3) and gateway_ecef_m row i (n x 3, or NULL for no gateway).
@@ -164,6 +165,17 @@ int ntn_link_grid(double *out, int *status, const double *sat_pos_m, const doubl
                   const double *sat_acc_mps2, const double *ue_ecef_m,
                   const double *gateway_ecef_m, double freq_dl_hz, double freq_ul_hz,
                   size_t n_sat, size_t n_ue, size_t n_t);
+
+/* ntn_link_grid writing only the fields whose bit (1 << NTN_LINK_<FIELD>) is set in `fields`
+ * (not 0, no bit above NTN_LINK_ALL_FIELDS; else NTN_ERR_RANGE and nothing written): `out`
+ * holds one n_sat x n_ue x n_t plane per selected field, in field order. The look angles
+ * (an atan2 each) are computed only when selected; the other fields are cheap and computed
+ * in registers either way, only the selected ones stored. status as for ntn_link_grid. */
+int ntn_link_grid_select(double *out, int *status, unsigned fields, const double *sat_pos_m,
+                         const double *sat_vel_mps, const double *sat_acc_mps2,
+                         const double *ue_ecef_m, const double *gateway_ecef_m,
+                         double freq_dl_hz, double freq_ul_hz, size_t n_sat, size_t n_ue,
+                         size_t n_t);
 /* NTN:link:end */
 
 /* ================================================================ 3GPP timing (csrc/timing.c) */
@@ -356,7 +368,15 @@ int ntn_ue_ta_doppler(double *ta_s, double *doppler_ul_hz, int *expired, int *st
  *  - g: gain_db piecewise linear in dB (geometric per sample, folded into the rotator).
  *  - w: complex Gaussian noise of power noise_power per sample (noise_power / 2 in each of I
  *    and Q): splitmix64 (Steele, Lea, Flood 2014) as a counter-based generator, so w[n]
- *    depends only on (seed, n); Box-Muller on the two 32-bit halves of one output.
+ *    depends only on (seed, n). Output n of the stream seeded with seed gives I (low 32
+ *    bits) and Q (high 32 bits), each through the ziggurat of Marsaglia and Tsang (J. Stat.
+ *    Softw. 5(8), 2000) with NTN_IQ_NOISE_LAYERS layers: bits 0-8 pick the layer, bit 9 the
+ *    sign, bits 10-31 the abscissa (2^-22 of the layer's width). The rare draws that miss the
+ *    layer's inner rectangle (0.8 %) take further uniforms from output q * 64 + j
+ *    (j = 0, 1, ...; q = 2n for I, 2n + 1 for Q) of the stream seeded with
+ *    seed ^ NTN_IQ_NOISE_RETRY_KEY: the wedge test, a new candidate, or Marsaglia's tail
+ *    beyond NTN_IQ_NOISE_R; after NTN_IQ_NOISE_DRAWS of them (probability below 2^-64) the
+ *    last candidate stands.
  * Past input samples live in a ring the caller owns (a GEO delay of 0.14 s at 30.72 Msps is
  * 4.3 M samples, too big for a fixed struct): history_len complex samples (a power of two,
  * from ntn_iq_history_len()) plus NTN_IQ_TAPS mirrored ones, stored as an I plane then a Q
@@ -368,9 +388,18 @@ int ntn_ue_ta_doppler(double *ta_s, double *doppler_ul_hz, int *expired, int *st
 #define NTN_IQ_MIN_DELAY_SAMPLES 8    /* delay >= TAPS/2 samples: the filter stays causal */
 #define NTN_IQ_PASSBAND_FRACTION 0.35 /* design band |f| <= 0.35 rate (20 MHz NR at 30.72 Msps) */
 #define NTN_IQ_MAGIC 0x4e54495131     /* marks an initialised ntn_iq_channel */
-/* Largest noise_power: Box-Muller radii reach 6.7 sigma (32-bit uniforms), so noise samples
- * stay below 5e15, 23 orders under FLT_MAX (3.4e38) of the float32 samples. */
+/* Largest noise_power: ziggurat draws stay below 9.79 sigma (the tail NTN_IQ_NOISE_R -
+ * ln(2^-33) / NTN_IQ_NOISE_R from 32-bit uniforms), so noise samples stay below 7e15, 22
+ * orders under FLT_MAX (3.4e38) of the float32 samples. */
 #define NTN_IQ_MAX_NOISE_POWER 1.0e30
+/* Ziggurat of 512 layers: r and the layer area close the equal-area recurrence (the top
+ * layer ends at x = 0; tests/phy/test_iq_noise.py solves it and finds Marsaglia and Tsang's
+ * published 256-layer values with the same solver). */
+#define NTN_IQ_NOISE_LAYERS 512       /* ziggurat layers of equal area */
+#define NTN_IQ_NOISE_R 3.852046150368391       /* start of the tail, sigma */
+#define NTN_IQ_NOISE_AREA 2.456766351541357e-3 /* area of each layer (unnormalised density) */
+#define NTN_IQ_NOISE_DRAWS 64         /* further 64-bit draws a component may take */
+#define NTN_IQ_NOISE_RETRY_KEY 0xD1B54A32D192ED03ULL /* seed of the further draws: seed ^ this */
 
 typedef struct {
     float taps[65][16];      /* [NTN_IQ_PHASES + 1][NTN_IQ_TAPS] Kaiser windowed-sinc rows */
@@ -381,6 +410,11 @@ typedef struct {
     double rate_hz;          /* sample rate, Hz */
     double start_s;          /* trajectory time of sample 0, s */
     double noise_sigma;      /* per-component noise standard deviation */
+    uint32_t noise_inner[512]; /* [NTN_IQ_NOISE_LAYERS] abscissae (2^-22 of the layer's width)
+                              * below which a draw lies under the density: x_(i+1) / x_i */
+    float noise_width[512];  /* layer width x_i in 2^-22 units (x_0 = area / f(r), x_1 = r) */
+    double noise_edge[513];  /* x_i, sigma (x_512 = 0) */
+    double noise_height[513]; /* f(x_i) = exp(-x_i^2 / 2) */
     uint64_t seed;           /* noise generator seed */
     uint64_t n;              /* samples processed so far */
     uint64_t run_left;       /* samples left before the next re-seed */

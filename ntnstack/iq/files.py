@@ -61,13 +61,17 @@ class IQInput:
         return caps[0].get("core:datetime") if caps else None
 
     def chunks(self, size: int) -> Iterator[np.ndarray]:
-        """Consecutive complex64 chunks of at most ``size`` samples (memory-bounded)."""
-        with open(self.data_path, "rb") as f:
+        """Consecutive complex64 chunks of at most ``size`` samples (memory-bounded). Every
+        chunk is a view of one buffer that the next chunk overwrites: use (or modify) it
+        before asking for the next; no fresh pages per chunk."""
+        buffer = np.empty(min(size, max(self.count, 1)), dtype="<c8")
+        raw = memoryview(buffer).cast("B")
+        with open(self.data_path, "rb") as f:   # buffered: readinto fills up to EOF
             while True:
-                block = np.fromfile(f, dtype="<c8", count=size)
-                if block.size == 0:
+                got = f.readinto(raw)
+                if not got:
                     return
-                yield block.astype(np.complex64, copy=False)
+                yield buffer[:got // BYTES_PER_SAMPLE].view(np.complex64)
 
 
 def open_iq(path: str | Path, where: str = "--in") -> IQInput:

@@ -1,6 +1,7 @@
 """ntnstack.link - satellites x gateways x terminals -> time series through phy_ffi:
 ``link_series`` (one satellite, one terminal), ``link_grid`` (S x U x T in one C call),
-visibility and ``passes``, ``serving_plan`` with handover times, terminal positions.
+visibility and ``passes``, ``serving_plan`` with handover times, terminal positions;
+``visible_counts`` (satellites in view per terminal and time, in bounded memory).
 
 The names below load on first use (PEP 562), so that importing a light submodule (the CLI's
 ``ntnstack.link.options``) does not load numpy and the C core. The function ``passes`` is
@@ -15,6 +16,7 @@ _HOME = {
     "LinkSeries": "series", "link_series": "series", "sample_times": "series",
     "satellite_states": "series",
     "GroundPoint": "terminals", "ground_point": "terminals", "parse_position": "terminals",
+    "visible_counts": "stream",
 }
 
 __all__ = sorted(_HOME)

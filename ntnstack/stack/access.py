@@ -71,6 +71,14 @@ class UeSib:
     k_mac_s: float
 
 
+@functools.lru_cache(maxsize=256)
+def _sib31_config(message: bytes):
+    """A SIB31-NB's contents in physical units (CellConfig). Cached by the bytes: the UEs
+    that read one SI window decode the same transmission (TS 36.331 5.2.2: SI is broadcast;
+    only the UE's use of it, its epoch and validity, is its own)."""
+    return from_fields("sib31-nb", decode_sib("sib31-nb", message)).config
+
+
 class CellLost(Exception):
     """The UE cannot hear its cell (satellite below its minimum elevation) at ``t_unix_s``."""
 
@@ -141,7 +149,7 @@ class AccessMixin:
         """Decode a SIB31-NB sent at eNB time t_sent. epochTime (SFN, subframe) is mapped to
         the frame with that SFN nearest the transmission (the UE knows the cell's frame
         timing from MIB-NB / hyper-SFN); the SIB's epoch is at the reference point."""
-        cfg = from_fields("sib31-nb", decode_sib("sib31-nb", message)).config
+        cfg = _sib31_config(message)
         sfn0 = self.cell.config.sfn0_unix_s
         frame_now = frame_index(sfn0, t_sent)
         frame = frame_now + ((cfg.epoch.sfn - frame_now + 512) % 1024) - 512
@@ -189,10 +197,14 @@ class AccessMixin:
 
     def _ue_timing(self, t_ue: float) -> tuple[float, float]:
         """(TA s, UL Doppler pre-compensation Hz) the UE computes at t (C core)."""
-        out = phy_ffi.ue_ta_doppler(self.sib.ephemeris, "state-vectors", self.sib.common_ta,
-                                    self.sib.validity_s, self.ue.ul_freq_hz,
-                                    t_ue - self.sib.epoch_unix_s, self.gnss_ecef)
-        return float(out.ta_s[0]), float(out.doppler_ul_hz[0])
+        sib, gnss, timing = getattr(self, "_timing", (None, None, None))
+        if sib is not self.sib or gnss is not self.gnss_ecef:   # a new SIB31-NB or position
+            sib, gnss = self.sib, self.gnss_ecef
+            timing = phy_ffi.UeTimingAt(sib.ephemeris, "state-vectors", sib.common_ta,
+                                        sib.validity_s, self.ue.ul_freq_hz, gnss)
+            self._timing = (sib, gnss, timing)
+        ta, dop, _ = timing.at(t_ue - sib.epoch_unix_s)
+        return ta, dop
 
     def _random_access(self, t_ue: float) -> tuple[bool, float, dict]:
         """NPRACH -> RAR; returns (ok, UE time of the RAR or of the give-up, numbers)."""

@@ -47,6 +47,8 @@ MIB_PERIOD_US = MIB_FRAMES * US_PER_FRAME
 SI_PERIODICITIES_S = (0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96)   # rf64 .. rf4096
 PAGING_CYCLES_RF = (128, 256, 512, 1024)   # defaultPagingCycle-r13 (TS 36.331 SIB2-NB)
 TABLE_CHUNK_S = 600.0     # span of one ephemeris table of the cell's satellite
+STATE_CACHE_TIMES = 64    # satellite states kept by time: the service and feeder delays of
+                          # one message, a UE's repeated looks at one instant
 SIB1_PERIOD_FRAMES = 256  # SIB1-NB period 2560 ms (TS 36.331 5.2.1.2a)
 SIB1_PERIOD_S = 2.56
 SIB1_SUBFRAME = 4         # SIB1-NB in subframe 4 of every other frame (TS 36.213 16.4.1.3)
@@ -67,6 +69,12 @@ def _sib2(paging_cycle_rf: int, nprach_period_ms: int, nprach_format: int,
 @functools.lru_cache(maxsize=4096)
 def _mib(sfn: int, hyper_sfn: int, scheduling_info_sib1: int) -> RrcPdu:
     return mib_nb(sfn, hyper_sfn, scheduling_info_sib1=scheduling_info_sib1)
+
+
+def _norm(v: np.ndarray) -> float:
+    """|v| as np.linalg.norm computes it for a real vector (sqrt of v . v), without its
+    dispatch."""
+    return math.sqrt(v.dot(v))
 
 
 def next_si_window_s(windows: SiWindows, t_unix_s: float) -> float:
@@ -146,7 +154,10 @@ class SatelliteCell:
         return 3 * SIB1_TBS_BITS.index(208) + (4, 8, 16).index(SIB1_REPETITIONS)
 
     def __post_init__(self) -> None:
-        self._tables: dict[int, object] = {}
+        self._tables: dict[int, phy_ffi.SatelliteTable] = {}
+        self._states: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+        self._gateway_ecef_m = (np.asarray(self.config.gateway_ecef_m, dtype=float)
+                                if self.config.has_feeder else None)
         self._sibs: dict[float, BuiltSib] = {}
         self._sib1s: dict[int, RrcPdu] = {}
         self._check()
@@ -159,27 +170,35 @@ class SatelliteCell:
     def _sat(self, t_unix_s: float) -> tuple[np.ndarray, np.ndarray]:
         """ECEF state at t from the source's table (cubic Hermite in the C core, error
         < 1 m by OrbitSource.hermite_step_s), tabulated in TABLE_CHUNK_S pieces on demand."""
+        state = self._states.get(t_unix_s)
+        if state is not None:
+            return state
         chunk = math.floor((t_unix_s - self.config.sfn0_unix_s) / TABLE_CHUNK_S)
         table = self._tables.get(chunk)
         if table is None:
-            table = self.source.table(self.config.sfn0_unix_s + chunk * TABLE_CHUNK_S,
-                                      TABLE_CHUNK_S)
-            self._tables[chunk] = table
-        out = phy_ffi.hermite_states(np.array([float(t_unix_s)]), table.t_unix_s, table.pos_m,
-                                     table.vel_mps)
-        phy_ffi.check_status(out.status, f"{self.name} state at {t_unix_s}")
-        return out.pos_m[0], out.vel_mps[0]
+            t = self.source.table(self.config.sfn0_unix_s + chunk * TABLE_CHUNK_S,
+                                  TABLE_CHUNK_S)
+            table = self._tables[chunk] = phy_ffi.SatelliteTable(t.t_unix_s, t.pos_m,
+                                                                 t.vel_mps)
+        pos, vel, status = table.state_at(t_unix_s)
+        if status:
+            phy_ffi.check_status(status, f"{self.name} state at {t_unix_s}")
+        pos.setflags(write=False)   # shared by every caller at this time
+        vel.setflags(write=False)
+        if len(self._states) >= STATE_CACHE_TIMES:
+            self._states.clear()
+        state = self._states[t_unix_s] = (pos, vel)
+        return state
 
     def service_delay_s(self, t_unix_s: float, ue_ecef_m: np.ndarray) -> float:
         """One-way UE - satellite delay (s) at t."""
-        return float(np.linalg.norm(self._sat(t_unix_s)[0] - ue_ecef_m)) / C
+        return _norm(self._sat(t_unix_s)[0] - ue_ecef_m) / C
 
     def feeder_delay_s(self, t_unix_s: float) -> float:
         """One-way satellite - gateway delay (s), 0 on a regenerative payload."""
         if not self.config.has_feeder:
             return 0.0
-        gw = np.asarray(self.config.gateway_ecef_m)
-        return float(np.linalg.norm(self._sat(t_unix_s)[0] - gw)) / C
+        return _norm(self._sat(t_unix_s)[0] - self._gateway_ecef_m) / C
 
     def one_way_s(self, t_unix_s: float, ue_ecef_m: np.ndarray) -> float:
         """UE - eNB one-way delay (s) of a message sent at t."""

@@ -199,9 +199,11 @@ def sib1_nb(hyper_sfn: int, plmn: tuple[str, str], tac: int, cell_identity: int,
                    {"message": ("c1", ("systemInformationBlockType1-r13", value))})
 
 
+@functools.lru_cache(maxsize=64)
 def sib1_schedule(data: bytes) -> SiSchedule:
     """The UE's reading of a SIB1-NB: where SIB31-NB is scheduled (DecodeError when the
-    message is malformed or maps no SIB31-NB)."""
+    message is malformed or maps no SIB31-NB). Cached by the bytes: every UE of a cell
+    reads the same broadcast."""
     sib1 = decode("lte-rrc.bcch.dl.sch.nb", data)["message"][1][1]
     ext = sib1.get("nonCriticalExtension", {})
     for _ in range(3):                  # v1350 -> v1430 -> v1450 -> v1530

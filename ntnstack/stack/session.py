@@ -11,6 +11,7 @@ scheduling-request round trip.
 """
 from __future__ import annotations
 
+import functools
 import random
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import numpy as np
 from ntnstack.capture.pcap import PcapWriter
 from ntnstack.clock import Clock
 from ntnstack.errors import InputError
-from ntnstack.link import ground_point
+from ntnstack.link import GroundPoint, ground_point
 from ntnstack.rrc import SiWindows
 from ntnstack.stack import crypto
 from ntnstack.stack import nas as n
@@ -35,6 +36,15 @@ from ntnstack.stack.reestablishment import ReestablishmentMixin
 from ntnstack.stack.services import ServicesMixin
 
 __all__ = ["MessageRecord", "ProcedureResult", "StackSession", "UeConfig"]
+
+
+@functools.lru_cache(maxsize=256)
+def _ground(lat_deg: float, lon_deg: float, alt_m: float) -> GroundPoint:
+    """The UE's checked ground point, shared by the sessions of UEs at one place (a load
+    run's); its ECEF array read-only."""
+    point = ground_point(lat_deg, lon_deg, alt_m)
+    point.ecef_m.setflags(write=False)
+    return point
 
 
 class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin,
@@ -58,7 +68,7 @@ class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin,
         if ue.nprach_format not in NPRACH_CP_S:
             raise InputError(f"nprach_format: {ue.nprach_format} is not one of 0, 1")
         self.cells, self.cell, self.ue, self.mme, self.clock = cells, cells[0], ue, mme, clock
-        self.ground = ground_point(*ue.position_deg_m)
+        self.ground = _ground(*ue.position_deg_m)
         self.ue_ecef = np.asarray(self.ground.ecef_m, dtype=float)
         self.gnss_ecef = self.ue_ecef + np.asarray(ue.gnss_error_ecef_m, dtype=float)
         self.rng = random.Random(derived_seed(ue.seed, "ue", ue.imsi))

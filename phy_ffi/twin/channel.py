@@ -4,7 +4,8 @@ Where the C core runs recurrences (a rotator re-seeded every NTN_IQ_RESEED sampl
 polynomial per re-seed interval), the twin evaluates every sample directly from the
 trajectory: the cubic Hermite delay, the exact phase integral of the piecewise-linear
 Doppler, the gain in dB. The filter bank, fixed-point positions and the noise generator
-(splitmix64 + Box-Muller) are the same, so the two agree to float32 rounding.
+(splitmix64 + ziggurat, phy_ffi.twin.noise) are the same, so the two agree to float32
+rounding.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from phy_ffi.channel import (
     time_range_error,
 )
 from phy_ffi.errors import PhyValueError
+from phy_ffi.twin.noise import gaussian_noise
 
 __all__ = ["IQChannel"]
 
@@ -29,7 +31,6 @@ PHASES = CONST.IQ_PHASES
 KAISER_BETA = 7.4                 # as in csrc/iq_channel.c
 FRAC_ONE = 2.0**32                # fixed-point unit of a sample
 PHASE_SHIFT = 26                  # 32 - log2(PHASES)
-SPLITMIX_GAMMA = np.uint64(0x9E3779B97F4A7C15)
 PIECE = 65536                     # samples per vectorised step (bounds the twin's memory)
 
 
@@ -55,23 +56,6 @@ def _hermite_slopes(t: np.ndarray, y: np.ndarray) -> np.ndarray:
     m[0] = 2.0 * s[0] - m[1]
     m[-1] = 2.0 * s[-1] - m[-2]
     return m
-
-
-def _splitmix64(z: np.ndarray) -> np.ndarray:
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
-def gaussian_noise(seed: int, first: int, n: int, noise_power: float) -> np.ndarray:
-    """Complex noise of power noise_power for samples first..first+n-1 (as the C core)."""
-    index = np.arange(first + 1, first + n + 1, dtype=np.uint64)
-    z = _splitmix64(np.uint64(seed & 0xFFFFFFFFFFFFFFFF) + index * SPLITMIX_GAMMA)
-    scale = np.float32(1.0 / FRAC_ONE)
-    u1 = ((z >> np.uint64(32)).astype(np.float32) + np.float32(0.5)) * scale
-    u2 = (z & np.uint64(0xFFFFFFFF)).astype(np.float32) * scale
-    r = np.sqrt(0.5 * noise_power) * np.sqrt(-2.0 * np.log(u1))
-    return r * np.exp(2j * np.pi * u2)
 
 
 class IQChannel:

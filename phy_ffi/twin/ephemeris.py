@@ -5,9 +5,9 @@ import numpy as np
 
 from phy_ffi._bindings import CONST
 from phy_ffi.ephemeris import SatStates, hermite_inputs
-from phy_ffi.errors import error_for
+from phy_ffi.errors import PhyValueError, error_for
 
-__all__ = ["hermite_states"]
+__all__ = ["SatelliteTable", "hermite_states"]
 
 
 def _check_table(tt, pos, vel) -> None:
@@ -52,3 +52,18 @@ def hermite_states(t_s, table_t_s, table_pos_m, table_vel_mps) -> SatStates:
     for arr in (p, v, a):
         arr[st != 0] = np.nan
     return SatStates(p, v, a, st) if batched else SatStates(p[0], v[0], a[0], st[0])
+
+
+class SatelliteTable:
+    """numpy twin of phy_ffi.SatelliteTable: one satellite's table, one time per call."""
+
+    def __init__(self, table_t_s, table_pos_m, table_vel_mps):
+        _, self._t, self._pos, self._vel, batched = hermite_inputs(
+            0.0, table_t_s, table_pos_m, table_vel_mps)
+        if batched:
+            raise PhyValueError(f"table_pos_m: one satellite's (n, 3) table expected, got "
+                                f"{np.shape(table_pos_m)}")
+
+    def state_at(self, t_s: float) -> tuple[np.ndarray, np.ndarray, int]:
+        out = hermite_states(np.array([float(t_s)]), self._t, self._pos[0], self._vel[0])
+        return out.pos_m[0], out.vel_mps[0], int(out.status[0])

@@ -4,8 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from phy_ffi._bindings import CONST
-from phy_ffi.errors import error_for
-from phy_ffi.link import FREQ_DL_HZ, FREQ_UL_HZ, LinkStates, link_grid_inputs, link_pair_inputs
+from phy_ffi.errors import PhyValueError, error_for
+from phy_ffi.link import (FREQ_DL_HZ, FREQ_UL_HZ, LinkStates, field_mask, link_grid_inputs,
+                          link_pair_inputs, selected_states)
 from phy_ffi.twin.geometry import _geodetic_rad
 
 __all__ = ["link_grid", "link_states"]
@@ -88,7 +89,8 @@ def _at_terminal(status, fields):
 
 
 def link_grid(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m=None,
-              freq_dl_hz: float = FREQ_DL_HZ, freq_ul_hz: float = FREQ_UL_HZ) -> LinkStates:
+              freq_dl_hz: float = FREQ_DL_HZ, freq_ul_hz: float = FREQ_UL_HZ,
+              out: tuple[np.ndarray, np.ndarray] | None = None, fields=None) -> LinkStates:
     p, v, a, ue, gw = link_grid_inputs(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m,
                                        gateway_ecef_m)
     east, north, up, ue_status = _enu(ue)
@@ -98,5 +100,22 @@ def link_grid(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m=No
     sat_status = _sat_status(sp, sv, sa, sgw)                   # (S, 1, T)
     status = np.where(sat_status != 0, sat_status, ue_status[None, :, None])
     with np.errstate(invalid="ignore", divide="ignore"):
-        fields = _fields(sp, sv, sa, ue[None, :, None], frame, sgw, freq_dl_hz, freq_ul_hz)
-    return _finish(fields, _at_terminal(status, fields))
+        values = _fields(sp, sv, sa, ue[None, :, None], frame, sgw, freq_dl_hz, freq_ul_hz)
+    result = _finish(values, _at_terminal(status, values))
+    mask = field_mask(fields)
+    planes = np.stack([f for k, f in enumerate(result[:-1]) if mask >> k & 1])
+    if out is not None:
+        planes = _into(out, planes, result.status)
+    return selected_states(mask, planes, out[1] if out is not None else result.status)
+
+
+def _into(out: tuple[np.ndarray, np.ndarray], planes: np.ndarray,
+          status: np.ndarray) -> np.ndarray:
+    """The planes and status copied into the caller's buffers, as the C-backed call does."""
+    into, into_status = out
+    if into.shape != planes.shape or into_status.shape != status.shape:
+        raise PhyValueError(f"link_grid: out: expected shapes {planes.shape} and "
+                            f"{status.shape}, got {into.shape} and {into_status.shape}")
+    into[...] = planes
+    into_status[...] = status
+    return into

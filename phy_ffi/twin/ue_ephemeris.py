@@ -5,11 +5,11 @@ import numpy as np
 
 from phy_ffi._bindings import CONST
 from phy_ffi.errors import error_for
-from phy_ffi.ue_ephemeris import (UeEphemerisState, UeTiming, paired_ages, prepare_common_ta,
-                                  prepare_ephemeris)
+from phy_ffi.ue_ephemeris import (UeEphemerisState, UeTiming, one_ue, paired_ages,
+                                  prepare_common_ta, prepare_ephemeris)
 from phy_ffi.arrays import as_scalar, flat_pairs
 
-__all__ = ["ue_propagate_ephemeris", "ue_ta_doppler"]
+__all__ = ["UeTimingAt", "ue_propagate_ephemeris", "ue_ta_doppler"]
 
 KEPLER_MAX_ITER = 30          # as UE_KEPLER_MAX_ITER in csrc/ue_ephemeris.c
 KEPLER_TOL_RAD = 1e-14
@@ -156,3 +156,16 @@ def ue_ta_doppler(ephemeris, ephemeris_format: str, common_ta, validity_s: float
     bad = status != 0
     ta[bad], dop[bad] = np.nan, np.nan
     return UeTiming(ta, dop, (status == 0) & (dt > validity_s), status)
+
+
+class UeTimingAt:
+    """numpy twin of phy_ffi.UeTimingAt: one ephemeris and UE, one age per call."""
+
+    def __init__(self, ephemeris, ephemeris_format: str, common_ta, validity_s: float,
+                 ul_freq_hz: float, ue_ecef_m):
+        self._args = (ephemeris, ephemeris_format, common_ta, validity_s, ul_freq_hz)
+        self._ue = one_ue(ue_ecef_m)
+
+    def at(self, dt_s: float) -> tuple[float, float, int]:
+        out = ue_ta_doppler(*self._args, float(dt_s), self._ue)
+        return float(out.ta_s[0]), float(out.doppler_ul_hz[0]), int(out.status[0])

@@ -41,3 +41,75 @@ def test_bench_link_grid_c(benchmark, grid_inputs):
     benchmark.extra_info["items"] = ITEMS
     out = benchmark(phy_ffi.link_grid, *grid_inputs)
     assert out.range_m.shape == (N_SAT, N_UE, N_T) and not out.status.any()
+
+
+@pytest.mark.benchmark(group="link")
+def test_bench_link_grid_c_into_buffers(benchmark, grid_inputs):
+    # the same call writing into one caller-provided buffer pair (no fresh pages per call)
+    benchmark.extra_info["items"] = ITEMS
+    out = phy_ffi.link_grid_buffers(N_SAT, N_UE, N_T)
+    result = benchmark(phy_ffi.link_grid, *grid_inputs, out=out)
+    assert result.range_m.shape == (N_SAT, N_UE, N_T) and not result.status.any()
+
+
+# Grid shapes of issue 16 at a quarter of its satellites (396 of Walker 1584) and the same
+# evaluations per shape: many terminals at one time, and few terminals over a short series.
+SHAPES = {"396x500x1": (396, 500, 1), "396x8x64": (396, 8, 64)}
+
+
+def shape_inputs(n_sat: int, n_ue: int, n_t: int):
+    t = np.arange(n_t) * 60.0
+    sats = [circular_states(R_3GPP_M + 550e3, 53.0, 360.0 * k / n_sat, 7.0 * k, t)
+            for k in range(n_sat)]
+    pos, vel, acc = (np.ascontiguousarray(np.stack([s[j] for s in sats])) for j in range(3))
+    rng = np.random.default_rng(2)
+    ues = phy_ffi.geodetic_to_ecef(rng.uniform(-60, 60, n_ue), rng.uniform(-180, 180, n_ue),
+                                   0.0).ecef_m
+    return pos, vel, acc, ues
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("backend", ["twin", "c"])
+def test_bench_link_grid_shape(benchmark, backend, shape):
+    n_sat, n_ue, n_t = SHAPES[shape]
+    benchmark.group = f"link grid {shape}"
+    benchmark.extra_info["items"] = n_sat * n_ue * n_t
+    if backend == "twin":
+        benchmark.extra_info["baseline"] = True
+    module = phy_ffi.twin if backend == "twin" else phy_ffi
+    out = benchmark.pedantic(module.link_grid, args=shape_inputs(*SHAPES[shape]), rounds=5,
+                             iterations=1)
+    assert out.range_m.shape == (n_sat, n_ue, n_t)
+
+
+@pytest.mark.benchmark(group="link")
+def test_bench_link_grid_c_elevation_only(benchmark, grid_inputs):
+    # one field of 15 written (what visibility needs), into caller buffers
+    benchmark.extra_info["items"] = ITEMS
+    out = phy_ffi.link_grid_buffers(N_SAT, N_UE, N_T, fields="elevation_deg")
+    result = benchmark(phy_ffi.link_grid, *grid_inputs, out=out, fields="elevation_deg")
+    assert result.elevation_deg.shape == (N_SAT, N_UE, N_T) and result.range_m is None
+
+
+# Store-bandwidth bound of the full-field grid: writing the same bytes (15 float64 planes and
+# the int32 status, 124 B per element) into the same reused buffers with ndarray.fill, the
+# baseline; the C core's call into them, whose ratio is its fraction of that bound (issue 16).
+@pytest.mark.benchmark(group="link store bound")
+def test_bench_link_grid_store_bound_fill(benchmark):
+    benchmark.extra_info["baseline"] = True
+    benchmark.extra_info["items"] = ITEMS
+    fields, status = phy_ffi.link_grid_buffers(N_SAT, N_UE, N_T)
+
+    def fill():
+        fields.fill(1.0)
+        status.fill(0)
+        return fields
+    assert benchmark(fill)[0, 0, 0, 0] == 1.0
+
+
+@pytest.mark.benchmark(group="link store bound")
+def test_bench_link_grid_store_bound_c(benchmark, grid_inputs):
+    benchmark.extra_info["items"] = ITEMS
+    out = phy_ffi.link_grid_buffers(N_SAT, N_UE, N_T)
+    result = benchmark(phy_ffi.link_grid, *grid_inputs, out=out)
+    assert not result.status.any()

@@ -119,3 +119,19 @@ def test_doppler_from_interpolated_states_within_the_bound(phy):
     assert np.abs(interp.doppler_dl_hz - exact.doppler_dl_hz).max() < k * dv
     rate_bound = k * (da + 2 * speed * dv / r_min + speed**2 * dp / r_min**2)
     assert np.abs(interp.doppler_rate_dl_hz_s - exact.doppler_rate_dl_hz_s).max() < rate_bound
+
+
+def test_one_point_table_gives_the_bits_of_hermite_states(phy):
+    # phy_ffi.SatelliteTable: the table checked once, one time per call (the stack's loop)
+    t, pos, vel = leo_table()
+    table = phy.SatelliteTable(t, pos, vel)
+    times = np.array([0.0, 59.9, 1234.5678, 6000.0, 6000.5, -1.0])
+    batch = phy.hermite_states(times, t, pos, vel)
+    for i, when in enumerate(times):
+        p, v, status = table.state_at(when)
+        assert status == batch.status[i]
+        np.testing.assert_array_equal(p, batch.pos_m[i])
+        np.testing.assert_array_equal(v, batch.vel_mps[i])
+    assert table.state_at(-1.0)[2] == CONST.ERR_TIME_RANGE
+    with pytest.raises(PhyValueError, match="one satellite"):
+        phy.SatelliteTable(t, pos[None], vel[None])

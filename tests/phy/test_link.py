@@ -100,6 +100,62 @@ def test_grid_matches_flat_pairs(phy):
                 np.testing.assert_array_equal(getattr(grid, name)[s, u], getattr(flat, name))
 
 
+def test_grid_at_one_time_matches_flat_pairs(phy):
+    # one instant, many terminals: the C core runs its lanes across terminals (issue 16)
+    sats = [circular_states(LEO_RADIUS_M, 53.0, raan, 0.0, 0.0) for raan in (0.0, 40.0, 80.0)]
+    pos, vel, acc = (np.stack([sat[k] for sat in sats]) for k in range(3))   # (3, 1, 3)
+    pos[2] = np.nan                                   # a bad satellite: per-element status
+    rng = np.random.default_rng(5)
+    ues = phy_ffi.geodetic_to_ecef(rng.uniform(-60, 60, 150), rng.uniform(-180, 180, 150),
+                                   0.0).ecef_m
+    ues[70] = np.nan                                  # a bad terminal in the second block
+    gws = np.stack([GATEWAY, ue_at(0.0, 50.0), GATEWAY])
+    grid = phy.link_grid(pos, vel, acc, ues, gws)
+    assert grid.status.shape == (3, 150, 1) and grid.status[2].all() and grid.status[0, 70]
+    for s in range(3):
+        rows = [np.repeat(x[s], 150, axis=0) for x in (pos, vel, acc)]
+        flat = phy.link_states(*rows, ues, np.repeat(gws[s:s + 1], 150, axis=0))
+        for name in flat._fields:
+            np.testing.assert_array_equal(getattr(grid, name)[s, :, 0], getattr(flat, name))
+
+
+def test_grid_into_caller_buffers_gives_the_same_bits(phy):
+    t = np.linspace(0.0, 600.0, 5)
+    pos, vel, acc = (x[None] for x in circular_states(LEO_RADIUS_M, 53.0, 0.0, 0.0, t))
+    ues = np.stack([UE, ue_at(-33.9, 18.4)])
+    fresh = phy.link_grid(pos, vel, acc, ues, GATEWAY)
+    out = phy_ffi.link_grid_buffers(1, 2, 5)
+    out[0].fill(np.inf)
+    into = phy.link_grid(pos, vel, acc, ues, GATEWAY, out=out)
+    for name in fresh._fields:
+        np.testing.assert_array_equal(getattr(into, name), getattr(fresh, name))
+    assert np.shares_memory(into.range_m, out[0]) and np.shares_memory(into.status, out[1])
+    with pytest.raises(phy_ffi.PhyValueError, match="out"):
+        phy.link_grid(pos, vel, acc, ues, GATEWAY, out=phy_ffi.link_grid_buffers(1, 2, 4))
+
+
+def test_field_selection_writes_only_those_fields(phy):
+    t = np.linspace(0.0, 600.0, 70)    # a block of 64 times and a partial one
+    pos, vel, acc = (x[None] for x in circular_states(LEO_RADIUS_M, 53.0, 0.0, 0.0, t))
+    ues = np.stack([UE, ue_at(-33.9, 18.4), [np.nan] * 3])
+    full = phy.link_grid(pos, vel, acc, ues, GATEWAY)
+    wanted = ("doppler_ul_hz", "elevation_deg")
+    some = phy.link_grid(pos, vel, acc, ues, GATEWAY, fields=wanted)
+    for name in full._fields:
+        if name in wanted or name == "status":
+            np.testing.assert_array_equal(getattr(some, name), getattr(full, name))
+        else:
+            assert getattr(some, name) is None, name
+    out = phy_ffi.link_grid_buffers(1, 3, 70, fields="range_m")
+    assert out[0].shape == (1, 1, 3, 70)
+    one = phy.link_grid(pos, vel, acc, ues, GATEWAY, fields="range_m", out=out)
+    np.testing.assert_array_equal(out[0][0], full.range_m)
+    assert one.range_m is not None and one.delay_s is None
+    for bad in ("range", []):
+        with pytest.raises(phy_ffi.PhyValueError, match="fields"):
+            phy.link_grid(pos, vel, acc, ues, GATEWAY, fields=bad)
+
+
 def random_pairs(n, seed=11):
     rng = np.random.default_rng(seed)
     radius = rng.uniform(6.9e6, 4.3e7, n)

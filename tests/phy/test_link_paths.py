@@ -36,8 +36,13 @@ def link_cases() -> dict[str, np.ndarray]:
     ues = phy_ffi.geodetic_to_ecef(np.linspace(-50, 50, 5), np.linspace(-30, 90, 5), 0.0).ecef_m
     ues[2] = np.nan
     grid = phy_ffi.link_grid(grid_pos, grid_vel, grid_acc, ues, gw[:2])
-    return {f"{form}_{name}": np.asarray(getattr(out, name))
-            for form, out in (("flat", flat), ("grid", grid)) for name in out._fields}
+    cases = {f"{form}_{name}": np.asarray(getattr(out, name))
+             for form, out in (("flat", flat), ("grid", grid)) for name in out._fields}
+    # a field selection skips the azimuth's atan2 on both paths; the elevation is unchanged
+    some = phy_ffi.link_grid(grid_pos, grid_vel, grid_acc, ues, gw[:2], fields="elevation_deg")
+    np.testing.assert_array_equal(some.elevation_deg, grid.elevation_deg)
+    cases["selected_elevation_deg"] = some.elevation_deg
+    return cases
 
 
 def write_link_cases(path: str) -> None:

@@ -155,3 +155,16 @@ def test_bench_ue_ta_doppler(benchmark, backend):
         benchmark.extra_info["baseline"] = True
     res = benchmark(phy.ue_ta_doppler, eph, "state-vectors", (0, 0, 0), 20, 2e9, dt, ue)
     assert (res.status == 0).all()
+
+
+def test_one_age_at_a_time_gives_the_bits_of_the_batch(phy):
+    # phy_ffi.UeTimingAt: ephemeris and UE checked once, one age per call (the stack's loop)
+    sv = _state_vector(LEO)
+    common_ta = (2e-3, 1e-6, None)
+    ages = np.array([0.0, 1.5, 30.0, 299.0])
+    batch = phy.ue_ta_doppler(sv, "state-vectors", common_ta, 20.0, 2e9, ages, UE)
+    timing = phy.UeTimingAt(sv, "state-vectors", common_ta, 20.0, 2e9, UE)
+    for i, age in enumerate(ages):
+        assert timing.at(age) == (batch.ta_s[i], batch.doppler_ul_hz[i], batch.status[i])
+    with pytest.raises(phy_ffi.PhyValueError, match="one position"):
+        phy.UeTimingAt(sv, "state-vectors", common_ta, 20.0, 2e9, np.stack([UE, UE]))
