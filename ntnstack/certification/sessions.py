@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ntnstack.certification.defects import REG_DENIED, apply_defects, install_network_reject
-from ntnstack.runner.engine import StepError
+from ntnstack.runner.context import StepError
 from ntnstack.runner.modules import ModuleSessions
 
 HOST_CALL_REAL_S = 10.0

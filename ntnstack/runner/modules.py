@@ -14,16 +14,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ntnstack.runner.engine import StepContext, StepError
-from ntnstack.runner.records import Event
 from ntnstack.clock import Clock
+from ntnstack.runner.context import StepContext, StepError
+from ntnstack.runner.handlers import HANDLERS
+from ntnstack.runner.records import Event
 from ntnstack.runner.shadow import StackShadow, module_procedures
 from ntnstack.scenario.model import Port, Scenario
 
 
-
 class ModuleSessions:
-    """Implements ntnstack.runner.engine.Sessions over at_bridge + ntnstack.terminals."""
+    """Implements ntnstack.runner.context.Sessions over at_bridge + ntnstack.terminals."""
 
     def __init__(self, scenario: Scenario, ports: dict[str, Port], clock, world,
                  out_dir: Path):
@@ -49,8 +49,6 @@ class ModuleSessions:
 
     # ------------------------------------------------------------------ engine interface
     def run_step(self, ctx: StepContext) -> None:
-        from ntnstack.runner.steps import HANDLERS
-
         t0 = ctx.t()
         try:
             HANDLERS[ctx.step.action](ctx)

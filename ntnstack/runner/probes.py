@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ntnstack.runner.engine import REFUSED, StepContext
+from ntnstack.runner.context import REFUSED, StepContext
 
 AT_TIMEOUT_S = 15.0
 """Emulated (and real) seconds one raw AT command may take (TS 27.007 gives no bound; the

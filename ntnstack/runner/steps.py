@@ -12,8 +12,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from ntnstack.runner.engine import REFUSED as _REFUSED
-from ntnstack.runner.engine import StepContext
+from ntnstack.runner.context import REFUSED as _REFUSED
+from ntnstack.runner.context import StepContext
 from ntnstack.scenario.model import family_group
 
 REGISTERED = ("1", "5")  # +CEREG / +CREG stat: 1 home, 5 roaming (TS 27.007 10.1.22)
@@ -313,12 +313,4 @@ HANDLERS: dict[str, Callable[[StepContext], None]] = {
     "hang_up": hang_up, "expect_coverage_loss": expect_coverage_loss,
     "wait_for_pass": wait_for_pass,
 }
-
-
-def _probes() -> None:
-    from ntnstack.runner.probes import PROBES
-
-    HANDLERS.update(PROBES)
-
-
-_probes()
+"""The handlers of the driver vocabulary (ntnstack.runner.handlers adds the probes)."""
