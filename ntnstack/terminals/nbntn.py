@@ -19,7 +19,7 @@ When the satellite sets the module reports +CEREG: 2 (searching) and +CSCON: 0, 
 again on the next pass. The module searches only while its vendor radio settings include
 NTN (Nordic %XSYSTEMMODE, Quectel +QCFG="iotopmode", Murata %RATACT, Sierra +KSRAT) and asks
 the host for a position its vendor's way when it has none. Vendor commands (location,
-settings, URCs) live in :mod:`nbntn_vendor` and the modules it names.
+settings, URCs) live in :mod:`nbntn_vendor` and the modules :mod:`nbntn_vendors` names.
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from ntnstack.stack import nas
 from ntnstack.terminals.power_saving import PowerSaving
 from ntnstack.terminals.nbntn_stack import ModuleStack, network_mme
 from ntnstack.terminals.procedures import NtnTiming
-from ntnstack.terminals import nbntn_vendor
+from ntnstack.terminals import nbntn_vendors
 from ntnstack.terminals import sms as smsc
 from ntnstack.terminals.vendor_commands import VendorSettings
 
@@ -73,7 +73,7 @@ class NbNtnModule(PowerSaving, AtModule):
         self.on("+CRTDCP", self.cmd_crtdcp)
         self.on("D", lambda ch, c: Reply(final="NO CARRIER"))
         self.vendor_settings = VendorSettings(self, spec.commands)
-        self.vendor = nbntn_vendor.install(self)
+        self.vendor = nbntn_vendors.install(self)
 
     def reset_state(self) -> None:
         kept = getattr(self, "pdp", None) if self.vendor.keeps_pdp_contexts else None

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from phy_ffi._bindings import CONST
+from phy_ffi._bindings import CONST, error_for
 from phy_ffi.ephemeris import SatStates, hermite_inputs
-from phy_ffi.errors import error_for
 
 __all__ = ["hermite_states"]
 
