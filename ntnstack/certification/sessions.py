@@ -22,7 +22,7 @@ removed at the rig: a shielded box or an RF switch on the terrestrial antenna pa
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from ntnstack.certification.defects import REG_DENIED, apply_defects, install_network_reject
 from ntnstack.runner.context import StepError
@@ -33,6 +33,15 @@ HOST_CALL_REAL_S = 10.0
 (on the virtual clock the call is input in flight to the host, and the wait needs no limit)."""
 UPLINK_EVENTS = ("nidd sent", "sms to", "udp sent", "call to")
 """Journal events of a virtual module that mean it sent something up the link."""
+
+
+@runtime_checkable
+class TerrestrialCoverage(Protocol):
+    """A virtual module with a terrestrial network besides the satellite (Tiantong dual
+    mode)."""
+
+    def set_terrestrial_coverage(self, covered: bool) -> None:
+        """The terrestrial cell over the module comes (``covered``) or goes."""
 
 
 class CertSessions(ModuleSessions):
@@ -79,7 +88,6 @@ class CertSessions(ModuleSessions):
         return {"service": "restored", "uplink_while_barred": len(sent),
                 "uplink_events": sent}
 
-
     def terrestrial_control(self, ctx, terminal: str, covered: bool) -> dict[str, Any]:
         """Give or take away the terrestrial cell over ``terminal``; returns observations."""
         self.driver(ctx, terminal)  # the module exists from here on
@@ -88,7 +96,7 @@ class CertSessions(ModuleSessions):
             return {"succeeded": False, "reason": f"{terminal} is a real module on "
                     f"{self.ports[terminal].url}: change its terrestrial coverage at the rig "
                     f"(shielded box, RF switch) or at the operator"}
-        if not hasattr(module, "set_terrestrial_coverage"):
+        if not isinstance(module, TerrestrialCoverage):
             return {"succeeded": False, "reason": f"the virtual {module.family} module of "
                     f"{terminal} has no terrestrial network"}
         self._on_host(lambda: module.set_terrestrial_coverage(covered))

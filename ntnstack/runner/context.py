@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
+from at_bridge.drivers.base import Driver
 from at_bridge.errors import BridgeError, CommandError, NotSupported, Timeout
 from ntnstack.clock import Clock
 from ntnstack.runner.records import Event
@@ -102,7 +103,7 @@ class Sessions(Protocol):
     def run_step(self, ctx: StepContext) -> None:
         """Carry out ``ctx.step``, filling ``ctx.observed`` and ``ctx.events``."""
 
-    def driver(self, ctx: StepContext, terminal: str) -> Any:
+    def driver(self, ctx: StepContext, terminal: str) -> Driver:
         """The at_bridge driver of ``terminal`` (opened on first use)."""
 
     def wait_until(self, ctx: StepContext, predicate, deadline_s: float, driver) -> float | None:
@@ -114,11 +115,45 @@ class Sessions(Protocol):
     def number(self, terminal: str, key: str) -> str:
         """How to reach ``terminal``: its ``msisdn`` or BeiDou ``card_id``."""
 
+    def arrival_s(self, terminal: str, procedure: str, since_s: float) -> float | None:
+        """When the URC that ``procedure`` waits for reached the bridge at or after
+        ``since_s`` (emulated s; None: not found)."""
+
     calls: dict[str, str]  # terminal -> the other end of its call
     dials: dict[str, Any]  # caller -> its dial still waiting for the answer
+    pcaps: list[Path]      # captures of the modules' stacks (filled by close)
+    imsis: dict[str, str]  # terminal -> IMSI of its UE (filled by close)
 
     def close(self) -> list[Path]:
         """Close every port and module; returns the raw serial logs written."""
+
+
+
+@runtime_checkable
+class ServiceControl(Protocol):
+    """Sessions whose network can suspend a terminal's subscription (the certification
+    sessions' virtual network)."""
+
+    def service_control(self, ctx: StepContext, terminal: str, barred: bool
+                        ) -> dict[str, Any]:
+        """Suspend (``barred``) or restore the subscription; returns observations."""
+
+
+@runtime_checkable
+class TerrestrialControl(Protocol):
+    """Sessions whose network has terrestrial cells it can take away from a terminal."""
+
+    def terrestrial_control(self, ctx: StepContext, terminal: str, covered: bool
+                            ) -> dict[str, Any]:
+        """Give (``covered``) or take away the terrestrial cell; returns observations."""
+
+
+@runtime_checkable
+class TimingAdvanceReport(Protocol):
+    """A driver whose module reports its own timing advance."""
+
+    def timing_advance(self) -> float:
+        """The module's timing advance now, microseconds."""
 
 
 def _short(value: Any) -> str:

@@ -27,7 +27,7 @@ from ntnstack.runner.outputs import clear_evidence
 from ntnstack.runner.records import RunInfo, StepResult
 from ntnstack.runner.stop import StopSignals
 from ntnstack.runner.world import World
-from ntnstack.scenario.model import Port, Scenario, Testbed
+from ntnstack.scenario.model import Geodetic, Port, Scenario, Testbed
 
 
 @dataclass
@@ -97,8 +97,7 @@ class Runner:
                 info.status = _status(results, len(self.scenario.steps))
                 journal.finish(info)
                 journal.close()
-            self.write_outputs(world, info, getattr(sessions, "pcaps", []),
-                               getattr(sessions, "imsis", {}))
+            self.write_outputs(world, info, sessions.pcaps, sessions.imsis)
         self.outcome = RunOutcome(info, results, self.out_dir)  # also for a stopped run
         if stopped is not None:
             raise stopped
@@ -180,7 +179,7 @@ def _describe(params: dict[str, Any]) -> str:
 
 
 def _plain(value: Any) -> Any:
-    if hasattr(value, "lat_deg"):
+    if isinstance(value, Geodetic):
         return [value.lat_deg, value.lon_deg, value.alt_m]
     return value
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ntnstack.runner.context import REFUSED, StepContext
+from ntnstack.runner.context import REFUSED, ServiceControl, StepContext, TerrestrialControl
 
 AT_TIMEOUT_S = 15.0
 """Emulated (and real) seconds one raw AT command may take (TS 27.007 gives no bound; the
@@ -82,28 +82,26 @@ def reboot(ctx: StepContext) -> None:
 
 def _service(barred: bool) -> Callable[[StepContext], None]:
     def handler(ctx: StepContext) -> None:
-        control = getattr(ctx.sessions, "service_control", None)
-        if control is None:
+        if not isinstance(ctx.sessions, ServiceControl):
             ctx.observed.update(succeeded=False, reason="this run's network cannot suspend a "
                                 "subscription (only the certification sessions' virtual "
                                 "network can; on a real network ask the core operator)")
             return
         ctx.note("network", f"subscription {'suspended' if barred else 'restored'}")
-        ctx.observed.update(control(ctx, ctx.terminal.name, barred))
+        ctx.observed.update(ctx.sessions.service_control(ctx, ctx.terminal.name, barred))
     handler.__name__ = "bar_service" if barred else "restore_service"
     return handler
 
 
 def _terrestrial(covered: bool) -> Callable[[StepContext], None]:
     def handler(ctx: StepContext) -> None:
-        control = getattr(ctx.sessions, "terrestrial_control", None)
-        if control is None:
+        if not isinstance(ctx.sessions, TerrestrialControl):
             ctx.observed.update(succeeded=False, reason="this run's network has no terrestrial "
                                 "cells (only the certification sessions' virtual network has)")
             return
         t0 = ctx.t()
         ctx.note("network", f"terrestrial coverage {'restored' if covered else 'dropped'}")
-        ctx.observed.update(control(ctx, ctx.terminal.name, covered))
+        ctx.observed.update(ctx.sessions.terrestrial_control(ctx, ctx.terminal.name, covered))
         if ctx.observed.get("succeeded", True) and not (covered and _on_terrestrial(ctx)):
             _await_registration(ctx, t0, terrestrial_only=covered)
     handler.__name__ = "restore_terrestrial" if covered else "drop_terrestrial"
@@ -129,7 +127,7 @@ def _await_registration(ctx: StepContext, t0: float, terrestrial_only: bool) -> 
     seen: dict[str, Any] = {}
 
     def registered(urc: Any) -> bool:
-        fields = getattr(urc, "fields", None) or {}
+        fields = urc.fields
         stat = fields.get("stat") or ""
         if not stat:
             return False

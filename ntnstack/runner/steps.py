@@ -8,12 +8,15 @@ from the step's command to the event), ``succeeded`` (the module accepted the co
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from typing import Any
 
+from at_bridge.drivers.base import Feedback, ShortMessage, Sms
+from at_bridge.urc import Unsolicited
 from ntnstack.runner.context import REFUSED as _REFUSED
-from ntnstack.runner.context import StepContext
+from ntnstack.runner.context import StepContext, TimingAdvanceReport
 from ntnstack.scenario.model import family_group
 
 REGISTERED = ("1", "5")  # +CEREG / +CREG stat: 1 home, 5 roaming (TS 27.007 10.1.22)
@@ -68,7 +71,7 @@ def attach(ctx: StepContext) -> None:
     m = ctx.sessions.driver(ctx, ctx.terminal.name)
     t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["attach"])
     reg = ctx.call(m.registration)  # a Tiantong module registers by itself after boot
-    if reg in (None, _REFUSED) or not getattr(reg, "registered", False):
+    if reg in (None, _REFUSED) or not reg.registered:
         reg = ctx.call(m.attach, timeout_s=ctx.remaining(deadline))
     if reg in (None, _REFUSED):
         return
@@ -87,9 +90,8 @@ def _ta_error(ctx: StepContext, m: Any) -> None:
     about the terminal."""
     if not any(e.name == "ta_error_below_us" for e in ctx.step.expect):
         return
-    report = getattr(m, "timing_advance", None)
-    if report is not None:
-        ta_us = ctx.call(report)
+    if isinstance(m, TimingAdvanceReport):
+        ta_us = ctx.call(m.timing_advance)
         ls = ctx.world.series(ctx.terminal.name, [ctx.world.start + ctx.t()])
         truth_us = float(ls.ta_ue_s[0] + ls.ta_common_s[0]) * 1e6
         ctx.observed.update(ta_source="module", ta_us=ta_us, ta_true_us=truth_us,
@@ -134,8 +136,8 @@ def send_sms(ctx: StepContext) -> None:
                    on=peer)
     if sms is None:
         return
-    if getattr(sms, "text", None) != text:
-        ctx.observed["reason"] = f"{peer} received {getattr(sms, 'text', sms)!r}"
+    if sms is _REFUSED or sms.text != text:
+        ctx.observed["reason"] = f"{peer} received {_text_of(sms)!r}"
         return
     ctx.observed["delivered_after_s"] = _arrived(ctx, peer, "receive_sms", t0) - t0
 
@@ -149,27 +151,25 @@ def send_short_message(ctx: StepContext) -> None:
     if fb is _REFUSED:
         return
     ctx.observed["feedback"] = _fields(fb)
-    if not getattr(fb, "accepted", True):
-        reason = str(getattr(fb, "reason", ""))
+    if not fb.accepted:
         ctx.observed.update(succeeded=False, rate_limited=_is_rate_limit(fb),
-                            reason=f"refused by the card (reason {reason})")
+                            reason=f"refused by the card (reason {fb.reason})")
         return
     ctx.observed["rate_limited"] = False
     msg = ctx.call(p.receive_short_message, timeout_s=ctx.remaining(deadline), on=peer)
     if msg is None:
         return
-    if getattr(msg, "text", None) != text:
-        ctx.observed["reason"] = f"{peer} received {getattr(msg, 'text', msg)!r}"
+    if msg is _REFUSED or msg.text != text:
+        ctx.observed["reason"] = f"{peer} received {_text_of(msg)!r}"
         return
     ctx.observed["delivered_after_s"] = _arrived(ctx, peer, "receive_short_message",
                                                  t0) - t0
 
 
-def _is_rate_limit(fb: Any) -> bool:
+def _is_rate_limit(fb: Feedback) -> bool:
     """$BDFKI refusal reason 1 = the card's service interval (BDS-3 protocol); 2.1 cards
     report the remaining wait instead."""
-    reason = str(getattr(fb, "reason", ""))
-    return reason in ("1", "rate", "frequency") or bool(getattr(fb, "wait_s", 0))
+    return fb.reason in ("1", "rate", "frequency") or bool(fb.wait_s)
 
 
 class PendingDial:
@@ -287,22 +287,24 @@ def wait_for_pass(ctx: StepContext) -> None:
 def _arrived(ctx: StepContext, terminal: str, procedure: str, since_s: float) -> float:
     """When the event a driver call returned for reached the bridge (emulated s): its
     receive stamp in the raw log when found, else now (after the call returned)."""
-    arrival = getattr(ctx.sessions, "arrival_s", None)
-    t = arrival(terminal, procedure, since_s) if arrival is not None else None
+    t = ctx.sessions.arrival_s(terminal, procedure, since_s)
     return ctx.t() if t is None else t
 
 
-def _registration_stat(urc: Any) -> str | None:
-    fields = getattr(urc, "fields", None) or {}
-    return fields.get("stat")
+def _registration_stat(urc: Unsolicited) -> str | None:
+    return urc.fields.get("stat")
+
+
+def _text_of(message: Sms | ShortMessage | object) -> object:
+    """A received message's text; REFUSED as itself."""
+    return message.text if isinstance(message, (Sms, ShortMessage)) else message
 
 
 def _fields(value: Any) -> Any:
-    if hasattr(value, "_asdict"):
-        return {k: v for k, v in value._asdict().items() if v is not None}
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: getattr(value, k) for k in value.__dataclass_fields__
-                if getattr(value, k) is not None}
+    """A driver result (a dataclass of at_bridge.drivers.base) as its fields that are set."""
+    if dataclasses.is_dataclass(value):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)
+                if getattr(value, f.name) is not None}
     return value if isinstance(value, (int, float, str, list, dict)) else str(value)
 
 

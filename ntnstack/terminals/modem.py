@@ -162,6 +162,16 @@ class VirtualModule(ABC):
             return
         self.on_bytes(data)
 
+    def power_off(self) -> None:
+        """Switch off: every timer set with :meth:`later` is void from now on (a BeiDou
+        status stream stops ticking); the journal and the pty stay as they are."""
+        self._generation += 1
+
+    def started_stack(self):
+        """The module's ntnstack.stack session if it has made one, else None (families
+        without an NB-IoT NTN stack never make one)."""
+        return None
+
     def close(self) -> None:
         """Close the pty (and remove its link) and the journal file."""
         self.port.close()

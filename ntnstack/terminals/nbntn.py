@@ -156,6 +156,9 @@ class NbNtnModule(PowerSaving, AtModule):
             return
         self.later(self.timing.search_s, lambda: self._stack_attach(token))
 
+    def started_stack(self) -> ModuleStack | None:
+        return self._stack
+
     @property
     def stack(self) -> ModuleStack:
         """The module's ntnstack.stack session (made at first use, on the host clock's axis)."""
