@@ -83,10 +83,11 @@ def certify(profile: Profile, out_dir: str | Path, *, testbed=None,
     from ntnstack.runner.engine import Runner
     from ntnstack.scenario.testbed import virtual_testbed
 
-    for name, items in (defects or {}).items():
-        check_defects(items, where=f"defect of {name}:")
     testbed = testbed or virtual_testbed()
     scenario, ports = prepare(profile.scenario, testbed)
+    for name, items in (defects or {}).items():
+        family = scenario.terminals[name].family if name in scenario.terminals else None
+        check_defects(items, where=f"defect of {name}:", family=family)
 
     def sessions(scen, prts, clock, world, out):
         return CertSessions(scen, prts, clock, world, out, defects=defects)

@@ -24,9 +24,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from ntnstack.certification.defects import REG_DENIED, apply_defects, install_network_reject
+from ntnstack.certification.defects import apply_defects
 from ntnstack.runner.context import StepError
 from ntnstack.runner.modules import ModuleSessions
+from ntnstack.terminals.modem import REG_DENIED
 
 HOST_CALL_REAL_S = 10.0
 """Real seconds to wait for the module host thread to run one call on a scaled or real clock
@@ -56,11 +57,7 @@ class CertSessions(ModuleSessions):
     def _start_virtual(self, terminal: str) -> str:
         path = super()._start_virtual(terminal)
         module, names = self.virtual[terminal], self.defects.get(terminal, ())
-
-        def install() -> None:
-            install_network_reject(module)
-            apply_defects(module, names)
-        self._on_host(install)
+        self._on_host(lambda: apply_defects(module, names))
         return path
 
     def _on_host(self, fn) -> Any:
@@ -105,8 +102,8 @@ class CertSessions(ModuleSessions):
 
 def _suspend(module) -> float:
     """Network side: attach rejected / detach with cause #8 from now on."""
-    module.cert_barred = True
-    if not getattr(module, "cert_ignores_barring", False):
+    module.network.suspend(module)
+    if not module.defects.ignores_barring:
         module.set_rrc(False)
         module.set_registration(REG_DENIED)
     module.log("event", "network: subscription suspended (EMM cause #8)")
@@ -115,7 +112,7 @@ def _suspend(module) -> float:
 
 def _restore(module, since: float | None) -> list[str]:
     """Lift the suspension; the uplink events the module sent while suspended."""
-    module.cert_barred = False
+    module.network.suspend(module, False)
     module.log("event", "network: subscription restored")
     sent = [f"{t:.3f} s {text}" for t, text in module.events()
             if since is not None and t >= since and text.startswith(UPLINK_EVENTS)]

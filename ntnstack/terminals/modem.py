@@ -21,6 +21,7 @@ from ntnstack.errors import InputError
 from ntnstack.terminals.at_engine import AtChannel, CmeError, Command, Prompt, Reply
 from ntnstack.terminals.families import FamilySpec, Identity
 from ntnstack.terminals.faults import FaultInjector, FaultPlan
+from ntnstack.terminals.firmware import NO_DEFECTS, FirmwareDefects
 from ntnstack.terminals.network import VirtualNetwork
 from ntnstack.terminals.pty_port import PtyPort
 from ntnstack.terminals.settings import CGATT, CGEREP, CMEE, CSCON, WS46, setting_handler
@@ -125,6 +126,8 @@ class VirtualModule(ABC):
         self.journal: deque = deque(maxlen=JOURNAL_LINES)
         self._journal_file = _open_journal(journal_path) if journal_path else None
         self.faults = FaultInjector(faults, seed)
+        self.defects: FirmwareDefects = NO_DEFECTS
+        """Known firmware defects this module has (ntnstack.certification.defects)."""
         self.host = None
         self._out = bytearray()
         self._generation = 0
@@ -245,6 +248,7 @@ class VirtualModule(ABC):
         self.reset_state()
         self.log("event", "boot")
         self.later(self.spec.boot_s, self._booted)
+        self.identity = self.defects.identity_after_boot(self.identity)
 
     def _booted(self) -> None:
         self.booting = False
@@ -281,6 +285,8 @@ class VirtualModule(ABC):
 
 
 REG_COMMANDS = ("+CREG", "+CGREG", "+CEREG")
+REG_DENIED = 3
+"""+CREG / +CEREG <stat> 3: registration denied (TS 27.007 10.1.22)."""
 
 
 class AtModule(SmsCommands, VirtualModule):
@@ -571,7 +577,14 @@ class AtModule(SmsCommands, VirtualModule):
         """Family hook: the serving satellite went below the mask (lose registration)."""
 
     def set_registration(self, stat: int, act: int | None = None) -> None:
-        """New registration state: +CREG/+CGREG/+CEREG URCs as each is enabled."""
+        """New registration state: +CREG/+CGREG/+CEREG URCs as each is enabled. While the
+        network suspends the subscription it rejects a registration (EMM cause #8): stat 3
+        instead of 1 / 5, unless the firmware ignores barring."""
+        act = self.defects.reported_act(act)
+        if stat in (1, 5) and self.network.is_suspended(self) and \
+                not self.defects.ignores_barring:
+            self.log("event", "network: registration rejected, subscription suspended")
+            stat, act = REG_DENIED, None
         if stat == self.reg_stat and act == self.reg_act:
             return
         self.reg_stat, self.reg_act = stat, act
@@ -633,6 +646,8 @@ class AtModule(SmsCommands, VirtualModule):
         if cmd.kind == "test":
             return Reply([f'+CGDCONT: (0-{MAX_CID}),"{t}",,,(0),(0)' for t in PDP_TYPES])
         p = cmd.params()
+        if cmd.kind == "set" and len(p) > 1 and self.defects.refuses_pdp_type(p[1]):
+            raise CmeError(50)  # incorrect parameters (TS 27.007 9.2.1)
         cid = cmd.int_param(0)
         if not 0 <= cid <= MAX_CID:
             raise CmeError(50)

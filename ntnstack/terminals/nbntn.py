@@ -38,8 +38,6 @@ from ntnstack.terminals import nbntn_vendors
 from ntnstack.terminals import sms as smsc
 from ntnstack.terminals.vendor_commands import VendorSettings
 
-ACT_SATELLITE_NB_S1 = 14
-"""TS 27.007 7.3 <AcT> 14: satellite E-UTRAN (NB-S1)."""
 RRC_SETUP = "rrcConnectionSetup-r13"
 """ntnstack.stack.rrc_nb name of RRCConnectionSetup-NB (Msg4)."""
 DEFAULT_TIMING = NtnTiming()
@@ -133,6 +131,9 @@ class NbNtnModule(PowerSaving, AtModule):
 
     def start_attach(self) -> None:
         """Search for the satellite cell and attach when visible and located."""
+        if self.defects.attaches_without_location and self.location is None:
+            self.location = self.ue_position
+            self.log("event", "defect: attach with a stale stored location")
         if self.cfun != 1:
             return
         self._watch_visibility()
@@ -190,6 +191,8 @@ class NbNtnModule(PowerSaving, AtModule):
     def _run(self, procedure: str, *args) -> tuple:
         """A stack procedure from now, the UE's position estimate being the location the
         host (or the GNSS) gave last: (ProcedureResult, its session events)."""
+        if self.defects.ignores_validity:
+            self.stack.ignore_validity()
         if self.location is not None:
             try:
                 self.stack.session.set_gnss_position(*self.location)
