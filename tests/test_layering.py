@@ -34,6 +34,7 @@ LAYER_MAP: dict[str, frozenset[str]] = {
     "ntnstack.clock": BASE,
     "ntnstack.limits": BASE,
     "ntnstack.outputs": BASE,
+    "ntnstack.progress": frozenset(),
     "ntnstack.capture": BASE,
     "ntnstack.position": BASE,
     # layers 2-6, each over the ones below
@@ -50,10 +51,10 @@ LAYER_MAP: dict[str, frozenset[str]] = {
                                  "ntnstack.rigs.spec"},  # a testbed's labgrid section
     "ntnstack.export": CORE | {"ntnstack.orbit", "ntnstack.link", "ntnstack.rrc",
                                "ntnstack.scenario"},
-    "ntnstack.iq": CORE | {"ntnstack.orbit", "ntnstack.link"},
+    "ntnstack.iq": CORE | {"ntnstack.orbit", "ntnstack.link", "ntnstack.progress"},
     "ntnstack.runner": CORE | {"ntnstack", "ntnstack.orbit", "ntnstack.link", "ntnstack.rrc",
                                "ntnstack.capture", "ntnstack.stack", "ntnstack.terminals",
-                               "ntnstack.scenario", "at_bridge"},
+                               "ntnstack.scenario", "ntnstack.progress", "at_bridge"},
     "ntnstack.certification": BASE | {"ntnstack.configs", "ntnstack.scenario",
                                       "ntnstack.terminals", "ntnstack.runner", "at_bridge"},
     "ntnstack.live": CORE | {"ntnstack.rrc", "ntnstack.stack", "ntnstack.scenario",

@@ -12,7 +12,7 @@
   (ntnstack.orbit + ntnstack.link).
 - ``journal`` (results.sqlite), ``junit``, ``report`` + ``svg`` + ``msc`` (sequence charts),
   ``sibs`` (capture.pcap), ``outputs`` (one run's evidence per folder), ``diff``
-  (``ntnstack results diff``), ``console`` (progress bar, summary), ``bench`` (terminals for
+  (``ntnstack results diff``), ``console`` (step progress, summary), ``bench`` (terminals for
   direct driving: the pytest plugin's ``ntn_terminal``), ``ports`` (hardware ports open
   before a run).
 """

@@ -18,7 +18,7 @@ from typing import Any
 
 from ntnstack.clock import RANK_RUNNER, Clock
 from ntnstack.runner import junit, report, timeline
-from ntnstack.runner.console import Progress
+from ntnstack.runner.console import StepProgress
 from ntnstack.runner.context import Sessions, StepContext, StepError
 from ntnstack.runner.expect import judge_all
 from ntnstack.runner.journal import Journal, read_run
@@ -79,7 +79,8 @@ class Runner:
             try:
                 sessions = self.sessions_factory(self.scenario, self.ports, clock, world,
                                                  self.out_dir)
-                progress = Progress(len(self.scenario.steps), enabled=self.progress_enabled)
+                progress = StepProgress(len(self.scenario.steps),
+                                        enabled=self.progress_enabled)
                 with clock.party("runner", rank=RANK_RUNNER):
                     try:
                         self._steps(clock, world, sessions, journal, progress, results)

@@ -26,10 +26,6 @@ class VirtualNetwork:
             if n:
                 self._by_number[n] = module
 
-    def unregister(self, module) -> None:
-        for k in [k for k, v in self._by_number.items() if v is module]:
-            del self._by_number[k]
-
     def suspend(self, module, suspended: bool = True) -> None:
         """Suspend (or restore) ``module``'s subscription: while suspended the network
         rejects its registrations (EMM cause #8)."""
