@@ -3,7 +3,7 @@
 - ``api``: ``load_inputs`` (scenario + testbed -> ports) and ``run_scenario``.
 - ``engine``: the step loop; the journal is written per step; junit.xml / report.html /
   capture.pcap are written from the journal at the end.
-- ``context``: StepContext and the Sessions interface, the contract between the step loop,
+- ``context``: StepContext and the RunModules interface, the contract between the step loop,
   the handlers and the modules (each imports it, none imports another for it).
 - ``modules`` / ``virtual``: at_bridge drivers on virtual modules (one module host, the
   run's one ntnstack.clock.Clock, docs/time.md) or on testbed ports. ``steps``: one handler

@@ -79,8 +79,8 @@ def check_k_offsets(scenario: Scenario) -> None:
 
 
 def run_scenario(scenario: Scenario, testbed: Testbed, ports: dict[str, Port],
-                 out_dir: str | Path, progress: bool = True, sessions_factory=None
+                 out_dir: str | Path, progress: bool = True, modules_factory=None
                  ) -> RunOutcome:
     """Run into ``out_dir``; returns the outcome (results are also in the out dir)."""
     return Runner(scenario, testbed, ports, out_dir, progress=progress,
-                  sessions_factory=sessions_factory).run()
+                  modules_factory=modules_factory).run()

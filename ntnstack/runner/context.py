@@ -40,7 +40,7 @@ class StepContext:
     scenario: Scenario
     clock: Clock
     world: Any  # ntnstack.runner.world.World
-    sessions: Sessions
+    modules: RunModules
     observed: dict[str, Any] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
 
@@ -94,10 +94,10 @@ class StepContext:
         """Let emulated time run to ``deadline_s`` while recording ``driver``'s URCs; returns
         the time of the first URC for which ``predicate`` holds (None: none by the deadline,
         or no predicate)."""
-        return self.sessions.wait_until(self, predicate, deadline_s, driver)
+        return self.modules.wait_until(self, predicate, deadline_s, driver)
 
 
-class Sessions(Protocol):
+class RunModules(Protocol):
     """The modules of a run."""
 
     def run_step(self, ctx: StepContext) -> None:
@@ -131,8 +131,8 @@ class Sessions(Protocol):
 
 @runtime_checkable
 class ServiceControl(Protocol):
-    """Sessions whose network can suspend a terminal's subscription (the certification
-    sessions' virtual network)."""
+    """Run modules whose network can suspend a terminal's subscription (the certification
+    run's virtual network)."""
 
     def service_control(self, ctx: StepContext, terminal: str, barred: bool
                         ) -> dict[str, Any]:
@@ -141,7 +141,7 @@ class ServiceControl(Protocol):
 
 @runtime_checkable
 class TerrestrialControl(Protocol):
-    """Sessions whose network has terrestrial cells it can take away from a terminal."""
+    """Run modules whose network has terrestrial cells it can take away from a terminal."""
 
     def terrestrial_control(self, ctx: StepContext, terminal: str, covered: bool
                             ) -> dict[str, Any]:

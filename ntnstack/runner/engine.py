@@ -1,7 +1,7 @@
 """The run: steps in order against the terminals, expectations judged, every step journaled
 the moment it finishes, then junit.xml, report.html and capture.pcap written from the journal.
 
-The modules are behind one small interface, ntnstack.runner.context.Sessions (open a
+The modules are behind one small interface, ntnstack.runner.context.RunModules (open a
 terminal, run one step, let emulated time pass, close); ``ntnstack.runner.modules``
 implements it with at_bridge drivers on virtual modules or on testbed ports.
 """
@@ -19,10 +19,10 @@ from typing import Any
 from ntnstack.clock import RANK_RUNNER, Clock
 from ntnstack.runner import junit, report, timeline
 from ntnstack.runner.console import StepProgress
-from ntnstack.runner.context import Sessions, StepContext, StepError
+from ntnstack.runner.context import RunModules, StepContext, StepError
 from ntnstack.runner.expect import judge_all
 from ntnstack.runner.journal import Journal, read_run
-from ntnstack.runner.modules import ModuleSessions
+from ntnstack.runner.modules import BridgeModules
 from ntnstack.runner.outputs import clear_evidence
 from ntnstack.runner.records import RunInfo, StepResult
 from ntnstack.runner.stop import StopSignals
@@ -53,13 +53,13 @@ class Runner:
 
     def __init__(self, scenario: Scenario, testbed: Testbed, ports: dict[str, Port],
                  out_dir: str | Path, *, progress: bool = True,
-                 sessions_factory: Callable[..., Sessions] | None = None):
+                 modules_factory: Callable[..., RunModules] | None = None):
         self.scenario, self.testbed, self.ports = scenario, testbed, ports
         self.out_dir = Path(out_dir)
         self.progress_enabled = progress
         self.outcome: RunOutcome | None = None   # set when run() ends, stopped or not
-        self.sessions_factory = sessions_factory or ModuleSessions
-        """(scenario, ports, clock, world, out_dir) -> the run's Sessions."""
+        self.modules_factory = modules_factory or BridgeModules
+        """(scenario, ports, clock, world, out_dir) -> the run's RunModules."""
 
     def run(self) -> RunOutcome:
         """Every step in order; SIGINT / SIGTERM stop the steps, and the run still closes its
@@ -77,20 +77,20 @@ class Runner:
         wall0, results, stopped = time.monotonic(), [], None
         with StopSignals() as stop:
             try:
-                sessions = self.sessions_factory(self.scenario, self.ports, clock, world,
+                modules = self.modules_factory(self.scenario, self.ports, clock, world,
                                                  self.out_dir)
                 progress = StepProgress(len(self.scenario.steps),
                                         enabled=self.progress_enabled)
                 with clock.party("runner", rank=RANK_RUNNER):
                     try:
-                        self._steps(clock, world, sessions, journal, progress, results)
+                        self._steps(clock, world, modules, journal, progress, results)
                     except KeyboardInterrupt as exc:
                         stopped = exc
                     finally:   # time stops with the last step; modules close while it stands
                         stop.disarm()
                         info.emulated_s = clock.now()
                         progress.close()
-                        sessions.close()
+                        modules.close()
             finally:
                 stop.disarm()
                 info.wall_s = time.monotonic() - wall0
@@ -98,20 +98,20 @@ class Runner:
                 info.status = _status(results, len(self.scenario.steps))
                 journal.finish(info)
                 journal.close()
-            self.write_outputs(world, info, sessions.pcaps, sessions.imsis)
+            self.write_outputs(world, info, modules.pcaps, modules.imsis)
         self.outcome = RunOutcome(info, results, self.out_dir)  # also for a stopped run
         if stopped is not None:
             raise stopped
         return self.outcome
 
-    def _steps(self, clock, world, sessions, journal, progress, results: list[StepResult]
+    def _steps(self, clock, world, modules, journal, progress, results: list[StepResult]
                ) -> None:
         """Run the steps, appending each result to ``results`` as it is journaled."""
         broken, sampled_to = set(), 0.0
         for step in self.scenario.steps:
             progress.begin(f"{step.terminal} {step.label}")
             term = self.scenario.terminals[step.terminal]
-            ctx = StepContext(step, term, self.scenario, clock, world, sessions)
+            ctx = StepContext(step, term, self.scenario, clock, world, modules)
             result = _run_one(ctx, broken)
             if result.status == "error":
                 broken.add(step.terminal)
@@ -128,7 +128,7 @@ class Runner:
                       imsis: dict[str, str] | None = None) -> None:
         """junit.xml, report.html and timeline.json (every terminal's exchanges, BeiDou and
         Tiantong included, for which no dissector exists) from the journal; capture.pcap
-        from the cells' SIBs and the sessions' own captures (``pcaps``; ``imsis``: terminal
+        from the cells' SIBs and the modules' own captures (``pcaps``; ``imsis``: terminal
         -> IMSI, to say whose frame is whose)."""
         data = read_run(self.out_dir / "results.sqlite", info.run_id)
         junit.write(data, self.out_dir / "junit.xml")
@@ -157,7 +157,7 @@ def _run_one(ctx: StepContext, broken: set[str]) -> StepResult:
     wall0 = time.monotonic()
     ctx.note("step", f"{step.action} {_describe(step.params)}".strip())
     try:
-        ctx.sessions.run_step(ctx)
+        ctx.modules.run_step(ctx)
     except StepError as exc:
         result.status, result.message = "error", str(exc)
     except Exception as exc:  # noqa: BLE001 - a module's failure must not lose the run

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from ntnstack.terminals.modem import VirtualModule
 
 
-class ModuleSessions:
-    """Implements ntnstack.runner.context.Sessions over at_bridge + ntnstack.terminals."""
+class BridgeModules:
+    """Implements ntnstack.runner.context.RunModules over at_bridge + ntnstack.terminals."""
 
     def __init__(self, scenario: Scenario, ports: dict[str, Port], clock, world,
                  out_dir: Path):

@@ -37,11 +37,11 @@ def _payload(text: str) -> bytes:
 
 
 def _number(ctx: StepContext, peer: str, key: str) -> str:
-    return ctx.sessions.number(peer, key)
+    return ctx.modules.number(peer, key)
 
 
 def power_on(ctx: StepContext) -> None:
-    m = ctx.sessions.driver(ctx, ctx.terminal.name)
+    m = ctx.modules.driver(ctx, ctx.terminal.name)
     if ctx.call(m.power_on) in (None, _REFUSED):
         return
     if family_group(ctx.terminal.family) == "beidou":
@@ -62,13 +62,13 @@ def set_location(ctx: StepContext) -> None:
     else:
         pos = pos or ctx.terminal.position
         lat, lon, alt = pos.lat_deg, pos.lon_deg, pos.alt_m
-    m = ctx.sessions.driver(ctx, ctx.terminal.name)
+    m = ctx.modules.driver(ctx, ctx.terminal.name)
     ctx.call(m.set_location, lat, lon, alt)
     ctx.observed["position"] = [lat, lon, alt]
 
 
 def attach(ctx: StepContext) -> None:
-    m = ctx.sessions.driver(ctx, ctx.terminal.name)
+    m = ctx.modules.driver(ctx, ctx.terminal.name)
     t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["attach"])
     reg = ctx.call(m.registration)  # a Tiantong module registers by itself after boot
     if reg in (None, _REFUSED) or not reg.registered:
@@ -102,7 +102,7 @@ def _ta_error(ctx: StepContext, m: Any) -> None:
 
 
 def detach(ctx: StepContext) -> None:
-    ctx.call(ctx.sessions.driver(ctx, ctx.terminal.name).detach)
+    ctx.call(ctx.modules.driver(ctx, ctx.terminal.name).detach)
 
 
 def wait(ctx: StepContext) -> None:
@@ -110,7 +110,7 @@ def wait(ctx: StepContext) -> None:
 
 
 def send_data(ctx: StepContext) -> None:
-    m = ctx.sessions.driver(ctx, ctx.terminal.name)
+    m = ctx.modules.driver(ctx, ctx.terminal.name)
     data = _payload(ctx.step.params["payload"])
     t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["send_data"])
     if ctx.call(m.send_data, data) is _REFUSED:
@@ -127,7 +127,7 @@ def send_data(ctx: StepContext) -> None:
 
 def send_sms(ctx: StepContext) -> None:
     peer = ctx.step.params["to"]
-    m, p = ctx.sessions.driver(ctx, ctx.terminal.name), ctx.sessions.driver(ctx, peer)
+    m, p = ctx.modules.driver(ctx, ctx.terminal.name), ctx.modules.driver(ctx, peer)
     text = ctx.step.params["text"]
     t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["send_sms"])
     if ctx.call(m.send_sms, _number(ctx, peer, "msisdn"), text) is _REFUSED:
@@ -144,7 +144,7 @@ def send_sms(ctx: StepContext) -> None:
 
 def send_short_message(ctx: StepContext) -> None:
     peer = ctx.step.params["to"]
-    m, p = ctx.sessions.driver(ctx, ctx.terminal.name), ctx.sessions.driver(ctx, peer)
+    m, p = ctx.modules.driver(ctx, ctx.terminal.name), ctx.modules.driver(ctx, peer)
     text = ctx.step.params["text"]
     t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["send_short_message"])
     fb = ctx.call(m.send_short_message, _number(ctx, peer, "card_id"), text, "mixed")
@@ -200,14 +200,14 @@ class PendingDial:
 
 def dial(ctx: StepContext) -> None:
     peer = ctx.step.params["to"]
-    m, p = ctx.sessions.driver(ctx, ctx.terminal.name), ctx.sessions.driver(ctx, peer)
+    m, p = ctx.modules.driver(ctx, ctx.terminal.name), ctx.modules.driver(ctx, peer)
     t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["dial"])
     number = _number(ctx, peer, "msisdn")
     ctx.note("call", f"dial({number!r})")
     answer_deadline = deadline + DEFAULT_TIMEOUT_S["answer"]
     pending = PendingDial(ctx, m, number, ctx.remaining(answer_deadline))
-    ctx.sessions.calls.update({ctx.terminal.name: peer, peer: ctx.terminal.name})
-    ctx.sessions.dials[ctx.terminal.name] = pending
+    ctx.modules.calls.update({ctx.terminal.name: peer, peer: ctx.terminal.name})
+    ctx.modules.dials[ctx.terminal.name] = pending
     # +CLIP comes with RING (TS 27.007 7.18); RING itself stays queued for the answer step.
     clip = ctx.call(p.urc, "clip", timeout_s=ctx.remaining(deadline),
                     on=peer, channel="voice")
@@ -220,12 +220,12 @@ def dial(ctx: StepContext) -> None:
 
 def answer(ctx: StepContext) -> None:
     me = ctx.terminal.name
-    m = ctx.sessions.driver(ctx, me)
+    m = ctx.modules.driver(ctx, me)
     t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["answer"])
     if ctx.call(m.answer, timeout_s=ctx.remaining(deadline)) in (
             None, _REFUSED):
         return
-    pending = ctx.sessions.dials.pop(ctx.sessions.calls.get(me, ""), None)
+    pending = ctx.modules.dials.pop(ctx.modules.calls.get(me, ""), None)
     if pending is None:
         ctx.observed["connected_after_s"] = ctx.t() - t0
         return
@@ -237,12 +237,12 @@ def answer(ctx: StepContext) -> None:
 
 
 def hang_up(ctx: StepContext) -> None:
-    m = ctx.sessions.driver(ctx, ctx.terminal.name)
-    peer = ctx.sessions.call_peer(ctx.terminal.name)
+    m = ctx.modules.driver(ctx, ctx.terminal.name)
+    peer = ctx.modules.call_peer(ctx.terminal.name)
     t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["hang_up"])
     if ctx.call(m.hang_up) is _REFUSED or peer is None:
         return
-    p = ctx.sessions.driver(ctx, peer)
+    p = ctx.modules.driver(ctx, peer)
     end = ctx.call(p.urc, "no_carrier", timeout_s=ctx.remaining(deadline), on=peer,
                    channel="voice")
     if end is not None and end is not _REFUSED:
@@ -258,7 +258,7 @@ def expect_coverage_loss(ctx: StepContext) -> None:
         return
     ctx.observed["set_s"] = set_s
     ctx.note("link", f"satellite sets at {set_s:.1f} s")
-    m = ctx.sessions.driver(ctx, ctx.terminal.name)
+    m = ctx.modules.driver(ctx, ctx.terminal.name)
     lost = ctx.wait_until(lambda u: _registration_stat(u) not in (None, *REGISTERED),
                           set_s + AFTER_SET_S, driver=m)
     if lost is not None:
@@ -277,7 +277,7 @@ def wait_for_pass(ctx: StepContext) -> None:
     if limit is None:
         ctx.wait_until(None, rise_s)
         return
-    m = ctx.sessions.driver(ctx, ctx.terminal.name)
+    m = ctx.modules.driver(ctx, ctx.terminal.name)
     got = ctx.wait_until(lambda u: _registration_stat(u) in REGISTERED, rise_s + 2 * limit,
                          driver=m)
     if got is not None:
@@ -287,7 +287,7 @@ def wait_for_pass(ctx: StepContext) -> None:
 def _arrived(ctx: StepContext, terminal: str, procedure: str, since_s: float) -> float:
     """When the event a driver call returned for reached the bridge (emulated s): its
     receive stamp in the raw log when found, else now (after the call returned)."""
-    t = ctx.sessions.arrival_s(terminal, procedure, since_s)
+    t = ctx.modules.arrival_s(terminal, procedure, since_s)
     return ctx.t() if t is None else t
 
 

@@ -1,4 +1,4 @@
-"""The modules of a certification run: ntnstack.runner.modules.ModuleSessions plus what a
+"""The modules of a certification run: ntnstack.runner.modules.BridgeModules plus what a
 profile needs from the virtual network and the virtual modules.
 
 - Suspension of a subscription (``bar_service`` / ``restore_service``): the virtual network
@@ -26,7 +26,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from ntnstack.certification.defects import apply_defects
 from ntnstack.runner.context import StepError
-from ntnstack.runner.modules import ModuleSessions
+from ntnstack.runner.modules import BridgeModules
 from ntnstack.terminals.modem import REG_DENIED
 
 HOST_CALL_REAL_S = 10.0
@@ -45,8 +45,8 @@ class TerrestrialCoverage(Protocol):
         """The terrestrial cell over the module comes (``covered``) or goes."""
 
 
-class CertSessions(ModuleSessions):
-    """ModuleSessions with the suspension switch and the known defects."""
+class CertModules(BridgeModules):
+    """BridgeModules with the suspension switch and the known defects."""
 
     def __init__(self, scenario, ports, clock, world, out_dir: Path,
                  defects: dict[str, tuple[str, ...]] | None = None):
