@@ -27,7 +27,7 @@ from typing import Any, Protocol, runtime_checkable
 from ntnstack.certification.defects import apply_defects
 from ntnstack.runner.context import StepError
 from ntnstack.runner.modules import BridgeModules
-from ntnstack.terminals.modem import REG_DENIED
+from ntnstack.terminals.registration import REG_DENIED
 
 HOST_CALL_REAL_S = 10.0
 """Real seconds to wait for the module host thread to run one call on a scaled or real clock

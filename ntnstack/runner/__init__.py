@@ -4,7 +4,9 @@
 - ``engine``: the step loop; the journal is written per step; junit.xml / report.html /
   capture.pcap are written from the journal at the end.
 - ``context``: StepContext and the RunModules interface, the contract between the step loop,
-  the handlers and the modules (each imports it, none imports another for it).
+  the handlers and the modules (each imports it, none imports another for it). "Modules"
+  are the terminals' modules of a run (drivers, ports, virtual modules); a "session" is only
+  ever a UE's protocol session (ntnstack.stack).
 - ``modules`` / ``virtual``: at_bridge drivers on virtual modules (one module host, the
   run's one ntnstack.clock.Clock, docs/time.md) or on testbed ports. ``steps``: one handler
   per action of the driver vocabulary, ``probes`` the certification ones, ``handlers``

@@ -27,7 +27,8 @@ import ipaddress
 from dataclasses import replace
 
 from ntnstack.terminals.at_engine import AtChannel, CmeError, CmsError, Command, Prompt, Reply
-from ntnstack.terminals.modem import PDP_TYPES, AtModule
+from ntnstack.terminals.modem import AtModule
+from ntnstack.terminals.pdp import PDP_TYPES
 from ntnstack.errors import InputError
 from ntnstack.stack import UeConfig
 from ntnstack.stack import nas
