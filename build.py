@@ -16,6 +16,10 @@ Tasks (run with the system python3; everything else happens in ``.venv``)::
     python3 build.py docs             # setup, then docs/drivers.md and the generated part of
                                       # docs/scenarios.md
     python3 build.py compile [--sanitize]              # the C core only (needs cffi)
+
+System libraries loaded at run time, not built here: libusrsctp (Debian libusrsctp2, with
+libusrsctp-dev for its header) for S1AP over userspace SCTP (``ntnstack mme`` / ``enb``);
+.ci/run installs it with the other system packages.
 """
 from __future__ import annotations
 

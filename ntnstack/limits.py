@@ -28,6 +28,7 @@ MAX_SCENARIO_STEPS = 10_000       # the default scenario has 39
 # every 5 s (LEO) for every terminal, 17 280 a day each.
 MAX_SCENARIO_SPAN_S = 86400.0
 MAX_TERMINALS = 256               # terminals of a scenario, modules of `module serve --count`
+MAX_SUBSCRIBERS = 1_000_000       # lines of `ntnstack mme --subscribers` (about 90 MB)
 # Clock scale of the served modules and the NMEA feed: emulated s per wall s.
 MAX_SPEED = 1e6
 # IQ channel: the delay history holds rate x largest delay complex64 samples (8 bytes each).

@@ -13,7 +13,9 @@ Fixtures
   after (ntnstack.rigs; coordinator: the testbed's, else LG_COORDINATOR).
 - ``ntn_run(*scenario_files, clock=None)``: run scenarios on the testbed into a directory of
   this test; returns the RunOutcome and records each expectation's expected and observed
-  values as JUnit properties of the test (``user_properties``, as ``record_property``).
+  values as JUnit properties of the test (``user_properties``, as ``record_property``). With
+  ``--ntn-journal PATH`` each run is also merged into that one journal
+  (ntnstack.runner.merge: transactional, safe from several xdist workers at once).
 - ``ntn_terminal(name, scenario=None)``: the at_bridge driver of one terminal of a scenario
   (default: the embedded default scenario), virtual unless the testbed maps it to a port.
 - ``ntn_bench``: the Bench behind ``ntn_terminal`` (clock, world, numbers of the peers).
@@ -32,7 +34,9 @@ port fails the test at once, naming the terminal and the port.
 
 Parallel runs (pytest-xdist): each worker writes into its own directories, and a test that
 uses a hardware port holds that port's lock file, so no two workers drive one port at once.
-With ``--ntn-labgrid TAG=VALUE`` each worker holds its own free place of that kind.
+With ``--ntn-labgrid TAG=VALUE`` each worker holds its own free place of that kind, and
+``--ntn-journal PATH`` gathers every worker's runs (each with its place in its testbed name)
+into one journal for ``ntnstack results diff``.
 """
 from __future__ import annotations
 
@@ -59,6 +63,9 @@ def pytest_addoption(parser) -> None:
                          "any free place with these tags); repeat for several places")
     group.addoption("--ntn-clock", metavar="MODE", default=None,
                     help="clock for ntn_run (virtual | scaled:N | realtime)")
+    group.addoption("--ntn-journal", metavar="PATH", default=None,
+                    help="merge the journal of every ntn_run into PATH (results.sqlite, or a "
+                         "directory for it): one journal for all pytest-xdist workers")
 
 
 def pytest_configure(config) -> None:
@@ -164,6 +171,7 @@ def ntn_run(request, ntn_testbed, tmp_path):
     count = [0]
     record_property = request.node.user_properties.append  # as record_property, no warning
     clock_option = request.config.getoption("ntn_clock")
+    journal = request.config.getoption("ntn_journal")
 
     def run(*scenario_files, clock: str | None = None):
         option = clock or clock_option
@@ -174,6 +182,10 @@ def ntn_run(request, ntn_testbed, tmp_path):
             _ports_open(ports)
             outcome = run_scenario(scenario, ntn_testbed, ports, tmp_path / f"run-{count[0]}",
                                    progress=False)
+        if journal:
+            from ntnstack.runner.merge import merge
+
+            merge(journal, [outcome.out_dir])
         for r in outcome.results:
             record_property((f"{r.terminal}.{r.label}.status", r.status))
             for c in r.checks:

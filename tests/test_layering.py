@@ -45,20 +45,24 @@ LAYER_MAP: dict[str, frozenset[str]] = {
                               "ntnstack.capture", "at_bridge"},
     "ntnstack.terminals": CORE | {"ntnstack.orbit", "ntnstack.link", "ntnstack.rrc",
                                   "ntnstack.stack", "at_bridge"},
+    "ntnstack.sctp": BASE,                   # SCTP transports (kernel, userspace)
+    "ntnstack.s1ap": CORE | {"ntnstack.capture", "ntnstack.stack", "ntnstack.sctp"},
     # layer 8: the jobs
     "ntnstack.rigs": BASE | {"ntnstack.scenario"},
     "ntnstack.scenario": CORE | {"ntnstack.orbit", "ntnstack.configs", "at_bridge",
-                                 "ntnstack.rigs.spec"},  # a testbed's labgrid section
+                                 "ntnstack.rigs.spec",    # a testbed's labgrid section
+                                 "ntnstack.rigs.power"},  # a testbed port's power switch
     "ntnstack.export": CORE | {"ntnstack.orbit", "ntnstack.link", "ntnstack.rrc",
                                "ntnstack.scenario"},
-    "ntnstack.iq": CORE | {"ntnstack.orbit", "ntnstack.link", "ntnstack.progress"},
+    "ntnstack.iq": CORE | {"ntnstack.orbit", "ntnstack.link", "ntnstack.progress",
+                           "ntnstack.scenario", "ntnstack.runner", "ntnstack.live"},
     "ntnstack.runner": CORE | {"ntnstack", "ntnstack.orbit", "ntnstack.link", "ntnstack.rrc",
                                "ntnstack.capture", "ntnstack.stack", "ntnstack.terminals",
                                "ntnstack.scenario", "ntnstack.progress", "at_bridge"},
     "ntnstack.certification": BASE | {"ntnstack.configs", "ntnstack.scenario",
                                       "ntnstack.terminals", "ntnstack.runner", "at_bridge"},
     "ntnstack.live": CORE | {"ntnstack.rrc", "ntnstack.stack", "ntnstack.scenario",
-                             "ntnstack.runner"},
+                             "ntnstack.runner", "ntnstack.export"},
     "ntnstack.pytest_plugin": BASE | {"ntnstack.scenario", "ntnstack.rigs", "ntnstack.runner",
                                       "at_bridge"},
     "ntnstack.commands": None,               # the command line may use every layer

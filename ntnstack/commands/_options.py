@@ -25,3 +25,13 @@ def old_spelling(parser: argparse.ArgumentParser, old: str, dest: str, **kw) -> 
     """Accept ``old`` as a hidden alias of the option stored in ``dest`` (kept for one
     release; not shown in --help)."""
     parser.add_argument(old, dest=dest, default=argparse.SUPPRESS, help=argparse.SUPPRESS, **kw)
+
+
+def host_port(text: str, option: str) -> tuple[str, int]:
+    """HOST:PORT (IPv6 hosts in brackets) -> (host, port); InputError naming ``option``."""
+    from ntnstack.errors import InputError
+
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise InputError(f"{option} {text!r}: expected HOST:PORT with PORT 0..65535")
+    return host.strip("[]"), int(port)

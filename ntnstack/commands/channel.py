@@ -3,8 +3,10 @@
 File mode: ``--in FILE --out FILE`` (raw cf32 or SigMF; SigMF metadata is carried over with
 an annotation describing the channel). ZeroMQ mode: ``--zmq-bs-tx/--zmq-ue-tx`` and
 ``--zmq-dl-bind/--zmq-ul-bind`` relay the srsRAN ZMQ radio convention both ways.
-The trajectory comes from ``--sat/--ue/--start`` (ntnstack.link) or from ``--trajectory CSV``
-(columns t_s, delay_s, doppler_hz, gain_db; t_s in seconds since the first sample).
+The trajectory comes from ``--sat/--ue/--start`` (ntnstack.link), from a scenario terminal
+(``--scenario FILE --terminal NAME [--live URL]``: the link the run's world and the live state
+give it, ntnstack.iq.scenario_link) or from ``--trajectory CSV`` (columns t_s, delay_s,
+doppler_hz, gain_db; t_s in seconds since the first sample).
 """
 from __future__ import annotations
 
@@ -38,6 +40,13 @@ def register(sub) -> None:
     p.add_argument("--direction", choices=["dl", "ul"], default="dl",
                    help="file mode: which carrier's Doppler to apply (default dl)")
     p.add_argument("--trajectory", metavar="CSV", help="explicit trajectory instead of --sat")
+    p.add_argument("--scenario", metavar="FILE",
+                   help="instead of --sat/--ue: the link of a scenario terminal (--terminal), "
+                        "as the run's world and the live state give it")
+    p.add_argument("--terminal", metavar="NAME", help="with --scenario: the terminal")
+    p.add_argument("--live", metavar="URL",
+                   help="with --scenario: start at the current emulated time of the live "
+                        "service at URL (ws://HOST:PORT of ntnstack live / run --live)")
     p.add_argument("--step-s", type=float, default=DEFAULT_STEP_S, metavar="S",
                    help=f"trajectory knot spacing, s (default {DEFAULT_STEP_S:g})")
     old_spelling(p, "--step", "step_s", type=float)

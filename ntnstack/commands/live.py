@@ -27,15 +27,6 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _listen(text: str) -> tuple[str, int]:
-    from ntnstack.errors import InputError
-
-    host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isdigit() or int(port) > 65535:
-        raise InputError(f"--listen {text!r}: expected HOST:PORT with PORT 0..65535")
-    return host.strip("[]"), int(port)
-
-
 def run(args) -> int:
     import asyncio
     import contextlib
@@ -43,12 +34,13 @@ def run(args) -> int:
     import signal
 
     from ntnstack.clock import parse_clock, parse_iso8601
+    from ntnstack.commands._options import host_port
     from ntnstack.errors import InputError
     from ntnstack.live import LiveCells
     from ntnstack.live.server import serve
     from ntnstack.scenario.load import default_scenario_path, load_scenario
 
-    host, port = _listen(args.listen)
+    host, port = host_port(args.listen, "--listen")
     if args.duration is not None and not (math.isfinite(args.duration) and args.duration > 0):
         raise InputError(f"--duration {args.duration}: expected a finite number of seconds > 0")
     scenario = load_scenario(args.scenario or [default_scenario_path()])

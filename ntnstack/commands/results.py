@@ -2,7 +2,8 @@
 (verdicts, timings beyond --tolerance-s); exit 1 when a verdict regressed, 2 on bad input.
 ``results show RUN``: the steps of one run, RUN an output folder or results.sqlite (its latest
 run) or a run id (looked up in --journal, default every ntnstack-out/*/results.sqlite).
-``results list [JOURNAL]``: the runs a journal holds."""
+``results list [JOURNAL]``: the runs a journal holds. ``results merge OUT SRC...``: the runs of
+several journals (rigs, CI jobs, xdist workers) into one, in one transaction."""
 from __future__ import annotations
 
 import json
@@ -12,13 +13,18 @@ from ntnstack.commands._options import OUT_ROOT
 
 
 def register(sub) -> None:
-    p = sub.add_parser("results", help="compare or show run journals (results.sqlite)",
+    p = sub.add_parser("results", help="compare, show or merge run journals (results.sqlite)",
                        description="Read run journals: diff two runs (exit 1 when a verdict "
-                                   "regressed) or show one.")
+                                   "regressed), show or list them, merge several into one.")
     rsub = p.add_subparsers(dest="results_command", required=True, parser_class=type(p))
     d = rsub.add_parser("diff", help="what changed between two runs (exit 1 on regression)")
-    d.add_argument("run_a", metavar="RUN_A", help="output directory or results.sqlite")
-    d.add_argument("run_b", metavar="RUN_B", help="output directory or results.sqlite")
+    d.add_argument("run_a", metavar="RUN_A", help="output directory or results.sqlite (its "
+                   "latest run), or a run id (or its first characters) in --journal")
+    d.add_argument("run_b", metavar="RUN_B", help="as RUN_A; the runs may come from different "
+                   "rigs (each run's testbed and host are shown)")
+    d.add_argument("--journal", action="append", metavar="PATH",
+                   help="where to look for run ids, e.g. a merged journal (repeatable; "
+                        f"default every {OUT_ROOT}/*/results.sqlite)")
     d.add_argument("--tolerance-s", type=float, default=1.0, metavar="S",
                    help="report observed timings that moved by more than S emulated seconds "
                         "(default %(default)s)")
@@ -37,6 +43,17 @@ def register(sub) -> None:
                     help="output directory or results.sqlite (default %(default)s)")
     ls.add_argument("--json", action="store_true", help="one JSON object per run")
     ls.set_defaults(func=run_list)
+    m = rsub.add_parser("merge", help="merge run journals into one (transactional, idempotent)",
+                        description="Copy every run of the SRC journals into OUT in one "
+                                    "transaction: runs already there are skipped, a bad SRC "
+                                    "is named and nothing is written.")
+    m.add_argument("out", metavar="OUT", help="results.sqlite to merge into (a .sqlite path), "
+                   "or a directory for OUT/results.sqlite; created when missing")
+    m.add_argument("sources", nargs="+", metavar="SRC",
+                   help="output directory or results.sqlite of the runs to merge")
+    m.add_argument("--json", action="store_true", help="one JSON object: run ids added, "
+                   "replaced (an unfinished copy finished) and skipped (already there)")
+    m.set_defaults(func=run_merge)
 
 
 def run_diff(args) -> int:
@@ -48,7 +65,8 @@ def run_diff(args) -> int:
 
     if not (math.isfinite(args.tolerance_s) and args.tolerance_s >= 0):
         raise InputError(f"--tolerance-s: expected seconds >= 0, got {args.tolerance_s}")
-    d = diff_runs(read_run(args.run_a), read_run(args.run_b), args.tolerance_s)
+    d = diff_runs(read_run(*_locate(args.run_a, args.journal)),
+                  read_run(*_locate(args.run_b, args.journal)), args.tolerance_s)
     print(json.dumps(d.as_dict(), sort_keys=True) if args.json else format_text(d))
     return 1 if d.regressions else 0
 
@@ -75,7 +93,23 @@ def run_list(args) -> int:
 
     for r in list_runs(args.journal):
         print(json.dumps(r, sort_keys=True) if args.json else
-              f"{r['run_id']}  {r['started_at'][:19]}  {r['status']:11s} {r['scenario']}")
+              f"{r['run_id']}  {r['started_at'][:19]}  {r['status']:11s} {r['scenario']}  "
+              f"({r['testbed']} on {r['host']})")
+    return 0
+
+
+def run_merge(args) -> int:
+    from dataclasses import asdict
+
+    from ntnstack.runner.merge import merge, output_path
+
+    done = merge(args.out, args.sources)
+    if args.json:
+        print(json.dumps(asdict(done), sort_keys=True))
+    else:
+        print(f"{output_path(args.out)}: {len(done.added)} run(s) added, "
+              f"{len(done.replaced)} replaced, {len(done.skipped)} already there "
+              f"(from {len(args.sources)} journal(s))")
     return 0
 
 

@@ -35,6 +35,10 @@ def register(sub) -> None:
                         "else 127.0.0.1:20408)")
     p.add_argument("--labgrid-wait", type=float, metavar="SECONDS",
                    help="wait this long for a held place (default 0: report its holder)")
+    p.add_argument("--live", metavar="HOST:PORT",
+                   help="serve the cells' NTN state over WebSocket during the run (as "
+                        "`ntnstack live`; port 0: any free port, printed on stderr); needs "
+                        "--clock scaled:N or realtime")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=run)
 
@@ -45,6 +49,12 @@ def run(args) -> int:
     from ntnstack.runner.api import load_inputs, prepare
 
     scenario, testbed, ports = load_inputs(args.scenario, args.testbed, args.clock)
+    if args.live is not None:
+        from ntnstack.commands._options import host_port
+        from ntnstack.live.service import check_clock
+
+        host_port(args.live, "--live")
+        check_clock(scenario.clock.mode, "--live")
     output_dir(args.out, "--out")
     spec = spec_for(testbed.labgrid, args.labgrid, args.labgrid_coordinator, args.labgrid_wait,
                     "--labgrid")
@@ -67,9 +77,15 @@ def run_on(args, scenario, testbed, ports) -> int:
     from ntnstack.runner.api import run_scenario, split_pairs
     from ntnstack.runner.console import summary_table
 
+    from ntnstack.runner.api import ran_companions
+
     for warning in split_pairs(scenario, ports):
         print(f"ntnstack run: warning: {warning}", file=sys.stderr)
-    outcome = run_scenario(scenario, testbed, ports, args.out, progress=show_progress(args))
+    companions = ran_companions(scenario, testbed)
+    if args.live is not None:
+        companions.append(_live_service(scenario, args.live))
+    outcome = run_scenario(scenario, testbed, ports, args.out, progress=show_progress(args),
+                           companions=companions)
     if args.json:
         print(json.dumps(outcome_dict(outcome), sort_keys=True))
     else:
@@ -80,6 +96,19 @@ def run_on(args, scenario, testbed, ports) -> int:
               f"results in {outcome.out_dir}/")
     sys.stdout.flush()
     return 0 if outcome.passed else 1
+
+
+def _live_service(scenario, listen: str):
+    """The --live service; it prints its address on stderr once it accepts connections."""
+    from ntnstack.commands._options import host_port
+    from ntnstack.live.service import LiveService
+
+    host, port = host_port(listen, "--live")
+
+    def ready(bound: int) -> None:
+        print(f"ntnstack run: live state on ws://{host}:{bound}", file=sys.stderr, flush=True)
+
+    return LiveService(scenario, host, port, ready)
 
 
 def outcome_dict(outcome) -> dict:

@@ -9,7 +9,7 @@ from ntnstack.link.defaults import DEFAULT_FREQ_DL_HZ, DEFAULT_FREQ_UL_HZ, PAYLO
 from ntnstack.link.terminals import GroundPoint, ground_point
 from ntnstack.orbit import OrbitSource, parse_orbit_spec
 
-__all__ = ["ExportInputs", "from_args", "from_scenario"]
+__all__ = ["ExportInputs", "for_cell", "from_args", "from_scenario"]
 
 DEFAULT_VALIDITY_S = 20   # ntn-UlSyncValidityDuration s20 when nothing says otherwise
 
@@ -67,19 +67,26 @@ def from_scenario(path: str, cell_name: str | None, ue_override: GroundPoint | N
     if not Path(path).is_file():
         raise InputError(f"--scenario {path}: no such file")
     scenario = load_scenario([path])
-    cell = _pick_cell(scenario, cell_name, path)
+    return for_cell(scenario, _pick_cell(scenario, cell_name, path).name, ue_override, path)
+
+
+def for_cell(scenario, cell_name: str, ue_override: GroundPoint | None = None,
+             where: str = "scenario") -> ExportInputs:
+    """The inputs of a loaded scenario's cell ``cell_name``; its terminal is the first one
+    the cell serves unless ``ue_override`` is given (``where`` prefixes error messages)."""
+    cell = scenario.cells[cell_name]
     sat = scenario.satellites[cell.satellite]
     source = parse_orbit_spec(sat.orbit, scenario.start_unix_s,
-                              f"{path}: satellites.{sat.name}.orbit")
+                              f"{where}: satellites.{sat.name}.orbit")
     gateway = None
     if cell.gateway is not None:
         gateway = _point(scenario.gateways[cell.gateway].position,
-                         f"{path}: gateways.{cell.gateway}.position")
+                         f"{where}: gateways.{cell.gateway}.position")
     ue = ue_override
     if ue is None:
         served = [t for t in scenario.terminals.values() if t.cell == cell.name]
         if served:
-            ue = _point(served[0].position, f"{path}: terminals.{served[0].name}.position")
+            ue = _point(served[0].position, f"{where}: terminals.{served[0].name}.position")
     return ExportInputs(
         cell_name=cell.name, source=source, payload=cell.payload, gateway=gateway, ue=ue,
         sib_kind="sib19" if cell.sib == "none" else cell.sib, validity_s=cell.validity_s,

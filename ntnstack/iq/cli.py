@@ -102,6 +102,8 @@ def _link(args, duration_s: float, direction: str, src: IQInput | None):
     """(ChannelTrajectory, annotation fields) from --sat/--ue/--start or --trajectory."""
     if args.trajectory:
         return read_trajectory_csv(args.trajectory), {"ntnstack:trajectory": args.trajectory}
+    if args.scenario or args.terminal or args.live:
+        return _scenario_link(args, duration_s, direction, src)
     from ntnstack.clock import format_iso8601, parse_iso8601
     from ntnstack.iq.trajectory import link_trajectory
     from ntnstack.link.options import uplink_hz
@@ -129,6 +131,20 @@ def _link(args, duration_s: float, direction: str, src: IQInput | None):
             "ntnstack:carrier_hz": dl if direction == "dl" else ul,
             "ntnstack:pathloss_db_at_0_db_gain": lt.min_pathloss_db}
     return lt.trajectory, note
+
+
+def _scenario_link(args, duration_s: float, direction: str, src: IQInput | None):
+    """--scenario / --terminal / --live (ntnstack.iq.scenario_link)."""
+    from ntnstack.iq.scenario_link import scenario_link
+
+    if not (args.scenario and args.terminal):
+        raise InputError("--scenario and --terminal go together (--live needs both)")
+    if args.sat or args.ue or args.gateway or args.freq_hz is not None:
+        raise InputError("--scenario excludes --sat, --ue, --gateway and --freq-hz (the "
+                         "scenario's cell gives them)")
+    _check_duration(duration_s, args.step_s, "--duration" if src is None
+                    else f"--in ({src.count} samples at {args.rate or src.rate_hz:g} Hz)")
+    return scenario_link(args, duration_s, direction, src)
 
 
 def _describe(traj, direction: str) -> dict:

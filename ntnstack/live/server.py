@@ -27,6 +27,11 @@ from ntnstack.live.state import LiveCells
 MAX_REQUEST_BYTES = 65_536
 CLOSE_TIMEOUT_S = 30.0   # at the end, a slow client's queued messages get this long (real s)
 MAX_BACKLOG = 10_000     # messages queued to one client before it is dropped as too slow
+# websockets.serve options. compression=None: no permessage-deflate; deflating each message
+# for each client took a third of the CPU of serving 100 subscribers
+# (tests/live/test_bench_live.py), and the messages (about 1.5 kB) are for a lab network.
+SERVE_OPTIONS = {"max_size": MAX_REQUEST_BYTES, "close_timeout": CLOSE_TIMEOUT_S,
+                 "compression": None}
 
 
 class _Client:
@@ -56,9 +61,16 @@ class _Client:
             try:
                 await self.ws.send(text)
             except websockets.ConnectionClosed:
-                return         # the handler sees the connection end and forgets the client
+                self._discard()   # the handler sees the connection end and forgets the client
+                return
             finally:
                 self.outbox.task_done()
+
+    def _discard(self) -> None:
+        """Mark every queued message done (the connection is gone)."""
+        while not self.outbox.empty():
+            self.outbox.get_nowait()
+            self.outbox.task_done()
 
 
 class LiveServer:
@@ -154,7 +166,7 @@ class LiveServer:
                 self._queue(cell, t, json.dumps(msg))
             await self._wait_until(t1)
             t0 = t1
-        await self._drain()
+        await self.drain()
 
     def _queue(self, cell: str, t_unix_s: float, text: str) -> None:
         """``text`` to every follower of ``cell`` (never older than what a client already
@@ -169,7 +181,7 @@ class LiveServer:
             elif client.offer(cell, t_unix_s, text):
                 self.sent += 1
 
-    async def _drain(self) -> None:
+    async def drain(self) -> None:
         """Wait (up to CLOSE_TIMEOUT_S real s) until every client's outbox is written."""
         waits = [asyncio.ensure_future(c.outbox.join()) for c in self.clients.values()]
         if waits:
@@ -186,18 +198,33 @@ class LiveServer:
 
 
 async def serve(live: LiveCells, clock: Clock, host: str, port: int,
-                until_unix_s: float | None = None, on_ready=None) -> LiveServer:
-    """Listen on host:port; ``on_ready(port)`` once bound; return when ``until`` passes."""
+                until_unix_s: float | None = None, on_ready=None,
+                stop: asyncio.Event | None = None) -> LiveServer:
+    """Listen on host:port; ``on_ready(port)`` once bound; return when ``until`` passes or
+    ``stop`` is set (then the clients get what is already queued, as at ``until``)."""
     import websockets
 
     server = LiveServer(live, clock, until_unix_s)
-    async with websockets.serve(server.handle, host, port, max_size=MAX_REQUEST_BYTES,
-                                close_timeout=CLOSE_TIMEOUT_S) as ws_server:
+    async with websockets.serve(server.handle, host, port, **SERVE_OPTIONS) as ws_server:
         bound = ws_server.sockets[0].getsockname()[1]
         if on_ready is not None:
             on_ready(bound)
         try:
-            await server.publish()
+            await _publish_until(server, stop)
         finally:
             server.close()
     return server
+
+
+async def _publish_until(server: LiveServer, stop: asyncio.Event | None) -> None:
+    publish = asyncio.ensure_future(server.publish())
+    if stop is None:
+        await publish
+        return
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait([publish, stopped], return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if not publish.done():
+        publish.cancel()
+        await asyncio.gather(publish, return_exceptions=True)
+        await server.drain()

@@ -43,6 +43,9 @@ class LiveCells:
                         for n in self.names}
         self._terminals = {n: [t for t, term in scenario.terminals.items() if term.cell == n]
                            for n in self.names}
+        # the SIB last built per cell (send time, BuiltSib): every client that connects
+        # within a SIB period gets the same one without building it again
+        self._built: dict[str, tuple[float, object]] = {}
         for name in self.names:
             self.coverage_changes_s(name)       # the pass lists, computed once here
 
@@ -116,7 +119,10 @@ class LiveCells:
             terminals = self._terminal_states(
                 cell, np.array([_state_time(t_unix_s, reason)]))[0]
         t_tx = self.broadcast_at(cell, t_unix_s)
-        built = build_sib(source, self._config[cell], t_tx)
+        built = self._built.get(cell)
+        if built is None or built[0] != t_tx:   # the SIB in force changes once a period
+            built = self._built[cell] = (t_tx, build_sib(source, self._config[cell], t_tx))
+        built = built[1]
         config = built.sib.config
         return {
             "type": "state", "schema": SCHEMA_VERSION, "cell": cell, "reason": reason,
@@ -126,6 +132,8 @@ class LiveCells:
             "sib": {
                 "kind": scenario_cell.sib, "sent_unix_s": built.sent_unix_s,
                 "epoch_unix_s": built.epoch_unix_s,
+                "epoch_sfn": config.epoch.sfn if config.epoch else None,
+                "epoch_subframe": config.epoch.subframe if config.epoch else None,
                 **_ephemeris(config.ephemeris),
                 "ta_common_s": config.common_ta.ta_common_s,
                 "ta_common_drift_s_per_s": config.common_ta.drift_s_per_s,

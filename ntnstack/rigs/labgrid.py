@@ -43,6 +43,22 @@ class _DropRefused(logging.Filter):
         return not record.getMessage().startswith("coordinator is unavailable")
 
 
+def _own_loop() -> asyncio.AbstractEventLoop:
+    """A new event loop, current in this thread, for one coordinator session: grpc.aio binds
+    its channel to the thread's current loop while labgrid runs the session on the loop it
+    stashed, and in a process that ran other asyncio code before (the pytest plugin, a test
+    session) those differ ("attached to a different loop")."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    return loop
+
+
+def _end_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Close a session's loop (labgrid ignores a closed stashed loop next time)."""
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
 class Coordinator:
     """A labgrid client session on the coordinator at ``address`` (HOST:PORT)."""
 
@@ -51,9 +67,11 @@ class Coordinator:
         self.address = address
         quiet = _DropRefused()   # labgrid logs a refused connection itself; we say it once
         logging.root.addFilter(quiet)
+        loop = _own_loop()
         try:
-            self.session = client.start_session(address)
+            self.session = client.start_session(address, loop=loop)
         except client.Error as exc:
+            _end_loop(loop)
             reason = exc.args[0] if exc.args else type(exc).__name__
             raise InputError(f"labgrid coordinator {address}: {reason}") from None
         finally:
@@ -64,8 +82,11 @@ class Coordinator:
         return self.session.loop.run_until_complete(coro)
 
     def close(self) -> None:
-        self.run(self.session.stop())
-        self.run(self.session.close())
+        try:
+            self.run(self.session.stop())
+            self.run(self.session.close())
+        finally:
+            _end_loop(self.session.loop)
 
     async def _call(self, method: str, request):
         import grpc
@@ -143,17 +164,21 @@ class Coordinator:
         await self.session.sync_with_coordinator()
 
     def held(self, name: str) -> HeldPlace:
-        """The acquired place's tags and NetworkSerialPort resources."""
+        """The acquired place's tags, NetworkSerialPort and NetworkPowerPort resources."""
         place = self.place(name)
-        serial = {}
+        serial, power = {}, {}
         for (res_name, cls), entry in self.session.get_target_resources(place).items():
-            if cls != "NetworkSerialPort":
+            if cls not in ("NetworkSerialPort", "NetworkPowerPort"):
                 continue
             if not entry.avail:
                 raise InputError(f"labgrid place {name}: resource {res_name} is not available "
                                  f"(its exporter is gone?)")
+            if cls == "NetworkPowerPort":
+                power[res_name] = {k: str(v) for k, v in entry.params.items()
+                                   if k in ("model", "host", "index")}
+                continue
             serial[res_name] = (serial_url(entry.params), int(entry.params.get("speed", 115200)))
-        return HeldPlace(name, dict(place.tags), serial)
+        return HeldPlace(name, dict(place.tags), serial, power)
 
 
 @contextlib.contextmanager

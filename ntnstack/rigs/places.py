@@ -2,7 +2,9 @@
 
 A held place's ``NetworkSerialPort`` resources become testbed ports: a resource named after a
 scenario terminal is that terminal's port; a place tagged ``family=F`` with one serial
-resource left serves the first scenario terminal of family F that no resource names.
+resource left serves the first scenario terminal of family F that no resource names. A
+place's ``NetworkPowerPort`` switches its modules: the one named ``<terminal>-power``, else
+the place's only one.
 """
 from __future__ import annotations
 
@@ -10,16 +12,28 @@ import dataclasses
 from dataclasses import dataclass
 
 from ntnstack.errors import InputError
+from ntnstack.rigs.power import PowerSpec
 from ntnstack.scenario.model import Port, Testbed
 
 
 @dataclass(frozen=True)
 class HeldPlace:
-    """A place this run holds: its tags and serial resources (name -> (url, speed))."""
+    """A place this run holds: its tags, serial resources (name -> (url, speed)) and power
+    resources (name -> NetworkPowerPort params: model, host, index)."""
 
     name: str
     tags: dict[str, str]
     serial: dict[str, tuple[str, int]]
+    power: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
+
+    def power_of(self, terminal: str) -> PowerSpec | None:
+        """The switch of ``terminal``'s module: ``<terminal>-power``, else the only one."""
+        name = f"{terminal}-power"
+        if name not in self.power:
+            if len(self.power) != 1:
+                return None
+            name = next(iter(self.power))
+        return PowerSpec(place=self.name, resource=name, params=self.power[name])
 
 
 def serial_url(params: dict) -> str:
@@ -50,7 +64,8 @@ def ports_on_places(held: list[HeldPlace], terminals: dict[str, str] | None
             if name in out:
                 raise InputError(f"terminal {name} is on two held places: {out[name].url} and "
                                  f"{place.name}/{name}")
-            out[name] = Port(name, url, family, speed, {"labgrid_place": place.name})
+            out[name] = Port(name, url, family, speed, {"labgrid_place": place.name},
+                             power=place.power_of(name))
     for place, name in spare:
         family = place.tags.get("family")
         if family is None or sum(p is place for p, _ in spare) != 1:
@@ -58,7 +73,8 @@ def ports_on_places(held: list[HeldPlace], terminals: dict[str, str] | None
         free = [t for t, f in terminals.items() if f == family and t not in out]
         if free:
             url, speed = place.serial[name]
-            out[free[0]] = Port(free[0], url, family, speed, {"labgrid_place": place.name})
+            out[free[0]] = Port(free[0], url, family, speed, {"labgrid_place": place.name},
+                                power=place.power_of(free[0]))
     return out
 
 

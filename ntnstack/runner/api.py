@@ -27,7 +27,10 @@ def prepare(scenario: Scenario, testbed: Testbed, clock: str | None = None
             ) -> tuple[Scenario, dict[str, Port]]:
     """The port of every terminal, the cells' K_offset checked, and real time when real
     modules are in the run."""
+    from ntnstack.scenario.ran import check_ran
+
     ports = check_against(testbed, scenario)
+    check_ran(testbed.ran, scenario)
     check_k_offsets(scenario)
     return clock_for_ports(scenario, ports, clock), ports
 
@@ -79,8 +82,22 @@ def check_k_offsets(scenario: Scenario) -> None:
 
 
 def run_scenario(scenario: Scenario, testbed: Testbed, ports: dict[str, Port],
-                 out_dir: str | Path, progress: bool = True, modules_factory=None
-                 ) -> RunOutcome:
-    """Run into ``out_dir``; returns the outcome (results are also in the out dir)."""
+                 out_dir: str | Path, progress: bool = True, modules_factory=None,
+                 companions: list | None = None) -> RunOutcome:
+    """Run into ``out_dir``; returns the outcome (results are also in the out dir).
+    ``companions``: see Runner (default: the pusher into the testbed's ``ran:`` equipment,
+    connected here; InputError naming an entry that cannot be reached)."""
+    if companions is None:
+        companions = ran_companions(scenario, testbed)
     return Runner(scenario, testbed, ports, out_dir, progress=progress,
-                  modules_factory=modules_factory).run()
+                  modules_factory=modules_factory, companions=companions).run()
+
+
+def ran_companions(scenario: Scenario, testbed: Testbed) -> list:
+    """[the pusher into the testbed's base stations] (none without a ``ran:`` section)."""
+    if not testbed.ran:
+        return []
+    from ntnstack.live.ran import open_adapters
+    from ntnstack.live.ran.pusher import Pusher
+
+    return [Pusher(scenario, open_adapters(testbed.ran, scenario))]

@@ -43,6 +43,7 @@ class StepContext:
     modules: RunModules
     observed: dict[str, Any] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
+    unanswered: set[str] = field(default_factory=set)  # terminals whose call timed out
 
     def t(self) -> float:
         return self.clock.now()
@@ -76,6 +77,7 @@ class StepContext:
         try:
             result = fn(*args, **kwargs)
         except Timeout as exc:
+            self.unanswered.add(who)
             self.observed["reason"] = f"{who}: {exc}"
             self.note("result", f"timeout: {exc}", who)
             return None
@@ -118,6 +120,10 @@ class RunModules(Protocol):
     def arrival_s(self, terminal: str, procedure: str, since_s: float) -> float | None:
         """When the URC that ``procedure`` waits for reached the bridge at or after
         ``since_s`` (emulated s; None: not found)."""
+
+    def recover(self, ctx: StepContext) -> Any:
+        """After a step whose module hung: the failed ``responsive`` check once its power
+        switch cycled it (ntnstack.runner.power.recover), None when it has no switch."""
 
     calls: dict[str, str]  # terminal -> the other end of its call
     dials: dict[str, Any]  # caller -> its dial still waiting for the answer

@@ -2,7 +2,8 @@
 and observed timings (``*_s`` values, step durations) that moved by more than a tolerance.
 
 A regression is a step or expectation that passed in run A and does not pass in run B (failed,
-error, skipped, or missing because run B stopped early or dropped the step).
+error, skipped, or missing because run B stopped early or dropped the step). Each run's rig is
+named: its testbed (``NAME@PLACE`` when it held labgrid places) and host.
 """
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ class RunDiff:
     changes: list[Change] = field(default_factory=list)
     status_a: str = ""   # each run's status (passed, failed, interrupted, ...)
     status_b: str = ""
+    rig_a: str = ""      # each run's testbed (NAME@PLACE on labgrid places) and host
+    rig_b: str = ""
 
     @property
     def regressions(self) -> list[Change]:
@@ -35,9 +38,15 @@ class RunDiff:
 
     def as_dict(self) -> dict[str, Any]:
         return {"run_a": self.run_a, "run_b": self.run_b, "status_a": self.status_a,
-                "status_b": self.status_b, "tolerance_s": self.tolerance_s,
+                "status_b": self.status_b, "rig_a": self.rig_a, "rig_b": self.rig_b,
+                "tolerance_s": self.tolerance_s,
                 "regressions": len(self.regressions),
                 "changes": [asdict(c) for c in self.changes]}
+
+
+def rig(run: dict) -> str:
+    """Where a run ran: ``testbed on host``."""
+    return f"{run['testbed']} on {run['host'] or 'an unknown host'}"
 
 
 def _key(step: dict) -> str:
@@ -47,7 +56,8 @@ def _key(step: dict) -> str:
 def diff_runs(a: dict, b: dict, tolerance_s: float) -> RunDiff:
     """``a`` and ``b`` are journal.read_run() data."""
     out = RunDiff(a["run"]["run_id"], b["run"]["run_id"], tolerance_s,
-                  status_a=a["run"]["status"], status_b=b["run"]["status"])
+                  status_a=a["run"]["status"], status_b=b["run"]["status"],
+                  rig_a=rig(a["run"]), rig_b=rig(b["run"]))
     steps_a = {_key(s): s for s in a["steps"]}
     steps_b = {_key(s): s for s in b["steps"]}
     for key, sa in steps_a.items():
@@ -97,8 +107,9 @@ def _number(value: Any) -> bool:
 
 def format_text(d: RunDiff) -> str:
     """A table a human reads; the last line states the regression count."""
-    lines = [f"run A {d.run_a} {d.status_a}",
-             f"run B {d.run_b} {d.status_b}  (timing tolerance {d.tolerance_s:g} s)"]
+    lines = [f"run A {d.run_a} ({d.rig_a}) {d.status_a}",
+             f"run B {d.run_b} ({d.rig_b}) {d.status_b}  (timing tolerance "
+             f"{d.tolerance_s:g} s)"]
     if not d.changes:
         lines.append("no change")
     for c in d.changes:

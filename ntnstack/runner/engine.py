@@ -53,8 +53,12 @@ class Runner:
 
     def __init__(self, scenario: Scenario, testbed: Testbed, ports: dict[str, Port],
                  out_dir: str | Path, *, progress: bool = True,
-                 modules_factory: Callable[..., RunModules] | None = None):
+                 modules_factory: Callable[..., RunModules] | None = None,
+                 companions: list | None = None):
         self.scenario, self.testbed, self.ports = scenario, testbed, ports
+        # prepared on the run's world, started with the first step on the run's clock, stopped
+        # after the last: ntnstack.live's service (--live), the pusher into base stations
+        self.companions = companions or []
         self.out_dir = Path(out_dir)
         self.progress_enabled = progress
         self.outcome: RunOutcome | None = None   # set when run() ends, stopped or not
@@ -67,8 +71,10 @@ class Runner:
         the steps done, then raises KeyboardInterrupt."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
         clear_evidence(self.out_dir)
-        clock = scenario_clock(self.scenario)
         world = World(self.scenario)
+        for companion in self.companions:   # their heavy work before the clock starts
+            companion.prepare(world)
+        clock = scenario_clock(self.scenario)
         info = RunInfo(uuid.uuid4().hex[:12], self.scenario.name, list(self.scenario.files),
                        self.testbed.name, str(self.scenario.clock), self.scenario.start_unix_s,
                        _now_iso(), socket.gethostname())
@@ -83,6 +89,8 @@ class Runner:
                                         enabled=self.progress_enabled)
                 with clock.party("runner", rank=RANK_RUNNER):
                     try:
+                        for companion in self.companions:
+                            companion.start(clock)
                         self._steps(clock, world, modules, journal, progress, results)
                     except KeyboardInterrupt as exc:
                         stopped = exc
@@ -90,6 +98,7 @@ class Runner:
                         stop.disarm()
                         info.emulated_s = clock.now()
                         progress.close()
+                        self._stop_companions(journal)
                         modules.close()
             finally:
                 stop.disarm()
@@ -121,8 +130,16 @@ class Runner:
                     samples += world.samples(name, sampled_to, result.ended_s)
                 sampled_to = result.ended_s
             journal.step(result, samples)
+            for companion in self.companions:
+                journal.pushes(companion.take())
             results.append(result)
             progress.end(result)
+
+    def _stop_companions(self, journal: Journal) -> None:
+        """Stop every companion, journaling what each pushed since the last step."""
+        for companion in self.companions:
+            companion.stop()
+            journal.pushes(companion.take())
 
     def write_outputs(self, world, info: RunInfo, pcaps: list[Path] = (),
                       imsis: dict[str, str] | None = None) -> None:
@@ -160,19 +177,39 @@ def _run_one(ctx: StepContext, broken: set[str]) -> StepResult:
         ctx.modules.run_step(ctx)
     except StepError as exc:
         result.status, result.message = "error", str(exc)
+        ctx.observed.setdefault("reason", str(exc))
     except Exception as exc:  # noqa: BLE001 - a module's failure must not lose the run
         result.status, result.message = "error", f"{type(exc).__name__}: {exc}"
+    hung = _recover(ctx, result.status == "error")
+    if hung is not None and ctx.observed["recovery"]["back_after_s"] is not None:
+        result.status, result.message = "passed", ""   # back: judged, and failed, below
     result.wall_s = time.monotonic() - wall0
     result.ended_s = ctx.t()
     result.observed, result.events = dict(ctx.observed), ctx.events
+    if hung is not None and result.status == "error":
+        result.checks, result.message = [hung], hung.message
     if result.status != "error":
         result.checks = judge_all(step.action, step.expect, ctx.observed)
+        if hung is not None:
+            result.checks.append(hung)
         failed = [c for c in result.checks if not c.passed]
         if failed:
             observable = any(c.observable for c in failed)
             result.status = "failed" if observable else "not-observable"
             result.message = "; ".join(c.message for c in failed)
     return result
+
+
+def _recover(ctx: StepContext, errored: bool):
+    """The failed ``responsive`` check when the step's module hung and its power switch
+    cycled it (ntnstack.runner.power.recover); None otherwise."""
+    if not (errored or ctx.terminal.name in ctx.unanswered):
+        return None
+    try:
+        return ctx.modules.recover(ctx)
+    except Exception as exc:  # noqa: BLE001 - the recovery must not lose the run
+        ctx.note("power", f"recovery failed: {type(exc).__name__}: {exc}")
+        return None
 
 
 def _describe(params: dict[str, Any]) -> str:

@@ -1,4 +1,5 @@
-"""The results journal (results.sqlite): runs, steps, expectations, events and link samples.
+"""The results journal (results.sqlite): runs, steps, expectations, events, link samples and
+what was pushed into lab equipment (base stations following the emulated satellite).
 
 Each step is committed as it finishes, in WAL mode with full sync, so a run killed at any
 moment (SIGKILL, power cut of the process) keeps every step finished before. A run that never
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ntnstack.errors import InputError
-from ntnstack.runner.records import Event, RunInfo, Sample, StepResult
+from ntnstack.runner.records import Event, Push, RunInfo, Sample, StepResult
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -40,6 +41,10 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS samples (
     run_id TEXT NOT NULL, terminal TEXT NOT NULL, t_s REAL NOT NULL, elevation_deg REAL,
     delay_ms REAL, doppler_hz REAL, ta_us REAL, signal_dbm REAL, visible INTEGER);
+CREATE TABLE IF NOT EXISTS pushes (
+    run_id TEXT NOT NULL, t_s REAL NOT NULL, equipment TEXT NOT NULL, cell TEXT NOT NULL,
+    action TEXT NOT NULL, request TEXT NOT NULL, reply TEXT NOT NULL, ok INTEGER NOT NULL,
+    terminals TEXT NOT NULL);
 """
 
 
@@ -118,6 +123,14 @@ class Journal:
         else:
             self.db.executemany("INSERT INTO events VALUES (?,?,?,?,?,?)", rows)
 
+    def pushes(self, pushes: list[Push]) -> None:
+        """What was pushed into lab equipment (ntnstack.live.ran), in one transaction."""
+        if pushes:
+            with self._tx():
+                self.db.executemany("INSERT INTO pushes VALUES (?,?,?,?,?,?,?,?,?)", [
+                    (self.run_id, p.t_s, p.equipment, p.cell, p.action, p.request, p.reply,
+                     int(p.ok), _json(list(p.terminals))) for p in pushes])
+
     def finish(self, info: RunInfo) -> None:
         with self._tx():
             self.db.execute("UPDATE runs SET status=?, finished_at=?, wall_s=?, emulated_s=? "
@@ -179,7 +192,7 @@ def resolve(run: str | Path) -> Path:
 
 def read_run(run: str | Path, run_id: str | None = None) -> dict[str, Any]:
     """The last (or the named) run of a journal as plain data: ``run``, ``steps`` (each with
-    its ``checks``), ``events``, ``samples``."""
+    its ``checks``), ``events``, ``samples``, ``pushes`` (what went into lab equipment)."""
     path = resolve(run)
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     db.row_factory = sqlite3.Row
@@ -219,19 +232,33 @@ def _read(db: sqlite3.Connection, run_id: str | None, path: Path) -> dict[str, A
                                           "rowid", (rid,))]
     samples = [dict(r) for r in db.execute("SELECT * FROM samples WHERE run_id=? ORDER BY "
                                            "terminal, t_s", (rid,))]
-    return {"run": run, "steps": steps, "events": events, "samples": samples}
+    pushes = _pushes(db, rid)
+    return {"run": run, "steps": steps, "events": events, "samples": samples,
+            "pushes": pushes}
+
+
+def _pushes(db: sqlite3.Connection, run_id: str) -> list[dict[str, Any]]:
+    """The run's pushes into lab equipment (none in a journal older than that table)."""
+    try:
+        rows = db.execute("SELECT * FROM pushes WHERE run_id=? ORDER BY t_s, rowid",
+                          (run_id,)).fetchall()
+    except sqlite3.OperationalError:   # written before pushes were journaled
+        return []
+    return [{**dict(r), "ok": bool(r["ok"]), "terminals": json.loads(r["terminals"])}
+            for r in rows]
 
 
 def list_runs(journal: str | Path) -> list[dict[str, Any]]:
-    """Every run of a journal, oldest first: run_id, scenario, status, started_at."""
+    """Every run of a journal, oldest first: run_id, scenario, status, started_at, testbed
+    (NAME@PLACE on labgrid places) and host."""
     path = resolve(journal)
+    keys = ("run_id", "scenario", "status", "started_at", "testbed", "host")
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        rows = db.execute("SELECT run_id, scenario, status, started_at FROM runs "
+        rows = db.execute(f"SELECT {', '.join(keys)} FROM runs "
                           "ORDER BY started_at, rowid").fetchall()
     except sqlite3.DatabaseError as exc:
         raise InputError(f"{path}: not a readable ntnstack journal ({exc})") from None
     finally:
         db.close()
-    return [dict(zip(("run_id", "scenario", "status", "started_at"), r, strict=True))
-            for r in rows]
+    return [dict(zip(keys, r, strict=True)) for r in rows]

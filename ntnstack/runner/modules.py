@@ -44,6 +44,7 @@ class BridgeModules:
         self._network = None
         self.calls: dict[str, str] = {}
         self.dials: dict[str, Any] = {}
+        self.switches: dict[str, Any] = {}
         self.last_use = _last_use(scenario)
         self.shadow = StackShadow(scenario, world, Path(out_dir))
         self.pcaps: list[Path] = []
@@ -96,6 +97,38 @@ class BridgeModules:
         if error is not None:
             raise StepError(f"the virtual modules stopped: {type(error).__name__}: {error} "
                             f"(a fault of ntnstack.terminals, see the traceback on stderr)")
+
+    # ------------------------------------------------------------------ power
+    def has_switch(self, terminal: str) -> bool:
+        """True when the terminal's module has a power switch (testbed or labgrid place)."""
+        return self.ports[terminal].power is not None
+
+    def switch(self, terminal: str) -> tuple[Any, Any]:
+        """(switch, its PowerSpec) of the terminal's module; StepError when it has none."""
+        spec = self.ports[terminal].power
+        if spec is None:
+            where = "a virtual module" if self.ports[terminal].virtual else \
+                f"on {self.ports[terminal].url}"
+            raise StepError(f"{terminal} ({where}) has no power switch: give its testbed "
+                            f"port 'power: COMMAND' or its labgrid place a NetworkPowerPort")
+        if terminal not in self.switches:
+            from ntnstack.rigs.power import switch_for
+
+            self.switches[terminal] = switch_for(spec, terminal)
+        return self.switches[terminal], spec
+
+    def drop(self, terminal: str) -> None:
+        """Close the terminal's driver (its port is reopened at the next use)."""
+        driver = self.drivers.pop(terminal, None)
+        if driver is not None:
+            with contextlib.suppress(Exception):
+                driver.close()
+
+    def recover(self, ctx: StepContext):
+        """ntnstack.runner.power.recover for the step's terminal."""
+        from ntnstack.runner.power import recover
+
+        return recover(ctx, self)
 
     def call_peer(self, terminal: str) -> str | None:
         return self.calls.get(terminal)
@@ -258,10 +291,7 @@ class BridgeModules:
                 self._close_terminal(name)
 
     def _close_terminal(self, name: str) -> None:
-        driver = self.drivers.pop(name, None)
-        if driver is not None:
-            with contextlib.suppress(Exception):
-                driver.close()
+        self.drop(name)
         module = self.virtual.get(name)
         if module is not None and self._host is not None:
             self._host.call_soon_threadsafe(lambda m=module: _retire(self._host, m))

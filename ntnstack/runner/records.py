@@ -66,6 +66,22 @@ class Sample:
     visible: bool
 
 
+@dataclass(frozen=True)
+class Push:
+    """What was pushed into a piece of lab equipment (ntnstack.live.ran) and its answer:
+    ``action`` (e.g. cell_gain, config_set, restart), the request and the reply as text;
+    ``terminals``: the scenario terminals the cell serves."""
+
+    t_s: float
+    equipment: str
+    cell: str
+    action: str
+    request: str
+    reply: str
+    ok: bool
+    terminals: tuple[str, ...] = ()
+
+
 @dataclass
 class RunInfo:
     run_id: str

@@ -3,7 +3,8 @@ At the top: the tool version, the run, its failures first, links to the evidence
 the folder and the legends. Per terminal: its steps with verdicts, plots of elevation, delay,
 Doppler, TA and signal against emulated time with the terminal's commands and URCs as
 markers (a series that stays within its plot's smallest span is one line of text instead),
-a message sequence chart and the timeline."""
+a message sequence chart and the timeline. What the run pushed into lab equipment (base
+stations following the satellite): a table of its own, and per terminal beside its steps."""
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import ntnstack
-from ntnstack.runner import msc, timeline
+from ntnstack.runner import msc, pushes_html, timeline
 from ntnstack.runner.junit import case_names
 from ntnstack.runner.svg import KIND_COLOURS, MARKED, line_plot
 
@@ -56,7 +57,8 @@ def render(run: dict[str, Any], evidence: list[str] = ()) -> str:
     rows = timeline.rows(run)
     body = [f"<h1>ntnstack run: {escape(info['scenario'])}</h1>",
             f"<p>ntnstack {escape(ntnstack.__version__)}</p>", _summary(info, steps),
-            _failures(steps, names), _evidence(evidence), _legends()]
+            _failures(steps, names), _evidence(evidence), _legends(),
+            pushes_html.section(run.get("pushes", []))]
     for i, terminal in enumerate(terminals):
         body.append(_terminal(terminal, run, _span(terminal, steps), f"t{i}", names, rows))
     return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>ntnstack "
@@ -146,7 +148,8 @@ def _terminal(terminal: str, run: dict, t_range: tuple[float, float], uid: str,
     family = steps[0]["family"] if steps else ""
     markers = [(e["t_s"], e["kind"], e["text"]) for e in events if e["kind"] in MARKED]
     out = [f'<section id="t-{escape(terminal)}"><h2>{escape(terminal)} '
-           f'<small>{escape(family)}</small></h2>', _steps_table(steps, names)]
+           f'<small>{escape(family)}</small></h2>', _steps_table(steps, names),
+           pushes_html.for_terminal(terminal, run.get("pushes", []))]
     if samples:
         t = [s["t_s"] for s in samples]
         flat = []

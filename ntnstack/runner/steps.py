@@ -23,7 +23,7 @@ REGISTERED = ("1", "5")  # +CEREG / +CREG stat: 1 home, 5 roaming (TS 27.007 10.
 DEFAULT_TIMEOUT_S = {"power_on": 60.0, "attach": 600.0, "send_data": 120.0, "send_sms": 300.0,
                      "send_short_message": 120.0, "dial": 60.0, "answer": 60.0, "hang_up": 30.0,
                      "expect_coverage_loss": 3600.0, "wait_for_pass": 86400.0,
-                     "set_location": 30.0, "detach": 60.0}
+                     "set_location": 30.0, "detach": 60.0, "power_cycle": 120.0}
 AFTER_SET_S = 600.0
 """How long after the set expect_coverage_loss keeps watching for the registration loss."""
 
@@ -284,6 +284,20 @@ def wait_for_pass(ctx: StepContext) -> None:
         ctx.observed["registered_after_s"] = got - rise_s
 
 
+def power_cycle(ctx: StepContext) -> None:
+    """Off for ``off_s`` (default 2 s), on, then until the module answers power_on again."""
+    from ntnstack.runner.power import RECOVERY_OFF_S, power_cycle as cycle
+
+    limit_s = ctx.step.timeout_s or DEFAULT_TIMEOUT_S["power_cycle"]
+    back = cycle(ctx, ctx.modules, ctx.terminal.name,
+                 ctx.step.params.get("off_s", RECOVERY_OFF_S), limit_s)
+    if back is None:
+        ctx.observed.update(succeeded=False, reason=f"the module did not answer power_on "
+                            f"within {limit_s:g} s after the power returned")
+        return
+    ctx.observed["back_after_s"] = back
+
+
 def _arrived(ctx: StepContext, terminal: str, procedure: str, since_s: float) -> float:
     """When the event a driver call returned for reached the bridge (emulated s): its
     receive stamp in the raw log when found, else now (after the call returned)."""
@@ -313,6 +327,6 @@ HANDLERS: dict[str, Callable[[StepContext], None]] = {
     "wait": wait, "send_data": send_data, "send_sms": send_sms,
     "send_short_message": send_short_message, "dial": dial, "answer": answer,
     "hang_up": hang_up, "expect_coverage_loss": expect_coverage_loss,
-    "wait_for_pass": wait_for_pass,
+    "wait_for_pass": wait_for_pass, "power_cycle": power_cycle,
 }
 """The handlers of the driver vocabulary (ntnstack.runner.handlers adds the probes)."""

@@ -25,6 +25,8 @@ Actions, their parameters and expectations: ntnstack.scenario.actions.ACTIONS. A
     name; default: virtual | none; hardware: bool
     ports: {TERMINAL: {url: virtual | /dev/... | rfc2217://host:port | socket://...,
                        family, baudrate}}
+    ran: {NAME: {kind: amarisoft | srsran | oai, url, cells: {CELL: ID}, options}}
+                                            # base stations fed during a run (docs/live.md)
 """
 from at_bridge.families import FAMILIES
 from ntnstack.scenario.load import default_scenario_path, load_scenario

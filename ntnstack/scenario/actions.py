@@ -79,6 +79,13 @@ ACTIONS: dict[str, Action] = {
         {},
         {"registered_within_s": ExpectKind("seconds", "registration regained after the rise")},
         groups=("nbntn",), doc="wait for the next pass of the serving satellite"),
+    "power_cycle": Action(
+        {"off_s": Param("number", "seconds", minimum=0.0, maximum=3600.0)},
+        {"back_within_s": ExpectKind("seconds", "the module answers power_on again after "
+                                                "the power returns")},
+        doc="switch the module's power off for off_s (default 2 s) and on again through "
+            "its switch (testbed port power: COMMAND, or the labgrid place's "
+            "NetworkPowerPort), then wait until it answers"),
     # Probes for certification profiles (handlers: ntnstack.runner.probes)
     "at": Action({"command": _TEXT}, {}, groups=("nbntn", "tiantong"),
                  doc="send one AT command line; its lines and final result are observed"),

@@ -147,6 +147,7 @@ class Port:
     baudrate: int = 115200
     options: dict[str, Any] = field(default_factory=dict)
     mark: Mark | None = None
+    power: Any = None  # ntnstack.rigs.power.PowerSpec: the module's power switch, if any
 
     @property
     def virtual(self) -> bool:
@@ -161,6 +162,7 @@ class Testbed:
     ports: dict[str, Port]
     hardware: bool = False
     labgrid: Any = None  # ntnstack.rigs.spec.LabgridSpec: places to hold for a run
+    ran: tuple = ()  # ntnstack.scenario.ran.RanEquipment: base stations fed during a run
 
     def port_for(self, terminal: str) -> Port | None:
         if terminal in self.ports:

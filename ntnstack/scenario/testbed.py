@@ -2,8 +2,11 @@
 
 A port is ``virtual`` (a virtual module served in-process on a pty) or a pyserial URL or path:
 ``/dev/ttyUSB0``, ``/dev/serial/by-id/...``, ``rfc2217://host:port``, ``socket://host:port``.
+A port's ``power: COMMAND`` switches its module (``COMMAND off`` / ``COMMAND on``).
 ``labgrid: {places: [NAME | TAG=VALUE,...], coordinator: HOST:PORT, wait_s: S}`` names labgrid
 places whose serial resources add ports at run time (ntnstack.rigs, docs/rigs.md).
+``ran: {NAME: {kind, url, cells, options}}`` names base stations that follow the emulated
+satellite during a run (ntnstack.scenario.ran, docs/live.md).
 """
 from __future__ import annotations
 
@@ -11,16 +14,18 @@ from pathlib import Path
 
 from ntnstack.configs import VIRTUAL_TESTBED
 from ntnstack.errors import InputError
+from ntnstack.rigs.power import parse_command
 from ntnstack.rigs.spec import LabgridSpec, parse_place
 from ntnstack.scenario.fields import Section
 from at_bridge.families import FAMILIES
 from ntnstack.scenario.model import Port, Scenario, Testbed
+from ntnstack.scenario.ran import parse_ran
 from ntnstack.scenario.source import ConfigError, Doc, load_files
 
 URL_PREFIXES = ("/dev/", "rfc2217://", "socket://", "loop://", "spy://", "virtual")
-TOP_KEYS = ("name", "description", "default", "hardware", "ports", "labgrid")
+TOP_KEYS = ("name", "description", "default", "hardware", "ports", "labgrid", "ran")
 LABGRID_KEYS = ("places", "coordinator", "wait_s")
-PORT_KEYS = ("url", "family", "baudrate", "options", "description")
+PORT_KEYS = ("url", "family", "baudrate", "options", "description", "power")
 
 
 def default_testbed_path() -> Path:
@@ -49,7 +54,8 @@ def build_testbed(doc: Doc) -> Testbed:
     return Testbed(top.text("name", Path(doc.files[-1]).stem), doc.files,
                    top.text("default", "virtual", ("virtual", "none")), ports,
                    top.flag("hardware", any(not p.virtual for p in ports.values())),
-                   _labgrid(top.sub("labgrid")) if top.has("labgrid") else None)
+                   _labgrid(top.sub("labgrid")) if top.has("labgrid") else None,
+                   parse_ran(top) if top.has("ran") else ())
 
 
 def _labgrid(s: Section) -> LabgridSpec:
@@ -73,9 +79,15 @@ def _port(name: str, s: Section) -> Port:
         raise s.error("url", f"expected 'virtual', a device path (/dev/...) or a pyserial URL "
                       f"(rfc2217://, socket://, loop://), got {url!r}")
     options = dict(s.sub("options").data) if s.has("options") else {}
+    power = None
+    if s.has("power"):
+        try:
+            power = parse_command(s.text("power"), "")
+        except InputError as exc:
+            raise s.error("power", str(exc)) from None
     return Port(name, url, s.text("family", None, FAMILIES) if s.has("family") else None,
                 s.number("baudrate", "baud", 115200, 50, 4_000_000, integer=True), options,
-                s.doc.where(s.path))
+                s.doc.where(s.path), power)
 
 
 def check_against(testbed: Testbed, scenario: Scenario) -> dict[str, Port]:

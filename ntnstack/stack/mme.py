@@ -119,6 +119,13 @@ class Mme:
             del self._m_tmsis[ctx.m_tmsi]
         return ctx
 
+    def imsi_of_m_tmsi(self, m_tmsi: int) -> str:
+        """The IMSI of the UE holding M-TMSI ``m_tmsi`` (InputError when none does)."""
+        try:
+            return self._m_tmsis[m_tmsi]
+        except KeyError:
+            raise InputError(f"MME: no UE holds M-TMSI {m_tmsi:#010x}") from None
+
     def context(self, imsi: str) -> _UeContext:
         """The MME's context of UE ``imsi`` (KeyError before its attach request)."""
         return self._ues[imsi]

@@ -86,6 +86,7 @@ def baselines(f: dict[str, str]) -> dict[str, list[str]]:
                     "--sat", "geo:100", "--ue", UE, "--start", START, "--no-progress"],
         "results show": ["results", "show", f["journal"]],
         "results diff": ["results", "diff", f["journal"], f["journal"]],
+        "results merge": ["results", "merge", f"{out}.sqlite", f["journal"]],
         "nmea": ["nmea", "--ue", UE, "--count", "1"],
         "module serve": ["module", "serve", "--family", "nbntn-generic"],
         "run": ["run", str(WAITS), "--out", out, "--quiet"],

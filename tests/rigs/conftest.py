@@ -1,6 +1,9 @@
 """A rig farm on loopback: a real labgrid coordinator and exporter, virtual modules on their
 own ptys (``ntnstack module serve``) behind a real ser2net, and two places rig-a and rig-b
-(one Tiantong module each, tags family=tiantong and rig=a / rig=b)."""
+(one Tiantong module each, tags family=tiantong and rig=a / rig=b). rig-a also exports a
+NetworkPowerPort of labgrid's ``simplerest`` model, served by :class:`PowerRelays` in the
+test process: switching it off kills the module's process (a power cut: its pty and link
+vanish), switching it on starts the module again."""
 from __future__ import annotations
 
 import json
@@ -9,7 +12,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -44,6 +50,57 @@ def listening(port: int) -> bool:
         return False
 
 
+class PowerRelays(ThreadingHTTPServer):
+    """labgrid's ``simplerest`` power model (labgrid/driver/power/simplerest.py) on loopback:
+    ``GET /relay/<index>/<1|0>`` switches relay ``index`` on / off through ``switch(index,
+    on)``, ``GET /relay/<index>`` reads it ("1" / "0"). ``log`` keeps every switching as
+    (index, on)."""
+
+    def __init__(self, switch: Callable[[int, bool], None]):
+        super().__init__(("127.0.0.1", 0), _RelayHandler)
+        self.switch, self.state, self.log = switch, {}, []
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        """The NetworkPowerPort host of the simplerest model."""
+        return f"http://127.0.0.1:{self.server_address[1]}/relay/{{index}}/{{value}}"
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+class _RelayHandler(BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 - http.server's name
+        parts = self.path.strip("/").split("/")
+        relays: PowerRelays = self.server
+        if len(parts) == 3 and parts[0] == "relay" and parts[2] in ("0", "1"):
+            index, on = int(parts[1]), parts[2] == "1"
+            relays.switch(index, on)
+            relays.state[index] = on
+            relays.log.append((index, on))
+            body = b"ok"
+        elif len(parts) == 2 and parts[0] == "relay":
+            body = b"1" if relays.state.get(int(parts[1]), True) else b"0"
+        else:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):   # quiet: the test reads relays.log
+        pass
+
+
+def relay_command(relays: PowerRelays, index: int) -> str:
+    """A testbed ``power:`` command switching relay ``index`` (tests/rigs/power_relay.py)."""
+    return f"{sys.executable} {HERE / 'power_relay.py'} {relays.url} {index}"
+
+
 class Farm:
     """The processes of the farm and helpers to drive it like a user would."""
 
@@ -54,6 +111,7 @@ class Farm:
         self.serial_ports: dict[str, int] = {}
         self.runs = 0
         self.modules: dict[str, subprocess.Popen] = {}
+        self.relays = PowerRelays(self.switch)   # relay 0: the module of rig-a
 
     def spawn(self, cmd: list[str]) -> subprocess.Popen:
         """Start a process of the farm; its output goes to a log file beside it."""
@@ -92,10 +150,12 @@ class Farm:
                           "-P", str(self.tmp / "ser2net.pid")])
         for port in self.serial_ports.values():
             wait_for("ser2net", lambda p=port: listening(p), proc=s2n)
+        power = (f"  power:\n    cls: NetworkPowerPort\n    model: simplerest\n"
+                 f"    host: '{self.relays.url}'\n    index: 0\n")
         (self.tmp / "exporter.yaml").write_text("".join(
             f"rig-{rig}:\n  tt-a:\n    cls: NetworkSerialPort\n    host: 127.0.0.1\n"
             f"    port: {port}\n    speed: 115200\n    protocol: rfc2217\n"
-            for rig, port in self.serial_ports.items()))
+            + (power if rig == "a" else "") for rig, port in self.serial_ports.items()))
         exporter = self.spawn([self.tools["labgrid-exporter"], "-c", self.coordinator,
                                "-n", "righost", "--hostname", "127.0.0.1",
                                str(self.tmp / "exporter.yaml")])
@@ -105,16 +165,32 @@ class Farm:
             place = f"rig-{rig}"
             self.client("-p", place, "create")
             self.client("-p", place, "add-match", f"righost/{place}/NetworkSerialPort")
+            if rig == "a":
+                self.client("-p", place, "add-match", f"righost/{place}/NetworkPowerPort")
             self.client("-p", place, "set-tags", "family=tiantong", f"rig={rig}")
 
-    def serve(self, rig: str) -> Path:
-        """Start the virtual module of place rig-<rig> on its own pty; its link path."""
+    def serve(self, rig: str, faults: str | None = None) -> Path:
+        """Start the virtual module of place rig-<rig> on its own pty (with ``--faults``);
+        its link path."""
         link = self.tmp / f"tt-{rig}"
         module = self.modules[rig] = self.spawn(
             [sys.executable, "-m", "ntnstack", "module", "serve", "--family", "tiantong",
-             "--link", str(link), "--speed", str(MODULE_SPEED), "--serial", str(ord(rig))])
+             "--link", str(link), "--speed", str(MODULE_SPEED), "--serial", str(ord(rig)),
+             *(["--faults", faults] if faults else [])])
         wait_for(f"module {link}", link.exists, proc=module)
         return link
+
+    def switch(self, index: int, on: bool) -> None:
+        """Relay ``index`` (0: rig-a's module): off kills the module's process as a power
+        cut does (no goodbye; its pty goes, and with it the link), on boots it again."""
+        rig = "ab"[index]
+        if on:
+            if self.modules[rig].poll() is not None:
+                self.serve(rig)
+            return
+        self.modules[rig].kill()
+        self.modules[rig].wait(timeout=30)
+        (self.tmp / f"tt-{rig}").unlink(missing_ok=True)
 
     def power_cycle(self, rig: str) -> None:
         """Restart the module of rig-<rig> (a killed run may leave it in 27.010 CMUX mode);
@@ -142,6 +218,7 @@ class Farm:
                                 env=self.env(user))
 
     def stop(self) -> None:
+        self.relays.stop()
         for proc in reversed(self.procs):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)

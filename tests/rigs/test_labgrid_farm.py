@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
+import subprocess
+import sys
 import textwrap
 import time
 
+from ntnstack.runner.journal import list_runs
 from tests.bridge.test_rfc2217 import free_port
 from tests.rigs.conftest import HOLD, HOST, SCENARIO, finished, wait_for
 
@@ -137,8 +141,10 @@ def test_pytest_workers_each_hold_their_own_place(farm, pytester, monkeypatch):
                                     outcome.passed]) + "\\n")
             assert outcome.passed
         """))
+    journal = farm.tmp / "workers.sqlite"
     result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider",
-                                           "--ntn-labgrid", "family=tiantong")
+                                           "--ntn-labgrid", "family=tiantong",
+                                           "--ntn-journal", str(journal))
     result.assert_outcomes(passed=2)
     runs = [json.loads(line) for line in log.read_text().splitlines()]
     places = {}
@@ -147,3 +153,13 @@ def test_pytest_workers_each_hold_their_own_place(farm, pytester, monkeypatch):
         assert places.setdefault(worker, testbed) == testbed   # one place per worker
     assert len(set(places.values())) == len(places)              # no place shared
     assert farm.holder("rig-a") is None and farm.holder("rig-b") is None
+    merged = list_runs(journal)                      # both workers' runs in one journal
+    assert sorted(r["testbed"] for r in merged) == sorted(t for _, t, _ in runs)
+    assert {r["status"] for r in merged} == {"passed"}
+    diff = subprocess.run([sys.executable, "-m", "ntnstack", "results", "diff",
+                           merged[0]["run_id"], merged[1]["run_id"], "--journal", str(journal),
+                           "--json"], capture_output=True, text=True, timeout=60)
+    assert diff.returncode == 0, diff.stderr
+    rigs = json.loads(diff.stdout)
+    assert (rigs["rig_a"], rigs["rig_b"]) == tuple(f"{r['testbed']} on {socket.gethostname()}"
+                                                   for r in merged)

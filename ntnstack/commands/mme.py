@@ -1,0 +1,78 @@
+"""``ntnstack mme``: ntnstack's MME behind S1AP, for eNBs elsewhere (docs/s1ap.md).
+
+Listens for SCTP (the kernel's, or userspace SCTP over UDP, RFC 6951) on HOST:PORT, answers
+S1 Setup,
+authenticates the UEs of the subscriber file (EPS AKA), attaches them, carries their NAS,
+sets up and releases their contexts. Serves until SIGINT / SIGTERM or ``--duration``; then
+prints what it saw (one JSON object with ``--json``).
+"""
+from __future__ import annotations
+
+import json
+
+
+
+def register(sub) -> None:
+    p = sub.add_parser("mme", help="the MME behind S1AP over SCTP (userspace, UDP encapsulated)",
+                       description=__doc__.split("``: ", 1)[1])
+    p.add_argument("--listen", required=True, metavar="HOST:PORT",
+                   help="usrsctp: UDP address of the SCTP encapsulation (RFC 6951; 9899 is its "
+                   "port); kernel: the SCTP address (36412 is S1AP's port)")
+    p.add_argument("--subscribers", required=True, metavar="FILE",
+                   help="IMSI,K,OPc per line (ntnstack enb --print-subscribers writes one)")
+    p.add_argument("--sctp", default="auto", metavar="MODE",
+                   help="auto | kernel | usrsctp (auto: kernel when it has SCTP, else usrsctp)")
+    p.add_argument("--eea", choices=["eea0", "eea2"], default="eea2",
+                   help="NAS ciphering (eea0 lets tshark read the NAS after security mode)")
+    p.add_argument("--pcap", metavar="PATH", help="write every SCTP packet here (IPv4/UDP)")
+    p.add_argument("--duration", type=float, metavar="S",
+                   help="stop after this many seconds (default: serve until stopped)")
+    p.add_argument("--json", action="store_true", help="the summary as one JSON object")
+    p.set_defaults(func=run)
+
+
+def _summary(node) -> dict:
+    return {"received": dict(sorted(node.seen.items())), "errors": node.errors,
+            "enbs": len(node.enbs)}
+
+
+def run(args) -> int:
+    import math
+    import signal
+
+    from ntnstack.commands._options import host_port
+    from ntnstack.errors import InputError
+    from ntnstack.s1ap.capture import udp_tap
+    from ntnstack.s1ap.mme_node import S1apMme
+    from ntnstack.s1ap.ports import S1AP_SCTP_PORT
+    from ntnstack.s1ap.subscribers import load_subscribers
+    from ntnstack.s1ap.transport import open_transport
+    from ntnstack.sctp.choice import choose_sctp
+    from ntnstack.stack.mme import Mme
+
+    listen = host_port(args.listen, "--listen")
+    if args.duration is not None and not (math.isfinite(args.duration) and args.duration > 0):
+        raise InputError(f"--duration {args.duration}: expected a finite number of seconds > 0")
+    choose_sctp(args.sctp)                   # a bad --sctp fails before any work
+    mme = Mme(eea=args.eea)
+    for subscriber in load_subscribers(args.subscribers):
+        mme.add(subscriber)
+    writer, tap = udp_tap(args.pcap) if args.pcap else (None, None)
+    transport = open_transport(args.sctp, listen, S1AP_SCTP_PORT, tap=tap)
+    transport.endpoint.listen()
+    node = S1apMme(mme, transport.endpoint)
+    transport.carrier.nodes.append(node)
+    stopping = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.append(True))
+    where = "udp" if transport.kind == "usrsctp" else "sctp"
+    print(f"ntnstack mme: listening on {where} {transport.local[0]}:{transport.local[1]}",
+          flush=True)
+    transport.carrier.pump(lambda: bool(stopping), timeout_s=args.duration or math.inf)
+    transport.carrier.close()
+    if writer is not None:
+        writer.close()
+    summary = _summary(node)
+    print(json.dumps(summary) if args.json else "\n".join(
+        f"{name:28s} {count}" for name, count in summary["received"].items()))
+    return 0

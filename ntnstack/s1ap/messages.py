@@ -1,0 +1,177 @@
+"""Builders of the S1AP messages ntnstack sends (TS 36.413 V17.4.0 clause 9.1), from the
+values an eNB or MME holds. Each returns an :class:`S1apPdu`; ``encode_pdu`` makes octets.
+
+Identities: ``plmn`` is the 3-octet PLMN identity (TS 24.008 10.5.1.13, as
+``ntnstack.stack.nas.plmn_octets`` builds it), ``tac`` an integer (2 octets, 9.2.3.7),
+``enb_id`` the 20-bit macro eNB ID and ``cell_id`` the 28-bit E-UTRAN cell identity
+(9.2.1.37/38), ``m_tmsi`` 32 bits, ``mmec`` 8 bits, ``mmegi`` 16 bits (TS 23.003 2.8).
+NTN (Rel-17): ``rat_type`` is the RAT Type (9.2.1.117: ``nbiot-geo``, ``nbiot-leo``, ...)
+of a supported TA in S1 Setup Request; ``ntn_tacs`` the TAC List in LTE NTN of the LTE NTN
+TAI Information (9.2.3.56: every TAC broadcast in the cell for the serving PLMN) in Initial
+UE Message and Uplink NAS Transport.
+"""
+from __future__ import annotations
+
+from ntnstack.s1ap.codec import S1apPdu
+
+__all__ = ["RAT_TYPES", "error_indication", "eutran_cgi", "initial_context_setup_request",
+           "initial_context_setup_response", "initial_ue_message", "nas_transport", "paging",
+           "s1_setup_failure", "s1_setup_request", "s1_setup_response",
+           "ue_context_release_command", "ue_context_release_complete",
+           "ntn_tai_information", "tai", "ue_context_release_request"]
+
+RAT_TYPES = ("nbiot", "nbiot-leo", "nbiot-meo", "nbiot-geo", "nbiot-othersat",
+             "eutran-leo", "eutran-meo", "eutran-geo", "eutran-othersat")
+"""RAT-Type values of S1AP-IEs (clause 9.3.4), root then Rel-17 extension."""
+
+
+def _tac(tac: int) -> bytes:
+    return tac.to_bytes(2, "big")
+
+
+def _bits(value: int, n_bits: int) -> tuple[bytes, int]:
+    """An asn1tools BIT STRING of ``n_bits`` holding ``value`` (first bit most significant)."""
+    n_octets = (n_bits + 7) // 8
+    return (value << (8 * n_octets - n_bits)).to_bytes(n_octets, "big"), n_bits
+
+
+def tai(plmn: bytes, tac: int) -> dict:
+    """TAI (9.2.3.16)."""
+    return {"pLMNidentity": plmn, "tAC": _tac(tac)}
+
+
+def eutran_cgi(plmn: bytes, cell_id: int) -> dict:
+    """EUTRAN-CGI (9.2.1.38): PLMN and the 28-bit cell identity."""
+    return {"pLMNidentity": plmn, "cell-ID": _bits(cell_id, 28)}
+
+
+def ntn_tai_information(plmn: bytes, ntn_tacs: list[int]) -> dict:
+    """LTE-NTN-TAI-Information (Rel-17): the serving PLMN and the TACs of the NTN cell."""
+    return {"servingPLMN": plmn, "tACList-In-LTE-NTN": [_tac(t) for t in ntn_tacs]}
+
+
+def s1_setup_request(enb_id: int, plmn: bytes, tac: int, name: str,
+                     rat_type: str | None = None) -> S1apPdu:
+    """S1 SETUP REQUEST (9.1.8.4) for one supported TA, NB-IoT default paging DRX 128 rf."""
+    item = {"tAC": _tac(tac), "broadcastPLMNs": [plmn]}
+    if rat_type is not None:
+        item["iE-Extensions"] = {"RAT-Type": rat_type}
+    return S1apPdu("S1SetupRequest", {
+        "Global-ENB-ID": {"pLMNidentity": plmn, "eNB-ID": ("macroENB-ID", _bits(enb_id, 20))},
+        "eNBname": name, "SupportedTAs": [item], "DefaultPagingDRX": "v128"})
+
+
+def s1_setup_response(plmn: bytes, mmegi: int, mmec: int, name: str,
+                      relative_capacity: int = 255) -> S1apPdu:
+    """S1 SETUP RESPONSE (9.1.8.5): one served GUMMEI."""
+    return S1apPdu("S1SetupResponse", {
+        "MMEname": name,
+        "ServedGUMMEIs": [{"servedPLMNs": [plmn], "servedGroupIDs": [mmegi.to_bytes(2, "big")],
+                           "servedMMECs": [bytes([mmec])]}],
+        "RelativeMMECapacity": relative_capacity})
+
+
+def s1_setup_failure(cause: tuple[str, str], time_to_wait: str = "v10s") -> S1apPdu:
+    """S1 SETUP FAILURE (9.1.8.6)."""
+    return S1apPdu("S1SetupFailure", {"Cause": cause, "TimeToWait": time_to_wait})
+
+
+def initial_ue_message(enb_ue_id: int, nas_pdu: bytes, plmn: bytes, tac: int, cell_id: int,
+                       cause: str = "mo-Signalling",
+                       s_tmsi: tuple[int, int] | None = None,
+                       ntn_tacs: list[int] | None = None) -> S1apPdu:
+    """INITIAL UE MESSAGE (9.1.7.1); ``s_tmsi`` = (MMEC, M-TMSI) when the UE has one."""
+    ies = {"eNB-UE-S1AP-ID": enb_ue_id, "NAS-PDU": nas_pdu, "TAI": tai(plmn, tac),
+           "EUTRAN-CGI": eutran_cgi(plmn, cell_id), "RRC-Establishment-Cause": cause}
+    if s_tmsi is not None:
+        ies["S-TMSI"] = {"mMEC": bytes([s_tmsi[0]]), "m-TMSI": s_tmsi[1].to_bytes(4, "big")}
+    if ntn_tacs:
+        ies["LTE-NTN-TAI-Information"] = ntn_tai_information(plmn, ntn_tacs)
+    return S1apPdu("InitialUEMessage", ies)
+
+
+def nas_transport(mme_ue_id: int, enb_ue_id: int, nas_pdu: bytes, uplink: bool,
+                  plmn: bytes = b"", tac: int = 0, cell_id: int = 0,
+                  ntn_tacs: list[int] | None = None) -> S1apPdu:
+    """UPLINK (9.1.7.3, with the cell's location) or DOWNLINK NAS TRANSPORT (9.1.7.2)."""
+    ies = {"MME-UE-S1AP-ID": mme_ue_id, "eNB-UE-S1AP-ID": enb_ue_id, "NAS-PDU": nas_pdu}
+    if not uplink:
+        return S1apPdu("DownlinkNASTransport", ies)
+    ies.update({"EUTRAN-CGI": eutran_cgi(plmn, cell_id), "TAI": tai(plmn, tac)})
+    if ntn_tacs:
+        ies["LTE-NTN-TAI-Information"] = ntn_tai_information(plmn, ntn_tacs)
+    return S1apPdu("UplinkNASTransport", ies)
+
+
+def initial_context_setup_request(mme_ue_id: int, enb_ue_id: int, k_enb: bytes,
+                                  gateway_ipv4: bytes, teid: int,
+                                  ambr_bps: int = 1_000_000) -> S1apPdu:
+    """INITIAL CONTEXT SETUP REQUEST (9.1.4.1): the default bearer (E-RAB 5, QCI 9),
+    EEA2/EIA2 (128-bit algorithms 2 of TS 33.401 5.1.3), the 256-bit K_eNB."""
+    bearer = {"e-RAB-ID": 5,
+              "e-RABlevelQoSParameters": {"qCI": 9, "allocationRetentionPriority": {
+                  "priorityLevel": 15, "pre-emptionCapability": "shall-not-trigger-pre-emption",
+                  "pre-emptionVulnerability": "not-pre-emptable"}},
+              "transportLayerAddress": (gateway_ipv4, 32), "gTP-TEID": teid.to_bytes(4, "big")}
+    algorithms = _bits(0b0100_0000_0000_0000, 16)    # bit 2 = 128-EEA2 / 128-EIA2
+    return S1apPdu("InitialContextSetupRequest", {
+        "MME-UE-S1AP-ID": mme_ue_id, "eNB-UE-S1AP-ID": enb_ue_id,
+        "uEaggregateMaximumBitrate": {"uEaggregateMaximumBitRateDL": ambr_bps,
+                                      "uEaggregateMaximumBitRateUL": ambr_bps},
+        "E-RABToBeSetupListCtxtSUReq": [bearer],
+        "UESecurityCapabilities": {"encryptionAlgorithms": algorithms,
+                                   "integrityProtectionAlgorithms": algorithms},
+        "SecurityKey": (k_enb, 256)})
+
+
+def initial_context_setup_response(mme_ue_id: int, enb_ue_id: int, enb_ipv4: bytes,
+                                   teid: int) -> S1apPdu:
+    """INITIAL CONTEXT SETUP RESPONSE (9.1.4.3): E-RAB 5 set up at the eNB's address."""
+    return S1apPdu("InitialContextSetupResponse", {
+        "MME-UE-S1AP-ID": mme_ue_id, "eNB-UE-S1AP-ID": enb_ue_id,
+        "E-RABSetupListCtxtSURes": [{"e-RAB-ID": 5, "transportLayerAddress": (enb_ipv4, 32),
+                                     "gTP-TEID": teid.to_bytes(4, "big")}]})
+
+
+def ue_context_release_request(mme_ue_id: int, enb_ue_id: int,
+                               cause: tuple[str, str] = ("radioNetwork", "user-inactivity")
+                               ) -> S1apPdu:
+    """UE CONTEXT RELEASE REQUEST (9.1.4.5)."""
+    return S1apPdu("UEContextReleaseRequest", {
+        "MME-UE-S1AP-ID": mme_ue_id, "eNB-UE-S1AP-ID": enb_ue_id, "Cause": cause})
+
+
+def ue_context_release_command(mme_ue_id: int, enb_ue_id: int,
+                               cause: tuple[str, str] = ("nas", "normal-release")) -> S1apPdu:
+    """UE CONTEXT RELEASE COMMAND (9.1.4.6), addressed by the UE S1AP ID pair."""
+    return S1apPdu("UEContextReleaseCommand", {
+        "UE-S1AP-IDs": ("uE-S1AP-ID-pair", {"mME-UE-S1AP-ID": mme_ue_id,
+                                            "eNB-UE-S1AP-ID": enb_ue_id}),
+        "Cause": cause})
+
+
+def ue_context_release_complete(mme_ue_id: int, enb_ue_id: int) -> S1apPdu:
+    """UE CONTEXT RELEASE COMPLETE (9.1.4.7)."""
+    return S1apPdu("UEContextReleaseComplete", {"MME-UE-S1AP-ID": mme_ue_id,
+                                                "eNB-UE-S1AP-ID": enb_ue_id})
+
+
+def paging(imsi: str, mmec: int, m_tmsi: int, plmn: bytes, tac: int) -> S1apPdu:
+    """PAGING (9.1.6) by S-TMSI in one TA; UE Identity Index Value = IMSI mod 1024
+    (TS 36.304 7.1), 10 bits."""
+    return S1apPdu("Paging", {
+        "UEIdentityIndexValue": _bits(int(imsi) % 1024, 10),
+        "UEPagingID": ("s-TMSI", {"mMEC": bytes([mmec]), "m-TMSI": m_tmsi.to_bytes(4, "big")}),
+        "CNDomain": "ps", "TAIList": [{"tAI": tai(plmn, tac)}]})
+
+
+def error_indication(cause: tuple[str, str], mme_ue_id: int | None = None,
+                     enb_ue_id: int | None = None) -> S1apPdu:
+    """ERROR INDICATION (9.1.8.3); the UE S1AP IDs when the error concerns one UE."""
+    ies: dict = {}
+    if mme_ue_id is not None:
+        ies["MME-UE-S1AP-ID"] = mme_ue_id
+    if enb_ue_id is not None:
+        ies["eNB-UE-S1AP-ID"] = enb_ue_id
+    ies["Cause"] = cause
+    return S1apPdu("ErrorIndication", ies)

@@ -1,0 +1,176 @@
+"""The MME side of S1 (TS 36.413 clause 8): ntnstack's MME (ntnstack.stack.mme) behind an
+SCTP endpoint, for any eNB that connects (ntnstack enb, a callbox, srsRAN).
+
+Per association: S1 Setup (a response when one of the eNB's supported TAs carries the MME's
+PLMN, a failure otherwise), then the UE-associated procedures. The UE is known by the EPS
+mobile identity of its first NAS message (IMSI, or the M-TMSI of a GUTI / S-TMSI); each NAS
+message goes to the MME's handler and each answer back in a DOWNLINK NAS TRANSPORT. After
+the ATTACH ACCEPT the MME sets up the UE context (INITIAL CONTEXT SETUP, K_eNB of TS 33.401
+A.3); after a DETACH REQUEST it releases it (UE CONTEXT RELEASE COMMAND, cause detach).
+What it cannot decode or handle is answered with an ERROR INDICATION (8.7.2), never a crash.
+``seen`` counts what arrived, by message name, for reports and tests.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+
+from ntnstack.capture.sctp import PPID_S1AP
+from ntnstack.errors import InputError
+from ntnstack.s1ap import messages as m
+from ntnstack.s1ap.ports import UE_STREAM
+from ntnstack.s1ap.codec import S1apDecodeError, S1apPdu, decode_pdu, encode_pdu
+from ntnstack.s1ap.identity import attach_request_identity, imsi_from_identity
+from ntnstack.sctp.usrsctp import AssociationEvent, SctpMessage
+from ntnstack.stack import crypto
+from ntnstack.stack import nas as n
+from ntnstack.stack.mme import Mme
+
+__all__ = ["S1apMme"]
+
+log = logging.getLogger(__name__)
+FC_K_ENB = 0x11                # TS 33.401 A.3: K_eNB from K_ASME and the uplink NAS COUNT
+
+
+@dataclass
+class _S1Context:
+    imsi: str
+    assoc_id: int
+    enb_ue_id: int
+
+
+class S1apMme:
+    """``mme`` (the stack's MME) serving S1AP on ``endpoint`` (a listening SCTP endpoint)."""
+
+    def __init__(self, mme: Mme, endpoint, name: str = "ntnstack-mme"):
+        self.mme, self.endpoint, self.name = mme, endpoint, name
+        self.seen: Counter[str] = Counter()
+        self.errors: list[str] = []
+        self._contexts: dict[int, _S1Context] = {}     # MME UE S1AP ID -> context
+        self.enbs: set[int] = set()                   # associations past S1 Setup
+        self._next_id = 1
+
+    def poll(self) -> int:
+        """Handle what has arrived; how many messages and events."""
+        items = self.endpoint.poll()
+        for item in items:
+            if isinstance(item, SctpMessage):
+                self._on_message(item)
+            elif isinstance(item, AssociationEvent) and item.state != "up":
+                self._forget_association(item.assoc_id)
+        return len(items)
+
+    def _send(self, assoc_id: int, pdu: S1apPdu) -> None:
+        self.endpoint.send(assoc_id, UE_STREAM if pdu.ue_associated else 0, PPID_S1AP,
+                           encode_pdu(pdu))
+
+    def _on_message(self, message: SctpMessage) -> None:
+        try:
+            pdu = decode_pdu(message.data)
+        except S1apDecodeError as exc:
+            self._error(message.assoc_id, str(exc), ("protocol", "abstract-syntax-error-reject"))
+            return
+        self.seen[pdu.message] += 1
+        handler = getattr(self, "_on_" + pdu.message, None)
+        if handler is None:
+            self._error(message.assoc_id, f"{pdu.message} is not handled by this MME",
+                        ("protocol", "message-not-compatible-with-receiver-state"))
+            return
+        try:
+            handler(message.assoc_id, pdu)
+        except (InputError, KeyError, ValueError, IndexError) as exc:   # untrusted NAS / IDs
+            self._error(message.assoc_id, f"{pdu.message}: {exc}", ("nas", "unspecified"),
+                        pdu.ies.get("MME-UE-S1AP-ID"), pdu.ies.get("eNB-UE-S1AP-ID"))
+
+    def _error(self, assoc_id: int, what: str, cause: tuple[str, str],
+               mme_ue_id: int | None = None, enb_ue_id: int | None = None) -> None:
+        log.warning("S1AP from association %d: %s", assoc_id, what)
+        self.errors.append(what)
+        self._send(assoc_id, m.error_indication(cause, mme_ue_id, enb_ue_id))
+
+    def _on_S1SetupRequest(self, assoc_id: int, pdu: S1apPdu) -> None:
+        plmns = {plmn for ta in pdu.ies["SupportedTAs"] for plmn in ta["broadcastPLMNs"]}
+        if self.mme.plmn not in plmns:
+            self._send(assoc_id, m.s1_setup_failure(("misc", "unknown-PLMN")))
+            return
+        self.enbs.add(assoc_id)
+        self._send(assoc_id, m.s1_setup_response(self.mme.plmn, self.mme.mmegi,
+                                                 self.mme.mmec, self.name))
+
+    def _on_InitialUEMessage(self, assoc_id: int, pdu: S1apPdu) -> None:
+        nas_pdu = pdu.ies["NAS-PDU"]
+        imsi = self._imsi(nas_pdu, pdu.ies.get("S-TMSI"))
+        mme_ue_id, self._next_id = self._next_id, self._next_id + 1
+        self._contexts[mme_ue_id] = _S1Context(imsi, assoc_id, pdu.ies["eNB-UE-S1AP-ID"])
+        self._nas(mme_ue_id, nas_pdu)
+
+    def _imsi(self, nas_pdu: bytes, s_tmsi: dict | None) -> str:
+        """The IMSI of the UE: the ATTACH REQUEST's identity, else the S-TMSI IE's."""
+        if nas_pdu[:1] and nas_pdu[0] >> 4 == 0 and n.parse(nas_pdu).message == "attach-request":
+            return imsi_from_identity(attach_request_identity(nas_pdu), self.mme.imsi_of_m_tmsi)
+        if s_tmsi is None:
+            raise InputError("a NAS message other than a plain ATTACH REQUEST without S-TMSI "
+                             "names no UE")
+        return self.mme.imsi_of_m_tmsi(int.from_bytes(s_tmsi["m-TMSI"], "big"))
+
+    def _on_UplinkNASTransport(self, assoc_id: int, pdu: S1apPdu) -> None:
+        self._nas(pdu.ies["MME-UE-S1AP-ID"], pdu.ies["NAS-PDU"])
+
+    def _nas(self, mme_ue_id: int, nas_pdu: bytes) -> None:
+        """The MME's answers to one uplink NAS message, then the S1 context it implies."""
+        ctx = self._contexts[mme_ue_id]
+        had_bearer = self._has_bearer(ctx.imsi)
+        for answer in self.mme.handle(ctx.imsi, nas_pdu):
+            self._send(ctx.assoc_id, m.nas_transport(mme_ue_id, ctx.enb_ue_id, answer,
+                                                     uplink=False))
+        if not had_bearer and self._has_bearer(ctx.imsi):
+            self._initial_context_setup(mme_ue_id, ctx)
+        elif had_bearer and not self._known(ctx.imsi):        # detached
+            self._send(ctx.assoc_id, m.ue_context_release_command(
+                mme_ue_id, ctx.enb_ue_id, ("nas", "detach")))
+
+    def _known(self, imsi: str) -> bool:
+        try:
+            self.mme.context(imsi)
+        except KeyError:
+            return False
+        return True
+
+    def _has_bearer(self, imsi: str) -> bool:
+        return self._known(imsi) and bool(self.mme.context(imsi).pdn_address)
+
+    def _initial_context_setup(self, mme_ue_id: int, ctx: _S1Context) -> None:
+        ue = self.mme.context(ctx.imsi)
+        count = ue.security.ul_count
+        k_enb = crypto.kdf(ue.vector.kasme, FC_K_ENB, count.to_bytes(4, "big"))
+        self._send(ctx.assoc_id, m.initial_context_setup_request(
+            mme_ue_id, ctx.enb_ue_id, k_enb, bytes([127, 0, 0, 1]), mme_ue_id))
+
+    def _on_InitialContextSetupResponse(self, assoc_id: int, pdu: S1apPdu) -> None:
+        if pdu.ies["MME-UE-S1AP-ID"] not in self._contexts:
+            raise KeyError(f"unknown MME UE S1AP ID {pdu.ies['MME-UE-S1AP-ID']}")
+
+    def _on_UEContextReleaseRequest(self, assoc_id: int, pdu: S1apPdu) -> None:
+        mme_ue_id = pdu.ies["MME-UE-S1AP-ID"]
+        ctx = self._contexts[mme_ue_id]
+        self._send(assoc_id, m.ue_context_release_command(mme_ue_id, ctx.enb_ue_id,
+                                                          pdu.ies["Cause"]))
+
+    def _on_UEContextReleaseComplete(self, assoc_id: int, pdu: S1apPdu) -> None:
+        self._contexts.pop(pdu.ies["MME-UE-S1AP-ID"], None)
+
+    def _on_ErrorIndication(self, assoc_id: int, pdu: S1apPdu) -> None:
+        self.errors.append(f"ErrorIndication from the eNB: {pdu.ies.get('Cause')}")
+
+    def page(self, imsi: str) -> None:
+        """PAGING of an idle UE (by its S-TMSI) to every associated eNB, on stream 0."""
+        ue = self.mme.context(imsi)
+        pdu = m.paging(imsi, self.mme.mmec, ue.m_tmsi, self.mme.plmn, self.mme.tac)
+        for assoc_id in sorted(self.enbs):
+            self._send(assoc_id, pdu)
+
+    def _forget_association(self, assoc_id: int) -> None:
+        self.enbs.discard(assoc_id)
+        for mme_ue_id in [i for i, c in self._contexts.items() if c.assoc_id == assoc_id]:
+            del self._contexts[mme_ue_id]

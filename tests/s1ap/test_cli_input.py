@@ -1,0 +1,47 @@
+"""Bad input to ``ntnstack mme`` / ``ntnstack enb``: one line naming the argument (or
+FILE:LINE of the subscriber file), exit 2, no traceback (tests/cli/test_bad_input.py's rule)."""
+from __future__ import annotations
+
+import pytest
+
+from ntnstack.sctp.choice import kernel_sctp_error
+from tests.cli.test_bad_input import one_line_error
+
+KEY = "00" * 16                 # any 128-bit K / OPc
+
+
+@pytest.mark.parametrize("lines, needle", [
+    ([f"00101000000001,{KEY}"], ":1: expected IMSI,K,OPc, got 2 fields"),
+    ([f"0010100000000x,{KEY},{KEY}"], ":1: IMSI '0010100000000x' is not 6..15 digits"),
+    (["# a comment", f"001010000000001,{KEY[:-1]}z,{KEY}"], ":2: K "),
+    ([f"001010000000001,{KEY},{KEY}"] * 2, ":2: IMSI 001010000000001 is already listed"),
+    (["# nothing"], "no subscriber in the file"),
+])
+def test_bad_subscriber_files(capsys, tmp_path, lines, needle):
+    path = tmp_path / "subscribers.csv"
+    path.write_text("\n".join(lines) + "\n")
+    one_line_error(capsys, ["mme", "--listen", "127.0.0.1:0", "--subscribers", str(path)],
+                   needle)
+
+
+def test_missing_subscriber_file(capsys, tmp_path):
+    one_line_error(capsys, ["mme", "--listen", "127.0.0.1:0", "--subscribers",
+                            str(tmp_path / "none.csv")], "--subscribers", "none.csv")
+
+
+@pytest.mark.parametrize("argv, needles", [
+    (["mme", "--listen", "localhost", "--subscribers", "x"], ("--listen 'localhost'",)),
+    (["enb", "--mme", "127.0.0.1:99999"], ("--mme '127.0.0.1:99999'",)),
+    (["enb", "--mme", "127.0.0.1:9899", "--ues", "0"], ("--ues 0",)),
+    (["enb"], ("--mme: required",)),
+    (["enb", "--mme", "127.0.0.1:9899", "--answer-timeout-s", "-1"], ("--answer-timeout-s",)),
+    (["enb", "--mme", "127.0.0.1:9899", "--sctp", "tcp"], ("--sctp: 'tcp'",)),
+])
+def test_bad_options(capsys, argv, needles):
+    one_line_error(capsys, argv, *needles)
+
+
+@pytest.mark.skipif(kernel_sctp_error() is None, reason="this kernel has SCTP")
+def test_kernel_sctp_without_kernel_sctp(capsys):
+    one_line_error(capsys, ["enb", "--mme", "127.0.0.1:36412", "--sctp", "kernel"],
+                   "--sctp kernel", kernel_sctp_error())
