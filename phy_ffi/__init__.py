@@ -12,10 +12,10 @@ import os as _os
 if _os.environ.get("NTNPHY_EXT_DIR"):
     __path__.insert(0, _os.environ["NTNPHY_EXT_DIR"])
 
-from phy_ffi._bindings import CONST, strerror
+from phy_ffi._bindings import CONST, check_status, strerror
 from phy_ffi.channel import *
 from phy_ffi.ephemeris import *
-from phy_ffi.errors import PhyError, PhyValueError, check_status
+from phy_ffi.errors import PhyError, PhyValueError
 from phy_ffi.geometry import *
 from phy_ffi.link import *
 from phy_ffi.pathloss import *

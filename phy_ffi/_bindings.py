@@ -18,6 +18,7 @@ import numpy as np
 
 from phy_ffi import _ntnphy
 from phy_ffi._ntnphy import ffi, lib
+from phy_ffi.errors import PhyError, PhyValueError
 
 COMPILED_PATH: str = _ntnphy.__file__
 """Where the loaded build of the core lives (the ASan one under ``build.py test --sanitize``)."""
@@ -31,13 +32,26 @@ def strerror(status: int) -> str:
     return ffi.string(lib.ntn_strerror(int(status))).decode()
 
 
+def error_for(status: int, where: str) -> PhyError:
+    """The exception for a non-zero status code, naming the function or argument."""
+    return PhyValueError(f"{where}: {strerror(int(status))} (status {int(status)})", int(status))
+
+
+def check_status(status: np.ndarray | int, where: str) -> None:
+    """Raise for the first non-zero entry of a status code or per-element status array."""
+    codes = np.atleast_1d(np.asarray(status))
+    bad = np.flatnonzero(codes)
+    if bad.size:
+        index = int(bad[0])
+        suffix = f" [element {index} of {codes.size}]" if codes.size > 1 else ""
+        raise error_for(int(codes[index]), where + suffix)
+
+
 def expect(where: str, *specs: tuple[str, object, tuple, type]) -> None:
     """Check ``(name, array, shape, dtype)`` specs before a C call: a numpy array of exactly
     ``dtype``, C-contiguous, of exactly ``shape`` (a name such as "n" in a shape only labels
     the message: it never matches); PhyValueError naming ``where`` and the argument otherwise
     (the C core trusts every length it is given)."""
-    from phy_ffi.errors import PhyValueError
-
     for name, array, shape, dtype in specs:
         if not isinstance(array, np.ndarray):
             raise PhyValueError(f"{where}: {name}: expected a numpy array, got "
@@ -94,8 +108,6 @@ def raise_value_error(message: str) -> None:
 def call(status: int, where: str) -> None:
     """Raise for a call-level status (NULL pointer, bad length, bad state)."""
     if status != lib.NTN_OK:
-        from phy_ffi.errors import error_for
-
         raise error_for(status, where)
 
 
@@ -428,9 +440,7 @@ def iq_channel_process(state, out: np.ndarray, block: np.ndarray, ptrs: tuple,
     expect("iq_channel_process", ("block", block, (n,), np.complex64),
            ("out", out, (n,), np.complex64))
     if not out.flags.writeable:
-        from phy_ffi.errors import PhyValueError
-
-        raise PhyValueError("iq_channel_process: out: read-only array", CONST.ERR_LENGTH)
+            raise PhyValueError("iq_channel_process: out: read-only array", CONST.ERR_LENGTH)
     return lib.ntn_iq_channel_process(state, ffi.cast("float *", ffi.from_buffer(out)),
                                       ffi.cast("float *", ffi.from_buffer(block)), block.size,
                                       *ptrs, n_traj)

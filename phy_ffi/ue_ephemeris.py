@@ -14,7 +14,7 @@ import numpy as np
 
 from phy_ffi import _bindings as b
 from phy_ffi.arrays import as_f64, as_scalar, flat_pairs, vectors3
-from phy_ffi.errors import PhyValueError, error_for
+from phy_ffi.errors import PhyValueError
 
 __all__ = ["EPHEMERIS_FORMATS", "UeEphemerisState", "UeTiming", "UeTimingAt",
            "ue_propagate_ephemeris", "ue_ta_doppler"]
@@ -80,7 +80,7 @@ def ue_propagate_ephemeris(ephemeris, ephemeris_format: str, dt_s) -> UeEphemeri
     (dt,) = flat_pairs(dt_s=dt_s)
     pos, vel, status, st = b.ue_propagate_ephemeris(eph, fmt, dt)
     if st:
-        raise error_for(st, "ue_propagate_ephemeris: ephemeris")
+        raise b.error_for(st, "ue_propagate_ephemeris: ephemeris")
     return UeEphemerisState(pos, vel, status)
 
 
@@ -93,7 +93,7 @@ def ue_ta_doppler(ephemeris, ephemeris_format: str, common_ta, validity_s: float
         eph, fmt, prepare_common_ta(common_ta), as_scalar(validity_s, "validity_s"),
         as_scalar(ul_freq_hz, "ul_freq_hz"), dt, ue)
     if st:
-        raise error_for(st, "ue_ta_doppler: ephemeris, common_ta, validity_s or ul_freq_hz")
+        raise b.error_for(st, "ue_ta_doppler: ephemeris, common_ta, validity_s or ul_freq_hz")
     return UeTiming(ta, dop, expired, status)
 
 
@@ -120,5 +120,5 @@ class UeTimingAt:
         """(TA s, UL Doppler Hz, status) at age dt_s (s) of the ephemeris."""
         ta, dop, status, st = self._point(float(dt_s))
         if st:
-            raise error_for(st, "ue_ta_doppler: ephemeris, common_ta, validity_s or ul_freq_hz")
+            raise b.error_for(st, "ue_ta_doppler: ephemeris, common_ta, validity_s or ul_freq_hz")
         return ta, dop, status

@@ -78,20 +78,21 @@ def certify(profile: Profile, out_dir: str | Path, *, testbed=None,
     """Run ``profile`` into ``out_dir`` on ``testbed`` (default: every terminal virtual);
     ``defects``: terminal -> known defects to give its virtual module
     (ntnstack.certification.defects)."""
-    from ntnstack.certification.sessions import CertSessions
+    from ntnstack.certification.modules import CertModules
     from ntnstack.runner.api import prepare
     from ntnstack.runner.engine import Runner
     from ntnstack.scenario.testbed import virtual_testbed
 
-    for name, items in (defects or {}).items():
-        check_defects(items, where=f"defect of {name}:")
     testbed = testbed or virtual_testbed()
     scenario, ports = prepare(profile.scenario, testbed)
+    for name, items in (defects or {}).items():
+        family = scenario.terminals[name].family if name in scenario.terminals else None
+        check_defects(items, where=f"defect of {name}:", family=family)
 
-    def sessions(scen, prts, clock, world, out):
-        return CertSessions(scen, prts, clock, world, out, defects=defects)
+    def modules(scen, prts, clock, world, out):
+        return CertModules(scen, prts, clock, world, out, defects=defects)
     runner = Runner(scenario, testbed, ports, out_dir, progress=progress,
-                    sessions_factory=sessions)
+                    modules_factory=modules)
     stopped = None
     try:
         outcome = runner.run()

@@ -11,7 +11,7 @@ import numpy as np
 
 from ntnstack.errors import InputError
 from ntnstack.iq.files import BYTES_PER_SAMPLE, IQInput, IQWriter, open_iq
-from ntnstack.iq.progress import Progress
+from ntnstack.progress import ProgressBar
 from ntnstack.limits import (
     MAX_IQ_CHUNK, MAX_IQ_DELAY_BYTES, MAX_SERIES_ROWS, MAX_SPAN_S,
     check_range,
@@ -22,6 +22,8 @@ __all__ = ["read_trajectory_csv", "run_files", "run_relay"]
 CSV_COLUMNS = ("t_s", "delay_s", "doppler_hz", "gain_db")
 # zmq_connect(3) / zmq_bind(3): TRANSPORT://ADDRESS
 ZMQ_ENDPOINT = re.compile(r"^(tcp|ipc|inproc|pgm|epgm|vmci|ws|wss|udp)://\S+$")
+REDRAW_S = 0.2
+"""Wall seconds between two redraws of the progress bar (a block takes far less)."""
 
 
 def read_trajectory_csv(path: str):
@@ -189,7 +191,8 @@ def run_files(args) -> int:
                             "applied by ntnstack (output sample n at the time of input sample n)",
             **note, **_describe(traj, args.direction), "ntnstack:snr_db": args.snr_db,
             "ntnstack:noise_power": noise, "ntnstack:seed": args.seed}
-    progress = Progress(src.count, "channel", enabled=args.progress)
+    progress = ProgressBar(src.count, label="channel", enabled=args.progress,
+                           interval_s=REDRAW_S)
     with IQWriter(args.out, rate_hz=rate, frequency_hz=src.frequency_hz,
                   datetime=src.datetime, meta=src.meta, annotation=note) as out:
         for block in src.chunks(args.chunk):
@@ -199,10 +202,16 @@ def run_files(args) -> int:
                 where = f"--trajectory {args.trajectory}" if args.trajectory else "--sat"
                 raise InputError(f"{where}: {exc}") from None
             out.write(processed)
-            progress.update(out.count)
-    progress.close()
+            progress.update(out.count, _throughput(out.count, src.count, progress))
+    progress.close(_throughput(out.count, src.count, progress))
     return 0
 
+
+
+def _throughput(done: int, total: int, progress: ProgressBar) -> str:
+    """``45.0%  samples  1.23 M/s`` for the progress bar."""
+    rate = done / max(progress.elapsed_s(), 1e-9)
+    return f"{100 * done / max(total, 1):5.1f}%  samples  {rate / 1e6:.2f} M/s"
 
 def run_relay(args) -> int:
     """The ZeroMQ relay until Ctrl-C, the end of the trajectory or a socket error."""

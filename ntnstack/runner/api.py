@@ -82,7 +82,7 @@ def check_k_offsets(scenario: Scenario) -> None:
 
 
 def run_scenario(scenario: Scenario, testbed: Testbed, ports: dict[str, Port],
-                 out_dir: str | Path, progress: bool = True, sessions_factory=None,
+                 out_dir: str | Path, progress: bool = True, modules_factory=None,
                  companions: list | None = None) -> RunOutcome:
     """Run into ``out_dir``; returns the outcome (results are also in the out dir).
     ``companions``: see Runner (default: the pusher into the testbed's ``ran:`` equipment,
@@ -90,7 +90,7 @@ def run_scenario(scenario: Scenario, testbed: Testbed, ports: dict[str, Port],
     if companions is None:
         companions = ran_companions(scenario, testbed)
     return Runner(scenario, testbed, ports, out_dir, progress=progress,
-                  sessions_factory=sessions_factory, companions=companions).run()
+                  modules_factory=modules_factory, companions=companions).run()
 
 
 def ran_companions(scenario: Scenario, testbed: Testbed) -> list:

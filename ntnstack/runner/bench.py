@@ -14,7 +14,7 @@ from typing import Any
 
 from ntnstack.clock import RANK_RUNNER
 from ntnstack.runner.engine import scenario_clock
-from ntnstack.runner.modules import ModuleSessions
+from ntnstack.runner.modules import BridgeModules
 from ntnstack.runner.world import World
 from ntnstack.scenario.model import Port, Scenario
 
@@ -26,8 +26,8 @@ class Bench:
         self.scenario = scenario
         self.clock = scenario_clock(scenario)
         self.world = World(scenario)
-        self.sessions = ModuleSessions(scenario, ports, self.clock, self.world, Path(out_dir))
-        self.sessions.last_use = {}  # a bench keeps every terminal open until closed
+        self.modules = BridgeModules(scenario, ports, self.clock, self.world, Path(out_dir))
+        self.modules.last_use = {}  # a bench keeps every terminal open until closed
         self._party = contextlib.ExitStack()
         self._party.enter_context(self.clock.party("bench", rank=RANK_RUNNER))
 
@@ -36,11 +36,11 @@ class Bench:
         if name not in self.scenario.terminals:
             raise KeyError(f"no terminal {name!r} in scenario {self.scenario.name} (has "
                            f"{', '.join(self.scenario.terminals)})")
-        return self.sessions.driver(None, name)
+        return self.modules.driver(None, name)
 
     def number(self, name: str, key: str = "msisdn") -> str:
         """How to reach terminal ``name`` (msisdn, or card_id for BeiDou)."""
-        return self.sessions.number(name, key)
+        return self.modules.number(name, key)
 
     def t(self) -> float:
         """Emulated seconds since the scenario start."""
@@ -52,7 +52,7 @@ class Bench:
         return self.t()
 
     def close(self) -> list[Path]:
-        paths = self.sessions.close()
+        paths = self.modules.close()
         self._party.close()
         return paths
 

@@ -3,53 +3,40 @@ summary table at the end."""
 from __future__ import annotations
 
 import sys
-import time
 from typing import TextIO
 
+from ntnstack.progress import ProgressBar
 from ntnstack.runner.expect import observed_key
 from ntnstack.runner.records import StepResult
 
-BAR_WIDTH = 28
-
-
-class Progress:
-    """One line on ``stream``, redrawn per step (plain lines when it is not a terminal)."""
+class StepProgress:
+    """The steps of a run as they finish: a ProgressBar redrawn per step on a terminal,
+    plain lines ``[done/total] terminal step status`` on any other stream."""
 
     def __init__(self, total: int, stream: TextIO | None = None, enabled: bool = True):
-        self.total, self.done, self.failed = total, 0, 0
-        self.stream = stream or sys.stderr
+        self.failed = 0
+        stream = stream or sys.stderr
         self.enabled = enabled
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.t0 = time.monotonic()
+        self.tty = stream.isatty()
+        self.bar = ProgressBar(total, enabled=enabled and self.tty, stream=stream)
 
     def begin(self, label: str) -> None:
-        if self.enabled and self.tty:
-            self._draw(f"{label} ...")
+        self._draw(self.bar.done, f"{label} ...")
 
     def end(self, result: StepResult) -> None:
-        self.done += 1
         self.failed += result.status in ("failed", "error")
-        if not self.enabled:
-            return
         text = f"{result.terminal} {result.label} {result.status}"
-        if self.tty:
-            self._draw(f"t={result.ended_s:.0f} s  {text}")
-        else:
-            print(f"[{self.done}/{self.total}] {text} (t={result.ended_s:.1f} s)",
-                  file=self.stream, flush=True)
+        self._draw(self.bar.done + 1, f"t={result.ended_s:.0f} s  {text}")
+        if self.enabled and not self.tty:
+            print(f"[{self.bar.done}/{self.bar.total}] {text} (t={result.ended_s:.1f} s)",
+                  file=self.bar.stream, flush=True)
 
     def close(self) -> None:
-        if self.enabled and self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
+        self.bar.close()
 
-    def _draw(self, text: str) -> None:
-        filled = int(BAR_WIDTH * self.done / max(self.total, 1))
-        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
-        wall = time.monotonic() - self.t0
-        line = f"\r[{bar}] {self.done}/{self.total} {self.failed} failed {wall:5.1f}s  {text}"
-        self.stream.write(line[:160].ljust(100))
-        self.stream.flush()
+    def _draw(self, done: int, text: str) -> None:
+        self.bar.update(done, f"{self.failed} failed {self.bar.elapsed_s():5.1f}s  {text}",
+                        force=True)
 
 
 def summary_table(results: list[StepResult]) -> str:

@@ -1,9 +1,9 @@
 """The run: steps in order against the terminals, expectations judged, every step journaled
 the moment it finishes, then junit.xml, report.html and capture.pcap written from the journal.
 
-The modules are behind one small interface, :class:`Sessions` (open a terminal, run one step,
-let emulated time pass, close); ``ntnstack.runner.modules`` implements it with at_bridge
-drivers on virtual modules or on testbed ports.
+The modules are behind one small interface, ntnstack.runner.context.RunModules (open a
+terminal, run one step, let emulated time pass, close); ``ntnstack.runner.modules``
+implements it with at_bridge drivers on virtual modules or on testbed ports.
 """
 from __future__ import annotations
 
@@ -12,129 +12,22 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ntnstack.clock import RANK_RUNNER, Clock
 from ntnstack.runner import junit, report, timeline
-from ntnstack.runner.console import Progress
+from ntnstack.runner.console import StepProgress
+from ntnstack.runner.context import RunModules, StepContext, StepError
 from ntnstack.runner.expect import judge_all
 from ntnstack.runner.journal import Journal, read_run
+from ntnstack.runner.modules import BridgeModules
 from ntnstack.runner.outputs import clear_evidence
-from ntnstack.runner.records import Event, RunInfo, StepResult
+from ntnstack.runner.records import RunInfo, StepResult
 from ntnstack.runner.stop import StopSignals
-from ntnstack.scenario.model import Port, Scenario, Step, Terminal, Testbed
-
-
-
-
-class _Refused:
-    def __repr__(self) -> str:
-        return "REFUSED"
-
-
-REFUSED = _Refused()
-"""StepContext.call's result when the module refused the command."""
-
-
-class StepError(Exception):
-    """A step could not be carried out (port gone, module silent, protocol error)."""
-
-
-@dataclass
-class StepContext:
-    """What a step handler works with. Times ``t_s`` are emulated seconds since the start."""
-
-    step: Step
-    terminal: Terminal
-    scenario: Scenario
-    clock: Clock
-    world: Any  # ntnstack.runner.world.World
-    sessions: Sessions
-    observed: dict[str, Any] = field(default_factory=dict)
-    events: list[Event] = field(default_factory=list)
-    unanswered: set[str] = field(default_factory=set)  # terminals whose call timed out
-
-    def t(self) -> float:
-        return self.clock.now()
-
-    def t_of(self, urc: Any) -> float:
-        """When a URC arrived (its receive stamp on the run's clock)."""
-        return urc.t_s
-
-    def note(self, kind: str, text: str, terminal: str | None = None) -> None:
-        self.events.append(Event(self.t(), terminal or self.terminal.name, kind, text))
-
-    def deadline(self, default_s: float) -> float:
-        """Emulated time (s since start) by which the step gives up."""
-        return self.t() + (self.step.timeout_s if self.step.timeout_s is not None else default_s)
-
-    def remaining(self, deadline_s: float) -> float:
-        """Emulated seconds left until ``deadline_s`` (a driver's ``timeout_s``)."""
-        return max(deadline_s - self.t(), 0.0)
-
-    def call(self, fn: Callable, *args, on: str | None = None, **kwargs) -> Any:
-        """Call a driver operation (its waits and timeouts are on the run's clock).
-
-        Returns its result; None when it timed out (the event was not observed: ``reason``
-        says what); REFUSED when the module refused the command (``succeeded`` False). A port
-        that vanished or a module that rebooted raises StepError.
-        """
-        from at_bridge.errors import BridgeError, CommandError, NotSupported, Timeout
-
-        who = on or self.terminal.name
-        shown = ", ".join([repr(a) for a in args] + [f"{k}={v:g}" if isinstance(v, float) else
-                                                     f"{k}={v!r}" for k, v in kwargs.items()])
-        self.note("call", f"{fn.__name__}({shown})", who)
-        try:
-            result = fn(*args, **kwargs)
-        except Timeout as exc:
-            self.unanswered.add(who)
-            self.observed["reason"] = f"{who}: {exc}"
-            self.note("result", f"timeout: {exc}", who)
-            return None
-        except (CommandError, NotSupported) as exc:
-            self.observed.update(succeeded=False, reason=f"{who}: {exc}")
-            self.note("result", f"refused: {exc}", who)
-            return REFUSED
-        except BridgeError as exc:
-            raise StepError(f"{who}: {type(exc).__name__}: {exc}") from exc
-        if result is not None:
-            self.note("result", _short(result), who)
-        return result
-
-    def wait_until(self, predicate: Callable[[Any], bool] | None, deadline_s: float,
-                   driver: Any = None) -> float | None:
-        """Let emulated time run to ``deadline_s`` while recording ``driver``'s URCs; returns
-        the time of the first URC for which ``predicate`` holds (None: none by the deadline,
-        or no predicate)."""
-        return self.sessions.wait_until(self, predicate, deadline_s, driver)
-
-
-class Sessions(Protocol):
-    """The modules of a run."""
-
-    def run_step(self, ctx: StepContext) -> None:
-        """Carry out ``ctx.step``, filling ``ctx.observed`` and ``ctx.events``."""
-
-    def driver(self, ctx: StepContext, terminal: str) -> Any:
-        """The at_bridge driver of ``terminal`` (opened on first use)."""
-
-    def wait_until(self, ctx: StepContext, predicate, deadline_s: float, driver) -> float | None:
-        """See StepContext.wait_until."""
-
-    def call_peer(self, terminal: str) -> str | None:
-        """The terminal at the other end of ``terminal``'s call, if any."""
-
-    def number(self, terminal: str, key: str) -> str:
-        """How to reach ``terminal``: its ``msisdn`` or BeiDou ``card_id``."""
-
-    calls: dict[str, str]  # terminal -> the other end of its call
-    dials: dict[str, Any]  # caller -> its dial still waiting for the answer
-
-    def close(self) -> list[Path]:
-        """Close every port and module; returns the raw serial logs written."""
+from ntnstack.runner.world import World
+from ntnstack.scenario.model import Geodetic, Port, Scenario, Testbed
 
 
 @dataclass
@@ -159,7 +52,8 @@ class Runner:
     """Runs one scenario on one testbed into ``out_dir``."""
 
     def __init__(self, scenario: Scenario, testbed: Testbed, ports: dict[str, Port],
-                 out_dir: str | Path, *, progress: bool = True, sessions_factory=None,
+                 out_dir: str | Path, *, progress: bool = True,
+                 modules_factory: Callable[..., RunModules] | None = None,
                  companions: list | None = None):
         self.scenario, self.testbed, self.ports = scenario, testbed, ports
         # prepared on the run's world, started with the first step on the run's clock, stopped
@@ -168,7 +62,8 @@ class Runner:
         self.out_dir = Path(out_dir)
         self.progress_enabled = progress
         self.outcome: RunOutcome | None = None   # set when run() ends, stopped or not
-        self.sessions_factory = sessions_factory or _default_sessions
+        self.modules_factory = modules_factory or BridgeModules
+        """(scenario, ports, clock, world, out_dir) -> the run's RunModules."""
 
     def run(self) -> RunOutcome:
         """Every step in order; SIGINT / SIGTERM stop the steps, and the run still closes its
@@ -176,7 +71,7 @@ class Runner:
         the steps done, then raises KeyboardInterrupt."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
         clear_evidence(self.out_dir)
-        world = _world(self.scenario)
+        world = World(self.scenario)
         for companion in self.companions:   # their heavy work before the clock starts
             companion.prepare(world)
         clock = scenario_clock(self.scenario)
@@ -188,14 +83,15 @@ class Runner:
         wall0, results, stopped = time.monotonic(), [], None
         with StopSignals() as stop:
             try:
-                sessions = self.sessions_factory(self.scenario, self.ports, clock, world,
+                modules = self.modules_factory(self.scenario, self.ports, clock, world,
                                                  self.out_dir)
-                progress = Progress(len(self.scenario.steps), enabled=self.progress_enabled)
+                progress = StepProgress(len(self.scenario.steps),
+                                        enabled=self.progress_enabled)
                 with clock.party("runner", rank=RANK_RUNNER):
                     try:
                         for companion in self.companions:
                             companion.start(clock)
-                        self._steps(clock, world, sessions, journal, progress, results)
+                        self._steps(clock, world, modules, journal, progress, results)
                     except KeyboardInterrupt as exc:
                         stopped = exc
                     finally:   # time stops with the last step; modules close while it stands
@@ -203,7 +99,7 @@ class Runner:
                         info.emulated_s = clock.now()
                         progress.close()
                         self._stop_companions(journal)
-                        sessions.close()
+                        modules.close()
             finally:
                 stop.disarm()
                 info.wall_s = time.monotonic() - wall0
@@ -211,21 +107,20 @@ class Runner:
                 info.status = _status(results, len(self.scenario.steps))
                 journal.finish(info)
                 journal.close()
-            self.write_outputs(world, info, getattr(sessions, "pcaps", []),
-                               getattr(sessions, "imsis", {}))
+            self.write_outputs(world, info, modules.pcaps, modules.imsis)
         self.outcome = RunOutcome(info, results, self.out_dir)  # also for a stopped run
         if stopped is not None:
             raise stopped
         return self.outcome
 
-    def _steps(self, clock, world, sessions, journal, progress, results: list[StepResult]
+    def _steps(self, clock, world, modules, journal, progress, results: list[StepResult]
                ) -> None:
         """Run the steps, appending each result to ``results`` as it is journaled."""
         broken, sampled_to = set(), 0.0
         for step in self.scenario.steps:
             progress.begin(f"{step.terminal} {step.label}")
             term = self.scenario.terminals[step.terminal]
-            ctx = StepContext(step, term, self.scenario, clock, world, sessions)
+            ctx = StepContext(step, term, self.scenario, clock, world, modules)
             result = _run_one(ctx, broken)
             if result.status == "error":
                 broken.add(step.terminal)
@@ -250,7 +145,7 @@ class Runner:
                       imsis: dict[str, str] | None = None) -> None:
         """junit.xml, report.html and timeline.json (every terminal's exchanges, BeiDou and
         Tiantong included, for which no dissector exists) from the journal; capture.pcap
-        from the cells' SIBs and the sessions' own captures (``pcaps``; ``imsis``: terminal
+        from the cells' SIBs and the modules' own captures (``pcaps``; ``imsis``: terminal
         -> IMSI, to say whose frame is whose)."""
         data = read_run(self.out_dir / "results.sqlite", info.run_id)
         junit.write(data, self.out_dir / "junit.xml")
@@ -279,7 +174,7 @@ def _run_one(ctx: StepContext, broken: set[str]) -> StepResult:
     wall0 = time.monotonic()
     ctx.note("step", f"{step.action} {_describe(step.params)}".strip())
     try:
-        ctx.sessions.run_step(ctx)
+        ctx.modules.run_step(ctx)
     except StepError as exc:
         result.status, result.message = "error", str(exc)
         ctx.observed.setdefault("reason", str(exc))
@@ -308,19 +203,13 @@ def _run_one(ctx: StepContext, broken: set[str]) -> StepResult:
 def _recover(ctx: StepContext, errored: bool):
     """The failed ``responsive`` check when the step's module hung and its power switch
     cycled it (ntnstack.runner.power.recover); None otherwise."""
-    recover = getattr(ctx.sessions, "recover", None)
-    if recover is None or not (errored or ctx.terminal.name in ctx.unanswered):
+    if not (errored or ctx.terminal.name in ctx.unanswered):
         return None
     try:
-        return recover(ctx)
+        return ctx.modules.recover(ctx)
     except Exception as exc:  # noqa: BLE001 - the recovery must not lose the run
         ctx.note("power", f"recovery failed: {type(exc).__name__}: {exc}")
         return None
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _describe(params: dict[str, Any]) -> str:
@@ -328,7 +217,7 @@ def _describe(params: dict[str, Any]) -> str:
 
 
 def _plain(value: Any) -> Any:
-    if hasattr(value, "lat_deg"):
+    if isinstance(value, Geodetic):
         return [value.lat_deg, value.lon_deg, value.alt_m]
     return value
 
@@ -346,14 +235,3 @@ def _status(results: list[StepResult], total: int) -> str:
 def _now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
-
-def _world(scenario: Scenario):
-    from ntnstack.runner.world import World
-
-    return World(scenario)
-
-
-def _default_sessions(scenario, ports, clock, world, out_dir):
-    from ntnstack.runner.modules import ModuleSessions
-
-    return ModuleSessions(scenario, ports, clock, world, out_dir)

@@ -12,18 +12,21 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ntnstack.runner.engine import StepContext, StepError
-from ntnstack.runner.records import Event
 from ntnstack.clock import Clock
+from ntnstack.runner.context import StepContext, StepError
+from ntnstack.runner.handlers import HANDLERS
+from ntnstack.runner.records import Event
 from ntnstack.runner.shadow import StackShadow, module_procedures
 from ntnstack.scenario.model import Port, Scenario
 
+if TYPE_CHECKING:
+    from ntnstack.terminals.modem import VirtualModule
 
 
-class ModuleSessions:
-    """Implements ntnstack.runner.engine.Sessions over at_bridge + ntnstack.terminals."""
+class BridgeModules:
+    """Implements ntnstack.runner.context.RunModules over at_bridge + ntnstack.terminals."""
 
     def __init__(self, scenario: Scenario, ports: dict[str, Port], clock, world,
                  out_dir: Path):
@@ -31,7 +34,7 @@ class ModuleSessions:
         self.clock: Clock = clock
         self.log_dir = Path(out_dir) / "serial"
         self.drivers: dict[str, Any] = {}
-        self.virtual: dict[str, Any] = {}
+        self.virtual: dict[str, VirtualModule] = {}
         self.logs: list[Path] = []
         self._seen: dict[str, tuple] = {}
         self._decoders: dict[str, TrafficDecoder] = {}
@@ -50,8 +53,6 @@ class ModuleSessions:
 
     # ------------------------------------------------------------------ engine interface
     def run_step(self, ctx: StepContext) -> None:
-        from ntnstack.runner.steps import HANDLERS
-
         t0 = ctx.t()
         try:
             HANDLERS[ctx.step.action](ctx)
@@ -92,7 +93,7 @@ class ModuleSessions:
 
     def check_host(self) -> None:
         """StepError when the virtual-module host thread has died (its modules are gone)."""
-        error = getattr(self._host, "error", None)
+        error = self._host.error if self._host is not None else None
         if error is not None:
             raise StepError(f"the virtual modules stopped: {type(error).__name__}: {error} "
                             f"(a fault of ntnstack.terminals, see the traceback on stderr)")
@@ -236,8 +237,9 @@ class ModuleSessions:
             self._host.close()
             self._host = None
         for module in self.virtual.values():   # host stopped: flush the modules' sessions
-            if getattr(module, "_stack", None) is not None:
-                module.stack.close()
+            stack = module.started_stack()
+            if stack is not None:
+                stack.close()
         self.pcaps = self.shadow.close() + [p for p in self.module_pcaps if p.exists()]
         self.imsis = {name: m.identity.imsi for name, m in self.virtual.items()}
         self.imsis.update((name, s.ue.imsi) for name, s in self.shadow.sessions.items())
@@ -324,18 +326,14 @@ def _new_host(clock: Clock):
     return host, VirtualNetwork()
 
 
-def _retire(host, module) -> None:
+def _retire(host, module: VirtualModule) -> None:
     """Stop serving a module whose terminal has no further step, and silence its timers (a
     BeiDou status stream ticks every second: left running, it would make the virtual clock
     crawl through the rest of the run)."""
     if module in host.modules:
         host.modules.remove(module)
-    (getattr(module, "close", None) or module.port.close)()
-    power_off = getattr(module, "power_off", None)
-    if power_off is not None:
-        power_off()
-    else:  # ntnstack.terminals has no public power-off yet: a new generation voids its timers
-        module._generation += 1
+    module.close()
+    module.power_off()
 
 
 def _last_use(scenario: Scenario) -> dict[str, int]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ntnstack.runner.engine import StepContext, StepError
+from ntnstack.runner.context import StepContext, StepError
 from ntnstack.runner.records import Check
 from ntnstack.scenario.model import family_group
 
@@ -28,17 +28,17 @@ RETRY_S = 1.0
 """Seconds between two attempts to reach a module that is still booting."""
 
 
-def power_cycle(ctx: StepContext, sessions: Any, terminal: str, off_s: float,
+def power_cycle(ctx: StepContext, modules: Any, terminal: str, off_s: float,
                 limit_s: float) -> float | None:
     """Power off, wait ``off_s``, power on, then wait until the module answers power_on
     again: seconds from power on to that answer (None: not within ``limit_s``)."""
-    switch, spec = sessions.switch(terminal)
-    sessions.drop(terminal)   # its port goes away with the power
+    switch, spec = modules.switch(terminal)
+    modules.drop(terminal)   # its port goes away with the power
     _switch(ctx, switch, spec, terminal, on=False)
     ctx.wait_until(None, ctx.t() + off_s)
     _switch(ctx, switch, spec, terminal, on=True)
     t_on = ctx.t()
-    back = _until_answering(ctx, sessions, terminal, t_on + limit_s)
+    back = _until_answering(ctx, modules, terminal, t_on + limit_s)
     ctx.note("power", f"answering again after {back - t_on:.1f} s" if back is not None else
              f"not answering {limit_s:g} s after power on", terminal)
     return None if back is None else back - t_on
@@ -54,29 +54,29 @@ def _switch(ctx: StepContext, switch: Any, spec: Any, terminal: str, on: bool) -
         raise StepError(f"{terminal}: power {'on' if on else 'off'}: {exc}") from None
 
 
-def _until_answering(ctx: StepContext, sessions: Any, terminal: str,
+def _until_answering(ctx: StepContext, modules: Any, terminal: str,
                      deadline_s: float) -> float | None:
     """Open the port and run power_on (sync and configuration) until it works."""
     from at_bridge.errors import BridgeError
 
     while True:
         try:
-            sessions.driver(ctx, terminal).power_on()
+            modules.driver(ctx, terminal).power_on()
             return ctx.t()
         except (StepError, BridgeError):
-            sessions.drop(terminal)
+            modules.drop(terminal)
         if ctx.t() + RETRY_S > deadline_s:
             return None
         ctx.wait_until(None, ctx.t() + RETRY_S)
 
 
-def answers(ctx: StepContext, sessions: Any, terminal: str) -> bool:
+def answers(ctx: StepContext, modules: Any, terminal: str) -> bool:
     """True when the module answers a bare probe within PROBE_S."""
     from at_bridge.errors import BridgeError
 
     family = ctx.scenario.terminals[terminal].family
     try:
-        driver = sessions.driver(ctx, terminal)
+        driver = modules.driver(ctx, terminal)
         if family_group(family) == "beidou":
             driver.card_info()
         else:
@@ -86,19 +86,19 @@ def answers(ctx: StepContext, sessions: Any, terminal: str) -> bool:
     return True
 
 
-def recover(ctx: StepContext, sessions: Any) -> Check | None:
+def recover(ctx: StepContext, modules: Any) -> Check | None:
     """After a step of ``ctx.terminal`` whose call got no answer: None when the module
     answers a probe or has no switch; else the ``responsive`` check (failed) after one power
     cycle, with ``ctx.observed["recovery"]`` = {off_s, back_after_s (None: not back)}."""
     name = ctx.terminal.name
-    if ctx.step.action == "power_cycle" or not sessions.has_switch(name) or \
-            answers(ctx, sessions, name):
+    if ctx.step.action == "power_cycle" or not modules.has_switch(name) or \
+            answers(ctx, modules, name):
         return None
     ctx.note("power", f"no answer to a probe within {PROBE_S:g} s: the module hung; "
              f"power-cycling it once", name)
     why = ctx.observed.get("reason", "no answer")
     try:
-        back_s = power_cycle(ctx, sessions, name, RECOVERY_OFF_S, BACK_LIMIT_S)
+        back_s = power_cycle(ctx, modules, name, RECOVERY_OFF_S, BACK_LIMIT_S)
         done = (f"power-cycled, answering again {back_s:.1f} s after power on"
                 if back_s is not None else
                 f"power-cycled, not answering within {BACK_LIMIT_S:g} s")

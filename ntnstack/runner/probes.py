@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ntnstack.runner.engine import REFUSED, StepContext
+from ntnstack.runner.context import REFUSED, ServiceControl, StepContext, TerrestrialControl
 
 AT_TIMEOUT_S = 15.0
 """Emulated (and real) seconds one raw AT command may take (TS 27.007 gives no bound; the
@@ -27,7 +27,7 @@ follows (a step's timeout_s replaces it)."""
 
 
 def _engine(ctx: StepContext) -> Any:
-    driver = ctx.sessions.driver(ctx, ctx.terminal.name)
+    driver = ctx.modules.driver(ctx, ctx.terminal.name)
     return driver.engine_for("control")
 
 
@@ -47,7 +47,7 @@ def at(ctx: StepContext) -> None:
 def read_identity(ctx: StepContext) -> None:
     """IMEI, IMSI, ICCID through the driver's identity procedure, MSISDN from +CNUM
     (TS 27.007 7.1): observed ``identity`` = {imei, imsi, iccid, msisdn}."""
-    driver = ctx.sessions.driver(ctx, ctx.terminal.name)
+    driver = ctx.modules.driver(ctx, ctx.terminal.name)
     ident = ctx.call(driver.identity)
     if ident is None or ident is REFUSED:
         return
@@ -64,7 +64,7 @@ def read_identity(ctx: StepContext) -> None:
 
 def read_registration(ctx: StepContext) -> None:
     """+CEREG? / +CREG? -> observed ``registration`` = {stat, act} (TS 27.007 10.1.22)."""
-    driver = ctx.sessions.driver(ctx, ctx.terminal.name)
+    driver = ctx.modules.driver(ctx, ctx.terminal.name)
     reg = ctx.call(driver.registration)
     if reg is None or reg is REFUSED:
         return
@@ -73,7 +73,7 @@ def read_registration(ctx: StepContext) -> None:
 
 def reboot(ctx: StepContext) -> None:
     """The dialect's reset (e.g. AT+CFUN=1,1), then power_on (sync and configuration)."""
-    driver = ctx.sessions.driver(ctx, ctx.terminal.name)
+    driver = ctx.modules.driver(ctx, ctx.terminal.name)
     if ctx.call(driver.reset) is REFUSED:
         return
     if ctx.call(driver.power_on) is not REFUSED:
@@ -82,28 +82,26 @@ def reboot(ctx: StepContext) -> None:
 
 def _service(barred: bool) -> Callable[[StepContext], None]:
     def handler(ctx: StepContext) -> None:
-        control = getattr(ctx.sessions, "service_control", None)
-        if control is None:
+        if not isinstance(ctx.modules, ServiceControl):
             ctx.observed.update(succeeded=False, reason="this run's network cannot suspend a "
-                                "subscription (only the certification sessions' virtual "
+                                "subscription (only the certification run's virtual "
                                 "network can; on a real network ask the core operator)")
             return
         ctx.note("network", f"subscription {'suspended' if barred else 'restored'}")
-        ctx.observed.update(control(ctx, ctx.terminal.name, barred))
+        ctx.observed.update(ctx.modules.service_control(ctx, ctx.terminal.name, barred))
     handler.__name__ = "bar_service" if barred else "restore_service"
     return handler
 
 
 def _terrestrial(covered: bool) -> Callable[[StepContext], None]:
     def handler(ctx: StepContext) -> None:
-        control = getattr(ctx.sessions, "terrestrial_control", None)
-        if control is None:
+        if not isinstance(ctx.modules, TerrestrialControl):
             ctx.observed.update(succeeded=False, reason="this run's network has no terrestrial "
-                                "cells (only the certification sessions' virtual network has)")
+                                "cells (only the certification run's virtual network has)")
             return
         t0 = ctx.t()
         ctx.note("network", f"terrestrial coverage {'restored' if covered else 'dropped'}")
-        ctx.observed.update(control(ctx, ctx.terminal.name, covered))
+        ctx.observed.update(ctx.modules.terrestrial_control(ctx, ctx.terminal.name, covered))
         if ctx.observed.get("succeeded", True) and not (covered and _on_terrestrial(ctx)):
             _await_registration(ctx, t0, terrestrial_only=covered)
     handler.__name__ = "restore_terrestrial" if covered else "drop_terrestrial"
@@ -112,7 +110,7 @@ def _terrestrial(covered: bool) -> Callable[[StepContext], None]:
 
 def _on_terrestrial(ctx: StepContext) -> bool:
     """Registered on a terrestrial access already (+CREG? / +CEREG?): observed, True."""
-    reg = ctx.call(ctx.sessions.driver(ctx, ctx.terminal.name).registration)
+    reg = ctx.call(ctx.modules.driver(ctx, ctx.terminal.name).registration)
     if reg in (None, REFUSED) or not reg.registered or reg.act not in TERRESTRIAL_ACTS:
         return False
     ctx.observed.update(registered_after_s=0.0, registration={
@@ -125,11 +123,11 @@ def _await_registration(ctx: StepContext, t0: float, terrestrial_only: bool) -> 
     (first URC with stat not 1/5), ``registered_after_s`` (first with stat 1/5 - and a
     terrestrial <AcT> when ``terrestrial_only`` - from the change) and ``registration`` =
     {stat, act, lac, ci} of that URC."""
-    driver = ctx.sessions.driver(ctx, ctx.terminal.name)
+    driver = ctx.modules.driver(ctx, ctx.terminal.name)
     seen: dict[str, Any] = {}
 
     def registered(urc: Any) -> bool:
-        fields = getattr(urc, "fields", None) or {}
+        fields = urc.fields
         stat = fields.get("stat") or ""
         if not stat:
             return False

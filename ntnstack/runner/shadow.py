@@ -83,7 +83,7 @@ def module_procedures(module, terminal: str, action: str, start_s: float
                       ) -> tuple[dict, list[Event]]:
     """Observations and events of a virtual module's own stack procedure(s) of one step
     begun at ``start_s`` (emulated s since the start): the last ``attach`` / ``data``."""
-    stack = getattr(module, "_stack", None)
+    stack = module.started_stack()
     name = {"attach": "attach", "send_data": "data"}[action]
     done = [r for r in (stack.session.results if stack else [])
             if r.name == name and stack.t_s(r.start_unix_s) >= start_s - 1e-9]

@@ -8,12 +8,15 @@ from the step's command to the event), ``succeeded`` (the module accepted the co
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from ntnstack.runner.engine import REFUSED as _REFUSED
-from ntnstack.runner.engine import StepContext
+from at_bridge.drivers.base import Feedback, ShortMessage, Sms
+from at_bridge.urc import Unsolicited
+from ntnstack.runner.context import REFUSED as _REFUSED
+from ntnstack.runner.context import StepContext, TimingAdvanceReport
 from ntnstack.scenario.model import family_group
 
 REGISTERED = ("1", "5")  # +CEREG / +CREG stat: 1 home, 5 roaming (TS 27.007 10.1.22)
@@ -34,11 +37,11 @@ def _payload(text: str) -> bytes:
 
 
 def _number(ctx: StepContext, peer: str, key: str) -> str:
-    return ctx.sessions.number(peer, key)
+    return ctx.modules.number(peer, key)
 
 
 def power_on(ctx: StepContext) -> None:
-    m = ctx.sessions.driver(ctx, ctx.terminal.name)
+    m = ctx.modules.driver(ctx, ctx.terminal.name)
     if ctx.call(m.power_on) in (None, _REFUSED):
         return
     if family_group(ctx.terminal.family) == "beidou":
@@ -59,16 +62,16 @@ def set_location(ctx: StepContext) -> None:
     else:
         pos = pos or ctx.terminal.position
         lat, lon, alt = pos.lat_deg, pos.lon_deg, pos.alt_m
-    m = ctx.sessions.driver(ctx, ctx.terminal.name)
+    m = ctx.modules.driver(ctx, ctx.terminal.name)
     ctx.call(m.set_location, lat, lon, alt)
     ctx.observed["position"] = [lat, lon, alt]
 
 
 def attach(ctx: StepContext) -> None:
-    m = ctx.sessions.driver(ctx, ctx.terminal.name)
+    m = ctx.modules.driver(ctx, ctx.terminal.name)
     t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["attach"])
     reg = ctx.call(m.registration)  # a Tiantong module registers by itself after boot
-    if reg in (None, _REFUSED) or not getattr(reg, "registered", False):
+    if reg in (None, _REFUSED) or not reg.registered:
         reg = ctx.call(m.attach, timeout_s=ctx.remaining(deadline))
     if reg in (None, _REFUSED):
         return
@@ -87,9 +90,8 @@ def _ta_error(ctx: StepContext, m: Any) -> None:
     about the terminal."""
     if not any(e.name == "ta_error_below_us" for e in ctx.step.expect):
         return
-    report = getattr(m, "timing_advance", None)
-    if report is not None:
-        ta_us = ctx.call(report)
+    if isinstance(m, TimingAdvanceReport):
+        ta_us = ctx.call(m.timing_advance)
         ls = ctx.world.series(ctx.terminal.name, [ctx.world.start + ctx.t()])
         truth_us = float(ls.ta_ue_s[0] + ls.ta_common_s[0]) * 1e6
         ctx.observed.update(ta_source="module", ta_us=ta_us, ta_true_us=truth_us,
@@ -100,7 +102,7 @@ def _ta_error(ctx: StepContext, m: Any) -> None:
 
 
 def detach(ctx: StepContext) -> None:
-    ctx.call(ctx.sessions.driver(ctx, ctx.terminal.name).detach)
+    ctx.call(ctx.modules.driver(ctx, ctx.terminal.name).detach)
 
 
 def wait(ctx: StepContext) -> None:
@@ -108,7 +110,7 @@ def wait(ctx: StepContext) -> None:
 
 
 def send_data(ctx: StepContext) -> None:
-    m = ctx.sessions.driver(ctx, ctx.terminal.name)
+    m = ctx.modules.driver(ctx, ctx.terminal.name)
     data = _payload(ctx.step.params["payload"])
     t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["send_data"])
     if ctx.call(m.send_data, data) is _REFUSED:
@@ -125,7 +127,7 @@ def send_data(ctx: StepContext) -> None:
 
 def send_sms(ctx: StepContext) -> None:
     peer = ctx.step.params["to"]
-    m, p = ctx.sessions.driver(ctx, ctx.terminal.name), ctx.sessions.driver(ctx, peer)
+    m, p = ctx.modules.driver(ctx, ctx.terminal.name), ctx.modules.driver(ctx, peer)
     text = ctx.step.params["text"]
     t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["send_sms"])
     if ctx.call(m.send_sms, _number(ctx, peer, "msisdn"), text) is _REFUSED:
@@ -134,42 +136,40 @@ def send_sms(ctx: StepContext) -> None:
                    on=peer)
     if sms is None:
         return
-    if getattr(sms, "text", None) != text:
-        ctx.observed["reason"] = f"{peer} received {getattr(sms, 'text', sms)!r}"
+    if sms is _REFUSED or sms.text != text:
+        ctx.observed["reason"] = f"{peer} received {_text_of(sms)!r}"
         return
     ctx.observed["delivered_after_s"] = _arrived(ctx, peer, "receive_sms", t0) - t0
 
 
 def send_short_message(ctx: StepContext) -> None:
     peer = ctx.step.params["to"]
-    m, p = ctx.sessions.driver(ctx, ctx.terminal.name), ctx.sessions.driver(ctx, peer)
+    m, p = ctx.modules.driver(ctx, ctx.terminal.name), ctx.modules.driver(ctx, peer)
     text = ctx.step.params["text"]
     t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["send_short_message"])
     fb = ctx.call(m.send_short_message, _number(ctx, peer, "card_id"), text, "mixed")
     if fb is _REFUSED:
         return
     ctx.observed["feedback"] = _fields(fb)
-    if not getattr(fb, "accepted", True):
-        reason = str(getattr(fb, "reason", ""))
+    if not fb.accepted:
         ctx.observed.update(succeeded=False, rate_limited=_is_rate_limit(fb),
-                            reason=f"refused by the card (reason {reason})")
+                            reason=f"refused by the card (reason {fb.reason})")
         return
     ctx.observed["rate_limited"] = False
     msg = ctx.call(p.receive_short_message, timeout_s=ctx.remaining(deadline), on=peer)
     if msg is None:
         return
-    if getattr(msg, "text", None) != text:
-        ctx.observed["reason"] = f"{peer} received {getattr(msg, 'text', msg)!r}"
+    if msg is _REFUSED or msg.text != text:
+        ctx.observed["reason"] = f"{peer} received {_text_of(msg)!r}"
         return
     ctx.observed["delivered_after_s"] = _arrived(ctx, peer, "receive_short_message",
                                                  t0) - t0
 
 
-def _is_rate_limit(fb: Any) -> bool:
+def _is_rate_limit(fb: Feedback) -> bool:
     """$BDFKI refusal reason 1 = the card's service interval (BDS-3 protocol); 2.1 cards
     report the remaining wait instead."""
-    reason = str(getattr(fb, "reason", ""))
-    return reason in ("1", "rate", "frequency") or bool(getattr(fb, "wait_s", 0))
+    return fb.reason in ("1", "rate", "frequency") or bool(fb.wait_s)
 
 
 class PendingDial:
@@ -200,14 +200,14 @@ class PendingDial:
 
 def dial(ctx: StepContext) -> None:
     peer = ctx.step.params["to"]
-    m, p = ctx.sessions.driver(ctx, ctx.terminal.name), ctx.sessions.driver(ctx, peer)
+    m, p = ctx.modules.driver(ctx, ctx.terminal.name), ctx.modules.driver(ctx, peer)
     t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["dial"])
     number = _number(ctx, peer, "msisdn")
     ctx.note("call", f"dial({number!r})")
     answer_deadline = deadline + DEFAULT_TIMEOUT_S["answer"]
     pending = PendingDial(ctx, m, number, ctx.remaining(answer_deadline))
-    ctx.sessions.calls.update({ctx.terminal.name: peer, peer: ctx.terminal.name})
-    ctx.sessions.dials[ctx.terminal.name] = pending
+    ctx.modules.calls.update({ctx.terminal.name: peer, peer: ctx.terminal.name})
+    ctx.modules.dials[ctx.terminal.name] = pending
     # +CLIP comes with RING (TS 27.007 7.18); RING itself stays queued for the answer step.
     clip = ctx.call(p.urc, "clip", timeout_s=ctx.remaining(deadline),
                     on=peer, channel="voice")
@@ -220,12 +220,12 @@ def dial(ctx: StepContext) -> None:
 
 def answer(ctx: StepContext) -> None:
     me = ctx.terminal.name
-    m = ctx.sessions.driver(ctx, me)
+    m = ctx.modules.driver(ctx, me)
     t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["answer"])
     if ctx.call(m.answer, timeout_s=ctx.remaining(deadline)) in (
             None, _REFUSED):
         return
-    pending = ctx.sessions.dials.pop(ctx.sessions.calls.get(me, ""), None)
+    pending = ctx.modules.dials.pop(ctx.modules.calls.get(me, ""), None)
     if pending is None:
         ctx.observed["connected_after_s"] = ctx.t() - t0
         return
@@ -237,12 +237,12 @@ def answer(ctx: StepContext) -> None:
 
 
 def hang_up(ctx: StepContext) -> None:
-    m = ctx.sessions.driver(ctx, ctx.terminal.name)
-    peer = ctx.sessions.call_peer(ctx.terminal.name)
+    m = ctx.modules.driver(ctx, ctx.terminal.name)
+    peer = ctx.modules.call_peer(ctx.terminal.name)
     t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["hang_up"])
     if ctx.call(m.hang_up) is _REFUSED or peer is None:
         return
-    p = ctx.sessions.driver(ctx, peer)
+    p = ctx.modules.driver(ctx, peer)
     end = ctx.call(p.urc, "no_carrier", timeout_s=ctx.remaining(deadline), on=peer,
                    channel="voice")
     if end is not None and end is not _REFUSED:
@@ -258,7 +258,7 @@ def expect_coverage_loss(ctx: StepContext) -> None:
         return
     ctx.observed["set_s"] = set_s
     ctx.note("link", f"satellite sets at {set_s:.1f} s")
-    m = ctx.sessions.driver(ctx, ctx.terminal.name)
+    m = ctx.modules.driver(ctx, ctx.terminal.name)
     lost = ctx.wait_until(lambda u: _registration_stat(u) not in (None, *REGISTERED),
                           set_s + AFTER_SET_S, driver=m)
     if lost is not None:
@@ -277,7 +277,7 @@ def wait_for_pass(ctx: StepContext) -> None:
     if limit is None:
         ctx.wait_until(None, rise_s)
         return
-    m = ctx.sessions.driver(ctx, ctx.terminal.name)
+    m = ctx.modules.driver(ctx, ctx.terminal.name)
     got = ctx.wait_until(lambda u: _registration_stat(u) in REGISTERED, rise_s + 2 * limit,
                          driver=m)
     if got is not None:
@@ -289,7 +289,7 @@ def power_cycle(ctx: StepContext) -> None:
     from ntnstack.runner.power import RECOVERY_OFF_S, power_cycle as cycle
 
     limit_s = ctx.step.timeout_s or DEFAULT_TIMEOUT_S["power_cycle"]
-    back = cycle(ctx, ctx.sessions, ctx.terminal.name,
+    back = cycle(ctx, ctx.modules, ctx.terminal.name,
                  ctx.step.params.get("off_s", RECOVERY_OFF_S), limit_s)
     if back is None:
         ctx.observed.update(succeeded=False, reason=f"the module did not answer power_on "
@@ -301,22 +301,24 @@ def power_cycle(ctx: StepContext) -> None:
 def _arrived(ctx: StepContext, terminal: str, procedure: str, since_s: float) -> float:
     """When the event a driver call returned for reached the bridge (emulated s): its
     receive stamp in the raw log when found, else now (after the call returned)."""
-    arrival = getattr(ctx.sessions, "arrival_s", None)
-    t = arrival(terminal, procedure, since_s) if arrival is not None else None
+    t = ctx.modules.arrival_s(terminal, procedure, since_s)
     return ctx.t() if t is None else t
 
 
-def _registration_stat(urc: Any) -> str | None:
-    fields = getattr(urc, "fields", None) or {}
-    return fields.get("stat")
+def _registration_stat(urc: Unsolicited) -> str | None:
+    return urc.fields.get("stat")
+
+
+def _text_of(message: Sms | ShortMessage | object) -> object:
+    """A received message's text; REFUSED as itself."""
+    return message.text if isinstance(message, (Sms, ShortMessage)) else message
 
 
 def _fields(value: Any) -> Any:
-    if hasattr(value, "_asdict"):
-        return {k: v for k, v in value._asdict().items() if v is not None}
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: getattr(value, k) for k in value.__dataclass_fields__
-                if getattr(value, k) is not None}
+    """A driver result (a dataclass of at_bridge.drivers.base) as its fields that are set."""
+    if dataclasses.is_dataclass(value):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)
+                if getattr(value, f.name) is not None}
     return value if isinstance(value, (int, float, str, list, dict)) else str(value)
 
 
@@ -327,12 +329,4 @@ HANDLERS: dict[str, Callable[[StepContext], None]] = {
     "hang_up": hang_up, "expect_coverage_loss": expect_coverage_loss,
     "wait_for_pass": wait_for_pass, "power_cycle": power_cycle,
 }
-
-
-def _probes() -> None:
-    from ntnstack.runner.probes import PROBES
-
-    HANDLERS.update(PROBES)
-
-
-_probes()
+"""The handlers of the driver vocabulary (ntnstack.runner.handlers adds the probes)."""

@@ -123,10 +123,6 @@ class World:
     def visible(self, terminal: str, t_s: float) -> bool:
         return bool(self.series(terminal, np.array([self.start + t_s])).visible[0])
 
-    def ta_ue_us(self, terminal: str, t_s: float) -> float:
-        """The true N_TA,adj^UE (service-link round trip, TS 38.213 4.2) at t_s, in us."""
-        return float(self.series(terminal, np.array([self.start + t_s])).ta_ue_s[0] * 1e6)
-
     def passes(self, terminal: str, t0_s: float, horizon_s: float) -> list[tuple[float | None,
                                                                                  float | None]]:
         """(rise_s, set_s) of the passes in [t0_s, t0_s + horizon_s], emulated seconds since the

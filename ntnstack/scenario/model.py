@@ -128,9 +128,6 @@ class Scenario:
     steps: tuple[Step, ...]
     min_elevation_deg: float = 10.0
 
-    def steps_of(self, terminal: str) -> list[Step]:
-        return [s for s in self.steps if s.terminal == terminal]
-
     def satellite_of(self, terminal: Terminal) -> Satellite | None:
         """The satellite a terminal looks at: its own, or its cell's."""
         if terminal.satellite:

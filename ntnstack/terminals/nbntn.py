@@ -19,7 +19,7 @@ When the satellite sets the module reports +CEREG: 2 (searching) and +CSCON: 0, 
 again on the next pass. The module searches only while its vendor radio settings include
 NTN (Nordic %XSYSTEMMODE, Quectel +QCFG="iotopmode", Murata %RATACT, Sierra +KSRAT) and asks
 the host for a position its vendor's way when it has none. Vendor commands (location,
-settings, URCs) live in :mod:`nbntn_vendor` and the modules it names.
+settings, URCs) live in :mod:`nbntn_vendor` and the modules :mod:`nbntn_vendors` names.
 """
 from __future__ import annotations
 
@@ -27,19 +27,18 @@ import ipaddress
 from dataclasses import replace
 
 from ntnstack.terminals.at_engine import AtChannel, CmeError, CmsError, Command, Prompt, Reply
-from ntnstack.terminals.modem import PDP_TYPES, AtModule
+from ntnstack.terminals.modem import AtModule
+from ntnstack.terminals.pdp import PDP_TYPES
 from ntnstack.errors import InputError
 from ntnstack.stack import UeConfig
 from ntnstack.stack import nas
 from ntnstack.terminals.power_saving import PowerSaving
 from ntnstack.terminals.nbntn_stack import ModuleStack, network_mme
 from ntnstack.terminals.procedures import NtnTiming
-from ntnstack.terminals import nbntn_vendor
+from ntnstack.terminals import nbntn_vendors
 from ntnstack.terminals import sms as smsc
 from ntnstack.terminals.vendor_commands import VendorSettings
 
-ACT_SATELLITE_NB_S1 = 14
-"""TS 27.007 7.3 <AcT> 14: satellite E-UTRAN (NB-S1)."""
 RRC_SETUP = "rrcConnectionSetup-r13"
 """ntnstack.stack.rrc_nb name of RRCConnectionSetup-NB (Msg4)."""
 DEFAULT_TIMING = NtnTiming()
@@ -73,7 +72,7 @@ class NbNtnModule(PowerSaving, AtModule):
         self.on("+CRTDCP", self.cmd_crtdcp)
         self.on("D", lambda ch, c: Reply(final="NO CARRIER"))
         self.vendor_settings = VendorSettings(self, spec.commands)
-        self.vendor = nbntn_vendor.install(self)
+        self.vendor = nbntn_vendors.install(self)
 
     def reset_state(self) -> None:
         kept = getattr(self, "pdp", None) if self.vendor.keeps_pdp_contexts else None
@@ -133,6 +132,9 @@ class NbNtnModule(PowerSaving, AtModule):
 
     def start_attach(self) -> None:
         """Search for the satellite cell and attach when visible and located."""
+        if self.defects.attaches_without_location and self.location is None:
+            self.location = self.ue_position
+            self.log("event", "defect: attach with a stale stored location")
         if self.cfun != 1:
             return
         self._watch_visibility()
@@ -155,6 +157,9 @@ class NbNtnModule(PowerSaving, AtModule):
             self.log("event", "attach waits for the satellite")
             return
         self.later(self.timing.search_s, lambda: self._stack_attach(token))
+
+    def started_stack(self) -> ModuleStack | None:
+        return self._stack
 
     @property
     def stack(self) -> ModuleStack:
@@ -187,6 +192,8 @@ class NbNtnModule(PowerSaving, AtModule):
     def _run(self, procedure: str, *args) -> tuple:
         """A stack procedure from now, the UE's position estimate being the location the
         host (or the GNSS) gave last: (ProcedureResult, its session events)."""
+        if self.defects.ignores_validity:
+            self.stack.ignore_validity()
         if self.location is not None:
             try:
                 self.stack.session.set_gnss_position(*self.location)

@@ -1,6 +1,6 @@
 """Vendor extensions of the NB-IoT NTN families (docs/reference.md 5, docs/rigs.md).
 
-``install(module)`` gives a module the vendor its family table names (``location``:
+:mod:`nbntn_vendors` gives a module the vendor its family table names (``location``:
 ``ntnloc`` generic, ``nordic``, ``murata``, ``quectel``, ``sierra``; each in its own module)
 and the socket dialect (``sockets``, :mod:`nbntn_sockets`). The vendor's configuration
 commands with fixed value lists are data (families.yaml ``commands``, served by
@@ -126,13 +126,3 @@ class Generic(Vendor):
         if what == "location_needed" and self.subscribed:
             self.m.urc(f"+NTNLOCREQ: {REQUESTED_ACCURACY_M}")
 
-
-def install(m) -> Vendor:
-    """The vendor of ``m``'s family and its socket dialect, handlers registered on ``m``."""
-    from ntnstack.terminals import (nbntn_murata, nbntn_nordic, nbntn_quectel, nbntn_sierra,
-                                    nbntn_sockets)
-    vendor = {"ntnloc": Generic, "nordic": nbntn_nordic.Nordic, "murata": nbntn_murata.Murata,
-              "quectel": nbntn_quectel.Quectel, "sierra": nbntn_sierra.Sierra
-              }[m.spec.location](m)
-    nbntn_sockets.install(m)
-    return vendor

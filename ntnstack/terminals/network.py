@@ -18,15 +18,21 @@ class VirtualNetwork:
         self.stack_mme = None
         """The one ntnstack.stack MME of the NB-IoT NTN modules on this network (made by the
         first module that attaches): RANDs fresh per authentication, M-TMSIs unique."""
+        self._suspended: set[object] = set()
+        """The modules whose subscription is suspended."""
 
     def register(self, module, *numbers: str) -> None:
         for n in numbers:
             if n:
                 self._by_number[n] = module
 
-    def unregister(self, module) -> None:
-        for k in [k for k, v in self._by_number.items() if v is module]:
-            del self._by_number[k]
+    def suspend(self, module, suspended: bool = True) -> None:
+        """Suspend (or restore) ``module``'s subscription: while suspended the network
+        rejects its registrations (EMM cause #8)."""
+        (self._suspended.add if suspended else self._suspended.discard)(module)
+
+    def is_suspended(self, module) -> bool:
+        return module in self._suspended
 
     def lookup(self, number: str):
         """The module owning ``number`` (also without a leading + or country code 86)."""

@@ -280,7 +280,10 @@ class TiantongModule(AtModule):
 
     def fall_back_to_satellite(self) -> None:
         """After losing the terrestrial network: select the satellite, same SIM and number
-        (TS 23.122 4.4.3.1.1; the defect no-satellite-fallback replaces this)."""
+        (TS 23.122 4.4.3.1.1); with the defect no-satellite-fallback it keeps searching."""
+        if self.defects.no_satellite_fallback:
+            self.log("event", "defect: no satellite fallback, searching terrestrial networks")
+            return
         self.log("event", "selecting the satellite")
         self.start_registration()
 

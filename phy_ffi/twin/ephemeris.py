@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from phy_ffi._bindings import CONST
+from phy_ffi._bindings import CONST, error_for
 from phy_ffi.ephemeris import SatStates, hermite_inputs
-from phy_ffi.errors import PhyValueError, error_for
+from phy_ffi.errors import PhyValueError
 
 __all__ = ["SatelliteTable", "hermite_states"]
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from phy_ffi._bindings import CONST
-from phy_ffi.errors import PhyValueError, error_for
+from phy_ffi._bindings import CONST, error_for
+from phy_ffi.errors import PhyValueError
 from phy_ffi.link import (FREQ_DL_HZ, FREQ_UL_HZ, LinkStates, field_mask, link_grid_inputs,
                           link_pair_inputs, selected_states)
 from phy_ffi.twin.geometry import _geodetic_rad

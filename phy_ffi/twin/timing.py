@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from phy_ffi._bindings import CONST
+from phy_ffi._bindings import CONST, error_for
 from phy_ffi.arrays import flat_pairs
-from phy_ffi.errors import error_for
 from phy_ffi.timing import (CommonTa, KMac, KOffset, TaCounts, margin_ms_of, fit_window, pass_max)
 
 __all__ = ["common_ta_fit", "required_k_mac_ms", "required_k_offset_ms", "ta_ue_counts"]

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from phy_ffi._bindings import CONST
-from phy_ffi.errors import error_for
+from phy_ffi._bindings import CONST, error_for
 from phy_ffi.ue_ephemeris import (UeEphemerisState, UeTiming, one_ue, paired_ages,
                                   prepare_common_ta, prepare_ephemeris)
 from phy_ffi.arrays import as_scalar, flat_pairs

@@ -15,14 +15,14 @@ STOP_AFTER_STEPS = 3
 def test_interrupted_certification_writes_its_verdicts(tmp_path, monkeypatch):
     original = Runner._steps
 
-    def steps_then_signal(self, clock, world, sessions, journal, progress, results):
+    def steps_then_signal(self, clock, world, modules, journal, progress, results):
         class StopAfter(list):
             def append(self, item):
                 super().append(item)
                 results.append(item)
                 if len(self) == STOP_AFTER_STEPS:
                     raise KeyboardInterrupt("SIGTERM")   # what runner.stop raises on a signal
-        original(self, clock, world, sessions, journal, progress, StopAfter())
+        original(self, clock, world, modules, journal, progress, StopAfter())
 
     monkeypatch.setattr(Runner, "_steps", steps_then_signal)
     profile = load_profile("ntn-3gpp", "nbntn-generic")

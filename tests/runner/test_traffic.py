@@ -50,27 +50,27 @@ def test_real_port_timeline_comes_from_the_raw_log(tmp_path):
     (written here by at_bridge's own RawLog), stamped on the run's clock."""
     from at_bridge.transport import RawLog
     from ntnstack.clock import Clock
-    from ntnstack.runner.modules import ModuleSessions
+    from ntnstack.runner.modules import BridgeModules
     from ntnstack.scenario import Port, load_scenario
     from tests.runner.conftest import SCENARIOS
 
     scenario = load_scenario([SCENARIOS / "waits.yaml"], "realtime")
     clock = Clock("realtime", 1.0, scenario.start_unix_s)
     ports = {"ue": Port("ue", "/dev/ttyUSB7", "nbntn-generic")}
-    sessions = ModuleSessions(scenario, ports, clock, None, tmp_path)
-    sessions.log_dir.mkdir(parents=True)
-    raw = RawLog(sessions.log_dir / "ue.rawlog", clock.now)
+    modules = BridgeModules(scenario, ports, clock, None, tmp_path)
+    modules.log_dir.mkdir(parents=True)
+    raw = RawLog(modules.log_dir / "ue.rawlog", clock.now)
     raw.event("open /dev/ttyUSB7")
     raw.record("out", b"AT+CEREG?\r")
     raw.record("in", b"\r\n+CEREG: 2,5\r\n\r\nOK\r\n\r\n+CEREG: 5\r\n")
     raw.close()
-    sessions.drivers["ue"] = raw  # any open driver: the name is what traffic() looks up
-    events = sessions.traffic()
+    modules.drivers["ue"] = raw  # any open driver: the name is what traffic() looks up
+    events = modules.traffic()
     assert [(e.kind, e.text) for e in events] == [
         ("module", "open /dev/ttyUSB7"), ("cmd", "AT+CEREG?"), ("rsp", "+CEREG: 2,5"),
         ("rsp", "OK"), ("urc", "+CEREG: 5")]
     assert all(0.0 <= e.t_s < 5.0 for e in events)  # real time since the run started
-    assert sessions.traffic() == []  # each row once
+    assert modules.traffic() == []  # each row once
 
 
 def test_arrival_is_read_from_the_receive_stamps(tmp_path):
@@ -79,16 +79,16 @@ def test_arrival_is_read_from_the_receive_stamps(tmp_path):
     (here it ran on to 70 s before the runner looked)."""
     from at_bridge.transport import RawLog
     from ntnstack.clock import Clock
-    from ntnstack.runner.modules import ModuleSessions
+    from ntnstack.runner.modules import BridgeModules
     from ntnstack.scenario import Port, load_scenario
     from tests.runner.conftest import SCENARIOS
 
     scenario = load_scenario([SCENARIOS / "waits.yaml"])
     clock = Clock("virtual", 1.0, scenario.start_unix_s)
-    sessions = ModuleSessions(scenario, {"ue": Port("ue", "/dev/ttyUSB7")}, clock, None,
+    modules = BridgeModules(scenario, {"ue": Port("ue", "/dev/ttyUSB7")}, clock, None,
                               tmp_path)
-    sessions.log_dir.mkdir(parents=True)
-    raw = RawLog(sessions.log_dir / "ue.rawlog", clock.now)
+    modules.log_dir.mkdir(parents=True)
+    raw = RawLog(modules.log_dir / "ue.rawlog", clock.now)
     clock.sleep(10.0)
     raw.record("in", b"\r\n+CEREG: 2\r\n")
     clock.sleep(40.0)
@@ -96,6 +96,6 @@ def test_arrival_is_read_from_the_receive_stamps(tmp_path):
     clock.sleep(20.0)
     raw.close()
     assert clock.now() == 70.0
-    assert sessions.arrival_s("ue", "attach", 0.0) == 50.0
-    assert sessions.arrival_s("ue", "attach", 50.5) is None     # before the step: history
-    assert sessions.arrival_s("ue", "receive_data", 0.0) is None  # no +CRTDCP came
+    assert modules.arrival_s("ue", "attach", 0.0) == 50.0
+    assert modules.arrival_s("ue", "attach", 50.5) is None     # before the step: history
+    assert modules.arrival_s("ue", "receive_data", 0.0) is None  # no +CRTDCP came

@@ -10,7 +10,7 @@ import pytest
 from scapy.layers.inet import IP
 from scapy.layers.inet6 import IPv6
 
-from ntnstack.terminals.modem import format_ipv6
+from ntnstack.terminals.pdp import format_ipv6
 from tests.terminals.test_data_sms import attached
 from tests.terminals.test_registration import force_time, set_location
 

@@ -1,4 +1,4 @@
-"""The modules of a certification run: ntnstack.runner.modules.ModuleSessions plus what a
+"""The modules of a certification run: ntnstack.runner.modules.BridgeModules plus what a
 profile needs from the virtual network and the virtual modules.
 
 - Suspension of a subscription (``bar_service`` / ``restore_service``): the virtual network
@@ -22,11 +22,12 @@ removed at the rig: a shielded box or an RF switch on the terrestrial antenna pa
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
-from ntnstack.certification.defects import REG_DENIED, apply_defects, install_network_reject
-from ntnstack.runner.engine import StepError
-from ntnstack.runner.modules import ModuleSessions
+from ntnstack.certification.defects import apply_defects
+from ntnstack.runner.context import StepError
+from ntnstack.runner.modules import BridgeModules
+from ntnstack.terminals.registration import REG_DENIED
 
 HOST_CALL_REAL_S = 10.0
 """Real seconds to wait for the module host thread to run one call on a scaled or real clock
@@ -35,8 +36,17 @@ UPLINK_EVENTS = ("nidd sent", "sms to", "udp sent", "call to")
 """Journal events of a virtual module that mean it sent something up the link."""
 
 
-class CertSessions(ModuleSessions):
-    """ModuleSessions with the suspension switch and the known defects."""
+@runtime_checkable
+class TerrestrialCoverage(Protocol):
+    """A virtual module with a terrestrial network besides the satellite (Tiantong dual
+    mode)."""
+
+    def set_terrestrial_coverage(self, covered: bool) -> None:
+        """The terrestrial cell over the module comes (``covered``) or goes."""
+
+
+class CertModules(BridgeModules):
+    """BridgeModules with the suspension switch and the known defects."""
 
     def __init__(self, scenario, ports, clock, world, out_dir: Path,
                  defects: dict[str, tuple[str, ...]] | None = None):
@@ -47,11 +57,7 @@ class CertSessions(ModuleSessions):
     def _start_virtual(self, terminal: str) -> str:
         path = super()._start_virtual(terminal)
         module, names = self.virtual[terminal], self.defects.get(terminal, ())
-
-        def install() -> None:
-            install_network_reject(module)
-            apply_defects(module, names)
-        self._on_host(install)
+        self._on_host(lambda: apply_defects(module, names))
         return path
 
     def _on_host(self, fn) -> Any:
@@ -79,7 +85,6 @@ class CertSessions(ModuleSessions):
         return {"service": "restored", "uplink_while_barred": len(sent),
                 "uplink_events": sent}
 
-
     def terrestrial_control(self, ctx, terminal: str, covered: bool) -> dict[str, Any]:
         """Give or take away the terrestrial cell over ``terminal``; returns observations."""
         self.driver(ctx, terminal)  # the module exists from here on
@@ -88,7 +93,7 @@ class CertSessions(ModuleSessions):
             return {"succeeded": False, "reason": f"{terminal} is a real module on "
                     f"{self.ports[terminal].url}: change its terrestrial coverage at the rig "
                     f"(shielded box, RF switch) or at the operator"}
-        if not hasattr(module, "set_terrestrial_coverage"):
+        if not isinstance(module, TerrestrialCoverage):
             return {"succeeded": False, "reason": f"the virtual {module.family} module of "
                     f"{terminal} has no terrestrial network"}
         self._on_host(lambda: module.set_terrestrial_coverage(covered))
@@ -97,8 +102,8 @@ class CertSessions(ModuleSessions):
 
 def _suspend(module) -> float:
     """Network side: attach rejected / detach with cause #8 from now on."""
-    module.cert_barred = True
-    if not getattr(module, "cert_ignores_barring", False):
+    module.network.suspend(module)
+    if not module.defects.ignores_barring:
         module.set_rrc(False)
         module.set_registration(REG_DENIED)
     module.log("event", "network: subscription suspended (EMM cause #8)")
@@ -107,7 +112,7 @@ def _suspend(module) -> float:
 
 def _restore(module, since: float | None) -> list[str]:
     """Lift the suspension; the uplink events the module sent while suspended."""
-    module.cert_barred = False
+    module.network.suspend(module, False)
     module.log("event", "network: subscription restored")
     sent = [f"{t:.3f} s {text}" for t, text in module.events()
             if since is not None and t >= since and text.startswith(UPLINK_EVENTS)]
