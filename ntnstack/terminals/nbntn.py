@@ -35,7 +35,7 @@ from ntnstack.stack import nas
 from ntnstack.terminals.power_saving import PowerSaving
 from ntnstack.terminals.nbntn_stack import ModuleStack, network_mme
 from ntnstack.terminals.procedures import NtnTiming
-from ntnstack.terminals import nbntn_vendors
+from ntnstack.terminals import nbntn_sockets, nbntn_vendors
 from ntnstack.terminals import sms as smsc
 from ntnstack.terminals.vendor_commands import VendorSettings
 
@@ -73,6 +73,7 @@ class NbNtnModule(PowerSaving, AtModule):
         self.on("D", lambda ch, c: Reply(final="NO CARRIER"))
         self.vendor_settings = VendorSettings(self, spec.commands)
         self.vendor = nbntn_vendors.install(self)
+        self.socket_dialect = nbntn_sockets.install(self)
 
     def reset_state(self) -> None:
         kept = getattr(self, "pdp", None) if self.vendor.keeps_pdp_contexts else None

@@ -5,6 +5,8 @@ to the module owning the destination IP address, anything else echoes it back.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from ntnstack.terminals.at_engine import CmeError, Command, Prompt, Reply
 from ntnstack.terminals.vendor_commands import BAD_PARAMETER, NOT_ALLOWED
 
@@ -16,9 +18,25 @@ CONNECT_IDS = range(12)
 PORTS = range(1, 65536)
 
 
-def install(m) -> None:
-    {"none": lambda m: None, "murata": _murata_sockets, "quectel": _quectel_sockets
-     }[m.spec.sockets](m)
+@dataclass
+class UdpSocket:
+    """One UDP socket of a socket dialect: its peer, the datagrams received and not yet read
+    (payload, (sender IP, sender port)), and the dialect's flags."""
+
+    host: str
+    port: int
+    rx: list[tuple[bytes, tuple[str, int]]] = field(default_factory=list)
+    service: bool = False
+    """Quectel "UDP SERVICE": +QIRD names each datagram's sender."""
+    active: bool = False
+    """Murata: between %SOCKETCMD="ACTIVATE" and "DEACTIVATE"."""
+
+
+def install(m) -> QuectelSockets | MurataSockets | None:
+    """The socket dialect of ``m``'s family (its handlers registered on ``m``), or None."""
+    dialect = {"none": None, "murata": MurataSockets, "quectel": QuectelSockets
+               }[m.spec.sockets]
+    return dialect(m) if dialect is not None else None
 
 
 def _port(text: str) -> int:
@@ -33,18 +51,32 @@ def _hex_modes(m) -> tuple[bool, bool]:
     return send == "1", recv == "1"
 
 
-def _datagram_to(m, host: str, port: int, payload: bytes, arrive) -> None:
-    """UDP toward ``host``: a module owning that IP receives it, anything else echoes."""
+def _datagram_to(m, host: str, port: int, payload: bytes, dialect: type) -> None:
+    """UDP toward ``host``: a module owning that IP receives it, anything else echoes; it
+    reaches a socket of the receiver only when the receiver speaks ``dialect`` too."""
     peer = m.network.lookup(host)
     target = peer if peer is not None and peer is not m else m
     src = (m.identity.ip, port) if target is not m else (host, port)
-    m.send_uplink(lambda t: arrive(t, src, payload), target=target, payload=payload)
+
+    def arrive(receiver) -> None:
+        if isinstance(receiver.socket_dialect, dialect):
+            receiver.socket_dialect.receive(src, payload)
+    m.send_uplink(arrive, target=target, payload=payload)
 
 
-def _quectel_sockets(m) -> None:
-    m.qsockets = {}
+class QuectelSockets:
+    """Quectel +QIOPEN / +QISEND / +QIRD / +QICLOSE, +QIURC: "recv" on arrival."""
 
-    def qiopen(ch, cmd: Command) -> Reply:
+    def __init__(self, m) -> None:
+        self.m = m
+        self.sockets: dict[int, UdpSocket] = {}
+        m.on("+QIOPEN", self.qiopen)
+        m.on("+QISEND", self.qisend)
+        m.on("+QIRD", self.qird)
+        m.on("+QICLOSE", self.qiclose)
+
+    def qiopen(self, ch, cmd: Command) -> Reply:
+        m = self.m
         if cmd.kind == "test":
             return Reply(['+QIOPEN: (1-16),(0-11),("UDP","UDP SERVICE"),"<host>",(1-65535),'
                           '(0-65535),(0-2)'])
@@ -56,58 +88,58 @@ def _quectel_sockets(m) -> None:
             raise CmeError(BAD_PARAMETER)
         err = 0 if m.registered else PDP_FAILED
         if err == 0:
-            m.qsockets[cid] = {"host": p[3], "port": port, "rx": [],
-                               "service": p[2] == "UDP SERVICE"}
+            self.sockets[cid] = UdpSocket(p[3], port, service=p[2] == "UDP SERVICE")
         m.later(0.0, lambda: m.urc(f"+QIOPEN: {cid},{err}"))
         return Reply()
 
-    def qisend(ch, cmd: Command):
+    def qisend(self, ch, cmd: Command):
         cid, length = cmd.int_param(0), cmd.int_param(1)
-        sock = m.qsockets.get(cid)
+        sock = self.sockets.get(cid)
         if sock is None:
             raise CmeError(BAD_PARAMETER)
-        hex_in = _hex_modes(m)[0]
+        hex_in = _hex_modes(self.m)[0]
 
         def done(data: bytes) -> Reply:
             payload = bytes.fromhex(data.decode("latin-1")) if hex_in else data
-            _datagram_to(m, sock["host"], sock["port"], payload, _quectel_rx)
+            _datagram_to(self.m, sock.host, sock.port, payload, QuectelSockets)
             return Reply(final="SEND OK")
         return Prompt(done, length=2 * length if hex_in else length)
 
-    def qird(ch, cmd: Command) -> Reply:
+    def qird(self, ch, cmd: Command) -> Reply:
         """+QIRD: <len> (UDP client) or +QIRD: <len>,"<remoteIP>",<remote_port> on a "UDP
         SERVICE" socket (TCP/IP Application Note, AT+QIRD), the data on the next line."""
-        sock = m.qsockets.get(cmd.int_param(0))
+        sock = self.sockets.get(cmd.int_param(0))
         if sock is None:
             raise CmeError(BAD_PARAMETER)
-        if not sock["rx"]:
+        if not sock.rx:
             return Reply(["+QIRD: 0"])
-        data, (ip, port) = sock["rx"].pop(0)
-        body = data.hex().upper() if _hex_modes(m)[1] else data.decode("latin-1")
-        sender = f',"{ip}",{port}' if sock["service"] else ""
+        data, (ip, port) = sock.rx.pop(0)
+        body = data.hex().upper() if _hex_modes(self.m)[1] else data.decode("latin-1")
+        sender = f',"{ip}",{port}' if sock.service else ""
         return Reply([f"+QIRD: {len(data)}{sender}", body])
 
-    def qiclose(ch, cmd: Command) -> Reply:
-        m.qsockets.pop(cmd.int_param(0), None)
+    def qiclose(self, ch, cmd: Command) -> Reply:
+        self.sockets.pop(cmd.int_param(0), None)
         return Reply()
 
-    m.on("+QIOPEN", qiopen)
-    m.on("+QISEND", qisend)
-    m.on("+QIRD", qird)
-    m.on("+QICLOSE", qiclose)
+    def receive(self, src: tuple[str, int], payload: bytes) -> None:
+        """A datagram for this module: to its first open socket, announced by +QIURC."""
+        for cid, sock in self.sockets.items():
+            sock.rx.append((payload, src))
+            self.m.urc(f'+QIURC: "recv",{cid}')
+            return
 
 
-def _quectel_rx(target, src, payload: bytes) -> None:
-    for cid, sock in getattr(target, "qsockets", {}).items():
-        sock["rx"].append((payload, src))
-        target.urc(f'+QIURC: "recv",{cid}')
-        return
+class MurataSockets:
+    """Murata %SOCKETCMD / %SOCKETDATA, %SOCKETEV on arrival."""
 
+    def __init__(self, m) -> None:
+        self.m = m
+        self.sockets: dict[int, UdpSocket] = {}
+        m.on("%SOCKETCMD", self.socketcmd)
+        m.on("%SOCKETDATA", self.socketdata)
 
-def _murata_sockets(m) -> None:
-    m.msockets = {}
-
-    def socketcmd(ch, cmd: Command) -> Reply:
+    def socketcmd(self, ch, cmd: Command) -> Reply:
         p = cmd.params()
         action = p[0] if p else ""
         if cmd.kind == "test":
@@ -117,29 +149,29 @@ def _murata_sockets(m) -> None:
             if len(p) < 6 or p[2] != "UDP":
                 raise CmeError(BAD_PARAMETER)
             port = _port(p[5])
-            sid = max(m.msockets, default=0) + 1
-            m.msockets[sid] = {"host": p[4], "port": port, "rx": [], "active": False}
+            sid = max(self.sockets, default=0) + 1
+            self.sockets[sid] = UdpSocket(p[4], port)
             return Reply([f"%SOCKETCMD:{sid}"])
         sid = cmd.int_param(1)
-        if sid not in m.msockets:
+        if sid not in self.sockets:
             raise CmeError(BAD_PARAMETER)
         if action == "ACTIVATE":
-            if not m.registered:
+            if not self.m.registered:
                 raise CmeError(NO_SERVICE)
-            m.msockets[sid]["active"] = True
+            self.sockets[sid].active = True
         elif action in ("DEACTIVATE", "DELETE"):
-            m.msockets[sid]["active"] = False
+            self.sockets[sid].active = False
             if action == "DELETE":
-                del m.msockets[sid]
+                del self.sockets[sid]
         else:
             raise CmeError(BAD_PARAMETER)
         return Reply()
 
-    def socketdata(ch, cmd: Command) -> Reply:
+    def socketdata(self, ch, cmd: Command) -> Reply:
         p = cmd.params()
         sid = cmd.int_param(1)
-        sock = m.msockets.get(sid)
-        if sock is None or not sock["active"]:
+        sock = self.sockets.get(sid)
+        if sock is None or not sock.active:
             raise CmeError(NOT_ALLOWED)
         if p[0] == "SEND":
             length = cmd.int_param(2)
@@ -149,23 +181,20 @@ def _murata_sockets(m) -> None:
                 raise CmeError(BAD_PARAMETER) from None
             if len(payload) != length:
                 raise CmeError(BAD_PARAMETER)
-            _datagram_to(m, sock["host"], sock["port"], payload, _murata_rx)
+            _datagram_to(self.m, sock.host, sock.port, payload, MurataSockets)
             return Reply([f"%SOCKETDATA:{sid},{length}"])
         if p[0] == "RECEIVE":
-            if not sock["rx"]:
+            if not sock.rx:
                 return Reply([f'%SOCKETDATA:{sid},0,0,""'])
-            data, (ip, port) = sock["rx"].pop(0)
-            return Reply([f'%SOCKETDATA:{sid},{len(data)},{len(sock["rx"])},'
+            data, (ip, port) = sock.rx.pop(0)
+            return Reply([f'%SOCKETDATA:{sid},{len(data)},{len(sock.rx)},'
                           f'"{data.hex().upper()}","{ip}",{port}'])
         raise CmeError(BAD_PARAMETER)
 
-    m.on("%SOCKETCMD", socketcmd)
-    m.on("%SOCKETDATA", socketdata)
-
-
-def _murata_rx(target, src, payload: bytes) -> None:
-    for sid, sock in getattr(target, "msockets", {}).items():
-        if sock["active"]:
-            sock["rx"].append((payload, src))
-            target.urc(f"%SOCKETEV:1,{sid}")
-            return
+    def receive(self, src: tuple[str, int], payload: bytes) -> None:
+        """A datagram for this module: to its first active socket, announced by %SOCKETEV."""
+        for sid, sock in self.sockets.items():
+            if sock.active:
+                sock.rx.append((payload, src))
+                self.m.urc(f"%SOCKETEV:1,{sid}")
+                return

@@ -1,8 +1,8 @@
 """Vendor extensions of the NB-IoT NTN families (docs/reference.md 5, docs/rigs.md).
 
 :mod:`nbntn_vendors` gives a module the vendor its family table names (``location``:
-``ntnloc`` generic, ``nordic``, ``murata``, ``quectel``, ``sierra``; each in its own module)
-and the socket dialect (``sockets``, :mod:`nbntn_sockets`). The vendor's configuration
+``ntnloc`` generic, ``nordic``, ``murata``, ``quectel``, ``sierra``; each in its own module);
+its socket dialect (``sockets``) is a class of :mod:`nbntn_sockets`. The vendor's configuration
 commands with fixed value lists are data (families.yaml ``commands``, served by
 :mod:`vendor_commands`); the vendor classes add the commands with behaviour and react to the
 module's events: ``search_started``, ``location_needed`` (the module asks the host for a

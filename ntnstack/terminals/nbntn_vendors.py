@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from ntnstack.terminals import nbntn_sockets
 from ntnstack.terminals.nbntn_murata import Murata
 from ntnstack.terminals.nbntn_nordic import Nordic
 from ntnstack.terminals.nbntn_quectel import Quectel
@@ -23,7 +22,5 @@ VENDORS: Mapping[str, type[Vendor]] = MappingProxyType({
 
 
 def install(m) -> Vendor:
-    """The vendor of ``m``'s family and its socket dialect, handlers registered on ``m``."""
-    vendor = VENDORS[m.spec.location](m)
-    nbntn_sockets.install(m)
-    return vendor
+    """The vendor of ``m``'s family, its handlers registered on ``m``."""
+    return VENDORS[m.spec.location](m)
