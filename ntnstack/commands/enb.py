@@ -112,6 +112,7 @@ def run(args) -> int:
     try:
         enb.associate(*transport.address_of(mme))
         report = run_ues(enb, cells, args.ues, first, span).as_dict()
+        enb.shutdown()              # after the last UE's UE CONTEXT RELEASE COMPLETE
     finally:
         transport.carrier.close()
         if writer is not None:

@@ -10,9 +10,8 @@ holds or nothing more can happen.
   (RFC 6951: the SCTP packet is the UDP payload). The peer owes the answer, so waiting
   ends at ``until()`` or after ``answer_timeout_s`` of real time without it (a real core
   that does not answer is a failure, reported as such); usrsctp's timers follow the real
-  clock while waiting. Once the condition holds, waiting goes on for ``settle_s`` after the
-  last message (the rest of a burst of answers), the one decision on real-time silence, and
-  only on this real-network path.
+  clock while waiting. Nothing is decided on silence: the caller's ``until()`` names what
+  it waits for (an answer a UE procedure needs, an association event).
 - :class:`KernelCarrier`: the kernel's SCTP sockets (``--sctp kernel``): the same waiting,
   the kernel carries the packets and runs the timers.
 """
@@ -69,7 +68,6 @@ class _RealTimeCarrier:
     (``_receive``) and run its timers (``_tick``)."""
 
     answer_timeout_s: float
-    settle_s: float
     nodes: list
 
     def _tick(self) -> None:
@@ -82,30 +80,21 @@ class _RealTimeCarrier:
         return 0
 
     def pump(self, until: Callable[[], bool], timeout_s: float | None = None) -> None:
-        """Until ``until()`` holds and then ``settle_s`` passes with nothing new (the rest
-        of a burst: an MO SMS is answered by two messages that may come as two datagrams),
-        or ``timeout_s`` (default ``answer_timeout_s``) without ``until()``."""
+        """Until ``until()`` holds, or ``timeout_s`` (default ``answer_timeout_s``) of real
+        time passes without it."""
         deadline = time.monotonic() + (self.answer_timeout_s if timeout_s is None
                                        else timeout_s)
-        satisfied = False
         while True:
             self._tick()
             self._flush()
             handled = sum(node.poll() for node in self.nodes)
             self._flush()
-            if (satisfied and handled) or (not satisfied and until()):
-                satisfied = True
-                deadline = time.monotonic() + self.settle_s
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if until() or remaining <= 0:
                 return
             if not handled:
                 self._selector.select(min(remaining, 0.05))
             self._receive()
-
-    def drain(self) -> None:
-        """Carry what is still in flight (end of a run): until ``settle_s`` of quiet."""
-        self.pump(lambda: True)
 
     def close(self) -> None:
         self._selector.close()
@@ -114,10 +103,9 @@ class _RealTimeCarrier:
 class KernelCarrier(_RealTimeCarrier):
     """The kernel's SCTP (ntnstack.sctp.kernel.KernelEndpoint): only waiting is left."""
 
-    def __init__(self, endpoint, nodes: list | None = None, answer_timeout_s: float = 10.0,
-                 settle_s: float = 0.02):
+    def __init__(self, endpoint, nodes: list | None = None, answer_timeout_s: float = 10.0):
         self.endpoint, self.nodes = endpoint, list(nodes or [])
-        self.answer_timeout_s, self.settle_s = answer_timeout_s, settle_s
+        self.answer_timeout_s = answer_timeout_s
         self._selector = selectors.DefaultSelector()
         self._selector.register(endpoint, selectors.EVENT_READ)
 
@@ -131,10 +119,8 @@ class UdpCarrier(_RealTimeCarrier):
     each peer address is a usrsctp link (token) from its first datagram on."""
 
     def __init__(self, stack: UsrsctpStack, local: tuple[str, int], nodes: list | None = None,
-                 answer_timeout_s: float = 10.0, tap: Tap | None = None,
-                 settle_s: float = 0.02):
+                 answer_timeout_s: float = 10.0, tap: Tap | None = None):
         self.stack, self.nodes, self.answer_timeout_s = stack, list(nodes or []), answer_timeout_s
-        self.settle_s = settle_s
         self.tap = tap
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:

@@ -5,7 +5,8 @@ goes to an MME over S1AP instead of to the in-process MME.
 sends the NAS message (INITIAL UE MESSAGE when the UE has no S1 connection, else UPLINK NAS
 TRANSPORT, both with the cell's LTE NTN TAI Information) and returns the answers as a
 sequence that waits for them only when it is read (the session reads the answers of the
-messages that have one, and ignores the others). Waiting is ``carrier.pump(until)``: the
+messages that have one, and ignores the others; a procedure owed several answers says how
+many, ``wait_for(count)``: nothing is decided on silence). Waiting is ``carrier.pump(until)``: the
 carrier moves SCTP packets until the condition holds or nothing can move any more.
 The eNB answers INITIAL CONTEXT SETUP REQUEST and UE CONTEXT RELEASE COMMAND itself.
 """
@@ -42,26 +43,34 @@ class _Ue:
 
 
 class _Answers(Sequence):
-    """The downlink NAS answering one uplink message, waited for on first read."""
+    """The downlink NAS answering one uplink message, as it arrives: reading waits for the
+    first; ``wait_for(count)`` for the first ``count`` (a procedure that knows it is owed
+    several, e.g. an MO SMS: CP-ACK then CP-DATA with RP-ACK, TS 24.011 5.2)."""
 
     def __init__(self, enb: S1apEnb, ue: _Ue):
-        self._enb, self._ue, self._items = enb, ue, None
+        self._enb, self._ue, self._items = enb, ue, []
 
-    def _resolve(self) -> list[bytes]:
-        if self._items is None:
-            self._enb.carrier.pump(lambda: bool(self._ue.inbox) or self._enb.assoc_id is None)
-            if not self._ue.inbox:
-                why = "association lost" if self._enb.assoc_id is None else "no answer"
-                raise CoreUnreachable(f"S1AP: {why} from the MME for eNB UE S1AP ID "
-                                      f"{self._ue.enb_ue_id}")
-            self._items, self._ue.inbox[:] = list(self._ue.inbox), []
+    def wait_for(self, count: int) -> list[bytes]:
+        """The first ``count`` answers, waiting for those not yet arrived (the carrier's
+        answer timeout at most; CoreUnreachable when they do not come)."""
+        if len(self._items) < count:
+            inbox, enb = self._ue.inbox, self._enb
+            enb.carrier.pump(lambda: len(self._items) + len(inbox) >= count
+                             or enb.assoc_id is None)
+            self._items += inbox
+            inbox[:] = []
+        if len(self._items) < count:
+            why = "association lost" if self._enb.assoc_id is None else "no answer"
+            raise CoreUnreachable(f"S1AP: {why} from the MME for eNB UE S1AP ID "
+                                  f"{self._ue.enb_ue_id} ({len(self._items)} of {count} "
+                                  f"downlink NAS messages)")
         return self._items
 
     def __getitem__(self, index):
-        return self._resolve()[index]
+        return self.wait_for(1)[index]
 
     def __len__(self) -> int:
-        return len(self._resolve())
+        return len(self.wait_for(1))
 
 
 class S1apEnb:
@@ -85,6 +94,7 @@ class S1apEnb:
         """IMSI -> (MMEC, M-TMSI) the UE names in its next RRC Connection Request (Msg3);
         used once, in that connection's INITIAL UE MESSAGE."""
         self.associations = 0                                  # how many came up
+        self._closing = False                                  # shutdown() under way
 
     def associate(self, token: int, port: int) -> None:
         """Start the association to the MME at ``port`` over the link ``token``, then S1
@@ -151,6 +161,16 @@ class S1apEnb:
         self._send(m.ue_context_release_request(ue.mme_ue_id, ue.enb_ue_id))
         self.carrier.pump(lambda: imsi not in self._ues)
 
+    def shutdown(self) -> None:
+        """End the association gracefully (SCTP SHUTDOWN, sent once everything the eNB sent
+        is acknowledged) and wait for its end: the last messages of a run are delivered."""
+        if self.assoc_id is None:
+            return
+        self._closing = True
+        self.endpoint.shutdown(self.assoc_id)
+        self.carrier.pump(lambda: self.assoc_id is None)
+        self._closing = False
+
     def connected(self, imsi: str) -> bool:
         """True while UE ``imsi`` has a UE-associated S1 connection."""
         return imsi in self._ues
@@ -175,7 +195,7 @@ class S1apEnb:
             self.assoc_id = event.assoc_id
             self.associations += 1
         elif event.assoc_id == self.assoc_id:
-            log.warning("S1AP: SCTP association to the MME %s", event.state)
+            (log.info if self._closing else log.warning)("S1AP: SCTP association to the MME %s", event.state)
             self.assoc_id = None
             self._ues.clear()              # every UE-associated S1 connection is gone
             self._by_enb_id.clear()

@@ -106,6 +106,4 @@ def run_ues(core, cells, count: int, first_unix_s: float, span_s: float,
             report.failures.append((config.imsi, "s1ap", str(exc)))
         finally:
             session.close()
-    if isinstance(core, S1apEnb):
-        core.carrier.drain()        # the last UE's UE CONTEXT RELEASE COMPLETE
     return report

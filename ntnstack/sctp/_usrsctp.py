@@ -71,6 +71,7 @@ SCTP_EVENT = 0x1E
 SCTP_RECVRCVINFO = 0x1F
 SCTP_SENDV_SNDINFO = 1
 SCTP_RECVV_RCVINFO = 1
+SCTP_EOF = 0x0100               # snd_flags: graceful shutdown of the association
 MSG_NOTIFICATION = 0x2000
 SCTP_ASSOC_CHANGE = 0x0001     # notification types and sac_state values (RFC 6458 6.1.1)
 SCTP_SHUTDOWN_EVENT = 0x0005

@@ -21,6 +21,7 @@ SCTP_RECVRCVINFO = 32
 SCTP_EVENT = 127
 SCTP_SNDINFO = 2                 # cmsg types (enum sctp_cmsg_type)
 SCTP_RCVINFO = 3
+SCTP_EOF = 0x200                 # snd_flags (MSG_FIN): graceful shutdown of the association
 MSG_NOTIFICATION = 0x8000
 SCTP_ASSOC_CHANGE = 0x8001       # SCTP_SN_TYPE_BASE + 1
 STATES = ("up", "lost", "restart", "shutdown", "cannot-start")   # enum sctp_sac_state
@@ -65,13 +66,18 @@ class KernelEndpoint:
         except OSError as exc:
             raise SctpError(f"kernel SCTP connect {host}:{port}: {exc.strerror}") from None
 
-    def send(self, assoc_id: int, stream: int, ppid: int, data: bytes) -> None:
-        info = SNDINFO.pack(stream, 0, socket.htonl(ppid), 0, assoc_id)
+    def send(self, assoc_id: int, stream: int, ppid: int, data: bytes, flags: int = 0
+             ) -> None:
+        info = SNDINFO.pack(stream, flags, socket.htonl(ppid), 0, assoc_id)
         try:
             self.sock.sendmsg([data], [(socket.IPPROTO_SCTP, SCTP_SNDINFO, info)])
         except OSError as exc:
             raise SctpError(f"kernel SCTP send on association {assoc_id} stream {stream}: "
                             f"{exc.strerror}") from None
+
+    def shutdown(self, assoc_id: int) -> None:
+        """Graceful shutdown of ``assoc_id`` (SCTP_EOF, RFC 6458 5.3.4), as usrsctp's."""
+        self.send(assoc_id, 0, 0, b"", SCTP_EOF)
 
     def poll(self) -> list[SctpMessage | AssociationEvent]:
         out: list[SctpMessage | AssociationEvent] = []

@@ -167,16 +167,24 @@ class UsrsctpEndpoint:
         self._check("usrsctp_connect", self.stack.lib.usrsctp_connect(
             self._sock, u.ffi.cast("struct sockaddr *", address), u.ffi.sizeof(address[0])))
 
-    def send(self, assoc_id: int, stream: int, ppid: int, data: bytes) -> None:
+    def send(self, assoc_id: int, stream: int, ppid: int, data: bytes, flags: int = 0
+             ) -> None:
         """One user message on ``stream`` of association ``assoc_id``."""
         info = u.ffi.new("struct sctp_sndinfo *", {
-            "snd_sid": stream, "snd_ppid": int.from_bytes(ppid.to_bytes(4, "big"), "little"),
+            "snd_sid": stream, "snd_flags": flags,
+            "snd_ppid": int.from_bytes(ppid.to_bytes(4, "big"), "little"),
             "snd_assoc_id": assoc_id})
         sent = self.stack.lib.usrsctp_sendv(self._sock, data, len(data), u.ffi.NULL, 0, info,
                                             u.ffi.sizeof(info[0]), u.SCTP_SENDV_SNDINFO, 0)
         if sent != len(data):
             raise SctpError(f"usrsctp_sendv on association {assoc_id} stream {stream}: "
                             f"errno {u.ffi.errno}")
+
+    def shutdown(self, assoc_id: int) -> None:
+        """Graceful shutdown of ``assoc_id`` (SCTP_EOF, RFC 6458 5.3.4): SHUTDOWN goes once
+        every DATA chunk sent is acknowledged (RFC 9260 9.2); the ``shutdown`` event comes
+        out of ``poll`` at SHUTDOWN COMPLETE."""
+        self.send(assoc_id, 0, 0, b"", u.SCTP_EOF)
 
     def poll(self) -> list[SctpMessage | AssociationEvent]:
         """Every message and association event that has arrived, in order."""

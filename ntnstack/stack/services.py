@@ -20,6 +20,9 @@ __all__ = ["UDP_SERVER", "ServicesMixin"]
 
 """Application server of IP data: CoAP port, RFC 5737 / RFC 3849 documentation addresses."""
 
+MO_SMS_ANSWERS = 2
+"""An MO CP-DATA(RP-DATA) is answered by CP-ACK, then CP-DATA(RP-ACK) (TS 24.011 5.2)."""
+
 NO_SMS_SERVICE = ("not registered for SMS: the attach was accepted without \"SMS only\" "
                   "(TS 24.301 5.5.1.3.4.2), so there is no SMS over NAS")
 
@@ -109,7 +112,7 @@ class ServicesMixin:
         else:
             t_enb = self._ul_nas(self._ul_request(proc.start_unix_s),
                                  n.uplink_nas_transport(cp), 2)[1]
-        t_back, dl = self._mme(t_enb, self._last_ul_nas)
+        t_back, dl = self._mme(t_enb, self._last_ul_nas, answers=MO_SMS_ANSWERS)
         proc.round_trips += 1
         proc.details["smsc_rx_unix_s"] = t_enb + self.core_delay_s
         t_rx, parsed = self._nas_dl(t_back + self.enb_processing_s, dl)

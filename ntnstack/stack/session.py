@@ -144,10 +144,17 @@ class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin,
         self._tid = (self._tid + 1) % 4
         return self._tid
 
-    def _mme(self, t_enb: float, nas_ul: bytes) -> tuple[float, list[bytes]]:
-        """eNB -> MME -> eNB (S1 delays and MME processing); DL NAS and when it is back."""
-        return t_enb + 2 * self.core_delay_s + self.mme_processing_s, \
-            self.mme.handle(self.ue.imsi, nas_ul)
+    def _mme(self, t_enb: float, nas_ul: bytes, answers: int = 1
+             ) -> tuple[float, list[bytes]]:
+        """eNB -> MME -> eNB (S1 delays and MME processing); DL NAS and when it is back.
+        ``answers``: how many DL NAS messages the procedure is owed when more than one; a
+        core across a network (ntnstack.s1ap.enb_node) hands them over as they arrive, read
+        lazily (the first) or waited for (``wait_for(answers)``); the in-process MME returns
+        them all at once (a list)."""
+        dl = self.mme.handle(self.ue.imsi, nas_ul)
+        if answers > 1 and not isinstance(dl, list):
+            dl = dl.wait_for(answers)
+        return t_enb + 2 * self.core_delay_s + self.mme_processing_s, dl
 
     def _nas_dl(self, t_enb: float, nas_msgs: list[bytes]) -> tuple[float, list[n.ParsedNas]]:
         """DLInformationTransfer-NB for each DL NAS, read by the UE in order (MAC checked,

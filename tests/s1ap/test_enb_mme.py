@@ -56,6 +56,7 @@ def run():
     loop = Loopback(_mme(UES), cell, "nbiot-geo")
     try:
         report = run_ues(loop.enb, [cell], UES, T0_UNIX_S, GEO_SPAN_S)
+        loop.carrier.drain()            # the last UE's UE CONTEXT RELEASE COMPLETE
         yield cell, report, loop
     finally:
         loop.close()
@@ -199,6 +200,7 @@ def test_mme_restart_mid_run_association_and_s1_setup_again(run):
     loop = Loopback(_mme(20), cell, "nbiot-geo", ports=OTHER_PORTS)
     try:
         first = run_ues(loop.enb, [cell], 10, T0_UNIX_S, GEO_SPAN_S)
+        loop.carrier.drain()
         loop.restart_mme(_mme(20))
         assert loop.enb.assoc_id is None                 # the eNB saw the shutdown
         second = run_ues(loop.enb, [cell], 10, T0_UNIX_S + GEO_SPAN_S, GEO_SPAN_S)

@@ -34,7 +34,7 @@ int main(void) {
     SHOW(SCTP_INITMSG); SHOW(SCTP_NODELAY); SHOW(SCTP_RECVRCVINFO); SHOW(SCTP_EVENT);
     SHOW(SCTP_SNDINFO); SHOW(SCTP_RCVINFO); SHOW(MSG_NOTIFICATION); SHOW(SCTP_ASSOC_CHANGE);
     SHOW(SCTP_COMM_UP); SHOW(SCTP_COMM_LOST); SHOW(SCTP_RESTART); SHOW(SCTP_SHUTDOWN_COMP);
-    SHOW(SCTP_CANT_STR_ASSOC);
+    SHOW(SCTP_CANT_STR_ASSOC); SHOW(SCTP_EOF);
     SHOW(sizeof(struct sctp_initmsg)); SHOW(sizeof(struct sctp_sndinfo));
     SHOW(sizeof(struct sctp_rcvinfo)); SHOW(offsetof(struct sctp_rcvinfo, rcv_ppid));
     SHOW(offsetof(struct sctp_rcvinfo, rcv_assoc_id));
@@ -60,7 +60,8 @@ def test_constants_and_layouts_are_those_of_the_header(tmp_path):
         [str(binary)], capture_output=True, text=True, check=True, timeout=10).stdout.splitlines())
     values = {name: int(value) for name, value in shown.items()}
     for name in ("SCTP_INITMSG", "SCTP_NODELAY", "SCTP_RECVRCVINFO", "SCTP_EVENT",
-                 "SCTP_SNDINFO", "SCTP_RCVINFO", "MSG_NOTIFICATION", "SCTP_ASSOC_CHANGE"):
+                 "SCTP_SNDINFO", "SCTP_RCVINFO", "MSG_NOTIFICATION", "SCTP_ASSOC_CHANGE",
+                 "SCTP_EOF"):
         assert getattr(k, name) == values[name], name
     for state, name in zip(k.STATES, ("SCTP_COMM_UP", "SCTP_COMM_LOST", "SCTP_RESTART",
                                       "SCTP_SHUTDOWN_COMP", "SCTP_CANT_STR_ASSOC"), strict=True):

@@ -98,7 +98,7 @@ def test_constants_are_those_of_the_installed_header():
     names = ["AF_CONN", "SCTP_INITMSG", "SCTP_NODELAY", "SCTP_EVENT", "SCTP_RECVRCVINFO",
              "SCTP_SENDV_SNDINFO", "SCTP_RECVV_RCVINFO", "MSG_NOTIFICATION",
              "SCTP_ASSOC_CHANGE", "SCTP_SHUTDOWN_EVENT", "SCTP_COMM_UP", "SCTP_COMM_LOST",
-             "SCTP_RESTART", "SCTP_SHUTDOWN_COMP", "SCTP_CANT_STR_ASSOC"]
+             "SCTP_RESTART", "SCTP_SHUTDOWN_COMP", "SCTP_CANT_STR_ASSOC", "SCTP_EOF"]
     for name in names:
         assert getattr(_usrsctp, name) == int(defines[name], 0), name
 
