@@ -162,8 +162,11 @@ class S1apEnb:
         self.carrier.pump(lambda: imsi not in self._ues)
 
     def shutdown(self) -> None:
-        """End the association gracefully (SCTP SHUTDOWN, sent once everything the eNB sent
-        is acknowledged) and wait for its end: the last messages of a run are delivered."""
+        """End the association gracefully and wait for its end: first the UE contexts the
+        MME still owes a release (UE CONTEXT RELEASE COMMAND after a detach, TS 23.401
+        5.3.8.2.1) are released, then SCTP SHUTDOWN (sent once everything the eNB sent is
+        acknowledged)."""
+        self.carrier.pump(lambda: not self._ues or self.assoc_id is None)
         if self.assoc_id is None:
             return
         self._closing = True
@@ -195,7 +198,8 @@ class S1apEnb:
             self.assoc_id = event.assoc_id
             self.associations += 1
         elif event.assoc_id == self.assoc_id:
-            (log.info if self._closing else log.warning)("S1AP: SCTP association to the MME %s", event.state)
+            report = log.info if self._closing else log.warning
+            report("S1AP: SCTP association to the MME %s", event.state)
             self.assoc_id = None
             self._ues.clear()              # every UE-associated S1 connection is gone
             self._by_enb_id.clear()

@@ -121,14 +121,18 @@ class S1apMme:
         """The MME's answers to one uplink NAS message, then the S1 context it implies."""
         ctx = self._contexts[mme_ue_id]
         had_bearer = self._has_bearer(ctx.imsi)
-        for answer in self.mme.handle(ctx.imsi, nas_pdu):
-            self._send(ctx.assoc_id, m.nas_transport(mme_ue_id, ctx.enb_ue_id, answer,
-                                                     uplink=False))
+        self._downlink(mme_ue_id, ctx, self.mme.handle(ctx.imsi, nas_pdu))
         if not had_bearer and self._has_bearer(ctx.imsi):
             self._initial_context_setup(mme_ue_id, ctx)
         elif had_bearer and not self._known(ctx.imsi):        # detached
             self._send(ctx.assoc_id, m.ue_context_release_command(
                 mme_ue_id, ctx.enb_ue_id, ("nas", "detach")))
+
+    def _downlink(self, mme_ue_id: int, ctx: _S1Context, answers: list[bytes]) -> None:
+        """Each downlink NAS message in a DOWNLINK NAS TRANSPORT (8.6.2.1)."""
+        for answer in answers:
+            self._send(ctx.assoc_id, m.nas_transport(mme_ue_id, ctx.enb_ue_id, answer,
+                                                     uplink=False))
 
     def _known(self, imsi: str) -> bool:
         try:

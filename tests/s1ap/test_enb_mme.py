@@ -236,3 +236,29 @@ def test_release_request_then_paging_by_s_tmsi(run):
     finally:
         session.close()
         loop.close()
+
+
+def test_sms_answers_200_ms_apart_over_udp(tmp_path):
+    """The MME (another process) sends the MO SMS's CP-DATA(RP-ACK) 200 ms after its CP-ACK,
+    in a datagram of its own: the eNB waits for the answer the SMS procedure is owed (two
+    downlink NAS messages, TS 24.011 5.2), not for silence, and every SMS passes."""
+    count, gap_s = 2, 0.2          # 200 ms: ten times the 20 ms quiet the eNB once took as "done"
+    subscribers = tmp_path / "subscribers.csv"
+    ue = UeConfig()
+    subscribers.write_text("\n".join(f"{emulated_imsi(i)},{ue.k.hex()},{ue.opc.hex()}"
+                                     for i in range(count)))
+    mme = subprocess.Popen([sys.executable, "-m", "tests.s1ap.slow_mme", str(subscribers),
+                            str(gap_s)], cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    try:
+        port = mme.stdout.readline().strip()
+        enb = subprocess.run(_cli("enb", "--mme", f"127.0.0.1:{port}", "--ues", str(count),
+                                  "--json", "--sctp", "usrsctp"),
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+    finally:
+        os.kill(mme.pid, signal.SIGTERM)
+        _, mme_err = mme.communicate(timeout=60)
+    assert enb.returncode == 0, enb.stderr + mme_err
+    report = json.loads(enb.stdout)
+    assert report["failures"] == []
+    assert report["procedures"]["sms"]["ok"] == count
