@@ -5,7 +5,8 @@ The cell is the stack's (``ntnstack stack``): the TR 38.821 GEO cell behind a tr
 payload, or the first LEO-600 cell; the UEs' radio side runs on virtual time with the
 satellite delays of the cell, their NAS goes to the MME at ``--mme`` over SCTP (the
 kernel's, or userspace SCTP over UDP, RFC 6951). Each UE attaches, sends data, goes idle,
-sends an MO SMS from idle and detaches; the report gives per procedure the latency
+sends an MO SMS from idle and detaches (``--expect-reply``: after its data, waits for the
+application server's reply that the MME forwards); the report gives per procedure the latency
 percentiles (UE clock, s) and the failures (one JSON object with ``--json``). Exit 1 when
 any procedure failed.
 """
@@ -35,6 +36,9 @@ def register(sub) -> None:
                    help="auto | kernel | usrsctp (auto: kernel when it has SCTP, else usrsctp)")
     p.add_argument("--answer-timeout-s", type=float, default=10.0, metavar="S",
                    help="real seconds to wait for an answer the MME owes (default 10)")
+    p.add_argument("--expect-reply", action="store_true",
+                   help="each UE waits, connected, for the application server's reply to its "
+                   "data (ntnstack mme --forward-udp)")
     p.add_argument("--pcap", metavar="PATH", help="write every SCTP packet here (IPv4/UDP)")
     p.add_argument("--print-subscribers", action="store_true",
                    help="print the MME's subscriber file for these UEs and exit")
@@ -111,7 +115,8 @@ def run(args) -> int:
     transport.carrier.nodes.append(enb)
     try:
         enb.associate(*transport.address_of(mme))
-        report = run_ues(enb, cells, args.ues, first, span).as_dict()
+        report = run_ues(enb, cells, args.ues, first, span,
+                         reply=args.expect_reply).as_dict()
         enb.shutdown()              # after the last UE's UE CONTEXT RELEASE COMPLETE
     finally:
         transport.carrier.close()

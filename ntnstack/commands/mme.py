@@ -3,8 +3,9 @@
 Listens for SCTP (the kernel's, or userspace SCTP over UDP, RFC 6951) on HOST:PORT, answers
 S1 Setup,
 authenticates the UEs of the subscriber file (EPS AKA), attaches them, carries their NAS,
-sets up and releases their contexts. Serves until SIGINT / SIGTERM or ``--duration``; then
-prints what it saw (one JSON object with ``--json``).
+sets up and releases their contexts; with ``--forward-udp`` their uplink data goes to an
+application server and its replies come back to them (paged when idle). Serves until
+SIGINT / SIGTERM or ``--duration``; then prints what it saw (one JSON object with ``--json``).
 """
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ def register(sub) -> None:
                    help="auto | kernel | usrsctp (auto: kernel when it has SCTP, else usrsctp)")
     p.add_argument("--eea", choices=["eea0", "eea2"], default="eea2",
                    help="NAS ciphering (eea0 lets tshark read the NAS after security mode)")
+    p.add_argument("--forward-udp", metavar="HOST:PORT",
+                   help="the application server: each UE's uplink data goes there over UDP "
+                   "from a socket of its own, replies come back to the UE as MT data")
     p.add_argument("--pcap", metavar="PATH", help="write every SCTP packet here (IPv4/UDP)")
     p.add_argument("--duration", type=float, metavar="S",
                    help="stop after this many seconds (default: serve until stopped)")
@@ -32,8 +36,11 @@ def register(sub) -> None:
 
 
 def _summary(node) -> dict:
-    return {"received": dict(sorted(node.seen.items())), "errors": node.errors,
-            "enbs": len(node.enbs)}
+    summary = {"received": dict(sorted(node.seen.items())), "errors": node.errors,
+               "enbs": len(node.enbs)}
+    if node.forward is not None:
+        summary["forwarded"] = {"uplink": node.forward.sent, "downlink": node.forward.received}
+    return summary
 
 
 def run(args) -> int:
@@ -51,6 +58,7 @@ def run(args) -> int:
     from ntnstack.stack.mme import Mme
 
     listen = host_port(args.listen, "--listen")
+    server = host_port(args.forward_udp, "--forward-udp") if args.forward_udp else None
     if args.duration is not None and not (math.isfinite(args.duration) and args.duration > 0):
         raise InputError(f"--duration {args.duration}: expected a finite number of seconds > 0")
     choose_sctp(args.sctp)                   # a bad --sctp fails before any work
@@ -62,6 +70,11 @@ def run(args) -> int:
     transport.endpoint.listen()
     node = S1apMme(mme, transport.endpoint)
     transport.carrier.nodes.append(node)
+    if server is not None:
+        from ntnstack.s1ap.forward import UdpForward
+
+        node.forward = UdpForward(server, node.deliver_data, transport.carrier.watch)
+        transport.carrier.nodes.append(node.forward)
     stopping = []
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.append(True))
@@ -70,6 +83,8 @@ def run(args) -> int:
           flush=True)
     transport.carrier.pump(lambda: bool(stopping), timeout_s=args.duration or math.inf)
     transport.carrier.close()
+    if node.forward is not None:
+        node.forward.close()
     if writer is not None:
         writer.close()
     summary = _summary(node)

@@ -96,6 +96,10 @@ class _RealTimeCarrier:
                 self._selector.select(min(remaining, 0.05))
             self._receive()
 
+    def watch(self, sock) -> None:
+        """Wake up as well when ``sock`` (a node's own socket) has something to read."""
+        self._selector.register(sock, selectors.EVENT_READ)
+
     def close(self) -> None:
         self._selector.close()
 

@@ -178,6 +178,33 @@ class S1apEnb:
         """True while UE ``imsi`` has a UE-associated S1 connection."""
         return imsi in self._ues
 
+    def deliver_data(self, imsi: str, payload: bytes, connected: bool) -> Sequence[bytes]:
+        """Downlink data the MME sends on its own (an application server's reply, not
+        ``payload``: the core decides): for a ``connected`` UE the DOWNLINK NAS TRANSPORT
+        that carries it (read lazily); for an idle one, wait for the PAGING naming its
+        S-TMSI (``s_tmsi``) and return nothing: the data answers its service request."""
+        return self._unsolicited(imsi, connected)
+
+    def deliver_sms(self, imsi: str, tpdu: bytes, connected: bool) -> Sequence[bytes]:
+        """An MT SMS the MME sends on its own: as ``deliver_data``."""
+        return self._unsolicited(imsi, connected)
+
+    def _unsolicited(self, imsi: str, connected: bool) -> Sequence[bytes]:
+        if connected:
+            if imsi not in self._ues:
+                raise CoreUnreachable(f"S1AP: IMSI {imsi} has no S1 connection")
+            return _Answers(self, self._ues[imsi])
+        mmec, m_tmsi = self.s_tmsi[imsi]
+        wanted = ("s-TMSI", {"mMEC": bytes([mmec]), "m-TMSI": m_tmsi.to_bytes(4, "big")})
+
+        def paged() -> bool:
+            return any(p.ies["UEPagingID"] == wanted for p in self.paged)
+        self.carrier.pump(lambda: paged() or self.assoc_id is None)
+        if not paged():
+            raise CoreUnreachable(f"S1AP: no PAGING from the MME for IMSI {imsi}")
+        self.paged = [p for p in self.paged if p.ies["UEPagingID"] != wanted]
+        return []
+
     def paging_failed(self, imsi: str) -> None:
         """Nothing to tell the MME: it supervises its own paging."""
 

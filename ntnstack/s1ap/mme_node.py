@@ -9,6 +9,11 @@ the ATTACH ACCEPT the MME sets up the UE context (INITIAL CONTEXT SETUP, K_eNB o
 A.3); after a DETACH REQUEST it releases it (UE CONTEXT RELEASE COMMAND, cause detach).
 What it cannot decode or handle is answered with an ERROR INDICATION (8.7.2), never a crash.
 ``seen`` counts what arrived, by message name, for reports and tests.
+
+User plane: with ``forward`` (ntnstack.s1ap.forward.UdpForward) each UE's uplink data
+(ESM DATA TRANSPORT, alone or in a CONTROL PLANE SERVICE REQUEST) goes to the application
+server; ``deliver_data`` brings the server's reply to the UE: in a DOWNLINK NAS TRANSPORT
+when it has an S1 connection, else after PAGING, with the answers to its service request.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from ntnstack.sctp.usrsctp import AssociationEvent, SctpMessage
 from ntnstack.stack import crypto
 from ntnstack.stack import nas as n
 from ntnstack.stack.mme import Mme
+from ntnstack.stack.user_plane import from_datagram
 
 __all__ = ["S1apMme"]
 
@@ -43,8 +49,8 @@ class _S1Context:
 class S1apMme:
     """``mme`` (the stack's MME) serving S1AP on ``endpoint`` (a listening SCTP endpoint)."""
 
-    def __init__(self, mme: Mme, endpoint, name: str = "ntnstack-mme"):
-        self.mme, self.endpoint, self.name = mme, endpoint, name
+    def __init__(self, mme: Mme, endpoint, name: str = "ntnstack-mme", forward=None):
+        self.mme, self.endpoint, self.name, self.forward = mme, endpoint, name, forward
         self.seen: Counter[str] = Counter()
         self.errors: list[str] = []
         self._contexts: dict[int, _S1Context] = {}     # MME UE S1AP ID -> context
@@ -121,7 +127,12 @@ class S1apMme:
         """The MME's answers to one uplink NAS message, then the S1 context it implies."""
         ctx = self._contexts[mme_ue_id]
         had_bearer = self._has_bearer(ctx.imsi)
+        uplink = self.mme.context(ctx.imsi).uplink_data if had_bearer else []
+        forwarded = len(uplink)
         self._downlink(mme_ue_id, ctx, self.mme.handle(ctx.imsi, nas_pdu))
+        if self.forward is not None:
+            for data in uplink[forwarded:]:
+                self._forward(ctx.imsi, data)
         if not had_bearer and self._has_bearer(ctx.imsi):
             self._initial_context_setup(mme_ue_id, ctx)
         elif had_bearer and not self._known(ctx.imsi):        # detached
@@ -133,6 +144,26 @@ class S1apMme:
         for answer in answers:
             self._send(ctx.assoc_id, m.nas_transport(mme_ue_id, ctx.enb_ue_id, answer,
                                                      uplink=False))
+
+    def _forward(self, imsi: str, data: bytes) -> None:
+        """One uplink user data container to the application server, as its payload."""
+        ue = self.mme.context(imsi)
+        self.forward.send(imsi, from_datagram(ue.pdn_type, ue.pdn_address, data, uplink=True))
+
+    def deliver_data(self, imsi: str, payload: bytes) -> None:
+        """MT data to UE ``imsi`` (the application server's reply): DOWNLINK NAS TRANSPORT
+        when the UE has an S1 connection, else PAGING and the data after its service
+        request (TS 23.401 5.3.4B.3); dropped, with a warning, when it is not registered."""
+        found = [(i, c) for i, c in self._contexts.items() if c.imsi == imsi]
+        try:
+            if found:
+                self._downlink(*found[-1], self.mme.deliver_data(imsi, payload, True))
+            else:
+                self.mme.deliver_data(imsi, payload, False)
+                self.page(imsi)
+        except (InputError, KeyError) as exc:
+            log.warning("MT data for IMSI %s dropped: %s", imsi, exc)
+            self.errors.append(f"MT data for IMSI {imsi} dropped: {exc}")
 
     def _known(self, imsi: str) -> bool:
         try:

@@ -1,6 +1,7 @@
 """N emulated UEs of an NB-IoT NTN cell through an MME over S1AP: attach, data, release
 to idle, MO SMS from idle (control plane service request: INITIAL UE MESSAGE with the
-S-TMSI), detach.
+S-TMSI), detach; with ``reply`` each UE waits, still connected, for the application
+server's reply to its data (``ntnstack mme --forward-udp``: a real server on the host).
 
 UE i (IMSI 00101 + ten-digit i, the UeConfig test keys, seed i) powers on at
 ``first + i * span / N`` on its own virtual clock, as in ``ntnstack stack --ues``; its RRC
@@ -44,6 +45,7 @@ class UeLoadReport:
         default_factory=lambda: {p: [] for p in PROCEDURES})
     failures: list[tuple[str, str, str]] = field(default_factory=list)
     rtt_s: list[float] = field(default_factory=list)      # each UE's RTT at its attach
+    replies: dict[str, bytes] = field(default_factory=dict)   # IMSI -> reply payload
 
     def as_dict(self) -> dict:
         """The JSON report: per procedure count, failures and latency percentiles, s."""
@@ -60,7 +62,9 @@ class UeLoadReport:
                 "failures": [{"imsi": i, "procedure": p, "reason": r}
                              for i, p, r in self.failures],
                 "rtt_s": {"min": round(min(self.rtt_s), 6), "max": round(max(self.rtt_s), 6)}
-                if self.rtt_s else None}
+                if self.rtt_s else None} | (
+            {"replies": {imsi: data.hex() for imsi, data in self.replies.items()}}
+            if "reply" in self.latencies_s else {})
 
 
 def _record(report: UeLoadReport, imsi: str, name: str, result: ProcedureResult) -> bool:
@@ -79,6 +83,10 @@ def _one_ue(report: UeLoadReport, session: StackSession) -> None:
     report.rtt_s.append(attach.details["rtt_s"])
     if not _record(report, imsi, "data", session.send_data(UPLINK_PAYLOAD)):
         return
+    if "reply" in report.latencies_s:          # the server's reply, MME to UE (UE clock)
+        if not _record(report, imsi, "reply", session.receive_data(b"")):
+            return
+        report.replies[imsi] = session.data_received[-1]
     session.release()                         # RRC release: the UE is idle
     core = session.mme
     if isinstance(core, S1apEnb):
@@ -89,13 +97,16 @@ def _one_ue(report: UeLoadReport, session: StackSession) -> None:
 
 
 def run_ues(core, cells, count: int, first_unix_s: float, span_s: float,
-            ue: UeConfig | None = None) -> UeLoadReport:
-    """Attach, send data and an SMS, and detach ``count`` UEs through ``core``: an S1apEnb
-    (S1AP), or the stack's Mme itself (the in-process path, the benchmark's baseline)."""
+            ue: UeConfig | None = None, reply: bool = False) -> UeLoadReport:
+    """Attach, send data (and with ``reply`` receive the server's reply) and an SMS, and
+    detach ``count`` UEs through ``core``: an S1apEnb (S1AP), or the stack's Mme itself
+    (the in-process path, the benchmark's baseline)."""
     if count < 1:
         raise InputError(f"--ues {count}: at least 1")
     base = ue or UeConfig()
     report = UeLoadReport(count)
+    if reply:
+        report.latencies_s = {"attach": [], "data": [], "reply": [], "sms": [], "detach": []}
     for i in range(count):
         config = dataclasses.replace(base, imsi=emulated_imsi(i), seed=i)
         clock = Clock("virtual", start_unix_s=first_unix_s + i * span_s / count)

@@ -1,0 +1,126 @@
+"""The user plane out of the core: a UE's data reaches a real UDP server on the host through
+``ntnstack mme --forward-udp`` and the server's reply comes back to the UE (two processes
+and the server, over loopback); MT data through S1AP to a connected UE (DOWNLINK NAS
+TRANSPORT) and to an idle one (PAGING by its S-TMSI, then the data after its CONTROL PLANE
+SERVICE REQUEST), in one process."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import socketserver
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from ntnstack.clock import Clock
+from ntnstack.s1ap.loopback import Loopback
+from ntnstack.s1ap.ue_load import UPLINK_PAYLOAD, emulated_imsi
+from ntnstack.stack import UeConfig, geo_cell
+from ntnstack.stack.mme import Mme, Subscriber
+from ntnstack.stack.session import StackSession
+from tests.cli.subprocess_cli import ROOT
+from tests.s1ap.conftest import T0_UNIX_S
+
+PORTS = (47412, 49412)          # a loopback of its own (other modules hold 36412 / 46412)
+REPLY_PREFIX = b"echo:"
+
+
+class _Echo(socketserver.BaseRequestHandler):
+    """A UDP echo server: answers each datagram with REPLY_PREFIX + the datagram."""
+
+    def handle(self):
+        data, sock = self.request
+        self.server.seen.append((self.client_address, data))
+        sock.sendto(REPLY_PREFIX + data, self.client_address)
+
+
+@pytest.fixture
+def echo_server():
+    server = socketserver.UDPServer(("127.0.0.1", 0), _Echo)
+    server.seen = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "ntnstack", *args]
+
+
+def test_udp_echo_server_answers_each_ue_through_mme_and_enb(tmp_path, echo_server):
+    count = 3
+    subscribers = tmp_path / "subscribers.csv"
+    subscribers.write_text(subprocess.run(
+        _cli("enb", "--ues", str(count), "--print-subscribers"), cwd=ROOT, check=True,
+        capture_output=True, text=True, timeout=60).stdout)
+    host, port = echo_server.server_address
+    mme = subprocess.Popen(_cli("mme", "--listen", "127.0.0.1:0", "--subscribers",
+                                str(subscribers), "--json", "--sctp", "usrsctp",
+                                "--forward-udp", f"{host}:{port}"),
+                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        mme_port = mme.stdout.readline().rsplit(":", 1)[1].strip()
+        enb = subprocess.run(_cli("enb", "--mme", f"127.0.0.1:{mme_port}", "--ues", str(count),
+                                  "--expect-reply", "--json", "--sctp", "usrsctp"),
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+    finally:
+        os.kill(mme.pid, signal.SIGTERM)
+        mme_out, mme_err = mme.communicate(timeout=60)
+    assert enb.returncode == 0, enb.stderr + mme_err
+    report = json.loads(enb.stdout)
+    assert report["failures"] == []
+    assert {name: row["ok"] for name, row in report["procedures"].items()} == {
+        "attach": count, "data": count, "reply": count, "sms": count, "detach": count}
+    # each UE got the server's answer to its own data, bytes as the server sent them
+    assert report["replies"] == {emulated_imsi(i): (REPLY_PREFIX + UPLINK_PAYLOAD).hex()
+                                 for i in range(count)}
+    # the server saw the application payload (not the UE's IP/UDP headers), one socket a UE
+    assert [data for _, data in echo_server.seen] == [UPLINK_PAYLOAD] * count
+    assert len({client for client, _ in echo_server.seen}) == count
+    assert json.loads(mme_out)["forwarded"] == {"uplink": count, "downlink": count}
+
+
+@pytest.fixture
+def attached():
+    cell = geo_cell(T0_UNIX_S)
+    mme, ue = Mme(), dataclasses.replace(UeConfig(), imsi=emulated_imsi(0), seed=0)
+    mme.add(Subscriber(ue.imsi, ue.k, ue.opc))
+    loop = Loopback(mme, cell, "nbiot-geo", ports=PORTS)
+    session = StackSession([cell], ue, loop.enb, Clock("virtual", start_unix_s=T0_UNIX_S))
+    try:
+        assert session.attach().ok
+        loop.carrier.drain()                    # the ATTACH COMPLETE reaches the MME
+        yield loop, session
+    finally:
+        session.close()
+        loop.close()
+
+
+def test_mt_data_to_a_connected_ue_in_downlink_nas_transport(attached):
+    loop, session = attached
+    loop.mme.deliver_data(session.ue.imsi, b"to the connected UE")
+    result = session.receive_data(b"")
+    assert result.ok and session.data_received == [b"to the connected UE"]
+    assert loop.enb.paged == [] and loop.mme.errors == []
+
+
+def test_mt_data_to_an_idle_ue_after_paging_and_service_request(attached):
+    loop, session = attached
+    imsi = session.ue.imsi
+    session.release()
+    loop.enb.release(imsi)                      # UE CONTEXT RELEASE: the UE has no S1 link
+    loop.carrier.drain()
+    loop.enb.s_tmsi[imsi] = session.s_tmsi      # what its RRC Connection Request names
+    loop.mme.deliver_data(imsi, b"to the idle UE")
+    result = session.receive_data(b"")
+    assert result.ok and session.data_received == [b"to the idle UE"]
+    assert loop.mme.seen["InitialUEMessage"] == 2   # the attach, then the paged CPSR
+    assert result.details["paging_wait_s"] >= 0 and loop.mme.errors == []
