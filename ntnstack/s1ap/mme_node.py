@@ -138,6 +138,9 @@ class S1apMme:
         elif had_bearer and not self._known(ctx.imsi):        # detached
             self._send(ctx.assoc_id, m.ue_context_release_command(
                 mme_ue_id, ctx.enb_ue_id, ("nas", "detach")))
+        elif not self._known(ctx.imsi):                        # attach rejected
+            self._send(ctx.assoc_id, m.ue_context_release_command(
+                mme_ue_id, ctx.enb_ue_id, ("nas", "normal-release")))
 
     def _downlink(self, mme_ue_id: int, ctx: _S1Context, answers: list[bytes]) -> None:
         """Each downlink NAS message in a DOWNLINK NAS TRANSPORT (8.6.2.1)."""

@@ -37,7 +37,10 @@ version gets a PDN CONNECTIVITY REJECT with that cause. Non-IP is granted under 
 
 @dataclass
 class Subscriber:
-    """HSS record: IMSI, K, OPc, the next SQN (6 octets as an integer), AMF."""
+    """HSS record: IMSI, K, OPc, the next SQN (6 octets as an integer), AMF; optionally the
+    one device the IMSI is bound to (``imei``: TAC + SNR, 14 digits, TS 23.003 6.2.1), its
+    number (``msisdn``, the originator of its MO SMS) and its own PDN policy (a key of
+    PDN_POLICIES, instead of the MME's)."""
 
     imsi: str
     k: bytes
@@ -46,6 +49,9 @@ class Subscriber:
     amf: bytes = b"\x80\x00"     # separation bit set: EPS (TS 33.401 6.1.1)
     ipv4: str = "10.45.0.2"                       # the PDN's IPv4 address for this UE
     ipv6_iid: bytes = bytes(7) + b"\x02"          # its IPv6 interface identifier (64 bits)
+    imei: str | None = None
+    msisdn: str | None = None
+    pdn_policy: str | None = None
 
 
 @dataclass
@@ -84,6 +90,9 @@ class Mme:
     subscribers: dict[str, Subscriber] = field(default_factory=dict)
     seed: int = 1      # the run's seed: RANDs and M-TMSIs are a function of it
     rand_source: Callable[[int], bytes] | None = None   # n -> n random octets (RAND)
+    smsc_inbox: list[tuple[str | None, bytes]] = field(default_factory=list)
+    """What the SMSC received: (originator MSISDN, None when the subscriber has none; the
+    SMS-SUBMIT TPDU), the MSISDN as the MSC / MME puts it in the forwarded short message."""
     _ues: dict[str, _UeContext] = field(default_factory=dict)
     _m_tmsis: dict[int, str] = field(default_factory=dict)   # M-TMSI -> IMSI, allocated ones
 
@@ -169,17 +178,26 @@ class Mme:
             crypto.k_nas(kasme, crypto.ALG_DISTINGUISHER_NAS_INT, n.ALGORITHMS[self.eia]),
             crypto.k_nas(kasme, crypto.ALG_DISTINGUISHER_NAS_ENC, n.ALGORITHMS[self.eea]),
             self.eea, self.eia)
-        smc = n.security_mode_command(0, self.eea, self.eia)
+        smc = n.security_mode_command(0, self.eea, self.eia,
+                                      imeisv_request=ctx.subscriber.imei is not None)
         return [n.protect(ctx.security, smc, uplink=False, header_type=3)]
 
     def _on_security_mode_complete(self, imsi: str, msg: n.ParsedNas, plain: bytes):
-        """The subscription is known now (TS 23.401 5.3.2.1, after Update Location): the
-        default bearer with the PDN type the policy grants, its address, and ESM cause #50 /
+        """The subscription is known now (TS 23.401 5.3.2.1, after Update Location): a UE
+        bound to another device (IMEISV's TAC + SNR not the subscriber's IMEI) gets ATTACH
+        REJECT #6 "Illegal ME"; else the default bearer with the PDN type the policy (the
+        subscriber's, else the MME's) grants, its address, and ESM cause #50 /
         #51 when an IPv4v6 request was narrowed; a request the policy cannot grant gets an
         ATTACH REJECT, EMM cause #19 "ESM failure" with the PDN CONNECTIVITY REJECT
         (TS 24.301 5.5.1.2.5, 6.5.1.4)."""
         ctx = self._ues[imsi]
-        granted, cause = PDN_POLICIES[self.pdn_policy].get(ctx.pdn_type, (ctx.pdn_type, None))
+        bound = ctx.subscriber.imei
+        if bound is not None and (msg.ies["imeisv"] or "")[:14] != bound:
+            self._drop(imsi)         # ME identity check failed (TS 23.401 5.3.2.1 step 5b)
+            reject = n.attach_reject(n.EMM_CAUSE_ILLEGAL_ME)        # TS 24.301 5.5.1.2.5
+            return [n.protect(ctx.security, reject, uplink=False, header_type=2)]
+        policy = PDN_POLICIES[ctx.subscriber.pdn_policy or self.pdn_policy]
+        granted, cause = policy.get(ctx.pdn_type, (ctx.pdn_type, None))
         if granted is None:
             self._drop(imsi)
             reject = n.attach_reject(n.EMM_CAUSE_ESM_FAILURE,
@@ -246,6 +264,7 @@ class Mme:
             out = [n.cp_ack(ti, allocator=True)]
         else:
             ctx.mo_sms.append(n.rp_data_tpdu(rpdu))
+            self.smsc_inbox.append((ctx.subscriber.msisdn, ctx.mo_sms[-1]))
             out = [n.cp_ack(ti, allocator=False),
                    n.cp_data(ti, n.rp_ack(mr, from_network=True), allocator=False)]
         return [n.protect(ctx.security, n.downlink_nas_transport(c), uplink=False, header_type=2)

@@ -30,6 +30,7 @@ class UeConfig:
     imsi: str = "001010000000001"
     k: bytes = bytes.fromhex("465b5ce8b199b49faa5f0a2ee238a6bc")      # TS 35.208 test set 1
     opc: bytes = bytes.fromhex("cd63cb71954a9f4e48a5994e37a02baf")
+    imeisv: str = "3534900698733101"   # TAC 35349006, SNR 987331, SVN 01 (TS 23.003 6.2.2)
     position_deg_m: tuple[float, float, float] = REFERENCE_UE   # lat deg, lon deg, alt m
     gnss_error_ecef_m: tuple[float, float, float] = (0.0, 0.0, 0.0)
     gnss_fix_s: float = 0.0          # time to the first GNSS fix after power-on
@@ -50,6 +51,8 @@ class UeConfig:
         """InputError naming the field when a value cannot describe a UE."""
         if not (self.imsi.isdigit() and 6 <= len(self.imsi) <= 15):
             raise InputError(f"UeConfig.imsi {self.imsi!r}: 6..15 digits (TS 23.003 2.2)")
+        if not (self.imeisv.isdigit() and len(self.imeisv) == 16):
+            raise InputError(f"UeConfig.imeisv {self.imeisv!r}: 16 digits (TS 23.003 6.2.2)")
         for name in ("k", "opc"):
             if len(getattr(self, name)) != 16:
                 raise InputError(f"UeConfig.{name}: 16 octets (TS 35.206), got "

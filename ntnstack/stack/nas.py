@@ -16,6 +16,7 @@ from ntnstack.stack.nas_codes import (
     CP_DATA,
     EMM,
     EMM_CAUSE_ESM_FAILURE,
+    EMM_CAUSE_ILLEGAL_ME,
     ESM,
     ESM_CAUSES,
     NO_KEY_KSI,
@@ -35,7 +36,8 @@ from ntnstack.stack.nas_codes import (
 from ntnstack.stack.nas_parse import decode_pdn_address, parse
 from ntnstack.stack.nas_security import NasSecurityContext, protect, unprotect
 
-__all__ = ["ALGORITHMS", "CP_SERVICE_TYPES", "EMM", "EMM_CAUSE_ESM_FAILURE", "ESM",
+__all__ = ["ALGORITHMS", "CP_SERVICE_TYPES", "EMM", "EMM_CAUSE_ESM_FAILURE",
+           "EMM_CAUSE_ILLEGAL_ME", "ESM",
            "ESM_CAUSES", "PDN_TYPES", "NasCodecError", "NasSecurityContext", "ParsedNas",
            "PdnAddress", "activate_default_bearer_request", "attach_accept", "attach_complete",
            "attach_reject", "attach_reject_reason", "attach_request", "guti_identity",
@@ -45,6 +47,7 @@ __all__ = ["ALGORITHMS", "CP_SERVICE_TYPES", "EMM", "EMM_CAUSE_ESM_FAILURE", "ES
            "imsi_identity", "parse", "pdn_address", "pdn_connectivity_reject",
            "pdn_connectivity_request", "plmn_octets", "protect", "rp_ack", "rp_data_mo",
            "rp_data_mt", "rp_data_tpdu", "security_mode_command", "security_mode_complete",
+           "imeisv_identity",
            "unprotect", "uplink_nas_transport"]
 
 
@@ -52,6 +55,10 @@ def _lv(value: bytes) -> bytes:
     if len(value) > 255:
         raise NasCodecError(f"LV value of {len(value)} octets does not fit one length octet")
     return bytes([len(value)]) + value
+
+
+IEI_IMEISV_REQUEST = 0xC      # SECURITY MODE COMMAND, type 1 IE (TS 24.301 8.2.20.1)
+IEI_IMEISV = 0x23             # SECURITY MODE COMPLETE (TS 24.301 8.2.21.1)
 
 
 def _lve(value: bytes) -> bytes:
@@ -158,17 +165,30 @@ def authentication_response(res: bytes) -> bytes:
 ALGORITHMS = {"eea0": 0, "eea2": 2, "eia0": 0, "eia2": 2}
 
 
-def security_mode_command(ksi: int, eea: str, eia: str) -> bytes:
+def security_mode_command(ksi: int, eea: str, eia: str, imeisv_request: bool = False
+                          ) -> bytes:
     """SECURITY MODE COMMAND (8.2.20): selected algorithms (9.9.3.23), NAS KSI, replayed UE
-    security capabilities (the UE network capability octets 3-6, 9.9.3.36)."""
+    security capabilities (the UE network capability octets 3-6, 9.9.3.36); with
+    ``imeisv_request`` the IMEISV request IE (IEI C, value 1 "IMEISV requested", 9.9.3.24 /
+    TS 24.008 10.5.5.10)."""
     algs = ALGORITHMS[eea] << 4 | ALGORITHMS[eia]
     return _emm("security-mode-command", bytes([algs, ksi & 0x7])
-                + _lv(UE_NETWORK_CAPABILITY[:4]))
+                + _lv(UE_NETWORK_CAPABILITY[:4])
+                + (bytes([IEI_IMEISV_REQUEST << 4 | 0x1]) if imeisv_request else b""))
 
 
-def security_mode_complete() -> bytes:
-    """SECURITY MODE COMPLETE (8.2.21), no optional IEs."""
-    return _emm("security-mode-complete", b"")
+def imeisv_identity(imeisv: str) -> bytes:
+    """Mobile identity value of an IMEISV (TS 24.008 10.5.1.4: 16 digits, even, type 011)."""
+    if not (imeisv.isdigit() and len(imeisv) == 16):
+        raise NasCodecError(f"IMEISV {imeisv!r}: 16 digits")
+    return bytes([int(imeisv[0]) << 4 | 0x3]) + _bcd(imeisv[1:])
+
+
+def security_mode_complete(imeisv: str | None = None) -> bytes:
+    """SECURITY MODE COMPLETE (8.2.21); with ``imeisv`` (the SMC asked for it, 5.4.3.3) the
+    IMEISV IE (IEI 23, mobile identity 9.9.3.x / TS 24.008 10.5.1.4)."""
+    return _emm("security-mode-complete", b"" if imeisv is None else
+                bytes([IEI_IMEISV]) + _lv(imeisv_identity(imeisv)))
 
 
 def pdn_address(pdn_type: str, ipv4: str | None = None, ipv6_iid: bytes | None = None

@@ -21,6 +21,7 @@ PDN_ADDRESS_OCTETS = {"ipv4": 4, "ipv6": 8, "ipv4v6": 12, "non-ip": 4}
 """Octets after the PDN type octet of the PDN address IE (9.9.4.9): IPv4 address, IPv6
 interface identifier, both (IID first), non-IP 4 spare octets."""
 EMM_CAUSE_ESM_FAILURE = 19       # TS 24.301 9.9.3.9: #19 "ESM failure"
+EMM_CAUSE_ILLEGAL_ME = 6         # 9.9.3.9 / Annex A.1: #6 "Illegal ME" (ME not acceptable)
 ESM_CAUSES = {50: "PDN type IPv4 only allowed", 51: "PDN type IPv6 only allowed"}  # 9.9.4.4
 LINK_LOCAL_PREFIX = bytes([0xFE, 0x80]) + bytes(6)
 """fe80::/64 (RFC 4291 2.5.6): the UE builds its link-local address from it and the IID."""

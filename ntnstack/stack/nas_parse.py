@@ -62,6 +62,18 @@ class _Reader:
         return self.take(int.from_bytes(self.take(2, f"{what} length"), "big"), what)
 
 
+def _imeisv_digits(value: bytes) -> str:
+    """The 16 digits of an IMEISV mobile identity (TS 24.008 10.5.1.4, type 011, even)."""
+    if len(value) != 9 or value[0] & 0x0F != 0x3:
+        raise NasCodecError(f"security-mode-complete: IMEISV {value.hex()} is not 9 octets "
+                            f"of identity type 3, even (TS 24.008 10.5.1.4)")
+    digits = [value[0] >> 4] + [d for o in value[1:] for d in (o & 0xF, o >> 4)]
+    if digits[-1] != 0xF or any(d > 9 for d in digits[:-1]):
+        raise NasCodecError(f"security-mode-complete: IMEISV {value.hex()} has a digit "
+                            f"outside 0-9 or no filler")
+    return "".join(map(str, digits[:-1]))
+
+
 def _parse_emm(msg: str, r: _Reader) -> dict:
     if msg == "authentication-request":
         return {"ksi": r.octet("NAS KSI") & 0x7, "rand": r.take(16, "RAND"), "autn": r.lv("AUTN")}
@@ -69,7 +81,16 @@ def _parse_emm(msg: str, r: _Reader) -> dict:
         return {"res": r.lv("RES")}
     if msg == "security-mode-command":
         algs = r.octet("selected NAS security algorithms")
-        return {"eea": algs >> 4, "eia": algs & 0x7, "ksi": r.octet("NAS KSI") & 0x7}
+        ies = {"eea": algs >> 4, "eia": algs & 0x7, "ksi": r.octet("NAS KSI") & 0x7}
+        r.lv("replayed UE security capabilities")
+        ies["imeisv_request"] = r.i < len(r.data) and r.data[r.i] == 0xC1   # 8.2.20.1, first
+        return ies
+    if msg == "security-mode-complete":
+        imeisv = None
+        if r.i < len(r.data) and r.data[r.i] == 0x23:                        # 8.2.21.1
+            r.take(1, "IMEISV IEI")
+            imeisv = _imeisv_digits(r.lv("IMEISV"))
+        return {"imeisv": imeisv}
     if msg == "attach-request":
         kind = r.peek("EPS attach type and NAS KSI") & 0x7
         ies = {"attach_type": kind, "esm": _esm_container(msg, r), "sms_only": False}

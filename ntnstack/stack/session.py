@@ -260,7 +260,8 @@ class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin,
     def _ue_answer(self, msg: n.ParsedNas) -> tuple[bytes, int] | None:
         """The UE's NAS answer to a DL EMM message: (plain, security header type) or None."""
         if msg.message == "security-mode-command":
-            return n.security_mode_complete(), 4
+            imeisv = self.ue.imeisv if msg.ies["imeisv_request"] else None
+            return n.security_mode_complete(imeisv), 4
         if msg.message == "authentication-request":
             return n.authentication_response(self._authenticate(msg)), 0
         return None

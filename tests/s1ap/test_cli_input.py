@@ -11,7 +11,9 @@ KEY = "00" * 16                 # any 128-bit K / OPc
 
 
 @pytest.mark.parametrize("lines, needle", [
-    ([f"00101000000001,{KEY}"], ":1: expected IMSI,K,OPc, got 2 fields"),
+    ([f"00101000000001,{KEY}"],
+     ":1: expected IMSI,K,OPc[,IMEI[,MSISDN[,PDN_POLICY]]], got 2 fields"),
+    ([f"001010000000001,{KEY},{KEY},490154203237519"], ":1: IMEI '490154203237519'"),
     ([f"0010100000000x,{KEY},{KEY}"], ":1: IMSI '0010100000000x' is not 6..15 digits"),
     (["# a comment", f"001010000000001,{KEY[:-1]}z,{KEY}"], ":2: K "),
     ([f"001010000000001,{KEY},{KEY}"] * 2, ":2: IMSI 001010000000001 is already listed"),
@@ -34,6 +36,8 @@ def test_missing_subscriber_file(capsys, tmp_path):
     (["enb", "--mme", "127.0.0.1:99999"], ("--mme '127.0.0.1:99999'",)),
     (["enb", "--mme", "127.0.0.1:9899", "--ues", "0"], ("--ues 0",)),
     (["enb"], ("--mme: required",)),
+    (["mme", "--listen", "127.0.0.1:0", "--subscribers", "x", "--forward-udp", "host"],
+     ("--forward-udp 'host'",)),
     (["enb", "--mme", "127.0.0.1:9899", "--answer-timeout-s", "-1"], ("--answer-timeout-s",)),
     (["enb", "--mme", "127.0.0.1:9899", "--sctp", "tcp"], ("--sctp: 'tcp'",)),
 ])
