@@ -4,7 +4,8 @@ Listens for SCTP (the kernel's, or userspace SCTP over UDP, RFC 6951) on HOST:PO
 S1 Setup,
 authenticates the UEs of the subscriber file (EPS AKA), attaches them, carries their NAS,
 sets up and releases their contexts; with ``--forward-udp`` their uplink data goes to an
-application server and its replies come back to them (paged when idle). Serves until
+application server and its replies come back to them (paged when idle); with ``--journal``
+each procedure is recorded for ``ntnstack results``. Serves until
 SIGINT / SIGTERM or ``--duration``; then prints what it saw (one JSON object with ``--json``).
 """
 from __future__ import annotations
@@ -28,6 +29,9 @@ def register(sub) -> None:
     p.add_argument("--forward-udp", metavar="HOST:PORT",
                    help="the application server: each UE's uplink data goes there over UDP "
                    "from a socket of its own, replies come back to the UE as MT data")
+    p.add_argument("--journal", metavar="FILE",
+                   help="record each UE procedure (IMSI, procedure, result, cause, times) as a "
+                   "run in this results journal (SQLite; ntnstack results show --journal FILE)")
     p.add_argument("--pcap", metavar="PATH", help="write every SCTP packet here (IPv4/UDP)")
     p.add_argument("--duration", type=float, metavar="S",
                    help="stop after this many seconds (default: serve until stopped)")
@@ -68,6 +72,11 @@ def run(args) -> int:
     writer, tap = udp_tap(args.pcap) if args.pcap else (None, None)
     transport = open_transport(args.sctp, listen, S1AP_SCTP_PORT, tap=tap)
     transport.endpoint.listen()
+    journal = None
+    if args.journal:
+        from ntnstack.runner.core_journal import CoreJournal
+
+        journal = mme.observer = CoreJournal(args.journal, args.listen, args.subscribers)
     node = S1apMme(mme, transport.endpoint)
     transport.carrier.nodes.append(node)
     if server is not None:
@@ -85,6 +94,8 @@ def run(args) -> int:
     transport.carrier.close()
     if node.forward is not None:
         node.forward.close()
+    if journal is not None:
+        journal.close()
     if writer is not None:
         writer.close()
     summary = _summary(node)

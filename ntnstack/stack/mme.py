@@ -73,6 +73,11 @@ class _UeContext:
     mo_sms: list = field(default_factory=list)       # TPDUs of the MO SMS received
 
 
+ProcedureObserver = Callable[[str, str, str, str], None]
+"""observer(imsi, procedure, result, detail): result ``started``, ``passed`` or ``failed``;
+detail: the cause of a failure, or what identifies the outcome (e.g. an SMS's originator)."""
+
+
 @dataclass
 class Mme:
     """The MME of the emulated PLMN (TS 23.401 procedures, TS 24.301 messages)."""
@@ -90,6 +95,7 @@ class Mme:
     subscribers: dict[str, Subscriber] = field(default_factory=dict)
     seed: int = 1      # the run's seed: RANDs and M-TMSIs are a function of it
     rand_source: Callable[[int], bytes] | None = None   # n -> n random octets (RAND)
+    observer: ProcedureObserver | None = None    # told of each procedure (ntnstack mme --journal)
     smsc_inbox: list[tuple[str | None, bytes]] = field(default_factory=list)
     """What the SMSC received: (originator MSISDN, None when the subscriber has none; the
     SMS-SUBMIT TPDU), the MSISDN as the MSC / MME puts it in the forwarded short message."""
@@ -139,6 +145,10 @@ class Mme:
         """The MME's context of UE ``imsi`` (KeyError before its attach request)."""
         return self._ues[imsi]
 
+    def _note(self, imsi: str, procedure: str, result: str, detail: str = "") -> None:
+        if self.observer is not None:
+            self.observer(imsi, procedure, result, detail)
+
     def handle(self, imsi: str, data: bytes) -> list[bytes]:
         """Downlink NAS messages answering the uplink NAS ``data`` of UE ``imsi``."""
         ctx = self._ues.get(imsi)
@@ -154,7 +164,9 @@ class Mme:
     def _on_attach_request(self, imsi: str, msg: n.ParsedNas, plain: bytes) -> list[bytes]:
         sub = self.subscribers.get(imsi)
         if sub is None:
+            self._note(imsi, "attach", "failed", "IMSI not in the subscriber database")
             raise InputError(f"MME: IMSI {imsi} is not in the subscriber database")
+        self._note(imsi, "attach", "started")
         pdn_request = n.parse(msg.ies["esm"])
         if pdn_request.message != "pdn-connectivity-request":
             raise InputError(f"MME: the ATTACH REQUEST of IMSI {imsi} carries a "
@@ -172,6 +184,7 @@ class Mme:
     def _on_authentication_response(self, imsi: str, msg: n.ParsedNas, plain: bytes):
         ctx = self._ues[imsi]
         if msg.ies["res"] != ctx.vector.xres:
+            self._note(imsi, "attach", "failed", "authentication: RES is not XRES")
             raise InputError(f"MME: RES of IMSI {imsi} does not match XRES")
         kasme = ctx.vector.kasme
         ctx.security = n.NasSecurityContext(
@@ -195,6 +208,8 @@ class Mme:
         if bound is not None and (msg.ies["imeisv"] or "")[:14] != bound:
             self._drop(imsi)         # ME identity check failed (TS 23.401 5.3.2.1 step 5b)
             reject = n.attach_reject(n.EMM_CAUSE_ILLEGAL_ME)        # TS 24.301 5.5.1.2.5
+            self._note(imsi, "attach", "failed", f"EMM cause #6 Illegal ME: IMEISV "
+                       f"{msg.ies['imeisv']}, bound to IMEI {bound}")
             return [n.protect(ctx.security, reject, uplink=False, header_type=2)]
         policy = PDN_POLICIES[ctx.subscriber.pdn_policy or self.pdn_policy]
         granted, cause = policy.get(ctx.pdn_type, (ctx.pdn_type, None))
@@ -202,6 +217,8 @@ class Mme:
             self._drop(imsi)
             reject = n.attach_reject(n.EMM_CAUSE_ESM_FAILURE,
                                      n.pdn_connectivity_reject(ctx.pti, cause))
+            self._note(imsi, "attach", "failed", f"EMM cause #19 ESM failure, ESM cause "
+                       f"#{cause} ({ctx.pdn_type} requested)")
             return [n.protect(ctx.security, reject, uplink=False, header_type=2)]
         ctx.pdn_type = granted
         ctx.m_tmsi = self._new_m_tmsi()
@@ -216,10 +233,12 @@ class Mme:
 
     def _on_attach_complete(self, imsi: str, msg: n.ParsedNas, plain: bytes):
         self._ues[imsi].state = "registered"
+        self._note(imsi, "attach", "passed")
         return []
 
     def _on_esm_data_transport(self, imsi: str, msg: n.ParsedNas, plain: bytes):
         self._ues[imsi].uplink_data.append(msg.ies["data"])
+        self._note(imsi, "data", "passed", f"{len(msg.ies['data'])} octets")
         return []
 
     def _on_control_plane_service_request(self, imsi: str, msg: n.ParsedNas, plain: bytes):
@@ -265,6 +284,8 @@ class Mme:
         else:
             ctx.mo_sms.append(n.rp_data_tpdu(rpdu))
             self.smsc_inbox.append((ctx.subscriber.msisdn, ctx.mo_sms[-1]))
+            self._note(ctx.subscriber.imsi, "sms", "passed",
+                       f"originator {ctx.subscriber.msisdn or 'without MSISDN'}")
             out = [n.cp_ack(ti, allocator=False),
                    n.cp_data(ti, n.rp_ack(mr, from_network=True), allocator=False)]
         return [n.protect(ctx.security, n.downlink_nas_transport(c), uplink=False, header_type=2)
@@ -333,6 +354,7 @@ class Mme:
             raise InputError(f"MME: DETACH REQUEST of IMSI {imsi} names GUTI {identity.hex()}, "
                              f"not the one allocated (M-TMSI {ctx.m_tmsi:08x})")
         self._drop(imsi)
+        self._note(imsi, "detach", "passed", "switch off" if msg.ies["switch_off"] else "")
         if msg.ies["switch_off"]:
             return []
         return [n.protect(ctx.security, n.detach_accept(), uplink=False, header_type=2)]
