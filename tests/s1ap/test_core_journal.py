@@ -5,22 +5,16 @@ wrong device fails its attach with EMM cause #6 and the run is "failed"."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
 
 from ntnstack.s1ap.subscribers import luhn_check_digit
 from ntnstack.s1ap.ue_load import emulated_imsi
 from ntnstack.stack import UeConfig
 from tests.cli.subprocess_cli import ROOT
+from tests.s1ap.processes import cli, mme_then_enb
 
 OTHER_IMEI = "490154203237518"        # a valid IMEI (check digit 8, TS 23.003 B.2), not the UE's
 MSISDN = "+8613912340000"
-
-
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "ntnstack", *args]
 
 
 def test_mme_journal_records_each_procedure_and_the_illegal_me(tmp_path):
@@ -31,22 +25,15 @@ def test_mme_journal_records_each_procedure_and_the_illegal_me(tmp_path):
     subscribers = tmp_path / "subscribers.csv"
     subscribers.write_text(f"{good},{key},{opc},{own},{MSISDN}\n{bad},{key},{opc},{OTHER_IMEI}\n")
     journal = tmp_path / "mme.sqlite"
-    mme = subprocess.Popen(_cli("mme", "--listen", "127.0.0.1:0", "--subscribers",
-                                str(subscribers), "--sctp", "usrsctp", "--journal", str(journal)),
-                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        port = mme.stdout.readline().rsplit(":", 1)[1].strip()
-        enb = subprocess.run(_cli("enb", "--mme", f"127.0.0.1:{port}", "--ues", "2", "--json",
-                                  "--sctp", "usrsctp"),
-                             cwd=ROOT, capture_output=True, text=True, timeout=120)
-    finally:
-        os.kill(mme.pid, signal.SIGTERM)
-        _, mme_err = mme.communicate(timeout=60)
-    assert mme.returncode == 0, mme_err
+    done = mme_then_enb(cli("mme", "--listen", "127.0.0.1:0", "--subscribers",
+                            str(subscribers), "--sctp", "usrsctp", "--journal", str(journal)),
+                        "--ues", "2", "--json", "--sctp", "usrsctp")
+    enb = done.enb
+    assert done.mme_returncode == 0, done.mme_err
     assert enb.returncode == 1, enb.stderr                  # UE 1 failed its attach
     assert json.loads(enb.stdout)["failures"] == [
         {"imsi": bad, "procedure": "attach", "reason": "attach reject: EMM cause #6"}]
-    shown = subprocess.run(_cli("results", "show", str(journal), "--json"), cwd=ROOT,
+    shown = subprocess.run(cli("results", "show", str(journal), "--json"), cwd=ROOT,
                            capture_output=True, text=True, timeout=60)
     data = json.loads(shown.stdout)
     assert (data["run"]["scenario"], data["run"]["clock"], data["run"]["status"]) == (
@@ -60,6 +47,6 @@ def test_mme_journal_records_each_procedure_and_the_illegal_me(tmp_path):
         (bad, "attach", "failed", f"EMM cause #6 Illegal ME: IMEISV {ue.imeisv}, bound to "
                                   f"IMEI {OTHER_IMEI[:14]}")]
     assert all(0 <= s["started_s"] <= s["ended_s"] for s in data["steps"])
-    text = subprocess.run(_cli("results", "show", str(journal)), cwd=ROOT,
+    text = subprocess.run(cli("results", "show", str(journal)), cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert text.returncode == 1 and "EMM cause #6 Illegal ME" in text.stdout

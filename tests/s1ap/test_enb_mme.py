@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import signal
 import subprocess
 import sys
 
@@ -34,6 +32,7 @@ from ntnstack.stack.presets import new_session
 from ntnstack.stack.session import StackSession
 from tests.cli.subprocess_cli import ROOT
 from tests.s1ap.conftest import T0_UNIX_S
+from tests.s1ap.processes import cli, mme_then_enb
 from tests.tolerances import ONE_MICROSECOND
 
 UES = 50
@@ -151,36 +150,26 @@ def test_garbage_nas_in_initial_ue_message_gets_an_error_indication(nas_pdu):
     assert answer.ies == {"eNB-UE-S1AP-ID": 9, "Cause": ("nas", "unspecified")}
 
 
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "ntnstack", *args]
-
-
 def test_enb_and_mme_commands_over_udp(require_tool, tmp_path):
     """Two processes, UDP on loopback; the MME stops on SIGTERM and prints what it saw."""
     tshark = require_tool("tshark")
     count = 5
     subscribers = tmp_path / "subscribers.csv"
     subscribers.write_text(subprocess.run(
-        _cli("enb", "--ues", str(count), "--print-subscribers"), cwd=ROOT, check=True,
+        cli("enb", "--ues", str(count), "--print-subscribers"), cwd=ROOT, check=True,
         capture_output=True, text=True, timeout=60).stdout)
-    mme = subprocess.Popen(_cli("mme", "--listen", "127.0.0.1:0", "--subscribers",
-                                str(subscribers), "--eea", "eea0", "--json", "--sctp", "usrsctp"),
-                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        port = mme.stdout.readline().rsplit(":", 1)[1].strip()   # "... listening on udp H:P"
-        pcap = tmp_path / "enb.pcap"
-        enb = subprocess.run(_cli("enb", "--mme", f"127.0.0.1:{port}", "--ues", str(count),
-                                  "--pcap", str(pcap), "--json", "--sctp", "usrsctp"),
-                             cwd=ROOT, capture_output=True, text=True, timeout=120)
-    finally:
-        os.kill(mme.pid, signal.SIGTERM)
-        mme_out, mme_err = mme.communicate(timeout=60)
+    pcap = tmp_path / "enb.pcap"
+    done = mme_then_enb(cli("mme", "--listen", "127.0.0.1:0", "--subscribers",
+                             str(subscribers), "--eea", "eea0", "--json", "--sctp", "usrsctp"),
+                        "--ues", str(count), "--pcap", str(pcap), "--json", "--sctp", "usrsctp")
+    enb, mme_out, mme_err = done.enb, done.mme_out, done.mme_err
+    port = done.enb.args[done.enb.args.index("--mme") + 1].rsplit(":", 1)[1]
     assert enb.returncode == 0, enb.stderr
     report = json.loads(enb.stdout)
     assert report["failures"] == []
     assert {name: row["ok"] for name, row in report["procedures"].items()} == {
         "attach": count, "data": count, "sms": count, "detach": count}
-    assert mme.returncode == 0, mme_err
+    assert done.mme_returncode == 0, mme_err
     assert json.loads(mme_out)["received"]["InitialUEMessage"] == 2 * count   # attach, SMS
     rows = subprocess.run([tshark, "-r", str(pcap), "-d", f"udp.port=={port},sctp", "-T",
                            "fields", "-e", "s1ap.procedureCode", "-e", "_ws.malformed",
@@ -247,18 +236,10 @@ def test_sms_answers_200_ms_apart_over_udp(tmp_path):
     ue = UeConfig()
     subscribers.write_text("\n".join(f"{emulated_imsi(i)},{ue.k.hex()},{ue.opc.hex()}"
                                      for i in range(count)))
-    mme = subprocess.Popen([sys.executable, "-m", "tests.s1ap.slow_mme", str(subscribers),
-                            str(gap_s)], cwd=ROOT, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
-    try:
-        port = mme.stdout.readline().strip()
-        enb = subprocess.run(_cli("enb", "--mme", f"127.0.0.1:{port}", "--ues", str(count),
-                                  "--json", "--sctp", "usrsctp"),
-                             cwd=ROOT, capture_output=True, text=True, timeout=120)
-    finally:
-        os.kill(mme.pid, signal.SIGTERM)
-        _, mme_err = mme.communicate(timeout=60)
-    assert enb.returncode == 0, enb.stderr + mme_err
+    done = mme_then_enb([sys.executable, "-m", "tests.s1ap.slow_mme", str(subscribers),
+                         str(gap_s)], "--ues", str(count), "--json", "--sctp", "usrsctp")
+    enb = done.enb
+    assert enb.returncode == 0, enb.stderr + done.mme_err
     report = json.loads(enb.stdout)
     assert report["failures"] == []
     assert report["procedures"]["sms"]["ok"] == count

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import signal
 import socketserver
 import subprocess
-import sys
 import threading
 
 import pytest
@@ -24,6 +21,7 @@ from ntnstack.stack.mme import Mme, Subscriber
 from ntnstack.stack.session import StackSession
 from tests.cli.subprocess_cli import ROOT
 from tests.s1ap.conftest import T0_UNIX_S
+from tests.s1ap.processes import cli, mme_then_enb
 
 PORTS = (47412, 49412)          # a loopback of its own (other modules hold 36412 / 46412)
 REPLY_PREFIX = b"echo:"
@@ -51,30 +49,19 @@ def echo_server():
         server.server_close()
 
 
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "ntnstack", *args]
-
-
 def test_udp_echo_server_answers_each_ue_through_mme_and_enb(tmp_path, echo_server):
     count = 3
     subscribers = tmp_path / "subscribers.csv"
     subscribers.write_text(subprocess.run(
-        _cli("enb", "--ues", str(count), "--print-subscribers"), cwd=ROOT, check=True,
+        cli("enb", "--ues", str(count), "--print-subscribers"), cwd=ROOT, check=True,
         capture_output=True, text=True, timeout=60).stdout)
     host, port = echo_server.server_address
-    mme = subprocess.Popen(_cli("mme", "--listen", "127.0.0.1:0", "--subscribers",
-                                str(subscribers), "--json", "--sctp", "usrsctp",
-                                "--forward-udp", f"{host}:{port}"),
-                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        mme_port = mme.stdout.readline().rsplit(":", 1)[1].strip()
-        enb = subprocess.run(_cli("enb", "--mme", f"127.0.0.1:{mme_port}", "--ues", str(count),
-                                  "--expect-reply", "--json", "--sctp", "usrsctp"),
-                             cwd=ROOT, capture_output=True, text=True, timeout=120)
-    finally:
-        os.kill(mme.pid, signal.SIGTERM)
-        mme_out, mme_err = mme.communicate(timeout=60)
-    assert enb.returncode == 0, enb.stderr + mme_err
+    done = mme_then_enb(cli("mme", "--listen", "127.0.0.1:0", "--subscribers",
+                            str(subscribers), "--json", "--sctp", "usrsctp",
+                            "--forward-udp", f"{host}:{port}"),
+                        "--ues", str(count), "--expect-reply", "--json", "--sctp", "usrsctp")
+    enb, mme_out = done.enb, done.mme_out
+    assert enb.returncode == 0, enb.stderr + done.mme_err
     report = json.loads(enb.stdout)
     assert report["failures"] == []
     assert {name: row["ok"] for name, row in report["procedures"].items()} == {
