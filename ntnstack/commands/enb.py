@@ -17,6 +17,7 @@ import json
 from ntnstack.link.options import DEFAULT_START
 
 RAT_TYPE = {"geo": "nbiot-geo", "leo": "nbiot-leo"}     # TS 36.413 9.2.1.117
+MAX_UPLINK_OCTETS = 1472   # UDP payload of one 1500-octet Ethernet frame (IPv4 20 + UDP 8)
 
 
 def register(sub) -> None:
@@ -39,6 +40,9 @@ def register(sub) -> None:
     p.add_argument("--expect-reply", action="store_true",
                    help="each UE waits, connected, for the application server's reply to its "
                    "data (ntnstack mme --forward-udp)")
+    p.add_argument("--uplink-hex", metavar="HEX",
+                   help="the application payload each UE sends (hexadecimal; default the text "
+                   "'ntnstack uplink over S1'), e.g. a CoAP request")
     p.add_argument("--pcap", metavar="PATH", help="write every SCTP packet here (IPv4/UDP)")
     p.add_argument("--print-subscribers", action="store_true",
                    help="print the MME's subscriber file for these UEs and exit")
@@ -66,6 +70,23 @@ def _route_to(peer: tuple[str, int]) -> str:
         except OSError as exc:
             raise InputError(f"--mme {peer[0]}:{peer[1]}: {exc.strerror}") from None
         return probe.getsockname()[0]
+
+
+def _payload(text: str | None) -> bytes:
+    """--uplink-hex as octets (1..MAX_UPLINK_OCTETS), default the built-in text."""
+    from ntnstack.errors import InputError
+    from ntnstack.s1ap.ue_load import UPLINK_PAYLOAD
+
+    if text is None:
+        return UPLINK_PAYLOAD
+    try:
+        payload = bytes.fromhex(text)
+    except ValueError:
+        payload = b""
+    if not 0 < len(payload) <= MAX_UPLINK_OCTETS:
+        raise InputError(f"--uplink-hex {text[:40]!r}: expected 1..{MAX_UPLINK_OCTETS} octets "
+                         f"in hexadecimal")
+    return payload
 
 
 def _print_report(report: dict) -> None:
@@ -106,6 +127,7 @@ def run(args) -> int:
     if not 0 < args.answer_timeout_s <= 3600:
         raise InputError(f"--answer-timeout-s {args.answer_timeout_s}: expected 0 < S <= 3600")
     choose_sctp(args.sctp)                   # a bad --sctp fails before any work
+    payload = _payload(args.uplink_hex)
     start = parse_iso8601(args.start, "--start")
     cells, (first, span) = _cells(args.orbit, start)
     writer, tap = udp_tap(args.pcap) if args.pcap else (None, None)
@@ -116,7 +138,7 @@ def run(args) -> int:
     try:
         enb.associate(*transport.address_of(mme))
         report = run_ues(enb, cells, args.ues, first, span,
-                         reply=args.expect_reply).as_dict()
+                         reply=args.expect_reply, payload=payload).as_dict()
         enb.shutdown()              # after the last UE's UE CONTEXT RELEASE COMPLETE
     finally:
         transport.carrier.close()

@@ -75,13 +75,13 @@ def _record(report: UeLoadReport, imsi: str, name: str, result: ProcedureResult)
     return result.ok
 
 
-def _one_ue(report: UeLoadReport, session: StackSession) -> None:
+def _one_ue(report: UeLoadReport, session: StackSession, payload: bytes) -> None:
     imsi = session.ue.imsi
     attach = session.attach()
     if not _record(report, imsi, "attach", attach):
         return
     report.rtt_s.append(attach.details["rtt_s"])
-    if not _record(report, imsi, "data", session.send_data(UPLINK_PAYLOAD)):
+    if not _record(report, imsi, "data", session.send_data(payload)):
         return
     if "reply" in report.latencies_s:          # the server's reply, MME to UE (UE clock)
         if not _record(report, imsi, "reply", session.receive_data(b"")):
@@ -97,8 +97,10 @@ def _one_ue(report: UeLoadReport, session: StackSession) -> None:
 
 
 def run_ues(core, cells, count: int, first_unix_s: float, span_s: float,
-            ue: UeConfig | None = None, reply: bool = False) -> UeLoadReport:
-    """Attach, send data (and with ``reply`` receive the server's reply) and an SMS, and
+            ue: UeConfig | None = None, reply: bool = False,
+            payload: bytes = UPLINK_PAYLOAD) -> UeLoadReport:
+    """Attach, send data (``payload``; with ``reply`` receive the server's reply) and an SMS,
+    and
     detach ``count`` UEs through ``core``: an S1apEnb (S1AP), or the stack's Mme itself
     (the in-process path, the benchmark's baseline)."""
     if count < 1:
@@ -112,7 +114,7 @@ def run_ues(core, cells, count: int, first_unix_s: float, span_s: float,
         clock = Clock("virtual", start_unix_s=first_unix_s + i * span_s / count)
         session = StackSession(cells, config, core, clock)
         try:
-            _one_ue(report, session)
+            _one_ue(report, session, payload)
         except InputError as exc:     # includes CoreUnreachable: the MME did not answer
             report.failures.append((config.imsi, "s1ap", str(exc)))
         finally:

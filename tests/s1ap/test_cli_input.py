@@ -36,6 +36,7 @@ def test_missing_subscriber_file(capsys, tmp_path):
     (["enb", "--mme", "127.0.0.1:99999"], ("--mme '127.0.0.1:99999'",)),
     (["enb", "--mme", "127.0.0.1:9899", "--ues", "0"], ("--ues 0",)),
     (["enb"], ("--mme: required",)),
+    (["enb", "--mme", "127.0.0.1:9899", "--uplink-hex", "4x"], ("--uplink-hex '4x'",)),
     (["mme", "--listen", "127.0.0.1:0", "--subscribers", "x", "--forward-udp", "host"],
      ("--forward-udp 'host'",)),
     (["enb", "--mme", "127.0.0.1:9899", "--answer-timeout-s", "-1"], ("--answer-timeout-s",)),

@@ -30,8 +30,13 @@ OTHER_IMEI = "490154203237518"        # the IMEI example with a valid check digi
 MSISDN = "+8613912340000"
 
 
-def test_luhn_check_digit_of_a_known_imei():
+def test_luhn_check_digit_as_python_stdnum_computes_it():
+    """python-stdnum's Luhn (not ours) on the known IMEI and on 200 pseudo-random TAC+SNR."""
+    stdnum_luhn = pytest.importorskip("stdnum.luhn")        # a test dependency (pyproject)
     assert luhn_check_digit(OTHER_IMEI[:14]) == int(OTHER_IMEI[14])
+    for i in range(200):
+        digits = f"{(i * 7919 + 35349006) * 104729 % 10**14:014d}"
+        assert luhn_check_digit(digits) == int(stdnum_luhn.calc_check_digit(digits)), digits
 
 
 def test_file_with_imei_msisdn_and_pdn_policy(tmp_path):

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import socket
 import socketserver
 import subprocess
+import sys
 import threading
 
 import pytest
@@ -111,3 +113,38 @@ def test_mt_data_to_an_idle_ue_after_paging_and_service_request(attached):
     assert result.ok and session.data_received == [b"to the idle UE"]
     assert loop.mme.seen["InitialUEMessage"] == 2   # the attach, then the paged CPSR
     assert result.details["paging_wait_s"] >= 0 and loop.mme.errors == []
+
+
+def test_coap_server_answers_a_coap_get_through_the_core(tmp_path):
+    """aiocoap (RFC 7252, not ours) encodes a confirmable GET /ntn, its server answers
+    through ``ntnstack mme --forward-udp``, and aiocoap decodes what each UE received as the
+    piggybacked 2.05 Content with the server's payload and the request's token and MID."""
+    aiocoap = pytest.importorskip("aiocoap")    # a test dependency (pyproject [test])
+    from tests.s1ap.coap_server import REPLY
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:   # a free port
+        probe.bind(("127.0.0.1", 0))
+        coap_port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "tests.s1ap.coap_server", str(coap_port)],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout.readline().strip() == "ready"
+        request = aiocoap.Message(code=aiocoap.GET, uri_path=("ntn",))
+        request.mtype, request.mid, request.token = aiocoap.CON, 0x1234, b"\x0b\x17"
+        subscribers = tmp_path / "subscribers.csv"
+        subscribers.write_text(subprocess.run(
+            cli("enb", "--ues", "2", "--print-subscribers"), cwd=ROOT, check=True,
+            capture_output=True, text=True, timeout=60).stdout)
+        done = mme_then_enb(cli("mme", "--listen", "127.0.0.1:0", "--subscribers",
+                                str(subscribers), "--sctp", "usrsctp",
+                                "--forward-udp", f"127.0.0.1:{coap_port}"),
+                            "--ues", "2", "--expect-reply", "--json", "--sctp", "usrsctp",
+                            "--uplink-hex", request.encode().hex())
+    finally:
+        server.kill()
+        server.wait(timeout=60)
+    assert done.enb.returncode == 0, done.enb.stderr + done.mme_err
+    for reply_hex in json.loads(done.enb.stdout)["replies"].values():
+        reply = aiocoap.Message.decode(bytes.fromhex(reply_hex))
+        assert (reply.mtype, reply.code, reply.payload) == (aiocoap.ACK, aiocoap.CONTENT, REPLY)
+        assert (reply.mid, reply.token) == (request.mid, request.token)
