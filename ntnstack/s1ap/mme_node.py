@@ -157,16 +157,26 @@ class S1apMme:
         """MT data to UE ``imsi`` (the application server's reply): DOWNLINK NAS TRANSPORT
         when the UE has an S1 connection, else PAGING and the data after its service
         request (TS 23.401 5.3.4B.3); dropped, with a warning, when it is not registered."""
+        self._deliver(imsi, "data", lambda connected: self.mme.deliver_data(imsi, payload,
+                                                                             connected))
+
+    def deliver_sms(self, imsi: str, tpdu: bytes) -> None:
+        """MT SMS (SMS-DELIVER ``tpdu``) to UE ``imsi``, as ``deliver_data``."""
+        self._deliver(imsi, "SMS", lambda connected: self.mme.deliver_sms(imsi, tpdu,
+                                                                           connected))
+
+    def _deliver(self, imsi: str, what: str, to_ue) -> None:
+        """``to_ue(connected)``: the MME's downlink NAS for the UE (queued when idle)."""
         found = [(i, c) for i, c in self._contexts.items() if c.imsi == imsi]
         try:
             if found:
-                self._downlink(*found[-1], self.mme.deliver_data(imsi, payload, True))
+                self._downlink(*found[-1], to_ue(True))
             else:
-                self.mme.deliver_data(imsi, payload, False)
+                to_ue(False)
                 self.page(imsi)
         except (InputError, KeyError) as exc:
-            log.warning("MT data for IMSI %s dropped: %s", imsi, exc)
-            self.errors.append(f"MT data for IMSI {imsi} dropped: {exc}")
+            log.warning("MT %s for IMSI %s dropped: %s", what, imsi, exc)
+            self.errors.append(f"MT {what} for IMSI {imsi} dropped: {exc}")
 
     def _known(self, imsi: str) -> bool:
         try:

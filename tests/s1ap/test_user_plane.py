@@ -6,6 +6,7 @@ SERVICE REQUEST), in one process."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 import json
 import socket
 import socketserver
@@ -15,6 +16,7 @@ import threading
 
 import pytest
 
+from at_bridge.sms_pdu import encode_deliver
 from ntnstack.clock import Clock
 from ntnstack.s1ap.loopback import Loopback
 from ntnstack.s1ap.ue_load import UPLINK_PAYLOAD, emulated_imsi
@@ -148,3 +150,15 @@ def test_coap_server_answers_a_coap_get_through_the_core(tmp_path):
         reply = aiocoap.Message.decode(bytes.fromhex(reply_hex))
         assert (reply.mtype, reply.code, reply.payload) == (aiocoap.ACK, aiocoap.CONTENT, REPLY)
         assert (reply.mid, reply.token) == (request.mid, request.token)
+
+
+def test_mt_sms_to_a_connected_ue_and_its_rp_ack(attached):
+    """SMS-DELIVER down, CP-ACK and CP-DATA(RP-ACK) up, CP-ACK down (TS 24.011 5.2), over
+    S1AP; the UE decodes the text, the MME has the RP-ACK of its message reference."""
+    loop, session = attached
+    tpdu = encode_deliver("+8613800000001", "over S1AP", datetime(2026, 1, 1, tzinfo=UTC))
+    loop.mme.deliver_sms(session.ue.imsi, tpdu)
+    assert session.receive_sms("", tpdu=tpdu).ok
+    loop.carrier.drain()
+    assert [m.text for m in session.sms_received] == ["over S1AP"]
+    assert loop.mme.mme.context(session.ue.imsi).mt_sms_acked == [1]   # first MR the MME used
