@@ -25,7 +25,7 @@ def register(sub) -> None:
                        description=__doc__.split("``: ", 1)[1])
     p.add_argument("--mme", metavar="HOST:PORT",
                    help="the MME's address (ntnstack mme --listen): UDP with usrsctp, SCTP "
-                   "with the kernel's")
+                   "with the kernel's or raw")
     p.add_argument("--ues", type=int, default=1, metavar="N", help="number of UEs (default 1)")
     p.add_argument("--orbit", choices=["geo", "leo"], default="geo",
                    help="geo: TR 38.821 GEO, transparent; leo: LEO-600, regenerative")
@@ -34,7 +34,8 @@ def register(sub) -> None:
     p.add_argument("--bind", metavar="HOST:PORT",
                    help="local UDP address (default: the address routed to the MME, any port)")
     p.add_argument("--sctp", default="auto", metavar="MODE",
-                   help="auto | kernel | usrsctp (auto: kernel when it has SCTP, else usrsctp)")
+                   help="auto | kernel | usrsctp | raw (auto: kernel when it has SCTP, else "
+                   "usrsctp over UDP; raw: usrsctp over raw IP, root)")
     p.add_argument("--answer-timeout-s", type=float, default=10.0, metavar="S",
                    help="real seconds to wait for an answer the MME owes (default 10)")
     p.add_argument("--expect-reply", action="store_true",
@@ -126,11 +127,11 @@ def run(args) -> int:
     bind = host_port(args.bind, "--bind") if args.bind else (_route_to(mme), 0)
     if not 0 < args.answer_timeout_s <= 3600:
         raise InputError(f"--answer-timeout-s {args.answer_timeout_s}: expected 0 < S <= 3600")
-    choose_sctp(args.sctp)                   # a bad --sctp fails before any work
+    kind = choose_sctp(args.sctp)            # a bad --sctp fails before any work
     payload = _payload(args.uplink_hex)
     start = parse_iso8601(args.start, "--start")
     cells, (first, span) = _cells(args.orbit, start)
-    writer, tap = udp_tap(args.pcap) if args.pcap else (None, None)
+    writer, tap = udp_tap(args.pcap, udp=kind == "usrsctp") if args.pcap else (None, None)
     transport = open_transport(args.sctp, bind, ENB_SCTP_PORT, args.answer_timeout_s, tap)
     enb = S1apEnb.for_cell(transport.endpoint, transport.carrier, cells[0],
                            RAT_TYPE[args.orbit])

@@ -19,11 +19,12 @@ def register(sub) -> None:
                        description=__doc__.split("``: ", 1)[1])
     p.add_argument("--listen", required=True, metavar="HOST:PORT",
                    help="usrsctp: UDP address of the SCTP encapsulation (RFC 6951; 9899 is its "
-                   "port); kernel: the SCTP address (36412 is S1AP's port)")
+                   "port); kernel, raw: the SCTP address (36412 is S1AP's port; 0 in raw: 36412)")
     p.add_argument("--subscribers", required=True, metavar="FILE",
                    help="IMSI,K,OPc per line (ntnstack enb --print-subscribers writes one)")
     p.add_argument("--sctp", default="auto", metavar="MODE",
-                   help="auto | kernel | usrsctp (auto: kernel when it has SCTP, else usrsctp)")
+                   help="auto | kernel | usrsctp | raw (auto: kernel when it has SCTP, else "
+                   "usrsctp over UDP; raw: usrsctp over raw IP, root)")
     p.add_argument("--eea", choices=["eea0", "eea2"], default="eea2",
                    help="NAS ciphering (eea0 lets tshark read the NAS after security mode)")
     p.add_argument("--forward-udp", metavar="HOST:PORT",
@@ -65,11 +66,11 @@ def run(args) -> int:
     server = host_port(args.forward_udp, "--forward-udp") if args.forward_udp else None
     if args.duration is not None and not (math.isfinite(args.duration) and args.duration > 0):
         raise InputError(f"--duration {args.duration}: expected a finite number of seconds > 0")
-    choose_sctp(args.sctp)                   # a bad --sctp fails before any work
+    kind = choose_sctp(args.sctp)            # a bad --sctp fails before any work
     mme = Mme(eea=args.eea)
     for subscriber in load_subscribers(args.subscribers):
         mme.add(subscriber)
-    writer, tap = udp_tap(args.pcap) if args.pcap else (None, None)
+    writer, tap = udp_tap(args.pcap, udp=kind == "usrsctp") if args.pcap else (None, None)
     transport = open_transport(args.sctp, listen, S1AP_SCTP_PORT, tap=tap)
     transport.endpoint.listen()
     journal = None

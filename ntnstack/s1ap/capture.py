@@ -12,11 +12,13 @@ from ntnstack.capture.sctp import SctpPcapWriter
 __all__ = ["udp_tap"]
 
 
-def udp_tap(path: str | Path) -> tuple[SctpPcapWriter, object]:
-    """(the writer to close at the end, the tap for ntnstack.s1ap.carrier.UdpCarrier)."""
+def udp_tap(path: str | Path, udp: bool = True) -> tuple[SctpPcapWriter, object]:
+    """(the writer to close at the end, the tap for ntnstack.s1ap.carrier.UdpCarrier);
+    ``udp`` False: each packet straight in IPv4 (RawIpCarrier, ``--sctp raw``)."""
     writer = SctpPcapWriter(path)
 
     def tap(src: tuple[str, int], dst: tuple[str, int], packet: bytes) -> None:
-        writer.write_packet(src[0], dst[0], packet, time.time(), (src[1], dst[1]))
+        writer.write_packet(src[0], dst[0], packet, time.time(),
+                            (src[1], dst[1]) if udp else None)
 
     return writer, tap

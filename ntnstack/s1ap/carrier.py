@@ -12,6 +12,8 @@ holds or nothing more can happen.
   that does not answer is a failure, reported as such); usrsctp's timers follow the real
   clock while waiting. Nothing is decided on silence: the caller's ``until()`` names what
   it waits for (an answer a UE procedure needs, an association event).
+- :class:`RawIpCarrier`: the same over raw IP (protocol 132, ``--sctp raw``): the SCTP
+  packet is the IP payload, standard SCTP on the wire.
 - :class:`KernelCarrier`: the kernel's SCTP sockets (``--sctp kernel``): the same waiting,
   the kernel carries the packets and runs the timers.
 """
@@ -25,7 +27,7 @@ from collections.abc import Callable
 from ntnstack.errors import InputError
 from ntnstack.sctp.usrsctp import UsrsctpStack
 
-__all__ = ["KernelCarrier", "LocalCarrier", "UdpCarrier"]
+__all__ = ["KernelCarrier", "LocalCarrier", "RawIpCarrier", "UdpCarrier"]
 
 MAX_DATAGRAM_OCTETS = 65535
 
@@ -169,3 +171,49 @@ class UdpCarrier(_RealTimeCarrier):
     def close(self) -> None:
         self._selector.close()
         self.sock.close()
+
+
+IPPROTO_SCTP = 132
+
+
+class RawIpCarrier(UdpCarrier):
+    """One raw IPv4 socket of protocol 132 (root) carrying this process's SCTP packets; a
+    peer is an IP address (its SCTP port is inside the packet). Every SCTP packet the host
+    receives reaches every raw socket: only those for ``sctp_port`` are taken."""
+
+    def __init__(self, stack: UsrsctpStack, local_ip: str, sctp_port: int,
+                 nodes: list | None = None, answer_timeout_s: float = 10.0,
+                 tap: Tap | None = None):
+        self.stack, self.nodes, self.answer_timeout_s = stack, list(nodes or []), answer_timeout_s
+        self.tap, self.sctp_port = tap, sctp_port
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_SCTP)
+        try:
+            self.sock.bind((local_ip, 0))
+        except OSError as exc:
+            self.sock.close()
+            raise InputError(f"raw IP {local_ip}: {exc.strerror}") from None
+        self.sock.setblocking(False)
+        self.local = (self.sock.getsockname()[0], sctp_port)
+        self.tokens = {}
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self.sock, selectors.EVENT_READ)
+        self._last_ms = time.monotonic_ns() // 1_000_000
+
+    def peer(self, ip: str) -> int:
+        """The usrsctp link of the host at ``ip``."""
+        return self.token((ip, 0))
+
+    def _receive(self) -> int:
+        count = 0
+        while True:
+            try:
+                datagram, address = self.sock.recvfrom(MAX_DATAGRAM_OCTETS)
+            except BlockingIOError:
+                return count
+            packet = datagram[(datagram[0] & 0x0F) * 4:]          # after the IPv4 header
+            if len(packet) < 12 or int.from_bytes(packet[2:4], "big") != self.sctp_port:
+                continue                                         # another endpoint's packet
+            if self.tap is not None:
+                self.tap((address[0], 0), (self.local[0], 0), packet)
+            self.stack.receive(self.peer(address[0]), packet)
+            count += 1

@@ -5,6 +5,8 @@
   inside is ``sctp_port``; a peer is its UDP address.
 - kernel: ``local`` is the SCTP address itself (the MME's ``--listen``: port 36412 by
   TS 36.412; the eNB's: any port); a peer is its SCTP address.
+- raw: usrsctp over raw IP; ``local`` is the SCTP address (port 0: ``sctp_port``); a peer
+  is its SCTP address.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ntnstack.errors import InputError
-from ntnstack.s1ap.carrier import KernelCarrier, Tap, UdpCarrier
+from ntnstack.s1ap.carrier import KernelCarrier, RawIpCarrier, Tap, UdpCarrier
 from ntnstack.s1ap.ports import S1AP_SCTP_PORT
 from ntnstack.sctp.choice import choose_sctp
 
@@ -48,6 +50,11 @@ def open_transport(mode: str, local: tuple[str, int], sctp_port: int,
     from ntnstack.sctp.usrsctp import UsrsctpEndpoint, UsrsctpStack
 
     stack = UsrsctpStack.get()
+    if kind == "raw":
+        port = local[1] or sctp_port
+        raw = RawIpCarrier(stack, local[0], port, answer_timeout_s=answer_timeout_s, tap=tap)
+        return Transport(kind, UsrsctpEndpoint(stack, port), raw,
+                         lambda peer: (raw.peer(peer[0]), peer[1]), raw.local)
     carrier = UdpCarrier(stack, local, answer_timeout_s=answer_timeout_s, tap=tap)
     endpoint = UsrsctpEndpoint(stack, sctp_port)
     return Transport(kind, endpoint, carrier,
