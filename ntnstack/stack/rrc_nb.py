@@ -14,6 +14,7 @@ from pathlib import Path
 import asn1tools
 
 from ntnstack.rrc.codec import DecodeError, EncodeError
+from ntnstack.stack.uper_template import OctetTail
 
 __all__ = ["CHANNELS", "SI_TB_BITS", "SI_WINDOWS_MS", "RrcPdu", "SiSchedule", "decode",
            "dl_information_transfer", "mib_nb", "paging", "paging_s_tmsis",
@@ -257,8 +258,10 @@ def rrc_connection_request(random_value_40bit: int, cause: str = "mo-Signalling"
     return _encode("lte-rrc.ul.ccch.nb", "rrcConnectionRequest-r13", value)
 
 
+@functools.lru_cache(maxsize=8)
 def rrc_connection_setup(transaction_id: int) -> RrcPdu:
-    """RRCConnectionSetup-NB (Msg4) with the default MAC main configuration."""
+    """RRCConnectionSetup-NB (Msg4) with the default MAC main configuration (one encoding
+    per transaction identifier)."""
     ies = {"radioResourceConfigDedicated-r13": {"mac-MainConfig-r13": ("defaultValue-r13", None)}}
     value = {"message": ("c1", ("rrcConnectionSetup-r13", {
         "rrc-TransactionIdentifier": transaction_id,
@@ -266,30 +269,62 @@ def rrc_connection_setup(transaction_id: int) -> RrcPdu:
     return _encode("lte-rrc.dl.ccch.nb", "rrcConnectionSetup-r13", value)
 
 
-def rrc_connection_setup_complete(transaction_id: int, nas: bytes) -> RrcPdu:
-    """RRCConnectionSetupComplete-NB (Msg5) carrying the first NAS message."""
+def _setup_complete_value(transaction_id: int, nas: bytes) -> dict:
     ies = {"selectedPLMN-Identity-r13": 1, "dedicatedInfoNAS-r13": bytes(nas)}
-    value = {"message": ("c1", ("rrcConnectionSetupComplete-r13", {
+    return {"message": ("c1", ("rrcConnectionSetupComplete-r13", {
         "rrc-TransactionIdentifier": transaction_id,
         "criticalExtensions": ("rrcConnectionSetupComplete-r13", ies)}))}
-    return _encode("lte-rrc.ul.dcch.nb", "rrcConnectionSetupComplete-r13", value)
+
+
+def _ul_information_transfer_value(transaction_id: None, nas: bytes) -> dict:
+    ies = {"dedicatedInfoNAS-r13": bytes(nas)}
+    return {"message": ("c1", ("ulInformationTransfer-r13", {
+        "criticalExtensions": ("ulInformationTransfer-r13", ies)}))}
+
+
+def _dl_information_transfer_value(transaction_id: int, nas: bytes) -> dict:
+    ies = {"dedicatedInfoNAS-r13": bytes(nas)}
+    return {"message": ("c1", ("dlInformationTransfer-r13", {
+        "rrc-TransactionIdentifier": transaction_id,
+        "criticalExtensions": ("c1", ("dlInformationTransfer-r13", ies))}))}
+
+
+NAS_CARRIERS = {
+    "rrcConnectionSetupComplete-r13": ("lte-rrc.ul.dcch.nb", _setup_complete_value),
+    "ulInformationTransfer-r13": ("lte-rrc.ul.dcch.nb", _ul_information_transfer_value),
+    "dlInformationTransfer-r13": ("lte-rrc.dl.dcch.nb", _dl_information_transfer_value),
+}
+"""The messages that carry one NAS message as their last field: name -> (channel, value of
+(transaction identifier, NAS octets))."""
+
+
+@functools.lru_cache(maxsize=16)
+def nas_carrier_template(name: str, transaction_id: int | None) -> OctetTail:
+    """The UPER template of a NAS-carrying message at one transaction identifier (its only
+    other variable field): learnt from, and equal to, the compiler's encoding (constraints
+    checked, so a bad identifier is an EncodeError here)."""
+    channel, value = NAS_CARRIERS[name]
+    return OctetTail.learn(lambda nas: _encode(channel, name, value(transaction_id, nas)).data)
+
+
+def _nas_carrier(name: str, transaction_id: int | None, nas: bytes) -> RrcPdu:
+    template = nas_carrier_template(name, transaction_id)
+    return RrcPdu(NAS_CARRIERS[name][0], name, template.encode(bytes(nas)))
+
+
+def rrc_connection_setup_complete(transaction_id: int, nas: bytes) -> RrcPdu:
+    """RRCConnectionSetupComplete-NB (Msg5) carrying the first NAS message."""
+    return _nas_carrier("rrcConnectionSetupComplete-r13", transaction_id, nas)
 
 
 def ul_information_transfer(nas: bytes) -> RrcPdu:
     """ULInformationTransfer-NB carrying one uplink NAS message."""
-    ies = {"dedicatedInfoNAS-r13": bytes(nas)}
-    value = {"message": ("c1", ("ulInformationTransfer-r13", {
-        "criticalExtensions": ("ulInformationTransfer-r13", ies)}))}
-    return _encode("lte-rrc.ul.dcch.nb", "ulInformationTransfer-r13", value)
+    return _nas_carrier("ulInformationTransfer-r13", None, nas)
 
 
 def dl_information_transfer(transaction_id: int, nas: bytes) -> RrcPdu:
     """DLInformationTransfer-NB carrying one downlink NAS message."""
-    ies = {"dedicatedInfoNAS-r13": bytes(nas)}
-    value = {"message": ("c1", ("dlInformationTransfer-r13", {
-        "rrc-TransactionIdentifier": transaction_id,
-        "criticalExtensions": ("c1", ("dlInformationTransfer-r13", ies))}))}
-    return _encode("lte-rrc.dl.dcch.nb", "dlInformationTransfer-r13", value)
+    return _nas_carrier("dlInformationTransfer-r13", transaction_id, nas)
 
 
 def rrc_connection_release(transaction_id: int, cause: str = "other") -> RrcPdu:
