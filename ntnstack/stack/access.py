@@ -49,6 +49,8 @@ RAR_WINDOW_OFFSET_LONG_MS = 41    # NB-IoT, >= 64 NPRACH repetitions
 RAR_K0_MS = 12                    # smallest RAR grant scheduling delay (TS 36.213 16.3.3)
 HARQ_K0_MS = 13                   # smallest HARQ-ACK delay (TS 36.213 Table 16.4.2-1)
 UL_GRANT_K0_MS = 8                # smallest NPUSCH scheduling delay (TS 36.213 16.5.1)
+ELEVATION_MARGIN_DEG = 1e-3     # estimate above the mask by this much: in view, no C call
+                                # (the estimate is within 1e-9 deg of the C core's elevation)
 RAR_WINDOW_SLACK_S = 1e-4         # a RAR this much before the window start still counts (the
                                   # eNB aims at the start; delay evaluated at other instants)
 
@@ -106,7 +108,11 @@ class AccessMixin:
     """Radio access of StackSession (uses its cell, ue, sib, _record, _event, _proc)."""
 
     def _in_view(self, t_ue: float) -> None:
-        """CellLost when the satellite is below the UE's minimum elevation at t."""
+        """CellLost when the satellite is below the UE's minimum elevation at t (the C core
+        decides, unless the estimate is ELEVATION_MARGIN_DEG or more above the minimum)."""
+        estimate = self.cell.elevation_estimate_deg(t_ue, self.ue_ecef, self.ue_up)
+        if estimate - self.ue.min_elevation_deg >= ELEVATION_MARGIN_DEG:
+            return
         elevation = self.cell.elevation_deg(t_ue, self.ue_ecef)
         if elevation < self.ue.min_elevation_deg:
             raise CellLost(t_ue, f"no cell: {self.cell.name} at {elevation:.1f} deg elevation, "

@@ -14,7 +14,7 @@ from pathlib import Path
 import asn1tools
 
 from ntnstack.rrc.codec import DecodeError, EncodeError
-from ntnstack.stack.uper_template import OctetTail
+from ntnstack.stack.uper_template import BitField, OctetTail
 
 __all__ = ["CHANNELS", "SI_TB_BITS", "SI_WINDOWS_MS", "RrcPdu", "SiSchedule", "decode",
            "dl_information_transfer", "mib_nb", "paging", "paging_s_tmsis",
@@ -246,16 +246,34 @@ def paging_s_tmsis(data: bytes) -> list[tuple[int, int]]:
 def rrc_connection_request(random_value_40bit: int, cause: str = "mo-Signalling",
                            s_tmsi: tuple[int, int] | None = None) -> RrcPdu:
     """RRCConnectionRequest-NB (Msg3): the S-TMSI (MMEC, M-TMSI) when upper layers gave one
-    (a registered UE), else a 40-bit random initial UE identity (TS 36.331 5.3.3.3)."""
+    (a registered UE), else a 40-bit random initial UE identity (TS 36.331 5.3.3.3; from
+    the template of the cause, ``random_value_template``)."""
+    if s_tmsi is None and 0 <= random_value_40bit < 1 << 40:
+        data = random_value_template(cause).encode(random_value_40bit)
+        return RrcPdu("lte-rrc.ul.ccch.nb", "rrcConnectionRequest-r13", data)
+    return _encode("lte-rrc.ul.ccch.nb", "rrcConnectionRequest-r13",
+                   _connection_request_value(random_value_40bit, cause, s_tmsi))
+
+
+def _connection_request_value(random_value_40bit: int, cause: str,
+                              s_tmsi: tuple[int, int] | None) -> dict:
     identity = ("s-TMSI", _s_tmsi(s_tmsi)) if s_tmsi is not None else \
         ("randomValue", (random_value_40bit.to_bytes(5, "big"), 40))
     ies = {"ue-Identity-r13": identity,
            "establishmentCause-r13": cause, "multiToneSupport-r13": "true",
            "earlyContentionResolution-r14": True, "cqi-NPDCCH-r14": "noMeasurements",
            "spare": (b"\0\0\0", 17)}
-    value = {"message": ("c1", ("rrcConnectionRequest-r13",
-                                {"criticalExtensions": ("rrcConnectionRequest-r13", ies)}))}
-    return _encode("lte-rrc.ul.ccch.nb", "rrcConnectionRequest-r13", value)
+    return {"message": ("c1", ("rrcConnectionRequest-r13",
+                               {"criticalExtensions": ("rrcConnectionRequest-r13", ies)}))}
+
+
+@functools.lru_cache(maxsize=16)
+def random_value_template(cause: str) -> BitField:
+    """RRCConnectionRequest-NB with a randomValue identity at one establishment cause: learnt
+    from, and equal to, the compiler's encoding (a bad cause is an EncodeError here)."""
+    return BitField.learn(lambda value: _encode(
+        "lte-rrc.ul.ccch.nb", "rrcConnectionRequest-r13",
+        _connection_request_value(value, cause, None)).data, 40)
 
 
 @functools.lru_cache(maxsize=8)

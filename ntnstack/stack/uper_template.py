@@ -1,20 +1,24 @@
-"""UPER messages whose only varying field is a final unconstrained OCTET STRING (the NAS
-container of ULInformationTransfer-NB, DLInformationTransfer-NB, RRCConnectionSetupComplete-NB
-at a given transaction identifier): the bits before it are fixed, so the message is those
-bits, the length determinant, the octets and zero padding to the next octet (ITU-T X.691
-11.9.3.6 (unaligned: no alignment before the length), 11.9.4.2 (8-bit length below 128,
-16-bit '10' + 14 bits below 16 384), 11.1 (trailing padding of a complete encoding)).
+"""UPER templates for the messages the stack sends per UE, so that asn1tools encodes each
+shape once instead of once per message; every template is learnt from the compiler's own
+encodings and checks itself against one more before use.
 
-``OctetTail.learn(encode)`` reads the fixed prefix off two encodings made by the ASN.1
-compiler (an empty and a one-octet 0xFF string) and checks itself against a third; a string
-of 16 384 octets or more (fragmented, X.691 11.9.3.8) goes back to the compiler.
+- ``OctetTail``: a message whose only varying field is a final unconstrained OCTET STRING
+  (the NAS container of UL/DLInformationTransfer-NB and RRCConnectionSetupComplete-NB at one
+  transaction identifier): the fixed bits before it, the length determinant, the octets and
+  zero padding to the next octet (ITU-T X.691 11.9.3.6 (unaligned: no alignment before the
+  length), 11.9.4.2 (8-bit length below 128, '10' + 14 bits below 16 384), 11.1 (trailing
+  padding of a complete encoding)); 16 384 octets or more (fragmented, X.691 11.9.3.8) go
+  back to the compiler.
+- ``BitField``: a message whose only varying field is a fixed-size BIT STRING (the 40-bit
+  randomValue of RRCConnectionRequest-NB at one establishment cause): a fixed size has no
+  length determinant (X.691 clause 16), so the value's bits sit at one place in fixed bits.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["OctetTail"]
+__all__ = ["BitField", "OctetTail"]
 
 FRAGMENT_OCTETS = 16384     # X.691 11.9.3.8: from here the length is fragmented
 SHORT_LENGTH_OCTETS = 128   # X.691 11.9.3.6 a): below it one octet '0' + 7 bits
@@ -60,3 +64,36 @@ class OctetTail:
             int.from_bytes(octets, "big")
         pad = -bits % 8
         return (value << pad).to_bytes((bits + pad) // 8, "big")
+
+
+@dataclass(frozen=True)
+class BitField:
+    """The fixed octets (``base``, as an integer of ``octets`` octets) of a message whose only
+    varying field is a ``width``-bit BIT STRING whose last bit is ``shift`` bits from the
+    end of the message."""
+
+    base: int
+    octets: int
+    width: int
+    shift: int
+
+    @classmethod
+    def learn(cls, encode_with: Callable[[int], bytes], width: int) -> BitField:
+        """The template of ``encode_with`` (the field's value as an integer -> UPER bytes);
+        ValueError when the field is not ``width`` contiguous bits in fixed surroundings."""
+        zeros, ones = encode_with(0), encode_with((1 << width) - 1)
+        base = int.from_bytes(zeros, "big")
+        diff = base ^ int.from_bytes(ones, "big")
+        shift = (diff & -diff).bit_length() - 1
+        template = cls(base, len(zeros), width, shift)
+        probe = 0xA5A5A5A5A5A5A5A5 & ((1 << width) - 1)
+        if len(ones) != len(zeros) or diff != ((1 << width) - 1) << shift or \
+                template.encode(probe) != encode_with(probe):
+            raise ValueError(f"the encoding does not hold a {width}-bit field in fixed bits")
+        return template
+
+    def encode(self, value: int) -> bytes:
+        """The message with the field set to ``value`` (0 <= value < 2**width)."""
+        if not 0 <= value < 1 << self.width:
+            raise ValueError(f"{value} does not fit {self.width} bits")
+        return (self.base | value << self.shift).to_bytes(self.octets, "big")

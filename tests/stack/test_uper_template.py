@@ -11,7 +11,7 @@ import pytest
 
 from ntnstack.rrc.codec import EncodeError
 from ntnstack.stack import rrc_nb as r
-from ntnstack.stack.uper_template import OctetTail
+from ntnstack.stack.uper_template import BitField, OctetTail
 
 LENGTHS = [*range(0, 300), 16383, 16384, 20000]
 TRANSACTION_IDS = range(4)      # RRC-TransactionIdentifier INTEGER (0..3), TS 36.331 6.3.6
@@ -63,3 +63,28 @@ def test_a_bad_transaction_identifier_is_still_refused():
 def test_a_message_not_ending_in_an_octet_string_has_no_template():
     with pytest.raises(ValueError, match="OCTET STRING"):
         OctetTail.learn(lambda nas: r.rrc_connection_release(len(nas) % 4).data)
+
+
+CAUSES = ("mt-Access", "mo-Signalling", "mo-Data", "mo-ExceptionData",
+          "delayTolerantAccess-v1330", "mt-EDT-v1610")   # EstablishmentCause-NB-r13, 6.7.3
+
+
+@pytest.mark.parametrize("cause", CAUSES)
+def test_connection_request_template_equals_the_compiler(cause):
+    rng = random.Random(cause)
+    for value in (0, 1, (1 << 40) - 1, *(rng.getrandbits(40) for _ in range(200))):
+        built = r.rrc_connection_request(value, cause).data
+        assert built == r._spec().encode(
+            "UL-CCCH-Message-NB", r._connection_request_value(value, cause, None),
+            check_constraints=True), (cause, value)
+
+
+def test_a_bad_cause_is_still_refused():
+    with pytest.raises(EncodeError, match="rrcConnectionRequest-r13"):
+        r.rrc_connection_request(5, "mo-Nothing")
+
+
+def test_a_field_that_is_not_in_place_has_no_bit_template():
+    with pytest.raises(ValueError, match="40-bit field"):
+        BitField.learn(lambda value: r.ul_information_transfer(value.to_bytes(6, "big")
+                                                               .lstrip(b"\0")).data, 40)
