@@ -55,9 +55,9 @@ def _aes(key: bytes, block: bytes) -> bytes:
     return _ecb(key)(block)
 
 
-def _aes_int(key: bytes, block: int) -> int:
-    """E_K of a 128-bit block held as an integer (big endian)."""
-    return int.from_bytes(_ecb(key)(block.to_bytes(16, "big")), "big")
+def _aes_int(aes: Callable[[bytes], bytes], block: int) -> int:
+    """E_K of a 128-bit block held as an integer (big endian); ``aes``: ``_ecb(K)``."""
+    return int.from_bytes(aes(block.to_bytes(16, "big")), "big")
 
 
 def _xor(a: bytes, b: bytes) -> bytes:
@@ -98,12 +98,12 @@ def milenage(k: bytes, opc: bytes, rand: bytes, sqn: bytes, amf: bytes) -> Milen
     """Milenage f1, f1*, f2, f3, f4, f5, f5* (TS 35.206 4.1); blocks as 128-bit integers."""
     k, opc = _need(k, 16, "K"), _need(opc, 16, "OPc")
     rand, sqn, amf = _need(rand, 16, "RAND"), _need(sqn, 6, "SQN"), _need(amf, 2, "AMF")
-    op_c = int.from_bytes(opc, "big")
-    temp = _aes_int(k, int.from_bytes(rand, "big") ^ op_c)
+    op_c, aes = int.from_bytes(opc, "big"), _ecb(k)
+    temp = _aes_int(aes, int.from_bytes(rand, "big") ^ op_c)
     in1 = int.from_bytes(sqn + amf + sqn + amf, "big")
-    out1 = _aes_int(k, temp ^ _rot(in1 ^ op_c, _R[0]) ^ _C[0]) ^ op_c
+    out1 = _aes_int(aes, temp ^ _rot(in1 ^ op_c, _R[0]) ^ _C[0]) ^ op_c
     out2, out3, out4, out5 = (
-        (_aes_int(k, _rot(temp ^ op_c, _R[i]) ^ _C[i]) ^ op_c).to_bytes(16, "big")
+        (_aes_int(aes, _rot(temp ^ op_c, _R[i]) ^ _C[i]) ^ op_c).to_bytes(16, "big")
         for i in (1, 2, 3, 4))
     out1 = out1.to_bytes(16, "big")
     return MilenageOutput(out1[:8], out1[8:], out2[8:], out3, out4, out2[:6], out5[:6])
@@ -153,7 +153,7 @@ def eia2(key: bytes, count: int, bearer: int, direction: int, message: bytes,
 @functools.lru_cache(maxsize=4096)
 def _cmac_subkeys(key: bytes) -> tuple[int, int]:
     """K1, K2 of AES-CMAC (NIST SP 800-38B 6.1) as 128-bit integers."""
-    k1 = _cmac_double(_aes_int(key, 0))
+    k1 = _cmac_double(_aes_int(_ecb(key), 0))
     return k1, _cmac_double(k1)
 
 
@@ -162,6 +162,7 @@ def _aes_cmac(key: bytes, data: bytes, n_bits: int) -> bytes:
     a complete last block is XORed with K1, a partial one padded with 1 then 0s and XORed
     with K2."""
     k1, k2 = _cmac_subkeys(key)
+    aes = _ecb(key)
     blocks = -(-n_bits // 128)
     last_bits = n_bits - 128 * (blocks - 1)
     last = int.from_bytes(data[16 * (blocks - 1):16 * blocks].ljust(16, b"\0"), "big")
@@ -171,8 +172,8 @@ def _aes_cmac(key: bytes, data: bytes, n_bits: int) -> bytes:
         last = (((last >> (128 - last_bits)) << 1 | 1) << (127 - last_bits)) ^ k2
     x = 0
     for i in range(blocks - 1):
-        x = _aes_int(key, x ^ int.from_bytes(data[16 * i:16 * i + 16], "big"))
-    return _aes_int(key, x ^ last).to_bytes(16, "big")
+        x = _aes_int(aes, x ^ int.from_bytes(data[16 * i:16 * i + 16], "big"))
+    return _aes_int(aes, x ^ last).to_bytes(16, "big")
 
 
 def _cmac_double(block: int) -> int:

@@ -196,6 +196,20 @@ def _parse_cp(data: bytes) -> ParsedNas:
     return ParsedNas(PD_SMS, kind, {"ti": data[0] >> 4 & 0x7, "rpdu": rpdu})
 
 
+def message_name(plain: bytes) -> str:
+    """The message type of a plain EMM, ESM or SMS CP message from its header alone (what
+    ``parse(plain).message`` says of a well-formed message, without reading the IEs: for
+    messages this process built)."""
+    if len(plain) < 3 or plain[0] >> 4 and plain[0] & 0x0F == PD_EMM:
+        return parse(plain).message          # short or protected: parse says what is wrong
+    pd = plain[0] & 0x0F
+    if pd == PD_EMM:
+        return _name(EMM, plain[1])
+    if pd == PD_ESM:
+        return _name(ESM, plain[2])
+    return parse(plain).message
+
+
 def parse(plain: bytes) -> ParsedNas:
     """Header and IEs of a plain (not security protected) EMM, ESM or SMS CP message.
     Octets that do not hold what the layout promises raise NasCodecError naming the message,

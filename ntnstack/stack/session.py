@@ -176,7 +176,7 @@ class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin,
         data = plain if self.security is None else \
             n.protect(self.security, plain, uplink=True, header_type=header_type)
         self._last_ul_nas = data
-        return data, self._ul(t_ue, r.ul_information_transfer(data), n.parse(plain).message)
+        return data, self._ul(t_ue, r.ul_information_transfer(data), n.message_name(plain))
 
     def _ue_rx(self, data: bytes) -> n.ParsedNas:
         """The UE reads one DL NAS message; a SECURITY MODE COMMAND (header type 3) first
