@@ -67,9 +67,11 @@ def _sib2(paging_cycle_rf: int, nprach_period_ms: int, nprach_format: int,
     return sib2_nb(paging_cycle_rf, nprach_period_ms, nprach_format, preamble_trans_max)
 
 
-@functools.lru_cache(maxsize=4096)
-def _mib(sfn: int, hyper_sfn: int, scheduling_info_sib1: int) -> RrcPdu:
-    return mib_nb(sfn, hyper_sfn, scheduling_info_sib1=scheduling_info_sib1)
+@functools.lru_cache(maxsize=256)
+def _mib(sfn_msb4: int, hyper_sfn_lsb2: int, scheduling_info_sib1: int) -> RrcPdu:
+    """The MIB-NB of the frames whose SFN has these 4 MSBs and hyper-SFN these 2 LSBs (all
+    that MIB-NB carries of them: 64 distinct messages per scheduling)."""
+    return mib_nb(sfn_msb4 << 6, hyper_sfn_lsb2, scheduling_info_sib1=scheduling_info_sib1)
 
 
 def _norm(v: np.ndarray) -> float:
@@ -282,7 +284,7 @@ class SatelliteCell:
     def mib(self, t_unix_s: float) -> RrcPdu:
         """The MIB-NB sent at eNB time t (SFN and hyper-SFN from the frame timing)."""
         frames = self._frames(t_unix_s)
-        return _mib(frames % 1024, (frames // 1024) % 1024, self.scheduling_info_sib1)
+        return _mib((frames % 1024) >> 6, (frames // 1024) % 4, self.scheduling_info_sib1)
 
     def sib1(self, t_unix_s: float) -> RrcPdu:
         """The SIB1-NB sent at eNB time t (its hyper-SFN MSBs from the frame timing; the

@@ -12,7 +12,6 @@ unsigned 32-bit integer, BEARER 5 bits, DIRECTION 0 uplink / 1 downlink.
 from __future__ import annotations
 
 import functools
-import hashlib
 import hmac
 import threading
 from collections.abc import Callable
@@ -112,7 +111,7 @@ def milenage(k: bytes, opc: bytes, rand: bytes, sqn: bytes, amf: bytes) -> Milen
 def kdf(key: bytes, fc: int, *params: bytes) -> bytes:
     """KDF of TS 33.220 B.2: HMAC-SHA-256(key, FC || P0 || L0 || P1 || L1 ...)."""
     s = bytes([fc]) + b"".join(p + len(p).to_bytes(2, "big") for p in params)
-    return hmac.new(bytes(key), s, hashlib.sha256).digest()
+    return hmac.digest(bytes(key), s, "sha256")
 
 
 def k_asme(ck: bytes, ik: bytes, serving_network_id: bytes, sqn_xor_ak: bytes) -> bytes:
