@@ -26,6 +26,7 @@ Timing rules (NB-IoT, TS 36.211 / 36.213 / 36.321 / 36.331 Rel-17 NTN):
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -79,6 +80,16 @@ def _sib31_config(message: bytes):
     that read one SI window decode the same transmission (TS 36.331 5.2.2: SI is broadcast;
     only the UE's use of it, its epoch and validity, is its own)."""
     return from_fields("sib31-nb", decode_sib("sib31-nb", message)).config
+
+
+@functools.lru_cache(maxsize=256)
+def _timing_point(ephemeris: tuple, common_ta: tuple, validity_s: float, ul_freq_hz: float,
+                  gnss_ecef_m: tuple, thread: int) -> phy_ffi.UeTimingAt:
+    """The C core's TA / Doppler of one decoded SIB31-NB (ephemeris, common TA) at one GNSS
+    position: a pure function of these, shared by the UEs at one place that read one
+    transmission (one per thread: its output buffer is the caller's)."""
+    return phy_ffi.UeTimingAt(np.array(ephemeris), "state-vectors", common_ta, validity_s,
+                              ul_freq_hz, np.array(gnss_ecef_m))
 
 
 class CellLost(Exception):
@@ -206,8 +217,9 @@ class AccessMixin:
         sib, gnss, timing = getattr(self, "_timing", (None, None, None))
         if sib is not self.sib or gnss is not self.gnss_ecef:   # a new SIB31-NB or position
             sib, gnss = self.sib, self.gnss_ecef
-            timing = phy_ffi.UeTimingAt(sib.ephemeris, "state-vectors", sib.common_ta,
-                                        sib.validity_s, self.ue.ul_freq_hz, gnss)
+            timing = _timing_point(tuple(sib.ephemeris.tolist()), sib.common_ta,
+                                   sib.validity_s, self.ue.ul_freq_hz,
+                                   tuple(gnss.tolist()), threading.get_ident())
             self._timing = (sib, gnss, timing)
         ta, dop, _ = timing.at(t_ue - sib.epoch_unix_s)
         return ta, dop
