@@ -25,6 +25,7 @@ import dataclasses
 import functools
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -95,8 +96,7 @@ def next_si_window_s(windows: SiWindows, t_unix_s: float) -> float:
     return frame_start_s(windows.sfn0_unix_s, 0, start)
 
 
-@dataclass(frozen=True)
-class UplinkCheck:
+class UplinkCheck(NamedTuple):
     """One uplink transmission the cell checked against the UE's UL sync validity: when the
     UE sent it (unix s), what it was, the age of the SIB31-NB epoch the UE applied and the
     validity it carried (s). ``expired``: age > ul-SyncValidityDuration (T317 had run out and

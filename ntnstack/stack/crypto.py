@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from ntnstack.errors import InputError
 
 __all__ = ["AuthVector", "MilenageOutput", "auth_vector", "eea2", "eia2", "kdf", "k_asme",
-           "k_nas", "milenage", "opc_from_op"]
+           "k_nas", "milenage", "milenage_ak", "opc_from_op"]
 
 ALG_DISTINGUISHER_NAS_ENC = 0x01   # TS 33.401 A.7 Table A.7-1
 ALG_DISTINGUISHER_NAS_INT = 0x02
@@ -97,15 +97,29 @@ def milenage(k: bytes, opc: bytes, rand: bytes, sqn: bytes, amf: bytes) -> Milen
     """Milenage f1, f1*, f2, f3, f4, f5, f5* (TS 35.206 4.1); blocks as 128-bit integers."""
     k, opc = _need(k, 16, "K"), _need(opc, 16, "OPc")
     rand, sqn, amf = _need(rand, 16, "RAND"), _need(sqn, 6, "SQN"), _need(amf, 2, "AMF")
-    op_c, aes = int.from_bytes(opc, "big"), _ecb(k)
-    temp = _aes_int(aes, int.from_bytes(rand, "big") ^ op_c)
+    aes, op_c, temp = _milenage_temp(k, opc, rand)
     in1 = int.from_bytes(sqn + amf + sqn + amf, "big")
-    out1 = _aes_int(aes, temp ^ _rot(in1 ^ op_c, _R[0]) ^ _C[0]) ^ op_c
-    out2, out3, out4, out5 = (
-        (_aes_int(aes, _rot(temp ^ op_c, _R[i]) ^ _C[i]) ^ op_c).to_bytes(16, "big")
-        for i in (1, 2, 3, 4))
-    out1 = out1.to_bytes(16, "big")
+    out1 = (_aes_int(aes, temp ^ _rot(in1 ^ op_c, _R[0]) ^ _C[0]) ^ op_c).to_bytes(16, "big")
+    out2, out3, out4, out5 = (_milenage_out(aes, op_c, temp, i) for i in (1, 2, 3, 4))
     return MilenageOutput(out1[:8], out1[8:], out2[8:], out3, out4, out2[:6], out5[:6])
+
+
+def milenage_ak(k: bytes, opc: bytes, rand: bytes) -> bytes:
+    """f5 alone: AK (6 octets), what a USIM needs to recover SQN from AUTN (TS 35.206 4.1)."""
+    aes, op_c, temp = _milenage_temp(_need(k, 16, "K"), _need(opc, 16, "OPc"),
+                                     _need(rand, 16, "RAND"))
+    return _milenage_out(aes, op_c, temp, 1)[:6]
+
+
+def _milenage_temp(k: bytes, opc: bytes, rand: bytes) -> tuple[Callable, int, int]:
+    """(E_K, OPc, TEMP = E_K(RAND xor OPc)) as integers (TS 35.206 4.1)."""
+    op_c, aes = int.from_bytes(opc, "big"), _ecb(k)
+    return aes, op_c, _aes_int(aes, int.from_bytes(rand, "big") ^ op_c)
+
+
+def _milenage_out(aes: Callable, op_c: int, temp: int, i: int) -> bytes:
+    """OUT2..OUT5 (i = 1..4): E_K(rot(TEMP xor OPc, r_i) xor c_i) xor OPc (TS 35.206 4.1)."""
+    return (_aes_int(aes, _rot(temp ^ op_c, _R[i]) ^ _C[i]) ^ op_c).to_bytes(16, "big")
 
 
 def kdf(key: bytes, fc: int, *params: bytes) -> bytes:

@@ -270,7 +270,7 @@ class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin,
     def _authenticate(self, msg: n.ParsedNas) -> bytes:
         """USIM: check AUTN's MAC-A (f1), derive RES and K_ASME (TS 33.102 6.3.3)."""
         rand, autn = msg.ies["rand"], msg.ies["autn"]
-        ak = crypto.milenage(self.ue.k, self.ue.opc, rand, bytes(6), autn[6:8]).ak  # f5: RAND only
+        ak = crypto.milenage_ak(self.ue.k, self.ue.opc, rand)     # f5: of RAND only
         sqn = bytes(a ^ b for a, b in zip(autn[:6], ak, strict=True))
         out = crypto.milenage(self.ue.k, self.ue.opc, rand, sqn, autn[6:8])
         if out.mac_a != autn[8:16]:

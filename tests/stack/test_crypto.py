@@ -108,3 +108,10 @@ def test_eia2_and_eea2_equal_openssl_cmac_and_ctr_for_every_length():
         assert crypto.eia2(key, count, bearer, direction, message) == mac.finalize()[:4]
         ctr = Cipher(algorithms.AES(key), modes.CTR(block + bytes(8))).encryptor()
         assert crypto.eea2(key, count, bearer, direction, message) == ctr.update(message)
+
+
+@pytest.mark.parametrize("number", sorted(n for n, v in MILENAGE.items() if "ak" in v))
+def test_f5_alone_is_the_ak_of_every_test_set(number):
+    """milenage_ak (the USIM's first step) gives f5 of TS 35.208's test sets."""
+    v = MILENAGE[number]
+    assert crypto.milenage_ak(h(v["k"]), h(v["opc"]), h(v["rand"])).hex() == v["ak"]
