@@ -206,13 +206,17 @@ class SatelliteCell:
 
     def feeder_delay_s(self, t_unix_s: float) -> float:
         """One-way satellite - gateway delay (s), 0 on a regenerative payload."""
-        if not self.config.has_feeder:
+        if self._gateway_ecef_m is None:      # no feeder link (config.has_feeder)
             return 0.0
         return _norm(self._sat(t_unix_s)[0] - self._gateway_ecef_m) / C
 
     def one_way_s(self, t_unix_s: float, ue_ecef_m: np.ndarray) -> float:
         """UE - eNB one-way delay (s) of a message sent at t."""
-        return self.service_delay_s(t_unix_s, ue_ecef_m) + self.feeder_delay_s(t_unix_s)
+        pos = self._sat(t_unix_s)[0]
+        service = _norm(pos - ue_ecef_m) / C
+        if self._gateway_ecef_m is None:
+            return service
+        return service + _norm(pos - self._gateway_ecef_m) / C
 
     def rp_rtt_s(self, t_unix_s: float) -> float:
         """Round trip between the uplink reference point and the eNB (s): the feeder RTT
