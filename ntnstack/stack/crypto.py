@@ -32,6 +32,8 @@ BLOCK_MASK = (1 << 128) - 1        # one AES block as an integer
 
 
 def _need(value: bytes, n: int, name: str) -> bytes:
+    if type(value) is bytes and len(value) == n:     # the common case: no copy
+        return value
     value = bytes(value)
     if len(value) != n:
         raise InputError(f"{name}: expected {n} octets, got {len(value)}")
