@@ -45,6 +45,7 @@ def _stack_run(tree: Path, ues: int) -> dict:
 
 
 def _bench(benchmark, tree: Path, ues: int) -> None:
+    benchmark.group = f"stack-leo-{ues // 1000}k-before-after"
     benchmark.extra_info["items"] = ues
     figures = benchmark.pedantic(_stack_run, args=(tree, ues), rounds=1, iterations=1)
     assert figures["attached"] == ues
@@ -53,26 +54,13 @@ def _bench(benchmark, tree: Path, ues: int) -> None:
 
 
 @pytest.mark.bench
-@pytest.mark.benchmark(group="stack-leo-1k-before-after")
-def test_bench_before_speedups_1k(benchmark, before_tree):
+@pytest.mark.parametrize("ues", [1000, 10000])
+def test_bench_before_speedups(benchmark, before_tree, ues):
     benchmark.extra_info["baseline"] = True
-    _bench(benchmark, before_tree, 1000)
+    _bench(benchmark, before_tree, ues)
 
 
 @pytest.mark.bench
-@pytest.mark.benchmark(group="stack-leo-1k-before-after")
-def test_bench_after_speedups_1k(benchmark):
-    _bench(benchmark, ROOT, 1000)
-
-
-@pytest.mark.bench
-@pytest.mark.benchmark(group="stack-leo-10k-before-after")
-def test_bench_before_speedups_10k(benchmark, before_tree):
-    benchmark.extra_info["baseline"] = True
-    _bench(benchmark, before_tree, 10000)
-
-
-@pytest.mark.bench
-@pytest.mark.benchmark(group="stack-leo-10k-before-after")
-def test_bench_after_speedups_10k(benchmark):
-    _bench(benchmark, ROOT, 10000)
+@pytest.mark.parametrize("ues", [1000, 10000])
+def test_bench_after_speedups(benchmark, ues):
+    _bench(benchmark, ROOT, ues)
