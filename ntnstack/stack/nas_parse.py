@@ -21,11 +21,15 @@ from ntnstack.stack.nas_codes import (
 )
 
 
-def _name(table: dict, code: int) -> str:
-    for name, value in table.items():
-        if value == code:
-            return name
-    raise NasCodecError(f"message type 0x{code:02x} is outside the emulated subset")
+EMM_NAMES = {code: name for name, code in EMM.items()}    # message type -> name
+ESM_NAMES = {code: name for name, code in ESM.items()}
+
+
+def _name(names: dict, code: int) -> str:
+    name = names.get(code)
+    if name is None:
+        raise NasCodecError(f"message type 0x{code:02x} is outside the emulated subset")
+    return name
 
 
 class _Reader:
@@ -137,7 +141,7 @@ def _esm_container(msg: str, r: _Reader) -> bytes:
 def _parse_esm(data: bytes) -> ParsedNas:
     r = _Reader(data, "ESM message", 0)
     first, pti = r.octet("EPS bearer identity"), r.octet("PTI")
-    msg = _name(ESM, r.octet("message type"))
+    msg = _name(ESM_NAMES, r.octet("message type"))
     r.message = msg
     ies = {"ebi": first >> 4, "pti": pti}
     if msg == "esm-data-transport":
@@ -204,9 +208,9 @@ def message_name(plain: bytes) -> str:
         return parse(plain).message          # short or protected: parse says what is wrong
     pd = plain[0] & 0x0F
     if pd == PD_EMM:
-        return _name(EMM, plain[1])
+        return _name(EMM_NAMES, plain[1])
     if pd == PD_ESM:
-        return _name(ESM, plain[2])
+        return _name(ESM_NAMES, plain[2])
     return parse(plain).message
 
 
@@ -221,7 +225,7 @@ def parse(plain: bytes) -> ParsedNas:
     if pd == PD_EMM:
         if data[0] >> 4:
             raise NasCodecError("security protected message: unprotect it first")
-        msg = _name(EMM, data[1])
+        msg = _name(EMM_NAMES, data[1])
         return ParsedNas(pd, msg, _parse_emm(msg, _Reader(data, msg, 2)))
     if pd == PD_ESM:
         return _parse_esm(data)
