@@ -3,7 +3,11 @@
 Each builder returns an ``RrcPdu``: the logical channel (which is also the Wireshark
 dissector name of the link-type-252 pcap), the message name and the UPER bytes. ``decode``
 inverts them. The specification is compiled once per process (``functools.cache``);
-encoding and decoding check constraints. Errors: ntnstack.rrc.EncodeError / DecodeError.
+encoding and decoding check constraints. The messages sent per UE come from UPER templates
+learnt from the compiler and equal to its encodings (``uper_template``: the NAS-carrying
+messages per transaction identifier, RRCConnectionRequest-NB's randomValue per cause);
+RRCConnectionSetup-NB is encoded once per identifier. Errors: ntnstack.rrc.EncodeError /
+DecodeError.
 """
 from __future__ import annotations
 
