@@ -26,6 +26,7 @@ Timing rules (NB-IoT, TS 36.211 / 36.213 / 36.321 / 36.331 Rel-17 NTN):
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -49,6 +50,8 @@ RAR_WINDOW_OFFSET_LONG_MS = 41    # NB-IoT, >= 64 NPRACH repetitions
 RAR_K0_MS = 12                    # smallest RAR grant scheduling delay (TS 36.213 16.3.3)
 HARQ_K0_MS = 13                   # smallest HARQ-ACK delay (TS 36.213 Table 16.4.2-1)
 UL_GRANT_K0_MS = 8                # smallest NPUSCH scheduling delay (TS 36.213 16.5.1)
+ELEVATION_MARGIN_DEG = 1e-3     # estimate above the mask by this much: in view, no C call
+                                # (the estimate is within 1e-9 deg of the C core's elevation)
 RAR_WINDOW_SLACK_S = 1e-4         # a RAR this much before the window start still counts (the
                                   # eNB aims at the start; delay evaluated at other instants)
 
@@ -79,6 +82,16 @@ def _sib31_config(message: bytes):
     return from_fields("sib31-nb", decode_sib("sib31-nb", message)).config
 
 
+@functools.lru_cache(maxsize=256)
+def _timing_point(ephemeris: tuple, common_ta: tuple, validity_s: float, ul_freq_hz: float,
+                  gnss_ecef_m: tuple, thread: int) -> phy_ffi.UeTimingAt:
+    """The C core's TA / Doppler of one decoded SIB31-NB (ephemeris, common TA) at one GNSS
+    position: a pure function of these, shared by the UEs at one place that read one
+    transmission (one per thread: its output buffer is the caller's)."""
+    return phy_ffi.UeTimingAt(np.array(ephemeris), "state-vectors", common_ta, validity_s,
+                              ul_freq_hz, np.array(gnss_ecef_m))
+
+
 class CellLost(Exception):
     """The UE cannot hear its cell (satellite below its minimum elevation) at ``t_unix_s``."""
 
@@ -106,7 +119,11 @@ class AccessMixin:
     """Radio access of StackSession (uses its cell, ue, sib, _record, _event, _proc)."""
 
     def _in_view(self, t_ue: float) -> None:
-        """CellLost when the satellite is below the UE's minimum elevation at t."""
+        """CellLost when the satellite is below the UE's minimum elevation at t (the C core
+        decides, unless the estimate is ELEVATION_MARGIN_DEG or more above the minimum)."""
+        estimate = self.cell.elevation_estimate_deg(t_ue, self.ue_ecef, self.ue_up)
+        if estimate - self.ue.min_elevation_deg >= ELEVATION_MARGIN_DEG:
+            return
         elevation = self.cell.elevation_deg(t_ue, self.ue_ecef)
         if elevation < self.ue.min_elevation_deg:
             raise CellLost(t_ue, f"no cell: {self.cell.name} at {elevation:.1f} deg elevation, "
@@ -200,8 +217,9 @@ class AccessMixin:
         sib, gnss, timing = getattr(self, "_timing", (None, None, None))
         if sib is not self.sib or gnss is not self.gnss_ecef:   # a new SIB31-NB or position
             sib, gnss = self.sib, self.gnss_ecef
-            timing = phy_ffi.UeTimingAt(sib.ephemeris, "state-vectors", sib.common_ta,
-                                        sib.validity_s, self.ue.ul_freq_hz, gnss)
+            timing = _timing_point(tuple(sib.ephemeris.tolist()), sib.common_ta,
+                                   sib.validity_s, self.ue.ul_freq_hz,
+                                   tuple(gnss.tolist()), threading.get_ident())
             self._timing = (sib, gnss, timing)
         ta, dop, _ = timing.at(t_ue - sib.epoch_unix_s)
         return ta, dop

@@ -25,6 +25,7 @@ import dataclasses
 import functools
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -38,7 +39,8 @@ from ntnstack.stack.rrc_nb import (SI_TB_BITS, SI_WINDOWS_MS, RrcPdu, SiSchedule
                                    sib2_nb)
 
 __all__ = ["MIB_PERIOD_S", "PAGING_CYCLES_RF", "SIB1_PERIOD_S", "SIB1_REPETITION_S",
-           "SI_PERIODICITIES_S", "SatelliteCell", "UplinkCheck", "next_si_window_s"]
+           "SI_PERIODICITIES_S", "SatelliteCell", "UplinkCheck", "geodetic_up",
+           "next_si_window_s"]
 
 C = phy_ffi.CONST.SPEED_OF_LIGHT_MPS
 MIB_PERIOD_S = 0.64
@@ -66,15 +68,24 @@ def _sib2(paging_cycle_rf: int, nprach_period_ms: int, nprach_format: int,
     return sib2_nb(paging_cycle_rf, nprach_period_ms, nprach_format, preamble_trans_max)
 
 
-@functools.lru_cache(maxsize=4096)
-def _mib(sfn: int, hyper_sfn: int, scheduling_info_sib1: int) -> RrcPdu:
-    return mib_nb(sfn, hyper_sfn, scheduling_info_sib1=scheduling_info_sib1)
+@functools.lru_cache(maxsize=256)
+def _mib(sfn_msb4: int, hyper_sfn_lsb2: int, scheduling_info_sib1: int) -> RrcPdu:
+    """The MIB-NB of the frames whose SFN has these 4 MSBs and hyper-SFN these 2 LSBs (all
+    that MIB-NB carries of them: 64 distinct messages per scheduling)."""
+    return mib_nb(sfn_msb4 << 6, hyper_sfn_lsb2, scheduling_info_sib1=scheduling_info_sib1)
 
 
 def _norm(v: np.ndarray) -> float:
     """|v| as np.linalg.norm computes it for a real vector (sqrt of v . v), without its
     dispatch."""
     return math.sqrt(v.dot(v))
+
+
+def geodetic_up(lat_deg: float, lon_deg: float) -> np.ndarray:
+    """The WGS-84 ellipsoid normal (unit vector, ECEF) at a geodetic latitude / longitude."""
+    lat, lon = math.radians(lat_deg), math.radians(lon_deg)
+    return np.array([math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon),
+                     math.sin(lat)])
 
 
 def next_si_window_s(windows: SiWindows, t_unix_s: float) -> float:
@@ -85,8 +96,7 @@ def next_si_window_s(windows: SiWindows, t_unix_s: float) -> float:
     return frame_start_s(windows.sfn0_unix_s, 0, start)
 
 
-@dataclass(frozen=True)
-class UplinkCheck:
+class UplinkCheck(NamedTuple):
     """One uplink transmission the cell checked against the UE's UL sync validity: when the
     UE sent it (unix s), what it was, the age of the SIB31-NB epoch the UE applied and the
     validity it carried (s). ``expired``: age > ul-SyncValidityDuration (T317 had run out and
@@ -196,13 +206,18 @@ class SatelliteCell:
 
     def feeder_delay_s(self, t_unix_s: float) -> float:
         """One-way satellite - gateway delay (s), 0 on a regenerative payload."""
-        if not self.config.has_feeder:
+        if self._gateway_ecef_m is None:      # no feeder link (config.has_feeder)
             return 0.0
         return _norm(self._sat(t_unix_s)[0] - self._gateway_ecef_m) / C
 
     def one_way_s(self, t_unix_s: float, ue_ecef_m: np.ndarray) -> float:
         """UE - eNB one-way delay (s) of a message sent at t."""
-        return self.service_delay_s(t_unix_s, ue_ecef_m) + self.feeder_delay_s(t_unix_s)
+        pos = self._sat(t_unix_s)[0]
+        los = pos - ue_ecef_m
+        service = math.sqrt(los.dot(los)) / C          # _norm, inlined: 24 calls per attach
+        if self._gateway_ecef_m is None:
+            return service
+        return service + _norm(pos - self._gateway_ecef_m) / C
 
     def rp_rtt_s(self, t_unix_s: float) -> float:
         """Round trip between the uplink reference point and the eNB (s): the feeder RTT
@@ -219,6 +234,15 @@ class SatelliteCell:
         """Elevation of the satellite above the UE's WGS-84 horizon (deg, C core)."""
         look = phy_ffi.look_angles(self._sat(t_unix_s)[0], ue_ecef_m)
         return float(look.elevation_deg[0])
+
+    def elevation_estimate_deg(self, t_unix_s: float, ue_ecef_m: np.ndarray,
+                               up: np.ndarray) -> float:
+        """Elevation (deg) from the line of sight and the UE's geodetic up unit vector
+        (``geodetic_up``): the C core's value to about 1e-9 deg (both are the angle between
+        the line of sight and the WGS-84 horizon; they differ in rounding only), without the
+        call; for decisions away from a threshold."""
+        los = self._sat(t_unix_s)[0] - ue_ecef_m
+        return math.degrees(math.asin(max(-1.0, min(1.0, los.dot(up) / _norm(los)))))
 
     def next_mib_s(self, t_unix_s: float) -> float:
         """Start (eNB time) of the first MIB-NB TTI at or after t."""
@@ -265,7 +289,7 @@ class SatelliteCell:
     def mib(self, t_unix_s: float) -> RrcPdu:
         """The MIB-NB sent at eNB time t (SFN and hyper-SFN from the frame timing)."""
         frames = self._frames(t_unix_s)
-        return _mib(frames % 1024, (frames // 1024) % 1024, self.scheduling_info_sib1)
+        return _mib((frames % 1024) >> 6, (frames // 1024) % 4, self.scheduling_info_sib1)
 
     def sib1(self, t_unix_s: float) -> RrcPdu:
         """The SIB1-NB sent at eNB time t (its hyper-SFN MSBs from the frame timing; the

@@ -11,34 +11,54 @@ unsigned 32-bit integer, BEARER 5 bits, DIRECTION 0 uplink / 1 downlink.
 """
 from __future__ import annotations
 
-import hashlib
+import functools
 import hmac
+import threading
+from collections.abc import Callable
 from typing import NamedTuple
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.cmac import CMAC
 
 from ntnstack.errors import InputError
 
 __all__ = ["AuthVector", "MilenageOutput", "auth_vector", "eea2", "eia2", "kdf", "k_asme",
-           "k_nas", "milenage", "opc_from_op"]
+           "k_nas", "milenage", "milenage_ak", "opc_from_op"]
 
 ALG_DISTINGUISHER_NAS_ENC = 0x01   # TS 33.401 A.7 Table A.7-1
 ALG_DISTINGUISHER_NAS_INT = 0x02
 FC_K_ASME = 0x10                   # TS 33.401 A.2
 FC_ALGORITHM_KEY = 0x15            # TS 33.401 A.7
+BLOCK_MASK = (1 << 128) - 1        # one AES block as an integer
 
 
 def _need(value: bytes, n: int, name: str) -> bytes:
+    if type(value) is bytes and len(value) == n:     # the common case: no copy
+        return value
     value = bytes(value)
     if len(value) != n:
         raise InputError(f"{name}: expected {n} octets, got {len(value)}")
     return value
 
 
+@functools.lru_cache(maxsize=4096)
+def _ecb_of_thread(key: bytes, thread: int) -> Callable[[bytes], bytes]:
+    return Cipher(algorithms.AES(key), modes.ECB()).encryptor().update
+
+
+def _ecb(key: bytes) -> Callable[[bytes], bytes]:
+    """AES-128 ECB encryption under ``key`` (whole 16-octet blocks), its key schedule kept
+    (one cipher context per key and thread: the UEs of a load run share K, and each UE uses
+    its K_NASint / K_NASenc for every message)."""
+    return _ecb_of_thread(key, threading.get_ident())
+
+
 def _aes(key: bytes, block: bytes) -> bytes:
-    enc = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
-    return enc.update(block) + enc.finalize()
+    return _ecb(key)(block)
+
+
+def _aes_int(aes: Callable[[bytes], bytes], block: int) -> int:
+    """E_K of a 128-bit block held as an integer (big endian); ``aes``: ``_ecb(K)``."""
+    return int.from_bytes(aes(block.to_bytes(16, "big")), "big")
 
 
 def _xor(a: bytes, b: bytes) -> bytes:
@@ -47,11 +67,9 @@ def _xor(a: bytes, b: bytes) -> bytes:
     return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).to_bytes(len(a), "big")
 
 
-def _rot(x: bytes, r_bits: int) -> bytes:
-    """Cyclic left rotation of a 128-bit block by r bits (TS 35.206 4.1)."""
-    v = int.from_bytes(x, "big")
-    v = ((v << r_bits) | (v >> (128 - r_bits))) & ((1 << 128) - 1)
-    return v.to_bytes(16, "big")
+def _rot(v: int, r_bits: int) -> int:
+    """Cyclic left rotation of a 128-bit block (an integer) by r bits (TS 35.206 4.1)."""
+    return ((v << r_bits) | (v >> (128 - r_bits))) & BLOCK_MASK
 
 
 def opc_from_op(k: bytes, op: bytes) -> bytes:
@@ -73,28 +91,43 @@ class MilenageOutput(NamedTuple):
 
 
 # Constants c1..c5 and r1..r5 of TS 35.206 4.1 (c_i: 128-bit blocks, r_i: rotations in bits)
-_C = [bytes(16), bytes(15) + b"\x01", bytes(15) + b"\x02", bytes(15) + b"\x04",
-      bytes(15) + b"\x08"]
+_C = [0, 1, 2, 4, 8]
 _R = [64, 0, 32, 64, 96]
 
 
 def milenage(k: bytes, opc: bytes, rand: bytes, sqn: bytes, amf: bytes) -> MilenageOutput:
-    """Milenage f1, f1*, f2, f3, f4, f5, f5* (TS 35.206 4.1)."""
+    """Milenage f1, f1*, f2, f3, f4, f5, f5* (TS 35.206 4.1); blocks as 128-bit integers."""
     k, opc = _need(k, 16, "K"), _need(opc, 16, "OPc")
     rand, sqn, amf = _need(rand, 16, "RAND"), _need(sqn, 6, "SQN"), _need(amf, 2, "AMF")
-    aes = Cipher(algorithms.AES(k), modes.ECB()).encryptor().update   # one key, six blocks
-    temp = aes(_xor(rand, opc))
-    in1 = sqn + amf + sqn + amf
-    out1 = _xor(aes(_xor(temp, _xor(_rot(_xor(in1, opc), _R[0]), _C[0]))), opc)
-    outs = [_xor(aes(_xor(_rot(_xor(temp, opc), _R[i]), _C[i])), opc) for i in (1, 2, 3, 4)]
-    out2, out3, out4, out5 = outs
+    aes, op_c, temp = _milenage_temp(k, opc, rand)
+    in1 = int.from_bytes(sqn + amf + sqn + amf, "big")
+    out1 = (_aes_int(aes, temp ^ _rot(in1 ^ op_c, _R[0]) ^ _C[0]) ^ op_c).to_bytes(16, "big")
+    out2, out3, out4, out5 = (_milenage_out(aes, op_c, temp, i) for i in (1, 2, 3, 4))
     return MilenageOutput(out1[:8], out1[8:], out2[8:], out3, out4, out2[:6], out5[:6])
+
+
+def milenage_ak(k: bytes, opc: bytes, rand: bytes) -> bytes:
+    """f5 alone: AK (6 octets), what a USIM needs to recover SQN from AUTN (TS 35.206 4.1)."""
+    aes, op_c, temp = _milenage_temp(_need(k, 16, "K"), _need(opc, 16, "OPc"),
+                                     _need(rand, 16, "RAND"))
+    return _milenage_out(aes, op_c, temp, 1)[:6]
+
+
+def _milenage_temp(k: bytes, opc: bytes, rand: bytes) -> tuple[Callable, int, int]:
+    """(E_K, OPc, TEMP = E_K(RAND xor OPc)) as integers (TS 35.206 4.1)."""
+    op_c, aes = int.from_bytes(opc, "big"), _ecb(k)
+    return aes, op_c, _aes_int(aes, int.from_bytes(rand, "big") ^ op_c)
+
+
+def _milenage_out(aes: Callable, op_c: int, temp: int, i: int) -> bytes:
+    """OUT2..OUT5 (i = 1..4): E_K(rot(TEMP xor OPc, r_i) xor c_i) xor OPc (TS 35.206 4.1)."""
+    return (_aes_int(aes, _rot(temp ^ op_c, _R[i]) ^ _C[i]) ^ op_c).to_bytes(16, "big")
 
 
 def kdf(key: bytes, fc: int, *params: bytes) -> bytes:
     """KDF of TS 33.220 B.2: HMAC-SHA-256(key, FC || P0 || L0 || P1 || L1 ...)."""
     s = bytes([fc]) + b"".join(p + len(p).to_bytes(2, "big") for p in params)
-    return hmac.new(bytes(key), s, hashlib.sha256).digest()
+    return hmac.digest(bytes(key), s, "sha256")
 
 
 def k_asme(ck: bytes, ik: bytes, serving_network_id: bytes, sqn_xor_ak: bytes) -> bytes:
@@ -129,45 +162,54 @@ def eia2(key: bytes, count: int, bearer: int, direction: int, message: bytes,
     n = 8 * len(message) if length_bits is None else length_bits
     if not 0 <= n <= 8 * len(message):
         raise InputError(f"EIA2: LENGTH {n} bits does not fit a {len(message)}-octet message")
-    if n % 8 == 0:
-        mac = CMAC(algorithms.AES(key))
-        mac.update(_count_block(count, bearer, direction) + bytes(message[:n // 8]))
-        return mac.finalize()[:4]
-    return _aes_cmac_bits(key, _count_block(count, bearer, direction) + bytes(message), 64 + n)[:4]
+    return _aes_cmac(key, _count_block(count, bearer, direction) + bytes(message), 64 + n)[:4]
 
 
-def _aes_cmac_bits(key: bytes, data: bytes, n_bits: int) -> bytes:
-    """AES-CMAC (NIST SP 800-38B 6.2) of the first ``n_bits`` bits of ``data``, which do not
-    end on an octet boundary: the last block is padded with 1 then 0s and XORed with K2."""
-    aes = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
-    k2 = _cmac_double(_cmac_double(aes.update(bytes(16))))
+@functools.lru_cache(maxsize=4096)
+def _cmac_subkeys(key: bytes) -> tuple[int, int]:
+    """K1, K2 of AES-CMAC (NIST SP 800-38B 6.1) as 128-bit integers."""
+    k1 = _cmac_double(_aes_int(_ecb(key), 0))
+    return k1, _cmac_double(k1)
+
+
+def _aes_cmac(key: bytes, data: bytes, n_bits: int) -> bytes:
+    """AES-CMAC (NIST SP 800-38B 6.2) of the first ``n_bits`` bits of ``data`` (n_bits > 0):
+    a complete last block is XORed with K1, a partial one padded with 1 then 0s and XORed
+    with K2."""
+    k1, k2 = _cmac_subkeys(key)
+    aes = _ecb(key)
     blocks = -(-n_bits // 128)
     last_bits = n_bits - 128 * (blocks - 1)
     last = int.from_bytes(data[16 * (blocks - 1):16 * blocks].ljust(16, b"\0"), "big")
-    last = ((last >> (128 - last_bits)) << 1 | 1) << (127 - last_bits)
-    x = bytes(16)
+    if last_bits == 128:
+        last ^= k1
+    else:
+        last = (((last >> (128 - last_bits)) << 1 | 1) << (127 - last_bits)) ^ k2
+    x = 0
     for i in range(blocks - 1):
-        x = aes.update(_xor(x, data[16 * i:16 * i + 16]))
-    return aes.update(_xor(x, _xor(last.to_bytes(16, "big"), k2)))
+        x = _aes_int(aes, x ^ int.from_bytes(data[16 * i:16 * i + 16], "big"))
+    return _aes_int(aes, x ^ last).to_bytes(16, "big")
 
 
-def _cmac_double(block: bytes) -> bytes:
+def _cmac_double(block: int) -> int:
     """Multiplication by x in GF(2^128) (the CMAC subkey step, R_128 = 0x87)."""
-    v = int.from_bytes(block, "big") << 1
-    if v >> 128:
-        v = (v & ((1 << 128) - 1)) ^ 0x87
-    return v.to_bytes(16, "big")
-
+    v = block << 1
+    return (v & BLOCK_MASK) ^ 0x87 if v >> 128 else v
 
 
 def eea2(key: bytes, count: int, bearer: int, direction: int, data: bytes,
          length_bits: int | None = None) -> bytes:
-    """128-EEA2: AES-128-CTR with T1 = COUNT || BEARER || DIRECTION || 0^26 || 0^64
-    (TS 33.401 B.1.3). Encryption and decryption are the same operation; bits beyond
-    ``length_bits`` in the last octet are zeroed as the specification's test data shows."""
-    iv = _count_block(count, bearer, direction) + bytes(8)
-    enc = Cipher(algorithms.AES(_need(key, 16, "K_NASenc")), modes.CTR(iv)).encryptor()
-    out = bytearray(enc.update(bytes(data)) + enc.finalize())
+    """128-EEA2: AES-128-CTR with T1 = COUNT || BEARER || DIRECTION || 0^26 || 0^64, the
+    counter block incremented as a 128-bit integer (TS 33.401 B.1.3, NIST SP 800-38A). Encryption
+    and decryption are the same operation; bits beyond ``length_bits`` in the last octet are
+    zeroed as the specification's test data shows."""
+    key = _need(key, 16, "K_NASenc")
+    data = bytes(data)
+    t1 = int.from_bytes(_count_block(count, bearer, direction) + bytes(8), "big")
+    blocks = -(-len(data) // 16)
+    counters = b"".join(((t1 + i) & BLOCK_MASK).to_bytes(16, "big") for i in range(blocks))
+    keystream = _ecb(key)(counters)[:len(data)]
+    out = bytearray(_xor(data, keystream))
     if length_bits is not None and length_bits % 8 and out:
         out[-1] &= (0xFF << (8 - length_bits % 8)) & 0xFF
     return bytes(out)

@@ -33,7 +33,7 @@ from ntnstack.stack.nas_codes import (
     ParsedNas,
     PdnAddress,
 )
-from ntnstack.stack.nas_parse import decode_pdn_address, parse
+from ntnstack.stack.nas_parse import decode_pdn_address, message_name, parse
 from ntnstack.stack.nas_security import NasSecurityContext, protect, unprotect
 
 __all__ = ["ALGORITHMS", "CP_SERVICE_TYPES", "EMM", "EMM_CAUSE_ESM_FAILURE",
@@ -44,7 +44,7 @@ __all__ = ["ALGORITHMS", "CP_SERVICE_TYPES", "EMM", "EMM_CAUSE_ESM_FAILURE",
            "authentication_request", "authentication_response",
            "control_plane_service_request", "cp_ack", "cp_data", "decode_pdn_address",
            "detach_accept", "detach_request", "downlink_nas_transport", "esm_data_transport",
-           "imsi_identity", "parse", "pdn_address", "pdn_connectivity_reject",
+           "imsi_identity", "message_name", "parse", "pdn_address", "pdn_connectivity_reject",
            "pdn_connectivity_request", "plmn_octets", "protect", "rp_ack", "rp_data_mo",
            "rp_data_mt", "rp_data_tpdu", "security_mode_command", "security_mode_complete",
            "imeisv_identity",

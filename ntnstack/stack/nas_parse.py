@@ -21,11 +21,15 @@ from ntnstack.stack.nas_codes import (
 )
 
 
-def _name(table: dict, code: int) -> str:
-    for name, value in table.items():
-        if value == code:
-            return name
-    raise NasCodecError(f"message type 0x{code:02x} is outside the emulated subset")
+EMM_NAMES = {code: name for name, code in EMM.items()}    # message type -> name
+ESM_NAMES = {code: name for name, code in ESM.items()}
+
+
+def _name(names: dict, code: int) -> str:
+    name = names.get(code)
+    if name is None:
+        raise NasCodecError(f"message type 0x{code:02x} is outside the emulated subset")
+    return name
 
 
 class _Reader:
@@ -158,7 +162,7 @@ def _esm_container(msg: str, r: _Reader) -> bytes:
 def _parse_esm(data: bytes) -> ParsedNas:
     r = _Reader(data, "ESM message", 0)
     first, pti = r.octet("EPS bearer identity"), r.octet("PTI")
-    msg = _name(ESM, r.octet("message type"))
+    msg = _name(ESM_NAMES, r.octet("message type"))
     r.message = msg
     ies = {"ebi": first >> 4, "pti": pti}
     if msg == "esm-data-transport":
@@ -217,6 +221,20 @@ def _parse_cp(data: bytes) -> ParsedNas:
     return ParsedNas(PD_SMS, kind, {"ti": data[0] >> 4 & 0x7, "rpdu": rpdu})
 
 
+def message_name(plain: bytes) -> str:
+    """The message type of a plain EMM, ESM or SMS CP message from its header alone (what
+    ``parse(plain).message`` says of a well-formed message, without reading the IEs: for
+    messages this process built)."""
+    if len(plain) < 3 or plain[0] >> 4 and plain[0] & 0x0F == PD_EMM:
+        return parse(plain).message          # short or protected: parse says what is wrong
+    pd = plain[0] & 0x0F
+    if pd == PD_EMM:
+        return _name(EMM_NAMES, plain[1])
+    if pd == PD_ESM:
+        return _name(ESM_NAMES, plain[2])
+    return parse(plain).message
+
+
 def parse(plain: bytes) -> ParsedNas:
     """Header and IEs of a plain (not security protected) EMM, ESM or SMS CP message.
     Octets that do not hold what the layout promises raise NasCodecError naming the message,
@@ -228,7 +246,7 @@ def parse(plain: bytes) -> ParsedNas:
     if pd == PD_EMM:
         if data[0] >> 4:
             raise NasCodecError("security protected message: unprotect it first")
-        msg = _name(EMM, data[1])
+        msg = _name(EMM_NAMES, data[1])
         return ParsedNas(pd, msg, _parse_emm(msg, _Reader(data, msg, 2)))
     if pd == PD_ESM:
         return _parse_esm(data)

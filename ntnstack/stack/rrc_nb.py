@@ -3,7 +3,11 @@
 Each builder returns an ``RrcPdu``: the logical channel (which is also the Wireshark
 dissector name of the link-type-252 pcap), the message name and the UPER bytes. ``decode``
 inverts them. The specification is compiled once per process (``functools.cache``);
-encoding and decoding check constraints. Errors: ntnstack.rrc.EncodeError / DecodeError.
+encoding and decoding check constraints. The messages sent per UE come from UPER templates
+learnt from the compiler and equal to its encodings (``uper_template``: the NAS-carrying
+messages per transaction identifier, RRCConnectionRequest-NB's randomValue per cause);
+RRCConnectionSetup-NB is encoded once per identifier. Errors: ntnstack.rrc.EncodeError /
+DecodeError.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from pathlib import Path
 import asn1tools
 
 from ntnstack.rrc.codec import DecodeError, EncodeError
+from ntnstack.stack.uper_template import BitField, OctetTail
 
 __all__ = ["CHANNELS", "SI_TB_BITS", "SI_WINDOWS_MS", "RrcPdu", "SiSchedule", "decode",
            "dl_information_transfer", "mib_nb", "paging", "paging_s_tmsis",
@@ -245,20 +250,40 @@ def paging_s_tmsis(data: bytes) -> list[tuple[int, int]]:
 def rrc_connection_request(random_value_40bit: int, cause: str = "mo-Signalling",
                            s_tmsi: tuple[int, int] | None = None) -> RrcPdu:
     """RRCConnectionRequest-NB (Msg3): the S-TMSI (MMEC, M-TMSI) when upper layers gave one
-    (a registered UE), else a 40-bit random initial UE identity (TS 36.331 5.3.3.3)."""
+    (a registered UE), else a 40-bit random initial UE identity (TS 36.331 5.3.3.3; from
+    the template of the cause, ``random_value_template``)."""
+    if s_tmsi is None and 0 <= random_value_40bit < 1 << 40:
+        data = random_value_template(cause).encode(random_value_40bit)
+        return RrcPdu("lte-rrc.ul.ccch.nb", "rrcConnectionRequest-r13", data)
+    return _encode("lte-rrc.ul.ccch.nb", "rrcConnectionRequest-r13",
+                   _connection_request_value(random_value_40bit, cause, s_tmsi))
+
+
+def _connection_request_value(random_value_40bit: int, cause: str,
+                              s_tmsi: tuple[int, int] | None) -> dict:
     identity = ("s-TMSI", _s_tmsi(s_tmsi)) if s_tmsi is not None else \
         ("randomValue", (random_value_40bit.to_bytes(5, "big"), 40))
     ies = {"ue-Identity-r13": identity,
            "establishmentCause-r13": cause, "multiToneSupport-r13": "true",
            "earlyContentionResolution-r14": True, "cqi-NPDCCH-r14": "noMeasurements",
            "spare": (b"\0\0\0", 17)}
-    value = {"message": ("c1", ("rrcConnectionRequest-r13",
-                                {"criticalExtensions": ("rrcConnectionRequest-r13", ies)}))}
-    return _encode("lte-rrc.ul.ccch.nb", "rrcConnectionRequest-r13", value)
+    return {"message": ("c1", ("rrcConnectionRequest-r13",
+                               {"criticalExtensions": ("rrcConnectionRequest-r13", ies)}))}
 
 
+@functools.lru_cache(maxsize=16)
+def random_value_template(cause: str) -> BitField:
+    """RRCConnectionRequest-NB with a randomValue identity at one establishment cause: learnt
+    from, and equal to, the compiler's encoding (a bad cause is an EncodeError here)."""
+    return BitField.learn(lambda value: _encode(
+        "lte-rrc.ul.ccch.nb", "rrcConnectionRequest-r13",
+        _connection_request_value(value, cause, None)).data, 40)
+
+
+@functools.lru_cache(maxsize=8)
 def rrc_connection_setup(transaction_id: int) -> RrcPdu:
-    """RRCConnectionSetup-NB (Msg4) with the default MAC main configuration."""
+    """RRCConnectionSetup-NB (Msg4) with the default MAC main configuration (one encoding
+    per transaction identifier)."""
     ies = {"radioResourceConfigDedicated-r13": {"mac-MainConfig-r13": ("defaultValue-r13", None)}}
     value = {"message": ("c1", ("rrcConnectionSetup-r13", {
         "rrc-TransactionIdentifier": transaction_id,
@@ -266,30 +291,62 @@ def rrc_connection_setup(transaction_id: int) -> RrcPdu:
     return _encode("lte-rrc.dl.ccch.nb", "rrcConnectionSetup-r13", value)
 
 
-def rrc_connection_setup_complete(transaction_id: int, nas: bytes) -> RrcPdu:
-    """RRCConnectionSetupComplete-NB (Msg5) carrying the first NAS message."""
+def _setup_complete_value(transaction_id: int, nas: bytes) -> dict:
     ies = {"selectedPLMN-Identity-r13": 1, "dedicatedInfoNAS-r13": bytes(nas)}
-    value = {"message": ("c1", ("rrcConnectionSetupComplete-r13", {
+    return {"message": ("c1", ("rrcConnectionSetupComplete-r13", {
         "rrc-TransactionIdentifier": transaction_id,
         "criticalExtensions": ("rrcConnectionSetupComplete-r13", ies)}))}
-    return _encode("lte-rrc.ul.dcch.nb", "rrcConnectionSetupComplete-r13", value)
+
+
+def _ul_information_transfer_value(transaction_id: None, nas: bytes) -> dict:
+    ies = {"dedicatedInfoNAS-r13": bytes(nas)}
+    return {"message": ("c1", ("ulInformationTransfer-r13", {
+        "criticalExtensions": ("ulInformationTransfer-r13", ies)}))}
+
+
+def _dl_information_transfer_value(transaction_id: int, nas: bytes) -> dict:
+    ies = {"dedicatedInfoNAS-r13": bytes(nas)}
+    return {"message": ("c1", ("dlInformationTransfer-r13", {
+        "rrc-TransactionIdentifier": transaction_id,
+        "criticalExtensions": ("c1", ("dlInformationTransfer-r13", ies))}))}
+
+
+NAS_CARRIERS = {
+    "rrcConnectionSetupComplete-r13": ("lte-rrc.ul.dcch.nb", _setup_complete_value),
+    "ulInformationTransfer-r13": ("lte-rrc.ul.dcch.nb", _ul_information_transfer_value),
+    "dlInformationTransfer-r13": ("lte-rrc.dl.dcch.nb", _dl_information_transfer_value),
+}
+"""The messages that carry one NAS message as their last field: name -> (channel, value of
+(transaction identifier, NAS octets))."""
+
+
+@functools.lru_cache(maxsize=16)
+def nas_carrier_template(name: str, transaction_id: int | None) -> OctetTail:
+    """The UPER template of a NAS-carrying message at one transaction identifier (its only
+    other variable field): learnt from, and equal to, the compiler's encoding (constraints
+    checked, so a bad identifier is an EncodeError here)."""
+    channel, value = NAS_CARRIERS[name]
+    return OctetTail.learn(lambda nas: _encode(channel, name, value(transaction_id, nas)).data)
+
+
+def _nas_carrier(name: str, transaction_id: int | None, nas: bytes) -> RrcPdu:
+    template = nas_carrier_template(name, transaction_id)
+    return RrcPdu(NAS_CARRIERS[name][0], name, template.encode(bytes(nas)))
+
+
+def rrc_connection_setup_complete(transaction_id: int, nas: bytes) -> RrcPdu:
+    """RRCConnectionSetupComplete-NB (Msg5) carrying the first NAS message."""
+    return _nas_carrier("rrcConnectionSetupComplete-r13", transaction_id, nas)
 
 
 def ul_information_transfer(nas: bytes) -> RrcPdu:
     """ULInformationTransfer-NB carrying one uplink NAS message."""
-    ies = {"dedicatedInfoNAS-r13": bytes(nas)}
-    value = {"message": ("c1", ("ulInformationTransfer-r13", {
-        "criticalExtensions": ("ulInformationTransfer-r13", ies)}))}
-    return _encode("lte-rrc.ul.dcch.nb", "ulInformationTransfer-r13", value)
+    return _nas_carrier("ulInformationTransfer-r13", None, nas)
 
 
 def dl_information_transfer(transaction_id: int, nas: bytes) -> RrcPdu:
     """DLInformationTransfer-NB carrying one downlink NAS message."""
-    ies = {"dedicatedInfoNAS-r13": bytes(nas)}
-    value = {"message": ("c1", ("dlInformationTransfer-r13", {
-        "rrc-TransactionIdentifier": transaction_id,
-        "criticalExtensions": ("c1", ("dlInformationTransfer-r13", ies))}))}
-    return _encode("lte-rrc.dl.dcch.nb", "dlInformationTransfer-r13", value)
+    return _nas_carrier("dlInformationTransfer-r13", transaction_id, nas)
 
 
 def rrc_connection_release(transaction_id: int, cause: str = "other") -> RrcPdu:
