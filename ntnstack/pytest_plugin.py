@@ -90,7 +90,7 @@ def pytest_collection_modifyitems(config, items) -> None:
 @pytest.fixture(scope="session")
 def ntn_testbed(pytestconfig):
     """The testbed of this session (validated; bad files fail the session clearly)."""
-    from ntnstack.rigs.spec import spec_for
+    from ntnstack.scenario.labgrid_spec import spec_for
 
     testbed = _session_testbed(pytestconfig)
     spec = spec_for(testbed.labgrid, pytestconfig.getoption("ntn_labgrid"), None, None,

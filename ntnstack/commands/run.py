@@ -45,7 +45,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from ntnstack.outputs import output_dir
-    from ntnstack.rigs.spec import spec_for
+    from ntnstack.scenario.labgrid_spec import spec_for
     from ntnstack.runner.api import load_inputs, prepare
 
     scenario, testbed, ports = load_inputs(args.scenario, args.testbed, args.clock)
