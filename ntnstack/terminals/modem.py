@@ -249,8 +249,7 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
         self.reset_sms_state()
         self.mr = 0
         self.reset_pdp_state()
-        if hasattr(self, "channel"):
-            self.channel.reset()
+        self.channel.reset()
 
     def on_ready(self) -> None:
         for line, after_s in self.spec.banner:

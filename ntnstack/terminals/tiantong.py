@@ -34,11 +34,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from at_bridge.cmux import DISC, DM, SABM, UI, UIH, Frame, Mux
+from at_bridge.timebase import REALTIME
 from ntnstack.terminals.at_engine import AtChannel, CmeError, Command, Reply
 from ntnstack.terminals.modem import AtModule
 from ntnstack.terminals.settings import CLIP, CRC, CVHU, setting_handler
 
 CHANNEL_CONTROL, CHANNEL_VOICE, CHANNEL_SMS, CHANNEL_DATA = 1, 2, 3, 4
+DEFAULT_N1 = 31
+"""+CMUX <N1> when the host gives none: 31 octets (TS 27.010 5.7.2, basic option)."""
 MAX_IP_LINKS = 5
 """^IPOPEN <link_id> 1-5 (Huawei Internet Service Commands)."""
 CME_NO_NETWORK = 30      # TS 27.007 9.2.1: no network service
@@ -70,7 +73,10 @@ a common broadcast value)."""
 
 
 class _ModulePort:
-    """The module's pty as the transport of an at_bridge Mux (bytes in come from on_bytes)."""
+    """The module's pty as the transport of an at_bridge Mux (bytes in come from on_bytes;
+    the module side never waits on the Mux, so its time base is real time)."""
+
+    timebase = REALTIME
 
     def __init__(self, module: TiantongModule) -> None:
         self.module = module
@@ -126,7 +132,8 @@ class TiantongModule(AtModule):
     def __init__(self, spec, link, **kw) -> None:
         super().__init__(spec, link, **kw)
         self.tetype_active = "1"
-        self.tetype_pending = None
+        self.tetype_pending: str | None = None
+        self.system: str | None = None  # "terrestrial" | "satellite" while registered
         self.terrestrial_covered = False  # network side: kept across the module's reboots
         self.mux_channels: dict[int, AtChannel] = {}
         self.mux: ModuleMux | None = None
@@ -162,7 +169,8 @@ class TiantongModule(AtModule):
         self.mux_channels = {}
         self.mux = None
         self._ring_timer = None
-        if getattr(self, "tetype_pending", None) is not None:
+        self.n1 = DEFAULT_N1
+        if self.tetype_pending is not None:
             self.tetype_active, self.tetype_pending = self.tetype_pending, None
 
     def after_ready(self) -> None:
@@ -174,7 +182,7 @@ class TiantongModule(AtModule):
     @property
     def cell(self) -> dict:
         """The cell the module camps on: the terrestrial one, else the GEO beam's."""
-        return TERRESTRIAL_CELL if getattr(self, "system", None) == "terrestrial" \
+        return TERRESTRIAL_CELL if self.system == "terrestrial" \
             else AtModule.cell
 
     def access_rtt_s(self) -> float:
@@ -306,13 +314,13 @@ class TiantongModule(AtModule):
         p = cmd.params()
         if (p[:1] != ["0"]) or (len(p) > 1 and p[1] not in ("", "0")):
             raise CmeError(4)  # basic option, UIH frames only
-        self.n1 = cmd.int_param(3, 31)
+        self.n1 = cmd.int_param(3, DEFAULT_N1)
         self.later(0.0, self._enter_mux)
         return Reply()
 
     def _enter_mux(self) -> None:
         self.log("event", "mux on")
-        self.mux = ModuleMux(self, getattr(self, "n1", 31))
+        self.mux = ModuleMux(self, self.n1)
 
     def on_bytes(self, data: bytes) -> None:
         if self.mux is None:
