@@ -231,7 +231,8 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
     cell = {"tac": "0001", "ci": "01A2D001", "plmn": "00101", "long": "NTNSTACK",
             "short": "NTN"}
     socket_dialect = None
-    """The family's UDP socket commands (ntnstack.terminals.nbntn_sockets), if it has any."""
+    """The family's UDP socket commands (ntnstack.terminals.nbntn_sockets, Tiantong's
+    tiantong_huawei.HuaweiIpLinks), if it has any."""
 
     def __init__(self, spec: FamilySpec, link, **kw) -> None:
         super().__init__(spec, link, **kw)
