@@ -84,7 +84,8 @@ def run_on(args, scenario, testbed, ports) -> int:
     companions = ran_companions(scenario, testbed)
     if args.live is not None:
         companions.append(_live_service(scenario, args.live))
-    outcome = run_scenario(scenario, testbed, ports, args.out, progress=show_progress(args),
+    outcome = run_scenario(scenario, testbed, ports, args.out,
+                           progress=show_progress(args, json_output=args.json),
                            companions=companions)
     if args.json:
         print(json.dumps(outcome_dict(outcome), sort_keys=True))
