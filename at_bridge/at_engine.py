@@ -65,7 +65,7 @@ from at_bridge.errors import (
     PortGone,
     Timeout,
 )
-from at_bridge.timebase import REALTIME, Flag, TimeBase
+from at_bridge.timebase import Flag, TimeBase
 from at_bridge.urc import Unsolicited, UrcPattern, UrcQueue
 
 __all__ = ["CTRL_Z", "ESC", "MAX_LINE_BYTES", "AtEngine", "Channel", "Response", "Unsolicited",
@@ -90,7 +90,9 @@ MAX_LINE_BYTES = 65536   # a line longer than this without CR / LF is garbage (n
 
 class Channel(Protocol):
     """What the engines run on: a Transport or a 27.010 DLCI (``timebase``: the one every
-    wait goes through; REALTIME when the channel has none)."""
+    wait goes through, REALTIME for a channel on real time)."""
+
+    timebase: TimeBase
 
     def write(self, data: bytes) -> None: ...
     def set_receiver(self, receiver: Callable[[bytes], None]) -> None: ...
@@ -140,7 +142,7 @@ class AtEngine:
     def __init__(self, channel: Channel, *, urcs: Iterable[UrcPattern] = (),
                  banners: Iterable[re.Pattern] = (), terminator: str = "\r", name: str = ""):
         self.channel = channel
-        self.timebase: TimeBase = getattr(channel, "timebase", REALTIME)
+        self.timebase: TimeBase = channel.timebase
         self.name = name or repr(channel)
         self.terminator = terminator.encode()
         self.urc_patterns = list(urcs)

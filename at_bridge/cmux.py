@@ -30,7 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from at_bridge.errors import PortGone, ProtocolError, Timeout
-from at_bridge.timebase import REALTIME, Flag, TimeBase
+from at_bridge.at_engine import Channel
+from at_bridge.timebase import Flag, TimeBase
 
 log = logging.getLogger(__name__)
 
@@ -230,9 +231,9 @@ class Mux:
     side. ``n1`` is the maximum information field in octets (AT+CMUX <N1>).
     """
 
-    def __init__(self, transport, *, initiator: bool = True, n1: int = 1600):
+    def __init__(self, transport: Channel, *, initiator: bool = True, n1: int = 1600):
         self.transport = transport
-        self.timebase: TimeBase = getattr(transport, "timebase", REALTIME)
+        self.timebase: TimeBase = transport.timebase
         self.initiator = initiator
         self.n1 = n1
         self.deframer = Deframer(n1)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from at_bridge.at_engine import Channel, Unsolicited, UrcQueue
 from at_bridge.errors import PortGone, ProtocolError, Timeout
-from at_bridge.timebase import REALTIME, Flag, TimeBase
+from at_bridge.timebase import Flag, TimeBase
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class SentenceEngine:
     def __init__(self, channel: Channel, *, patterns: dict | None = None,
                  fki_command_field: int = 0, streams: tuple[str, ...] = (), name: str = ""):
         self.channel = channel
-        self.timebase: TimeBase = getattr(channel, "timebase", REALTIME)
+        self.timebase: TimeBase = channel.timebase
         self.name = name or repr(channel)
         self.patterns = dict(patterns or {})
         self.fki_command_field = fki_command_field

@@ -90,7 +90,7 @@ def pytest_collection_modifyitems(config, items) -> None:
 @pytest.fixture(scope="session")
 def ntn_testbed(pytestconfig):
     """The testbed of this session (validated; bad files fail the session clearly)."""
-    from ntnstack.rigs.spec import spec_for
+    from ntnstack.scenario.labgrid_spec import spec_for
 
     testbed = _session_testbed(pytestconfig)
     spec = spec_for(testbed.labgrid, pytestconfig.getoption("ntn_labgrid"), None, None,
@@ -151,15 +151,19 @@ def testbed_families(testbed, hardware_only: bool) -> set[str]:
             if p.family and not (hardware_only and p.virtual)}
 
 
+SESSION_TESTBED = pytest.StashKey["Testbed"]()
+"""Where the session's testbed is kept on the pytest config (its stash)."""
+
+
 def _session_testbed(config):
     """The --ntn-testbed testbed, loaded once per session (every terminal virtual without)."""
-    if not hasattr(config, "_ntn_testbed"):
+    if SESSION_TESTBED not in config.stash:
         from ntnstack.scenario import load_testbed
         from ntnstack.scenario.testbed import virtual_testbed
 
         files = config.getoption("ntn_testbed")
-        config._ntn_testbed = load_testbed(files) if files else virtual_testbed()
-    return config._ntn_testbed
+        config.stash[SESSION_TESTBED] = load_testbed(files) if files else virtual_testbed()
+    return config.stash[SESSION_TESTBED]
 
 
 @pytest.fixture

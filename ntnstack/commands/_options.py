@@ -15,10 +15,10 @@ def default_out(command: str) -> Path:
     return OUT_ROOT / command
 
 
-def show_progress(args: argparse.Namespace) -> bool:
-    """A progress bar only on a terminal: stderr is a tty, no -q, no --json."""
-    return (sys.stderr.isatty() and not getattr(args, "quiet", 0)
-            and not getattr(args, "json", False))
+def show_progress(args: argparse.Namespace, *, json_output: bool = False) -> bool:
+    """A progress bar only on a terminal: stderr is a tty, no -q, and the command's data does
+    not go to stdout as JSON (``json_output``: its --json, for commands that have one)."""
+    return sys.stderr.isatty() and not args.quiet and not json_output
 
 
 def old_spelling(parser: argparse.ArgumentParser, old: str, dest: str, **kw) -> None:

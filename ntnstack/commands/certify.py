@@ -71,7 +71,7 @@ def run(args) -> int:
         testbed = load_testbed(list(args.testbed))
     output_dir(args.out, "--out")
     cert = certify(profile, args.out, testbed=testbed, defects=defects,
-                   progress=show_progress(args))
+                   progress=show_progress(args, json_output=args.json))
     if args.json:
         print(json.dumps(cert.as_dict(), sort_keys=True, default=str))
     else:

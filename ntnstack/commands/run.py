@@ -45,7 +45,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from ntnstack.outputs import output_dir
-    from ntnstack.rigs.spec import spec_for
+    from ntnstack.scenario.labgrid_spec import spec_for
     from ntnstack.runner.api import load_inputs, prepare
 
     scenario, testbed, ports = load_inputs(args.scenario, args.testbed, args.clock)
@@ -84,7 +84,8 @@ def run_on(args, scenario, testbed, ports) -> int:
     companions = ran_companions(scenario, testbed)
     if args.live is not None:
         companions.append(_live_service(scenario, args.live))
-    outcome = run_scenario(scenario, testbed, ports, args.out, progress=show_progress(args),
+    outcome = run_scenario(scenario, testbed, ports, args.out,
+                           progress=show_progress(args, json_output=args.json),
                            companions=companions)
     if args.json:
         print(json.dumps(outcome_dict(outcome), sort_keys=True))

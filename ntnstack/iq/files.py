@@ -83,7 +83,9 @@ def open_iq(path: str | Path, where: str = "--in") -> IQInput:
         meta_path, data = paths
         meta = _read_meta(meta_path, where)
     if not data.is_file():
-        raise InputError(f"{where} {path}: no such file {data}")
+        what = "is not a regular file (IQ input needs a file of known size)" \
+            if data.exists() else "does not exist"
+        raise InputError(f"{where} {path}: {data} {what}")
     size = data.stat().st_size
     if size % BYTES_PER_SAMPLE:
         raise InputError(f"{where} {data}: {size} bytes is not a whole number of cf32 samples "

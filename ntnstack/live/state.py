@@ -9,6 +9,7 @@ unix seconds on the scenario's time line (sfn0 = the scenario start).
 """
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import math
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from ntnstack.errors import InputError
+from ntnstack.rrc.units import StateVectors
 from ntnstack.scenario.model import Scenario
 
 SCHEMA_VERSION = 1
@@ -171,10 +173,10 @@ def _state_time(t_unix_s: float, reason: str) -> float:
 
 def _ephemeris(ephemeris) -> dict:
     """ECEF state vectors of the SIB (orbital elements are sent as such)."""
-    if hasattr(ephemeris, "position_ecef_m"):
+    if isinstance(ephemeris, StateVectors):
         return {"position_m": list(ephemeris.position_ecef_m),
                 "velocity_mps": list(ephemeris.velocity_ecef_mps)}
-    return {"orbital": {k: getattr(ephemeris, k) for k in ephemeris._fields}}
+    return {"orbital": dataclasses.asdict(ephemeris)}
 
 
 def _finite(value) -> float | None:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from ntnstack.errors import InputError
 from ntnstack.rigs.places import HeldPlace, serial_url
-from ntnstack.rigs.spec import LabgridSpec, PlaceRequest
+from ntnstack.scenario.labgrid_spec import LabgridSpec, PlaceRequest
 
 POLL_S = 0.2  # how often a waiting run looks at the coordinator again (real seconds)
 

@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from ntnstack.errors import InputError
-from ntnstack.rigs.power import PowerSpec
+from ntnstack.scenario.power_spec import PowerSpec
 from ntnstack.scenario.model import Port, Testbed
 
 

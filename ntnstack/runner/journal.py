@@ -14,7 +14,7 @@ import json
 import math
 import os
 import sqlite3
-from dataclasses import asdict
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ def _json(value: Any) -> str:
 
 
 def _jsonable(value: Any) -> Any:
-    if hasattr(value, "__dataclass_fields__"):
+    if is_dataclass(value) and not isinstance(value, type):
         return asdict(value)
     if isinstance(value, float) and not math.isfinite(value):
         return None

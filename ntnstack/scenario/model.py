@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ntnstack.scenario.labgrid_spec import LabgridSpec
+from ntnstack.scenario.power_spec import PowerSpec
 from ntnstack.scenario.source import Mark
 
 
@@ -147,7 +149,7 @@ class Port:
     baudrate: int = 115200
     options: dict[str, Any] = field(default_factory=dict)
     mark: Mark | None = None
-    power: Any = None  # ntnstack.rigs.power.PowerSpec: the module's power switch, if any
+    power: PowerSpec | None = None  # the module's power switch, if any
 
     @property
     def virtual(self) -> bool:
@@ -161,7 +163,7 @@ class Testbed:
     default: str  # "virtual" (unlisted terminals are virtual) or "none" (they are an error)
     ports: dict[str, Port]
     hardware: bool = False
-    labgrid: Any = None  # ntnstack.rigs.spec.LabgridSpec: places to hold for a run
+    labgrid: LabgridSpec | None = None  # places to hold for a run
     ran: tuple = ()  # ntnstack.scenario.ran.RanEquipment: base stations fed during a run
 
     def port_for(self, terminal: str) -> Port | None:

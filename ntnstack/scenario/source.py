@@ -193,7 +193,8 @@ class _Builder:
         except (ValueError, OverflowError, IndexError, TypeError, yaml.YAMLError) as exc:
             what = "an ISO 8601 time such as 2026-01-01T00:00:00Z" if node.tag.endswith(
                 ":timestamp") else f"a valid {node.tag.rsplit(':', 1)[-1]}"
-            detail = " ".join((getattr(exc, "problem", None) or str(exc)).split())[:120]
+            problem = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else None
+            detail = " ".join((problem or str(exc)).split())[:120]
             raise ConfigError(_mark(node, self.file), dotted(path),
                               f"expected {what}, got {str(node.value)[:80]!r} "
                               f"({detail})") from None

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from ntnstack.configs import VIRTUAL_TESTBED
 from ntnstack.errors import InputError
-from ntnstack.rigs.power import parse_command
-from ntnstack.rigs.spec import LabgridSpec, parse_place
+from ntnstack.scenario.power_spec import parse_command
+from ntnstack.scenario.labgrid_spec import LabgridSpec, parse_place
 from ntnstack.scenario.fields import Section
 from at_bridge.families import FAMILIES
 from ntnstack.scenario.model import Port, Scenario, Testbed

@@ -15,8 +15,13 @@ terminal, ``$CCTCQ`` at a 2.1 one) are ignored and journalled, as an unknown sen
   with period 0 stops the output (an empty period means 1 s).
 
 The card, rate limit, beams and delivery are the shared RDSS service (rdss.py).
+:class:`BeidouModule` reads and writes sentences; :class:`Beidou21Module` and
+:class:`Bds3Module` are the two protocols (``protocol`` of the family table).
 """
 from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Callable
 
 from at_bridge.sentence_engine import checksum as _checksum
 from ntnstack.terminals.rdss import (
@@ -29,7 +34,7 @@ from ntnstack.terminals.rdss import (
 )
 
 __all__ = ["BDS2_LEVEL_BITS", "BDS3_LEVEL_BITS", "SEND_QUALITY_MIN", "TIME_FIX_S",
-           "BeidouModule", "beam_power", "checksum", "sentence"]
+           "Bds3Module", "Beidou21Module", "BeidouModule", "beam_power", "checksum", "sentence"]
 
 TIME_FIX_S = 5.0
 """Emulated seconds from power-on until $BDPWI carries the time (RDSS timing acquired)."""
@@ -50,16 +55,28 @@ def sentence(body: str) -> bytes:
 
 
 class BeidouModule(RdssTerminal):
+    """Sentence input and output shared by the text protocols; a subclass is one protocol:
+    the sentences it answers (:meth:`own_handlers`), its card reply, status stream and
+    received-message sentence."""
+
+    card_reply = ""
+    """The sentence answering a card query ($BDICI, $BDICP)."""
+    known_streams: tuple[str, ...] = ()
+    """Status streams $CCRMO can open or close."""
+
     def __init__(self, spec, link, **kw) -> None:
-        self.bds3 = spec.protocol == "bds3"
-        self.level_bits = BDS3_LEVEL_BITS if self.bds3 else BDS2_LEVEL_BITS
-        self.streams_at_boot = {"PWI": 1.0} if self.bds3 else {}
         super().__init__(spec, link, **kw)
         self.codings = {str(v): k for k, v in spec.encodings.items()}
-        own = {"CCICR": self.icx, "CCTCQ": self.tcq} if self.bds3 else \
-            {"CCICA": self.icx, "CCTXA": self.txa}
-        self.handlers = {**own, "CCRMO": self.rmo}
-        self.known_streams = ("PWI",) if self.bds3 else ("BSI",)
+        self.handlers: dict[str, Callable[[list[str]], None]] = {
+            **self.own_handlers(), "CCRMO": self.rmo}
+
+    @abstractmethod
+    def own_handlers(self) -> dict[str, Callable[[list[str]], None]]:
+        """Sentence id -> handler of the protocol's own input sentences."""
+
+    @abstractmethod
+    def status(self) -> str:
+        """The protocol's status sentence (beams, time): its stream and race URC."""
 
     def reset_state(self) -> None:
         super().reset_state()
@@ -73,26 +90,10 @@ class BeidouModule(RdssTerminal):
         self.write(sentence(body))
 
     def emit_stream(self, name: str) -> None:
-        self.emit(self.pwi() if name == "PWI" else self.bsi())
-
-    def beam_usable(self) -> bool:
-        if not self.bds3:
-            return super().beam_usable()
-        return max(q for _, q in self.beams()) > SEND_QUALITY_MIN
-
-    def bsi(self) -> str:
-        levels = [lv for lv, _ in self.beams()]
-        best = max(range(len(levels)), key=lambda i: levels[i]) + 1 if any(levels) else 0
-        return f"BDBSI,{best:02d},{best:02d}," + ",".join(map(str, levels))
-
-    def pwi(self) -> str:
-        fixed = self.now() - self.powered_on_s >= TIME_FIX_S
-        t = self.utc("%H%M%S") + ".00" if fixed else "000000.00"
-        beams = [(i + 1, q) for i, (_, q) in enumerate(self.beams()) if q > 0]
-        return f"BDPWI,{t},{len(beams)}" + "".join(f",{i:02d},{q}" for i, q in beams)
+        self.emit(self.status())
 
     def race_urc(self) -> str:
-        return self.pwi() if self.bds3 else self.bsi()
+        return self.status()
 
     # -- input -----------------------------------------------------------------------------
     def on_bytes(self, data: bytes) -> None:
@@ -127,9 +128,8 @@ class BeidouModule(RdssTerminal):
             self.emit(self.race_urc())
 
     def icx(self, f: list[str]) -> None:
-        name = "BDICP" if self.bds3 else "BDICI"
-        self.emit(f"{name},{self.address},{int(self.address) + 10_000_000:08d},2097151,0,"
-                  f"{self.interval_s:g},{self.level},N,0")
+        self.emit(f"{self.card_reply},{self.address},{int(self.address) + 10_000_000:08d},"
+                  f"2097151,0,{self.interval_s:g},{self.level},N,0")
 
     def rmo(self, f: list[str]) -> None:
         """$CCRMO,<sentence>,<1 close | 2 open | 3 close all | 4 open all>,<period s>."""
@@ -144,7 +144,22 @@ class BeidouModule(RdssTerminal):
         for n in names:
             self.set_stream(n, period if mode in ("2", "4") else 0.0)
 
-    # -- sending -----------------------------------------------------------------------------
+
+class Beidou21Module(BeidouModule):
+    """Protocol 2.1: $CCICA -> $BDICI, $CCTXA -> $BDFKI, $BDBSI beam power, $BDTXR."""
+
+    card_reply = "BDICI"
+    known_streams = ("BSI",)
+
+    def own_handlers(self) -> dict[str, Callable[[list[str]], None]]:
+        return {"CCICA": self.icx, "CCTXA": self.txa}
+
+    def status(self) -> str:
+        """$BDBSI: the best beam (twice) and the power level 0-4 of each beam."""
+        levels = [lv for lv, _ in self.beams()]
+        best = max(range(len(levels)), key=lambda i: levels[i]) + 1 if any(levels) else 0
+        return f"BDBSI,{best:02d},{best:02d}," + ",".join(map(str, levels))
+
     def txa(self, f: list[str]) -> None:
         """$CCTXA,<dest>,<1 normal | 0 express>,<coding>,<content>."""
         if len(f) < 5 or not f[1].isdigit() or f[2] not in ("0", "1"):
@@ -161,6 +176,35 @@ class BeidouModule(RdssTerminal):
         self.emit("BDFKI,TXA,Y,Y,0,0000")
         self.send_message(ShortMessage(self.address, dest, self.codings[coding], content,
                                        express=f[2] == "0"))
+
+    def show_message(self, msg: ShortMessage) -> None:
+        coding = self.spec.encodings[msg.coding]
+        self.emit(f"BDTXR,{BDTXR_TYPE[msg.express]},{msg.sender},{coding},,"
+                  f"{msg.content_hex.upper()}")
+
+
+class Bds3Module(BeidouModule):
+    """BDS-3: $CCICR -> $BDICP, $CCTCQ -> $BDFKI with a reason, $BDPWI once a second from
+    power-on (sending needs a beam above SEND_QUALITY_MIN), $BDTCI."""
+
+    card_reply = "BDICP"
+    known_streams = ("PWI",)
+    level_bits = BDS3_LEVEL_BITS
+    streams_at_boot = {"PWI": 1.0}
+
+    def own_handlers(self) -> dict[str, Callable[[list[str]], None]]:
+        return {"CCICR": self.icx, "CCTCQ": self.tcq}
+
+    def status(self) -> str:
+        """$BDPWI: the time (000000.00 until TIME_FIX_S after power-on) and each beam with
+        power, with its quality."""
+        fixed = self.now() - self.powered_on_s >= TIME_FIX_S
+        t = self.utc("%H%M%S") + ".00" if fixed else "000000.00"
+        beams = [(i + 1, q) for i, (_, q) in enumerate(self.beams()) if q > 0]
+        return f"BDPWI,{t},{len(beams)}" + "".join(f",{i:02d},{q}" for i, q in beams)
+
+    def beam_usable(self) -> bool:
+        return max(q for _, q in self.beams()) > SEND_QUALITY_MIN
 
     def tcq(self, f: list[str]) -> None:
         """$CCTCQ,<dest>,<freq point 1-5>,<ack 1|2>,<coding>,<content>,<0>."""
@@ -180,10 +224,6 @@ class BeidouModule(RdssTerminal):
 
     def show_message(self, msg: ShortMessage) -> None:
         coding = self.spec.encodings[msg.coding]
-        content = msg.content_hex.upper()
-        if self.bds3:
-            sent = self.utc_of(msg.sent_unix_s, "%H%M%S")
-            self.emit(f"BDTCI,{msg.sender},{msg.dest},{msg.freq_point},{sent},{coding},"
-                      f"{content}")
-        else:
-            self.emit(f"BDTXR,{BDTXR_TYPE[msg.express]},{msg.sender},{coding},,{content}")
+        sent = self.utc_of(msg.sent_unix_s, "%H%M%S")
+        self.emit(f"BDTCI,{msg.sender},{msg.dest},{msg.freq_point},{sent},{coding},"
+                  f"{msg.content_hex.upper()}")

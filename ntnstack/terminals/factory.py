@@ -19,5 +19,5 @@ def build_module(family: str, link, **kw):
     if spec.protocol == "4.0":
         from ntnstack.terminals.beidou40 import Beidou40Module
         return Beidou40Module(spec, link, **kw)
-    from ntnstack.terminals.beidou import BeidouModule
-    return BeidouModule(spec, link, **kw)
+    from ntnstack.terminals.beidou import Bds3Module, Beidou21Module
+    return (Bds3Module if spec.protocol == "bds3" else Beidou21Module)(spec, link, **kw)

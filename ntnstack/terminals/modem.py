@@ -231,7 +231,8 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
     cell = {"tac": "0001", "ci": "01A2D001", "plmn": "00101", "long": "NTNSTACK",
             "short": "NTN"}
     socket_dialect = None
-    """The family's UDP socket commands (ntnstack.terminals.nbntn_sockets), if it has any."""
+    """The family's UDP socket commands (ntnstack.terminals.nbntn_sockets, Tiantong's
+    tiantong_huawei.HuaweiIpLinks), if it has any."""
 
     def __init__(self, spec: FamilySpec, link, **kw) -> None:
         super().__init__(spec, link, **kw)
@@ -249,8 +250,7 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
         self.reset_sms_state()
         self.mr = 0
         self.reset_pdp_state()
-        if hasattr(self, "channel"):
-            self.channel.reset()
+        self.channel.reset()
 
     def on_ready(self) -> None:
         for line, after_s in self.spec.banner:

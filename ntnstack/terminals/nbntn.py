@@ -67,6 +67,7 @@ class NbNtnModule(PowerSaving, AtModule):
         self.ue_position = ue_position
         self.stack_pcap = stack_pcap
         self._stack: ModuleStack | None = None
+        self.pdp: dict = {}  # no context before the first boot (reset_state makes them)
         self.register_power_saving()
         self.on("+CSODCP", self.cmd_csodcp)
         self.on("+CRTDCP", self.cmd_crtdcp)
@@ -76,7 +77,7 @@ class NbNtnModule(PowerSaving, AtModule):
         self.socket_dialect = nbntn_sockets.install(self)
 
     def reset_state(self) -> None:
-        kept = getattr(self, "pdp", None) if self.vendor.keeps_pdp_contexts else None
+        kept = self.pdp if self.vendor.keeps_pdp_contexts else None
         super().reset_state()
         self.pdp = kept or self.pdp
         self.location = None          # (lat, lon, alt) the module believes, or None

@@ -20,28 +20,23 @@ the Tiantong system). No vendor system-information command (a ^SYSINFOEX-like re
 Tiantong dual-mode phone could be confirmed from public sources, so only the 27.007 form is
 emulated.
 
-Packet data: Huawei's embedded TCP/IP commands (HUAWEI MU509 / MC509 AT Command Interface
-Specification, Internet Service Commands) on the data channel (DLCI 4): ^IPINIT=<APN>
-activates the packet context, ^IPOPEN=<link_id>,"UDP",<ip>,<port> opens a UDP link (1-5),
-^IPSENDEX=<link_id>,1,"<hex>" sends (mode 1: the data as hex characters) and ^IPDATA:
-<link_id>,<len>,<data> reports what arrives, here as hex characters too. That a Tiantong
-module has this command set is an assumption ((check) against its manual; a correction is
-the dialect table). TCP is not emulated. A datagram to an address no virtual module owns is
-echoed back by the network.
+Packet data (Huawei's ^IP commands on the data channel, DLCI 4) and ^TETYPE are Huawei
+extensions, typed classes of :mod:`tiantong_huawei` the module owns.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from at_bridge.cmux import DISC, DM, SABM, UI, UIH, Frame, Mux
+from at_bridge.timebase import REALTIME
 from ntnstack.terminals.at_engine import AtChannel, CmeError, Command, Reply
 from ntnstack.terminals.modem import AtModule
 from ntnstack.terminals.settings import CLIP, CRC, CVHU, setting_handler
+from ntnstack.terminals.tiantong_huawei import HuaweiIpLinks, TerminalType
 
 CHANNEL_CONTROL, CHANNEL_VOICE, CHANNEL_SMS, CHANNEL_DATA = 1, 2, 3, 4
-MAX_IP_LINKS = 5
-"""^IPOPEN <link_id> 1-5 (Huawei Internet Service Commands)."""
-CME_NO_NETWORK = 30      # TS 27.007 9.2.1: no network service
+DEFAULT_N1 = 31
+"""+CMUX <N1> when the host gives none: 31 octets (TS 27.010 5.7.2, basic option)."""
 CME_NOT_ALLOWED = 3      # TS 27.007 9.2.1: operation not allowed
 CME_NOT_SUPPORTED = 4    # TS 27.007 9.2.1: operation not supported
 DTMF_TONES = "0123456789#*ABCD"
@@ -70,7 +65,10 @@ a common broadcast value)."""
 
 
 class _ModulePort:
-    """The module's pty as the transport of an at_bridge Mux (bytes in come from on_bytes)."""
+    """The module's pty as the transport of an at_bridge Mux (bytes in come from on_bytes;
+    the module side never waits on the Mux, so its time base is real time)."""
+
+    timebase = REALTIME
 
     def __init__(self, module: TiantongModule) -> None:
         self.module = module
@@ -125,8 +123,7 @@ class TiantongModule(AtModule):
 
     def __init__(self, spec, link, **kw) -> None:
         super().__init__(spec, link, **kw)
-        self.tetype_active = "1"
-        self.tetype_pending = None
+        self.system: str | None = None  # "terrestrial" | "satellite" while registered
         self.terrestrial_covered = False  # network side: kept across the module's reboots
         self.mux_channels: dict[int, AtChannel] = {}
         self.mux: ModuleMux | None = None
@@ -144,11 +141,8 @@ class TiantongModule(AtModule):
         self.on("+CVHU", setting_handler(CVHU, lambda ch: [self.cvhu],
                                          lambda ch, v: setattr(self, "cvhu", v[0])))
         self.on("+VTS", self.cmd_vts)
-        self.on("^TETYPE", self.cmd_tetype)
-        self.on("^IPINIT", self.cmd_ipinit)
-        self.on("^IPOPEN", self.cmd_ipopen)
-        self.on("^IPSENDEX", self.cmd_ipsendex)
-        self.on("^IPCLOSE", self.cmd_ipclose)
+        self.terminal_type = TerminalType(self)
+        self.socket_dialect = HuaweiIpLinks(self)
 
     def reset_state(self) -> None:
         super().reset_state()
@@ -157,13 +151,12 @@ class TiantongModule(AtModule):
         self.call: Call | None = None
         self.system: str | None = None  # "terrestrial" | "satellite" while registered
         self._search_timer = None
-        self.ip_context: str | None = None      # the APN of the active packet context
-        self.ip_links: dict[int, tuple[str, int]] = {}
         self.mux_channels = {}
         self.mux = None
         self._ring_timer = None
-        if getattr(self, "tetype_pending", None) is not None:
-            self.tetype_active, self.tetype_pending = self.tetype_pending, None
+        self.n1 = DEFAULT_N1
+        self.socket_dialect.reset()
+        self.terminal_type.boot()
 
     def after_ready(self) -> None:
         self.later(0.0, self.start_registration)
@@ -174,7 +167,7 @@ class TiantongModule(AtModule):
     @property
     def cell(self) -> dict:
         """The cell the module camps on: the terrestrial one, else the GEO beam's."""
-        return TERRESTRIAL_CELL if getattr(self, "system", None) == "terrestrial" \
+        return TERRESTRIAL_CELL if self.system == "terrestrial" \
             else AtModule.cell
 
     def access_rtt_s(self) -> float:
@@ -306,13 +299,13 @@ class TiantongModule(AtModule):
         p = cmd.params()
         if (p[:1] != ["0"]) or (len(p) > 1 and p[1] not in ("", "0")):
             raise CmeError(4)  # basic option, UIH frames only
-        self.n1 = cmd.int_param(3, 31)
+        self.n1 = cmd.int_param(3, DEFAULT_N1)
         self.later(0.0, self._enter_mux)
         return Reply()
 
     def _enter_mux(self) -> None:
         self.log("event", "mux on")
-        self.mux = ModuleMux(self, getattr(self, "n1", 31))
+        self.mux = ModuleMux(self, self.n1)
 
     def on_bytes(self, data: bytes) -> None:
         if self.mux is None:
@@ -353,72 +346,6 @@ class TiantongModule(AtModule):
             want = CHANNEL_CONTROL
         return (self.mux_channels.get(want) or self.mux_channels.get(CHANNEL_CONTROL)
                 or self._nowhere)
-
-    # -- ^TETYPE: applies after a reboot ----------------------------------------------------
-    def cmd_tetype(self, ch: AtChannel, cmd: Command) -> Reply:
-        if cmd.kind == "read":
-            return Reply([f"^TETYPE: {self.tetype_active}"])
-        if cmd.kind == "test":
-            return Reply(["^TETYPE: (0-2)"])
-        self.tetype_pending = str(cmd.int_param(0))
-        return Reply()
-
-    # -- packet data: Huawei embedded TCP/IP (UDP links) ------------------------------------
-    def cmd_ipinit(self, ch: AtChannel, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise CmeError(CME_NOT_ALLOWED)
-        if not self.registered:
-            raise CmeError(CME_NO_NETWORK)
-        self.ip_context = (cmd.params() or [""])[0]
-        self.log("event", f"packet context up (APN {self.ip_context!r})")
-        return Reply()
-
-    def cmd_ipopen(self, ch: AtChannel, cmd: Command) -> Reply:
-        p = cmd.params()
-        link = cmd.int_param(0)
-        if len(p) < 4 or not 1 <= link <= MAX_IP_LINKS or p[1].upper() != "UDP":
-            raise CmeError(50)
-        if self.ip_context is None or link in self.ip_links:
-            raise CmeError(CME_NOT_ALLOWED)
-        self.ip_links[link] = (p[2], cmd.int_param(3))
-        return Reply()
-
-    def cmd_ipsendex(self, ch: AtChannel, cmd: Command) -> Reply:
-        p = cmd.params()
-        link, mode = cmd.int_param(0), cmd.int_param(1)
-        if link not in self.ip_links or mode != 1 or len(p) < 3:
-            raise CmeError(CME_NOT_ALLOWED if link not in self.ip_links else 50)
-        try:
-            payload = bytes.fromhex(p[2])
-        except ValueError:
-            raise CmeError(50) from None
-        if not self.registered:
-            raise CmeError(CME_NO_NETWORK)
-        self._datagram_to(*self.ip_links[link], payload)
-        return Reply([f"^IPSENDEX: {link}"])
-
-    def cmd_ipclose(self, ch: AtChannel, cmd: Command) -> Reply:
-        if self.ip_links.pop(cmd.int_param(0), None) is None:
-            raise CmeError(CME_NOT_ALLOWED)
-        return Reply()
-
-    def _datagram_to(self, host: str, port: int, payload: bytes) -> None:
-        """UDP toward ``host``: a Tiantong module owning that IP gets it, anything else is
-        echoed back by the network (from ``host``:``port``)."""
-        peer = self.network.lookup(host)
-        target = peer if isinstance(peer, TiantongModule) and peer is not self else self
-        src = (self.identity.ip, port) if target is not self else (host, port)
-        self.log("event", f"udp sent {len(payload)} bytes to {host}:{port}")
-        self.network.deliver(self, target, lambda: target.datagram_arrived(src, payload))
-
-    def datagram_arrived(self, src: tuple[str, int], payload: bytes) -> None:
-        """^IPDATA on the link whose remote end is ``src`` (else the first open link)."""
-        links = sorted(self.ip_links.items())
-        link = next((k for k, remote in links if remote == src), links[0][0] if links else None)
-        if link is None or not self.registered:
-            self.log("event", f"udp from {src[0]}:{src[1]} dropped (no open link)")
-            return
-        self.urc(f"^IPDATA: {link},{len(payload)},{payload.hex().upper()}")
 
     # -- calls ---------------------------------------------------------------------------------
     def cmd_dial(self, ch: AtChannel, cmd: Command) -> Reply:

@@ -16,11 +16,15 @@ from pathlib import Path
 
 import pytest
 
+from at_bridge.timebase import REALTIME
+
 TRANSCRIPTS = Path(__file__).with_name("transcripts")
 
 
 class FakeChannel:
     """A channel whose peer is a function: ``script(written_bytes) -> list of chunks``."""
+
+    timebase = REALTIME
 
     def __init__(self, script: Callable[[bytes], list[bytes]] | None = None):
         self.script = script or (lambda data: [])

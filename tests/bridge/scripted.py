@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from at_bridge.cmux import Mux
 from at_bridge.sentence_engine import make_sentence, parse_sentence
+from at_bridge.timebase import REALTIME
 
 _ECHO_ONLY = re.compile(r"^AT(E[01])+$", re.IGNORECASE)
 Answer = list[str] | Callable[["AtResponder", str], None]
@@ -73,6 +74,8 @@ class AtResponder:
 class MuxModule:
     """Module side of a Tiantong-like terminal: AT until ``AT+CMUX=...``, then 27.010 frames
     with one AtResponder per DLCI (scripts by DLCI)."""
+
+    timebase = REALTIME
 
     def __init__(self, peer, script: dict[str, Answer], channel_scripts: dict[int, dict],
                  echo: bool = True):

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from at_bridge.at_engine import AtEngine
 from at_bridge.cmux import CLD_CMD, DISC, SABM, UA, UI, UIH, Deframer, Frame, Mux, fcs, fcs_ok
+from at_bridge.timebase import REALTIME
 
 # Vectors derived by hand from TS 27.010 5.2.1 (address = DLCI<<2 | C/R<<1 | EA, control with
 # P/F = 0x10, length octet = n<<1 | EA) and the FCS of 5.2.1.6 / annex B (reflected CRC-8
@@ -84,6 +85,8 @@ def test_bad_fcs_is_dropped_and_counted():
 
 class Wire:
     """Two in-process ends of a byte pipe (transport stand-ins for two Mux objects)."""
+
+    timebase = REALTIME
 
     def __init__(self):
         self.peer: Wire | None = None

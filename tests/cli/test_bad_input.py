@@ -4,6 +4,7 @@ valid input it refused (positions south or west). In-process through ntnstack.cl
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -164,6 +165,16 @@ def test_sigmf_meta_with_wrong_types(capsys, tmp_path, meta, needle):
     one_line_error(capsys, ["channel", "--in", str(tmp_path / "rec.sigmf-meta"), "--out",
                             str(tmp_path / "o.cf32"), "--rate", "1e6", "--sat", "geo:100",
                             "--ue", UE, "--start", START], "--in", needle)
+
+
+@pytest.mark.parametrize("name, needle", [("missing.cf32", "does not exist"),
+                                           ("fifo.cf32", "is not a regular file")])
+def test_iq_input_that_is_no_regular_file(capsys, tmp_path, name, needle):
+    path = tmp_path / name
+    if name.startswith("fifo"):
+        os.mkfifo(path)   # exists, as /dev/null does, but has no size to read samples from
+    one_line_error(capsys, _channel(path, "--rate", "1e6", "--sat", "geo:100", "--ue", UE,
+                                    "--start", START), "--in", str(path), needle)
 
 
 def test_empty_trajectory_file(capsys, cf32):

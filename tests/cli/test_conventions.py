@@ -93,3 +93,16 @@ def test_progress_bar_only_when_stderr_is_a_terminal(tmp_path):
     assert status == 0 and b"\r" in seen and b"100.0%" in seen
     status, seen = _stderr_on_a_pty([*args, "-q"])
     assert status == 0 and b"\r" not in seen
+
+
+@pytest.mark.parametrize("argv, shown", [
+    (["run"], True), (["run", "-q"], False), (["run", "--json"], False),
+    (["channel", "--in", "a", "--out", "b", "--no-progress"], False)])
+def test_progress_only_for_a_person_at_a_terminal(monkeypatch, argv, shown):
+    """With stderr a terminal, the bar still stays off under -q and when stdout is JSON."""
+    from ntnstack.commands._options import show_progress
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    args = build_parser().parse_args(argv)
+    json_output = args.json if argv[0] == "run" else False   # channel has no --json
+    assert show_progress(args, json_output=json_output) is shown

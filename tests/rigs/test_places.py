@@ -6,7 +6,7 @@ import pytest
 
 from ntnstack.errors import InputError
 from ntnstack.rigs.places import HeldPlace, overlay, ports_on_places, serial_url
-from ntnstack.rigs.spec import LabgridSpec, PlaceRequest, parse_place, spec_for
+from ntnstack.scenario.labgrid_spec import LabgridSpec, PlaceRequest, parse_place, spec_for
 from ntnstack.scenario import load_testbed
 from ntnstack.scenario.source import ConfigError
 from ntnstack.scenario.testbed import virtual_testbed

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from ntnstack.rigs.places import HeldPlace
-from ntnstack.rigs.power import PowerSpec
+from ntnstack.scenario.power_spec import PowerSpec
 from ntnstack.runner.api import load_inputs, run_scenario
 from ntnstack.scenario.source import ConfigError
 from tests.rigs.conftest import SCENARIO

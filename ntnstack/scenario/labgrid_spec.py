@@ -1,4 +1,5 @@
-"""What a run holds on a labgrid coordinator: places by name or by tags, where the coordinator
+"""A testbed's (or the command line's) labgrid section: what a run holds on a labgrid
+coordinator: places by name or by tags, where the coordinator
 is, and how long to wait for a held place."""
 from __future__ import annotations
 
