@@ -49,14 +49,24 @@ CREATE TABLE IF NOT EXISTS pushes (
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, default=_jsonable, sort_keys=True)
+    """Strict JSON (RFC 8259): a NaN or infinity anywhere is stored as null."""
+    return json.dumps(_finite(value), default=_jsonable, sort_keys=True, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float (in dataclasses, dicts, lists) as None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if is_dataclass(value) and not isinstance(value, type):
+        value = asdict(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _jsonable(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        return asdict(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
     return str(value)
 
 
