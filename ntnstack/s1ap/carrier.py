@@ -126,16 +126,23 @@ class UdpCarrier(_RealTimeCarrier):
 
     def __init__(self, stack: UsrsctpStack, local: tuple[str, int], nodes: list | None = None,
                  answer_timeout_s: float = 10.0, tap: Tap | None = None):
+        self._open(stack, nodes, answer_timeout_s, tap, socket.SOCK_DGRAM, 0, local,
+                   f"UDP {local[0]}:{local[1]}")
+        self.local: tuple[str, int] = self.sock.getsockname()[:2]
+
+    def _open(self, stack, nodes, answer_timeout_s, tap, kind: int, proto: int,
+              local: tuple[str, int], what: str) -> None:
+        """The socket (``kind``, ``proto``) bound to ``local``, and the carrier's state;
+        InputError naming ``what`` when it cannot be bound."""
         self.stack, self.nodes, self.answer_timeout_s = stack, list(nodes or []), answer_timeout_s
         self.tap = tap
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock = socket.socket(socket.AF_INET, kind, proto)
         try:
             self.sock.bind(local)
         except OSError as exc:
             self.sock.close()
-            raise InputError(f"UDP {local[0]}:{local[1]}: {exc.strerror}") from None
+            raise InputError(f"{what}: {exc.strerror}") from None
         self.sock.setblocking(False)
-        self.local: tuple[str, int] = self.sock.getsockname()[:2]
         self.tokens: dict[tuple[str, int], int] = {}
         self._selector = selectors.DefaultSelector()
         self._selector.register(self.sock, selectors.EVENT_READ)
@@ -153,16 +160,24 @@ class UdpCarrier(_RealTimeCarrier):
             self.stack.advance(now_ms - self._last_ms)
             self._last_ms = now_ms
 
+    def _packet(self, datagram: bytes, source: tuple) -> tuple[bytes, tuple[str, int]] | None:
+        """(SCTP packet, peer address) of a received datagram, or None to drop it."""
+        return datagram, source[:2]
+
     def _receive(self) -> int:
         count = 0
         while True:
             try:
-                packet, address = self.sock.recvfrom(MAX_DATAGRAM_OCTETS)
+                datagram, source = self.sock.recvfrom(MAX_DATAGRAM_OCTETS)
             except BlockingIOError:
                 return count
+            taken = self._packet(datagram, source)
+            if taken is None:
+                continue
+            packet, peer = taken
             if self.tap is not None:
-                self.tap(address[:2], self.local, packet)
-            self.stack.receive(self.token(address[:2]), packet)
+                self.tap(peer, self.local, packet)
+            self.stack.receive(self.token(peer), packet)
             count += 1
 
     def _flush(self) -> None:
@@ -184,36 +199,17 @@ class RawIpCarrier(UdpCarrier):
     def __init__(self, stack: UsrsctpStack, local_ip: str, sctp_port: int,
                  nodes: list | None = None, answer_timeout_s: float = 10.0,
                  tap: Tap | None = None):
-        self.stack, self.nodes, self.answer_timeout_s = stack, list(nodes or []), answer_timeout_s
-        self.tap, self.sctp_port = tap, sctp_port
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_SCTP)
-        try:
-            self.sock.bind((local_ip, 0))
-        except OSError as exc:
-            self.sock.close()
-            raise InputError(f"raw IP {local_ip}: {exc.strerror}") from None
-        self.sock.setblocking(False)
-        self.local = (self.sock.getsockname()[0], sctp_port)
-        self.tokens = {}
-        self._selector = selectors.DefaultSelector()
-        self._selector.register(self.sock, selectors.EVENT_READ)
-        self._last_ms = time.monotonic_ns() // 1_000_000
+        self._open(stack, nodes, answer_timeout_s, tap, socket.SOCK_RAW, IPPROTO_SCTP,
+                   (local_ip, 0), f"raw IP {local_ip}")
+        self.sctp_port = sctp_port
+        self.local = (self.sock.getsockname()[0], 0)
 
     def peer(self, ip: str) -> int:
         """The usrsctp link of the host at ``ip``."""
         return self.token((ip, 0))
 
-    def _receive(self) -> int:
-        count = 0
-        while True:
-            try:
-                datagram, address = self.sock.recvfrom(MAX_DATAGRAM_OCTETS)
-            except BlockingIOError:
-                return count
-            packet = datagram[(datagram[0] & 0x0F) * 4:]          # after the IPv4 header
-            if len(packet) < 12 or int.from_bytes(packet[2:4], "big") != self.sctp_port:
-                continue                                         # another endpoint's packet
-            if self.tap is not None:
-                self.tap((address[0], 0), (self.local[0], 0), packet)
-            self.stack.receive(self.peer(address[0]), packet)
-            count += 1
+    def _packet(self, datagram: bytes, source: tuple) -> tuple[bytes, tuple[str, int]] | None:
+        packet = datagram[(datagram[0] & 0x0F) * 4:]              # after the IPv4 header
+        if len(packet) < 12 or int.from_bytes(packet[2:4], "big") != self.sctp_port:
+            return None                                          # another endpoint's packet
+        return packet, (source[0], 0)

@@ -54,7 +54,7 @@ def open_transport(mode: str, local: tuple[str, int], sctp_port: int,
         port = local[1] or sctp_port
         raw = RawIpCarrier(stack, local[0], port, answer_timeout_s=answer_timeout_s, tap=tap)
         return Transport(kind, UsrsctpEndpoint(stack, port), raw,
-                         lambda peer: (raw.peer(peer[0]), peer[1]), raw.local)
+                         lambda peer: (raw.peer(peer[0]), peer[1]), (raw.local[0], port))
     carrier = UdpCarrier(stack, local, answer_timeout_s=answer_timeout_s, tap=tap)
     endpoint = UsrsctpEndpoint(stack, sctp_port)
     return Transport(kind, endpoint, carrier,
