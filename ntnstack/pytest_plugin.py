@@ -169,6 +169,7 @@ def _session_testbed(config):
 @pytest.fixture
 def ntn_run(request, ntn_testbed, tmp_path):
     """``ntn_run(*scenario_files, clock=None) -> RunOutcome`` into tmp_path/run-N."""
+    from ntnstack.live.ran import ran_companions
     from ntnstack.runner.api import prepare, run_scenario
     from ntnstack.scenario import load_scenario
 
@@ -185,7 +186,8 @@ def ntn_run(request, ntn_testbed, tmp_path):
         with _port_locks(ports.values()):   # the check too: another worker may hold a port
             _ports_open(ports)
             outcome = run_scenario(scenario, ntn_testbed, ports, tmp_path / f"run-{count[0]}",
-                                   progress=False)
+                                   progress=False,
+                                   companions=ran_companions(scenario, ntn_testbed))
         if journal:
             from ntnstack.runner.merge import merge
 

@@ -77,7 +77,7 @@ def run_on(args, scenario, testbed, ports) -> int:
     from ntnstack.runner.api import run_scenario, split_pairs
     from ntnstack.runner.console import summary_table
 
-    from ntnstack.runner.api import ran_companions
+    from ntnstack.live.ran import ran_companions
 
     for warning in split_pairs(scenario, ports):
         print(f"ntnstack run: warning: {warning}", file=sys.stderr)

@@ -85,19 +85,13 @@ def run_scenario(scenario: Scenario, testbed: Testbed, ports: dict[str, Port],
                  out_dir: str | Path, progress: bool = True, modules_factory=None,
                  companions: list | None = None) -> RunOutcome:
     """Run into ``out_dir``; returns the outcome (results are also in the out dir).
-    ``companions``: see Runner (default: the pusher into the testbed's ``ran:`` equipment,
-    connected here; InputError naming an entry that cannot be reached)."""
+    ``companions``: see Runner; a testbed with a ``ran:`` section needs its pusher,
+    ``ntnstack.live.ran.ran_companions(scenario, testbed)`` (the runner does not reach up to
+    the live layer by itself)."""
     if companions is None:
-        companions = ran_companions(scenario, testbed)
+        if testbed.ran:
+            raise InputError(f"testbed {testbed.name}: its ran: section needs companions="
+                             f"ntnstack.live.ran.ran_companions(scenario, testbed)")
+        companions = []
     return Runner(scenario, testbed, ports, out_dir, progress=progress,
                   modules_factory=modules_factory, companions=companions).run()
-
-
-def ran_companions(scenario: Scenario, testbed: Testbed) -> list:
-    """[the pusher into the testbed's base stations] (none without a ``ran:`` section)."""
-    if not testbed.ran:
-        return []
-    from ntnstack.live.ran import open_adapters
-    from ntnstack.live.ran.pusher import Pusher
-
-    return [Pusher(scenario, open_adapters(testbed.ran, scenario))]

@@ -13,6 +13,7 @@ from ntnstack.clock import format_iso8601
 from ntnstack.export import ExportOptions, build
 from ntnstack.export.inputs import for_cell
 from ntnstack.live import LiveCells
+from ntnstack.live.ran import ran_companions
 from ntnstack.live.ran.amarisoft import CUT_GAIN_DB, RESTORE_GAIN_DB
 from ntnstack.live.ran.remote_api import RemoteApi, RemoteApiError
 from ntnstack.runner.api import load_inputs, run_scenario
@@ -52,7 +53,8 @@ def test_default_scenario_pushes_the_cells_into_the_callbox(tmp_path):
         testbed = _testbed(tmp_path, {"callbox": {"kind": "amarisoft", "url": box.url,
                                                   "cells": {"geo-cell": 1, "leo-cell": 2}}})
         scenario, bed, ports = load_inputs(None, [testbed])
-        outcome = run_scenario(scenario, bed, ports, tmp_path / "out", progress=False)
+        outcome = run_scenario(scenario, bed, ports, tmp_path / "out", progress=False,
+                           companions=ran_companions(scenario, bed))
     assert outcome.passed
     start, end = scenario.start_unix_s, scenario.start_unix_s + outcome.info.emulated_s
     sent = box.received
@@ -123,7 +125,8 @@ def test_srsran_config_regenerated_and_restart_hook_run(tmp_path):
     overlay = tmp_path / "leo.yaml"
     overlay.write_text(yaml.safe_dump(LEO_ONLY))
     scenario, bed, ports = load_inputs([str(default_scenario_path()), str(overlay)], [testbed])
-    outcome = run_scenario(scenario, bed, ports, tmp_path / "out", progress=False)
+    outcome = run_scenario(scenario, bed, ports, tmp_path / "out", progress=False,
+                           companions=ran_companions(scenario, bed))
     assert outcome.passed
     calls = [json.loads(line) for line in log.read_text().splitlines()]
     reasons = [c["argv"][0] for c in calls]
@@ -240,7 +243,8 @@ def test_pushes_on_a_scaled_clock_come_when_due_never_early(tmp_path):
                                                   "cells": {"geo-cell": 1}}})
         scenario, bed, ports = load_inputs([str(default_scenario_path()), str(overlay)],
                                            [testbed])
-        outcome = run_scenario(scenario, bed, ports, tmp_path / "out", progress=False)
+        outcome = run_scenario(scenario, bed, ports, tmp_path / "out", progress=False,
+                           companions=ran_companions(scenario, bed))
     assert outcome.passed
     pushes = read_run(tmp_path / "out")["pushes"]
     assert [p["action"] for p in pushes[:2]] == ["config_set", "cell_gain"]
@@ -261,3 +265,15 @@ def test_a_callbox_that_goes_away_fails_each_push_not_the_run():
     with pytest.raises(RemoteApiError, match="connection closed"):   # the callbox is gone
         api.request("cell_gain", cell_id=1, gain=0.0)
     api.close()
+
+
+def test_run_scenario_refuses_a_ran_section_without_its_pusher(tmp_path):
+    """The runner does not reach up to the live layer: a ``ran:`` testbed run through the
+    Python API without companions is refused, naming what to pass (not silently unfed)."""
+    from ntnstack.errors import InputError
+
+    testbed = _testbed(tmp_path, {"callbox": {"kind": "amarisoft", "url": "ws://127.0.0.1:9",
+                                              "cells": {"geo-cell": 1}}})
+    scenario, bed, ports = load_inputs(None, [testbed])
+    with pytest.raises(InputError, match="ran_companions"):
+        run_scenario(scenario, bed, ports, tmp_path / "out", progress=False)

@@ -28,3 +28,13 @@ def open_adapters(equipment, scenario) -> list:
             adapter.close()
         raise
     return adapters
+
+
+def ran_companions(scenario, testbed) -> list:
+    """[the pusher into the testbed's base stations] (none without a ``ran:`` section), for
+    ``ntnstack.runner.api.run_scenario(..., companions=...)``."""
+    if not testbed.ran:
+        return []
+    from ntnstack.live.ran.pusher import Pusher
+
+    return [Pusher(scenario, open_adapters(testbed.ran, scenario))]
