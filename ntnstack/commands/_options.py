@@ -35,3 +35,13 @@ def host_port(text: str, option: str) -> tuple[str, int]:
     if not sep or not host or not port.isdigit() or int(port) > 65535:
         raise InputError(f"{option} {text!r}: expected HOST:PORT with PORT 0..65535")
     return host.strip("[]"), int(port)
+
+
+def add_sctp_options(parser: argparse.ArgumentParser) -> None:
+    """``--sctp MODE`` and ``--pcap PATH`` of the S1AP commands (ntnstack enb, ntnstack mme)."""
+    parser.add_argument("--sctp", default="auto", metavar="MODE",
+                        help="auto | kernel | usrsctp | raw (auto: kernel when it has SCTP, "
+                        "else usrsctp over UDP; raw: usrsctp over raw IP, root)")
+    parser.add_argument("--pcap", metavar="PATH",
+                        help="write every SCTP packet here (in IPv4/UDP; with --sctp raw in "
+                        "IPv4; the kernel's packets pass by ntnstack: use tcpdump)")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 
+from ntnstack.commands._options import add_sctp_options
 from ntnstack.link.options import DEFAULT_START
 
 RAT_TYPE = {"geo": "nbiot-geo", "leo": "nbiot-leo"}     # TS 36.413 9.2.1.117
@@ -33,9 +34,7 @@ def register(sub) -> None:
                    help=f"emulated time of the first power-on (default {DEFAULT_START})")
     p.add_argument("--bind", metavar="HOST:PORT",
                    help="local UDP address (default: the address routed to the MME, any port)")
-    p.add_argument("--sctp", default="auto", metavar="MODE",
-                   help="auto | kernel | usrsctp | raw (auto: kernel when it has SCTP, else "
-                   "usrsctp over UDP; raw: usrsctp over raw IP, root)")
+    add_sctp_options(p)
     p.add_argument("--answer-timeout-s", type=float, default=10.0, metavar="S",
                    help="real seconds to wait for an answer the MME owes (default 10)")
     p.add_argument("--expect-reply", action="store_true",
@@ -44,7 +43,6 @@ def register(sub) -> None:
     p.add_argument("--uplink-hex", metavar="HEX",
                    help="the application payload each UE sends (hexadecimal; default the text "
                    "'ntnstack uplink over S1'), e.g. a CoAP request")
-    p.add_argument("--pcap", metavar="PATH", help="write every SCTP packet here (IPv4/UDP)")
     p.add_argument("--print-subscribers", action="store_true",
                    help="print the MME's subscriber file for these UEs and exit")
     p.add_argument("--json", action="store_true", help="the report as one JSON object")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+from ntnstack.commands._options import add_sctp_options
 
 
 def register(sub) -> None:
@@ -22,9 +23,7 @@ def register(sub) -> None:
                    "port); kernel, raw: the SCTP address (36412 is S1AP's port; 0 in raw: 36412)")
     p.add_argument("--subscribers", required=True, metavar="FILE",
                    help="IMSI,K,OPc per line (ntnstack enb --print-subscribers writes one)")
-    p.add_argument("--sctp", default="auto", metavar="MODE",
-                   help="auto | kernel | usrsctp | raw (auto: kernel when it has SCTP, else "
-                   "usrsctp over UDP; raw: usrsctp over raw IP, root)")
+    add_sctp_options(p)
     p.add_argument("--eea", choices=["eea0", "eea2"], default="eea2",
                    help="NAS ciphering (eea0 lets tshark read the NAS after security mode)")
     p.add_argument("--forward-udp", metavar="HOST:PORT",
@@ -33,7 +32,6 @@ def register(sub) -> None:
     p.add_argument("--journal", metavar="FILE",
                    help="record each UE procedure (IMSI, procedure, result, cause, times) as a "
                    "run in this results journal (SQLite; ntnstack results show --journal FILE)")
-    p.add_argument("--pcap", metavar="PATH", help="write every SCTP packet here (IPv4/UDP)")
     p.add_argument("--duration", type=float, metavar="S",
                    help="stop after this many seconds (default: serve until stopped)")
     p.add_argument("--json", action="store_true", help="the summary as one JSON object")
