@@ -1,5 +1,6 @@
 """Merge run journals (results.sqlite of several rigs, CI jobs or pytest-xdist workers) into
-one: every run with its steps, expectations, events and link samples, in one transaction.
+one: every run with its steps, expectations, events, link samples and pushes into lab
+equipment, in one transaction.
 
 - Every source is checked first (a file that is not a journal of this version is named, and
   nothing is written); then all runs go in one transaction, so a merge adds all or nothing.
@@ -18,7 +19,9 @@ from pathlib import Path
 from ntnstack.errors import InputError
 from ntnstack.runner.journal import SCHEMA, resolve, writer_live
 
-TABLES = ("runs", "steps", "expectations", "events", "samples")
+TABLES = ("runs", "steps", "expectations", "events", "samples", "pushes")
+OPTIONAL = frozenset({"pushes"})
+"""Tables a journal of an earlier version may lack (read as empty)."""
 BUSY_S = 60.0
 """Real seconds a merge waits for another writer of the output (e.g. another xdist worker)."""
 UNFINISHED = ("running", "interrupted")
@@ -59,6 +62,8 @@ def _open_source(src: str | Path, cols: dict[str, list[str]]) -> sqlite3.Connect
     try:
         for table, wanted in cols.items():
             have = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
+            if not have and table in OPTIONAL:
+                continue
             if not have:
                 raise InputError(f"{src}: not an ntnstack journal (no table {table})")
             missing = [c for c in wanted if c not in have]
@@ -79,11 +84,13 @@ def _open_source(src: str | Path, cols: dict[str, list[str]]) -> sqlite3.Connect
 
 
 def fingerprints(db: sqlite3.Connection) -> dict[str, tuple]:
-    """run id -> (status, row counts of steps, expectations, events, samples); one pass per
-    table, so a merge stays linear in the rows of the journals."""
-    out = {run_id: [status, 0, 0, 0, 0] for run_id, status in
+    """run id -> (status, row counts of the other TABLES); one pass per table, so a merge
+    stays linear in the rows of the journals."""
+    out = {run_id: [status] + [0] * (len(TABLES) - 1) for run_id, status in
            db.execute("SELECT run_id, status FROM runs")}
     for i, table in enumerate(TABLES[1:], start=1):
+        if not _has(db, table):
+            continue
         for run_id, n in db.execute(f"SELECT run_id, count(*) FROM {table} GROUP BY run_id"):
             if run_id in out:
                 out[run_id][i] = n
@@ -152,9 +159,16 @@ def _merge_source(db: sqlite3.Connection, source: sqlite3.Connection, src: str |
             result.replaced.append(run_id)
         copy.add(run_id)
     for table, names in cols.items():
+        if not _has(source, table):
+            continue
         listed, at = ", ".join(names), names.index("run_id")
         rows = source.execute(f"SELECT {listed} FROM {table} ORDER BY rowid")
         db.executemany(f"INSERT INTO {table} ({listed}) VALUES "
                        f"({', '.join('?' * len(names))})", (r for r in rows if r[at] in copy))
     db.executemany("UPDATE runs SET status='interrupted' WHERE run_id=? AND status='running'",
                    [(run_id,) for run_id in killed if run_id in copy])
+
+
+def _has(db: sqlite3.Connection, table: str) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?",
+                      (table,)).fetchone() is not None

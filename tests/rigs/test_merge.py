@@ -46,7 +46,25 @@ def counts(path) -> dict[str, int]:
 def two_rigs(tmp_path):
     a = journal_of(tmp_path, "run-a", "farm@rig-a", "lab-1")
     b = journal_of(tmp_path, "run-b", "farm@rig-b", "lab-2", attach_s=240.0)
+    db = sqlite3.connect(a / "results.sqlite")
+    with db:   # what run-a pushed into a base station (ntnstack.live.ran) is merged too
+        db.execute("INSERT INTO pushes VALUES ('run-a', 12.5, 'callbox', 'geo-cell', "
+                   "'cell_gain', '{}', '{}', 1, '[]')")
+    db.close()
     return a, b
+
+
+def test_a_journal_from_before_the_pushes_table_merges(tmp_path, two_rigs):
+    a, b = two_rigs
+    db = sqlite3.connect(b / "results.sqlite")
+    with db:
+        db.execute("DROP TABLE pushes")
+    db.close()
+    out = tmp_path / "all.sqlite"
+    res = ntnstack("results", "merge", str(out), str(a), str(b))
+    assert res.returncode == 0, res.stderr
+    assert counts(out)["runs"] == 2 and rows(out, "pushes", "run-a") == \
+        rows(a / "results.sqlite", "pushes", "run-a") and rows(out, "pushes", "run-b") == []
 
 
 def test_merge_copies_every_row_once(tmp_path, two_rigs):
