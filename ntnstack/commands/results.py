@@ -89,12 +89,13 @@ def run_show(args) -> int:
 
 
 def run_list(args) -> int:
+    from ntnstack.runner.diff import rig
     from ntnstack.runner.journal import list_runs
 
     for r in list_runs(args.journal):
         print(json.dumps(r, sort_keys=True) if args.json else
               f"{r['run_id']}  {r['started_at'][:19]}  {r['status']:11s} {r['scenario']}  "
-              f"({r['testbed']} on {r['host']})")
+              f"({rig(r)})")
     return 0
 
 

@@ -30,12 +30,13 @@ class LiveFollower:
     def start(self) -> LiveFollower:
         """Connect and read the current state of every cell (InputError: no service there,
         or none of its cells serves the terminal)."""
+        from websockets.exceptions import WebSocketException
         from websockets.sync.client import connect
 
         try:
             self._ws = connect(self.url, open_timeout=OPEN_TIMEOUT_S)
             cells = self._first_states()
-        except (OSError, TimeoutError, ValueError) as exc:
+        except (OSError, TimeoutError, ValueError, WebSocketException) as exc:
             self.close()
             raise InputError(f"--live {self.url}: {exc}") from None
         if self._latest is None:

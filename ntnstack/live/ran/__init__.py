@@ -9,6 +9,8 @@ from ntnstack.errors import InputError
 def open_adapters(equipment, scenario) -> list:
     """An adapter per ``ran:`` entry, connected (InputError naming the entry when its
     equipment cannot be reached or its options are wrong)."""
+    from websockets.exceptions import WebSocketException
+
     from ntnstack.live.ran.amarisoft import AmarisoftAdapter
     from ntnstack.live.ran.remote_api import RemoteApiError
     from ntnstack.live.ran.restart import RestartAdapter
@@ -20,7 +22,8 @@ def open_adapters(equipment, scenario) -> list:
                 RestartAdapter(eq, scenario)
             try:
                 adapter.open()
-            except (OSError, RemoteApiError) as exc:
+            except (OSError, RemoteApiError, WebSocketException) as exc:
+                adapter.close()           # connected, then refused: its socket too
                 raise InputError(f"ran.{eq.name}: {eq.url}: {exc}") from None
             adapters.append(adapter)
     except BaseException:

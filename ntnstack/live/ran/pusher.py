@@ -49,14 +49,13 @@ class Pusher:
     def stop(self) -> None:
         """No more pushes; returns when the thread has left (waiting through the clock, so
         that on the virtual clock the pusher can run to its end)."""
-        if self._thread is None:
-            return
-        with self.clock.cond:
-            self._stop = True
-        self.clock.notify()
-        self.clock.wait_for(lambda: self._done, None)
-        self._thread.join()
-        for adapter in self.adapters:
+        if self._thread is not None:
+            with self.clock.cond:
+                self._stop = True
+            self.clock.notify()
+            self.clock.wait_for(lambda: self._done, None)
+            self._thread.join()
+        for adapter in self.adapters:    # also when the run failed before the pusher started
             adapter.close()
 
     def take(self) -> list[Push]:

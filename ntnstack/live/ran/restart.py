@@ -72,8 +72,9 @@ class RestartAdapter:
 
         (main, *_) = build(self.kind, self.inputs, msg["t_unix_s"],
                            ExportOptions(sfn0_unix_s=self.sfn0_unix_s, trace=False))
-        self.config.write_text(main.text)
         mismatches = main.check(main.text)
+        if not mismatches:              # a config that fails its check never reaches the gNB
+            self.config.write_text(main.text)
         values = {"config": str(self.config), "cell": self.cell,
                   "cell_id": str(self.cells[self.cell]), "reason": reason,
                   "epoch_unix_s": repr(msg["t_unix_s"])}
