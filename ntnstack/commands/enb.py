@@ -33,7 +33,8 @@ def register(sub) -> None:
     p.add_argument("--start", default=DEFAULT_START, metavar="ISO8601",
                    help=f"emulated time of the first power-on (default {DEFAULT_START})")
     p.add_argument("--bind", metavar="HOST:PORT",
-                   help="local UDP address (default: the address routed to the MME, any port)")
+                   help="local address: UDP with usrsctp, SCTP with the kernel's or raw (default: "
+                   "the address routed to the MME, any port)")
     add_sctp_options(p)
     p.add_argument("--answer-timeout-s", type=float, default=10.0, metavar="S",
                    help="real seconds to wait for an answer the MME owes (default 10)")

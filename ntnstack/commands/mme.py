@@ -16,7 +16,8 @@ from ntnstack.commands._options import add_sctp_options
 
 
 def register(sub) -> None:
-    p = sub.add_parser("mme", help="the MME behind S1AP over SCTP (userspace, UDP encapsulated)",
+    p = sub.add_parser("mme", help="the MME behind S1AP over SCTP (the kernel's, or usrsctp "
+                       "in UDP or raw IP)",
                        description=__doc__.split("``: ", 1)[1])
     p.add_argument("--listen", required=True, metavar="HOST:PORT",
                    help="usrsctp: UDP address of the SCTP encapsulation (RFC 6951; 9899 is its "
@@ -69,34 +70,37 @@ def run(args) -> int:
     for subscriber in load_subscribers(args.subscribers):
         mme.add(subscriber)
     writer, tap = udp_tap(args.pcap, udp=kind == "usrsctp") if args.pcap else (None, None)
-    transport = open_transport(args.sctp, listen, S1AP_SCTP_PORT, tap=tap)
-    transport.endpoint.listen()
-    journal = None
-    if args.journal:
-        from ntnstack.runner.core_journal import CoreJournal
+    transport = journal = node = None
+    try:
+        transport = open_transport(args.sctp, listen, S1AP_SCTP_PORT, tap=tap)
+        transport.endpoint.listen()
+        if args.journal:
+            from ntnstack.runner.core_journal import CoreJournal
 
-        journal = mme.observer = CoreJournal(args.journal, args.listen, args.subscribers)
-    node = S1apMme(mme, transport.endpoint)
-    transport.carrier.nodes.append(node)
-    if server is not None:
-        from ntnstack.s1ap.forward import UdpForward
+            journal = mme.observer = CoreJournal(args.journal, args.listen, args.subscribers)
+        node = S1apMme(mme, transport.endpoint)
+        transport.carrier.nodes.append(node)
+        if server is not None:
+            from ntnstack.s1ap.forward import UdpForward
 
-        node.forward = UdpForward(server, node.deliver_data, transport.carrier.watch)
-        transport.carrier.nodes.append(node.forward)
-    stopping = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopping.append(True))
-    where = "udp" if transport.kind == "usrsctp" else "sctp"
-    print(f"ntnstack mme: listening on {where} {transport.local[0]}:{transport.local[1]}",
-          flush=True)
-    transport.carrier.pump(lambda: bool(stopping), timeout_s=args.duration or math.inf)
-    transport.carrier.close()
-    if node.forward is not None:
-        node.forward.close()
-    if journal is not None:
-        journal.close()
-    if writer is not None:
-        writer.close()
+            node.forward = UdpForward(server, node.deliver_data, transport.carrier.watch)
+            transport.carrier.nodes.append(node.forward)
+        stopping = []
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stopping.append(True))
+        where = "udp" if transport.kind == "usrsctp" else "sctp"
+        print(f"ntnstack mme: listening on {where} {transport.local[0]}:{transport.local[1]}",
+              flush=True)
+        transport.carrier.pump(lambda: bool(stopping), timeout_s=args.duration or math.inf)
+    finally:    # also when serving failed: the journal's run ends, the capture is complete
+        if transport is not None:
+            transport.carrier.close()
+        if node is not None and node.forward is not None:
+            node.forward.close()
+        if journal is not None:
+            journal.close()
+        if writer is not None:
+            writer.close()
     summary = _summary(node)
     print(json.dumps(summary) if args.json else "\n".join(
         f"{name:28s} {count}" for name, count in summary["received"].items()))

@@ -39,7 +39,6 @@ class _Ue:
     enb_ue_id: int
     mme_ue_id: int | None = None
     inbox: list[bytes] = field(default_factory=list)
-    context_set_up: bool = False
 
 
 class _Answers(Sequence):
@@ -258,7 +257,6 @@ class S1apEnb:
         if pdu.message == "DownlinkNASTransport":
             ue.inbox.append(pdu.ies["NAS-PDU"])
         elif pdu.message == "InitialContextSetupRequest":
-            ue.context_set_up = True
             self._send(m.initial_context_setup_response(ue.mme_ue_id, ue.enb_ue_id,
                                                         bytes([127, 0, 0, 1]), ue.enb_ue_id))
         elif pdu.message == "UEContextReleaseCommand":

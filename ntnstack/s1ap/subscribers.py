@@ -13,19 +13,11 @@ from pathlib import Path
 from ntnstack.errors import InputError
 from ntnstack.limits import MAX_SUBSCRIBERS
 from ntnstack.stack.mme import PDN_POLICIES, Subscriber
+from ntnstack.stack.imei import luhn_digit
 
 __all__ = ["load_subscribers", "subscriber_lines"]
 
 KEY_HEX_DIGITS = 32
-
-
-def luhn_check_digit(digits: str) -> int:
-    """The Luhn check digit of the 14 digits TAC + SNR (TS 23.003 B.2)."""
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        doubled = int(d) * (2 if i % 2 == 0 else 1)
-        total += doubled // 10 + doubled % 10
-    return (10 - total % 10) % 10
 
 
 def _imei(value: str, where: str) -> str | None:
@@ -33,7 +25,7 @@ def _imei(value: str, where: str) -> str | None:
     if not value:
         return None
     if not (value.isdigit() and len(value) == 15) or \
-            luhn_check_digit(value[:14]) != int(value[14]):
+            luhn_digit(value[:14]) != value[14]:
         raise InputError(f"{where}: IMEI {value!r} is not 15 digits ending in the Luhn check "
                          f"digit of the first 14 (TS 23.003 6.2.1, B.2)")
     return value[:14]

@@ -41,8 +41,8 @@ def open_transport(mode: str, local: tuple[str, int], sctp_port: int,
         from ntnstack.sctp.kernel import KernelEndpoint
 
         if tap is not None:
-            raise InputError("--pcap: needs --sctp usrsctp (the kernel's SCTP packets do not "
-                             "pass through ntnstack; capture them with tcpdump)")
+            raise InputError("--pcap: needs --sctp usrsctp or raw (the kernel's SCTP packets "
+                             "do not pass through ntnstack; capture them with tcpdump)")
         endpoint = KernelEndpoint(local)
         carrier = KernelCarrier(endpoint, answer_timeout_s=answer_timeout_s)
         return Transport(kind, endpoint, carrier, lambda peer: peer,

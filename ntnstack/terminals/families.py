@@ -10,6 +10,7 @@ import yaml
 from at_bridge.families import FAMILIES
 from ntnstack.errors import InputError
 from ntnstack.terminals.vendor_commands import parse_commands
+from ntnstack.stack.imei import luhn_digit
 
 
 _KINDS = {"nbntn", "tiantong", "beidou"}
@@ -72,15 +73,6 @@ def _banner_line(family: str, item) -> tuple[str, float]:
     except (TypeError, KeyError, ValueError):
         raise InputError(f"families.yaml {family}.banner: expected a line or "
                          f"{{line: ..., after_s: seconds}}, got {item!r}") from None
-
-
-def luhn_digit(digits: str) -> str:
-    """The Luhn check digit of ``digits`` (IMEI: 3GPP TS 23.003 annex B; ICCID: ITU-T E.118)."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return str((10 - total % 10) % 10)
 
 
 @dataclass(frozen=True)

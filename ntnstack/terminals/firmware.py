@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ntnstack.terminals.families import Identity, luhn_digit
+from ntnstack.stack.imei import luhn_digit
+from ntnstack.terminals.families import Identity
 
 ACT_TERRESTRIAL_NB_S1 = 9
 """TS 27.007 7.3 <AcT> 9: E-UTRAN (NB-S1)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from ntnstack.s1ap.subscribers import luhn_check_digit
+from ntnstack.stack.imei import luhn_digit
 from ntnstack.s1ap.ue_load import emulated_imsi
 from ntnstack.stack import UeConfig
 from tests.cli.subprocess_cli import ROOT
@@ -19,7 +19,7 @@ MSISDN = "+8613912340000"
 
 def test_mme_journal_records_each_procedure_and_the_illegal_me(tmp_path):
     ue = UeConfig()
-    own = ue.imeisv[:14] + str(luhn_check_digit(ue.imeisv[:14]))
+    own = ue.imeisv[:14] + luhn_digit(ue.imeisv[:14])
     key, opc = ue.k.hex(), ue.opc.hex()
     good, bad = emulated_imsi(0), emulated_imsi(1)
     subscribers = tmp_path / "subscribers.csv"

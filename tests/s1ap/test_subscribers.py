@@ -12,7 +12,8 @@ import pytest
 from ntnstack.clock import Clock
 from ntnstack.errors import InputError
 from ntnstack.s1ap.loopback import Loopback
-from ntnstack.s1ap.subscribers import load_subscribers, luhn_check_digit
+from ntnstack.s1ap.subscribers import load_subscribers
+from ntnstack.stack.imei import luhn_digit
 from ntnstack.s1ap.ue_load import SMS_DESTINATION, SMS_TEXT, emulated_imsi
 from ntnstack.stack import UeConfig, geo_cell
 from ntnstack.stack import nas as n
@@ -25,7 +26,7 @@ from pycrate_mobile.NAS import parse_NAS_MO, parse_NAS_MT  # noqa: E402
 
 PORTS = (45412, 44412)                # a loopback of its own
 UE = dataclasses.replace(UeConfig(), imsi=emulated_imsi(0), seed=0)
-OWN_IMEI = UE.imeisv[:14] + str(luhn_check_digit(UE.imeisv[:14]))
+OWN_IMEI = UE.imeisv[:14] + luhn_digit(UE.imeisv[:14])
 OTHER_IMEI = "490154203237518"        # the IMEI example with a valid check digit (TS 23.003 B.2)
 MSISDN = "+8613912340000"
 
@@ -33,10 +34,10 @@ MSISDN = "+8613912340000"
 def test_luhn_check_digit_as_python_stdnum_computes_it():
     """python-stdnum's Luhn (not ours) on the known IMEI and on 200 pseudo-random TAC+SNR."""
     stdnum_luhn = pytest.importorskip("stdnum.luhn")        # a test dependency (pyproject)
-    assert luhn_check_digit(OTHER_IMEI[:14]) == int(OTHER_IMEI[14])
+    assert luhn_digit(OTHER_IMEI[:14]) == OTHER_IMEI[14]
     for i in range(200):
         digits = f"{(i * 7919 + 35349006) * 104729 % 10**14:014d}"
-        assert luhn_check_digit(digits) == int(stdnum_luhn.calc_check_digit(digits)), digits
+        assert luhn_digit(digits) == stdnum_luhn.calc_check_digit(digits), digits
 
 
 def test_file_with_imei_msisdn_and_pdn_policy(tmp_path):
