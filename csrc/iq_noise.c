@@ -62,7 +62,7 @@ static inline double unit_open(uint32_t bits)
     return ((double)bits + 0.5) * UNIT_32;
 }
 
-/* x with its sign bit flipped when bit 8 of the component is set. */
+/* x with its sign bit flipped when the component's SIGN_BIT is set. */
 static inline float with_sign(float x, uint32_t c)
 {
     uint32_t b;

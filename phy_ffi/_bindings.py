@@ -100,8 +100,6 @@ def new_status(n: int) -> np.ndarray:
 
 def raise_value_error(message: str) -> None:
     """PhyValueError (a bad length or buffer) with the message."""
-    from phy_ffi.errors import PhyValueError
-
     raise PhyValueError(message, CONST.ERR_LENGTH)
 
 
@@ -440,7 +438,7 @@ def iq_channel_process(state, out: np.ndarray, block: np.ndarray, ptrs: tuple,
     expect("iq_channel_process", ("block", block, (n,), np.complex64),
            ("out", out, (n,), np.complex64))
     if not out.flags.writeable:
-            raise PhyValueError("iq_channel_process: out: read-only array", CONST.ERR_LENGTH)
+        raise_value_error("iq_channel_process: out: read-only array")
     return lib.ntn_iq_channel_process(state, ffi.cast("float *", ffi.from_buffer(out)),
                                       ffi.cast("float *", ffi.from_buffer(block)), block.size,
                                       *ptrs, n_traj)

@@ -14,6 +14,7 @@ import numpy as np
 from phy_ffi import _bindings as b
 from phy_ffi._bindings import CONST
 from phy_ffi.arrays import flat_pairs
+from phy_ffi.twin.noise import splitmix64_at
 from phy_ffi.pathloss import (
     Fspl,
     GasZenith,
@@ -28,9 +29,6 @@ __all__ = ["fspl_db", "gas_zenith_attenuation_db", "pathloss", "pathloss_table"]
 
 GAS_MIN_ELEV_DEG = 5.0    # as in csrc/pathloss.c (ITU-R P.676 cosecant law from 5 deg)
 IONO_FLUC_4GHZ_DB = 1.1   # as in csrc/pathloss.c (TR 38.811 6.6.6.1.4)
-GAMMA = np.uint64(0x9E3779B97F4A7C15)
-MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-MIX2 = np.uint64(0x94D049BB133111EB)
 TABULATED_ELEV_DEG = np.arange(10.0, 91.0, 10.0)
 TABULATED_FREQ_HZ = np.arange(1.0, 101.0) * 1e9
 
@@ -115,15 +113,6 @@ def _scintillation(f: np.ndarray, tropo_db: np.ndarray) -> np.ndarray:
     return np.where(f >= CONST.PATHLOSS_BAND_SPLIT_HZ, tropo_db, iono)
 
 
-def _splitmix64(seed: int, k: np.ndarray) -> np.ndarray:
-    """Outputs k of the splitmix64 stream seeded with seed (uint64 wrap-around)."""
-    with np.errstate(over="ignore"):
-        z = np.uint64(seed) + (k + np.uint64(1)) * GAMMA
-        z = (z ^ (z >> np.uint64(30))) * MIX1
-        z = (z ^ (z >> np.uint64(27))) * MIX2
-    return z ^ (z >> np.uint64(31))
-
-
 def _uniform(x: np.ndarray) -> np.ndarray:
     return (x >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
@@ -131,9 +120,9 @@ def _uniform(x: np.ndarray) -> np.ndarray:
 def _draws(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(u for LOS, standard normal z) for elements 0..n-1, as ntn_pathloss_draw."""
     k = np.arange(n, dtype=np.uint64) * np.uint64(3)
-    u_los = _uniform(_splitmix64(seed, k))
-    u1 = 1.0 - _uniform(_splitmix64(seed, k + np.uint64(1)))
-    u2 = _uniform(_splitmix64(seed, k + np.uint64(2)))
+    u_los = _uniform(splitmix64_at(np.uint64(seed), k))
+    u1 = 1.0 - _uniform(splitmix64_at(np.uint64(seed), k + np.uint64(1)))
+    u2 = _uniform(splitmix64_at(np.uint64(seed), k + np.uint64(2)))
     return u_los, np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
 
 
