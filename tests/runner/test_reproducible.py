@@ -94,7 +94,20 @@ def _assert_identical(outs: list[Path]) -> None:
         other = fingerprint(out)
         assert sorted(other) == sorted(first)
         differ = [name for name in first if other[name] != first[name]]
-        assert differ == [], f"{out.name} differs from {outs[0].name} in {differ}"
+        assert differ == [], (f"{out.name} differs from {outs[0].name} in {differ}; first "
+                              f"difference: {first_difference(first[differ[0]], other[differ[0]])}")
+
+
+def first_difference(a, b) -> str:
+    """Where two fingerprint entries first part (for the failure message)."""
+    if isinstance(a, dict):
+        key = next(k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k))
+        return f"{key!r}: {first_difference(a.get(key, []), b.get(key, []))}"
+    if isinstance(a, (list, tuple)):
+        i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+        return f"item {i}: {a[i:i + 2]!r} vs {b[i:i + 2]!r}"
+    i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return f"at {i}: {a[max(0, i - 80):i + 120]!r} vs {b[max(0, i - 80):i + 120]!r}"
 
 
 def test_default_scenario_is_reproducible_under_load(tmp_path, busy_cores):
