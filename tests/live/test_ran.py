@@ -277,3 +277,37 @@ def test_run_scenario_refuses_a_ran_section_without_its_pusher(tmp_path):
     scenario, bed, ports = load_inputs(None, [testbed])
     with pytest.raises(InputError, match="ran_companions"):
         run_scenario(scenario, bed, ports, tmp_path / "out", progress=False)
+
+
+def test_certify_pushes_into_the_testbed_ran_equipment(tmp_path):
+    """``ntnstack certify`` on a testbed with a ``ran:`` section feeds its equipment as
+    ``ntnstack run`` does (it used to run without the pusher, the section ignored)."""
+    with Callbox(cell_ids=(1,)) as box:
+        testbed = _testbed(tmp_path, {"callbox": {"kind": "amarisoft", "url": box.url,
+                                                  "cells": {"geo-cell": 1}}})
+        out = subprocess.run([*CLI, "certify", "--profile", "ntn-3gpp", "--testbed", testbed,
+                              "--out", str(tmp_path / "out"), "--json"],
+                             capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    sent = box.received
+    # the GEO cell serves its terminals from the start: its NTN parameters, then the gain
+    assert [(m["message"], m.get("cell_id")) for m in sent[:2]] == \
+        [("config_set", None), ("cell_gain", 1)]
+    assert set(sent[0]["cells"]) == {"1"} and sent[1]["gain"] == RESTORE_GAIN_DB
+    pushes = read_run(tmp_path / "out")["pushes"]
+    assert [json.loads(p["request"]) for p in pushes] == \
+        [{k: v for k, v in m.items() if k != "message_id"} for m in sent]
+
+
+def test_runner_refuses_a_ran_section_no_companion_feeds(tmp_path):
+    """Every path to a run goes through Runner: a ``ran:`` entry without a pusher naming it
+    is refused there, whoever builds the runner (companions given, but not the pusher)."""
+    from ntnstack.errors import InputError
+    from ntnstack.runner.engine import Runner
+
+    testbed = _testbed(tmp_path, {"callbox": {"kind": "amarisoft", "url": "ws://127.0.0.1:9",
+                                              "cells": {"geo-cell": 1}}})
+    scenario, bed, ports = load_inputs(None, [testbed])
+    for companions in (None, [], [object()]):
+        with pytest.raises(InputError, match=r"ran\.callbox has no pusher"):
+            Runner(scenario, bed, ports, tmp_path / "out", companions=companions)
