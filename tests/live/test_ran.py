@@ -3,6 +3,7 @@ the Amarisoft Remote API client against a test callbox speaking its envelope
 (tests/live/callbox.py), the default scenario pushing into it, and the srsRAN restart hook
 against a script that records its calls; the pushes in the journal and the report."""
 import json
+import re
 import subprocess
 import sys
 
@@ -311,3 +312,58 @@ def test_runner_refuses_a_ran_section_no_companion_feeds(tmp_path):
     for companions in (None, [], [object()]):
         with pytest.raises(InputError, match=r"ran\.callbox has no pusher"):
             Runner(scenario, bed, ports, tmp_path / "out", companions=companions)
+
+
+def _exported_ntn(scenario, cell: str, t_unix_s: float, form: str) -> dict:
+    """``ntnstack export --target amarisoft`` of ``cell`` at ``t_unix_s`` (SFN 0 at the
+    scenario's start), its JSON read back without the comment header."""
+    out = subprocess.run([*CLI, "export", "--target", "amarisoft", "--scenario",
+                          str(default_scenario_path()), "--cell", cell, "--start",
+                          format_iso8601(t_unix_s), "--sfn0", format_iso8601(scenario.start_unix_s),
+                          "--ephemeris", form], capture_output=True, text=True, check=True)
+    return json.loads(re.sub(r"/\*.*?\*/", "", out.stdout, flags=re.DOTALL))
+
+
+ORBITAL_KEYS = {"semi_major_axis", "eccentricity", "periapsis", "longitude", "inclination",
+                "mean_anomaly"}
+STATE_KEYS = {"pos_x", "pos_y", "pos_z", "vel_x", "vel_y", "vel_z"}
+
+
+@pytest.mark.parametrize(("option", "sib_form", "form"), [
+    (None, "state-vectors", "state-vectors"),      # the form the SIB carries
+    (None, "orbital", "orbital"),
+    ("state-vectors", "state-vectors", "state-vectors"),
+    ("orbital", "state-vectors", "orbital"),       # the testbed's choice
+])
+def test_callbox_gets_what_ntnstack_export_writes(option, sib_form, form):
+    """Each config_set carries the tree `ntnstack export --target amarisoft` writes for the
+    cell at the send time of its SIB in force, in either ephemeris form (a SIB in orbital
+    form is a state message with ``sib.orbital``, docs/live.md)."""
+    from ntnstack.live.ran.amarisoft import AmarisoftAdapter
+    from ntnstack.scenario.ran import RanEquipment
+
+    scenario = load_inputs(None)[0]
+    live = LiveCells(scenario)
+    t = live.coverage_changes_s("leo-cell")[0] + 100.0    # in the first LEO pass over nb-leo
+    ids = {"geo-cell": 1, "leo-cell": 2}
+    messages = [live.message(cell, t, "sib-update") for cell in ids]
+    if sib_form == "orbital":
+        for msg in messages:
+            msg["sib"] = {k: v for k, v in msg["sib"].items()
+                          if k not in ("position_m", "velocity_mps")} | {"orbital": {}}
+    options = {} if option is None else {"ephemeris": option}
+    with Callbox(cell_ids=(1, 2)) as box:
+        adapter = AmarisoftAdapter(RanEquipment("callbox", "amarisoft", box.url, ids, options),
+                                   scenario)
+        adapter.open()
+        pushes = [p for msg in messages for p in adapter.push(msg, 0.0)]
+        adapter.close()
+    assert all(p.ok for p in pushes)
+    sets = [m["cells"] for m in box.received if m["message"] == "config_set"]
+    assert len(sets) == 2
+    for pushed, msg in zip(sets, messages, strict=True):
+        exported = _exported_ntn(scenario, msg["cell"], msg["sib"]["sent_unix_s"], form)
+        assert pushed == {str(ids[msg["cell"]]): exported}
+        assert set(exported["ntn"]["ephemeris"]) == \
+            (ORBITAL_KEYS if form == "orbital" else STATE_KEYS)
+    assert "gateway" in sets[0]["1"]["ntn"]     # the GEO cell's transparent payload

@@ -11,7 +11,7 @@ from ntnstack.live import LiveCells
 from ntnstack.scenario.load import default_scenario_path, load_scenario
 from tests.live.clients import CLI, collect, encode_geo_cell_sib
 from tests.rigs.conftest import SCENARIO as RIG_SCENARIO
-from tests.rigs.conftest import farm, finished, free_places  # noqa: F401 - fixtures
+from tests.rigs.conftest import finished
 SCALE = 10            # emulated seconds per real second
 WAIT_S = 60.0         # emulated: the run's one step; ~12 SIB updates of 5.12 s (the default)
 # a wait only: no module has to answer within a scaled deadline on a busy machine
