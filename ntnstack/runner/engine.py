@@ -85,8 +85,13 @@ class Runner:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         clear_evidence(self.out_dir)
         world = World(self.scenario)
-        for companion in self.companions:   # their heavy work before the clock starts
-            companion.prepare(world)
+        self._companions_stopped = False
+        try:
+            for companion in self.companions:   # their heavy work before the clock starts
+                companion.prepare(world)
+        except BaseException:
+            self._stop_companions(None)
+            raise
         clock = scenario_clock(self.scenario)
         info = RunInfo(uuid.uuid4().hex[:12], self.scenario.name, list(self.scenario.files),
                        self.testbed.name, str(self.scenario.clock), self.scenario.start_unix_s,
@@ -115,6 +120,7 @@ class Runner:
                         modules.close()
             finally:
                 stop.disarm()
+                self._stop_companions(journal)   # the modules failed to open: none started
                 info.wall_s = time.monotonic() - wall0
                 info.finished_at = _now_iso()
                 info.status = _status(results, len(self.scenario.steps))
@@ -148,11 +154,16 @@ class Runner:
             results.append(result)
             progress.end(result)
 
-    def _stop_companions(self, journal: Journal) -> None:
-        """Stop every companion, journaling what each pushed since the last step."""
+    def _stop_companions(self, journal: Journal | None) -> None:
+        """Stop every companion (once: a companion never started is stopped too, closing
+        what it holds), journaling what each pushed since the last step."""
+        if self._companions_stopped:
+            return
+        self._companions_stopped = True
         for companion in self.companions:
             companion.stop()
-            journal.pushes(companion.take())
+            if journal is not None:
+                journal.pushes(companion.take())
 
     def write_outputs(self, world, info: RunInfo, pcaps: list[Path] = (),
                       imsis: dict[str, str] | None = None) -> None:

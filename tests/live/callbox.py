@@ -9,6 +9,7 @@ with ``error`` when the request is one the callbox refuses: an unknown message, 
 from __future__ import annotations
 
 import json
+import threading
 
 from tests.live.clients import ThreadedServer
 
@@ -22,8 +23,15 @@ class Callbox(ThreadedServer):
         super().__init__()
         self.cell_ids = set(cell_ids)
         self.received: list[dict] = []
+        self.hung_up = threading.Event()    # a client closed its connection
 
     async def _session(self, ws):
+        try:
+            await self._serve(ws)
+        finally:
+            self.hung_up.set()
+
+    async def _serve(self, ws):
         await ws.send(json.dumps({"message": "ready", "type": "ENB", "name": "test-callbox",
                                   "version": "test"}))
         async for raw in ws:

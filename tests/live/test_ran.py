@@ -367,3 +367,25 @@ def test_callbox_gets_what_ntnstack_export_writes(option, sib_form, form):
         assert set(exported["ntn"]["ephemeris"]) == \
             (ORBITAL_KEYS if form == "orbital" else STATE_KEYS)
     assert "gateway" in sets[0]["1"]["ntn"]     # the GEO cell's transparent payload
+
+
+def test_a_run_failing_before_its_steps_closes_the_callbox_connection(tmp_path):
+    """The pusher's adapters are connected before the run; a run whose modules cannot be
+    opened (here the certify-style ``modules_factory`` refuses) still closes them."""
+    from ntnstack.errors import InputError
+    from ntnstack.runner.engine import Runner
+
+    def no_modules(*_):
+        raise InputError("terminals: no module opens")
+
+    with Callbox(cell_ids=(1,)) as box:
+        testbed = _testbed(tmp_path, {"callbox": {"kind": "amarisoft", "url": box.url,
+                                                  "cells": {"geo-cell": 1}}})
+        scenario, bed, ports = load_inputs(None, [testbed])
+        companions = ran_companions(scenario, bed)
+        with pytest.raises(InputError, match="no module opens"):
+            Runner(scenario, bed, ports, tmp_path / "out", progress=False,
+                   modules_factory=no_modules, companions=companions).run()
+        assert all(a.api._ws is None for c in companions for a in c.adapters)
+        assert box.hung_up.wait(30), "the callbox still holds the connection"
+    assert box.received == []
