@@ -1,7 +1,9 @@
 """Base stations that follow the emulated satellite during a run (testbed ``ran:``):
 the Amarisoft Remote API client against a test callbox speaking its envelope
-(tests/live/callbox.py), the default scenario pushing into it, and the srsRAN restart hook
-against a script that records its calls; the pushes in the journal and the report."""
+(tests/live/callbox.py), the default scenario pushing into it (through ``ntnstack run``'s
+API and ``ntnstack certify``), each config_set equal to ``ntnstack export``'s output, and the
+srsRAN restart hook against a script that records its calls; the pushes in the journal and
+the report."""
 import json
 import re
 import subprocess
@@ -389,3 +391,13 @@ def test_a_run_failing_before_its_steps_closes_the_callbox_connection(tmp_path):
         assert all(a.api._ws is None for c in companions for a in c.adapters)
         assert box.hung_up.wait(30), "the callbox still holds the connection"
     assert box.received == []
+
+
+def test_certify_with_an_unreachable_callbox_is_one_line_exit_2(tmp_path):
+    testbed = _testbed(tmp_path, {"x": {"kind": "amarisoft", "url": "ws://127.0.0.1:9",
+                                        "cells": {"geo-cell": 1}}})
+    out = subprocess.run([*CLI, "certify", "--profile", "ntn-3gpp", "--testbed", testbed,
+                          "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "ran.x: ws://127.0.0.1:9" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
