@@ -73,11 +73,13 @@ class Certification:
 
 
 def certify(profile: Profile, out_dir: str | Path, *, testbed=None,
-            defects: dict[str, tuple[str, ...]] | None = None, progress: bool = False
-            ) -> Certification:
+            defects: dict[str, tuple[str, ...]] | None = None, progress: bool = False,
+            companions=None) -> Certification:
     """Run ``profile`` into ``out_dir`` on ``testbed`` (default: every terminal virtual);
     ``defects``: terminal -> known defects to give its virtual module
-    (ntnstack.certification.defects)."""
+    (ntnstack.certification.defects); ``companions``: (scenario, testbed) -> the run's
+    companions (ntnstack.live.ran.ran_companions pushes into the testbed's ``ran:``
+    equipment, which the runner refuses to leave unfed)."""
     from ntnstack.certification.modules import CertModules
     from ntnstack.runner.api import prepare
     from ntnstack.runner.engine import Runner
@@ -92,7 +94,8 @@ def certify(profile: Profile, out_dir: str | Path, *, testbed=None,
     def modules(scen, prts, clock, world, out):
         return CertModules(scen, prts, clock, world, out, defects=defects)
     runner = Runner(scenario, testbed, ports, out_dir, progress=progress,
-                    modules_factory=modules)
+                    modules_factory=modules,
+                    companions=companions(scenario, testbed) if companions else None)
     stopped = None
     try:
         outcome = runner.run()

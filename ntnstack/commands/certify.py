@@ -70,8 +70,11 @@ def run(args) -> int:
 
         testbed = load_testbed(list(args.testbed))
     output_dir(args.out, "--out")
+    from ntnstack.live.ran import ran_companions
+
     cert = certify(profile, args.out, testbed=testbed, defects=defects,
-                   progress=show_progress(args, json_output=args.json))
+                   progress=show_progress(args, json_output=args.json),
+                   companions=ran_companions)
     if args.json:
         print(json.dumps(cert.as_dict(), sort_keys=True, default=str))
     else:

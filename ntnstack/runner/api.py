@@ -87,11 +87,6 @@ def run_scenario(scenario: Scenario, testbed: Testbed, ports: dict[str, Port],
     """Run into ``out_dir``; returns the outcome (results are also in the out dir).
     ``companions``: see Runner; a testbed with a ``ran:`` section needs its pusher,
     ``ntnstack.live.ran.ran_companions(scenario, testbed)`` (the runner does not reach up to
-    the live layer by itself)."""
-    if companions is None:
-        if testbed.ran:
-            raise InputError(f"testbed {testbed.name}: its ran: section needs companions="
-                             f"ntnstack.live.ran.ran_companions(scenario, testbed)")
-        companions = []
+    the live layer by itself, and refuses to run without it)."""
     return Runner(scenario, testbed, ports, out_dir, progress=progress,
                   modules_factory=modules_factory, companions=companions).run()
