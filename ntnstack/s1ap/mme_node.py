@@ -10,10 +10,12 @@ A.3); after a DETACH REQUEST it releases it (UE CONTEXT RELEASE COMMAND, cause d
 What it cannot decode or handle is answered with an ERROR INDICATION (8.7.2), never a crash.
 ``seen`` counts what arrived, by message name, for reports and tests.
 
-User plane: with ``forward`` (ntnstack.s1ap.forward.UdpForward) each UE's uplink data
-(ESM DATA TRANSPORT, alone or in a CONTROL PLANE SERVICE REQUEST) goes to the application
-server; ``deliver_data`` brings the server's reply to the UE: in a DOWNLINK NAS TRANSPORT
-when it has an S1 connection, else after PAGING, with the answers to its service request.
+User plane: with ``forward`` each UE's uplink data (ESM DATA TRANSPORT, alone or in a
+CONTROL PLANE SERVICE REQUEST) leaves the core: to the application server
+(ntnstack.s1ap.forward.UdpForward) or into the host's IP stack (ntnstack.s1ap.tun.TunForward);
+``deliver_data`` / ``deliver_packet`` bring the server's reply / the host's packet to the
+UE: in a DOWNLINK NAS TRANSPORT when it has an S1 connection, else after PAGING, with the
+answers to its service request.
 """
 from __future__ import annotations
 
@@ -27,11 +29,12 @@ from ntnstack.s1ap import messages as m
 from ntnstack.s1ap.ports import UE_STREAM
 from ntnstack.s1ap.codec import S1apDecodeError, S1apPdu, decode_pdu, encode_pdu
 from ntnstack.s1ap.identity import attach_request_identity, imsi_from_identity
+from ntnstack.s1ap.tun import packet_addresses
 from ntnstack.sctp.usrsctp import AssociationEvent, SctpMessage
 from ntnstack.stack import crypto
 from ntnstack.stack import nas as n
 from ntnstack.stack.mme import Mme
-from ntnstack.stack.user_plane import from_datagram
+from ntnstack.stack.user_plane import ue_ip
 
 __all__ = ["S1apMme"]
 
@@ -149,9 +152,10 @@ class S1apMme:
                                                      uplink=False))
 
     def _forward(self, imsi: str, data: bytes) -> None:
-        """One uplink user data container to the application server, as its payload."""
+        """One uplink user data container out of the core (the UDP forward: its payload to
+        the application server; the TUN: the IP packet to the host)."""
         ue = self.mme.context(imsi)
-        self.forward.send(imsi, from_datagram(ue.pdn_type, ue.pdn_address, data, uplink=True))
+        self.forward.uplink(imsi, ue.pdn_type, ue.pdn_address, data)
 
     def deliver_data(self, imsi: str, payload: bytes) -> None:
         """MT data to UE ``imsi`` (the application server's reply): DOWNLINK NAS TRANSPORT
@@ -159,6 +163,19 @@ class S1apMme:
         request (TS 23.401 5.3.4B.3); dropped, with a warning, when it is not registered."""
         self._deliver(imsi, "data", lambda connected: self.mme.deliver_data(imsi, payload,
                                                                              connected))
+
+    def deliver_packet(self, imsi: str, packet: bytes) -> None:
+        """An IP packet the host routed to UE ``imsi`` (ntnstack.s1ap.tun), as it is, in an
+        ESM DATA TRANSPORT as ``deliver_data``; dropped when the UE holds no IP PDN with the
+        packet's destination address."""
+        def to_ue(connected: bool) -> list[bytes]:
+            ue = self.mme.context(imsi)
+            address = ue_ip(ue.pdn_type, ue.pdn_address)
+            if address is None or address != packet_addresses(packet)[1]:
+                raise InputError(f"its PDN address is {address}, not the packet's destination")
+            return self.mme.deliver_packet(imsi, packet, connected)
+
+        self._deliver(imsi, "packet", to_ue)
 
     def deliver_sms(self, imsi: str, tpdu: bytes) -> None:
         """MT SMS (SMS-DELIVER ``tpdu``) to UE ``imsi``, as ``deliver_data``."""

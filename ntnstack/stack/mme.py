@@ -306,7 +306,13 @@ class Mme:
         address; like ``deliver_sms`` for an idle UE."""
         ctx = self._ues[imsi]
         packet = to_datagram(ctx.pdn_type, ctx.pdn_address, payload, uplink=False)
-        return self._to_ue(ctx, n.esm_data_transport(ctx.ebi, packet), connected)
+        return self.deliver_packet(imsi, packet, connected)
+
+    def deliver_packet(self, imsi: str, container: bytes, connected: bool = True) -> list[bytes]:
+        """MT data as ``deliver_data``, the user data container given as it is (an IP
+        packet from the host's routing, ntnstack mme --tun)."""
+        ctx = self._ues[imsi]
+        return self._to_ue(ctx, n.esm_data_transport(ctx.ebi, container), connected)
 
     def _to_ue(self, ctx: _UeContext, plain: bytes, connected: bool) -> list[bytes]:
         if ctx.state != "registered":

@@ -57,9 +57,11 @@ class ServicesMixin:
 
     def _user_packet(self, payload: bytes) -> bytes:
         """The user data container of an uplink ``payload`` on the granted PDN
-        (ntnstack.stack.user_plane: the payload on non-IP, else UDP to UDP_SERVER)."""
+        (ntnstack.stack.user_plane: the payload on non-IP, else UDP to the UE's
+        ``app_server`` or UDP_SERVER)."""
         granted = n.decode_pdn_address(self.pdn_address).pdn_type   # the network's choice
-        return to_datagram(granted, self.pdn_address[1:], payload, uplink=True)
+        return to_datagram(granted, self.pdn_address[1:], payload, uplink=True,
+                           server=self.ue.app_server)
 
     def _data_from_idle(self, proc: ProcedureResult, esm: bytes) -> ProcedureResult:
         ok, t_enb, t_ue = self._service_request(proc.start_unix_s, "mo-Data", esm=esm)
