@@ -41,6 +41,11 @@ def register(sub) -> None:
     p.add_argument("--tun-net", default=UE_NET, metavar="CIDR",
                    help=f"the UEs' IPv4 network (default {UE_NET}): the TUN has its first "
                    "host address, subscriber n of the file the (n+1)th")
+    p.add_argument("--sms-to-others", default="accept", metavar="POLICY",
+                   help="an MO SMS to a number that is no subscriber's MSISDN: accept (RP-ACK, "
+                   "as an SMSC passing it to another network, not emulated; default) or reject "
+                   "(RP-ERROR cause #1 unassigned number). SMS to a subscriber's MSISDN are "
+                   "delivered to it")
     p.add_argument("--journal", metavar="FILE",
                    help="record each UE procedure (IMSI, procedure, result, cause, times) as a "
                    "run in this results journal (SQLite; ntnstack results show --journal FILE)")
@@ -99,7 +104,7 @@ def run(args) -> int:
             from ntnstack.runner.core_journal import CoreJournal
 
             journal = mme.observer = CoreJournal(args.journal, args.listen, args.subscribers)
-        node = S1apMme(mme, transport.endpoint)
+        node = S1apMme(mme, transport.endpoint, sms_to_others=args.sms_to_others)
         transport.carrier.nodes.append(node)
         if server is not None:
             from ntnstack.s1ap.forward import UdpForward

@@ -20,8 +20,11 @@ answers to its service request.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from ntnstack.capture.sctp import PPID_S1AP
 from ntnstack.errors import InputError
@@ -29,6 +32,10 @@ from ntnstack.s1ap import messages as m
 from ntnstack.s1ap.ports import UE_STREAM
 from ntnstack.s1ap.codec import S1apDecodeError, S1apPdu, decode_pdu, encode_pdu
 from ntnstack.s1ap.identity import attach_request_identity, imsi_from_identity
+from ntnstack.s1ap.sms_relay import (RP_CAUSE_DESTINATION_OUT_OF_ORDER,
+                                     RP_CAUSE_UNASSIGNED_NUMBER,
+                                     RP_CAUSE_UNIDENTIFIED_SUBSCRIBER, submit_destination,
+                                     submit_to_deliver)
 from ntnstack.s1ap.tun import packet_addresses
 from ntnstack.sctp.usrsctp import AssociationEvent, SctpMessage
 from ntnstack.stack import crypto
@@ -39,6 +46,7 @@ from ntnstack.stack.user_plane import ue_ip
 __all__ = ["S1apMme"]
 
 log = logging.getLogger(__name__)
+SMS_TO_OTHERS = ("accept", "reject")   # an MO SMS to a number that is no subscriber's
 FC_K_ENB = 0x11                # TS 33.401 A.3: K_eNB from K_ASME and the uplink NAS COUNT
 
 
@@ -52,8 +60,14 @@ class _S1Context:
 class S1apMme:
     """``mme`` (the stack's MME) serving S1AP on ``endpoint`` (a listening SCTP endpoint)."""
 
-    def __init__(self, mme: Mme, endpoint, name: str = "ntnstack-mme", forward=None):
+    def __init__(self, mme: Mme, endpoint, name: str = "ntnstack-mme", forward=None,
+                 sms_to_others: str = "accept", clock: Callable[[], float] = time.time):
         self.mme, self.endpoint, self.name, self.forward = mme, endpoint, name, forward
+        if sms_to_others not in SMS_TO_OTHERS:
+            raise InputError(f"--sms-to-others {sms_to_others!r}: one of "
+                             f"{', '.join(SMS_TO_OTHERS)}")
+        self.sms_to_others, self.clock = sms_to_others, clock
+        mme.sms_router = self._route_sms
         self.seen: Counter[str] = Counter()
         self.errors: list[str] = []
         self._contexts: dict[int, _S1Context] = {}     # MME UE S1AP ID -> context
@@ -181,6 +195,23 @@ class S1apMme:
         """MT SMS (SMS-DELIVER ``tpdu``) to UE ``imsi``, as ``deliver_data``."""
         self._deliver(imsi, "SMS", lambda connected: self.mme.deliver_sms(imsi, tpdu,
                                                                            connected))
+
+    def _route_sms(self, imsi: str, submit: bytes) -> int | None:
+        """The SMSC's answer to UE ``imsi``'s SMS-SUBMIT (ntnstack.s1ap.sms_relay): to a
+        subscriber's MSISDN, the SMS-DELIVER goes to that UE (paged when idle) and None
+        (RP-ACK) follows; to another number, None when ``sms_to_others`` is "accept" (an SC
+        that would pass it on to another network, not emulated), else an RP-Cause."""
+        sender = self.mme.subscribers[imsi].msisdn
+        target = self.mme.imsi_of_msisdn(submit_destination(submit)[0])
+        if target is None:
+            return None if self.sms_to_others == "accept" else RP_CAUSE_UNASSIGNED_NUMBER
+        if sender is None:
+            return RP_CAUSE_UNIDENTIFIED_SUBSCRIBER
+        if not self._known(target) or self.mme.context(target).state != "registered":
+            return RP_CAUSE_DESTINATION_OUT_OF_ORDER
+        scts = datetime.fromtimestamp(round(self.clock()), UTC)
+        self.deliver_sms(target, submit_to_deliver(submit, sender, scts))
+        return None
 
     def _deliver(self, imsi: str, what: str, to_ue) -> None:
         """``to_ue(connected)``: the MME's downlink NAS for the UE (queued when idle)."""

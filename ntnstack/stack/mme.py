@@ -73,6 +73,10 @@ class _UeContext:
     mo_sms: list = field(default_factory=list)       # TPDUs of the MO SMS received
 
 
+SmsRouter = Callable[[str, bytes], "int | None"]
+"""router(sender's IMSI, SMS-SUBMIT TPDU): None when the SMSC accepts the message (RP-ACK),
+else the RP-Cause of its refusal (RP-ERROR, TS 24.011 8.2.5.4)."""
+
 ProcedureObserver = Callable[[str, str, str, str], None]
 """observer(imsi, procedure, result, detail): result ``started``, ``passed`` or ``failed``;
 detail: the cause of a failure, or what identifies the outcome (e.g. an SMS's originator)."""
@@ -96,11 +100,13 @@ class Mme:
     seed: int = 1      # the run's seed: RANDs and M-TMSIs are a function of it
     rand_source: Callable[[int], bytes] | None = None   # n -> n random octets (RAND)
     observer: ProcedureObserver | None = None    # told of each procedure (ntnstack mme --journal)
+    sms_router: SmsRouter | None = None   # MO SMS routing (ntnstack mme); None: all accepted
     smsc_inbox: list[tuple[str | None, bytes]] = field(default_factory=list)
     """What the SMSC received: (originator MSISDN, None when the subscriber has none; the
     SMS-SUBMIT TPDU), the MSISDN as the MSC / MME puts it in the forwarded short message."""
     _ues: dict[str, _UeContext] = field(default_factory=dict)
     _m_tmsis: dict[int, str] = field(default_factory=dict)   # M-TMSI -> IMSI, allocated ones
+    _msisdns: dict[str, str] = field(default_factory=dict)   # MSISDN -> IMSI
 
     def __post_init__(self) -> None:
         if self.pdn_policy not in PDN_POLICIES:
@@ -119,8 +125,14 @@ class Mme:
         return m_tmsi
 
     def add(self, subscriber: Subscriber) -> None:
-        """Put a subscriber into the HSS database (keyed by IMSI)."""
+        """Put a subscriber into the HSS database (keyed by IMSI, and by its MSISDN)."""
         self.subscribers[subscriber.imsi] = subscriber
+        if subscriber.msisdn is not None:
+            self._msisdns[subscriber.msisdn] = subscriber.imsi
+
+    def imsi_of_msisdn(self, msisdn: str) -> str | None:
+        """The IMSI of the subscriber whose number is ``msisdn``, None when none is."""
+        return self._msisdns.get(msisdn)
 
     @property
     def plmn(self) -> bytes:
@@ -271,8 +283,8 @@ class Mme:
 
     def _sms(self, imsi: str, cp: n.ParsedNas) -> list[bytes]:
         """SMS over NAS (TS 24.011 5.2 / 6.2): an MO CP-DATA(RP-DATA) is answered by CP-ACK
-        and CP-DATA(RP-ACK) from the SMSC; an MT CP-DATA(RP-ACK) by CP-ACK; a CP-ACK ends
-        the transfer."""
+        and CP-DATA(RP-ACK) from the SMSC (RP-ERROR when ``sms_router`` refuses it); an MT
+        CP-DATA(RP-ACK) by CP-ACK; a CP-ACK ends the transfer."""
         ctx = self._ues[imsi]
         if cp.message != "cp-data":
             return []
@@ -280,14 +292,23 @@ class Mme:
         rp_type, mr = rpdu[0], rpdu[1]
         if rp_type == n.RP_ACK_MS_N:
             ctx.mt_sms_acked.append(mr)
-            out = [n.cp_ack(ti, allocator=True)]
-        else:
-            ctx.mo_sms.append(n.rp_data_tpdu(rpdu))
-            self.smsc_inbox.append((ctx.subscriber.msisdn, ctx.mo_sms[-1]))
-            self._note(ctx.subscriber.imsi, "sms", "passed",
+            return self._sms_down(ctx, [n.cp_ack(ti, allocator=True)])
+        tpdu = n.rp_data_tpdu(rpdu)
+        cause = None if self.sms_router is None else self.sms_router(imsi, tpdu)
+        if cause is None:
+            ctx.mo_sms.append(tpdu)
+            self.smsc_inbox.append((ctx.subscriber.msisdn, tpdu))
+            self._note(imsi, "sms", "passed",
                        f"originator {ctx.subscriber.msisdn or 'without MSISDN'}")
-            out = [n.cp_ack(ti, allocator=False),
-                   n.cp_data(ti, n.rp_ack(mr, from_network=True), allocator=False)]
+            answer = n.rp_ack(mr, from_network=True)
+        else:
+            self._note(imsi, "sms", "failed", f"RP-ERROR cause #{cause}")
+            answer = n.rp_error(mr, cause)
+        return self._sms_down(ctx, [n.cp_ack(ti, allocator=False),
+                                    n.cp_data(ti, answer, allocator=False)])
+
+    def _sms_down(self, ctx: _UeContext, out: list[bytes]) -> list[bytes]:
+        """Each CP message in a protected DOWNLINK NAS TRANSPORT."""
         return [n.protect(ctx.security, n.downlink_nas_transport(c), uplink=False, header_type=2)
                 for c in out]
 

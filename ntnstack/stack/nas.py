@@ -29,6 +29,7 @@ from ntnstack.stack.nas_codes import (
     RP_ACK_N_MS,
     RP_DATA_MS_N,
     RP_DATA_N_MS,
+    RP_ERROR_N_MS,
     NasCodecError,
     ParsedNas,
     PdnAddress,
@@ -46,7 +47,7 @@ __all__ = ["ALGORITHMS", "CP_SERVICE_TYPES", "EMM", "EMM_CAUSE_ESM_FAILURE",
            "detach_accept", "detach_request", "downlink_nas_transport", "esm_data_transport",
            "imsi_identity", "message_name", "parse", "pdn_address", "pdn_connectivity_reject",
            "pdn_connectivity_request", "plmn_octets", "protect", "rp_ack", "rp_data_mo",
-           "rp_data_mt", "rp_data_tpdu", "security_mode_command", "security_mode_complete",
+           "rp_data_mt", "rp_data_tpdu", "rp_error", "security_mode_command", "security_mode_complete",
            "imeisv_identity",
            "unprotect", "uplink_nas_transport"]
 
@@ -359,3 +360,9 @@ def rp_data_tpdu(rpdu: bytes) -> bytes:
 def rp_ack(mr: int, from_network: bool) -> bytes:
     """RP-ACK (7.3.3) without RP-User data."""
     return bytes([RP_ACK_N_MS if from_network else RP_ACK_MS_N, mr & 0xFF])
+
+
+def rp_error(mr: int, cause: int) -> bytes:
+    """RP-ERROR network -> MS (7.3.4): RP-Cause (8.2.5.4, one octet, extension bit 0), no
+    diagnostic or RP-User data."""
+    return bytes([RP_ERROR_N_MS, mr & 0xFF]) + _lv(bytes([cause & 0x7F]))
