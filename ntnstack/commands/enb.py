@@ -159,7 +159,7 @@ def run(args) -> int:
     start = parse_iso8601(args.start, "--start")
     cells, (first, span) = _cells(args.orbit, start)
     writer, tap = udp_tap(args.pcap, udp=kind == "usrsctp") if args.pcap else (None, None)
-    transport = open_transport(args.sctp, bind, ENB_SCTP_PORT, args.answer_timeout_s, tap)
+    transport = open_transport(kind, bind, ENB_SCTP_PORT, args.answer_timeout_s, tap)
     enb = S1apEnb.for_cell(transport.endpoint, transport.carrier, cells[0],
                            RAT_TYPE[args.orbit])
     transport.carrier.nodes.append(enb)

@@ -98,7 +98,7 @@ def run(args) -> int:
     writer, tap = udp_tap(args.pcap, udp=kind == "usrsctp") if args.pcap else (None, None)
     transport = journal = node = None
     try:
-        transport = open_transport(args.sctp, listen, S1AP_SCTP_PORT, tap=tap)
+        transport = open_transport(kind, listen, S1AP_SCTP_PORT, tap=tap)
         transport.endpoint.listen()
         if args.journal:
             from ntnstack.runner.core_journal import CoreJournal

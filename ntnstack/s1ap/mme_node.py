@@ -95,13 +95,13 @@ class S1apMme:
             self._error(message.assoc_id, str(exc), ("protocol", "abstract-syntax-error-reject"))
             return
         self.seen[pdu.message] += 1
-        handler = getattr(self, "_on_" + pdu.message, None)
+        handler = _HANDLERS.get(pdu.message)
         if handler is None:
             self._error(message.assoc_id, f"{pdu.message} is not handled by this MME",
                         ("protocol", "message-not-compatible-with-receiver-state"))
             return
         try:
-            handler(message.assoc_id, pdu)
+            handler(self, message.assoc_id, pdu)
         except (InputError, KeyError, ValueError, IndexError) as exc:   # untrusted NAS / IDs
             self._error(message.assoc_id, f"{pdu.message}: {exc}", ("nas", "unspecified"),
                         pdu.ies.get("MME-UE-S1AP-ID"), pdu.ies.get("eNB-UE-S1AP-ID"))
@@ -270,3 +270,17 @@ class S1apMme:
         self.enbs.discard(assoc_id)
         for mme_ue_id in [i for i, c in self._contexts.items() if c.assoc_id == assoc_id]:
             del self._contexts[mme_ue_id]
+
+
+_Handler = Callable[[S1apMme, int, S1apPdu], None]
+_HANDLERS: dict[str, _Handler] = {
+    "S1SetupRequest": S1apMme._on_S1SetupRequest,
+    "InitialUEMessage": S1apMme._on_InitialUEMessage,
+    "UplinkNASTransport": S1apMme._on_UplinkNASTransport,
+    "InitialContextSetupResponse": S1apMme._on_InitialContextSetupResponse,
+    "UEContextReleaseRequest": S1apMme._on_UEContextReleaseRequest,
+    "UEContextReleaseComplete": S1apMme._on_UEContextReleaseComplete,
+    "ErrorIndication": S1apMme._on_ErrorIndication,
+}
+"""What the MME does with each S1AP message from an eNB, by message type name (clause
+9.3.3); any other message is answered with an ERROR INDICATION."""

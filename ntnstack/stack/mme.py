@@ -168,10 +168,10 @@ class Mme:
         plain = data if ctx is None or ctx.security is None or unprotected else \
             n.unprotect(ctx.security, data, uplink=True)
         msg = n.parse(plain)
-        handler = getattr(self, "_on_" + msg.message.replace("-", "_"), None)
+        handler = _HANDLERS.get(msg.message)
         if handler is None:
             raise InputError(f"MME: unexpected {msg.message} from IMSI {imsi}")
-        return handler(imsi, msg, plain)
+        return handler(self, imsi, msg, plain)
 
     def _on_attach_request(self, imsi: str, msg: n.ParsedNas, plain: bytes) -> list[bytes]:
         sub = self.subscribers.get(imsi)
@@ -386,3 +386,17 @@ class Mme:
             return []
         return [n.protect(ctx.security, n.detach_accept(), uplink=False, header_type=2)]
 
+
+_Handler = Callable[[Mme, str, n.ParsedNas, bytes], list[bytes]]
+_HANDLERS: dict[str, _Handler] = {
+    "attach-request": Mme._on_attach_request,
+    "authentication-response": Mme._on_authentication_response,
+    "security-mode-complete": Mme._on_security_mode_complete,
+    "attach-complete": Mme._on_attach_complete,
+    "esm-data-transport": Mme._on_esm_data_transport,
+    "control-plane-service-request": Mme._on_control_plane_service_request,
+    "uplink-nas-transport": Mme._on_uplink_nas_transport,
+    "detach-request": Mme._on_detach_request,
+}
+"""The MME's handler of each uplink NAS message (ntnstack.stack.nas_parse names); any other
+is unexpected."""
