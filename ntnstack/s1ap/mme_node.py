@@ -32,7 +32,7 @@ from ntnstack.s1ap import messages as m
 from ntnstack.s1ap.ports import UE_STREAM
 from ntnstack.s1ap.codec import S1apDecodeError, S1apPdu, decode_pdu, encode_pdu
 from ntnstack.s1ap.identity import attach_request_identity, imsi_from_identity
-from ntnstack.s1ap.sms_relay import (RP_CAUSE_DESTINATION_OUT_OF_ORDER,
+from ntnstack.stack.sms_relay import (RP_CAUSE_DESTINATION_OUT_OF_ORDER,
                                      RP_CAUSE_UNASSIGNED_NUMBER,
                                      RP_CAUSE_UNIDENTIFIED_SUBSCRIBER, submit_destination,
                                      submit_to_deliver)
@@ -197,7 +197,7 @@ class S1apMme:
                                                                            connected))
 
     def _route_sms(self, imsi: str, submit: bytes) -> int | None:
-        """The SMSC's answer to UE ``imsi``'s SMS-SUBMIT (ntnstack.s1ap.sms_relay): to a
+        """The SMSC's answer to UE ``imsi``'s SMS-SUBMIT (ntnstack.stack.sms_relay): to a
         subscriber's MSISDN, the SMS-DELIVER goes to that UE (paged when idle) and None
         (RP-ACK) follows; to another number, None when ``sms_to_others`` is "accept" (an SC
         that would pass it on to another network, not emulated), else an RP-Cause."""

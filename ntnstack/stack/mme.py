@@ -21,7 +21,7 @@ from ntnstack.stack.model import derived_seed
 from ntnstack.stack.nas_security import reestablishment_mac
 from ntnstack.stack.user_plane import to_datagram
 
-__all__ = ["PDN_POLICIES", "Mme", "Subscriber"]
+__all__ = ["ATTACH_FACTS", "PDN_POLICIES", "Mme", "Subscriber"]
 
 PDN_POLICIES = {
     "dual-stack": {"ipv4": ("ipv4", None), "ipv6": ("ipv6", None), "ipv4v6": ("ipv4v6", None)},
@@ -71,15 +71,22 @@ class _UeContext:
     sms_mr: int = 0
     pending_dl: list = field(default_factory=list)   # DL NAS waiting for the paged UE
     mo_sms: list = field(default_factory=list)       # TPDUs of the MO SMS received
+    attach_facts: dict = field(default_factory=dict)  # ATTACH_FACTS, once decided
 
 
 SmsRouter = Callable[[str, bytes], "int | None"]
 """router(sender's IMSI, SMS-SUBMIT TPDU): None when the SMSC accepts the message (RP-ACK),
 else the RP-Cause of its refusal (RP-ERROR, TS 24.011 8.2.5.4)."""
 
-ProcedureObserver = Callable[[str, str, str, str], None]
-"""observer(imsi, procedure, result, detail): result ``started``, ``passed`` or ``failed``;
-detail: the cause of a failure, or what identifies the outcome (e.g. an SMS's originator)."""
+ProcedureObserver = Callable[[str, str, str, str, dict], None]
+"""observer(imsi, procedure, result, detail, facts): result ``started``, ``passed`` or
+``failed``; detail: the cause of a failure, or what identifies the outcome (e.g. an SMS's
+originator); facts: what an attach established, by name (``ATTACH_FACTS``)."""
+
+ATTACH_FACTS = ("pdn_requested", "pdn_type", "esm_cause", "imeisv", "imei_bound")
+"""An attach's facts: the PDN type the UE requested and the one granted (None: rejected), the
+ESM cause sent with it (or None), the IMEISV the UE gave and the IMEI (TAC + SNR) its
+subscription is bound to (None: not bound; then the UE is not asked for its IMEISV)."""
 
 
 @dataclass
@@ -157,9 +164,10 @@ class Mme:
         """The MME's context of UE ``imsi`` (KeyError before its attach request)."""
         return self._ues[imsi]
 
-    def _note(self, imsi: str, procedure: str, result: str, detail: str = "") -> None:
+    def _note(self, imsi: str, procedure: str, result: str, detail: str = "",
+              facts: dict | None = None) -> None:
         if self.observer is not None:
-            self.observer(imsi, procedure, result, detail)
+            self.observer(imsi, procedure, result, detail, facts or {})
 
     def handle(self, imsi: str, data: bytes) -> list[bytes]:
         """Downlink NAS messages answering the uplink NAS ``data`` of UE ``imsi``."""
@@ -217,20 +225,24 @@ class Mme:
         (TS 24.301 5.5.1.2.5, 6.5.1.4)."""
         ctx = self._ues[imsi]
         bound = ctx.subscriber.imei
+        facts = ctx.attach_facts = {"pdn_requested": ctx.pdn_type, "pdn_type": None,
+                                    "esm_cause": None, "imeisv": msg.ies["imeisv"],
+                                    "imei_bound": bound}
         if bound is not None and (msg.ies["imeisv"] or "")[:14] != bound:
             self._drop(imsi)         # ME identity check failed (TS 23.401 5.3.2.1 step 5b)
             reject = n.attach_reject(n.EMM_CAUSE_ILLEGAL_ME)        # TS 24.301 5.5.1.2.5
             self._note(imsi, "attach", "failed", f"EMM cause #6 Illegal ME: IMEISV "
-                       f"{msg.ies['imeisv']}, bound to IMEI {bound}")
+                       f"{msg.ies['imeisv']}, bound to IMEI {bound}", facts)
             return [n.protect(ctx.security, reject, uplink=False, header_type=2)]
         policy = PDN_POLICIES[ctx.subscriber.pdn_policy or self.pdn_policy]
         granted, cause = policy.get(ctx.pdn_type, (ctx.pdn_type, None))
+        facts.update(pdn_type=granted, esm_cause=cause)
         if granted is None:
             self._drop(imsi)
             reject = n.attach_reject(n.EMM_CAUSE_ESM_FAILURE,
                                      n.pdn_connectivity_reject(ctx.pti, cause))
             self._note(imsi, "attach", "failed", f"EMM cause #19 ESM failure, ESM cause "
-                       f"#{cause} ({ctx.pdn_type} requested)")
+                       f"#{cause} ({ctx.pdn_type} requested)", facts)
             return [n.protect(ctx.security, reject, uplink=False, header_type=2)]
         ctx.pdn_type = granted
         ctx.m_tmsi = self._new_m_tmsi()
@@ -244,8 +256,9 @@ class Mme:
         return [n.protect(ctx.security, accept, uplink=False, header_type=2)]
 
     def _on_attach_complete(self, imsi: str, msg: n.ParsedNas, plain: bytes):
-        self._ues[imsi].state = "registered"
-        self._note(imsi, "attach", "passed")
+        ctx = self._ues[imsi]
+        ctx.state = "registered"
+        self._note(imsi, "attach", "passed", f"PDN {ctx.pdn_type}", ctx.attach_facts)
         return []
 
     def _on_esm_data_transport(self, imsi: str, msg: n.ParsedNas, plain: bytes):

@@ -14,7 +14,7 @@ from at_bridge.sms_pdu import encode_submit
 from ntnstack.clock import Clock
 from ntnstack.errors import InputError
 from ntnstack.s1ap.loopback import Loopback
-from ntnstack.s1ap.sms_relay import submit_destination, submit_to_deliver
+from ntnstack.stack.sms_relay import submit_destination, submit_to_deliver
 from ntnstack.s1ap.ue_load import emulated_imsi
 from ntnstack.stack import UeConfig, geo_cell
 from ntnstack.stack.mme import Mme, Subscriber

@@ -1,7 +1,7 @@
-"""The SMSC of ``ntnstack mme`` between its own subscribers: an MO SMS whose destination
-(TP-DA) is a subscriber's MSISDN becomes an SMS-DELIVER to that subscriber, from the sender's
-MSISDN (TP-OA), with the submit's TP-PID, TP-DCS, TP-UDHI and user data as they were
-(TS 23.040 9.2.2.1 / 9.2.2.2; the SC's time stamp TP-SCTS its own).
+"""The SMSC between the MME's own subscribers (``ntnstack mme``: S1apMme._route_sms): an MO
+SMS whose destination (TP-DA) is a subscriber's MSISDN becomes an SMS-DELIVER to that
+subscriber, from the sender's MSISDN (TP-OA), with the submit's TP-PID, TP-DCS, TP-UDHI and
+user data as they were (TS 23.040 9.2.2.1 / 9.2.2.2; the SC's time stamp TP-SCTS its own).
 
 The RP-ACK the sender gets is the SC's acceptance (TS 24.011 7.3.3, TS 23.040 10.1): it is
 sent after the SMS-DELIVER has gone to the recipient (DOWNLINK NAS TRANSPORT to a connected
