@@ -25,8 +25,9 @@ from tests.s1ap.processes import cli, mme_then_enb
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0,
                                reason="a TUN interface needs root (CAP_NET_ADMIN)")
-TUN_NET = "10.231.77.0/24"       # a private network of these tests (RFC 1918), TUN at .1
+TUN_NET = "10.231.77.0/24"       # a private network of this test (RFC 1918), TUN at .1
 TUN_IP, FIRST_UE_IP = "10.231.77.1", "10.231.77.2"   # first host, then subscriber 1
+DROP_NET = "10.231.78.0/24"      # another, so that the two TUN tests may run at once (xdist)
 REPLY_PREFIX = b"echo:"
 WAIT_S = 10.0                    # real seconds a packet may take through the kernel, at most
 
@@ -85,21 +86,21 @@ def test_udp_echo_server_on_the_tun_answers_a_ue_through_the_core(tmp_path):
 def test_tun_drops_a_spoofed_uplink_and_a_packet_for_no_ue():
     from ntnstack.s1ap.tun import TunForward, ue_addresses
 
-    address, (ue_ip,) = ue_addresses(TUN_NET, 1)
+    address, (ue_ip,) = ue_addresses(DROP_NET, 1)
     delivered, watched = [], []
     tun = TunForward(_tun_name("d"), address, {ue_ip: "001010000000000"},
                      lambda imsi, packet: delivered.append((imsi, packet)), watched.append)
     try:
         assert watched == [tun.fileno()]
-        ipv4 = ipaddress.IPv4Address(FIRST_UE_IP).packed
-        other = ipaddress.IPv4Address("10.231.77.9").packed
+        ipv4 = ipaddress.IPv4Address(ue_ip).packed
+        other = ipaddress.IPv4Address("10.231.78.9").packed
         tun.uplink("001010000000000", "ipv4", ipv4, to_datagram("ipv4", other, b"x", True))
         tun.uplink("001010000000000", "non-ip", b"", b"not an IP packet")
         assert (tun.sent, tun.dropped) == (0, 2)
         # the host sends to an address of the TUN's network that no UE holds, then to the UE
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as host:
-            host.sendto(b"nobody", ("10.231.77.200", 9))
-            host.sendto(b"to the UE", (FIRST_UE_IP, 9))
+            host.sendto(b"nobody", ("10.231.78.200", 9))
+            host.sendto(b"to the UE", (ue_ip, 9))
             while not delivered:
                 assert select.select([tun], [], [], WAIT_S)[0], "no packet in the TUN"
                 tun.poll()
