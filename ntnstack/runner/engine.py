@@ -7,10 +7,7 @@ implements it with at_bridge drivers on virtual modules or on testbed ports.
 """
 from __future__ import annotations
 
-import datetime as dt
-import socket
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,9 +72,8 @@ class Runner:
         for companion in self.companions:   # their heavy work before the clock starts
             companion.prepare(world)
         clock = scenario_clock(self.scenario)
-        info = RunInfo(uuid.uuid4().hex[:12], self.scenario.name, list(self.scenario.files),
-                       self.testbed.name, str(self.scenario.clock), self.scenario.start_unix_s,
-                       _now_iso(), socket.gethostname())
+        info = RunInfo.begin(self.scenario.name, list(self.scenario.files), self.testbed.name,
+                             str(self.scenario.clock), self.scenario.start_unix_s)
         journal = Journal(self.out_dir / "results.sqlite")
         journal.start(info)
         wall0, results, stopped = time.monotonic(), [], None
@@ -102,9 +98,7 @@ class Runner:
                         modules.close()
             finally:
                 stop.disarm()
-                info.wall_s = time.monotonic() - wall0
-                info.finished_at = _now_iso()
-                info.status = _status(results, len(self.scenario.steps))
+                info.finish(_status(results, len(self.scenario.steps)), time.monotonic() - wall0)
                 journal.finish(info)
                 journal.close()
             self.write_outputs(world, info, modules.pcaps, modules.imsis)
@@ -230,8 +224,4 @@ def _status(results: list[StepResult], total: int) -> str:
     if any(r.status in ("failed", "skipped") for r in results):
         return "failed"
     return "incomplete" if any(r.status == "not-observable" for r in results) else "passed"
-
-
-def _now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 

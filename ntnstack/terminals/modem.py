@@ -233,6 +233,8 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
     socket_dialect = None
     """The family's UDP socket commands (ntnstack.terminals.nbntn_sockets, Tiantong's
     tiantong_huawei.HuaweiIpLinks), if it has any."""
+    calls = None
+    """The family's voice calls (Tiantong's tiantong_calls.HuaweiCalls), if it has any."""
 
     def __init__(self, spec: FamilySpec, link, **kw) -> None:
         super().__init__(spec, link, **kw)
