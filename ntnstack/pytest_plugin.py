@@ -16,9 +16,11 @@ Fixtures
   values as JUnit properties of the test (``user_properties``, as ``record_property``). With
   ``--ntn-journal PATH`` each run is also merged into that one journal
   (ntnstack.runner.merge: transactional, safe from several xdist workers at once).
-- ``ntn_terminal(name, scenario=None)``: the at_bridge driver of one terminal of a scenario
-  (default: the embedded default scenario), virtual unless the testbed maps it to a port.
-- ``ntn_bench``: the Bench behind ``ntn_terminal`` (clock, world, numbers of the peers).
+- ``ntn_terminal(name)``: the at_bridge driver of one terminal of the test's scenario (the
+  ``ntn_scenario`` marker's, default: the embedded default scenario), virtual unless the
+  testbed maps it to a port.
+- ``ntn_bench``: the Bench behind ``ntn_terminal`` (clock, world, numbers of the peers;
+  ``wait(seconds)`` lets emulated time pass).
 
 Markers
 - ``ntn_family(name)``: nbntn-nordic, tiantong, beidou-bds3, ... or a group (nbntn, tiantong,
@@ -28,6 +30,7 @@ Markers
   no module family of the testbed works over that orbit (Tiantong and BeiDou short messages
   are GEO systems, docs/reference.md 4).
 - ``ntn_hardware``: needs real modules; skipped unless the testbed has hardware ports.
+- ``ntn_scenario(*files)``: the scenario of ``ntn_bench`` / ``ntn_terminal``.
 
 Before each run (``ntn_run``, ``ntn_bench``) every hardware port it uses must open: a bad
 port fails the test at once, naming the terminal and the port.
