@@ -5,9 +5,13 @@ from __future__ import annotations
 import textwrap
 import xml.etree.ElementTree as ET
 
+import ntnstack.scenario  # noqa: F401 - see below
 from tests.runner.conftest import SCENARIOS
 
 pytest_plugins = ["pytester"]
+"""In-process pytester runs put sys.modules back after each run: a module first imported
+inside one (PyYAML, under ntnstack.scenario) would be imported again, half of it, by the next,
+whose YAML events then match none of the composer's classes. Imported here first, it stays."""
 
 SUITE = textwrap.dedent(f"""\
     import pytest
