@@ -174,6 +174,7 @@ def ntn_run(request, ntn_testbed, tmp_path):
     """``ntn_run(*scenario_files, clock=None) -> RunOutcome`` into tmp_path/run-N."""
     from ntnstack.live.ran import ran_companions
     from ntnstack.runner.api import prepare, run_scenario
+    from ntnstack.runner.ports import PortsNotOpening
     from ntnstack.scenario import load_scenario
 
     count = [0]
@@ -187,10 +188,12 @@ def ntn_run(request, ntn_testbed, tmp_path):
                                   ntn_testbed, option)
         count[0] += 1
         with _port_locks(ports.values()):   # the check too: another worker may hold a port
-            _ports_open(ports)
-            outcome = run_scenario(scenario, ntn_testbed, ports, tmp_path / f"run-{count[0]}",
-                                   progress=False,
-                                   companions=ran_companions(scenario, ntn_testbed))
+            try:                            # the runner checks the ports before the first step
+                outcome = run_scenario(scenario, ntn_testbed, ports,
+                                       tmp_path / f"run-{count[0]}", progress=False,
+                                       companions=ran_companions(scenario, ntn_testbed))
+            except PortsNotOpening as exc:
+                pytest.fail(str(exc), pytrace=False)
         if journal:
             from ntnstack.runner.merge import merge
 
@@ -230,11 +233,12 @@ def ntn_terminal(ntn_bench):
 
 def _ports_open(ports) -> None:
     """Fail the test at once, naming them, when hardware ports of the run do not open."""
-    from ntnstack.runner.ports import unopenable
+    from ntnstack.runner.ports import PortsNotOpening, check_open
 
-    bad = unopenable(ports)
-    if bad:
-        pytest.fail("testbed ports not opening: " + "; ".join(bad), pytrace=False)
+    try:
+        check_open(ports)
+    except PortsNotOpening as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 def _default() -> Path:

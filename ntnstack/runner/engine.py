@@ -21,6 +21,7 @@ from ntnstack.runner.expect import judge_all
 from ntnstack.runner.journal import Journal, read_run
 from ntnstack.runner.modules import BridgeModules
 from ntnstack.runner.outputs import clear_evidence
+from ntnstack.runner.ports import check_open
 from ntnstack.runner.records import RunInfo, StepResult
 from ntnstack.runner.stop import StopSignals
 from ntnstack.runner.world import World
@@ -65,7 +66,9 @@ class Runner:
     def run(self) -> RunOutcome:
         """Every step in order; SIGINT / SIGTERM stop the steps, and the run still closes its
         modules, journals the status ``interrupted``, writes junit.xml and the report of
-        the steps done, then raises KeyboardInterrupt."""
+        the steps done, then raises KeyboardInterrupt. A hardware port that does not open
+        stops the run before anything is written (PortsNotOpening, naming it)."""
+        check_open(self.ports)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         clear_evidence(self.out_dir)
         world = World(self.scenario)
