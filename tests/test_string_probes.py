@@ -1,5 +1,5 @@
 """Capabilities are typed (Protocols, declared attributes, explicit registration), not found
-by name: no ``getattr`` / ``hasattr`` of a literal attribute name in the runner, the
+by name: no ``getattr`` / ``hasattr`` / ``setattr`` of a literal attribute name in the runner, the
 certification, the terminals, the link grid, at_bridge or phy_ffi (checked with ``ast``).
 A function that reads a value of a type it does not know (``getattr(exc, "strerror", None)``
 of an arbitrary exception) is not among these packages' code."""
@@ -13,7 +13,7 @@ from tests.test_layering import ROOT, python_files
 
 CHECKED = ("ntnstack/runner", "ntnstack/certification", "ntnstack/terminals",
            "ntnstack/link/grid.py", "ntnstack/link/stream.py", "at_bridge", "phy_ffi")
-PROBES = ("getattr", "hasattr")
+PROBES = ("getattr", "hasattr", "setattr")
 
 
 def string_probes(source: str) -> list[str]:
@@ -27,6 +27,7 @@ def string_probes(source: str) -> list[str]:
 @pytest.mark.parametrize("snippet, found", [
     ('getattr(m, "_timing", None)', 1),
     ('hasattr(x, "__iter__")', 1),
+    ('lambda ch, v: setattr(ch, "cmee", v[0])', 1),
     ("getattr(p, f.name)", 0),          # a dataclass field by its declared name
     ("m.calls.dial(ch, cmd)", 0),
 ])
