@@ -16,9 +16,11 @@ Fixtures
   values as JUnit properties of the test (``user_properties``, as ``record_property``). With
   ``--ntn-journal PATH`` each run is also merged into that one journal
   (ntnstack.runner.merge: transactional, safe from several xdist workers at once).
-- ``ntn_terminal(name, scenario=None)``: the at_bridge driver of one terminal of a scenario
-  (default: the embedded default scenario), virtual unless the testbed maps it to a port.
-- ``ntn_bench``: the Bench behind ``ntn_terminal`` (clock, world, numbers of the peers).
+- ``ntn_terminal(name)``: the at_bridge driver of one terminal of the test's scenario (the
+  ``ntn_scenario`` marker's, default: the embedded default scenario), virtual unless the
+  testbed maps it to a port.
+- ``ntn_bench``: the Bench behind ``ntn_terminal`` (clock, world, numbers of the peers;
+  ``wait(seconds)`` lets emulated time pass).
 
 Markers
 - ``ntn_family(name)``: nbntn-nordic, tiantong, beidou-bds3, ... or a group (nbntn, tiantong,
@@ -28,6 +30,7 @@ Markers
   no module family of the testbed works over that orbit (Tiantong and BeiDou short messages
   are GEO systems, docs/reference.md 4).
 - ``ntn_hardware``: needs real modules; skipped unless the testbed has hardware ports.
+- ``ntn_scenario(*files)``: the scenario of ``ntn_bench`` / ``ntn_terminal``.
 
 Before each run (``ntn_run``, ``ntn_bench``) every hardware port it uses must open: a bad
 port fails the test at once, naming the terminal and the port.
@@ -171,6 +174,7 @@ def ntn_run(request, ntn_testbed, tmp_path):
     """``ntn_run(*scenario_files, clock=None) -> RunOutcome`` into tmp_path/run-N."""
     from ntnstack.live.ran import ran_companions
     from ntnstack.runner.api import prepare, run_scenario
+    from ntnstack.runner.ports import PortsNotOpening
     from ntnstack.scenario import load_scenario
 
     count = [0]
@@ -184,10 +188,12 @@ def ntn_run(request, ntn_testbed, tmp_path):
                                   ntn_testbed, option)
         count[0] += 1
         with _port_locks(ports.values()):   # the check too: another worker may hold a port
-            _ports_open(ports)
-            outcome = run_scenario(scenario, ntn_testbed, ports, tmp_path / f"run-{count[0]}",
-                                   progress=False,
-                                   companions=ran_companions(scenario, ntn_testbed))
+            try:                            # the runner checks the ports before the first step
+                outcome = run_scenario(scenario, ntn_testbed, ports,
+                                       tmp_path / f"run-{count[0]}", progress=False,
+                                       companions=ran_companions(scenario, ntn_testbed))
+            except PortsNotOpening as exc:
+                pytest.fail(str(exc), pytrace=False)
         if journal:
             from ntnstack.runner.merge import merge
 
@@ -227,11 +233,12 @@ def ntn_terminal(ntn_bench):
 
 def _ports_open(ports) -> None:
     """Fail the test at once, naming them, when hardware ports of the run do not open."""
-    from ntnstack.runner.ports import unopenable
+    from ntnstack.runner.ports import PortsNotOpening, check_open
 
-    bad = unopenable(ports)
-    if bad:
-        pytest.fail("testbed ports not opening: " + "; ".join(bad), pytrace=False)
+    try:
+        check_open(ports)
+    except PortsNotOpening as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 def _default() -> Path:

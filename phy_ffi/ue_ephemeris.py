@@ -8,6 +8,7 @@ See csrc/include/ntn_phy.h, section ue_ephemeris, for the models and the spec cl
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import numpy as np
@@ -65,7 +66,7 @@ def paired_ages(dt_s, ue_ecef_m) -> tuple[np.ndarray, np.ndarray]:
 
 def prepare_common_ta(common_ta) -> np.ndarray:
     """(TA_common s, drift s/s, variation s/s^2) as 3 float64; None entries count as 0."""
-    if isinstance(common_ta, (str, bytes)) or not hasattr(common_ta, "__iter__"):
+    if isinstance(common_ta, (str, bytes)) or not isinstance(common_ta, Iterable):
         raise PhyValueError(f"common_ta: expected 3 numbers, got {common_ta!r}")
     values = [0.0 if v is None else v for v in common_ta]
     out = as_f64(values, "common_ta").ravel()

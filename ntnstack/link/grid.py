@@ -15,7 +15,7 @@ from ntnstack.link.defaults import DEFAULT_FREQ_DL_HZ, DEFAULT_FREQ_UL_HZ, DEFAU
 from ntnstack.link.terminals import GroundPoint
 from ntnstack.orbit.source import OrbitSource
 
-__all__ = ["LinkGrid", "grid_states", "link_grid"]
+__all__ = ["LinkGrid", "gateway_elevation_deg", "gateway_points", "grid_states", "link_grid"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,27 @@ def grid_states(sources: list[OrbitSource], t_unix_s: np.ndarray) -> phy_ffi.Sat
     return states
 
 
+def gateway_points(gateways: GroundPoint | list[GroundPoint] | None,
+                   n_sat: int) -> np.ndarray | None:
+    """ECEF (G, 3) m of ``gateways``, one for all ``n_sat`` satellites or one each; None
+    without gateways."""
+    gw_list = [gateways] if isinstance(gateways, GroundPoint) else gateways
+    gw = None if gw_list is None else np.stack([g.ecef_m for g in gw_list])
+    if gw is not None and gw.shape[0] not in (1, n_sat):
+        raise InputError(f"--gateway: {gw.shape[0]} gateways for {n_sat} satellites")
+    return gw
+
+
+def gateway_elevation_deg(sat: phy_ffi.SatStates, gw: np.ndarray | None) -> np.ndarray:
+    """(S, T) elevation (deg) of each satellite seen from its gateway (``gateway_points``);
+    NaN without gateways."""
+    if gw is None:
+        return np.full(sat.pos_m.shape[:2], np.nan)
+    rows = np.broadcast_to(gw[:, None, :], sat.pos_m.shape).reshape(-1, 3)
+    el = phy_ffi.look_angles(sat.pos_m.reshape(-1, 3), rows).elevation_deg
+    return el.reshape(sat.pos_m.shape[:2])
+
+
 def link_grid(sources: list[OrbitSource], terminals: list[GroundPoint], t_unix_s,
               gateways: GroundPoint | list[GroundPoint] | None = None, *,
               freq_dl_hz: float = DEFAULT_FREQ_DL_HZ, freq_ul_hz: float = DEFAULT_FREQ_UL_HZ,
@@ -56,18 +77,12 @@ def link_grid(sources: list[OrbitSource], terminals: list[GroundPoint], t_unix_s
     """
     t = np.asarray(t_unix_s, dtype=np.float64)
     sat = grid_states(sources, t)
-    gw_list = [gateways] if isinstance(gateways, GroundPoint) else gateways
-    gw = None if gw_list is None else np.stack([g.ecef_m for g in gw_list])
-    if gw is not None and gw.shape[0] not in (1, len(sources)):
-        raise InputError(f"--gateway: {gw.shape[0]} gateways for {len(sources)} satellites")
+    gw = gateway_points(gateways, len(sources))
     ue = np.stack([u.ecef_m for u in terminals])
     link = phy_ffi.link_grid(sat.pos_m, sat.vel_mps, sat.acc_mps2, ue, gw,
                              freq_dl_hz=freq_dl_hz, freq_ul_hz=freq_ul_hz)
     visible = np.nan_to_num(link.elevation_deg, nan=-90.0) >= min_elevation_deg
-    gw_el = np.full(sat.pos_m.shape[:2], np.nan)
+    gw_el = gateway_elevation_deg(sat, gw)
     if gw is not None:
-        gw_rows = np.broadcast_to(gw[:, None, :], sat.pos_m.shape).reshape(-1, 3)
-        gw_el = phy_ffi.look_angles(sat.pos_m.reshape(-1, 3), gw_rows).elevation_deg.reshape(
-            gw_el.shape)
         visible &= (np.nan_to_num(gw_el, nan=-90.0) >= min_elevation_deg)[:, None, :]
     return LinkGrid([s.name for s in sources], list(terminals), t, link, gw_el, visible)

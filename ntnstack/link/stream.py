@@ -14,7 +14,7 @@ import numpy as np
 import phy_ffi
 from ntnstack.errors import InputError
 from ntnstack.link.defaults import DEFAULT_FREQ_DL_HZ, DEFAULT_FREQ_UL_HZ, DEFAULT_MIN_ELEVATION_DEG
-from ntnstack.link.grid import grid_states
+from ntnstack.link.grid import gateway_elevation_deg, gateway_points, grid_states
 from ntnstack.link.terminals import GroundPoint
 from ntnstack.orbit.source import OrbitSource
 
@@ -42,24 +42,6 @@ def _block_states(sources: list[OrbitSource], times: np.ndarray) -> phy_ffi.SatS
     return phy_ffi.SatStates(*(np.ascontiguousarray(f[:, :1]) for f in two))
 
 
-def _gateway_visible(sat: phy_ffi.SatStates, gw: np.ndarray | None,
-                     min_elevation_deg: float) -> np.ndarray | None:
-    """(S, T) bool: each satellite above its gateway's mask (None without gateways)."""
-    if gw is None:
-        return None
-    rows = np.broadcast_to(gw[:, None, :], sat.pos_m.shape).reshape(-1, 3)
-    el = phy_ffi.look_angles(sat.pos_m.reshape(-1, 3), rows).elevation_deg
-    return el.reshape(sat.pos_m.shape[:2]) >= min_elevation_deg
-
-
-def _gateways(gateways, n_sat: int) -> np.ndarray | None:
-    gw_list = [gateways] if isinstance(gateways, GroundPoint) else gateways
-    gw = None if gw_list is None else np.stack([g.ecef_m for g in gw_list])
-    if gw is not None and gw.shape[0] not in (1, n_sat):
-        raise InputError(f"--gateway: {gw.shape[0]} gateways for {n_sat} satellites")
-    return gw
-
-
 def visible_counts(sources: list[OrbitSource], terminals: list[GroundPoint], t_unix_s,
                    gateways: GroundPoint | list[GroundPoint] | None = None, *,
                    freq_dl_hz: float = DEFAULT_FREQ_DL_HZ, freq_ul_hz: float = DEFAULT_FREQ_UL_HZ,
@@ -71,7 +53,7 @@ def visible_counts(sources: list[OrbitSource], terminals: list[GroundPoint], t_u
     t = np.asarray(t_unix_s, dtype=np.float64)
     ue = np.stack([u.ecef_m for u in terminals])
     n_sat, n_ue, n_t = len(sources), ue.shape[0], t.size
-    gw = _gateways(gateways, n_sat)
+    gw = gateway_points(gateways, n_sat)
     t_block, u_block = grid_blocks(n_sat, n_ue, n_t, max_elements)
     flat_fields = np.empty(len(FIELDS) * n_sat * u_block * t_block)
     flat_status = np.empty(n_sat * u_block * t_block, dtype=np.int32)
@@ -79,7 +61,7 @@ def visible_counts(sources: list[OrbitSource], terminals: list[GroundPoint], t_u
     for t0 in range(0, n_t, t_block):
         times = t[t0:t0 + t_block]
         sat = _block_states(sources, times)
-        gw_ok = _gateway_visible(sat, gw, min_elevation_deg)
+        gw_ok = None if gw is None else gateway_elevation_deg(sat, gw) >= min_elevation_deg
         for u0 in range(0, n_ue, u_block):
             block = ue[u0:u0 + u_block]
             shape = (n_sat, block.shape[0], times.size)

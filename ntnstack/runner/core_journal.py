@@ -12,11 +12,8 @@ it ends. The run is ``passed`` when no procedure failed, else ``failed``.
 """
 from __future__ import annotations
 
-import socket
 import sqlite3
 import time
-import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 from ntnstack.errors import InputError
@@ -24,10 +21,6 @@ from ntnstack.runner.journal import Journal
 from ntnstack.runner.records import RunInfo, StepResult
 
 __all__ = ["CoreJournal"]
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 class CoreJournal:
@@ -39,8 +32,7 @@ class CoreJournal:
             self.journal = Journal(path)
         except sqlite3.Error as exc:       # e.g. a folder that does not exist
             raise InputError(f"--journal {path}: {exc}") from None
-        self.info = RunInfo(uuid.uuid4().hex[:12], "mme", [subscribers], f"mme@{listen}",
-                            "real", time.time(), _now_iso(), socket.gethostname())
+        self.info = RunInfo.begin("mme", [subscribers], f"mme@{listen}", "real", time.time())
         self.journal.start(self.info)
         self._t0 = time.monotonic()
         self._started: dict[tuple[str, str], float] = {}
@@ -62,8 +54,6 @@ class CoreJournal:
 
     def close(self) -> None:
         """The run's end: its status, wall time; the file closed."""
-        self.info.status = "failed" if self.failed else "passed"
-        self.info.finished_at = _now_iso()
-        self.info.wall_s = time.monotonic() - self._t0
+        self.info.finish("failed" if self.failed else "passed", time.monotonic() - self._t0)
         self.journal.finish(self.info)
         self.journal.close()

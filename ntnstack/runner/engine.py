@@ -7,10 +7,7 @@ implements it with at_bridge drivers on virtual modules or on testbed ports.
 """
 from __future__ import annotations
 
-import datetime as dt
-import socket
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +22,7 @@ from ntnstack.runner.expect import judge_all
 from ntnstack.runner.journal import Journal, read_run
 from ntnstack.runner.modules import BridgeModules
 from ntnstack.runner.outputs import clear_evidence
+from ntnstack.runner.ports import check_open
 from ntnstack.runner.records import RunInfo, StepResult
 from ntnstack.runner.stop import StopSignals
 from ntnstack.runner.world import World
@@ -81,7 +79,9 @@ class Runner:
     def run(self) -> RunOutcome:
         """Every step in order; SIGINT / SIGTERM stop the steps, and the run still closes its
         modules, journals the status ``interrupted``, writes junit.xml and the report of
-        the steps done, then raises KeyboardInterrupt."""
+        the steps done, then raises KeyboardInterrupt. A hardware port that does not open
+        stops the run before anything is written (PortsNotOpening, naming it)."""
+        check_open(self.ports)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         clear_evidence(self.out_dir)
         world = World(self.scenario)
@@ -93,9 +93,8 @@ class Runner:
             self._stop_companions(None)
             raise
         clock = scenario_clock(self.scenario)
-        info = RunInfo(uuid.uuid4().hex[:12], self.scenario.name, list(self.scenario.files),
-                       self.testbed.name, str(self.scenario.clock), self.scenario.start_unix_s,
-                       _now_iso(), socket.gethostname())
+        info = RunInfo.begin(self.scenario.name, list(self.scenario.files), self.testbed.name,
+                             str(self.scenario.clock), self.scenario.start_unix_s)
         journal = Journal(self.out_dir / "results.sqlite")
         journal.start(info)
         wall0, results, stopped = time.monotonic(), [], None
@@ -121,9 +120,7 @@ class Runner:
             finally:
                 stop.disarm()
                 self._stop_companions(journal)   # the modules failed to open: none started
-                info.wall_s = time.monotonic() - wall0
-                info.finished_at = _now_iso()
-                info.status = _status(results, len(self.scenario.steps))
+                info.finish(_status(results, len(self.scenario.steps)), time.monotonic() - wall0)
                 journal.finish(info)
                 journal.close()
             self.write_outputs(world, info, modules.pcaps, modules.imsis)
@@ -254,8 +251,4 @@ def _status(results: list[StepResult], total: int) -> str:
     if any(r.status in ("failed", "skipped") for r in results):
         return "failed"
     return "incomplete" if any(r.status == "not-observable" for r in results) else "passed"
-
-
-def _now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 

@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from at_bridge.errors import PortGone
 from at_bridge.transport import Transport
+from ntnstack.errors import InputError
 from ntnstack.scenario.model import Port
+
+
+class PortsNotOpening(InputError):
+    """Hardware ports of a run that do not open: one line naming each terminal and port."""
+
+
+def check_open(ports: dict[str, Port]) -> None:
+    """PortsNotOpening unless every hardware port of ``ports`` opens."""
+    bad = unopenable(ports)
+    if bad:
+        raise PortsNotOpening("testbed ports not opening: " + "; ".join(bad))
 
 
 def unopenable(ports: dict[str, Port]) -> list[str]:

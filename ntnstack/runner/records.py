@@ -2,6 +2,9 @@
 Times ``t_s`` are emulated seconds since the scenario start; ``wall_s`` are real seconds."""
 from __future__ import annotations
 
+import datetime as dt
+import socket
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,3 +99,19 @@ class RunInfo:
     finished_at: str | None = None
     wall_s: float = 0.0
     emulated_s: float = 0.0
+
+    @classmethod
+    def begin(cls, scenario: str, files: list[str], testbed: str, clock: str,
+              start_unix_s: float) -> RunInfo:
+        """A new run: a fresh 12-hex-digit run id, started now on this host."""
+        return cls(uuid.uuid4().hex[:12], scenario, files, testbed, clock, start_unix_s,
+                   now_iso(), socket.gethostname())
+
+    def finish(self, status: str, wall_s: float) -> None:
+        """The run's end: its status, the wall seconds it took, finished now."""
+        self.status, self.wall_s, self.finished_at = status, wall_s, now_iso()
+
+
+def now_iso() -> str:
+    """Wall-clock now in UTC, ISO 8601 to the millisecond (a run's started_at, finished_at)."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")

@@ -48,6 +48,11 @@ def _open_journal(path: str):
         raise InputError(f"--journal {path}: {exc.strerror}") from None
 
 
+def _put_cmee(ch: AtChannel, values: list[int]) -> None:
+    """+CMEE=<n> is the channel's own (error reports per channel)."""
+    ch.cmee = values[0]
+
+
 class VirtualModule(ABC):
     """A pty plus the life cycle every family shares (boot, reboot, faults)."""
 
@@ -233,6 +238,8 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
     socket_dialect = None
     """The family's UDP socket commands (ntnstack.terminals.nbntn_sockets, Tiantong's
     tiantong_huawei.HuaweiIpLinks), if it has any."""
+    calls = None
+    """The family's voice calls (Tiantong's tiantong_calls.HuaweiCalls), if it has any."""
 
     def __init__(self, spec: FamilySpec, link, **kw) -> None:
         super().__init__(spec, link, **kw)
@@ -322,9 +329,9 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
                  "+GSN": f["imei"], "+CIMI": f["imsi"]}
         for name, text in ident.items():
             self.on(name, lambda ch, c, text=text: self._ident(c, text))
-        self.on("E", lambda ch, c: self._flag(ch, "echo", c))
-        self.on("V", lambda ch, c: self._flag(ch, "verbose", c))
-        self.on("Q", lambda ch, c: self._flag(ch, "quiet", c))
+        self.on("E", self.cmd_echo)
+        self.on("V", self.cmd_verbose)
+        self.on("Q", self.cmd_quiet)
         self.on("&W &C &D X", lambda ch, c: Reply())
         self.on("H", lambda ch, c: Reply())  # V.250 6.3.6: on hook; no call to end here
         self.on("&F", self.cmd_factory)
@@ -332,7 +339,7 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
         self.on("I", lambda ch, c: Reply([s.format(**f) for s in self.spec.identity["ati"]]))
         self.on("+CGSN", self.cmd_cgsn)
         self.on("+CMEE", setting_handler(CMEE, lambda ch: [ch.cmee],
-                                         lambda ch, v: setattr(ch, "cmee", v[0])))
+                                         _put_cmee))
         if self.spec.act is not None:   # the satellite access is E-UTRAN: +WS46 28 only
             self.on("+WS46", setting_handler(WS46, lambda ch: list(WS46.defaults),
                                              lambda ch, v: None))
@@ -354,7 +361,7 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
         self.on("+CGEREP", setting_handler(CGEREP, lambda ch: [self.cgerep, self.cgerep_bfr],
                                            self._set_cgerep))
         self.on("+CSCON", setting_handler(CSCON, lambda ch: [self.cscon_n],
-                                          lambda ch, v: setattr(self, "cscon_n", v[0]),
+                                          self._put_cscon,
                                           lambda: f",{int(self.rrc_connected)}"))
         self.register_sms_commands()
         self.on("S0 S3 S4 S5 S7 S8 S10", self.cmd_sreg)
@@ -367,11 +374,29 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
         return Reply([text])
 
     @staticmethod
-    def _flag(ch: AtChannel, attr: str, cmd: Command) -> Reply:
+    def _flag(cmd: Command) -> bool:
+        """A V.250 flag command's value: ``""`` / 0 off, 1 on; anything else CmeError(50)."""
         if cmd.arg not in ("", "0", "1"):
             raise CmeError(50)
-        setattr(ch, attr, cmd.arg == "1")
+        return cmd.arg == "1"
+
+    def cmd_echo(self, ch: AtChannel, cmd: Command) -> Reply:
+        """ATE (V.250 6.2.4): the channel echoes what it receives."""
+        ch.echo = self._flag(cmd)
         return Reply()
+
+    def cmd_verbose(self, ch: AtChannel, cmd: Command) -> Reply:
+        """ATV (V.250 6.2.6): result codes as words (1) or numbers (0)."""
+        ch.verbose = self._flag(cmd)
+        return Reply()
+
+    def cmd_quiet(self, ch: AtChannel, cmd: Command) -> Reply:
+        """ATQ (V.250 6.2.5): result codes suppressed (1)."""
+        ch.quiet = self._flag(cmd)
+        return Reply()
+
+    def _put_cscon(self, ch: AtChannel, values: list[int]) -> None:
+        self.cscon_n = values[0]
 
     def cmd_factory(self, ch: AtChannel, cmd: Command) -> Reply:
         """ATZ / AT&F (V.250 6.1.1, 6.1.2): the channel's and the module's settings back to

@@ -30,10 +30,10 @@ from ntnstack.terminals.at_engine import AtChannel, CmeError, CmsError, Command,
 from ntnstack.terminals.modem import AtModule
 from ntnstack.terminals.pdp import PDP_TYPES
 from ntnstack.errors import InputError
-from ntnstack.stack import UeConfig
+from ntnstack.stack import ProcedureResult, UeConfig
 from ntnstack.stack import nas
 from ntnstack.terminals.power_saving import PowerSaving
-from ntnstack.terminals.nbntn_stack import ModuleStack, network_mme
+from ntnstack.terminals.nbntn_stack import ModuleStack, Procedure, network_mme
 from ntnstack.terminals.procedures import NtnTiming
 from ntnstack.terminals import nbntn_sockets, nbntn_vendors
 from ntnstack.terminals import sms as smsc
@@ -122,7 +122,7 @@ class NbNtnModule(PowerSaving, AtModule):
         DETACH ACCEPT comes, TS 24.301 5.5.2.2.2); the module answers OK at once."""
         if self._stack is None or not self._stack.session.attached:
             return
-        result, _ = self._run("detach", True)
+        result, _ = self._run(lambda s: s.detach(True))
         self.log("event", f"stack detach ok={result.ok} {result.duration_s:.3f} s"
                           + ("" if result.ok else f": {result.reason}"))
 
@@ -191,7 +191,7 @@ class NbNtnModule(PowerSaving, AtModule):
         registered): IPv4 and the IPv6 link-local address."""
         return self.pdp_active.get(cid, (None, None))
 
-    def _run(self, procedure: str, *args) -> tuple:
+    def _run(self, procedure: Procedure) -> tuple:
         """A stack procedure from now, the UE's position estimate being the location the
         host (or the GNSS) gave last: (ProcedureResult, its session events)."""
         if self.defects.ignores_validity:
@@ -201,7 +201,21 @@ class NbNtnModule(PowerSaving, AtModule):
                 self.stack.session.set_gnss_position(*self.location)
             except InputError as exc:
                 self.log("event", f"location not used: {exc}")
-        return self.stack.run(self.now(), procedure, *args)
+        return self.stack.run(self.now(), procedure)
+
+    def _procedure(self, procedure: Procedure, name: str, failure: str) -> ProcedureResult:
+        """``procedure`` through the stack now, logged as ``stack <name> ok=...``; failed:
+        ``<failure>: <reason>`` logged; passed: +CSCON 1 at its RRC set-up and the inactivity
+        timer from its end. The stack's ProcedureResult."""
+        token = self._attach_token
+        result, _ = self._run(procedure)
+        self.log("event", f"stack {name} ok={result.ok} {result.duration_s:.3f} s")
+        if not result.ok:
+            self.log("event", f"{failure}: {result.reason}")
+            return result
+        self._rrc_up_at(token, result)
+        self._touch_rrc(result)
+        return result
 
     def _at(self, token: int, t_s: float, fn) -> None:
         """Run ``fn`` at module time ``t_s`` unless the attempt ``token`` was superseded."""
@@ -220,7 +234,7 @@ class NbNtnModule(PowerSaving, AtModule):
         cid, requested = self.attach_cid(), PDP_TYPES[self.attach_context().pdp_type]
         session = self.stack.session
         session.ue = replace(session.ue, pdn_type=requested)
-        result, events = self._run("attach")
+        result, events = self._run(lambda s: s.attach())
         self.log("event", f"stack attach ok={result.ok} {result.duration_s:.3f} s "
                           f"{result.round_trips} round trips, cid {cid} PDN type {requested}")
         for t, kind, _ in events:
@@ -285,7 +299,7 @@ class NbNtnModule(PowerSaving, AtModule):
         if self._stack is None or self._stack.session.rrc_state != "connected":
             self.set_rrc(False)
             return
-        result, _ = self.stack.run(self.now(), "release")
+        result, _ = self.stack.run(self.now(), lambda s: s.release())
         self.later(self.stack.t_s(result.end_unix_s) - self.now(), lambda: self.set_rrc(False))
 
     def satellite_rose(self) -> None:
@@ -343,13 +357,9 @@ class NbNtnModule(PowerSaving, AtModule):
         ``target``, else the NIDD peer, else this module (echo)."""
         token = self._attach_token
         peer = target or self.network.peers.get(self) or self
-        result, _ = self._run("send_data", payload)
-        self.log("event", f"stack data ok={result.ok} {result.duration_s:.3f} s")
+        result = self._procedure(lambda s: s.send_data(payload), "data", "data not sent")
         if not result.ok:
-            self.log("event", f"data not sent: {result.reason}")
             return
-        self._rrc_up_at(token, result)
-        self._touch_rrc(result)
 
         def at_core() -> None:
             self._touch_rrc()
@@ -367,13 +377,10 @@ class NbNtnModule(PowerSaving, AtModule):
             self.log("event", "downlink data dropped: not attached")
             return
         token = self._attach_token
-        result, _ = self._run("receive_data", payload)
-        self.log("event", f"stack data-mt ok={result.ok} {result.duration_s:.3f} s")
+        result = self._procedure(lambda s: s.receive_data(payload), "data-mt",
+                                 "downlink data lost")
         if not result.ok:
-            self.log("event", f"downlink data lost: {result.reason}")
             return
-        self._rrc_up_at(token, result)
-        self._touch_rrc(result)
 
         def at_ue() -> None:
             self._touch_rrc()
@@ -407,16 +414,13 @@ class NbNtnModule(PowerSaving, AtModule):
         if not self.registered:
             raise CmsError(331)  # no network service (TS 27.005 3.2.5)
         self.mr = (self.mr + 1) % 256
-        mr, token = self.mr, self._attach_token
-        result, _ = self._run("send_sms", sub.dest, "", tpdu[:1] + bytes([mr]) + tpdu[2:])
-        self.log("event", f"stack sms ok={result.ok} {result.duration_s:.3f} s")
+        mr = self.mr
+        tpdu = tpdu[:1] + bytes([mr]) + tpdu[2:]
+        result = self._procedure(lambda s: s.send_sms(sub.dest, "", tpdu), "sms", "sms not sent")
         if not result.ok:
-            self.log("event", f"sms not sent: {result.reason}")
             self.later(max(0.0, self.stack.t_s(result.end_unix_s) - self.now()),
                        lambda: ch.error(CmsError(CMS_NETWORK_TIMEOUT)))
             return Reply(final=None)
-        self._rrc_up_at(token, result)
-        self._touch_rrc(result)
         peer = self.network.lookup(sub.dest) or self
         me = self.identity.msisdn
         self.log("event", f"sms to {sub.dest} via {'echo' if peer is self else peer.family}")
@@ -446,13 +450,11 @@ class NbNtnModule(PowerSaving, AtModule):
         pdu_hex, tpdu_len = smsc.build_deliver(origin, pid, dcs, udl, ud, udhi,
                                                scts_unix_s=self.unix_now_s())
         token = self._attach_token
-        result, _ = self._run("receive_sms", origin, "", bytes.fromhex(pdu_hex)[-tpdu_len:])
-        self.log("event", f"stack sms-mt ok={result.ok} {result.duration_s:.3f} s")
+        tpdu = bytes.fromhex(pdu_hex)[-tpdu_len:]
+        result = self._procedure(lambda s: s.receive_sms(origin, "", tpdu), "sms-mt",
+                                 f"sms from {origin} lost")
         if not result.ok:
-            self.log("event", f"sms from {origin} lost: {result.reason}")
             return
-        self._rrc_up_at(token, result)
-        self._touch_rrc(result)
 
         def at_ue() -> None:
             self._touch_rrc()

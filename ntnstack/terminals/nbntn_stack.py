@@ -19,7 +19,9 @@ gateway) counts the service link only: its cells have no feeder link.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,7 +29,14 @@ import phy_ffi
 from ntnstack.clock import Clock
 from ntnstack.orbit.source import OrbitSource
 
-__all__ = ["FixedPointSource", "ModuleStack", "NAS_EEA", "network_mme", "reference_cell"]
+if TYPE_CHECKING:
+    from ntnstack.stack import ProcedureResult, StackSession
+
+__all__ = ["FixedPointSource", "ModuleStack", "NAS_EEA", "Procedure", "network_mme",
+           "reference_cell"]
+
+Procedure = Callable[["StackSession"], "ProcedureResult"]
+"""A stack procedure on a session (``lambda s: s.attach()``): what ModuleStack.run runs."""
 
 NAS_EEA = "eea0"
 """NAS ciphering of the modules' sessions (integrity stays 128-EIA2): tshark 4.0 reads NAS of
@@ -94,13 +103,13 @@ class ModuleStack:
         self.session = new_session(cells, self.epoch_unix_s, ue=ue, pcap=pcap, eea=NAS_EEA,
                                    clock=clock, mme=mme)
 
-    def run(self, t_s: float, procedure: str, *args) -> tuple:
-        """Run ``procedure`` (a StackSession method) from module time ``t_s``:
+    def run(self, t_s: float, procedure: Procedure) -> tuple:
+        """Run ``procedure`` on the session from module time ``t_s``:
         (ProcedureResult, the session events it added)."""
         s = self.session
         s.clock.sleep_until(self.epoch_unix_s + t_s)
         first = len(s.events)
-        return getattr(s, procedure)(*args), s.events[first:]
+        return procedure(s), s.events[first:]
 
     def ignore_validity(self) -> None:
         """Fault (certification defect ``ignore-validity``): the UE no longer checks T317 and

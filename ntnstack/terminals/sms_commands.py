@@ -40,21 +40,24 @@ class SmsCommands:
 
     def register_sms_commands(self) -> None:
         """The handlers; any error of theirs answers +CMS ERROR (TS 27.005 3.2.5)."""
-        table = {"+CSCS": self.cmd_cscs, "+CMGF": self._setting(CMGF, "cmgf"),
-                 "+CNMI": self._setting(CNMI, "cnmi"), "+CSMP": self._setting(CSMP, "csmp"),
+        table = {"+CSCS": self.cmd_cscs,
+                 "+CMGF": setting_handler(CMGF, lambda ch: [self.cmgf], self._put_cmgf),
+                 "+CNMI": setting_handler(CNMI, lambda ch: list(self.cnmi), self._put_cnmi),
+                 "+CSMP": setting_handler(CSMP, lambda ch: list(self.csmp), self._put_csmp),
                  "+CSMS": self.cmd_csms, "+CSCA": self.cmd_csca, "+CPMS": self.cmd_cpms,
                  "+CMGS": self.cmd_cmgs, "+CMGR": self.cmd_cmgr, "+CMGL": self.cmd_cmgl,
                  "+CMGD": self.cmd_cmgd}
         for name, handler in table.items():
             self.on(name, handler if name == "+CSCS" else self._as_cms(handler))
 
-    def _setting(self, setting, attr: str):
-        """A setting whose values are the list (or, one parameter, the int) ``attr``."""
-        def get(ch: AtChannel) -> list[int]:
-            value = getattr(self, attr)
-            return list(value) if isinstance(value, list) else [value]
-        return setting_handler(setting, get, lambda ch, v: setattr(
-            self, attr, v if len(setting.values) > 1 else v[0]))
+    def _put_cmgf(self, ch: AtChannel, values: list[int]) -> None:
+        self.cmgf = values[0]
+
+    def _put_cnmi(self, ch: AtChannel, values: list[int]) -> None:
+        self.cnmi = values
+
+    def _put_csmp(self, ch: AtChannel, values: list[int]) -> None:
+        self.csmp = values
 
     def sms_parameter_error(self) -> CmsError:
         """A parameter the command cannot take: 304 in PDU mode, 305 in text mode."""

@@ -6,10 +6,8 @@ After AT+CMUX=0,0,5,1600 the port carries 27.010 frames; each DLCI the client op
 (SABM) is an AT channel of its own (echo per channel). Call URCs go to the voice channel
 (DLCI 2), SMS URCs to the SMS channel (DLCI 3), the rest to control (DLCI 1), each falling back
 to DLCI 1 and then to the plain port when that channel is not open (dialect tiantong.yaml).
-Calls between two virtual modules meet in the shared network by MSISDN. The call-state URCs
-are written as Huawei modules write them, with no space after the colon (``^ORIG:1,0``,
-``^CONF:1``, ``^CONN:1,0``, ``^CEND:1,<duration>,<end_status>,<cause>``; HUAWEI MU509 AT
-Command Interface Specification, call control).
+Voice calls (ATD, ATA, ATH, the Huawei call-state URCs ^ORIG / ^CONF / ^CONN / ^CEND, RING,
++CLIP, NO CARRIER) are :class:`tiantong_calls.HuaweiCalls`, a typed class the module owns.
 
 Dual mode (a direct-to-phone handset): while the network side says a terrestrial cell covers
 the module (``set_terrestrial_coverage``), the module prefers it and registers there, reported
@@ -25,30 +23,19 @@ extensions, typed classes of :mod:`tiantong_huawei` the module owns.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from at_bridge.cmux import DISC, DM, SABM, UI, UIH, Frame, Mux
 from at_bridge.timebase import REALTIME
 from ntnstack.terminals.at_engine import AtChannel, CmeError, Command, Reply
 from ntnstack.terminals.modem import AtModule
-from ntnstack.terminals.settings import CLIP, CRC, CVHU, setting_handler
+from ntnstack.terminals.tiantong_calls import CALL_URC_PREFIXES, HuaweiCalls
 from ntnstack.terminals.tiantong_huawei import HuaweiIpLinks, TerminalType
 
 CHANNEL_CONTROL, CHANNEL_VOICE, CHANNEL_SMS, CHANNEL_DATA = 1, 2, 3, 4
 DEFAULT_N1 = 31
 """+CMUX <N1> when the host gives none: 31 octets (TS 27.010 5.7.2, basic option)."""
-CME_NOT_ALLOWED = 3      # TS 27.007 9.2.1: operation not allowed
 CME_NOT_SUPPORTED = 4    # TS 27.007 9.2.1: operation not supported
-DTMF_TONES = "0123456789#*ABCD"
-"""+VTS <DTMF> characters (TS 27.007 C.11, the 3GPP TS 23.014 DTMF set)."""
-CALL_URC_PREFIXES = ("RING", "+CRING", "+CLIP", "^ORIG", "^CONF", "^CONN", "^CEND", "NO CARRIER",
-                     "BUSY", "NO ANSWER")
-RING_PERIOD_S = 6.0
-"""Repeat of RING / +CLIP while an incoming call is unanswered (typical alerting cadence)."""
 LOCATION_UPDATE_ROUND_TRIPS = 4
 """Access (2) + location update request/accept (2) before +CREG: 1."""
-CALL_SETUP_ROUND_TRIPS = 2
-"""Set-up to alerting seen by the caller: request/proceeding, then alerting."""
 ACT_E_UTRAN = 7
 """TS 27.007 7.3 <AcT> 7: E-UTRAN, the terrestrial network of the dual-mode phone."""
 TERRESTRIAL_CELL = {"tac": "2B01", "ci": "0A1B2C01", "plmn": "00101"}
@@ -109,15 +96,6 @@ class ModuleMux(Mux):
             self.module._leave_mux()
 
 
-@dataclass
-class Call:
-    caller: TiantongModule
-    callee: TiantongModule
-    number: str                 # as dialled
-    state: str = "dialing"      # dialing, alerting, active, ended
-    started_s: float = 0.0
-
-
 class TiantongModule(AtModule):
     search_s = 10.0   # emulated seconds to find the GEO beam's broadcast channel
 
@@ -129,31 +107,18 @@ class TiantongModule(AtModule):
         self.mux: ModuleMux | None = None
         self._nowhere = AtChannel(lambda data: None, self.execute)  # mux on, no DLCI open
         self.on("+CMUX", self.cmd_cmux)
-        self.on("D", self.cmd_dial)
-        self.on("A", self.cmd_answer)
-        self.on("H +CHUP", self.cmd_hangup)
-        self.on("+CLCC", self.cmd_clcc)
-        self.on("+CLIP", setting_handler(CLIP, lambda ch: [self.clip],
-                                         lambda ch, v: setattr(self, "clip", v[0]),
-                                         lambda: ",1"))   # <m> 1: CLIP provisioned
-        self.on("+CRC", setting_handler(CRC, lambda ch: [self.crc],
-                                        lambda ch, v: setattr(self, "crc", v[0])))
-        self.on("+CVHU", setting_handler(CVHU, lambda ch: [self.cvhu],
-                                         lambda ch, v: setattr(self, "cvhu", v[0])))
-        self.on("+VTS", self.cmd_vts)
+        self.calls = HuaweiCalls(self)
         self.terminal_type = TerminalType(self)
         self.socket_dialect = HuaweiIpLinks(self)
 
     def reset_state(self) -> None:
         super().reset_state()
         self.cfun = 1
-        self.clip, self.crc, self.cvhu = 0, 0, 0
-        self.call: Call | None = None
+        self.calls.reset()
         self.system: str | None = None  # "terrestrial" | "satellite" while registered
         self._search_timer = None
         self.mux_channels = {}
         self.mux = None
-        self._ring_timer = None
         self.n1 = DEFAULT_N1
         self.socket_dialect.reset()
         self.terminal_type.boot()
@@ -218,18 +183,9 @@ class TiantongModule(AtModule):
 
     def _lose_service(self) -> None:
         """No network any more: calls drop, searching (+CREG stat 2)."""
-        self._drop_call()
+        self.calls.radio_lost()
         self.system = None
         self.set_registration(2)
-
-    def _drop_call(self) -> None:
-        """The radio link under a call is gone: NO CARRIER here and at the other end."""
-        if self.call is not None:
-            call = self.call
-            peer = call.callee if call.caller is self else call.caller
-            self._end_local("NO CARRIER", cause=0)
-            if peer is not None and peer.call is call:
-                self.network.deliver(self, peer, lambda: peer._end_local("NO CARRIER", 0))
 
     def _registered(self) -> None:
         if self.cfun == 1 and self.system != "terrestrial" and self.link_sample().visible:
@@ -298,7 +254,7 @@ class TiantongModule(AtModule):
             return Reply(["+CMUX: 0,0,5,1600"])
         p = cmd.params()
         if (p[:1] != ["0"]) or (len(p) > 1 and p[1] not in ("", "0")):
-            raise CmeError(4)  # basic option, UIH frames only
+            raise CmeError(CME_NOT_SUPPORTED)  # basic option, UIH frames only
         self.n1 = cmd.int_param(3, DEFAULT_N1)
         self.later(0.0, self._enter_mux)
         return Reply()
@@ -346,102 +302,3 @@ class TiantongModule(AtModule):
             want = CHANNEL_CONTROL
         return (self.mux_channels.get(want) or self.mux_channels.get(CHANNEL_CONTROL)
                 or self._nowhere)
-
-    # -- calls ---------------------------------------------------------------------------------
-    def cmd_dial(self, ch: AtChannel, cmd: Command) -> Reply:
-        number = cmd.arg.rstrip(";").strip()
-        if not cmd.arg.endswith(";") or not number:
-            raise CmeError(4)  # voice only: ATD<n>;
-        if not self.registered or self.call is not None:
-            return Reply(final="NO CARRIER")
-        peer = self.network.lookup(number)
-        self.call = Call(self, peer, number, started_s=self.now())
-        self.later(0.0, lambda: self.urc("^ORIG:1,0"))
-        if peer is None or peer is self:
-            self.later(CALL_SETUP_ROUND_TRIPS * self.access_rtt_s(),
-                       lambda: self._end_local("NO CARRIER", cause=1))
-        else:
-            self.network.deliver(self, peer, lambda: peer.incoming(self.call))
-        return Reply()
-
-    def incoming(self, call: Call) -> None:
-        caller = call.caller
-        if self.call is not None or not self.registered:
-            call.callee = None
-            self.network.deliver(self, caller, lambda: caller._end_local("BUSY", cause=17))
-            return
-        self.call = call
-        call.state = "alerting"
-        self.network.deliver(self, caller, lambda: caller.urc("^CONF:1"))
-        self._ring()
-
-    def _ring(self) -> None:
-        call = self.call
-        if call is None or call.state != "alerting" or call.callee is not self:
-            return
-        self.urc("+CRING: VOICE" if self.crc else "RING")   # TS 27.007 6.11
-        if self.clip:
-            self.urc(f'+CLIP: "{call.caller.identity.msisdn}",145,,,,0')
-        self._ring_timer = self.later(RING_PERIOD_S, self._ring)
-
-    def cmd_answer(self, ch: AtChannel, cmd: Command) -> Reply:
-        call = self.call
-        if call is None or call.callee is not self or call.state != "alerting":
-            return Reply(final="NO CARRIER")
-        call.state, call.started_s = "active", self.now()
-        self.later(0.0, lambda: self.urc("^CONN:1,0"))
-        caller = call.caller
-        self.network.deliver(self, caller, lambda: caller.urc("^CONN:1,0"))
-        return Reply()
-
-    def cmd_hangup(self, ch: AtChannel, cmd: Command) -> Reply:
-        """ATH (V.250 6.3.6) and +CHUP (TS 27.007 6.5) end the call; +CHUP=? only answers
-        OK; with +CVHU=1 ATH is ignored with OK (TS 27.007 6.20)."""
-        if cmd.kind == "test":
-            return Reply()
-        if cmd.kind != "exec":
-            raise CmeError(CME_NOT_SUPPORTED)
-        call = self.call
-        if call is None or (cmd.name == "H" and self.cvhu == 1):
-            return Reply()
-        peer = call.callee if call.caller is self else call.caller
-        self._end_local(None, cause=16)
-        if peer is not None and peer.call is call:
-            self.network.deliver(self, peer, lambda: peer._end_local("NO CARRIER", cause=16))
-        return Reply()
-
-    def _end_local(self, result: str | None, cause: int) -> None:
-        """End this side of the call: ^CEND (duration s, end status, cause) and ``result``."""
-        call = self.call
-        if call is None:
-            return
-        duration = int(self.now() - call.started_s) if call.state == "active" else 0
-        call.state = "ended"
-        self.call = None
-        self.urc(f"^CEND:1,{duration},104,{cause}")  # (check) end status 104: normal release
-        if result:
-            self.urc(result)
-
-    def cmd_vts(self, ch: AtChannel, cmd: Command) -> Reply:
-        """+VTS=<DTMF> (TS 27.007 C.11): tones into the active call (a journal event each);
-        no active call: +CME ERROR: 3."""
-        if cmd.kind == "test":
-            return Reply(["+VTS: (0-9,#,*,A-D)"])
-        tones = "".join(cmd.params()).upper()
-        if cmd.kind != "set" or not tones or any(t not in DTMF_TONES for t in tones):
-            raise CmeError(50)
-        if self.call is None or self.call.state != "active":
-            raise CmeError(CME_NOT_ALLOWED)
-        for tone in tones:
-            self.log("event", f"dtmf {tone}")
-        return Reply()
-
-    def cmd_clcc(self, ch: AtChannel, cmd: Command) -> Reply:
-        call = self.call
-        if call is None:
-            return Reply()
-        mo = call.caller is self
-        state = {"dialing": 2, "alerting": 3 if mo else 4, "active": 0}[call.state]
-        number = call.number if mo else call.caller.identity.msisdn
-        kind = 145 if number.startswith("+") else 129
-        return Reply([f'+CLCC: 1,{0 if mo else 1},{state},0,0,"{number}",{kind}'])

@@ -86,15 +86,20 @@ def test_real_modules_run_in_real_time(tmp_path):
     assert res.returncode == 2 and "terminals ue are real modules" in res.stderr
 
 
-def test_missing_port_is_a_clear_step_error(tmp_path):
+def test_a_port_that_does_not_open_stops_the_run_before_the_first_step(tmp_path):
+    """The testbed's hardware ports are opened before the first step: a missing one is one
+    line naming the terminal and the port, exit 2, and nothing is written (no run, no wait
+    for a module that is not there)."""
     rig = tmp_path / "rig.yaml"
     rig.write_text(RIG)
     steps = tmp_path / "steps.yaml"
     steps.write_text("steps:\n  - {terminal: ue, do: power_on}\n  - {terminal: ue, do: attach}\n")
     res = ntnstack("run", WAITS, str(steps), "--testbed", str(rig), "--out", str(tmp_path / "o"))
-    assert res.returncode == 1
-    assert "ERROR" in res.stdout and "usb-absent-if00" in res.stdout
-    assert "SKIPPED  an earlier step of this terminal errored" in res.stdout
+    assert res.returncode == 2 and res.stdout == ""
+    assert res.stderr.startswith("ntnstack run: error: testbed ports not opening: ue: "
+                                 "/dev/serial/by-id/usb-absent-if00: cannot open")
+    assert len(res.stderr.splitlines()) == 1
+    assert not any((tmp_path / "o").rglob("*"))      # the folder --out made stays empty
 
 
 def test_default_scenario_is_found_from_any_directory(tmp_path):

@@ -5,9 +5,13 @@ from __future__ import annotations
 import textwrap
 import xml.etree.ElementTree as ET
 
+import ntnstack.scenario  # noqa: F401 - see below
 from tests.runner.conftest import SCENARIOS
 
 pytest_plugins = ["pytester"]
+"""In-process pytester runs put sys.modules back after each run: a module first imported
+inside one (PyYAML, under ntnstack.scenario) would be imported again, half of it, by the next,
+whose YAML events then match none of the composer's classes. Imported here first, it stays."""
 
 SUITE = textwrap.dedent(f"""\
     import pytest
@@ -125,3 +129,36 @@ def test_a_port_that_does_not_open_fails_the_run_at_once(pytester):
     result.stdout.fnmatch_lines(["*testbed ports not opening: ue: "
                                  "/dev/serial/by-id/usb-absent-if00: cannot open*"])
     assert result.duration < 30.0
+
+
+BENCH_SUITE = textwrap.dedent(f"""\
+    import pytest
+
+    WAITS = {str(SCENARIOS / "waits.yaml")!r}
+
+    @pytest.mark.ntn_scenario(WAITS)
+    def test_marked_scenario(ntn_terminal, ntn_bench):
+        assert ntn_bench.scenario.name == "waits"
+        ue = ntn_terminal("ue")
+        ue.power_on()
+        assert ue.identity().imei
+        t0 = ntn_bench.t()
+        assert ntn_bench.wait(600.0) == t0 + 600.0      # emulated seconds, no real wait
+        with pytest.raises(KeyError, match="no terminal 'tt-lhasa' in scenario waits"):
+            ntn_terminal("tt-lhasa")
+
+    def test_default_scenario(ntn_terminal, ntn_bench):
+        tt = ntn_terminal("tt-lhasa")
+        tt.power_on()
+        ntn_bench.wait(30.0)   # search 10 s + 4 GEO round trips (about 0.5 s each)
+        assert tt.registration().stat == 1
+    """)
+
+
+def test_terminals_of_a_bench_wait_in_emulated_time(pytester):
+    """ntn_terminal / ntn_bench as a vendor suite uses them: the scenario of the
+    ntn_scenario marker (else the default one), drivers by terminal name, bench.wait in
+    emulated time (600 s on the virtual clock)."""
+    pytester.makepyfile(test_bench=BENCH_SUITE)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)

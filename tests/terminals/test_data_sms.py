@@ -202,33 +202,24 @@ def test_sms_prompt_escape_cancels(virtual_rig):
     assert not a.events("sms to")
 
 
-def test_quectel_udp_socket_echo(virtual_rig):
+@pytest.mark.parametrize("service, connect_id, qird", [
+    ("UDP", 0, "+QIRD: 3"),
+    ("UDP SERVICE", 1, '+QIRD: 3,"192.0.2.7",5683'),
+])
+def test_quectel_udp_socket_echo(virtual_rig, service, connect_id, qird):
+    """A "UDP" socket reads +QIRD: <len> then the data; a "UDP SERVICE" socket
+    +QIRD: <len>,"<remoteIP>",<remote_port> (TCP/IP Application Note, AT+QIRD); +QISEND takes
+    exactly <len> bytes (hex: dataformat 1,1)."""
     q = virtual_rig.module("nbntn-quectel")
     virtual_rig.start()
     c = attached(virtual_rig, q, "nbntn-quectel", extra=('AT+QICFG="dataformat",1,1',))
-    assert c.cmd('AT+QIOPEN=1,0,"UDP","192.0.2.7",5683,0,0')[1] == "OK"
-    c.wait(r"^\+QIOPEN: 0,0$")
-    c.prompt("AT+QISEND=0,3")
+    assert c.cmd(f'AT+QIOPEN=1,{connect_id},"{service}","192.0.2.7",5683,0,0')[1] == "OK"
+    c.wait(rf"^\+QIOPEN: {connect_id},0$")
+    c.prompt(f"AT+QISEND={connect_id},3")
     c.raw(b"616263")
     c.wait("^SEND OK$")
-    c.wait(r'^\+QIURC: "recv",0$')
-    assert c.cmd("AT+QIRD=0,1500") == (["+QIRD: 3", "616263"], "OK")
-
-
-def test_quectel_udp_service_reads_with_the_sender(virtual_rig):
-    """A "UDP SERVICE" socket: +QIRD: <len>,"<remoteIP>",<remote_port> then the data (TCP/IP
-    Application Note, AT+QIRD); the fixed-length +QISEND takes exactly <len> bytes, so a
-    byte after them is a new command line, not part of the datagram."""
-    q = virtual_rig.module("nbntn-quectel")
-    virtual_rig.start()
-    c = attached(virtual_rig, q, "nbntn-quectel", extra=('AT+QICFG="dataformat",1,1',))
-    assert c.cmd('AT+QIOPEN=1,1,"UDP SERVICE","192.0.2.7",5683,0,0')[1] == "OK"
-    c.wait(r"^\+QIOPEN: 1,0$")
-    c.prompt("AT+QISEND=1,3")
-    c.raw(b"616263")
-    c.wait("^SEND OK$")
-    c.wait(r'^\+QIURC: "recv",1$')
-    assert c.cmd("AT+QIRD=1,1500") == (['+QIRD: 3,"192.0.2.7",5683', "616263"], "OK")
+    c.wait(rf'^\+QIURC: "recv",{connect_id}$')
+    assert c.cmd(f"AT+QIRD={connect_id},1500") == ([qird, "616263"], "OK")
 
 
 def test_murata_socket_echo(virtual_rig):

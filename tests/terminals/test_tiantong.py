@@ -10,6 +10,7 @@ import pytest
 
 from at_bridge import cmux as bridge_cmux
 from ntnstack.terminals.link_view import FixedGeometryLink
+from ntnstack.terminals.tiantong_calls import RING_PERIOD_S
 from tests.terminals.conftest import FINAL, REAL_TIMEOUT_S, Client
 from tests.terminals.test_registration import GEO_ALT_M
 
@@ -231,6 +232,33 @@ def test_call_to_a_busy_or_unknown_number(rig):
     ca.cmd("ATH")
     cc.cmd("ATD+8610000000000;")
     cc.wait("^NO CARRIER$")
+
+
+def test_call_to_a_module_without_voice_calls(virtual_rig):
+    """An NB-IoT module has an MSISDN but no voice calls: the call ends as one to an unknown
+    number (^CEND cause 1, unassigned number, TS 24.008 10.5.4.11; then NO CARRIER) and the
+    NB-IoT module goes on answering."""
+    a, b = virtual_rig.module("tiantong"), virtual_rig.module("nbntn-generic")
+    virtual_rig.start()
+    ca = registered(virtual_rig, a)
+    assert ca.cmd(f"ATD{b.identity.msisdn};") == ([], "OK")
+    ca.wait(r"^\^CEND:1,0,104,1$")
+    ca.wait("^NO CARRIER$")
+    assert virtual_rig.client(b).cmd("AT")[1] == "OK"
+
+
+def test_caller_hangs_up_before_the_call_arrives(virtual_rig):
+    """ATH in the same write as ATD, so in the same emulated instant, before the set-up
+    crossed the GEO hop: the caller's call ends (^CEND cause 16, normal clearing, TS 24.008
+    10.5.4.11) and the callee never rings."""
+    a, b = virtual_rig.module("tiantong"), virtual_rig.module("tiantong")
+    virtual_rig.start()
+    ca, cb = registered(virtual_rig, a), registered(virtual_rig, b)
+    ca.raw(f"ATD{b.identity.msisdn};\rATH\r".encode())
+    ca.wait(r"^\^CEND:1,0,104,16$")
+    virtual_rig.wait(2 * RING_PERIOD_S)
+    assert cb.cmd("AT+CLCC") == ([], "OK")
+    assert not [line for line in cb.lines if CALL_URC.match(line)]
 
 
 def test_sms_urc_goes_to_the_sms_channel(rig):
