@@ -27,6 +27,7 @@ class LiveService:
 
     def __init__(self, scenario, host: str, port: int, on_ready=None):
         self.scenario, self.host, self.port, self.on_ready = scenario, host, port, on_ready
+        self.ran_equipment: tuple[str, ...] = ()   # pushes into no base station
         self.server = None          # the LiveServer, once it has ended (its counters)
         self._ready = threading.Event()
         self._error: BaseException | None = None

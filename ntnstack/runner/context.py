@@ -135,6 +135,27 @@ class RunModules(Protocol):
 
 
 
+class Companion(Protocol):
+    """Works beside a run's steps (ntnstack.live's service, the pusher into base stations):
+    prepared on the run's world, started with the first step on the run's clock, stopped
+    after the last."""
+
+    ran_equipment: tuple[str, ...]
+    """The testbed ``ran:`` entries it pushes into (none for most)."""
+
+    def prepare(self, world) -> None:
+        """Heavy work before the clock starts."""
+
+    def start(self, clock) -> None:
+        """Begin on the run's clock."""
+
+    def stop(self) -> None:
+        """End (also when never started), releasing what it holds."""
+
+    def take(self) -> list:
+        """The pushes (ntnstack.runner.records.Push) made since the last call."""
+
+
 @runtime_checkable
 class ServiceControl(Protocol):
     """Run modules whose network can suspend a terminal's subscription (the certification

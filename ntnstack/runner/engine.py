@@ -17,7 +17,7 @@ from ntnstack.clock import RANK_RUNNER, Clock
 from ntnstack.errors import InputError
 from ntnstack.runner import junit, report, timeline
 from ntnstack.runner.console import StepProgress
-from ntnstack.runner.context import RunModules, StepContext, StepError
+from ntnstack.runner.context import Companion, RunModules, StepContext, StepError
 from ntnstack.runner.expect import judge_all
 from ntnstack.runner.journal import Journal, read_run
 from ntnstack.runner.modules import BridgeModules
@@ -40,11 +40,11 @@ class RunOutcome:
         return self.info.status == "passed"
 
 
-def _check_ran_fed(testbed: Testbed, companions: list) -> None:
+def _check_ran_fed(testbed: Testbed, companions: list[Companion]) -> None:
     """InputError unless every ``ran:`` entry of the testbed has a companion pushing into it
     (its ``ran_equipment`` names it): a run never leaves a base station silently unfed. The
     runner does not reach up to the live layer that builds them."""
-    fed = {name for c in companions for name in getattr(c, "ran_equipment", ())}
+    fed = {name for c in companions for name in c.ran_equipment}
     unfed = [eq.name for eq in testbed.ran if eq.name not in fed]
     if unfed:
         raise InputError(f"testbed {testbed.name}: ran.{unfed[0]} has no pusher; pass "
@@ -64,7 +64,7 @@ class Runner:
     def __init__(self, scenario: Scenario, testbed: Testbed, ports: dict[str, Port],
                  out_dir: str | Path, *, progress: bool = True,
                  modules_factory: Callable[..., RunModules] | None = None,
-                 companions: list | None = None):
+                 companions: list[Companion] | None = None):
         self.scenario, self.testbed, self.ports = scenario, testbed, ports
         # prepared on the run's world, started with the first step on the run's clock, stopped
         # after the last: ntnstack.live's service (--live), the pusher into base stations

@@ -197,6 +197,12 @@ OPENS = 400
 here (about 3 %), so 400 opens miss at least once with probability above 1 - 0.97^400."""
 
 
+def _write_then_set(fd: int, data: bytes, done: threading.Event) -> None:
+    """The module host's side: write, then let the opener go (same emulated instant)."""
+    os.write(fd, data)
+    done.set()
+
+
 def test_banner_written_an_instant_before_the_open_is_read_at_the_open():
     """The module host writes a banner and the runner opens the port in the same emulated
     instant; the kernel hands pty input to the line discipline in a work item, so the
@@ -208,11 +214,7 @@ def test_banner_written_an_instant_before_the_open_is_read_at_the_open():
         master, slave = os.openpty()          # the host keeps the slave open (PtyPort)
         tty.setraw(slave)
         written = threading.Event()
-
-        def host():
-            os.write(master, banner)
-            written.set()
-        writer = threading.Thread(target=host)
+        writer = threading.Thread(target=_write_then_set, args=(master, banner, written))
         writer.start()
         written.wait()
         fd = os.open(os.ttyname(slave), os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)

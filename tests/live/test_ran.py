@@ -311,7 +311,8 @@ def test_runner_refuses_a_ran_section_no_companion_feeds(tmp_path):
     testbed = _testbed(tmp_path, {"callbox": {"kind": "amarisoft", "url": "ws://127.0.0.1:9",
                                               "cells": {"geo-cell": 1}}})
     scenario, bed, ports = load_inputs(None, [testbed])
-    for companions in (None, [], [object()]):
+    from ntnstack.live.service import LiveService
+    for companions in (None, [], [LiveService(scenario, "127.0.0.1", 0)]):
         with pytest.raises(InputError, match=r"ran\.callbox has no pusher"):
             Runner(scenario, bed, ports, tmp_path / "out", companions=companions)
 

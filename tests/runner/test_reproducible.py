@@ -103,10 +103,10 @@ def first_difference(a, b) -> str:
     if isinstance(a, dict):
         key = next(k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k))
         return f"{key!r}: {first_difference(a.get(key, []), b.get(key, []))}"
+    i = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+             min(len(a), len(b)))
     if isinstance(a, (list, tuple)):
-        i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
         return f"item {i}: {a[i:i + 2]!r} vs {b[i:i + 2]!r}"
-    i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
     return f"at {i}: {a[max(0, i - 80):i + 120]!r} vs {b[max(0, i - 80):i + 120]!r}"
 
 
