@@ -121,7 +121,7 @@ class AccessMixin:
     def _in_view(self, t_ue: float) -> None:
         """CellLost when the satellite is below the UE's minimum elevation at t (the C core
         decides, unless the estimate is ELEVATION_MARGIN_DEG or more above the minimum)."""
-        estimate = self.cell.elevation_estimate_deg(t_ue, self.ue_ecef, self.ue_up)
+        estimate = self.cell.elevation_estimate_deg(t_ue, self.ground)
         if estimate - self.ue.min_elevation_deg >= ELEVATION_MARGIN_DEG:
             return
         elevation = self.cell.elevation_deg(t_ue, self.ue_ecef)

@@ -31,6 +31,8 @@ import numpy as np
 
 import phy_ffi
 from ntnstack.errors import InputError
+from ntnstack.link.passes import elevation_from
+from ntnstack.link.terminals import GroundPoint
 from ntnstack.orbit import OrbitSource
 from ntnstack.rrc import BuiltSib, CellConfig, SiWindows, build_sib
 from ntnstack.rrc.epoch import (US_PER_FRAME, US_PER_SUBFRAME, frame_index, frame_start_s,
@@ -39,8 +41,7 @@ from ntnstack.stack.rrc_nb import (SI_TB_BITS, SI_WINDOWS_MS, RrcPdu, SiSchedule
                                    sib2_nb)
 
 __all__ = ["MIB_PERIOD_S", "PAGING_CYCLES_RF", "SIB1_PERIOD_S", "SIB1_REPETITION_S",
-           "SI_PERIODICITIES_S", "SatelliteCell", "UplinkCheck", "geodetic_up",
-           "next_si_window_s"]
+           "SI_PERIODICITIES_S", "SatelliteCell", "UplinkCheck", "next_si_window_s"]
 
 C = phy_ffi.CONST.SPEED_OF_LIGHT_MPS
 MIB_PERIOD_S = 0.64
@@ -79,13 +80,6 @@ def _norm(v: np.ndarray) -> float:
     """|v| as np.linalg.norm computes it for a real vector (sqrt of v . v), without its
     dispatch."""
     return math.sqrt(v.dot(v))
-
-
-def geodetic_up(lat_deg: float, lon_deg: float) -> np.ndarray:
-    """The WGS-84 ellipsoid normal (unit vector, ECEF) at a geodetic latitude / longitude."""
-    lat, lon = math.radians(lat_deg), math.radians(lon_deg)
-    return np.array([math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon),
-                     math.sin(lat)])
 
 
 def next_si_window_s(windows: SiWindows, t_unix_s: float) -> float:
@@ -235,14 +229,12 @@ class SatelliteCell:
         look = phy_ffi.look_angles(self._sat(t_unix_s)[0], ue_ecef_m)
         return float(look.elevation_deg[0])
 
-    def elevation_estimate_deg(self, t_unix_s: float, ue_ecef_m: np.ndarray,
-                               up: np.ndarray) -> float:
-        """Elevation (deg) from the line of sight and the UE's geodetic up unit vector
-        (``geodetic_up``): the C core's value to about 1e-9 deg (both are the angle between
-        the line of sight and the WGS-84 horizon; they differ in rounding only), without the
-        call; for decisions away from a threshold."""
-        los = self._sat(t_unix_s)[0] - ue_ecef_m
-        return math.degrees(math.asin(max(-1.0, min(1.0, los.dot(up) / _norm(los)))))
+    def elevation_estimate_deg(self, t_unix_s: float, ground: GroundPoint) -> float:
+        """Elevation (deg) of the satellite above the WGS-84 horizon of ``ground`` by
+        ntnstack.link.passes.elevation_from (numpy, without the C call): the C core's value
+        to about 1e-9 deg (the same angle, rounded differently); for decisions away from a
+        threshold."""
+        return float(elevation_from(ground, self._sat(t_unix_s)[0]))
 
     def next_mib_s(self, t_unix_s: float) -> float:
         """Start (eNB time) of the first MIB-NB TTI at or after t."""
