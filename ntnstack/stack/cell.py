@@ -106,6 +106,26 @@ class UplinkCheck(NamedTuple):
         return self.age_s > self.validity_s
 
 
+class KeptByTime:
+    """Values of (time, UE position) for the last STATE_CACHE_TIMES times, kept for read-only
+    positions (compared by identity: the sessions of UEs at one place share theirs). The UEs
+    of a load run send at frame-aligned instants: nine delay look-ups in ten repeat one."""
+
+    def __init__(self):
+        self._values: dict[float, tuple[np.ndarray, float]] = {}
+
+    def get(self, t_unix_s: float, ue_ecef_m: np.ndarray) -> float | None:
+        hit = self._values.get(t_unix_s)
+        return hit[1] if hit is not None and hit[0] is ue_ecef_m else None
+
+    def put(self, t_unix_s: float, ue_ecef_m: np.ndarray, value: float) -> None:
+        if ue_ecef_m.flags.writeable:
+            return
+        if len(self._values) >= STATE_CACHE_TIMES:
+            self._values.clear()
+        self._values[t_unix_s] = (ue_ecef_m, value)
+
+
 @dataclass
 class SatelliteCell:
     """One NB-IoT NTN cell served through ``source``."""
@@ -160,6 +180,7 @@ class SatelliteCell:
     def __post_init__(self) -> None:
         self._tables: dict[int, phy_ffi.SatelliteTable] = {}
         self._states: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+        self._delays, self._range_rates = KeptByTime(), KeptByTime()
         self._gateway_ecef_m = (np.asarray(self.config.gateway_ecef_m, dtype=float)
                                 if self.config.has_feeder else None)
         self._sibs: dict[float, BuiltSib] = {}
@@ -206,12 +227,15 @@ class SatelliteCell:
 
     def one_way_s(self, t_unix_s: float, ue_ecef_m: np.ndarray) -> float:
         """UE - eNB one-way delay (s) of a message sent at t."""
-        pos = self._sat(t_unix_s)[0]
-        los = pos - ue_ecef_m
-        service = math.sqrt(los.dot(los)) / C          # _norm, inlined: 24 calls per attach
-        if self._gateway_ecef_m is None:
-            return service
-        return service + _norm(pos - self._gateway_ecef_m) / C
+        delay = self._delays.get(t_unix_s, ue_ecef_m)
+        if delay is None:
+            pos = self._sat(t_unix_s)[0]
+            los = pos - ue_ecef_m
+            delay = math.sqrt(los.dot(los)) / C          # _norm, inlined: 24 calls per attach
+            if self._gateway_ecef_m is not None:
+                delay += _norm(pos - self._gateway_ecef_m) / C
+            self._delays.put(t_unix_s, ue_ecef_m, delay)
+        return delay
 
     def rp_rtt_s(self, t_unix_s: float) -> float:
         """Round trip between the uplink reference point and the eNB (s): the feeder RTT
@@ -220,9 +244,13 @@ class SatelliteCell:
 
     def range_rate_mps(self, t_unix_s: float, ue_ecef_m: np.ndarray) -> float:
         """d|sat - UE|/dt at t, m/s (UE fixed in ECEF; positive while the satellite recedes)."""
-        pos, vel = self._sat(t_unix_s)
-        los = pos - ue_ecef_m
-        return float(los @ vel / np.linalg.norm(los))
+        rate = self._range_rates.get(t_unix_s, ue_ecef_m)
+        if rate is None:
+            pos, vel = self._sat(t_unix_s)
+            los = pos - ue_ecef_m
+            rate = float(los @ vel / np.linalg.norm(los))
+            self._range_rates.put(t_unix_s, ue_ecef_m, rate)
+        return rate
 
     def elevation_deg(self, t_unix_s: float, ue_ecef_m: np.ndarray) -> float:
         """Elevation of the satellite above the UE's WGS-84 horizon (deg, C core)."""

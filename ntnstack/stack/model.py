@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ntnstack.errors import InputError
 from ntnstack.orbit import REFERENCE_UE
@@ -80,9 +81,9 @@ class UeConfig:
                 raise InputError(f"UeConfig.{name} {getattr(self, name)}: must be >= 0")
 
 
-@dataclass(frozen=True)
-class MessageRecord:
-    """One message on the air: eNB-side time, direction, channel, RRC and NAS names."""
+class MessageRecord(NamedTuple):
+    """One message on the air: eNB-side time, direction, channel, RRC and NAS names (a named
+    tuple: 24 per attach, built at a third of a frozen dataclass's cost)."""
 
     t_unix_s: float
     direction: str        # "UL" | "DL"
