@@ -170,10 +170,11 @@ def _noise_power(args, signal_power: float) -> float:
 
 def _mean_power(chunks: ChunkPipeline, count: int) -> float:
     """Mean |x|^2 of the recording: I^2 and Q^2 in float32 (each within half an ulp, the
-    errors average out), summed in float64, one --chunk at a time (squared in place: the
-    channel pass reads the file again)."""
+    errors average out), summed in float64, one --chunk at a time, in one buffer (reading
+    ahead gains nothing on this memory-bound pass and would fault in fresh pages), squared in
+    place (the channel pass reads the file again)."""
     total = 0.0
-    for block in chunks.blocks(chunks.size):
+    for block in chunks.blocks(chunks.size, buffers=1):
         components = block.view(np.float32)
         total += float(np.sum(np.square(components, out=components), dtype=np.float64))
         chunks.release(block)

@@ -3,12 +3,12 @@ while the caller processes the current one (file reads, file writes, numpy reduc
 C channel all release the GIL, so the three overlap on a multi-core machine).
 
 ``ChunkPipeline(path, count, size, buffers)`` owns ``buffers`` complex64 buffers of ``size``
-samples (pages are only touched where data is read). ``blocks(n)`` reads the file from its
-start and yields consecutive blocks of at most n <= size samples (views of those buffers, in
-file order); a block goes back to the reader with ``release(block)`` or to the writer with
-``write(block)`` (which releases it once written). A pass starts with every buffer back
-(``finish_writes()`` after writing). The order and content of what is
-read and written do not depend on thread timing: only when each step happens does.
+samples (pages are only touched where data is read). ``blocks(n, buffers)`` reads the file
+from its start and yields consecutive blocks of at most n <= size samples (views of the first
+``buffers`` buffers, in file order); a block goes back to the reader with ``release(block)``
+or to the writer with ``write(block)`` (which releases it once written). A pass starts with
+every buffer back (``finish_writes()`` after writing). The order and content of what is read
+and written do not depend on thread timing: only when each step happens does.
 """
 from __future__ import annotations
 
@@ -42,13 +42,14 @@ class ChunkPipeline:
         self._write_error: BaseException | None = None
 
     # reading
-    def blocks(self, size: int) -> Iterator[np.ndarray]:
-        """Consecutive blocks of at most ``size`` samples from the start of the file."""
+    def blocks(self, size: int, buffers: int | None = None) -> Iterator[np.ndarray]:
+        """Consecutive blocks of at most ``size`` samples from the start of the file, read
+        into the first ``buffers`` buffers (default all; 1: no read-ahead, no fresh pages)."""
         if not 1 <= size <= self.size:
             raise ValueError(f"size: {size} outside 1..{self.size}")
         self._stop.clear()
         self._free, self._filled = queue.Queue(), queue.Queue()
-        for buffer in self._buffers:
+        for buffer in self._buffers[:buffers]:
             self._free.put(buffer)
         reader = threading.Thread(target=self._read_all, args=(size,), name="iq-read",
                                   daemon=True)
