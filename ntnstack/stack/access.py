@@ -50,7 +50,7 @@ RAR_WINDOW_OFFSET_LONG_MS = 41    # NB-IoT, >= 64 NPRACH repetitions
 RAR_K0_MS = 12                    # smallest RAR grant scheduling delay (TS 36.213 16.3.3)
 HARQ_K0_MS = 13                   # smallest HARQ-ACK delay (TS 36.213 Table 16.4.2-1)
 UL_GRANT_K0_MS = 8                # smallest NPUSCH scheduling delay (TS 36.213 16.5.1)
-ELEVATION_MARGIN_DEG = 1e-3     # estimate above the mask by this much: in view, no C call
+ELEVATION_MARGIN_DEG = 1e-3     # elevation floor above the mask by this much: in view, no C call
                                 # (the estimate is within 1e-9 deg of the C core's elevation)
 RAR_WINDOW_SLACK_S = 1e-4         # a RAR this much before the window start still counts (the
                                   # eNB aims at the start; delay evaluated at other instants)
@@ -137,9 +137,10 @@ class AccessMixin:
 
     def _in_view(self, t_ue: float) -> None:
         """CellLost when the satellite is below the UE's minimum elevation at t (the C core
-        decides, unless the estimate is ELEVATION_MARGIN_DEG or more above the minimum)."""
-        estimate = self.cell.elevation_estimate_deg(t_ue, self.ground)
-        if estimate - self.ue.min_elevation_deg >= ELEVATION_MARGIN_DEG:
+        decides, unless a floor of the elevation is ELEVATION_MARGIN_DEG or more above the
+        minimum)."""
+        floor = self.cell.elevation_floor_deg(t_ue, self.ground)
+        if floor - self.ue.min_elevation_deg >= ELEVATION_MARGIN_DEG:
             return
         elevation = self.cell.elevation_deg(t_ue, self.ue_ecef)
         if elevation < self.ue.min_elevation_deg:

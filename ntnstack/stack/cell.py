@@ -50,6 +50,7 @@ MIB_PERIOD_US = MIB_FRAMES * US_PER_FRAME
 SI_PERIODICITIES_S = (0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96)   # rf64 .. rf4096
 PAGING_CYCLES_RF = (128, 256, 512, 1024)   # defaultPagingCycle-r13 (TS 36.331 SIB2-NB)
 TABLE_CHUNK_S = 600.0     # span of one ephemeris table of the cell's satellite
+ELEVATION_REUSE_S = 1.0   # an elevation bounds the elevations this long either side of it
 STATE_CACHE_TIMES = 64    # satellite states kept by time: the service and feeder delays of
                           # one message, a UE's repeated looks at one instant
 SIB1_PERIOD_FRAMES = 256  # SIB1-NB period 2560 ms (TS 36.331 5.2.1.2a)
@@ -181,6 +182,7 @@ class SatelliteCell:
         self._tables: dict[int, phy_ffi.SatelliteTable] = {}
         self._states: dict[float, tuple[np.ndarray, np.ndarray]] = {}
         self._delays, self._range_rates = KeptByTime(), KeptByTime()
+        self._elevation_anchor: tuple[GroundPoint, float, float, float] | None = None
         self._gateway_ecef_m = (np.asarray(self.config.gateway_ecef_m, dtype=float)
                                 if self.config.has_feeder else None)
         self._sibs: dict[float, BuiltSib] = {}
@@ -257,12 +259,24 @@ class SatelliteCell:
         look = phy_ffi.look_angles(self._sat(t_unix_s)[0], ue_ecef_m)
         return float(look.elevation_deg[0])
 
-    def elevation_estimate_deg(self, t_unix_s: float, ground: GroundPoint) -> float:
-        """Elevation (deg) of the satellite above the WGS-84 horizon of ``ground`` by
-        ntnstack.link.passes.elevation_from (numpy, without the C call): the C core's value
-        to about 1e-9 deg (the same angle, rounded differently); for decisions away from a
-        threshold."""
-        return float(elevation_from(ground, self._sat(t_unix_s)[0]))
+    def elevation_floor_deg(self, t_unix_s: float, ground: GroundPoint) -> float:
+        """The elevation (deg) of the satellite above ``ground``'s WGS-84 horizon at t, or
+        less: ntnstack.link.passes.elevation_from at t (numpy, without the C call; the C
+        core's value to about 1e-9 deg), or at an instant t0 within ELEVATION_REUSE_S of t
+        evaluated for the same ground point, less the most the line of sight can have turned
+        since: |v| / (|los| - |v| ELEVATION_REUSE_S) rad/s (the satellite's ECEF speed over
+        its least distance in that time). For decisions away from a threshold: the UEs of a
+        load run power on tens of ms apart and share one evaluation."""
+        anchor = self._elevation_anchor
+        if anchor is not None and anchor[0] is ground and \
+                abs(t_unix_s - anchor[1]) <= ELEVATION_REUSE_S:
+            return anchor[2] - abs(t_unix_s - anchor[1]) * anchor[3]
+        pos, vel = self._sat(t_unix_s)
+        elevation = float(elevation_from(ground, pos))
+        speed, least = _norm(vel), _norm(pos - ground.ecef_m) - _norm(vel) * ELEVATION_REUSE_S
+        rate = math.degrees(speed / least) if least > 0.0 else math.inf
+        self._elevation_anchor = (ground, t_unix_s, elevation, rate)
+        return elevation
 
     def next_mib_s(self, t_unix_s: float) -> float:
         """Start (eNB time) of the first MIB-NB TTI at or after t."""
