@@ -17,7 +17,7 @@ def derived_seed(seed: int, *names: object) -> int:
     """A 64-bit seed of one party of a run: SHA-256 of the run's seed and the party's names
     (a UE's IMSI; an MME's group and code), so that parties draw independent numbers and a
     run with the same seed draws the same ones."""
-    text = "/".join(str(x) for x in (seed, *names))
+    text = "/".join(map(str, (seed, *names)))
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
 
 MAX_GNSS_ERROR_M = 6.371e6   # an error beyond the Earth's mean radius is no position fix
