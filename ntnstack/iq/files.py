@@ -141,10 +141,14 @@ class IQWriter:
         self.count = 0
         self._meta = self._base_meta(meta, rate_hz, frequency_hz, datetime)
         self._annotation = annotation
+        self._where = f"{where} {path}"
         try:
             self._file = open(self.data_path, "wb")  # noqa: SIM115 - closed by close()
         except OSError as exc:
-            raise InputError(f"{where} {path}: cannot write ({exc.strerror})") from None
+            raise self._cannot_write(exc) from None
+
+    def _cannot_write(self, exc: OSError) -> InputError:
+        return InputError(f"{self._where}: cannot write ({exc.strerror or exc})")
 
     @staticmethod
     def _base_meta(meta, rate_hz, frequency_hz, datetime) -> dict:
@@ -166,11 +170,18 @@ class IQWriter:
         return out
 
     def write(self, block: np.ndarray) -> None:
-        block.astype("<c8", copy=False).tofile(self._file)
+        """Append ``block``; InputError naming the output when the write fails (a full disk)."""
+        try:
+            block.astype("<c8", copy=False).tofile(self._file)
+        except OSError as exc:
+            raise self._cannot_write(exc) from None
         self.count += block.size
 
     def close(self) -> None:
-        self._file.close()
+        try:
+            self._file.close()
+        except OSError as exc:
+            raise self._cannot_write(exc) from None
         if self.paths:
             note = {"core:sample_start": 0, "core:sample_count": self.count,
                     **self._annotation}

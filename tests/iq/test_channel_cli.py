@@ -147,3 +147,15 @@ def test_pipelined_command_equals_the_single_threaded_channel(tmp_path):
     ch = phy_ffi.IQChannel(RATE_HZ, lt.trajectory, noise_power=noise, seed=1)
     np.testing.assert_array_equal(np.fromfile(tmp_path / "out.sigmf-data", np.complex64),
                                   ch.process(x))
+
+
+def test_full_disk_is_one_line(tmp_path, capsys):
+    """A write that fails (/dev/full: ENOSPC, on the writer thread) ends the command with
+    one line naming --out, exit 2."""
+    complex_noise(50_000).tofile(tmp_path / "in.cf32")
+    assert main(["channel", "--in", str(tmp_path / "in.cf32"), "--out", "/dev/full",
+                 "--rate", str(RATE_HZ), "--sat", LEO, "--ue", UE, "--start", START,
+                 "--chunk", "7000", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "error: --out /dev/full: cannot write (" in err     # numpy names the short write
+    assert "Traceback" not in err
