@@ -5,9 +5,14 @@ import os
 import shutil
 
 import pytest
+from hypothesis import settings
 
 import phy_ffi
 import phy_ffi.twin
+
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")   # CI verdicts are reproducible: the same examples every run
 
 
 @pytest.fixture(params=["c", "twin"])

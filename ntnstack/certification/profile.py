@@ -14,6 +14,8 @@ A profile is a scenario whose steps are grouped by requirement::
         not_observable: WHY         # instead of steps: what the bridge cannot see, and why
         not_observable_on_real: WHY # with steps: judged on virtual modules (the emulated
                                     # network sees it); with a real module: not observable
+        network: CHECK              # with certify --mme-journal: also judged from what
+                                    # ntnstack mme saw (ntnstack.certification.network)
         steps: [{id: NAME, terminal (default: the first dut), do, ...}]
         pass: [CRITERION, ...]      # ntnstack.certification.criteria
 
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ntnstack.certification.criteria import check_criterion
+from ntnstack.certification.network import NETWORK_CHECKS
 from ntnstack.configs import PROFILE_DIR
 from ntnstack.errors import InputError
 from ntnstack.scenario.fields import Section
@@ -36,7 +39,7 @@ from ntnstack.scenario.source import Doc, load_file
 
 TOP_KEYS = ("name", "title", "families", "duts", "scenario", "setup", "requirements")
 REQUIREMENT_KEYS = ("id", "title", "source", "not_observable", "not_observable_on_real",
-                    "steps", "pass")
+                    "network", "steps", "pass")
 SCENARIO_KEYS = ("clock", "start", "min_elevation_deg", "satellites", "gateways", "cells",
                  "terminals", "description")
 
@@ -53,6 +56,7 @@ class Requirement:
     not_observable: str = ""
     where: str = ""
     not_observable_on_real: str = ""
+    network: str = ""        # its network-side check (ntnstack.certification.network)
 
 
 @dataclass(frozen=True)
@@ -179,8 +183,11 @@ def _requirement(s: Section, dut: str, steps: list) -> Requirement:
     for k, crit in enumerate(criteria):
         check_criterion(s.doc, (*s.path, "pass", k), crit, ids)
     on_real = s.text("not_observable_on_real") if s.has("not_observable_on_real") else ""
+    network = s.text("network") if s.has("network") else ""
+    if network and network not in NETWORK_CHECKS:
+        raise s.error("network", f"expected one of {', '.join(NETWORK_CHECKS)}")
     return Requirement(rid, title, source, ids, criteria, where=where,
-                       not_observable_on_real=on_real)
+                       not_observable_on_real=on_real, network=network)
 
 
 def _get(data: Any, path: tuple) -> Any:

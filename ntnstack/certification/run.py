@@ -17,6 +17,7 @@ from typing import Any
 
 from ntnstack.certification.criteria import CriterionResult, judge, rtt_at
 from ntnstack.certification.defects import check_defects
+from ntnstack.certification.network import NetworkVerdict, judge_network
 from ntnstack.certification.profile import Profile, Requirement
 
 EVIDENCE_LINES = 12
@@ -45,6 +46,7 @@ class Verdict:
     explanation: str
     criteria: list[CriterionResult] = field(default_factory=list)
     steps: list[StepEvidence] = field(default_factory=list)
+    network: NetworkVerdict | None = None     # with an MME journal: the network side
 
 
 @dataclass
@@ -73,11 +75,15 @@ class Certification:
 
 
 def certify(profile: Profile, out_dir: str | Path, *, testbed=None,
-            defects: dict[str, tuple[str, ...]] | None = None, progress: bool = False
-            ) -> Certification:
+            defects: dict[str, tuple[str, ...]] | None = None, progress: bool = False,
+            companions=None, mme_journal: str | Path | None = None) -> Certification:
     """Run ``profile`` into ``out_dir`` on ``testbed`` (default: every terminal virtual);
     ``defects``: terminal -> known defects to give its virtual module
-    (ntnstack.certification.defects)."""
+    (ntnstack.certification.defects); ``companions``: (scenario, testbed) -> the run's
+    companions (ntnstack.live.ran.ran_companions pushes into the testbed's ``ran:``
+    equipment, which the runner refuses to leave unfed); ``mme_journal``: what ntnstack mme
+    recorded, for the requirements that name a network-side check
+    (ntnstack.certification.network)."""
     from ntnstack.certification.modules import CertModules
     from ntnstack.runner.api import prepare
     from ntnstack.runner.engine import Runner
@@ -92,7 +98,8 @@ def certify(profile: Profile, out_dir: str | Path, *, testbed=None,
     def modules(scen, prts, clock, world, out):
         return CertModules(scen, prts, clock, world, out, defects=defects)
     runner = Runner(scenario, testbed, ports, out_dir, progress=progress,
-                    modules_factory=modules)
+                    modules_factory=modules,
+                    companions=companions(scenario, testbed) if companions else None)
     stopped = None
     try:
         outcome = runner.run()
@@ -107,6 +114,10 @@ def certify(profile: Profile, out_dir: str | Path, *, testbed=None,
     setup_bad = [results[i] for i in profile.setup.values() if _status(results, i) != "passed"]
     real = {name for name, port in ports.items() if not port.virtual}
     verdicts = [_judge(req, results, setup_bad, world, real) for req in profile.requirements]
+    if mme_journal is not None:
+        for req, verdict in zip(profile.requirements, verdicts, strict=True):
+            if req.network:
+                _add_network(verdict, req, results, scenario, mme_journal)
     cert = Certification(profile.name, profile.title, profile.family, outcome.info.run_id,
                          str(outcome.out_dir), outcome.info.emulated_s, outcome.info.wall_s,
                          verdicts)
@@ -114,6 +125,27 @@ def certify(profile: Profile, out_dir: str | Path, *, testbed=None,
     if stopped is not None:
         raise stopped
     return cert
+
+
+def _module_imsis(req: Requirement, results: dict, scenario) -> set[str]:
+    """The IMSIs of the terminals of ``req``'s steps: what they reported (identity.imsi of
+    any step of the run), else their scenario identity."""
+    terminals = {r.terminal for i in req.steps.values() if (r := results.get(i))}
+    reported = {r.observed["identity"].get("imsi") for r in results.values()
+                if r.terminal in terminals and isinstance(r.observed.get("identity"), dict)}
+    configured = {scenario.terminals[t].identity.get("imsi") for t in terminals
+                  if t in scenario.terminals}
+    return {imsi for imsi in (reported or configured) if imsi}
+
+
+def _add_network(v: Verdict, req: Requirement, results: dict, scenario, journal) -> None:
+    """The network-side verdict joins the requirement's: a failure fails it; a pass or
+    "not observable" is stated beside the module-side verdict."""
+    v.network = judge_network(req.network, journal, _module_imsis(req, results, scenario))
+    v.explanation += f"; network side ({req.network}): {v.network.verdict}, " \
+                     f"{v.network.explanation}"
+    if v.network.verdict == "failed" and v.verdict in ("passed", "not-observable"):
+        v.verdict = "failed"
 
 
 def _status(results: dict, index: int) -> str:

@@ -28,6 +28,10 @@ def register(sub) -> None:
     p.add_argument("--defect", action="append", metavar="TERMINAL:DEFECT", default=[],
                    help="give a virtual module a known defect (ntnstack.certification.defects)"
                         "; repeatable")
+    p.add_argument("--mme-journal", metavar="FILE",
+                   help="what ntnstack mme --journal recorded while the module attached "
+                        "through a real base station: the requirements that name a network-"
+                        "side check (identity binding, IPv6 PDN) are judged from it too")
     p.add_argument("--out", metavar="DIR", default=default_out("certify"),
                    help="output directory (certification.json/.md, junit.xml, report.html, "
                         "serial/); default: %(default)s")
@@ -69,9 +73,19 @@ def run(args) -> int:
         from ntnstack.scenario import load_testbed
 
         testbed = load_testbed(list(args.testbed))
+    if args.mme_journal:
+        from ntnstack.certification.network import mme_attaches
+
+        try:
+            mme_attaches(args.mme_journal, set())     # a file that is no journal fails here
+        except InputError as exc:
+            raise InputError(f"--mme-journal: {exc}") from None
     output_dir(args.out, "--out")
+    from ntnstack.live.ran import ran_companions
+
     cert = certify(profile, args.out, testbed=testbed, defects=defects,
-                   progress=show_progress(args, json_output=args.json))
+                   progress=show_progress(args, json_output=args.json),
+                   companions=ran_companions, mme_journal=args.mme_journal)
     if args.json:
         print(json.dumps(cert.as_dict(), sort_keys=True, default=str))
     else:

@@ -44,6 +44,12 @@ def register(sub) -> None:
     p.add_argument("--uplink-hex", metavar="HEX",
                    help="the application payload each UE sends (hexadecimal; default the text "
                    "'ntnstack uplink over S1'), e.g. a CoAP request")
+    p.add_argument("--pdn", default="non-ip", metavar="TYPE",
+                   help="the PDN type each UE requests: non-ip (default), ipv4, ipv6, ipv4v6")
+    p.add_argument("--app-server", metavar="IP:PORT",
+                   help="on an IP PDN, where each UE's UDP datagrams go (its source port is "
+                   "PORT too; default 192.0.2.10:5683, 2001:db8::10 on IPv6), e.g. a server "
+                   "behind ntnstack mme --tun")
     p.add_argument("--print-subscribers", action="store_true",
                    help="print the MME's subscriber file for these UEs and exit")
     p.add_argument("--json", action="store_true", help="the report as one JSON object")
@@ -89,6 +95,27 @@ def _payload(text: str | None) -> bytes:
     return payload
 
 
+def _ue_config(pdn: str, app_server: str | None):
+    """The UEs' UeConfig for ``--pdn`` and ``--app-server`` (InputError naming the option)."""
+    from dataclasses import replace
+
+    from ntnstack.commands._options import host_port
+    from ntnstack.errors import InputError
+    from ntnstack.stack import UeConfig
+    from ntnstack.stack.model import PDN_TYPE_NAMES
+
+    if pdn not in PDN_TYPE_NAMES:
+        raise InputError(f"--pdn {pdn!r}: one of {', '.join(PDN_TYPE_NAMES)}")
+    ue = UeConfig(pdn_type=pdn)
+    if app_server is None:
+        return ue
+    server = host_port(app_server, "--app-server")
+    try:
+        return replace(ue, app_server=server)
+    except InputError as exc:
+        raise InputError(f"--app-server {app_server}: {str(exc).split(': ', 1)[1]}") from None
+
+
 def _print_report(report: dict) -> None:
     print(f"{'procedure':10s} {'ok':>5s} {'failed':>6s} {'p50 s':>8s} {'p90 s':>8s} "
           f"{'p99 s':>8s} {'max s':>8s}")
@@ -128,16 +155,17 @@ def run(args) -> int:
         raise InputError(f"--answer-timeout-s {args.answer_timeout_s}: expected 0 < S <= 3600")
     kind = choose_sctp(args.sctp)            # a bad --sctp fails before any work
     payload = _payload(args.uplink_hex)
+    ue = _ue_config(args.pdn, args.app_server)
     start = parse_iso8601(args.start, "--start")
     cells, (first, span) = _cells(args.orbit, start)
     writer, tap = udp_tap(args.pcap, udp=kind == "usrsctp") if args.pcap else (None, None)
-    transport = open_transport(args.sctp, bind, ENB_SCTP_PORT, args.answer_timeout_s, tap)
+    transport = open_transport(kind, bind, ENB_SCTP_PORT, args.answer_timeout_s, tap)
     enb = S1apEnb.for_cell(transport.endpoint, transport.carrier, cells[0],
                            RAT_TYPE[args.orbit])
     transport.carrier.nodes.append(enb)
     try:
         enb.associate(*transport.address_of(mme))
-        report = run_ues(enb, cells, args.ues, first, span,
+        report = run_ues(enb, cells, args.ues, first, span, ue,
                          reply=args.expect_reply, payload=payload).as_dict()
         enb.shutdown()              # after the last UE's UE CONTEXT RELEASE COMPLETE
     finally:

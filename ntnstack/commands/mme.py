@@ -4,7 +4,9 @@ Listens for SCTP (the kernel's, or userspace SCTP over UDP, RFC 6951) on HOST:PO
 S1 Setup,
 authenticates the UEs of the subscriber file (EPS AKA), attaches them, carries their NAS,
 sets up and releases their contexts; with ``--forward-udp`` their uplink data goes to an
-application server and its replies come back to them (paged when idle); with ``--journal``
+application server and its replies come back to them (paged when idle); with ``--tun`` (root)
+their IP packets go into the host's IP stack through a TUN interface and the packets routed
+to their addresses come back to them; with ``--journal``
 each procedure is recorded for ``ntnstack results``. Serves until
 SIGINT / SIGTERM or ``--duration``; then prints what it saw (one JSON object with ``--json``).
 """
@@ -13,6 +15,8 @@ from __future__ import annotations
 import json
 
 from ntnstack.commands._options import add_sctp_options
+
+UE_NET = "10.45.0.0/16"     # the UEs' IPv4 network by default (first host: the TUN)
 
 
 def register(sub) -> None:
@@ -30,6 +34,18 @@ def register(sub) -> None:
     p.add_argument("--forward-udp", metavar="HOST:PORT",
                    help="the application server: each UE's uplink data goes there over UDP "
                    "from a socket of its own, replies come back to the UE as MT data")
+    p.add_argument("--tun", metavar="NAME",
+                   help="root: the user plane into the host's IP stack through a new TUN "
+                   "interface NAME (removed at exit): each UE's uplink IP packets go there, "
+                   "packets routed to a UE's address come back to it")
+    p.add_argument("--tun-net", default=UE_NET, metavar="CIDR",
+                   help=f"the UEs' IPv4 network (default {UE_NET}): the TUN has its first "
+                   "host address, subscriber n of the file the (n+1)th")
+    p.add_argument("--sms-to-others", default="accept", metavar="POLICY",
+                   help="an MO SMS to a number that is no subscriber's MSISDN: accept (RP-ACK, "
+                   "as an SMSC passing it to another network, not emulated; default) or reject "
+                   "(RP-ERROR cause #1 unassigned number). SMS to a subscriber's MSISDN are "
+                   "delivered to it")
     p.add_argument("--journal", metavar="FILE",
                    help="record each UE procedure (IMSI, procedure, result, cause, times) as a "
                    "run in this results journal (SQLite; ntnstack results show --journal FILE)")
@@ -44,6 +60,8 @@ def _summary(node) -> dict:
                "enbs": len(node.enbs)}
     if node.forward is not None:
         summary["forwarded"] = {"uplink": node.forward.sent, "downlink": node.forward.received}
+        if hasattr(node.forward, "dropped"):
+            summary["forwarded"]["dropped"] = node.forward.dropped
     return summary
 
 
@@ -58,6 +76,7 @@ def run(args) -> int:
     from ntnstack.s1ap.ports import S1AP_SCTP_PORT
     from ntnstack.s1ap.subscribers import load_subscribers
     from ntnstack.s1ap.transport import open_transport
+    from ntnstack.s1ap.tun import check_tun, ue_addresses as pool
     from ntnstack.sctp.choice import choose_sctp
     from ntnstack.stack.mme import Mme
 
@@ -65,25 +84,39 @@ def run(args) -> int:
     server = host_port(args.forward_udp, "--forward-udp") if args.forward_udp else None
     if args.duration is not None and not (math.isfinite(args.duration) and args.duration > 0):
         raise InputError(f"--duration {args.duration}: expected a finite number of seconds > 0")
+    if args.tun is not None:
+        if server is not None:
+            raise InputError("--tun and --forward-udp: one user plane at a time")
+        check_tun(args.tun)                  # a bad --tun fails before any work
     kind = choose_sctp(args.sctp)            # a bad --sctp fails before any work
     mme = Mme(eea=args.eea)
-    for subscriber in load_subscribers(args.subscribers):
+    subscribers = load_subscribers(args.subscribers)
+    tun_address, ue_addresses = pool(args.tun_net, len(subscribers))
+    for subscriber, address in zip(subscribers, ue_addresses, strict=True):
+        subscriber.ipv4 = address
         mme.add(subscriber)
     writer, tap = udp_tap(args.pcap, udp=kind == "usrsctp") if args.pcap else (None, None)
     transport = journal = node = None
     try:
-        transport = open_transport(args.sctp, listen, S1AP_SCTP_PORT, tap=tap)
+        transport = open_transport(kind, listen, S1AP_SCTP_PORT, tap=tap)
         transport.endpoint.listen()
         if args.journal:
             from ntnstack.runner.core_journal import CoreJournal
 
             journal = mme.observer = CoreJournal(args.journal, args.listen, args.subscribers)
-        node = S1apMme(mme, transport.endpoint)
+        node = S1apMme(mme, transport.endpoint, sms_to_others=args.sms_to_others)
         transport.carrier.nodes.append(node)
         if server is not None:
             from ntnstack.s1ap.forward import UdpForward
 
             node.forward = UdpForward(server, node.deliver_data, transport.carrier.watch)
+        elif args.tun is not None:
+            from ntnstack.s1ap.tun import TunForward
+
+            node.forward = TunForward(args.tun, tun_address,
+                                      {s.ipv4: s.imsi for s in subscribers},
+                                      node.deliver_packet, transport.carrier.watch)
+        if node.forward is not None:
             transport.carrier.nodes.append(node.forward)
         stopping = []
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -24,7 +24,7 @@ from ntnstack.clock import format_iso8601
 from ntnstack.export.fields import Field, Mismatch, check_fields, render_value, set_path
 from ntnstack.export.snapshot import Snapshot
 
-__all__ = ["FIELDS", "check", "render"]
+__all__ = ["FIELDS", "check", "ntn_tree", "render"]
 
 _UNCONFIRMED = "key unconfirmed (not in public Amarisoft material)"
 
@@ -69,13 +69,20 @@ FIELDS: tuple[Field, ...] = (
 _COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 
 
-def render(snapshot: Snapshot) -> str:
-    """A ``/* */`` header and the JSON object ``{"ntn": {...}}``."""
+def ntn_tree(snapshot: Snapshot) -> dict:
+    """``{"ntn": {...}}``: every field of ``FIELDS`` the snapshot has, in the target's units
+    (what the exported file holds, and what ntnstack.live.ran pushes into a Callbox)."""
     q = snapshot.quantities()
     tree: dict = {}
     for field in FIELDS:
         if q.get(field.quantity) is not None:
             set_path(tree, field.path, render_value(field, q[field.quantity]))
+    return tree
+
+
+def render(snapshot: Snapshot) -> str:
+    """A ``/* */`` header and the JSON object ``{"ntn": {...}}`` (``ntn_tree``)."""
+    tree = ntn_tree(snapshot)
     head = (f"/* NTN parameters for an Amarisoft eNB/gNB cell, written by ntnstack export.\n"
             f"   Key names are UNCONFIRMED (see docs/export.md): check them against the lteenb\n"
             f"   reference of your release. Values: the {snapshot.kind.upper()} of cell "

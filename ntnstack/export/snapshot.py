@@ -10,7 +10,6 @@ ntnstack.export.validate.
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,17 +79,6 @@ def _amend(built: BuiltSib, kind: str, **changes) -> BuiltSib:
                                message=encode_sib(kind, fields))
 
 
-def _fixed_k_offset(built: BuiltSib, kind: str, k_offset_ms: int) -> BuiltSib:
-    """The scenario's fixed K_offset, refused when below what the link needs (TS 38.300
-    16.14.2: K_offset >= service-link RTT + common TA)."""
-    needed_ms = math.ceil((built.rtt_service_max_s + built.common_ta_max_s) * 1e3)
-    if k_offset_ms < needed_ms:
-        raise InputError(f"cell k_offset: {k_offset_ms} ms is below the {needed_ms} ms this "
-                         f"link needs (service RTT {built.rtt_service_max_s * 1e3:.3f} ms + "
-                         f"common TA {built.common_ta_max_s * 1e3:.3f} ms, TS 38.300 16.14.2)")
-    return _amend(built, kind, k_offset_ms=k_offset_ms)
-
-
 def take_snapshot(inputs: ExportInputs, t_unix_s: float, *, kind: str = "sib19",
                   ephemeris_format: str = "state-vectors",
                   polarisation: str | None = None, sfn0_unix_s: float = 0.0) -> Snapshot:
@@ -105,10 +93,9 @@ def take_snapshot(inputs: ExportInputs, t_unix_s: float, *, kind: str = "sib19",
                       gateway_ecef_m=None if inputs.gateway is None
                       else tuple(float(x) for x in inputs.gateway.ecef_m),
                       ephemeris_format=ephemeris_format, validity_s=inputs.validity_s,
-                      min_elevation_deg=inputs.min_elevation_deg, sfn0_unix_s=sfn0_unix_s)
+                      min_elevation_deg=inputs.min_elevation_deg, sfn0_unix_s=sfn0_unix_s,
+                      k_offset_ms=inputs.k_offset_ms)
     built = build_sib(inputs.source, cell, t_unix_s)
-    if inputs.k_offset_ms is not None:
-        built = _fixed_k_offset(built, kind, inputs.k_offset_ms)
     if polarisation is not None:
         if polarisation not in POLARISATIONS:
             raise InputError(f"--polarisation: {polarisation!r} is not one of "

@@ -102,12 +102,15 @@ def _check_endpoints(args) -> None:
                              f"endpoint such as tcp://127.0.0.1:2000 or ipc:///tmp/ue")
 
 
-def _link(args, duration_s: float, direction: str, src: IQInput | None):
-    """(ChannelTrajectory, annotation fields) from --sat/--ue/--start or --trajectory."""
+def _links(args, duration_s: float, directions: tuple[str, ...], src: IQInput | None
+           ) -> list:
+    """[(ChannelTrajectory, annotation fields)] per direction, from --sat/--ue/--start,
+    --trajectory or a scenario terminal; every direction starts at one instant."""
     if args.trajectory:
-        return read_trajectory_csv(args.trajectory), {"ntnstack:trajectory": args.trajectory}
+        return [(read_trajectory_csv(args.trajectory), {"ntnstack:trajectory": args.trajectory})
+                for _ in directions]
     if args.scenario or args.terminal or args.live:
-        return _scenario_link(args, duration_s, direction, src)
+        return _scenario_links(args, duration_s, directions, src)
     from ntnstack.clock import format_iso8601, parse_iso8601
     from ntnstack.iq.trajectory import link_trajectory
     from ntnstack.link.options import uplink_hz
@@ -126,20 +129,25 @@ def _link(args, duration_s: float, direction: str, src: IQInput | None):
                        else (src.frequency_hz if src else None), args.freq_ul_hz)
     ue = parse_position(args.ue, "--ue")
     gateway = parse_position(args.gateway, "--gateway") if args.gateway else None
-    lt = link_trajectory(parse_orbit_spec(args.sat, start, "--sat"), ue, start, duration_s,
-                         gateway=gateway, freq_dl_hz=dl, freq_ul_hz=ul, direction=direction,
-                         payload=args.payload, step_s=args.step_s)
-    note = {"ntnstack:satellite": lt.satellite, "ntnstack:ue": ue.label(),
+    source = parse_orbit_spec(args.sat, start, "--sat")
+    out = []
+    for direction in directions:
+        lt = link_trajectory(source, ue, start, duration_s, gateway=gateway, freq_dl_hz=dl,
+                             freq_ul_hz=ul, direction=direction, payload=args.payload,
+                             step_s=args.step_s)
+        out.append((lt.trajectory, {
+            "ntnstack:satellite": lt.satellite, "ntnstack:ue": ue.label(),
             "ntnstack:gateway": gateway.label() if gateway else None,
             "ntnstack:payload": args.payload, "ntnstack:start": format_iso8601(start),
             "ntnstack:carrier_hz": dl if direction == "dl" else ul,
-            "ntnstack:pathloss_db_at_0_db_gain": lt.min_pathloss_db}
-    return lt.trajectory, note
+            "ntnstack:pathloss_db_at_0_db_gain": lt.min_pathloss_db}))
+    return out
 
 
-def _scenario_link(args, duration_s: float, direction: str, src: IQInput | None):
+def _scenario_links(args, duration_s: float, directions: tuple[str, ...],
+                    src: IQInput | None) -> list:
     """--scenario / --terminal / --live (ntnstack.iq.scenario_link)."""
-    from ntnstack.iq.scenario_link import scenario_link
+    from ntnstack.iq.scenario_link import scenario_links
 
     if not (args.scenario and args.terminal):
         raise InputError("--scenario and --terminal go together (--live needs both)")
@@ -148,7 +156,7 @@ def _scenario_link(args, duration_s: float, direction: str, src: IQInput | None)
                          "scenario's cell gives them)")
     _check_duration(duration_s, args.step_s, "--duration" if src is None
                     else f"--in ({src.count} samples at {args.rate or src.rate_hz:g} Hz)")
-    return scenario_link(args, duration_s, direction, src)
+    return scenario_links(args, duration_s, directions, src)
 
 
 def _describe(traj, direction: str) -> dict:
@@ -191,7 +199,7 @@ def run_files(args) -> int:
         raise InputError("--out: must differ from --in")
     src = open_iq(args.inp, "--in")
     rate = _rate_hz(args, src)
-    traj, note = _link(args, src.count / rate, args.direction, src)
+    ((traj, note),) = _links(args, src.count / rate, (args.direction,), src)
     chunks = ChunkPipeline(src.data_path, src.count, args.chunk, PIPELINE_BUFFERS)
     noise = _noise_power(args, _mean_power(chunks, src.count) if args.snr_db is not None
                          else 0)
@@ -240,15 +248,18 @@ def run_relay(args) -> int:
     _check_endpoints(args)
     rate = _rate_hz(args, None)
     noise = _noise_power(args, args.ref_power)
+    links = _links(args, args.duration, ("dl", "ul"), None)    # one start for both legs
     legs = []
-    for name, direction, serve, upstream in (("DL", "dl", args.zmq_dl_bind, args.zmq_bs_tx),
-                                             ("UL", "ul", args.zmq_ul_bind, args.zmq_ue_tx)):
-        traj, _ = _link(args, args.duration, direction, None)
+    for (name, direction, serve, upstream), (traj, _) in zip(
+            (("DL", "dl", args.zmq_dl_bind, args.zmq_bs_tx),
+             ("UL", "ul", args.zmq_ul_bind, args.zmq_ue_tx)), links, strict=True):
         channel = _make_channel(rate, traj, noise, args.seed + (direction == "ul"))
         legs.append(RelayLeg(name, serve, upstream, channel))
     relay = ZmqRelay(legs).start()
+    start = links[0][1].get("ntnstack:start")
     print(f"ntnstack channel: relaying DL {legs[0].upstream} -> {legs[0].endpoint}, "
-          f"UL {legs[1].upstream} -> {legs[1].endpoint} at {rate:g} Hz", file=sys.stderr)
+          f"UL {legs[1].upstream} -> {legs[1].endpoint} at {rate:g} Hz"
+          + (f", both legs from {start}" if start else ""), file=sys.stderr)
     try:
         while relay.wait(1.0):
             pass

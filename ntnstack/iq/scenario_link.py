@@ -9,8 +9,9 @@ from __future__ import annotations
 from ntnstack.errors import InputError
 
 
-def scenario_link(args, duration_s: float, direction: str, src):
-    """(ChannelTrajectory, annotation fields) of ``args.terminal`` in ``args.scenario``."""
+def scenario_links(args, duration_s: float, directions: tuple[str, ...], src) -> list:
+    """[(ChannelTrajectory, annotation fields)] of ``args.terminal`` in ``args.scenario``, one
+    per direction (dl | ul), all from one start: the live service is asked once."""
     from ntnstack.clock import format_iso8601
     from ntnstack.iq.trajectory import link_trajectory
     from ntnstack.runner.world import World
@@ -25,17 +26,20 @@ def scenario_link(args, duration_s: float, direction: str, src):
         raise InputError(f"--terminal {args.terminal}: moves along a trajectory; the channel "
                          f"takes a terminal at a fixed position")
     start = _start(args, scenario, src)
-    lt = link_trajectory(link.source, link.ue, start, duration_s, gateway=link.gateway,
-                         freq_dl_hz=link.carrier_dl_hz, freq_ul_hz=link.carrier_ul_hz,
-                         direction=direction, payload=link.payload, step_s=args.step_s,
-                         min_elevation_deg=scenario.min_elevation_deg)
-    note = {"ntnstack:scenario": args.scenario, "ntnstack:terminal": args.terminal,
+    out = []
+    for direction in directions:
+        lt = link_trajectory(link.source, link.ue, start, duration_s, gateway=link.gateway,
+                             freq_dl_hz=link.carrier_dl_hz, freq_ul_hz=link.carrier_ul_hz,
+                             direction=direction, payload=link.payload, step_s=args.step_s,
+                             min_elevation_deg=scenario.min_elevation_deg)
+        out.append((lt.trajectory, {
+            "ntnstack:scenario": args.scenario, "ntnstack:terminal": args.terminal,
             "ntnstack:satellite": lt.satellite, "ntnstack:payload": link.payload,
             "ntnstack:start": format_iso8601(start),
             "ntnstack:carrier_hz": link.carrier_dl_hz if direction == "dl"
             else link.carrier_ul_hz,
-            "ntnstack:pathloss_db_at_0_db_gain": lt.min_pathloss_db}
-    return lt.trajectory, note
+            "ntnstack:pathloss_db_at_0_db_gain": lt.min_pathloss_db}))
+    return out
 
 
 def _start(args, scenario, src) -> float:

@@ -76,6 +76,7 @@ class CellConfig:
     ephemeris_format: str = "state-vectors"    # state-vectors | orbital
     validity_s: int = 20                       # one of units.VALIDITY_S
     k_offset_margin_ms: int = 1                # added to the required K_offset
+    k_offset_ms: int | None = None             # fixed K_offset (ms); None: required + margin
     k_mac_margin_ms: int = 0                   # added to a required k_mac (policy "auto")
     k_mac_policy: str = "auto"                 # auto: cover the RP-gNB RTT | absent
     min_elevation_deg: float = 10.0            # coverage edge (TR 38.821 reference)
@@ -219,6 +220,9 @@ def _k_terms(cell, pos, ta_max_s, ta_common_s) -> tuple[int, int | None, float]:
         raise InputError(f"K_offset: service RTT {rtt * 1e3:.3f} ms + common TA "
                          f"{ta_max_s * 1e3:.3f} ms + margin {cell.k_offset_margin_ms} ms does not "
                          f"fit 1..{phy_ffi.CONST.K_OFFSET_MAX_MS} ms")
+    k_offset = k_off.pass_max_ms
+    if cell.k_offset_ms is not None:
+        k_offset = _fixed_k_offset(cell.k_offset_ms, rtt, ta_max_s)
     k_mac = None
     if cell.k_mac_policy == "auto" and cell.has_feeder:
         feeder_rtt = 2.0 * float(np.linalg.norm(pos - np.asarray(cell.gateway_ecef_m))) / C
@@ -228,7 +232,18 @@ def _k_terms(cell, pos, ta_max_s, ta_common_s) -> tuple[int, int | None, float]:
                              f"{ta_common_s * 1e3:.3f} ms + margin does not fit "
                              f"1..{phy_ffi.CONST.K_MAC_MAX_MS} ms")
         k_mac = int(km.k_mac_ms[0]) or None
-    return k_off.pass_max_ms, k_mac, rtt
+    return k_offset, k_mac, rtt
+
+
+def _fixed_k_offset(k_offset_ms: int, rtt_s: float, ta_max_s: float) -> int:
+    """A cell's fixed K_offset, refused (InputError) when below the service RTT + common TA
+    it must cover (TS 38.300 16.14.2; no margin: the margin is the automatic policy's)."""
+    needed_ms = phy_ffi.required_k_offset_ms(rtt_s, ta_max_s, 0).pass_max_ms
+    if k_offset_ms < needed_ms:
+        raise InputError(f"cell k_offset: {k_offset_ms} ms is below the {needed_ms} ms this "
+                         f"link needs (service RTT {rtt_s * 1e3:.3f} ms + common TA "
+                         f"{ta_max_s * 1e3:.3f} ms, TS 38.300 16.14.2)")
+    return k_offset_ms
 
 
 def _gateway_visible(source: OrbitSource, cell: CellConfig, pos: np.ndarray, epoch: float,

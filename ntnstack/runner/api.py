@@ -10,6 +10,7 @@ from ntnstack.scenario import (
     ClockSpec, Port, Scenario, Testbed, check_against, default_scenario_path, default_testbed_path,
     load_scenario, load_testbed,
 )
+from ntnstack.scenario.source import ConfigError
 
 
 def load_inputs(scenarios: list[str] | None, testbeds: list[str] | None = None,
@@ -66,19 +67,23 @@ def split_pairs(scenario: Scenario, ports: dict[str, Port]) -> list[str]:
 
 def check_k_offsets(scenario: Scenario) -> None:
     """A cell with a fixed K_offset must cover its service RTT + common TA (TS 38.300
-    16.14.2): checked on the SIB the cell would broadcast at the start (InputError)."""
+    16.14.2): checked on the SIB the cell would broadcast at the start (ConfigError naming
+    the scenario's line)."""
     fixed = [c for c in scenario.cells.values() if c.k_offset != "auto" and c.sib != "none"]
     if not fixed:
         return
     from ntnstack.rrc.builders import build_sib
-    from ntnstack.runner.sibs import cell_config, check_k_offset
+    from ntnstack.runner.sibs import cell_config
     from ntnstack.runner.world import World
 
     world = World(scenario)
     for cell in fixed:
-        built = build_sib(world.sources[cell.satellite], cell_config(scenario, cell),
-                          scenario.start_unix_s)
-        check_k_offset(cell, built)
+        try:
+            build_sib(world.sources[cell.satellite], cell_config(scenario, cell),
+                      scenario.start_unix_s)
+        except InputError as exc:
+            raise ConfigError(cell.mark, f"cells.{cell.name}.k_offset",
+                              str(exc).removeprefix("cell k_offset: ")) from None
 
 
 def run_scenario(scenario: Scenario, testbed: Testbed, ports: dict[str, Port],
@@ -87,11 +92,6 @@ def run_scenario(scenario: Scenario, testbed: Testbed, ports: dict[str, Port],
     """Run into ``out_dir``; returns the outcome (results are also in the out dir).
     ``companions``: see Runner; a testbed with a ``ran:`` section needs its pusher,
     ``ntnstack.live.ran.ran_companions(scenario, testbed)`` (the runner does not reach up to
-    the live layer by itself)."""
-    if companions is None:
-        if testbed.ran:
-            raise InputError(f"testbed {testbed.name}: its ran: section needs companions="
-                             f"ntnstack.live.ran.ran_companions(scenario, testbed)")
-        companions = []
+    the live layer by itself, and refuses to run without it)."""
     return Runner(scenario, testbed, ports, out_dir, progress=progress,
                   modules_factory=modules_factory, companions=companions).run()

@@ -6,7 +6,8 @@ A run: scenario ``mme``, clock ``real``, testbed ``mme@HOST:PORT`` (where it lis
 files the subscriber file. A step: terminal the IMSI, action the procedure (attach, data,
 sms, detach), status passed / failed, message the cause of a failure or the outcome's
 detail, started_s / ended_s in real seconds since the MME started (the procedure's first
-and last NAS message at the MME), observed ``{"detail": ...}``. Each step is committed as
+and last NAS message at the MME), observed ``{"detail": ...}`` and the procedure's facts
+(an attach's: ntnstack.stack.mme.ATTACH_FACTS). Each step is committed as
 it ends. The run is ``passed`` when no procedure failed, else ``failed``.
 """
 from __future__ import annotations
@@ -30,7 +31,8 @@ def _now_iso() -> str:
 
 
 class CoreJournal:
-    """``observer(imsi, procedure, result, detail)`` for the MME, writing into ``path``."""
+    """``observer(imsi, procedure, result, detail, facts)`` for the MME, writing into
+    ``path``."""
 
     def __init__(self, path: str | Path, listen: str, subscribers: str):
         try:
@@ -45,7 +47,8 @@ class CoreJournal:
         self._steps = 0
         self.failed = 0
 
-    def __call__(self, imsi: str, procedure: str, result: str, detail: str = "") -> None:
+    def __call__(self, imsi: str, procedure: str, result: str, detail: str = "",
+                 facts: dict | None = None) -> None:
         now_s = time.monotonic() - self._t0
         if result == "started":
             self._started[imsi, procedure] = now_s
@@ -53,7 +56,7 @@ class CoreJournal:
         started_s = self._started.pop((imsi, procedure), now_s)
         self.journal.step(StepResult(self._steps, imsi, procedure, "mme", started_s, now_s,
                                      now_s - started_s, result, detail,
-                                     observed={"detail": detail}))
+                                     observed={"detail": detail, **(facts or {})}))
         self._steps += 1
         self.failed += result == "failed"
 

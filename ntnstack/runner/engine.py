@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ntnstack.clock import RANK_RUNNER, Clock
+from ntnstack.errors import InputError
 from ntnstack.runner import junit, report, timeline
 from ntnstack.runner.console import StepProgress
 from ntnstack.runner.context import RunModules, StepContext, StepError
@@ -41,6 +42,17 @@ class RunOutcome:
         return self.info.status == "passed"
 
 
+def _check_ran_fed(testbed: Testbed, companions: list) -> None:
+    """InputError unless every ``ran:`` entry of the testbed has a companion pushing into it
+    (its ``ran_equipment`` names it): a run never leaves a base station silently unfed. The
+    runner does not reach up to the live layer that builds them."""
+    fed = {name for c in companions for name in getattr(c, "ran_equipment", ())}
+    unfed = [eq.name for eq in testbed.ran if eq.name not in fed]
+    if unfed:
+        raise InputError(f"testbed {testbed.name}: ran.{unfed[0]} has no pusher; pass "
+                         f"companions=ntnstack.live.ran.ran_companions(scenario, testbed)")
+
+
 def scenario_clock(scenario: Scenario) -> Clock:
     """The run's one clock: the scenario's mode, epoch at the scenario's start time."""
     mode = scenario.clock.mode
@@ -59,6 +71,7 @@ class Runner:
         # prepared on the run's world, started with the first step on the run's clock, stopped
         # after the last: ntnstack.live's service (--live), the pusher into base stations
         self.companions = companions or []
+        _check_ran_fed(testbed, self.companions)
         self.out_dir = Path(out_dir)
         self.progress_enabled = progress
         self.outcome: RunOutcome | None = None   # set when run() ends, stopped or not
@@ -72,8 +85,13 @@ class Runner:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         clear_evidence(self.out_dir)
         world = World(self.scenario)
-        for companion in self.companions:   # their heavy work before the clock starts
-            companion.prepare(world)
+        self._companions_stopped = False
+        try:
+            for companion in self.companions:   # their heavy work before the clock starts
+                companion.prepare(world)
+        except BaseException:
+            self._stop_companions(None)
+            raise
         clock = scenario_clock(self.scenario)
         info = RunInfo(uuid.uuid4().hex[:12], self.scenario.name, list(self.scenario.files),
                        self.testbed.name, str(self.scenario.clock), self.scenario.start_unix_s,
@@ -102,6 +120,7 @@ class Runner:
                         modules.close()
             finally:
                 stop.disarm()
+                self._stop_companions(journal)   # the modules failed to open: none started
                 info.wall_s = time.monotonic() - wall0
                 info.finished_at = _now_iso()
                 info.status = _status(results, len(self.scenario.steps))
@@ -135,11 +154,16 @@ class Runner:
             results.append(result)
             progress.end(result)
 
-    def _stop_companions(self, journal: Journal) -> None:
-        """Stop every companion, journaling what each pushed since the last step."""
+    def _stop_companions(self, journal: Journal | None) -> None:
+        """Stop every companion (once: a companion never started is stopped too, closing
+        what it holds), journaling what each pushed since the last step."""
+        if self._companions_stopped:
+            return
+        self._companions_stopped = True
         for companion in self.companions:
             companion.stop()
-            journal.pushes(companion.take())
+            if journal is not None:
+                journal.pushes(companion.take())
 
     def write_outputs(self, world, info: RunInfo, pcaps: list[Path] = (),
                       imsis: dict[str, str] | None = None) -> None:

@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 
 from ntnstack.scenario.model import Cell, Scenario
-from ntnstack.scenario.source import ConfigError
 
 MAX_SIBS_PER_CELL = 300
 """At most this many SIBs per cell in the capture (evenly thinned beyond it)."""
@@ -29,7 +28,8 @@ def cell_config(scenario: Scenario, cell: Cell):
                                                               p.alt_m).ecef_m[0])
     return CellConfig(kind=cell.sib, payload=cell.payload, gateway_ecef_m=gw,
                       validity_s=cell.validity_s, min_elevation_deg=scenario.min_elevation_deg,
-                      sfn0_unix_s=scenario.start_unix_s, gateway_name=cell.gateway)
+                      sfn0_unix_s=scenario.start_unix_s, gateway_name=cell.gateway,
+                      k_offset_ms=None if cell.k_offset == "auto" else int(cell.k_offset))
 
 
 def broadcast_config(scenario: Scenario, cell: Cell, source):
@@ -88,7 +88,6 @@ def write_capture(scenario: Scenario, world, end_s: float, path: str | Path,
             if t_tx > end_unix_s:
                 continue
             built = build_sib(source, config, t_tx)
-            check_k_offset(cell, built)
             packets.append((t_tx, exported_pdu(KINDS[cell.sib].dissector, built.message),
                             {"cell": cell.name}))
             if sib2 is not None:   # SIB2-NB in the 1st SI message's last window before it
@@ -146,14 +145,3 @@ def _write_raw(path: str | Path, packets: list[tuple[float, bytes]]) -> None:
         sec, usec = divmod(round(t * 1e6), 1_000_000)
         writer.write_packet(data, sec=sec, usec=usec)
     writer.close()
-
-
-def check_k_offset(cell: Cell, built) -> None:
-    """A fixed K_offset must cover the service RTT + common TA (TS 38.300 16.14.2)."""
-    if cell.k_offset == "auto":
-        return
-    needed = built.sib.config.k_offset_ms
-    if cell.k_offset < needed:
-        raise ConfigError(cell.mark, f"cells.{cell.name}.k_offset",
-                          f"{cell.k_offset} ms is below the {needed} ms this cell needs "
-                          f"(service-link RTT + common TA, TS 38.300 16.14.2)")

@@ -15,6 +15,7 @@ S1apDecodeError (both InputError), naming the message and the IE.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,28 @@ class _Walker:
 
     def __init__(self, spec: S1apSpec):
         self.spec = spec
+        self._plain: dict[str, bool] = {}     # type -> holds no container (values as they are)
+
+    def _is_plain(self, type_name: str) -> bool:
+        """Whether values of ``type_name`` hold no open-type container anywhere (asn1tools'
+        form is then the caller's: ``convert`` returns them unchanged)."""
+        if type_name not in self._plain:
+            self._plain[type_name] = False   # a recursive type meets itself as not plain
+                                             # (walking a plain value is right, only slower)
+            descriptor = self.spec.types.get(type_name)
+            self._plain[type_name] = type_name not in self.spec.single_lists and (
+                descriptor is None or self._plain_descriptor(type_name, descriptor))
+        return self._plain[type_name]
+
+    def _plain_descriptor(self, owner: str | None, descriptor: dict) -> bool:
+        kind = descriptor["type"]
+        if kind in ("SEQUENCE", "CHOICE"):
+            return all((owner if kind == "SEQUENCE" else None, m["name"])
+                       not in self.spec.containers and self._plain_descriptor(None, m)
+                       for m in descriptor["members"] if m)
+        if kind == "SEQUENCE OF":
+            return self._plain_descriptor(None, descriptor["element"])
+        return kind not in self.spec.types or self._is_plain(kind)
 
     def encode_value(self, type_name: str, value) -> bytes:
         return self.spec.per.encode(type_name, self.convert(type_name, value, True),
@@ -89,7 +112,7 @@ class _Walker:
 
     def ies(self, object_set: str, fields: list[dict], value_key: str = "value") -> dict:
         """IEs by name from a container's fields; an id outside the set keeps its octets."""
-        by_id = {row.id: row for row in self.spec.object_sets[object_set].values()}
+        by_id = self.spec.rows_by_id[object_set]
         out: dict[str | int, Any] = {}
         for item in fields:
             row = by_id.get(item["id"])
@@ -100,6 +123,8 @@ class _Walker:
         return out
 
     def convert(self, type_name: str, value, inward: bool):
+        if self._is_plain(type_name):
+            return value
         object_set = self.spec.single_lists.get(type_name)
         if object_set is not None:
             (row,) = self.spec.object_sets[object_set].values()
@@ -136,10 +161,15 @@ class _Walker:
         return self._descriptor(None, member, value, inward)
 
 
+@functools.cache
+def _walker() -> _Walker:
+    return _Walker(s1ap_spec())
+
+
 def encode_pdu(pdu: S1apPdu) -> bytes:
     """The S1AP-PDU octets (aligned PER) of ``pdu``; S1apEncodeError if it does not fit."""
     spec = s1ap_spec()
-    walker = _Walker(spec)
+    walker = _walker()
     try:
         procedure, kind = spec.procedure_of(pdu.message)
     except KeyError:
@@ -170,7 +200,7 @@ def decode_pdu(data: bytes) -> S1apPdu:
         raise S1apDecodeError(f"procedure code {code} ({kind}) is outside the subset", code)
     try:
         inner = spec.per.decode(message, outer["value"], check_constraints=True)
-        ies = _Walker(spec).ies(spec.containers[(message, "protocolIEs")],
+        ies = _walker().ies(spec.containers[(message, "protocolIEs")],
                                 inner["protocolIEs"])
     except Exception as exc:  # noqa: BLE001 - as above
         raise S1apDecodeError(f"malformed {message}: {exc}", code) from None

@@ -193,8 +193,7 @@ class S1apEnb:
             if imsi not in self._ues:
                 raise CoreUnreachable(f"S1AP: IMSI {imsi} has no S1 connection")
             return _Answers(self, self._ues[imsi])
-        mmec, m_tmsi = self.s_tmsi[imsi]
-        wanted = ("s-TMSI", {"mMEC": bytes([mmec]), "m-TMSI": m_tmsi.to_bytes(4, "big")})
+        wanted = ("s-TMSI", m.s_tmsi_ie(*self.s_tmsi[imsi]))
 
         def paged() -> bool:
             return any(p.ies["UEPagingID"] == wanted for p in self.paged)

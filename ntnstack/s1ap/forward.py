@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from ntnstack.errors import InputError
 from ntnstack.limits import MAX_SUBSCRIBERS
+from ntnstack.stack.user_plane import from_datagram
 
 __all__ = ["UdpForward"]
 
@@ -32,6 +33,11 @@ class UdpForward:
         self.server, self.deliver, self.watch = server, deliver, watch
         self._socks: dict[str, socket.socket] = {}
         self.sent = self.received = 0            # datagrams, both directions
+
+    def uplink(self, imsi: str, pdn_type: str, pdn_address: bytes, data: bytes) -> None:
+        """UE ``imsi``'s user data container ``data`` on its PDN (``pdn_type``, address
+        octets): its application payload to the server."""
+        self.send(imsi, from_datagram(pdn_type, pdn_address, data, uplink=True))
 
     def send(self, imsi: str, payload: bytes) -> None:
         """One uplink datagram of UE ``imsi`` to the server."""

@@ -18,7 +18,7 @@ __all__ = ["RAT_TYPES", "error_indication", "eutran_cgi", "initial_context_setup
            "initial_context_setup_response", "initial_ue_message", "nas_transport", "paging",
            "s1_setup_failure", "s1_setup_request", "s1_setup_response",
            "ue_context_release_command", "ue_context_release_complete",
-           "ntn_tai_information", "tai", "ue_context_release_request"]
+           "ntn_tai_information", "s_tmsi_ie", "tai", "ue_context_release_request"]
 
 RAT_TYPES = ("nbiot", "nbiot-leo", "nbiot-meo", "nbiot-geo", "nbiot-othersat",
              "eutran-leo", "eutran-meo", "eutran-geo", "eutran-othersat")
@@ -76,6 +76,11 @@ def s1_setup_failure(cause: tuple[str, str], time_to_wait: str = "v10s") -> S1ap
     return S1apPdu("S1SetupFailure", {"Cause": cause, "TimeToWait": time_to_wait})
 
 
+def s_tmsi_ie(mmec: int, m_tmsi: int) -> dict:
+    """The S-TMSI IE's value (9.2.3.6): MME code (1 octet) and M-TMSI (4 octets)."""
+    return {"mMEC": bytes([mmec]), "m-TMSI": m_tmsi.to_bytes(4, "big")}
+
+
 def initial_ue_message(enb_ue_id: int, nas_pdu: bytes, plmn: bytes, tac: int, cell_id: int,
                        cause: str = "mo-Signalling",
                        s_tmsi: tuple[int, int] | None = None,
@@ -84,7 +89,7 @@ def initial_ue_message(enb_ue_id: int, nas_pdu: bytes, plmn: bytes, tac: int, ce
     ies = {"eNB-UE-S1AP-ID": enb_ue_id, "NAS-PDU": nas_pdu, "TAI": tai(plmn, tac),
            "EUTRAN-CGI": eutran_cgi(plmn, cell_id), "RRC-Establishment-Cause": cause}
     if s_tmsi is not None:
-        ies["S-TMSI"] = {"mMEC": bytes([s_tmsi[0]]), "m-TMSI": s_tmsi[1].to_bytes(4, "big")}
+        ies["S-TMSI"] = s_tmsi_ie(*s_tmsi)
     if ntn_tacs:
         ies["LTE-NTN-TAI-Information"] = ntn_tai_information(plmn, ntn_tacs)
     return S1apPdu("InitialUEMessage", ies)
@@ -161,7 +166,7 @@ def paging(imsi: str, mmec: int, m_tmsi: int, plmn: bytes, tac: int) -> S1apPdu:
     (TS 36.304 7.1), 10 bits."""
     return S1apPdu("Paging", {
         "UEIdentityIndexValue": _bits(int(imsi) % 1024, 10),
-        "UEPagingID": ("s-TMSI", {"mMEC": bytes([mmec]), "m-TMSI": m_tmsi.to_bytes(4, "big")}),
+        "UEPagingID": ("s-TMSI", s_tmsi_ie(mmec, m_tmsi)),
         "CNDomain": "ps", "TAIList": [{"tAI": tai(plmn, tac)}]})
 
 

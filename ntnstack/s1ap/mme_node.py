@@ -10,16 +10,21 @@ A.3); after a DETACH REQUEST it releases it (UE CONTEXT RELEASE COMMAND, cause d
 What it cannot decode or handle is answered with an ERROR INDICATION (8.7.2), never a crash.
 ``seen`` counts what arrived, by message name, for reports and tests.
 
-User plane: with ``forward`` (ntnstack.s1ap.forward.UdpForward) each UE's uplink data
-(ESM DATA TRANSPORT, alone or in a CONTROL PLANE SERVICE REQUEST) goes to the application
-server; ``deliver_data`` brings the server's reply to the UE: in a DOWNLINK NAS TRANSPORT
-when it has an S1 connection, else after PAGING, with the answers to its service request.
+User plane: with ``forward`` each UE's uplink data (ESM DATA TRANSPORT, alone or in a
+CONTROL PLANE SERVICE REQUEST) leaves the core: to the application server
+(ntnstack.s1ap.forward.UdpForward) or into the host's IP stack (ntnstack.s1ap.tun.TunForward);
+``deliver_data`` / ``deliver_packet`` bring the server's reply / the host's packet to the
+UE: in a DOWNLINK NAS TRANSPORT when it has an S1 connection, else after PAGING, with the
+answers to its service request.
 """
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from ntnstack.capture.sctp import PPID_S1AP
 from ntnstack.errors import InputError
@@ -27,15 +32,21 @@ from ntnstack.s1ap import messages as m
 from ntnstack.s1ap.ports import UE_STREAM
 from ntnstack.s1ap.codec import S1apDecodeError, S1apPdu, decode_pdu, encode_pdu
 from ntnstack.s1ap.identity import attach_request_identity, imsi_from_identity
+from ntnstack.stack.sms_relay import (RP_CAUSE_DESTINATION_OUT_OF_ORDER,
+                                     RP_CAUSE_UNASSIGNED_NUMBER,
+                                     RP_CAUSE_UNIDENTIFIED_SUBSCRIBER, submit_destination,
+                                     submit_to_deliver)
+from ntnstack.s1ap.tun import packet_addresses
 from ntnstack.sctp.usrsctp import AssociationEvent, SctpMessage
 from ntnstack.stack import crypto
 from ntnstack.stack import nas as n
 from ntnstack.stack.mme import Mme
-from ntnstack.stack.user_plane import from_datagram
+from ntnstack.stack.user_plane import ue_ip
 
 __all__ = ["S1apMme"]
 
 log = logging.getLogger(__name__)
+SMS_TO_OTHERS = ("accept", "reject")   # an MO SMS to a number that is no subscriber's
 FC_K_ENB = 0x11                # TS 33.401 A.3: K_eNB from K_ASME and the uplink NAS COUNT
 
 
@@ -49,8 +60,14 @@ class _S1Context:
 class S1apMme:
     """``mme`` (the stack's MME) serving S1AP on ``endpoint`` (a listening SCTP endpoint)."""
 
-    def __init__(self, mme: Mme, endpoint, name: str = "ntnstack-mme", forward=None):
+    def __init__(self, mme: Mme, endpoint, name: str = "ntnstack-mme", forward=None,
+                 sms_to_others: str = "accept", clock: Callable[[], float] = time.time):
         self.mme, self.endpoint, self.name, self.forward = mme, endpoint, name, forward
+        if sms_to_others not in SMS_TO_OTHERS:
+            raise InputError(f"--sms-to-others {sms_to_others!r}: one of "
+                             f"{', '.join(SMS_TO_OTHERS)}")
+        self.sms_to_others, self.clock = sms_to_others, clock
+        mme.sms_router = self._route_sms
         self.seen: Counter[str] = Counter()
         self.errors: list[str] = []
         self._contexts: dict[int, _S1Context] = {}     # MME UE S1AP ID -> context
@@ -78,13 +95,13 @@ class S1apMme:
             self._error(message.assoc_id, str(exc), ("protocol", "abstract-syntax-error-reject"))
             return
         self.seen[pdu.message] += 1
-        handler = getattr(self, "_on_" + pdu.message, None)
+        handler = _HANDLERS.get(pdu.message)
         if handler is None:
             self._error(message.assoc_id, f"{pdu.message} is not handled by this MME",
                         ("protocol", "message-not-compatible-with-receiver-state"))
             return
         try:
-            handler(message.assoc_id, pdu)
+            handler(self, message.assoc_id, pdu)
         except (InputError, KeyError, ValueError, IndexError) as exc:   # untrusted NAS / IDs
             self._error(message.assoc_id, f"{pdu.message}: {exc}", ("nas", "unspecified"),
                         pdu.ies.get("MME-UE-S1AP-ID"), pdu.ies.get("eNB-UE-S1AP-ID"))
@@ -149,9 +166,10 @@ class S1apMme:
                                                      uplink=False))
 
     def _forward(self, imsi: str, data: bytes) -> None:
-        """One uplink user data container to the application server, as its payload."""
+        """One uplink user data container out of the core (the UDP forward: its payload to
+        the application server; the TUN: the IP packet to the host)."""
         ue = self.mme.context(imsi)
-        self.forward.send(imsi, from_datagram(ue.pdn_type, ue.pdn_address, data, uplink=True))
+        self.forward.uplink(imsi, ue.pdn_type, ue.pdn_address, data)
 
     def deliver_data(self, imsi: str, payload: bytes) -> None:
         """MT data to UE ``imsi`` (the application server's reply): DOWNLINK NAS TRANSPORT
@@ -160,10 +178,40 @@ class S1apMme:
         self._deliver(imsi, "data", lambda connected: self.mme.deliver_data(imsi, payload,
                                                                              connected))
 
+    def deliver_packet(self, imsi: str, packet: bytes) -> None:
+        """An IP packet the host routed to UE ``imsi`` (ntnstack.s1ap.tun), as it is, in an
+        ESM DATA TRANSPORT as ``deliver_data``; dropped when the UE holds no IP PDN with the
+        packet's destination address."""
+        def to_ue(connected: bool) -> list[bytes]:
+            ue = self.mme.context(imsi)
+            address = ue_ip(ue.pdn_type, ue.pdn_address)
+            if address is None or address != packet_addresses(packet)[1]:
+                raise InputError(f"its PDN address is {address}, not the packet's destination")
+            return self.mme.deliver_packet(imsi, packet, connected)
+
+        self._deliver(imsi, "packet", to_ue)
+
     def deliver_sms(self, imsi: str, tpdu: bytes) -> None:
         """MT SMS (SMS-DELIVER ``tpdu``) to UE ``imsi``, as ``deliver_data``."""
         self._deliver(imsi, "SMS", lambda connected: self.mme.deliver_sms(imsi, tpdu,
                                                                            connected))
+
+    def _route_sms(self, imsi: str, submit: bytes) -> int | None:
+        """The SMSC's answer to UE ``imsi``'s SMS-SUBMIT (ntnstack.stack.sms_relay): to a
+        subscriber's MSISDN, the SMS-DELIVER goes to that UE (paged when idle) and None
+        (RP-ACK) follows; to another number, None when ``sms_to_others`` is "accept" (an SC
+        that would pass it on to another network, not emulated), else an RP-Cause."""
+        sender = self.mme.subscribers[imsi].msisdn
+        target = self.mme.imsi_of_msisdn(submit_destination(submit)[0])
+        if target is None:
+            return None if self.sms_to_others == "accept" else RP_CAUSE_UNASSIGNED_NUMBER
+        if sender is None:
+            return RP_CAUSE_UNIDENTIFIED_SUBSCRIBER
+        if not self._known(target) or self.mme.context(target).state != "registered":
+            return RP_CAUSE_DESTINATION_OUT_OF_ORDER
+        scts = datetime.fromtimestamp(round(self.clock()), UTC)
+        self.deliver_sms(target, submit_to_deliver(submit, sender, scts))
+        return None
 
     def _deliver(self, imsi: str, what: str, to_ue) -> None:
         """``to_ue(connected)``: the MME's downlink NAS for the UE (queued when idle)."""
@@ -222,3 +270,17 @@ class S1apMme:
         self.enbs.discard(assoc_id)
         for mme_ue_id in [i for i, c in self._contexts.items() if c.assoc_id == assoc_id]:
             del self._contexts[mme_ue_id]
+
+
+_Handler = Callable[[S1apMme, int, S1apPdu], None]
+_HANDLERS: dict[str, _Handler] = {
+    "S1SetupRequest": S1apMme._on_S1SetupRequest,
+    "InitialUEMessage": S1apMme._on_InitialUEMessage,
+    "UplinkNASTransport": S1apMme._on_UplinkNASTransport,
+    "InitialContextSetupResponse": S1apMme._on_InitialContextSetupResponse,
+    "UEContextReleaseRequest": S1apMme._on_UEContextReleaseRequest,
+    "UEContextReleaseComplete": S1apMme._on_UEContextReleaseComplete,
+    "ErrorIndication": S1apMme._on_ErrorIndication,
+}
+"""What the MME does with each S1AP message from an eNB, by message type name (clause
+9.3.3); any other message is answered with an ERROR INDICATION."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import asn1tools
@@ -70,17 +70,27 @@ class S1apSpec:
     containers: dict[tuple[str, str], str]
     single_lists: dict[str, str]
     types: dict[str, dict]
+    rows_by_id: dict[str, dict[int, IeRow]] = field(init=False)
+    """object set -> IE id -> row (the decoder's look-up), built once."""
+    _by_message: dict[str, tuple[Procedure, str]] = field(init=False)
+    _by_code: dict[int, Procedure] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rows_by_id", {
+            name: {row.id: row for row in rows.values()}
+            for name, rows in self.object_sets.items()})
+        object.__setattr__(self, "_by_message", {
+            message: (procedure, kind) for procedure in self.procedures.values()
+            for kind, message in procedure.messages.items()})
+        object.__setattr__(self, "_by_code", {p.code: p for p in self.procedures.values()})
 
     def procedure_of(self, message: str) -> tuple[Procedure, str]:
-        """The procedure and the kind (initiatingMessage ...) of a message type name."""
-        for procedure in self.procedures.values():
-            for kind, name in procedure.messages.items():
-                if name == message:
-                    return procedure, kind
-        raise KeyError(message)
+        """The procedure and the kind (initiatingMessage ...) of a message type name
+        (KeyError when the subset has no such message)."""
+        return self._by_message[message]
 
     def procedure_by_code(self, code: int) -> Procedure | None:
-        return next((p for p in self.procedures.values() if p.code == code), None)
+        return self._by_code.get(code)
 
 
 def _assignments(text: str) -> list[tuple[str, str, str]]:

@@ -1,5 +1,6 @@
 """The SCTP under ``ntnstack mme`` / ``ntnstack enb``, as ``--sctp`` chose it
-(ntnstack.sctp.choice): an endpoint, the carrier that waits for it, and how to reach a peer.
+(ntnstack.sctp.choice, called once by the command): an endpoint, the carrier that waits for
+it, and how to reach a peer.
 
 - usrsctp: ``local`` is the UDP address of the encapsulation (RFC 6951); the SCTP port
   inside is ``sctp_port``; a peer is its UDP address.
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 from ntnstack.errors import InputError
 from ntnstack.s1ap.carrier import KernelCarrier, RawIpCarrier, Tap, UdpCarrier
 from ntnstack.s1ap.ports import S1AP_SCTP_PORT
-from ntnstack.sctp.choice import choose_sctp
 
 __all__ = ["Transport", "open_transport"]
 
@@ -32,11 +32,11 @@ class Transport:
     local: tuple[str, int]
 
 
-def open_transport(mode: str, local: tuple[str, int], sctp_port: int,
+def open_transport(kind: str, local: tuple[str, int], sctp_port: int,
                    answer_timeout_s: float = 10.0, tap: Tap | None = None) -> Transport:
-    """The endpoint and carrier of ``--sctp mode`` at ``local``; ``tap`` (a capture) needs
-    usrsctp, whose packets pass through this process."""
-    kind = choose_sctp(mode)
+    """The endpoint and carrier of SCTP ``kind`` ("kernel", "usrsctp" or "raw": what
+    ntnstack.sctp.choice.choose_sctp chose for ``--sctp``) at ``local``; ``tap`` (a capture)
+    needs usrsctp, whose packets pass through this process."""
     if kind == "kernel":
         from ntnstack.sctp.kernel import KernelEndpoint
 

@@ -26,11 +26,13 @@ from ntnstack.scenario.source import ConfigError, Mark
 KINDS = ("amarisoft", "srsran", "oai")
 KEYS = ("kind", "url", "cells", "options", "description")
 OPTIONS = {
-    "amarisoft": ("restore_gain_db", "cut_gain_db", "ntn", "reply_timeout_s"),
+    "amarisoft": ("restore_gain_db", "cut_gain_db", "ntn", "ephemeris", "reply_timeout_s"),
     "srsran": ("config", "restart", "refresh_s", "hook_timeout_s"),
     "oai": ("config", "restart", "refresh_s", "hook_timeout_s"),
 }
 """The options each kind takes (units in the names; defaults in ntnstack.live.ran)."""
+EPHEMERIS_FORMS = ("state-vectors", "orbital")
+"""amarisoft ``ephemeris``: the form pushed (default: the one the cell's SIB carries)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ def _options(kind: str, s: Section | None) -> dict[str, Any]:
         out = {k: s.number(k, "dB", None, -200.0, 0.0) for k in ("restore_gain_db",
                                                                  "cut_gain_db")}
         out["ntn"] = s.flag("ntn", True)
+        out["ephemeris"] = s.text("ephemeris", None, choices=EPHEMERIS_FORMS)
         out["reply_timeout_s"] = s.number("reply_timeout_s", "s", None, 0.1, 600.0)
         return {k: v for k, v in out.items() if v is not None}
     restart = s.sequence("restart")

@@ -136,6 +136,11 @@ class UsrsctpEndpoint:
         if self._sock == u.ffi.NULL:
             raise SctpError(f"usrsctp_socket: errno {u.ffi.errno}")
         lib.usrsctp_set_non_blocking(self._sock, 1)
+        # what usrsctp_recvv fills, allocated once: poll runs for every carrier turn
+        self._buffer = u.ffi.new("char[]", RECEIVE_BUFFER_OCTETS)
+        self._info = u.ffi.new("struct sctp_rcvinfo *")
+        self._sizes = u.ffi.new("socklen_t[2]")
+        self._infotype, self._flags = u.ffi.new("unsigned int *"), u.ffi.new("int *")
         self._option(u.SCTP_RECVRCVINFO, u.ffi.new("int *", 1))
         self._option(u.SCTP_NODELAY, u.ffi.new("int *", 1))
         self._option(u.SCTP_INITMSG, u.ffi.new("struct sctp_initmsg *", {
@@ -170,6 +175,8 @@ class UsrsctpEndpoint:
     def send(self, assoc_id: int, stream: int, ppid: int, data: bytes, flags: int = 0
              ) -> None:
         """One user message on ``stream`` of association ``assoc_id``."""
+        if self._sock == u.ffi.NULL:
+            raise SctpError(f"send on association {assoc_id}: the endpoint is closed")
         info = u.ffi.new("struct sctp_sndinfo *", {
             "snd_sid": stream, "snd_flags": flags,
             "snd_ppid": int.from_bytes(ppid.to_bytes(4, "big"), "little"),
@@ -189,10 +196,10 @@ class UsrsctpEndpoint:
     def poll(self) -> list[SctpMessage | AssociationEvent]:
         """Every message and association event that has arrived, in order."""
         out: list[SctpMessage | AssociationEvent] = []
-        buffer = u.ffi.new("char[]", RECEIVE_BUFFER_OCTETS)
-        info = u.ffi.new("struct sctp_rcvinfo *")
-        sizes = u.ffi.new("socklen_t[2]")
-        infotype, flags = u.ffi.new("unsigned int *"), u.ffi.new("int *")
+        if self._sock == u.ffi.NULL:            # closed: usrsctp has freed the socket
+            return out
+        buffer, info, sizes, flags = self._buffer, self._info, self._sizes, self._flags
+        infotype = self._infotype
         while True:
             sizes[0], sizes[1], flags[0] = 0, u.ffi.sizeof(info[0]), 0
             n = self.stack.lib.usrsctp_recvv(self._sock, buffer, RECEIVE_BUFFER_OCTETS,
@@ -210,7 +217,10 @@ class UsrsctpEndpoint:
             out.append(SctpMessage(info.rcv_assoc_id, info.rcv_sid, ppid, data))
 
     def close(self) -> None:
-        self.stack.lib.usrsctp_close(self._sock)
+        """Close the socket (once; ``poll`` then returns nothing, ``send`` fails)."""
+        if self._sock != u.ffi.NULL:
+            self.stack.lib.usrsctp_close(self._sock)
+            self._sock = u.ffi.NULL
 
 
 def _event(data: bytes) -> AssociationEvent | None:

@@ -21,7 +21,7 @@ from ntnstack.stack.model import derived_seed
 from ntnstack.stack.nas_security import reestablishment_mac
 from ntnstack.stack.user_plane import to_datagram
 
-__all__ = ["PDN_POLICIES", "Mme", "Subscriber"]
+__all__ = ["ATTACH_FACTS", "PDN_POLICIES", "Mme", "Subscriber"]
 
 PDN_POLICIES = {
     "dual-stack": {"ipv4": ("ipv4", None), "ipv6": ("ipv6", None), "ipv4v6": ("ipv4v6", None)},
@@ -71,11 +71,22 @@ class _UeContext:
     sms_mr: int = 0
     pending_dl: list = field(default_factory=list)   # DL NAS waiting for the paged UE
     mo_sms: list = field(default_factory=list)       # TPDUs of the MO SMS received
+    attach_facts: dict = field(default_factory=dict)  # ATTACH_FACTS, once decided
 
 
-ProcedureObserver = Callable[[str, str, str, str], None]
-"""observer(imsi, procedure, result, detail): result ``started``, ``passed`` or ``failed``;
-detail: the cause of a failure, or what identifies the outcome (e.g. an SMS's originator)."""
+SmsRouter = Callable[[str, bytes], "int | None"]
+"""router(sender's IMSI, SMS-SUBMIT TPDU): None when the SMSC accepts the message (RP-ACK),
+else the RP-Cause of its refusal (RP-ERROR, TS 24.011 8.2.5.4)."""
+
+ProcedureObserver = Callable[[str, str, str, str, dict], None]
+"""observer(imsi, procedure, result, detail, facts): result ``started``, ``passed`` or
+``failed``; detail: the cause of a failure, or what identifies the outcome (e.g. an SMS's
+originator); facts: what an attach established, by name (``ATTACH_FACTS``)."""
+
+ATTACH_FACTS = ("pdn_requested", "pdn_type", "esm_cause", "imeisv", "imei_bound")
+"""An attach's facts: the PDN type the UE requested and the one granted (None: rejected), the
+ESM cause sent with it (or None), the IMEISV the UE gave and the IMEI (TAC + SNR) its
+subscription is bound to (None: not bound; then the UE is not asked for its IMEISV)."""
 
 
 @dataclass
@@ -96,11 +107,13 @@ class Mme:
     seed: int = 1      # the run's seed: RANDs and M-TMSIs are a function of it
     rand_source: Callable[[int], bytes] | None = None   # n -> n random octets (RAND)
     observer: ProcedureObserver | None = None    # told of each procedure (ntnstack mme --journal)
+    sms_router: SmsRouter | None = None   # MO SMS routing (ntnstack mme); None: all accepted
     smsc_inbox: list[tuple[str | None, bytes]] = field(default_factory=list)
     """What the SMSC received: (originator MSISDN, None when the subscriber has none; the
     SMS-SUBMIT TPDU), the MSISDN as the MSC / MME puts it in the forwarded short message."""
     _ues: dict[str, _UeContext] = field(default_factory=dict)
     _m_tmsis: dict[int, str] = field(default_factory=dict)   # M-TMSI -> IMSI, allocated ones
+    _msisdns: dict[str, str] = field(default_factory=dict)   # MSISDN -> IMSI
 
     def __post_init__(self) -> None:
         if self.pdn_policy not in PDN_POLICIES:
@@ -119,8 +132,14 @@ class Mme:
         return m_tmsi
 
     def add(self, subscriber: Subscriber) -> None:
-        """Put a subscriber into the HSS database (keyed by IMSI)."""
+        """Put a subscriber into the HSS database (keyed by IMSI, and by its MSISDN)."""
         self.subscribers[subscriber.imsi] = subscriber
+        if subscriber.msisdn is not None:
+            self._msisdns[subscriber.msisdn] = subscriber.imsi
+
+    def imsi_of_msisdn(self, msisdn: str) -> str | None:
+        """The IMSI of the subscriber whose number is ``msisdn``, None when none is."""
+        return self._msisdns.get(msisdn)
 
     @property
     def plmn(self) -> bytes:
@@ -145,9 +164,10 @@ class Mme:
         """The MME's context of UE ``imsi`` (KeyError before its attach request)."""
         return self._ues[imsi]
 
-    def _note(self, imsi: str, procedure: str, result: str, detail: str = "") -> None:
+    def _note(self, imsi: str, procedure: str, result: str, detail: str = "",
+              facts: dict | None = None) -> None:
         if self.observer is not None:
-            self.observer(imsi, procedure, result, detail)
+            self.observer(imsi, procedure, result, detail, facts or {})
 
     def handle(self, imsi: str, data: bytes) -> list[bytes]:
         """Downlink NAS messages answering the uplink NAS ``data`` of UE ``imsi``."""
@@ -156,10 +176,10 @@ class Mme:
         plain = data if ctx is None or ctx.security is None or unprotected else \
             n.unprotect(ctx.security, data, uplink=True)
         msg = n.parse(plain)
-        handler = getattr(self, "_on_" + msg.message.replace("-", "_"), None)
+        handler = _HANDLERS.get(msg.message)
         if handler is None:
             raise InputError(f"MME: unexpected {msg.message} from IMSI {imsi}")
-        return handler(imsi, msg, plain)
+        return handler(self, imsi, msg, plain)
 
     def _on_attach_request(self, imsi: str, msg: n.ParsedNas, plain: bytes) -> list[bytes]:
         sub = self.subscribers.get(imsi)
@@ -205,20 +225,24 @@ class Mme:
         (TS 24.301 5.5.1.2.5, 6.5.1.4)."""
         ctx = self._ues[imsi]
         bound = ctx.subscriber.imei
+        facts = ctx.attach_facts = {"pdn_requested": ctx.pdn_type, "pdn_type": None,
+                                    "esm_cause": None, "imeisv": msg.ies["imeisv"],
+                                    "imei_bound": bound}
         if bound is not None and (msg.ies["imeisv"] or "")[:14] != bound:
             self._drop(imsi)         # ME identity check failed (TS 23.401 5.3.2.1 step 5b)
             reject = n.attach_reject(n.EMM_CAUSE_ILLEGAL_ME)        # TS 24.301 5.5.1.2.5
             self._note(imsi, "attach", "failed", f"EMM cause #6 Illegal ME: IMEISV "
-                       f"{msg.ies['imeisv']}, bound to IMEI {bound}")
+                       f"{msg.ies['imeisv']}, bound to IMEI {bound}", facts)
             return [n.protect(ctx.security, reject, uplink=False, header_type=2)]
         policy = PDN_POLICIES[ctx.subscriber.pdn_policy or self.pdn_policy]
         granted, cause = policy.get(ctx.pdn_type, (ctx.pdn_type, None))
+        facts.update(pdn_type=granted, esm_cause=cause)
         if granted is None:
             self._drop(imsi)
             reject = n.attach_reject(n.EMM_CAUSE_ESM_FAILURE,
                                      n.pdn_connectivity_reject(ctx.pti, cause))
             self._note(imsi, "attach", "failed", f"EMM cause #19 ESM failure, ESM cause "
-                       f"#{cause} ({ctx.pdn_type} requested)")
+                       f"#{cause} ({ctx.pdn_type} requested)", facts)
             return [n.protect(ctx.security, reject, uplink=False, header_type=2)]
         ctx.pdn_type = granted
         ctx.m_tmsi = self._new_m_tmsi()
@@ -232,8 +256,9 @@ class Mme:
         return [n.protect(ctx.security, accept, uplink=False, header_type=2)]
 
     def _on_attach_complete(self, imsi: str, msg: n.ParsedNas, plain: bytes):
-        self._ues[imsi].state = "registered"
-        self._note(imsi, "attach", "passed")
+        ctx = self._ues[imsi]
+        ctx.state = "registered"
+        self._note(imsi, "attach", "passed", f"PDN {ctx.pdn_type}", ctx.attach_facts)
         return []
 
     def _on_esm_data_transport(self, imsi: str, msg: n.ParsedNas, plain: bytes):
@@ -271,8 +296,8 @@ class Mme:
 
     def _sms(self, imsi: str, cp: n.ParsedNas) -> list[bytes]:
         """SMS over NAS (TS 24.011 5.2 / 6.2): an MO CP-DATA(RP-DATA) is answered by CP-ACK
-        and CP-DATA(RP-ACK) from the SMSC; an MT CP-DATA(RP-ACK) by CP-ACK; a CP-ACK ends
-        the transfer."""
+        and CP-DATA(RP-ACK) from the SMSC (RP-ERROR when ``sms_router`` refuses it); an MT
+        CP-DATA(RP-ACK) by CP-ACK; a CP-ACK ends the transfer."""
         ctx = self._ues[imsi]
         if cp.message != "cp-data":
             return []
@@ -280,14 +305,23 @@ class Mme:
         rp_type, mr = rpdu[0], rpdu[1]
         if rp_type == n.RP_ACK_MS_N:
             ctx.mt_sms_acked.append(mr)
-            out = [n.cp_ack(ti, allocator=True)]
-        else:
-            ctx.mo_sms.append(n.rp_data_tpdu(rpdu))
-            self.smsc_inbox.append((ctx.subscriber.msisdn, ctx.mo_sms[-1]))
-            self._note(ctx.subscriber.imsi, "sms", "passed",
+            return self._sms_down(ctx, [n.cp_ack(ti, allocator=True)])
+        tpdu = n.rp_data_tpdu(rpdu)
+        cause = None if self.sms_router is None else self.sms_router(imsi, tpdu)
+        if cause is None:
+            ctx.mo_sms.append(tpdu)
+            self.smsc_inbox.append((ctx.subscriber.msisdn, tpdu))
+            self._note(imsi, "sms", "passed",
                        f"originator {ctx.subscriber.msisdn or 'without MSISDN'}")
-            out = [n.cp_ack(ti, allocator=False),
-                   n.cp_data(ti, n.rp_ack(mr, from_network=True), allocator=False)]
+            answer = n.rp_ack(mr, from_network=True)
+        else:
+            self._note(imsi, "sms", "failed", f"RP-ERROR cause #{cause}")
+            answer = n.rp_error(mr, cause)
+        return self._sms_down(ctx, [n.cp_ack(ti, allocator=False),
+                                    n.cp_data(ti, answer, allocator=False)])
+
+    def _sms_down(self, ctx: _UeContext, out: list[bytes]) -> list[bytes]:
+        """Each CP message in a protected DOWNLINK NAS TRANSPORT."""
         return [n.protect(ctx.security, n.downlink_nas_transport(c), uplink=False, header_type=2)
                 for c in out]
 
@@ -306,7 +340,13 @@ class Mme:
         address; like ``deliver_sms`` for an idle UE."""
         ctx = self._ues[imsi]
         packet = to_datagram(ctx.pdn_type, ctx.pdn_address, payload, uplink=False)
-        return self._to_ue(ctx, n.esm_data_transport(ctx.ebi, packet), connected)
+        return self.deliver_packet(imsi, packet, connected)
+
+    def deliver_packet(self, imsi: str, container: bytes, connected: bool = True) -> list[bytes]:
+        """MT data as ``deliver_data``, the user data container given as it is (an IP
+        packet from the host's routing, ntnstack mme --tun)."""
+        ctx = self._ues[imsi]
+        return self._to_ue(ctx, n.esm_data_transport(ctx.ebi, container), connected)
 
     def _to_ue(self, ctx: _UeContext, plain: bytes, connected: bool) -> list[bytes]:
         if ctx.state != "registered":
@@ -359,3 +399,17 @@ class Mme:
             return []
         return [n.protect(ctx.security, n.detach_accept(), uplink=False, header_type=2)]
 
+
+_Handler = Callable[[Mme, str, n.ParsedNas, bytes], list[bytes]]
+_HANDLERS: dict[str, _Handler] = {
+    "attach-request": Mme._on_attach_request,
+    "authentication-response": Mme._on_authentication_response,
+    "security-mode-complete": Mme._on_security_mode_complete,
+    "attach-complete": Mme._on_attach_complete,
+    "esm-data-transport": Mme._on_esm_data_transport,
+    "control-plane-service-request": Mme._on_control_plane_service_request,
+    "uplink-nas-transport": Mme._on_uplink_nas_transport,
+    "detach-request": Mme._on_detach_request,
+}
+"""The MME's handler of each uplink NAS message (ntnstack.stack.nas_parse names); any other
+is unexpected."""

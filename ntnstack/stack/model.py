@@ -3,6 +3,7 @@ ProcedureResult (the runner's expectations read these)."""
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -36,6 +37,8 @@ class UeConfig:
     gnss_error_ecef_m: tuple[float, float, float] = (0.0, 0.0, 0.0)
     gnss_fix_s: float = 0.0          # time to the first GNSS fix after power-on
     pdn_type: str = "non-ip"
+    app_server: tuple[str, int] | None = None   # (IP, UDP port) of the UE's datagrams on an
+                                                # IP PDN; None: user_plane.UDP_SERVER
     nprach_format: int = 1
     nprach_period_s: float = 0.08    # nprach-Periodicity ms80 (TS 36.331 NPRACH-ConfigSIB-NB)
     nprach_repetitions: int = 1
@@ -66,10 +69,23 @@ class UeConfig:
         if self.pdn_type not in PDN_TYPE_NAMES:
             raise InputError(f"UeConfig.pdn_type {self.pdn_type!r}: one of "
                              f"{', '.join(PDN_TYPE_NAMES)}")
+        if self.app_server is not None:
+            self._check_app_server()
         if self.nprach_format not in (0, 1):
             raise InputError(f"UeConfig.nprach_format {self.nprach_format}: 0 or 1 "
                              f"(TS 36.211 Table 10.1.6.1-1)")
         self._check_positive()
+
+    def _check_app_server(self) -> None:
+        host, port = self.app_server
+        try:
+            version = ipaddress.ip_address(host).version
+        except ValueError:
+            version = None
+        wanted = 6 if self.pdn_type == "ipv6" else 4
+        if version != wanted or not 0 <= port <= 65535:
+            raise InputError(f"UeConfig.app_server {host}:{port}: an IPv{wanted} address (PDN "
+                             f"type {self.pdn_type}) and a port 0..65535")
 
     def _check_positive(self) -> None:
         for name in ("nprach_period_s", "rar_window_s", "nprach_repetitions",

@@ -19,6 +19,8 @@ from ntnstack.stack.nas_codes import (
     EMM_CAUSE_ILLEGAL_ME,
     ESM,
     ESM_CAUSES,
+    IEI_IMEISV,
+    IMEISV_REQUESTED_IE,
     NO_KEY_KSI,
     PD_EMM,
     PD_ESM,
@@ -29,6 +31,7 @@ from ntnstack.stack.nas_codes import (
     RP_ACK_N_MS,
     RP_DATA_MS_N,
     RP_DATA_N_MS,
+    RP_ERROR_N_MS,
     NasCodecError,
     ParsedNas,
     PdnAddress,
@@ -46,8 +49,8 @@ __all__ = ["ALGORITHMS", "CP_SERVICE_TYPES", "EMM", "EMM_CAUSE_ESM_FAILURE",
            "detach_accept", "detach_request", "downlink_nas_transport", "esm_data_transport",
            "imsi_identity", "message_name", "parse", "pdn_address", "pdn_connectivity_reject",
            "pdn_connectivity_request", "plmn_octets", "protect", "rp_ack", "rp_data_mo",
-           "rp_data_mt", "rp_data_tpdu", "security_mode_command", "security_mode_complete",
-           "imeisv_identity",
+           "rp_data_mt", "rp_data_tpdu", "rp_error", "security_mode_command",
+           "security_mode_complete", "imeisv_identity",
            "unprotect", "uplink_nas_transport"]
 
 
@@ -57,8 +60,6 @@ def _lv(value: bytes) -> bytes:
     return bytes([len(value)]) + value
 
 
-IEI_IMEISV_REQUEST = 0xC      # SECURITY MODE COMMAND, type 1 IE (TS 24.301 8.2.20.1)
-IEI_IMEISV = 0x23             # SECURITY MODE COMPLETE (TS 24.301 8.2.21.1)
 
 
 def _lve(value: bytes) -> bytes:
@@ -174,7 +175,7 @@ def security_mode_command(ksi: int, eea: str, eia: str, imeisv_request: bool = F
     algs = ALGORITHMS[eea] << 4 | ALGORITHMS[eia]
     return _emm("security-mode-command", bytes([algs, ksi & 0x7])
                 + _lv(UE_NETWORK_CAPABILITY[:4])
-                + (bytes([IEI_IMEISV_REQUEST << 4 | 0x1]) if imeisv_request else b""))
+                + (bytes([IMEISV_REQUESTED_IE]) if imeisv_request else b""))
 
 
 def imeisv_identity(imeisv: str) -> bytes:
@@ -359,3 +360,9 @@ def rp_data_tpdu(rpdu: bytes) -> bytes:
 def rp_ack(mr: int, from_network: bool) -> bytes:
     """RP-ACK (7.3.3) without RP-User data."""
     return bytes([RP_ACK_N_MS if from_network else RP_ACK_MS_N, mr & 0xFF])
+
+
+def rp_error(mr: int, cause: int) -> bytes:
+    """RP-ERROR network -> MS (7.3.4): RP-Cause (8.2.5.4, one octet, extension bit 0), no
+    diagnostic or RP-User data."""
+    return bytes([RP_ERROR_N_MS, mr & 0xFF]) + _lv(bytes([cause & 0x7F]))

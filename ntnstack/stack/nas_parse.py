@@ -11,6 +11,8 @@ from ntnstack.stack.nas_codes import (
     CP_DATA,
     EMM,
     ESM,
+    IEI_IMEISV,
+    IMEISV_REQUESTED_IE,
     PD_EMM,
     PD_ESM,
     PD_SMS,
@@ -89,11 +91,11 @@ def _parse_emm(msg: str, r: _Reader) -> dict:
         algs = r.octet("selected NAS security algorithms")
         ies = {"eea": algs >> 4, "eia": algs & 0x7, "ksi": r.octet("NAS KSI") & 0x7}
         r.lv("replayed UE security capabilities")
-        ies["imeisv_request"] = r.i < len(r.data) and r.data[r.i] == 0xC1   # 8.2.20.1, first
+        ies["imeisv_request"] = r.i < len(r.data) and r.data[r.i] == IMEISV_REQUESTED_IE
         return ies
     if msg == "security-mode-complete":
         imeisv = None
-        if r.i < len(r.data) and r.data[r.i] == 0x23:                        # 8.2.21.1
+        if r.i < len(r.data) and r.data[r.i] == IEI_IMEISV:
             r.take(1, "IMEISV IEI")
             imeisv = _imeisv_digits(r.lv("IMEISV"))
         return {"imeisv": imeisv}

@@ -57,9 +57,11 @@ class ServicesMixin:
 
     def _user_packet(self, payload: bytes) -> bytes:
         """The user data container of an uplink ``payload`` on the granted PDN
-        (ntnstack.stack.user_plane: the payload on non-IP, else UDP to UDP_SERVER)."""
+        (ntnstack.stack.user_plane: the payload on non-IP, else UDP to the UE's
+        ``app_server`` or UDP_SERVER)."""
         granted = n.decode_pdn_address(self.pdn_address).pdn_type   # the network's choice
-        return to_datagram(granted, self.pdn_address[1:], payload, uplink=True)
+        return to_datagram(granted, self.pdn_address[1:], payload, uplink=True,
+                           server=self.ue.app_server)
 
     def _data_from_idle(self, proc: ProcedureResult, esm: bytes) -> ProcedureResult:
         ok, t_enb, t_ue = self._service_request(proc.start_unix_s, "mo-Data", esm=esm)
@@ -117,8 +119,11 @@ class ServicesMixin:
         proc.details["smsc_rx_unix_s"] = t_enb + self.core_delay_s
         t_rx, parsed = self._nas_dl(t_back + self.enb_processing_s, dl)
         answers = [n.parse(p.ies["container"]) for p in parsed]
-        if answers[-1].message != "cp-data" or answers[-1].ies["rpdu"][0] != n.RP_ACK_N_MS:
-            return self._end(False, t_rx, "no RP-ACK from the SMSC")
+        rpdu = answers[-1].ies["rpdu"] if answers[-1].message == "cp-data" else b""
+        if rpdu[:1] != bytes([n.RP_ACK_N_MS]):
+            return self._end(False, t_rx, f"RP-ERROR cause #{rpdu[3] & 0x7F} from the SMSC"
+                             if rpdu[:1] == bytes([n.RP_ERROR_N_MS]) and len(rpdu) > 3
+                             else "no RP-ACK from the SMSC")
         data, _ = self._ul_nas(self._ul_after_dl(t_rx), n.uplink_nas_transport(
             n.cp_ack(0, allocator=True)), 2)
         self.mme.handle(self.ue.imsi, data)

@@ -29,14 +29,18 @@ def ue_ip(pdn_type: str, address: bytes) -> str | None:
     return str(ipaddress.IPv4Address(address[-4:]))
 
 
-def to_datagram(pdn_type: str, address: bytes, payload: bytes, uplink: bool) -> bytes:
+def to_datagram(pdn_type: str, address: bytes, payload: bytes, uplink: bool,
+                server: tuple[str, int] | None = None) -> bytes:
     """The user data container of ``payload``: itself on a non-IP PDN, else a UDP datagram
-    from the UE to the server (``uplink``) or from the server to the UE."""
+    from the UE to the server (``uplink``) or from the server to the UE; the server is
+    ``server`` (IP address of the PDN's version, port: both UDP ports) or UDP_SERVER."""
     ue = ue_ip(pdn_type, address)
     if ue is None:
         return bytes(payload)
     port, host_v4, host_v6 = UDP_SERVER
     host = host_v6 if pdn_type == "ipv6" else host_v4
+    if server is not None:
+        host, port = server
     src, dst = (ue, host) if uplink else (host, ue)
     layer = IPv6(src=src, dst=dst) if pdn_type == "ipv6" else IP(src=src, dst=dst)
     return bytes(layer / UDP(sport=port, dport=port) / bytes(payload))

@@ -8,41 +8,30 @@ with ``error`` when the request is one the callbox refuses: an unknown message, 
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 
-import websockets
+from tests.live.clients import ThreadedServer
 
 GAIN_RANGE_DB = (-200.0, 0.0)   # the API's cell gain range (public client code of the API)
 
 
-class Callbox:
+class Callbox(ThreadedServer):
     """``url`` once started; ``received``: every request, parsed, in order."""
 
     def __init__(self, cell_ids=(1, 2)):
+        super().__init__()
         self.cell_ids = set(cell_ids)
         self.received: list[dict] = []
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=asyncio.run, args=(self._main(),), daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        assert self._ready.wait(30)
-        return self
-
-    def __exit__(self, *exc):
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(30)
-
-    async def _main(self):
-        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
-        async with websockets.serve(self._session, "127.0.0.1", 0) as server:
-            self.url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-            self._ready.set()
-            await self._stop.wait()
+        self.hung_up = threading.Event()    # a client closed its connection
 
     async def _session(self, ws):
+        try:
+            await self._serve(ws)
+        finally:
+            self.hung_up.set()
+
+    async def _serve(self, ws):
         await ws.send(json.dumps({"message": "ready", "type": "ENB", "name": "test-callbox",
                                   "version": "test"}))
         async for raw in ws:

@@ -1,9 +1,11 @@
-"""What the live tests share: a real websockets client that reads a service to its end, and
-the `ntnstack sib encode` of the default scenario's GEO cell (the independent path to its
-UPER bytes)."""
+"""What the live tests share: a real websockets client that reads a service to its end, a
+real websockets server in a thread of its own for the test endpoints, and the `ntnstack sib
+encode` of the default scenario's GEO cell (the independent path to its UPER bytes)."""
+import asyncio
 import json
 import subprocess
 import sys
+import threading
 
 import websockets
 
@@ -37,3 +39,31 @@ def encode_geo_cell_sib(scenario, sent_unix_s: float) -> str:
                           "--validity-s", "60", "--sfn0", format_iso8601(scenario.start_unix_s)],
                          capture_output=True, text=True, check=True)
     return out.stdout.strip()
+
+
+class ThreadedServer:
+    """A websockets server on 127.0.0.1 (any port) in a thread of its own, from ``with`` to
+    its end; ``url`` once entered. Subclasses answer each connection in ``_session(ws)``."""
+
+    def __init__(self):
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=asyncio.run, args=(self._main(),), daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        assert self._ready.wait(30)
+        return self
+
+    def __exit__(self, *exc):
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(30)
+
+    async def _main(self):
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        async with websockets.serve(self._session, "127.0.0.1", 0) as server:
+            self.url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+            self._ready.set()
+            await self._stop.wait()
+
+    async def _session(self, ws):
+        raise NotImplementedError

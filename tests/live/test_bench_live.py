@@ -4,7 +4,9 @@
 Beijing), each cell with one terminal, over 30 emulated seconds: every SIB update is a
 message (SIB31-NB built and UPER-encoded from the orbit, the terminal's link values).
 Baseline: building the same SIBs alone (``build_sib``, the floor of a message). Against it:
-the messages computed (``LiveCells.updates``), and the same messages served end to end by
+the messages computed (``LiveCells.updates``), the messages with the ``ntn`` tree the
+Amarisoft adapter pushes for each (ntnstack.live.ran.amarisoft: the export's snapshot, a
+second SIB build), and the same messages served end to end by
 ``LiveServer`` to 100 local websockets subscribers of every cell, server and clients in one
 event loop pinned to one core, on a clock that jumps to each change instead of waiting (the
 CPU cost of serving, not the span; the process CPU time of the changes alone, after 100 x 100
@@ -70,6 +72,31 @@ def test_bench_state_messages(benchmark, live):
                                   rounds=2, iterations=1)
     benchmark.extra_info["items"] = len(messages)
     assert len(messages) == len(list(live.events(start, start + SPAN_S)))   # all in view
+
+
+@pytest.fixture(scope="module")
+def amarisoft(live):
+    """The Amarisoft adapter of every cell (not connected: ``ntn_parameters`` needs none)."""
+    from ntnstack.live.ran.amarisoft import AmarisoftAdapter
+    from ntnstack.scenario.ran import RanEquipment
+
+    ids = {cell: i for i, cell in enumerate(live.names)}
+    return AmarisoftAdapter(RanEquipment("callbox", "amarisoft", "ws://127.0.0.1:9", ids),
+                            live.scenario)
+
+
+@pytest.mark.benchmark(group="live: 100 cells, 30 s of SIB updates")
+def test_bench_state_messages_and_amarisoft_ntn(benchmark, live, amarisoft):
+    """The messages and, for each, the ``ntn`` tree the adapter pushes (the export's
+    snapshot: a second SIB build at the same send time)."""
+    start = live.scenario.start_unix_s
+
+    def both():
+        return [amarisoft.ntn_parameters(m) for m in live.updates(start, start + SPAN_S)]
+
+    trees = benchmark.pedantic(both, rounds=2, iterations=1)
+    benchmark.extra_info["items"] = len(trees)
+    assert len(trees) >= CELLS * 5 and all("ephemeris" in t["ntn"] for t in trees)
 
 
 SUBSCRIBERS = 100

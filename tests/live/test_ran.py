@@ -1,8 +1,11 @@
 """Base stations that follow the emulated satellite during a run (testbed ``ran:``):
 the Amarisoft Remote API client against a test callbox speaking its envelope
-(tests/live/callbox.py), the default scenario pushing into it, and the srsRAN restart hook
-against a script that records its calls; the pushes in the journal and the report."""
+(tests/live/callbox.py), the default scenario pushing into it (through ``ntnstack run``'s
+API and ``ntnstack certify``), each config_set equal to ``ntnstack export``'s output, and the
+srsRAN restart hook against a script that records its calls; the pushes in the journal and
+the report."""
 import json
+import re
 import subprocess
 import sys
 
@@ -277,3 +280,124 @@ def test_run_scenario_refuses_a_ran_section_without_its_pusher(tmp_path):
     scenario, bed, ports = load_inputs(None, [testbed])
     with pytest.raises(InputError, match="ran_companions"):
         run_scenario(scenario, bed, ports, tmp_path / "out", progress=False)
+
+
+def test_certify_pushes_into_the_testbed_ran_equipment(tmp_path):
+    """``ntnstack certify`` on a testbed with a ``ran:`` section feeds its equipment as
+    ``ntnstack run`` does (it used to run without the pusher, the section ignored)."""
+    with Callbox(cell_ids=(1,)) as box:
+        testbed = _testbed(tmp_path, {"callbox": {"kind": "amarisoft", "url": box.url,
+                                                  "cells": {"geo-cell": 1}}})
+        out = subprocess.run([*CLI, "certify", "--profile", "ntn-3gpp", "--testbed", testbed,
+                              "--out", str(tmp_path / "out"), "--json"],
+                             capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    sent = box.received
+    # the GEO cell serves its terminals from the start: its NTN parameters, then the gain
+    assert [(m["message"], m.get("cell_id")) for m in sent[:2]] == \
+        [("config_set", None), ("cell_gain", 1)]
+    assert set(sent[0]["cells"]) == {"1"} and sent[1]["gain"] == RESTORE_GAIN_DB
+    pushes = read_run(tmp_path / "out")["pushes"]
+    assert [json.loads(p["request"]) for p in pushes] == \
+        [{k: v for k, v in m.items() if k != "message_id"} for m in sent]
+
+
+def test_runner_refuses_a_ran_section_no_companion_feeds(tmp_path):
+    """Every path to a run goes through Runner: a ``ran:`` entry without a pusher naming it
+    is refused there, whoever builds the runner (companions given, but not the pusher)."""
+    from ntnstack.errors import InputError
+    from ntnstack.runner.engine import Runner
+
+    testbed = _testbed(tmp_path, {"callbox": {"kind": "amarisoft", "url": "ws://127.0.0.1:9",
+                                              "cells": {"geo-cell": 1}}})
+    scenario, bed, ports = load_inputs(None, [testbed])
+    for companions in (None, [], [object()]):
+        with pytest.raises(InputError, match=r"ran\.callbox has no pusher"):
+            Runner(scenario, bed, ports, tmp_path / "out", companions=companions)
+
+
+def _exported_ntn(scenario, cell: str, t_unix_s: float, form: str) -> dict:
+    """``ntnstack export --target amarisoft`` of ``cell`` at ``t_unix_s`` (SFN 0 at the
+    scenario's start), its JSON read back without the comment header."""
+    out = subprocess.run([*CLI, "export", "--target", "amarisoft", "--scenario",
+                          str(default_scenario_path()), "--cell", cell, "--start",
+                          format_iso8601(t_unix_s), "--sfn0", format_iso8601(scenario.start_unix_s),
+                          "--ephemeris", form], capture_output=True, text=True, check=True)
+    return json.loads(re.sub(r"/\*.*?\*/", "", out.stdout, flags=re.DOTALL))
+
+
+ORBITAL_KEYS = {"semi_major_axis", "eccentricity", "periapsis", "longitude", "inclination",
+                "mean_anomaly"}
+STATE_KEYS = {"pos_x", "pos_y", "pos_z", "vel_x", "vel_y", "vel_z"}
+
+
+@pytest.mark.parametrize(("option", "sib_form", "form"), [
+    (None, "state-vectors", "state-vectors"),      # the form the SIB carries
+    (None, "orbital", "orbital"),
+    ("state-vectors", "state-vectors", "state-vectors"),
+    ("orbital", "state-vectors", "orbital"),       # the testbed's choice
+])
+def test_callbox_gets_what_ntnstack_export_writes(option, sib_form, form):
+    """Each config_set carries the tree `ntnstack export --target amarisoft` writes for the
+    cell at the send time of its SIB in force, in either ephemeris form (a SIB in orbital
+    form is a state message with ``sib.orbital``, docs/live.md)."""
+    from ntnstack.live.ran.amarisoft import AmarisoftAdapter
+    from ntnstack.scenario.ran import RanEquipment
+
+    scenario = load_inputs(None)[0]
+    live = LiveCells(scenario)
+    t = live.coverage_changes_s("leo-cell")[0] + 100.0    # in the first LEO pass over nb-leo
+    ids = {"geo-cell": 1, "leo-cell": 2}
+    messages = [live.message(cell, t, "sib-update") for cell in ids]
+    if sib_form == "orbital":
+        for msg in messages:
+            msg["sib"] = {k: v for k, v in msg["sib"].items()
+                          if k not in ("position_m", "velocity_mps")} | {"orbital": {}}
+    options = {} if option is None else {"ephemeris": option}
+    with Callbox(cell_ids=(1, 2)) as box:
+        adapter = AmarisoftAdapter(RanEquipment("callbox", "amarisoft", box.url, ids, options),
+                                   scenario)
+        adapter.open()
+        pushes = [p for msg in messages for p in adapter.push(msg, 0.0)]
+        adapter.close()
+    assert all(p.ok for p in pushes)
+    sets = [m["cells"] for m in box.received if m["message"] == "config_set"]
+    assert len(sets) == 2
+    for pushed, msg in zip(sets, messages, strict=True):
+        exported = _exported_ntn(scenario, msg["cell"], msg["sib"]["sent_unix_s"], form)
+        assert pushed == {str(ids[msg["cell"]]): exported}
+        assert set(exported["ntn"]["ephemeris"]) == \
+            (ORBITAL_KEYS if form == "orbital" else STATE_KEYS)
+    assert "gateway" in sets[0]["1"]["ntn"]     # the GEO cell's transparent payload
+
+
+def test_a_run_failing_before_its_steps_closes_the_callbox_connection(tmp_path):
+    """The pusher's adapters are connected before the run; a run whose modules cannot be
+    opened (here the certify-style ``modules_factory`` refuses) still closes them."""
+    from ntnstack.errors import InputError
+    from ntnstack.runner.engine import Runner
+
+    def no_modules(*_):
+        raise InputError("terminals: no module opens")
+
+    with Callbox(cell_ids=(1,)) as box:
+        testbed = _testbed(tmp_path, {"callbox": {"kind": "amarisoft", "url": box.url,
+                                                  "cells": {"geo-cell": 1}}})
+        scenario, bed, ports = load_inputs(None, [testbed])
+        companions = ran_companions(scenario, bed)
+        with pytest.raises(InputError, match="no module opens"):
+            Runner(scenario, bed, ports, tmp_path / "out", progress=False,
+                   modules_factory=no_modules, companions=companions).run()
+        assert all(a.api._ws is None for c in companions for a in c.adapters)
+        assert box.hung_up.wait(30), "the callbox still holds the connection"
+    assert box.received == []
+
+
+def test_certify_with_an_unreachable_callbox_is_one_line_exit_2(tmp_path):
+    testbed = _testbed(tmp_path, {"x": {"kind": "amarisoft", "url": "ws://127.0.0.1:9",
+                                        "cells": {"geo-cell": 1}}})
+    out = subprocess.run([*CLI, "certify", "--profile", "ntn-3gpp", "--testbed", testbed,
+                          "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "ran.x: ws://127.0.0.1:9" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1

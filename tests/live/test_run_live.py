@@ -4,11 +4,14 @@ import asyncio
 import json
 import subprocess
 
+import pytest
 import yaml
 
 from ntnstack.live import LiveCells
 from ntnstack.scenario.load import default_scenario_path, load_scenario
 from tests.live.clients import CLI, collect, encode_geo_cell_sib
+from tests.rigs.conftest import SCENARIO as RIG_SCENARIO
+from tests.rigs.conftest import finished
 SCALE = 10            # emulated seconds per real second
 WAIT_S = 60.0         # emulated: the run's one step; ~12 SIB updates of 5.12 s (the default)
 # a wait only: no module has to answer within a scaled deadline on a busy machine
@@ -57,3 +60,31 @@ def test_run_live_refused_on_the_virtual_clock_and_bad_address(tmp_path):
         assert out.returncode == 2 and "Traceback" not in out.stderr
         assert named in out.stderr and "--live" in out.stderr
         assert len(out.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("order", ["labgrid-then-live", "live-then-labgrid"])
+def test_run_live_on_a_labgrid_place_follows_the_clock_the_run_uses(farm, order):
+    """tests/rigs/tiantong-one.yaml is on the virtual clock; the held place's module is
+    real, so the run is on realtime, and --live is served (it used to be refused, judged on
+    the scenario's clock before the place was held), whatever the order of the options."""
+    labgrid, live = ["--labgrid", "rig-a"], ["--live", "127.0.0.1:0"]
+    args = labgrid + live if order == "labgrid-then-live" else live + labgrid
+    rc, result, err = finished(farm.run(RIG_SCENARIO, *args, user="dave"))
+    assert rc == 0, err
+    assert result["clock"] == "realtime" and result["status"] == "passed"
+    assert "ntnstack run: live state on ws://127.0.0.1:" in err
+
+
+def test_run_live_refusal_is_the_clock_of_the_run(farm, tmp_path):
+    """The same scenario without a place stays virtual: --live refused; a place with a
+    forced virtual clock is refused for the clock itself (real modules need realtime)."""
+    alone = subprocess.run([*CLI, "run", RIG_SCENARIO, "--live", "127.0.0.1:0", "--out",
+                            str(tmp_path / "alone")], capture_output=True, text=True)
+    assert alone.returncode == 2
+    assert alone.stderr.strip() == ("ntnstack run: error: --live: the run is on the virtual "
+                                    "clock, whose time a client outside the process cannot "
+                                    "follow; give --clock scaled:N or realtime")
+    rc, result, err = finished(farm.run(RIG_SCENARIO, "--live", "127.0.0.1:0", "--labgrid",
+                                        "rig-a", "--clock", "virtual", user="dave"))
+    assert rc == 2 and result is None
+    assert "--clock virtual: terminals tt-a are real modules" in err and "--live" not in err

@@ -31,3 +31,49 @@ def test_a_leo_cell_broadcasts_only_while_its_gateway_sees_the_satellite(tmp_pat
     t_far = sib_times(far.scenario, far, "leo-cell", 3600.0)
     assert t_near.size > 0        # the pass over Beijing is seen by both ends of the link
     assert t_far.size == 0        # a LEO-600 over Beijing is far below Sydney's horizon
+
+
+FIXED_K_OFFSET = """
+cells:
+  leo-cell: {satellite: leo, payload: regenerative, sib: sib31-nb, validity_s: 10,
+             k_offset: K_OFFSET}
+"""
+NEEDED_K_OFFSET_MS = 13
+"""LEO-600 at the 10 deg coverage edge: slant range 1,932 km, service RTT 12.9 ms, no common
+TA (regenerative): K_offset >= 13 ms (TS 38.300 16.14.2); the automatic value adds 1 ms."""
+
+
+def _with_k_offset(tmp_path, k_offset: int) -> list[str]:
+    overlay = tmp_path / f"k{k_offset}.yaml"
+    overlay.write_text(FIXED_K_OFFSET.replace("K_OFFSET", str(k_offset)))
+    return [str(SCENARIOS / "waits.yaml"), str(overlay)]
+
+
+def test_a_fixed_k_offset_is_what_the_cell_broadcasts(tmp_path, require_tool):
+    """The scenario's K_offset is on the air (the capture, read by tshark), not only checked:
+    before, the run broadcast the automatic 14 ms whatever the scenario fixed."""
+    import subprocess
+
+    from tests.runner.conftest import ntnstack
+
+    tshark = require_tool("tshark")
+    out = tmp_path / "run"
+    done = ntnstack("run", *_with_k_offset(tmp_path, 40), "--quiet", "--out", str(out))
+    assert done.returncode == 0, done.stdout[-400:] + done.stderr[-400:]
+    fields = subprocess.run([tshark, "-r", str(out / "capture.pcap"), "-Y", "lte-rrc.k_Offset_r17",
+                             "-T", "fields", "-e", "lte-rrc.k_Offset_r17"],
+                            capture_output=True, text=True, timeout=60, check=True).stdout.split()
+    assert fields and set(fields) == {"40"}
+
+
+def test_a_fixed_k_offset_below_the_need_names_the_scenario_line(tmp_path):
+    from tests.runner.conftest import ntnstack
+
+    done = ntnstack("run", *_with_k_offset(tmp_path, NEEDED_K_OFFSET_MS - 1), "--quiet",
+                    "--out", str(tmp_path / "run"))
+    assert done.returncode == 2
+    assert "cells.leo-cell.k_offset" in done.stderr and f"below the {NEEDED_K_OFFSET_MS} ms" \
+        in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    ok = ntnstack("run", *_with_k_offset(tmp_path, NEEDED_K_OFFSET_MS), "--quiet",
+                  "--out", str(tmp_path / "ok"))
+    assert ok.returncode == 0, ok.stderr[-400:]

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tests.cli.subprocess_cli import ROOT
@@ -27,15 +28,18 @@ class Outcome:
     mme_err: str
 
 
-def mme_then_enb(mme_argv: list[str], *enb_args: str) -> Outcome:
+def mme_then_enb(mme_argv: list[str], *enb_args: str,
+                 ready: Callable[[], list[str]] = list) -> Outcome:
     """Start the MME, run ``ntnstack enb --mme 127.0.0.1:PORT ENB_ARGS`` to its end, stop
-    the MME; both outputs."""
+    the MME; both outputs. ``ready()``, called once the MME listens, returns more
+    arguments for the eNB."""
     mme = subprocess.Popen(mme_argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True)
     try:
         port = mme.stdout.readline().rsplit(":", 1)[-1].strip()
-        enb = subprocess.run(cli("enb", "--mme", f"127.0.0.1:{port}", *enb_args), cwd=ROOT,
-                             capture_output=True, text=True, timeout=ENB_TIMEOUT_S)
+        more = ready() if mme.poll() is None else []
+        enb = subprocess.run(cli("enb", "--mme", f"127.0.0.1:{port}", *enb_args, *more),
+                             cwd=ROOT, capture_output=True, text=True, timeout=ENB_TIMEOUT_S)
     finally:
         os.kill(mme.pid, signal.SIGTERM)
         mme_out, mme_err = mme.communicate(timeout=60)

@@ -50,3 +50,14 @@ def test_bad_options(capsys, argv, needles):
 def test_kernel_sctp_without_kernel_sctp(capsys):
     one_line_error(capsys, ["enb", "--mme", "127.0.0.1:36412", "--sctp", "kernel"],
                    "--sctp kernel", kernel_sctp_error())
+
+
+@pytest.mark.parametrize("extra, needle", [
+    (["--pdn", "ipv5"], "--pdn 'ipv5': one of ipv4, ipv6, ipv4v6, non-ip"),
+    (["--pdn", "ipv6", "--app-server", "10.45.0.1:5683"],
+     "--app-server 10.45.0.1:5683: an IPv6 address (PDN type ipv6)"),
+    (["--pdn", "ipv4", "--app-server", "server:5683"], "--app-server server:5683: an IPv4"),
+])
+def test_bad_user_plane_options_of_enb(capsys, extra, needle):
+    one_line_error(capsys, ["enb", "--mme", "127.0.0.1:9899", "--sctp", "usrsctp", *extra],
+                   needle)

@@ -40,7 +40,7 @@ def test_mme_journal_records_each_procedure_and_the_illegal_me(tmp_path):
         "mme", "real", "failed")
     steps = [(s["terminal"], s["action"], s["status"], s["message"]) for s in data["steps"]]
     assert steps == [
-        (good, "attach", "passed", ""),
+        (good, "attach", "passed", "PDN non-ip"),        # the emulated UEs request non-IP
         (good, "data", "passed", "23 octets"),           # UPLINK_PAYLOAD, on a non-IP PDN
         (good, "sms", "passed", f"originator {MSISDN}"),
         (good, "detach", "passed", ""),

@@ -166,3 +166,16 @@ def test_a_lost_init_is_sent_again_after_rto_initial_on_the_callers_clock():
     mme.close()
     for token in (enb_token, mme_token):
         stack.remove_link(token)
+
+
+def test_a_closed_endpoint_polls_nothing_and_refuses_to_send():
+    """usrsctp frees a closed socket: polling it used to read freed memory (a crash when a
+    Loopback drained its carrier after closing the eNB's endpoint)."""
+    from ntnstack.sctp.usrsctp import SctpError
+
+    endpoint = UsrsctpEndpoint(UsrsctpStack.get(), 47999)
+    endpoint.close()
+    endpoint.close()                        # once is enough; twice is harmless
+    assert endpoint.poll() == []
+    with pytest.raises(SctpError, match="closed"):
+        endpoint.send(1, 0, PPID_S1AP, b"x")

@@ -47,17 +47,19 @@ def test_the_same_seed_gives_the_same_identities_and_another_seed_others():
     assert _identities(*_attach_all(seed=8))[0] != first[0]
 
 
-def test_detach_names_the_ue_by_its_guti():
+def test_detach_names_the_ue_by_its_guti(monkeypatch):
     """TS 24.301 5.5.2.2.1: a UE with a valid GUTI puts it, not its IMSI, in the DETACH
     REQUEST; the MME finds the UE by it."""
+    from ntnstack.stack import mme as mme_module
     from ntnstack.stack import nas as n
 
     mme, sessions = _attach_all(seed=1)
     s = sessions[0]
     seen: list = []
-    on_detach = mme._on_detach_request
-    mme._on_detach_request = lambda imsi, msg, plain: seen.append(msg) or on_detach(
-        imsi, msg, plain)
+    on_detach = mme_module.Mme._on_detach_request
+    monkeypatch.setitem(mme_module._HANDLERS, "detach-request",
+                        lambda self, imsi, msg, plain: seen.append(msg) or on_detach(
+                            self, imsi, msg, plain))
     assert s.detach().ok
     assert seen[0].ies["identity"] == n.guti_identity(s.guti)
     assert seen[0].ies["identity"][0] & 0x7 == 6     # type of identity 110: GUTI (9.9.3.12)

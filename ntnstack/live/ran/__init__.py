@@ -18,7 +18,7 @@ def open_adapters(equipment, scenario) -> list:
     adapters = []
     try:
         for eq in equipment:
-            adapter = AmarisoftAdapter(eq) if eq.kind == "amarisoft" else \
+            adapter = AmarisoftAdapter(eq, scenario) if eq.kind == "amarisoft" else \
                 RestartAdapter(eq, scenario)
             try:
                 adapter.open()

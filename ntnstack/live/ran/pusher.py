@@ -23,6 +23,7 @@ class Pusher:
 
     def __init__(self, scenario, adapters: list):
         self.scenario, self.adapters = scenario, adapters
+        self.ran_equipment = tuple(a.name for a in adapters)   # the ran: entries it feeds
         self._pushes: list[Push] = []
         self._lock = threading.Lock()
         self._stop = self._done = False
