@@ -219,9 +219,9 @@ def eea2(key: bytes, count: int, bearer: int, direction: int, data: bytes,
     zeroed as the specification's test data shows."""
     key = _need(key, 16, "K_NASenc")
     data = bytes(data)
-    t1 = int.from_bytes(_count_block(count, bearer, direction) + bytes(8), "big")
-    blocks = -(-len(data) // 16)
-    counters = b"".join(((t1 + i) & BLOCK_MASK).to_bytes(16, "big") for i in range(blocks))
+    head = _count_block(count, bearer, direction)    # T1's upper 64 bits; its lower 64 are 0,
+    blocks = -(-len(data) // 16)                      # so T1 + i never carries into them
+    counters = b"".join([head + i.to_bytes(8, "big") for i in range(blocks)])
     keystream = _ecb(key)(counters)[:len(data)]
     out = bytearray(_xor(data, keystream))
     if length_bits is not None and length_bits % 8 and out:
