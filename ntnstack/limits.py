@@ -33,7 +33,7 @@ MAX_SUBSCRIBERS = 1_000_000       # lines of `ntnstack mme --subscribers` (about
 MAX_SPEED = 1e6
 # IQ channel: the delay history holds rate x largest delay complex64 samples (8 bytes each).
 MAX_IQ_DELAY_BYTES = 512 << 20     # 61.44 Msps over a GEO transparent link (0.54 s)
-MAX_IQ_CHUNK = 1 << 24            # samples per step (128 MiB of complex64 in, as much out)
+MAX_IQ_CHUNK = 1 << 24            # samples per read (three buffers of 128 MiB of complex64)
 
 
 def check_range(value: float, where: str, low: float, high: float, unit: str = "") -> float:

@@ -11,6 +11,7 @@ import numpy as np
 
 from ntnstack.errors import InputError
 from ntnstack.iq.files import BYTES_PER_SAMPLE, IQInput, IQWriter, open_iq
+from ntnstack.iq.pipeline import ChunkPipeline
 from ntnstack.progress import ProgressBar
 from ntnstack.limits import (
     MAX_IQ_CHUNK, MAX_IQ_DELAY_BYTES, MAX_SERIES_ROWS, MAX_SPAN_S,
@@ -24,6 +25,9 @@ CSV_COLUMNS = ("t_s", "delay_s", "doppler_hz", "gain_db")
 ZMQ_ENDPOINT = re.compile(r"^(tcp|ipc|inproc|pgm|epgm|vmci|ws|wss|udp)://\S+$")
 REDRAW_S = 0.2
 """Wall seconds between two redraws of the progress bar (a block takes far less)."""
+PIPELINE_BUFFERS = 3          # blocks in flight: one read ahead, one processed, one written
+PIPELINE_BLOCK = 1 << 18      # samples per block of the channel pass (2 MiB: stays in cache
+                              # from the read through the channel to the write)
 
 
 def read_trajectory_csv(path: str):
@@ -172,19 +176,23 @@ def _noise_power(args, signal_power: float) -> float:
     return float(signal_power * 10.0 ** (-args.snr_db / 10.0))
 
 
-def _mean_power(src: IQInput, chunk: int) -> float:
+def _mean_power(chunks: ChunkPipeline, count: int) -> float:
     """Mean |x|^2 of the recording: I^2 and Q^2 in float32 (each within half an ulp, the
-    errors average out), summed in float64, one chunk at a time."""
-    total, squares = 0.0, np.empty(2 * min(chunk, max(src.count, 1)), np.float32)
-    for block in src.chunks(chunk):
+    errors average out), summed in float64, one --chunk at a time, in one buffer (reading
+    ahead gains nothing on this memory-bound pass and would fault in fresh pages), squared in
+    place (the channel pass reads the file again)."""
+    total = 0.0
+    for block in chunks.blocks(chunks.size, buffers=1):
         components = block.view(np.float32)
-        part = np.square(components, out=squares[:components.size])
-        total += float(np.sum(part, dtype=np.float64))
-    return total / max(src.count, 1)
+        total += float(np.sum(np.square(components, out=components), dtype=np.float64))
+        chunks.release(block)
+    return total / max(count, 1)
 
 
 def run_files(args) -> int:
-    """``--in`` through the channel into ``--out``, ``--chunk`` samples at a time."""
+    """``--in`` through the channel into ``--out``, ``--chunk`` samples at a time: the file
+    read ahead and written behind on their own threads (ntnstack.iq.pipeline) while the C
+    channel processes each chunk in place."""
 
     check_range(args.chunk, "--chunk", 1, MAX_IQ_CHUNK, "samples")
     if Path(args.inp).resolve() == Path(args.out).resolve():
@@ -192,7 +200,9 @@ def run_files(args) -> int:
     src = open_iq(args.inp, "--in")
     rate = _rate_hz(args, src)
     ((traj, note),) = _links(args, src.count / rate, (args.direction,), src)
-    noise = _noise_power(args, _mean_power(src, args.chunk) if args.snr_db is not None else 0)
+    chunks = ChunkPipeline(src.data_path, src.count, args.chunk, PIPELINE_BUFFERS)
+    noise = _noise_power(args, _mean_power(chunks, src.count) if args.snr_db is not None
+                         else 0)
     channel = _make_channel(rate, traj, noise, args.seed)
     note = {"core:label": "ntnstack channel",
             "core:comment": "delay, Doppler, path loss and noise of an emulated satellite link "
@@ -203,23 +213,33 @@ def run_files(args) -> int:
                            interval_s=REDRAW_S)
     with IQWriter(args.out, rate_hz=rate, frequency_hz=src.frequency_hz,
                   datetime=src.datetime, meta=src.meta, annotation=note) as out:
-        for block in src.chunks(args.chunk):
-            try:
-                processed = channel.process(block, block)   # in place: no fresh pages
-            except ValueError as exc:   # the input outlasts the trajectory
-                where = f"--trajectory {args.trajectory}" if args.trajectory else "--sat"
-                raise InputError(f"{where}: {exc}") from None
-            out.write(processed)
-            progress.update(out.count, _throughput(out.count, src.count, progress))
+        chunks.start_writer(out.write)
+        try:
+            for block in chunks.blocks(min(chunks.size, PIPELINE_BLOCK)):
+                _process(channel, block, args)
+                chunks.write(block)
+                progress.update(out.count, _throughput(out.count, src.count, progress))
+        finally:
+            chunks.finish_writes()
     progress.close(_throughput(out.count, src.count, progress))
     return 0
 
+
+def _process(channel, block: np.ndarray, args) -> None:
+    """The channel on ``block`` in place (no fresh pages); InputError when the input outlasts
+    the trajectory."""
+    try:
+        channel.process(block, block)
+    except ValueError as exc:
+        where = f"--trajectory {args.trajectory}" if args.trajectory else "--sat"
+        raise InputError(f"{where}: {exc}") from None
 
 
 def _throughput(done: int, total: int, progress: ProgressBar) -> str:
     """``45.0%  samples  1.23 M/s`` for the progress bar."""
     rate = done / max(progress.elapsed_s(), 1e-9)
     return f"{100 * done / max(total, 1):5.1f}%  samples  {rate / 1e6:.2f} M/s"
+
 
 def run_relay(args) -> int:
     """The ZeroMQ relay until Ctrl-C, the end of the trajectory or a socket error."""

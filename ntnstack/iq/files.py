@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,19 +58,6 @@ class IQInput:
     def datetime(self) -> str | None:
         caps = [] if self.meta is None else self.meta.get("captures") or []
         return caps[0].get("core:datetime") if caps else None
-
-    def chunks(self, size: int) -> Iterator[np.ndarray]:
-        """Consecutive complex64 chunks of at most ``size`` samples (memory-bounded). Every
-        chunk is a view of one buffer that the next chunk overwrites: use (or modify) it
-        before asking for the next; no fresh pages per chunk."""
-        buffer = np.empty(min(size, max(self.count, 1)), dtype="<c8")
-        raw = memoryview(buffer).cast("B")
-        with open(self.data_path, "rb") as f:   # buffered: readinto fills up to EOF
-            while True:
-                got = f.readinto(raw)
-                if not got:
-                    return
-                yield buffer[:got // BYTES_PER_SAMPLE].view(np.complex64)
 
 
 def open_iq(path: str | Path, where: str = "--in") -> IQInput:
@@ -155,10 +141,14 @@ class IQWriter:
         self.count = 0
         self._meta = self._base_meta(meta, rate_hz, frequency_hz, datetime)
         self._annotation = annotation
+        self._where = f"{where} {path}"
         try:
             self._file = open(self.data_path, "wb")  # noqa: SIM115 - closed by close()
         except OSError as exc:
-            raise InputError(f"{where} {path}: cannot write ({exc.strerror})") from None
+            raise self._cannot_write(exc) from None
+
+    def _cannot_write(self, exc: OSError) -> InputError:
+        return InputError(f"{self._where}: cannot write ({exc.strerror or exc})")
 
     @staticmethod
     def _base_meta(meta, rate_hz, frequency_hz, datetime) -> dict:
@@ -180,11 +170,18 @@ class IQWriter:
         return out
 
     def write(self, block: np.ndarray) -> None:
-        block.astype("<c8", copy=False).tofile(self._file)
+        """Append ``block``; InputError naming the output when the write fails (a full disk)."""
+        try:
+            block.astype("<c8", copy=False).tofile(self._file)
+        except OSError as exc:
+            raise self._cannot_write(exc) from None
         self.count += block.size
 
     def close(self) -> None:
-        self._file.close()
+        try:
+            self._file.close()
+        except OSError as exc:
+            raise self._cannot_write(exc) from None
         if self.paths:
             note = {"core:sample_start": 0, "core:sample_count": self.count,
                     **self._annotation}

@@ -8,9 +8,8 @@ is its inverse. Kinds:
 - ``sib31-nb`` NB-IoT, TS 36.331: BCCH-DL-SCH-Message-NB / SystemInformation-NB / sib31-v1700;
 - ``sib19``    NR, TS 38.331: BCCH-DL-SCH-Message / SystemInformation / sib19-v1700.
 
-The specification is compiled once per process (``functools.cache`` on the file name;
-compiling both files takes about half a second, paid once by the first SIB of a run, so a
-pickled disk cache would save little and add a staleness problem).
+The specification is compiled once per process (``functools.cache`` on the file name), its
+parse kept on disk between runs (ntnstack.asn1_cache: the parse is most of the compile).
 Encoding always checks constraints. Errors: EncodeError / DecodeError, both InputError,
 naming the kind and the field or the bit offset where decoding failed.
 """
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import asn1tools
 
+from ntnstack.asn1_cache import compile_asn1_files
 from ntnstack.errors import InputError
 
 __all__ = ["KINDS", "DecodeError", "EncodeError", "KindInfo", "decode_sib", "encode_si_nb",
@@ -79,7 +79,7 @@ class DecodeError(InputError):
 
 @functools.cache
 def _compiled(asn_file: str):
-    return asn1tools.compile_files([str(ASN_DIR / asn_file)], "uper")
+    return compile_asn1_files([ASN_DIR / asn_file], "uper")
 
 
 def ellipsoid_point_codec():

@@ -37,7 +37,7 @@ from ntnstack.errors import InputError
 from ntnstack.rrc import SiWindows, decode_sib, from_fields
 from ntnstack.rrc.epoch import US_PER_SUBFRAME, frame_index, frame_start_s, us_since_sfn0
 from ntnstack.stack import rrc_nb as r
-from ntnstack.stack.cell import SIB1_REPETITION_S, next_si_window_s
+from ntnstack.stack.cell import SIB1_REPETITION_S, STATE_CACHE_TIMES, next_si_window_s
 
 __all__ = ["HARQ_K0_MS", "NPRACH_CP_S", "RAR_K0_MS", "UL_GRANT_K0_MS", "AccessMixin",
            "CellLost", "UeSib", "fails_on_cell_loss"]
@@ -50,7 +50,7 @@ RAR_WINDOW_OFFSET_LONG_MS = 41    # NB-IoT, >= 64 NPRACH repetitions
 RAR_K0_MS = 12                    # smallest RAR grant scheduling delay (TS 36.213 16.3.3)
 HARQ_K0_MS = 13                   # smallest HARQ-ACK delay (TS 36.213 Table 16.4.2-1)
 UL_GRANT_K0_MS = 8                # smallest NPUSCH scheduling delay (TS 36.213 16.5.1)
-ELEVATION_MARGIN_DEG = 1e-3     # estimate above the mask by this much: in view, no C call
+ELEVATION_MARGIN_DEG = 1e-3     # elevation floor above the mask by this much: in view, no C call
                                 # (the estimate is within 1e-9 deg of the C core's elevation)
 RAR_WINDOW_SLACK_S = 1e-4         # a RAR this much before the window start still counts (the
                                   # eNB aims at the start; delay evaluated at other instants)
@@ -84,12 +84,29 @@ def _sib31_config(message: bytes):
 
 @functools.lru_cache(maxsize=256)
 def _timing_point(ephemeris: tuple, common_ta: tuple, validity_s: float, ul_freq_hz: float,
-                  gnss_ecef_m: tuple, thread: int) -> phy_ffi.UeTimingAt:
+                  gnss_ecef_m: tuple, thread: int) -> _TimingByOffset:
     """The C core's TA / Doppler of one decoded SIB31-NB (ephemeris, common TA) at one GNSS
     position: a pure function of these, shared by the UEs at one place that read one
     transmission (one per thread: its output buffer is the caller's)."""
-    return phy_ffi.UeTimingAt(np.array(ephemeris), "state-vectors", common_ta, validity_s,
-                              ul_freq_hz, np.array(gnss_ecef_m))
+    return _TimingByOffset(phy_ffi.UeTimingAt(np.array(ephemeris), "state-vectors", common_ta,
+                                              validity_s, ul_freq_hz, np.array(gnss_ecef_m)))
+
+
+class _TimingByOffset:
+    """``UeTimingAt.at`` kept for the last STATE_CACHE_TIMES offsets: the UEs sharing one
+    timing point send at the same frame-aligned instants (97 % of calls in a load run)."""
+
+    def __init__(self, timing: phy_ffi.UeTimingAt):
+        self._at, self._seen = timing.at, {}
+
+    def at(self, dt_s: float) -> tuple[float, float, int]:
+        """(TA s, Doppler pre-compensation Hz, status) at dt_s after the SIB's epoch."""
+        hit = self._seen.get(dt_s)
+        if hit is None:
+            if len(self._seen) >= STATE_CACHE_TIMES:
+                self._seen.clear()
+            hit = self._seen[dt_s] = self._at(dt_s)
+        return hit
 
 
 class CellLost(Exception):
@@ -120,9 +137,10 @@ class AccessMixin:
 
     def _in_view(self, t_ue: float) -> None:
         """CellLost when the satellite is below the UE's minimum elevation at t (the C core
-        decides, unless the estimate is ELEVATION_MARGIN_DEG or more above the minimum)."""
-        estimate = self.cell.elevation_estimate_deg(t_ue, self.ue_ecef, self.ue_up)
-        if estimate - self.ue.min_elevation_deg >= ELEVATION_MARGIN_DEG:
+        decides, unless a floor of the elevation is ELEVATION_MARGIN_DEG or more above the
+        minimum)."""
+        floor = self.cell.elevation_floor_deg(t_ue, self.ground)
+        if floor - self.ue.min_elevation_deg >= ELEVATION_MARGIN_DEG:
             return
         elevation = self.cell.elevation_deg(t_ue, self.ue_ecef)
         if elevation < self.ue.min_elevation_deg:

@@ -31,6 +31,8 @@ import numpy as np
 
 import phy_ffi
 from ntnstack.errors import InputError
+from ntnstack.link.passes import elevation_from
+from ntnstack.link.terminals import GroundPoint
 from ntnstack.orbit import OrbitSource
 from ntnstack.rrc import BuiltSib, CellConfig, SiWindows, build_sib
 from ntnstack.rrc.epoch import (US_PER_FRAME, US_PER_SUBFRAME, frame_index, frame_start_s,
@@ -39,8 +41,7 @@ from ntnstack.stack.rrc_nb import (SI_TB_BITS, SI_WINDOWS_MS, RrcPdu, SiSchedule
                                    sib2_nb)
 
 __all__ = ["MIB_PERIOD_S", "PAGING_CYCLES_RF", "SIB1_PERIOD_S", "SIB1_REPETITION_S",
-           "SI_PERIODICITIES_S", "SatelliteCell", "UplinkCheck", "geodetic_up",
-           "next_si_window_s"]
+           "SI_PERIODICITIES_S", "SatelliteCell", "UplinkCheck", "next_si_window_s"]
 
 C = phy_ffi.CONST.SPEED_OF_LIGHT_MPS
 MIB_PERIOD_S = 0.64
@@ -49,6 +50,7 @@ MIB_PERIOD_US = MIB_FRAMES * US_PER_FRAME
 SI_PERIODICITIES_S = (0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96)   # rf64 .. rf4096
 PAGING_CYCLES_RF = (128, 256, 512, 1024)   # defaultPagingCycle-r13 (TS 36.331 SIB2-NB)
 TABLE_CHUNK_S = 600.0     # span of one ephemeris table of the cell's satellite
+ELEVATION_REUSE_S = 1.0   # an elevation bounds the elevations this long either side of it
 STATE_CACHE_TIMES = 64    # satellite states kept by time: the service and feeder delays of
                           # one message, a UE's repeated looks at one instant
 SIB1_PERIOD_FRAMES = 256  # SIB1-NB period 2560 ms (TS 36.331 5.2.1.2a)
@@ -81,13 +83,6 @@ def _norm(v: np.ndarray) -> float:
     return math.sqrt(v.dot(v))
 
 
-def geodetic_up(lat_deg: float, lon_deg: float) -> np.ndarray:
-    """The WGS-84 ellipsoid normal (unit vector, ECEF) at a geodetic latitude / longitude."""
-    lat, lon = math.radians(lat_deg), math.radians(lon_deg)
-    return np.array([math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon),
-                     math.sin(lat)])
-
-
 def next_si_window_s(windows: SiWindows, t_unix_s: float) -> float:
     """Start (unix s, eNB time) of the first SI window of ``windows`` starting at or after t."""
     start, _ = windows.window_ms_indices(t_unix_s)
@@ -110,6 +105,26 @@ class UplinkCheck(NamedTuple):
     @property
     def expired(self) -> bool:
         return self.age_s > self.validity_s
+
+
+class KeptByTime:
+    """Values of (time, UE position) for the last STATE_CACHE_TIMES times, kept for read-only
+    positions (compared by identity: the sessions of UEs at one place share theirs). The UEs
+    of a load run send at frame-aligned instants: nine delay look-ups in ten repeat one."""
+
+    def __init__(self):
+        self._values: dict[float, tuple[np.ndarray, float]] = {}
+
+    def get(self, t_unix_s: float, ue_ecef_m: np.ndarray) -> float | None:
+        hit = self._values.get(t_unix_s)
+        return hit[1] if hit is not None and hit[0] is ue_ecef_m else None
+
+    def put(self, t_unix_s: float, ue_ecef_m: np.ndarray, value: float) -> None:
+        if ue_ecef_m.flags.writeable:
+            return
+        if len(self._values) >= STATE_CACHE_TIMES:
+            self._values.clear()
+        self._values[t_unix_s] = (ue_ecef_m, value)
 
 
 @dataclass
@@ -166,6 +181,8 @@ class SatelliteCell:
     def __post_init__(self) -> None:
         self._tables: dict[int, phy_ffi.SatelliteTable] = {}
         self._states: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+        self._delays, self._range_rates = KeptByTime(), KeptByTime()
+        self._elevation_anchor: tuple[GroundPoint, float, float, float] | None = None
         self._gateway_ecef_m = (np.asarray(self.config.gateway_ecef_m, dtype=float)
                                 if self.config.has_feeder else None)
         self._sibs: dict[float, BuiltSib] = {}
@@ -212,12 +229,15 @@ class SatelliteCell:
 
     def one_way_s(self, t_unix_s: float, ue_ecef_m: np.ndarray) -> float:
         """UE - eNB one-way delay (s) of a message sent at t."""
-        pos = self._sat(t_unix_s)[0]
-        los = pos - ue_ecef_m
-        service = math.sqrt(los.dot(los)) / C          # _norm, inlined: 24 calls per attach
-        if self._gateway_ecef_m is None:
-            return service
-        return service + _norm(pos - self._gateway_ecef_m) / C
+        delay = self._delays.get(t_unix_s, ue_ecef_m)
+        if delay is None:
+            pos = self._sat(t_unix_s)[0]
+            los = pos - ue_ecef_m
+            delay = math.sqrt(los.dot(los)) / C          # _norm, inlined: 24 calls per attach
+            if self._gateway_ecef_m is not None:
+                delay += _norm(pos - self._gateway_ecef_m) / C
+            self._delays.put(t_unix_s, ue_ecef_m, delay)
+        return delay
 
     def rp_rtt_s(self, t_unix_s: float) -> float:
         """Round trip between the uplink reference point and the eNB (s): the feeder RTT
@@ -226,23 +246,37 @@ class SatelliteCell:
 
     def range_rate_mps(self, t_unix_s: float, ue_ecef_m: np.ndarray) -> float:
         """d|sat - UE|/dt at t, m/s (UE fixed in ECEF; positive while the satellite recedes)."""
-        pos, vel = self._sat(t_unix_s)
-        los = pos - ue_ecef_m
-        return float(los @ vel / np.linalg.norm(los))
+        rate = self._range_rates.get(t_unix_s, ue_ecef_m)
+        if rate is None:
+            pos, vel = self._sat(t_unix_s)
+            los = pos - ue_ecef_m
+            rate = float(los @ vel / np.linalg.norm(los))
+            self._range_rates.put(t_unix_s, ue_ecef_m, rate)
+        return rate
 
     def elevation_deg(self, t_unix_s: float, ue_ecef_m: np.ndarray) -> float:
         """Elevation of the satellite above the UE's WGS-84 horizon (deg, C core)."""
         look = phy_ffi.look_angles(self._sat(t_unix_s)[0], ue_ecef_m)
         return float(look.elevation_deg[0])
 
-    def elevation_estimate_deg(self, t_unix_s: float, ue_ecef_m: np.ndarray,
-                               up: np.ndarray) -> float:
-        """Elevation (deg) from the line of sight and the UE's geodetic up unit vector
-        (``geodetic_up``): the C core's value to about 1e-9 deg (both are the angle between
-        the line of sight and the WGS-84 horizon; they differ in rounding only), without the
-        call; for decisions away from a threshold."""
-        los = self._sat(t_unix_s)[0] - ue_ecef_m
-        return math.degrees(math.asin(max(-1.0, min(1.0, los.dot(up) / _norm(los)))))
+    def elevation_floor_deg(self, t_unix_s: float, ground: GroundPoint) -> float:
+        """The elevation (deg) of the satellite above ``ground``'s WGS-84 horizon at t, or
+        less: ntnstack.link.passes.elevation_from at t (numpy, without the C call; the C
+        core's value to about 1e-9 deg), or at an instant t0 within ELEVATION_REUSE_S of t
+        evaluated for the same ground point, less the most the line of sight can have turned
+        since: |v| / (|los| - |v| ELEVATION_REUSE_S) rad/s (the satellite's ECEF speed over
+        its least distance in that time). For decisions away from a threshold: the UEs of a
+        load run power on tens of ms apart and share one evaluation."""
+        anchor = self._elevation_anchor
+        if anchor is not None and anchor[0] is ground and \
+                abs(t_unix_s - anchor[1]) <= ELEVATION_REUSE_S:
+            return anchor[2] - abs(t_unix_s - anchor[1]) * anchor[3]
+        pos, vel = self._sat(t_unix_s)
+        elevation = float(elevation_from(ground, pos))
+        speed, least = _norm(vel), _norm(pos - ground.ecef_m) - _norm(vel) * ELEVATION_REUSE_S
+        rate = math.degrees(speed / least) if least > 0.0 else math.inf
+        self._elevation_anchor = (ground, t_unix_s, elevation, rate)
+        return elevation
 
     def next_mib_s(self, t_unix_s: float) -> float:
         """Start (eNB time) of the first MIB-NB TTI at or after t."""

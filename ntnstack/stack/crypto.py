@@ -29,6 +29,10 @@ ALG_DISTINGUISHER_NAS_INT = 0x02
 FC_K_ASME = 0x10                   # TS 33.401 A.2
 FC_ALGORITHM_KEY = 0x15            # TS 33.401 A.7
 BLOCK_MASK = (1 << 128) - 1        # one AES block as an integer
+KEPT_RESULTS = 64                  # Milenage, KDF and CMAC results kept by their inputs: the
+                                   # emulated UE and network derive the same keys and MAC the
+                                   # same messages (the receiver checks what the sender MACed),
+                                   # so half the calls of an attach repeat a recent one
 
 
 def _need(value: bytes, n: int, name: str) -> bytes:
@@ -97,8 +101,12 @@ _R = [64, 0, 32, 64, 96]
 
 def milenage(k: bytes, opc: bytes, rand: bytes, sqn: bytes, amf: bytes) -> MilenageOutput:
     """Milenage f1, f1*, f2, f3, f4, f5, f5* (TS 35.206 4.1); blocks as 128-bit integers."""
-    k, opc = _need(k, 16, "K"), _need(opc, 16, "OPc")
-    rand, sqn, amf = _need(rand, 16, "RAND"), _need(sqn, 6, "SQN"), _need(amf, 2, "AMF")
+    return _milenage(_need(k, 16, "K"), _need(opc, 16, "OPc"), _need(rand, 16, "RAND"),
+                     _need(sqn, 6, "SQN"), _need(amf, 2, "AMF"))
+
+
+@functools.lru_cache(maxsize=KEPT_RESULTS)
+def _milenage(k: bytes, opc: bytes, rand: bytes, sqn: bytes, amf: bytes) -> MilenageOutput:
     aes, op_c, temp = _milenage_temp(k, opc, rand)
     in1 = int.from_bytes(sqn + amf + sqn + amf, "big")
     out1 = (_aes_int(aes, temp ^ _rot(in1 ^ op_c, _R[0]) ^ _C[0]) ^ op_c).to_bytes(16, "big")
@@ -126,8 +134,13 @@ def _milenage_out(aes: Callable, op_c: int, temp: int, i: int) -> bytes:
 
 def kdf(key: bytes, fc: int, *params: bytes) -> bytes:
     """KDF of TS 33.220 B.2: HMAC-SHA-256(key, FC || P0 || L0 || P1 || L1 ...)."""
-    s = bytes([fc]) + b"".join(p + len(p).to_bytes(2, "big") for p in params)
-    return hmac.digest(bytes(key), s, "sha256")
+    return _kdf(bytes(key), bytes([fc]) + b"".join(p + len(p).to_bytes(2, "big")
+                                                   for p in params))
+
+
+@functools.lru_cache(maxsize=KEPT_RESULTS)
+def _kdf(key: bytes, s: bytes) -> bytes:
+    return hmac.digest(key, s, "sha256")
 
 
 def k_asme(ck: bytes, ik: bytes, serving_network_id: bytes, sqn_xor_ak: bytes) -> bytes:
@@ -172,6 +185,7 @@ def _cmac_subkeys(key: bytes) -> tuple[int, int]:
     return k1, _cmac_double(k1)
 
 
+@functools.lru_cache(maxsize=KEPT_RESULTS)
 def _aes_cmac(key: bytes, data: bytes, n_bits: int) -> bytes:
     """AES-CMAC (NIST SP 800-38B 6.2) of the first ``n_bits`` bits of ``data`` (n_bits > 0):
     a complete last block is XORed with K1, a partial one padded with 1 then 0s and XORed
@@ -205,9 +219,9 @@ def eea2(key: bytes, count: int, bearer: int, direction: int, data: bytes,
     zeroed as the specification's test data shows."""
     key = _need(key, 16, "K_NASenc")
     data = bytes(data)
-    t1 = int.from_bytes(_count_block(count, bearer, direction) + bytes(8), "big")
-    blocks = -(-len(data) // 16)
-    counters = b"".join(((t1 + i) & BLOCK_MASK).to_bytes(16, "big") for i in range(blocks))
+    head = _count_block(count, bearer, direction)    # T1's upper 64 bits; its lower 64 are 0,
+    blocks = -(-len(data) // 16)                      # so T1 + i never carries into them
+    counters = b"".join([head + i.to_bytes(8, "big") for i in range(blocks)])
     keystream = _ecb(key)(counters)[:len(data)]
     out = bytearray(_xor(data, keystream))
     if length_bits is not None and length_bits % 8 and out:

@@ -38,9 +38,10 @@ class NasCodecError(InputError):
     """Octets that are not the NAS message expected, or a MAC that does not verify."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class ParsedNas:
-    """A plain NAS message: protocol discriminator, message type and the IEs read."""
+    """A plain NAS message: protocol discriminator, message type and the IEs read (shared by
+    the callers that parse the same octets, ntnstack.stack.nas_parse.parse: read only)."""
 
     pd: int
     message: str

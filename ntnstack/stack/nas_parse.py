@@ -3,6 +3,7 @@ needs, every read bounds-checked so malformed octets raise NasCodecError naming 
 IE and the octet (counted from 1, as the TS 24.301 tables count)."""
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 from ntnstack.stack.nas_codes import (
@@ -25,6 +26,7 @@ from ntnstack.stack.nas_codes import (
 
 EMM_NAMES = {code: name for name, code in EMM.items()}    # message type -> name
 ESM_NAMES = {code: name for name, code in ESM.items()}
+KEPT_MESSAGES = 64   # parse results kept by their octets (parse)
 
 
 def _name(names: dict, code: int) -> str:
@@ -240,8 +242,14 @@ def message_name(plain: bytes) -> str:
 def parse(plain: bytes) -> ParsedNas:
     """Header and IEs of a plain (not security protected) EMM, ESM or SMS CP message.
     Octets that do not hold what the layout promises raise NasCodecError naming the message,
-    the IE and the octet."""
-    data = bytes(plain)
+    the IE and the octet. The result is kept for the last KEPT_MESSAGES octet strings and
+    shared (read only): the UEs of a load run receive the same ESM and EMM messages, and
+    about two parses in three repeat one."""
+    return _parse(bytes(plain))
+
+
+@functools.lru_cache(maxsize=KEPT_MESSAGES)
+def _parse(data: bytes) -> ParsedNas:
     if len(data) < 2:
         raise NasCodecError(f"NAS message of {len(data)} octets is too short")
     pd = data[0] & 0x0F

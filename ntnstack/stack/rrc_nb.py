@@ -2,8 +2,9 @@
 
 Each builder returns an ``RrcPdu``: the logical channel (which is also the Wireshark
 dissector name of the link-type-252 pcap), the message name and the UPER bytes. ``decode``
-inverts them. The specification is compiled once per process (``functools.cache``);
-encoding and decoding check constraints. The messages sent per UE come from UPER templates
+inverts them. The specification is compiled once per process (``functools.cache``; its
+parse is kept on disk between runs, ntnstack.asn1_cache); encoding and decoding check
+constraints. The messages sent per UE come from UPER templates
 learnt from the compiler and equal to its encodings (``uper_template``: the NAS-carrying
 messages per transaction identifier, RRCConnectionRequest-NB's randomValue per cause);
 RRCConnectionSetup-NB is encoded once per identifier. Errors: ntnstack.rrc.EncodeError /
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import asn1tools
 
+from ntnstack.asn1_cache import compile_asn1_files
 from ntnstack.rrc.codec import DecodeError, EncodeError
 from ntnstack.stack.uper_template import BitField, OctetTail
 
@@ -75,7 +77,7 @@ class RrcPdu:
 
 @functools.cache
 def _spec():
-    return asn1tools.compile_files([str(ASN_FILE)], "uper")
+    return compile_asn1_files([ASN_FILE], "uper")
 
 
 def _encode(channel: str, name: str, value: dict) -> RrcPdu:

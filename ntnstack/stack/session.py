@@ -27,7 +27,7 @@ from ntnstack.stack import nas as n
 from ntnstack.stack import rrc_nb as r
 from ntnstack.stack.access import (NPRACH_CP_S, AccessMixin, UeSib, fails_on_cell_loss,
                                    rar_c_rnti)
-from ntnstack.stack.cell import SatelliteCell, geodetic_up
+from ntnstack.stack.cell import SatelliteCell
 from ntnstack.stack.mme import Mme
 from ntnstack.stack.mobility import MobilityMixin
 from ntnstack.stack.model import MessageRecord, ProcedureResult, UeConfig, derived_seed
@@ -45,14 +45,6 @@ def _ground(lat_deg: float, lon_deg: float, alt_m: float) -> GroundPoint:
     point = ground_point(lat_deg, lon_deg, alt_m)
     point.ecef_m.setflags(write=False)
     return point
-
-
-@functools.lru_cache(maxsize=256)
-def _up(lat_deg: float, lon_deg: float) -> np.ndarray:
-    """The UE's geodetic up vector, shared like ``_ground``; read-only."""
-    up = geodetic_up(lat_deg, lon_deg)
-    up.setflags(write=False)
-    return up
 
 
 class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin,
@@ -78,7 +70,6 @@ class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin,
         self.cells, self.cell, self.ue, self.mme, self.clock = cells, cells[0], ue, mme, clock
         self.ground = _ground(*ue.position_deg_m)
         self.ue_ecef = np.asarray(self.ground.ecef_m, dtype=float)
-        self.ue_up = _up(self.ground.lat_deg, self.ground.lon_deg)
         self.gnss_ecef = self.ue_ecef + np.asarray(ue.gnss_error_ecef_m, dtype=float)
         self.rng = random.Random(derived_seed(ue.seed, "ue", ue.imsi))
         self.pcap = PcapWriter(pcap) if pcap is not None else None

@@ -120,3 +120,42 @@ def test_trajectory_shorter_than_the_file_is_named(tmp_path, capsys):
 def test_zmq_options_go_together(capsys):
     assert main(["channel", "--zmq-bs-tx", "tcp://127.0.0.1:2000", "--rate", "1e6"]) == 2
     assert "--zmq-ue-tx, --zmq-dl-bind and --zmq-ul-bind go together" in capsys.readouterr().err
+
+
+def test_pipelined_command_equals_the_single_threaded_channel(tmp_path):
+    """The command reads ahead and writes behind on threads, squares in place and runs the
+    channel pass in blocks of PIPELINE_BLOCK samples; its noise power and output equal the
+    plain sequence: the mean power of --chunk pieces (float32 squares summed in float64),
+    then the channel on the whole recording in one call."""
+    from ntnstack.iq.cli import PIPELINE_BLOCK
+
+    chunk = PIPELINE_BLOCK + 12_345          # chunks and channel blocks do not line up
+    x = complex_noise(2 * chunk + 777, seed=9)
+    meta_in = _sigmf(tmp_path, x, **{"core:frequency": 2.185e9, "core:datetime": START})
+    out = tmp_path / "out.sigmf-meta"
+    assert main(["channel", "--in", str(meta_in), "--out", str(out), "--sat", LEO, "--ue", UE,
+                 "--snr-db", "20", "--chunk", str(chunk), "-q"]) == 0
+    total = 0.0
+    for i in range(0, x.size, chunk):
+        total += float(np.sum(np.square(x[i:i + chunk].view(np.float32)), dtype=np.float64))
+    noise = total / x.size * 10.0 ** (-20 / 10.0)
+    note = json.loads(out.read_text())["annotations"][0]
+    assert note["ntnstack:noise_power"] == noise
+    start = parse_iso8601(START)
+    lt = link_trajectory(parse_orbit_spec(LEO, start), parse_position(UE), start,
+                         x.size / RATE_HZ, freq_dl_hz=2.185e9, freq_ul_hz=1.995e9)
+    ch = phy_ffi.IQChannel(RATE_HZ, lt.trajectory, noise_power=noise, seed=1)
+    np.testing.assert_array_equal(np.fromfile(tmp_path / "out.sigmf-data", np.complex64),
+                                  ch.process(x))
+
+
+def test_full_disk_is_one_line(tmp_path, capsys):
+    """A write that fails (/dev/full: ENOSPC, on the writer thread) ends the command with
+    one line naming --out, exit 2."""
+    complex_noise(50_000).tofile(tmp_path / "in.cf32")
+    assert main(["channel", "--in", str(tmp_path / "in.cf32"), "--out", "/dev/full",
+                 "--rate", str(RATE_HZ), "--sat", LEO, "--ue", UE, "--start", START,
+                 "--chunk", "7000", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "error: --out /dev/full: cannot write (" in err     # numpy names the short write
+    assert "Traceback" not in err
