@@ -169,7 +169,7 @@ def run(args) -> int:
                          reply=args.expect_reply, payload=payload).as_dict()
         enb.shutdown()              # after the last UE's UE CONTEXT RELEASE COMPLETE
     finally:
-        transport.carrier.close()
+        transport.close()
         if writer is not None:
             writer.close()
     report["s1ap"] = {"received": dict(sorted(enb.seen.items())), "errors": enb.errors}

@@ -72,7 +72,7 @@ def run(args) -> int:
     from ntnstack.commands._options import host_port
     from ntnstack.errors import InputError
     from ntnstack.s1ap.capture import udp_tap
-    from ntnstack.s1ap.mme_node import S1apMme
+    from ntnstack.s1ap.mme_node import S1apMme, check_sms_to_others
     from ntnstack.s1ap.ports import S1AP_SCTP_PORT
     from ntnstack.s1ap.subscribers import load_subscribers
     from ntnstack.s1ap.transport import open_transport
@@ -88,6 +88,7 @@ def run(args) -> int:
         if server is not None:
             raise InputError("--tun and --forward-udp: one user plane at a time")
         check_tun(args.tun)                  # a bad --tun fails before any work
+    check_sms_to_others(args.sms_to_others)
     kind = choose_sctp(args.sctp)            # a bad --sctp fails before any work
     mme = Mme(eea=args.eea)
     subscribers = load_subscribers(args.subscribers)
@@ -127,7 +128,7 @@ def run(args) -> int:
         transport.carrier.pump(lambda: bool(stopping), timeout_s=args.duration or math.inf)
     finally:    # also when serving failed: the journal's run ends, the capture is complete
         if transport is not None:
-            transport.carrier.close()
+            transport.close()
         if node is not None and node.forward is not None:
             node.forward.close()
         if journal is not None:

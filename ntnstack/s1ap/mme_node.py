@@ -50,6 +50,12 @@ SMS_TO_OTHERS = ("accept", "reject")   # an MO SMS to a number that is no subscr
 FC_K_ENB = 0x11                # TS 33.401 A.3: K_eNB from K_ASME and the uplink NAS COUNT
 
 
+def check_sms_to_others(policy: str) -> None:
+    """InputError unless ``policy`` is one of SMS_TO_OTHERS."""
+    if policy not in SMS_TO_OTHERS:
+        raise InputError(f"--sms-to-others {policy!r}: one of {', '.join(SMS_TO_OTHERS)}")
+
+
 @dataclass
 class _S1Context:
     imsi: str
@@ -63,9 +69,7 @@ class S1apMme:
     def __init__(self, mme: Mme, endpoint, name: str = "ntnstack-mme", forward=None,
                  sms_to_others: str = "accept", clock: Callable[[], float] = time.time):
         self.mme, self.endpoint, self.name, self.forward = mme, endpoint, name, forward
-        if sms_to_others not in SMS_TO_OTHERS:
-            raise InputError(f"--sms-to-others {sms_to_others!r}: one of "
-                             f"{', '.join(SMS_TO_OTHERS)}")
+        check_sms_to_others(sms_to_others)
         self.sms_to_others, self.clock = sms_to_others, clock
         mme.sms_router = self._route_sms
         self.seen: Counter[str] = Counter()

@@ -31,6 +31,13 @@ class Transport:
     address_of: Callable[[tuple[str, int]], tuple[object, int]]
     local: tuple[str, int]
 
+    def close(self) -> None:
+        """Close the carrier and the endpoint: its SCTP port is free again (usrsctp's stack
+        lives as long as the process, so an endpoint left open kept the port bound)."""
+        self.carrier.close()
+        if self.kind != "kernel":        # the kernel's carrier closes its endpoint itself
+            self.endpoint.close()
+
 
 def open_transport(kind: str, local: tuple[str, int], sctp_port: int,
                    answer_timeout_s: float = 10.0, tap: Tap | None = None) -> Transport:

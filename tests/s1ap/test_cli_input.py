@@ -61,3 +61,21 @@ def test_kernel_sctp_without_kernel_sctp(capsys):
 def test_bad_user_plane_options_of_enb(capsys, extra, needle):
     one_line_error(capsys, ["enb", "--mme", "127.0.0.1:9899", "--sctp", "usrsctp", *extra],
                    needle)
+
+
+def test_mme_command_in_process_frees_its_sctp_port(tmp_path, capsys):
+    """usrsctp's stack lives as long as the process: an ``ntnstack mme`` run in process (the
+    pytest plugin, a notebook) must close its endpoint, or the next MME on port 36412 of
+    the same process fails with EADDRINUSE (it did, when it only closed its UDP socket)."""
+    from ntnstack.cli import main
+    from ntnstack.s1ap.ports import S1AP_SCTP_PORT
+    from ntnstack.sctp.usrsctp import UsrsctpEndpoint, UsrsctpStack
+
+    path = tmp_path / "subscribers.csv"
+    path.write_text(f"001010000000001,{'00' * 16},{'00' * 16}\n")
+    for _ in range(2):   # the second run binds the port the first one left
+        assert main(["mme", "--listen", "127.0.0.1:0", "--sctp", "usrsctp", "--subscribers",
+                     str(path), "--duration", "0.05", "--json"]) == 0
+    endpoint = UsrsctpEndpoint(UsrsctpStack.get(), S1AP_SCTP_PORT)
+    endpoint.close()
+    capsys.readouterr()
