@@ -18,6 +18,7 @@ import io
 import os
 import pickle
 import sys
+import threading
 from pathlib import Path
 
 import asn1tools
@@ -56,7 +57,7 @@ def _load(path: Path) -> dict | None:
 
 def _store(path: Path, parsed: dict) -> None:
     """Write atomically (a concurrent reader sees the old file or the whole new one)."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))

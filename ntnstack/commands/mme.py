@@ -56,11 +56,13 @@ def register(sub) -> None:
 
 
 def _summary(node) -> dict:
+    from ntnstack.s1ap.tun import TunForward
+
     summary = {"received": dict(sorted(node.seen.items())), "errors": node.errors,
                "enbs": len(node.enbs)}
     if node.forward is not None:
         summary["forwarded"] = {"uplink": node.forward.sent, "downlink": node.forward.received}
-        if hasattr(node.forward, "dropped"):
+        if isinstance(node.forward, TunForward):     # it drops what belongs to no UE
             summary["forwarded"]["dropped"] = node.forward.dropped
     return summary
 

@@ -30,7 +30,7 @@ class LiveService:
         self.ran_equipment: tuple[str, ...] = ()   # pushes into no base station
         self.server = None          # the LiveServer, once it has ended (its counters)
         self._ready = threading.Event()
-        self._error: BaseException | None = None
+        self._error: OSError | None = None   # listening failed
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
@@ -52,7 +52,7 @@ class LiveService:
         self._ready.wait()
         if self._error is not None:
             raise InputError(f"--live {self.host}:{self.port}: "
-                             f"{getattr(self._error, 'strerror', None) or self._error}")
+                             f"{self._error.strerror or self._error}")
 
     def _run(self, live, clock) -> None:
         try:

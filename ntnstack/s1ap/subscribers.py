@@ -65,9 +65,11 @@ def load_subscribers(path: str | Path) -> list[Subscriber]:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"--subscribers {path}: {getattr(exc, 'strerror', None) or exc}") \
-            from None
+    except OSError as exc:
+        raise InputError(f"--subscribers {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"--subscribers {path}: not UTF-8 text ({exc.reason} at octet "
+                         f"{exc.start})") from None
     subscribers: dict[str, Subscriber] = {}
     for number, line in enumerate(text.splitlines(), 1):
         line = line.split("#", 1)[0].strip()

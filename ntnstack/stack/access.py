@@ -135,6 +135,10 @@ def fails_on_cell_loss(procedure: Callable) -> Callable:
 class AccessMixin:
     """Radio access of StackSession (uses its cell, ue, sib, _record, _event, _proc)."""
 
+    _timing: tuple = (None, None, None)
+    """(SIB31-NB, GNSS position, timing point) of the last _ue_timing: a new SIB or a new
+    position makes a new timing point."""
+
     def _in_view(self, t_ue: float) -> None:
         """CellLost when the satellite is below the UE's minimum elevation at t (the C core
         decides, unless a floor of the elevation is ELEVATION_MARGIN_DEG or more above the
@@ -232,7 +236,7 @@ class AccessMixin:
 
     def _ue_timing(self, t_ue: float) -> tuple[float, float]:
         """(TA s, UL Doppler pre-compensation Hz) the UE computes at t (C core)."""
-        sib, gnss, timing = getattr(self, "_timing", (None, None, None))
+        sib, gnss, timing = self._timing
         if sib is not self.sib or gnss is not self.gnss_ecef:   # a new SIB31-NB or position
             sib, gnss = self.sib, self.gnss_ecef
             timing = _timing_point(tuple(sib.ephemeris.tolist()), sib.common_ta,
