@@ -4,9 +4,10 @@ See csrc/include/ntn_phy.h, section link. Terminal and gateway are fixed in ECEF
 satellite state (position, velocity, acceleration) comes e.g. from ``hermite_states``.
 Doppler f_d = -f (dr/dt) / c, positive when the satellite approaches (docs/reference.md 1).
 
-On x86-64 CPUs with AVX2 and FMA the C kernel computes four elements at a time, elsewhere two;
-setting the environment variable ``NTNPHY_NO_AVX2=1`` before the first call forces the
-two-lane kernel. Both give the same results to rounding (tests/phy/test_link_paths.py).
+On x86-64 CPUs with AVX-512 the C kernel computes eight elements at a time, with AVX2 and FMA
+four, elsewhere two; the environment variables ``NTNPHY_NO_AVX512=1`` and ``NTNPHY_NO_AVX2=1``
+force the narrower kernels. Eight and four lanes give the same bits, two the same results to
+rounding (tests/phy/test_link_paths.py).
 """
 from __future__ import annotations
 
