@@ -1,7 +1,7 @@
 /* link_lanes.h - the link kernel on W vector lanes, included by link.c once per lane width
  * (two, four, eight) with these macros set: LN(name) the width's prefix, VD / VI its double and
  * 64-bit integer vectors, W its lane count, LANES_ATTR its target attribute (or nothing), and the
- * primitives LN(splat), LN(load), LN(store), LN(sqrt), LN(select), LN(madd) (a b + c),
+ * primitives LN(splat), LN(load), LN(store), LN(stream) (non-temporal, aligned), LN(sqrt), LN(select), LN(madd) (a b + c),
  * LN(nmadd) (c - a b) and LN(bits) (lane k's mask -> bit k). Fused on four and eight lanes, so
  * those two give the same bits, and the two-lane build differs from them by rounding only.
  *
@@ -110,7 +110,8 @@ static LANES_ATTR uint64_t LN(block)(double buf[][BLOCK], size_t nb, const sat_r
 }
 
 /* The selected rows of a block into the next planes of o at base, W doubles per move (a
- * memcpy of this unknown size becomes `rep movsq` with GCC 12, slower than the kernel). */
+ * memcpy of this unknown size becomes `rep movsq` with GCC 12, slower than the kernel); with
+ * o->stream, the aligned middle of each row with non-temporal stores. */
 static LANES_ATTR void LN(store_block)(const grid_out *o, size_t base, double buf[][BLOCK],
                                        size_t nb)
 {
@@ -120,6 +121,12 @@ static LANES_ATTR void LN(store_block)(const grid_out *o, size_t base, double bu
             continue;
         double *dst = o->out + plane++ * o->stride + base;
         size_t j = 0;
+        if (o->stream) {
+            for (; j < nb && (uintptr_t)(dst + j) % sizeof(VD); j++)
+                dst[j] = buf[k][j];
+            for (; j + W <= nb; j += W)
+                LN(stream)(dst + j, LN(load)(buf[k] + j));
+        }
         for (; j + W <= nb; j += W)
             LN(store)(dst + j, LN(load)(buf[k] + j));
         for (; j < nb; j++)

@@ -156,6 +156,42 @@ def test_field_selection_writes_only_those_fields(phy):
             phy.link_grid(pos, vel, acc, ues, GATEWAY, fields=bad)
 
 
+# Outputs above 8 MiB (124 bytes per element: 15 fields and the status) are written with
+# non-temporal stores on x86-64 (STREAM_MIN_BYTES in csrc/link.c); smaller calls store normally.
+STREAM_MIN_ELEMENTS = (8 << 20) // 124 + 1
+
+
+def test_streamed_grid_gives_the_same_bits_as_smaller_calls():
+    t = np.linspace(0.0, 4000.0, 403)  # rows of 403 doubles: most start inside a 64-byte line
+    sats = [circular_states(LEO_RADIUS_M, 53.0, raan, 0.0, t) for raan in (0, 90, 180, 270)]
+    pos, vel, acc = (np.stack([s[k] for s in sats]) for k in range(3))
+    pos[1, 100] = np.nan
+    rng = np.random.default_rng(7)
+    ues = phy_ffi.geodetic_to_ecef(rng.uniform(-60, 60, 45), rng.uniform(-180, 180, 45),
+                                   0.0).ecef_m
+    ues[7] = np.nan
+    gws = np.stack([GATEWAY] * 4)
+    whole = phy_ffi.link_grid(pos, vel, acc, ues, gws)
+    assert whole.status.size >= STREAM_MIN_ELEMENTS > whole.status[0].size
+    assert whole.status[1, :, 100].all() and whole.status[:, 7].all()
+    for s in range(4):
+        one = phy_ffi.link_grid(pos[s:s + 1], vel[s:s + 1], acc[s:s + 1], ues, gws[s:s + 1])
+        for name in one._fields:
+            np.testing.assert_array_equal(getattr(whole, name)[s], getattr(one, name)[0])
+
+
+def test_streamed_flat_pairs_give_the_same_bits_as_smaller_calls():
+    n = STREAM_MIN_ELEMENTS + 101
+    pos, vel, acc, ue, gw = random_pairs(n, seed=12)
+    pos[::997] = np.nan
+    whole = phy_ffi.link_states(pos, vel, acc, ue, gw)
+    for i0 in range(0, n, 20000):
+        part = slice(i0, i0 + 20000)
+        some = phy_ffi.link_states(pos[part], vel[part], acc[part], ue[part], gw[part])
+        for name in some._fields:
+            np.testing.assert_array_equal(getattr(whole, name)[part], getattr(some, name))
+
+
 def random_pairs(n, seed=11):
     rng = np.random.default_rng(seed)
     radius = rng.uniform(6.9e6, 4.3e7, n)
