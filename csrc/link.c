@@ -38,6 +38,7 @@
 #define BLOCK 64     /* elements per block: 15 x 64 doubles = 7.5 KiB of stack; bits of a uint64 */
 #define SPLAT 8      /* columns holding a side that is one state for the block: the widest lanes */
 #define UE_CHUNK 32  /* terminal frames kept on the stack at a time in the time-series grid */
+#define UE_BLOCKS 4  /* blocks of terminal rows (6.5 KiB each) at a time in the one-time grid */
 /* Outputs larger than this are written with non-temporal stores (the wide paths only): at
  * 16 MB the lines would only pass through the caches on their way to memory, and the 16
  * interleaved streams (15 planes and the status) then cost 9.4 ns per element stored
@@ -558,22 +559,28 @@ int ntn_link_states(double *out, int *status, const double *sat_pos_m,
     return NTN_OK;
 }
 
-/* The grid at one time (n_t == 1): each satellite, its state in SPLAT columns, against blocks
- * of BLOCK terminals, so that the lanes run over terminals. */
+/* The grid at one time (n_t == 1): per chunk of UE_BLOCKS blocks of BLOCK terminals (their
+ * rows built once), each satellite, its state in SPLAT columns, against each block, so that
+ * the lanes run over terminals and each output row gets UE_BLOCKS blocks in a row (fewer
+ * partly written lines when streamed). */
 static void grid_one_time(const grid_out *o, int *status, const double *sat_pos_m,
                           const double *sat_vel_mps, const double *sat_acc_mps2,
                           const double *ue_ecef_m, const double *gateway_ecef_m,
                           size_t n_sat, size_t n_ue, const carriers *cr, int level)
 {
-    for (size_t u0 = 0; u0 < n_ue; u0 += BLOCK) {
-        const size_t nb = n_ue - u0 < BLOCK ? n_ue - u0 : BLOCK;
-        ue_rows u;
-        ue_rows_fill(&u, ue_ecef_m + 3 * u0, nb);
+    for (size_t c0 = 0; c0 < n_ue; c0 += UE_BLOCKS * BLOCK) {
+        ue_rows u[UE_BLOCKS];
+        size_t n_blocks = 0;
+        for (size_t u0 = c0; u0 < n_ue && n_blocks < UE_BLOCKS; u0 += BLOCK)
+            ue_rows_fill(u + n_blocks++, ue_ecef_m + 3 * u0, n_ue - u0 < BLOCK ? n_ue - u0 : BLOCK);
         for (size_t s = 0; s < n_sat; s++) {
             sat_rows sr;
             sat_rows_splat(&sr, sat_pos_m + 3 * s, sat_vel_mps + 3 * s, sat_acc_mps2 + 3 * s,
                            gateway_ecef_m ? gateway_ecef_m + 3 * s : NULL);
-            link_block(o, s * n_ue + u0, status + s * n_ue + u0, nb, &sr, &u, cr, level);
+            for (size_t b = 0; b < n_blocks; b++) {
+                const size_t u0 = c0 + b * BLOCK, nb = n_ue - u0 < BLOCK ? n_ue - u0 : BLOCK;
+                link_block(o, s * n_ue + u0, status + s * n_ue + u0, nb, &sr, u + b, cr, level);
+            }
         }
     }
 }

@@ -1,9 +1,10 @@
 /* link_lanes.h - the link kernel on W vector lanes, included by link.c once per lane width
  * (two, four, eight) with these macros set: LN(name) the width's prefix, VD / VI its double and
- * 64-bit integer vectors, W its lane count, LANES_ATTR its target attribute (or nothing), and the
- * primitives LN(splat), LN(load), LN(store), LN(stream) (non-temporal, aligned), LN(sqrt), LN(select), LN(madd) (a b + c),
- * LN(nmadd) (c - a b) and LN(bits) (lane k's mask -> bit k). Fused on four and eight lanes, so
- * those two give the same bits, and the two-lane build differs from them by rounding only.
+ * 64-bit integer vectors, W its lane count, LANES_ATTR its target attribute (or nothing), and
+ * the primitives LN(splat), LN(load), LN(store), LN(stream) (non-temporal, aligned), LN(sqrt),
+ * LN(select), LN(madd) (a b + c), LN(nmadd) (c - a b) and LN(bits) (lane k's mask -> bit k).
+ * Fused on four and eight lanes, so those two give the same bits, and the two-lane build
+ * differs from them by rounding only.
  *
  * atan2(y, x) in [-pi, pi]: z = min/max(|x|, |y|) in [0, 1] is reduced around c = 0
  * (z <= 1/4), 1/2 (z <= 3/4) or 1 by atan(z) = atan(c) + atan(t), t = (z - c) / (1 + z c),
@@ -48,7 +49,8 @@ static inline __attribute__((always_inline)) LANES_ATTR VD LN(dot)(VD x, VD y, V
 /* Elements j .. j + W - 1 of a block: the selected fields into columns j .. of buf (range and
  * its rates, delays, Doppler, and the look angles from the look vector in the terminal's
  * frame: east e, north n, up). Returns bit k set when element j + k has r <= 0 or a field
- * that is not finite (x * 0 is NaN for inf and NaN), every field probed, selected or not. */
+ * that is not finite (x * 0 + probe is NaN for x inf or NaN: one multiply-add per field),
+ * every field probed, selected or not. */
 static inline __attribute__((always_inline)) LANES_ATTR unsigned LN(lanes)(
     double buf[][BLOCK], size_t j, const sat_rows *s, const ue_rows *u, const carriers *cr)
 {
@@ -75,7 +77,7 @@ static inline __attribute__((always_inline)) LANES_ATTR unsigned LN(lanes)(
 #define EMIT(k, value)                                                                      \
     do {                                                                                    \
         const VD v_ = (value);                                                              \
-        probe += v_ * 0.0;                                                                  \
+        probe = LN(madd)(v_, LN(splat)(0.0), probe);                                        \
         if (fields & (1u << (k)))                                                           \
             LN(store)(buf[k] + j, v_);                                                      \
     } while (0)

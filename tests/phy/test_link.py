@@ -106,15 +106,17 @@ def test_grid_at_one_time_matches_flat_pairs(phy):
     pos, vel, acc = (np.stack([sat[k] for sat in sats]) for k in range(3))   # (3, 1, 3)
     pos[2] = np.nan                                   # a bad satellite: per-element status
     rng = np.random.default_rng(5)
-    ues = phy_ffi.geodetic_to_ecef(rng.uniform(-60, 60, 150), rng.uniform(-180, 180, 150),
+    ues = phy_ffi.geodetic_to_ecef(rng.uniform(-60, 60, 300), rng.uniform(-180, 180, 300),
                                    0.0).ecef_m
     ues[70] = np.nan                                  # a bad terminal in the second block
+    ues[290] = np.nan                                 # and one after the first 4 blocks of 64
     gws = np.stack([GATEWAY, ue_at(0.0, 50.0), GATEWAY])
     grid = phy.link_grid(pos, vel, acc, ues, gws)
-    assert grid.status.shape == (3, 150, 1) and grid.status[2].all() and grid.status[0, 70]
+    assert grid.status.shape == (3, 300, 1) and grid.status[2].all() and grid.status[0, 70]
+    assert grid.status[1, 290] and not grid.status[:2, 71:290].any()
     for s in range(3):
-        rows = [np.repeat(x[s], 150, axis=0) for x in (pos, vel, acc)]
-        flat = phy.link_states(*rows, ues, np.repeat(gws[s:s + 1], 150, axis=0))
+        rows = [np.repeat(x[s], 300, axis=0) for x in (pos, vel, acc)]
+        flat = phy.link_states(*rows, ues, np.repeat(gws[s:s + 1], 300, axis=0))
         for name in flat._fields:
             np.testing.assert_array_equal(getattr(grid, name)[s, :, 0], getattr(flat, name))
 
@@ -176,6 +178,23 @@ def test_streamed_grid_gives_the_same_bits_as_smaller_calls():
     assert whole.status[1, :, 100].all() and whole.status[:, 7].all()
     for s in range(4):
         one = phy_ffi.link_grid(pos[s:s + 1], vel[s:s + 1], acc[s:s + 1], ues, gws[s:s + 1])
+        for name in one._fields:
+            np.testing.assert_array_equal(getattr(whole, name)[s], getattr(one, name)[0])
+
+
+def test_streamed_one_time_grid_gives_the_same_bits_as_smaller_calls():
+    n_sat, n_ue = 40, STREAM_MIN_ELEMENTS // 40 + 3   # rows of an odd number of terminals
+    sats = [circular_states(LEO_RADIUS_M, 53.0, 9.0 * k, 4.0 * k, 0.0) for k in range(n_sat)]
+    pos, vel, acc = (np.stack([sat[k] for sat in sats]) for k in range(3))   # (40, 1, 3)
+    pos[5] = np.nan
+    rng = np.random.default_rng(8)
+    ues = phy_ffi.geodetic_to_ecef(rng.uniform(-60, 60, n_ue), rng.uniform(-180, 180, n_ue),
+                                   0.0).ecef_m
+    ues[300] = np.nan
+    whole = phy_ffi.link_grid(pos, vel, acc, ues, GATEWAY)
+    assert whole.status.size >= STREAM_MIN_ELEMENTS and whole.status[5].all()
+    for s in range(0, n_sat, 7):
+        one = phy_ffi.link_grid(pos[s:s + 1], vel[s:s + 1], acc[s:s + 1], ues, GATEWAY)
         for name in one._fields:
             np.testing.assert_array_equal(getattr(whole, name)[s], getattr(one, name)[0])
 
