@@ -192,7 +192,7 @@ V4_INLINE v4d v4_nmadd(v4d a, v4d b, v4d c)
     return (v4d)_mm256_fnmadd_pd((__m256d)a, (__m256d)b, (__m256d)c);
 }
 
-/* Non-temporal store (dst 32-byte aligned). */
+/* Non-temporal store (dst 32-byte aligned; called in pairs filling a cache line). */
 V4_INLINE void v4_stream(double *dst, v4d v)
 {
     _mm256_stream_pd(dst, (__m256d)v);

@@ -113,7 +113,7 @@ static LANES_ATTR uint64_t LN(block)(double buf[][BLOCK], size_t nb, const sat_r
 
 /* The selected rows of a block into the next planes of o at base, W doubles per move (a
  * memcpy of this unknown size becomes `rep movsq` with GCC 12, slower than the kernel); with
- * o->stream, the aligned middle of each row with non-temporal stores. */
+ * o->stream, the whole cache lines of each row with non-temporal stores. */
 static LANES_ATTR void LN(store_block)(const grid_out *o, size_t base, double buf[][BLOCK],
                                        size_t nb)
 {
@@ -123,11 +123,12 @@ static LANES_ATTR void LN(store_block)(const grid_out *o, size_t base, double bu
             continue;
         double *dst = o->out + plane++ * o->stride + base;
         size_t j = 0;
-        if (o->stream) {
-            for (; j < nb && (uintptr_t)(dst + j) % sizeof(VD); j++)
+        if (o->stream) { /* whole 64-byte lines only: a partly streamed line is slow */
+            for (; j < nb && (uintptr_t)(dst + j) % 64; j++)
                 dst[j] = buf[k][j];
-            for (; j + W <= nb; j += W)
-                LN(stream)(dst + j, LN(load)(buf[k] + j));
+            for (; j + 8 <= nb; j += 8)
+                for (size_t i = 0; i < 8; i += W)
+                    LN(stream)(dst + j + i, LN(load)(buf[k] + j + i));
         }
         for (; j + W <= nb; j += W)
             LN(store)(dst + j, LN(load)(buf[k] + j));

@@ -199,6 +199,17 @@ def test_streamed_one_time_grid_gives_the_same_bits_as_smaller_calls():
             np.testing.assert_array_equal(getattr(whole, name)[s], getattr(one, name)[0])
 
 
+def test_outputs_start_on_a_cache_line():
+    # the C core streams whole 64-byte lines of large outputs (phy_ffi.arrays.line_aligned_empty)
+    t = np.linspace(0.0, 600.0, 5)
+    pos, vel, acc = (x[None] for x in circular_states(LEO_RADIUS_M, 53.0, 0.0, 0.0, t))
+    fresh = phy_ffi.link_grid(pos, vel, acc, UE)
+    flat = phy_ffi.link_states(pos[0], vel[0], acc[0], np.repeat(UE[None], 5, axis=0))
+    planes, _ = phy_ffi.link_grid_buffers(3, 7, 11, fields=("range_m", "delay_s"))
+    for first in (fresh.elevation_deg, flat.elevation_deg, planes):
+        assert first.ctypes.data % 64 == 0
+
+
 def test_streamed_flat_pairs_give_the_same_bits_as_smaller_calls():
     n = STREAM_MIN_ELEMENTS + 101
     pos, vel, acc, ue, gw = random_pairs(n, seed=12)
