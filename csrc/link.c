@@ -38,7 +38,7 @@
 #define BLOCK 64     /* elements per block: 15 x 64 doubles = 7.5 KiB of stack; bits of a uint64 */
 #define SPLAT 8      /* columns holding a side that is one state for the block: the widest lanes */
 #define UE_CHUNK 32  /* terminal frames kept on the stack at a time in the time-series grid */
-#define UE_BLOCKS 4  /* blocks of terminal rows (6.5 KiB each) at a time in the one-time grid */
+#define UE_BLOCKS 8  /* blocks of terminal rows at a time in the one-time grid: 52 KiB of stack */
 /* Outputs larger than this are written with non-temporal stores (the wide paths only): at
  * 16 MB the lines would only pass through the caches on their way to memory, and the 16
  * interleaved streams (15 planes and the status) then cost 9.4 ns per element stored

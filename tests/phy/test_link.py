@@ -106,17 +106,17 @@ def test_grid_at_one_time_matches_flat_pairs(phy):
     pos, vel, acc = (np.stack([sat[k] for sat in sats]) for k in range(3))   # (3, 1, 3)
     pos[2] = np.nan                                   # a bad satellite: per-element status
     rng = np.random.default_rng(5)
-    ues = phy_ffi.geodetic_to_ecef(rng.uniform(-60, 60, 300), rng.uniform(-180, 180, 300),
+    ues = phy_ffi.geodetic_to_ecef(rng.uniform(-60, 60, 600), rng.uniform(-180, 180, 600),
                                    0.0).ecef_m
     ues[70] = np.nan                                  # a bad terminal in the second block
-    ues[290] = np.nan                                 # and one after the first 4 blocks of 64
+    ues[560] = np.nan                                 # and one after the first 8 blocks of 64
     gws = np.stack([GATEWAY, ue_at(0.0, 50.0), GATEWAY])
     grid = phy.link_grid(pos, vel, acc, ues, gws)
-    assert grid.status.shape == (3, 300, 1) and grid.status[2].all() and grid.status[0, 70]
-    assert grid.status[1, 290] and not grid.status[:2, 71:290].any()
+    assert grid.status.shape == (3, 600, 1) and grid.status[2].all() and grid.status[0, 70]
+    assert grid.status[1, 560] and not grid.status[:2, 71:560].any()
     for s in range(3):
-        rows = [np.repeat(x[s], 300, axis=0) for x in (pos, vel, acc)]
-        flat = phy.link_states(*rows, ues, np.repeat(gws[s:s + 1], 300, axis=0))
+        rows = [np.repeat(x[s], 600, axis=0) for x in (pos, vel, acc)]
+        flat = phy.link_states(*rows, ues, np.repeat(gws[s:s + 1], 600, axis=0))
         for name in flat._fields:
             np.testing.assert_array_equal(getattr(grid, name)[s, :, 0], getattr(flat, name))
 
