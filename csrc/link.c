@@ -39,12 +39,12 @@
 #define SPLAT 8      /* columns holding a side that is one state for the block: the widest lanes */
 #define UE_CHUNK 32  /* terminal frames kept on the stack at a time in the time-series grid */
 #define UE_BLOCKS 8  /* blocks of terminal rows at a time in the one-time grid: 52 KiB of stack */
-/* Outputs larger than this are written with non-temporal stores (the wide paths only): at
- * 16 MB the lines would only pass through the caches on their way to memory, and the 16
- * interleaved streams (15 planes and the status) then cost 9.4 ns per element stored
- * normally, 4.7 ns streamed; at 4 MB normal stores are faster (measured on the benchmark
- * machine's AMD EPYC, 1 MB L2 per core, 32 MB L3). */
-#define STREAM_MIN_BYTES ((size_t)8 << 20)
+/* Outputs larger than this are written with non-temporal stores (the wide paths only, whole
+ * 64-byte lines): beyond the 1 MB L2 the lines would only pass through the caches on their
+ * way out, each first read for ownership. Measured on the benchmark machine's AMD EPYC (1 MB
+ * L2 per core, 32 MB L3), full-field grids into line-aligned planes, ns per element normal /
+ * streamed: 2 MB 9.3 / 9.1, 4 MB 9.5 / 8.8, 16 MB 17.4 / 9.4, 25 MB 16.6 / 9.7. */
+#define STREAM_MIN_BYTES ((size_t)2 << 20)
 _Static_assert(BLOCK % SPLAT == 0 && BLOCK <= 64, "whole lane groups, one bit per element");
 
 typedef struct {

@@ -117,8 +117,11 @@ def test_eight_and_four_lanes_give_the_same_bits(tmp_path):
         np.testing.assert_array_equal(this[key], four[key], err_msg=key)
 
 
-def test_link_tests_pass_on_the_two_lane_path():
+@pytest.mark.parametrize("lanes", ["two", "four"])
+def test_link_tests_pass_on_the_narrower_paths(lanes):
+    # four lanes: their own streamed stores of large outputs (tests/phy/test_link.py, streamed)
+    env = TWO_LANES if lanes == "two" else FOUR_LANES
     done = run_child(["-m", "pytest", "-q", "-p", "no:cacheprovider", "--benchmark-disable",
-                      "tests/phy/test_link.py"], TWO_LANES)
+                      "tests/phy/test_link.py"], env)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert " passed" in done.stdout and " failed" not in done.stdout
