@@ -39,8 +39,8 @@
 #define SPLAT 8      /* columns holding a side that is one state for the block: the widest lanes */
 #define UE_CHUNK 32  /* terminal frames kept on the stack at a time in the time-series grid */
 #define UE_BLOCKS 8  /* blocks of terminal rows at a time in the one-time grid: 52 KiB of stack */
-/* Outputs larger than this are written with non-temporal stores (the wide paths only, whole
- * 64-byte lines): beyond the 1 MB L2 the lines would only pass through the caches on their
+/* Outputs larger than this are written with non-temporal stores (x86-64, whole 64-byte
+ * lines): beyond the 1 MB L2 the lines would only pass through the caches on their
  * way out, each first read for ownership. Measured on the benchmark machine's AMD EPYC (1 MB
  * L2 per core, 32 MB L3), full-field grids into line-aligned planes, ns per element normal /
  * streamed: 2 MB 9.3 / 9.1, 4 MB 9.5 / 8.8, 16 MB 17.4 / 9.4, 25 MB 16.6 / 9.7. */
@@ -126,10 +126,15 @@ static inline v2d v2_nmadd(v2d a, v2d b, v2d c)
     return c - a * b;
 }
 
-/* Two lanes stream nothing (grid_out_of never asks them to). */
+/* Non-temporal store (dst 16-byte aligned; SSE2 on x86-64, a plain store elsewhere, where
+ * grid_out_of never asks for streaming). */
 static inline void v2_stream(double *dst, v2d v)
 {
+#if NTN_HAVE_V4
+    _mm_stream_pd(dst, (__m128d)v);
+#else
     v2_store(dst, v);
+#endif
 }
 
 static inline unsigned v2_bits(v2i mask)
@@ -347,11 +352,11 @@ static size_t field_count(unsigned fields)
     return n;
 }
 
-/* Where a call's n elements of `fields` go, streamed when they are large and the kernel wide. */
-static grid_out grid_out_of(double *out, size_t n, unsigned fields, int level)
+/* Where a call's n elements of `fields` go, streamed when they are large (x86-64 only). */
+static grid_out grid_out_of(double *out, size_t n, unsigned fields)
 {
     const size_t bytes = ntn_size_mul(n, 4 + 8 * field_count(fields), 1);
-    const grid_out o = {out, n, fields, level > 0 && bytes > STREAM_MIN_BYTES};
+    const grid_out o = {out, n, fields, NTN_HAVE_V4 && bytes > STREAM_MIN_BYTES};
     return o;
 }
 
@@ -545,7 +550,7 @@ int ntn_link_states(double *out, int *status, const double *sat_pos_m,
     if (carriers_of(&cr, freq_dl_hz, freq_ul_hz) != NTN_OK)
         return ntn_fail_nan(ntn_fail_status(NTN_ERR_RANGE, status, n), out, n_out);
     const int level = lane_level();
-    const grid_out o = grid_out_of(out, n, NTN_LINK_ALL_FIELDS, level);
+    const grid_out o = grid_out_of(out, n, NTN_LINK_ALL_FIELDS);
     for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
         const size_t nb = n - i0 < BLOCK ? n - i0 : BLOCK, off = 3 * i0;
         sat_rows s;
@@ -643,7 +648,7 @@ int ntn_link_grid_select(double *out, int *status, unsigned fields, const double
         return ntn_fail_nan(ntn_fail_status(NTN_ERR_RANGE, status, stride), out,
                             stride * planes);
     const int level = lane_level();
-    const grid_out o = grid_out_of(out, stride, fields, level);
+    const grid_out o = grid_out_of(out, stride, fields);
     cr.fields = fields;
     if (n_t == 1)
         grid_one_time(&o, status, sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m,
