@@ -155,52 +155,51 @@ static inline unsigned v2_bits(v2i mask)
 #undef LANES_ATTR
 
 #if NTN_HAVE_V4
+/* The primitives of a wide build, P its prefix, M / I the intrinsics' vector type and prefix
+ * (__m256d / _mm256 or __m512d / _mm512), ATTR its target: fused multiply-adds, and
+ * non-temporal stores (dst aligned to the vector; store_block calls them to fill whole cache
+ * lines). */
+#define WIDE_PRIMITIVES(P, VD, M, I, ATTR)                                                   \
+    static inline __attribute__((always_inline)) ATTR VD P##_splat(double x)                \
+    {                                                                                       \
+        return (VD)I##_set1_pd(x);                                                          \
+    }                                                                                       \
+    static inline __attribute__((always_inline)) ATTR VD P##_load(const double *p)          \
+    {                                                                                       \
+        VD v;                                                                               \
+        memcpy(&v, p, sizeof v);                                                            \
+        return v;                                                                           \
+    }                                                                                       \
+    static inline __attribute__((always_inline)) ATTR void P##_store(double *dst, VD v)     \
+    {                                                                                       \
+        memcpy(dst, &v, sizeof v);                                                          \
+    }                                                                                       \
+    static inline __attribute__((always_inline)) ATTR void P##_stream(double *dst, VD v)    \
+    {                                                                                       \
+        I##_stream_pd(dst, (M)v);                                                           \
+    }                                                                                       \
+    static inline __attribute__((always_inline)) ATTR VD P##_sqrt(VD x)                     \
+    {                                                                                       \
+        return (VD)I##_sqrt_pd((M)x);                                                       \
+    }                                                                                       \
+    static inline __attribute__((always_inline)) ATTR VD P##_madd(VD a, VD b, VD c)         \
+    {                                                                                       \
+        return (VD)I##_fmadd_pd((M)a, (M)b, (M)c);                                          \
+    }                                                                                       \
+    static inline __attribute__((always_inline)) ATTR VD P##_nmadd(VD a, VD b, VD c)        \
+    {                                                                                       \
+        return (VD)I##_fnmadd_pd((M)a, (M)b, (M)c);                                         \
+    }
+
 /* Four lanes: AVX2 + FMA, chosen per call (ntn_cpu_v4). */
 typedef double v4d __attribute__((vector_size(32)));
 typedef long long v4i __attribute__((vector_size(32)));
 #define V4_INLINE static inline __attribute__((always_inline)) NTN_V4_TARGET
-
-V4_INLINE v4d v4_splat(double x)
-{
-    return (v4d){x, x, x, x};
-}
-
-V4_INLINE v4d v4_load(const double *p)
-{
-    v4d v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-V4_INLINE void v4_store(double *dst, v4d v)
-{
-    memcpy(dst, &v, sizeof v);
-}
-
-V4_INLINE v4d v4_sqrt(v4d x)
-{
-    return (v4d)_mm256_sqrt_pd((__m256d)x);
-}
+WIDE_PRIMITIVES(v4, v4d, __m256d, _mm256, NTN_V4_TARGET)
 
 V4_INLINE v4d v4_select(v4i mask, v4d a, v4d b)
 {
     return (v4d)_mm256_blendv_pd((__m256d)b, (__m256d)a, (__m256d)mask);
-}
-
-V4_INLINE v4d v4_madd(v4d a, v4d b, v4d c)
-{
-    return (v4d)_mm256_fmadd_pd((__m256d)a, (__m256d)b, (__m256d)c);
-}
-
-V4_INLINE v4d v4_nmadd(v4d a, v4d b, v4d c)
-{
-    return (v4d)_mm256_fnmadd_pd((__m256d)a, (__m256d)b, (__m256d)c);
-}
-
-/* Non-temporal store (dst 32-byte aligned; called in pairs filling a cache line). */
-V4_INLINE void v4_stream(double *dst, v4d v)
-{
-    _mm256_stream_pd(dst, (__m256d)v);
 }
 
 V4_INLINE unsigned v4_bits(v4i mask)
@@ -224,49 +223,12 @@ V4_INLINE unsigned v4_bits(v4i mask)
 typedef double v8d __attribute__((vector_size(64)));
 typedef long long v8i __attribute__((vector_size(64)));
 #define V8_INLINE static inline __attribute__((always_inline)) NTN_V5_TARGET
-
-V8_INLINE v8d v8_splat(double x)
-{
-    return (v8d){x, x, x, x, x, x, x, x};
-}
-
-V8_INLINE v8d v8_load(const double *p)
-{
-    v8d v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-V8_INLINE void v8_store(double *dst, v8d v)
-{
-    memcpy(dst, &v, sizeof v);
-}
-
-V8_INLINE v8d v8_sqrt(v8d x)
-{
-    return (v8d)_mm512_sqrt_pd((__m512d)x);
-}
+WIDE_PRIMITIVES(v8, v8d, __m512d, _mm512, NTN_V5_TARGET)
 
 V8_INLINE v8d v8_select(v8i mask, v8d a, v8d b)
 {
     return (v8d)_mm512_mask_blend_pd(_mm512_movepi64_mask((__m512i)mask), (__m512d)b,
                                      (__m512d)a);
-}
-
-V8_INLINE v8d v8_madd(v8d a, v8d b, v8d c)
-{
-    return (v8d)_mm512_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)c);
-}
-
-V8_INLINE v8d v8_nmadd(v8d a, v8d b, v8d c)
-{
-    return (v8d)_mm512_fnmadd_pd((__m512d)a, (__m512d)b, (__m512d)c);
-}
-
-/* Non-temporal store (dst 64-byte aligned). */
-V8_INLINE void v8_stream(double *dst, v8d v)
-{
-    _mm512_stream_pd(dst, (__m512d)v);
 }
 
 V8_INLINE unsigned v8_bits(v8i mask)
