@@ -27,7 +27,6 @@ REDRAW_S = 0.2
 """Wall seconds between two redraws of the progress bar (a block takes far less)."""
 PASS_BLOCK = 1 << 16          # samples per step of the channel pass: its 512 KiB output
                               # stays in the 2 MiB L2 cache from the channel to the write
-SQUARES_BLOCK = 1 << 16       # float32 squares summed per numpy call (256 KiB, in cache)
 
 
 def read_trajectory_csv(path: str):
@@ -178,24 +177,15 @@ def _noise_power(args, signal_power: float) -> float:
 
 def _mean_power(x: np.ndarray, chunk: int) -> float:
     """Mean |x|^2 of the recording: I^2 and Q^2 in float32 (each within half an ulp, the
-    errors average out), summed in float64 per ``chunk`` samples, the chunks' sums added up.
+    errors average out), summed in float64 per ``chunk`` samples as one np.sum of their
+    squares adds them (phy_ffi.sum_squares, in C, reading the mapping once), the chunks'
+    sums added up."""
+    import phy_ffi
 
-    Each chunk is squared and summed SQUARES_BLOCK floats at a time into a buffer that stays
-    in cache, carrying the partial sum in ``initial``: numpy casts float32 to float64 in
-    buffers of ``np.getbufsize()`` elements and adds each buffer's pairwise sum to the
-    running total, so pieces that are whole multiples of that size give the same bits as one
-    ``np.sum`` of the chunk (tests/iq checks this against the plain sum)."""
     floats = x.view(np.float32)
-    step = max(SQUARES_BLOCK // np.getbufsize(), 1) * np.getbufsize()
-    squares = np.empty(min(step, floats.size), dtype=np.float32)
     total = 0.0
     for start in range(0, floats.size, 2 * chunk):
-        end = min(start + 2 * chunk, floats.size)
-        partial = 0.0
-        for i in range(start, end, step):
-            piece = np.square(floats[i:min(i + step, end)], out=squares[:min(step, end - i)])
-            partial = np.sum(piece, dtype=np.float64, initial=partial)
-        total += float(partial)
+        total += phy_ffi.sum_squares(floats[start:start + 2 * chunk])
     return total / max(x.size, 1)
 
 

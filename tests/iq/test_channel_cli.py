@@ -8,7 +8,7 @@ import pytest
 
 import phy_ffi
 from ntnstack.cli import main
-from ntnstack.iq.cli import PASS_BLOCK, SQUARES_BLOCK, _mean_power
+from ntnstack.iq.cli import PASS_BLOCK, _mean_power
 from ntnstack.clock import parse_iso8601
 from ntnstack.iq.trajectory import link_trajectory
 from ntnstack.link.terminals import parse_position
@@ -125,13 +125,16 @@ def test_zmq_options_go_together(capsys):
     assert "--zmq-ue-tx, --zmq-dl-bind and --zmq-ul-bind go together" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("chunk", [5_000, PASS_BLOCK + 12_345, 3 * SQUARES_BLOCK])
+SUM_BUFFER = phy_ffi.CONST.IQ_SUM_BUFFER     # floats per numpy cast buffer (ntn_phy.h)
+
+
+@pytest.mark.parametrize("chunk", [5_000, PASS_BLOCK + 12_345, 3 * SUM_BUFFER])
 def test_mapped_command_equals_the_plain_channel(tmp_path, chunk):
-    """The command maps the input, sums squares SQUARES_BLOCK floats at a time and runs the
-    channel pass from the mapping in blocks of at most PASS_BLOCK samples; its noise power
-    and output equal the plain sequence: the mean power of --chunk pieces (float32 squares,
-    one np.sum in float64 each), then the channel on the whole recording in one call. The
-    chunks are shorter than, not a multiple of, and a multiple of the squares' pieces."""
+    """The command maps the input, sums the squares in C and runs the channel pass from the
+    mapping in blocks of at most PASS_BLOCK samples; its noise power and output equal the
+    plain sequence: the mean power of --chunk pieces (float32 squares, one np.sum in float64
+    each), then the channel on the whole recording in one call. The chunks are shorter than,
+    not a multiple of, and a multiple of numpy's cast buffer."""
     x = complex_noise(2 * chunk + 777, seed=9)
     meta_in = _sigmf(tmp_path, x, **{"core:frequency": 2.185e9, "core:datetime": START})
     out = tmp_path / "out.sigmf-meta"
@@ -151,13 +154,12 @@ def test_mapped_command_equals_the_plain_channel(tmp_path, chunk):
                                   ch.process(x))
 
 
-def test_mean_power_in_pieces_has_the_bits_of_one_sum_per_chunk():
-    """Squares summed SQUARES_BLOCK floats at a time, the partial sum carried in ``initial``,
-    equal one np.sum per chunk to the last bit. The amplitudes span 9 decades, so that the
-    float64 sums round (float32 squares of one magnitude would add up exactly) and pieces not
-    aligned on numpy's cast buffers would show (checked: 8,000 or 10,000 floats do)."""
+def test_mean_power_has_the_bits_of_one_numpy_sum_per_chunk():
+    """The mean power equals one np.sum of float32 squares per chunk, added up, to the last
+    bit. The amplitudes span 9 decades, so that the float64 sums round (float32 squares of
+    one magnitude would add up exactly) and any other order of additions would show."""
     rng = np.random.default_rng(16)
-    for chunk in (1 << 20, 77_777, SQUARES_BLOCK // 2, 3 * SQUARES_BLOCK, 1, 250_000):
+    for chunk in (1 << 20, 77_777, SUM_BUFFER // 2, 3 * SUM_BUFFER, 1, 250_000):
         size = int(rng.integers(1, 2_200_000)) if chunk > 1 else 9
         x = (complex_noise(size, seed=int(rng.integers(1 << 30)))
              * 10.0 ** rng.uniform(-6, 3, size)).astype(np.complex64)
