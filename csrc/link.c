@@ -4,47 +4,93 @@
  * terminal fixed in ECEF: r = |d|, dr/dt = d.v / r, d2r/dt2 = (v.v + d.a - (dr/dt)^2) / r.
  * Doppler f_d = -f (dr/dt) / c and its rate -f (d2r/dt2) / c (docs/reference.md 1).
  *
- * Speed (the benchmark in tests/phy/test_bench_link.py): the work is done in blocks of
- * BLOCK elements written to a small stack buffer, one row per output field, then copied out
- * field by field, so the 15 output streams are written sequentially instead of interleaved
- * (written straight to the output, rows a power of two apart alias in L1 and it is 1.5x
- * slower). In the grid form the terminal frames (ntn_geodetic_of) are computed once per chunk
- * of terminals, and the satellite checks and the feeder delay once per (satellite, time).
- * Two kernels compute a block, with the same formulas and the same atan2 (LINK_ATAN2 below,
- * within 3.4e-12 rad of libm):
- *   - four lanes (AVX2 + FMA, x86-64 only, compiled with a target attribute so the module
- *     still runs on any x86-64): the satellite states of a block are first laid out as rows
- *     (sat_rows, with |v|^2), once for all the terminals of a chunk in the grid form; the
- *     products are summed with fused multiply-adds, so its results differ from the two-lane
- *     kernel's by rounding only (a few ulp; tests/phy/test_link_paths.py);
- *   - two lanes (GCC / Clang vector extensions: SSE2 on x86-64, NEON on AArch64) elsewhere.
- * ntn_cpu_v4 (ntn_internal.h, the core's one CPU dispatch) picks one at every call: four lanes
- * when the CPU has AVX2 and FMA, unless the environment variable NTNPHY_NO_AVX2 is set (to
- * anything but "" or "0"). Each kernel
- * takes one vector square root for r and one for the horizontal distance, one reciprocal of
- * r for dr/dt and d2r/dt2, and one division per atan2. */
+ * Speed (the benchmarks in tests/phy/test_bench_link.py): the work is done in blocks of
+ * BLOCK elements. Each side of a block is laid out as rows, one per component (sat_rows: the
+ * satellite states with |v|^2, the feeder delay and the status; ue_rows: the terminals with
+ * their ENU frames and status), and element j reads column j & mask of each: a side that is
+ * one state for the whole block (the terminal of a time series, the satellite of a one-time
+ * grid) holds it in SPLAT columns only, so the lanes run along whichever axis is long. The
+ * kernel (link_lanes.h) writes the selected fields to a small stack buffer, one row per
+ * field, and returns a bit per bad element, so statuses cost nothing while every element is
+ * good; the rows are then copied out field by field, so the output streams are written
+ * sequentially (rows a power of two apart written straight from the lanes alias in L1: 1.5x
+ * slower). The kernel is built three times, with the same formulas and the same atan2:
+ *   - eight lanes (AVX-512 F/DQ/VL) and four lanes (AVX2 + FMA), x86-64 only, compiled with
+ *     target attributes so the module still runs on any x86-64; products summed with fused
+ *     multiply-adds in the same order, so these two give the same bits;
+ *   - two lanes (GCC / Clang vector extensions: SSE2 on x86-64, NEON on AArch64), which
+ *     rounds differently by a few ulp (tests/phy/test_link_paths.py).
+ * ntn_cpu_v4 / ntn_cpu_v5 (ntn_internal.h, the core's one CPU dispatch) pick one per call;
+ * NTNPHY_NO_AVX512 and NTNPHY_NO_AVX2 (set to anything but "" or "0") force the narrower ones.
+ * Per element: one square root for r and one for the horizontal distance (elevation only),
+ * one reciprocal of r for both rates, one division per atan2 (only for an angle asked for). */
 #include <stdint.h>
 #include <string.h>
 
 #include "ntn_internal.h"
 
-#if NTN_HAVE_V4 /* the AVX2 + FMA four-lane path below, chosen per call (ntn_cpu_v4) */
+#if NTN_HAVE_V4
 #include <immintrin.h>
 #endif
 
 #define ATAN_HALF 0.46364760900080611621   /* atan(1/2) */
 #define ATAN_THIRD 0.32175055439664219340  /* atan(1) - atan(1/2) = atan(1/3) */
-#define BLOCK 64        /* elements per block: 15 x 64 doubles = 7.5 KiB of stack */
-#define UE_CHUNK 32     /* terminal frames kept on the stack at a time in the grid form */
-_Static_assert(BLOCK % 4 == 0, "the four-lane kernel computes whole quads of a block");
+#define BLOCK 64     /* elements per block: 15 x 64 doubles = 7.5 KiB of stack; bits of a uint64 */
+#define SPLAT 8      /* columns holding a side that is one state for the block: the widest lanes */
+#define UE_CHUNK 32  /* terminal frames kept on the stack at a time in the time-series grid */
+#define UE_BLOCKS 8  /* blocks of terminal rows at a time in the one-time grid: 52 KiB of stack */
+/* Outputs larger than this are written with non-temporal stores (x86-64, whole 64-byte
+ * lines): beyond the 1 MB L2 the lines would only pass through the caches on their
+ * way out, each first read for ownership. Measured on the benchmark machine's AMD EPYC (1 MB
+ * L2 per core, 32 MB L3), full-field grids into line-aligned planes, ns per element normal /
+ * streamed: 2 MB 9.3 / 9.1, 4 MB 9.5 / 8.8, 16 MB 17.4 / 9.4, 25 MB 16.6 / 9.7. */
+#define STREAM_MIN_BYTES ((size_t)2 << 20)
+_Static_assert(BLOCK % SPLAT == 0 && BLOCK <= 64, "whole lane groups, one bit per element");
 
-/* Two-lane vectors (GCC / Clang vector extensions: SSE2 on x86-64, NEON on AArch64). */
+typedef struct {
+    double east[3], north[3], up[3];
+} enu_frame;
+
+typedef struct {
+    double k_dl, k_ul; /* -f / c for the DL and UL carriers (Hz per m/s) */
+    unsigned fields;   /* the fields asked for: an angle not asked is not computed (0) */
+} carriers;
+
+/* Where results go: one plane of `stride` doubles per field set in `fields`, in field order;
+ * stream: written around the caches (see grid_out_of). */
+typedef struct {
+    double *out;
+    size_t stride;
+    unsigned fields;
+    int stream;
+} grid_out;
+
+/* The satellite side of a block: element j in column j & mask (BLOCK - 1, or SPLAT - 1 for
+ * one state repeated); all_ok when every status of the block is NTN_OK. */
+typedef struct {
+    _Alignas(64) double p[3][BLOCK];
+    double v[3][BLOCK], a[3][BLOCK], vv[BLOCK], feeder[BLOCK];
+    int status[BLOCK];
+    size_t mask;
+    int all_ok;
+} sat_rows;
+
+/* The terminal side of a block, columns as in sat_rows. */
+typedef struct {
+    _Alignas(64) double ue[3][BLOCK];
+    double east[3][BLOCK], north[3][BLOCK], up[3][BLOCK];
+    int status[BLOCK];
+    size_t mask;
+    int all_ok;
+} ue_rows;
+
+/* ---- The kernel at three widths (link_lanes.h). Two lanes: GCC / Clang vector extensions. */
 typedef double v2d __attribute__((vector_size(16)));
 typedef long long v2i __attribute__((vector_size(16)));
 
-static inline v2d v2_select(v2i mask, v2d a, v2d b)
+static inline v2d v2_splat(double x)
 {
-    return (v2d)(((v2i)a & mask) | ((v2i)b & ~mask));
+    return (v2d){x, x};
 }
 
 static inline v2d v2_load(const double *p)
@@ -54,42 +100,20 @@ static inline v2d v2_load(const double *p)
     return v;
 }
 
-/* atan2(y, x) in [-pi, pi] on vector lanes, written once and instantiated for two lanes and
- * four (the kernel's two paths). z = min/max(|x|, |y|) in [0, 1] is reduced around c = 0
- * (z <= 1/4), 1/2 (z <= 3/4) or 1 by atan(z) = atan(c) + atan(t), t = (z - c) / (1 + z c),
- * |t| <= 1/4, and the odd series of atan(t) to t^15 leaves at most (1/4)^17 / 17 = 3.4e-12 rad
- * (2e-10 deg). MADD(a, b, c) is a b + c and NMADD(a, b, c) is c - a b (fused on four lanes:
- * the paths differ by rounding only). Unlike libm, x = -0 counts as +0 and infinite inputs
- * give NaN (the link kernel flags those elements). */
-#define LINK_ATAN2(NAME, ATTR, VD, VI, SPLAT, SELECT, MADD, NMADD)                              \
-    ATTR VD NAME(VD y, VD x)                                                                   \
-    {                                                                                          \
-        const VI sign = (VI)SPLAT(-0.0);                                                       \
-        const VD ax = (VD)((VI)x & ~sign), ay = (VD)((VI)y & ~sign);                           \
-        const VI swapped = ay > ax;                                                            \
-        const VD num = SELECT(swapped, ax, ay), den = SELECT(swapped, ay, ax);                 \
-        const VD n4 = 4.0 * num;                                                               \
-        const VI above1 = n4 > den, above3 = n4 > 3.0 * den; /* z > 1/4, z > 3/4 */            \
-        const VD c = (VD)((VI)SPLAT(0.5) & above1) + (VD)((VI)SPLAT(0.5) & above3);            \
-        const VD base = (VD)((VI)SPLAT(ATAN_HALF) & above1)                                    \
-                      + (VD)((VI)SPLAT(ATAN_THIRD) & above3);                                  \
-        const VD dd = MADD(c, num, den);                                                       \
-        const VD t = NMADD(c, den, num) / SELECT(dd > 0.0, dd, SPLAT(1.0));                    \
-        const VD w = t * t, w2 = w * w, w4 = w2 * w2;                                          \
-        const VD q0 = MADD(w, SPLAT(-1.0 / 3), SPLAT(1.0));                                    \
-        const VD q1 = MADD(w, SPLAT(-1.0 / 7), SPLAT(1.0 / 5));                                \
-        const VD q2 = MADD(w, SPLAT(-1.0 / 11), SPLAT(1.0 / 9));                               \
-        const VD q3 = MADD(w, SPLAT(-1.0 / 15), SPLAT(1.0 / 13));                              \
-        const VD series = MADD(w4, MADD(w2, q3, q2), MADD(w2, q1, q0));                        \
-        VD a = MADD(t, series, base);                                                          \
-        a = SELECT(swapped, 0.5 * NTN_PI - a, a);                                              \
-        a = SELECT(x < 0.0, NTN_PI - a, a);                                                    \
-        return (VD)(((VI)a & ~sign) | ((VI)y & sign));                                         \
-    }
-
-static inline v2d v2_splat(double x)
+static inline void v2_store(double *dst, v2d v)
 {
-    return (v2d){x, x};
+    memcpy(dst, &v, sizeof v);
+}
+
+/* GCC vectorises the two square roots into one sqrtpd (SSE2). */
+static inline v2d v2_sqrt(v2d x)
+{
+    return (v2d){sqrt(x[0]), sqrt(x[1])};
+}
+
+static inline v2d v2_select(v2i mask, v2d a, v2d b)
+{
+    return (v2d)((mask & (v2i)a) | (~mask & (v2i)b));
 }
 
 static inline v2d v2_madd(v2d a, v2d b, v2d c)
@@ -102,40 +126,214 @@ static inline v2d v2_nmadd(v2d a, v2d b, v2d c)
     return c - a * b;
 }
 
-LINK_ATAN2(v2_atan2, static inline, v2d, v2i, v2_splat, v2_select, v2_madd, v2_nmadd)
+/* Non-temporal store (dst 16-byte aligned; SSE2 on x86-64, a plain store elsewhere, where
+ * grid_out_of never asks for streaming). */
+static inline void v2_stream(double *dst, v2d v)
+{
+#if NTN_HAVE_V4
+    _mm_stream_pd(dst, (__m128d)v);
+#else
+    v2_store(dst, v);
+#endif
+}
 
-typedef struct {
-    double east[3], north[3], up[3];
-} enu_frame;
+static inline unsigned v2_bits(v2i mask)
+{
+    return (unsigned)(mask[0] & 1) | (unsigned)(mask[1] & 1) << 1;
+}
 
-typedef struct {
-    double k_dl, k_ul; /* -f / c for the DL and UL carriers (Hz per m/s) */
-    unsigned fields;   /* the fields asked for: an angle not asked is not computed (0) */
-} carriers;
+#define LN(name) v2_##name
+#define VD v2d
+#define VI v2i
+#define W 2
+#define LANES_ATTR
+#include "link_lanes.h"
+#undef LN
+#undef VD
+#undef VI
+#undef W
+#undef LANES_ATTR
 
-/* Where results go: one plane of `stride` doubles per field set in `fields`, in field order. */
-typedef struct {
-    double *out;
-    size_t stride;
-    unsigned fields;
-} grid_out;
+#if NTN_HAVE_V4
+/* The primitives of a wide build, P its prefix, M / I the intrinsics' vector type and prefix
+ * (__m256d / _mm256 or __m512d / _mm512), ATTR its target: fused multiply-adds, and
+ * non-temporal stores (dst aligned to the vector; store_block calls them to fill whole cache
+ * lines). */
+#define WIDE_PRIMITIVES(P, VD, M, I, ATTR)                                                   \
+    static inline __attribute__((always_inline)) ATTR VD P##_splat(double x)                \
+    {                                                                                       \
+        return (VD)I##_set1_pd(x);                                                          \
+    }                                                                                       \
+    static inline __attribute__((always_inline)) ATTR VD P##_load(const double *p)          \
+    {                                                                                       \
+        VD v;                                                                               \
+        memcpy(&v, p, sizeof v);                                                            \
+        return v;                                                                           \
+    }                                                                                       \
+    static inline __attribute__((always_inline)) ATTR void P##_store(double *dst, VD v)     \
+    {                                                                                       \
+        memcpy(dst, &v, sizeof v);                                                          \
+    }                                                                                       \
+    static inline __attribute__((always_inline)) ATTR void P##_stream(double *dst, VD v)    \
+    {                                                                                       \
+        I##_stream_pd(dst, (M)v);                                                           \
+    }                                                                                       \
+    static inline __attribute__((always_inline)) ATTR VD P##_sqrt(VD x)                     \
+    {                                                                                       \
+        return (VD)I##_sqrt_pd((M)x);                                                       \
+    }                                                                                       \
+    static inline __attribute__((always_inline)) ATTR VD P##_madd(VD a, VD b, VD c)         \
+    {                                                                                       \
+        return (VD)I##_fmadd_pd((M)a, (M)b, (M)c);                                          \
+    }                                                                                       \
+    static inline __attribute__((always_inline)) ATTR VD P##_nmadd(VD a, VD b, VD c)        \
+    {                                                                                       \
+        return (VD)I##_fnmadd_pd((M)a, (M)b, (M)c);                                         \
+    }
 
-/* Satellite states of one block: element j at pos + 3 j etc., with its precomputed status
- * and feeder delay. */
-typedef struct {
-    const double *pos, *vel, *acc;
-    const int *status;
-    const double *feeder_s;
-} sat_block;
+/* Four lanes: AVX2 + FMA, chosen per call (ntn_cpu_v4). */
+typedef double v4d __attribute__((vector_size(32)));
+typedef long long v4i __attribute__((vector_size(32)));
+#define V4_INLINE static inline __attribute__((always_inline)) NTN_V4_TARGET
+WIDE_PRIMITIVES(v4, v4d, __m256d, _mm256, NTN_V4_TARGET)
 
-/* Terminals of one block: element j uses ue + j * step, frame[j * fstep], ue_status[j * fstep]. */
-typedef struct {
-    const double *ue;
-    size_t step;
-    const enu_frame *frame;
-    const int *status;
-    size_t fstep;
-} ue_block;
+V4_INLINE v4d v4_select(v4i mask, v4d a, v4d b)
+{
+    return (v4d)_mm256_blendv_pd((__m256d)b, (__m256d)a, (__m256d)mask);
+}
+
+V4_INLINE unsigned v4_bits(v4i mask)
+{
+    return (unsigned)_mm256_movemask_pd((__m256d)mask);
+}
+
+#define LN(name) v4_##name
+#define VD v4d
+#define VI v4i
+#define W 4
+#define LANES_ATTR NTN_V4_TARGET
+#include "link_lanes.h"
+#undef LN
+#undef VD
+#undef VI
+#undef W
+#undef LANES_ATTR
+
+/* Eight lanes: AVX-512 F/DQ/VL, chosen per call (ntn_cpu_v5). */
+typedef double v8d __attribute__((vector_size(64)));
+typedef long long v8i __attribute__((vector_size(64)));
+#define V8_INLINE static inline __attribute__((always_inline)) NTN_V5_TARGET
+WIDE_PRIMITIVES(v8, v8d, __m512d, _mm512, NTN_V5_TARGET)
+
+V8_INLINE v8d v8_select(v8i mask, v8d a, v8d b)
+{
+    return (v8d)_mm512_mask_blend_pd(_mm512_movepi64_mask((__m512i)mask), (__m512d)b,
+                                     (__m512d)a);
+}
+
+V8_INLINE unsigned v8_bits(v8i mask)
+{
+    return (unsigned)_mm512_movepi64_mask((__m512i)mask);
+}
+
+#define LN(name) v8_##name
+#define VD v8d
+#define VI v8i
+#define W 8
+#define LANES_ATTR NTN_V5_TARGET
+#include "link_lanes.h"
+#undef LN
+#undef VD
+#undef VI
+#undef W
+#undef LANES_ATTR
+#endif /* NTN_HAVE_V4 */
+
+/* The kernel's width for this call: 0 two lanes, 1 four (AVX2), 2 eight (AVX-512). */
+static int lane_level(void)
+{
+    return ntn_cpu_v4() ? 1 + ntn_cpu_v5() : 0;
+}
+
+/* Statuses of a computed block (bad: bit j set when element j's fields are not usable);
+ * bad elements get NaN columns. */
+static void block_status(double buf[][BLOCK], int *status, size_t nb, uint64_t bad,
+                         const sat_rows *s, const ue_rows *u)
+{
+    if (!bad && s->all_ok && u->all_ok) {
+        memset(status, 0, nb * sizeof *status);
+        return;
+    }
+    for (size_t j = 0; j < nb; j++) {
+        int st = s->status[j & s->mask];
+        if (st == NTN_OK)
+            st = u->status[j & u->mask];
+        if (st == NTN_OK && (bad >> j & 1u))
+            st = NTN_ERR_RANGE; /* r = 0 (no direction), or finite inputs that overflow */
+        status[j] = st;
+        if (st != NTN_OK)
+            for (int k = 0; k < NTN_LINK_N_FIELDS; k++)
+                buf[k][j] = NAN;
+    }
+}
+
+/* nb elements of a block: computed at the call's width, statuses at status, the selected
+ * fields into o at base. */
+static void link_block(const grid_out *o, size_t base, int *status, size_t nb,
+                       const sat_rows *s, const ue_rows *u, const carriers *cr, int level)
+{
+    double buf[NTN_LINK_N_FIELDS][BLOCK];
+    uint64_t bad;
+#if NTN_HAVE_V4
+    if (level == 2)
+        bad = v8_block(buf, nb, s, u, cr);
+    else if (level == 1)
+        bad = v4_block(buf, nb, s, u, cr);
+    else
+#else
+    (void)level;
+#endif
+        bad = v2_block(buf, nb, s, u, cr);
+    block_status(buf, status, nb, bad, s, u);
+#if NTN_HAVE_V4
+    if (level == 2)
+        v8_store_block(o, base, buf, nb);
+    else if (level == 1)
+        v4_store_block(o, base, buf, nb);
+    else
+#endif
+        v2_store_block(o, base, buf, nb);
+}
+
+/* Number of fields set in a selection. */
+static size_t field_count(unsigned fields)
+{
+    size_t n = 0;
+    for (int k = 0; k < NTN_LINK_N_FIELDS; k++)
+        n += (fields >> k) & 1u;
+    return n;
+}
+
+/* Where a call's n elements of `fields` go, streamed when they are large (x86-64 only). */
+static grid_out grid_out_of(double *out, size_t n, unsigned fields)
+{
+    const size_t bytes = ntn_size_mul(n, 4 + 8 * field_count(fields), 1);
+    const grid_out o = {out, n, fields, NTN_HAVE_V4 && bytes > STREAM_MIN_BYTES};
+    return o;
+}
+
+/* After a streamed call: its non-temporal stores ordered before the caller's next access. */
+static void stream_done(const grid_out *o)
+{
+#if NTN_HAVE_V4
+    if (o->stream)
+        _mm_sfence();
+#else
+    (void)o;
+#endif
+}
+
+/* ---- The two sides of a block. */
 
 /* Strictly inside the WGS-84 ellipsoid: (x^2 + y^2) / a^2 + z^2 / b^2 < 1. */
 static int inside_ellipsoid(const double *p)
@@ -143,17 +341,6 @@ static int inside_ellipsoid(const double *p)
     const double a = NTN_WGS84_A_M, b = a * (1.0 - 1.0 / NTN_WGS84_INV_F);
     const double inv_a2 = 1.0 / (a * a), inv_b2 = 1.0 / (b * b);
     return (p[0] * p[0] + p[1] * p[1]) * inv_a2 + p[2] * p[2] * inv_b2 < 1.0;
-}
-
-/* The terminal's ENU frame, or a status for a non-finite or deeply buried terminal. */
-static int frame_of(enu_frame *f, const double *ue)
-{
-    double lat = 0.0, lon = 0.0, alt;
-    int st = ntn_finite3(ue) ? ntn_geodetic_of(&lat, &lon, &alt, ue) : NTN_ERR_NAN;
-    if (st != NTN_OK)
-        lat = lon = 0.0;
-    ntn_enu_basis(f->east, f->north, f->up, lat, lon);
-    return st;
 }
 
 /* Status of a satellite state and its feeder delay (s, 0 without a gateway). */
@@ -172,338 +359,134 @@ static int sat_prepare(double *feeder_s, const double *p, const double *v, const
     return NTN_OK;
 }
 
-static inline v2d v2_lanes(double lane0, double lane1)
+/* Column `to` of s as a copy of column `from`. */
+static void sat_copy_column(sat_rows *s, size_t to, size_t from)
 {
-    const v2d v = {lane0, lane1};
-    return v;
-}
-
-/* GCC vectorises the two square roots into one sqrtpd (SSE2). */
-static inline v2d v2_sqrt(v2d x)
-{
-    return v2_lanes(sqrt(x[0]), sqrt(x[1]));
-}
-
-static inline void v2_store(double *dst, v2d v)
-{
-    memcpy(dst, &v, sizeof v);
-}
-
-/* Components c of 3-vectors a and b (element rows) as one two-lane vector each. */
-static inline void v2_rows3(v2d out[3], const double *a, const double *b)
-{
-    for (int c = 0; c < 3; c++)
-        out[c] = v2_lanes(a[c], b[c]);
-}
-
-static inline v2d v2_dot3(const v2d *a, const v2d *b)
-{
-    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
-
-/* The fields derived from the range r, its rates, the service delay and the feeder delay:
- * the same formulas for the two- and four-lane paths (STORE is v2_store or v4_store, K the
- * carriers; scalar * vector is lane-wise in GCC's vector extensions). */
-#define STORE_DERIVED(STORE, buf, j, K, r, rdot, rddot, delay, feeder)                     \
-    do {                                                                                    \
-        STORE((buf)[NTN_LINK_RANGE_M] + (j), (r));                                          \
-        STORE((buf)[NTN_LINK_RANGE_RATE_MPS] + (j), (rdot));                                \
-        STORE((buf)[NTN_LINK_RANGE_ACCEL_MPS2] + (j), (rddot));                             \
-        STORE((buf)[NTN_LINK_DELAY_S] + (j), (delay));                                      \
-        STORE((buf)[NTN_LINK_FEEDER_DELAY_S] + (j), (feeder));                              \
-        STORE((buf)[NTN_LINK_RTT_TRANSPARENT_S] + (j), 2.0 * ((delay) + (feeder)));         \
-        STORE((buf)[NTN_LINK_RTT_REGENERATIVE_S] + (j), 2.0 * (delay));                     \
-        STORE((buf)[NTN_LINK_DOPPLER_DL_HZ] + (j), (K)->k_dl * (rdot));                     \
-        STORE((buf)[NTN_LINK_DOPPLER_UL_HZ] + (j), (K)->k_ul * (rdot));                     \
-        STORE((buf)[NTN_LINK_DOPPLER_RATE_DL_HZ_S] + (j), (K)->k_dl * (rddot));             \
-        STORE((buf)[NTN_LINK_DOPPLER_RATE_UL_HZ_S] + (j), (K)->k_ul * (rddot));             \
-        STORE((buf)[NTN_LINK_DELAY_DRIFT_S_PER_S] + (j),                                    \
-              (rdot) * (1.0 / NTN_SPEED_OF_LIGHT_MPS));                                     \
-        STORE((buf)[NTN_LINK_TA_UE_S] + (j), 2.0 * (delay));                                \
-    } while (0)
-
-/* Elements j and j1 (j1 = j + 1, or j again for an odd last element) into columns j, j + 1
- * of buf: range and its derivatives, delays, Doppler, and the look angles (the angles from
- * the look vector in the terminal's frame: east e, north n, up u, horizontal h). */
-static void link_pair(double buf[][BLOCK], size_t j, size_t j1, const sat_block *sb,
-                      const ue_block *ub, const carriers *cr)
-{
-    const double inv_c = 1.0 / NTN_SPEED_OF_LIGHT_MPS, rad2deg = 1.0 / NTN_DEG;
-    const enu_frame *f0 = ub->frame + j * ub->fstep, *f1 = ub->frame + j1 * ub->fstep;
-    v2d p[3], v[3], a[3], ue[3], d[3], east[3], north[3], up[3];
-    v2_rows3(p, sb->pos + 3 * j, sb->pos + 3 * j1);
-    v2_rows3(v, sb->vel + 3 * j, sb->vel + 3 * j1);
-    v2_rows3(a, sb->acc + 3 * j, sb->acc + 3 * j1);
-    v2_rows3(ue, ub->ue + j * ub->step, ub->ue + j1 * ub->step);
-    v2_rows3(east, f0->east, f1->east);
-    v2_rows3(north, f0->north, f1->north);
-    v2_rows3(up, f0->up, f1->up);
-    for (int c = 0; c < 3; c++)
-        d[c] = p[c] - ue[c];
-    const v2d r = v2_sqrt(v2_dot3(d, d)), ir = 1.0 / r;
-    const v2d rdot = v2_dot3(d, v) * ir;
-    const v2d rddot = (v2_dot3(v, v) + v2_dot3(d, a) - rdot * rdot) * ir;
-    const v2d e = v2_dot3(d, east), n = v2_dot3(d, north), u = v2_dot3(d, up);
-    const v2d feeder = v2_lanes(sb->feeder_s[j], sb->feeder_s[j1]), delay = r * inv_c;
-    /* azimuth in [0, 360): atan2(-e, -n) + 180 deg (undefined at the exact zenith) */
-    v2d az = v2_splat(0.0), el = az;
-    if (cr->fields & (1u << NTN_LINK_AZIMUTH_DEG)) {
-        az = v2_atan2(-e, -n) * rad2deg + 180.0;
-        az = v2_select(az >= 360.0, az - 360.0, az);
-    }
-    if (cr->fields & (1u << NTN_LINK_ELEVATION_DEG))
-        el = v2_atan2(u, v2_sqrt(e * e + n * n)) * rad2deg;
-    v2_store(buf[NTN_LINK_AZIMUTH_DEG] + j, az);
-    v2_store(buf[NTN_LINK_ELEVATION_DEG] + j, el);
-    STORE_DERIVED(v2_store, buf, j, cr, r, rdot, rddot, delay, feeder);
-}
-
-/* A block's satellite states as rows (one per component, for the four-lane path), with
- * |v|^2 and the feeder delay; columns nb .. BLOCK - 1 repeat the last element up to a
- * multiple of four. */
-typedef struct {
-    _Alignas(32) double p[3][BLOCK];
-    double v[3][BLOCK], a[3][BLOCK], vv[BLOCK], feeder[BLOCK];
-} sat_rows;
-
-static const sat_rows *sat_rows_of(sat_rows *sr, const sat_block *sb, size_t nb)
-{
-    const size_t padded = (nb + 3) & ~(size_t)3;
-    for (size_t j = 0; j < padded; j++) {
-        const size_t i = j < nb ? j : nb - 1;
-        for (int c = 0; c < 3; c++) {
-            sr->p[c][j] = sb->pos[3 * i + c];
-            sr->v[c][j] = sb->vel[3 * i + c];
-            sr->a[c][j] = sb->acc[3 * i + c];
-        }
-        sr->vv[j] = ntn_dot3(sb->vel + 3 * i, sb->vel + 3 * i);
-        sr->feeder[j] = sb->feeder_s[i];
-    }
-    return sr;
-}
-
-/* Statuses of a computed block; bad elements get NaN columns. */
-static void link_status(double buf[][BLOCK], int *status, size_t nb, const sat_block *sb,
-                        const ue_block *ub)
-{
-    double probe[BLOCK]; /* 0 where every field is finite (x * 0 is NaN for inf and NaN) */
-    for (size_t j = 0; j < nb; j++)
-        probe[j] = 0.0;
-    for (int k = 0; k < NTN_LINK_N_FIELDS; k++)
-        for (size_t j = 0; j < nb; j++)
-            probe[j] += buf[k][j] * 0.0;
-    for (size_t j = 0; j < nb; j++) {
-        int st = sb->status[j] != NTN_OK ? sb->status[j] : ub->status[j * ub->fstep];
-        if (st == NTN_OK && !(buf[NTN_LINK_RANGE_M][j] > 0.0))
-            st = NTN_ERR_RANGE; /* satellite at the terminal: no direction, no range rate */
-        if (st == NTN_OK && probe[j] != 0.0)
-            st = NTN_ERR_RANGE; /* finite inputs whose products overflow a double */
-        status[j] = st;
-        if (st != NTN_OK)
-            for (int k = 0; k < NTN_LINK_N_FIELDS; k++)
-                buf[k][j] = NAN;
-    }
-}
-
-#if NTN_HAVE_V4
-/* ---- Four-lane path: AVX2 + FMA, chosen per call (ntn_cpu_v4). Same formulas and the
- * same atan2 as the two-lane path above, products summed with fused multiply-adds. */
-#define V4_TARGET NTN_V4_TARGET
-#define V4_INLINE static inline __attribute__((always_inline)) V4_TARGET
-
-typedef double v4d __attribute__((vector_size(32)));
-typedef long long v4i __attribute__((vector_size(32)));
-
-V4_INLINE v4d v4_splat(double x)
-{
-    return (v4d){x, x, x, x};
-}
-
-/* mask ? a : b, lane by lane (mask lanes all ones or all zeros) */
-V4_INLINE v4d v4_select(v4i mask, v4d a, v4d b)
-{
-    return (v4d)_mm256_blendv_pd((__m256d)b, (__m256d)a, (__m256d)mask);
-}
-
-V4_INLINE v4d v4_sqrt(v4d x)
-{
-    return (v4d)_mm256_sqrt_pd((__m256d)x);
-}
-
-/* a b + c and c - a b, one rounding each */
-V4_INLINE v4d v4_fma(v4d a, v4d b, v4d c)
-{
-    return (v4d)_mm256_fmadd_pd((__m256d)a, (__m256d)b, (__m256d)c);
-}
-
-V4_INLINE v4d v4_fnma(v4d a, v4d b, v4d c)
-{
-    return (v4d)_mm256_fnmadd_pd((__m256d)a, (__m256d)b, (__m256d)c);
-}
-
-LINK_ATAN2(v4_atan2, V4_INLINE, v4d, v4i, v4_splat, v4_select, v4_fma, v4_fnma)
-
-/* Rows of the 3-vectors base + i[k] * step, k = 0..3. */
-V4_INLINE void v4_gather3(v4d out[3], const double *base, size_t step, const size_t i[4])
-{
-    for (int c = 0; c < 3; c++)
-        out[c] = (v4d){base[i[0] * step + c], base[i[1] * step + c], base[i[2] * step + c],
-                       base[i[3] * step + c]};
-}
-
-V4_INLINE void v4_store(double *dst, v4d v)
-{
-    memcpy(dst, &v, sizeof v);
-}
-
-V4_INLINE v4d v4_load(const double *p)
-{
-    v4d v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-/* A quad's terminal rows (position and frame) and the constants of the block. */
-typedef struct {
-    v4d ue[3], east[3], north[3], up[3], k_dl, k_ul;
-    unsigned fields;   /* as carriers.fields */
-} quad_ue;
-
-/* (x, y, z) . (b[0], b[1], b[2]) */
-V4_INLINE v4d v4_dot(v4d x, v4d y, v4d z, const v4d *b)
-{
-    return v4_fma(z, b[2], v4_fma(y, b[1], x * b[0]));
-}
-
-/* Elements j .. j + 3 of the block into columns j .. j + 3 of buf (link_pair's formulas;
- * components spelled out so that GCC keeps them in registers). */
-V4_INLINE void link_quad(double buf[][BLOCK], size_t j, const sat_rows *sr, const quad_ue *q)
-{
-    const double inv_c = 1.0 / NTN_SPEED_OF_LIGHT_MPS, rad2deg = 1.0 / NTN_DEG;
-    const v4d dx = v4_load(sr->p[0] + j) - q->ue[0], dy = v4_load(sr->p[1] + j) - q->ue[1];
-    const v4d dz = v4_load(sr->p[2] + j) - q->ue[2];
-    const v4d v[3] = {v4_load(sr->v[0] + j), v4_load(sr->v[1] + j), v4_load(sr->v[2] + j)};
-    const v4d a[3] = {v4_load(sr->a[0] + j), v4_load(sr->a[1] + j), v4_load(sr->a[2] + j)};
-    const v4d r = v4_sqrt(v4_fma(dz, dz, v4_fma(dy, dy, dx * dx))), ir = 1.0 / r;
-    const v4d rdot = v4_dot(dx, dy, dz, v) * ir;
-    const v4d rddot = v4_fnma(rdot, rdot, v4_load(sr->vv + j) + v4_dot(dx, dy, dz, a)) * ir;
-    const v4d e = v4_dot(dx, dy, dz, q->east), n = v4_dot(dx, dy, dz, q->north);
-    const v4d u = v4_dot(dx, dy, dz, q->up);
-    const v4d delay = r * inv_c, feeder = v4_load(sr->feeder + j);
-    v4d az = v4_splat(0.0), el = az;
-    if (q->fields & (1u << NTN_LINK_AZIMUTH_DEG)) {
-        az = v4_fma(v4_atan2(-e, -n), v4_splat(rad2deg), v4_splat(180.0));
-        az = v4_select(az >= 360.0, az - 360.0, az);
-    }
-    if (q->fields & (1u << NTN_LINK_ELEVATION_DEG))
-        el = v4_atan2(u, v4_sqrt(v4_fma(e, e, n * n))) * rad2deg;
-    v4_store(buf[NTN_LINK_AZIMUTH_DEG] + j, az);
-    v4_store(buf[NTN_LINK_ELEVATION_DEG] + j, el);
-    STORE_DERIVED(v4_store, buf, j, q, r, rdot, rddot, delay, feeder);
-}
-
-/* Terminal rows of lanes i[0..3]: one terminal and frame per element (flat pairs). */
-V4_INLINE void v4_terminals(quad_ue *q, const ue_block *ub, const size_t i[4])
-{
-    const enu_frame *f[4];
-    for (int k = 0; k < 4; k++)
-        f[k] = ub->frame + i[k] * ub->fstep;
-    v4_gather3(q->ue, ub->ue, ub->step, i);
     for (int c = 0; c < 3; c++) {
-        q->east[c] = (v4d){f[0]->east[c], f[1]->east[c], f[2]->east[c], f[3]->east[c]};
-        q->north[c] = (v4d){f[0]->north[c], f[1]->north[c], f[2]->north[c], f[3]->north[c]};
-        q->up[c] = (v4d){f[0]->up[c], f[1]->up[c], f[2]->up[c], f[3]->up[c]};
+        s->p[c][to] = s->p[c][from];
+        s->v[c][to] = s->v[c][from];
+        s->a[c][to] = s->a[c][from];
+    }
+    s->vv[to] = s->vv[from];
+    s->feeder[to] = s->feeder[from];
+    s->status[to] = s->status[from];
+}
+
+/* Column j of s from the state at p, v, a with gateway gw (NULL: none). */
+static void sat_set_column(sat_rows *s, size_t j, const double *p, const double *v,
+                           const double *a, const double *gw)
+{
+    s->status[j] = sat_prepare(s->feeder + j, p, v, a, gw);
+    for (int c = 0; c < 3; c++) {
+        s->p[c][j] = p[c];
+        s->v[c][j] = v[c];
+        s->a[c][j] = a[c];
+    }
+    s->vv[j] = ntn_dot3(v, v);
+}
+
+/* nb consecutive states (rows of 3) with gateways gw + j * gw_step (gw NULL: none), padded to
+ * whole groups of SPLAT columns by repeating the last one. */
+static void sat_rows_fill(sat_rows *s, const double *pos, const double *vel, const double *acc,
+                          const double *gw, size_t gw_step, size_t nb)
+{
+    s->mask = BLOCK - 1;
+    s->all_ok = 1;
+    for (size_t j = 0; j < nb; j++) {
+        sat_set_column(s, j, pos + 3 * j, vel + 3 * j, acc + 3 * j, gw ? gw + j * gw_step : NULL);
+        s->all_ok &= s->status[j] == NTN_OK;
+    }
+    for (size_t j = nb; j % SPLAT; j++)
+        sat_copy_column(s, j, nb - 1);
+}
+
+/* Columns 1 .. SPLAT - 1 of a row as copies of column 0 (row by row: a few vector stores). */
+static void splat_row(double *row)
+{
+    for (size_t j = 1; j < SPLAT; j++)
+        row[j] = row[0];
+}
+
+/* One state for every element of the block. */
+static void sat_rows_splat(sat_rows *s, const double *p, const double *v, const double *a,
+                           const double *gw)
+{
+    s->mask = SPLAT - 1;
+    sat_set_column(s, 0, p, v, a, gw);
+    s->all_ok = s->status[0] == NTN_OK;
+    for (int c = 0; c < 3; c++) {
+        splat_row(s->p[c]);
+        splat_row(s->v[c]);
+        splat_row(s->a[c]);
+    }
+    splat_row(s->vv);
+    splat_row(s->feeder);
+    for (size_t j = 1; j < SPLAT; j++)
+        s->status[j] = s->status[0];
+}
+
+/* The terminal's ENU frame, or a status for a non-finite or deeply buried terminal. */
+static int frame_of(enu_frame *f, const double *ue)
+{
+    double lat = 0.0, lon = 0.0, alt;
+    int st = ntn_finite3(ue) ? ntn_geodetic_of(&lat, &lon, &alt, ue) : NTN_ERR_NAN;
+    if (st != NTN_OK)
+        lat = lon = 0.0;
+    ntn_enu_basis(f->east, f->north, f->up, lat, lon);
+    return st;
+}
+
+/* ENU frames and statuses of n consecutive terminals. */
+static void frames_of(enu_frame *frames, int *ue_st, const double *ue_ecef_m, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ue_st[i] = frame_of(frames + i, ue_ecef_m + 3 * i);
+}
+
+/* Column j of u: the terminal at ue with its frame and status. */
+static void ue_set_column(ue_rows *u, size_t j, const double *ue, const enu_frame *f, int st)
+{
+    for (int c = 0; c < 3; c++) {
+        u->ue[c][j] = ue[c];
+        u->east[c][j] = f->east[c];
+        u->north[c][j] = f->north[c];
+        u->up[c][j] = f->up[c];
+    }
+    u->status[j] = st;
+}
+
+/* nb consecutive terminals (rows of 3, frames and statuses computed here), padded as in
+ * sat_rows_fill. */
+static void ue_rows_fill(ue_rows *u, const double *ue_ecef_m, size_t nb)
+{
+    u->mask = BLOCK - 1;
+    u->all_ok = 1;
+    for (size_t j = 0; j < nb + (SPLAT - nb % SPLAT) % SPLAT; j++) {
+        const size_t i = j < nb ? j : nb - 1;
+        enu_frame f;
+        const int st = frame_of(&f, ue_ecef_m + 3 * i);
+        ue_set_column(u, j, ue_ecef_m + 3 * i, &f, st);
+        u->all_ok &= st == NTN_OK;
     }
 }
 
-/* link_block's computing part on four lanes, from the satellite rows of the block. */
-static V4_TARGET void link_block_v4(double buf[][BLOCK], size_t nb, const sat_rows *sr,
-                                    const ue_block *ub, const carriers *cr)
+/* One terminal for every element of the block. */
+static void ue_rows_splat(ue_rows *u, const double *ue, const enu_frame *f, int st)
 {
-    const int one_terminal = ub->step == 0 && ub->fstep == 0; /* the grid form */
-    quad_ue q;
-    q.k_dl = v4_splat(cr->k_dl);
-    q.k_ul = v4_splat(cr->k_ul);
-    q.fields = cr->fields;
-    if (one_terminal)
-        for (int c = 0; c < 3; c++) {
-            q.ue[c] = v4_splat(ub->ue[c]);
-            q.east[c] = v4_splat(ub->frame->east[c]);
-            q.north[c] = v4_splat(ub->frame->north[c]);
-            q.up[c] = v4_splat(ub->frame->up[c]);
-        }
-    for (size_t j = 0; j < nb; j += 4) {
-        if (!one_terminal) {
-            const size_t i[4] = {j, j + 1 < nb ? j + 1 : nb - 1, j + 2 < nb ? j + 2 : nb - 1,
-                                 j + 3 < nb ? j + 3 : nb - 1};
-            v4_terminals(&q, ub, i);
-        }
-        link_quad(buf, j, sr, &q);
+    u->mask = SPLAT - 1;
+    u->all_ok = st == NTN_OK;
+    ue_set_column(u, 0, ue, f, st);
+    for (int c = 0; c < 3; c++) {
+        splat_row(u->ue[c]);
+        splat_row(u->east[c]);
+        splat_row(u->north[c]);
+        splat_row(u->up[c]);
     }
+    for (size_t j = 1; j < SPLAT; j++)
+        u->status[j] = st;
 }
 
-/* store_block with four doubles at a time. */
-static V4_TARGET void store_block_v4(const grid_out *o, size_t base, double buf[][BLOCK],
-                                     size_t nb)
-{
-    size_t plane = 0;
-    for (int k = 0; k < NTN_LINK_N_FIELDS; k++) {
-        if (!(o->fields & (1u << k)))
-            continue;
-        double *dst = o->out + plane++ * o->stride + base;
-        size_t j = 0;
-        for (; j + 4 <= nb; j += 4)
-            v4_store(dst + j, v4_load(buf[k] + j));
-        for (; j < nb; j++)
-            dst[j] = buf[k][j];
-    }
-}
-#endif /* NTN_HAVE_V4 */
-
-/* nb elements of a block into buf and status; bad elements get NaN columns. Every element
- * is computed (NaN inputs give NaN, never a trap) and the bad ones are overwritten after, so
- * the vector loop has no branches. sr: the block's satellite rows for the four-lane path,
- * NULL for the two-lane one. */
-static void link_block(double buf[][BLOCK], int *status, size_t nb, const sat_block *sb,
-                       const sat_rows *sr, const ue_block *ub, const carriers *cr)
-{
-#if NTN_HAVE_V4
-    if (sr)
-        link_block_v4(buf, nb, sr, ub, cr);
-    else
-#else
-    (void)sr;
-#endif
-        for (size_t j = 0; j < nb; j += 2)
-            link_pair(buf, j, j + 1 < nb ? j + 1 : j, sb, ub, cr);
-    link_status(buf, status, nb, sb, ub);
-}
-
-/* Copy a block's selected field rows to the next plane of out at base, with four-lane moves
- * when v4. A plain memcpy of this unknown size becomes `rep movsq` (GCC 12), slower than the
- * kernel. */
-static void store_block(const grid_out *o, size_t base, double buf[][BLOCK], size_t nb, int v4)
-{
-#if NTN_HAVE_V4
-    if (v4) {
-        store_block_v4(o, base, buf, nb);
-        return;
-    }
-#else
-    (void)v4;
-#endif
-    size_t plane = 0;
-    for (int k = 0; k < NTN_LINK_N_FIELDS; k++) {
-        if (!(o->fields & (1u << k)))
-            continue;
-        double *dst = o->out + plane++ * o->stride + base;
-        size_t j = 0;
-        for (; j + 2 <= nb; j += 2)
-            v2_store(dst + j, v2_load(buf[k] + j));
-        if (j < nb)
-            dst[j] = buf[k][j];
-    }
-}
+/* ---- Entry points. */
 
 static int carriers_of(carriers *cr, double freq_dl_hz, double freq_ul_hz)
 {
@@ -528,100 +511,74 @@ int ntn_link_states(double *out, int *status, const double *sat_pos_m,
         return NTN_ERR_LENGTH;
     if (carriers_of(&cr, freq_dl_hz, freq_ul_hz) != NTN_OK)
         return ntn_fail_nan(ntn_fail_status(NTN_ERR_RANGE, status, n), out, n_out);
-    const int v4 = ntn_cpu_v4();
+    const int level = lane_level();
+    const grid_out o = grid_out_of(out, n, NTN_LINK_ALL_FIELDS);
     for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
-        const size_t nb = n - i0 < BLOCK ? n - i0 : BLOCK;
-        double buf[NTN_LINK_N_FIELDS][BLOCK], feeder[BLOCK];
-        int sat_st[BLOCK], ue_st[BLOCK];
-        enu_frame frames[BLOCK];
-        for (size_t j = 0; j < nb; j++) {
-            const size_t i = i0 + j;
-            sat_st[j] = sat_prepare(feeder + j, sat_pos_m + 3 * i, sat_vel_mps + 3 * i,
-                                    sat_acc_mps2 + 3 * i,
-                                    gateway_ecef_m ? gateway_ecef_m + 3 * i : NULL);
-            ue_st[j] = frame_of(frames + j, ue_ecef_m + 3 * i);
-        }
-        const sat_block sb = {sat_pos_m + 3 * i0, sat_vel_mps + 3 * i0, sat_acc_mps2 + 3 * i0,
-                              sat_st, feeder};
-        const ue_block ub = {ue_ecef_m + 3 * i0, 3, frames, ue_st, 1};
-        sat_rows rows;
-        link_block(buf, status + i0, nb, &sb, v4 ? sat_rows_of(&rows, &sb, nb) : NULL, &ub, &cr);
-        const grid_out o = {out, n, NTN_LINK_ALL_FIELDS};
-        store_block(&o, i0, buf, nb, v4);
+        const size_t nb = n - i0 < BLOCK ? n - i0 : BLOCK, off = 3 * i0;
+        sat_rows s;
+        ue_rows u;
+        sat_rows_fill(&s, sat_pos_m + off, sat_vel_mps + off, sat_acc_mps2 + off,
+                      gateway_ecef_m ? gateway_ecef_m + off : NULL, 3, nb);
+        ue_rows_fill(&u, ue_ecef_m + off, nb);
+        link_block(&o, i0, status + i0, nb, &s, &u, &cr, level);
     }
+    stream_done(&o);
     return NTN_OK;
 }
 
-/* One satellite, one block of times, every terminal of a chunk. */
-static void grid_block(const grid_out *o, int *status, const sat_block *sb,
-                       const double *ue, const enu_frame *frames, const int *ue_st,
-                       size_t n_ue_chunk, size_t row0, size_t n_t, size_t t0, size_t nb,
-                       const carriers *cr)
-{
-    double buf[NTN_LINK_N_FIELDS][BLOCK];
-    sat_rows rows;
-    const sat_rows *sr = ntn_cpu_v4() ? sat_rows_of(&rows, sb, nb) : NULL; /* once for all terminals */
-    for (size_t u = 0; u < n_ue_chunk; u++) {
-        const ue_block ub = {ue + 3 * u, 0, frames + u, ue_st + u, 0};
-        const size_t base = (row0 + u) * n_t + t0;
-        link_block(buf, status + base, nb, sb, sr, &ub, cr);
-        store_block(o, base, buf, nb, sr != NULL);
-    }
-}
-
-/* ENU frames and statuses of n consecutive terminals. */
-static void frames_of(enu_frame *frames, int *ue_st, const double *ue_ecef_m, size_t n)
-{
-    for (size_t u = 0; u < n; u++)
-        ue_st[u] = frame_of(frames + u, ue_ecef_m + 3 * u);
-}
-
-/* The grid at one time (n_t == 1): each satellite against blocks of BLOCK terminals, its state
- * repeated across the block so that the lanes run over terminals (the time-blocked form
- * would compute one element per block). The same operations per element as the other forms,
- * so the same bits. */
+/* The grid at one time (n_t == 1): per chunk of UE_BLOCKS blocks of BLOCK terminals (their
+ * rows built once), each satellite, its state in SPLAT columns, against each block, so that
+ * the lanes run over terminals and each output row gets UE_BLOCKS blocks in a row (fewer
+ * partly written lines when streamed). */
 static void grid_one_time(const grid_out *o, int *status, const double *sat_pos_m,
                           const double *sat_vel_mps, const double *sat_acc_mps2,
                           const double *ue_ecef_m, const double *gateway_ecef_m,
-                          size_t n_sat, size_t n_ue, const carriers *cr)
+                          size_t n_sat, size_t n_ue, const carriers *cr, int level)
 {
-    const int v4 = ntn_cpu_v4();
-    for (size_t u0 = 0; u0 < n_ue; u0 += BLOCK) {
-        const size_t nb = n_ue - u0 < BLOCK ? n_ue - u0 : BLOCK;
-        enu_frame frames[BLOCK];
-        int ue_st[BLOCK];
-        frames_of(frames, ue_st, ue_ecef_m + 3 * u0, nb);
-        const ue_block ub = {ue_ecef_m + 3 * u0, 3, frames, ue_st, 1};
+    for (size_t c0 = 0; c0 < n_ue; c0 += UE_BLOCKS * BLOCK) {
+        ue_rows u[UE_BLOCKS];
+        size_t n_blocks = 0;
+        for (size_t u0 = c0; u0 < n_ue && n_blocks < UE_BLOCKS; u0 += BLOCK)
+            ue_rows_fill(u + n_blocks++, ue_ecef_m + 3 * u0, n_ue - u0 < BLOCK ? n_ue - u0 : BLOCK);
         for (size_t s = 0; s < n_sat; s++) {
-            double pos[3 * BLOCK], vel[3 * BLOCK], acc[3 * BLOCK], feeder[BLOCK];
-            double buf[NTN_LINK_N_FIELDS][BLOCK];
-            int sat_st[BLOCK];
-            const int st = sat_prepare(feeder, sat_pos_m + 3 * s, sat_vel_mps + 3 * s,
-                                       sat_acc_mps2 + 3 * s,
-                                       gateway_ecef_m ? gateway_ecef_m + 3 * s : NULL);
-            for (size_t j = 0; j < nb; j++) {
-                memcpy(pos + 3 * j, sat_pos_m + 3 * s, 3 * sizeof(double));
-                memcpy(vel + 3 * j, sat_vel_mps + 3 * s, 3 * sizeof(double));
-                memcpy(acc + 3 * j, sat_acc_mps2 + 3 * s, 3 * sizeof(double));
-                feeder[j] = feeder[0];
-                sat_st[j] = st;
+            sat_rows sr;
+            sat_rows_splat(&sr, sat_pos_m + 3 * s, sat_vel_mps + 3 * s, sat_acc_mps2 + 3 * s,
+                           gateway_ecef_m ? gateway_ecef_m + 3 * s : NULL);
+            for (size_t b = 0; b < n_blocks; b++) {
+                const size_t u0 = c0 + b * BLOCK, nb = n_ue - u0 < BLOCK ? n_ue - u0 : BLOCK;
+                link_block(o, s * n_ue + u0, status + s * n_ue + u0, nb, &sr, u + b, cr, level);
             }
-            const sat_block sb = {pos, vel, acc, sat_st, feeder};
-            sat_rows rows;
-            link_block(buf, status + s * n_ue + u0, nb, &sb,
-                       v4 ? sat_rows_of(&rows, &sb, nb) : NULL, &ub, cr);
-            store_block(o, s * n_ue + u0, buf, nb, v4);
         }
     }
 }
 
-/* Number of fields set in a selection. */
-static size_t field_count(unsigned fields)
+/* The grid over times: per chunk of terminals (frames computed once), per satellite, blocks
+ * of BLOCK times (their rows built once for the chunk) against each terminal in SPLAT
+ * columns, so that the lanes run over times. */
+static void grid_times(const grid_out *o, int *status, const double *sat_pos_m,
+                       const double *sat_vel_mps, const double *sat_acc_mps2,
+                       const double *ue_ecef_m, const double *gateway_ecef_m, size_t n_sat,
+                       size_t n_ue, size_t n_t, const carriers *cr, int level)
 {
-    size_t n = 0;
-    for (int k = 0; k < NTN_LINK_N_FIELDS; k++)
-        n += (fields >> k) & 1u;
-    return n;
+    for (size_t u0 = 0; u0 < n_ue; u0 += UE_CHUNK) {
+        const size_t nu = n_ue - u0 < UE_CHUNK ? n_ue - u0 : UE_CHUNK;
+        enu_frame frames[UE_CHUNK];
+        int ue_st[UE_CHUNK];
+        frames_of(frames, ue_st, ue_ecef_m + 3 * u0, nu);
+        for (size_t s = 0; s < n_sat; s++)
+            for (size_t t0 = 0; t0 < n_t; t0 += BLOCK) {
+                const size_t nb = n_t - t0 < BLOCK ? n_t - t0 : BLOCK, off = 3 * (s * n_t + t0);
+                sat_rows sr;
+                sat_rows_fill(&sr, sat_pos_m + off, sat_vel_mps + off, sat_acc_mps2 + off,
+                              gateway_ecef_m ? gateway_ecef_m + 3 * s : NULL, 0, nb);
+                for (size_t i = 0; i < nu; i++) {
+                    const size_t base = (s * n_ue + u0 + i) * n_t + t0;
+                    ue_rows u;
+                    ue_rows_splat(&u, ue_ecef_m + 3 * (u0 + i), frames + i, ue_st[i]);
+                    link_block(o, base, status + base, nb, &sr, &u, cr, level);
+                }
+            }
+    }
 }
 
 int ntn_link_grid(double *out, int *status, const double *sat_pos_m, const double *sat_vel_mps,
@@ -652,34 +609,15 @@ int ntn_link_grid_select(double *out, int *status, unsigned fields, const double
     if (carriers_of(&cr, freq_dl_hz, freq_ul_hz) != NTN_OK)
         return ntn_fail_nan(ntn_fail_status(NTN_ERR_RANGE, status, stride), out,
                             stride * planes);
-    const grid_out o = {out, stride, fields};
+    const int level = lane_level();
+    const grid_out o = grid_out_of(out, stride, fields);
     cr.fields = fields;
-    if (n_t == 1) {
+    if (n_t == 1)
         grid_one_time(&o, status, sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m,
-                      gateway_ecef_m, n_sat, n_ue, &cr);
-        return NTN_OK;
-    }
-    for (size_t u0 = 0; u0 < n_ue; u0 += UE_CHUNK) {
-        const size_t nu = n_ue - u0 < UE_CHUNK ? n_ue - u0 : UE_CHUNK;
-        enu_frame frames[UE_CHUNK];
-        int ue_st[UE_CHUNK];
-        frames_of(frames, ue_st, ue_ecef_m + 3 * u0, nu);
-        for (size_t s = 0; s < n_sat; s++) {
-            const double *gw = gateway_ecef_m ? gateway_ecef_m + 3 * s : NULL;
-            for (size_t t0 = 0; t0 < n_t; t0 += BLOCK) {
-                const size_t nb = n_t - t0 < BLOCK ? n_t - t0 : BLOCK, off = 3 * (s * n_t + t0);
-                double feeder[BLOCK];
-                int sat_st[BLOCK];
-                for (size_t j = 0; j < nb; j++)
-                    sat_st[j] = sat_prepare(feeder + j, sat_pos_m + off + 3 * j,
-                                            sat_vel_mps + off + 3 * j,
-                                            sat_acc_mps2 + off + 3 * j, gw);
-                const sat_block sb = {sat_pos_m + off, sat_vel_mps + off, sat_acc_mps2 + off,
-                                      sat_st, feeder};
-                grid_block(&o, status, &sb, ue_ecef_m + 3 * u0, frames, ue_st, nu,
-                           s * n_ue + u0, n_t, t0, nb, &cr);
-            }
-        }
-    }
+                      gateway_ecef_m, n_sat, n_ue, &cr, level);
+    else
+        grid_times(&o, status, sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m,
+                   gateway_ecef_m, n_sat, n_ue, n_t, &cr, level);
+    stream_done(&o);
     return NTN_OK;
 }

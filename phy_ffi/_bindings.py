@@ -18,6 +18,7 @@ import numpy as np
 
 from phy_ffi import _ntnphy
 from phy_ffi._ntnphy import ffi, lib
+from phy_ffi.arrays import line_aligned_empty
 from phy_ffi.errors import PhyError, PhyValueError
 
 COMPILED_PATH: str = _ntnphy.__file__
@@ -208,7 +209,7 @@ def link_states(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m,
     expect("link_states", *((k, a, (n, 3), F64) for k, a in (
         ("sat_pos_m", sat_pos_m), ("sat_vel_mps", sat_vel_mps), ("sat_acc_mps2", sat_acc_mps2),
         ("ue_ecef_m", ue_ecef_m), ("gateway_ecef_m", gateway_ecef_m)) if a is not None))
-    out, status = np.empty((lib.NTN_LINK_N_FIELDS, n)), new_status(n)
+    out, status = line_aligned_empty((lib.NTN_LINK_N_FIELDS, n)), new_status(n)
     gw = ffi.NULL if gateway_ecef_m is None else dptr(gateway_ecef_m)
     call(lib.ntn_link_states(dptr(out), iptr(status), dptr(sat_pos_m), dptr(sat_vel_mps),
                              dptr(sat_acc_mps2), dptr(ue_ecef_m), gw, float(freq_dl_hz),
@@ -235,7 +236,7 @@ def link_grid(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m, f
         *([] if gateway_ecef_m is None else [("gateway_ecef_m", gateway_ecef_m, (n_sat, 3), F64)]))
     shape, n_planes = (n_sat, n_ue, n_t), bin(mask & lib.NTN_LINK_ALL_FIELDS).count("1")
     if out is None:
-        out = (np.empty((n_planes, *shape)), np.zeros(shape, dtype=np.int32))
+        out = (line_aligned_empty((n_planes, *shape)), np.empty(shape, dtype=np.int32))
     elif not (isinstance(out, tuple) and len(out) == 2):
         raise_value_error("link_grid: out: expected a (fields, status) pair")
     planes, status = out

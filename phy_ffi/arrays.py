@@ -1,4 +1,4 @@
-"""Input preparation shared by the C-backed API and its numpy twin."""
+"""Input preparation shared by the C-backed API and its numpy twin, and output allocation."""
 from __future__ import annotations
 
 import numpy as np
@@ -59,3 +59,17 @@ def paired_vectors3(**arrays) -> list[np.ndarray]:
         shapes = ", ".join(f"{k}={p.shape[0]}" for k, p in zip(arrays, parts, strict=True))
         raise PhyValueError(f"mismatched lengths: {shapes}")
     return [np.ascontiguousarray(np.broadcast_to(p, (n, 3))) for p in parts]
+
+
+CACHE_LINE_BYTES = 64  # x86-64 and most AArch64 cores
+
+
+def line_aligned_empty(shape: tuple[int, ...], dtype=np.float64) -> np.ndarray:
+    """An uninitialised C-contiguous array whose first element starts a 64-byte cache line
+    (numpy's large arrays start 16 bytes into one): the C core streams whole lines of large
+    outputs past the caches, and a line it can only write in part costs a read from memory."""
+    dtype = np.dtype(dtype)
+    n_bytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    raw = np.empty(n_bytes + CACHE_LINE_BYTES, dtype=np.uint8)
+    start = -raw.ctypes.data % CACHE_LINE_BYTES
+    return raw[start:start + n_bytes].view(dtype).reshape(shape)

@@ -4,9 +4,10 @@ See csrc/include/ntn_phy.h, section link. Terminal and gateway are fixed in ECEF
 satellite state (position, velocity, acceleration) comes e.g. from ``hermite_states``.
 Doppler f_d = -f (dr/dt) / c, positive when the satellite approaches (docs/reference.md 1).
 
-On x86-64 CPUs with AVX2 and FMA the C kernel computes four elements at a time, elsewhere two;
-setting the environment variable ``NTNPHY_NO_AVX2=1`` before the first call forces the
-two-lane kernel. Both give the same results to rounding (tests/phy/test_link_paths.py).
+On x86-64 CPUs with AVX-512 the C kernel computes eight elements at a time, with AVX2 and FMA
+four, elsewhere two; the environment variables ``NTNPHY_NO_AVX512=1`` and ``NTNPHY_NO_AVX2=1``
+force the narrower kernels. Eight and four lanes give the same bits, two the same results to
+rounding (tests/phy/test_link_paths.py).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from phy_ffi import _bindings as b
-from phy_ffi.arrays import as_f64, vectors3
+from phy_ffi.arrays import as_f64, line_aligned_empty, vectors3
 from phy_ffi.errors import PhyValueError
 
 __all__ = ["LinkStates", "link_grid", "link_grid_buffers", "link_states"]
@@ -128,9 +129,10 @@ def field_mask(fields) -> int:
 def link_grid_buffers(n_sat: int, n_ue: int, n_t: int,
                       fields=None) -> tuple[np.ndarray, np.ndarray]:
     """Output buffers for link_grid(..., out=, fields=): one float64 (S, U, T) plane per
-    selected field (all 15 by default: 124 bytes per element with the int32 status)."""
+    selected field (all 15 by default: 124 bytes per element with the int32 status), the
+    planes starting on a 64-byte cache line (line_aligned_empty)."""
     planes = bin(field_mask(fields)).count("1")
-    return (np.empty((planes, n_sat, n_ue, n_t)),
+    return (line_aligned_empty((planes, n_sat, n_ue, n_t)),
             np.empty((n_sat, n_ue, n_t), dtype=np.int32))
 
 

@@ -35,14 +35,15 @@ LAYER_MAP: dict[str, frozenset[str]] = {
     "ntnstack.limits": BASE,
     "ntnstack.outputs": BASE,
     "ntnstack.progress": frozenset(),
+    "ntnstack.asn1_cache": frozenset(),      # asn1tools' parse kept on disk
     "ntnstack.capture": BASE,
     "ntnstack.position": BASE,
     # layers 2-6, each over the ones below
     "ntnstack.orbit": CORE,
     "ntnstack.link": CORE | {"ntnstack.orbit"},
-    "ntnstack.rrc": CORE | {"ntnstack.orbit", "ntnstack.link"},
+    "ntnstack.rrc": CORE | {"ntnstack.orbit", "ntnstack.link", "ntnstack.asn1_cache"},
     "ntnstack.stack": CORE | {"ntnstack.orbit", "ntnstack.link", "ntnstack.rrc",
-                              "ntnstack.capture", "at_bridge"},
+                              "ntnstack.capture", "ntnstack.asn1_cache", "at_bridge"},
     "ntnstack.terminals": CORE | {"ntnstack.orbit", "ntnstack.link", "ntnstack.rrc",
                                   "ntnstack.stack", "at_bridge"},
     "ntnstack.sctp": BASE,                   # SCTP transports (kernel, userspace)

@@ -127,9 +127,12 @@ int ntn_hermite_states_multi(double *pos_m, double *vel_mps, double *acc_mps2, i
  * Per-element status: NTN_ERR_NAN (non-finite input), NTN_ERR_BELOW_GROUND (satellite inside
  * the WGS-84 ellipsoid, or terminal more than 378 km below it), NTN_ERR_RANGE (satellite at
  * the terminal, r = 0); bad columns NaN. Angles are within 3.4e-12 rad of libm's atan2.
- * On x86-64 CPUs with AVX2 and FMA a four-lane kernel is used (chosen at the first call; the
- * environment variable NTNPHY_NO_AVX2=1 forces the two-lane one); the two agree to rounding
- * (csrc/link.c). */
+ * On x86-64 CPUs with AVX-512 an eight-lane kernel is used, with AVX2 and FMA a four-lane one
+ * (chosen per call; the environment variables NTNPHY_NO_AVX512=1 and NTNPHY_NO_AVX2=1 force the
+ * four- and two-lane ones); eight and four lanes give the same bits, two agree to rounding
+ * (csrc/link.c). On x86-64, outputs above 2 MiB are written with non-temporal stores (they
+ * are not left in the caches), whole 64-byte lines only: `out` starting on a cache line is
+ * fastest. */
 #define NTN_LINK_ELEVATION_DEG 0
 #define NTN_LINK_AZIMUTH_DEG 1
 #define NTN_LINK_RANGE_M 2

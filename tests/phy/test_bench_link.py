@@ -77,7 +77,7 @@ def test_bench_link_grid_shape(benchmark, backend, shape):
     if backend == "twin":
         benchmark.extra_info["baseline"] = True
     module = phy_ffi.twin if backend == "twin" else phy_ffi
-    out = benchmark.pedantic(module.link_grid, args=shape_inputs(*SHAPES[shape]), rounds=5,
+    out = benchmark.pedantic(module.link_grid, args=shape_inputs(*SHAPES[shape]), rounds=20,
                              iterations=1)
     assert out.range_m.shape == (n_sat, n_ue, n_t)
 

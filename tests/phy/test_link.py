@@ -106,15 +106,17 @@ def test_grid_at_one_time_matches_flat_pairs(phy):
     pos, vel, acc = (np.stack([sat[k] for sat in sats]) for k in range(3))   # (3, 1, 3)
     pos[2] = np.nan                                   # a bad satellite: per-element status
     rng = np.random.default_rng(5)
-    ues = phy_ffi.geodetic_to_ecef(rng.uniform(-60, 60, 150), rng.uniform(-180, 180, 150),
+    ues = phy_ffi.geodetic_to_ecef(rng.uniform(-60, 60, 600), rng.uniform(-180, 180, 600),
                                    0.0).ecef_m
     ues[70] = np.nan                                  # a bad terminal in the second block
+    ues[560] = np.nan                                 # and one after the first 8 blocks of 64
     gws = np.stack([GATEWAY, ue_at(0.0, 50.0), GATEWAY])
     grid = phy.link_grid(pos, vel, acc, ues, gws)
-    assert grid.status.shape == (3, 150, 1) and grid.status[2].all() and grid.status[0, 70]
+    assert grid.status.shape == (3, 600, 1) and grid.status[2].all() and grid.status[0, 70]
+    assert grid.status[1, 560] and not grid.status[:2, 71:560].any()
     for s in range(3):
-        rows = [np.repeat(x[s], 150, axis=0) for x in (pos, vel, acc)]
-        flat = phy.link_states(*rows, ues, np.repeat(gws[s:s + 1], 150, axis=0))
+        rows = [np.repeat(x[s], 600, axis=0) for x in (pos, vel, acc)]
+        flat = phy.link_states(*rows, ues, np.repeat(gws[s:s + 1], 600, axis=0))
         for name in flat._fields:
             np.testing.assert_array_equal(getattr(grid, name)[s, :, 0], getattr(flat, name))
 
@@ -154,6 +156,70 @@ def test_field_selection_writes_only_those_fields(phy):
     for bad in ("range", []):
         with pytest.raises(phy_ffi.PhyValueError, match="fields"):
             phy.link_grid(pos, vel, acc, ues, GATEWAY, fields=bad)
+
+
+# Outputs above 2 MiB (124 bytes per element: 15 fields and the status) are written with
+# non-temporal stores on x86-64 (STREAM_MIN_BYTES in csrc/link.c); smaller calls store normally.
+STREAM_MIN_ELEMENTS = (2 << 20) // 124 + 1
+
+
+def test_streamed_grid_gives_the_same_bits_as_smaller_calls():
+    t = np.linspace(0.0, 4000.0, 403)  # rows of 403 doubles: most start inside a 64-byte line
+    sats = [circular_states(LEO_RADIUS_M, 53.0, raan, 0.0, t) for raan in (0, 90, 180, 270)]
+    pos, vel, acc = (np.stack([s[k] for s in sats]) for k in range(3))
+    pos[1, 100] = np.nan
+    rng = np.random.default_rng(7)
+    ues = phy_ffi.geodetic_to_ecef(rng.uniform(-60, 60, 13), rng.uniform(-180, 180, 13),
+                                   0.0).ecef_m
+    ues[7] = np.nan
+    gws = np.stack([GATEWAY] * 4)
+    whole = phy_ffi.link_grid(pos, vel, acc, ues, gws)
+    assert whole.status.size >= STREAM_MIN_ELEMENTS > whole.status[0].size
+    assert whole.status[1, :, 100].all() and whole.status[:, 7].all()
+    for s in range(4):
+        one = phy_ffi.link_grid(pos[s:s + 1], vel[s:s + 1], acc[s:s + 1], ues, gws[s:s + 1])
+        for name in one._fields:
+            np.testing.assert_array_equal(getattr(whole, name)[s], getattr(one, name)[0])
+
+
+def test_streamed_one_time_grid_gives_the_same_bits_as_smaller_calls():
+    n_sat, n_ue = 20, STREAM_MIN_ELEMENTS // 20 + 3   # rows of an odd number of terminals
+    sats = [circular_states(LEO_RADIUS_M, 53.0, 9.0 * k, 4.0 * k, 0.0) for k in range(n_sat)]
+    pos, vel, acc = (np.stack([sat[k] for sat in sats]) for k in range(3))   # (40, 1, 3)
+    pos[5] = np.nan
+    rng = np.random.default_rng(8)
+    ues = phy_ffi.geodetic_to_ecef(rng.uniform(-60, 60, n_ue), rng.uniform(-180, 180, n_ue),
+                                   0.0).ecef_m
+    ues[300] = np.nan
+    whole = phy_ffi.link_grid(pos, vel, acc, ues, GATEWAY)
+    assert whole.status.size >= STREAM_MIN_ELEMENTS > n_ue > 512 and whole.status[5].all()
+    for s in range(0, n_sat, 7):
+        one = phy_ffi.link_grid(pos[s:s + 1], vel[s:s + 1], acc[s:s + 1], ues, GATEWAY)
+        for name in one._fields:
+            np.testing.assert_array_equal(getattr(whole, name)[s], getattr(one, name)[0])
+
+
+def test_outputs_start_on_a_cache_line():
+    # the C core streams whole 64-byte lines of large outputs (phy_ffi.arrays.line_aligned_empty)
+    t = np.linspace(0.0, 600.0, 5)
+    pos, vel, acc = (x[None] for x in circular_states(LEO_RADIUS_M, 53.0, 0.0, 0.0, t))
+    fresh = phy_ffi.link_grid(pos, vel, acc, UE)
+    flat = phy_ffi.link_states(pos[0], vel[0], acc[0], np.repeat(UE[None], 5, axis=0))
+    planes, _ = phy_ffi.link_grid_buffers(3, 7, 11, fields=("range_m", "delay_s"))
+    for first in (fresh.elevation_deg, flat.elevation_deg, planes):
+        assert first.ctypes.data % 64 == 0
+
+
+def test_streamed_flat_pairs_give_the_same_bits_as_smaller_calls():
+    n = STREAM_MIN_ELEMENTS + 101
+    pos, vel, acc, ue, gw = random_pairs(n, seed=12)
+    pos[::997] = np.nan
+    whole = phy_ffi.link_states(pos, vel, acc, ue, gw)
+    for i0 in range(0, n, 5000):
+        part = slice(i0, i0 + 5000)
+        some = phy_ffi.link_states(pos[part], vel[part], acc[part], ue[part], gw[part])
+        for name in some._fields:
+            np.testing.assert_array_equal(getattr(whole, name)[part], getattr(some, name))
 
 
 def random_pairs(n, seed=11):

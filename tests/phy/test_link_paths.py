@@ -1,7 +1,7 @@
-"""The link kernel's two code paths: four lanes (AVX2 + FMA, taken on CPUs that have them) and
-two lanes (SSE2 / NEON), which NTNPHY_NO_AVX2=1 forces. The kernel reads the variable once per
-process, so the two-lane runs happen in a child interpreter (which inherits the sanitizer
-build's environment under ``build.py test --sanitize``).
+"""The link kernel's code paths: eight lanes (AVX-512) and four (AVX2 + FMA), taken on CPUs
+that have them, and two lanes (SSE2 / NEON). NTNPHY_NO_AVX512=1 forces four lanes and
+NTNPHY_NO_AVX2=1 two; the other paths run in a child interpreter with the variable set (which
+inherits the sanitizer build's environment under ``build.py test --sanitize``).
 """
 import os
 import subprocess
@@ -17,6 +17,7 @@ from tests.phy.test_link import random_pairs
 
 ROOT = Path(__file__).resolve().parents[2]
 TWO_LANES = {"NTNPHY_NO_AVX2": "1"}
+FOUR_LANES = {"NTNPHY_NO_AVX512": "1"}
 # Both paths use the same formulas and the same atan2; the four-lane one sums products with
 # fused multiply-adds, so they round differently (measured: at most 4e-16 of a field's
 # largest magnitude, 8.5e-12 relative where d.v or d.a cancel towards zero).
@@ -56,11 +57,12 @@ def run_child(args: list[str], extra_env: dict[str, str]) -> subprocess.Complete
                           text=True, timeout=600)
 
 
-def two_lane_cases(tmp_path) -> dict[str, np.ndarray]:
-    path = tmp_path / "two_lanes.npz"
+def two_lane_cases(tmp_path, env: dict[str, str] = TWO_LANES) -> dict[str, np.ndarray]:
+    """The cases computed in a child whose environment adds env (default: two lanes)."""
+    path = tmp_path / "child_lanes.npz"
     code = ("from tests.phy.test_link_paths import write_link_cases; "
             f"write_link_cases({str(path)!r})")
-    done = run_child(["-c", code], TWO_LANES)
+    done = run_child(["-c", code], env)
     assert done.returncode == 0, done.stderr
     with np.load(path) as data:
         return dict(data)
@@ -106,8 +108,20 @@ def test_no_avx2_really_switches_the_kernel(tmp_path):
     assert "flat_range_rate_mps" in differs and "grid_elevation_deg" in differs
 
 
-def test_link_tests_pass_on_the_two_lane_path():
+def test_eight_and_four_lanes_give_the_same_bits(tmp_path):
+    # Both wide paths sum the same fused products in the same order (csrc/link_lanes.h), so
+    # without AVX-512 (or with it switched off here) the results must not move by one bit.
+    this, four = link_cases(), two_lane_cases(tmp_path, FOUR_LANES)
+    assert this.keys() == four.keys()
+    for key in this:
+        np.testing.assert_array_equal(this[key], four[key], err_msg=key)
+
+
+@pytest.mark.parametrize("lanes", ["two", "four"])
+def test_link_tests_pass_on_the_narrower_paths(lanes):
+    # four lanes: their own streamed stores of large outputs (tests/phy/test_link.py, streamed)
+    env = TWO_LANES if lanes == "two" else FOUR_LANES
     done = run_child(["-m", "pytest", "-q", "-p", "no:cacheprovider", "--benchmark-disable",
-                      "tests/phy/test_link.py"], TWO_LANES)
+                      "tests/phy/test_link.py"], env)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert " passed" in done.stdout and " failed" not in done.stdout
