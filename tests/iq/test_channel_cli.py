@@ -1,6 +1,8 @@
 """``ntnstack channel`` in file mode: cf32 and SigMF in and out, chunking, progress, errors."""
+import io
 import json
 import os
+import sys
 import threading
 
 import numpy as np
@@ -189,6 +191,25 @@ def test_an_older_longer_output_is_cut_and_a_fifo_is_written(tmp_path):
     assert main(["channel", "--in", str(tmp_path / "in.cf32"), "--out", str(fifo), *args]) == 0
     reader.join()
     assert got == [fresh.read_bytes()]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_ends_at_every_sample(tmp_path, monkeypatch):
+    """On a terminal the bar is drawn and its last state counts every sample, with a rate."""
+    x = complex_noise(3 * PASS_BLOCK + 5, seed=4)
+    x.tofile(tmp_path / "in.cf32")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["channel", "--in", str(tmp_path / "in.cf32"), "--out",
+                 str(tmp_path / "out.cf32"), "--rate", str(RATE_HZ), "--sat", LEO, "--ue", UE,
+                 "--start", START]) == 0
+    last = terminal.getvalue().rstrip("\n").split("\r")[-1]
+    assert last.startswith("channel [" + "#" * 10) and f"{x.size:,}/{x.size:,}" in last
+    assert "100.0%  samples" in last and " M/s" in last
 
 
 def test_out_a_hard_link_of_in_is_refused(tmp_path, capsys):
