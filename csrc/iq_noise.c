@@ -19,6 +19,8 @@
  *  - Table edges are computed once per channel from the recurrence
  *    x_(i+1) = f^-1(f(x_i) + area / x_i), with x_1 = r and the base layer's width
  *    x_0 = area / f(r) (rectangle plus tail).
+ *  - The signal power an SNR refers to (ntn_iq_sum_squares) is summed in numpy's order, so
+ *    that a recording's noise power is the same whether numpy or the C core measured it.
  */
 #include <string.h>
 
