@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from ntnstack.errors import InputError
-from ntnstack.iq.files import BYTES_PER_SAMPLE, IQInput, IQWriter, mapped_samples, open_iq
+from ntnstack.iq.files import (
+    BYTES_PER_SAMPLE, IQInput, IQWriter, mapped_samples, open_iq, sigmf_paths,
+)
 from ntnstack.progress import ProgressBar
 from ntnstack.limits import (
     MAX_IQ_CHUNK, MAX_IQ_DELAY_BYTES, MAX_SERIES_ROWS, MAX_SPAN_S,
@@ -227,11 +229,14 @@ def run_files(args) -> int:
 
 
 def _same_file(inp: str, out: str) -> bool:
-    """--in and --out name one file (one path, a symbolic or a hard link)."""
-    if Path(inp).resolve() == Path(out).resolve():
+    """--in and --out name one file of samples: one path, a symbolic or a hard link, or two
+    names of one SigMF recording (the output is written over in place while the input is
+    mapped)."""
+    data_in, data_out = ((sigmf_paths(p) or (None, Path(p)))[1] for p in (inp, out))
+    if data_in.resolve() == data_out.resolve():
         return True
     try:
-        return os.path.samefile(inp, out)
+        return os.path.samefile(data_in, data_out)
     except OSError:           # either does not exist (yet): open_iq names a missing --in
         return False
 

@@ -212,14 +212,20 @@ def test_progress_on_a_terminal_ends_at_every_sample(tmp_path, monkeypatch):
     assert "100.0%  samples" in last and " M/s" in last
 
 
-def test_out_a_hard_link_of_in_is_refused(tmp_path, capsys):
+@pytest.mark.parametrize(("inp", "out"), [("in.cf32", "link.cf32"),
+                                         ("rec.sigmf-meta", "rec.sigmf")])
+def test_out_naming_the_samples_of_in_is_refused(tmp_path, capsys, inp, out):
+    """A hard link, or another name of the same SigMF recording, is the input itself."""
     complex_noise(1000).tofile(tmp_path / "in.cf32")
     os.link(tmp_path / "in.cf32", tmp_path / "link.cf32")
-    assert main(["channel", "--in", str(tmp_path / "in.cf32"), "--out",
-                 str(tmp_path / "link.cf32"), "--rate", str(RATE_HZ), "--sat", LEO, "--ue", UE,
-                 "--start", START, "-q"]) == 2
+    _sigmf(tmp_path, complex_noise(1000))
+    (tmp_path / "in.sigmf-meta").rename(tmp_path / "rec.sigmf-meta")
+    (tmp_path / "in.sigmf-data").rename(tmp_path / "rec.sigmf-data")
+    assert main(["channel", "--in", str(tmp_path / inp), "--out", str(tmp_path / out),
+                 "--rate", str(RATE_HZ), "--sat", LEO, "--ue", UE, "--start", START,
+                 "-q"]) == 2
     assert "error: --out: must differ from --in" in capsys.readouterr().err
-    assert (tmp_path / "in.cf32").stat().st_size == 8000
+    assert (tmp_path / "in.cf32").stat().st_size == (tmp_path / "rec.sigmf-data").stat().st_size
 
 
 def test_full_disk_is_one_line(tmp_path, capsys):
