@@ -19,6 +19,8 @@
  *  - Table edges are computed once per channel from the recurrence
  *    x_(i+1) = f^-1(f(x_i) + area / x_i), with x_1 = r and the base layer's width
  *    x_0 = area / f(r) (rectangle plus tail).
+ *  - The signal power an SNR refers to (ntn_iq_sum_squares) is summed in numpy's order, so
+ *    that a recording's noise power is the same whether numpy or the C core measured it.
  */
 #include <string.h>
 
@@ -209,4 +211,53 @@ void ntn_iq_add_noise(const ntn_iq_channel *ch, float *out, size_t m, int level)
 #endif
     (void)level;
     add_noise_base(ch, out, m);
+}
+
+/* numpy's pairwise sum (numpy/_core/src/umath/loops_utils.h.src) of the float64 values of
+ * the float32 squares of x[0..n): under 8 values in order; up to PAIRWISE_BLOCK in 8 lanes,
+ * combined ((0+1)+(2+3))+((4+5)+(6+7)), then the rest in order; above, two halves split at a
+ * multiple of 8. */
+#define PAIRWISE_BLOCK 128
+
+static double square(const float *x, size_t i)
+{
+    const float s = x[i] * x[i];     /* rounded to float32 first, as np.square */
+    return (double)s;
+}
+
+static double pairwise_squares(const float *x, size_t n)
+{
+    if (n < 8) {
+        double res = 0.0;
+        for (size_t i = 0; i < n; i++)
+            res += square(x, i);
+        return res;
+    }
+    if (n <= PAIRWISE_BLOCK) {
+        double r[8];
+        size_t i;
+        for (unsigned j = 0; j < 8; j++)
+            r[j] = square(x, j);
+        for (i = 8; i < n - n % 8; i += 8)
+            for (unsigned j = 0; j < 8; j++)
+                r[j] += square(x, i + j);
+        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++)
+            res += square(x, i);
+        return res;
+    }
+    size_t half = n / 2;
+    half -= half % 8;
+    return pairwise_squares(x, half) + pairwise_squares(x + half, n - half);
+}
+
+int ntn_iq_sum_squares(double *total, const float *x, size_t n)
+{
+    if (!total || (!x && n))
+        return NTN_ERR_NULL;
+    double sum = *total;
+    for (size_t i = 0; i < n; i += NTN_IQ_SUM_BUFFER)
+        sum += pairwise_squares(x + i, n - i < NTN_IQ_SUM_BUFFER ? n - i : NTN_IQ_SUM_BUFFER);
+    *total = sum;
+    return NTN_OK;
 }

@@ -448,4 +448,15 @@ def iq_channel_process(state, out: np.ndarray, block: np.ndarray, ptrs: tuple,
 def iq_samples_done(state) -> int:
     """Samples the channel state has processed."""
     return int(state.n)
+
+
+def iq_sum_squares(total: float, x: np.ndarray) -> float:
+    """``total`` plus the float32 squares of ``x`` (float32, 1-D, C-contiguous; read-only
+    allowed) summed in float64 as numpy sums them (ntn_iq_sum_squares)."""
+    n = _vector(x, "iq_sum_squares", "x", np.float32)
+    expect("iq_sum_squares", ("x", x, (n,), np.float32))
+    out = ffi.new("double *", float(total))
+    call(lib.ntn_iq_sum_squares(out, ffi.cast("const float *", ffi.from_buffer(x)), n),
+         "iq_sum_squares")
+    return float(out[0])
 # NTN:iq_channel:end

@@ -17,7 +17,17 @@ from phy_ffi._bindings import CONST
 from phy_ffi.arrays import as_f64
 from phy_ffi.errors import PhyValueError
 
-__all__ = ["ChannelTrajectory", "IQChannel", "channel_trajectory"]
+__all__ = ["ChannelTrajectory", "IQChannel", "channel_trajectory", "sum_squares"]
+
+
+def sum_squares(x: np.ndarray, total: float = 0.0) -> float:
+    """``total`` plus the sum of the squares of the float32 values ``x`` (a complex64 array
+    counts I and Q), each square rounded to float32, added in float64: the bits of numpy's
+    ``np.sum(np.square(x), dtype=np.float64, initial=total)`` (its pairwise sum per cast
+    buffer of NTN_IQ_SUM_BUFFER values) in one read of ``x``. The signal power of an SNR."""
+    if isinstance(x, np.ndarray) and x.dtype == np.complex64 and x.ndim == 1:
+        x = np.ascontiguousarray(x).view(np.float32)
+    return b.iq_sum_squares(total, x)
 
 
 class ChannelTrajectory(NamedTuple):

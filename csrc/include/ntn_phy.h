@@ -457,6 +457,14 @@ int ntn_iq_channel_init(ntn_iq_channel *ch, float *history, size_t history_len, 
 int ntn_iq_channel_process(ntn_iq_channel *ch, float *out, const float *in, size_t n,
                            const double *t_s, const double *delay_s, const double *doppler_hz,
                            const double *gain_db, size_t n_traj);
+
+/* The signal power that sets the noise for an SNR: *total (in: a running total, out: it plus
+ * the sum) += the squares of n floats x, each rounded to float32, summed in float64 exactly
+ * as numpy's np.sum(np.square(x), dtype=np.float64, initial=*total) adds them (to the bit):
+ * per buffer of NTN_IQ_SUM_BUFFER values (numpy's default np.getbufsize()) the running total
+ * plus the buffer's pairwise sum. NTN_ERR_NULL for a NULL pointer. */
+#define NTN_IQ_SUM_BUFFER 8192
+int ntn_iq_sum_squares(double *total, const float *x, size_t n);
 /* NTN:iq_channel:end */
 
 #endif /* NTN_PHY_H */

@@ -10,7 +10,7 @@ doppler_hz, gain_db; t_s in seconds since the first sample).
 """
 from __future__ import annotations
 
-DEFAULT_CHUNK = 1 << 20          # samples per read of the mean-power pass (8 MB)
+DEFAULT_CHUNK = 1 << 20          # samples per partial sum of the mean power (8 MB)
 DEFAULT_ZMQ_DURATION_S = 3600.0
 
 
@@ -57,9 +57,9 @@ def register(sub) -> None:
                    help="ZeroMQ mode: signal power the SNR refers to (default 1)")
     p.add_argument("--seed", type=int, default=1, help="noise seed (default 1)")
     p.add_argument("--chunk", type=int, default=DEFAULT_CHUNK, metavar="N",
-                   help=f"file mode: samples per read of the mean-power pass and at most "
-                        f"per step of the channel pass; three such buffers are used "
-                        f"(default {DEFAULT_CHUNK})")
+                   help=f"file mode: samples per partial sum of the mean power (the noise "
+                        f"power's last bits depend on it) and at most per step of the "
+                        f"channel pass (default {DEFAULT_CHUNK})")
     old_spelling(p, "--no-progress", "quiet", action="store_const", const=1)
     z = p.add_argument_group("ZeroMQ relay (srsRAN ZMQ radio convention)")
     z.add_argument("--zmq-bs-tx", metavar="URL", help="base station tx_port to request from")

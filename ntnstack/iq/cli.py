@@ -2,6 +2,7 @@
 ZeroMQ relay job (argument parsing lives in ntnstack.commands.channel)."""
 from __future__ import annotations
 
+import os
 import re
 import sys
 import warnings
@@ -10,8 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from ntnstack.errors import InputError
-from ntnstack.iq.files import BYTES_PER_SAMPLE, IQInput, IQWriter, open_iq
-from ntnstack.iq.pipeline import ChunkPipeline
+from ntnstack.iq.files import (
+    BYTES_PER_SAMPLE, IQInput, IQWriter, mapped_samples, open_iq, sigmf_paths,
+)
 from ntnstack.progress import ProgressBar
 from ntnstack.limits import (
     MAX_IQ_CHUNK, MAX_IQ_DELAY_BYTES, MAX_SERIES_ROWS, MAX_SPAN_S,
@@ -25,9 +27,8 @@ CSV_COLUMNS = ("t_s", "delay_s", "doppler_hz", "gain_db")
 ZMQ_ENDPOINT = re.compile(r"^(tcp|ipc|inproc|pgm|epgm|vmci|ws|wss|udp)://\S+$")
 REDRAW_S = 0.2
 """Wall seconds between two redraws of the progress bar (a block takes far less)."""
-PIPELINE_BUFFERS = 3          # blocks in flight: one read ahead, one processed, one written
-PIPELINE_BLOCK = 1 << 18      # samples per block of the channel pass (2 MiB: stays in cache
-                              # from the read through the channel to the write)
+PASS_BLOCK = 1 << 16          # samples per step of the channel pass: its 512 KiB output
+                              # stays in the 2 MiB L2 cache from the channel to the write
 
 
 def read_trajectory_csv(path: str):
@@ -176,60 +177,75 @@ def _noise_power(args, signal_power: float) -> float:
     return float(signal_power * 10.0 ** (-args.snr_db / 10.0))
 
 
-def _mean_power(chunks: ChunkPipeline, count: int) -> float:
+def _mean_power(x: np.ndarray, chunk: int) -> float:
     """Mean |x|^2 of the recording: I^2 and Q^2 in float32 (each within half an ulp, the
-    errors average out), summed in float64, one --chunk at a time, in one buffer (reading
-    ahead gains nothing on this memory-bound pass and would fault in fresh pages), squared in
-    place (the channel pass reads the file again)."""
+    errors average out), summed in float64 per ``chunk`` samples as one np.sum of their
+    squares adds them (phy_ffi.sum_squares, in C, reading the mapping once), the chunks'
+    sums added up."""
+    import phy_ffi
+
+    floats = x.view(np.float32)
     total = 0.0
-    for block in chunks.blocks(chunks.size, buffers=1):
-        components = block.view(np.float32)
-        total += float(np.sum(np.square(components, out=components), dtype=np.float64))
-        chunks.release(block)
-    return total / max(count, 1)
+    for start in range(0, floats.size, 2 * chunk):
+        total += phy_ffi.sum_squares(floats[start:start + 2 * chunk])
+    return total / max(x.size, 1)
 
 
 def run_files(args) -> int:
-    """``--in`` through the channel into ``--out``, ``--chunk`` samples at a time: the file
-    read ahead and written behind on their own threads (ntnstack.iq.pipeline) while the C
-    channel processes each chunk in place."""
+    """``--in`` through the channel into ``--out``: the input mapped (ntnstack.iq.files), its
+    mean power summed for --snr-db, then the C channel from the mapping into a small buffer
+    written out, at most min(--chunk, PASS_BLOCK) samples per step."""
 
     check_range(args.chunk, "--chunk", 1, MAX_IQ_CHUNK, "samples")
-    if Path(args.inp).resolve() == Path(args.out).resolve():
+    if _same_file(args.inp, args.out):
         raise InputError("--out: must differ from --in")
     src = open_iq(args.inp, "--in")
     rate = _rate_hz(args, src)
     ((traj, note),) = _links(args, src.count / rate, (args.direction,), src)
-    chunks = ChunkPipeline(src.data_path, src.count, args.chunk, PIPELINE_BUFFERS)
-    noise = _noise_power(args, _mean_power(chunks, src.count) if args.snr_db is not None
-                         else 0)
-    channel = _make_channel(rate, traj, noise, args.seed)
-    note = {"core:label": "ntnstack channel",
-            "core:comment": "delay, Doppler, path loss and noise of an emulated satellite link "
-                            "applied by ntnstack (output sample n at the time of input sample n)",
-            **note, **_describe(traj, args.direction), "ntnstack:snr_db": args.snr_db,
-            "ntnstack:noise_power": noise, "ntnstack:seed": args.seed}
-    progress = ProgressBar(src.count, label="channel", enabled=args.progress,
-                           interval_s=REDRAW_S)
-    with IQWriter(args.out, rate_hz=rate, frequency_hz=src.frequency_hz,
-                  datetime=src.datetime, meta=src.meta, annotation=note) as out:
-        chunks.start_writer(out.write)
-        try:
-            for block in chunks.blocks(min(chunks.size, PIPELINE_BLOCK)):
-                _process(channel, block, args)
-                chunks.write(block)
-                progress.update(out.count, _throughput(out.count, src.count, progress))
-        finally:
-            chunks.finish_writes()
+    with mapped_samples(src) as x:
+        noise = _noise_power(args, _mean_power(x, args.chunk) if args.snr_db is not None
+                             else 0)
+        channel = _make_channel(rate, traj, noise, args.seed)
+        note = {"core:label": "ntnstack channel",
+                "core:comment": "delay, Doppler, path loss and noise of an emulated satellite "
+                                "link applied by ntnstack (output sample n at the time of "
+                                "input sample n)",
+                **note, **_describe(traj, args.direction), "ntnstack:snr_db": args.snr_db,
+                "ntnstack:noise_power": noise, "ntnstack:seed": args.seed}
+        progress = ProgressBar(src.count, label="channel", enabled=args.progress,
+                               interval_s=REDRAW_S)
+        with IQWriter(args.out, rate_hz=rate, frequency_hz=src.frequency_hz,
+                      datetime=src.datetime, meta=src.meta, annotation=note) as out:
+            step = min(args.chunk, PASS_BLOCK, max(x.size, 1))
+            buffer = np.empty(step, dtype="<c8")
+            for start in range(0, x.size, step):
+                block = buffer[:min(step, x.size - start)]
+                _process(channel, x[start:start + block.size], block, args)
+                out.write(block)
+                if progress.enabled:      # the rate's text costs 10 us a block
+                    progress.update(out.count, _throughput(out.count, src.count, progress))
     progress.close(_throughput(out.count, src.count, progress))
     return 0
 
 
-def _process(channel, block: np.ndarray, args) -> None:
-    """The channel on ``block`` in place (no fresh pages); InputError when the input outlasts
-    the trajectory."""
+def _same_file(inp: str, out: str) -> bool:
+    """--in and --out name one file of samples: one path, a symbolic or a hard link, or two
+    names of one SigMF recording (the output is written over in place while the input is
+    mapped)."""
+    data_in, data_out = ((sigmf_paths(p) or (None, Path(p)))[1] for p in (inp, out))
+    if data_in.resolve() == data_out.resolve():
+        return True
     try:
-        channel.process(block, block)
+        return os.path.samefile(data_in, data_out)
+    except OSError:           # either does not exist (yet): open_iq names a missing --in
+        return False
+
+
+def _process(channel, block: np.ndarray, out: np.ndarray, args) -> None:
+    """The channel on ``block`` into ``out``; InputError when the input outlasts the
+    trajectory."""
+    try:
+        channel.process(block, out)
     except ValueError as exc:
         where = f"--trajectory {args.trajectory}" if args.trajectory else "--sat"
         raise InputError(f"{where}: {exc}") from None

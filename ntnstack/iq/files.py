@@ -6,11 +6,20 @@ captures, annotations) next to ``NAME.sigmf-data`` (the samples). Any path endin
 ``.sigmf-meta``, ``.sigmf-data`` or ``.sigmf`` is a SigMF recording; anything else is raw
 cf32. Only single-channel ``cf32_le`` SigMF data is read; other datatypes are refused with
 their name.
+
+Samples are read through a memory map of the page cache (no copy into buffers) and written
+over an existing output in place, which is cut to its new length at the end (cheaper than
+O_TRUNC, which frees every page of the old file first, then allocates new ones).
 """
 from __future__ import annotations
 
 import copy
 import json
+import mmap
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +28,8 @@ import numpy as np
 from ntnstack.errors import InputError
 from ntnstack.limits import read_bounded_text
 
-__all__ = ["BYTES_PER_SAMPLE", "IQInput", "IQWriter", "open_iq", "sigmf_paths"]
+__all__ = ["BYTES_PER_SAMPLE", "IQInput", "IQWriter", "mapped_samples", "open_iq",
+           "sigmf_paths"]
 
 BYTES_PER_SAMPLE = 8          # cf32: two float32
 SIGMF_VERSION = "1.0.0"
@@ -77,6 +87,34 @@ def open_iq(path: str | Path, where: str = "--in") -> IQInput:
         raise InputError(f"{where} {data}: {size} bytes is not a whole number of cf32 samples "
                          f"({BYTES_PER_SAMPLE} bytes each)")
     return IQInput(data, size // BYTES_PER_SAMPLE, meta, where)
+
+
+@contextmanager
+def mapped_samples(src: IQInput) -> Iterator[np.ndarray]:
+    """The recording's ``src.count`` samples as a read-only complex64 array over a shared
+    memory map of the file (the page cache itself, read sequentially); unmapped when the block
+    exits and no view of the array is left. The file must not shrink meanwhile (reading a
+    page past its end would be SIGBUS): its size is checked again once it is open."""
+    size = src.count * BYTES_PER_SAMPLE
+    if size == 0:
+        yield np.empty(0, dtype="<c8")
+        return
+    try:
+        with open(src.data_path, "rb") as f:
+            if os.fstat(f.fileno()).st_size < size:
+                raise InputError(f"{src.where} {src.data_path}: shrank while being opened")
+            # MAP_POPULATE measured no cheaper than faulting pages in (5.6 ms for mapping
+            # and summing 32 MiB either way), and would read a huge file in all at once
+            mapping = mmap.mmap(f.fileno(), size, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ)
+    except OSError as exc:
+        raise InputError(f"{src.where} {src.data_path}: cannot read "
+                         f"({exc.strerror or exc})") from None
+    mapping.madvise(mmap.MADV_SEQUENTIAL)
+    try:
+        yield np.frombuffer(mapping, dtype="<c8")
+    finally:
+        with suppress(BufferError):     # a caller's view is still alive: unmapped with it
+            mapping.close()
 
 
 def _read_meta(meta_path: Path, where: str) -> dict:
@@ -142,8 +180,9 @@ class IQWriter:
         self._meta = self._base_meta(meta, rate_hz, frequency_hz, datetime)
         self._annotation = annotation
         self._where = f"{where} {path}"
-        try:
-            self._file = open(self.data_path, "wb")  # noqa: SIM115 - closed by close()
+        try:      # no O_TRUNC: an old file is written over, then cut (close)
+            self._fd = os.open(self.data_path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o666)
+            self._regular = stat.S_ISREG(os.fstat(self._fd).st_mode)
         except OSError as exc:
             raise self._cannot_write(exc) from None
 
@@ -171,15 +210,23 @@ class IQWriter:
 
     def write(self, block: np.ndarray) -> None:
         """Append ``block``; InputError naming the output when the write fails (a full disk)."""
+        data = memoryview(np.ascontiguousarray(block, dtype="<c8")).cast("B")
         try:
-            block.astype("<c8", copy=False).tofile(self._file)
+            while data:
+                data = data[os.write(self._fd, data):]
         except OSError as exc:
             raise self._cannot_write(exc) from None
         self.count += block.size
 
     def close(self) -> None:
+        """Cut a regular file after the samples written (an older, longer file's tail and a
+        failed write's partial block go), close it, then write the SigMF metadata."""
         try:
-            self._file.close()
+            try:
+                if self._regular:
+                    os.ftruncate(self._fd, self.count * BYTES_PER_SAMPLE)
+            finally:
+                os.close(self._fd)
         except OSError as exc:
             raise self._cannot_write(exc) from None
         if self.paths:

@@ -23,7 +23,7 @@ from phy_ffi.channel import (
 from phy_ffi.errors import PhyValueError
 from phy_ffi.twin.noise import gaussian_noise
 
-__all__ = ["IQChannel"]
+__all__ = ["IQChannel", "sum_squares"]
 
 TAPS = CONST.IQ_TAPS
 HALF = TAPS // 2
@@ -159,3 +159,10 @@ class IQChannel:
         self._done += n
         with np.errstate(over="ignore"):   # an overflow is reported by process()
             return y.astype(np.complex64)
+
+
+def sum_squares(x: np.ndarray, total: float = 0.0) -> float:
+    """Twin of phy_ffi.sum_squares: the float32 squares of ``x`` (complex64: I and Q) summed
+    by numpy in float64 from ``total``."""
+    floats = np.ascontiguousarray(x).view(np.float32)
+    return float(np.sum(np.square(floats), dtype=np.float64, initial=total))

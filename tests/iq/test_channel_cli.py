@@ -1,11 +1,16 @@
 """``ntnstack channel`` in file mode: cf32 and SigMF in and out, chunking, progress, errors."""
+import io
 import json
+import os
+import sys
+import threading
 
 import numpy as np
 import pytest
 
 import phy_ffi
 from ntnstack.cli import main
+from ntnstack.iq.cli import PASS_BLOCK, _mean_power
 from ntnstack.clock import parse_iso8601
 from ntnstack.iq.trajectory import link_trajectory
 from ntnstack.link.terminals import parse_position
@@ -122,14 +127,16 @@ def test_zmq_options_go_together(capsys):
     assert "--zmq-ue-tx, --zmq-dl-bind and --zmq-ul-bind go together" in capsys.readouterr().err
 
 
-def test_pipelined_command_equals_the_single_threaded_channel(tmp_path):
-    """The command reads ahead and writes behind on threads, squares in place and runs the
-    channel pass in blocks of PIPELINE_BLOCK samples; its noise power and output equal the
-    plain sequence: the mean power of --chunk pieces (float32 squares summed in float64),
-    then the channel on the whole recording in one call."""
-    from ntnstack.iq.cli import PIPELINE_BLOCK
+SUM_BUFFER = phy_ffi.CONST.IQ_SUM_BUFFER     # floats per numpy cast buffer (ntn_phy.h)
 
-    chunk = PIPELINE_BLOCK + 12_345          # chunks and channel blocks do not line up
+
+@pytest.mark.parametrize("chunk", [5_000, PASS_BLOCK + 12_345, 3 * SUM_BUFFER])
+def test_mapped_command_equals_the_plain_channel(tmp_path, chunk):
+    """The command maps the input, sums the squares in C and runs the channel pass from the
+    mapping in blocks of at most PASS_BLOCK samples; its noise power and output equal the
+    plain sequence: the mean power of --chunk pieces (float32 squares, one np.sum in float64
+    each), then the channel on the whole recording in one call. The chunks are shorter than,
+    not a multiple of, and a multiple of numpy's cast buffer."""
     x = complex_noise(2 * chunk + 777, seed=9)
     meta_in = _sigmf(tmp_path, x, **{"core:frequency": 2.185e9, "core:datetime": START})
     out = tmp_path / "out.sigmf-meta"
@@ -149,13 +156,85 @@ def test_pipelined_command_equals_the_single_threaded_channel(tmp_path):
                                   ch.process(x))
 
 
+def test_mean_power_has_the_bits_of_one_numpy_sum_per_chunk():
+    """The mean power equals one np.sum of float32 squares per chunk, added up, to the last
+    bit. The amplitudes span 9 decades, so that the float64 sums round (float32 squares of
+    one magnitude would add up exactly) and any other order of additions would show."""
+    rng = np.random.default_rng(16)
+    for chunk in (1 << 20, 77_777, SUM_BUFFER // 2, 3 * SUM_BUFFER, 1, 250_000):
+        size = int(rng.integers(1, 2_200_000)) if chunk > 1 else 9
+        x = (complex_noise(size, seed=int(rng.integers(1 << 30)))
+             * 10.0 ** rng.uniform(-6, 3, size)).astype(np.complex64)
+        plain = sum(float(np.sum(np.square(x[i:i + chunk].view(np.float32)), dtype=np.float64))
+                    for i in range(0, size, chunk))
+        assert _mean_power(x, chunk) == plain / size, (chunk, size)
+
+
+def test_an_older_longer_output_is_cut_and_a_fifo_is_written(tmp_path):
+    """The output is written over in place, then cut: no byte of a longer old file remains;
+    a FIFO (not a regular file, never cut) receives the same bytes."""
+    x = complex_noise(20_000, seed=3)
+    x.tofile(tmp_path / "in.cf32")
+    args = ["--rate", str(RATE_HZ), "--sat", LEO, "--ue", UE, "--start", START, "--snr-db",
+            "10", "--chunk", "3000", "-q"]
+    fresh = tmp_path / "fresh.cf32"
+    assert main(["channel", "--in", str(tmp_path / "in.cf32"), "--out", str(fresh), *args]) == 0
+    old = tmp_path / "old.cf32"
+    old.write_bytes(b"\xff" * (3 * x.nbytes + 5))
+    assert main(["channel", "--in", str(tmp_path / "in.cf32"), "--out", str(old), *args]) == 0
+    assert old.read_bytes() == fresh.read_bytes() and old.stat().st_size == x.nbytes
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    assert main(["channel", "--in", str(tmp_path / "in.cf32"), "--out", str(fifo), *args]) == 0
+    reader.join()
+    assert got == [fresh.read_bytes()]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_ends_at_every_sample(tmp_path, monkeypatch):
+    """On a terminal the bar is drawn and its last state counts every sample, with a rate."""
+    x = complex_noise(3 * PASS_BLOCK + 5, seed=4)
+    x.tofile(tmp_path / "in.cf32")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["channel", "--in", str(tmp_path / "in.cf32"), "--out",
+                 str(tmp_path / "out.cf32"), "--rate", str(RATE_HZ), "--sat", LEO, "--ue", UE,
+                 "--start", START]) == 0
+    last = terminal.getvalue().rstrip("\n").split("\r")[-1]
+    assert last.startswith("channel [" + "#" * 10) and f"{x.size:,}/{x.size:,}" in last
+    assert "100.0%  samples" in last and " M/s" in last
+
+
+@pytest.mark.parametrize(("inp", "out"), [("in.cf32", "link.cf32"),
+                                         ("rec.sigmf-meta", "rec.sigmf")])
+def test_out_naming_the_samples_of_in_is_refused(tmp_path, capsys, inp, out):
+    """A hard link, or another name of the same SigMF recording, is the input itself."""
+    complex_noise(1000).tofile(tmp_path / "in.cf32")
+    os.link(tmp_path / "in.cf32", tmp_path / "link.cf32")
+    _sigmf(tmp_path, complex_noise(1000))
+    (tmp_path / "in.sigmf-meta").rename(tmp_path / "rec.sigmf-meta")
+    (tmp_path / "in.sigmf-data").rename(tmp_path / "rec.sigmf-data")
+    assert main(["channel", "--in", str(tmp_path / inp), "--out", str(tmp_path / out),
+                 "--rate", str(RATE_HZ), "--sat", LEO, "--ue", UE, "--start", START,
+                 "-q"]) == 2
+    assert "error: --out: must differ from --in" in capsys.readouterr().err
+    assert (tmp_path / "in.cf32").stat().st_size == (tmp_path / "rec.sigmf-data").stat().st_size
+
+
 def test_full_disk_is_one_line(tmp_path, capsys):
-    """A write that fails (/dev/full: ENOSPC, on the writer thread) ends the command with
-    one line naming --out, exit 2."""
+    """A write that fails (/dev/full: ENOSPC) ends the command with one line naming --out,
+    exit 2."""
     complex_noise(50_000).tofile(tmp_path / "in.cf32")
     assert main(["channel", "--in", str(tmp_path / "in.cf32"), "--out", "/dev/full",
                  "--rate", str(RATE_HZ), "--sat", LEO, "--ue", UE, "--start", START,
                  "--chunk", "7000", "-q"]) == 2
     err = capsys.readouterr().err
-    assert "error: --out /dev/full: cannot write (" in err     # numpy names the short write
+    assert "error: --out /dev/full: cannot write (No space left on device)" in err
     assert "Traceback" not in err
