@@ -81,12 +81,12 @@ class Runner:
         modules, journals the status ``interrupted``, writes junit.xml and the report of
         the steps done, then raises KeyboardInterrupt. A hardware port that does not open
         stops the run before anything is written (PortsNotOpening, naming it)."""
-        check_open(self.ports)
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        clear_evidence(self.out_dir)
-        world = World(self.scenario)
         self._companions_stopped = False
-        try:
+        try:   # companions hold connections (a callbox) from their making on: closed on failure
+            check_open(self.ports)
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            clear_evidence(self.out_dir)
+            world = World(self.scenario)
             for companion in self.companions:   # their heavy work before the clock starts
                 companion.prepare(world)
         except BaseException:

@@ -3,8 +3,11 @@ run at once with a message naming the terminal and the port, instead of each ste
 for a module that is not there."""
 from __future__ import annotations
 
+import fcntl
+import os
+
 from at_bridge.errors import PortGone
-from at_bridge.transport import Transport
+from at_bridge.transport import Transport, is_device_path
 from ntnstack.errors import InputError
 from ntnstack.scenario.model import Port
 
@@ -28,8 +31,27 @@ def unopenable(ports: dict[str, Port]) -> list[str]:
         if port.virtual:
             continue
         try:
-            Transport(port.url, baudrate=port.baudrate, reconnect=False).close()
+            _probe(port)
         except PortGone as exc:
             bad.append(f"{name}: {exc}")
     return bad
+
+
+def _probe(port: Port) -> None:
+    """Open and close ``port`` without touching what it holds: a device path with a bare
+    non-blocking open (no read, no flush, no line settings: a banner or URC the module
+    printed stays for the run's own open), a URL (ser2net, rfc2217) through a Transport."""
+    if not is_device_path(port.url):
+        Transport(port.url, baudrate=port.baudrate, reconnect=False).close()
+        return
+    try:
+        fd = os.open(port.url, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise PortGone(f"{port.url}: cannot open ({exc.strerror or exc})") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)   # as the run's exclusive open will
+    except OSError:
+        raise PortGone(f"{port.url}: cannot open (held by another process)") from None
+    finally:
+        os.close(fd)
 

@@ -9,6 +9,8 @@ import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from ntnstack.runner.journal import read_run
 from tests.runner.conftest import SCENARIOS, ntnstack
 
@@ -100,6 +102,64 @@ def test_a_port_that_does_not_open_stops_the_run_before_the_first_step(tmp_path)
                                  "/dev/serial/by-id/usb-absent-if00: cannot open")
     assert len(res.stderr.splitlines()) == 1
     assert not any((tmp_path / "o").rglob("*"))      # the folder --out made stays empty
+
+
+def test_the_port_check_leaves_what_the_module_printed_and_sees_a_held_port():
+    """The check before the first step opens the device bare: a banner the module printed
+    just before the run stays for the run's own open (a Transport would have read it and
+    dropped it at close), and a port another process holds (flock, as the run's exclusive
+    open takes) is named."""
+    import fcntl
+    import os
+    import tty
+
+    from ntnstack.runner.ports import unopenable
+    from ntnstack.scenario.model import Port
+
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    path = os.ttyname(slave)
+    try:
+        os.write(master, b"\r\nRDY\r\n")
+        assert unopenable({"ue": Port("ue", path)}) == []
+        fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        try:
+            assert os.read(fd, 64) == b"\r\nRDY\r\n"
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            assert unopenable({"ue": Port("ue", path)}) == [
+                f"ue: {path}: cannot open (held by another process)"]
+        finally:
+            os.close(fd)
+    finally:
+        os.close(slave)
+        os.close(master)
+
+
+def test_companions_are_stopped_when_the_ports_do_not_open(tmp_path):
+    """A companion holds its connection (a callbox) from its making: a run whose ports do not
+    open stops it too, before raising."""
+    from ntnstack.runner.api import load_inputs
+    from ntnstack.runner.engine import Runner
+    from ntnstack.runner.ports import PortsNotOpening
+
+    class Companion:
+        ran_equipment = ()
+        stopped = 0
+
+        def prepare(self, world): ...
+        def start(self, clock): ...
+        def take(self): return []
+
+        def stop(self):
+            self.stopped += 1
+
+    rig = tmp_path / "rig.yaml"
+    rig.write_text(RIG)
+    scenario, bed, ports = load_inputs([WAITS], [str(rig)])
+    companion = Companion()
+    with pytest.raises(PortsNotOpening):
+        Runner(scenario, bed, ports, tmp_path / "o", companions=[companion]).run()
+    assert companion.stopped == 1
 
 
 def test_default_scenario_is_found_from_any_directory(tmp_path):
