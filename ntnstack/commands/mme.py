@@ -94,9 +94,12 @@ def run(args) -> int:
     kind = choose_sctp(args.sctp)            # a bad --sctp fails before any work
     mme = Mme(eea=args.eea)
     subscribers = load_subscribers(args.subscribers)
-    tun_address, ue_addresses = pool(args.tun_net, len(subscribers))
-    for subscriber, address in zip(subscribers, ue_addresses, strict=True):
-        subscriber.ipv4 = address
+    tun_address = None
+    if args.tun is not None:   # the pool only where the host routes it (any file size else)
+        tun_address, ue_addresses = pool(args.tun_net, len(subscribers))
+        for subscriber, address in zip(subscribers, ue_addresses, strict=True):
+            subscriber.ipv4 = address
+    for subscriber in subscribers:
         mme.add(subscriber)
     writer, tap = udp_tap(args.pcap, udp=kind == "usrsctp") if args.pcap else (None, None)
     transport = journal = node = None

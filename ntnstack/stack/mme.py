@@ -135,11 +135,13 @@ class Mme:
         """Put a subscriber into the HSS database (keyed by IMSI, and by its MSISDN)."""
         self.subscribers[subscriber.imsi] = subscriber
         if subscriber.msisdn is not None:
-            self._msisdns[subscriber.msisdn] = subscriber.imsi
+            self._msisdns[_digits(subscriber.msisdn)] = subscriber.imsi
 
     def imsi_of_msisdn(self, msisdn: str) -> str | None:
-        """The IMSI of the subscriber whose number is ``msisdn``, None when none is."""
-        return self._msisdns.get(msisdn)
+        """The IMSI of the subscriber whose number is ``msisdn``, None when none is; "+" and
+        no "+" alike (a module's AT+CMGS="8613800000002" is type 129, unknown: the same
+        subscriber as +8613800000002)."""
+        return self._msisdns.get(_digits(msisdn))
 
     @property
     def plmn(self) -> bytes:
@@ -413,3 +415,8 @@ _HANDLERS: dict[str, _Handler] = {
 }
 """The MME's handler of each uplink NAS message (ntnstack.stack.nas_parse names); any other
 is unexpected."""
+
+
+def _digits(msisdn: str) -> str:
+    """The number without its international "+" (TS 23.040 9.1.2.5 type of number aside)."""
+    return msisdn.removeprefix("+")

@@ -140,3 +140,15 @@ def test_bad_sms_policy_is_one_line(capsys, tmp_path):
     one_line_error(capsys, ["mme", "--listen", "127.0.0.1:0", "--sctp", "usrsctp",
                             "--subscribers", str(path), "--sms-to-others", "drop"],
                    "--sms-to-others 'drop': one of accept, reject")
+
+
+@pytest.mark.parametrize("typed", ["+8613900000002", "8613900000002"])
+def test_a_number_without_plus_reaches_the_same_subscriber(typed):
+    """A module's ``AT+CMGS="8613900000002"`` sends the number as type 129 (unknown), which
+    the SMS-SUBMIT carries without "+"; the subscriber file has +8613900000002: one
+    subscriber, found either way (before, the SMS was acknowledged and silently dropped)."""
+    mme = Mme()
+    ue = UeConfig()
+    mme.add(Subscriber(ue.imsi, ue.k, ue.opc, msisdn=MSISDN_B))
+    destination = submit_destination(encode_submit(typed, TEXT))[0]
+    assert mme.imsi_of_msisdn(destination) == ue.imsi
