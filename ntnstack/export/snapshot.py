@@ -16,7 +16,7 @@ import numpy as np
 
 from ntnstack.errors import InputError
 from ntnstack.export.inputs import ExportInputs
-from ntnstack.rrc.builders import BuiltSib, CellConfig, build_sib
+from ntnstack.rrc.builders import BuiltSib, CellConfig, build_sib, check_fixed_k_offset
 from ntnstack.rrc.codec import encode_sib
 from ntnstack.rrc.fields import from_fields, to_fields
 from ntnstack.rrc.units import OrbitalParameters, StateVectors
@@ -96,6 +96,8 @@ def take_snapshot(inputs: ExportInputs, t_unix_s: float, *, kind: str = "sib19",
                       min_elevation_deg=inputs.min_elevation_deg, sfn0_unix_s=sfn0_unix_s,
                       k_offset_ms=inputs.k_offset_ms)
     built = build_sib(inputs.source, cell, t_unix_s)
+    if inputs.k_offset_ms is not None:
+        check_fixed_k_offset(built)
     if polarisation is not None:
         if polarisation not in POLARISATIONS:
             raise InputError(f"--polarisation: {polarisation!r} is not one of "

@@ -58,7 +58,8 @@ from ntnstack.rrc.fields import from_fields, to_fields
 from ntnstack.rrc.units import (VALIDITY_S, CommonTa, EpochTime, Neighbour, NtnConfig, NtnSib,
                                 OrbitalParameters, StateVectors, hz_to_arfcn)
 
-__all__ = ["BuiltSib", "CellConfig", "NeighbourCell", "build_sib", "cell_epoch", "rp_delay_s"]
+__all__ = ["BuiltSib", "CellConfig", "NeighbourCell", "build_sib", "cell_epoch",
+           "check_fixed_k_offset", "rp_delay_s"]
 
 MAX_NEIGHBOURS = 4   # maxNrofNTN-NeighCells-r17 (TS 38.331)
 
@@ -220,9 +221,7 @@ def _k_terms(cell, pos, ta_max_s, ta_common_s) -> tuple[int, int | None, float]:
         raise InputError(f"K_offset: service RTT {rtt * 1e3:.3f} ms + common TA "
                          f"{ta_max_s * 1e3:.3f} ms + margin {cell.k_offset_margin_ms} ms does not "
                          f"fit 1..{phy_ffi.CONST.K_OFFSET_MAX_MS} ms")
-    k_offset = k_off.pass_max_ms
-    if cell.k_offset_ms is not None:
-        k_offset = _fixed_k_offset(cell.k_offset_ms, rtt, ta_max_s)
+    k_offset = k_off.pass_max_ms if cell.k_offset_ms is None else cell.k_offset_ms
     k_mac = None
     if cell.k_mac_policy == "auto" and cell.has_feeder:
         feeder_rtt = 2.0 * float(np.linalg.norm(pos - np.asarray(cell.gateway_ecef_m))) / C
@@ -235,15 +234,18 @@ def _k_terms(cell, pos, ta_max_s, ta_common_s) -> tuple[int, int | None, float]:
     return k_offset, k_mac, rtt
 
 
-def _fixed_k_offset(k_offset_ms: int, rtt_s: float, ta_max_s: float) -> int:
-    """A cell's fixed K_offset, refused (InputError) when below the service RTT + common TA
-    it must cover (TS 38.300 16.14.2; no margin: the margin is the automatic policy's)."""
-    needed_ms = phy_ffi.required_k_offset_ms(rtt_s, ta_max_s, 0).pass_max_ms
+def check_fixed_k_offset(built: BuiltSib) -> None:
+    """InputError when the SIB's K_offset (a cell's fixed value) is below the service RTT +
+    common TA it must cover at that SIB (TS 38.300 16.14.2; no margin: the margin is the
+    automatic policy's)."""
+    k_offset_ms = built.sib.config.k_offset_ms
+    needed_ms = phy_ffi.required_k_offset_ms(built.rtt_service_max_s, built.common_ta_max_s,
+                                             0).pass_max_ms
     if k_offset_ms < needed_ms:
         raise InputError(f"cell k_offset: {k_offset_ms} ms is below the {needed_ms} ms this "
-                         f"link needs (service RTT {rtt_s * 1e3:.3f} ms + common TA "
-                         f"{ta_max_s * 1e3:.3f} ms, TS 38.300 16.14.2)")
-    return k_offset_ms
+                         f"link needs at {format_iso8601(built.epoch_unix_s)} (service RTT "
+                         f"{built.rtt_service_max_s * 1e3:.3f} ms + common TA "
+                         f"{built.common_ta_max_s * 1e3:.3f} ms, TS 38.300 16.14.2)")
 
 
 def _gateway_visible(source: OrbitSource, cell: CellConfig, pos: np.ndarray, epoch: float,

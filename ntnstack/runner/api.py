@@ -65,25 +65,35 @@ def split_pairs(scenario: Scenario, ports: dict[str, Port]) -> list[str]:
     return out
 
 
+K_OFFSET_CHECK_SPAN_S = 86400.0
+"""A fixed K_offset must cover every SIB the cell broadcasts over this span from the start
+(a day: every pass of a LEO satellite, whose common TA changes along each)."""
+
+
 def check_k_offsets(scenario: Scenario) -> None:
     """A cell with a fixed K_offset must cover its service RTT + common TA (TS 38.300
-    16.14.2): checked on the SIB the cell would broadcast at the start (ConfigError naming
-    the scenario's line)."""
+    16.14.2) at every broadcast: checked on the SIBs the cell would send over the first
+    K_OFFSET_CHECK_SPAN_S (at most MAX_SIBS_PER_CELL of them, spread over it), before the
+    first step (ConfigError naming the scenario's line and the instant)."""
     fixed = [c for c in scenario.cells.values() if c.k_offset != "auto" and c.sib != "none"]
     if not fixed:
         return
-    from ntnstack.rrc.builders import build_sib
-    from ntnstack.runner.sibs import cell_config
+    from ntnstack.rrc.builders import build_sib, check_fixed_k_offset
+    from ntnstack.runner.sibs import cell_config, sib_times
     from ntnstack.runner.world import World
 
     world = World(scenario)
     for cell in fixed:
-        try:
-            build_sib(world.sources[cell.satellite], cell_config(scenario, cell),
-                      scenario.start_unix_s)
-        except InputError as exc:
-            raise ConfigError(cell.mark, f"cells.{cell.name}.k_offset",
-                              str(exc).removeprefix("cell k_offset: ")) from None
+        config = cell_config(scenario, cell)
+        times = sib_times(scenario, world, cell.name, K_OFFSET_CHECK_SPAN_S)
+        for t in times if times.size else [0.0]:
+            built = build_sib(world.sources[cell.satellite], config,
+                              scenario.start_unix_s + float(t))
+            try:
+                check_fixed_k_offset(built)
+            except InputError as exc:
+                raise ConfigError(cell.mark, f"cells.{cell.name}.k_offset",
+                                  str(exc).removeprefix("cell k_offset: ")) from None
 
 
 def run_scenario(scenario: Scenario, testbed: Testbed, ports: dict[str, Port],

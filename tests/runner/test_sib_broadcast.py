@@ -77,3 +77,28 @@ def test_a_fixed_k_offset_below_the_need_names_the_scenario_line(tmp_path):
     ok = ntnstack("run", *_with_k_offset(tmp_path, NEEDED_K_OFFSET_MS), "--quiet",
                   "--out", str(tmp_path / "ok"))
     assert ok.returncode == 0, ok.stderr[-400:]
+
+
+TRANSPARENT_K_OFFSET = """
+gateways:
+  gw: {position: [40.9, 117.4, 60]}     # 1 deg north and east of the terminal
+cells:
+  leo-cell: {satellite: leo, gateway: gw, payload: transparent, sib: sib31-nb, validity_s: 10,
+             k_offset: 18}
+"""
+
+
+def test_a_fixed_k_offset_must_cover_the_whole_pass(tmp_path):
+    """On a transparent payload the common TA grows as the satellite leaves the gateway: 18 ms
+    covers the LEO-600 pass near its culmination (needs 13-18 ms there) but not its edges
+    (19-23 ms), so the scenario is refused before the first step, naming the instant, not
+    in the middle of the run when the first such SIB is built."""
+    from tests.runner.conftest import ntnstack
+
+    overlay = tmp_path / "transparent.yaml"
+    overlay.write_text(TRANSPARENT_K_OFFSET)
+    done = ntnstack("run", str(SCENARIOS / "waits.yaml"), str(overlay), "--quiet",
+                    "--out", str(tmp_path / "run"))
+    assert done.returncode == 2, done.stdout[-300:]
+    assert "cells.leo-cell.k_offset: 18 ms is below the" in done.stderr
+    assert "link needs at 2026-03-01T" in done.stderr, done.stderr
