@@ -38,16 +38,24 @@ class NetworkVerdict:
     steps: list[dict[str, Any]] = field(default_factory=list)
 
 
-def mme_attaches(journal: str | Path, imsis: set[str]) -> tuple[list[str], list[dict]]:
+def mme_attaches(journal: str | Path, imsis: set[str],
+                 window_unix_s: tuple[float, float] | None = None
+                 ) -> tuple[list[str], list[dict]]:
     """(the MME runs of ``journal``, the attach steps of ``imsis`` in them, in order) with
-    run_id, terminal (IMSI), status, message and the attach facts; InputError when the file
-    is not a journal."""
+    run_id, terminal (IMSI), status, message and the attach facts; with ``window_unix_s``
+    (the certification run's wall-clock span, s) only the attaches that started inside it
+    (a journal kept across sessions holds older attaches of the same IMSI, which say nothing
+    of this module). InputError when the file is not a journal."""
     from ntnstack.runner.journal import list_runs, read_run
 
     runs = [r["run_id"] for r in list_runs(journal) if r["scenario"] == MME_SCENARIO]
     steps = []
     for run_id in runs:
-        for s in read_run(journal, run_id)["steps"]:
+        run = read_run(journal, run_id)
+        for s in run["steps"]:
+            at = run["run"]["start_unix_s"] + s["started_s"]
+            if window_unix_s is not None and not window_unix_s[0] <= at <= window_unix_s[1]:
+                continue
             if s["action"] == "attach" and s["terminal"] in imsis:
                 steps.append({"run_id": run_id, "imsi": s["terminal"], "status": s["status"],
                               "message": s["message"], **s["observed"]})
@@ -91,10 +99,12 @@ def _ipv6_pdn(steps: list[dict]) -> tuple[str, str]:
 NETWORK_CHECKS = {"identity-binding": _identity_binding, "ipv6-pdn": _ipv6_pdn}
 
 
-def judge_network(check: str, journal: str | Path, imsis: set[str]) -> NetworkVerdict:
+def judge_network(check: str, journal: str | Path, imsis: set[str],
+                  window_unix_s: tuple[float, float] | None = None) -> NetworkVerdict:
     """The network-side verdict ``check`` (a key of NETWORK_CHECKS) for a module known by
-    ``imsis`` (what it reported, or its scenario identity) from the MME journal."""
-    runs, steps = mme_attaches(journal, imsis)
+    ``imsis`` (what it reported, or its scenario identity) from the MME journal, from the
+    attaches inside ``window_unix_s`` (see mme_attaches)."""
+    runs, steps = mme_attaches(journal, imsis, window_unix_s)
     if not imsis:
         return NetworkVerdict(check, "not-observable", "the module's IMSI is not known (no "
                               "read_identity step, no identity.imsi in the scenario)")

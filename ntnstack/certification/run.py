@@ -11,6 +11,7 @@ the measured values and the serial-log lines of each step.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,14 +77,16 @@ class Certification:
 
 def certify(profile: Profile, out_dir: str | Path, *, testbed=None,
             defects: dict[str, tuple[str, ...]] | None = None, progress: bool = False,
-            companions=None, mme_journal: str | Path | None = None) -> Certification:
+            companions=None, mme_journal: str | Path | None = None,
+            mme_since_unix_s: float | None = None) -> Certification:
     """Run ``profile`` into ``out_dir`` on ``testbed`` (default: every terminal virtual);
     ``defects``: terminal -> known defects to give its virtual module
     (ntnstack.certification.defects); ``companions``: (scenario, testbed) -> the run's
     companions (ntnstack.live.ran.ran_companions pushes into the testbed's ``ran:``
     equipment, which the runner refuses to leave unfed); ``mme_journal``: what ntnstack mme
     recorded, for the requirements that name a network-side check
-    (ntnstack.certification.network)."""
+    (ntnstack.certification.network), judged from its attaches between ``mme_since_unix_s``
+    (default: when the run starts) and the judgement."""
     from ntnstack.certification.modules import CertModules
     from ntnstack.runner.api import prepare
     from ntnstack.runner.engine import Runner
@@ -101,6 +104,7 @@ def certify(profile: Profile, out_dir: str | Path, *, testbed=None,
                     modules_factory=modules,
                     companions=companions(scenario, testbed) if companions else None)
     stopped = None
+    started_unix_s = time.time()
     try:
         outcome = runner.run()
     except KeyboardInterrupt as exc:   # SIGINT / SIGTERM: judge and report the steps done
@@ -117,7 +121,9 @@ def certify(profile: Profile, out_dir: str | Path, *, testbed=None,
     if mme_journal is not None:
         for req, verdict in zip(profile.requirements, verdicts, strict=True):
             if req.network:
-                _add_network(verdict, req, results, scenario, mme_journal)
+                _add_network(verdict, req, results, scenario, mme_journal,
+                             (started_unix_s if mme_since_unix_s is None else mme_since_unix_s,
+                              time.time()))
     cert = Certification(profile.name, profile.title, profile.family, outcome.info.run_id,
                          str(outcome.out_dir), outcome.info.emulated_s, outcome.info.wall_s,
                          verdicts)
@@ -138,10 +144,12 @@ def _module_imsis(req: Requirement, results: dict, scenario) -> set[str]:
     return {imsi for imsi in (reported or configured) if imsi}
 
 
-def _add_network(v: Verdict, req: Requirement, results: dict, scenario, journal) -> None:
+def _add_network(v: Verdict, req: Requirement, results: dict, scenario, journal,
+                 window_unix_s: tuple[float, float]) -> None:
     """The network-side verdict joins the requirement's: a failure fails it; a pass or
     "not observable" is stated beside the module-side verdict."""
-    v.network = judge_network(req.network, journal, _module_imsis(req, results, scenario))
+    v.network = judge_network(req.network, journal, _module_imsis(req, results, scenario),
+                              window_unix_s)
     v.explanation += f"; network side ({req.network}): {v.network.verdict}, " \
                      f"{v.network.explanation}"
     if v.network.verdict == "failed" and v.verdict in ("passed", "not-observable"):

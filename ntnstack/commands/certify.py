@@ -32,6 +32,10 @@ def register(sub) -> None:
                    help="what ntnstack mme --journal recorded while the module attached "
                         "through a real base station: the requirements that name a network-"
                         "side check (identity binding, IPv6 PDN) are judged from it too")
+    p.add_argument("--mme-since", metavar="ISO8601",
+                   help="judge the MME journal's attaches from this instant on (default: when "
+                        "the certification run starts; a journal kept across sessions holds "
+                        "older attaches of the same IMSI)")
     p.add_argument("--out", metavar="DIR", default=default_out("certify"),
                    help="output directory (certification.json/.md, junit.xml, report.html, "
                         "serial/); default: %(default)s")
@@ -73,6 +77,11 @@ def run(args) -> int:
         from ntnstack.scenario import load_testbed
 
         testbed = load_testbed(list(args.testbed))
+    mme_since = None
+    if args.mme_since is not None:
+        from ntnstack.clock import parse_iso8601
+
+        mme_since = parse_iso8601(args.mme_since, "--mme-since")
     if args.mme_journal:
         from ntnstack.certification.network import mme_attaches
 
@@ -85,7 +94,8 @@ def run(args) -> int:
 
     cert = certify(profile, args.out, testbed=testbed, defects=defects,
                    progress=show_progress(args, json_output=args.json),
-                   companions=ran_companions, mme_journal=args.mme_journal)
+                   companions=ran_companions, mme_journal=args.mme_journal,
+                   mme_since_unix_s=mme_since)
     if args.json:
         print(json.dumps(cert.as_dict(), sort_keys=True, default=str))
     else:

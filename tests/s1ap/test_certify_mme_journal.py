@@ -39,9 +39,16 @@ def _journal(tmp_path, dut_options: str | None, ues: int) -> str:
     return str(journal)
 
 
-def _certify(tmp_path, journal: str) -> tuple[int, dict]:
+SINCE = "2026-01-01T00:00:00Z"
+"""The journals here are written before the certification runs (two processes, one after the
+other), so the tests judge them from an instant before either: --mme-since."""
+
+
+def _certify(tmp_path, journal: str, since: str | None = SINCE) -> tuple[int, dict]:
+    window = ["--mme-since", since] if since else []
     done = subprocess.run(cli("certify", "--profile", "satellite-iot-trial", "--out",
-                              str(tmp_path / "cert"), "--mme-journal", journal, "--json"),
+                              str(tmp_path / "cert"), "--mme-journal", journal, *window,
+                              "--json"),
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode in (0, 1), done.stderr
     return done.returncode, {v["id"]: v for v in json.loads(done.stdout)["verdicts"]}
@@ -99,3 +106,14 @@ def test_bad_network_check_in_a_profile_is_one_line(capsys, tmp_path):
     profile.write_text(text.replace("network: ipv6-pdn", "network: ipv7-pdn"))
     one_line_error(capsys, ["certify", "--profile", str(profile), "--out", str(tmp_path / "o")],
                    "trial.yaml", "expected one of identity-binding, ipv6-pdn")
+
+
+def test_attaches_before_the_certification_run_are_not_its_evidence(tmp_path):
+    """By default only what the MME saw while the certification ran counts: a journal kept
+    across sessions (here: written just before) holds attaches of the same IMSI that say
+    nothing of the module under test, so the network side is not observable."""
+    journal = _journal(tmp_path, f"{OTHER_IMEI},,dual-stack", 2)   # an EMM #6 in the past
+    status, verdicts = _certify(tmp_path, journal, since=None)
+    identity = verdicts["TRIAL-IDENTITY"]
+    assert identity["network"]["verdict"] == "not-observable"
+    assert identity["verdict"] != "failed"
