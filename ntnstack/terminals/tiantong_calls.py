@@ -110,9 +110,12 @@ class HuaweiCalls:
         peer = self._lookup(number)
         call = self.call = Call(self, peer, number, started_s=m.now())
         m.later(0.0, lambda: m.urc("^ORIG:1,0"))
-        if peer is None or peer is self:
+        if peer is None:
             m.later(CALL_SETUP_ROUND_TRIPS * m.access_rtt_s(),
                     lambda: self.end("NO CARRIER", CAUSE_UNASSIGNED_NUMBER))
+        elif peer is self:   # its own number: the callee is this busy module
+            m.later(CALL_SETUP_ROUND_TRIPS * m.access_rtt_s(),
+                    lambda: self.end("BUSY", CAUSE_USER_BUSY))
         else:
             self._reach(peer, lambda: peer.incoming(call))
         return Reply()
@@ -199,8 +202,10 @@ class HuaweiCalls:
         self.m.urc("^CONF:1")
 
     def connected(self) -> None:
-        """The call is up (either side)."""
-        self.m.urc("^CONN:1,0")
+        """The call is up (either side); nothing when this side ended it meanwhile (a caller
+        that hung up while the answer was on its way)."""
+        if self.call is not None and self.call.state == "active":
+            self.m.urc("^CONN:1,0")
 
     def _ring(self) -> None:
         m, call = self.m, self.call
@@ -208,7 +213,8 @@ class HuaweiCalls:
             return
         m.urc("+CRING: VOICE" if self.crc else "RING")   # TS 27.007 6.11
         if self.clip:
-            m.urc(f'+CLIP: "{call.caller.m.identity.msisdn}",145,,,,0')
+            number = call.caller.m.identity.msisdn
+            m.urc(f'+CLIP: "{number}",{145 if number.startswith("+") else 129},,,,0')
         m.later(RING_PERIOD_S, self._ring)
 
     def end(self, result: str | None, cause: int) -> None:

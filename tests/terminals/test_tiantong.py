@@ -247,6 +247,17 @@ def test_call_to_a_module_without_voice_calls(virtual_rig):
     assert virtual_rig.client(b).cmd("AT")[1] == "OK"
 
 
+def test_a_call_to_its_own_number_is_busy(virtual_rig):
+    """Dialling its own number: the callee is this module, busy with the call (^CEND cause
+    17, user busy, TS 24.008 10.5.4.11; then BUSY), not an unassigned number."""
+    a = virtual_rig.module("tiantong")
+    virtual_rig.start()
+    ca = registered(virtual_rig, a)
+    assert ca.cmd(f"ATD{a.identity.msisdn};") == ([], "OK")
+    ca.wait(r"^\^CEND:1,0,104,17$")
+    ca.wait("^BUSY$")
+
+
 def test_caller_hangs_up_before_the_call_arrives(virtual_rig):
     """ATH in the same write as ATD, so in the same emulated instant, before the set-up
     crossed the GEO hop: the caller's call ends (^CEND cause 16, normal clearing, TS 24.008
