@@ -17,7 +17,6 @@ import copy
 import json
 import mmap
 import os
-import stat
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -180,9 +179,19 @@ class IQWriter:
         self._meta = self._base_meta(meta, rate_hz, frequency_hz, datetime)
         self._annotation = annotation
         self._where = f"{where} {path}"
-        try:      # no O_TRUNC: an old file is written over, then cut (close)
-            self._fd = os.open(self.data_path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o666)
-            self._regular = stat.S_ISREG(os.fstat(self._fd).st_mode)
+        # a regular file is written beside it and renamed over it at close: a run killed
+        # midway leaves the old output whole (and a .part file), never new samples over an
+        # old tail; a pipe, FIFO or device is written directly
+        self._part: Path | None = None
+        try:
+            if self.data_path.exists() and not self.data_path.is_file():
+                self._fd = os.open(self.data_path, os.O_WRONLY | os.O_CLOEXEC)
+            else:   # through a symlink: the file it names is replaced
+                self.data_path = Path(os.path.realpath(self.data_path))
+                self._part = self.data_path.with_name(
+                    f".{self.data_path.name}.{os.getpid()}.part")
+                self._fd = os.open(self._part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+                                   | os.O_CLOEXEC, 0o666)
         except OSError as exc:
             raise self._cannot_write(exc) from None
 
@@ -219,15 +228,20 @@ class IQWriter:
         self.count += block.size
 
     def close(self) -> None:
-        """Cut a regular file after the samples written (an older, longer file's tail and a
-        failed write's partial block go), close it, then write the SigMF metadata."""
+        """Cut a regular file after the samples written (a failed write's partial block
+        goes), close it and put it in place, then write the SigMF metadata."""
         try:
             try:
-                if self._regular:
+                if self._part is not None:
                     os.ftruncate(self._fd, self.count * BYTES_PER_SAMPLE)
             finally:
                 os.close(self._fd)
+            if self._part is not None:
+                os.replace(self._part, self.data_path)
         except OSError as exc:
+            if self._part is not None:
+                with suppress(OSError):
+                    self._part.unlink()
             raise self._cannot_write(exc) from None
         if self.paths:
             note = {"core:sample_start": 0, "core:sample_count": self.count,

@@ -171,8 +171,8 @@ def test_mean_power_has_the_bits_of_one_numpy_sum_per_chunk():
 
 
 def test_an_older_longer_output_is_cut_and_a_fifo_is_written(tmp_path):
-    """The output is written over in place, then cut: no byte of a longer old file remains;
-    a FIFO (not a regular file, never cut) receives the same bytes."""
+    """The output replaces a longer old file whole: no byte of it remains; a FIFO (not a
+    regular file, written directly) receives the same bytes."""
     x = complex_noise(20_000, seed=3)
     x.tofile(tmp_path / "in.cf32")
     args = ["--rate", str(RATE_HZ), "--sat", LEO, "--ue", UE, "--start", START, "--snr-db",
@@ -191,6 +191,27 @@ def test_an_older_longer_output_is_cut_and_a_fifo_is_written(tmp_path):
     assert main(["channel", "--in", str(tmp_path / "in.cf32"), "--out", str(fifo), *args]) == 0
     reader.join()
     assert got == [fresh.read_bytes()]
+
+
+def test_a_run_that_dies_midway_leaves_the_old_output_whole(tmp_path):
+    """A regular output is written beside the old one and renamed over it at close: a run
+    killed after some samples (no close) leaves the old file as it was, never new samples
+    over an old tail; a symlinked output replaces the file it names."""
+    from ntnstack.iq.files import IQWriter
+
+    old = tmp_path / "old.cf32"
+    old.write_bytes(b"\xff" * 4000)
+    w = IQWriter(old, rate_hz=RATE_HZ, frequency_hz=None, datetime=None, meta=None,
+                 annotation={})
+    w.write(np.zeros(100, dtype=np.complex64))          # then SIGKILL: no close
+    assert old.read_bytes() == b"\xff" * 4000
+    os.close(w._fd)
+    link = tmp_path / "link.cf32"
+    link.symlink_to(old)
+    with IQWriter(link, rate_hz=RATE_HZ, frequency_hz=None, datetime=None, meta=None,
+                  annotation={}) as w:
+        w.write(np.ones(10, dtype=np.complex64))
+    assert link.is_symlink() and old.read_bytes() == np.ones(10, dtype=np.complex64).tobytes()
 
 
 class _Terminal(io.StringIO):
