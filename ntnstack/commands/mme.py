@@ -38,9 +38,9 @@ def register(sub) -> None:
                    help="root: the user plane into the host's IP stack through a new TUN "
                    "interface NAME (removed at exit): each UE's uplink IP packets go there, "
                    "packets routed to a UE's address come back to it")
-    p.add_argument("--tun-net", default=UE_NET, metavar="CIDR",
-                   help=f"the UEs' IPv4 network (default {UE_NET}): the TUN has its first "
-                   "host address, subscriber n of the file the (n+1)th")
+    p.add_argument("--tun-net", metavar="CIDR",
+                   help=f"with --tun: the UEs' IPv4 network (default {UE_NET}): the TUN has "
+                   "its first host address, subscriber n of the file the (n+1)th")
     p.add_argument("--sms-to-others", default="accept", metavar="POLICY",
                    help="an MO SMS to a number that is no subscriber's MSISDN: accept (RP-ACK, "
                    "as an SMSC passing it to another network, not emulated; default) or reject "
@@ -90,13 +90,16 @@ def run(args) -> int:
         if server is not None:
             raise InputError("--tun and --forward-udp: one user plane at a time")
         check_tun(args.tun)                  # a bad --tun fails before any work
+    elif args.tun_net is not None:
+        raise InputError(f"--tun-net {args.tun_net}: only with --tun (the UEs' addresses are "
+                         f"those of the TUN's network)")
     check_sms_to_others(args.sms_to_others)
     kind = choose_sctp(args.sctp)            # a bad --sctp fails before any work
     mme = Mme(eea=args.eea)
     subscribers = load_subscribers(args.subscribers)
     tun_address = None
     if args.tun is not None:   # the pool only where the host routes it (any file size else)
-        tun_address, ue_addresses = pool(args.tun_net, len(subscribers))
+        tun_address, ue_addresses = pool(args.tun_net or UE_NET, len(subscribers))
         for subscriber, address in zip(subscribers, ue_addresses, strict=True):
             subscriber.ipv4 = address
     for subscriber in subscribers:

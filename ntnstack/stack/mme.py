@@ -18,6 +18,12 @@ from ntnstack.errors import InputError
 from ntnstack.stack import crypto
 from ntnstack.stack import nas as n
 from ntnstack.stack.model import derived_seed
+from ntnstack.stack.nas_codes import (
+    RP_CAUSE_INVALID_MANDATORY_INFORMATION,
+    RP_CAUSE_MESSAGE_TYPE_NONEXISTENT,
+    RP_ERROR_MS_N,
+    RP_SMMA_MS_N,
+)
 from ntnstack.stack.nas_security import reestablishment_mac
 from ntnstack.stack.user_plane import to_datagram
 
@@ -68,6 +74,7 @@ class _UeContext:
     pdn_address: bytes = b""   # the PDN address octets given (after the PDN type octet)
     uplink_data: list = field(default_factory=list)
     mt_sms_acked: list = field(default_factory=list)
+    mt_sms_refused: list = field(default_factory=list)   # (RP-MR, RP-Cause) of RP-ERRORs
     sms_mr: int = 0
     pending_dl: list = field(default_factory=list)   # DL NAS waiting for the paged UE
     mo_sms: list = field(default_factory=list)       # TPDUs of the MO SMS received
@@ -298,8 +305,10 @@ class Mme:
 
     def _sms(self, imsi: str, cp: n.ParsedNas) -> list[bytes]:
         """SMS over NAS (TS 24.011 5.2 / 6.2): an MO CP-DATA(RP-DATA) is answered by CP-ACK
-        and CP-DATA(RP-ACK) from the SMSC (RP-ERROR when ``sms_router`` refuses it); an MT
-        CP-DATA(RP-ACK) by CP-ACK; a CP-ACK ends the transfer."""
+        and CP-DATA(RP-ACK) from the SMSC (RP-ERROR when ``sms_router`` refuses it, #96 when
+        the RP-DATA or its SMS-SUBMIT is cut short, #97 for an unknown RP message type), an
+        RP-SMMA likewise with RP-ACK; an MT transfer's RP-ACK or RP-ERROR (recorded in
+        ``mt_sms_refused``) by CP-ACK; a CP-ACK ends the transfer."""
         ctx = self._ues[imsi]
         if cp.message != "cp-data":
             return []
@@ -308,9 +317,26 @@ class Mme:
         if rp_type == n.RP_ACK_MS_N:
             ctx.mt_sms_acked.append(mr)
             return self._sms_down(ctx, [n.cp_ack(ti, allocator=True)])
-        tpdu = n.rp_data_tpdu(rpdu)
-        cause = None if self.sms_router is None else self.sms_router(imsi, tpdu)
-        if cause is None:
+        if rp_type == RP_ERROR_MS_N:   # the UE refuses an MT SMS (e.g. #22, memory full)
+            cause = rpdu[3] & 0x7F if len(rpdu) > 3 and rpdu[2] else None
+            ctx.mt_sms_refused.append((mr, cause))
+            self._note(imsi, "sms", "failed", f"MT SMS refused by the UE: RP-ERROR cause "
+                                              f"#{cause}")
+            return self._sms_down(ctx, [n.cp_ack(ti, allocator=True)])
+        tpdu = None
+        if rp_type == RP_SMMA_MS_N:    # memory available again: acknowledged (8.2.2)
+            cause = None
+        elif rp_type != n.RP_DATA_MS_N:
+            cause = RP_CAUSE_MESSAGE_TYPE_NONEXISTENT
+        else:
+            try:
+                tpdu = n.rp_data_tpdu(rpdu)
+                cause = None if self.sms_router is None else self.sms_router(imsi, tpdu)
+            except (n.NasCodecError, InputError):   # an RP-DATA or SMS-SUBMIT cut short
+                cause = RP_CAUSE_INVALID_MANDATORY_INFORMATION
+        if tpdu is None and cause is None:
+            answer = n.rp_ack(mr, from_network=True)
+        elif cause is None:
             ctx.mo_sms.append(tpdu)
             self.smsc_inbox.append((ctx.subscriber.msisdn, tpdu))
             self._note(imsi, "sms", "passed",

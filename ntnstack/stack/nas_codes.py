@@ -31,7 +31,9 @@ RP_DATA_MS_N, RP_DATA_N_MS, RP_ACK_MS_N, RP_ACK_N_MS = 0x00, 0x01, 0x02, 0x03   
 IEI_IMEISV_REQUEST = 0xC      # SECURITY MODE COMMAND, type 1 IE (TS 24.301 8.2.20.1)
 IMEISV_REQUESTED_IE = IEI_IMEISV_REQUEST << 4 | 0x1   # value 1 "IMEISV requested" (9.9.3.24)
 IEI_IMEISV = 0x23             # SECURITY MODE COMPLETE (TS 24.301 8.2.21.1)
-RP_ERROR_N_MS = 0x05                                                           # 8.2.2
+RP_ERROR_MS_N, RP_ERROR_N_MS, RP_SMMA_MS_N = 0x04, 0x05, 0x06                   # 8.2.2
+RP_CAUSE_INVALID_MANDATORY_INFORMATION = 96   # TS 24.011 8.2.5.4 (Table 8.4)
+RP_CAUSE_MESSAGE_TYPE_NONEXISTENT = 97
 
 
 class NasCodecError(InputError):

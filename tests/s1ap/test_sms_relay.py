@@ -152,3 +152,24 @@ def test_a_number_without_plus_reaches_the_same_subscriber(typed):
     mme.add(Subscriber(ue.imsi, ue.k, ue.opc, msisdn=MSISDN_B))
     destination = submit_destination(encode_submit(typed, TEXT))[0]
     assert mme.imsi_of_msisdn(destination) == ue.imsi
+
+
+def test_rp_error_and_rp_smma_from_a_ue_and_a_cut_rp_data(two_ues):
+    """What a UE may send besides RP-DATA and RP-ACK (TS 24.011 7.3, 8.2.2): an RP-ERROR
+    refusing an MT SMS (cause #22, memory capacity exceeded) is acknowledged with CP-ACK and
+    recorded; an RP-SMMA gets CP-ACK and RP-ACK; an RP-DATA cut short gets CP-ACK and an
+    RP-ERROR (#96), where each used to raise and answer nothing (so the UE repeated CP-DATA)."""
+    from ntnstack.stack import nas as n
+
+    loop, a, _b, _handed = two_ues
+    mme = loop.mme.mme
+    imsi = a.ue.imsi
+
+    def send(rpdu: bytes) -> list[bytes]:
+        return mme._sms(imsi, n.parse(n.cp_data(0, rpdu, allocator=False)))
+
+    assert len(send(bytes([0x04, 7, 1, 22]))) == 1                  # RP-ERROR MS->N: CP-ACK
+    assert mme.context(imsi).mt_sms_refused == [(7, 22)]
+    assert len(send(bytes([0x06, 8]))) == 2                         # RP-SMMA: CP-ACK, RP-ACK
+    assert len(send(bytes([0x00, 9, 0, 9, 0x91]))) == 2            # cut RP-DATA: + RP-ERROR
+    assert mme.context(imsi).mo_sms == []

@@ -133,8 +133,11 @@ def subscriber_file(tmp_path) -> str:
     (["--tun", "lo"], ("--tun lo: an interface of that name exists",)),
     (["--tun", "a-name-too-long-for-linux"], ("--tun 'a-name-too-long-for-linux'",)),
     (["--tun", "x", "--forward-udp", "127.0.0.1:9"], ("one user plane at a time",)),
-    (["--tun-net", "10.0.0.0/31"], ("--tun-net 10.0.0.0/31: 0 host addresses, 3 needed",)),
-    (["--tun-net", "10.0.0.1/24"], ("--tun-net '10.0.0.1/24'", "host bits set")),
+    (["--tun", "ntntest9", "--tun-net", "10.0.0.0/31"],
+     ("--tun-net 10.0.0.0/31: 0 host addresses, 3 needed",)),
+    (["--tun", "ntntest9", "--tun-net", "10.0.0.1/24"], ("--tun-net '10.0.0.1/24'",
+                                                          "host bits set")),
+    (["--tun-net", "10.0.0.0/24"], ("--tun-net 10.0.0.0/24: only with --tun",)),
 ])
 def test_bad_tun_options(capsys, subscriber_file, extra, needles):
     if extra[:2] == ["--tun", "lo"] and os.geteuid() != 0:
