@@ -35,8 +35,9 @@ from at_bridge.gsm7 import (
 __all__ = ["DCS_GSM7", "DCS_UCS2", "ESCAPE", "GSM7_BASIC", "GSM7_EXTENSION", "MAX_OCTETS",
            "MAX_SEPTETS", "Deliver", "PduError", "Submit", "concat_udh", "decode_address",
            "decode_deliver", "decode_submit", "deliver_pdu", "deliver_pdus", "encode_address",
-           "encode_deliver", "encode_submit", "gsm7_encodable", "gsm7_septets", "gsm7_text",
-           "pack_septets", "split_text", "submit_pdu", "submit_pdus", "unpack_septets"]
+           "encode_deliver", "encode_scts", "encode_submit", "gsm7_encodable", "gsm7_septets",
+           "gsm7_text", "pack_septets", "split_text", "submit_pdu", "submit_pdus",
+           "unpack_septets"]
 
 DCS_GSM7, DCS_UCS2 = 0x00, 0x08
 MAX_SEPTETS, MAX_OCTETS = 160, 140
@@ -284,7 +285,8 @@ def _scts(data: bytes) -> datetime:
     return datetime(century + d[0], d[1], d[2], d[3], d[4], d[5], tzinfo=tz)
 
 
-def _encode_scts(when: datetime) -> bytes:
+def encode_scts(when: datetime) -> bytes:
+    """TP-SCTS (TS 23.040 9.2.3.11): 7 octets, semi-octet date and time, quarter-hour zone."""
     offset = when.utcoffset() or timedelta(0)
     quarters = int(abs(offset.total_seconds()) // 900)
     fields = [when.year % 100, when.month, when.day, when.hour, when.minute, when.second]
@@ -298,7 +300,7 @@ def encode_deliver(sender: str, text: str, scts: datetime, *, ucs2: bool | None 
     """The SMS-DELIVER TPDU (TP-MTI 00; TP-MMS set when no more messages wait)."""
     first = (0x00 if more_messages else 0x04) | (0x40 if udh else 0x00)
     dcs, udl, ud = _user_data(text, ucs2, udh)
-    return bytes([first]) + encode_address(sender) + bytes([0x00, dcs]) + _encode_scts(scts) + \
+    return bytes([first]) + encode_address(sender) + bytes([0x00, dcs]) + encode_scts(scts) + \
         bytes([udl]) + ud
 
 

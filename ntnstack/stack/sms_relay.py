@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from at_bridge.sms_pdu import PduError, decode_address, encode_address, encode_deliver
+from at_bridge.sms_pdu import PduError, decode_address, encode_address, encode_scts
 from ntnstack.errors import InputError
 
 __all__ = ["RP_CAUSE_DESTINATION_OUT_OF_ORDER", "RP_CAUSE_UNASSIGNED_NUMBER",
@@ -25,7 +25,6 @@ RP_CAUSE_UNIDENTIFIED_SUBSCRIBER = 28   # the sender has no MSISDN to be the TP-
 SUBMIT_MTI, UDHI = 0x01, 0x40
 DELIVER_NO_MORE_MESSAGES = 0x04         # TP-MMS: no more messages waiting (9.2.3.2)
 VP_OCTETS = {0: 0, 2: 1, 1: 7, 3: 7}    # TP-VPF -> TP-VP octets (9.2.3.3)
-SCTS_OCTETS = 7
 
 
 def submit_destination(submit: bytes) -> tuple[str, int]:
@@ -47,7 +46,6 @@ def submit_to_deliver(submit: bytes, originator: str, scts: datetime) -> bytes:
     if len(submit) < i + 3 + vp:
         raise InputError("MO SMS: SMS-SUBMIT ends before TP-UDL")
     pid, dcs, user_data = submit[i], submit[i + 1], submit[i + 2 + vp:]   # TP-UDL onwards
-    stamped = encode_deliver(originator, "", scts)        # ... TP-SCTS, TP-UDL 0
     first = DELIVER_NO_MORE_MESSAGES | (submit[0] & UDHI)
-    return (bytes([first]) + encode_address(originator) + bytes([pid, dcs])
-            + stamped[-1 - SCTS_OCTETS:-1] + user_data)
+    return (bytes([first]) + encode_address(originator) + bytes([pid, dcs]) + encode_scts(scts)
+            + user_data)

@@ -1,6 +1,7 @@
 """What the live tests share: a real websockets client that reads a service to its end, a
 real websockets server in a thread of its own for the test endpoints, and the `ntnstack sib
 encode` of the default scenario's GEO cell (the independent path to its UPER bytes)."""
+import abc
 import asyncio
 import json
 import subprocess
@@ -41,7 +42,7 @@ def encode_geo_cell_sib(scenario, sent_unix_s: float) -> str:
     return out.stdout.strip()
 
 
-class ThreadedServer:
+class ThreadedServer(abc.ABC):
     """A websockets server on 127.0.0.1 (any port) in a thread of its own, from ``with`` to
     its end; ``url`` once entered. Subclasses answer each connection in ``_session(ws)``."""
 
@@ -65,5 +66,6 @@ class ThreadedServer:
             self._ready.set()
             await self._stop.wait()
 
+    @abc.abstractmethod
     async def _session(self, ws):
-        raise NotImplementedError
+        """Answer one connection."""
