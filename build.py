@@ -114,7 +114,8 @@ def run(cmd: list[str], **kw) -> None:
 
 def _sources_digest() -> str:
     digest = hashlib.sha256()
-    for path in [HEADER, *(ROOT / s for s in C_SOURCES), Path(__file__)]:
+    headers = sorted((ROOT / "csrc").rglob("*.h"))  # ntn_phy.h and the internal ones
+    for path in [*headers, *(ROOT / s for s in C_SOURCES), Path(__file__)]:
         digest.update(path.read_bytes())
     return digest.hexdigest()
 

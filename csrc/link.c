@@ -533,14 +533,15 @@ int ntn_link_states(double *out, int *status, const double *sat_pos_m,
 static void grid_one_time(const grid_out *o, int *status, const double *sat_pos_m,
                           const double *sat_vel_mps, const double *sat_acc_mps2,
                           const double *ue_ecef_m, const double *gateway_ecef_m,
-                          size_t n_sat, size_t n_ue, const carriers *cr, int level)
+                          size_t sat_begin, size_t sat_end, size_t n_ue, const carriers *cr,
+                          int level)
 {
     for (size_t c0 = 0; c0 < n_ue; c0 += UE_BLOCKS * BLOCK) {
         ue_rows u[UE_BLOCKS];
         size_t n_blocks = 0;
         for (size_t u0 = c0; u0 < n_ue && n_blocks < UE_BLOCKS; u0 += BLOCK)
             ue_rows_fill(u + n_blocks++, ue_ecef_m + 3 * u0, n_ue - u0 < BLOCK ? n_ue - u0 : BLOCK);
-        for (size_t s = 0; s < n_sat; s++) {
+        for (size_t s = sat_begin; s < sat_end; s++) {
             sat_rows sr;
             sat_rows_splat(&sr, sat_pos_m + 3 * s, sat_vel_mps + 3 * s, sat_acc_mps2 + 3 * s,
                            gateway_ecef_m ? gateway_ecef_m + 3 * s : NULL);
@@ -557,15 +558,15 @@ static void grid_one_time(const grid_out *o, int *status, const double *sat_pos_
  * columns, so that the lanes run over times. */
 static void grid_times(const grid_out *o, int *status, const double *sat_pos_m,
                        const double *sat_vel_mps, const double *sat_acc_mps2,
-                       const double *ue_ecef_m, const double *gateway_ecef_m, size_t n_sat,
-                       size_t n_ue, size_t n_t, const carriers *cr, int level)
+                       const double *ue_ecef_m, const double *gateway_ecef_m, size_t sat_begin,
+                       size_t sat_end, size_t n_ue, size_t n_t, const carriers *cr, int level)
 {
     for (size_t u0 = 0; u0 < n_ue; u0 += UE_CHUNK) {
         const size_t nu = n_ue - u0 < UE_CHUNK ? n_ue - u0 : UE_CHUNK;
         enu_frame frames[UE_CHUNK];
         int ue_st[UE_CHUNK];
         frames_of(frames, ue_st, ue_ecef_m + 3 * u0, nu);
-        for (size_t s = 0; s < n_sat; s++)
+        for (size_t s = sat_begin; s < sat_end; s++)
             for (size_t t0 = 0; t0 < n_t; t0 += BLOCK) {
                 const size_t nb = n_t - t0 < BLOCK ? n_t - t0 : BLOCK, off = 3 * (s * n_t + t0);
                 sat_rows sr;
@@ -597,6 +598,17 @@ int ntn_link_grid_select(double *out, int *status, unsigned fields, const double
                          double freq_dl_hz, double freq_ul_hz, size_t n_sat, size_t n_ue,
                          size_t n_t)
 {
+    return ntn_link_grid_rows(out, status, fields, sat_pos_m, sat_vel_mps, sat_acc_mps2,
+                              ue_ecef_m, gateway_ecef_m, freq_dl_hz, freq_ul_hz, n_sat, n_ue,
+                              n_t, 0, n_sat);
+}
+
+int ntn_link_grid_rows(double *out, int *status, unsigned fields, const double *sat_pos_m,
+                       const double *sat_vel_mps, const double *sat_acc_mps2,
+                       const double *ue_ecef_m, const double *gateway_ecef_m,
+                       double freq_dl_hz, double freq_ul_hz, size_t n_sat, size_t n_ue,
+                       size_t n_t, size_t sat_begin, size_t sat_end)
+{
     carriers cr;
     if (!out || !status || !sat_pos_m || !sat_vel_mps || !sat_acc_mps2 || !ue_ecef_m)
         return NTN_ERR_NULL;
@@ -606,18 +618,25 @@ int ntn_link_grid_select(double *out, int *status, unsigned fields, const double
     const size_t n_out = ntn_size_mul(stride, planes, sizeof(double));
     if (n_sat && n_ue && n_t && (!n_out || !ntn_size_mul(n_sat, n_t, 3 * sizeof(double))))
         return NTN_ERR_LENGTH;
-    if (carriers_of(&cr, freq_dl_hz, freq_ul_hz) != NTN_OK)
-        return ntn_fail_nan(ntn_fail_status(NTN_ERR_RANGE, status, stride), out,
-                            stride * planes);
+    if (sat_begin > sat_end || sat_end > n_sat)
+        return NTN_ERR_RANGE;
+    if (carriers_of(&cr, freq_dl_hz, freq_ul_hz) != NTN_OK) {
+        /* the call's own rows only: other calls may be writing the others */
+        const size_t row = n_ue * n_t, first = sat_begin * row, n = (sat_end - sat_begin) * row;
+        ntn_fail_status(NTN_ERR_RANGE, status + first, n);
+        for (size_t k = 0; k < planes; k++)
+            ntn_fail_nan(NTN_ERR_RANGE, out + k * stride + first, n);
+        return NTN_ERR_RANGE;
+    }
     const int level = lane_level();
     const grid_out o = grid_out_of(out, stride, fields);
     cr.fields = fields;
     if (n_t == 1)
         grid_one_time(&o, status, sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m,
-                      gateway_ecef_m, n_sat, n_ue, &cr, level);
+                      gateway_ecef_m, sat_begin, sat_end, n_ue, &cr, level);
     else
         grid_times(&o, status, sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m,
-                   gateway_ecef_m, n_sat, n_ue, n_t, &cr, level);
+                   gateway_ecef_m, sat_begin, sat_end, n_ue, n_t, &cr, level);
     stream_done(&o);
     return NTN_OK;
 }

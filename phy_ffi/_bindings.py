@@ -20,6 +20,7 @@ from phy_ffi import _ntnphy
 from phy_ffi._ntnphy import ffi, lib
 from phy_ffi.arrays import line_aligned_empty
 from phy_ffi.errors import PhyError, PhyValueError
+from phy_ffi.parallel import ranges, run_ranges
 
 COMPILED_PATH: str = _ntnphy.__file__
 """Where the loaded build of the core lives (the ASan one under ``build.py test --sanitize``)."""
@@ -245,10 +246,13 @@ def link_grid(sat_pos_m, sat_vel_mps, sat_acc_mps2, ue_ecef_m, gateway_ecef_m, f
     if not (planes.flags.writeable and status.flags.writeable):
         raise_value_error("link_grid: out: read-only array")
     gw = ffi.NULL if gateway_ecef_m is None else dptr(gateway_ecef_m)
-    call(lib.ntn_link_grid_select(dptr(planes), iptr(status), mask, dptr(sat_pos_m),
-                                  dptr(sat_vel_mps), dptr(sat_acc_mps2), dptr(ue_ecef_m), gw,
-                                  float(freq_dl_hz), float(freq_ul_hz), n_sat, n_ue, n_t),
-         "link_grid")
+    args = (dptr(planes), iptr(status), mask, dptr(sat_pos_m), dptr(sat_vel_mps),
+            dptr(sat_acc_mps2), dptr(ue_ecef_m), gw, float(freq_dl_hz), float(freq_ul_hz),
+            n_sat, n_ue, n_t)
+    codes = run_ranges(lambda begin, end: lib.ntn_link_grid_rows(*args, begin, end),
+                       ranges(n_sat, n_ue * n_t))
+    for code in codes:
+        call(code, "link_grid")
     return planes, status
 # NTN:link:end
 

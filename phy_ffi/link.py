@@ -7,7 +7,10 @@ Doppler f_d = -f (dr/dt) / c, positive when the satellite approaches (docs/refer
 On x86-64 CPUs with AVX-512 the C kernel computes eight elements at a time, with AVX2 and FMA
 four, elsewhere two; the environment variables ``NTNPHY_NO_AVX512=1`` and ``NTNPHY_NO_AVX2=1``
 force the narrower kernels. Eight and four lanes give the same bits, two the same results to
-rounding (tests/phy/test_link_paths.py).
+rounding (tests/phy/test_link_paths.py). A large ``link_grid`` is split along its satellites
+over the CPUs this process may use (``phy_ffi.parallel``; ``NTNPHY_THREADS=1`` keeps it in the
+caller's thread): each thread's call writes its own rows, so the bits do not depend on the
+split (tests/phy/test_link_threads.py).
 """
 from __future__ import annotations
 

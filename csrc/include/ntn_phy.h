@@ -179,6 +179,17 @@ int ntn_link_grid_select(double *out, int *status, unsigned fields, const double
                          const double *ue_ecef_m, const double *gateway_ecef_m,
                          double freq_dl_hz, double freq_ul_hz, size_t n_sat, size_t n_ue,
                          size_t n_t);
+
+/* ntn_link_grid_select for satellites sat_begin .. sat_end - 1 only (sat_begin <= sat_end <=
+ * n_sat, else NTN_ERR_RANGE and nothing written): their rows of `out` and `status`, laid out
+ * as for the whole grid, are written and nothing else is read or written there, so calls
+ * over disjoint ranges may run at once in threads the caller owns (the core starts none) and
+ * give the same bits as one call over all. */
+int ntn_link_grid_rows(double *out, int *status, unsigned fields, const double *sat_pos_m,
+                       const double *sat_vel_mps, const double *sat_acc_mps2,
+                       const double *ue_ecef_m, const double *gateway_ecef_m,
+                       double freq_dl_hz, double freq_ul_hz, size_t n_sat, size_t n_ue,
+                       size_t n_t, size_t sat_begin, size_t sat_end);
 /* NTN:link:end */
 
 /* ================================================================ 3GPP timing (csrc/timing.c) */
