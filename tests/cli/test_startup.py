@@ -1,6 +1,7 @@
 """``ntnstack --help`` stays fast (issue 16: under 120 ms): building the whole parser, every
-command's options included, loads neither numpy nor the C core. The time itself is measured
-outside the suite (BENCHMARKS.md); here the imports that cost it are checked."""
+command's options included, loads neither numpy nor the C core. The time itself is a
+benchmark (tests/cli/test_bench_startup.py, BENCHMARKS.md); here the imports that cost it are
+checked."""
 import subprocess
 import sys
 
