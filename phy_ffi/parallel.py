@@ -42,11 +42,16 @@ def ranges(n_rows: int, elements_per_row: int) -> list[tuple[int, int]]:
 
 def run_ranges(call: Callable[[int, int], int], parts: list[tuple[int, int]]) -> list[int]:
     """call(begin, end) for every range, the first in this thread and the others in threads
-    started here and joined before returning; the calls' return values in range order."""
-    results = [0] * len(parts)
+    started here and joined before returning; the calls' return values in range order. An
+    exception in any call is raised here once every thread has ended (the first by range)."""
+    results: list = [None] * len(parts)
+    errors: list[BaseException | None] = [None] * len(parts)
 
     def run(k: int) -> None:
-        results[k] = call(*parts[k])
+        try:
+            results[k] = call(*parts[k])
+        except BaseException as exc:   # re-raised in the caller's thread below
+            errors[k] = exc
 
     workers = [threading.Thread(target=run, args=(k,), name=f"ntnphy-part-{k}", daemon=True)
                for k in range(1, len(parts))]
@@ -57,4 +62,7 @@ def run_ranges(call: Callable[[int, int], int], parts: list[tuple[int, int]]) ->
     finally:
         for worker in workers:
             worker.join()
+    for error in errors:
+        if error is not None:
+            raise error
     return results

@@ -100,3 +100,13 @@ def test_a_bad_thread_count_is_named(monkeypatch, value):
     monkeypatch.setenv("NTNPHY_THREADS", value)
     with pytest.raises(ValueError, match="NTNPHY_THREADS"):
         parallel.thread_count()
+
+
+def test_an_exception_in_a_worker_reaches_the_caller():
+    def call(begin: int, end: int) -> int:
+        if begin:
+            raise RuntimeError(f"rows {begin}-{end}")
+        return 0
+    with pytest.raises(RuntimeError, match="rows 2-4"):
+        parallel.run_ranges(call, [(0, 2), (2, 4)])
+    assert parallel.run_ranges(lambda b, e: e - b, [(0, 2), (2, 5), (5, 6)]) == [2, 3, 1]
