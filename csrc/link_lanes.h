@@ -46,14 +46,16 @@ static inline __attribute__((always_inline)) LANES_ATTR VD LN(dot)(VD x, VD y, V
                                                      x * LN(load)(b[0] + col)));
 }
 
-/* Elements j .. j + W - 1 of a block: the selected fields into columns j .. of buf (range and
- * its rates, delays, Doppler, and the look angles from the look vector in the terminal's
+/* Elements j .. j + W - 1 of a block: the selected fields into columns j .. of buf, or with
+ * dst (non-NULL) straight into the planes dst[k] at column j with non-temporal stores (range
+ * and its rates, delays, Doppler, and the look angles from the look vector in the terminal's
  * frame: east e, north n, up). Returns bit k set when element j + k has r <= 0 or a field
  * that is not finite (x * 0 + probe is NaN for x inf or NaN: one multiply-add per field),
  * every field probed, selected or not, on three chains (one chain of 15 dependent
  * multiply-adds cost about 8 % of the kernel). */
 static inline __attribute__((always_inline)) LANES_ATTR unsigned LN(lanes)(
-    double buf[][BLOCK], size_t j, const sat_rows *s, const ue_rows *u, const carriers *cr)
+    double buf[][BLOCK], double *const *dst, size_t j, const sat_rows *s, const ue_rows *u,
+    const carriers *cr)
 {
     const double inv_c = 1.0 / NTN_SPEED_OF_LIGHT_MPS, rad2deg = 1.0 / NTN_DEG;
     const size_t js = j & s->mask, ju = j & u->mask;
@@ -79,7 +81,9 @@ static inline __attribute__((always_inline)) LANES_ATTR unsigned LN(lanes)(
     do {                                                                                    \
         const VD v_ = (value);                                                              \
         probe[(k) % 3] = LN(madd)(v_, LN(splat)(0.0), probe[(k) % 3]);                      \
-        if (fields & (1u << (k)))                                                           \
+        if ((fields & (1u << (k))) && dst)                                                  \
+            LN(stream)(dst[k] + j, v_);                                                     \
+        else if (fields & (1u << (k)))                                                      \
             LN(store)(buf[k] + j, v_);                                                      \
     } while (0)
     EMIT(NTN_LINK_ELEVATION_DEG, el);
@@ -108,9 +112,24 @@ static LANES_ATTR uint64_t LN(block)(double buf[][BLOCK], size_t nb, const sat_r
 {
     uint64_t bad = 0;
     for (size_t j = 0; j < nb; j += W)
-        bad |= (uint64_t)LN(lanes)(buf, j, s, u, cr) << j;
+        bad |= (uint64_t)LN(lanes)(buf, NULL, j, s, u, cr) << j;
     return nb < 64 ? bad & (((uint64_t)1 << nb) - 1) : bad;
 }
+
+#if W == 8
+/* A whole block straight from the lanes into the output planes with non-temporal stores:
+ * dst[k] is field k's plane at the block (64-byte aligned; NULL when not selected), each
+ * vector one whole cache line. No stack rows and no copy (the stores bypass L1, so planes a
+ * power of two apart do not alias there). Bad bits as LN(block); the caller NaNs those. */
+static LANES_ATTR uint64_t LN(block_streamed)(double *const *dst, const sat_rows *s,
+                                              const ue_rows *u, const carriers *cr)
+{
+    uint64_t bad = 0;
+    for (size_t j = 0; j < BLOCK; j += W)
+        bad |= (uint64_t)LN(lanes)(NULL, dst, j, s, u, cr) << j;
+    return bad;
+}
+#endif
 
 /* The selected rows of a block into the next planes of o at base, W doubles per move (a
  * memcpy of this unknown size becomes `rep movsq` with GCC 12, slower than the kernel); with

@@ -110,3 +110,30 @@ def test_an_exception_in_a_worker_reaches_the_caller():
     with pytest.raises(RuntimeError, match="rows 2-4"):
         parallel.run_ranges(call, [(0, 2), (2, 4)])
     assert parallel.run_ranges(lambda b, e: e - b, [(0, 2), (2, 5), (5, 6)]) == [2, 3, 1]
+
+
+@pytest.mark.parametrize("n_t", [1, 72], ids=["one_time", "times"])
+def test_streamed_grid_gives_the_bits_of_small_calls(monkeypatch, n_t):
+    # Above 2 MiB of output the kernel streams whole blocks of cache lines straight from its
+    # lanes; in the one-time grid a satellite's row starting mid-line gets a head block of
+    # its own (131 terminals: the head changes from satellite to satellite). One satellite at
+    # a time stays below that size and goes through the stack rows: both must give the same
+    # bits. Bad elements: a NaN state and a terminal at the Earth's centre (flagged with their
+    # side), and a terminal exactly at satellite 7's position (r = 0: found by the kernel in
+    # a streamed block, NaN written after the streamed lines).
+    monkeypatch.setenv("NTNPHY_THREADS", "1")
+    n_sat, n_ue = (152, 131) if n_t == 1 else (12, 29)   # planes whole lines apart
+    assert n_sat * n_ue * n_t * 124 > 2 << 20
+    pos, vel, acc, ues, gws = grid_inputs(n_sat, n_ue, n_t)
+    t_bad = 0 if n_t == 1 else 10   # inside a whole streamed block either way
+    ues[n_ue - 9] = pos[7, t_bad]
+    whole = phy_ffi.link_grid(pos, vel, acc, ues, gws)
+    for s in range(n_sat):
+        one = phy_ffi.link_grid(pos[s:s + 1], vel[s:s + 1], acc[s:s + 1], ues, gws[s:s + 1])
+        for name in whole._fields:
+            np.testing.assert_array_equal(getattr(whole, name)[s], getattr(one, name)[0],
+                                          err_msg=f"{name} of satellite {s}")
+    assert np.isnan(whole.range_m[3, :, 0]).all() and (whole.status[:, 1] != 0).all()
+    assert whole.status[7, n_ue - 9, t_bad] == STATUS_ERR_RANGE
+    assert np.isnan(whole.elevation_deg[7, n_ue - 9, t_bad])
+    assert (whole.status == 0).sum() > 0.9 * whole.status.size
