@@ -125,23 +125,15 @@ def _sib2_nb_pdu(stack_cell) -> bytes:
 
 def _read_raw(path: Path) -> list[tuple[float, bytes]]:
     """(unix s, link-layer bytes) of every packet of a pcap (missing file: none)."""
-    from scapy.utils import RawPcapReader
+    from ntnstack.capture.pcap import read_pcap
 
-    if not Path(path).exists():
-        return []
-    with RawPcapReader(str(path)) as reader:
-        return [(meta.sec + meta.usec * 1e-6, bytes(data)) for data, meta in reader]
+    return read_pcap(path) if Path(path).exists() else []
 
 
 def _write_raw(path: str | Path, packets: list[tuple[float, bytes]]) -> None:
     """Write exported-PDU packets as they are (link type 252, microsecond stamps)."""
-    from scapy.utils import PcapWriter
+    from ntnstack.capture.pcap import LINKTYPE_UPPER_PDU, PcapWriter
 
-    from ntnstack.capture.pcap import LINKTYPE_UPPER_PDU
-
-    writer = PcapWriter(str(path), linktype=LINKTYPE_UPPER_PDU)   # flushed by close()
-    writer.write_header(None)
-    for t, data in packets:
-        sec, usec = divmod(round(t * 1e6), 1_000_000)
-        writer.write_packet(data, sec=sec, usec=usec)
-    writer.close()
+    with PcapWriter(path, linktype=LINKTYPE_UPPER_PDU) as writer:
+        for t, data in packets:
+            writer.write_frame(data, t)
