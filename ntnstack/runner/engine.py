@@ -19,9 +19,9 @@ from ntnstack.runner import junit, report, timeline
 from ntnstack.runner.console import StepProgress
 from ntnstack.runner.context import Companion, RunModules, StepContext, StepError
 from ntnstack.runner.expect import judge_all
-from ntnstack.runner.journal import Journal, read_run
+from ntnstack.runner.journal import Journal, check_journal, read_run
 from ntnstack.runner.modules import BridgeModules
-from ntnstack.runner.outputs import clear_evidence
+from ntnstack.runner.outputs import prepare_evidence
 from ntnstack.runner.ports import check_open
 from ntnstack.runner.records import RunInfo, StepResult
 from ntnstack.runner.stop import StopSignals
@@ -85,7 +85,8 @@ class Runner:
         try:   # companions hold connections (a callbox) from their making on: closed on failure
             check_open(self.ports)
             self.out_dir.mkdir(parents=True, exist_ok=True)
-            clear_evidence(self.out_dir)
+            check_journal(self.out_dir / "results.sqlite")   # refused: nothing written
+            prepare_evidence(self.out_dir, self.scenario.terminals)
             world = World(self.scenario)
             for companion in self.companions:   # their heavy work before the clock starts
                 companion.prepare(world)

@@ -48,6 +48,58 @@ CREATE TABLE IF NOT EXISTS pushes (
 """
 
 
+REQUIRED = ("runs", "steps", "expectations", "events", "samples")
+"""Tables every ntnstack journal has; the others of SCHEMA came later (added on opening)."""
+
+
+def schema_columns() -> dict[str, list[str]]:
+    """Each table of SCHEMA with its columns, in order."""
+    db = sqlite3.connect(":memory:")
+    try:
+        db.executescript(SCHEMA)
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table' "
+                                           "ORDER BY rowid")]
+        return {t: [r[1] for r in db.execute(f"PRAGMA table_info({t})")] for t in tables}
+    finally:
+        db.close()
+
+
+def schema_problem(db: sqlite3.Connection, empty_ok: bool) -> str | None:
+    """Why ``db`` is not an ntnstack journal (None when it is one, or, with ``empty_ok``,
+    when it holds no table at all: a new file). Only reads."""
+    tables = db.execute("SELECT 1 FROM sqlite_master WHERE type='table'").fetchone()
+    if empty_ok and tables is None:
+        return None
+    for table, wanted in schema_columns().items():
+        have = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
+        if not have and table in REQUIRED:
+            return f"not an ntnstack journal (no table {table})"
+        missing = [c for c in wanted if have and c not in have]
+        if missing:
+            return (f"table {table} lacks {', '.join(missing)} (a journal of another ntnstack "
+                    f"version?)")
+    return None
+
+
+def check_journal(path: Path) -> None:
+    """InputError naming ``path`` unless it is absent, empty of tables or an ntnstack journal
+    (read only: a refused file is left as it was)."""
+    if not path.exists():
+        return
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from None
+    try:
+        problem = schema_problem(db, empty_ok=True)
+    except sqlite3.DatabaseError as exc:
+        problem = f"not an ntnstack journal ({exc})"
+    finally:
+        db.close()
+    if problem:
+        raise InputError(f"{path}: {problem}; move it away or give another output")
+
+
 def _json(value: Any) -> str:
     """Strict JSON (RFC 8259): a NaN or infinity anywhere is stored as null."""
     return json.dumps(_finite(value), default=_jsonable, sort_keys=True, allow_nan=False)
@@ -79,6 +131,7 @@ class Journal:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        check_journal(self.path)
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -189,6 +242,12 @@ def writer_live(journal: Path) -> bool:
         os.close(fd)
 
 
+def live_status(status: str, journal: Path) -> str:
+    """A run's status as recorded, except ``running`` with no live writer: ``interrupted``
+    (killed; nothing holds the journal's live lock)."""
+    return "interrupted" if status == "running" and not writer_live(journal) else status
+
+
 def resolve(run: str | Path) -> Path:
     """An output directory or a results.sqlite -> the sqlite path (InputError if neither)."""
     path = Path(run)
@@ -224,8 +283,7 @@ def _read(db: sqlite3.Connection, run_id: str | None, path: Path) -> dict[str, A
         raise InputError(f"{path}: no run {run_id or ''} recorded".replace("  ", " "))
     run = dict(row)
     run["files"] = json.loads(run["files"])
-    if run["status"] == "running" and not writer_live(path):
-        run["status"] = "interrupted"   # killed: no writer holds the live lock
+    run["status"] = live_status(run["status"], path)
     rid = run["run_id"]
     steps = [dict(r) for r in db.execute("SELECT * FROM steps WHERE run_id=? ORDER BY idx",
                                          (rid,))]
@@ -271,4 +329,7 @@ def list_runs(journal: str | Path) -> list[dict[str, Any]]:
         raise InputError(f"{path}: not a readable ntnstack journal ({exc})") from None
     finally:
         db.close()
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+    runs = [dict(zip(keys, r, strict=True)) for r in rows]
+    for run in runs:
+        run["status"] = live_status(run["status"], path)
+    return runs

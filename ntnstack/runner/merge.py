@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ntnstack.errors import InputError
-from ntnstack.runner.journal import SCHEMA, resolve, writer_live
+from ntnstack.outputs import output_dir
+from ntnstack.runner.journal import (SCHEMA, check_journal, resolve, schema_columns,
+                                     schema_problem, writer_live)
 
 TABLES = ("runs", "steps", "expectations", "events", "samples", "pushes")
-OPTIONAL = frozenset({"pushes"})
-"""Tables a journal of an earlier version may lack (read as empty)."""
 BUSY_S = 60.0
 """Real seconds a merge waits for another writer of the output (e.g. another xdist worker)."""
 UNFINISHED = ("running", "interrupted")
@@ -37,39 +37,27 @@ class MergeResult:
 
 
 def columns() -> dict[str, list[str]]:
-    """Each journal table's columns, in order (from journal.SCHEMA)."""
-    db = sqlite3.connect(":memory:")
-    try:
-        db.executescript(SCHEMA)
-        return {t: [r[1] for r in db.execute(f"PRAGMA table_info({t})")] for t in TABLES}
-    finally:
-        db.close()
+    """Each merged table's columns, in order (from journal.SCHEMA)."""
+    return {t: cols for t, cols in schema_columns().items() if t in TABLES}
 
 
 def output_path(out: str | Path) -> Path:
-    """OUT as given: a ``.sqlite`` file, else a directory (created) holding results.sqlite."""
+    """OUT as given: a ``.sqlite`` file, else a directory (created) holding results.sqlite;
+    InputError (one line naming OUT) where it cannot be written."""
     path = Path(out)
     if path.suffix == ".sqlite" or path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        output_dir(path.parent, where=f"OUT {out}: folder")
         return path
-    path.mkdir(parents=True, exist_ok=True)
-    return path / "results.sqlite"
+    return output_dir(path, where="OUT") / "results.sqlite"
 
 
 def _open_source(src: str | Path, cols: dict[str, list[str]]) -> sqlite3.Connection:
     path = resolve(src)
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        for table, wanted in cols.items():
-            have = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
-            if not have and table in OPTIONAL:
-                continue
-            if not have:
-                raise InputError(f"{src}: not an ntnstack journal (no table {table})")
-            missing = [c for c in wanted if c not in have]
-            if missing:
-                raise InputError(f"{src}: table {table} lacks {', '.join(missing)} (a journal "
-                                 f"of another ntnstack version?)")
+        problem = schema_problem(db, empty_ok=False)
+        if problem:
+            raise InputError(f"{src}: {problem}")
         live = [r[0] for r in db.execute("SELECT run_id FROM runs WHERE status='running'")]
         if live and writer_live(path):
             raise InputError(f"{src}: run {live[0]} is still being written; merge after it "
@@ -114,14 +102,18 @@ def merge(out: str | Path, sources: list[str | Path]) -> MergeResult:
 
 
 def _merge_into(target: Path, opened: list, cols: dict[str, list[str]]) -> MergeResult:
-    db = sqlite3.connect(target, isolation_level=None, timeout=BUSY_S)
+    check_journal(target)
+    try:
+        db = sqlite3.connect(target, isolation_level=None, timeout=BUSY_S)
+    except sqlite3.Error as exc:
+        raise InputError(f"OUT {target}: cannot write ({exc})") from None
     try:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.executescript(SCHEMA)
     except sqlite3.DatabaseError as exc:
         db.close()
-        raise InputError(f"{target}: not an ntnstack journal ({exc})") from None
+        raise InputError(f"OUT {target}: cannot write ({exc})") from None
     result = MergeResult()
     try:
         db.execute("BEGIN IMMEDIATE")

@@ -1,6 +1,6 @@
 """A run ends cleanly on SIGTERM and SIGINT (status ``interrupted``, junit.xml and the report
 of the steps done, exit 130), and a run killed with SIGKILL keeps every finished step and is
-read back as interrupted by ``results show`` and ``results diff``. Real subprocesses, real
+read back as interrupted by ``results show``, ``list`` and ``diff``. Real subprocesses, real
 signals."""
 from __future__ import annotations
 
@@ -66,6 +66,8 @@ def test_sigkill_keeps_every_finished_step_and_reads_interrupted(tmp_path):
 
     shown = ntnstack("results", "show", str(out))
     assert shown.returncode == 1 and " interrupted (" in shown.stdout.splitlines()[0]
+    listed = ntnstack("results", "list", str(out), "--json")   # the same rule as show
+    assert [json.loads(r)["status"] for r in listed.stdout.splitlines()] == ["interrupted"]
     full = tmp_path / "full"
     assert ntnstack("run", str(SCENARIOS / "waits.yaml"), "--out", str(full)).returncode == 0
     diff = ntnstack("results", "diff", str(full), str(out), "--json")

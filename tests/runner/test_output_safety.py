@@ -1,0 +1,122 @@
+"""An output folder keeps what ntnstack did not write there: a run removes only the files its
+previous run listed in ntnstack-evidence.txt, refuses a file of the user's at one of its own
+names, and ``run --out`` / ``results merge OUT`` refuse a database that is not a journal and an
+OUT they cannot write, in one line with exit status 2."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from ntnstack.cli import main
+from ntnstack.errors import InputError
+from ntnstack.runner.outputs import HEADER, MANIFEST, prepare_evidence
+from tests.runner.conftest import SCENARIOS, write_journal
+
+WAITS = str(SCENARIOS / "waits.yaml")   # one terminal ``ue``, no module: a run of seconds
+
+
+def _user_files(out):
+    (out / "serial").mkdir(parents=True)
+    mine = {out / "serial" / "mynotes.txt": b"notes\n", out / "capture-mine.pcap": b"mine\n",
+            out / "important.txt": b"keep\n"}
+    for path, data in mine.items():
+        path.write_bytes(data)
+    return mine
+
+
+def test_run_keeps_the_users_files_in_serial_and_captures(tmp_path):
+    out = tmp_path / "o3"
+    mine = _user_files(out)
+    for _ in range(2):   # the second run removes the first's evidence, not the user's files
+        assert main(["run", "-q", WAITS, "--out", str(out)]) == 0
+        assert {p: p.read_bytes() for p in mine} == mine
+    listed = (out / MANIFEST).read_text().splitlines()
+    assert listed[0] == HEADER and "serial/ue.rawlog" in listed and "junit.xml" in listed
+
+
+def test_previous_evidence_goes_and_the_users_stays(tmp_path):
+    mine = _user_files(tmp_path)
+    (tmp_path / "serial" / "old.rawlog").write_bytes(b"log")
+    (tmp_path / "stack-old.pcap").write_bytes(b"pcap")
+    (tmp_path / MANIFEST).write_text(f"{HEADER}\nserial/old.rawlog\nstack-old.pcap\n")
+    prepare_evidence(tmp_path, ["ue"])
+    assert not (tmp_path / "serial" / "old.rawlog").exists()
+    assert not (tmp_path / "stack-old.pcap").exists()
+    assert {p: p.read_bytes() for p in mine} == mine
+
+
+def test_a_manifest_not_written_by_ntnstack_is_refused(tmp_path):
+    (tmp_path / "junit.xml").write_text("mine")
+    (tmp_path / MANIFEST).write_text("junit.xml\n")
+    with pytest.raises(InputError, match=f"{MANIFEST}: not written by ntnstack"):
+        prepare_evidence(tmp_path, ["ue"])
+    assert (tmp_path / "junit.xml").read_text() == "mine"
+
+
+@pytest.mark.parametrize("name", ["junit.xml", "serial/ue.rawlog", "serial"])
+def test_a_users_file_at_a_run_name_is_refused_before_any_write(tmp_path, capsys, name):
+    out = tmp_path / "o"
+    (out / name).parent.mkdir(parents=True, exist_ok=True)
+    (out / name).write_bytes(b"mine")
+    assert main(["run", "-q", WAITS, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{out / name}: already there" in err
+    assert (out / name).read_bytes() == b"mine"
+    assert sorted(p.name for p in out.iterdir()) == [name.split("/")[0]]   # nothing written
+
+
+def _foreign_db(path):
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE foo (x)")
+    db.execute("INSERT INTO foo VALUES (1)")
+    db.commit()
+    db.close()
+    return path.read_bytes()
+
+
+def test_run_refuses_a_foreign_sqlite_and_leaves_it(tmp_path, capsys):
+    out = tmp_path / "o1"
+    out.mkdir()
+    before = _foreign_db(out / "results.sqlite")
+    assert main(["run", "-q", WAITS, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "results.sqlite: not an ntnstack journal (no table runs)" in err
+    assert (out / "results.sqlite").read_bytes() == before
+    assert [p.name for p in out.iterdir()] == ["results.sqlite"]
+
+
+def test_merge_refuses_a_foreign_sqlite_and_leaves_it(tmp_path, capsys):
+    run = write_journal(tmp_path / "run")
+    other = tmp_path / "other.sqlite"
+    before = _foreign_db(other)
+    assert main(["results", "merge", str(other), str(run)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"ntnstack results: error: {other}: not an ntnstack journal (no table "
+                   f"runs); move it away or give another output\n")
+    assert other.read_bytes() == before
+
+
+def test_merge_into_an_empty_sqlite_is_fine(tmp_path, capsys):
+    run = write_journal(tmp_path / "run")
+    empty = tmp_path / "empty.sqlite"
+    sqlite3.connect(empty).close()
+    assert main(["results", "merge", str(empty), str(run)]) == 0
+    assert "1 run(s) added" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("out, why", [
+    ("/proc/x.sqlite", "folder /proc: under /proc, /sys, /dev, a kernel file system"),
+    ("/sys/x.sqlite", "folder /sys: under /proc, /sys, /dev, a kernel file system"),
+    ("file/x.sqlite", "folder {tmp}/file: exists and is not a directory"),
+    ("file/sub", "{tmp}/file/sub: cannot create the directory"),
+])
+def test_merge_into_an_unwritable_out_is_one_line(tmp_path, capsys, out, why):
+    run = write_journal(tmp_path / "run")
+    (tmp_path / "file").write_text("a regular file")
+    target = out if out.startswith("/") else str(tmp_path / out)
+    assert main(["results", "merge", target, str(run)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("ntnstack results: error: OUT "), err
+    assert why.format(tmp=tmp_path) in err
+    assert (tmp_path / "file").read_text() == "a regular file"
