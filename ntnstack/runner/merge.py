@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ntnstack.errors import InputError
-from ntnstack.outputs import output_dir
 from ntnstack.runner.journal import (SCHEMA, check_journal, resolve, schema_columns,
                                      schema_problem, writer_live)
 
@@ -43,12 +42,17 @@ def columns() -> dict[str, list[str]]:
 
 def output_path(out: str | Path) -> Path:
     """OUT as given: a ``.sqlite`` file, else a directory (created) holding results.sqlite;
-    InputError (one line naming OUT) where it cannot be written."""
+    InputError (one line naming OUT) when its folder cannot be made."""
     path = Path(out)
-    if path.suffix == ".sqlite" or path.is_file():
-        output_dir(path.parent, where=f"OUT {out}: folder")
-        return path
-    return output_dir(path, where="OUT") / "results.sqlite"
+    target = path if path.suffix == ".sqlite" or path.is_file() else path / "results.sqlite"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        there = next((p for p in target.parents if p.exists()), None)
+        why = (f"{there} is not a directory" if there is not None and not there.is_dir()
+               else exc.strerror or str(exc))
+        raise InputError(f"OUT {out}: cannot write ({why})") from None
+    return target
 
 
 def _open_source(src: str | Path, cols: dict[str, list[str]]) -> sqlite3.Connection:
@@ -103,7 +107,7 @@ def merge(out: str | Path, sources: list[str | Path]) -> MergeResult:
 
 def _merge_into(target: Path, opened: list, cols: dict[str, list[str]]) -> MergeResult:
     check_journal(target)
-    try:
+    try:   # e.g. on a kernel file system (/proc, /sys) or in a folder not writable
         db = sqlite3.connect(target, isolation_level=None, timeout=BUSY_S)
     except sqlite3.Error as exc:
         raise InputError(f"OUT {target}: cannot write ({exc})") from None

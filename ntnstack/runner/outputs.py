@@ -5,11 +5,12 @@ its own.
 
 Only what an ntnstack run wrote is removed: before its first write, a run lists the files it
 may write (relative paths, one a line) in ``ntnstack-evidence.txt``, and the next run removes
-exactly those. A file already at one of the run's names and not listed there (the user's) is
+exactly those (in a folder without that list, those of the journal's last run's terminals). A file already at one of the run's names and not listed there (the user's) is
 refused before anything is written; nothing else in the folder is touched.
 """
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -36,7 +37,7 @@ def previous_evidence(out: Path) -> list[str]:
     ``ntnstack-evidence.txt`` is there but not written by ntnstack."""
     path = out / MANIFEST
     if not path.exists():
-        return []
+        return _unlisted_run(out)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
@@ -46,6 +47,28 @@ def previous_evidence(out: Path) -> list[str]:
         raise InputError(f"{path}: not written by ntnstack; move it away or give another "
                          f"--out")
     return [line for line in lines[1:] if line and _inside(line)]
+
+
+def _unlisted_run(out: Path) -> list[str]:
+    """The names the last run of ``out``'s journal may have written, for a folder written
+    before runs kept ``ntnstack-evidence.txt``: the run's files and those of the terminals
+    its steps and link samples name (none without a journal)."""
+    journal = out / "results.sqlite"
+    if not journal.is_file():
+        return []
+    db = sqlite3.connect(f"file:{journal}?mode=ro", uri=True)
+    try:
+        last = db.execute("SELECT run_id FROM runs ORDER BY rowid DESC LIMIT 1").fetchone()
+        if last is None:
+            return []
+        terminals = [r[0] for r in db.execute(
+            "SELECT terminal FROM steps WHERE run_id=? UNION "
+            "SELECT terminal FROM samples WHERE run_id=? ORDER BY 1", (last[0], last[0]))]
+    except sqlite3.DatabaseError:   # not a journal: refused by its check, nothing listed
+        return []
+    finally:
+        db.close()
+    return evidence_names(terminals)
 
 
 def _inside(name: str) -> bool:

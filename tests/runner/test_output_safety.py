@@ -46,6 +46,26 @@ def test_previous_evidence_goes_and_the_users_stays(tmp_path):
     assert {p: p.read_bytes() for p in mine} == mine
 
 
+def test_a_folder_without_a_manifest_loses_its_last_runs_files_only(tmp_path):
+    write_journal(tmp_path)   # the last run's terminals: ue and tt
+    mine = _user_files(tmp_path)
+    old = [tmp_path / "serial" / "ue.rawlog", tmp_path / "serial" / "tt.rawlog",
+           tmp_path / "capture-tt.pcap", tmp_path / "junit.xml"]
+    for path in old:
+        path.write_bytes(b"an earlier run's")
+    prepare_evidence(tmp_path, ["ue"])
+    assert [p for p in old if p.exists()] == []
+    assert {p: p.read_bytes() for p in mine} == mine
+
+
+def test_without_a_journal_or_manifest_nothing_is_removed(tmp_path):
+    mine = _user_files(tmp_path)
+    (tmp_path / "stack-tt.pcap").write_bytes(b"mine too")   # not one of this run's names
+    prepare_evidence(tmp_path, ["ue"])
+    assert (tmp_path / "stack-tt.pcap").read_bytes() == b"mine too"
+    assert {p: p.read_bytes() for p in mine} == mine
+
+
 def test_a_manifest_not_written_by_ntnstack_is_refused(tmp_path):
     (tmp_path / "junit.xml").write_text("mine")
     (tmp_path / MANIFEST).write_text("junit.xml\n")
@@ -106,10 +126,10 @@ def test_merge_into_an_empty_sqlite_is_fine(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("out, why", [
-    ("/proc/x.sqlite", "folder /proc: under /proc, /sys, /dev, a kernel file system"),
-    ("/sys/x.sqlite", "folder /sys: under /proc, /sys, /dev, a kernel file system"),
-    ("file/x.sqlite", "folder {tmp}/file: exists and is not a directory"),
-    ("file/sub", "{tmp}/file/sub: cannot create the directory"),
+    ("/proc/x.sqlite", "/proc/x.sqlite: cannot write (unable to open database file)"),
+    ("/sys/x.sqlite", "/sys/x.sqlite: cannot write (unable to open database file)"),
+    ("file/x.sqlite", "{tmp}/file/x.sqlite: cannot write ({tmp}/file is not a directory)"),
+    ("file/sub", "{tmp}/file/sub: cannot write ({tmp}/file is not a directory)"),
 ])
 def test_merge_into_an_unwritable_out_is_one_line(tmp_path, capsys, out, why):
     run = write_journal(tmp_path / "run")
