@@ -1,7 +1,8 @@
 """``ntnstack results``: read run journals. ``results diff RUN_A RUN_B``: what changed
 (verdicts, timings beyond --tolerance-s); exit 1 when a verdict regressed, 2 on bad input.
-``results show RUN``: the steps of one run (and a certification's requirement verdicts), RUN an output folder or results.sqlite (its latest
-run) or a run id (looked up in --journal, default every ntnstack-out/*/results.sqlite).
+``results show RUN``: the steps of one run (and a certification's requirement verdicts), RUN
+an output folder or results.sqlite (its latest run) or a run id (looked up in --journal,
+default every ntnstack-out/*/results.sqlite).
 ``results list [JOURNAL]``: the runs a journal holds. ``results merge OUT SRC...``: the runs of
 several journals (rigs, CI jobs, xdist workers) into one, in one transaction."""
 from __future__ import annotations

@@ -57,7 +57,6 @@ CREATE TABLE IF NOT EXISTS requirements (
 """
 
 
-
 def _json(value: Any) -> str:
     """Strict JSON (RFC 8259): a NaN or infinity anywhere is stored as null."""
     return json.dumps(_finite(value), default=_jsonable, sort_keys=True, allow_nan=False)

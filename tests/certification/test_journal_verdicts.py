@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from ntnstack.certification.run import Certification, Verdict
 from ntnstack.cli import main
 from ntnstack.runner.journal import Journal, read_run
 from ntnstack.terminals.firmware import ACT_SATELLITE_NB_S1, ACT_TERRESTRIAL_NB_S1
@@ -180,3 +181,17 @@ def test_a_copy_of_the_journal_diffs_as_no_change(tmp_path, certified, capsys):
     shutil.copytree(bad, tmp_path / "copy")
     code, text = _cli(capsys, "results", "diff", str(bad), str(tmp_path / "copy"))
     assert code == 0 and text.splitlines()[2:] == ["no change", "0 regression(s)"]
+
+
+@pytest.mark.parametrize("runner, verdicts, status", [
+    ("passed", ["passed", "not-observable"], "passed"),   # not observable: no failure
+    ("incomplete", ["passed"], "incomplete"),             # a step not observable stays so
+    ("passed", ["passed", "failed"], "failed"),
+    ("failed", ["passed", "error"], "error"),
+    ("error", ["failed"], "error"),
+    ("interrupted", ["failed"], "interrupted"),           # an unfinished run keeps its status
+])
+def test_the_journaled_status_is_the_worse_of_steps_and_requirements(runner, verdicts, status):
+    cert = Certification("p", "t", "f", "r", "o", 0.0, 0.0,
+                         [Verdict(str(i), "t", "s", v, "") for i, v in enumerate(verdicts)])
+    assert cert.journal_status(runner) == status
