@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 
@@ -35,7 +36,7 @@ class _Parser(argparse.ArgumentParser):
         self.add_argument("-v", "--verbose", action="count", default=default,
                           help="more log output (-v INFO, -vv DEBUG), at_bridge included")
         self.add_argument("-q", "--quiet", action="count", default=default,
-                          help="errors only, and no progress bar")
+                          help="log errors only, and no progress bar (results still print)")
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -79,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser(_named_command(argv)).parse_args(argv)
     configure_logging(args.verbose, args.quiet)
     try:
+        _check_environment()
         return int(args.func(args) or 0)
     except InputError as exc:
         print(f"ntnstack {args.command}: error: {_one_line(str(exc))}", file=sys.stderr)
@@ -88,6 +90,16 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _check_environment() -> None:
+    """The environment variables the C core's callers read, checked before any command
+    runs (a bad value would otherwise stop a run midway): NTNPHY_THREADS, the threads of a
+    link grid (phy_ffi.parallel), a positive integer when set."""
+    text = os.environ.get("NTNPHY_THREADS", "").strip()
+    if text and not (text.isdecimal() and int(text) > 0):
+        raise InputError(f"NTNPHY_THREADS={text!r}: expected a positive integer (threads of "
+                         f"a link grid), or unset for every CPU")
 
 
 def _one_line(text: str) -> str:

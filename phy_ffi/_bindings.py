@@ -45,8 +45,12 @@ def check_status(status: np.ndarray | int, where: str) -> None:
     bad = np.flatnonzero(codes)
     if bad.size:
         index = int(bad[0])
-        suffix = f" [element {index} of {codes.size}]" if codes.size > 1 else ""
-        raise error_for(int(codes[index]), where + suffix)
+        if codes.ndim == 1:
+            suffix = f" [element {index} of {codes.size}]" if codes.size > 1 else ""
+        else:   # the element's index on every axis, and the shape
+            at = tuple(int(i) for i in np.unravel_index(index, codes.shape))
+            suffix = f" [element {at} of shape {codes.shape}]"
+        raise error_for(int(codes.flat[index]), where + suffix)
 
 
 def expect(where: str, *specs: tuple[str, object, tuple, type]) -> None:
@@ -63,9 +67,13 @@ def expect(where: str, *specs: tuple[str, object, tuple, type]) -> None:
                     if np.iscomplexobj(array) and not np.issubdtype(dtype, np.complexfloating)
                     else f"dtype {array.dtype}, expected {np.dtype(dtype)}")
             raise PhyValueError(f"{where}: {name}: {what}", CONST.ERR_LENGTH)
-        if array.shape != shape or not array.flags.c_contiguous:
+        if array.shape != shape:
             raise PhyValueError(f"{where}: {name}: expected a C-contiguous array of shape "
                                 f"{shape}, got {array.shape}", CONST.ERR_LENGTH)
+        if not array.flags.c_contiguous:
+            raise PhyValueError(f"{where}: {name}: the array of shape {shape} is not "
+                                f"C-contiguous (np.ascontiguousarray makes a copy that is)",
+                                CONST.ERR_LENGTH)
 
 
 def _vector(array, where: str, name: str, dtype: type = np.float64) -> int:

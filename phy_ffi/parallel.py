@@ -13,6 +13,8 @@ import os
 import threading
 from typing import Callable
 
+from phy_ffi.errors import PhyValueError
+
 MIN_PART_ELEMENTS = 1 << 16
 """Elements (satellite x terminal x time) below which a range is not given its own thread:
 about 0.6 ms of the link kernel at 10 ns per element on the benchmark machine."""
@@ -21,15 +23,11 @@ about 0.6 ms of the link kernel at 10 ns per element on the benchmark machine.""
 def thread_count() -> int:
     """Threads a call may use: NTNPHY_THREADS, else the CPUs of this process's affinity."""
     text = os.environ.get("NTNPHY_THREADS", "").strip()
-    if text:
-        try:
-            value = int(text)
-        except ValueError:
-            value = 0
-        if value < 1:
-            raise ValueError(f"NTNPHY_THREADS={text!r}: expected a positive integer")
-        return value
-    return len(os.sched_getaffinity(0))
+    if not text:
+        return len(os.sched_getaffinity(0))
+    if not (text.isdecimal() and int(text) > 0):
+        raise PhyValueError(f"NTNPHY_THREADS={text!r}: expected a positive integer")
+    return int(text)
 
 
 def ranges(n_rows: int, elements_per_row: int) -> list[tuple[int, int]]:

@@ -6,7 +6,10 @@ judged: every one of its steps passed (their expectations met) and every pass cr
 Verdicts: ``passed``, ``failed``, ``error`` (a step could not be carried out, or a setup step
 failed) and ``not-observable`` (the bridge cannot see it; the reason is stated).
 certification.json and certification.md in the out dir hold the report with its evidence:
-the measured values and the serial-log lines of each step.
+the measured values and the serial-log lines of each step. results.sqlite holds the verdicts
+too (table ``requirements``, each criterion with its measured value) and the run's status as
+judged (``journal_status``), so that ``ntnstack results list|show|diff`` see a failed
+certification as failed.
 """
 from __future__ import annotations
 
@@ -24,6 +27,8 @@ from ntnstack.certification.profile import Profile, Requirement
 EVIDENCE_LINES = 12
 """Serial-log lines (commands, responses, URCs) kept per step in the report."""
 LOG_KINDS = ("cmd", "rsp", "urc", "link", "network")
+RUN_SEVERITY = ("passed", "incomplete", "failed", "error")
+"""A finished run's statuses (ntnstack.runner.engine), least severe first."""
 
 
 @dataclass
@@ -68,6 +73,17 @@ class Certification:
     @property
     def passed(self) -> bool:
         return not self.failed
+
+    def journal_status(self, runner_status: str) -> str:
+        """The run's status with the verdicts: the worse of the runner's (its steps) and
+        ``failed`` / ``error`` when a requirement is; an unfinished run (interrupted, running)
+        keeps its status. Not-observable requirements leave it as the steps made it."""
+        if runner_status not in RUN_SEVERITY:
+            return runner_status
+        verdicts = {v.verdict for v in self.verdicts}
+        mine = "error" if "error" in verdicts else "failed" if "failed" in verdicts else \
+            "passed"
+        return max(runner_status, mine, key=RUN_SEVERITY.index)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -127,6 +143,7 @@ def certify(profile: Profile, out_dir: str | Path, *, testbed=None,
     cert = Certification(profile.name, profile.title, profile.family, outcome.info.run_id,
                          str(outcome.out_dir), outcome.info.emulated_s, outcome.info.wall_s,
                          verdicts)
+    journal_verdicts(cert, Path(outcome.out_dir) / "results.sqlite", outcome.info.status)
     write_report(cert, Path(out_dir))
     if stopped is not None:
         raise stopped
@@ -222,6 +239,18 @@ def _plain(value: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+def journal_verdicts(cert: Certification, journal: Path, runner_status: str) -> None:
+    """The requirement verdicts and the run's status as judged into the run's journal."""
+    from ntnstack.runner.journal import Journal
+
+    j = Journal(journal)
+    try:
+        j.requirements(cert.run_id, [asdict(v) for v in cert.verdicts],
+                       cert.journal_status(runner_status))
+    finally:
+        j.close()
 
 
 def write_report(cert: Certification, out_dir: Path) -> None:

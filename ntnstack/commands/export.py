@@ -92,7 +92,9 @@ def _options(args):
     from ntnstack.clock import parse_iso8601
     from ntnstack.errors import InputError
     from ntnstack.export import ExportOptions
+    from ntnstack.link.options import check_environment
 
+    check_environment(args.environment)
     for name, value in (("--feeder-up-hz", args.feeder_up_hz),
                         ("--feeder-down-hz", args.feeder_down_hz)):
         if not (math.isfinite(value) and 1e8 <= value <= 1e11):
@@ -145,7 +147,8 @@ def run(args) -> int:
     from ntnstack.clock import parse_iso8601
     from ntnstack.export import build
 
+    options = _options(args)      # checked before the cell and its SIB are built
     inputs = _inputs(args)
     t = parse_iso8601(args.start, "--start") if args.start else inputs.start_unix_s
-    files = build(args.target, inputs, t, _options(args))
+    files = build(args.target, inputs, t, options)
     return _write_and_check(files, args.out)

@@ -31,9 +31,9 @@ def register(sub) -> None:
 
 def _inputs(args):
     """(start, ue, gateway, dl_hz, ul_hz, source) checked; InputError naming the argument."""
-    import phy_ffi
     from ntnstack.errors import InputError
-    from ntnstack.link.options import MAX_SPAN_S, check_number, start_unix_s, uplink_hz
+    from ntnstack.link.options import (MAX_SPAN_S, check_environment, check_number,
+                                       start_unix_s, uplink_hz)
     from ntnstack.link.terminals import parse_position
     from ntnstack.orbit import parse_orbit_spec
 
@@ -45,10 +45,7 @@ def _inputs(args):
     dl, ul = uplink_hz(args.freq_hz, args.freq_ul_hz)
     check_number(args.min_elevation_deg, "--min-elevation-deg", -90.0, 90.0)
     check_number(args.duration, "--duration", 0.0, MAX_SPAN_S)
-    try:
-        phy_ffi.environment_code(args.environment)
-    except ValueError as exc:
-        raise InputError(f"--environment {args.environment!r}: {exc}") from None
+    check_environment(args.environment)
     return start, ue, gateway, dl, ul, parse_orbit_spec(args.sat, start, "--sat")
 
 

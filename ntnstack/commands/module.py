@@ -75,6 +75,9 @@ def _from_scenario(args, epoch_unix_s: float):
         raise InputError(f"--scenario {args.scenario}: no terminal "
                          f"{args.terminal or 'of family ' + args.family}")
     term = terms[0]
+    if term.family != args.family:
+        raise InputError(f"--terminal {term.name}: the scenario's terminal is {term.family}, "
+                         f"not --family {args.family}")
     sat = sc.satellite_of(term)
     pos = term.position
     return (sat.orbit if sat else None,

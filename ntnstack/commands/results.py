@@ -1,7 +1,8 @@
 """``ntnstack results``: read run journals. ``results diff RUN_A RUN_B``: what changed
 (verdicts, timings beyond --tolerance-s); exit 1 when a verdict regressed, 2 on bad input.
-``results show RUN``: the steps of one run, RUN an output folder or results.sqlite (its latest
-run) or a run id (looked up in --journal, default every ntnstack-out/*/results.sqlite).
+``results show RUN``: the steps of one run (and a certification's requirement verdicts), RUN
+an output folder or results.sqlite (its latest run) or a run id (looked up in --journal,
+default every ntnstack-out/*/results.sqlite).
 ``results list [JOURNAL]``: the runs a journal holds. ``results merge OUT SRC...``: the runs of
 several journals (rigs, CI jobs, xdist workers) into one, in one transaction."""
 from __future__ import annotations
@@ -30,7 +31,8 @@ def register(sub) -> None:
                         "(default %(default)s)")
     d.add_argument("--json", action="store_true", help="one JSON object")
     d.set_defaults(func=run_diff)
-    s = rsub.add_parser("show", help="the steps and verdicts of a run")
+    s = rsub.add_parser("show", help="the steps and verdicts of a run (a certification's "
+                        "requirements too)")
     s.add_argument("run", metavar="RUN", help="output directory or results.sqlite (its latest "
                    "run), or a run id (or its first characters)")
     s.add_argument("--journal", action="append", metavar="PATH",
@@ -85,6 +87,9 @@ def run_show(args) -> int:
         failed = "; ".join(c["message"] for c in s["checks"] if not c["passed"])
         print(f"{s['terminal']:14s} {s['idx']:02d}-{s['action']:22s} {s['ended_s']:9.1f} "
               f"{s['status'].upper():8s} {failed or s['message']}")
+    for r in data["requirements"]:
+        print(f"requirement {r['requirement']:26s} {r['verdict'].upper():14s} "
+              f"{r['explanation']}")
     return 0 if info["status"] == "passed" else 1
 
 

@@ -78,10 +78,11 @@ def run_on(args, scenario, testbed, ports) -> int:
     from ntnstack.live.service import check_clock
     from ntnstack.runner.api import run_scenario, split_pairs
     from ntnstack.runner.console import summary_table
+    from ntnstack.scenario.testbed import unused_ports
 
     if args.live is not None:
         check_clock(scenario.clock.mode, "--live")
-    for warning in split_pairs(scenario, ports):
+    for warning in [*unused_ports(testbed, scenario), *split_pairs(scenario, ports)]:
         print(f"ntnstack run: warning: {warning}", file=sys.stderr)
     companions = ran_companions(scenario, testbed)
     if args.live is not None:

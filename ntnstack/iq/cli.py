@@ -62,8 +62,9 @@ def _rate_hz(args, src: IQInput | None) -> float:
     rate = args.rate if args.rate is not None else (src.rate_hz if src else None)
     if rate is None:
         raise InputError("--rate: required (the input has no SigMF core:sample_rate)")
+    where = "--rate" if args.rate is not None else src.field("core:sample_rate")
     if not (np.isfinite(rate) and rate > 0):
-        raise InputError(f"--rate: must be a finite sample rate > 0 Hz, got {rate}")
+        raise InputError(f"{where}: must be a finite sample rate > 0 Hz, got {rate}")
     return float(rate)
 
 
@@ -123,7 +124,7 @@ def _links(args, duration_s: float, directions: tuple[str, ...], src: IQInput | 
     start_text = args.start or (src.datetime if src else None)
     if not start_text:
         raise InputError("--start: required (the input has no SigMF core:datetime)")
-    start = parse_iso8601(start_text, "--start")
+    start = parse_iso8601(start_text, "--start" if args.start else src.field("core:datetime"))
     _check_duration(duration_s, args.step_s, "--duration" if src is None
                     else f"--in ({src.count} samples at {args.rate or src.rate_hz:g} Hz)")
     dl, ul = uplink_hz(args.freq_hz if args.freq_hz is not None

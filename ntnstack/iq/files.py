@@ -68,6 +68,10 @@ class IQInput:
         caps = [] if self.meta is None else self.meta.get("captures") or []
         return caps[0].get("core:datetime") if caps else None
 
+    def field(self, key: str) -> str:
+        """Where a metadata value comes from, for messages: ``--in X.sigmf-meta core:KEY``."""
+        return f"{self.where} {self.data_path.with_suffix('.sigmf-meta')} {key}"
+
 
 def open_iq(path: str | Path, where: str = "--in") -> IQInput:
     """Open a cf32 file or a SigMF recording for reading; InputError naming ``where``."""

@@ -58,4 +58,5 @@ def _start(args, scenario, src) -> float:
         finally:
             follower.close()
     text = args.start or (src.datetime if src else None)
-    return parse_iso8601(text, "--start") if text else scenario.start_unix_s
+    where = "--start" if args.start else (src.field("core:datetime") if src else "--start")
+    return parse_iso8601(text, where) if text else scenario.start_unix_s

@@ -15,7 +15,8 @@ from ntnstack.link.defaults import DEFAULT_FREQ_DL_HZ, DEFAULT_FREQ_UL_HZ, DEFAU
 from ntnstack.link.terminals import GroundPoint
 from ntnstack.orbit.source import OrbitSource
 
-__all__ = ["LinkGrid", "gateway_elevation_deg", "gateway_points", "grid_states", "link_grid"]
+__all__ = ["LinkGrid", "checked_terminals", "checked_times", "gateway_elevation_deg",
+           "gateway_points", "grid_states", "link_grid"]
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,37 @@ class LinkGrid:
     visible: np.ndarray
 
 
+def checked_times(t_unix_s) -> np.ndarray:
+    """The times (unix s) of a grid as a 1-D float64 array (a scalar is one time); InputError
+    naming the element when one is not finite or comes before the one ahead of it."""
+    t = np.atleast_1d(np.asarray(t_unix_s, dtype=np.float64))
+    if t.ndim != 1:
+        raise InputError(f"t_unix_s: expected one time or a 1-D sequence, got shape {t.shape}")
+    bad = np.flatnonzero(~np.isfinite(t))
+    if bad.size:
+        raise InputError(f"t_unix_s: element {bad[0]} is {t[bad[0]]}, not a finite time")
+    back = np.flatnonzero(np.diff(t) < 0)
+    if back.size:
+        raise InputError(f"t_unix_s: element {back[0] + 1} ({t[back[0] + 1]}) comes before "
+                         f"element {back[0]} ({t[back[0]]}): times must not decrease")
+    return t
+
+
+def checked_terminals(terminals: list[GroundPoint]) -> np.ndarray:
+    """ECEF (U, 3) m of the terminals; InputError when there are none."""
+    if not len(terminals):
+        raise InputError("terminals: none given")
+    return np.stack([u.ecef_m for u in terminals])
+
+
 def grid_states(sources: list[OrbitSource], t_unix_s: np.ndarray) -> phy_ffi.SatStates:
-    """ECEF states (S, T, 3) of every source at the times, through one batched Hermite call."""
+    """ECEF states (S, T, 3) of every source at the times (checked_times), through one
+    batched Hermite call."""
     if not sources:
-        raise InputError("--sat: no satellites")
-    t = np.asarray(t_unix_s, dtype=np.float64)
+        raise InputError("sources: no satellites")
+    t = checked_times(t_unix_s)
+    if not t.size:
+        raise InputError("t_unix_s: no times")
     t0, span = float(t[0]), float(t[-1] - t[0])
     step = min(s.hermite_step_s(t0, span) for s in sources)
     tables = [s.table(t0, span, step) for s in sources]
@@ -75,10 +102,10 @@ def link_grid(sources: list[OrbitSource], terminals: list[GroundPoint], t_unix_s
     Visible: service-link elevation >= the mask and, with gateways, the satellite's gateway
     sees it above the mask too (transparent payload).
     """
-    t = np.asarray(t_unix_s, dtype=np.float64)
+    t = checked_times(t_unix_s)
+    ue = checked_terminals(terminals)
     sat = grid_states(sources, t)
     gw = gateway_points(gateways, len(sources))
-    ue = np.stack([u.ecef_m for u in terminals])
     link = phy_ffi.link_grid(sat.pos_m, sat.vel_mps, sat.acc_mps2, ue, gw,
                              freq_dl_hz=freq_dl_hz, freq_ul_hz=freq_ul_hz)
     visible = np.nan_to_num(link.elevation_deg, nan=-90.0) >= min_elevation_deg

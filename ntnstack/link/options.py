@@ -54,6 +54,18 @@ def check_number(value: float, name: str, low: float, high: float) -> float:
     return value
 
 
+def check_environment(name: str, where: str = "--environment") -> str:
+    """``name`` when it is a TR 38.811 environment of the path-loss model; InputError naming
+    ``where`` and the choices otherwise."""
+    import phy_ffi
+
+    try:
+        phy_ffi.environment_code(name)
+    except ValueError as exc:
+        raise InputError(f"{where} {name!r}: {exc}") from None
+    return name
+
+
 def uplink_hz(freq_dl_hz: float | None, freq_ul_hz: float | None) -> tuple[float, float]:
     """(DL, UL) carriers: DL default n256 centre; UL default DL - 190 MHz (n256 spacing)."""
     dl = DEFAULT_FREQ_DL_HZ if freq_dl_hz is None else freq_dl_hz

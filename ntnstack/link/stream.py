@@ -14,7 +14,8 @@ import numpy as np
 import phy_ffi
 from ntnstack.errors import InputError
 from ntnstack.link.defaults import DEFAULT_FREQ_DL_HZ, DEFAULT_FREQ_UL_HZ, DEFAULT_MIN_ELEVATION_DEG
-from ntnstack.link.grid import gateway_elevation_deg, gateway_points, grid_states
+from ntnstack.link.grid import (checked_terminals, checked_times, gateway_elevation_deg,
+                                gateway_points, grid_states)
 from ntnstack.link.terminals import GroundPoint
 from ntnstack.orbit.source import OrbitSource
 
@@ -49,9 +50,12 @@ def visible_counts(sources: list[OrbitSource], terminals: list[GroundPoint], t_u
                    max_elements: int = MAX_GRID_ELEMENTS) -> np.ndarray:
     """(U, T) int32: how many satellites each terminal sees at each time, visible as
     ntnstack.link.link_grid defines it (elevation >= the mask at the terminal and, with
-    gateways, at the satellite's gateway), computed in blocks of at most ``max_elements``."""
-    t = np.asarray(t_unix_s, dtype=np.float64)
-    ue = np.stack([u.ecef_m for u in terminals])
+    gateways, at the satellite's gateway), computed in blocks of at most ``max_elements``.
+    Times in unix s, finite and not decreasing (InputError naming the element otherwise)."""
+    t = checked_times(t_unix_s)
+    ue = checked_terminals(terminals)
+    if not sources:
+        raise InputError("sources: no satellites")
     n_sat, n_ue, n_t = len(sources), ue.shape[0], t.size
     gw = gateway_points(gateways, n_sat)
     t_block, u_block = grid_blocks(n_sat, n_ue, n_t, max_elements)

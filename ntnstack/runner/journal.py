@@ -1,5 +1,10 @@
-"""The results journal (results.sqlite): runs, steps, expectations, events, link samples and
-what was pushed into lab equipment (base stations following the emulated satellite).
+"""The results journal (results.sqlite): runs, steps, expectations, events, link samples,
+what was pushed into lab equipment (base stations following the emulated satellite) and the
+requirement verdicts of a certification (ntnstack.certification: verdict, explanation and each
+pass criterion with its measured value and limit, as JSON).
+
+Tables added after the first version (``pushes``, ``requirements``) are optional: a journal
+written before them opens, reads as having none, and gains them (empty) when written again.
 
 Each step is committed as it finishes, in WAL mode with full sync, so a run killed at any
 moment (SIGKILL, power cut of the process) keeps every step finished before. A run that never
@@ -45,6 +50,10 @@ CREATE TABLE IF NOT EXISTS pushes (
     run_id TEXT NOT NULL, t_s REAL NOT NULL, equipment TEXT NOT NULL, cell TEXT NOT NULL,
     action TEXT NOT NULL, request TEXT NOT NULL, reply TEXT NOT NULL, ok INTEGER NOT NULL,
     terminals TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS requirements (
+    run_id TEXT NOT NULL, requirement TEXT NOT NULL, title TEXT NOT NULL, source TEXT NOT NULL,
+    verdict TEXT NOT NULL, explanation TEXT NOT NULL, criteria TEXT NOT NULL, network TEXT,
+    PRIMARY KEY (run_id, requirement));
 """
 
 
@@ -194,6 +203,20 @@ class Journal:
                     (self.run_id, p.t_s, p.equipment, p.cell, p.action, p.request, p.reply,
                      int(p.ok), _json(list(p.terminals))) for p in pushes])
 
+    def requirements(self, run_id: str, verdicts: list[dict[str, Any]], status: str) -> None:
+        """A certification's judgement of run ``run_id``, in one transaction: its requirement
+        verdicts (dicts with id, title, source, verdict, explanation, criteria: [{text,
+        passed, measured, limit}], network: None or {check, verdict, explanation, ...}) and
+        the run's status as judged from them."""
+        with self._tx():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO requirements VALUES (?,?,?,?,?,?,?,?)",
+                [(run_id, v["id"], v["title"], v["source"], v["verdict"], v["explanation"],
+                  _json(v.get("criteria") or []),
+                  None if v.get("network") is None else _json(v["network"]))
+                 for v in verdicts])
+            self.db.execute("UPDATE runs SET status=? WHERE run_id=?", (status, run_id))
+
     def finish(self, info: RunInfo) -> None:
         with self._tx():
             self.db.execute("UPDATE runs SET status=?, finished_at=?, wall_s=?, emulated_s=? "
@@ -261,7 +284,8 @@ def resolve(run: str | Path) -> Path:
 
 def read_run(run: str | Path, run_id: str | None = None) -> dict[str, Any]:
     """The last (or the named) run of a journal as plain data: ``run``, ``steps`` (each with
-    its ``checks``), ``events``, ``samples``, ``pushes`` (what went into lab equipment)."""
+    its ``checks``), ``events``, ``samples``, ``pushes`` (what went into lab equipment),
+    ``requirements`` (a certification's verdicts, in profile order; none for other runs)."""
     path = resolve(run)
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     db.row_factory = sqlite3.Row
@@ -300,9 +324,8 @@ def _read(db: sqlite3.Connection, run_id: str | None, path: Path) -> dict[str, A
                                           "rowid", (rid,))]
     samples = [dict(r) for r in db.execute("SELECT * FROM samples WHERE run_id=? ORDER BY "
                                            "terminal, t_s", (rid,))]
-    pushes = _pushes(db, rid)
     return {"run": run, "steps": steps, "events": events, "samples": samples,
-            "pushes": pushes}
+            "pushes": _pushes(db, rid), "requirements": _requirements(db, rid)}
 
 
 def _pushes(db: sqlite3.Connection, run_id: str) -> list[dict[str, Any]]:
@@ -313,6 +336,18 @@ def _pushes(db: sqlite3.Connection, run_id: str) -> list[dict[str, Any]]:
     except sqlite3.OperationalError:   # written before pushes were journaled
         return []
     return [{**dict(r), "ok": bool(r["ok"]), "terminals": json.loads(r["terminals"])}
+            for r in rows]
+
+
+def _requirements(db: sqlite3.Connection, run_id: str) -> list[dict[str, Any]]:
+    """The run's requirement verdicts (none in a journal older than that table)."""
+    try:
+        rows = db.execute("SELECT * FROM requirements WHERE run_id=? ORDER BY rowid",
+                          (run_id,)).fetchall()
+    except sqlite3.OperationalError:   # written before requirement verdicts were journaled
+        return []
+    return [{**dict(r), "criteria": json.loads(r["criteria"]),
+             "network": None if r["network"] is None else json.loads(r["network"])}
             for r in rows]
 
 

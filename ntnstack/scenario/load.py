@@ -55,6 +55,7 @@ def build_scenario(doc: Doc, clock: str | None = None) -> Scenario:
         raise top.error("terminals", f"{len(named_terminals)} terminals, more than "
                         f"{MAX_TERMINALS}")
     terminals = {n: _terminal(n, s, satellites, cells) for n, s in named_terminals}
+    _check_unique_identities(named_terminals)
     steps = _steps(top, terminals)
     return Scenario(
         name=top.text("name", Path(doc.files[-1]).stem),
@@ -206,6 +207,28 @@ def _terminal(name: str, s: Section, satellites: dict, cells: dict) -> Terminal:
         identity = {k: ident.text(k) for k in ident.data}
     return Terminal(name, family, pos, trajectory, cell, satellite, identity,
                     s.text("port", None), s.doc.where(s.path))
+
+
+UNIQUE_IDENTITY_KEYS = ("msisdn", "card_id", "imei", "imsi", "iccid")
+"""Identity values no two terminals may share (a number, card or device names one)."""
+
+
+def _check_unique_identities(named_terminals: list[tuple[str, Section]]) -> None:
+    """ConfigError at the second terminal giving an identity value another already has (a
+    terminal dialling or texting "the other" would reach itself)."""
+    seen: dict[tuple[str, str], str] = {}
+    for name, s in named_terminals:
+        if not s.has("identity"):
+            continue
+        ident = s.sub("identity")
+        for key in UNIQUE_IDENTITY_KEYS:
+            if not ident.has(key):
+                continue
+            value = ident.text(key)
+            if (key, value) in seen:
+                raise ident.error(key, f"{value!r} is also terminals.{seen[key, value]}'s "
+                                  f"{key}: each terminal needs its own")
+            seen[key, value] = name
 
 
 def _trajectory(s: Section) -> tuple[Waypoint, ...]:

@@ -10,6 +10,8 @@ satellite during a run (ntnstack.scenario.ran, docs/live.md).
 """
 from __future__ import annotations
 
+import difflib
+
 from pathlib import Path
 
 from ntnstack.configs import VIRTUAL_TESTBED
@@ -92,7 +94,17 @@ def _port(name: str, s: Section) -> Port:
 
 def check_against(testbed: Testbed, scenario: Scenario) -> dict[str, Port]:
     """The port of every scenario terminal; a terminal without a port, or on a port of another
-    family, is an error naming both files."""
+    family, is an error naming both files, and so is a port whose name is not a terminal's
+    but close to one that has no port (a misspelt terminal would run virtual)."""
+    for name, port in testbed.ports.items():
+        if name in scenario.terminals:
+            continue
+        free = [t for t in scenario.terminals if t not in testbed.ports]
+        close = difflib.get_close_matches(name, free, n=1, cutoff=0.75)
+        if close:
+            raise ConfigError(port.mark, f"ports.{name}",
+                              f"the scenario has no terminal {name!r}; did you mean "
+                              f"{close[0]!r}? (that terminal would run without this port)")
     out = {}
     for term in scenario.terminals.values():
         if term.port:
@@ -109,3 +121,11 @@ def check_against(testbed: Testbed, scenario: Scenario) -> dict[str, Port]:
                               f"terminal {term.name} is {term.family}")
         out[term.name] = port
     return out
+
+
+def unused_ports(testbed: Testbed, scenario: Scenario) -> list[str]:
+    """Warnings for the testbed's ports that no terminal of the scenario uses (a rig may have
+    more modules than a scenario drives: those are not opened)."""
+    return [f"{port.mark}: ports.{name} ({port.url}): the scenario has no terminal of this "
+            f"name; the port is not used" for name, port in testbed.ports.items()
+            if name not in scenario.terminals]

@@ -106,3 +106,17 @@ def test_progress_only_for_a_person_at_a_terminal(monkeypatch, argv, shown):
     args = build_parser().parse_args(argv)
     json_output = args.json if argv[0] == "run" else False   # channel has no --json
     assert show_progress(args, json_output=json_output) is shown
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-1", "2.5"])
+def test_a_bad_thread_count_in_the_environment_stops_before_any_command(value, capsys,
+                                                                       monkeypatch):
+    # NTNPHY_THREADS (phy_ffi.parallel) is read by the link grid; checked once at start-up so
+    # a run does not stop midway with a traceback (and journal an interrupted run)
+    from ntnstack.cli import main
+
+    monkeypatch.setenv("NTNPHY_THREADS", value)
+    assert main(["geometry", "--altitude-km", "600", "--elevation-deg", "30"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"ntnstack geometry: error: NTNPHY_THREADS={value!r}: expected a positive "
+                   f"integer (threads of a link grid), or unset for every CPU"]

@@ -75,6 +75,8 @@ def test_direct_arguments_to_stdout():
     (["--target", "srsran", "--scenario", "missing.yaml"], "missing.yaml"),
     (["--target", "amarisoft", "--sat", "geo:116", "--out", "/nonexistent/dir/x"], "--out"),
     (["--target", "cisco", "--sat", "geo:116"], "--target"),
+    (["--target", "trajectory", "--sat", "geo:116", "--ue", "30,116,0", "--environment",
+      "mars"], "--environment 'mars'"),
 ])
 def test_bad_input_exits_2_naming_the_argument(args, names):
     out = _run(*args)

@@ -104,6 +104,22 @@ def test_bad_recordings_are_named(tmp_path, capsys):
     assert "core:datatype 'ci16_le' is not supported (cf32_le only)" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("field, value, message", [
+    ("core:sample_rate", -5, "in.sigmf-meta core:sample_rate: must be a finite sample rate > 0"),
+    ("core:datetime", "notadate", "in.sigmf-meta core:datetime 'notadate'"),
+])
+def test_bad_metadata_values_name_the_metadata(tmp_path, capsys, field, value, message):
+    # a value from the recording's metadata, not an option the user gave, is what is wrong
+    meta = _sigmf(tmp_path, complex_noise(1000), **{"core:datetime": START})
+    text = json.loads(meta.read_text())
+    (text["global"] if field == "core:sample_rate" else text["captures"][0])[field] = value
+    meta.write_text(json.dumps(text))
+    assert main(["channel", "--in", str(meta), "--out", str(tmp_path / "o.cf32"), "--sat", LEO,
+                 "--ue", UE]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "--rate" not in err and "--start" not in err, err
+
+
 def test_csv_without_a_column_is_named(tmp_path, capsys):
     complex_noise(100).tofile(tmp_path / "in.cf32")
     (tmp_path / "t.csv").write_text("t_s,delay_s,doppler_hz\n0,1e-3,0\n1,1e-3,0\n")

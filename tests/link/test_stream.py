@@ -57,3 +57,29 @@ def test_memory_stays_bounded_for_a_day_of_terminals():
         tracemalloc.stop()
     assert counts.max() >= 1
     assert peak < 20e6 < whole_bytes / 8   # buffers 0.8 MB, counts 2.3 MB, states, tables
+
+
+@pytest.mark.parametrize("times, message", [
+    ([START, np.nan, START + 20.0], r"element 1 is nan, not a finite time"),
+    ([START, START + 5000.0, START + 10.0], r"element 2 \(.*\) comes before element 1"),
+    ([[START, START + 1.0]], r"expected one time or a 1-D sequence, got shape \(1, 2\)"),
+], ids=["nan", "decreasing", "2-d"])
+def test_bad_times_are_named(times, message):
+    sats = parse_orbit_specs("walker:24/6/1:600:53", START)
+    ues = [parse_position(UES[0])]
+    for fn in (visible_counts, link_grid):
+        with pytest.raises(InputError, match=message):
+            fn(sats, ues, np.array(times))
+
+
+def test_one_time_as_a_scalar_and_empty_sides():
+    sats = parse_orbit_specs("walker:24/6/1:600:53", START)
+    ues = [parse_position(u) for u in UES]
+    counts = visible_counts(sats, ues, START + 60.0)
+    assert counts.shape == (len(ues), 1)
+    np.testing.assert_array_equal(counts[:, 0], link_grid(sats, ues, START + 60.0).visible
+                                  .sum(axis=0)[:, 0])
+    with pytest.raises(InputError, match="terminals: none given"):
+        visible_counts(sats, [], [START])
+    with pytest.raises(InputError, match="sources: no satellites"):
+        visible_counts([], ues, [START])

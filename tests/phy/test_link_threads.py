@@ -137,3 +137,13 @@ def test_streamed_grid_gives_the_bits_of_small_calls(monkeypatch, n_t):
     assert whole.status[7, n_ue - 9, t_bad] == STATUS_ERR_RANGE
     assert np.isnan(whole.elevation_deg[7, n_ue - 9, t_bad])
     assert (whole.status == 0).sum() > 0.9 * whole.status.size
+
+
+def test_a_bad_element_of_a_grid_status_is_named_by_its_indices():
+    # phy_ffi.check_status on an (S, U, T) status: the first bad element's index per axis
+    status = np.zeros((2, 3, 4), dtype=np.int32)
+    status[1, 2, 0] = STATUS_ERR_RANGE
+    with pytest.raises(PhyValueError, match=r"grid \[element \(1, 2, 0\) of shape \(2, 3, 4\)\]"):
+        phy_ffi.check_status(status, "grid")
+    with pytest.raises(PhyValueError, match=r"flat \[element 5 of 6\]"):
+        phy_ffi.check_status(np.array([0, 0, 0, 0, 0, STATUS_ERR_RANGE], np.int32), "flat")

@@ -76,3 +76,23 @@ def test_shipped_testbeds_validate_against_the_default_scenario(path):
     bed = load_testbed([path])
     ports = check_against(bed, load_scenario([default_scenario_path()]))
     assert set(ports) == set(load_scenario([default_scenario_path()]).terminals)
+
+
+def test_a_misspelt_terminal_in_the_testbed_is_an_error(tmp_path):
+    # "tt_2" for the scenario's terminal tt2: without the check tt2 ran virtual, silently
+    rig = write(tmp_path, RIG + '  tt_2: {url: "rfc2217://rig-host:4002", family: tiantong}\n',
+                "rig.yaml")
+    with pytest.raises(ConfigError) as info:
+        check_against(load_testbed([rig]), load_scenario([write(tmp_path, BASE)]))
+    assert info.value.mark.file == str(rig) and info.value.mark.line == 8
+    assert "no terminal 'tt_2'; did you mean 'tt2'?" in str(info.value)
+
+
+def test_a_port_for_no_terminal_is_a_warning(tmp_path):
+    from ntnstack.scenario.testbed import unused_ports
+
+    rig = write(tmp_path, RIG + '  spare-modem: {url: "rfc2217://rig-host:4009"}\n', "rig.yaml")
+    bed, scenario = load_testbed([rig]), load_scenario([write(tmp_path, BASE)])
+    assert "spare-modem" not in check_against(bed, scenario)   # a rig may hold more modules
+    (warning,) = unused_ports(bed, scenario)
+    assert warning.startswith(f"{rig}:8:") and "ports.spare-modem" in warning

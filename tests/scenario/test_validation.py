@@ -95,6 +95,11 @@ CASES = {
                  "", "not valid YAML"),
     "step not a mapping": ("  - {terminal: ue, do: power_on}", "  - power_on", 19, "steps[0]",
                            "expected a mapping with 'terminal' and 'do'"),
+    "shared msisdn": ("3650]}", "3650],\n        identity: {msisdn: '17400000001'}}\n"
+                      "  tt3: {family: tiantong, satellite: geo, position: [29.0, 91.0, 0],\n"
+                      "        identity: {msisdn: '17400000001'}}", 20,
+                      "terminals.tt3.identity.msisdn",
+                      "'17400000001' is also terminals.tt2's msisdn: each terminal needs its own"),
 }
 
 

@@ -127,7 +127,11 @@ def test_serve_a_scenario_terminal_with_its_numbers():
     (["--family", "tiantong", "--sat", "fixed:x:1"], "--sat"),
     (["--family", "tiantong", "--speed", "fast"], "--speed"),
     (["--family", "nbntn-generic", "--search-s", "-1"], "--search-s"),
-    (["--family", "tiantong", "--journal", "/nonexistent/dir/j.jsonl"], "--journal")])
+    (["--family", "tiantong", "--journal", "/nonexistent/dir/j.jsonl"], "--journal"),
+    # nb-geo of the default scenario is an nbntn-nordic module, not a Tiantong one
+    (["--family", "tiantong", "--scenario", os.path.join(ROOT, "ntnstack", "configs",
+                                                         "scenarios", "default.yaml"),
+      "--terminal", "nb-geo"], "is nbntn-nordic, not --family tiantong")])
 def test_bad_input_exits_2_naming_the_option(args, named):
     proc = serve(*args)
     _, err = proc.communicate(timeout=30)
