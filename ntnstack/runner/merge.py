@@ -1,6 +1,6 @@
 """Merge run journals (results.sqlite of several rigs, CI jobs or pytest-xdist workers) into
-one: every run with its steps, expectations, events, link samples and pushes into lab
-equipment, in one transaction.
+one: every run with its steps, expectations, events, link samples, pushes into lab
+equipment and requirement verdicts (certify), in one transaction.
 
 - Every source is checked first (a file that is not a journal of this version is named, and
   nothing is written); then all runs go in one transaction, so a merge adds all or nothing.
@@ -20,7 +20,7 @@ from ntnstack.errors import InputError
 from ntnstack.runner.journal import (SCHEMA, check_journal, resolve, schema_columns,
                                      schema_problem, writer_live)
 
-TABLES = ("runs", "steps", "expectations", "events", "samples", "pushes")
+TABLES = ("runs", "steps", "expectations", "events", "samples", "pushes", "requirements")
 BUSY_S = 60.0
 """Real seconds a merge waits for another writer of the output (e.g. another xdist worker)."""
 UNFINISHED = ("running", "interrupted")

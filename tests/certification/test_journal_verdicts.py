@@ -167,8 +167,6 @@ def test_merge_takes_an_old_journal_and_the_failed_status(tmp_path, certified, c
     assert [line.split()[2] for line in listed.splitlines()] == ["passed", "failed"]
 
 
-@pytest.mark.xfail(strict=True, reason="ntnstack/runner/merge.py copies the tables it lists "
-                   "in TABLES, which lacks requirements (owned by another change)")
 def test_merge_copies_the_requirement_verdicts(tmp_path, certified, capsys):
     bad = certified("wrong-act")
     merged = tmp_path / "all.sqlite"
