@@ -61,6 +61,12 @@ REQUIRED = ("runs", "steps", "expectations", "events", "samples")
 """Tables every ntnstack journal has; the others of SCHEMA came later (added on opening)."""
 
 
+def create_schema(db: sqlite3.Connection) -> None:
+    """SCHEMA's missing tables in one transaction: a process checking the file meanwhile
+    (check_journal: parallel merges, a second run) sees all of them or none."""
+    db.executescript(f"BEGIN IMMEDIATE;\n{SCHEMA}\nCOMMIT;")
+
+
 def schema_columns() -> dict[str, list[str]]:
     """Each table of SCHEMA with its columns, in order."""
     db = sqlite3.connect(":memory:")
@@ -145,7 +151,7 @@ class Journal:
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
-            self.db.executescript(SCHEMA)
+            create_schema(self.db)
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise InputError(f"{self.path}: not an ntnstack journal ({exc}); move it away or "

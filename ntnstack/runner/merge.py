@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ntnstack.errors import InputError
-from ntnstack.runner.journal import (SCHEMA, check_journal, resolve, schema_columns,
+from ntnstack.runner.journal import (check_journal, create_schema, resolve, schema_columns,
                                      schema_problem, writer_live)
 
 TABLES = ("runs", "steps", "expectations", "events", "samples", "pushes", "requirements")
@@ -114,7 +114,7 @@ def _merge_into(target: Path, opened: list, cols: dict[str, list[str]]) -> Merge
     try:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
-        db.executescript(SCHEMA)
+        create_schema(db)
     except sqlite3.DatabaseError as exc:
         db.close()
         raise InputError(f"OUT {target}: cannot write ({exc})") from None
