@@ -197,10 +197,13 @@ class VirtualModule(ABC):
         self.identity = self.defects.identity_after_boot(self.identity)
 
     def _booted(self) -> None:
+        """Boot finished: ``booting`` clears and the clock's waiters are told (a runner
+        waiting for the boot on a scaled or real clock wakes now, not at its limit)."""
         self.booting = False
         self.boot_count += 1
         self.log("event", "ready")
         self.on_ready()
+        self.host.clock.notify()
 
     def _go_silent(self) -> None:
         self.silent = True
