@@ -22,7 +22,8 @@ start: 2026-03-01T00:00:00Z
 satellites:
   ntn-geo: {orbit: "preset:tr38821-geo"}
 cells:
-  geo-cell: {satellite: ntn-geo, payload: regenerative, sib: sib31-nb, validity_s: 60, k_offset: auto}
+  geo-cell:
+    {satellite: ntn-geo, payload: regenerative, sib: sib31-nb, validity_s: 60, k_offset: auto}
 terminals:
   nb: {family: nbntn-nordic, cell: geo-cell, position: [39.90, 116.41, 50]}
 steps:
@@ -42,8 +43,12 @@ satellites:
 gateways:
   gw: {position: [40.07, 116.27, 60]}
 terminals:
-  a: {family: tiantong, satellite: tiantong, position: [30.67, 104.06, 500], identity: {msisdn: "17400000001"}}
-  b: {family: tiantong, satellite: tiantong, position: [29.65, 91.10, 3650], identity: {msisdn: "17400000002"}}
+  a:
+    {family: tiantong, satellite: tiantong, position: [30.67, 104.06, 500],
+     identity: {msisdn: "17400000001"}}
+  b:
+    {family: tiantong, satellite: tiantong, position: [29.65, 91.10, 3650],
+     identity: {msisdn: "17400000002"}}
 steps:
   - {terminal: a, do: power_on}
   - {terminal: b, do: power_on}

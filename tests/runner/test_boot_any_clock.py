@@ -20,9 +20,12 @@ satellites:
 gateways:
   gw: {position: [40.07, 116.27, 60]}
 cells:
-  geo-cell: {satellite: ntn-geo, payload: regenerative, sib: sib31-nb, validity_s: 60, k_offset: auto}
+  geo-cell:
+    {satellite: ntn-geo, payload: regenerative, sib: sib31-nb, validity_s: 60, k_offset: auto}
 terminals:
-  tt: {family: tiantong, satellite: tiantong, position: [30.67, 104.06, 500], identity: {msisdn: "17400000001"}}
+  tt:
+    {family: tiantong, satellite: tiantong, position: [30.67, 104.06, 500],
+     identity: {msisdn: "17400000001"}}
   nb: {family: nbntn-nordic, cell: geo-cell, position: [39.90, 116.41, 50]}
 steps:
   - {terminal: tt, do: power_on}
