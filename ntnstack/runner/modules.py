@@ -25,6 +25,12 @@ if TYPE_CHECKING:
     from ntnstack.terminals.modem import VirtualModule
 
 
+BOOT_SLACK_REAL_S = 1.0
+"""Real seconds a runner waits for a virtual module's boot beyond the family's boot time
+(the module host's thread is scheduled by the operating system on a scaled or real clock);
+on the virtual clock the boot ends at its boot time and this slack is never used."""
+
+
 class BridgeModules:
     """Implements ntnstack.runner.context.RunModules over at_bridge + ntnstack.terminals."""
 
@@ -50,10 +56,13 @@ class BridgeModules:
         self.pcaps: list[Path] = []
         self.module_pcaps: list[Path] = []
         self.imsis: dict[str, str] = {}   # terminal -> IMSI of its UE (after close)
+        self._step_actor: str | None = None   # the terminal of the step in progress
+        self._log_marks: dict[str, int] = {}  # terminal -> its raw log's size then (bytes)
 
     # ------------------------------------------------------------------ engine interface
     def run_step(self, ctx: StepContext) -> None:
         t0 = ctx.t()
+        self._mark_logs(ctx.terminal.name)
         try:
             HANDLERS[ctx.step.action](ctx)
             self._shadow(ctx, t0)
@@ -182,34 +191,83 @@ class BridgeModules:
                 out += self._decoder(name).events(self._raw_entries(name))
         return sorted(out, key=lambda e: e.t_s)
 
-    def arrival_s(self, terminal: str, procedure: str, since_s: float) -> float | None:
+    def arrival_s(self, terminal: str, procedure: str, since_s: float,
+                  payload: bytes | str | None = None) -> float | None:
         """When the URC that ``procedure`` of the terminal's dialect waits for (with its
         field matches, or one of the step's alternatives such as +CMTI) reached the bridge
-        at or after ``since_s``, in emulated seconds: read from the raw log's receive stamps
-        (None: not found, or the procedure waits for none)."""
+        for the step in progress, in emulated seconds from the raw log's receive stamps
+        (None: not found, or the procedure waits for none). The step's URC is the first one
+        logged after the step's first command (the rows logged before are earlier steps',
+        even at the same emulated instant), at or after ``since_s``, and, when ``payload``
+        is given, carrying it (:func:`_carried`: the echoed data of +CRTDCP / ^IPDATA, the
+        text of the SMS after +CMT, all of a concatenated SMS's parts); a URC that carries
+        no payload (+QIURC "recv", +CMTI, a BeiDou message) is the first such one."""
         from at_bridge.dialect import load_dialect
 
-        path = self.log_dir / f"{terminal}.rawlog"
         dialect = load_dialect(self.scenario.terminals[terminal].family)
         step = next((s for s in dialect.procedures.get(procedure, ())
                      if s.kind == "wait_urc" and s.target in dialect.urcs), None)
-        if step is None or not path.exists():
+        if step is None:
             return None
-        from at_bridge.transport import read_raw_log
-
-        rows = [(t, "tx", data.decode("latin-1"))
-                for t, d, data in read_raw_log(path) if d == "in" and t >= since_s]
+        rows = self._step_rows(terminal)
+        if rows is None:
+            return None
         pattern = dialect.urcs[step.target].pattern
         others = [dialect.urcs[name].pattern for name in step.alternatives]  # e.g. +CMTI
-        for event in TrafficDecoder(terminal, []).events(rows):
-            line = event.text.split(": ", 1)[1] if event.text.startswith("ch") else event.text
-            body = line[1:].rsplit("*", 1)[0] if line.startswith("$") else line
+        events = TrafficDecoder(terminal, []).events(
+            [(t, "tx", data.decode("latin-1")) for t, d, data in rows
+             if d == "in" and t >= since_s])
+        got = 0
+        for i, event in enumerate(events):
+            body = _urc_body(event.text)
             m = pattern.search(body)
             if m and all(rx.search(m.groupdict().get(k) or "") for k, rx in step.match.items()):
-                return event.t_s
-            if any(rx.search(body) for rx in others):
+                after = _urc_body(events[i + 1].text) if i + 1 < len(events) else None
+                part = _carried(m, after, payload)
+                if part is None:
+                    return event.t_s
+                got += part
+                if part and got >= len(payload):
+                    return event.t_s
+            elif any(rx.search(body) for rx in others):
                 return event.t_s
         return None
+
+    def _mark_logs(self, actor: str) -> None:
+        """Where each raw log ends as a step of ``actor`` begins (bytes): the rows after
+        the mark are the step's."""
+        self._step_actor = actor
+        self._log_marks = {p.stem: p.stat().st_size for p in self.log_dir.glob("*.rawlog")}
+
+    def _step_rows(self, terminal: str) -> list | None:
+        """Rows of the terminal's raw log logged during the step in progress (None: no log):
+        on the actor's own log those after its first command, on another terminal's log
+        (an SMS's recipient) those at or after that command's stamp."""
+        if not (self.log_dir / f"{terminal}.rawlog").exists():
+            return None
+        rows = self._rows_after_mark(terminal)
+        if self._step_actor is None:
+            return rows
+        sent_rows = rows if self._step_actor == terminal else \
+            self._rows_after_mark(self._step_actor)
+        sent = next((i for i, row in enumerate(sent_rows) if row[1] == "out"), None)
+        if sent is None:
+            return []
+        if self._step_actor == terminal:
+            return rows[sent + 1:]
+        return [row for row in rows if row[0] >= sent_rows[sent][0]]
+
+    def _rows_after_mark(self, terminal: str) -> list:
+        """(emulated s, in | out | evt, bytes or text) rows of the terminal's raw log
+        after the step's mark."""
+        from at_bridge.transport import read_raw_log
+
+        path = self.log_dir / f"{terminal}.rawlog"
+        if not path.exists():
+            return []
+        with path.open("rb") as f:
+            skip = f.read(self._log_marks.get(terminal, 0)).count(b"\n")
+        return read_raw_log(path)[skip:]
 
     def _decoder(self, name: str) -> TrafficDecoder:
         if name not in self._decoders:
@@ -276,14 +334,19 @@ class BridgeModules:
         return module.path
 
     def _until_booted(self, terminal: str, module: Any) -> None:
-        """A virtual module is switched on when its port is opened: wait (emulated boot time)
-        until it has booted, as a rig powers its modules before the test talks to them."""
+        """A virtual module is switched on when its port is opened: wait until it has booted
+        (the module notifies the clock then), as a rig powers its modules before the test
+        talks to them. The limit is the family's boot time plus BOOT_SLACK_REAL_S of real
+        time: on the virtual clock the boot ends at exactly ``boot_s`` and the slack is
+        never reached; on a scaled or real clock the host thread may run late."""
+        limit_s = module.spec.boot_s + BOOT_SLACK_REAL_S * self.clock.scale
         booted = self.clock.wait_for(lambda: not module.booting or self._host.error,
-                                     module.spec.boot_s)
+                                     limit_s)
         self.check_host()
         if not booted or module.booting:
             raise StepError(f"{terminal}: the virtual {module.family} module did not boot "
-                            f"within {module.spec.boot_s:g} s emulated")
+                            f"within {limit_s:g} s emulated (boot time "
+                            f"{module.spec.boot_s:g} s)")
 
     def _close_finished(self, step_index: int) -> None:
         for name in list(self.drivers):
@@ -305,6 +368,37 @@ class BridgeModules:
         return self._patterns[family]
 
 
+def _urc_body(text: str) -> str:
+    """An event's line without its 27.010 channel name, or an NMEA sentence's fields."""
+    line = text.split(": ", 1)[1] if text.startswith("ch") else text
+    return line[1:].rsplit("*", 1)[0] if line.startswith("$") else line
+
+
+def _carried(match, after: str | None, payload: bytes | str | None) -> int | None:
+    """How much of ``payload`` a URC carries (bytes of data, characters of an SMS's text;
+    0: none of it), None when the URC or the step carries no payload. Data: the URC's
+    ``data_hex`` field equal to the payload. SMS: the SMS-DELIVER PDU (TS 23.040) on the
+    line ``after`` +CMT, or that line as the text in text mode; a concatenated SMS's part
+    counts when its text is a part of the payload."""
+    if not payload:
+        return None
+    fields = match.groupdict()
+    if "data_hex" in fields:
+        try:
+            return len(payload) if bytes.fromhex(fields["data_hex"] or "") == payload else 0
+        except ValueError:
+            return 0
+    if not isinstance(payload, str) or after is None:
+        return None
+    from at_bridge.sms_pdu import decode_deliver
+
+    try:
+        text = decode_deliver(after).text
+    except ValueError:   # PduError: not a PDU, so a text-mode +CMT's text
+        text = after
+    return len(text) if text and text in payload else 0
+
+
 def _new_host(clock: Clock):
     from ntnstack.terminals.host import ModuleHost
     from ntnstack.terminals.network import VirtualNetwork
@@ -319,6 +413,7 @@ def _new_host(clock: Clock):
                 super().serve_forever()
             except Exception as exc:
                 self.error = exc
+                self.clock.notify()   # a runner waiting for a boot learns it now
                 raise
 
     host = WatchedHost(clock)

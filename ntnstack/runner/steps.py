@@ -122,7 +122,7 @@ def send_data(ctx: StepContext) -> None:
         ctx.observed["reason"] = f"received {bytes(got).hex()} instead of {data.hex()}"
         return
     ctx.observed["delivered_after_s"] = _arrived(ctx, ctx.terminal.name, "receive_data",
-                                                 t0) - t0
+                                                 t0, data) - t0
 
 
 def send_sms(ctx: StepContext) -> None:
@@ -139,7 +139,7 @@ def send_sms(ctx: StepContext) -> None:
     if sms is _REFUSED or sms.text != text:
         ctx.observed["reason"] = f"{peer} received {_text_of(sms)!r}"
         return
-    ctx.observed["delivered_after_s"] = _arrived(ctx, peer, "receive_sms", t0) - t0
+    ctx.observed["delivered_after_s"] = _arrived(ctx, peer, "receive_sms", t0, text) - t0
 
 
 def send_short_message(ctx: StepContext) -> None:
@@ -298,10 +298,12 @@ def power_cycle(ctx: StepContext) -> None:
     ctx.observed["back_after_s"] = back
 
 
-def _arrived(ctx: StepContext, terminal: str, procedure: str, since_s: float) -> float:
-    """When the event a driver call returned for reached the bridge (emulated s): its
-    receive stamp in the raw log when found, else now (after the call returned)."""
-    t = ctx.modules.arrival_s(terminal, procedure, since_s)
+def _arrived(ctx: StepContext, terminal: str, procedure: str, since_s: float,
+             payload: bytes | str | None = None) -> float:
+    """When the event a driver call returned for reached the bridge (emulated s): the
+    receive stamp in the raw log of this step's URC (carrying ``payload``, the step's data
+    or SMS text, when the URC carries one) when found, else now (after the call returned)."""
+    t = ctx.modules.arrival_s(terminal, procedure, since_s, payload)
     return ctx.t() if t is None else t
 
 

@@ -197,10 +197,15 @@ class VirtualModule(ABC):
         self.identity = self.defects.identity_after_boot(self.identity)
 
     def _booted(self) -> None:
+        """Boot finished: ``booting`` clears and, once the host has written the banner to
+        the pty (a call on its next turn), the clock's waiters are told: on a scaled or real
+        clock a runner waiting for the boot wakes then, not at its limit, and a port opened
+        after the wait finds the banner already written, as on the virtual clock."""
         self.booting = False
         self.boot_count += 1
         self.log("event", "ready")
         self.on_ready()
+        self.host.call_soon_threadsafe(self.host.clock.notify)
 
     def _go_silent(self) -> None:
         self.silent = True
