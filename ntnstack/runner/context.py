@@ -117,9 +117,11 @@ class RunModules(Protocol):
     def number(self, terminal: str, key: str) -> str:
         """How to reach ``terminal``: its ``msisdn`` or BeiDou ``card_id``."""
 
-    def arrival_s(self, terminal: str, procedure: str, since_s: float) -> float | None:
-        """When the URC that ``procedure`` waits for reached the bridge at or after
-        ``since_s`` (emulated s; None: not found)."""
+    def arrival_s(self, terminal: str, procedure: str, since_s: float,
+                  payload: bytes | str | None = None) -> float | None:
+        """When the URC that ``procedure`` waits for reached the bridge for the step in
+        progress, at or after ``since_s`` and carrying ``payload`` when given (emulated s;
+        None: not found)."""
 
     def recover(self, ctx: StepContext) -> Any:
         """After a step whose module hung: the failed ``responsive`` check once its power
