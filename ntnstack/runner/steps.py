@@ -193,6 +193,8 @@ class PendingDial:
                 self.error = exc
             with self.ctx.clock.cond:
                 self.ended_s = self.ctx.clock.now()
+            self.ctx.clock.notify()   # the answer step waits on done(): on a scaled or real
+            #                           clock it slept until its limit (60 s) without this
 
     def done(self) -> bool:
         return self.ended_s is not None

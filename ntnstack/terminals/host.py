@@ -226,12 +226,15 @@ class ModuleHost:
         self.clock.received(self._calls_key, len(calls))
 
     def _run_due_timers(self) -> None:
+        # the timers due at this pass's instant only: on a fast scaled clock, re-reading the
+        # time here let timers fall due faster than they ran, and queued calls (a module
+        # being added) and the ptys never got a turn; on the virtual clock the instant does
+        # not move during a pass, so nothing changes there
         now = self.now()
         while self._timers and self._timers[0][0] <= now:
             _, _, timer = heapq.heappop(self._timers)
             if not timer.cancelled:
                 self._guard(None, timer.fn)
-            now = self.now()
         for m in self.modules:
             if m.pending_output():
                 self._flush(m)

@@ -43,3 +43,39 @@ def test_virtual_modules_power_on_on_a_scaled_clock(tmp_path):
         assert [(r.terminal, r.action, r.status, r.message) for r in outcome.results] == [
             ("tt", "power_on", "passed", ""), ("nb", "power_on", "passed", "")], f"run {i}"
         assert outcome.info.clock == clock
+
+
+CALL = """\
+name: call-scaled
+start: 2026-03-01T00:00:00Z
+satellites:
+  tiantong: {orbit: "preset:tiantong-1-01", gateway: gw}
+gateways:
+  gw: {position: [40.07, 116.27, 60]}
+terminals:
+  a: {family: tiantong, satellite: tiantong, position: [30.67, 104.06, 500],
+      identity: {msisdn: "17400000001"}}
+  b: {family: tiantong, satellite: tiantong, position: [29.65, 91.13, 3650],
+      identity: {msisdn: "17400000002"}}
+steps:
+  - {terminal: a, do: power_on}
+  - {terminal: b, do: power_on}
+  - {terminal: a, do: attach}
+  - {terminal: b, do: attach}
+  - {terminal: a, do: dial, to: b}
+  - {terminal: b, do: answer, expect: {connected_within_s: 5}}
+  - {terminal: a, do: hang_up}
+"""
+
+
+def test_a_call_connects_on_a_scaled_clock(tmp_path):
+    # The answer step waits for the caller's dial to end: the dial's thread now announces
+    # its end through the clock (on a scaled clock the wait slept to its 60 s limit)
+    path = tmp_path / "call.yaml"
+    path.write_text(CALL)
+    scenario, testbed, ports = load_inputs([str(path)], clock=f"scaled:{SCALE}")
+    outcome = run_scenario(scenario, testbed, ports, tmp_path / "run", progress=False)
+    answer = next(r for r in outcome.results if r.action == "answer")
+    assert answer.status == "passed", answer.message
+    # GEO voice set-up through the virtual network: well inside the 5 s (virtual: about 0.6 s)
+    assert answer.observed["connected_after_s"] < 5.0
