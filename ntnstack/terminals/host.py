@@ -17,6 +17,7 @@ import logging
 import os
 import select
 import threading
+import time
 from collections.abc import Callable
 
 from ntnstack.clock import RANK_MODULES
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 
 MAX_POLL_S = 0.5
 """Longest real wait of one poll, so stop requests and newly opened ports are seen promptly."""
+TIMER_SLICE_REAL_S = 0.05
+"""Wall seconds of timers at most in one pass of the host on a scaled or real clock."""
 
 
 class Timer:
@@ -226,15 +229,20 @@ class ModuleHost:
         self.clock.received(self._calls_key, len(calls))
 
     def _run_due_timers(self) -> None:
-        # the timers due at this pass's instant only: on a fast scaled clock, re-reading the
-        # time here let timers fall due faster than they ran, and queued calls (a module
-        # being added) and the ptys never got a turn; on the virtual clock the instant does
-        # not move during a pass, so nothing changes there
-        now = self.now()
+        # Timers due now, the time read again after each (a timer put at "now" by another
+        # runs before the output is flushed). On a scaled or real clock the pass also ends
+        # after TIMER_SLICE_REAL_S of wall time: on a fast clock timers can fall due faster
+        # than they run, and queued calls (a module being added) and the ptys never got a
+        # turn. On the virtual clock the time does not move during a pass and wall time
+        # decides nothing.
+        now, began = self.now(), time.monotonic()
         while self._timers and self._timers[0][0] <= now:
             _, _, timer = heapq.heappop(self._timers)
             if not timer.cancelled:
                 self._guard(None, timer.fn)
+            if not self.clock.virtual and time.monotonic() - began > TIMER_SLICE_REAL_S:
+                break
+            now = self.now()
         for m in self.modules:
             if m.pending_output():
                 self._flush(m)

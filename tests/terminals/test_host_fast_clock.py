@@ -1,21 +1,22 @@
 """The module host on a fast scaled clock: timers that fall due faster than they run must not
-starve the host's queued calls (a module being added, the runner's calls): each pass runs the
-timers due at its own instant, then the calls and the ptys."""
+starve the host's queued calls (a module being added, the runner's calls): a pass runs
+timers for at most TIMER_SLICE_REAL_S of wall time, then the calls and the ptys."""
 from __future__ import annotations
 
 import time
 
 from ntnstack.clock import make_clock
-from ntnstack.terminals.host import ModuleHost
+from ntnstack.terminals.host import TIMER_SLICE_REAL_S, ModuleHost
 
 SCALE = 1000.0
 """scaled:1000: 1 ms of wall time is 1 s emulated."""
 PERIOD_S = 0.0
 """The busy timer puts itself back at once: due again as soon as it has run."""
-TIMERS_BEFORE_THE_CALL = 3
-"""Busy-timer runs allowed between queuing a call and its run: the rest of the current pass
-(one run: the timer due at the pass's instant) and the next pass's one, with a spare. The
-old loop re-read the time after each timer and never got to the call (the default
+BODY_REAL_S = 0.0005
+"""Wall time of one run of the busy timer (at least: a sleep)."""
+TIMERS_BEFORE_THE_CALL = 2 * (int(TIMER_SLICE_REAL_S / BODY_REAL_S) + 1)
+"""Busy-timer runs at most between queuing a call and its run: what fits in the current
+pass's slice and in the next one's. The old loop never got to the call (the default
 scenario's modules on scaled:1000: the module host did not add a module within 10 s)."""
 
 
@@ -25,7 +26,7 @@ def test_calls_run_while_timers_fall_due_faster_than_they_run():
 
     def busy() -> None:
         ran["timer"] += 1
-        time.sleep(0.0005)            # each run takes 0.5 emulated s: always behind
+        time.sleep(BODY_REAL_S)       # each run takes 0.5 emulated s: always behind
         host.call_later(PERIOD_S, busy)
 
     host.call_soon_threadsafe(lambda: host.call_later(0.0, busy))
