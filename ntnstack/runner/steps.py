@@ -92,6 +92,8 @@ def _ta_error(ctx: StepContext, m: Any) -> None:
         return
     if isinstance(m, TimingAdvanceReport):
         ta_us = ctx.call(m.timing_advance)
+        if ta_us in (None, _REFUSED):   # not reported in time, or refused: reason noted
+            return
         ls = ctx.world.series(ctx.terminal.name, [ctx.world.start + ctx.t()])
         truth_us = float(ls.ta_ue_s[0] + ls.ta_common_s[0]) * 1e6
         ctx.observed.update(ta_source="module", ta_us=ta_us, ta_true_us=truth_us,
@@ -148,7 +150,7 @@ def send_short_message(ctx: StepContext) -> None:
     text = ctx.step.params["text"]
     t0, deadline = ctx.t(), ctx.deadline(DEFAULT_TIMEOUT_S["send_short_message"])
     fb = ctx.call(m.send_short_message, _number(ctx, peer, "card_id"), text, "mixed")
-    if fb is _REFUSED:
+    if fb in (None, _REFUSED):   # no feedback in time (reason noted) or refused
         return
     ctx.observed["feedback"] = _fields(fb)
     if not fb.accepted:
