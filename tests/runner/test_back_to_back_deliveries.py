@@ -35,8 +35,7 @@ steps:
   - {terminal: nb, do: send_data, payload: "third", expect: {delivered_within_s: 10}}
 """
 
-THREE_SMS = """\
-name: three-sms
+TWO_TIANTONG = """\
 start: 2026-03-01T00:00:00Z
 satellites:
   tiantong: {orbit: "preset:tiantong-1-01", gateway: gw}
@@ -49,6 +48,10 @@ terminals:
   b:
     {family: tiantong, satellite: tiantong, position: [29.65, 91.10, 3650],
      identity: {msisdn: "17400000002"}}
+"""
+"""Two Tiantong terminals on the GEO slot, each with its number (a scenario's head)."""
+
+THREE_SMS = "name: three-sms\n" + TWO_TIANTONG + """\
 steps:
   - {terminal: a, do: power_on}
   - {terminal: b, do: power_on}

@@ -5,6 +5,7 @@ race with the boot timer)."""
 from __future__ import annotations
 
 from ntnstack.runner.api import load_inputs, run_scenario
+from tests.runner.test_back_to_back_deliveries import TWO_TIANTONG
 
 RUNS = 3
 """Runs in a row: the lost race did not lose every time on every clock."""
@@ -45,18 +46,7 @@ def test_virtual_modules_power_on_on_a_scaled_clock(tmp_path):
         assert outcome.info.clock == clock
 
 
-CALL = """\
-name: call-scaled
-start: 2026-03-01T00:00:00Z
-satellites:
-  tiantong: {orbit: "preset:tiantong-1-01", gateway: gw}
-gateways:
-  gw: {position: [40.07, 116.27, 60]}
-terminals:
-  a: {family: tiantong, satellite: tiantong, position: [30.67, 104.06, 500],
-      identity: {msisdn: "17400000001"}}
-  b: {family: tiantong, satellite: tiantong, position: [29.65, 91.13, 3650],
-      identity: {msisdn: "17400000002"}}
+CALL = "name: call-scaled\n" + TWO_TIANTONG + """\
 steps:
   - {terminal: a, do: power_on}
   - {terminal: b, do: power_on}
