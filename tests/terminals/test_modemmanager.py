@@ -184,6 +184,9 @@ def test_modemmanager_drives_the_module(modem_manager, tmp_path, family):
     m = rig.module(family)
     rig.start()
     rig.ready(m)
+    # ModemManager probes at once: let every boot banner out first (a Quectel's APP RDY
+    # comes 3 s after RDY, and ModemManager read it inside the AT+CGMM reply)
+    rig.wait(max((after_s for _, after_s in m.spec.banner), default=0.0))
     bridge = SocketBridge(str(tmp_path / "module.sock"), m.path)
     try:
         _probe_enable_register_signal_sms(mm, m, family, str(tmp_path / "module.sock"))
