@@ -135,11 +135,8 @@ class Rig:
         self.host.start()
 
     def ready(self, m, timeout_s: float = BOOT_S) -> None:
-        """The module booted and its boot banners are all out (a Quectel's APP RDY comes
-        seconds after its RDY: a client probing in between reads it inside a reply)."""
         self.host.clock.wait_for(lambda: not m.booting, timeout_s)
         assert not m.booting, f"{m.family} did not finish booting"
-        self.host.clock.sleep(max((after_s for _, after_s in m.spec.banner), default=0.0))
 
     def wait(self, seconds: float) -> None:
         """Let ``seconds`` of emulated time pass while the modules act."""
