@@ -195,6 +195,10 @@ def _run_one(ctx: StepContext, broken: set[str]) -> StepResult:
         result.started_s = ctx.t()
     wall0 = time.monotonic()
     ctx.note("step", f"{step.action} {_describe(step.params)}".strip())
+    if step.at_s is not None and ctx.t() > step.at_s:   # the schedule, not the terminal
+        ctx.observed["late_by_s"] = ctx.t() - step.at_s
+        ctx.note("step", f"at_s {step.at_s:g} had passed: started {ctx.t() - step.at_s:.3f} s "
+                         f"late (the steps before it took longer)")
     try:
         ctx.modules.run_step(ctx)
     except StepError as exc:
