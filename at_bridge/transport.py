@@ -150,10 +150,33 @@ class RawLog:
             self._file.close()
 
 
-def read_raw_log(path: str | Path) -> list[tuple[float, str, bytes | str]]:
-    """Parse a raw log back into ``(t_s, direction, bytes-or-event-text)`` tuples."""
+RAW_LOG_LINE_MAX = 1 << 16
+"""Octets read back from an offset to find the start of its line (a logged chunk in hex is
+far shorter; a longer line is found from the file's start)."""
+
+
+def _from_line_start(f, offset: int) -> bytes:
+    """The rest of the open file ``f`` from the start of the line holding ``offset``."""
+    window = min(offset, RAW_LOG_LINE_MAX)
+    f.seek(offset - window)
+    newline = f.read(window).rfind(b"\n")
+    if newline < 0 and window < offset:
+        f.seek(0)
+        start = f.read(offset).rfind(b"\n") + 1
+    else:
+        start = offset - window + newline + 1
+    f.seek(start)
+    return f.read()
+
+
+def read_raw_log(path: str | Path, from_byte: int = 0) -> list[tuple[float, str, bytes | str]]:
+    """Parse a raw log back into ``(t_s, direction, bytes-or-event-text)`` tuples; with
+    ``from_byte`` (a size of the log taken earlier), only the rows from the line holding
+    that offset on, without parsing what came before."""
+    with Path(path).open("rb") as f:
+        text = (f.read() if from_byte <= 0 else _from_line_start(f, from_byte)).decode("ascii")
     rows: list[tuple[float, str, bytes | str]] = []
-    for line in Path(path).read_text(encoding="ascii").splitlines():
+    for line in text.splitlines():
         stamp, direction, rest = ([*line.split(" ", 2), ""])[:3]
         rows.append((float(stamp), direction, rest if direction == "evt" else bytes.fromhex(rest)))
     return rows

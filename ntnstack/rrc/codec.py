@@ -168,7 +168,8 @@ def decode_sib(kind: str, data: bytes) -> dict:
     except asn1tools.ConstraintsError as exc:
         raise DecodeError(kind, f"value out of range: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - the block only runs asn1tools' decoder on
-        # untrusted bytes: any failure in it (incl. its NotImplementedError) is malformed input
+        # untrusted bytes: any failure in it (asn1tools raises even a not-implemented error
+        # for some encodings) is malformed input
         offset, octet_only = _error_offset(spec, info.pdu, bytes(data), exc)
         raise DecodeError(kind, str(exc) or type(exc).__name__, offset, octet_only) from None
     return _unwrap(kind, info, message)

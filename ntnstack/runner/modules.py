@@ -265,9 +265,7 @@ class BridgeModules:
         path = self.log_dir / f"{terminal}.rawlog"
         if not path.exists():
             return []
-        with path.open("rb") as f:
-            skip = f.read(self._log_marks.get(terminal, 0)).count(b"\n")
-        return read_raw_log(path)[skip:]
+        return read_raw_log(path, self._log_marks.get(terminal, 0))
 
     def _decoder(self, name: str) -> TrafficDecoder:
         if name not in self._decoders:

@@ -244,3 +244,21 @@ def test_ports_above_descriptor_1024_are_read(pty_peer):
         for fd in fillers:
             os.close(fd)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+@pytest.mark.parametrize("long_line", [False, True], ids=["short", "longer-than-the-window"])
+def test_raw_log_from_an_offset_starts_at_that_offsets_line(tmp_path, monkeypatch, long_line):
+    import at_bridge.transport as transport
+
+    if long_line:   # the second line longer than the look-back window: found from the start
+        monkeypatch.setattr(transport, "RAW_LOG_LINE_MAX", 8)
+    lines = ["0.500000 evt open", "1.000000 in " + "41" * 20, "2.000000 out 0d",
+             "3.000000 in 4f4b"]
+    log = tmp_path / "port.rawlog"
+    log.write_text("\n".join(lines) + "\n")
+    whole = read_raw_log(log)
+    at = [sum(len(x) + 1 for x in lines[:k]) for k in range(len(lines))]   # line starts
+    assert read_raw_log(log, at[2]) == whole[2:]              # exactly at a line's start
+    assert read_raw_log(log, at[1] + 5) == whole[1:]          # inside the second line
+    assert read_raw_log(log, at[2] - 1) == whole[1:]          # on its newline
+    assert read_raw_log(log, log.stat().st_size) == []        # nothing written since
