@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from phy_ffi.errors import PhyValueError
 
@@ -35,7 +35,7 @@ def ranges(n_rows: int, elements_per_row: int) -> list[tuple[int, int]]:
     by_size = (n_rows * elements_per_row) // MIN_PART_ELEMENTS
     n = max(1, min(thread_count(), n_rows, by_size))
     bounds = [n_rows * k // n for k in range(n + 1)]
-    return list(zip(bounds[:-1], bounds[1:]))
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
 
 
 def run_ranges(call: Callable[[int, int], int], parts: list[tuple[int, int]]) -> list[int]:

@@ -54,18 +54,20 @@ class PcapWriter:
         self.path = Path(path)
         try:
             existing = append and self.path.exists() and self.path.stat().st_size > 0
-            self._file = open(self.path, "ab" if existing else "wb")   # closed by close()
         except OSError as exc:
             raise InputError(f"pcap {self.path}: {exc.strerror}") from None
-        if existing:
+        if existing:   # checked before the file is opened for writing
             order, kind = _file_header(self.path)
             native = "<" if sys.byteorder == "little" else ">"
             if kind != linktype or order != native:
-                self._file.close()
                 raise InputError(f"pcap {self.path}: cannot append (link type {kind}, "
                                  f"{'little' if order == '<' else 'big'}-endian; this writer: "
                                  f"{linktype}, {sys.byteorder}-endian)")
-        else:
+        try:   # open until close(): one packet is written at a time
+            self._file = open(self.path, "ab" if existing else "wb")  # noqa: SIM115
+        except OSError as exc:
+            raise InputError(f"pcap {self.path}: {exc.strerror}") from None
+        if not existing:
             self._put(FILE_HEADER.pack(PCAP_MAGIC_US, 2, 4, 0, 0, SNAPLEN, linktype))
 
     def _put(self, data: bytes) -> None:

@@ -5,8 +5,9 @@ its own.
 
 Only what an ntnstack run wrote is removed: before its first write, a run lists the files it
 may write (relative paths, one a line) in ``ntnstack-evidence.txt``, and the next run removes
-exactly those (in a folder without that list, those of the journal's last run's terminals). A file already at one of the run's names and not listed there (the user's) is
-refused before anything is written; nothing else in the folder is touched.
+exactly those (in a folder without that list, those of the journal's last run's terminals).
+A file already at one of the run's names and not listed there (the user's) is refused before
+anything is written; nothing else in the folder is touched.
 """
 from __future__ import annotations
 
@@ -95,7 +96,7 @@ def prepare_evidence(out_dir: str | Path, terminals: Iterable[str]) -> None:
     out = Path(out_dir)
     names = evidence_names(terminals)
     previous = previous_evidence(out)
-    clash = _foreign(out, names + [MANIFEST], set(previous) | {MANIFEST})
+    clash = _foreign(out, [*names, MANIFEST], set(previous) | {MANIFEST})
     if clash is not None:
         raise InputError(f"{clash}: already there and not written by an ntnstack run "
                          f"(not in {MANIFEST}); move it away or give another --out")

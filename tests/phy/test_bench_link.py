@@ -20,7 +20,7 @@ def circular_grid(raan_deg, phase_deg, altitude_m: float, t_s, n_ue: int, seed: 
     """Inputs of link_grid: circular orbits (one per RAAN / phase pair) sampled at t_s,
     n_ue random terminals (and one random gateway per satellite) from the seed."""
     sats = [circular_states(R_3GPP_M + altitude_m, 53.0, raan, phase, t_s)
-            for raan, phase in zip(raan_deg, phase_deg)]
+            for raan, phase in zip(raan_deg, phase_deg, strict=True)]
     pos, vel, acc = (np.ascontiguousarray(np.stack([s[j] for s in sats])) for j in range(3))
     rng = np.random.default_rng(seed)
     ues = phy_ffi.geodetic_to_ecef(rng.uniform(-60, 60, n_ue), rng.uniform(-180, 180, n_ue),

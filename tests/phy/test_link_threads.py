@@ -1,6 +1,8 @@
 """The link grid split over threads (phy_ffi.parallel): each thread's C call writes its own
 satellites' rows, so a grid computed in 2 or 3 threads is the same bits as in one, bad
 elements and field selections included."""
+import itertools
+
 import numpy as np
 import pytest
 
@@ -88,7 +90,7 @@ def test_ranges_cover_every_row_once(monkeypatch):
     for n_rows, per_row in ((1, 10**9), (3, 10**9), (396, 500), (1584, 64), (8, 10)):
         parts = parallel.ranges(n_rows, per_row)
         assert parts[0][0] == 0 and parts[-1][1] == n_rows
-        assert all(a[1] == b[0] for a, b in zip(parts, parts[1:]))
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(parts))
         assert all(end > begin for begin, end in parts)
         assert len(parts) <= min(4, n_rows)
         # no thread for less than MIN_PART_ELEMENTS elements, unless one part holds all

@@ -12,7 +12,8 @@ start: 2026-03-01T00:00:00Z
 satellites:
   ntn-geo: {orbit: "preset:tr38821-geo"}
 cells:
-  geo-cell: {satellite: ntn-geo, payload: regenerative, sib: sib31-nb, validity_s: 60, k_offset: auto}
+  geo-cell:
+    {satellite: ntn-geo, payload: regenerative, sib: sib31-nb, validity_s: 60, k_offset: auto}
 terminals:
   nb: {family: nbntn-nordic, cell: geo-cell, position: [39.90, 116.41, 50]}
 steps:
