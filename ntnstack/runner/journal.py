@@ -15,6 +15,7 @@ its run lasts (a lock the kernel drops with the process, however it ends).
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import math
 import os
@@ -67,8 +68,10 @@ def create_schema(db: sqlite3.Connection) -> None:
     db.executescript(f"BEGIN IMMEDIATE;\n{SCHEMA}\nCOMMIT;")
 
 
+@functools.cache
 def schema_columns() -> dict[str, list[str]]:
-    """Each table of SCHEMA with its columns, in order."""
+    """Each table of SCHEMA with its columns, in order (worked out once: SCHEMA is fixed;
+    callers only read it)."""
     db = sqlite3.connect(":memory:")
     try:
         db.executescript(SCHEMA)
