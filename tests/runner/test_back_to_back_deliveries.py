@@ -16,8 +16,7 @@ GEO_ALTITUDE_M = 35_786_000.0
 MIN_GEO_ROUND_TRIP_S = 2 * GEO_ALTITUDE_M / C_M_S
 """Up to a GEO satellite and back at its sub-satellite point: no echo over GEO is faster."""
 
-THREE_DATA = """\
-name: three-data
+ONE_NB_GEO = """\
 start: 2026-03-01T00:00:00Z
 satellites:
   ntn-geo: {orbit: "preset:tr38821-geo"}
@@ -26,6 +25,10 @@ cells:
     {satellite: ntn-geo, payload: regenerative, sib: sib31-nb, validity_s: 60, k_offset: auto}
 terminals:
   nb: {family: nbntn-nordic, cell: geo-cell, position: [39.90, 116.41, 50]}
+"""
+"""One NB-IoT terminal under a regenerative GEO cell (a scenario's head)."""
+
+THREE_DATA = "name: three-data\n" + ONE_NB_GEO + """\
 steps:
   - {terminal: nb, do: power_on}
   - {terminal: nb, do: set_location}

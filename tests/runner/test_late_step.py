@@ -5,17 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ntnstack.runner.api import load_inputs, run_scenario
+from tests.runner.test_back_to_back_deliveries import ONE_NB_GEO
 
-LATE = """\
-name: late
-start: 2026-03-01T00:00:00Z
-satellites:
-  ntn-geo: {orbit: "preset:tr38821-geo"}
-cells:
-  geo-cell:
-    {satellite: ntn-geo, payload: regenerative, sib: sib31-nb, validity_s: 60, k_offset: auto}
-terminals:
-  nb: {family: nbntn-nordic, cell: geo-cell, position: [39.90, 116.41, 50]}
+LATE = "name: late\n" + ONE_NB_GEO + """\
 steps:
   - {terminal: nb, do: wait, duration_s: 30}
   - {terminal: nb, do: wait, duration_s: 1, at_s: 5}
