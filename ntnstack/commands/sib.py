@@ -92,7 +92,8 @@ def _build(args):
                       validity_s=args.validity_s, k_offset_margin_ms=args.koffset_margin_ms,
                       sfn0_unix_s=sfn0)
     if gateway is not None:
-        _check_visible(source, t, gateway, "--gateway", "no feeder link, no common TA")
+        _check_visible(source, t, gateway, "--gateway", "no feeder link, no common TA",
+                       args.sat)
     return source, cell, build_sib(source, cell, t)
 
 
@@ -180,9 +181,11 @@ def _check_residual_args(args) -> None:
     check_number(args.freq_hz, "--freq-hz", *FREQ_RANGE_HZ)
 
 
-def _check_visible(source, t_unix_s: float, ground_ecef_m, arg: str, consequence: str) -> None:
+def _check_visible(source, t_unix_s: float, ground_ecef_m, arg: str, consequence: str,
+                   spec: str) -> None:
     """InputError naming ``arg`` when the satellite is below that ground point's horizon at
-    t_unix_s (the SIB's epoch is the start of the subframe holding it: 1 ms earlier at most)."""
+    t_unix_s (the SIB's epoch is the start of the subframe holding it: 1 ms earlier at most);
+    for a generated orbit anchored at --start the message says how to anchor it elsewhere."""
     import numpy as np
 
     import phy_ffi
@@ -191,8 +194,11 @@ def _check_visible(source, t_unix_s: float, ground_ecef_m, arg: str, consequence
     pos = source.states(np.array([t_unix_s]))[0][0]
     el = float(phy_ffi.look_angles(pos, ground_ecef_m).elevation_deg[0])
     if not el >= 0.0:
+        anchored = "@" in spec or spec.split(":", 1)[0].strip().lower() in ("tle", "omm")
+        hint = "" if anchored else (f"; --sat {spec} is anchored at --start, SPEC@ISO8601 "
+                                    f"anchors it elsewhere")
         raise InputError(f"{arg}: {source.name} is below its horizon at --start "
-                         f"(elevation {el:.1f} deg): {consequence}")
+                         f"(elevation {el:.1f} deg): {consequence}{hint}")
 
 
 def run_residuals(args) -> int:
@@ -203,7 +209,8 @@ def run_residuals(args) -> int:
     _check_residual_args(args)
     ue = _position(args.ue, "--ue")
     source, cell, built = _build(args)
-    _check_visible(source, built.epoch_unix_s, ue, "--ue", "the UE cannot receive this SIB")
+    _check_visible(source, built.epoch_unix_s, ue, "--ue", "the UE cannot receive this SIB",
+                   args.sat)
     ages = np.arange(0.0, args.max_age_s + 0.5 * args.step_s, args.step_s)
     r = residuals(source, cell, built, ue, ages, args.freq_hz)
     rows = [{"age_s": float(a), "ta_error_s": float(te), "ta_error_tc": float(tc),

@@ -98,9 +98,11 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
     Preset("tr38821-geo", "TR 38.821 GEO reference (35 786 km) on the reference UE meridian",
            _geo("TR38821-GEO", REFERENCE_UE[1])),
     Preset("tr38821-leo600", "TR 38.821 LEO-600, circular 53 deg, overhead the reference UE "
-           "at start + 600 s", _overhead("TR38821-LEO600", 600e3, 600.0)),
-    Preset("tr38821-leo1200", "TR 38.821 LEO-1200, circular 53 deg, overhead the reference UE "
-           "at start + 900 s", _overhead("TR38821-LEO1200", 1200e3, 900.0)),
+           "600 s after its anchor (the start, or SPEC@ISO8601)",
+           _overhead("TR38821-LEO600", 600e3, 600.0)),
+    Preset("tr38821-leo1200", "TR 38.821 LEO-1200, circular 53 deg, overhead the reference "
+           "UE 900 s after its anchor (the start, or SPEC@ISO8601)",
+           _overhead("TR38821-LEO1200", 1200e3, 900.0)),
     Preset("walker-leo600", "Walker-delta 53 deg: 60/6/1 at 600 km (example constellation)",
            _walker),
 ]}

@@ -7,6 +7,10 @@
   walker:T/P/F:ALT_KM:INC_DEG                   Walker-delta constellation
   tle:PATH[:NAME]  omm:PATH[:NAME]              TLE / OMM file (NAME or NORAD number)
   preset:NAME                                   see ``ntnstack passes --list-presets``
+
+Every kind but the files takes an optional ``@ISO8601`` after it: the time its elements (or
+the preset's pass) are anchored at instead of the command's start, e.g.
+``preset:tr38821-leo600@2026-01-01T00:00:00Z`` culminates at 00:10:00 whatever --start is.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ntnstack.clock import parse_iso8601
 from ntnstack.errors import InputError
 from ntnstack.limits import MAX_WALKER_SATELLITES
 from ntnstack.orbit.elements import OrbitalElements
@@ -153,6 +158,9 @@ def parse_orbit_specs(spec: str, epoch_unix_s: float, where: str = "orbit spec"
     if kind not in _KINDS:
         raise InputError(f"{where} {spec!r}: unknown kind {kind!r} (geo, circular, kepler, "
                          f"walker, tle, omm, preset)")
+    if "@" in body:
+        body, anchor = body.rsplit("@", 1)
+        epoch_unix_s = parse_iso8601(anchor, f"{where} {spec!r}: anchor after @")
     return _KINDS[kind](spec, body.split(":"), float(epoch_unix_s), where)
 
 

@@ -7,6 +7,7 @@ import os
 import pytest
 
 from ntnstack.cli import main
+from ntnstack.orbit.presets import REFERENCE_UE
 from tests.tolerances import TE_UL_TIMING_15KHZ
 
 TIME = "2026-01-01T00:10:00Z"
@@ -76,6 +77,21 @@ def test_residuals_marks_the_end_of_validity(capsys):
                         "preset:tr38821-leo600", "--ue", UE_UNDER_LEO, "--start", TIME,
                         "--max-age-s", "30", "--step-s", "10")
     assert code == 0 and "expired (validity ends at 20 s)" in out
+
+
+def test_residuals_of_the_leo_preset_anchored_before_the_broadcast(capsys):
+    # preset:tr38821-leo600 culminates over the reference UE 600 s after its anchor
+    # (ntnstack.orbit.presets): anchored at 00:00, it is overhead at TIME (00:10)
+    sat = "preset:tr38821-leo600@2026-01-01T00:00:00Z"
+    reference_ue = ",".join(str(v) for v in REFERENCE_UE)
+    code, out, _ = _run(capsys, "sib", "residuals", "--kind", "sib19", "--sat", sat, "--ue",
+                        reference_ue, "--start", TIME, "--max-age-s", "20", "--json")
+    assert code == 0
+    rows = json.loads(out)["rows"]
+    assert all(abs(r["ta_error_s"]) < TE_UL_TIMING_15KHZ for r in rows)
+    code, _, err = _run(capsys, "sib", "residuals", "--kind", "sib19", "--sat",
+                        "preset:tr38821-leo600", "--ue", reference_ue, "--start", TIME)
+    assert code == 2 and "anchored at --start, SPEC@ISO8601 anchors it elsewhere" in err
 
 
 @pytest.mark.parametrize("argv, message", [

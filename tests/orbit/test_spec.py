@@ -63,6 +63,23 @@ def test_tr38821_leo_presets_culminate_over_the_reference_ue():
         assert el == pytest.approx(90.0, abs=2 * TENTH_DEGREE)
 
 
+@pytest.mark.parametrize("spec", ["preset:tr38821-leo600", "circular:600:53:10:20",
+                                  "walker:6/2/1:600:53", "geo:110.5"])
+def test_anchor_after_at_replaces_the_start_as_the_elements_epoch(spec):
+    anchored = parse_orbit_specs(f"{spec}@2026-01-01T00:00:00Z", EPOCH + 3600.0)
+    at_start = parse_orbit_specs(spec, EPOCH)
+    t = EPOCH + np.array([0.0, 600.0, 5000.0])
+    for a, b in zip(anchored, at_start, strict=True):
+        assert np.array_equal(a.states(t)[0], b.states(t)[0])
+
+
+def test_at_in_a_file_path_is_part_of_the_path(tmp_path):
+    path = tmp_path / "leo@night.tle"
+    path.write_text(Path(TLES).read_text())
+    assert len(parse_orbit_specs(f"tle:{path}", EPOCH)) == len(parse_orbit_specs(f"tle:{TLES}",
+                                                                                 EPOCH))
+
+
 @pytest.mark.parametrize("spec, message", [
     ("geo:abc", r"'geo:abc': LON_DEG 'abc' is not a number"),
     ("geo:400", r"LON_DEG 400 is outside"),
@@ -81,6 +98,7 @@ def test_tr38821_leo_presets_culminate_over_the_reference_ue():
     ("walker:24/5/1:600:53", r"multiple of p"),
     ("mars:1", r"unknown kind 'mars'"),
     ("geo", r"expected KIND:"),
+    ("preset:tr38821-leo600@noon", r"anchor after @ 'noon': not an ISO 8601 time"),
 ])
 def test_bad_specs_raise_input_error_naming_them(spec, message):
     with pytest.raises(InputError, match=message) as err:

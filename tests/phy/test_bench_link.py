@@ -73,10 +73,12 @@ def shape_inputs(n_sat: int, n_ue: int, n_t: int):
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("backend", ["twin", "c", "c-1-thread"])
+@pytest.mark.parametrize("backend", ["twin", "c", "c-into-buffers", "c-1-thread"])
 def test_bench_link_grid_shape(benchmark, monkeypatch, backend, shape):
-    # "c": as a caller gets it (split over the process's CPUs, phy_ffi.parallel);
-    # "c-1-thread": NTNPHY_THREADS=1, the kernel alone against the single-threaded twin
+    # "c": as a caller gets it (split over the process's CPUs, phy_ffi.parallel), fresh
+    # result arrays per call; "c-into-buffers": the same into one caller-provided buffer pair
+    # (how a streamed grid runs: no page zeroing per call); "c-1-thread": NTNPHY_THREADS=1,
+    # the kernel alone against the single-threaded twin
     n_sat, n_ue, n_t = SHAPES[shape]
     benchmark.group = f"link grid {shape}"
     benchmark.extra_info["items"] = n_sat * n_ue * n_t
@@ -85,8 +87,10 @@ def test_bench_link_grid_shape(benchmark, monkeypatch, backend, shape):
     if backend == "c-1-thread":
         monkeypatch.setenv("NTNPHY_THREADS", "1")
     module = phy_ffi.twin if backend == "twin" else phy_ffi
-    out = benchmark.pedantic(module.link_grid, args=shape_inputs(*SHAPES[shape]), rounds=20,
-                             iterations=1)
+    kwargs = {"out": phy_ffi.link_grid_buffers(*SHAPES[shape])} if backend == "c-into-buffers" \
+        else {}
+    out = benchmark.pedantic(module.link_grid, args=shape_inputs(*SHAPES[shape]), kwargs=kwargs,
+                             rounds=20, iterations=1)
     assert out.range_m.shape == (n_sat, n_ue, n_t)
 
 
