@@ -8,8 +8,9 @@ failed) and ``not-observable`` (the bridge cannot see it; the reason is stated).
 certification.json and certification.md in the out dir hold the report with its evidence:
 the measured values and the serial-log lines of each step. results.sqlite holds the verdicts
 too (table ``requirements``, each criterion with its measured value) and the run's status as
-judged (``journal_status``), so that ``ntnstack results list|show|diff`` see a failed
-certification as failed.
+judged (``journal_status``), written with the run's end in one transaction (a run is never
+journaled finished without its verdicts), so that ``ntnstack results list|show|diff`` see a
+failed certification as failed.
 """
 from __future__ import annotations
 
@@ -116,38 +117,44 @@ def certify(profile: Profile, out_dir: str | Path, *, testbed=None,
 
     def modules(scen, prts, clock, world, out):
         return CertModules(scen, prts, clock, world, out, defects=defects)
+    judged: list[Certification] = []
+    started_unix_s = time.time()
+
+    def judge_run(info, step_results):
+        """The requirement verdicts of the finished run, journaled with its end."""
+        from ntnstack.runner.world import World
+
+        results = {r.index: r for r in step_results}
+        setup_bad = [results[i] for i in profile.setup.values()
+                     if _status(results, i) != "passed"]
+        real = {name for name, port in ports.items() if not port.virtual}
+        verdicts = [_judge(req, results, setup_bad, World(scenario), real)
+                    for req in profile.requirements]
+        if mme_journal is not None:
+            for req, verdict in zip(profile.requirements, verdicts, strict=True):
+                if req.network:
+                    _add_network(verdict, req, results, scenario, mme_journal,
+                                 (started_unix_s if mme_since_unix_s is None
+                                  else mme_since_unix_s, time.time()))
+        cert = Certification(profile.name, profile.title, profile.family, info.run_id,
+                             str(out_dir), info.emulated_s, info.wall_s, verdicts)
+        judged.append(cert)
+        return [asdict(v) for v in verdicts], cert.journal_status(info.status)
+
     runner = Runner(scenario, testbed, ports, out_dir, progress=progress,
-                    modules_factory=modules,
+                    modules_factory=modules, judge=judge_run,
                     companions=companions(scenario, testbed) if companions else None)
     stopped = None
-    started_unix_s = time.time()
     try:
-        outcome = runner.run()
-    except KeyboardInterrupt as exc:   # SIGINT / SIGTERM: judge and report the steps done
-        if runner.outcome is None:     # stopped before the run had any outcome
+        runner.run()
+    except KeyboardInterrupt as exc:   # SIGINT / SIGTERM: the steps done are judged, reported
+        if not judged:                 # stopped before the run had any outcome
             raise
-        outcome, stopped = runner.outcome, exc
-    from ntnstack.runner.world import World
-
-    world = World(scenario)
-    results = {r.index: r for r in outcome.results}
-    setup_bad = [results[i] for i in profile.setup.values() if _status(results, i) != "passed"]
-    real = {name for name, port in ports.items() if not port.virtual}
-    verdicts = [_judge(req, results, setup_bad, world, real) for req in profile.requirements]
-    if mme_journal is not None:
-        for req, verdict in zip(profile.requirements, verdicts, strict=True):
-            if req.network:
-                _add_network(verdict, req, results, scenario, mme_journal,
-                             (started_unix_s if mme_since_unix_s is None else mme_since_unix_s,
-                              time.time()))
-    cert = Certification(profile.name, profile.title, profile.family, outcome.info.run_id,
-                         str(outcome.out_dir), outcome.info.emulated_s, outcome.info.wall_s,
-                         verdicts)
-    journal_verdicts(cert, Path(outcome.out_dir) / "results.sqlite", outcome.info.status)
-    write_report(cert, Path(out_dir))
+        stopped = exc
+    write_report(judged[0], Path(out_dir))
     if stopped is not None:
         raise stopped
-    return cert
+    return judged[0]
 
 
 def _module_imsis(req: Requirement, results: dict, scenario) -> set[str]:
@@ -239,18 +246,6 @@ def _plain(value: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return True
-
-
-def journal_verdicts(cert: Certification, journal: Path, runner_status: str) -> None:
-    """The requirement verdicts and the run's status as judged into the run's journal."""
-    from ntnstack.runner.journal import Journal
-
-    j = Journal(journal)
-    try:
-        j.requirements(cert.run_id, [asdict(v) for v in cert.verdicts],
-                       cert.journal_status(runner_status))
-    finally:
-        j.close()
 
 
 def write_report(cert: Certification, out_dir: Path) -> None:

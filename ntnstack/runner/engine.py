@@ -64,8 +64,13 @@ class Runner:
     def __init__(self, scenario: Scenario, testbed: Testbed, ports: dict[str, Port],
                  out_dir: str | Path, *, progress: bool = True,
                  modules_factory: Callable[..., RunModules] | None = None,
-                 companions: list[Companion] | None = None):
+                 companions: list[Companion] | None = None,
+                 judge: Callable[[RunInfo, list[StepResult]],
+                                 tuple[list[dict], str]] | None = None):
         self.scenario, self.testbed, self.ports = scenario, testbed, ports
+        # (the finished run's info, its step results) -> (requirement verdicts, the run's
+        # status as judged), journaled with the run's end (ntnstack.certification)
+        self.judge = judge
         # prepared on the run's world, started with the first step on the run's clock, stopped
         # after the last: ntnstack.live's service (--live), the pusher into base stations
         self.companions = companions or []
@@ -98,11 +103,12 @@ class Runner:
                              str(self.scenario.clock), self.scenario.start_unix_s)
         journal = Journal(self.out_dir / "results.sqlite")
         journal.start(info)
-        wall0, results, stopped = time.monotonic(), [], None
+        wall0, results, stopped, opened = time.monotonic(), [], None, False
         with StopSignals() as stop:
             try:
                 modules = self.modules_factory(self.scenario, self.ports, clock, world,
                                                  self.out_dir)
+                opened = True
                 progress = StepProgress(len(self.scenario.steps),
                                         enabled=self.progress_enabled)
                 with clock.party("runner", rank=RANK_RUNNER):
@@ -122,8 +128,16 @@ class Runner:
                 stop.disarm()
                 self._stop_companions(journal)   # the modules failed to open: none started
                 info.finish(_status(results, len(self.scenario.steps)), time.monotonic() - wall0)
-                journal.finish(info)
-                journal.close()
+                judged = None
+                try:
+                    if self.judge is not None and opened:
+                        judged = self.judge(info, results)
+                except BaseException as exc:   # never journaled as passed without its verdicts
+                    judged = ([], "interrupted" if isinstance(exc, KeyboardInterrupt) else "error")
+                    raise
+                finally:
+                    journal.finish(info, judged)
+                    journal.close()
             self.write_outputs(world, info, modules.pcaps, modules.imsis)
         self.outcome = RunOutcome(info, results, self.out_dir)  # also for a stopped run
         if stopped is not None:

@@ -218,18 +218,29 @@ class Journal:
         passed, measured, limit}], network: None or {check, verdict, explanation, ...}) and
         the run's status as judged from them."""
         with self._tx():
-            self.db.executemany(
-                "INSERT OR REPLACE INTO requirements VALUES (?,?,?,?,?,?,?,?)",
-                [(run_id, v["id"], v["title"], v["source"], v["verdict"], v["explanation"],
-                  _json(v.get("criteria") or []),
-                  None if v.get("network") is None else _json(v["network"]))
-                 for v in verdicts])
+            self._insert_requirements(run_id, verdicts)
             self.db.execute("UPDATE runs SET status=? WHERE run_id=?", (status, run_id))
 
-    def finish(self, info: RunInfo) -> None:
+    def _insert_requirements(self, run_id: str, verdicts: list[dict[str, Any]]) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO requirements VALUES (?,?,?,?,?,?,?,?)",
+            [(run_id, v["id"], v["title"], v["source"], v["verdict"], v["explanation"],
+              _json(v.get("criteria") or []),
+              None if v.get("network") is None else _json(v["network"]))
+             for v in verdicts])
+
+    def finish(self, info: RunInfo,
+               judged: tuple[list[dict[str, Any]], str] | None = None) -> None:
+        """The run's end: its status, times and, for a certification, ``judged`` (the
+        requirement verdicts as ``requirements`` takes them, and the run's status as judged
+        from them) in the same transaction: no run is journaled finished without them."""
+        status = info.status
         with self._tx():
+            if judged is not None:
+                verdicts, status = judged
+                self._insert_requirements(info.run_id, verdicts)
             self.db.execute("UPDATE runs SET status=?, finished_at=?, wall_s=?, emulated_s=? "
-                            "WHERE run_id=?", (info.status, info.finished_at, info.wall_s,
+                            "WHERE run_id=?", (status, info.finished_at, info.wall_s,
                                                info.emulated_s, info.run_id))
 
     def close(self) -> None:

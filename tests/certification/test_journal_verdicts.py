@@ -193,3 +193,20 @@ def test_the_journaled_status_is_the_worse_of_steps_and_requirements(runner, ver
     cert = Certification("p", "t", "f", "r", "o", 0.0, 0.0,
                          [Verdict(str(i), "t", "s", v, "") for i, v in enumerate(verdicts)])
     assert cert.journal_status(runner) == status
+
+
+def test_a_judgement_that_breaks_leaves_the_run_error_never_passed(tmp_path, monkeypatch):
+    # the verdicts and the run's end are one transaction (ntnstack.runner.journal.finish):
+    # a certification whose judging fails is journaled "error" without requirement rows,
+    # not as the runner's "passed" of its steps
+    import ntnstack.certification.run as cert_run
+    from ntnstack.certification import certify, load_profile
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the judge broke")
+    monkeypatch.setattr(cert_run, "_judge", broken)
+    with pytest.raises(RuntimeError, match="the judge broke"):
+        certify(load_profile("ntn-3gpp"), tmp_path)
+    run = read_run(tmp_path)
+    assert run["run"]["status"] == "error" and run["requirements"] == []
+    assert run["steps"] and all(s["status"] == "passed" for s in run["steps"])
