@@ -254,6 +254,7 @@ def write_report(cert: Certification, out_dir: Path) -> None:
     report.html again, linking these files too."""
     from ntnstack.runner import junit, report
     from ntnstack.runner.journal import read_run
+    from ntnstack.runner.outputs import seal_evidence
 
     out_dir.mkdir(parents=True, exist_ok=True)
     run = read_run(out_dir, cert.run_id)
@@ -262,6 +263,7 @@ def write_report(cert: Certification, out_dir: Path) -> None:
                                                            default=str))
     (out_dir / "certification.md").write_text(markdown(cert))
     report.write(run, out_dir / "report.html")
+    seal_evidence(out_dir, also=("certification.json", "certification.md"))
 
 
 def markdown(cert: Certification) -> str:

@@ -21,7 +21,7 @@ from ntnstack.runner.context import Companion, RunModules, StepContext, StepErro
 from ntnstack.runner.expect import judge_all
 from ntnstack.runner.journal import Journal, check_journal, read_run
 from ntnstack.runner.modules import BridgeModules
-from ntnstack.runner.outputs import prepare_evidence
+from ntnstack.runner.outputs import prepare_evidence, seal_evidence
 from ntnstack.runner.ports import check_open
 from ntnstack.runner.records import RunInfo, StepResult
 from ntnstack.runner.stop import StopSignals
@@ -191,7 +191,8 @@ class Runner:
 
             write_capture(self.scenario, world, info.emulated_s, self.out_dir / "capture.pcap",
                           pcaps, imsis)
-        report.write(data, self.out_dir / "report.html")   # last: it links to the others
+        report.write(data, self.out_dir / "report.html")   # it links to the others
+        seal_evidence(self.out_dir)
 
 
 def _run_one(ctx: StepContext, broken: set[str]) -> StepResult:

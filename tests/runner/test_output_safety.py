@@ -31,8 +31,8 @@ def test_run_keeps_the_users_files_in_serial_and_captures(tmp_path):
     for _ in range(2):   # the second run removes the first's evidence, not the user's files
         assert main(["run", "-q", WAITS, "--out", str(out)]) == 0
         assert {p: p.read_bytes() for p in mine} == mine
-    listed = (out / MANIFEST).read_text().splitlines()
-    assert listed[0] == HEADER and "serial/ue.rawlog" in listed and "junit.xml" in listed
+    listed = [line.split("\t")[0] for line in (out / MANIFEST).read_text().splitlines()]
+    assert listed[0] == HEADER and "junit.xml" in listed and "report.html" in listed
 
 
 def test_previous_evidence_goes_and_the_users_stays(tmp_path):
@@ -140,3 +140,39 @@ def test_merge_into_an_unwritable_out_is_one_line(tmp_path, capsys, out, why):
     assert err.count("\n") == 1 and err.startswith("ntnstack results: error: OUT "), err
     assert why.format(tmp=tmp_path) in err
     assert (tmp_path / "file").read_text() == "a regular file"
+
+
+def test_the_manifest_is_sealed_with_what_the_run_wrote(tmp_path):
+    # after the run, only the files it wrote stay listed, each with size, mtime and inode
+    # (ntnstack.runner.outputs.seal_evidence): a name it never wrote is the user's to take
+    out = tmp_path / "o"
+    assert main(["run", "-q", WAITS, "--out", str(out)]) == 0
+    listed = dict(line.split("\t", 1) for line in
+                  (out / MANIFEST).read_text().splitlines()[1:])
+    assert {"junit.xml", "report.html", "timeline.json", "capture.pcap"} <= set(listed)
+    # waits.yaml's terminal has no module: no serial log, no capture of its own
+    assert not {"certification.json", "serial/ue.rawlog", "stack-ue.pcap"} & set(listed)
+    st = (out / "junit.xml").stat()
+    assert listed["junit.xml"] == f"{st.st_size}\t{st.st_mtime_ns}\t{st.st_ino}"
+    (out / "certification.json").write_text("the user's, put here after the run")
+    assert main(["run", "-q", WAITS, "--out", str(out)]) == 2   # refused, not removed
+    assert (out / "certification.json").read_text() == "the user's, put here after the run"
+
+
+def test_a_run_file_the_user_wrote_over_is_refused_not_removed(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["run", "-q", WAITS, "--out", str(out)]) == 0
+    (out / "report.html").write_text("my edited report")
+    assert main(["run", "-q", WAITS, "--out", str(out)]) == 2
+    assert f"{out / 'report.html'}: already there" in capsys.readouterr().err
+    assert (out / "report.html").read_text() == "my edited report"
+
+
+def test_a_certification_reruns_into_its_own_folder(tmp_path):
+    # certify writes certification.json / .md after the runner sealed: it seals them too
+    from ntnstack.certification import certify, load_profile
+
+    for _ in range(2):
+        cert = certify(load_profile("ntn-3gpp"), tmp_path)
+        assert cert.passed
+    assert "certification.json\t" in (tmp_path / MANIFEST).read_text()
