@@ -5,8 +5,10 @@ equipment and requirement verdicts (certify), in one transaction.
 - Every source is checked first (a file that is not a journal of this version is named, and
   nothing is written); then all runs go in one transaction, so a merge adds all or nothing.
 - Idempotent: a run already in the output (same run id, status and row counts) is skipped;
-  a run the output holds unfinished (running or interrupted) is replaced by a finished copy;
-  a run that differs otherwise is a conflict (named, nothing written).
+  a run the output holds unfinished (running or interrupted) is replaced by a finished copy,
+  and so is one it holds without the requirement verdicts the source has (merged by a version
+  before them: the source's status is the judged one); a run that differs otherwise is a
+  conflict (named, nothing written).
 - A run still being written in a source (its writer holds the live lock) is refused; a run
   killed mid-way is merged with the status ``interrupted``.
 """
@@ -146,7 +148,7 @@ def _merge_source(db: sqlite3.Connection, source: sqlite3.Connection, src: str |
         elif there == theirs or (theirs[0] in UNFINISHED and there[0] not in UNFINISHED):
             result.skipped.append(run_id)
             continue
-        elif there[0] not in UNFINISHED:
+        elif there[0] not in UNFINISHED and not _gains_verdicts(there, theirs):
             raise InputError(f"{src}: run {run_id} differs from the one already in the "
                              f"output (status {there[0]} there, {theirs[0]} here)")
         else:
@@ -163,6 +165,12 @@ def _merge_source(db: sqlite3.Connection, source: sqlite3.Connection, src: str |
                        f"({', '.join('?' * len(names))})", (r for r in rows if r[at] in copy))
     db.executemany("UPDATE runs SET status='interrupted' WHERE run_id=? AND status='running'",
                    [(run_id,) for run_id in killed if run_id in copy])
+
+
+def _gains_verdicts(there: tuple, theirs: tuple) -> bool:
+    """True when the source's run is the output's plus the requirement verdicts (the last of
+    TABLES) that an older merge did not copy: the same rows otherwise."""
+    return there[-1] == 0 < theirs[-1] and there[1:-1] == theirs[1:-1]
 
 
 def _has(db: sqlite3.Connection, table: str) -> bool:

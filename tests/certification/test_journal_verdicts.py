@@ -167,6 +167,20 @@ def test_merge_takes_an_old_journal_and_the_failed_status(tmp_path, certified, c
     assert [line.split()[2] for line in listed.splitlines()] == ["passed", "failed"]
 
 
+def test_a_merge_by_an_older_version_gains_the_verdicts_on_a_remerge(tmp_path, certified,
+                                                                      capsys):
+    # the output holds the failed certification as a version before requirement verdicts
+    # merged it (no rows, the runner's "passed"); merging its journal again is no conflict:
+    # the run is replaced by the judged one
+    bad = certified("wrong-act")
+    merged = _old_schema(bad, tmp_path / "merged-by-old")
+    code, text = _cli(capsys, "results", "merge", str(merged), str(bad))
+    assert code == 0, text
+    assert read_run(merged)["requirements"] == read_run(bad)["requirements"]
+    assert read_run(merged)["run"]["status"] == "failed"
+    assert _cli(capsys, "results", "merge", str(merged), str(bad))[0] == 0   # now identical
+
+
 def test_merge_copies_the_requirement_verdicts(tmp_path, certified, capsys):
     bad = certified("wrong-act")
     merged = tmp_path / "all.sqlite"

@@ -1,6 +1,6 @@
 """``results diff`` of requirement verdicts journaled through the real Journal class (the rows
-a certification writes, ntnstack.certification.run.journal_verdicts): every verdict change,
-criteria matched by the value they read, and a requirement that vanished."""
+a certification writes with the run's end, ntnstack.runner.journal.Journal.finish): every
+verdict change, criteria matched by the value they read, and a requirement that vanished."""
 from __future__ import annotations
 
 from ntnstack.runner.diff import diff_runs
