@@ -6,13 +6,14 @@ import os
 import re
 import sys
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from ntnstack.errors import InputError
 from ntnstack.iq.files import (
-    BYTES_PER_SAMPLE, IQInput, IQWriter, mapped_samples, open_iq, sigmf_paths,
+    BYTES_PER_SAMPLE, IQInput, IQWriter, open_iq, sample_blocks, sigmf_paths,
 )
 from ntnstack.progress import ProgressBar
 from ntnstack.limits import (
@@ -178,24 +179,24 @@ def _noise_power(args, signal_power: float) -> float:
     return float(signal_power * 10.0 ** (-args.snr_db / 10.0))
 
 
-def _mean_power(x: np.ndarray, chunk: int) -> float:
-    """Mean |x|^2 of the recording: I^2 and Q^2 in float32 (each within half an ulp, the
-    errors average out), summed in float64 per ``chunk`` samples as one np.sum of their
-    squares adds them (phy_ffi.sum_squares, in C, reading the mapping once), the chunks'
-    sums added up."""
+def _mean_power(blocks: Iterable[np.ndarray], count: int) -> float:
+    """Mean |x|^2 of a recording of ``count`` samples given in ``blocks``: I^2 and Q^2 in
+    float32 (each within half an ulp, the errors average out), summed in float64 per block
+    as one np.sum of their squares adds them (phy_ffi.sum_squares, in C), the blocks' sums
+    added up."""
     import phy_ffi
 
-    floats = x.view(np.float32)
     total = 0.0
-    for start in range(0, floats.size, 2 * chunk):
-        total += phy_ffi.sum_squares(floats[start:start + 2 * chunk])
-    return total / max(x.size, 1)
+    for block in blocks:
+        total += phy_ffi.sum_squares(block.view(np.float32))
+    return total / max(count, 1)
 
 
 def run_files(args) -> int:
-    """``--in`` through the channel into ``--out``: the input mapped (ntnstack.iq.files), its
-    mean power summed for --snr-db, then the C channel from the mapping into a small buffer
-    written out, at most min(--chunk, PASS_BLOCK) samples per step."""
+    """``--in`` through the channel into ``--out``: the input's mean power summed for
+    --snr-db in --chunk pieces, then the C channel, the input read again into a small buffer
+    and the output written from another, at most min(--chunk, PASS_BLOCK) samples per step
+    (both stay in the L2 cache)."""
 
     check_range(args.chunk, "--chunk", 1, MAX_IQ_CHUNK, "samples")
     if _same_file(args.inp, args.out):
@@ -203,28 +204,27 @@ def run_files(args) -> int:
     src = open_iq(args.inp, "--in")
     rate = _rate_hz(args, src)
     ((traj, note),) = _links(args, src.count / rate, (args.direction,), src)
-    with mapped_samples(src) as x:
-        noise = _noise_power(args, _mean_power(x, args.chunk) if args.snr_db is not None
-                             else 0)
-        channel = _make_channel(rate, traj, noise, args.seed)
-        note = {"core:label": "ntnstack channel",
-                "core:comment": "delay, Doppler, path loss and noise of an emulated satellite "
-                                "link applied by ntnstack (output sample n at the time of "
-                                "input sample n)",
-                **note, **_describe(traj, args.direction), "ntnstack:snr_db": args.snr_db,
-                "ntnstack:noise_power": noise, "ntnstack:seed": args.seed}
-        progress = ProgressBar(src.count, label="channel", enabled=args.progress,
-                               interval_s=REDRAW_S)
-        with IQWriter(args.out, rate_hz=rate, frequency_hz=src.frequency_hz,
-                      datetime=src.datetime, meta=src.meta, annotation=note) as out:
-            step = min(args.chunk, PASS_BLOCK, max(x.size, 1))
-            buffer = np.empty(step, dtype="<c8")
-            for start in range(0, x.size, step):
-                block = buffer[:min(step, x.size - start)]
-                _process(channel, x[start:start + block.size], block, args)
-                out.write(block)
-                if progress.enabled:      # the rate's text costs 10 us a block
-                    progress.update(out.count, _throughput(out.count, src.count, progress))
+    noise = _noise_power(args, _mean_power(sample_blocks(src, args.chunk), src.count)
+                         if args.snr_db is not None else 0)
+    channel = _make_channel(rate, traj, noise, args.seed)
+    note = {"core:label": "ntnstack channel",
+            "core:comment": "delay, Doppler, path loss and noise of an emulated satellite "
+                            "link applied by ntnstack (output sample n at the time of "
+                            "input sample n)",
+            **note, **_describe(traj, args.direction), "ntnstack:snr_db": args.snr_db,
+            "ntnstack:noise_power": noise, "ntnstack:seed": args.seed}
+    progress = ProgressBar(src.count, label="channel", enabled=args.progress,
+                           interval_s=REDRAW_S)
+    with IQWriter(args.out, rate_hz=rate, frequency_hz=src.frequency_hz,
+                  datetime=src.datetime, meta=src.meta, annotation=note) as out:
+        step = min(args.chunk, PASS_BLOCK, max(src.count, 1))
+        buffer = np.empty(step, dtype="<c8")
+        for x in sample_blocks(src, step):
+            block = buffer[:x.size]
+            _process(channel, x, block, args)
+            out.write(block)
+            if progress.enabled:      # the rate's text costs 10 us a block
+                progress.update(out.count, _throughput(out.count, src.count, progress))
     progress.close(_throughput(out.count, src.count, progress))
     return 0
 

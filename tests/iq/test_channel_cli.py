@@ -147,9 +147,9 @@ SUM_BUFFER = phy_ffi.CONST.IQ_SUM_BUFFER     # floats per numpy cast buffer (ntn
 
 
 @pytest.mark.parametrize("chunk", [5_000, PASS_BLOCK + 12_345, 3 * SUM_BUFFER])
-def test_mapped_command_equals_the_plain_channel(tmp_path, chunk):
-    """The command maps the input, sums the squares in C and runs the channel pass from the
-    mapping in blocks of at most PASS_BLOCK samples; its noise power and output equal the
+def test_block_by_block_command_equals_the_plain_channel(tmp_path, chunk):
+    """The command reads the input in --chunk pieces to sum the squares in C, then again
+    in blocks of at most PASS_BLOCK samples for the channel; its noise power and output equal the
     plain sequence: the mean power of --chunk pieces (float32 squares, one np.sum in float64
     each), then the channel on the whole recording in one call. The chunks are shorter than,
     not a multiple of, and a multiple of numpy's cast buffer."""
@@ -183,7 +183,8 @@ def test_mean_power_has_the_bits_of_one_numpy_sum_per_chunk():
              * 10.0 ** rng.uniform(-6, 3, size)).astype(np.complex64)
         plain = sum(float(np.sum(np.square(x[i:i + chunk].view(np.float32)), dtype=np.float64))
                     for i in range(0, size, chunk))
-        assert _mean_power(x, chunk) == plain / size, (chunk, size)
+        blocks = (x[i:i + chunk] for i in range(0, size, chunk))
+        assert _mean_power(blocks, size) == plain / size, (chunk, size)
 
 
 def test_an_older_longer_output_is_cut_and_a_fifo_is_written(tmp_path):
@@ -263,6 +264,36 @@ def test_out_naming_the_samples_of_in_is_refused(tmp_path, capsys, inp, out):
                  "-q"]) == 2
     assert "error: --out: must differ from --in" in capsys.readouterr().err
     assert (tmp_path / "in.cf32").stat().st_size == (tmp_path / "rec.sigmf-data").stat().st_size
+
+
+def test_an_input_that_shrinks_midway_is_one_line_and_the_old_output_stays(tmp_path, capsys,
+                                                                          monkeypatch):
+    """The input is read, not mapped: cut to a third by another program between two blocks
+    of the channel pass, it ends the command with one line naming --in and how far it got
+    (exit 2, no SIGBUS), and the old output is left whole (the .part file goes)."""
+    import ntnstack.iq.cli as iq_cli
+
+    x = complex_noise(3 * PASS_BLOCK, seed=5)
+    x.tofile(tmp_path / "in.cf32")
+    old = tmp_path / "out.cf32"
+    old.write_bytes(b"old output")
+    process = iq_cli._process
+    blocks = []
+
+    def cut_after_the_first(channel, block, out, args):
+        process(channel, block, out, args)
+        blocks.append(block.size)
+        if len(blocks) == 1:
+            os.truncate(tmp_path / "in.cf32", PASS_BLOCK * 8)
+    monkeypatch.setattr(iq_cli, "_process", cut_after_the_first)
+    assert main(["channel", "--in", str(tmp_path / "in.cf32"), "--out", str(old),
+                 "--rate", str(RATE_HZ), "--sat", LEO, "--ue", UE, "--start", START,
+                 "--snr-db", "20", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--in" in err and "in.cf32: shrank while being read " \
+        f"(ends after {PASS_BLOCK:,} of its {3 * PASS_BLOCK:,} samples)" in err
+    assert old.read_bytes() == b"old output"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.cf32", "out.cf32"]
 
 
 def test_full_disk_is_one_line(tmp_path, capsys):
