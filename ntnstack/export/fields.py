@@ -24,6 +24,11 @@ class Field:
     ``step`` None: the value is exact (an integer count, an enumerated value or text).
     ``integer``: the target holds the integer count n = quantity * scale / step (``step`` then
     in SI units times ``scale``), not n * step.
+    ``origin``: the value the count starts from (origin + n * step; srsRAN's semi-major axis
+    counts from 6,500 km). ``truncates``: the target turns the value back into n by truncating
+    (value - origin) / step toward zero (a C cast), so the file holds n plus a quarter step away
+    from zero: truncating and rounding both give n back, where n * step in binary floating point
+    can divide to a hair below n and truncate to n - 1.
     """
 
     path: str
@@ -33,6 +38,8 @@ class Field:
     step: float | None
     source: str
     integer: bool = False
+    origin: float = 0.0
+    truncates: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,7 +65,11 @@ def render_value(field: Field, quantity: Any) -> Any:
         return int(round(value / field.step))
     if field.step is None:
         return int(round(value)) if float(value).is_integer() else float(f"{value:.12g}")
-    return round(round(value / field.step) * field.step, _decimals(field.step))
+    n = round((value - field.origin) / field.step)
+    if not field.truncates:
+        return round(field.origin + n * field.step, _decimals(field.step))
+    quarter = math.copysign(0.25, n) if n else 0.0
+    return round(field.origin + (n + quarter) * field.step, _decimals(field.step) + 2)
 
 
 def _decimals(step: float) -> int:

@@ -6,7 +6,11 @@ names, ranges and units) and include/srsran/ran/ntn.h (``ntn_config``: units in 
 comments). The top-level ``ntn:`` section is the "Default NTN configuration" applied to
 every cell (du_high_config_cli11_schema.cpp). That srsRAN takes physical values (us, us/s,
 m, m/s, rad) and quantises them itself into SIB19; ntnstack writes the SIB19-quantised
-values (an integer number of steps times the step), so srsRAN re-derives the same integers.
+values, each the integer number of steps plus a quarter step away from zero: srsRAN
+quantises by truncating value / step toward zero (a C cast, lib/du/du_high/du_manager/converters/
+asn1_ntn_config_helpers.cpp), and n * step itself often divides to a hair below n in binary
+floating point, which it would broadcast as n - 1; with the quarter step it re-derives n (and
+so would a rounding parser).
 
 ``EXTENDED`` fields exist in srsRAN's ``ntn_config`` and YAML writer
 (du_high_config_yaml_writer.cpp: epoch_timestamp, ntn_gateway_location) but the open-source
@@ -40,30 +44,34 @@ BASE: tuple[Field, ...] = (
     Field("ntn.epoch_time.subframe_number", "epoch_subframe", "subframe", 1.0, None,
           f"{SCHEMA} epoch_time --subframe_number"),
     Field("ntn.ta_info.ta_common", "ta_common_s", "us", 1e6, 4.072e-3,
-          f"{SCHEMA} ta_info --ta_common (0..270730 us); step: TS 38.331 ta-Common-r17"),
+          f"{SCHEMA} ta_info --ta_common (0..270730 us); step: TS 38.331 ta-Common-r17",
+          truncates=True),
     Field("ntn.ta_info.ta_common_drift", "ta_common_drift_s_per_s", "us/s", 1e6, 0.2e-3,
-          f"{SCHEMA} ta_info --ta_common_drift (+-51.4606 us/s); TS 38.331 ta-CommonDrift-r17"),
+          f"{SCHEMA} ta_info --ta_common_drift (+-51.4606 us/s); TS 38.331 ta-CommonDrift-r17",
+          truncates=True),
     Field("ntn.ta_info.ta_common_drift_variant", "ta_common_drift_variation_s_per_s2",
           "us/s^2", 1e6, 0.2e-4, f"{SCHEMA} ta_info --ta_common_drift_variant (0..0.57898 "
-          "us/s^2); TS 38.331 ta-CommonDriftVariant-r17"),
+          "us/s^2); TS 38.331 ta-CommonDriftVariant-r17", truncates=True),
 )
 STATE_VECTORS: tuple[Field, ...] = tuple(
     Field(f"ntn.ephemeris_info_ecef.{name}", quantity, unit, 1.0, step,
-          f"{SCHEMA} ephemeris_info_ecef --{name}; step: TS 38.331 PositionVelocity-r17")
+          f"{SCHEMA} ephemeris_info_ecef --{name}; step: TS 38.331 PositionVelocity-r17",
+          truncates=True)
     for name, quantity, unit, step in (
         ("pos_x", "pos_x_m", "m", 1.3), ("pos_y", "pos_y_m", "m", 1.3),
         ("pos_z", "pos_z_m", "m", 1.3), ("vel_x", "vel_x_mps", "m/s", 0.06),
         ("vel_y", "vel_y_mps", "m/s", 0.06), ("vel_z", "vel_z_mps", "m/s", 0.06)))
 ORBITAL: tuple[Field, ...] = tuple(
     Field(f"ntn.ephemeris_orbital.{name}", quantity, unit, 1.0, step,
-          f"{SCHEMA} ephemeris_orbital --{name}; step: TS 38.331 Orbital-r17")
-    for name, quantity, unit, step in (
-        ("semi_major_axis", "semi_major_axis_m", "m", 4.249e-3),
-        ("eccentricity", "eccentricity", "1", 1.431e-8),
-        ("periapsis", "periapsis_rad", "rad", 2.341e-8),
-        ("longitude", "longitude_rad", "rad", 2.341e-8),
-        ("inclination", "inclination_rad", "rad", 2.341e-8),
-        ("mean_anomaly", "mean_anomaly_rad", "rad", 2.341e-8)))
+          f"{SCHEMA} ephemeris_orbital --{name}; step: TS 38.331 Orbital-r17", origin=origin,
+          truncates=True)
+    for name, quantity, unit, step, origin in (
+        ("semi_major_axis", "semi_major_axis_m", "m", 4.249e-3, 6.5e6),   # from 6,500 km
+        ("eccentricity", "eccentricity", "1", 1.431e-8, 0.0),
+        ("periapsis", "periapsis_rad", "rad", 2.341e-8, 0.0),
+        ("longitude", "longitude_rad", "rad", 2.341e-8, 0.0),
+        ("inclination", "inclination_rad", "rad", 2.341e-8, 0.0),
+        ("mean_anomaly", "mean_anomaly_rad", "rad", 2.341e-8, 0.0)))
 EXTENDED: tuple[Field, ...] = (
     Field("ntn.k_mac", "k_mac_ms", "slots at 15 kHz (= ms)", 1.0, None,
           f"{_NTN_H} ntn_config::k_mac"),
