@@ -14,7 +14,11 @@ mod 10. The epoch of a SIB built at t:
 
 Gateway: a transparent payload's gateway must see the satellite at the epoch at or above
 ``gateway_min_elevation_deg`` (0: the WGS-84 horizon); else InputError naming the gateway and
-the elevation (no feeder link, so no cell).
+the elevation (no feeder link, so no cell). With the RP at the gateway it must see it through
+the whole validity window too, and the broadcast common TA must follow the feeder delay over
+that window within MAX_COMMON_TA_FIT_ERROR_S (round trip): else InputError with the longest
+validity that would do. A UE that applies such a SIB exactly would otherwise miss its preamble
+window, and the emulated cell would blame the terminal for its own broadcast.
 
 SIB19 neighbours (``neighbours``, up to 4, ntn-NeighCellConfigList-r17): each one's own
 satellite (orbit source), carrier (Hz, on the NR raster) and PCI, and its ntn-Config built like
@@ -198,16 +202,60 @@ def _ephemeris(cell: CellConfig, pos: np.ndarray, vel: np.ndarray):
     return OrbitalParameters(*(float(x) for x in el))
 
 
+MAX_COMMON_TA_FIT_ERROR_S = 2048 / 30.72e6
+"""Largest round-trip error (s) of the broadcast common TA over its validity: the cyclic
+prefix of NPRACH format 0, 66.7 us (TS 36.211 Table 10.1.6.1-1, 2048 Ts), the shortest of the
+NB-IoT preambles; 2 x the fit residual must stay within it."""
+
+
+def _fit(source, cell, epoch, validity_s: float):
+    """(times, one-way RP delays, broadcast terms, one-way fit residual) over a window."""
+    t = epoch + np.arange(0.0, validity_s + 0.5 * cell.fit_step_s, cell.fit_step_s)
+    d = rp_delay_s(source, cell, t)
+    ta, drift, variation = broadcast_common_ta(t, d, epoch, validity_s)
+    model = ta + drift * (t - epoch) + variation * (t - epoch) ** 2
+    return t, d, (ta, drift, variation), float(np.max(np.abs(d - model / 2.0)))
+
+
 def _common_ta(source, cell, epoch) -> tuple[CommonTa, float, float]:
     """(broadcast terms, largest round-trip common TA in the window, fit residual one-way)."""
     if not cell.rp_at_gateway:
         return CommonTa(0.0, 0.0, 0.0), 0.0, 0.0
-    t = epoch + np.arange(0.0, cell.validity_s + 0.5 * cell.fit_step_s, cell.fit_step_s)
-    d = rp_delay_s(source, cell, t)
-    ta, drift, variation = broadcast_common_ta(t, d, epoch, cell.validity_s)
-    model = ta + drift * (t - epoch) + variation * (t - epoch) ** 2
-    residual = float(np.max(np.abs(d - model / 2.0)))
-    return CommonTa(ta, drift, variation), float(2.0 * d.max()), residual
+    t, d, terms, residual = _fit(source, cell, epoch, cell.validity_s)
+    _check_window(source, cell, epoch, t, residual)
+    return CommonTa(*terms), float(2.0 * d.max()), residual
+
+
+def _check_window(source, cell, epoch: float, t: np.ndarray, residual_s: float) -> None:
+    """InputError when the gateway loses the satellite within the validity window, or the
+    common TA's fit error exceeds MAX_COMMON_TA_FIT_ERROR_S; names the longest validity that
+    would do."""
+    why = _window_problem(source, cell, epoch, t, residual_s)
+    if why is None:
+        return
+    fits = []
+    for v in VALIDITY_S:
+        if v < cell.validity_s:
+            t_v, _, _, residual_v = _fit(source, cell, epoch, v)
+            if _window_problem(source, cell, epoch, t_v, residual_v) is None:
+                fits.append(v)
+    advice = f"use {fits[-1]} s or less" if fits else "no validity fits here"
+    raise InputError(f"cell validity_s (--validity-s) {cell.validity_s}: {why}; {advice}")
+
+
+def _window_problem(source, cell, epoch: float, t: np.ndarray, residual_s: float) -> str | None:
+    """Why a validity window sampled at ``t`` does not hold (None when it does)."""
+    pos, _ = source.states(t)
+    el = phy_ffi.look_angles(pos, np.asarray(cell.gateway_ecef_m, dtype=np.float64))
+    below = np.flatnonzero(~(el.elevation_deg >= cell.gateway_min_elevation_deg))
+    if below.size:
+        return (f"the gateway loses {source.name} {t[below[0]] - epoch:.0f} s after the epoch "
+                f"{format_iso8601(epoch)}")
+    if 2.0 * residual_s > MAX_COMMON_TA_FIT_ERROR_S:
+        return (f"the broadcast common TA is off the feeder delay by up to "
+                f"{2e6 * residual_s:.1f} us (round trip) within it, beyond the "
+                f"{MAX_COMMON_TA_FIT_ERROR_S * 1e6:.1f} us NPRACH format 0 cyclic prefix")
+    return None
 
 
 def _k_terms(cell, pos, ta_max_s, ta_common_s) -> tuple[int, int | None, float]:

@@ -9,7 +9,7 @@ import pytest
 import phy_ffi
 from ntnstack.errors import InputError
 from ntnstack.orbit import elements_to_state
-from ntnstack.rrc.builders import CellConfig, build_sib, cell_epoch
+from ntnstack.rrc.builders import MAX_COMMON_TA_FIT_ERROR_S, CellConfig, build_sib, cell_epoch
 from ntnstack.rrc.codec import decode_sib
 from ntnstack.rrc.fields import from_fields
 from ntnstack.rrc.units import STEPS
@@ -142,6 +142,29 @@ def test_gateway_that_cannot_see_the_satellite_is_refused(geo_source, leo_source
     with pytest.raises(InputError, match=r"34\.6 deg elevation .* minimum 35 deg"):
         build_sib(leo_source, CellConfig(gateway_ecef_m=gateway_ecef,
                                          gateway_min_elevation_deg=35.0), LEO_T)
+
+
+@pytest.mark.parametrize("validity_s, why", [
+    (120, r"the broadcast common TA is off the feeder delay by up to 70\.7 us \(round trip\) "
+          r"within it, beyond the 66\.7 us"),
+    (900, r"the gateway loses LEO600-TEST 508 s after the epoch 2026-01-01T02:00:10\.000Z"),
+])
+def test_a_validity_the_feeder_link_cannot_hold_is_refused(leo_source, gateway_ecef,
+                                                           validity_s, why):
+    """RP at the gateway: the gateway must see the satellite through the whole validity, and
+    the broadcast common TA must follow the feeder delay within the NPRACH format 0 cyclic
+    prefix (66.7 us round trip, TS 36.211 Table 10.1.6.1-1): a UE that applies the SIB exactly
+    would otherwise miss its preamble window. The error names the longest validity that holds:
+    60 s (fit error 8.3 us round trip; 120 s gives 70.7 us, C core and SGP4 on this TLE)."""
+    with pytest.raises(InputError, match=rf"validity_s \(--validity-s\) {validity_s}: {why}.*; "
+                                         r"use 60 s or less$"):
+        build_sib(leo_source, CellConfig(gateway_ecef_m=gateway_ecef, validity_s=validity_s),
+                  LEO_T)
+    built = build_sib(leo_source, CellConfig(gateway_ecef_m=gateway_ecef, validity_s=60), LEO_T)
+    assert 2 * built.common_ta_residual_s <= MAX_COMMON_TA_FIT_ERROR_S
+    # the RP at the satellite has no common TA to fit: any validity the orbit allows
+    build_sib(leo_source, CellConfig(gateway_ecef_m=gateway_ecef, validity_s=900,
+                                     reference_point="satellite"), LEO_T)
 
 
 def test_export_refuses_an_invisible_gateway_in_one_line():
