@@ -65,7 +65,9 @@ def _file_sources(spec: str, body: str, where: str) -> list[OrbitSource]:
     if name is None:
         return sats
     wanted = name.strip().upper()
-    hits = [s for s in sats if s.name.upper() == wanted or str(s.satrec.satnum) == wanted]
+    # a NORAD number as written in the TLE (Alpha-5 "A5544" too) or decoded ("105544")
+    hits = [s for s in sats if wanted in (s.name.upper(), str(s.satrec.satnum),
+                                          s.satrec.satnum_str.strip().upper())]
     if not hits:
         known = ", ".join(s.name for s in sats[:5]) + (" ..." if len(sats) > 5 else "")
         raise InputError(f"{where} {spec!r}: no satellite {name!r} in {path} (has {known})")

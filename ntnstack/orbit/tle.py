@@ -139,6 +139,21 @@ def _omm_defaults(fields: dict) -> dict:
     return out
 
 
+OMM_FRAME = {"CENTER_NAME": ("EARTH",), "REF_FRAME": ("TEME",), "TIME_SYSTEM": ("UTC",),
+             "MEAN_ELEMENT_THEORY": ("SGP4", "SGP4/SDP4", "SDP4")}
+"""What SGP4 propagates (CCSDS 502.0-B-3 OMM metadata): mean elements about the Earth in TEME
+with a UTC epoch. A record naming another centre, frame, time system or theory (TAI epochs,
+EME2000, Space-Track's SGP4-XP) is refused; a key left out means these."""
+
+
+def _check_omm_frame(rec: dict, where: str) -> None:
+    for key, allowed in OMM_FRAME.items():
+        value = rec.get(key)
+        if value is not None and str(value).strip().upper() not in allowed:
+            raise InputError(f"{where}: {key} {str(value)[:40]!r}: SGP4 takes {allowed[0]} "
+                             f"(mean elements about the Earth, TEME frame, UTC epoch)")
+
+
 def parse_omm(text: str, where: str = "OMM") -> list[TleSource]:
     """CCSDS OMM in JSON (a list or one object), XML (ndm/omm) or KVN -> sources."""
     stripped = text.lstrip()
@@ -160,6 +175,7 @@ def parse_omm(text: str, where: str = "OMM") -> list[TleSource]:
         if not isinstance(rec, dict):
             raise InputError(f"{where}: OMM record {i + 1}: expected an object of OMM fields, "
                              f"got {type(rec).__name__}")
+        _check_omm_frame(rec, f"{where}: OMM record {i + 1}")
         fields = _omm_defaults(rec)
         satrec = Satrec()
         try:

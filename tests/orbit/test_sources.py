@@ -37,6 +37,25 @@ def test_omm_layouts_give_the_tle_orbit(name):
     assert np.max(diff) < ONE_METRE
 
 
+@pytest.mark.parametrize("name", ["iss_omm.kvn", "iss_omm.xml"])
+@pytest.mark.parametrize("key, value", [
+    ("TIME_SYSTEM", "TAI"),                 # an epoch 37 s off UTC: 238 km of range at LEO
+    ("REF_FRAME", "EME2000"), ("MEAN_ELEMENT_THEORY", "SGP4-XP"), ("CENTER_NAME", "MOON"),
+])
+def test_an_omm_sgp4_cannot_propagate_is_refused(tmp_path, name, key, value):
+    # CCSDS 502.0-B-3 OMM metadata; SGP4 takes TEME mean elements about the Earth at a UTC
+    # epoch: anything else is refused by name, not propagated as if it were that
+    text = (DATA / name).read_text()
+    default = dict(TIME_SYSTEM="UTC", REF_FRAME="TEME", MEAN_ELEMENT_THEORY="SGP4",
+                   CENTER_NAME="EARTH")[key]
+    changed = text.replace(f"{key} = {default}", f"{key} = {value}").replace(
+        f"<{key}>{default}</{key}>", f"<{key}>{value}</{key}>")
+    assert changed != text
+    (tmp_path / name).write_text(changed)
+    with pytest.raises(InputError, match=f"OMM record 1: {key} '{value}': SGP4 takes {default}"):
+        load_satellites(tmp_path / name)
+
+
 def test_satrec_array_matches_one_by_one():
     sats = load_satellites(TLES)
     t = ISS_EPOCH + np.arange(0, 7200, 60.0)

@@ -73,6 +73,20 @@ def test_anchor_after_at_replaces_the_start_as_the_elements_epoch(spec):
         assert np.array_equal(a.states(t)[0], b.states(t)[0])
 
 
+def test_alpha5_catalogue_numbers_name_their_satellite(tmp_path):
+    # Alpha-5 (the 18 SDS form of numbers >= 100000): "A5544" is 105544 (A = 10)
+    from ntnstack.orbit.tle import tle_checksum
+
+    name, l1, l2 = Path(TLES).read_text().splitlines()[:3]
+    assert l1[2:7] == "25544"
+    l1, l2 = (line[:2] + "A5544" + line[7:68] for line in (l1, l2))
+    (tmp_path / "alpha5.tle").write_text(
+        f"ALPHA5\n{l1}{tle_checksum(l1)}\n{l2}{tle_checksum(l2)}\n")
+    for number in ("A5544", "a5544", "105544"):
+        (sat,) = parse_orbit_specs(f"tle:{tmp_path / 'alpha5.tle'}:{number}", EPOCH)
+        assert sat.satrec.satnum == 105544
+
+
 def test_at_in_a_file_path_is_part_of_the_path(tmp_path):
     path = tmp_path / "leo@night.tle"
     path.write_text(Path(TLES).read_text())
