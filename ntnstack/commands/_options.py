@@ -45,3 +45,9 @@ def add_sctp_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pcap", metavar="PATH",
                         help="write every SCTP packet here (in IPv4/UDP; with --sctp raw in "
                         "IPv4; the kernel's packets pass by ntnstack: use tcpdump)")
+
+
+SFN0_HELP = ("when the cell's SFN 0, subframe 0 started, setting the epochTime fields: an "
+             "ISO 8601 UTC time (frames counted in POSIX seconds from it, no leap seconds; "
+             "default 1970-01-01T00:00:00Z) or 'gps' (SFN aligned to GPS time: 18 leap "
+             "seconds since 1980 counted)")

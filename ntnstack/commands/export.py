@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ntnstack.commands._options import old_spelling
+from ntnstack.commands._options import SFN0_HELP, old_spelling
 
 TARGETS = ("srsran", "oai", "amarisoft", "trajectory")
 
@@ -52,8 +52,7 @@ def register(sub) -> None:
     p.add_argument("--feeder-down-hz", type=float, default=20e9, metavar="F",
                    help="trajectory: feeder satellite->gateway carrier, Hz (20e9, Ka)")
     p.add_argument("--environment", default="rural", help="trajectory: TR 38.811 environment")
-    p.add_argument("--sfn0", metavar="ISO8601", help="when the cell's SFN 0, subframe 0 "
-                   "started (default 1970-01-01T00:00:00Z): the epochTime SFN counts from it")
+    p.add_argument("--sfn0", metavar="ISO8601|gps", help=SFN0_HELP)
     p.set_defaults(func=run)
 
 
@@ -89,9 +88,9 @@ def _inputs(args):
 def _options(args):
     import math
 
-    from ntnstack.clock import parse_iso8601
     from ntnstack.errors import InputError
     from ntnstack.export import ExportOptions
+    from ntnstack.timescales import parse_sfn0
     from ntnstack.link.options import check_environment
 
     check_environment(args.environment)
@@ -104,7 +103,7 @@ def _options(args):
                          step_s=args.step_s, feeder_up_hz=args.feeder_up_hz,
                          feeder_down_hz=args.feeder_down_hz, environment=args.environment,
                          trace=bool(args.out),
-                         sfn0_unix_s=parse_iso8601(args.sfn0, "--sfn0") if args.sfn0 else 0.0)
+                         sfn0_unix_s=parse_sfn0(args.sfn0, 0.0))   # checked; set in run
 
 
 def _paths(out: str, files) -> list[Path]:
@@ -144,11 +143,15 @@ def _write_and_check(files, out: str | None) -> int:
 
 
 def run(args) -> int:
+    import dataclasses
+
     from ntnstack.clock import parse_iso8601
     from ntnstack.export import build
+    from ntnstack.timescales import parse_sfn0
 
     options = _options(args)      # checked before the cell and its SIB are built
     inputs = _inputs(args)
     t = parse_iso8601(args.start, "--start") if args.start else inputs.start_unix_s
+    options = dataclasses.replace(options, sfn0_unix_s=parse_sfn0(args.sfn0, t))
     files = build(args.target, inputs, t, options)
     return _write_and_check(files, args.out)

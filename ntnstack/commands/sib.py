@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from ntnstack.commands._options import old_spelling
+from ntnstack.commands._options import SFN0_HELP, old_spelling
 
 KINDS = ("sib31", "sib31-nb", "sib19")
 DEFAULT_UL_FREQ_HZ = 1.995e9   # centre of the n256 / band 256 uplink, 1980-2010 MHz (TS 38.101-5)
@@ -50,8 +50,7 @@ def _cell_args(p) -> None:
     p.add_argument("--validity-s", type=int, default=20,
                    help="ul-SyncValidityDuration, s: 5..60 in 5 s steps, 120, 180, 240, 900")
     p.add_argument("--koffset-margin-ms", type=int, default=1, help="K_offset margin, ms (1)")
-    p.add_argument("--sfn0", metavar="ISO8601", help="when the cell's SFN 0, subframe 0 "
-                   "starts (sets the epochTime fields; default: 1970-01-01T00:00:00Z)")
+    p.add_argument("--sfn0", metavar="ISO8601|gps", help=SFN0_HELP)
 
 
 def _position(text: str, arg: str) -> tuple[float, float, float]:
@@ -80,6 +79,7 @@ def _build(args):
     from ntnstack.errors import InputError
     from ntnstack.orbit import parse_orbit_spec
     from ntnstack.rrc.builders import CellConfig, build_sib
+    from ntnstack.timescales import parse_sfn0
 
     _check_cell_args(args)
     if args.start is None:   # not argparse's required: --time may give it
@@ -87,7 +87,7 @@ def _build(args):
     t = parse_iso8601(args.start, "--start")
     source = parse_orbit_spec(args.sat, t, "--sat")
     gateway = _position(args.gateway, "--gateway") if args.gateway is not None else None
-    sfn0 = parse_iso8601(args.sfn0, "--sfn0") if args.sfn0 else 0.0
+    sfn0 = parse_sfn0(args.sfn0, t)
     cell = CellConfig(kind=args.kind, gateway_ecef_m=gateway, ephemeris_format=args.ephemeris,
                       validity_s=args.validity_s, k_offset_margin_ms=args.koffset_margin_ms,
                       sfn0_unix_s=sfn0)
