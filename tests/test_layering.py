@@ -33,6 +33,7 @@ LAYER_MAP: dict[str, frozenset[str]] = {
     # shared services of every layer
     "ntnstack.clock": BASE,
     "ntnstack.limits": BASE,
+    "ntnstack.timescales": BASE | {"ntnstack.clock"},   # GPS time, leap seconds
     "ntnstack.outputs": BASE,
     "ntnstack.progress": frozenset(),
     "ntnstack.asn1_cache": frozenset(),      # asn1tools' parse kept on disk
