@@ -14,6 +14,7 @@ the preset's pass) are anchored at instead of the command's start, e.g.
 """
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 
@@ -51,6 +52,24 @@ def _numbers(spec: str, where: str, fields: list[str], names: list[str],
             raise InputError(f"{where} {spec!r}: {name} must be finite")
         out.append(value)
     return out
+
+
+STALE_ELEMENTS_DAYS = 14.0
+"""Days between a TLE / OMM epoch and the time asked for beyond which a warning is logged:
+SGP4's along-track error grows by about 1-3 km a day in LEO, so two weeks away the geometry is
+tens of kilometres off (decay and SGP4's own error codes are refused elsewhere)."""
+
+
+def _warn_stale(sats: list, t_unix_s: float, where: str, spec: str) -> None:
+    """One warning line when some satellite's elements are far from the start time."""
+    ages = [abs(t_unix_s - ((s.satrec.jdsatepoch + s.satrec.jdsatepochF) - 2440587.5) * 86400.0)
+            / 86400.0 for s in sats]
+    stale = [a for a in ages if a > STALE_ELEMENTS_DAYS]
+    if stale:
+        logging.getLogger(__name__).warning(
+            "%s %r: %d of %d satellite(s) have elements more than %g days from the start "
+            "(up to %.0f days): SGP4 drifts by kilometres a day, use fresher elements",
+            where, spec, len(stale), len(sats), STALE_ELEMENTS_DAYS, max(stale))
 
 
 def _file_sources(spec: str, body: str, where: str) -> list[OrbitSource]:
@@ -156,7 +175,9 @@ def parse_orbit_specs(spec: str, epoch_unix_s: float, where: str = "orbit spec"
         raise InputError(f"{where} {spec!r}: expected KIND:..., KIND one of geo, circular, "
                          f"kepler, walker, tle, omm, preset")
     if kind in ("tle", "omm"):
-        return _file_sources(spec, body, where)
+        sats = _file_sources(spec, body, where)
+        _warn_stale(sats, float(epoch_unix_s), where, spec)
+        return sats
     if kind not in _KINDS:
         raise InputError(f"{where} {spec!r}: unknown kind {kind!r} (geo, circular, kepler, "
                          f"walker, tle, omm, preset)")

@@ -182,7 +182,8 @@ def parse_omm(text: str, where: str = "OMM") -> list[TleSource]:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", RuntimeWarning)   # a value cut to fit an int
                 omm.initialize(satrec, fields)
-        except (KeyError, ValueError, TypeError, IndexError, RuntimeWarning) as exc:
+        except (KeyError, ValueError, TypeError, IndexError, OverflowError,
+                RuntimeWarning) as exc:
             raise InputError(f"{where}: OMM record {i + 1}: missing or bad field "
                              f"{str(exc)[:120]}") from None
         out.append(TleSource(satrec, fields.get("OBJECT_NAME") or str(satrec.satnum)))

@@ -148,3 +148,18 @@ def test_kepler_omm_and_geo_options_specs():
     assert np.max(np.abs(lat)) == pytest.approx(0.5, abs=TENTH_DEGREE / 10)
     with pytest.raises(InputError, match="perigee above the Earth"):
         parse_orbit_spec("kepler:7000:0.2:50:0:0:0", EPOCH)
+
+
+def test_elements_far_from_the_start_are_warned_about(caplog):
+    # the ISS TLE of real_tles.txt has its epoch on 2018-05-15: at 2026-01-01 that is 2,787
+    # days, far beyond STALE_ELEMENTS_DAYS (14); at its own epoch no warning
+    from ntnstack.orbit.spec import STALE_ELEMENTS_DAYS
+
+    iss_epoch = 1526395833.546912   # 2018-05-15T14:50:33.546912Z
+    with caplog.at_level("WARNING"):
+        parse_orbit_specs(f"tle:{TLES}:25544", iss_epoch + 86400.0, "--sat")
+        assert caplog.records == []
+        parse_orbit_specs(f"tle:{TLES}:25544", EPOCH, "--sat")
+    (record,) = caplog.records
+    assert f"more than {STALE_ELEMENTS_DAYS:g} days from the start (up to 2787 days)" in \
+        record.getMessage()
