@@ -369,7 +369,8 @@ def parse_iso8601(text: str, where: str = "time") -> float:
     return value.timestamp()
 
 
-def format_iso8601(t_unix_s: float) -> str:
-    """Unix seconds -> ``YYYY-MM-DDTHH:MM:SS.sssZ`` (UTC, milliseconds)."""
-    stamp = datetime.fromtimestamp(round(float(t_unix_s), 3), tz=UTC)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+def format_iso8601(t_unix_s: float, digits: int = 3) -> str:
+    """Unix seconds -> ``YYYY-MM-DDTHH:MM:SS.sssZ`` (UTC; ``digits`` of the second, 3: ms,
+    6: us)."""
+    stamp = datetime.fromtimestamp(round(float(t_unix_s), digits), tz=UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.%f")[:digits - 6 or None] + "Z"

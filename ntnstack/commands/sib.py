@@ -127,7 +127,7 @@ def run_encode(args) -> int:
         return 0
     print(json.dumps({"kind": args.kind, "spec": INFO[args.kind].spec,
                       "hex": built.message.hex(),
-                      "epoch": format_iso8601(built.epoch_unix_s),
+                      "epoch": format_iso8601(built.epoch_unix_s, 6),   # a subframe start: us
                       "fields": _jsonable(built.fields),
                       "physical": dataclasses.asdict(built.sib),
                       "rtt_service_max_s": built.rtt_service_max_s,

@@ -128,3 +128,15 @@ def test_bad_cell_and_residual_arguments_name_the_argument(capsys, argv, message
 def test_decode_garbage_names_hex_or_bit_offset(capsys, text, message):
     code, _, err = _run(capsys, "sib", "decode", "--kind", "sib19", text)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_json_epoch_is_the_subframe_start_to_the_microsecond(capsys):
+    # SFN 0 at 00:10:00.0075: the subframe holding 00:10:00 starts 0.5 ms before it, at
+    # 00:09:59.9995 (SFN 1023, subframe 2); in milliseconds it would read 00:10:00.000
+    code, out, _ = _run(capsys, "sib", "encode", "--kind", "sib19", "--sat",
+                        "preset:tr38821-geo", "--start", TIME, "--sfn0",
+                        "2026-01-01T00:10:00.0075Z", "--json")
+    enc = json.loads(out)
+    assert code == 0 and enc["epoch"] == "2026-01-01T00:09:59.999500Z"
+    assert enc["fields"]["ntn-Config-r17"]["epochTime-r17"] == {"sfn-r17": 1023,
+                                                              "subFrameNR-r17": 2}
