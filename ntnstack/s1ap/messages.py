@@ -1,5 +1,6 @@
-"""Builders of the S1AP messages ntnstack sends (TS 36.413 V17.4.0 clause 9.1), from the
-values an eNB or MME holds. Each returns an :class:`S1apPdu`; ``encode_pdu`` makes octets.
+"""Builders of the S1AP messages ntnstack sends (TS 36.413 V17.4.0 clause 9.1), and of the
+INITIAL CONTEXT SETUP REQUEST a core sends its eNB, from the values an eNB or MME holds.
+Each returns an :class:`S1apPdu`; ``encode_pdu`` makes octets.
 
 Identities: ``plmn`` is the 3-octet PLMN identity (TS 24.008 10.5.1.13, as
 ``ntnstack.stack.nas.plmn_octets`` builds it), ``tac`` an integer (2 octets, 9.2.3.7),

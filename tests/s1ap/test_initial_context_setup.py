@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -27,11 +28,10 @@ from ntnstack.stack.mme import Mme, Subscriber
 from ntnstack.stack.session import StackSession
 from tests.s1ap.conftest import T0_UNIX_S
 from tests.s1ap.test_enb_mme import OTHER_PORTS
-from tests.s1ap.tshark_s1ap import S1apMessage, s1ap_messages
+from tests.s1ap.tshark_s1ap import (ATTACH_ACCEPT, ATTACH_COMPLETE, ATTACH_REQUEST,
+                                     INITIAL_CONTEXT_SETUP, INITIATING, S1_SETUP, SUCCESSFUL,
+                                     UPLINK_NAS, s1ap_messages)
 
-INITIATING, SUCCESSFUL = 0, 1                             # S1AP-PDU choice (9.3.2)
-INITIAL_CONTEXT_SETUP, UPLINK_NAS, S1_SETUP = 9, 13, 17   # procedure codes (9.3.6)
-ATTACH_ACCEPT, ATTACH_COMPLETE = 0x42, 0x43               # TS 24.301 9.8
 GATEWAY_IPV4 = bytes([127, 0, 0, 1])
 
 
@@ -72,8 +72,9 @@ class S1uCore(S1apMme):
         super()._downlink(mme_ue_id, ctx, answers)
 
 
-def _attach(tmp_path, node: type[S1apMme], cell) -> tuple[bool, list[S1apMessage], Loopback]:
-    """One UE attaches through ``node`` (NAS with EEA0, for tshark); the S1AP messages."""
+def _attach(tmp_path, node: type[S1apMme], cell) -> tuple[bool, Path, Loopback]:
+    """One UE attaches through ``node`` (NAS with EEA0, for tshark): whether it did, the
+    capture of the S1AP path, the loopback."""
     pcap = tmp_path / "s1ap.pcap"
     ue = dataclasses.replace(UeConfig(), imsi=emulated_imsi(0), seed=0)
     mme = Mme(eea="eea0")
@@ -92,11 +93,6 @@ def _attach(tmp_path, node: type[S1apMme], cell) -> tuple[bool, list[S1apMessage
     return ok, pcap, loop
 
 
-def _emm_type(message: S1apMessage) -> int | None:
-    value = message.first("nas_eps.nas_msg_emm_type")
-    return None if value is None else int(value, 16)
-
-
 @pytest.fixture(scope="module")
 def s1u_attach(require_tool, tmp_path_factory):
     tshark = require_tool("tshark")
@@ -109,7 +105,7 @@ def test_attach_accept_in_initial_context_setup_reaches_the_ue(s1u_attach):
     assert ok and loop.enb.errors == [] and loop.mme.errors == []
     (response,) = loop.mme.responses
     assert [b["e-RAB-ID"] for b in response.ies["E-RABSetupListCtxtSURes"]] == [5]
-    steps = [(m.kind, _emm_type(m)) for m in messages if m.kind[1] != S1_SETUP]
+    steps = [(m.kind, m.emm_type) for m in messages if m.kind[1] != S1_SETUP]
     at = steps.index(((INITIATING, INITIAL_CONTEXT_SETUP), ATTACH_ACCEPT))
     # the eNB's response, then the UE's ATTACH COMPLETE (TS 23.401 5.3.2.1 steps 20-22)
     assert steps[at + 1:at + 3] == [((SUCCESSFUL, INITIAL_CONTEXT_SETUP), None),
@@ -121,7 +117,7 @@ def test_ue_security_capabilities_are_the_ues(s1u_attach):
     """tshark's reading of the ATTACH REQUEST's UE network capability and of the INITIAL
     CONTEXT SETUP REQUEST's UE Security Capabilities: the same 128-EEA1..3 / 128-EIA1..3."""
     _, messages, _ = s1u_attach
-    attach = next(m for m in messages if _emm_type(m) == 0x41)      # ATTACH REQUEST
+    attach = next(m for m in messages if m.emm_type == ATTACH_REQUEST)
     setup = next(m for m in messages if m.kind == (INITIATING, INITIAL_CONTEXT_SETUP))
     for algorithm in ("eea", "eia"):
         nas = [attach.first(f"nas_eps.emm.128{algorithm}1"),
@@ -165,3 +161,23 @@ def test_s1_setup_paging_drx_of_a_cell_broadcasting_rf1024(require_tool, tmp_pat
     assert setup.shownames["s1ap.NB_IoT_DefaultPagingDRX"] == ("NB-IoT-DefaultPagingDRX: "
                                                                 "v1024 (3)",)
     assert setup.shownames["s1ap.PagingDRX"] == ("PagingDRX: v256 (3)",)
+
+
+def test_ue_network_capability_without_its_two_algorithm_octets_is_refused():
+    with pytest.raises(ValueError, match="UE network capability of 1 octets"):
+        m.ue_security_capabilities(b"\xe0")
+
+
+@pytest.mark.parametrize(("cycle_rf", "nb_iot", "expected"), [
+    (64, False, {"DefaultPagingDRX": "v64"}),       # an LTE cell: no NB-IoT IE
+    (128, True, {"DefaultPagingDRX": "v128", "NB-IoT-DefaultPagingDRX": "v128"}),
+    (512, True, {"DefaultPagingDRX": "v256", "NB-IoT-DefaultPagingDRX": "v512"}),
+])
+def test_default_paging_drx_ies(cycle_rf, nb_iot, expected):
+    assert m.default_paging_drx(cycle_rf, nb_iot) == expected
+
+
+@pytest.mark.parametrize(("cycle_rf", "nb_iot"), [(1024, False), (64, True), (100, True)])
+def test_default_paging_drx_outside_the_ies_values_is_refused(cycle_rf, nb_iot):
+    with pytest.raises(ValueError, match=f"default paging cycle {cycle_rf} rf"):
+        m.default_paging_drx(cycle_rf, nb_iot)

@@ -18,14 +18,13 @@ from ntnstack.stack import geo_cell
 from tests.cli.subprocess_cli import ROOT
 from tests.s1ap.conftest import T0_UNIX_S
 from tests.s1ap.processes import cli, mme_then_enb
-from tests.s1ap.tshark_s1ap import S1apMessage, s1ap_messages
+from tests.s1ap.tshark_s1ap import (ATTACH_ACCEPT, ATTACH_COMPLETE, DOWNLINK_NAS,
+                                     INITIAL_CONTEXT_SETUP, INITIATING, S1_SETUP,
+                                     UPLINK_NAS, S1apMessage, s1ap_messages)
 
 UES = 3
 LATE_S = 0.05   # the late MME's delay: ten times the eNB's own answer time on loopback
 MME_SCTP_PORT = 36412                     # S1-MME (TS 36.412 7), the MME's SCTP port
-INITIATING, SUCCESSFUL = 0, 1             # S1AP-PDU choice (TS 36.413 9.3.2)
-INITIAL_CONTEXT_SETUP, DOWNLINK_NAS, UPLINK_NAS, S1_SETUP = 9, 11, 13, 17   # 9.3.6
-ATTACH_ACCEPT, ATTACH_COMPLETE = 0x42, 0x43          # TS 24.301 9.8 message types
 
 
 @pytest.fixture(scope="module")
@@ -69,12 +68,6 @@ def _per_ue(messages: list[S1apMessage]) -> dict[int, list[tuple]]:
     return steps
 
 
-def _emm_type(message: S1apMessage) -> int | None:
-    """The message type of the EMM message in ``message`` (tshark shows it in hex)."""
-    value = message.first("nas_eps.nas_msg_emm_type")
-    return None if value is None else int(value, 16)
-
-
 def test_same_s1ap_sequence_on_every_run(runs):
     first = _per_ue(runs[0])
     assert len(first) == 2 * UES            # attach .. release, then SMS from idle .. detach
@@ -95,14 +88,14 @@ def test_each_s1_connection_ends_before_the_next_begins(runs):
 def test_attach_accept_in_downlink_nas_transport_and_no_initial_context_setup(runs):
     for messages in runs:
         assert all(m.kind[1] != INITIAL_CONTEXT_SETUP for m in messages)
-        accepts = [m for m in messages if _emm_type(m) == ATTACH_ACCEPT]
+        accepts = [m for m in messages if m.emm_type == ATTACH_ACCEPT]
         assert len(accepts) == UES
         for accept in accepts:
             assert accept.kind == (INITIATING, DOWNLINK_NAS)
             # its default bearer: "PDN connection can be used for control plane CIoT EPS
             # optimization only" (TS 24.301 9.9.4.23)
             assert accept.first("nas_eps.esm.ctrl_plane_only_ind.cpoi") == "1"
-        completes = [m for m in messages if _emm_type(m) == ATTACH_COMPLETE]
+        completes = [m for m in messages if m.emm_type == ATTACH_COMPLETE]
         assert [m.kind for m in completes] == [(INITIATING, UPLINK_NAS)] * UES
 
 

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TSHARK_TIMEOUT_S = 60
+INITIATING, SUCCESSFUL = 0, 1          # S1AP-PDU choice (TS 36.413 9.3.2)
+INITIAL_CONTEXT_SETUP, DOWNLINK_NAS, UPLINK_NAS, S1_SETUP = 9, 11, 13, 17   # 9.3.6
+ATTACH_REQUEST, ATTACH_ACCEPT, ATTACH_COMPLETE = 0x41, 0x42, 0x43           # TS 24.301 9.8
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,12 @@ class S1apMessage:
     def kind(self) -> tuple[int, int]:
         """(S1AP-PDU choice: 0 initiating, 1 successful, 2 unsuccessful; procedure code)."""
         return int(self.first("s1ap.S1AP_PDU")), int(self.first("s1ap.procedureCode"))
+
+    @property
+    def emm_type(self) -> int | None:
+        """The message type of the EMM message the PDU carries (tshark shows it in hex)."""
+        value = self.first("nas_eps.nas_msg_emm_type")
+        return None if value is None else int(value, 16)
 
     @property
     def enb_ue_id(self) -> int | None:
