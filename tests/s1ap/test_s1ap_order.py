@@ -23,7 +23,8 @@ from tests.s1ap.tshark_s1ap import (ATTACH_ACCEPT, ATTACH_COMPLETE, DOWNLINK_NAS
                                      UPLINK_NAS, S1apMessage, s1ap_messages)
 
 UES = 3
-LATE_S = 0.05   # the late MME's delay: ten times the eNB's own answer time on loopback
+LATE_S = 0.05   # the late MME's delay: over ten times the 1-3 ms a message and its answer
+                # are apart on loopback (the reviewer's captures), time for any race to show
 MME_SCTP_PORT = 36412                     # S1-MME (TS 36.412 7), the MME's SCTP port
 
 
