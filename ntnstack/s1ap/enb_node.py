@@ -8,7 +8,9 @@ sequence that waits for them only when it is read (the session reads the answers
 messages that have one, and ignores the others; a procedure owed several answers says how
 many, ``wait_for(count)``: nothing is decided on silence). Waiting is ``carrier.pump(until)``: the
 carrier moves SCTP packets until the condition holds or nothing can move any more.
-The eNB answers INITIAL CONTEXT SETUP REQUEST and UE CONTEXT RELEASE COMMAND itself.
+The eNB answers INITIAL CONTEXT SETUP REQUEST (a core that sets up S1-U; the NAS-PDU it
+carries goes to the UE after the answer) and UE CONTEXT RELEASE COMMAND itself, as it
+handles the MME's messages: in the order they came, before the UE reads what they carry.
 """
 from __future__ import annotations
 
@@ -73,13 +75,17 @@ class _Answers(Sequence):
 
 
 class S1apEnb:
-    """One eNB (``enb_id``, cell ``cell_id`` in TA ``tac``) on an SCTP association."""
+    """One eNB (``enb_id``, cell ``cell_id`` in TA ``tac``, RAT Type ``rat_type``, default
+    paging cycle ``paging_cycle_rf`` radio frames as its cell broadcasts) on an SCTP
+    association."""
 
     def __init__(self, endpoint, carrier, plmn: bytes, tac: int, enb_id: int, cell_id: int,
-                 rat_type: str, smsc: str = "+8613800000000", name: str = "ntnstack-enb"):
+                 rat_type: str, paging_cycle_rf: int, smsc: str = "+8613800000000",
+                 name: str = "ntnstack-enb"):
         self.endpoint, self.carrier = endpoint, carrier
         self.plmn, self.tac, self.enb_id, self.cell_id = plmn, tac, enb_id, cell_id
-        self.rat_type, self.smsc, self.name = rat_type, smsc, name
+        self.rat_type, self.paging_cycle_rf = rat_type, paging_cycle_rf
+        self.smsc, self.name = smsc, name
         self.assoc_id: int | None = None
         self.setup: S1apPdu | None = None
         self.seen: Counter[str] = Counter()
@@ -104,12 +110,13 @@ class S1apEnb:
 
     @classmethod
     def for_cell(cls, endpoint, carrier, cell, rat_type: str) -> S1apEnb:
-        """The eNB of a stack cell (ntnstack.stack.cell.SatelliteCell): its PLMN, TAC and
-        cell identity; the eNB ID is the cell identity's 20 high bits (9.2.1.37/38)."""
+        """The eNB of a stack cell (ntnstack.stack.cell.SatelliteCell): its PLMN, TAC, cell
+        identity and the defaultPagingCycle its SIB2-NB broadcasts; the eNB ID is the cell
+        identity's 20 high bits (9.2.1.37/38)."""
         from ntnstack.stack import nas
 
         return cls(endpoint, carrier, nas.plmn_octets(*cell.plmn), cell.tac,
-                   cell.cell_identity >> 8, cell.cell_identity, rat_type)
+                   cell.cell_identity >> 8, cell.cell_identity, rat_type, cell.paging_cycle_rf)
 
     def s1_setup(self) -> None:
         """Wait for the association, then S1 SETUP (8.7.3); CoreUnreachable if refused."""
@@ -118,7 +125,7 @@ class S1apEnb:
         if self.assoc_id is None:
             raise CoreUnreachable("S1AP: the SCTP association to the MME did not come up")
         self._send(m.s1_setup_request(self.enb_id, self.plmn, self.tac, self.name,
-                                      self.rat_type))
+                                      self.paging_cycle_rf, self.rat_type))
         self.carrier.pump(lambda: self.setup is not None)
         if self.setup is None or self.setup.message != "S1SetupResponse":
             raise CoreUnreachable(f"S1AP: S1 Setup failed: "
@@ -159,6 +166,15 @@ class S1apEnb:
             return
         self._send(m.ue_context_release_request(ue.mme_ue_id, ue.enb_ue_id))
         self.carrier.pump(lambda: imsi not in self._ues)
+
+    def detached(self, imsi: str) -> None:
+        """Wait for the UE CONTEXT RELEASE COMMAND the MME owes UE ``imsi`` after its detach
+        (TS 23.401 5.3.8.2.1), so that what follows comes after it; CoreUnreachable when it
+        does not come."""
+        self.carrier.pump(lambda: imsi not in self._ues or self.assoc_id is None)
+        if imsi in self._ues:
+            raise CoreUnreachable(f"S1AP: no UE CONTEXT RELEASE COMMAND from the MME after "
+                                  f"the detach of IMSI {imsi}")
 
     def shutdown(self) -> None:
         """End the association gracefully and wait for its end: first the UE contexts the
@@ -256,11 +272,21 @@ class S1apEnb:
         if pdu.message == "DownlinkNASTransport":
             ue.inbox.append(pdu.ies["NAS-PDU"])
         elif pdu.message == "InitialContextSetupRequest":
-            self._send(m.initial_context_setup_response(ue.mme_ue_id, ue.enb_ue_id,
-                                                        bytes([127, 0, 0, 1]), ue.enb_ue_id))
+            self._initial_context_setup(ue, pdu)
         elif pdu.message == "UEContextReleaseCommand":
             self._send(m.ue_context_release_complete(ue.mme_ue_id, ue.enb_ue_id))
             self._forget(ue)
+
+    def _initial_context_setup(self, ue: _Ue, pdu: S1apPdu) -> None:
+        """INITIAL CONTEXT SETUP (8.3.1.2): every E-RAB set up (GTP TEID: eNB UE S1AP ID x 16
+        + E-RAB ID, one per bearer), then each E-RAB's NAS-PDU to the UE (the ATTACH ACCEPT of
+        TS 23.401 5.3.2.1 step 17: RRC reconfiguration, its completion and this response come
+        before the UE's ATTACH COMPLETE, steps 18-21)."""
+        bearers = pdu.ies["E-RABToBeSetupListCtxtSUReq"]
+        teids = {b["e-RAB-ID"]: ue.enb_ue_id * 16 + b["e-RAB-ID"] for b in bearers}
+        self._send(m.initial_context_setup_response(ue.mme_ue_id, ue.enb_ue_id,
+                                                    bytes([127, 0, 0, 1]), teids))
+        ue.inbox += [b["nAS-PDU"] for b in bearers if "nAS-PDU" in b]
 
     def _forget(self, ue: _Ue) -> None:
         del self._by_enb_id[ue.enb_ue_id]

@@ -17,19 +17,20 @@ __all__ = ["Loopback"]
 class Loopback:
     """An eNB for ``cell`` associated with ``mme`` and past S1 Setup; ``tap(token, packet)``
     sees every SCTP packet (ntnstack.sctp.usrsctp.memory_pair). Two loopbacks alive at once
-    need distinct ``ports`` (MME, eNB). ``close()`` shuts the association down and frees
-    the ports."""
+    need distinct ``ports`` (MME, eNB). ``node`` is the MME's S1AP side (S1apMme or a class
+    derived from it). ``close()`` shuts the association down and frees the ports."""
 
     def __init__(self, mme: Mme, cell, rat_type: str,
                  tap: Callable[[int, bytes], None] | None = None,
-                 ports: tuple[int, int] = (S1AP_SCTP_PORT, ENB_SCTP_PORT)):
+                 ports: tuple[int, int] = (S1AP_SCTP_PORT, ENB_SCTP_PORT),
+                 node: type[S1apMme] = S1apMme):
         self.stack = UsrsctpStack.get()
         self.enb_link, self.mme_link = memory_pair(self.stack, tap)
         self._mme_endpoint = UsrsctpEndpoint(self.stack, ports[0])
         self._mme_endpoint.listen()
         self._enb_endpoint = UsrsctpEndpoint(self.stack, ports[1])
         self.carrier = LocalCarrier(self.stack)
-        self.mme = S1apMme(mme, self._mme_endpoint)
+        self.mme = node(mme, self._mme_endpoint)
         self.enb = S1apEnb.for_cell(self._enb_endpoint, self.carrier, cell, rat_type)
         self.carrier.nodes = [self.enb, self.mme]
         self.enb.associate(self.enb_link, ports[0])

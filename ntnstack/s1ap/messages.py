@@ -1,5 +1,6 @@
-"""Builders of the S1AP messages ntnstack sends (TS 36.413 V17.4.0 clause 9.1), from the
-values an eNB or MME holds. Each returns an :class:`S1apPdu`; ``encode_pdu`` makes octets.
+"""Builders of the S1AP messages ntnstack sends (TS 36.413 V17.4.0 clause 9.1), and of the
+INITIAL CONTEXT SETUP REQUEST a core sends its eNB, from the values an eNB or MME holds.
+Each returns an :class:`S1apPdu`; ``encode_pdu`` makes octets.
 
 Identities: ``plmn`` is the 3-octet PLMN identity (TS 24.008 10.5.1.13, as
 ``ntnstack.stack.nas.plmn_octets`` builds it), ``tac`` an integer (2 octets, 9.2.3.7),
@@ -14,11 +15,13 @@ from __future__ import annotations
 
 from ntnstack.s1ap.codec import S1apPdu
 
-__all__ = ["RAT_TYPES", "error_indication", "eutran_cgi", "initial_context_setup_request",
+__all__ = ["NB_IOT_PAGING_DRX_RF", "PAGING_DRX_RF", "RAT_TYPES", "default_paging_drx",
+           "error_indication", "eutran_cgi", "initial_context_setup_request",
            "initial_context_setup_response", "initial_ue_message", "nas_transport", "paging",
            "s1_setup_failure", "s1_setup_request", "s1_setup_response",
            "ue_context_release_command", "ue_context_release_complete",
-           "ntn_tai_information", "s_tmsi_ie", "tai", "ue_context_release_request"]
+           "ntn_tai_information", "s_tmsi_ie", "tai", "ue_context_release_request",
+           "ue_security_capabilities"]
 
 RAT_TYPES = ("nbiot", "nbiot-leo", "nbiot-meo", "nbiot-geo", "nbiot-othersat",
              "eutran-leo", "eutran-meo", "eutran-geo", "eutran-othersat")
@@ -50,15 +53,37 @@ def ntn_tai_information(plmn: bytes, ntn_tacs: list[int]) -> dict:
     return {"servingPLMN": plmn, "tACList-In-LTE-NTN": [_tac(t) for t in ntn_tacs]}
 
 
-def s1_setup_request(enb_id: int, plmn: bytes, tac: int, name: str,
+PAGING_DRX_RF = (32, 64, 128, 256)             # PagingDRX values (clause 9.3.4), radio frames
+NB_IOT_PAGING_DRX_RF = (128, 256, 512, 1024)   # NB-IoT-DefaultPagingDRX values, radio frames
+
+
+def default_paging_drx(paging_cycle_rf: int, nb_iot: bool) -> dict:
+    """The S1 SETUP REQUEST's paging DRX IEs (9.1.8.4) for a cell that broadcasts
+    defaultPagingCycle ``paging_cycle_rf`` (radio frames): Default Paging DRX (mandatory,
+    PagingDRX: 32..256 rf) and, for an NB-IoT cell, NB-IoT Default Paging DRX (128..1024 rf).
+    An NB-IoT cycle of 512 or 1024 rf, which PagingDRX cannot hold, gives Default Paging DRX
+    its longest value, 256 rf; the NB-IoT IE carries the cell's own. ValueError when the cycle
+    is none of the IE's values."""
+    allowed = NB_IOT_PAGING_DRX_RF if nb_iot else PAGING_DRX_RF
+    if paging_cycle_rf not in allowed:
+        raise ValueError(f"default paging cycle {paging_cycle_rf} rf: one of {allowed}")
+    ies = {"DefaultPagingDRX": f"v{min(paging_cycle_rf, PAGING_DRX_RF[-1])}"}
+    if nb_iot:
+        ies["NB-IoT-DefaultPagingDRX"] = f"v{paging_cycle_rf}"
+    return ies
+
+
+def s1_setup_request(enb_id: int, plmn: bytes, tac: int, name: str, paging_cycle_rf: int,
                      rat_type: str | None = None) -> S1apPdu:
-    """S1 SETUP REQUEST (9.1.8.4) for one supported TA, NB-IoT default paging DRX 128 rf."""
+    """S1 SETUP REQUEST (9.1.8.4) for one supported TA, with the cell's default paging
+    cycle (``default_paging_drx``; NB-IoT when ``rat_type`` is one of the nbiot values)."""
     item = {"tAC": _tac(tac), "broadcastPLMNs": [plmn]}
     if rat_type is not None:
         item["iE-Extensions"] = {"RAT-Type": rat_type}
+    nb_iot = rat_type is not None and rat_type.startswith("nbiot")
     return S1apPdu("S1SetupRequest", {
         "Global-ENB-ID": {"pLMNidentity": plmn, "eNB-ID": ("macroENB-ID", _bits(enb_id, 20))},
-        "eNBname": name, "SupportedTAs": [item], "DefaultPagingDRX": "v128"})
+        "eNBname": name, "SupportedTAs": [item]} | default_paging_drx(paging_cycle_rf, nb_iot))
 
 
 def s1_setup_response(plmn: bytes, mmegi: int, mmec: int, name: str,
@@ -108,34 +133,53 @@ def nas_transport(mme_ue_id: int, enb_ue_id: int, nas_pdu: bytes, uplink: bool,
     return S1apPdu("UplinkNASTransport", ies)
 
 
+def ue_security_capabilities(ue_network_capability: bytes) -> dict:
+    """UE Security Capabilities (9.2.1.40) of a UE from its UE network capability (TS 24.301
+    9.9.3.34, the value octets): octet 3 bits 7-5 (128-EEA1, 128-EEA2, 128-EEA3) and octet 4
+    bits 7-5 (128-EIA1..3) become the first three bits of the 16-bit strings (EEA0 / EIA0
+    have no bit: all zero means EEA0 / EIA0 only; the other bits are reserved, 0)."""
+    if len(ue_network_capability) < 2:
+        raise ValueError(f"UE network capability of {len(ue_network_capability)} octets: "
+                         f"at least 2 (EEA and EIA octets)")
+    eea, eia = ue_network_capability[0], ue_network_capability[1]
+    return {"encryptionAlgorithms": _bits((eea & 0x70) << 9, 16),
+            "integrityProtectionAlgorithms": _bits((eia & 0x70) << 9, 16)}
+
+
 def initial_context_setup_request(mme_ue_id: int, enb_ue_id: int, k_enb: bytes,
                                   gateway_ipv4: bytes, teid: int,
+                                  ue_network_capability: bytes, nas_pdu: bytes | None = None,
                                   ambr_bps: int = 1_000_000) -> S1apPdu:
-    """INITIAL CONTEXT SETUP REQUEST (9.1.4.1): the default bearer (E-RAB 5, QCI 9),
-    EEA2/EIA2 (128-bit algorithms 2 of TS 33.401 5.1.3), the 256-bit K_eNB."""
+    """INITIAL CONTEXT SETUP REQUEST (9.1.4.1), as a core sends it to an eNB for a UE that
+    uses S1-U (ntnstack's MME does not: its PDNs are for control plane CIoT only): the default
+    bearer (E-RAB 5, QCI 9) with ``nas_pdu`` (the ATTACH ACCEPT, TS 23.401 5.3.2.1 step 17)
+    when given, the UE's security capabilities (``ue_security_capabilities``), the 256-bit
+    K_eNB."""
     bearer = {"e-RAB-ID": 5,
               "e-RABlevelQoSParameters": {"qCI": 9, "allocationRetentionPriority": {
                   "priorityLevel": 15, "pre-emptionCapability": "shall-not-trigger-pre-emption",
                   "pre-emptionVulnerability": "not-pre-emptable"}},
               "transportLayerAddress": (gateway_ipv4, 32), "gTP-TEID": teid.to_bytes(4, "big")}
-    algorithms = _bits(0b0100_0000_0000_0000, 16)    # bit 2 = 128-EEA2 / 128-EIA2
+    if nas_pdu is not None:
+        bearer["nAS-PDU"] = nas_pdu
     return S1apPdu("InitialContextSetupRequest", {
         "MME-UE-S1AP-ID": mme_ue_id, "eNB-UE-S1AP-ID": enb_ue_id,
         "uEaggregateMaximumBitrate": {"uEaggregateMaximumBitRateDL": ambr_bps,
                                       "uEaggregateMaximumBitRateUL": ambr_bps},
         "E-RABToBeSetupListCtxtSUReq": [bearer],
-        "UESecurityCapabilities": {"encryptionAlgorithms": algorithms,
-                                   "integrityProtectionAlgorithms": algorithms},
+        "UESecurityCapabilities": ue_security_capabilities(ue_network_capability),
         "SecurityKey": (k_enb, 256)})
 
 
 def initial_context_setup_response(mme_ue_id: int, enb_ue_id: int, enb_ipv4: bytes,
-                                   teid: int) -> S1apPdu:
-    """INITIAL CONTEXT SETUP RESPONSE (9.1.4.3): E-RAB 5 set up at the eNB's address."""
+                                   teids: dict[int, int]) -> S1apPdu:
+    """INITIAL CONTEXT SETUP RESPONSE (9.1.4.3): each E-RAB of ``teids`` (E-RAB ID -> the
+    eNB's GTP TEID) set up at the eNB's address."""
     return S1apPdu("InitialContextSetupResponse", {
         "MME-UE-S1AP-ID": mme_ue_id, "eNB-UE-S1AP-ID": enb_ue_id,
-        "E-RABSetupListCtxtSURes": [{"e-RAB-ID": 5, "transportLayerAddress": (enb_ipv4, 32),
-                                     "gTP-TEID": teid.to_bytes(4, "big")}]})
+        "E-RABSetupListCtxtSURes": [{"e-RAB-ID": e_rab_id, "transportLayerAddress": (enb_ipv4, 32),
+                                     "gTP-TEID": teid.to_bytes(4, "big")}
+                                    for e_rab_id, teid in teids.items()]})
 
 
 def ue_context_release_request(mme_ue_id: int, enb_ue_id: int,

@@ -4,9 +4,12 @@ SCTP endpoint, for any eNB that connects (ntnstack enb, a callbox, srsRAN).
 Per association: S1 Setup (a response when one of the eNB's supported TAs carries the MME's
 PLMN, a failure otherwise), then the UE-associated procedures. The UE is known by the EPS
 mobile identity of its first NAS message (IMSI, or the M-TMSI of a GUTI / S-TMSI); each NAS
-message goes to the MME's handler and each answer back in a DOWNLINK NAS TRANSPORT. After
-the ATTACH ACCEPT the MME sets up the UE context (INITIAL CONTEXT SETUP, K_eNB of TS 33.401
-A.3); after a DETACH REQUEST it releases it (UE CONTEXT RELEASE COMMAND, cause detach).
+message goes to the MME's handler and each answer back in a DOWNLINK NAS TRANSPORT, the
+ATTACH ACCEPT too: every PDN connection the MME grants is for Control Plane CIoT EPS
+optimisation only (its ACTIVATE DEFAULT EPS BEARER CONTEXT REQUEST carries the control plane
+only indication, TS 24.301 9.9.4.23), so there is no S1-U bearer and no AS security to set up
+and no INITIAL CONTEXT SETUP (TS 23.401 5.3.2.1 step 17, 5.3.4B). After a DETACH REQUEST the
+MME releases the UE's S1 connection (UE CONTEXT RELEASE COMMAND, cause detach).
 What it cannot decode or handle is answered with an ERROR INDICATION (8.7.2), never a crash.
 ``seen`` counts what arrived, by message name, for reports and tests.
 
@@ -38,7 +41,6 @@ from ntnstack.stack.sms_relay import (RP_CAUSE_DESTINATION_OUT_OF_ORDER,
                                      submit_to_deliver)
 from ntnstack.s1ap.tun import packet_addresses
 from ntnstack.sctp.usrsctp import AssociationEvent, SctpMessage
-from ntnstack.stack import crypto
 from ntnstack.stack import nas as n
 from ntnstack.stack.mme import Mme
 from ntnstack.stack.user_plane import ue_ip
@@ -47,7 +49,6 @@ __all__ = ["S1apMme"]
 
 log = logging.getLogger(__name__)
 SMS_TO_OTHERS = ("accept", "reject")   # an MO SMS to a number that is no subscriber's
-FC_K_ENB = 0x11                # TS 33.401 A.3: K_eNB from K_ASME and the uplink NAS COUNT
 
 
 def check_sms_to_others(policy: str) -> None:
@@ -145,7 +146,7 @@ class S1apMme:
         self._nas(pdu.ies["MME-UE-S1AP-ID"], pdu.ies["NAS-PDU"])
 
     def _nas(self, mme_ue_id: int, nas_pdu: bytes) -> None:
-        """The MME's answers to one uplink NAS message, then the S1 context it implies."""
+        """The MME's answers to one uplink NAS message, then the release it implies."""
         ctx = self._contexts[mme_ue_id]
         had_bearer = self._has_bearer(ctx.imsi)
         uplink = self.mme.context(ctx.imsi).uplink_data if had_bearer else []
@@ -154,9 +155,7 @@ class S1apMme:
         if self.forward is not None:
             for data in uplink[forwarded:]:
                 self._forward(ctx.imsi, data)
-        if not had_bearer and self._has_bearer(ctx.imsi):
-            self._initial_context_setup(mme_ue_id, ctx)
-        elif had_bearer and not self._known(ctx.imsi):        # detached
+        if had_bearer and not self._known(ctx.imsi):          # detached
             self._send(ctx.assoc_id, m.ue_context_release_command(
                 mme_ue_id, ctx.enb_ue_id, ("nas", "detach")))
         elif not self._known(ctx.imsi):                        # attach rejected
@@ -240,17 +239,6 @@ class S1apMme:
     def _has_bearer(self, imsi: str) -> bool:
         return self._known(imsi) and bool(self.mme.context(imsi).pdn_address)
 
-    def _initial_context_setup(self, mme_ue_id: int, ctx: _S1Context) -> None:
-        ue = self.mme.context(ctx.imsi)
-        count = ue.security.ul_count
-        k_enb = crypto.kdf(ue.vector.kasme, FC_K_ENB, count.to_bytes(4, "big"))
-        self._send(ctx.assoc_id, m.initial_context_setup_request(
-            mme_ue_id, ctx.enb_ue_id, k_enb, bytes([127, 0, 0, 1]), mme_ue_id))
-
-    def _on_InitialContextSetupResponse(self, assoc_id: int, pdu: S1apPdu) -> None:
-        if pdu.ies["MME-UE-S1AP-ID"] not in self._contexts:
-            raise KeyError(f"unknown MME UE S1AP ID {pdu.ies['MME-UE-S1AP-ID']}")
-
     def _on_UEContextReleaseRequest(self, assoc_id: int, pdu: S1apPdu) -> None:
         mme_ue_id = pdu.ies["MME-UE-S1AP-ID"]
         ctx = self._contexts[mme_ue_id]
@@ -281,7 +269,6 @@ _HANDLERS: dict[str, _Handler] = {
     "S1SetupRequest": S1apMme._on_S1SetupRequest,
     "InitialUEMessage": S1apMme._on_InitialUEMessage,
     "UplinkNASTransport": S1apMme._on_UplinkNASTransport,
-    "InitialContextSetupResponse": S1apMme._on_InitialContextSetupResponse,
     "UEContextReleaseRequest": S1apMme._on_UEContextReleaseRequest,
     "UEContextReleaseComplete": S1apMme._on_UEContextReleaseComplete,
     "ErrorIndication": S1apMme._on_ErrorIndication,

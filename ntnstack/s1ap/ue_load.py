@@ -92,8 +92,9 @@ def _one_ue(report: UeLoadReport, session: StackSession, payload: bytes) -> None
     if isinstance(core, S1apEnb):
         core.release(imsi)                    # UE CONTEXT RELEASE REQUEST / COMMAND / COMPLETE
         core.s_tmsi[imsi] = session.s_tmsi    # what its next RRC Connection Request names
-    if _record(report, imsi, "sms", session.send_sms(SMS_DESTINATION, SMS_TEXT)):
-        _record(report, imsi, "detach", session.detach())
+    if _record(report, imsi, "sms", session.send_sms(SMS_DESTINATION, SMS_TEXT)) and \
+            _record(report, imsi, "detach", session.detach()) and isinstance(core, S1apEnb):
+        core.detached(imsi)          # its UE CONTEXT RELEASE before the next UE's messages
 
 
 def run_ues(core, cells, count: int, first_unix_s: float, span_s: float,

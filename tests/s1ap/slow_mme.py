@@ -1,13 +1,16 @@
-"""A test MME (a process of its own) that sends the second of two downlink NAS answers
-``--gap-s`` after the first: an MO SMS's CP-ACK, then its CP-DATA(RP-ACK) in a separate
-datagram later, as a real core and SMSC may. Usage:
-``python -m tests.s1ap.slow_mme SUBSCRIBERS GAP_S``; prints the UDP port, serves until SIGTERM.
+"""Test MMEs (a process of their own) that answer late, as a real core and SMSC may:
+``second``: the second of two downlink NAS answers ``GAP_S`` after the first (an MO SMS's
+CP-ACK, then its CP-DATA(RP-ACK) in a separate datagram later); ``every``: every
+UE-associated message ``GAP_S`` late, NAS ciphered with EEA0 (so that tshark reads it).
+Usage: ``python -m tests.s1ap.slow_mme SUBSCRIBERS GAP_S [second|every]``; prints the UDP
+port, serves until SIGTERM.
 """
 from __future__ import annotations
 
 import signal
 import sys
 
+from ntnstack.s1ap.codec import S1apPdu
 from ntnstack.s1ap.mme_node import S1apMme
 from ntnstack.s1ap.ports import S1AP_SCTP_PORT
 from ntnstack.s1ap.subscribers import load_subscribers
@@ -30,14 +33,27 @@ class SlowMme(S1apMme):
             super()._downlink(mme_ue_id, ctx, [answer])
 
 
-def main(subscribers: str, gap_s: str) -> None:
-    mme = Mme()
+class LateMme(SlowMme):
+    """Every UE-associated message ``gap_s`` of real time late (not only second answers)."""
+
+    def _downlink(self, mme_ue_id: int, ctx, answers: list[bytes]) -> None:
+        S1apMme._downlink(self, mme_ue_id, ctx, answers)
+
+    def _send(self, assoc_id: int, pdu: S1apPdu) -> None:
+        if pdu.ue_associated:
+            self.carrier.pump(lambda: False, timeout_s=self.gap_s)
+        super()._send(assoc_id, pdu)
+
+
+def main(subscribers: str, gap_s: str, which: str = "second") -> None:
+    mme = Mme(eea="eea0" if which == "every" else "eea2")
     for subscriber in load_subscribers(subscribers):
         mme.add(subscriber)
     transport = open_transport("usrsctp", ("127.0.0.1", 0), S1AP_SCTP_PORT)
     transport.endpoint.listen()
-    transport.carrier.nodes.append(SlowMme(mme, transport.endpoint, transport.carrier,
-                                           float(gap_s)))
+    node = {"second": SlowMme, "every": LateMme}[which]
+    transport.carrier.nodes.append(node(mme, transport.endpoint, transport.carrier,
+                                        float(gap_s)))
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     print(transport.local[1], flush=True)

@@ -173,6 +173,6 @@ def test_every_pdu_of_a_real_flow_decodes_and_reencodes_in_pycrate(tmp_path):
         assert run_ues(loop.enb, [cell], 3, T0_UNIX_S, GEO_SPAN_S).failures == []
     finally:
         loop.close()
-    assert len(payloads) == 2 + 3 * 21       # S1 Setup, then 12 up and 9 down per UE
+    assert len(payloads) == 2 + 3 * 19       # S1 Setup, then 11 up and 8 down per UE
     for data in payloads:
         assert _pycrate_pdu(data).to_aper() == data

@@ -15,10 +15,9 @@ import pytest
 from ntnstack.sctp.choice import raw_sctp_error
 from tests.cli.subprocess_cli import ROOT
 from tests.s1ap.processes import cli, mme_then_enb
+from tests.s1ap.test_enb_mme import PROCEDURE_CODES
 
 UES = 5
-# S1 Setup, Initial UE, DL / UL NAS, ICS, release request, release (TS 36.413 9.3.6)
-PROCEDURE_CODES = {17, 12, 11, 13, 9, 18, 23}
 CAPTURE_READY_S = 30
 
 
