@@ -143,6 +143,8 @@ def segments(meta: dict, data_bytes: int, sample_bytes: int, where: str
             raise InputError(f"{where}: captures[{i}] core:sample_start {first} is beyond the "
                              f"dataset's {count} samples")
         skipped += cap.get("core:header_bytes", 0)
+        if i == 0:      # samples before the first capture's sample_start follow its header
+            first = 0
         out.append(Segment(first, skipped + first * sample_bytes))
     return count, tuple(out)
 

@@ -77,6 +77,8 @@ def test_header_and_trailing_bytes_are_skipped_and_not_declared(tmp_path):
     ("global", "core:trailing_bytes", 3, "7997 bytes of samples"),
     ("global", "core:dataset", "../x.sigmf-data", "core:dataset '../x.sigmf-data' is not a "
                                                   "file name"),
+    ("capture", "core:sample_start", 1001, "captures[0] core:sample_start 1001 is beyond the "
+                                           "dataset's 1000 samples"),
 ])
 def test_bad_byte_counts_are_refused_naming_in(tmp_path, capsys, where, field, value, message):
     meta = _meta([{"core:sample_start": 0}])
@@ -86,6 +88,29 @@ def test_bad_byte_counts_are_refused_naming_in(tmp_path, capsys, where, field, v
     err = capsys.readouterr().err
     assert err.startswith("ntnstack channel: error: --in ") and message in err, err
     assert err.count("\n") == 1
+
+
+def test_captures_out_of_sample_order_are_refused(tmp_path, capsys):
+    meta = _meta([{"core:sample_start": 0}, {"core:sample_start": 500},
+                  {"core:sample_start": 300}])
+    inp = _write(tmp_path, "order", meta, complex_noise(1000).tobytes())
+    assert _run(inp, tmp_path / "o.cf32", "--trajectory", str(_shift_csv(tmp_path))) == 2
+    assert "captures[2] core:sample_start 300 is before the previous capture's 500 " \
+           "(captures go in sample order)" in capsys.readouterr().err
+
+
+def test_a_first_capture_after_sample_0_reads_from_its_header(tmp_path):
+    """SigMF captures[0] at sample_start 10 (sigmf-python's byte layout: its header, then
+    samples 0..), a second capture with its own header at 600: every sample is read,
+    samples 0..9 included."""
+    x = complex_noise(1000, seed=5)
+    meta = _meta([{"core:sample_start": 10, "core:header_bytes": 16},
+                  {"core:sample_start": 600, "core:header_bytes": 8}])
+    inp = _write(tmp_path, "late", meta,
+                 bytes(16) + x[:600].tobytes() + bytes(8) + x[600:].tobytes())
+    assert _run(inp, tmp_path / "o.cf32", "--trajectory", str(_shift_csv(tmp_path))) == 0
+    np.testing.assert_array_equal(np.fromfile(tmp_path / "o.cf32", np.complex64)[SHIFT:],
+                                  x[:-SHIFT])
 
 
 def test_dataset_and_sha512_of_the_input_are_not_the_outputs(tmp_path):
