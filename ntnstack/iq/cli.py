@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ntnstack.errors import InputError
+from ntnstack.iq.band import band_overflow, check_doppler
 from ntnstack.iq.files import (
     BYTES_PER_SAMPLE, IQInput, IQWriter, open_iq, sample_blocks, sigmf_paths,
 )
@@ -95,7 +96,7 @@ def _make_channel(rate_hz: float, traj, noise_power: float, seed: int):
     import phy_ffi
     from phy_ffi.channel import channel_setup
 
-    _check_doppler(rate_hz, traj)
+    check_doppler(rate_hz, traj[2])
     delay = float(np.max(traj[1]))
     try:
         setup = channel_setup(rate_hz, traj, None, noise_power, seed, None)
@@ -107,19 +108,6 @@ def _make_channel(rate_hz: float, traj, noise_power: float, seed: int):
                          f"{need / 2**30:.1f} GiB delay history, more than "
                          f"{MAX_IQ_DELAY_BYTES / 2**30:g} GiB; lower the rate")
     return phy_ffi.IQChannel(rate_hz, traj, noise_power=noise_power, seed=seed)
-
-
-def _check_doppler(rate_hz: float, traj) -> None:
-    """InputError when the largest |Doppler| exceeds rate_hz / 2: a complex baseband
-    sampled at rate_hz holds [-rate/2, rate/2), a larger shift would alias (wrong sign and
-    size)."""
-    doppler = np.asarray(traj[2])
-    worst = float(doppler[np.argmax(np.abs(doppler))])
-    if abs(worst) > rate_hz / 2:
-        raise InputError(f"--rate {rate_hz:g} Hz: the channel's Doppler shift reaches "
-                         f"{worst:+,.0f} Hz, beyond the +-{rate_hz / 2:,.0f} Hz a complex "
-                         f"baseband at this rate holds (it would alias); the rate must exceed "
-                         f"{2 * abs(worst):,.0f} Hz plus the signal's bandwidth")
 
 
 def _check_endpoints(args) -> None:
@@ -260,6 +248,9 @@ def run_files(args) -> int:
     noise = _noise_power(args, _mean_power(sample_blocks(src, args.chunk), src.count)
                          if args.snr_db is not None else 0, f"--in {src.data_path}")
     channel = _make_channel(rate, traj, noise, args.seed)
+    overflow = band_overflow(src.meta, src.frequency_hz, rate, traj[2])
+    if overflow:
+        print(f"ntnstack channel: warning: --in {src.meta_path}: {overflow}", file=sys.stderr)
     note = {"core:label": "ntnstack channel",
             "core:comment": "delay, Doppler, path loss and noise of an emulated satellite "
                             "link applied by ntnstack (output sample n at the time of "

@@ -215,6 +215,28 @@ def test_a_doppler_shift_beyond_half_the_rate_is_refused(tmp_path, capsys):
     assert "beyond the +-10,000 Hz" in err and err.count("\n") == 1, err
 
 
+@pytest.mark.parametrize("half_width_hz, warned", [(940e3, True), (900e3, False)])
+def test_an_annotated_signal_pushed_past_the_band_edge_is_warned(tmp_path, capsys,
+                                                                 half_width_hz, warned):
+    """The LEO pass at START shifts by +24.95..+25.01 kHz at 2.185 GHz (link_trajectory);
+    at 1.92 MS/s the band ends at +-960 kHz: a signal annotated up to +940 kHz then reaches
+    about 965 kHz and wraps (warned, the output still written); one up to +900 kHz does
+    not."""
+    meta = _meta([{"core:sample_start": 0, "core:frequency": 2.185e9, "core:datetime": START}])
+    meta["annotations"] = [{"core:sample_start": 0, "core:sample_count": 2000,
+                            "core:label": "NPDSCH",
+                            "core:freq_lower_edge": 2.185e9 - half_width_hz,
+                            "core:freq_upper_edge": 2.185e9 + half_width_hz}]
+    inp = _write(tmp_path, "band", meta, complex_noise(2000).tobytes())
+    assert _run(inp, tmp_path / "o.sigmf-meta", "--sat", LEO, "--ue", UE) == 0
+    err = capsys.readouterr().err
+    expected = (f"ntnstack channel: warning: --in {inp}: annotations[0] (NPDSCH) spans "
+                f"-940,000..+940,000 Hz about the carrier; shifted by +24,949..+25,009 Hz it "
+                f"reaches 965,009 Hz from the centre, beyond the +-960,000 Hz of --rate "
+                f"1.92e+06: that part wraps around the band edge\n")
+    assert err == (expected if warned else "")
+
+
 GEO_EDGE = ["--sat", "preset:beidou3-geo-140e", "--ue", "42.0,75.0,500",
             "--start", "2026-01-01T00:00:00Z"]       # elevation 9.74 deg (ntnstack link)
 
