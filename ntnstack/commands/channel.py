@@ -28,9 +28,11 @@ def register(sub) -> None:
     p.add_argument("--rate", type=float, metavar="HZ",
                    help="sample rate, Hz (default: the SigMF core:sample_rate)")
     p.add_argument("--freq-hz", type=float, metavar="F",
-                   help="DL carrier, Hz (default: SigMF core:frequency, else 2.185e9 n256)")
+                   help="DL carrier, Hz (default: SigMF core:frequency with --direction dl, "
+                        "else 2.185e9 n256)")
     p.add_argument("--freq-ul-hz", type=float, metavar="F",
-                   help="UL carrier, Hz (default --freq-hz - 190 MHz, the n256 spacing)")
+                   help="UL carrier, Hz (default: SigMF core:frequency with --direction ul, "
+                        "else --freq-hz - 190 MHz, the n256 spacing)")
     p.add_argument("--sat", metavar="SPEC", help="orbit spec, as for ntnstack link "
                    "(SPEC@ISO8601 anchors a generated orbit, e.g. a preset's pass, elsewhere "
                    "than --start)")

@@ -131,7 +131,7 @@ def _links(args, duration_s: float, directions: tuple[str, ...], src: IQInput | 
     from ntnstack.clock import format_iso8601, parse_iso8601
     from ntnstack.iq.trajectory import link_trajectory
     from ntnstack.link.defaults import DEFAULT_MIN_ELEVATION_DEG
-    from ntnstack.link.options import check_number, uplink_hz
+    from ntnstack.link.options import check_number
     from ntnstack.link.terminals import parse_position
     from ntnstack.orbit import parse_orbit_spec
 
@@ -143,8 +143,7 @@ def _links(args, duration_s: float, directions: tuple[str, ...], src: IQInput | 
     start = parse_iso8601(start_text, "--start" if args.start else src.field("core:datetime"))
     _check_duration(duration_s, args.step_s, "--duration" if src is None
                     else f"--in ({src.count} samples at {args.rate or src.rate_hz:g} Hz)")
-    dl, ul = uplink_hz(args.freq_hz if args.freq_hz is not None
-                       else (src.frequency_hz if src else None), args.freq_ul_hz)
+    dl, ul = _carriers(args, directions, src)
     ue = parse_position(args.ue, "--ue")
     gateway = parse_position(args.gateway, "--gateway") if args.gateway else None
     mask = (DEFAULT_MIN_ELEVATION_DEG if args.min_elevation_deg is None
@@ -164,6 +163,19 @@ def _links(args, duration_s: float, directions: tuple[str, ...], src: IQInput | 
             "ntnstack:carrier_hz": carrier,
             "ntnstack:pathloss_db_at_0_db_gain": lt.min_pathloss_db}, start, carrier))
     return out
+
+
+def _carriers(args, directions: tuple[str, ...], src: IQInput | None) -> tuple[float, float]:
+    """(DL, UL) carriers, Hz: --freq-hz / --freq-ul-hz, else the recording's core:frequency
+    as the carrier of its --direction, else the n256 defaults (ntnstack.link.options)."""
+    from ntnstack.link.options import FREQ_RANGE_HZ, check_number, uplink_hz
+
+    recorded = src.frequency_hz if src else None
+    if recorded is not None:
+        check_number(recorded, src.field("core:frequency"), *FREQ_RANGE_HZ)
+    if recorded is not None and directions == ("ul",) and args.freq_ul_hz is None:
+        return uplink_hz(args.freq_hz, None)[0], float(recorded)
+    return uplink_hz(args.freq_hz if args.freq_hz is not None else recorded, args.freq_ul_hz)
 
 
 def _visibility_advice(spec: str, source) -> str:

@@ -183,6 +183,34 @@ def test_a_raw_input_gives_the_output_the_carrier_and_start_it_was_given(tmp_pat
     assert parse_iso8601(cap["core:datetime"]) == parse_iso8601(START)
 
 
+def test_a_recording_with_direction_ul_is_at_the_uplink_carrier(tmp_path):
+    """The recording's core:frequency is the carrier of its signal: with --direction ul the
+    UL carrier (1.995 GHz here, not 1.995 - 0.190 GHz), which the output keeps and whose
+    Doppler the samples get (-f dr/dt / c: the DL figures scaled by 1.995 / 2.185)."""
+    meta = _meta([{"core:sample_start": 0, "core:frequency": 1.995e9, "core:datetime": START}])
+    inp = _write(tmp_path, "ul", meta, complex_noise(5000).tobytes())
+    dl_run = tmp_path / "dl.sigmf-meta"
+    assert _run(tmp_path / "ul.sigmf-meta", dl_run, "--sat", LEO, "--ue", UE,
+                "--freq-hz", "2.185e9") == 0
+    out = tmp_path / "o.sigmf-meta"
+    assert _run(inp, out, "--sat", LEO, "--ue", UE, "--direction", "ul") == 0
+    written = json.loads(out.read_text())
+    note = written["annotations"][0]
+    assert note["ntnstack:carrier_hz"] == 1.995e9
+    assert written["captures"][0]["core:frequency"] == 1.995e9
+    dl_doppler = json.loads(dl_run.read_text())["annotations"][0]["ntnstack:doppler_hz_range"]
+    assert note["ntnstack:doppler_hz_range"] == pytest.approx(
+        [d * 1.995 / 2.185 for d in dl_doppler], rel=1e-12)
+
+
+def test_a_recorded_carrier_out_of_range_names_the_metadata(tmp_path, capsys):
+    meta = _meta([{"core:sample_start": 0, "core:frequency": 5e7, "core:datetime": START}])
+    inp = _write(tmp_path, "vhf", meta, complex_noise(100).tobytes())
+    assert _run(inp, tmp_path / "o.cf32", "--sat", LEO, "--ue", UE) == 2
+    assert f"error: --in {inp} core:frequency: 5e+07 is outside [1e+08, 1e+11]" \
+        in capsys.readouterr().err
+
+
 def test_uplink_path_loss_is_that_of_the_uplink_carrier(tmp_path):
     """--direction ul: the annotation's absolute loss is the TR 38.811 loss on the UL carrier
     (1.995e9 = 2.185e9 - 190 MHz, n256), phy_ffi.pathloss at the closest knot, not the DL
