@@ -137,10 +137,10 @@ def _links(args, duration_s: float, directions: tuple[str, ...], src: IQInput | 
 
     if not args.sat or not args.ue:
         raise InputError("--sat and --ue are required (or --trajectory)")
-    start_text = args.start or (src.datetime if src else None)
-    if not start_text:
+    start = (parse_iso8601(args.start, "--start") if args.start
+             else src.start_unix_s(_rate_hz(args, src)) if src else None)
+    if start is None:
         raise InputError("--start: required (the input has no SigMF core:datetime)")
-    start = parse_iso8601(start_text, "--start" if args.start else src.field("core:datetime"))
     _check_duration(duration_s, args.step_s, "--duration" if src is None
                     else f"--in ({src.count} samples at {args.rate or src.rate_hz:g} Hz)")
     dl, ul = _carriers(args, directions, src)

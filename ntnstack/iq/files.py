@@ -61,10 +61,16 @@ class IQInput:
         caps = [] if self.meta is None else self.meta.get("captures") or []
         return caps[0].get("core:frequency") if caps else None
 
-    @property
-    def datetime(self) -> str | None:
+    def start_unix_s(self, rate_hz: float) -> float | None:
+        """Time of sample 0 (unix s) from captures[0] core:datetime, the time of its
+        core:sample_start; None without one."""
         caps = [] if self.meta is None else self.meta.get("captures") or []
-        return caps[0].get("core:datetime") if caps else None
+        if not caps or caps[0].get("core:datetime") is None:
+            return None
+        from ntnstack.clock import parse_iso8601
+
+        recorded = parse_iso8601(caps[0]["core:datetime"], self.field("core:datetime"))
+        return recorded - caps[0].get("core:sample_start", 0) / rate_hz
 
     def field(self, key: str) -> str:
         """Where a metadata value comes from, for messages: ``--in X.sigmf-meta core:KEY``."""

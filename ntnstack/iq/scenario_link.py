@@ -58,6 +58,7 @@ def _start(args, scenario, src) -> float:
             return follower.state()[0]
         finally:
             follower.close()
-    text = args.start or (src.datetime if src else None)
-    where = "--start" if args.start else (src.field("core:datetime") if src else "--start")
-    return parse_iso8601(text, where) if text else scenario.start_unix_s
+    if args.start:
+        return parse_iso8601(args.start, "--start")
+    recorded = src.start_unix_s(args.rate or src.rate_hz) if src else None
+    return scenario.start_unix_s if recorded is None else recorded

@@ -161,8 +161,8 @@ def _same_time(a_unix_s: float, b_unix_s: float, rate_hz: float) -> bool:
 
 def check_continuous(meta: dict, rate_hz: float, where: str) -> None:
     """InputError naming the first later capture that is not the continuation of the first:
-    another core:frequency, or a core:datetime other than the first's plus
-    sample_start / rate (a gap or a jump: the channel would put its samples at the wrong
+    another core:frequency, or a core:datetime other than the first's plus the samples
+    between them / rate (a gap or a jump: the channel would put its samples at the wrong
     time)."""
     caps = meta.get("captures") or []
     if len(caps) < 2:
@@ -181,7 +181,8 @@ def check_continuous(meta: dict, rate_hz: float, where: str) -> None:
         if text is None:
             continue
         t = _parse_time(text, f"{where} captures[{i}] core:datetime")
-        expected = None if t0 is None else t0 + cap["core:sample_start"] / rate_hz
+        expected = None if t0 is None else (
+            t0 + (cap["core:sample_start"] - first.get("core:sample_start", 0)) / rate_hz)
         if expected is None or not _same_time(t, expected, rate_hz):
             told = "" if expected is None else f", not {format_datetime(expected)}"
             raise InputError(f"{where}: captures[{i}] core:datetime {text} (sample "

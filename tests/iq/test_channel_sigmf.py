@@ -173,6 +173,25 @@ def test_continuous_captures_are_one_recording_and_follow_the_start(tmp_path):
                                                   "2026-01-01T00:01:02.5Z"]
 
 
+def test_a_first_capture_dated_after_sample_0_puts_sample_0_earlier(tmp_path):
+    """captures[0] at sample 960 dated START + 0.5 ms (960 / 1.92e6 s), captures[1] at 1920
+    dated START + 1 ms: sample 0 is at START, as in a recording with one capture at sample 0
+    dated START; the same output, the capture times kept."""
+    x = complex_noise(5000, seed=6).tobytes()
+    cap = {"core:frequency": 2.185e9}
+    one = _write(tmp_path, "one", _meta([{"core:sample_start": 0, "core:datetime": START,
+                                          **cap}]), x)
+    late = _write(tmp_path, "late", _meta([
+        {"core:sample_start": 960, "core:datetime": "2026-01-01T00:01:00.0005Z", **cap},
+        {"core:sample_start": 1920, "core:datetime": "2026-01-01T00:01:00.001Z", **cap}]), x)
+    assert _run(one, tmp_path / "o1.sigmf", "--sat", LEO, "--ue", UE) == 0
+    assert _run(late, tmp_path / "o2.sigmf", "--sat", LEO, "--ue", UE) == 0
+    assert (tmp_path / "o1.sigmf-data").read_bytes() == (tmp_path / "o2.sigmf-data").read_bytes()
+    caps = json.loads((tmp_path / "o2.sigmf-meta").read_text())["captures"]
+    assert [c["core:datetime"] for c in caps] == ["2026-01-01T00:01:00.0005Z",
+                                                  "2026-01-01T00:01:00.001Z"]
+
+
 def test_a_raw_input_gives_the_output_the_carrier_and_start_it_was_given(tmp_path):
     complex_noise(5000).tofile(tmp_path / "in.cf32")
     out = tmp_path / "o.sigmf-meta"
