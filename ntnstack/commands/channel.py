@@ -1,8 +1,10 @@
 """``ntnstack channel``: IQ samples through the emulated satellite channel.
 
-File mode: ``--in FILE --out FILE`` (raw cf32 or SigMF; SigMF metadata is carried over with
-an annotation describing the channel). ZeroMQ mode: ``--zmq-bs-tx/--zmq-ue-tx`` and
-``--zmq-dl-bind/--zmq-ul-bind`` relay the srsRAN ZMQ radio convention both ways.
+File mode: ``--in FILE --out FILE`` (raw cf32 or SigMF; SigMF metadata is carried over
+with an annotation describing the channel, at the carrier and start the channel used;
+several captures only as one continuous recording, ntnstack.iq.sigmf). ZeroMQ mode:
+``--zmq-bs-tx/--zmq-ue-tx`` and ``--zmq-dl-bind/--zmq-ul-bind`` relay the srsRAN ZMQ radio
+convention both ways.
 The trajectory comes from ``--sat/--ue/--start`` (ntnstack.link), from a scenario terminal
 (``--scenario FILE --terminal NAME [--live URL]``: the link the run's world and the live state
 give it, ntnstack.iq.scenario_link) or from ``--trajectory CSV`` (columns t_s, delay_s,
@@ -26,10 +28,14 @@ def register(sub) -> None:
     p.add_argument("--rate", type=float, metavar="HZ",
                    help="sample rate, Hz (default: the SigMF core:sample_rate)")
     p.add_argument("--freq-hz", type=float, metavar="F",
-                   help="DL carrier, Hz (default: SigMF core:frequency, else 2.185e9 n256)")
+                   help="DL carrier, Hz (default: SigMF core:frequency with --direction dl, "
+                        "else 2.185e9 n256)")
     p.add_argument("--freq-ul-hz", type=float, metavar="F",
-                   help="UL carrier, Hz (default --freq-hz - 190 MHz, the n256 spacing)")
-    p.add_argument("--sat", metavar="SPEC", help="orbit spec, as for ntnstack link")
+                   help="UL carrier, Hz (default: SigMF core:frequency with --direction ul, "
+                        "else --freq-hz - 190 MHz, the n256 spacing)")
+    p.add_argument("--sat", metavar="SPEC", help="orbit spec, as for ntnstack link "
+                   "(SPEC@ISO8601 anchors a generated orbit, e.g. a preset's pass, elsewhere "
+                   "than --start)")
     p.add_argument("--ue", metavar="LAT,LON,ALT_M", help="terminal, WGS-84 deg, deg, m")
     p.add_argument("--start", metavar="ISO8601",
                    help="time of the first sample (default: SigMF core:datetime)")
@@ -37,6 +43,9 @@ def register(sub) -> None:
                    help="feeder-link gateway: transparent payload delay UE-sat-gateway")
     p.add_argument("--payload", choices=["transparent", "regenerative"], default="transparent",
                    help="transparent (default): delay includes the feeder link to --gateway")
+    p.add_argument("--min-elevation-deg", type=float, metavar="E",
+                   help="with --sat: visibility mask, deg (default 10, TR 38.821); the "
+                        "satellite must stay above it over the whole span")
     p.add_argument("--direction", choices=["dl", "ul"], default="dl",
                    help="file mode: which carrier's Doppler to apply (default dl)")
     p.add_argument("--trajectory", metavar="CSV", help="explicit trajectory instead of --sat")

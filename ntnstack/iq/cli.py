@@ -8,13 +8,16 @@ import sys
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from ntnstack.errors import InputError
+from ntnstack.iq.band import band_overflow, check_doppler
 from ntnstack.iq.files import (
     BYTES_PER_SAMPLE, IQInput, IQWriter, open_iq, sample_blocks, sigmf_paths,
 )
+from ntnstack.iq.sigmf import check_continuous
 from ntnstack.progress import ProgressBar
 from ntnstack.limits import (
     MAX_IQ_CHUNK, MAX_IQ_DELAY_BYTES, MAX_SERIES_ROWS, MAX_SPAN_S,
@@ -30,6 +33,15 @@ REDRAW_S = 0.2
 """Wall seconds between two redraws of the progress bar (a block takes far less)."""
 PASS_BLOCK = 1 << 16          # samples per step of the channel pass: its 512 KiB output
                               # stays in the 2 MiB L2 cache from the channel to the write
+
+
+class ChannelLink(NamedTuple):
+    """One direction's channel and where it comes from."""
+
+    trajectory: object               # phy_ffi.ChannelTrajectory, t_s from the first sample
+    note: dict                       # annotation fields (ntnstack:...)
+    start_unix_s: float | None = None    # time of the first sample (None: a CSV trajectory)
+    carrier_hz: float | None = None      # carrier its Doppler is computed on
 
 
 def read_trajectory_csv(path: str):
@@ -79,10 +91,12 @@ def _check_duration(duration_s: float, step_s: float, where: str) -> None:
 
 def _make_channel(rate_hz: float, traj, noise_power: float, seed: int):
     """phy_ffi.IQChannel, its arguments checked first: the delay history (a power of two of
-    complex64 samples covering rate x largest delay) within MAX_IQ_DELAY_BYTES."""
+    complex64 samples covering rate x largest delay) within MAX_IQ_DELAY_BYTES, and every
+    Doppler shift within the band of a complex baseband at rate_hz (|f_d| <= rate / 2)."""
     import phy_ffi
     from phy_ffi.channel import channel_setup
 
+    check_doppler(rate_hz, traj[2])
     delay = float(np.max(traj[1]))
     try:
         setup = channel_setup(rate_hz, traj, None, noise_power, seed, None)
@@ -106,45 +120,75 @@ def _check_endpoints(args) -> None:
 
 
 def _links(args, duration_s: float, directions: tuple[str, ...], src: IQInput | None
-           ) -> list:
-    """[(ChannelTrajectory, annotation fields)] per direction, from --sat/--ue/--start,
-    --trajectory or a scenario terminal; every direction starts at one instant."""
+           ) -> list[ChannelLink]:
+    """A ChannelLink per direction, from --sat/--ue/--start, --trajectory or a scenario
+    terminal; every direction starts at one instant."""
     if args.trajectory:
-        return [(read_trajectory_csv(args.trajectory), {"ntnstack:trajectory": args.trajectory})
-                for _ in directions]
+        return [ChannelLink(read_trajectory_csv(args.trajectory),
+                            {"ntnstack:trajectory": args.trajectory}) for _ in directions]
     if args.scenario or args.terminal or args.live:
         return _scenario_links(args, duration_s, directions, src)
     from ntnstack.clock import format_iso8601, parse_iso8601
     from ntnstack.iq.trajectory import link_trajectory
-    from ntnstack.link.options import uplink_hz
+    from ntnstack.link.defaults import DEFAULT_MIN_ELEVATION_DEG
+    from ntnstack.link.options import check_number
     from ntnstack.link.terminals import parse_position
     from ntnstack.orbit import parse_orbit_spec
 
     if not args.sat or not args.ue:
         raise InputError("--sat and --ue are required (or --trajectory)")
-    start_text = args.start or (src.datetime if src else None)
-    if not start_text:
+    start = (parse_iso8601(args.start, "--start") if args.start
+             else src.start_unix_s(_rate_hz(args, src)) if src else None)
+    if start is None:
         raise InputError("--start: required (the input has no SigMF core:datetime)")
-    start = parse_iso8601(start_text, "--start" if args.start else src.field("core:datetime"))
     _check_duration(duration_s, args.step_s, "--duration" if src is None
                     else f"--in ({src.count} samples at {args.rate or src.rate_hz:g} Hz)")
-    dl, ul = uplink_hz(args.freq_hz if args.freq_hz is not None
-                       else (src.frequency_hz if src else None), args.freq_ul_hz)
+    dl, ul = _carriers(args, directions, src)
     ue = parse_position(args.ue, "--ue")
     gateway = parse_position(args.gateway, "--gateway") if args.gateway else None
+    mask = (DEFAULT_MIN_ELEVATION_DEG if args.min_elevation_deg is None
+            else check_number(args.min_elevation_deg, "--min-elevation-deg", -90.0, 90.0))
     source = parse_orbit_spec(args.sat, start, "--sat")
     out = []
     for direction in directions:
+        carrier = dl if direction == "dl" else ul
         lt = link_trajectory(source, ue, start, duration_s, gateway=gateway, freq_dl_hz=dl,
                              freq_ul_hz=ul, direction=direction, payload=args.payload,
-                             step_s=args.step_s)
-        out.append((lt.trajectory, {
+                             step_s=args.step_s, min_elevation_deg=mask,
+                             advice=_visibility_advice(args.sat, source))
+        out.append(ChannelLink(lt.trajectory, {
             "ntnstack:satellite": lt.satellite, "ntnstack:ue": ue.label(),
             "ntnstack:gateway": gateway.label() if gateway else None,
             "ntnstack:payload": args.payload, "ntnstack:start": format_iso8601(start),
-            "ntnstack:carrier_hz": dl if direction == "dl" else ul,
-            "ntnstack:pathloss_db_at_0_db_gain": lt.min_pathloss_db}))
+            "ntnstack:carrier_hz": carrier,
+            "ntnstack:pathloss_db_at_0_db_gain": lt.min_pathloss_db}, start, carrier))
     return out
+
+
+def _carriers(args, directions: tuple[str, ...], src: IQInput | None) -> tuple[float, float]:
+    """(DL, UL) carriers, Hz: --freq-hz / --freq-ul-hz, else the recording's core:frequency
+    as the carrier of its --direction, else the n256 defaults (ntnstack.link.options)."""
+    from ntnstack.link.options import FREQ_RANGE_HZ, check_number, uplink_hz
+
+    recorded = src.frequency_hz if src else None
+    if recorded is not None:
+        check_number(recorded, src.field("core:frequency"), *FREQ_RANGE_HZ)
+    if recorded is not None and directions == ("ul",) and args.freq_ul_hz is None:
+        return uplink_hz(args.freq_hz, None)[0], float(recorded)
+    return uplink_hz(args.freq_hz if args.freq_hz is not None else recorded, args.freq_ul_hz)
+
+
+def _visibility_advice(spec: str, source) -> str:
+    """What helps when the satellite of --sat is below the mask: not a pass for a GEO slot;
+    the anchor for an orbit whose elements are set at --start (a LEO preset's pass)."""
+    from ntnstack.orbit.geo import GeoSlot
+
+    if isinstance(source, GeoSlot):
+        return "a geostationary slot stays there: lower --min-elevation-deg or move --ue"
+    if "@" not in spec and spec.split(":", 1)[0].strip().lower() not in ("tle", "omm"):
+        return (f"--sat {spec} is anchored at --start: SPEC@ISO8601 anchors it elsewhere "
+                f"(a preset's pass), or choose --start within a pass")
+    return "choose --start within a pass (ntnstack passes lists them)"
 
 
 def _scenario_links(args, duration_s: float, directions: tuple[str, ...],
@@ -154,9 +198,10 @@ def _scenario_links(args, duration_s: float, directions: tuple[str, ...],
 
     if not (args.scenario and args.terminal):
         raise InputError("--scenario and --terminal go together (--live needs both)")
-    if args.sat or args.ue or args.gateway or args.freq_hz is not None:
-        raise InputError("--scenario excludes --sat, --ue, --gateway and --freq-hz (the "
-                         "scenario's cell gives them)")
+    if (args.sat or args.ue or args.gateway or args.freq_hz is not None
+            or args.min_elevation_deg is not None):
+        raise InputError("--scenario excludes --sat, --ue, --gateway, --freq-hz and "
+                         "--min-elevation-deg (the scenario gives them)")
     _check_duration(duration_s, args.step_s, "--duration" if src is None
                     else f"--in ({src.count} samples at {args.rate or src.rate_hz:g} Hz)")
     return scenario_links(args, duration_s, directions, src)
@@ -169,11 +214,16 @@ def _describe(traj, direction: str) -> dict:
             **{f"ntnstack:{k}_range": v for k, v in spans.items()}}
 
 
-def _noise_power(args, signal_power: float) -> float:
+def _noise_power(args, signal_power: float, where: str) -> float:
+    """Noise power for --snr-db relative to ``signal_power`` (from ``where``: the input's
+    mean power or --ref-power)."""
     if args.snr_db is None:
         return 0.0
     if not np.isfinite(args.snr_db):
         raise InputError(f"--snr-db: must be a finite number, got {args.snr_db}")
+    if not np.isfinite(signal_power):
+        raise InputError(f"{where}: the reference signal power is {signal_power} (NaN or "
+                         f"infinite samples?)")
     if not signal_power > 0:
         raise InputError("--snr-db: the reference signal power is 0 (an all-zero input?)")
     return float(signal_power * 10.0 ** (-args.snr_db / 10.0))
@@ -199,29 +249,35 @@ def run_files(args) -> int:
     (both stay in the L2 cache)."""
 
     check_range(args.chunk, "--chunk", 1, MAX_IQ_CHUNK, "samples")
-    if _same_file(args.inp, args.out):
-        raise InputError("--out: must differ from --in")
     src = open_iq(args.inp, "--in")
+    if _same_file(src.data_path, args.out):
+        raise InputError("--out: must differ from --in")
     rate = _rate_hz(args, src)
-    ((traj, note),) = _links(args, src.count / rate, (args.direction,), src)
+    if src.meta is not None:
+        check_continuous(src.meta, rate, f"--in {src.meta_path}")
+    (link,) = _links(args, src.count / rate, (args.direction,), src)
+    traj = link.trajectory
     noise = _noise_power(args, _mean_power(sample_blocks(src, args.chunk), src.count)
-                         if args.snr_db is not None else 0)
+                         if args.snr_db is not None else 0, f"--in {src.data_path}")
     channel = _make_channel(rate, traj, noise, args.seed)
+    overflow = band_overflow(src.meta, src.frequency_hz, rate, traj[2])
+    if overflow:
+        print(f"ntnstack channel: warning: --in {src.meta_path}: {overflow}", file=sys.stderr)
     note = {"core:label": "ntnstack channel",
             "core:comment": "delay, Doppler, path loss and noise of an emulated satellite "
                             "link applied by ntnstack (output sample n at the time of "
                             "input sample n)",
-            **note, **_describe(traj, args.direction), "ntnstack:snr_db": args.snr_db,
+            **link.note, **_describe(traj, args.direction), "ntnstack:snr_db": args.snr_db,
             "ntnstack:noise_power": noise, "ntnstack:seed": args.seed}
     progress = ProgressBar(src.count, label="channel", enabled=args.progress,
                            interval_s=REDRAW_S)
-    with IQWriter(args.out, rate_hz=rate, frequency_hz=src.frequency_hz,
-                  datetime=src.datetime, meta=src.meta, annotation=note) as out:
+    with IQWriter(args.out, rate_hz=rate, frequency_hz=link.carrier_hz,
+                  start_unix_s=link.start_unix_s, meta=src.meta, annotation=note) as out:
         step = min(args.chunk, PASS_BLOCK, max(src.count, 1))
         buffer = np.empty(step, dtype="<c8")
         for x in sample_blocks(src, step):
             block = buffer[:x.size]
-            _process(channel, x, block, args)
+            _process(channel, x, block, args, src)
             out.write(block)
             if progress.enabled:      # the rate's text costs 10 us a block
                 progress.update(out.count, _throughput(out.count, src.count, progress))
@@ -229,11 +285,10 @@ def run_files(args) -> int:
     return 0
 
 
-def _same_file(inp: str, out: str) -> bool:
-    """--in and --out name one file of samples: one path, a symbolic or a hard link, or two
-    names of one SigMF recording (the output is written over in place while the input is
-    mapped)."""
-    data_in, data_out = ((sigmf_paths(p) or (None, Path(p)))[1] for p in (inp, out))
+def _same_file(data_in: Path, out: str) -> bool:
+    """The input's data file and --out name one file of samples: one path, a symbolic or a
+    hard link, or two names of one SigMF recording (the output would replace the input)."""
+    data_out = (sigmf_paths(out) or (None, Path(out)))[1]
     if data_in.resolve() == data_out.resolve():
         return True
     try:
@@ -242,12 +297,20 @@ def _same_file(inp: str, out: str) -> bool:
         return False
 
 
-def _process(channel, block: np.ndarray, out: np.ndarray, args) -> None:
-    """The channel on ``block`` into ``out``; InputError when the input outlasts the
-    trajectory."""
+def _process(channel, block: np.ndarray, out: np.ndarray, args, src: IQInput) -> None:
+    """The channel on ``block`` into ``out``; InputError naming the input for a NaN or
+    infinite sample (its index in the recording), else the trajectory's origin (the input
+    outlasts it)."""
+    done = channel.samples_done
     try:
         channel.process(block, out)
     except ValueError as exc:
+        from phy_ffi.channel import first_bad_sample
+
+        bad = first_bad_sample(block)
+        if bad >= 0:
+            raise InputError(f"--in {src.data_path}: NaN or infinite sample at index "
+                             f"{done + bad:,}") from None
         where = f"--trajectory {args.trajectory}" if args.trajectory else "--sat"
         raise InputError(f"{where}: {exc}") from None
 
@@ -264,16 +327,16 @@ def run_relay(args) -> int:
 
     _check_endpoints(args)
     rate = _rate_hz(args, None)
-    noise = _noise_power(args, args.ref_power)
+    noise = _noise_power(args, args.ref_power, "--ref-power")
     links = _links(args, args.duration, ("dl", "ul"), None)    # one start for both legs
     legs = []
-    for (name, direction, serve, upstream), (traj, _) in zip(
+    for (name, direction, serve, upstream), (traj, *_) in zip(
             (("DL", "dl", args.zmq_dl_bind, args.zmq_bs_tx),
              ("UL", "ul", args.zmq_ul_bind, args.zmq_ue_tx)), links, strict=True):
         channel = _make_channel(rate, traj, noise, args.seed + (direction == "ul"))
         legs.append(RelayLeg(name, serve, upstream, channel))
     relay = ZmqRelay(legs).start()
-    start = links[0][1].get("ntnstack:start")
+    start = links[0].note.get("ntnstack:start")
     print(f"ntnstack channel: relaying DL {legs[0].upstream} -> {legs[0].endpoint}, "
           f"UL {legs[1].upstream} -> {legs[1].endpoint} at {rate:g} Hz"
           + (f", both legs from {start}" if start else ""), file=sys.stderr)

@@ -5,15 +5,14 @@ no header. SigMF (sigmf.org, core namespace v1.x): ``NAME.sigmf-meta`` (JSON: gl
 captures, annotations) next to ``NAME.sigmf-data`` (the samples). Any path ending in
 ``.sigmf-meta``, ``.sigmf-data`` or ``.sigmf`` is a SigMF recording; anything else is raw
 cf32. Only single-channel ``cf32_le`` SigMF data is read; other datatypes are refused with
-their name.
+their name. The metadata, and the output's, are ntnstack.iq.sigmf's.
 
-Samples are read through a memory map of the page cache (no copy into buffers) and written
-over an existing output in place, which is cut to its new length at the end (cheaper than
-O_TRUNC, which frees every page of the old file first, then allocates new ones).
+Samples are read by offset (pread) into reused buffers, skipping a SigMF recording's header
+and trailing bytes, and written beside an existing output, renamed over it at the end.
 """
 from __future__ import annotations
 
-import copy
+import bisect
 import json
 import os
 from collections.abc import Iterator
@@ -24,15 +23,13 @@ from pathlib import Path
 import numpy as np
 
 from ntnstack.errors import InputError
-from ntnstack.limits import read_bounded_text
+from ntnstack.iq.sigmf import Segment, dataset_path, output_meta, read_meta, segments
 
 __all__ = ["BYTES_PER_SAMPLE", "IQInput", "IQWriter", "sample_blocks", "open_iq",
            "sigmf_paths"]
 
 BYTES_PER_SAMPLE = 8          # cf32: two float32
-SIGMF_VERSION = "1.0.0"
 SIGMF_SUFFIXES = (".sigmf-meta", ".sigmf-data", ".sigmf")
-MAX_META_BYTES = 16 << 20     # SigMF metadata: JSON of a few kB, annotations included
 
 
 def sigmf_paths(path: str | Path) -> tuple[Path, Path] | None:
@@ -52,6 +49,8 @@ class IQInput:
     count: int                 # complex samples
     meta: dict | None          # SigMF metadata, None for raw cf32
     where: str                 # the option that named it, for messages
+    segments: tuple[Segment, ...] = (Segment(0, 0),)   # where each capture's samples are
+    meta_path: Path | None = None                       # the SigMF metadata file
 
     @property
     def rate_hz(self) -> float | None:
@@ -62,29 +61,48 @@ class IQInput:
         caps = [] if self.meta is None else self.meta.get("captures") or []
         return caps[0].get("core:frequency") if caps else None
 
-    @property
-    def datetime(self) -> str | None:
+    def start_unix_s(self, rate_hz: float) -> float | None:
+        """Time of sample 0 (unix s) from captures[0] core:datetime, the time of its
+        core:sample_start; None without one."""
         caps = [] if self.meta is None else self.meta.get("captures") or []
-        return caps[0].get("core:datetime") if caps else None
+        if not caps or caps[0].get("core:datetime") is None:
+            return None
+        from ntnstack.clock import parse_iso8601
+
+        recorded = parse_iso8601(caps[0]["core:datetime"], self.field("core:datetime"))
+        return recorded - caps[0].get("core:sample_start", 0) / rate_hz
 
     def field(self, key: str) -> str:
         """Where a metadata value comes from, for messages: ``--in X.sigmf-meta core:KEY``."""
-        return f"{self.where} {self.data_path.with_suffix('.sigmf-meta')} {key}"
+        return f"{self.where} {self.meta_path} {key}"
+
+    def byte_offset(self, sample: int) -> tuple[int, int]:
+        """(byte offset of ``sample`` in the data file, samples from it to the end of its
+        capture, or to the end of the recording)."""
+        starts = [s.first_sample for s in self.segments]
+        k = bisect.bisect_right(starts, sample) - 1
+        end = starts[k + 1] if k + 1 < len(starts) else self.count
+        seg = self.segments[k]
+        return seg.byte_offset + (sample - seg.first_sample) * BYTES_PER_SAMPLE, end - sample
 
 
 def open_iq(path: str | Path, where: str = "--in") -> IQInput:
     """Open a cf32 file or a SigMF recording for reading; InputError naming ``where``."""
     paths = sigmf_paths(path)
-    meta = None
+    meta = meta_path = None
     data = Path(path)
     if paths:
-        meta_path, data = paths
-        meta = _read_meta(meta_path, where)
+        meta_path = paths[0]
+        meta = read_meta(meta_path, where)
+        data = dataset_path(meta, meta_path, where)
     if not data.is_file():
         what = "is not a regular file (IQ input needs a file of known size)" \
             if data.exists() else "does not exist"
         raise InputError(f"{where} {path}: {data} {what}")
     size = data.stat().st_size
+    if meta is not None:
+        count, parts = segments(meta, size, BYTES_PER_SAMPLE, f"{where} {meta_path}")
+        return IQInput(data, count, meta, where, parts, meta_path)
     if size % BYTES_PER_SAMPLE:
         raise InputError(f"{where} {data}: {size} bytes is not a whole number of cf32 samples "
                          f"({BYTES_PER_SAMPLE} bytes each)")
@@ -93,7 +111,8 @@ def open_iq(path: str | Path, where: str = "--in") -> IQInput:
 
 def sample_blocks(src: IQInput, block: int) -> Iterator[np.ndarray]:
     """The recording's ``src.count`` samples in consecutive blocks of at most ``block``,
-    each read into one reused buffer (a view valid until the next block). Read, not memory
+    each read into one reused buffer (a view valid until the next block); a block that spans
+    two captures is read in two pieces (a header may lie between them). Read, not memory
     mapped: a file that shrinks meanwhile ends the read with an InputError naming it (a
     mapping would die of SIGBUS at the first page past the new end)."""
     if src.count == 0:
@@ -105,7 +124,7 @@ def sample_blocks(src: IQInput, block: int) -> Iterator[np.ndarray]:
             os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
         for start in range(0, src.count, buffer.size):
             n = min(buffer.size, src.count - start)
-            _fill(f, raw[:n * BYTES_PER_SAMPLE], src, start)
+            _fill(f.fileno(), raw[:n * BYTES_PER_SAMPLE], src, start)
             yield buffer[:n]
 
 
@@ -118,83 +137,42 @@ def _open_input(src: IQInput):
                          f"({exc.strerror or exc})") from None
 
 
-def _fill(f, raw: memoryview, src: IQInput, start: int) -> None:
-    """Read ``raw`` whole from ``f``; InputError when the file ends first (it shrank)."""
+def _fill(fd: int, raw: memoryview, src: IQInput, start: int) -> None:
+    """Read samples ``start``.. of the recording into ``raw`` whole, by offset; InputError
+    when the file ends first (it shrank)."""
     done = 0
     while done < len(raw):
+        sample, within = divmod(start * BYTES_PER_SAMPLE + done, BYTES_PER_SAMPLE)
+        offset, left = src.byte_offset(sample)
+        piece = raw[done:done + left * BYTES_PER_SAMPLE - within]
         try:
-            got = f.readinto(raw[done:])
+            got = os.preadv(fd, [piece], offset + within)
         except OSError as exc:
             raise InputError(f"{src.where} {src.data_path}: cannot read "
                              f"({exc.strerror or exc})") from None
         if not got:
-            have = start + done // BYTES_PER_SAMPLE
             raise InputError(f"{src.where} {src.data_path}: shrank while being read (ends "
-                             f"after {have:,} of its {src.count:,} samples)")
+                             f"after {sample:,} of its {src.count:,} samples)")
         done += got
-
-
-def _read_meta(meta_path: Path, where: str) -> dict:
-    text = read_bounded_text(meta_path, f"{where} {meta_path}", MAX_META_BYTES,
-                             "SigMF metadata (JSON)")
-    try:
-        meta = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{where} {meta_path}: not JSON (line {exc.lineno}: {exc.msg})") from None
-    except RecursionError:
-        raise InputError(f"{where} {meta_path}: JSON nested too deeply") from None
-    glob = meta.get("global") if isinstance(meta, dict) else None
-    if not isinstance(glob, dict):
-        raise InputError(f"{where} {meta_path}: no \"global\" object (not SigMF metadata)")
-    _check_meta_types(meta, f"{where} {meta_path}")
-    datatype = glob.get("core:datatype")
-    if datatype != "cf32_le":
-        raise InputError(f"{where} {meta_path}: core:datatype {datatype!r} is not supported "
-                         f"(cf32_le only)")
-    if glob.get("core:num_channels", 1) != 1:
-        raise InputError(f"{where} {meta_path}: core:num_channels "
-                         f"{glob['core:num_channels']} (one channel only)")
-    return meta
-
-
-def _check_meta_types(meta: dict, where: str) -> None:
-    """The SigMF core fields ntnstack reads have their specified JSON types (sigmf-spec:
-    sample_rate and frequency numbers, datetime a string, captures and annotations arrays
-    of objects)."""
-    rate = meta["global"].get("core:sample_rate")
-    if rate is not None and not _is_number(rate):
-        raise InputError(f"{where}: global core:sample_rate {rate!r} is not a number")
-    for name in ("captures", "annotations"):
-        items = meta.get(name, [])
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise InputError(f"{where}: {name} must be an array of objects")
-    for i, cap in enumerate(meta.get("captures") or []):
-        freq, when = cap.get("core:frequency"), cap.get("core:datetime")
-        if freq is not None and not _is_number(freq):
-            raise InputError(f"{where}: captures[{i}] core:frequency {freq!r} is not a number")
-        if when is not None and not isinstance(when, str):
-            raise InputError(f"{where}: captures[{i}] core:datetime {when!r} is not a string")
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 class IQWriter:
     """Writes complex64 chunks to a cf32 file or a SigMF recording (metadata on close).
 
     ``meta``: the input's SigMF metadata to carry over (None: start a new one); ``rate_hz``,
-    ``frequency_hz``, ``datetime`` fill the core fields; ``annotation`` is added over the
-    whole output (label, comment, ntnstack: fields), declared as the ``ntnstack`` extension.
+    ``frequency_hz`` and ``start_unix_s`` (the time of sample 0) fill the core fields
+    (ntnstack.iq.sigmf.output_meta); ``annotation`` is added over the whole output (label,
+    comment, ntnstack: fields), declared as the ``ntnstack`` extension.
     """
 
     def __init__(self, path: str | Path, *, rate_hz: float, frequency_hz: float | None,
-                 datetime: str | None, meta: dict | None, annotation: dict,
+                 start_unix_s: float | None, meta: dict | None, annotation: dict,
                  where: str = "--out"):
         self.paths = sigmf_paths(path)
         self.data_path = self.paths[1] if self.paths else Path(path)
         self.count = 0
-        self._meta = self._base_meta(meta, rate_hz, frequency_hz, datetime)
+        self._meta = output_meta(meta, rate_hz=rate_hz, frequency_hz=frequency_hz,
+                                 start_unix_s=start_unix_s)
         self._annotation = annotation
         self._where = f"{where} {path}"
         # a regular file is written beside it and renamed over it at close: a run killed
@@ -215,25 +193,6 @@ class IQWriter:
 
     def _cannot_write(self, exc: OSError) -> InputError:
         return InputError(f"{self._where}: cannot write ({exc.strerror or exc})")
-
-    @staticmethod
-    def _base_meta(meta, rate_hz, frequency_hz, datetime) -> dict:
-        out = copy.deepcopy(meta) if meta else {"global": {}, "captures": [], "annotations": []}
-        glob = out["global"]
-        glob.update({"core:datatype": "cf32_le", "core:sample_rate": float(rate_hz)})
-        glob.setdefault("core:version", SIGMF_VERSION)
-        ext = [e for e in glob.get("core:extensions", []) if e.get("name") != "ntnstack"]
-        glob["core:extensions"] = [*ext, {"name": "ntnstack", "version": "0.1.0",
-                                          "optional": True}]
-        if not out.get("captures"):
-            capture = {"core:sample_start": 0}
-            if frequency_hz is not None:
-                capture["core:frequency"] = float(frequency_hz)
-            if datetime:
-                capture["core:datetime"] = datetime
-            out["captures"] = [capture]
-        out.setdefault("annotations", [])
-        return out
 
     def write(self, block: np.ndarray) -> None:
         """Append ``block``; InputError naming the output when the write fails (a full disk)."""

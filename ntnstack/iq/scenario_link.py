@@ -10,9 +10,10 @@ from ntnstack.errors import InputError
 
 
 def scenario_links(args, duration_s: float, directions: tuple[str, ...], src) -> list:
-    """[(ChannelTrajectory, annotation fields)] of ``args.terminal`` in ``args.scenario``, one
-    per direction (dl | ul), all from one start: the live service is asked once."""
+    """[ChannelLink] of ``args.terminal`` in ``args.scenario``, one per direction (dl | ul),
+    all from one start: the live service is asked once."""
     from ntnstack.clock import format_iso8601
+    from ntnstack.iq.cli import ChannelLink
     from ntnstack.iq.trajectory import link_trajectory
     from ntnstack.runner.world import World
     from ntnstack.scenario import load_scenario
@@ -28,17 +29,17 @@ def scenario_links(args, duration_s: float, directions: tuple[str, ...], src) ->
     start = _start(args, scenario, src)
     out = []
     for direction in directions:
+        carrier = link.carrier_dl_hz if direction == "dl" else link.carrier_ul_hz
         lt = link_trajectory(link.source, link.ue, start, duration_s, gateway=link.gateway,
                              freq_dl_hz=link.carrier_dl_hz, freq_ul_hz=link.carrier_ul_hz,
                              direction=direction, payload=link.payload, step_s=args.step_s,
                              min_elevation_deg=scenario.min_elevation_deg)
-        out.append((lt.trajectory, {
+        out.append(ChannelLink(lt.trajectory, {
             "ntnstack:scenario": args.scenario, "ntnstack:terminal": args.terminal,
             "ntnstack:satellite": lt.satellite, "ntnstack:payload": link.payload,
             "ntnstack:start": format_iso8601(start),
-            "ntnstack:carrier_hz": link.carrier_dl_hz if direction == "dl"
-            else link.carrier_ul_hz,
-            "ntnstack:pathloss_db_at_0_db_gain": lt.min_pathloss_db}))
+            "ntnstack:carrier_hz": carrier,
+            "ntnstack:pathloss_db_at_0_db_gain": lt.min_pathloss_db}, start, carrier))
     return out
 
 
@@ -57,6 +58,7 @@ def _start(args, scenario, src) -> float:
             return follower.state()[0]
         finally:
             follower.close()
-    text = args.start or (src.datetime if src else None)
-    where = "--start" if args.start else (src.field("core:datetime") if src else "--start")
-    return parse_iso8601(text, where) if text else scenario.start_unix_s
+    if args.start:
+        return parse_iso8601(args.start, "--start")
+    recorded = src.start_unix_s(args.rate or src.rate_hz) if src else None
+    return scenario.start_unix_s if recorded is None else recorded

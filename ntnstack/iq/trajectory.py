@@ -8,8 +8,9 @@ in stream time, not in unix seconds).
   gateway (the user-plane path UE - satellite - gateway, docs/reference.md 1).
 - doppler_hz: the service-link Doppler on the direction's carrier (doppler_dl_hz or
   doppler_ul_hz); the feeder-link Doppler is left to the network, as in TS 38.300 16.14.
-- gain_db: minus the TR 38.811 mean basic path loss, relative to its smallest value over the
-  span (0 dB at the strongest point; the absolute loss goes into the metadata).
+- gain_db: minus the TR 38.811 mean basic path loss on the direction's carrier, relative to
+  its smallest value over the span (0 dB at the strongest point; the absolute loss goes into
+  the metadata).
 """
 from __future__ import annotations
 
@@ -42,28 +43,34 @@ def link_trajectory(source: OrbitSource, ue: GroundPoint, start_unix_s: float,
                     duration_s: float, *, gateway: GroundPoint | None = None,
                     freq_dl_hz: float, freq_ul_hz: float, direction: str = "dl",
                     payload: str = "transparent", step_s: float = DEFAULT_STEP_S,
-                    min_elevation_deg: float = 10.0) -> LinkTrajectory:
+                    min_elevation_deg: float = 10.0,
+                    advice: str = "choose --start within a pass") -> LinkTrajectory:
     """Knots every step_s from the start to beyond start + duration_s (two extra knots).
+    Doppler and path loss are those of the direction's carrier (freq_dl_hz or freq_ul_hz).
 
     InputError when the satellite is not visible (elevation below min_elevation_deg, or the
-    gateway below it on a transparent payload) at some knot: the message names the time.
+    gateway below it on a transparent payload) at some knot: the message names the time and
+    ends with ``advice``.
     """
     if direction not in DIRECTIONS:
         raise InputError(f"--direction: {direction!r} is not one of dl, ul")
     if not (np.isfinite(step_s) and step_s > 0):
         raise InputError(f"--step-s: must be a finite number of seconds > 0, got {step_s}")
     rel = np.arange(int(np.ceil(duration_s / step_s)) + 3) * step_s
-    series = link_series(source, ue, start_unix_s + rel, gateway, freq_dl_hz=freq_dl_hz,
-                         freq_ul_hz=freq_ul_hz, payload=payload,
+    carrier = freq_dl_hz if direction == "dl" else freq_ul_hz
+    # the series on the direction's carrier alone: its DL columns (Doppler -f dr/dt / c,
+    # path loss) are then that carrier's
+    series = link_series(source, ue, start_unix_s + rel, gateway, freq_dl_hz=carrier,
+                         freq_ul_hz=carrier, payload=payload,
                          min_elevation_deg=min_elevation_deg)
     hidden = np.flatnonzero(~series.visible)
     if hidden.size:
         raise InputError(f"--sat {source.name}: not visible from the terminal at t = "
                          f"{rel[hidden[0]]:g} s after --start (elevation "
                          f"{series.elevation_deg[hidden[0]]:.2f} deg, minimum "
-                         f"{min_elevation_deg:g}); choose --start within a pass")
+                         f"{min_elevation_deg:g}); {advice}")
     delay = series.delay_s + (series.feeder_delay_s if payload == "transparent" else 0.0)
-    doppler = series.doppler_dl_hz if direction == "dl" else series.doppler_ul_hz
+    doppler = series.doppler_dl_hz
     loss = series.pathloss_db
     traj = channel_trajectory(rel, delay, doppler, float(np.nanmin(loss)) - loss)
     return LinkTrajectory(traj, float(start_unix_s), source.name, direction,

@@ -218,14 +218,14 @@ def test_a_run_that_dies_midway_leaves_the_old_output_whole(tmp_path):
 
     old = tmp_path / "old.cf32"
     old.write_bytes(b"\xff" * 4000)
-    w = IQWriter(old, rate_hz=RATE_HZ, frequency_hz=None, datetime=None, meta=None,
+    w = IQWriter(old, rate_hz=RATE_HZ, frequency_hz=None, start_unix_s=None, meta=None,
                  annotation={})
     w.write(np.zeros(100, dtype=np.complex64))          # then SIGKILL: no close
     assert old.read_bytes() == b"\xff" * 4000
     os.close(w._fd)
     link = tmp_path / "link.cf32"
     link.symlink_to(old)
-    with IQWriter(link, rate_hz=RATE_HZ, frequency_hz=None, datetime=None, meta=None,
+    with IQWriter(link, rate_hz=RATE_HZ, frequency_hz=None, start_unix_s=None, meta=None,
                   annotation={}) as w:
         w.write(np.ones(10, dtype=np.complex64))
     assert link.is_symlink() and old.read_bytes() == np.ones(10, dtype=np.complex64).tobytes()
@@ -280,8 +280,8 @@ def test_an_input_that_shrinks_midway_is_one_line_and_the_old_output_stays(tmp_p
     process = iq_cli._process
     blocks = []
 
-    def cut_after_the_first(channel, block, out, args):
-        process(channel, block, out, args)
+    def cut_after_the_first(channel, block, out, args, src):
+        process(channel, block, out, args, src)
         blocks.append(block.size)
         if len(blocks) == 1:
             os.truncate(tmp_path / "in.cf32", PASS_BLOCK * 8)
