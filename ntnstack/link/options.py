@@ -70,8 +70,14 @@ def uplink_hz(freq_dl_hz: float | None, freq_ul_hz: float | None) -> tuple[float
     """(DL, UL) carriers: DL default n256 centre; UL default DL - 190 MHz (n256 spacing)."""
     dl = DEFAULT_FREQ_DL_HZ if freq_dl_hz is None else freq_dl_hz
     check_number(dl, "--freq-hz", *FREQ_RANGE_HZ)
-    ul = dl - DUPLEX_SPACING_HZ if freq_ul_hz is None else freq_ul_hz
-    check_number(ul, "--freq-ul-hz", *FREQ_RANGE_HZ)
+    if freq_ul_hz is not None:
+        check_number(freq_ul_hz, "--freq-ul-hz", *FREQ_RANGE_HZ)
+        return dl, freq_ul_hz
+    ul = dl - DUPLEX_SPACING_HZ
+    if not FREQ_RANGE_HZ[0] <= ul <= FREQ_RANGE_HZ[1]:
+        raise InputError(f"--freq-hz: {dl:g} Hz leaves no UL carrier {DUPLEX_SPACING_HZ / 1e6:g} "
+                         f"MHz below it within [{FREQ_RANGE_HZ[0]:g}, {FREQ_RANGE_HZ[1]:g}] Hz; "
+                         f"give --freq-ul-hz")
     return dl, ul
 
 

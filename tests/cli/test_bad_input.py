@@ -312,3 +312,13 @@ def test_a_bug_is_not_reported_as_bad_input(monkeypatch):
     monkeypatch.setattr(geometry, "run", broken)
     with pytest.raises(ValueError, match="a bug"):
         main(["geometry", "--altitude-km", "600", "--elevation-deg", "10"])
+
+
+def test_a_downlink_carrier_without_room_for_the_default_uplink_names_freq_hz(capsys):
+    # UL defaults to DL - 190 MHz (the n256 duplex spacing): 250 MHz leaves 60 MHz, below the
+    # 100 MHz the link model takes; the user gave --freq-hz, not --freq-ul-hz
+    one_line_error(capsys, ["link", "--sat", "geo:110", "--ue", UE, "--freq-hz", "2.5e8"],
+                   "--freq-hz: 2.5e+08 Hz leaves no UL carrier 190 MHz below it",
+                   "give --freq-ul-hz")
+    assert main(["link", "--sat", "geo:110", "--ue", UE, "--freq-hz", "2.5e8",
+                 "--freq-ul-hz", "2.4e8", "--duration", "0", "-q"]) == 0
