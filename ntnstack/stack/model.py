@@ -39,10 +39,9 @@ class UeConfig:
     pdn_type: str = "non-ip"
     app_server: tuple[str, int] | None = None   # (IP, UDP port) of the UE's datagrams on an
                                                 # IP PDN; None: user_plane.UDP_SERVER
-    nprach_format: int = 1
-    nprach_period_s: float = 0.08    # nprach-Periodicity ms80 (TS 36.331 NPRACH-ConfigSIB-NB)
-    nprach_repetitions: int = 1
-    rar_window_s: float = 0.02
+    nprach_format: int = 1           # the NPRACH and preambleTransMax-CE of the SIB2-NB the
+    nprach_period_s: float = 0.08    # cell broadcasts for the UE (nprach-Periodicity ms80), which
+    nprach_repetitions: int = 1      # the UE reads back with the RAR window (ra_config)
     preamble_trans_max: int = 10
     ul_freq_hz: float = 1.995e9      # band 256 UL centre (docs/reference.md 4)
     processing_s: float = 0.005      # UE processing per message
@@ -88,7 +87,7 @@ class UeConfig:
                              f"type {self.pdn_type}) and a port 0..65535")
 
     def _check_positive(self) -> None:
-        for name in ("nprach_period_s", "rar_window_s", "nprach_repetitions",
+        for name in ("nprach_period_s", "nprach_repetitions",
                      "preamble_trans_max"):
             if not getattr(self, name) > 0:
                 raise InputError(f"UeConfig.{name} {getattr(self, name)}: must be > 0")
