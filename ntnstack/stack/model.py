@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from ntnstack.errors import InputError
 from ntnstack.orbit import REFERENCE_UE
+from ntnstack.stack.ra_config import NPRACH_PERIODS_MS, NPRACH_REPETITIONS, PREAMBLE_TRANS_MAX
 
 __all__ = ["MAX_GNSS_ERROR_M", "MessageRecord", "ProcedureResult", "UeConfig", "derived_seed"]
 
@@ -74,6 +75,19 @@ class UeConfig:
             raise InputError(f"UeConfig.nprach_format {self.nprach_format}: 0 or 1 "
                              f"(TS 36.211 Table 10.1.6.1-1)")
         self._check_positive()
+        self._check_sib2_values()
+
+    def _check_sib2_values(self) -> None:
+        """The NPRACH fields are what the cell's SIB2-NB broadcasts: one of its values each
+        (TS 36.331 RadioResourceConfigCommonSIB-NB)."""
+        for name, value, allowed in (
+                ("nprach_period_s", self.nprach_period_s * 1e3, NPRACH_PERIODS_MS),
+                ("nprach_repetitions", self.nprach_repetitions, NPRACH_REPETITIONS),
+                ("preamble_trans_max", self.preamble_trans_max, PREAMBLE_TRANS_MAX)):
+            if not any(math.isclose(value, a) for a in allowed):
+                raise InputError(f"UeConfig.{name} {getattr(self, name)}: a SIB2-NB value, "
+                                 f"one of {', '.join(map(str, allowed))}"
+                                 + (" ms" if name == "nprach_period_s" else ""))
 
     def _check_app_server(self) -> None:
         host, port = self.app_server

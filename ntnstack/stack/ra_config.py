@@ -21,8 +21,12 @@ from dataclasses import dataclass
 from ntnstack.asn1_cache import compile_asn1_files
 from ntnstack.rrc.codec import ASN_DIR, DecodeError
 
-__all__ = ["RaConfig", "next_nprach_subframe", "sib2_ra_config"]
+__all__ = ["NPRACH_PERIODS_MS", "NPRACH_REPETITIONS", "PREAMBLE_TRANS_MAX", "RaConfig",
+           "next_nprach_subframe", "sib2_ra_config"]
 
+NPRACH_PERIODS_MS = (40, 80, 160, 240, 320, 640, 1280, 2560)   # nprach-Periodicity-r13
+NPRACH_REPETITIONS = (1, 2, 4, 8, 16, 32, 64, 128)   # numRepetitionsPerPreambleAttempt-r13
+PREAMBLE_TRANS_MAX = (3, 4, 5, 6, 7, 8, 10, 20, 50, 100, 200)   # preambleTransMax-CE-r13
 SFN_CYCLE_FRAMES = 1024
 NPRACH_FORMAT_OF_CP = {"us66dot7": 0, "us266dot7": 1}     # TS 36.211 Table 10.1.6.1-1
 SIB2_KIND = "sib2-nb"

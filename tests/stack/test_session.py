@@ -342,6 +342,10 @@ def test_validity_expiry_with_the_satellite_gone_is_radio_link_failure():
     ("pdn_type", "ipx", "UeConfig.pdn_type"),
     ("nprach_format", 2, "UeConfig.nprach_format"),
     ("preamble_trans_max", 0, "UeConfig.preamble_trans_max"),
+    # values SIB2-NB cannot carry (TS 36.331 RadioResourceConfigCommonSIB-NB)
+    ("nprach_period_s", 0.05, "UeConfig.nprach_period_s 0.05: a SIB2-NB value, one of 40, "),
+    ("preamble_trans_max", 9, "UeConfig.preamble_trans_max 9: a SIB2-NB value"),
+    ("nprach_repetitions", 3, "UeConfig.nprach_repetitions 3: a SIB2-NB value"),
 ])
 def test_bad_ue_config_names_the_field(field, value, message):
     from ntnstack.errors import InputError
