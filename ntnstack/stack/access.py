@@ -5,26 +5,33 @@ Timing rules (NB-IoT, TS 36.211 / 36.213 / 36.321 / 36.331 Rel-17 NTN):
 - cell search and SIB acquisition: the next MIB-NB TTI (640 ms); its schedulingInfoSIB1 gives
   the SIB1-NB repetitions, of which the UE decodes the first that starts after the MIB (8
   subframes over 16 frames, SIB1_REPETITION_S); SIB1-NB's schedulingInfoList then gives the
-  SI window of SIB31-NB, read at the next window start. epochTime (SFN, subframe) maps to the
-  frame with that SFN nearest the transmission. T317 (ul-SyncValidityDuration from the
-  epoch) is checked before every uplink: on expiry the UE stops uplink and re-reads SIB31-NB
-  in its next SI window (SIB1-NB, whose schedule it keeps, stays valid). Every uplink (NPRACH,
-  NPUSCH, HARQ-ACK) is also checked by the cell against the validity of the SIB31-NB the UE
-  applied (``SatelliteCell.check_uplink``), which only a UE ignoring T317 fails;
-- NPRACH: the UE sends at the first occasion it can reach, advanced by its own TA
+  SI windows of SIB2-NB (the first entry) and SIB31-NB, each read at its next window start;
+  access starts when both are decoded. epochTime (SFN, subframe) maps to the current frame
+  with that SFN or the next one (ntnstack.rrc.epoch.explicit_epoch_s). T317
+  (ul-SyncValidityDuration from the epoch) is checked before every uplink: on expiry the UE
+  stops uplink and re-reads SIB31-NB in its next SI window (SIB1-NB, whose schedule it
+  keeps, stays valid). Every uplink (NPRACH, NPUSCH, HARQ-ACK) is also checked by the cell
+  against the validity of the SIB31-NB the UE applied (``SatelliteCell.check_uplink``),
+  which only a UE ignoring T317 fails;
+- NPRACH (as SIB2-NB configures it, ntnstack.stack.ra_config): the UE sends at the first
+  occasion it can reach, nprach-StartTime after the start of a frame with SFN mod
+  (nprach-Periodicity / 10 ms) = 0 (TS 36.211 10.1.6.1), advanced by its own TA
   (phy_ffi.ue_ta_doppler from the decoded SIB31-NB and its GNSS position). The arrival error
   at the eNB is the true UE - reference-point RTT minus the applied TA; the eNB detects the
   preamble when |error| <= the NPRACH cyclic prefix (TS 36.211 Table 10.1.6.1-1: format 0
   2048 T_s = 66.7 us, format 1 8192 T_s = 266.7 us): beyond the CP the symbol groups'
-  timing is ambiguous for the detector. Up to ``preamble_trans_max`` attempts;
+  timing is ambiguous for the detector. Up to preambleTransMax-CE attempts;
 - the RAR window starts 4 subframes (41 for >= 64 repetitions) after the preamble end plus
-  TA + k_mac (TS 36.321 5.1.4); Msg3 at the RAR subframe + k0 (12 ms, the smallest RAR
-  scheduling delay, TS 36.213 16.3.3) + K_offset, advanced by TA; HARQ-ACK of an NPDSCH at
-  its end + 13 ms (smallest k0 of TS 36.213 Table 16.4.2-1) + K_offset; an uplink answering
-  a downlink uses the grant that came with it (n + 8 ms + K_offset).
+  TA + k_mac and lasts ra-ResponseWindowSize PDCCH periods of R_max * G subframes (TS 36.321
+  5.1.4, TS 36.213 16.6); without a RAR the UE sends its next preamble after it;
+- Msg3 at the RAR subframe + k0 (12 ms, the smallest RAR scheduling delay, TS 36.213
+  16.3.3) + K_offset, advanced by TA; HARQ-ACK of an NPDSCH at its end + 13 ms (smallest k0
+  of TS 36.213 Table 16.4.2-1) + K_offset; an uplink answering a downlink uses the grant
+  that came with it (n + 8 ms + K_offset).
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 from collections.abc import Callable
@@ -35,8 +42,9 @@ import numpy as np
 import phy_ffi
 from ntnstack.errors import InputError
 from ntnstack.rrc import SiWindows, decode_sib, from_fields
-from ntnstack.rrc.epoch import US_PER_SUBFRAME, frame_index, frame_start_s, us_since_sfn0
+from ntnstack.rrc.epoch import explicit_epoch_s, frame_start_s, us_since_sfn0
 from ntnstack.stack import rrc_nb as r
+from ntnstack.stack.ra_config import RaConfig, next_nprach_subframe, sib2_ra_config
 from ntnstack.stack.cell import SIB1_REPETITION_S, STATE_CACHE_TIMES, next_si_window_s
 
 __all__ = ["HARQ_K0_MS", "NPRACH_CP_S", "RAR_K0_MS", "UL_GRANT_K0_MS", "AccessMixin",
@@ -135,6 +143,9 @@ def fails_on_cell_loss(procedure: Callable) -> Callable:
 class AccessMixin:
     """Radio access of StackSession (uses its cell, ue, sib, _record, _event, _proc)."""
 
+    ra: RaConfig | None = None
+    """The random access configuration of the last SIB2-NB read (``_read_sib2``)."""
+
     _timing: tuple = (None, None, None)
     """(SIB31-NB, GNSS position, timing point) of the last _ue_timing: a new SIB or a new
     position makes a new timing point."""
@@ -152,10 +163,9 @@ class AccessMixin:
                                  f"below {self.ue.min_elevation_deg:g} deg")
 
     def _acquire_sib(self, t_ue: float) -> float:
-        """Read MIB-NB, SIB1-NB, then SIB31-NB where SIB1-NB schedules it, from t (UE time);
-        returns when SIB31-NB is decoded (the UE's radio parameters are its UeConfig: it does
-        not wait for the cell's SIB2-NB). CellLost when the satellite is below the UE's
-        minimum elevation."""
+        """Read MIB-NB, SIB1-NB, then SIB2-NB and SIB31-NB where SIB1-NB schedules them (in
+        the order their windows come), from t (UE time); returns when both are decoded.
+        CellLost when the satellite is below the UE's minimum elevation."""
         self._in_view(t_ue)
         d = self.cell.one_way_s(t_ue, self.ue_ecef)
         t_mib = self.cell.next_mib_s(t_ue - d)
@@ -166,7 +176,23 @@ class AccessMixin:
         s = r.sib1_schedule(sib1.data)
         self.si_windows = SiWindows(self.cell.config.sfn0_unix_s, s.window_ms, s.position,
                                     s.periodicity_rf, s.radio_frame_offset)
-        return self._read_sib31(t_sib1 + SIB1_REPETITION_S)
+        t_from = t_sib1 + SIB1_REPETITION_S
+        # SIB2-NB's SI message is the list's first, at the periodicity of SIB31-NB's (sib1_nb)
+        sib2_windows = dataclasses.replace(self.si_windows, position=1)
+        reads = sorted([(next_si_window_s(sib2_windows, t_from), self._read_sib2),
+                        (next_si_window_s(self.si_windows, t_from), self._read_sib31)],
+                       key=lambda read: read[0])
+        return max(read(t_si) for t_si, read in reads)
+
+    def _read_sib2(self, t_si: float) -> float:
+        """Read the SIB2-NB sent at the SI window start t (eNB time): the random access
+        configuration (``self.ra``); returns the UE time it is decoded."""
+        ue = self.ue
+        pdu = self.cell.sib2(ue.nprach_period_s, ue.nprach_format, ue.preamble_trans_max,
+                             ue.nprach_repetitions)
+        self._record(t_si, "DL", pdu)
+        self.ra = sib2_ra_config(pdu.data)
+        return t_si + self.cell.one_way_s(t_si, self.ue_ecef)
 
     def _read_sib31(self, t_enb: float) -> float:
         """Read SIB31-NB at the first window of the stored SIB1-NB schedule starting at or
@@ -185,14 +211,12 @@ class AccessMixin:
         return t_rx
 
     def _decode_sib(self, message: bytes, t_sent: float) -> None:
-        """Decode a SIB31-NB sent at eNB time t_sent. epochTime (SFN, subframe) is mapped to
-        the frame with that SFN nearest the transmission (the UE knows the cell's frame
-        timing from MIB-NB / hyper-SFN); the SIB's epoch is at the reference point."""
+        """Decode a SIB31-NB sent at eNB time t_sent. epochTime (SFN, subframe) is the
+        current frame with that SFN or the next one after the frame the SIB is received in
+        (TS 36.331 ServingSatelliteInfo; the UE knows the cell's frame timing from MIB-NB /
+        hyper-SFN); the SIB's epoch is at the reference point."""
         cfg = _sib31_config(message)
-        sfn0 = self.cell.config.sfn0_unix_s
-        frame_now = frame_index(sfn0, t_sent)
-        frame = frame_now + ((cfg.epoch.sfn - frame_now + 512) % 1024) - 512
-        epoch_unix_s = frame_start_s(sfn0, frame, cfg.epoch.subframe)
+        epoch_unix_s = explicit_epoch_s(cfg.epoch, self.cell.config.sfn0_unix_s, t_sent)
         sv = cfg.ephemeris
         ta = cfg.common_ta
         self.sib = UeSib(np.array([*sv.position_ecef_m, *sv.velocity_ecef_mps]),
@@ -247,29 +271,31 @@ class AccessMixin:
         return ta, dop
 
     def _random_access(self, t_ue: float) -> tuple[bool, float, dict]:
-        """NPRACH -> RAR; returns (ok, UE time of the RAR or of the give-up, numbers)."""
-        cp = NPRACH_CP_S[self.ue.nprach_format]
-        duration = 4 * NPRACH_GROUP_S[self.ue.nprach_format] * self.ue.nprach_repetitions
-        offset = 1e-3 * (RAR_WINDOW_OFFSET_LONG_MS if self.ue.nprach_repetitions >= 64
+        """NPRACH -> RAR as SIB2-NB configures them; returns (ok, UE time of the RAR or of
+        the give-up, numbers)."""
+        ra = self.ra
+        cp = NPRACH_CP_S[ra.nprach_format]
+        duration = 4 * NPRACH_GROUP_S[ra.nprach_format] * ra.repetitions
+        offset = 1e-3 * (RAR_WINDOW_OFFSET_LONG_MS if ra.repetitions >= 64
                          else RAR_WINDOW_OFFSET_MS)
-        info: dict = {"tolerance_s": cp}
-        for attempt in range(1, self.ue.preamble_trans_max + 1):
+        info: dict = {"tolerance_s": cp, "rar_window_s": ra.rar_window_s}
+        for attempt in range(1, ra.preamble_trans_max + 1):
             t_ue = self._uplink_sync(t_ue) + self.ue.processing_s
             t_occ, t_tx, ta, error = self._preamble(t_ue, info)
             info["attempts"] = attempt
-            self._event(t_tx, "nprach", attempt=attempt, ta_error_s=error,
-                        detected=abs(error) <= cp)
+            self._event(t_tx, "nprach", attempt=attempt, occasion_unix_s=t_occ,
+                        ta_error_s=error, detected=abs(error) <= cp)
             window_start = t_tx + ta + duration + offset + self.sib.k_mac_s
-            window_end = window_start + self.ue.rar_window_s
+            window_end = window_start + ra.rar_window_s
             if self._proc is not None:
                 self._proc.round_trips += 1
             if abs(error) <= cp:
                 return self._rar(t_occ + duration, offset, error, (window_start, window_end),
                                  t_tx, info)
             t_ue = window_end + self.ue.processing_s
-        info["reason"] = (f"random access failed after {self.ue.preamble_trans_max} preambles: "
+        info["reason"] = (f"random access failed after {ra.preamble_trans_max} preambles: "
                           f"arrival-time error {info['ta_error_s'] * 1e6:.1f} us beyond the "
-                          f"NPRACH CP {cp * 1e6:.1f} us (format {self.ue.nprach_format})")
+                          f"NPRACH CP {cp * 1e6:.1f} us (format {ra.nprach_format})")
         return False, t_ue, info
 
     def _preamble(self, t_ue: float, info: dict) -> tuple[float, float, float, float]:
@@ -278,9 +304,9 @@ class AccessMixin:
         d_dl = self.cell.one_way_s(t_ue, self.ue_ecef)
         # the first occasion (eNB time) the UE can still reach, sending TA ahead of it
         ta, _ = self._ue_timing(t_ue)
-        sfn0, period_ms = self.cell.config.sfn0_unix_s, round(self.ue.nprach_period_s * 1e3)
+        sfn0 = self.cell.config.sfn0_unix_s
         reach_us = us_since_sfn0(sfn0, t_ue - d_dl + ta)
-        t_occ = frame_start_s(sfn0, 0, -(-reach_us // (period_ms * US_PER_SUBFRAME)) * period_ms)
+        t_occ = frame_start_s(sfn0, 0, next_nprach_subframe(reach_us, self.ra))
         ta, dop = self._ue_timing(t_occ + d_dl)
         d_occ = self.cell.one_way_s(t_occ, self.ue_ecef)
         t_tx = t_occ + d_occ - ta

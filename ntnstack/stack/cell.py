@@ -66,8 +66,9 @@ ENB_ID = 1                # the cell identity is ENB_ID (20 bits) then the PCI's
 
 @functools.lru_cache(maxsize=64)
 def _sib2(paging_cycle_rf: int, nprach_period_ms: int, nprach_format: int,
-          preamble_trans_max: int) -> RrcPdu:
-    return sib2_nb(paging_cycle_rf, nprach_period_ms, nprach_format, preamble_trans_max)
+          preamble_trans_max: int, nprach_repetitions: int) -> RrcPdu:
+    return sib2_nb(paging_cycle_rf, nprach_period_ms, nprach_format, preamble_trans_max,
+                   nprach_repetitions)
 
 
 @functools.lru_cache(maxsize=256)
@@ -299,11 +300,11 @@ class SatelliteCell:
         """Start (eNB time) of the first SIB2-NB transmission (SI window) at or after t."""
         return next_si_window_s(self.sib2_windows, t_unix_s)
 
-    def sib2(self, nprach_period_s: float, nprach_format: int,
-             preamble_trans_max: int) -> RrcPdu:
+    def sib2(self, nprach_period_s: float, nprach_format: int, preamble_trans_max: int,
+             nprach_repetitions: int = 1) -> RrcPdu:
         """The cell's SIB2-NB (ntnstack.stack.rrc_nb.sib2_nb) for the NPRACH its UEs use."""
         return _sib2(self.paging_cycle_rf, round(nprach_period_s * 1000), nprach_format,
-                     preamble_trans_max)
+                     preamble_trans_max, nprach_repetitions)
 
     def next_sib1_s(self, t_unix_s: float) -> float:
         """eNB time of the first subframe of the first SIB1-NB repetition at or after t: the

@@ -188,6 +188,9 @@ class Mme:
         handler = _HANDLERS.get(msg.message)
         if handler is None:
             raise InputError(f"MME: unexpected {msg.message} from IMSI {imsi}")
+        if unprotected and msg.message in INTEGRITY_REQUIRED:
+            raise InputError(f"MME: {msg.message} of IMSI {imsi} without integrity protection "
+                             f"(TS 24.301 4.4.4.3)")
         return handler(self, imsi, msg, plain)
 
     def _on_attach_request(self, imsi: str, msg: n.ParsedNas, plain: bytes) -> list[bytes]:
@@ -412,15 +415,36 @@ class Mme:
         MME drops the downlink NAS that waited for it."""
         self._ues[imsi].pending_dl = []
 
-    def _on_detach_request(self, imsi: str, msg: n.ParsedNas, plain: bytes):
-        """UE-initiated detach (TS 24.301 5.5.2.2): DETACH ACCEPT, none for a switch-off.
-        The UE names itself by the GUTI this MME gave it (5.5.2.2.1)."""
-        identity = msg.ies["identity"]
+    def _check_guti(self, imsi: str, identity: bytes, what: str) -> _UeContext:
+        """The context of UE ``imsi``, whose ``what`` names it by ``identity``: InputError
+        when that is a GUTI other than the one this MME gave it."""
         ctx = self._ues[imsi]
         if identity[:1] == b"\xf6" and identity != n.guti_identity(
                 (self.plmn, self.mmegi, self.mmec, ctx.m_tmsi)):
-            raise InputError(f"MME: DETACH REQUEST of IMSI {imsi} names GUTI {identity.hex()}, "
+            raise InputError(f"MME: {what} of IMSI {imsi} names GUTI {identity.hex()}, "
                              f"not the one allocated (M-TMSI {ctx.m_tmsi:08x})")
+        return ctx
+
+    def _on_tracking_area_update_request(self, imsi: str, msg: n.ParsedNas, plain: bytes):
+        """TAU of a registered UE (TS 24.301 5.5.3.2.4): the request names the GUTI this MME
+        gave it and the KSI of its EPS security context, which verified its MAC (``handle``);
+        TRACKING AREA UPDATE ACCEPT with the GUTI kept. No mobile reachable timer or implicit
+        detach (TS 23.401 4.3.5.2): the context waits however long the UE was away."""
+        if imsi not in self._ues or self._ues[imsi].security is None:
+            raise InputError(f"MME: TRACKING AREA UPDATE REQUEST of IMSI {imsi}, which has no "
+                             f"EPS security context here (not attached)")
+        ctx = self._check_guti(imsi, msg.ies["identity"], "TRACKING AREA UPDATE REQUEST")
+        if msg.ies["ksi"] != ctx.security.ksi:
+            raise InputError(f"MME: TRACKING AREA UPDATE REQUEST of IMSI {imsi} with KSI "
+                             f"{msg.ies['ksi']}, the context's is {ctx.security.ksi}")
+        self._note(imsi, "tau", "passed", msg.ies["update_type"])
+        return [n.protect(ctx.security, n.tracking_area_update_accept(self.plmn, self.tac),
+                          uplink=False, header_type=2)]
+
+    def _on_detach_request(self, imsi: str, msg: n.ParsedNas, plain: bytes):
+        """UE-initiated detach (TS 24.301 5.5.2.2): DETACH ACCEPT, none for a switch-off.
+        The UE names itself by the GUTI this MME gave it (5.5.2.2.1)."""
+        ctx = self._check_guti(imsi, msg.ies["identity"], "DETACH REQUEST")
         self._drop(imsi)
         self._note(imsi, "detach", "passed", "switch off" if msg.ies["switch_off"] else "")
         if msg.ies["switch_off"]:
@@ -438,9 +462,14 @@ _HANDLERS: dict[str, _Handler] = {
     "control-plane-service-request": Mme._on_control_plane_service_request,
     "uplink-nas-transport": Mme._on_uplink_nas_transport,
     "detach-request": Mme._on_detach_request,
+    "tracking-area-update-request": Mme._on_tracking_area_update_request,
 }
 """The MME's handler of each uplink NAS message (ntnstack.stack.nas_parse names); any other
 is unexpected."""
+
+
+INTEGRITY_REQUIRED = frozenset({"tracking-area-update-request"})
+"""Uplink NAS the MME takes only integrity protected from a UE it has a context for."""
 
 
 def _digits(msisdn: str) -> str:

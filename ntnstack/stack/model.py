@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from ntnstack.errors import InputError
 from ntnstack.orbit import REFERENCE_UE
+from ntnstack.stack.ra_config import NPRACH_PERIODS_MS, NPRACH_REPETITIONS, PREAMBLE_TRANS_MAX
 
 __all__ = ["MAX_GNSS_ERROR_M", "MessageRecord", "ProcedureResult", "UeConfig", "derived_seed"]
 
@@ -39,10 +40,9 @@ class UeConfig:
     pdn_type: str = "non-ip"
     app_server: tuple[str, int] | None = None   # (IP, UDP port) of the UE's datagrams on an
                                                 # IP PDN; None: user_plane.UDP_SERVER
-    nprach_format: int = 1
-    nprach_period_s: float = 0.08    # nprach-Periodicity ms80 (TS 36.331 NPRACH-ConfigSIB-NB)
-    nprach_repetitions: int = 1
-    rar_window_s: float = 0.02
+    nprach_format: int = 1           # the NPRACH and preambleTransMax-CE of the SIB2-NB the
+    nprach_period_s: float = 0.08    # cell broadcasts for the UE (nprach-Periodicity ms80), which
+    nprach_repetitions: int = 1      # the UE reads back with the RAR window (ra_config)
     preamble_trans_max: int = 10
     ul_freq_hz: float = 1.995e9      # band 256 UL centre (docs/reference.md 4)
     processing_s: float = 0.005      # UE processing per message
@@ -75,6 +75,19 @@ class UeConfig:
             raise InputError(f"UeConfig.nprach_format {self.nprach_format}: 0 or 1 "
                              f"(TS 36.211 Table 10.1.6.1-1)")
         self._check_positive()
+        self._check_sib2_values()
+
+    def _check_sib2_values(self) -> None:
+        """The NPRACH fields are what the cell's SIB2-NB broadcasts: one of its values each
+        (TS 36.331 RadioResourceConfigCommonSIB-NB)."""
+        for name, value, allowed in (
+                ("nprach_period_s", self.nprach_period_s * 1e3, NPRACH_PERIODS_MS),
+                ("nprach_repetitions", self.nprach_repetitions, NPRACH_REPETITIONS),
+                ("preamble_trans_max", self.preamble_trans_max, PREAMBLE_TRANS_MAX)):
+            if not any(math.isclose(value, a) for a in allowed):
+                raise InputError(f"UeConfig.{name} {getattr(self, name)}: a SIB2-NB value, "
+                                 f"one of {', '.join(map(str, allowed))}"
+                                 + (" ms" if name == "nprach_period_s" else ""))
 
     def _check_app_server(self) -> None:
         host, port = self.app_server
@@ -88,7 +101,7 @@ class UeConfig:
                              f"type {self.pdn_type}) and a port 0..65535")
 
     def _check_positive(self) -> None:
-        for name in ("nprach_period_s", "rar_window_s", "nprach_repetitions",
+        for name in ("nprach_period_s", "nprach_repetitions",
                      "preamble_trans_max"):
             if not getattr(self, name) > 0:
                 raise InputError(f"UeConfig.{name} {getattr(self, name)}: must be > 0")

@@ -17,6 +17,7 @@ from ntnstack.stack.nas_codes import (
     EMM,
     EMM_CAUSE_ESM_FAILURE,
     EMM_CAUSE_ILLEGAL_ME,
+    EPS_UPDATE_TYPES,
     ESM,
     ESM_CAUSES,
     IEI_IMEISV,
@@ -40,7 +41,7 @@ from ntnstack.stack.nas_parse import decode_pdn_address, message_name, parse
 from ntnstack.stack.nas_security import NasSecurityContext, protect, unprotect
 
 __all__ = ["ALGORITHMS", "CP_SERVICE_TYPES", "EMM", "EMM_CAUSE_ESM_FAILURE",
-           "EMM_CAUSE_ILLEGAL_ME", "ESM",
+           "EMM_CAUSE_ILLEGAL_ME", "EPS_UPDATE_TYPES", "ESM",
            "ESM_CAUSES", "PDN_TYPES", "NasCodecError", "NasSecurityContext", "ParsedNas",
            "PdnAddress", "activate_default_bearer_request", "attach_accept", "attach_complete",
            "attach_reject", "attach_reject_reason", "attach_request", "guti_identity",
@@ -50,8 +51,8 @@ __all__ = ["ALGORITHMS", "CP_SERVICE_TYPES", "EMM", "EMM_CAUSE_ESM_FAILURE",
            "imsi_identity", "message_name", "parse", "pdn_address", "pdn_connectivity_reject",
            "pdn_connectivity_request", "plmn_octets", "protect", "rp_ack", "rp_data_mo",
            "rp_data_mt", "rp_data_tpdu", "rp_error", "security_mode_command",
-           "security_mode_complete", "imeisv_identity",
-           "unprotect", "uplink_nas_transport"]
+           "security_mode_complete", "imeisv_identity", "tracking_area_update_accept",
+           "tracking_area_update_request", "unprotect", "uplink_nas_transport"]
 
 
 def _lv(value: bytes) -> bytes:
@@ -233,6 +234,15 @@ def activate_default_bearer_request(ebi: int, pti: int, pdn_type: str, apn: str,
     return _esm("activate-default-bearer-request", ebi, pti, body)
 
 
+def _tai_list(plmn: bytes, tac: int) -> bytes:
+    """TAI list (9.9.3.33) of one TAC, type of list 00: value of the LV."""
+    return bytes([0x00]) + plmn + tac.to_bytes(2, "big")
+
+
+EPS_NETWORK_FEATURE_CP_CIOT = bytes([0x80, 0x00])
+"""EPS network feature support (9.9.3.12A): octet 3 bit 8 CP CIoT, nothing else."""
+
+
 def attach_accept(guti: tuple[bytes, int, int, int], tac: int, esm: bytes,
                   t3412_units: int = 0b010, t3412_value: int = 9, sms_only: bool = False) -> bytes:
     """ATTACH ACCEPT (8.2.1): EPS attach result (9.9.3.10: EPS only, or with ``sms_only``
@@ -242,13 +252,37 @@ def attach_accept(guti: tuple[bytes, int, int, int], tac: int, esm: bytes,
     64, 9.9.3.12A: octet 3 bit 8 CP CIoT, nothing else) and with ``sms_only`` the additional
     update result "SMS only" (IEI F-, 9.9.3.0A; TS 24.301 5.5.1.3.4.2)."""
     plmn, _, _, _ = guti
-    tai_list = bytes([0x00]) + plmn + tac.to_bytes(2, "big")
     guti_v = guti_identity(guti)
     result = COMBINED_ATTACH if sms_only else EPS_ATTACH
-    body = (bytes([result, t3412_units << 5 | t3412_value]) + _lv(tai_list) + _lve(esm)
-            + bytes([0x50]) + _lv(guti_v) + bytes([0x64]) + _lv(bytes([0x80, 0x00]))
+    body = (bytes([result, t3412_units << 5 | t3412_value]) + _lv(_tai_list(plmn, tac))
+            + _lve(esm) + bytes([0x50]) + _lv(guti_v)
+            + bytes([0x64]) + _lv(EPS_NETWORK_FEATURE_CP_CIOT)
             + (bytes([0xF0 | SMS_ONLY_RESULT]) if sms_only else b""))
     return _emm("attach-accept", body)
+
+
+def tracking_area_update_request(ksi: int, guti: tuple[bytes, int, int, int],
+                                 update_type: str = "periodic-updating") -> bytes:
+    """TRACKING AREA UPDATE REQUEST (8.2.29): NAS KSI of the current EPS security context and
+    EPS update type (9.9.3.14, ``update_type`` a key of EPS_UPDATE_TYPES, active flag 0),
+    old GUTI (EPS mobile identity), UE network capability (IEI 58) and additional update type
+    (IEI F-) "control plane CIoT" as in the ATTACH REQUEST."""
+    body = (bytes([(ksi & 0x7) << 4 | EPS_UPDATE_TYPES[update_type]])
+            + _lv(guti_identity(guti)) + bytes([0x58]) + _lv(UE_NETWORK_CAPABILITY)
+            + bytes([0xF0 | PNB_CIOT_CP << 2]))
+    return _emm("tracking-area-update-request", body)
+
+
+def tracking_area_update_accept(plmn: bytes, tac: int, t3412_units: int = 0b010,
+                                t3412_value: int = 9) -> bytes:
+    """TRACKING AREA UPDATE ACCEPT (8.2.26): EPS update result 000 "TA updated" (9.9.3.13),
+    T3412 (IEI 5A, as in the ATTACH ACCEPT), TAI list (IEI 54) of one TAC, EPS network feature
+    support (IEI 64: CP CIoT). No GUTI IE: the UE keeps its GUTI, so no TRACKING AREA UPDATE
+    COMPLETE follows (5.5.3.2.4)."""
+    body = (bytes([0x00, 0x5A, t3412_units << 5 | t3412_value])
+            + bytes([0x54]) + _lv(_tai_list(plmn, tac))
+            + bytes([0x64]) + _lv(EPS_NETWORK_FEATURE_CP_CIOT))
+    return _emm("tracking-area-update-accept", body)
 
 
 def attach_complete(ebi: int) -> bytes:

@@ -12,7 +12,8 @@ EMM = {"attach-request": 0x41, "attach-accept": 0x42, "attach-complete": 0x43,
        "authentication-request": 0x52,
        "authentication-response": 0x53, "security-mode-command": 0x5D,
        "security-mode-complete": 0x5E, "downlink-nas-transport": 0x62,
-       "uplink-nas-transport": 0x63, "control-plane-service-request": 0x4D}
+       "uplink-nas-transport": 0x63, "control-plane-service-request": 0x4D,
+       "tracking-area-update-request": 0x48, "tracking-area-update-accept": 0x49}
 ESM = {"activate-default-bearer-request": 0xC1, "activate-default-bearer-accept": 0xC2,
        "pdn-connectivity-request": 0xD0, "pdn-connectivity-reject": 0xD1,
        "esm-data-transport": 0xEB}
@@ -26,6 +27,8 @@ ESM_CAUSES = {50: "PDN type IPv4 only allowed", 51: "PDN type IPv6 only allowed"
 LINK_LOCAL_PREFIX = bytes([0xFE, 0x80]) + bytes(6)
 """fe80::/64 (RFC 4291 2.5.6): the UE builds its link-local address from it and the IID."""
 NO_KEY_KSI = 7
+EPS_UPDATE_TYPES = {"ta-updating": 0b000, "periodic-updating": 0b011}   # 9.9.3.14
+GPRS_TIMER_UNITS_S = {0b000: 2, 0b001: 60, 0b010: 360}   # TS 24.008 10.5.7.3 (111: off)
 CP_DATA, CP_ACK = 0x01, 0x04            # TS 24.011 8.1.3
 RP_DATA_MS_N, RP_DATA_N_MS, RP_ACK_MS_N, RP_ACK_N_MS = 0x00, 0x01, 0x02, 0x03   # 8.2.2
 IEI_IMEISV_REQUEST = 0xC      # SECURITY MODE COMMAND, type 1 IE (TS 24.301 8.2.20.1)

@@ -10,7 +10,9 @@ from ntnstack.stack.nas_codes import (
     CP_ACK,
     CP_DATA,
     EMM,
+    EPS_UPDATE_TYPES,
     ESM,
+    GPRS_TIMER_UNITS_S,
     IEI_IMEISV,
     IMEISV_REQUESTED_IE,
     PD_EMM,
@@ -115,7 +117,8 @@ def _parse_emm(msg: str, r: _Reader) -> dict:
         return ies
     if msg == "attach-accept":
         result = r.peek("EPS attach result") & 0x7
-        ies = {"esm": _esm_container(msg, r), "sms_only": False}
+        t3412 = r.data[r.i + 1] if r.i + 1 < len(r.data) else 0
+        ies = {"esm": _esm_container(msg, r), "sms_only": False, "t3412_s": gprs_timer_s(t3412)}
         if r.i < len(r.data) and r.data[r.i] == 0x50:
             r.take(1, "GUTI IEI")
             guti = r.lv("GUTI")
@@ -143,6 +146,10 @@ def _parse_emm(msg: str, r: _Reader) -> dict:
                 raise NasCodecError(f"{msg}: IEI 0x{iei:02x} at octet {r.i} is outside the "
                                     f"subset")
         return ies
+    if msg == "tracking-area-update-request":
+        return _tau_request(r)
+    if msg == "tracking-area-update-accept":
+        return _tau_accept(r)
     if msg == "detach-request":
         kind = r.octet("NAS KSI and detach type")
         return {"switch_off": bool(kind & 0x8), "ksi": kind >> 4 & 0x7,
@@ -150,6 +157,49 @@ def _parse_emm(msg: str, r: _Reader) -> dict:
     if msg in ("uplink-nas-transport", "downlink-nas-transport"):
         return {"container": r.lv("NAS message container")}
     return {}
+
+
+def gprs_timer_s(octet: int) -> float | None:
+    """GPRS timer (TS 24.008 10.5.7.3: unit bits 8-6, value bits 5-1) in s; None when
+    deactivated (unit 111) or of a unit outside GPRS_TIMER_UNITS_S."""
+    unit = GPRS_TIMER_UNITS_S.get(octet >> 5)
+    return None if unit is None else float(unit * (octet & 0x1F))
+
+
+def _tau_request(r: _Reader) -> dict:
+    """TRACKING AREA UPDATE REQUEST (8.2.29): NAS KSI, EPS update type, old GUTI, and the
+    optional UE network capability (58) and additional update type (F-)."""
+    first = r.octet("NAS KSI and EPS update type")
+    kinds = {code: name for name, code in EPS_UPDATE_TYPES.items()}
+    if first & 0x7 not in kinds:
+        raise NasCodecError(f"{r.message}: EPS update type {first & 0x7} at octet {r.i} is "
+                            f"outside the subset")
+    ies = {"ksi": first >> 4 & 0x7, "update_type": kinds[first & 0x7],
+           "identity": r.lv("old GUTI")}
+    while r.i < len(r.data):
+        iei = r.octet("optional IEI")
+        if iei == 0x58:
+            r.lv("UE network capability")
+        elif iei >> 4 != 0xF:         # F-: additional update type, in the octet read
+            raise NasCodecError(f"{r.message}: IEI 0x{iei:02x} at octet {r.i} is outside the "
+                                f"subset")
+    return ies
+
+
+def _tau_accept(r: _Reader) -> dict:
+    """TRACKING AREA UPDATE ACCEPT (8.2.26): EPS update result and the optional T3412 (5A),
+    TAI list (54), EPS network feature support (64)."""
+    ies = {"result": r.octet("EPS update result") & 0x7, "t3412_s": None}
+    while r.i < len(r.data):
+        iei = r.octet("optional IEI")
+        if iei == 0x5A:
+            ies["t3412_s"] = gprs_timer_s(r.octet("T3412 value"))
+        elif iei in (0x54, 0x64):
+            r.lv("TAI list" if iei == 0x54 else "EPS network feature support")
+        else:
+            raise NasCodecError(f"{r.message}: IEI 0x{iei:02x} at octet {r.i} is outside the "
+                                f"subset")
+    return ies
 
 
 def _esm_container(msg: str, r: _Reader) -> bytes:

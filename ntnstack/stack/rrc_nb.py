@@ -123,11 +123,12 @@ def mib_nb(sfn: int, hyper_sfn: int, value_tag: int = 0, scheduling_info_sib1: i
 
 
 def sib2_nb(paging_cycle_rf: int, nprach_period_ms: int, nprach_format: int,
-            preamble_trans_max: int) -> RrcPdu:
+            preamble_trans_max: int, nprach_repetitions: int = 1) -> RrcPdu:
     """SystemInformationBlockType2-NB (TS 36.331 6.7.3.1) in its SI message (the first of
     SIB1-NB's schedulingInfoList, its mapping implicit): the paging cycle and nB = T/4 of the
-    cell's paging occasions (ntnstack.stack.paging), one NPRACH resource with the period and
-    CP length (format 0: 66.7 us, 1: 266.7 us) the UEs use, the preamble transmissions, T311
+    cell's paging occasions (ntnstack.stack.paging), one NPRACH resource with the period,
+    start time 8 ms, CP length (format 0: 66.7 us, 1: 266.7 us) and repetitions the UEs use
+    (ntnstack.stack.ra_config reads it back), the preamble transmissions, T311
     10 s (ntnstack.stack.reestablishment.T311_S), and nominal values elsewhere: the RAR
     window, contention resolution, power control and T300 / T301 / T310 of a cell serving UEs
     at the link budget's edge."""
@@ -150,7 +151,7 @@ def sib2_nb(paging_cycle_rf: int, nprach_period_ms: int, nprach_format: int,
                     "nprach-NumSubcarriers-r13": "n12",
                     "nprach-SubcarrierMSG3-RangeStart-r13": "oneThird",
                     "maxNumPreambleAttemptCE-r13": "n10",
-                    "numRepetitionsPerPreambleAttempt-r13": "n1",
+                    "numRepetitionsPerPreambleAttempt-r13": f"n{nprach_repetitions}",
                     "npdcch-NumRepetitions-RA-r13": "r8", "npdcch-StartSF-CSS-RA-r13": "v4",
                     "npdcch-Offset-RA-r13": "zero"}]},
             "npdsch-ConfigCommon-r13": {"nrs-Power-r13": 0},

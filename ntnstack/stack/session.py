@@ -6,8 +6,8 @@ stamped at the eNB (capture point of the emulated network: downlink at transmiss
 uplink at reception). Every message is delivered after the UE - eNB one-way delay at its
 sending time (service link, plus the feeder link on a transparent payload). The timing
 rules of the radio access are in ``access``; data, SMS and detach in ``services``; the LEO
-cell change in ``mobility``. A UE-initiated uplink in RRC_CONNECTED first waits one
-scheduling-request round trip.
+cell change in ``mobility``; the periodic TAU after a coverage gap in ``coverage``. A
+UE-initiated uplink in RRC_CONNECTED first waits one scheduling-request round trip.
 """
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from ntnstack.stack import rrc_nb as r
 from ntnstack.stack.access import (NPRACH_CP_S, AccessMixin, UeSib, fails_on_cell_loss,
                                    rar_c_rnti)
 from ntnstack.stack.cell import SatelliteCell
+from ntnstack.stack.coverage import CoverageMixin
 from ntnstack.stack.mme import Mme
 from ntnstack.stack.mobility import MobilityMixin
 from ntnstack.stack.model import MessageRecord, ProcedureResult, UeConfig, derived_seed
@@ -48,7 +49,7 @@ def _ground(lat_deg: float, lon_deg: float, alt_m: float) -> GroundPoint:
 
 
 class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin,
-                   ReestablishmentMixin):
+                   ReestablishmentMixin, CoverageMixin):
     """One UE's procedures against ``cells`` (time order of service) and an MME.
 
     ``attach()``, ``send_data()``, ``receive_data()``, ``send_sms()``, ``receive_sms()``,
@@ -250,12 +251,14 @@ class StackSession(AccessMixin, ServicesMixin, PagingMixin, MobilityMixin,
         return self._end(True, t_rx)
 
     def _accepted(self, accept: n.ParsedNas) -> None:
-        """From the ATTACH ACCEPT: the PDN address and the S-TMSI (MMEC, M-TMSI) of the GUTI."""
+        """From the ATTACH ACCEPT: the PDN address, the S-TMSI (MMEC, M-TMSI) of the GUTI and
+        T3412."""
         self.pdn_address = n.parse(accept.ies["esm"]).ies["pdn_address"]
         self.guti = accept.ies["guti"]      # (PLMN, MMEGI, MMEC, M-TMSI)
         _, _, mmec, m_tmsi = self.guti
         self.s_tmsi = (mmec, m_tmsi)
         self.sms_registered = accept.ies["sms_only"]
+        self.t3412_s = accept.ies["t3412_s"]
 
     def _ue_answer(self, msg: n.ParsedNas) -> tuple[bytes, int] | None:
         """The UE's NAS answer to a DL EMM message: (plain, security header type) or None."""

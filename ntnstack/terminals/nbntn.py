@@ -15,10 +15,14 @@ SMS over NAS: +CMGS answers when the RP-ACK reaches the UE, +CMT when the SMS-DE
 downlink data and SMS to an idle module page it first. AT+CFUN=0/4 sends a switch-off DETACH
 REQUEST. The location the host gives (or the module's GNSS fix) is the UE's position estimate
 for TA / Doppler pre-compensation; the true position stays ``ue_position``.
-When the satellite sets the module reports +CEREG: 2 (searching) and +CSCON: 0, and attaches
-again on the next pass. The module searches only while its vendor radio settings include
-NTN (Nordic %XSYSTEMMODE, Quectel +QCFG="iotopmode", Murata %RATACT, Sierra +KSRAT) and asks
-the host for a position its vendor's way when it has none. Vendor commands (location,
+When the satellite sets the module reports +CEREG: 2 (searching) and +CSCON: 0; its UE stays
+EMM-REGISTERED with its GUTI and NAS security context, and on the next pass reads the cell
+and, when T3412 expired meanwhile, does a periodic TRACKING AREA UPDATE (TS 24.301 5.3.5,
+5.5.3.2.2; ``StackSession.return_to_coverage``): +CEREG: 1/5 again when the TAU ACCEPT (or,
+without a TAU, the SIBs) reach the UE, the default bearer as it was. The module searches
+only while its vendor radio settings include NTN (Nordic %XSYSTEMMODE, Quectel
++QCFG="iotopmode", Murata %RATACT, Sierra +KSRAT) and asks the host for a position its
+vendor's way when it has none. Vendor commands (location,
 settings, URCs) live in :mod:`nbntn_vendor` and the modules :mod:`nbntn_vendors` names.
 """
 from __future__ import annotations
@@ -233,14 +237,14 @@ class NbNtnModule(PowerSaving, AtModule):
             return
         cid, requested = self.attach_cid(), PDP_TYPES[self.attach_context().pdp_type]
         session = self.stack.session
+        if session.attached:
+            self._back_in_coverage(token, cid)
+            return
         session.ue = replace(session.ue, pdn_type=requested)
         result, events = self._run(lambda s: s.attach())
         self.log("event", f"stack attach ok={result.ok} {result.duration_s:.3f} s "
                           f"{result.round_trips} round trips, cid {cid} PDN type {requested}")
-        for t, kind, _ in events:
-            if kind == "sib31-nb acquired":
-                self._at(token, self.stack.t_s(t), self._cell_found)
-        self._rrc_up_at(token, result)
+        self._replay_access(token, result, events)
         if result.ok:
             pdn = nas.decode_pdn_address(session.pdn_address)
             self._at(token, self.stack.t_s(result.details["attach_accept_rx_unix_s"]),
@@ -248,6 +252,31 @@ class NbNtnModule(PowerSaving, AtModule):
         else:
             self._at(token, self.stack.t_s(result.end_unix_s),
                      lambda: self._attach_failed(result.reason))
+
+    def _back_in_coverage(self, token: int, cid: int) -> None:
+        """Still registered (the satellite set and rose again): the session reads the cell
+        and does a periodic TAU if T3412 expired; registered again, the default bearer of
+        ``cid`` as the attach gave it, when that reaches the UE."""
+        result, events = self._run(lambda s: s.return_to_coverage())
+        self.log("event", f"stack return-to-coverage ok={result.ok} {result.duration_s:.3f} s "
+                          f"{result.round_trips} round trips, periodic TAU "
+                          f"{result.details.get('t3412_expired', False)}")
+        self._replay_access(token, result, events)
+        if result.ok:
+            pdn = nas.decode_pdn_address(self.stack.session.pdn_address)
+            self._at(token, self.stack.t_s(result.details["in_service_rx_unix_s"]),
+                     lambda: self._in_service(cid, pdn))
+        else:
+            self._at(token, self.stack.t_s(result.end_unix_s),
+                     lambda: self._attach_failed(result.reason, "tracking area update"))
+
+    def _replay_access(self, token: int, result, events: list) -> None:
+        """URCs of a procedure's access: cell found at SIB31-NB decoded, +CSCON 1 at its
+        RRCConnectionSetup-NB."""
+        for t, kind, _ in events:
+            if kind == "sib31-nb acquired":
+                self._at(token, self.stack.t_s(t), self._cell_found)
+        self._rrc_up_at(token, result)
 
     def _rrc_up_at(self, token: int, result) -> None:
         """+CSCON 1 when the procedure's RRCConnectionSetup-NB reaches the UE (if it had one)."""
@@ -259,23 +288,35 @@ class NbNtnModule(PowerSaving, AtModule):
         self.log("event", "cell found")
         self.vendor.event("cell_found")
 
-    def _attach_failed(self, reason: str) -> None:
-        """The stack's attach failed (its reason logged): idle, and search again."""
-        self.log("event", f"attach failed: {reason}")
+    def _attach_failed(self, reason: str, what: str = "attach") -> None:
+        """The stack's attach (or ``what``) failed (its reason logged): idle, and search
+        again."""
+        self.log("event", f"{what} failed: {reason}")
         self.set_rrc(False)
         self.later(0.0, self.start_attach)
 
     def _attached(self, cid: int, requested: str, pdn: nas.PdnAddress) -> None:
         """Attach Accept at the UE: the default bearer of ``cid`` holds the addresses of
         ``pdn``; +CGEV (with the reason when an IPv4v6 request was narrowed), +CEREG."""
+        self._bearer(cid, pdn)
+        if self.cgerep:
+            reason = CGEV_REASON.get((requested, pdn.pdn_type))
+            self.urc(f"+CGEV: ME PDN ACT {cid}" + ("" if reason is None else f",{reason}"))
+        self._in_service()
+
+    def _bearer(self, cid: int, pdn: nas.PdnAddress) -> None:
+        """The default bearer of ``cid`` holds the addresses of ``pdn`` (logged)."""
         v4 = None if pdn.ipv4 is None else ipaddress.IPv4Address(pdn.ipv4).packed
         v6 = pdn.ipv6_link_local
         self.pdp_active = {cid: (v4, v6)}
         self.log("event", f"pdn {cid} {pdn.pdn_type} ipv4 {pdn.ipv4} ipv6 "
                           f"{None if v6 is None else ipaddress.IPv6Address(v6)}")
-        if self.cgerep:
-            reason = CGEV_REASON.get((requested, pdn.pdn_type))
-            self.urc(f"+CGEV: ME PDN ACT {cid}" + ("" if reason is None else f",{reason}"))
+
+    def _in_service(self, cid: int | None = None, pdn: nas.PdnAddress | None = None) -> None:
+        """Registered (again): +CEREG 1/5, SMS that waited; back in coverage the bearer of
+        ``cid`` is ``pdn`` again (it stayed up in the network: no +CGEV)."""
+        if pdn is not None:
+            self._bearer(cid, pdn)
         self.set_registration(self.spec.cereg_stat, self.spec.act)
         self.vendor.event("registered")
         self._touch_rrc()

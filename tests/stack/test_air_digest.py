@@ -7,11 +7,17 @@ UE, and hashes (SHA-256) each UE's pcap file (every RRC PDU with its NAS, its di
 and its eNB-side time in microseconds) and the repr of every procedure result (start, end,
 round trips, details with the TA / Doppler / HARQ figures as exact floats) and event.
 
-``DIGEST_BEFORE_SPEEDUPS`` was recorded from the code of main at commit c30aebc (before any
-change of the speed branch) by running this very test and printing the digest, on this
-project's 2-core AMD EPYC VM (AVX2 + FMA). The times are exact floats, and numpy's dot of the
-delays uses the BLAS kernel of the CPU (FMA here): on a CPU family where it rounds differently
-the digest is re-recorded by running this test at c30aebc (`git archive`, as
+``DIGEST_BEFORE_SPEEDUPS`` was first recorded from the code of main at commit c30aebc (before
+any change of the speed branch) by running this very test and printing the digest, on this
+project's 2-core AMD EPYC VM (AVX2 + FMA). The air then changed on purpose once: the UE reads
+SIB2-NB (now in each pcap) before random access and follows it (NPRACH occasions
+nprach-StartTime 8 ms into the period, RAR window 8 PDCCH periods of 32 ms), and the
+"nprach" event names its occasion (``occasion_unix_s``); tests/stack/test_random_access.py
+checks those times against the spec. The digest was re-recorded with the commit that made
+that change (``git log -S`` on the value finds it), changing nothing else; from there on it
+guards the speed-ups again. The times are exact floats, and numpy's dot of the delays uses
+the BLAS kernel of the CPU (FMA here): on a CPU family where it rounds differently the
+digest is re-recorded by running this test at that commit (`git archive`, as
 tests/stack/test_bench_stack_before_after.py does), never by copying the new value.
 """
 from __future__ import annotations
@@ -26,7 +32,7 @@ from ntnstack.stack.session import UeConfig
 from tests.stack.conftest import START_UNIX_S
 
 UES = 200
-DIGEST_BEFORE_SPEEDUPS = "fb963f7141372779270ae36c6ba317eeb4b67e846f9daf31c7d46c646443ddbf"
+DIGEST_BEFORE_SPEEDUPS = "b80f25d6a507e194b9db88bacdc2be7ae2f6daa70dbd1c994f589792003e71ff"
 
 
 def air_digest(tmp_path) -> str:

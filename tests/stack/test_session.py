@@ -19,6 +19,7 @@ LEO_ONE_WAY_BOUND_S = 0.01   # > 1932 km / c: the 600 km orbit's slant range at 
 GEO_SEQUENCE = [
     "MasterInformationBlock-NB",
     "SystemInformationBlockType1-NB",
+    "SystemInformation-NB [ SIB2 ]",    # SI windows after SIB1-NB's decoding: see below
     "SystemInformation-NB [ SIB31 ]",
     "RRCConnectionRequest-NB",
     "RRCConnectionSetup-NB",
@@ -62,11 +63,12 @@ def test_geo_capture_has_no_malformed_packet(geo_run):
 
 
 def test_broadcast_follows_the_nb_iot_schedule(geo_run):
-    """MIB-NB -> SIB1-NB -> SIB31-NB as TS 36.331 5.2.1.2a / 5.2.3a and TS 36.213 16.4.1.3
-    place them, read from the capture's eNB times (frames counted from SFN 0 at the start)."""
+    """MIB-NB -> SIB1-NB -> SIB2-NB, SIB31-NB as TS 36.331 5.2.1.2a / 5.2.3a and TS 36.213
+    16.4.1.3 place them, read from the capture's eNB times (frames counted from SFN 0 at the
+    start)."""
     s, attach = geo_run.session, geo_run.results["attach"]
     cell = s.cell
-    sent = {m.rrc: m.t_unix_s for m in attach.messages[:3]}
+    sent = {m.rrc: m.t_unix_s for m in attach.messages[:4]}
     sfn0 = cell.config.sfn0_unix_s
     frame = {name: round((t - sfn0) * 1e5) / 1e3 for name, t in sent.items()}   # frames
     # MIB-NB: the first 640 ms TTI the UE can hear from power-on
@@ -87,6 +89,12 @@ def test_broadcast_follows_the_nb_iot_schedule(geo_run):
             schedule.periodicity_rf) == (2, 160, 1, 128)
     assert frame["sib31-v1700"] % 128 == pytest.approx(17.0)
     wait = sent["sib31-v1700"] - sent["systemInformationBlockType1-r13"] - SIB1_REPETITION_S
+    assert 0 <= wait < schedule.periodicity_rf * 0.01
+    # SIB2-NB: SI message 1, x = 0: frames with SFN mod 128 = 0 + 1 = 1; the first after
+    # SIB1-NB is decoded (here SIB1-NB in frame 65.4, decoded in 79.5, so SIB2-NB in frame
+    # 129, before SIB31-NB in frame 145)
+    assert frame["sib2-r13"] % 128 == pytest.approx(1.0)
+    wait = sent["sib2-r13"] - sent["systemInformationBlockType1-r13"] - SIB1_REPETITION_S
     assert 0 <= wait < schedule.periodicity_rf * 0.01
     # SIB1-NB broadcasts the PLMN and TAC the MME gives in the TAI list of the Attach Accept
     rows = tshark_rows(geo_run.pcap, "lte-rrc.MCC_MNC_Digit", "lte-rrc.trackingAreaCode_r13",
@@ -171,11 +179,13 @@ def test_harq_ack_arrives_k0_plus_k_offset_after_the_npdsch(run, request):
 def test_leo_capture_sequence_and_cell_change(leo_run):
     infos = _infos(leo_run.pcap)
     assert not [r for r in tshark_rows(leo_run.pcap, "_ws.malformed") if r[0]]
-    assert infos[:3] == ["MasterInformationBlock-NB", "SystemInformationBlockType1-NB",
-                         "SystemInformation-NB [ SIB31 ]"]
-    assert infos[-7:] == [
-        "MasterInformationBlock-NB", "SystemInformationBlockType1-NB",
-        "SystemInformation-NB [ SIB31 ]",
+    # SIB1-NB in frame 1 mod 128 is decoded in frame 15.1 after SIB2-NB's window (frames 1..16)
+    # began: SIB31-NB (frame 17) comes first, SIB2-NB in the next period (frame 129)
+    broadcast = ["MasterInformationBlock-NB", "SystemInformationBlockType1-NB",
+                 "SystemInformation-NB [ SIB31 ]", "SystemInformation-NB [ SIB2 ]"]
+    assert infos[:4] == broadcast
+    assert infos[-8:] == [
+        *broadcast,
         "RRCConnectionRequest-NB", "RRCConnectionSetup-NB",
         "RRCConnectionSetupComplete-NB, Control plane service request, ESM data transport",
         "RRCConnectionRelease-NB"]
@@ -332,6 +342,10 @@ def test_validity_expiry_with_the_satellite_gone_is_radio_link_failure():
     ("pdn_type", "ipx", "UeConfig.pdn_type"),
     ("nprach_format", 2, "UeConfig.nprach_format"),
     ("preamble_trans_max", 0, "UeConfig.preamble_trans_max"),
+    # values SIB2-NB cannot carry (TS 36.331 RadioResourceConfigCommonSIB-NB)
+    ("nprach_period_s", 0.05, "UeConfig.nprach_period_s 0.05: a SIB2-NB value, one of 40, "),
+    ("preamble_trans_max", 9, "UeConfig.preamble_trans_max 9: a SIB2-NB value"),
+    ("nprach_repetitions", 3, "UeConfig.nprach_repetitions 3: a SIB2-NB value"),
 ])
 def test_bad_ue_config_names_the_field(field, value, message):
     from ntnstack.errors import InputError

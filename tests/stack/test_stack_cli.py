@@ -25,6 +25,8 @@ def test_geo_run_writes_rows_and_a_pcap(tmp_path):
     assert rows[0]["round_trips"] == 5 and rows[0]["details"]["attempts"] == 1
     infos = [r[0] for r in tshark_rows(pcap, "_ws.col.Info")]
     assert infos[0] == "MasterInformationBlock-NB" and infos[-1] == "RRCConnectionRelease-NB"
+    # the cell's SIB2-NB, whose NPRACH and RAR window the UE's random access follows
+    assert "SystemInformation-NB [ SIB2 ]" in infos[:4]
 
 
 def test_gnss_error_fails_with_the_reason():

@@ -148,9 +148,11 @@ def test_default_geo_attach_is_within_the_typical_50_to_120_s(virtual_rig):
     assert 50.0 <= took <= 120.0                          # docs/reference.md 5 (GEO)
 
 
-def test_loses_registration_when_the_satellite_sets_and_regains_next_pass(virtual_rig):
-    passes = PassSchedule(period_s=600.0, visible_s=300.0)
-    link = FixedGeometryLink(LEO_ALT_M, 30.0, passes=passes)
+def _passing_module(virtual_rig, period_s: float):
+    """A generic module on a LEO-600 link visible 300 s of every ``period_s``, RRC kept
+    (no inactivity release), +CEREG and +CSCON URCs on, registering on the first pass."""
+    link = FixedGeometryLink(LEO_ALT_M, 30.0, passes=PassSchedule(period_s=period_s,
+                                                                  visible_s=300.0))
     m = virtual_rig.module("nbntn-generic", link, timing=NtnTiming(rrc_inactivity_s=1e4))
     virtual_rig.start()
     c = virtual_rig.client(m)
@@ -159,13 +161,47 @@ def test_loses_registration_when_the_satellite_sets_and_regains_next_pass(virtua
     c.cmd("AT+CSCON=1")
     c.cmd("AT+CFUN=1")
     c.wait(r"^\+CEREG: 5$")
-    c.wait(r"^\+CEREG: 2$")
-    c.wait(r"^\+CSCON: 0$")
+    c.wait(r"^\+CSCON: 0$")      # the satellite sets: RRC gone, then
+    c.wait(r"^\+CEREG: 2$")      # searching
     assert [t for t, x in m.events("satellite set")][0] == pytest.approx(300.0)
+    return m, c
+
+
+def test_loses_registration_when_the_satellite_sets_and_regains_next_pass(virtual_rig):
+    """A gap of 300 s, within T3412 (54 min): the UE stays EMM-REGISTERED with its GUTI and
+    has nothing to send when the satellite is back (TS 24.301 5.3.5): registered again when
+    the cell's SIBs are read, no new attach, no RRC connection."""
+    m, c = _passing_module(virtual_rig, 600.0)
     c.wait(r"^\+CEREG: 5$")
     rise = [t for t, x in m.events("satellite rose")][0]
     assert rise == pytest.approx(600.0)
-    assert reg_time(m) > rise
+    back = [r for r in m.stack.session.results if r.name == "return-to-coverage"][0]
+    assert back.ok and not back.details["t3412_expired"] and back.round_trips == 0
+    assert reg_time(m) == pytest.approx(m.stack.t_s(back.details["in_service_rx_unix_s"]),
+                                        abs=ONE_MICROSECOND)
+    assert reg_time(m) > rise + NtnTiming().search_s
+    assert len([r for r in m.stack.session.results if r.name == "attach"]) == 1
+    assert [t for t, _ in m.events("rrc 1") if t > rise] == []
+
+
+def test_periodic_tau_with_the_guti_after_a_gap_longer_than_t3412(virtual_rig):
+    """A gap of 3,700 s, beyond T3412 (9 decihours = 3,240 s, the ATTACH ACCEPT's): back in
+    coverage the UE sends a periodic TRACKING AREA UPDATE REQUEST with its GUTI and KSI
+    (TS 24.301 5.3.5, 5.5.3.2.2), not a new ATTACH REQUEST with its IMSI; registered when
+    the TAU ACCEPT reaches it, with the same GUTI and no new authentication."""
+    m, c = _passing_module(virtual_rig, 4000.0)
+    session = m.stack.session
+    guti, ksi = session.guti, session.security.ksi
+    c.wait(r"^\+CSCON: 1$")       # the TAU's RRC connection
+    c.wait(r"^\+CEREG: 5$")
+    back = [r for r in session.results if r.name == "return-to-coverage"][0]
+    assert back.ok and back.details["t3412_expired"]
+    assert [x.nas for x in back.messages if x.nas] == ["tracking-area-update-request",
+                                                       "tracking-area-update-accept"]
+    assert reg_time(m) == pytest.approx(m.stack.t_s(back.details["in_service_rx_unix_s"]),
+                                        abs=ONE_MICROSECOND)
+    assert (session.guti, session.security.ksi) == (guti, ksi)
+    assert len([r for r in session.results if r.name == "attach"]) == 1
 
 
 def test_signal_reports_follow_the_path_loss(rig):
