@@ -8,7 +8,6 @@ import sys
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
@@ -18,6 +17,7 @@ from ntnstack.iq.files import (
     BYTES_PER_SAMPLE, IQInput, IQWriter, open_iq, sample_blocks, sigmf_paths,
 )
 from ntnstack.iq.sigmf import check_continuous
+from ntnstack.iq.trajectory import ChannelLink
 from ntnstack.progress import ProgressBar
 from ntnstack.limits import (
     MAX_IQ_CHUNK, MAX_IQ_DELAY_BYTES, MAX_SERIES_ROWS, MAX_SPAN_S,
@@ -33,15 +33,6 @@ REDRAW_S = 0.2
 """Wall seconds between two redraws of the progress bar (a block takes far less)."""
 PASS_BLOCK = 1 << 16          # samples per step of the channel pass: its 512 KiB output
                               # stays in the 2 MiB L2 cache from the channel to the write
-
-
-class ChannelLink(NamedTuple):
-    """One direction's channel and where it comes from."""
-
-    trajectory: object               # phy_ffi.ChannelTrajectory, t_s from the first sample
-    note: dict                       # annotation fields (ntnstack:...)
-    start_unix_s: float | None = None    # time of the first sample (None: a CSV trajectory)
-    carrier_hz: float | None = None      # carrier its Doppler is computed on
 
 
 def read_trajectory_csv(path: str):

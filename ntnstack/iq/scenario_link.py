@@ -13,8 +13,7 @@ def scenario_links(args, duration_s: float, directions: tuple[str, ...], src) ->
     """[ChannelLink] of ``args.terminal`` in ``args.scenario``, one per direction (dl | ul),
     all from one start: the live service is asked once."""
     from ntnstack.clock import format_iso8601
-    from ntnstack.iq.cli import ChannelLink
-    from ntnstack.iq.trajectory import link_trajectory
+    from ntnstack.iq.trajectory import ChannelLink, link_trajectory
     from ntnstack.runner.world import World
     from ntnstack.scenario import load_scenario
 

@@ -39,6 +39,15 @@ class LinkTrajectory(NamedTuple):
     min_elevation_seen_deg: float
 
 
+class ChannelLink(NamedTuple):
+    """One direction's channel and where it comes from."""
+
+    trajectory: object               # phy_ffi.ChannelTrajectory, t_s from the first sample
+    note: dict                       # annotation fields (ntnstack:...)
+    start_unix_s: float | None = None    # time of the first sample (None: a CSV trajectory)
+    carrier_hz: float | None = None      # carrier its Doppler is computed on
+
+
 def link_trajectory(source: OrbitSource, ue: GroundPoint, start_unix_s: float,
                     duration_s: float, *, gateway: GroundPoint | None = None,
                     freq_dl_hz: float, freq_ul_hz: float, direction: str = "dl",
