@@ -74,16 +74,19 @@ class AtResponder:
 class DataEntry:
     """TS 27.005 3.5.1 data entry in front of ``responder``: while active, every byte is data
     (CR included) until Ctrl-Z (the data goes to ``responder.on_payload``) or ESC (cancelled:
-    OK); nothing else ends it. ``open`` is a script answer: the "> " prompt, then data entry."""
+    OK); nothing else ends it. ``open`` is a script answer: ``prompt`` (27.005 3.5.1: "> "),
+    then data entry."""
 
     def __init__(self, responder: AtResponder, active: bool = False):
         self.responder, self.active = responder, active
+        self.prompt = b"\r\n> "   # what the module writes when data entry opens
         self.data = bytearray()
         self.cancelled = 0   # data entries ended by ESC
 
     def open(self, r: AtResponder, line: str) -> None:
         self.active = True
-        r.write(b"\r\n> ")
+        if self.prompt:
+            r.write(self.prompt)
 
     def feed(self, data: bytes) -> None:
         if self.active:
@@ -136,11 +139,13 @@ class MuxModule:
         self._receiver = self.at.feed
         threading.Timer(0.05, self.at.send_lines, ("^SIMST: 1",)).start()
 
-    def _start_mux(self, responder: AtResponder | None, line: str) -> None:
-        """AT+CMUX: OK, then frames (``responder`` None: a module left multiplexed by a host
-        that died, as it is when the bridge opens the port)."""
-        if responder is not None:
-            responder.send_lines("OK")
+    def _start_mux(self, responder: AtResponder, line: str) -> None:
+        responder.send_lines("OK")
+        self.left_multiplexed()
+
+    def left_multiplexed(self) -> None:
+        """Frames only from now on, no OK owed: also the state a host that died after
+        AT+CMUX leaves the module in."""
         self.mux = Mux(self, initiator=False)
         for dlci, script in self.channel_scripts.items():
             ch = self.mux.channel(dlci)

@@ -28,8 +28,7 @@ def test_prompt_with_a_urc_behind_it_in_the_same_write(pty_peer):
     """The module writes "> " and a +CMTI at once (one os.write): send_sms still sees the
     prompt, sends the PDU, and the +CMTI is queued as a URC."""
     peer, responder, entry = _data_entry_module(pty_peer)
-    responder.script[CMGS] = lambda r, line: (setattr(entry, "active", True),
-                                              r.write(b'\r\n> \r\n+CMTI: "ME",3\r\n'))
+    entry.prompt = b'\r\n> \r\n+CMTI: "ME",3\r\n'
     with open_module(peer.path, "nbntn-generic") as m:
         m.power_on()
         assert m.send_sms("+8613800138000", "hello from orbit") == 3   # +CMGS: 3 of sms_payload
@@ -41,7 +40,7 @@ def test_a_prompt_command_that_times_out_is_cancelled_with_esc(pty_peer):
     """The prompt is lost on the line (the module is in data entry, the bridge never saw "> "):
     the command times out, and the next command first sends ESC, so it works."""
     peer, responder, entry = _data_entry_module(pty_peer)
-    responder.script[CMGS] = lambda r, line: setattr(entry, "active", True)
+    entry.prompt = b""
     with open_module(peer.path, "nbntn-generic") as m:
         m.power_on()
         with pytest.raises(Timeout, match="prompt"):
@@ -66,7 +65,7 @@ def test_power_on_closes_a_multiplexer_left_by_an_earlier_run(pty_peer):
     garbage to it; power_on sends the close-down (CLD on DLCI 0), re-syncs and starts the
     multiplexer again."""
     peer, module = tiantong_module(pty_peer)
-    module._start_mux(None, "")                      # multiplexed before the bridge opens
+    module.left_multiplexed()                        # before the bridge opens the port
     first = module.mux
     with open_module(peer.path, "tiantong") as m:
         m.power_on()
