@@ -29,9 +29,12 @@ Routing rule for each received line (documented once, applied in this order):
 5. any other line is an information line of the pending command, or, with none pending, a URC
    named ``unknown`` (finals with nothing pending are queued as ``stray``): nothing is lost.
 
-The ``"> "`` prompt (27.005 3.5.1) has no line end: while a prompt command waits, pending
-bytes that start with ``>`` are the prompt; the payload then goes out with Ctrl-Z (0x1A), or
-ESC (0x1B) cancels.
+The ``"> "`` prompt (27.005 3.5.1: ``<CR><LF>> ``) has no line end of its own: while a prompt
+command waits for it, a line (or the unfinished line at the end of the bytes received) that
+starts with ``>`` (after spaces) opens with the prompt, wherever it sits in a read and
+whatever follows it (a URC, the rest of the read), so chunking never changes the outcome; the
+prompt and one space after it are removed and the rest of that line is routed as usual. The
+payload then goes out with Ctrl-Z (0x1A), or ESC (0x1B) cancels.
 
 Bytes that are not printable text (decoded with errors='replace') are removed from the line,
 counted in ``stats["garbage_bytes"]`` and logged; the rest of the line is routed as above.
@@ -44,11 +47,14 @@ engine is then *unaligned*; before its next command (and in :meth:`AtEngine.sync
 re-aligns with a unique marker: ``ATE1`` (echo on), then ``ATE1E1...`` with a number of
 ``E1`` that no recent marker used, until one is answered after its own echo. Finals that
 arrive before that echo belong to older commands and are queued as ``stray``. Echo is then
-switched off again when the engine last sent ``ATE0``.
+switched off again when the engine last sent ``ATE0``. A prompt command that ended so may have
+left the module in data entry: the re-alignment first sends ESC (27.005 3.5.1: cancels it).
+After each attempt that times out it writes the next of :attr:`AtEngine.wakeups` (ESC by
+default; a driver adds the 27.010 close-down for a family that multiplexes), so a module that
+a dead host run left in data entry or in multiplexer mode answers again.
 """
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
 import re
@@ -85,6 +91,7 @@ _BASIC_ECHO = re.compile(r"(E[01]|Z|&F)", re.IGNORECASE)
 _MARKERS = 30   # distinct realignment markers (ATE1 + 1..30 x E1) before one is reused
 _NOT_TEXT = re.compile(r"[^\x20-\x7e\u00a0-\ufffc]")
 _EOL = re.compile(rb"[\r\n]")
+_PROMPT = re.compile(rb"[ \t]*> ?")   # at a line start (27.005 3.5.1: <CR><LF>> <space>)
 MAX_LINE_BYTES = 65536   # a line longer than this without CR / LF is garbage (no AT line is)
 
 
@@ -162,6 +169,10 @@ class AtEngine:
         self.aligned = True
         """False after a command ended without its own final (see the module docstring)."""
         self._echo_off = False      # the last echo command sent was ATE0
+        self._data_entry = False    # a prompt command ended without its final: ESC owed
+        self.wakeups: tuple[bytes, ...] = (ESC,)
+        """Written in turn after each re-alignment attempt that times out: bytes that return
+        a module to AT commands (ESC ends a data entry, TS 27.005 3.5.1)."""
         self._marks = itertools.cycle(range(1, _MARKERS + 1))
         channel.set_receiver(self.feed)
         channel.add_state_listener(self._on_state)
@@ -205,14 +216,14 @@ class AtEngine:
             if pending.prompt:
                 self._send_payload(pending, payload, payload_end, deadline, timeout_s)
             if not pending.done.wait(max(0.0, deadline - self.timebase.now())):
-                self.aligned = False   # its final may still come
                 if pending.late_banner is not None:
                     raise ModuleRebooted(f"{self.name}: {line!r}: no final result within "
                                          f"{timeout_s:g} s after banner {pending.late_banner!r}")
                 raise Timeout(f"{self.name}: {line!r}: no final result within {timeout_s:g} s"
                               f" (lines so far: {pending.lines})")
-        except PortGone:
-            self.aligned = False
+        except (Timeout, ModuleRebooted, PortGone):
+            self.aligned = False   # its final may still come
+            self._data_entry |= pending.prompt   # and the module may still be taking data
             raise
         finally:
             with self._state:
@@ -238,7 +249,8 @@ class AtEngine:
 
     def sync(self, timeout_s: float = 10.0, attempt_s: float = 1.0) -> None:
         """Send ``AT`` until ``OK`` (re-sync after boot or garbage), or re-align with a
-        marker when the engine is unaligned; Timeout after ``timeout_s``."""
+        marker when the engine is unaligned (an unanswered ``AT`` makes it so; then the
+        :attr:`wakeups` go out between attempts); Timeout after ``timeout_s``."""
         now = self.timebase.now
         deadline = now() + timeout_s
         last: BaseException | None = None
@@ -258,15 +270,24 @@ class AtEngine:
         raise Timeout(f"{self.name}: no OK to AT within {timeout_s:g} s (last: {last})")
 
     def _realign(self, deadline: float, attempt_s: float) -> None:
-        """Echo on, then unique markers until one is answered after its own echo (module
+        """ESC if a prompt command was cut short, echo on, then unique markers until one is
+        answered after its own echo, a wake-up after each attempt that times out (module
         docstring); echo off again if the engine had switched it off. ``_lock`` held.
         Timeout (or PortGone) when ``deadline`` passes first."""
         now = self.timebase.now
         echo_off = self._echo_off
         step_s = max(0.05, attempt_s)
+        wakeups = itertools.cycle(self.wakeups or (b"",))
+        if self._data_entry:
+            self.channel.write(ESC)
+            self._data_entry = False
         echo_on = _Pending("ATE1", None, (), (), False, False, "ATE1")
-        with contextlib.suppress(Timeout, CommandError, ModuleRebooted):   # the markers
-            self._exchange(echo_on, min(deadline, now() + step_s), step_s)   # tell if it worked
+        try:
+            self._exchange(echo_on, min(deadline, now() + step_s), step_s)
+        except Timeout:
+            self._wake(next(wakeups))
+        except (CommandError, ModuleRebooted):   # the markers tell if it worked
+            pass
         with self._state:
             for text in echo_on.lines:   # ATE1 has no information lines: an older command's
                 self._queue("unknown", text, {})
@@ -279,12 +300,20 @@ class AtEngine:
                 self._exchange(_Pending(marker, None, (), (), False, False, marker,
                                         needs_echo=True), min(deadline, now() + step_s), step_s)
                 break
-            except (Timeout, CommandError, ModuleRebooted):
+            except Timeout:
+                self._wake(next(wakeups))
+            except (CommandError, ModuleRebooted):
                 continue
         self.aligned = True
         if echo_off:
             self._exchange(_Pending("ATE0", None, (), (), False, False, "ATE0", needs_echo=True),
                            deadline, max(0.0, deadline - now()))
+
+    def _wake(self, data: bytes) -> None:
+        """Write one of :attr:`wakeups` after an attempt that timed out (nothing for b"")."""
+        if data:
+            log.info("%s: no answer; sending %s", self.name, data.hex(" "))
+            self.channel.write(data)
 
     def _await_channel(self, deadline: float) -> None:
         """After PortGone: wait for the channel's "back" (woken at once), or, for a channel
@@ -313,12 +342,13 @@ class AtEngine:
                 self._buf = bytearray(rest)
                 for raw in lines:
                     if raw:
-                        self._line(self._clean(raw))
+                        self._line(self._clean(self._after_prompt(raw)))
+            if (tail := self._after_prompt(self._buf)) is not self._buf:
+                self._buf = bytearray(tail)
             if len(self._buf) > MAX_LINE_BYTES:
                 self.stats["garbage_bytes"] += len(self._buf)
                 log.warning("%s: dropped %d bytes without a line end", self.name, len(self._buf))
                 self._buf.clear()
-            self._check_prompt()
 
     def _clean(self, raw: bytes) -> str:
         if raw.isascii():   # fast path: plain printable ASCII
@@ -333,19 +363,17 @@ class AtEngine:
             log.warning("%s: dropped %d non-text characters from line %r", self.name, dropped, raw)
         return cleaned
 
-    def _check_prompt(self) -> None:
+    def _after_prompt(self, raw: bytes | bytearray) -> bytes | bytearray:
+        """``raw`` (a line, or the start of one) without the ``"> "`` prompt it opens with,
+        when a prompt command waits for its prompt (which this then signals); else ``raw``."""
         p = self._pending
         if p is None or not p.prompt or p.prompted.is_set():
-            return
-        cut = 0
-        while cut < len(self._buf) and self._buf[cut] in b" \t\r\n":   # leading whitespace
-            cut += 1
-        if self._buf[cut:cut + 1] == b">":
-            cut += 1
-            if self._buf[cut:cut + 1] == b" ":
-                cut += 1
-            del self._buf[:cut]
-            p.prompted.set()
+            return raw
+        m = _PROMPT.match(raw)
+        if m is None:
+            return raw
+        p.prompted.set()
+        return raw[m.end():]
 
     def _line(self, text: str) -> None:
         if not text:

@@ -39,6 +39,7 @@ FLAG = 0xF9
 SABM, UA, DM, DISC, UIH, UI = 0x2F, 0x63, 0x0F, 0x43, 0xEF, 0x03
 PF = 0x10
 CLD_CMD = 0xC3  # type 0x30 << 2 | C/R | EA (27.010 5.4.6.3.3)
+CLD_MESSAGE = bytes([CLD_CMD, 0x01])   # no values: length 0 << 1 | EA
 MSC_CMD = 0xE3  # type 0x38 << 2 | C/R | EA (27.010 5.4.6.3.7)
 FCS_GOOD = 0xCF
 MAX_DLCI = 61  # 62 and 63 unused: DLCI 62 with C/R 0 gives address 0xF9 = the flag
@@ -95,6 +96,11 @@ class Frame:
                         self.control | (PF if self.pf else 0)]) + length
         covered = header + self.info if self.control == UI else header
         return bytes([FLAG]) + header + self.info + bytes([fcs(covered), FLAG])
+
+
+CLOSE_DOWN = Frame(0, UIH, cr=True, info=CLD_MESSAGE).encode()
+"""The initiator's CLD on DLCI 0 as wire octets: written to a port on its own, it returns a
+module left in basic-mode multiplexing (by a host that died) to AT commands (5.8.2)."""
 
 
 class Deframer:
@@ -278,7 +284,7 @@ class Mux:
                     log.warning("27.010: closing DLCI %d: %s", dlci, exc)
                 ch.open.clear()
         with contextlib.suppress(PortGone):
-            self._send_control(bytes([CLD_CMD, 0x01]))
+            self._send_control(CLD_MESSAGE)
         self.closed.set()
 
     def _send_control(self, message: bytes) -> None:

@@ -31,7 +31,9 @@ API (all timeouts in seconds; ``None`` = the dialect's value):
   table (a family name or a YAML path); ``ue_position()`` -> (lat deg, lon deg, alt m) is
   where the UE is now, what the driver answers the module's position requests with. The
   port is open; nothing is sent until the first call.
-- ``Driver.power_on()``: sync (``AT`` until ``OK``) and configure (echo off, +CMEE=1, URCs;
+- ``Driver.power_on()``: sync (``AT`` until ``OK``; when it goes unanswered, ESC and, for
+  Tiantong, the 27.010 close-down between attempts, so a module that a killed run left in
+  data entry or multiplexed answers again) and configure (echo off, +CMEE=1, URCs;
   Tiantong also starts the 27.010 multiplexer: ``AT+CMUX=0,0,5,1600``, DLCI 0, then
   DLCIs 1 control, 2 voice, 3 SMS, 4 data).
 - ``reset()``; ``identity() -> Identity``; ``set_location(lat_deg, lon_deg, alt_m,

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from at_bridge.at_engine import AtEngine
-from at_bridge.cmux import Mux
+from at_bridge.at_engine import ESC, AtEngine
+from at_bridge.cmux import CLOSE_DOWN, Mux
 from at_bridge.dialect import PAYLOAD_ENDS, Dialect, Step
 from at_bridge.drivers.base import (
     Driver,
@@ -46,6 +46,8 @@ class AtDriver(Driver, ProcedureRunner):
         self.transport = transport
         self.engine = AtEngine.from_dialect(transport, dialect, name=f"{dialect.family} "
                                                                    f"{transport.url}")
+        if dialect.cmux is not None:   # a crashed host may have left the module multiplexed
+            self.engine.wakeups = (CLOSE_DOWN, ESC)
         self.engines: dict[str, AtEngine] = {}
         self.mux: Mux | None = None
         self._data_open = False

@@ -10,7 +10,7 @@ import re
 import threading
 from collections.abc import Callable
 
-from at_bridge.cmux import Mux
+from at_bridge.cmux import FLAG, Mux
 from at_bridge.sentence_engine import make_sentence, parse_sentence
 from at_bridge.timebase import REALTIME
 
@@ -71,9 +71,46 @@ class AtResponder:
             self.send_lines(*answer)
 
 
+class DataEntry:
+    """TS 27.005 3.5.1 data entry in front of ``responder``: while active, every byte is data
+    (CR included) until Ctrl-Z (the data goes to ``responder.on_payload``) or ESC (cancelled:
+    OK); nothing else ends it. ``open`` is a script answer: ``prompt`` (27.005 3.5.1: "> "),
+    then data entry."""
+
+    def __init__(self, responder: AtResponder, active: bool = False):
+        self.responder, self.active = responder, active
+        self.prompt = b"\r\n> "   # what the module writes when data entry opens
+        self.data = bytearray()
+        self.cancelled = 0   # data entries ended by ESC
+
+    def open(self, r: AtResponder, line: str) -> None:
+        self.active = True
+        if self.prompt:
+            r.write(self.prompt)
+
+    def feed(self, data: bytes) -> None:
+        if self.active:
+            ends = [i for i in (data.find(b"\x1a"), data.find(b"\x1b")) if i >= 0]
+            if not ends:
+                self.data += data
+                return
+            cut = min(ends)
+            text = (self.data + data[:cut]).decode("latin-1")
+            end, data = data[cut:cut + 1], data[cut + 1:]
+            self.active, self.data = False, bytearray()
+            if end == b"\x1b":
+                self.cancelled += 1
+                self.responder.send_lines("OK")
+            else:
+                self.responder.on_payload(self.responder, text)
+        if data:
+            self.responder.feed(data)
+
+
 class MuxModule:
     """Module side of a Tiantong-like terminal: AT until ``AT+CMUX=...``, then 27.010 frames
-    with one AtResponder per DLCI (scripts by DLCI)."""
+    with one AtResponder per DLCI (scripts by DLCI); the close-down (CLD) returns it to AT
+    commands (27.010 5.8.2), bytes after the CLD frame included."""
 
     timebase = REALTIME
 
@@ -89,6 +126,11 @@ class MuxModule:
 
     def feed(self, peer, data: str, term: bytes) -> None:
         self._receiver(data.encode("latin-1"))
+        if self.mux is not None and self.mux.closed.is_set():
+            rest = bytes(self.mux.deframer.buf).lstrip(bytes([FLAG]))
+            self.mux = None
+            self._receiver = self.at.feed
+            self.at.feed(rest)
 
     def reboot(self, responder: AtResponder, line: str) -> None:
         """OK, then the module restarts: multiplexer gone, ^SIMST: 1 in raw AT."""
@@ -99,6 +141,11 @@ class MuxModule:
 
     def _start_mux(self, responder: AtResponder, line: str) -> None:
         responder.send_lines("OK")
+        self.left_multiplexed()
+
+    def left_multiplexed(self) -> None:
+        """Frames only from now on, no OK owed: also the state a host that died after
+        AT+CMUX leaves the module in."""
         self.mux = Mux(self, initiator=False)
         for dlci, script in self.channel_scripts.items():
             ch = self.mux.channel(dlci)

@@ -278,3 +278,50 @@ def test_payload_end_none_sends_the_payload_alone():
     engine.command("AT+QISEND=0,2", prompt=True, payload=b"AB", ok=("SEND OK",),
                    payload_end=b"", timeout_s=1.0)
     assert ch.written[-1] == b"AB"
+
+
+# 27.005 3.5.1: the prompt is <CR><LF><greater_than><space>; a module may put anything with a
+# line end right behind it (a URC it does not hold back, the echo of the command before it).
+CMTI = b'\r\n+CMTI: "ME",3\r\n'
+PDU = b"0791448720003023240DD0E474D81C0EBB010000111011315214000BE474D81C0EBB5DE3771B"
+PROMPT_STREAMS = {
+    "echo, prompt, URC": b"AT+CMGS=10\r\r\n> " + CMTI,
+    "prompt, two-line URC": b"\r\n> \r\n+CMT: ,24\r\n" + PDU + b"\r\n",
+    "URC, prompt, URC": CMTI + b"\r\n> " + CMTI,
+    "prompt without a space": b"\r\n>" + CMTI,
+}
+
+
+def _send_split(stream: bytes, cuts: tuple[int, ...]):
+    """AT+CMGS=10 against a module answering with ``stream`` cut at ``cuts``; the payload's
+    echo and the final come after the Ctrl-Z. Returns (response, payload written, URCs)."""
+    chunks = [stream[a:b] for a, b in pairwise((0, *cuts, len(stream)))]
+
+    def script(data: bytes) -> list[bytes]:
+        if data == b"AT+CMGS=10\r":
+            return chunks
+        if data.endswith(b"\x1a"):
+            return [data[:-1] + b"\r\n+CMGS: 7\r\n\r\nOK\r\n"]
+        return []
+    ch = FakeChannel(script)
+    engine = AtEngine.from_dialect(ch, GENERIC)
+    r = engine.command("AT+CMGS=10", prompt=True, payload=b"0011AB", timeout_s=0.5)
+    urcs = []
+    while len(engine.urcs):
+        u = engine.urcs.get()
+        urcs.append((u.name, u.line, u.extra))
+    return r, ch.written[-1], urcs
+
+
+@pytest.mark.parametrize("stream", PROMPT_STREAMS.values(), ids=PROMPT_STREAMS.keys())
+def test_prompt_is_found_however_the_stream_is_split(stream):
+    """Every split of the stream in two or three chunks gives the same result: the prompt is
+    seen where it sits in the bytes, whatever the reads' timing made of them."""
+    whole = _send_split(stream, ())
+    r, written, urcs = whole
+    assert r.lines == ("+CMGS: 7",) and r.final == "OK" and written == b"0011AB\x1a"
+    assert urcs and all(name in ("cmti", "cmt") for name, _, _ in urcs)   # no stray '>' line
+    assert all(u[2] == (PDU.decode(),) for u in urcs if u[0] == "cmt")
+    for i in range(len(stream) + 1):
+        for j in range(i, len(stream) + 1):
+            assert _send_split(stream, (i, j)) == whole, (i, j)

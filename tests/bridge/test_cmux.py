@@ -9,7 +9,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from at_bridge.at_engine import AtEngine
-from at_bridge.cmux import CLD_CMD, DISC, SABM, UA, UI, UIH, Deframer, Frame, Mux, fcs, fcs_ok
+from at_bridge.cmux import (
+    CLD_CMD,
+    CLOSE_DOWN,
+    DISC,
+    SABM,
+    UA,
+    UI,
+    UIH,
+    Deframer,
+    Frame,
+    Mux,
+    fcs,
+    fcs_ok,
+)
 from at_bridge.timebase import REALTIME
 
 # Vectors derived by hand from TS 27.010 5.2.1 (address = DLCI<<2 | C/R<<1 | EA, control with
@@ -27,6 +40,35 @@ VECTORS = [
 def test_known_frames(frame, wire):
     assert frame.encode().hex() == wire
     assert Deframer().feed(bytes.fromhex(wire)) == [frame]
+
+
+LINKTYPE_MUX27010 = 236   # tcpdump.org link-layer header types
+MUX27010_TO_MODULE = b"\x00\x00"   # Wireshark mux27010: extended header size 0, direction
+#                                     0 = application => module, then the frame from its flag
+
+
+def test_close_down_is_the_cld_tshark_reads(tmp_path):
+    """The close-down written to a module left multiplexed: hand-derived from 27.010 5.2.1 and
+    5.4.6.3.3 (address 0x03: DLCI 0, C/R 1, EA 1; UIH 0xEF; length 2 -> 0x05; CLD type 0xC3,
+    length 0 -> 0x01; FCS over 03 EF 05 = 0xF2), and Wireshark's mux27010 dissector (not ours)
+    reads it as Multiplexer Close Down on DLCI 0 with a correct checksum."""
+    import shutil
+    import subprocess
+
+    from scapy.utils import PcapWriter
+    assert bytes.fromhex("f903ef05c301f2f9") == CLOSE_DOWN
+    assert Frame(0, UIH, info=bytes([CLD_CMD, 0x01])).encode() == CLOSE_DOWN
+    tshark = shutil.which("tshark")
+    assert tshark, "tshark (Wireshark) is needed to check the frame independently"
+    pcap = tmp_path / "cld.pcap"
+    with PcapWriter(str(pcap), linktype=LINKTYPE_MUX27010) as writer:
+        writer.write(MUX27010_TO_MODULE + CLOSE_DOWN)
+    out = subprocess.run([tshark, "-r", str(pcap), "-T", "fields", "-E", "separator=|",
+                          "-e", "mux27010.address.dlciaddress", "-e", "mux27010.control",
+                          "-e", "mux27010.controlchannel.frametype.command",
+                          "-e", "mux27010.checksum_correct"],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["0|0xef|0x30|1"]   # 0x30: CLD type (5.4.6.3.3)
 
 
 def test_fcs_receiver_check_ends_at_0xcf():
@@ -128,7 +170,7 @@ def test_mux_session_open_engine_per_channel_and_close():
     assert engines[2].command("AT+X", timeout_s=2.0).lines == ("+DLCI: 2",)
     assert engines[1].command("AT+X", timeout_s=2.0).lines == ("+DLCI: 1",)
     initiator.close(timeout_s=2.0)
-    assert Frame(0, UIH, True, False, bytes([CLD_CMD, 0x01])).encode() in bytes(host.log)
+    assert CLOSE_DOWN in bytes(host.log)
     assert not responder.channel(1).open.is_set()
 
 
