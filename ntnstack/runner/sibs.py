@@ -71,7 +71,9 @@ def write_capture(scenario: Scenario, world, end_s: float, path: str | Path,
     ``capture-<terminal>.pcap``, each UE's own frames (the extra file, renamed), and
     ``capture-frames.json``, which names for every frame of capture.pcap (numbered from 1 as
     Wireshark numbers them) the cell or the terminal it belongs to and the terminal's IMSI
-    (``imsis``, where known). Returns the packet count (no file when there is nothing)."""
+    (``imsis``, where known). A UE's reading of its serving cell's broadcast (same bytes,
+    same microsecond) is that one frame, its ``received_by`` listing the terminals. Returns the
+    packet count (no file when there is nothing)."""
     from ntnstack.capture.pcap import exported_pdu
     from ntnstack.rrc.builders import build_sib
     from ntnstack.rrc.codec import KINDS
@@ -94,10 +96,17 @@ def write_capture(scenario: Scenario, world, end_s: float, path: str | Path,
                 period_s = stack_cell.si_windows.periodicity_frames * 0.01
                 packets.append((stack_cell.next_sib2_s(t_tx - period_s), sib2,
                                 {"cell": cell.name}))
+    broadcast = {(owner["cell"], round(t, 6), data): owner for t, data, owner in packets}
     for extra in extra_pcaps:
         terminal = Path(extra).stem.removeprefix("stack-")
         owner = {"terminal": terminal, "imsi": (imsis or {}).get(terminal)}
-        packets += [(t, data, owner) for t, data in _read_raw(extra)]
+        serving = getattr(scenario.terminals.get(terminal), "cell", None)
+        for t, data in _read_raw(extra):
+            cell = broadcast.get((serving, round(t, 6), data))
+            if cell is None:
+                packets.append((t, data, owner))
+            else:   # a UE's reading of a cell's broadcast: one frame on the air
+                cell.setdefault("received_by", []).append(terminal)
     if packets:
         packets.sort(key=lambda p: p[0])
         _write_raw(path, [(t, data) for t, data, _ in packets])

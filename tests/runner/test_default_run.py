@@ -3,8 +3,10 @@ more than an hour of emulated time, and its outputs (junit, report, journal, pca
 A deliberately failing expectation fails with a message a user understands."""
 from __future__ import annotations
 
+import json
 import time
 import xml.etree.ElementTree as ET
+from collections import Counter
 
 import pytest
 
@@ -155,7 +157,16 @@ def test_capture_sib31_nb_only_inside_its_si_window(default_run, require_tool):
     assert outside == []
     # SIB2-NB: the first SI message, x = 0, SFN mod 128 = 0 + 1 = 1, frames 1..16
     sib2 = _tshark_rows(tshark, pcap, "lte-rrc.sib2_r13_element")
-    assert len(sib2) == len(si)   # each broadcast and each UE's reading: SIB2-NB with it
+    # each cell sends a SIB2-NB before each of its SIB31-NB (whose frame is whose:
+    # capture-frames.json; a UE's reading at a broadcast's instant is that frame)
+    cells = [f.get("cell") for f in json.loads((outcome.out_dir / "capture-frames.json")
+                                               .read_text())]
+    numbers = {name: [int(n) for (_, n) in _tshark_rows(tshark, pcap, field, "frame.number")]
+               for name, field in (("sib2", "lte-rrc.sib2_r13_element"),
+                                   ("sib31", "lte-rrc.sib31_v1700_element"))}
+    per_cell = {name: Counter(cells[n - 1] for n in ns if cells[n - 1])
+                for name, ns in numbers.items()}
+    assert per_cell["sib2"] == per_cell["sib31"] and len(per_cell["sib2"]) == 2
     assert [t for (t,) in sib2 if not 1 <= frame_index(sfn0, float(t)) % 128 < 17] == []
     sib1 = _tshark_rows(tshark, pcap, "lte-rrc.systemInformationBlockType1_r13_element")
     assert sib1 and all(subframe_index(sfn0, float(t)) % 10 == 4 for (t,) in sib1)
@@ -198,9 +209,20 @@ def test_capture_says_whose_frame_is_whose(default_run, require_tool):
     assert set(ues) == {"nb-geo", "nb-shanghai", "nb-shenzhen", "nb-leo", "nb-kunming"}
     assert len(set(ues.values())) == 5                  # five UEs, five IMSIs
     assert {f["cell"] for f in frames if "cell" in f}   # the cells' own broadcast
+    # a UE's reading of a broadcast is the cell's frame (received_by), not a second copy: no
+    # UE frame of capture.pcap has a cell frame's time and bytes (scapy reads the file; two
+    # cells may send the same SIB2-NB at the same instant, two frames on the air)
+    from scapy.utils import rdpcap
+
+    air = [(round(float(p.time), 6), bytes(p)) for p in rdpcap(str(out / "capture.pcap"))]
+    assert len(air) == len(frames)
+    sent = {key for f, key in zip(frames, air, strict=True) if "cell" in f}
+    assert not [f for f, key in zip(frames, air, strict=True) if "terminal" in f and key in sent]
+    assert any(f.get("received_by") for f in frames if "cell" in f)
     for terminal in ues:
         mine = _tshark_rows(tshark, out / f"capture-{terminal}.pcap", "frame")
-        assert len(mine) == sum(1 for f in frames if f.get("terminal") == terminal) > 0
+        assert len(mine) == sum(1 for f in frames if f.get("terminal") == terminal
+                                or terminal in f.get("received_by", ())) > 0
 
 
 def test_timeline_holds_the_beidou_and_tiantong_exchanges(default_run):
