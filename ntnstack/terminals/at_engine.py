@@ -112,6 +112,13 @@ class Prompt:
     cancel_reply: Reply = field(default_factory=Reply)
 
 
+def info_text(*lines: str) -> str:
+    """Information text of several lines framed as one (V.250 5.7.1; TS 27.005 3.4.3
+    ``+CMGR: <stat>,[<alpha>],<length><CR><LF><pdu>``): one CRLF between the lines, no empty
+    line, where a Reply line of its own would be framed ``<CR><LF>text<CR><LF>`` each."""
+    return "\r\n".join(lines)
+
+
 def split_line(line: str) -> list[Command]:
     """``AT...`` (without the CR) -> its commands; raises CmeError(100) when malformed.
     Linear in the line's length: one pass with an index, each command parsed from its own
@@ -209,6 +216,7 @@ class AtChannel:
         self._echo = bytearray()
         self._prompt: Prompt | None = None
         self._data = bytearray()
+        self._held: list[str] = []
         self._last = "AT"
         self.busy = False
 
@@ -228,7 +236,12 @@ class AtChannel:
             self.write(f"{NUMERIC_RESULT[result]}\r".encode())
 
     def urc(self, line: str) -> None:
-        """An unsolicited result code (RING is numeric 2 under ATV0)."""
+        """An unsolicited result code (RING is numeric 2 under ATV0); held while the client
+        types after a "> " prompt, then sent after the command's result (TS 27.005 3.4.1
+        +CNMI <mode> 2: buffered while the TA-TE link is reserved, flushed after)."""
+        if self._prompt is not None:
+            self._held.append(line)
+            return
         if not self.verbose and line in NUMERIC_RESULT:
             self.write(f"{NUMERIC_RESULT[line]}\r".encode())
         else:
@@ -326,6 +339,7 @@ class AtChannel:
         elif p.length is None and b == ESC:
             self._prompt = None
             self.reply(p.cancel_reply)
+            self._flush_held()
         else:
             self._data.append(b)
             if p.length is not None and len(self._data) >= p.length:
@@ -337,3 +351,10 @@ class AtChannel:
             self.reply(done(data))
         except Exception as exc:  # noqa: BLE001 - every command ends in a final result
             self.error(_as_cme(exc, "the text after the prompt"))
+        self._flush_held()
+
+    def _flush_held(self) -> None:
+        """The URCs held during a prompt, in their order."""
+        held, self._held = self._held, []
+        for line in held:
+            self.urc(line)

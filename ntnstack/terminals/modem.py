@@ -252,6 +252,8 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
         self.fields = self.identity.fields(spec)
         self.network.register(self, self.identity.msisdn, self.identity.ip)
         self.handlers: dict[str, Callable] = {}
+        self._fun_after_boot: int | None = None
+        self.new_sms_store()
         self._install_common()
 
     # -- state ---------------------------------------------------------------------------------
@@ -264,6 +266,12 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
         self.reset_pdp_state()
         self.channel.reset()
 
+    def reboot(self, fun: int | None = None) -> None:
+        """Reset now; after +CFUN=<fun>,1 the module comes back at functionality <fun>
+        (TS 27.007 8.2: <rst> 1 resets the MT "before setting it to <fun> power level")."""
+        self.boot()
+        self._fun_after_boot = fun
+
     def on_ready(self) -> None:
         for line, after_s in self.spec.banner:
             if after_s > 0:
@@ -271,6 +279,9 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
             else:
                 self.urc(line)
         self.after_ready()
+        fun, self._fun_after_boot = self._fun_after_boot, None
+        if fun is not None and fun != self.cfun:
+            self.set_cfun(fun)
 
     def after_ready(self) -> None:
         """Family hook after the banner."""
@@ -301,7 +312,8 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
             self.later(0.0, lambda: ch.urc(self.race_urc()))
         if self._is_reset(cmd):
             self.log("event", f"reset by {cmd.name}")
-            self.later(0.0, self.boot)
+            fun = cmd.int_param(0) if cmd.name == "+CFUN" else None
+            self.later(0.0, lambda: self.reboot(fun))
             return Reply()
         handler = self.handlers.get(cmd.name)
         if handler is not None:

@@ -34,7 +34,9 @@ class RegistrationCommands:
             return Reply(["+CFUN: (0,1,4),(0-1)"])
         fun = cmd.int_param(0)
         if cmd.int_param(1, 0) == 1:
-            self.later(0.0, self.boot)
+            if fun not in (0, 1, 4):
+                raise CmeError(50)
+            self.later(0.0, lambda: self.reboot(fun))
             return Reply()
         self.set_cfun(fun)
         return Reply()

@@ -2,17 +2,19 @@
 text mode (+CMGF=1): +CSCS, +CSMP, +CSMS, +CSCA, +CPMS, +CNMI, +CMGS, +CMGR, +CMGL, +CMGD, and
 the +CMT / +CMTI indication of an arriving SMS-DELIVER.
 
-Text mode (TS 27.005 3.1, 4.1 and 3.4.1): +CMGS="<da>" takes the text in the +CSCS character
-set ("IRA" and "GSM" as typed, "UCS2" as hex of UTF-16) and sends it GSM 7-bit when it fits
-that alphabet, else UCS2; +CMT: "<oa>",,"<scts>" and +CMGR / +CMGL headers with the string
+Text mode (TS 27.005 3.1, 4.1 and 3.4.1): +CMGS="<da>" sends an SMS-SUBMIT with the +CSMP
+<fo>, <vp>, <pid> and <dcs> (3.3.2); the text is in the +CSCS character set ("IRA" and "GSM"
+as typed, "UCS2" as hex of UTF-16) for a 7-bit <dcs> (UCS2 when the 7-bit alphabet cannot
+carry it), hex of the octets for an 8-bit or UCS2 <dcs> (3.5.1); +CMT: "<oa>",,"<scts>" and +CMGR / +CMGL headers with the string
 <stat> ("REC UNREAD", "REC READ", ...) come before the text. Listing or reading a received
 unread message marks it read (3.4.2, 3.4.3).
 """
 from __future__ import annotations
 
-from at_bridge.sms_pdu import decode_deliver, encode_submit
+from at_bridge.sms_pdu import decode_deliver, gsm7_encodable, gsm7_septets, pack_septets
 from ntnstack.terminals import sms as smsc
-from ntnstack.terminals.at_engine import AtChannel, CmeError, CmsError, Command, Prompt, Reply
+from ntnstack.terminals.at_engine import (AtChannel, CmeError, CmsError, Command, Prompt, Reply,
+                                          info_text)
 from ntnstack.terminals.settings import CMGF, CNMI, CSMP, CSMS, setting_handler
 
 CHARSETS = ("IRA", "GSM", "UCS2")
@@ -28,9 +30,16 @@ class SmsCommands:
     """Mixin of AtModule: the SMS state (``reset_sms_state``) and handlers
     (``register_sms_commands``)."""
 
+    sms_store: dict[int, tuple[str, str, int]]
+    """The "ME" store, index -> (<stat>, SMSC + TPDU hex, TPDU octets): non-volatile
+    (TS 27.005 3.2.2 <mem>), made once with the module (``new_sms_store``), kept over reboots."""
+
+    def new_sms_store(self) -> None:
+        self.sms_store = {}
+
     def reset_sms_state(self) -> None:
+        """Boot: the SMS settings' defaults; the store stays."""
         self.reset_sms_settings()
-        self.sms_store: dict[int, tuple[str, str, int]] = {}
 
     def reset_sms_settings(self) -> None:
         """The SMS settings' defaults (boot, ATZ / AT&F); the store is kept."""
@@ -138,15 +147,33 @@ class SmsCommands:
         return Prompt(lambda data: self._sms_submit_text(dest, data))
 
     def text_submit(self, dest: str, data: bytes) -> tuple[smsc.Submit, bytes]:
-        """The SMS-SUBMIT (parsed, and its TPDU) of text typed at the prompt in text mode."""
-        text = data.decode("latin-1")
-        if self.cscs == "UCS2":
-            try:
-                text = bytes.fromhex(text.strip()).decode("utf-16-be")
-            except ValueError:
-                raise self.sms_parameter_error() from None
-        tpdu = encode_submit(dest, text)
+        """The SMS-SUBMIT (parsed, and its TPDU) of text typed at the prompt in text mode,
+        with the +CSMP <fo>, <vp>, <pid> and <dcs> (TS 27.005 3.3.2). Only a relative <vp>
+        is an integer: a <fo> with another validity-period format is refused (305)."""
+        fo, vp, pid, dcs = self.csmp
+        vpf = (fo >> 3) & 0x03                 # TS 23.040 9.2.3.3: 0 none, 2 relative
+        if fo & 0x03 != smsc.TP_MTI_SUBMIT or vpf not in (0, 2):
+            raise self.sms_parameter_error()
+        dcs, udl, ud = self._text_user_data(data, dcs)
+        tpdu = bytes([fo & ~smsc.TP_UDHI, 0]) + smsc.encode_address(dest) + \
+            bytes([pid, dcs]) + (bytes([vp]) if vpf == 2 else b"") + bytes([udl]) + ud
         return smsc.parse_submit("00" + tpdu.hex(), len(tpdu)), tpdu
+
+    def _text_user_data(self, data: bytes, dcs: int) -> tuple[int, int, bytes]:
+        """(DCS, UDL, UD) of the typed text (TS 27.005 3.5.1): for an 8-bit or UCS2 <dcs>
+        the text is hex of the octets; for GSM 7-bit it is in the +CSCS character set, and a
+        text the 7-bit alphabet cannot carry goes UCS2 (smsc.as_ucs2)."""
+        typed = data.decode("latin-1").strip()
+        try:
+            if smsc.dcs_alphabet(dcs) != smsc.GSM7:
+                return smsc.checked_ud(dcs, bytes.fromhex(typed))
+            text = bytes.fromhex(typed).decode("utf-16-be") if self.cscs == "UCS2" else typed
+        except ValueError:
+            raise self.sms_parameter_error() from None
+        if gsm7_encodable(text):
+            septets = gsm7_septets(text)
+            return smsc.checked_ud(dcs, pack_septets(septets), len(septets))
+        return smsc.checked_ud(smsc.as_ucs2(dcs), text.encode("utf-16-be"))
 
     def _sms_submit_pdu(self, data: bytes, tpdu_len: int) -> Reply:
         sub = smsc.parse_submit(data.decode("latin-1"), tpdu_len)
@@ -178,10 +205,10 @@ class SmsCommands:
         if mt == 2:
             if self.cmgf == 1:
                 header, text = self._text_header(pdu)
-                body = f'\r\n+CMT: {header}\r\n{text}\r\n'
+                body = info_text(f"+CMT: {header}", text)
             else:
-                body = f"\r\n+CMT: ,{tpdu_len}\r\n{pdu}\r\n"
-            self.channel_for_urc("+CMT").write(body.encode("latin-1"))
+                body = info_text(f"+CMT: ,{tpdu_len}", pdu)
+            self.channel_for_urc("+CMT").urc(body)
             return
         index = max(self.sms_store, default=-1) + 1
         self.sms_store[index] = ("REC UNREAD", pdu, tpdu_len)
@@ -216,8 +243,8 @@ class SmsCommands:
         status, pdu, n = self._read(index)
         if self.cmgf == 1:
             header, text = self._text_header(pdu)
-            return Reply([f'+CMGR: "{status}",{header}', text])
-        return Reply([f"+CMGR: {STATS.index(status)},,{n}", pdu])
+            return Reply([info_text(f'+CMGR: "{status}",{header}', text)])
+        return Reply([info_text(f"+CMGR: {STATS.index(status)},,{n}", pdu)])
 
     def cmd_cmgl(self, ch: AtChannel, cmd: Command) -> Reply:
         if cmd.kind == "test":
@@ -234,7 +261,7 @@ class SmsCommands:
                 lines += [f'+CMGL: {index},"{status}",{header}', text]
             else:
                 lines += [f"+CMGL: {index},{STATS.index(status)},,{n}", pdu]
-        return Reply(lines)
+        return Reply([info_text(*lines)] if lines else [])
 
     def _list_filter(self, cmd: Command) -> str:
         """The <stat> of +CMGL as text ("REC UNREAD" by default, TS 27.005 3.4.2)."""

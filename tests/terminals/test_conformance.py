@@ -128,6 +128,24 @@ def test_atz_restores_the_settings(virtual_rig, family):
     assert m.boot_count == 1 and m.cops_format == 2
 
 
+@pytest.mark.parametrize("fun", [1, 4, 0])
+def test_cfun_reset_comes_back_at_the_level_asked_and_keeps_stored_sms(virtual_rig, fun):
+    """TS 27.007 8.2: +CFUN=<fun>,1 resets the MT "before setting it to <fun> power level";
+    the "ME" message store is non-volatile (TS 27.005 3.2.2 <mem>) and survives the reset."""
+    m = virtual_rig.module("nbntn-generic")
+    virtual_rig.start()
+    c = virtual_rig.client(m)
+    m.sms_store[0] = ("REC UNREAD", "00", 1)                 # as sms_arrived stores one
+    c.cmd("AT+CFUN=1")
+    assert c.cmd(f"AT+CFUN={fun},1")[1] == "OK"
+    virtual_rig.wait(m.spec.boot_s + 1)
+    assert m.boot_count == 2
+    assert c.cmd("AT+CFUN?")[0] == [f"+CFUN: {fun}"]
+    stat = c.cmd("AT+CEREG?")[0][0]
+    assert stat == ("+CEREG: 0,2" if fun == 1 else "+CEREG: 0,0")   # searching only at 1
+    assert c.cmd("AT+CPMS?")[0] == ['+CPMS: "ME",1,20,"ME",1,20,"ME",1,20']
+
+
 def test_a_bad_act_in_the_family_table_is_named(monkeypatch):
     from ntnstack.errors import InputError
     from ntnstack.terminals import families
