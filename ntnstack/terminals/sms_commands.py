@@ -5,9 +5,9 @@ the +CMT / +CMTI indication of an arriving SMS-DELIVER.
 Text mode (TS 27.005 3.1, 4.1 and 3.4.1): +CMGS="<da>" sends an SMS-SUBMIT with the +CSMP
 <fo>, <vp>, <pid> and <dcs> (3.3.2); the text is in the +CSCS character set ("IRA" and "GSM"
 as typed, "UCS2" as hex of UTF-16) for a 7-bit <dcs> (UCS2 when the 7-bit alphabet cannot
-carry it), hex of the octets for an 8-bit or UCS2 <dcs> (3.5.1); +CMT: "<oa>",,"<scts>" and +CMGR / +CMGL headers with the string
-<stat> ("REC UNREAD", "REC READ", ...) come before the text. Listing or reading a received
-unread message marks it read (3.4.2, 3.4.3).
+carry it), hex of the octets for an 8-bit or UCS2 <dcs> (3.5.1); +CMT: "<oa>",,"<scts>" and
++CMGR / +CMGL headers with the string <stat> ("REC UNREAD", "REC READ", ...) come one CRLF
+before the text. Listing or reading a received unread message marks it read (3.4.2, 3.4.3).
 """
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from at_bridge import cmux as bridge_cmux
+from tests.terminals.test_data_sms import attached
 from tests.terminals.test_registration import force_time, set_location
 from tests.terminals.test_tiantong import MuxClient
 
@@ -351,11 +352,7 @@ def test_quectel_qcsq_sinr_is_quectels_code(virtual_rig):
     +QENG="servingcell" gives as <SINR> on the same module."""
     m = virtual_rig.module("nbntn-quectel")
     virtual_rig.start()
-    c = virtual_rig.client(m)
-    c.cmd("AT+CEREG=1")
-    set_location(c, "nbntn-quectel")
-    c.cmd("AT+CFUN=1")
-    c.wait(r"^\+CEREG: 5$")
+    c = attached(virtual_rig, m, "nbntn-quectel")
     sinr = int(c.cmd("AT+QCSQ")[0][0].split(",")[3])
     assert sinr == max(0, min(250, round((m.signal().snr_db + 20) * 5)))
     assert sinr == int(c.cmd('AT+QENG="servingcell"')[0][0].split(",")[16])
