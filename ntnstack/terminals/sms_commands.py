@@ -3,23 +3,25 @@ text mode (+CMGF=1): +CSCS, +CSMP, +CSMS, +CSCA, +CPMS, +CNMI, +CMGS, +CMGR, +CM
 the +CMT / +CMTI indication of an arriving SMS-DELIVER.
 
 Text mode (TS 27.005 3.1, 4.1 and 3.4.1): +CMGS="<da>" sends an SMS-SUBMIT with the +CSMP
-<fo>, <vp>, <pid> and <dcs> (3.3.2); the text is in the +CSCS character set ("IRA" and "GSM"
-as typed, "UCS2" as hex of UTF-16) for a 7-bit <dcs> (UCS2 when the 7-bit alphabet cannot
-carry it), hex of the octets for an 8-bit or UCS2 <dcs> (3.5.1); +CMT: "<oa>",,"<scts>" and
-+CMGR / +CMGL headers with the string <stat> ("REC UNREAD", "REC READ", ...) come one CRLF
-before the text. Listing or reading a received unread message marks it read (3.4.2, 3.4.3).
+<fo>, <vp>, <pid> and <dcs> (3.3.2). For a 7-bit <dcs> the text is in the +CSCS character set
+("IRA" as typed, "GSM" as 7-bit codes, "UCS2" as hex of UTF-16; sent UCS2 when the 7-bit
+alphabet cannot carry it), for an 8-bit or UCS2 <dcs> hex of the octets (3.5.1); <da> and
+<oa> are in the +CSCS set too. +CMT: "<oa>",,"<scts>" and +CMGR / +CMGL headers with the
+string <stat> ("REC UNREAD", "REC READ", ...) come one CRLF before the text. Listing or
+reading a received unread message marks it read (3.4.2, 3.4.3).
 """
 from __future__ import annotations
 
-from at_bridge.sms_pdu import decode_deliver, gsm7_encodable, gsm7_septets, pack_septets
+from at_bridge.sms_pdu import (decode_deliver, gsm7_encodable, gsm7_septets, gsm7_text,
+                               pack_septets)
 from ntnstack.terminals import sms as smsc
 from ntnstack.terminals.at_engine import (AtChannel, CmeError, CmsError, Command, Prompt, Reply,
                                           info_text)
 from ntnstack.terminals.settings import CMGF, CNMI, CSMP, CSMS, setting_handler
 
 CHARSETS = ("IRA", "GSM", "UCS2")
-"""+CSCS character sets (TS 27.007 5.5) a client may choose; text in "GSM" is taken as typed
-(the 7-bit default alphabet's printable part is IRA's)."""
+"""+CSCS character sets (TS 27.007 5.5) a client may choose: text and the text-mode addresses
+are typed and shown in it."""
 STATS = ("REC UNREAD", "REC READ", "STO UNSENT", "STO SENT", "ALL")
 """<stat> of +CMGL / +CMGR in text mode; PDU mode numbers them 0-4 in this order."""
 SMSC_DEFAULT = ("+8613800000000", 145)
@@ -143,7 +145,7 @@ class SmsCommands:
         if self.cmgf == 0:
             tpdu_len = cmd.int_param(0)
             return Prompt(lambda data: self._sms_submit_pdu(data, tpdu_len))
-        dest = cmd.params()[0] if cmd.params() else ""
+        dest = self._te_number(cmd.params()[0] if cmd.params() else "")
         return Prompt(lambda data: self._sms_submit_text(dest, data))
 
     def text_submit(self, dest: str, data: bytes) -> tuple[smsc.Submit, bytes]:
@@ -167,7 +169,7 @@ class SmsCommands:
         try:
             if smsc.dcs_alphabet(dcs) != smsc.GSM7:
                 return smsc.checked_ud(dcs, bytes.fromhex(typed))
-            text = bytes.fromhex(typed).decode("utf-16-be") if self.cscs == "UCS2" else typed
+            text = self._from_te(typed)
         except ValueError:
             raise self.sms_parameter_error() from None
         if gsm7_encodable(text):
@@ -219,14 +221,42 @@ class SmsCommands:
         """('"<oa>",,"<scts>"', text) of a stored SMS-DELIVER (TS 27.005 3.4.1 text mode;
         <scts> as "yy/MM/dd,hh:mm:ss+zz", zz in quarter hours, UTC here)."""
         d = decode_deliver(pdu)
-        return f'"{d.sender}",,"{d.scts.strftime("%y/%m/%d,%H:%M:%S")}+00"', self._shown(d.text)
+        return (f'"{self._to_te(d.sender)}",,"{d.scts.strftime("%y/%m/%d,%H:%M:%S")}+00"',
+                self._to_te(d.text))
 
-    def _shown(self, text: str) -> str:
-        """Text in the +CSCS character set: UCS2 as hex of UTF-16, else IRA ('?' for what
-        IRA cannot show)."""
+    def _from_te(self, typed: str) -> str:
+        """Text typed in the +CSCS character set (TS 27.007 5.5): "UCS2" hex of UTF-16,
+        "GSM" codes of the 7-bit default alphabet (TS 23.038 6.2.1), "IRA" as typed;
+        ValueError when it is not that."""
+        if self.cscs == "UCS2":
+            return bytes.fromhex(typed).decode("utf-16-be")
+        if self.cscs == "GSM":
+            codes = typed.encode("latin-1")
+            if max(codes, default=0) > 0x7F:
+                raise ValueError("not a GSM 7-bit code")
+            return gsm7_text(list(codes))
+        return typed
+
+    def _to_te(self, text: str) -> str:
+        """Text in the +CSCS character set: UCS2 as hex of UTF-16, GSM as 7-bit default
+        alphabet codes, IRA as ASCII; '?' for what the set cannot show."""
         if self.cscs == "UCS2":
             return text.encode("utf-16-be").hex().upper()
+        if self.cscs == "GSM":
+            codes = [c for ch in text
+                     for c in (gsm7_septets(ch) if gsm7_encodable(ch) else [ord("?")])]
+            return bytes(codes).decode("latin-1")
         return text.encode("ascii", "replace").decode("ascii")
+
+    def _te_number(self, param: str) -> str:
+        """<da> of text-mode +CMGS in the +CSCS set (TS 27.005 3.1: "converted to
+        characters of the currently selected TE character set"); a number typed in plain
+        digits under "UCS2" is taken as typed, as hosts that do not convert it expect."""
+        try:
+            number = self._from_te(param)
+        except ValueError:
+            return param
+        return number if number.lstrip("+").isdigit() else param
 
     def _read(self, index: int) -> tuple[str, str, int]:
         """A stored message, marked read (TS 27.005 3.4.2 / 3.4.3)."""

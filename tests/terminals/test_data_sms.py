@@ -384,3 +384,28 @@ def test_text_mode_sms_takes_the_csmp_parameters(virtual_rig):
     assert tpdu[0] == 49 and (sub.pid, sub.dcs) == (0, 0x10)   # SRR + relative VP (23.040)
     da_octets = 2 + (len(me.lstrip("+")) + 1) // 2        # length, type, BCD digits (9.1.2.5)
     assert tpdu[2 + da_octets + 2] == 11                  # TP-VP after MR, DA, PID, DCS
+
+
+def test_text_mode_addresses_and_text_in_the_cscs_character_set(virtual_rig):
+    """TS 27.005 3.1: <da> / <oa> are "converted to characters of the currently selected TE
+    character set" (+CSCS, TS 27.007 5.5): with "UCS2" the number is hex of UTF-16 both ways;
+    with "GSM" the text shows the 7-bit default alphabet's codes (TS 23.038 6.2.1: Ü 0x5E,
+    ö 0x7C, é 0x05), '?' for what it lacks (ï, ☺)."""
+    a = virtual_rig.module("nbntn-generic")
+    virtual_rig.start()
+    ca = attached(virtual_rig, a, extra=("ATE0", "AT+CNMI=2,2,0,0,0", "AT+CMGF=1"))
+    ucs2 = lambda text: text.encode("utf-16-be").hex().upper()     # noqa: E731
+    me = a.identity.msisdn
+    assert ca.cmd('AT+CSCS="UCS2"')[1] == "OK"
+    ca.prompt(f'AT+CMGS="{ucs2(me)}"')
+    ca.raw(ucs2("Aé").encode() + b"\x1a")
+    assert ca.wait(r'^\+CMT: "([0-9A-F]+)",,').group(1) == ucs2(me)
+    assert ca.wait(r"^[0-9A-F]+$").group(0) == ucs2("Aé")
+    ca.cmd("AT+CNMI=2,1,0,0,0")
+    ca.prompt(f'AT+CMGS="{ucs2(me)}"')
+    ca.raw(ucs2("Üïöé ☺").encode() + b"\x1a")
+    index = ca.wait(r'^\+CMTI: "ME",(\d+)$').group(1)
+    assert ca.cmd('AT+CSCS="GSM"')[1] == "OK"
+    answer = ca.raw_answer(f"AT+CMGR={index}")
+    assert answer.startswith(f'\r\n+CMGR: "REC UNREAD","{me}",,'.encode())
+    assert answer.endswith(b"\r\n\x5e?\x7c\x05 ?\r\n\r\nOK\r\n")
