@@ -34,6 +34,9 @@ NO_FAULTS = FaultPlan()
 JOURNAL_LINES = 20_000
 """Entries kept in memory per module (emulated time, kind rx / tx / event, text); with a
 journal path every entry is also written as a JSON line as it happens."""
+FIXED_SREGS = {"3": 13, "4": 10}
+"""S3 (command line termination) and S4 (response formatting) of V.250 6.2.1 / 6.2.2: the AT
+channel ends lines with CR and frames responses with CR LF, so only these values are taken."""
 MAX_QUEUED_OUTPUT = 64 << 10
 """Bytes kept (beyond the pty's own buffer) for a client that does not read; older output is
 dropped, as a UART with nobody listening loses it."""
@@ -417,10 +420,13 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
 
     def cmd_factory(self, ch: AtChannel, cmd: Command) -> Reply:
         """ATZ / AT&F (V.250 6.1.1, 6.1.2): the channel's and the module's settings back to
-        their defaults, no reboot; registration, contexts and stored SMS stay."""
+        their defaults, no reboot (the URC levels of +CREG / +CGREG / +CEREG / +CSCON
+        included); registration, contexts and stored SMS stay."""
         ch.reset()
         self.reset_sms_settings()
         self.cgerep, self.cgerep_bfr, self.cops_format = 0, 0, 2
+        self.reg_n = dict.fromkeys(REG_COMMANDS, 0)
+        self.cscon_n = 0
         return Reply()
 
     def cmd_sreg(self, ch: AtChannel, cmd: Command) -> Reply:
@@ -429,6 +435,8 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
             return Reply([f"{int(self.sregs.get(reg, '0')):03d}"])
         if not cmd.arg.isdigit() or int(cmd.arg) > 255:
             raise CmeError(50)    # V.250 6.2: S-parameter values 0-255, given as digits
+        if reg in FIXED_SREGS and int(cmd.arg) != FIXED_SREGS[reg]:
+            raise CmeError(4)     # operation not supported: the framing stays CR / LF
         self.sregs[reg] = str(int(cmd.arg))
         return Reply()
 

@@ -120,12 +120,28 @@ def test_atz_restores_the_settings(virtual_rig, family):
     m = virtual_rig.module(family)
     virtual_rig.start()
     c = virtual_rig.client(m)
-    for line in ("AT+CMEE=1", "AT+CMGF=1", "AT+CNMI=2,1", 'AT+CSCS="UCS2"', "AT+COPS=3,0"):
+    for line in ("AT+CMEE=1", "AT+CMGF=1", "AT+CNMI=2,1", 'AT+CSCS="UCS2"', "AT+COPS=3,0",
+                 "AT+CREG=2", "AT+CEREG=2", "AT+CSCON=1"):
         assert c.cmd(line)[1] == "OK"
     assert c.cmd("ATZ")[1] == "OK"
     assert c.cmd("AT+CMGF?")[0] == ["+CMGF: 0"] and c.cmd("AT+CNMI?")[0] == ["+CNMI: 0,0,0,0,0"]
     assert c.cmd('AT+CSCS?')[0] == ['+CSCS: "IRA"'] and c.cmd("AT+CMEE?")[0] == ["+CMEE: 0"]
+    for name in ("+CREG", "+CEREG", "+CSCON"):          # the URC levels too (docs/rigs.md)
+        assert c.cmd(f"AT{name}?")[0][0].startswith(f"{name}: 0,"), name
     assert m.boot_count == 1 and m.cops_format == 2
+
+
+def test_s3_s4_other_than_cr_lf_are_refused(virtual_rig):
+    """V.250 6.2.1 / 6.2.2: S3 ends command lines, S4 formats responses; the channel uses CR
+    and LF only, so another value is refused (+CME ERROR: 4) rather than kept and ignored."""
+    m = virtual_rig.module("nbntn-generic")
+    virtual_rig.start()
+    c = virtual_rig.client(m)
+    c.cmd("AT+CMEE=1")
+    assert c.cmd("ATS3=10") == ([], "+CME ERROR: 4")
+    assert c.cmd("ATS4=13") == ([], "+CME ERROR: 4")
+    assert c.cmd("ATS3=13") == ([], "OK") and c.cmd("ATS4=10") == ([], "OK")
+    assert c.cmd("ATS3?")[0] == ["013"] and c.cmd("ATS4?")[0] == ["010"]
 
 
 @pytest.mark.parametrize("fun", [1, 4, 0])
