@@ -287,9 +287,8 @@ class AtChannel:
             self._buf.clear()
             self._flush_echo()
             start = line.upper().find("AT")
-            line = line[start:] if start > 0 else line  # V.250 5.2.1: ignore bytes before AT
-            if line:
-                self.run_line(line)
+            if start >= 0:   # V.250 5.2.1: bytes before "AT" ignored, a line without it too
+                self.run_line(line[start:])
         elif b == 0x0A:
             pass
         else:

@@ -299,11 +299,11 @@ class SmsCommands:
         if self.cmgf == 1:
             want = (params[0] if params else "REC UNREAD").upper()
             if want not in STATS:
-                raise CmsError(302)
+                raise self.sms_parameter_error()
             return want
         code = cmd.int_param(0, 0)
         if not 0 <= code < len(STATS):
-            raise CmsError(302)
+            raise self.sms_parameter_error()
         return STATS[code]
 
     def cmd_cmgd(self, ch: AtChannel, cmd: Command) -> Reply:

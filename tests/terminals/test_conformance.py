@@ -54,7 +54,10 @@ def test_test_forms_and_sms_errors(virtual_rig, family):
     assert c.cmd("AT+CMGR=7") == ([], "+CMS ERROR: 321")     # invalid memory index
     assert c.cmd("AT+CMGS=abc") == ([], "+CMS ERROR: 304")   # PDU mode parameter
     c.cmd("AT+CMGF=1")
-    assert c.cmd("AT+CMGL=FOO") == ([], "+CMS ERROR: 302")
+    assert c.cmd("AT+CMGL=FOO") == ([], "+CMS ERROR: 305")   # an invalid <stat>: text mode
+    c.cmd("AT+CMGF=0")
+    assert c.cmd("AT+CMGL=5") == ([], "+CMS ERROR: 304")     # <stat> 0-4 in PDU mode
+    c.cmd("AT+CMGF=1")
     assert c.cmd('AT+CSCA="12AB"') == ([], "+CMS ERROR: 305")  # text mode parameter
     assert c.cmd('AT+CSCA="+8613900000000"')[1] == "OK"
     assert c.cmd("AT+CSCA?")[0] == ['+CSCA: "+8613900000000",145']
