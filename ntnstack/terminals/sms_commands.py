@@ -1,6 +1,6 @@
 """The SMS commands every AT family answers alike (TS 27.005), in PDU mode (+CMGF=0) and in
-text mode (+CMGF=1): +CSCS, +CSMP, +CSMS, +CSCA, +CPMS, +CNMI, +CMGS, +CMGR, +CMGL, +CMGD, and
-the +CMT / +CMTI indication of an arriving SMS-DELIVER.
+text mode (+CMGF=1): +CSCS, +CSMP, +CSDH, +CSMS, +CSCA, +CPMS, +CNMI, +CMGS, +CMGR, +CMGL,
++CMGD, and the +CMT / +CMTI indication of an arriving SMS-DELIVER.
 
 Text mode (TS 27.005 3.1, 4.1 and 3.4.1): +CMGS="<da>" sends an SMS-SUBMIT with the +CSMP
 <fo>, <vp>, <pid> and <dcs> (3.3.2). For a 7-bit <dcs> the text is in the +CSCS character set
@@ -17,7 +17,7 @@ from at_bridge.sms_pdu import (decode_deliver, gsm7_encodable, gsm7_septets, gsm
 from ntnstack.terminals import sms as smsc
 from ntnstack.terminals.at_engine import (AtChannel, CmeError, CmsError, Command, Prompt, Reply,
                                           info_text)
-from ntnstack.terminals.settings import CMGF, CNMI, CSMP, CSMS, setting_handler
+from ntnstack.terminals.settings import CMGF, CNMI, CSDH, CSMP, CSMS, setting_handler
 
 CHARSETS = ("IRA", "GSM", "UCS2")
 """+CSCS character sets (TS 27.007 5.5) a client may choose: text and the text-mode addresses
@@ -46,7 +46,7 @@ class SmsCommands:
     def reset_sms_settings(self) -> None:
         """The SMS settings' defaults (boot, ATZ / AT&F); the store is kept."""
         self.cmgf, self.cnmi = 0, list(CNMI.defaults)
-        self.cscs, self.csmp = "IRA", list(CSMP.defaults)
+        self.cscs, self.csmp, self.csdh = "IRA", list(CSMP.defaults), CSDH.defaults[0]
         self.csms, self.csca = 0, SMSC_DEFAULT
 
     def register_sms_commands(self) -> None:
@@ -55,6 +55,7 @@ class SmsCommands:
                  "+CMGF": setting_handler(CMGF, lambda ch: [self.cmgf], self._put_cmgf),
                  "+CNMI": setting_handler(CNMI, lambda ch: list(self.cnmi), self._put_cnmi),
                  "+CSMP": setting_handler(CSMP, lambda ch: list(self.csmp), self._put_csmp),
+                 "+CSDH": setting_handler(CSDH, lambda ch: [self.csdh], self._put_csdh),
                  "+CSMS": self.cmd_csms, "+CSCA": self.cmd_csca, "+CPMS": self.cmd_cpms,
                  "+CMGS": self.cmd_cmgs, "+CMGR": self.cmd_cmgr, "+CMGL": self.cmd_cmgl,
                  "+CMGD": self.cmd_cmgd}
@@ -69,6 +70,9 @@ class SmsCommands:
 
     def _put_csmp(self, ch: AtChannel, values: list[int]) -> None:
         self.csmp = values
+
+    def _put_csdh(self, ch: AtChannel, values: list[int]) -> None:
+        self.csdh = values[0]
 
     def sms_parameter_error(self) -> CmsError:
         """A parameter the command cannot take: 304 in PDU mode, 305 in text mode."""
@@ -217,12 +221,24 @@ class SmsCommands:
         if mt == 1:
             self.urc(f'+CMTI: "ME",{index}')
 
-    def _text_header(self, pdu: str) -> tuple[str, str]:
+    def _text_header(self, pdu: str, listing: bool = False) -> tuple[str, str]:
         """('"<oa>",,"<scts>"', text) of a stored SMS-DELIVER (TS 27.005 3.4.1 text mode;
-        <scts> as "yy/MM/dd,hh:mm:ss+zz", zz in quarter hours, UTC here)."""
+        <scts> as "yy/MM/dd,hh:mm:ss+zz", zz in quarter hours, UTC here). With +CSDH=1
+        (3.3.3) the header goes on: ,<tooa>,<fo>,<pid>,<dcs>,"<sca>",<tosca>,<length> for
+        +CMT / +CMGR, ,<tooa>,<length> for a +CMGL entry (``listing``); <length> counts the
+        text's characters."""
         d = decode_deliver(pdu)
-        return (f'"{self._to_te(d.sender)}",,"{d.scts.strftime("%y/%m/%d,%H:%M:%S")}+00"',
-                self._to_te(d.text))
+        text = self._to_te(d.text)
+        header = f'"{self._to_te(d.sender)}",,"{d.scts.strftime("%y/%m/%d,%H:%M:%S")}+00"'
+        if not self.csdh:
+            return header, text
+        raw = bytes.fromhex(pdu)
+        tpdu = raw[1 + raw[0]:]                       # after the SMSC address (27.005 3.1)
+        fo, tooa, tosca = tpdu[0], tpdu[2], raw[1] if raw[0] else 129
+        if listing:
+            return f"{header},{tooa},{len(d.text)}", text
+        return (f'{header},{tooa},{fo},{d.pid},{d.dcs},"{self._to_te(d.smsc)}",{tosca},'
+                f"{len(d.text)}", text)
 
     def _from_te(self, typed: str) -> str:
         """Text typed in the +CSCS character set (TS 27.007 5.5): "UCS2" hex of UTF-16,
@@ -287,7 +303,7 @@ class SmsCommands:
                 continue
             self._read(index)
             if self.cmgf == 1:
-                header, text = self._text_header(pdu)
+                header, text = self._text_header(pdu, listing=True)
                 lines += [f'+CMGL: {index},"{status}",{header}', text]
             else:
                 lines += [f"+CMGL: {index},{STATS.index(status)},,{n}", pdu]

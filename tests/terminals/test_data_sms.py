@@ -409,3 +409,18 @@ def test_text_mode_addresses_and_text_in_the_cscs_character_set(virtual_rig):
     answer = ca.raw_answer(f"AT+CMGR={index}")
     assert answer.startswith(f'\r\n+CMGR: "REC UNREAD","{me}",,'.encode())
     assert answer.endswith(b"\r\n\x5e?\x7c\x05 ?\r\n\r\nOK\r\n")
+
+
+def test_csdh_shows_the_text_mode_header_details(virtual_rig):
+    """TS 27.005 3.3.3 +CSDH=1: +CMGR (3.4.3) adds ,<tooa>,<fo>,<pid>,<dcs>,<sca>,<tosca>,
+    <length>, a +CMGL entry (3.4.2) ,<tooa>,<length>; +CSDH=0 (the default) shows neither.
+    <fo> 4: SMS-DELIVER with TP-MMS set (TS 23.040 9.2.3.2); 145: international number."""
+    a, ca, index = stored_echo(virtual_rig)
+    ca.cmd("AT+CMGF=1")
+    assert ca.cmd("AT+CSDH?")[0] == ["+CSDH: 0"] and ca.cmd("AT+CSDH=?")[0] == ["+CSDH: (0,1)"]
+    assert ca.cmd(f"AT+CMGR={index}")[0][0].endswith('+00"')
+    assert ca.cmd("AT+CSDH=1")[1] == "OK"
+    header = ca.cmd(f"AT+CMGR={index}")[0][0]
+    assert header.endswith('+00",145,4,0,0,"+8613800000000",145,7'), header   # "echo me"
+    listed = ca.cmd('AT+CMGL="ALL"')[0][0]
+    assert listed.endswith('+00",145,7'), listed
