@@ -134,6 +134,28 @@ def test_atz_restores_the_settings(virtual_rig, family):
     assert m.boot_count == 1 and m.cops_format == 2
 
 
+def test_cops_modes_read_back_and_the_test_form_before_registration(virtual_rig):
+    """TS 27.007 7.3: the test form lists the supported <mode>s (0, 1, 3, 4: no deregistration
+    here) and a seen PLMN with <stat> 1 available (2 current only once registered) and its
+    <AcT>; the read form gives the <mode> set last."""
+    m = virtual_rig.module("nbntn-generic")
+    virtual_rig.start()
+    c = virtual_rig.client(m)
+    c.cmd("AT+CMEE=1")
+    c.cmd("AT+CFUN=1")                          # searching, no location yet: not registered
+    assert c.cmd("AT+COPS=?")[0] == [f'+COPS: (1,"NTNSTACK","NTN","00101",{m.spec.act}),,'
+                                     "(0,1,3,4),(0-2)"]
+    assert c.cmd("AT+COPS=2") == ([], "+CME ERROR: 4")
+    assert c.cmd('AT+COPS=1,2,"00101"')[1] == "OK"
+    assert c.cmd("AT+COPS?")[0] == ["+COPS: 1"]
+    c.cmd("AT+CEREG=1")
+    set_location(c, "nbntn-generic")
+    c.wait(r"^\+CEREG: 5$")
+    assert c.cmd("AT+COPS?")[0] == [f'+COPS: 1,2,"00101",{m.spec.act}']
+    assert c.cmd("AT+COPS=?")[0][0].startswith('+COPS: (2,"NTNSTACK"')
+    assert c.cmd("AT+COPS=0")[1] == "OK" and c.cmd("AT+COPS?")[0][0].startswith("+COPS: 0,")
+
+
 def test_s3_s4_other_than_cr_lf_are_refused(virtual_rig):
     """V.250 6.2.1 / 6.2.2: S3 ends command lines, S4 formats responses; the channel uses CR
     and LF only, so another value is refused (+CME ERROR: 4) rather than kept and ignored."""
