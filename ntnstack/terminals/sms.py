@@ -106,6 +106,28 @@ def checked_ud(dcs: int, ud: bytes, udl: int | None = None) -> tuple[int, int, b
     return dcs, udl, ud
 
 
+@dataclass(frozen=True)
+class DeliverOctets:
+    """The octets of a stored SMS-DELIVER that text mode shows as they are (TS 23.040
+    9.2.2.1): first octet, TP-OA type of address, TP-DCS, TP-UD; SMSC type of address."""
+
+    fo: int
+    tooa: int
+    dcs: int
+    ud: bytes
+    tosca: int
+
+
+def deliver_octets(pdu_hex: str) -> DeliverOctets:
+    """The fields of an SMS-DELIVER (hex with the SMSC prefix, as build_deliver writes it)."""
+    raw = bytes.fromhex(pdu_hex)
+    tpdu = raw[1 + raw[0]:]
+    oa_end = 2 + 1 + (tpdu[1] + 1) // 2           # TP-OA: digit count, type, BCD octets
+    dcs = tpdu[oa_end + 1]
+    ud_start = oa_end + 2 + 7 + 1                  # PID, DCS, SCTS (9.2.3.11), UDL
+    return DeliverOctets(tpdu[0], tpdu[2], dcs, tpdu[ud_start:], raw[1] if raw[0] else 129)
+
+
 def scts(t_unix_s: float) -> bytes:
     """TS 23.040 9.2.3.11 service-centre time stamp of ``t_unix_s`` (UTC, swapped
     semi-octets)."""

@@ -7,7 +7,8 @@ Text mode (TS 27.005 3.1, 4.1 and 3.4.1): +CMGS="<da>" sends an SMS-SUBMIT with 
 ("IRA" as typed, "GSM" as 7-bit codes, "UCS2" as hex of UTF-16; sent UCS2 when the 7-bit
 alphabet cannot carry it), for an 8-bit or UCS2 <dcs> hex of the octets (3.5.1); <da> and
 <oa> are in the +CSCS set too. +CMT: "<oa>",,"<scts>" and +CMGR / +CMGL headers with the
-string <stat> ("REC UNREAD", "REC READ", ...) come one CRLF before the text. Listing or
+string <stat> ("REC UNREAD", "REC READ", ...) come one CRLF before the text (a received 8-bit,
+UCS2 or concatenated message: hex of its user data, 3.1). Listing or
 reading a received unread message marks it read (3.4.2, 3.4.3).
 """
 from __future__ import annotations
@@ -222,23 +223,23 @@ class SmsCommands:
             self.urc(f'+CMTI: "ME",{index}')
 
     def _text_header(self, pdu: str, listing: bool = False) -> tuple[str, str]:
-        """('"<oa>",,"<scts>"', text) of a stored SMS-DELIVER (TS 27.005 3.4.1 text mode;
-        <scts> as "yy/MM/dd,hh:mm:ss+zz", zz in quarter hours, UTC here). With +CSDH=1
-        (3.3.3) the header goes on: ,<tooa>,<fo>,<pid>,<dcs>,"<sca>",<tosca>,<length> for
-        +CMT / +CMGR, ,<tooa>,<length> for a +CMGL entry (``listing``); <length> counts the
-        text's characters."""
-        d = decode_deliver(pdu)
-        text = self._to_te(d.text)
+        """('"<oa>",,"<scts>"', <data>) of a stored SMS-DELIVER (TS 27.005 3.4.1 text mode;
+        <scts> as "yy/MM/dd,hh:mm:ss+zz", zz in quarter hours, UTC here). <data> (3.1): a
+        7-bit text without a header in the +CSCS set, else hex of the user data octets.
+        With +CSDH=1 (3.3.3) the header goes on: ,<tooa>,<fo>,<pid>,<dcs>,"<sca>",<tosca>,
+        <length> for +CMT / +CMGR, ,<tooa>,<length> for a +CMGL entry (``listing``);
+        <length> counts characters of a 7-bit text, else octets."""
+        d, o = decode_deliver(pdu), smsc.deliver_octets(pdu)
+        as_text = smsc.dcs_alphabet(o.dcs) == smsc.GSM7 and not o.fo & smsc.TP_UDHI
+        data = self._to_te(d.text) if as_text else o.ud.hex().upper()
+        length = len(d.text) if as_text else len(o.ud)
         header = f'"{self._to_te(d.sender)}",,"{d.scts.strftime("%y/%m/%d,%H:%M:%S")}+00"'
         if not self.csdh:
-            return header, text
-        raw = bytes.fromhex(pdu)
-        tpdu = raw[1 + raw[0]:]                       # after the SMSC address (27.005 3.1)
-        fo, tooa, tosca = tpdu[0], tpdu[2], raw[1] if raw[0] else 129
+            return header, data
         if listing:
-            return f"{header},{tooa},{len(d.text)}", text
-        return (f'{header},{tooa},{fo},{d.pid},{d.dcs},"{self._to_te(d.smsc)}",{tosca},'
-                f"{len(d.text)}", text)
+            return f"{header},{o.tooa},{length}", data
+        return (f'{header},{o.tooa},{o.fo},{d.pid},{d.dcs},"{self._to_te(d.smsc)}",'
+                f"{o.tosca},{length}", data)
 
     def _from_te(self, typed: str) -> str:
         """Text typed in the +CSCS character set (TS 27.007 5.5): "UCS2" hex of UTF-16,

@@ -388,9 +388,10 @@ def test_text_mode_sms_takes_the_csmp_parameters(virtual_rig):
 
 def test_text_mode_addresses_and_text_in_the_cscs_character_set(virtual_rig):
     """TS 27.005 3.1: <da> / <oa> are "converted to characters of the currently selected TE
-    character set" (+CSCS, TS 27.007 5.5): with "UCS2" the number is hex of UTF-16 both ways;
-    with "GSM" the text shows the 7-bit default alphabet's codes (TS 23.038 6.2.1: Ü 0x5E,
-    ö 0x7C, é 0x05), '?' for what it lacks (ï, ☺)."""
+    character set" (+CSCS, TS 27.007 5.5): with "UCS2" the number is hex of UTF-16 both ways.
+    A 7-bit text shows in the +CSCS set: "GSM" gives the default alphabet's codes (TS 23.038
+    6.2.1: Ü 0x5E, ö 0x7C, é 0x05), "IRA" '?' for what it lacks; a UCS2 text shows as hex
+    of its octets whatever the set (3.1 <data>)."""
     a = virtual_rig.module("nbntn-generic")
     virtual_rig.start()
     ca = attached(virtual_rig, a, extra=("ATE0", "AT+CNMI=2,2,0,0,0", "AT+CMGF=1"))
@@ -402,13 +403,18 @@ def test_text_mode_addresses_and_text_in_the_cscs_character_set(virtual_rig):
     assert ca.wait(r'^\+CMT: "([0-9A-F]+)",,').group(1) == ucs2(me)
     assert ca.wait(r"^[0-9A-F]+$").group(0) == ucs2("Aé")
     ca.cmd("AT+CNMI=2,1,0,0,0")
-    ca.prompt(f'AT+CMGS="{ucs2(me)}"')
-    ca.raw(ucs2("Üïöé ☺").encode() + b"\x1a")
-    index = ca.wait(r'^\+CMTI: "ME",(\d+)$').group(1)
-    assert ca.cmd('AT+CSCS="GSM"')[1] == "OK"
-    answer = ca.raw_answer(f"AT+CMGR={index}")
-    assert answer.startswith(f'\r\n+CMGR: "REC UNREAD","{me}",,'.encode())
-    assert answer.endswith(b"\r\n\x5e?\x7c\x05 ?\r\n\r\nOK\r\n")
+    stored = {}
+    for text in ("Üöé!", "☺"):                      # 7-bit (23.038 6.2.1), then UCS2
+        ca.prompt(f'AT+CMGS="{ucs2(me)}"')
+        ca.raw(ucs2(text).encode() + b"\x1a")
+        stored[text] = ca.wait(r'^\+CMTI: "ME",(\d+)$').group(1)
+    shown = {("GSM", "Üöé!"): b"\x5e\x7c\x05!", ("IRA", "Üöé!"): b"???!",
+             ("GSM", "☺"): b"263A", ("IRA", "☺"): b"263A"}
+    for (charset, text), data in shown.items():
+        assert ca.cmd(f'AT+CSCS="{charset}"')[1] == "OK"
+        answer = ca.raw_answer(f"AT+CMGR={stored[text]}")
+        assert answer.startswith(b'\r\n+CMGR: "REC ') and f'","{me}",,'.encode() in answer
+        assert answer.endswith(b"\r\n" + data + b"\r\n\r\nOK\r\n"), (charset, text, answer)
 
 
 def test_csdh_shows_the_text_mode_header_details(virtual_rig):
