@@ -217,6 +217,7 @@ class AtChannel:
         self._prompt: Prompt | None = None
         self._data = bytearray()
         self._held: list[str] = []
+        self._reserved = False
         self._last = "AT"
         self.busy = False
 
@@ -226,20 +227,24 @@ class AtChannel:
 
     def final(self, result: str) -> None:
         """A final result code (OK, ERROR, NO CARRIER, +CME ERROR: ...), per ATV; none at
-        all after ATQ1 (V.250 6.2.5: result codes suppressed)."""
+        all after ATQ1 (V.250 6.2.5: result codes suppressed). It ends a command that
+        opened a "> " prompt: the URCs held since then follow."""
         self.busy = False
-        if self.quiet:
-            return
-        if self.verbose or result not in NUMERIC_RESULT:
-            self.write(f"\r\n{result}\r\n".encode("latin-1"))
-        else:
-            self.write(f"{NUMERIC_RESULT[result]}\r".encode())
+        if not self.quiet:
+            if self.verbose or result not in NUMERIC_RESULT:
+                self.write(f"\r\n{result}\r\n".encode("latin-1"))
+            else:
+                self.write(f"{NUMERIC_RESULT[result]}\r".encode())
+        if self._reserved:
+            self._reserved = False
+            self._flush_held()
 
     def urc(self, line: str) -> None:
-        """An unsolicited result code (RING is numeric 2 under ATV0); held while the client
-        types after a "> " prompt, then sent after the command's result (TS 27.005 3.4.1
-        +CNMI <mode> 2: buffered while the TA-TE link is reserved, flushed after)."""
-        if self._prompt is not None:
+        """An unsolicited result code (RING is numeric 2 under ATV0); held from a "> "
+        prompt until the final result of its command (the client types, then waits for
+        +CMGS / SEND OK), then sent (TS 27.005 3.4.1 +CNMI <mode> 2: buffered while the
+        TA-TE link is reserved, flushed after)."""
+        if self._reserved:
             self._held.append(line)
             return
         if not self.verbose and line in NUMERIC_RESULT:
@@ -317,7 +322,7 @@ class AtChannel:
                 self.error(_as_cme(exc, cmd.name))
                 return
             if isinstance(out, Prompt):
-                self._prompt, self._data = out, bytearray()
+                self._prompt, self._data, self._reserved = out, bytearray(), True
                 self.write(b"\r\n> ")
                 return
             last = i == len(cmds) - 1
@@ -338,7 +343,6 @@ class AtChannel:
         elif p.length is None and b == ESC:
             self._prompt = None
             self.reply(p.cancel_reply)
-            self._flush_held()
         else:
             self._data.append(b)
             if p.length is not None and len(self._data) >= p.length:
@@ -350,7 +354,6 @@ class AtChannel:
             self.reply(done(data))
         except Exception as exc:  # noqa: BLE001 - every command ends in a final result
             self.error(_as_cme(exc, "the text after the prompt"))
-        self._flush_held()
 
     def _flush_held(self) -> None:
         """The URCs held during a prompt, in their order."""

@@ -336,8 +336,8 @@ def test_cmgr_and_cmgl_put_the_pdu_one_crlf_after_the_header(virtual_rig):
 
 def test_no_urc_while_the_client_types_after_the_prompt(virtual_rig):
     """TS 27.005 3.4.1 (+CNMI <mode> 2: result codes buffered while the TA-TE link is
-    reserved) and V.250 5.7: the +CMT of an SMS that arrives while a +CMGS entry is open
-    comes after the entry ends, never between "> " and the PDU."""
+    reserved): the +CMT of an SMS that arrives while a +CMGS entry is open comes after the
+    command's final result, never between "> " and the PDU."""
     a = virtual_rig.module("nbntn-generic")
     virtual_rig.start()
     ca = attached(virtual_rig, a, extra=("ATE0", "AT+CNMI=2,2,0,0,0"))
@@ -355,9 +355,10 @@ def test_no_urc_while_the_client_types_after_the_prompt(virtual_rig):
     assert b"+CMT" not in seen
     ca.buf = seen
     ca.raw(pdu.encode() + b"\x1a")
+    ca.wait(r"^\+CMGS: \d+$")                       # the entry's result first (at the RP-ACK)
+    ca.wait("^OK$")
     ca.wait(r"^\+CMT: ,\d+$")
     assert sms_pdu.decode_deliver(ca.wait(r"^[0-9A-F]+$").group(0)).text == "first"
-    ca.wait(r"^\+CMGS: \d+$")
 
 
 def test_text_mode_sms_takes_the_csmp_parameters(virtual_rig):
