@@ -94,12 +94,14 @@ class QuectelSockets:
         p = cmd.params()
         if cmd.kind != "set" or len(p) < 5 or p[2] not in QUECTEL_PROTOCOLS:
             raise CmeError(BAD_PARAMETER)
-        cid, port = cmd.int_param(1), _port(p[4])
+        service = p[2] == "UDP SERVICE"
+        cid = cmd.int_param(1)
+        port = 0 if service and p[4] == "0" else _port(p[4])   # no peer: the AN's example
         if cid not in CONNECT_IDS:
             raise CmeError(BAD_PARAMETER)
         err = 0 if m.registered else PDP_FAILED
         if err == 0:
-            self.sockets[cid] = UdpSocket(p[3], port, service=p[2] == "UDP SERVICE")
+            self.sockets[cid] = UdpSocket(p[3], port, service=service)
         m.later(0.0, lambda: m.urc(f"+QIOPEN: {cid},{err}"))
         return Reply()
 

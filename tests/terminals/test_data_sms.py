@@ -431,3 +431,19 @@ def test_csdh_shows_the_text_mode_header_details(virtual_rig):
     assert header.endswith('+00",145,4,0,0,"+8613800000000",145,7'), header   # "echo me"
     listed = ca.cmd('AT+CMGL="ALL"')[0][0]
     assert listed.endswith('+00",145,7'), listed
+
+
+def test_quectel_udp_service_sends_to_the_address_given(virtual_rig):
+    """TCP/IP Application Note: a "UDP SERVICE" socket opened as its example does (remote
+    "127.0.0.1", port 0, local port 3030); AT+QISEND=<id>,<len>,<remoteIP>,<remote_port>
+    sends to that address (here an echo, so +QIRD names it)."""
+    q = virtual_rig.module("nbntn-quectel")
+    virtual_rig.start()
+    c = attached(virtual_rig, q, "nbntn-quectel", extra=("ATE0",))
+    assert c.cmd('AT+QIOPEN=1,2,"UDP SERVICE","127.0.0.1",0,3030,0')[1] == "OK"
+    c.wait(r"^\+QIOPEN: 2,0$")
+    c.prompt('AT+QISEND=2,2,"192.0.2.9",7')
+    c.raw(b"hi")
+    c.wait("^SEND OK$")
+    c.wait(r'^\+QIURC: "recv",2$')
+    assert c.cmd("AT+QIRD=2") == (['+QIRD: 2,"192.0.2.9",7', "hi"], "OK")
