@@ -1,8 +1,8 @@
 """What the module side needs of TS 23.040 PDUs: read an SMS-SUBMIT, write an SMS-DELIVER.
 
 The user data (DCS, UDL, UD with any header) passes through unchanged from the submit to the
-deliver, so no alphabet is unpacked here; the DCS is only read for the alphabet of text-mode
-user data (sms_commands).
+deliver, so no alphabet is unpacked here; text mode (sms_commands) reads the DCS for the
+alphabet and shows some octets of a stored SMS-DELIVER as they are (deliver_octets).
 PDUs as typed after AT+CMGS=<len> start with the SMSC address (27.005 3.1 <pdu>); <len> counts
 the TPDU octets only.
 """

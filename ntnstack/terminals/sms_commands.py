@@ -7,22 +7,19 @@ Text mode (TS 27.005 3.1, 4.1 and 3.4.1): +CMGS="<da>" sends an SMS-SUBMIT with 
 ("IRA" as typed, "GSM" as 7-bit codes, "UCS2" as hex of UTF-16; sent UCS2 when the 7-bit
 alphabet cannot carry it), for an 8-bit or UCS2 <dcs> hex of the octets (3.5.1); <da> and
 <oa> are in the +CSCS set too. +CMT: "<oa>",,"<scts>" and +CMGR / +CMGL headers with the
-string <stat> ("REC UNREAD", "REC READ", ...) come one CRLF before the text (a received 8-bit,
-UCS2 or concatenated message: hex of its user data, 3.1). Listing or
-reading a received unread message marks it read (3.4.2, 3.4.3).
+string <stat> ("REC UNREAD", "REC READ", ...) come one CRLF before the text (a received
+8-bit, UCS2 or concatenated message: hex of its user data, 3.1). Listing or reading a received
+unread message marks it read (3.4.2, 3.4.3). The character sets: te_charset.
 """
 from __future__ import annotations
 
-from at_bridge.sms_pdu import (decode_deliver, gsm7_encodable, gsm7_septets, gsm7_text,
-                               pack_septets)
+from at_bridge.sms_pdu import decode_deliver, gsm7_encodable, gsm7_septets, pack_septets
 from ntnstack.terminals import sms as smsc
 from ntnstack.terminals.at_engine import (AtChannel, CmeError, CmsError, Command, Prompt, Reply,
                                           info_text)
 from ntnstack.terminals.settings import CMGF, CNMI, CSDH, CSMP, CSMS, setting_handler
+from ntnstack.terminals.te_charset import CHARSETS, from_te, te_number, to_te
 
-CHARSETS = ("IRA", "GSM", "UCS2")
-"""+CSCS character sets (TS 27.007 5.5) a client may choose: text and the text-mode addresses
-are typed and shown in it."""
 STATS = ("REC UNREAD", "REC READ", "STO UNSENT", "STO SENT", "ALL")
 """<stat> of +CMGL / +CMGR in text mode; PDU mode numbers them 0-4 in this order."""
 SMSC_DEFAULT = ("+8613800000000", 145)
@@ -150,7 +147,7 @@ class SmsCommands:
         if self.cmgf == 0:
             tpdu_len = cmd.int_param(0)
             return Prompt(lambda data: self._sms_submit_pdu(data, tpdu_len))
-        dest = self._te_number(cmd.params()[0] if cmd.params() else "")
+        dest = te_number(self.cscs, cmd.params()[0] if cmd.params() else "")
         return Prompt(lambda data: self._sms_submit_text(dest, data))
 
     def text_submit(self, dest: str, data: bytes) -> tuple[smsc.Submit, bytes]:
@@ -174,7 +171,7 @@ class SmsCommands:
         try:
             if smsc.dcs_alphabet(dcs) != smsc.GSM7:
                 return smsc.checked_ud(dcs, bytes.fromhex(typed))
-            text = self._from_te(typed)
+            text = from_te(self.cscs, typed)
         except ValueError:
             raise self.sms_parameter_error() from None
         if gsm7_encodable(text):
@@ -231,49 +228,15 @@ class SmsCommands:
         <length> counts characters of a 7-bit text, else octets."""
         d, o = decode_deliver(pdu), smsc.deliver_octets(pdu)
         as_text = smsc.dcs_alphabet(o.dcs) == smsc.GSM7 and not o.fo & smsc.TP_UDHI
-        data = self._to_te(d.text) if as_text else o.ud.hex().upper()
+        data = to_te(self.cscs, d.text) if as_text else o.ud.hex().upper()
         length = len(d.text) if as_text else len(o.ud)
-        header = f'"{self._to_te(d.sender)}",,"{d.scts.strftime("%y/%m/%d,%H:%M:%S")}+00"'
+        header = f'"{to_te(self.cscs, d.sender)}",,"{d.scts.strftime("%y/%m/%d,%H:%M:%S")}+00"'
         if not self.csdh:
             return header, data
         if listing:
             return f"{header},{o.tooa},{length}", data
-        return (f'{header},{o.tooa},{o.fo},{d.pid},{d.dcs},"{self._to_te(d.smsc)}",'
+        return (f'{header},{o.tooa},{o.fo},{d.pid},{d.dcs},"{to_te(self.cscs, d.smsc)}",'
                 f"{o.tosca},{length}", data)
-
-    def _from_te(self, typed: str) -> str:
-        """Text typed in the +CSCS character set (TS 27.007 5.5): "UCS2" hex of UTF-16,
-        "GSM" codes of the 7-bit default alphabet (TS 23.038 6.2.1), "IRA" as typed;
-        ValueError when it is not that."""
-        if self.cscs == "UCS2":
-            return bytes.fromhex(typed).decode("utf-16-be")
-        if self.cscs == "GSM":
-            codes = typed.encode("latin-1")
-            if max(codes, default=0) > 0x7F:
-                raise ValueError("not a GSM 7-bit code")
-            return gsm7_text(list(codes))
-        return typed
-
-    def _to_te(self, text: str) -> str:
-        """Text in the +CSCS character set: UCS2 as hex of UTF-16, GSM as 7-bit default
-        alphabet codes, IRA as ASCII; '?' for what the set cannot show."""
-        if self.cscs == "UCS2":
-            return text.encode("utf-16-be").hex().upper()
-        if self.cscs == "GSM":
-            codes = [c for ch in text
-                     for c in (gsm7_septets(ch) if gsm7_encodable(ch) else [ord("?")])]
-            return bytes(codes).decode("latin-1")
-        return text.encode("ascii", "replace").decode("ascii")
-
-    def _te_number(self, param: str) -> str:
-        """<da> of text-mode +CMGS in the +CSCS set (TS 27.005 3.1: "converted to
-        characters of the currently selected TE character set"); a number typed in plain
-        digits under "UCS2" is taken as typed, as hosts that do not convert it expect."""
-        try:
-            number = self._from_te(param)
-        except ValueError:
-            return param
-        return number if number.lstrip("+").isdigit() else param
 
     def _read(self, index: int) -> tuple[str, str, int]:
         """A stored message, marked read (TS 27.005 3.4.2 / 3.4.3)."""
