@@ -112,6 +112,13 @@ class Prompt:
     cancel_reply: Reply = field(default_factory=Reply)
 
 
+def info_text(*lines: str) -> str:
+    """Information text of several lines framed as one (V.250 5.7.1; TS 27.005 3.4.3
+    ``+CMGR: <stat>,[<alpha>],<length><CR><LF><pdu>``): one CRLF between the lines, no empty
+    line, where a Reply line of its own would be framed ``<CR><LF>text<CR><LF>`` each."""
+    return "\r\n".join(lines)
+
+
 def split_line(line: str) -> list[Command]:
     """``AT...`` (without the CR) -> its commands; raises CmeError(100) when malformed.
     Linear in the line's length: one pass with an index, each command parsed from its own
@@ -209,6 +216,8 @@ class AtChannel:
         self._echo = bytearray()
         self._prompt: Prompt | None = None
         self._data = bytearray()
+        self._held: list[str] = []
+        self._reserved = False
         self._last = "AT"
         self.busy = False
 
@@ -218,17 +227,26 @@ class AtChannel:
 
     def final(self, result: str) -> None:
         """A final result code (OK, ERROR, NO CARRIER, +CME ERROR: ...), per ATV; none at
-        all after ATQ1 (V.250 6.2.5: result codes suppressed)."""
+        all after ATQ1 (V.250 6.2.5: result codes suppressed). It ends a command that
+        opened a "> " prompt: the URCs held since then follow."""
         self.busy = False
-        if self.quiet:
-            return
-        if self.verbose or result not in NUMERIC_RESULT:
-            self.write(f"\r\n{result}\r\n".encode("latin-1"))
-        else:
-            self.write(f"{NUMERIC_RESULT[result]}\r".encode())
+        if not self.quiet:
+            if self.verbose or result not in NUMERIC_RESULT:
+                self.write(f"\r\n{result}\r\n".encode("latin-1"))
+            else:
+                self.write(f"{NUMERIC_RESULT[result]}\r".encode())
+        if self._reserved:
+            self._reserved = False
+            self._flush_held()
 
     def urc(self, line: str) -> None:
-        """An unsolicited result code (RING is numeric 2 under ATV0)."""
+        """An unsolicited result code (RING is numeric 2 under ATV0); held from a "> "
+        prompt until the final result of its command (the client types, then waits for
+        +CMGS / SEND OK), then sent (TS 27.005 3.4.1 +CNMI <mode> 2: buffered while the
+        TA-TE link is reserved, flushed after)."""
+        if self._reserved:
+            self._held.append(line)
+            return
         if not self.verbose and line in NUMERIC_RESULT:
             self.write(f"{NUMERIC_RESULT[line]}\r".encode())
         else:
@@ -274,9 +292,8 @@ class AtChannel:
             self._buf.clear()
             self._flush_echo()
             start = line.upper().find("AT")
-            line = line[start:] if start > 0 else line  # V.250 5.2.1: ignore bytes before AT
-            if line:
-                self.run_line(line)
+            if start >= 0:   # V.250 5.2.1: bytes before "AT" ignored, a line without it too
+                self.run_line(line[start:])
         elif b == 0x0A:
             pass
         else:
@@ -305,7 +322,7 @@ class AtChannel:
                 self.error(_as_cme(exc, cmd.name))
                 return
             if isinstance(out, Prompt):
-                self._prompt, self._data = out, bytearray()
+                self._prompt, self._data, self._reserved = out, bytearray(), True
                 self.write(b"\r\n> ")
                 return
             last = i == len(cmds) - 1
@@ -337,3 +354,9 @@ class AtChannel:
             self.reply(done(data))
         except Exception as exc:  # noqa: BLE001 - every command ends in a final result
             self.error(_as_cme(exc, "the text after the prompt"))
+
+    def _flush_held(self) -> None:
+        """The URCs held during a prompt, in their order."""
+        held, self._held = self._held, []
+        for line in held:
+            self.urc(line)

@@ -56,6 +56,7 @@ class ModuleHost:
         self._lock = threading.Lock()
         self._stop = False
         self._thread: threading.Thread | None = None
+        self._serving = threading.Event()
         self._reading: dict[int, str] = {}   # id(module) -> pty path whose input is counted
         self._calls_key = f"module-host {id(self)} calls"
         self.clock.reader_open(self._calls_key, lambda: None)
@@ -111,10 +112,13 @@ class ModuleHost:
         module.attach(self)
 
     def start(self) -> None:
-        """Serve on a background thread (tests, benchmarks)."""
+        """Serve on a background thread (tests, benchmarks); returns once that thread is a
+        party of the clock, so a caller waiting on the virtual clock right after cannot see
+        nobody running and jump past the modules' first timers (their boot)."""
         self._thread = threading.Thread(target=self.serve_forever, name="ntnstack-modules",
                                         daemon=True)
         self._thread.start()
+        self._serving.wait()
 
     def stop(self) -> None:
         self._stop = True
@@ -137,6 +141,7 @@ class ModuleHost:
     # -- the loop ------------------------------------------------------------------------
     def serve_forever(self) -> None:
         with self.clock.party("module host", rank=RANK_MODULES):
+            self._serving.set()
             while not self._stop:
                 self._run_calls()
                 self._run_due_timers()

@@ -34,6 +34,9 @@ NO_FAULTS = FaultPlan()
 JOURNAL_LINES = 20_000
 """Entries kept in memory per module (emulated time, kind rx / tx / event, text); with a
 journal path every entry is also written as a JSON line as it happens."""
+FIXED_SREGS = {"3": 13, "4": 10}
+"""S3 (command line termination) and S4 (response formatting) of V.250 6.2.1 / 6.2.2: the AT
+channel ends lines with CR and frames responses with CR LF, so only these values are taken."""
 MAX_QUEUED_OUTPUT = 64 << 10
 """Bytes kept (beyond the pty's own buffer) for a client that does not read; older output is
 dropped, as a UART with nobody listening loses it."""
@@ -252,6 +255,8 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
         self.fields = self.identity.fields(spec)
         self.network.register(self, self.identity.msisdn, self.identity.ip)
         self.handlers: dict[str, Callable] = {}
+        self._fun_after_boot: int | None = None
+        self.new_sms_store()
         self._install_common()
 
     # -- state ---------------------------------------------------------------------------------
@@ -264,6 +269,12 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
         self.reset_pdp_state()
         self.channel.reset()
 
+    def reboot(self, fun: int | None = None) -> None:
+        """Reset now; after +CFUN=<fun>,1 the module comes back at functionality <fun>
+        (TS 27.007 8.2: <rst> 1 resets the MT "before setting it to <fun> power level")."""
+        self.boot()
+        self._fun_after_boot = fun
+
     def on_ready(self) -> None:
         for line, after_s in self.spec.banner:
             if after_s > 0:
@@ -271,6 +282,9 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
             else:
                 self.urc(line)
         self.after_ready()
+        fun, self._fun_after_boot = self._fun_after_boot, None
+        if fun is not None and fun != self.cfun:
+            self.set_cfun(fun)
 
     def after_ready(self) -> None:
         """Family hook after the banner."""
@@ -301,7 +315,8 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
             self.later(0.0, lambda: ch.urc(self.race_urc()))
         if self._is_reset(cmd):
             self.log("event", f"reset by {cmd.name}")
-            self.later(0.0, self.boot)
+            fun = cmd.int_param(0) if cmd.name == "+CFUN" else None
+            self.later(0.0, lambda: self.reboot(fun))
             return Reply()
         handler = self.handlers.get(cmd.name)
         if handler is not None:
@@ -405,10 +420,13 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
 
     def cmd_factory(self, ch: AtChannel, cmd: Command) -> Reply:
         """ATZ / AT&F (V.250 6.1.1, 6.1.2): the channel's and the module's settings back to
-        their defaults, no reboot; registration, contexts and stored SMS stay."""
+        their defaults, no reboot (the URC levels of +CREG / +CGREG / +CEREG / +CSCON
+        included); registration, contexts and stored SMS stay."""
         ch.reset()
         self.reset_sms_settings()
         self.cgerep, self.cgerep_bfr, self.cops_format = 0, 0, 2
+        self.reg_n = dict.fromkeys(REG_COMMANDS, 0)
+        self.cscon_n = 0
         return Reply()
 
     def cmd_sreg(self, ch: AtChannel, cmd: Command) -> Reply:
@@ -417,6 +435,8 @@ class AtModule(RegistrationCommands, PdpCommands, SmsCommands, VirtualModule):
             return Reply([f"{int(self.sregs.get(reg, '0')):03d}"])
         if not cmd.arg.isdigit() or int(cmd.arg) > 255:
             raise CmeError(50)    # V.250 6.2: S-parameter values 0-255, given as digits
+        if reg in FIXED_SREGS and int(cmd.arg) != FIXED_SREGS[reg]:
+            raise CmeError(4)     # operation not supported: the framing stays CR / LF
         self.sregs[reg] = str(int(cmd.arg))
         return Reply()
 

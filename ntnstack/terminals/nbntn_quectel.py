@@ -20,6 +20,8 @@ from ntnstack.terminals.vendor_commands import BAD_PARAMETER
 
 NOT_FIXED = 516          # +CME ERROR: 516 "Not fixed now" (GNSS Application Note)
 SESSION_ONGOING = 504    # +CME ERROR: 504 "Session is ongoing"
+GNSS_MODES = (0, 1, 2)
+"""+QGPSLOC <mode> of a one-shot query (GNSS Application Note; 3-5 are periodic reports)."""
 NTN_ONLY = "3"
 """+QCFG="iotopmode" value for NTN only (Particle's BG95-S5 library: (check) the manual)."""
 SCAN_WITH_NTN = ("0", "3")
@@ -35,8 +37,28 @@ PCI = 1
 
 
 def sinr_index(snr_db: float) -> int:
-    """+QENG <SINR>: 0..250 for -20..+30 dB in 1/5 dB steps (BG95 AT manual, (check))."""
+    """+QENG <SINR> and +QCSQ <lte_sinr>: 0..250 for -20..+30 dB in 1/5 dB steps (BG96 /
+    BG95 AT manual, +QCSQ: "values are in 1/5th of a dB", 0-250 = -20..+30 dB)."""
     return max(0, min(250, round((snr_db + 20.0) * 5)))
+
+
+def _minutes(deg: float, hemispheres: str, width: int, decimals: int) -> tuple[str, str]:
+    """(``dddmm.mmmm``, hemisphere letter) of a latitude or longitude in degrees."""
+    whole, minutes = divmod(round(abs(deg) * 60 * 10 ** decimals), 60 * 10 ** decimals)
+    text = f"{whole:0{width}d}{minutes / 10 ** decimals:0{3 + decimals}.{decimals}f}"
+    return text, hemispheres[deg < 0]
+
+
+def gnss_position(lat: float, lon: float, mode: int) -> str:
+    """<latitude>,<longitude> of +QGPSLOC=<mode> (GNSS Application Note, AT+QGPSLOC):
+    0 ``ddmm.mmmmN/S,dddmm.mmmmE/W``, 1 ``ddmm.mmmmmm,N/S,dddmm.mmmmmm,E/W``,
+    2 ``(-)dd.ddddd,(-)ddd.ddddd``."""
+    if mode == 2:
+        return f"{lat:.5f},{lon:.5f}"
+    decimals = 4 if mode == 0 else 6
+    (la, ns), (lo, ew) = _minutes(lat, "NS", 2, decimals), _minutes(lon, "EW", 3, decimals)
+    sep = "" if mode == 0 else ","
+    return f"{la}{sep}{ns},{lo}{sep}{ew}"
 
 
 class Quectel(Vendor):
@@ -102,10 +124,13 @@ class Quectel(Vendor):
     def qgpsloc(self, ch, cmd: Command) -> Reply:
         if cmd.kind == "test":
             return Reply(["+QGPSLOC: (0-2)"])
+        mode = cmd.int_param(0, 0) if cmd.kind == "set" else 0
+        if mode not in GNSS_MODES:
+            raise CmeError(BAD_PARAMETER)
         if self.fix is None:
             raise CmeError(NOT_FIXED)
         m, (lat, lon, alt) = self.m, self.fix
-        return Reply([f"+QGPSLOC: {m.utc('%H%M%S')}.000,{lat:.5f},{lon:.5f},1.0,"
+        return Reply([f"+QGPSLOC: {m.utc('%H%M%S')}.000,{gnss_position(lat, lon, mode)},1.0,"
                       f"{alt:.1f},3,0.00,0.0,0.0,{m.utc('%d%m%y')},08"])
 
     # -- radio reports ---------------------------------------------------------------------------
@@ -116,7 +141,7 @@ class Quectel(Vendor):
         if self.m.cfun != 1 or s.csq_rssi == 99:
             return Reply(['+QCSQ: "NOSERVICE"'])
         return Reply([f'+QCSQ: "NBIoT",{round(s.rssi_dbm)},{round(s.rsrp_dbm)},'
-                      f'{round(s.snr_db)},{round(s.rsrq_db)}'])
+                      f'{sinr_index(s.snr_db)},{round(s.rsrq_db)}'])
 
     def qeng(self, ch, cmd: Command) -> Reply:
         if cmd.kind == "test":

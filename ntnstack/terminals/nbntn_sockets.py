@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ntnstack.terminals.at_engine import CmeError, Command, Prompt, Reply
+from ntnstack.terminals.at_engine import CmeError, Command, Prompt, Reply, info_text
 from ntnstack.terminals.vendor_commands import BAD_PARAMETER, NOT_ALLOWED
 
 PDP_FAILED = 561       # +QIOPEN: <id>,561 "open PDP context failed" (TCP/IP note)
@@ -15,6 +15,11 @@ NO_SERVICE = 30        # +CME ERROR: 30 no network service (TS 27.007 9.2.1)
 QUECTEL_PROTOCOLS = ("UDP", "UDP SERVICE")
 CONNECT_IDS = range(12)
 """+QIOPEN <connectID> 0-11 (TCP/IP Application Note)."""
+MAX_SEND_OCTETS = 1460
+"""+QISEND <send_length> 0-1460, and at most that much before Ctrl-Z (BG95 TCP/IP Application
+Note, AT+QISEND)."""
+MAX_READ_OCTETS = 1500
+"""+QIRD <read_length> 0-1500, default 1500 (BG95 TCP/IP Application Note, AT+QIRD)."""
 PORTS = range(1, 65536)
 
 
@@ -30,6 +35,12 @@ class UdpSocket:
     """Quectel "UDP SERVICE": +QIRD names each datagram's sender."""
     active: bool = False
     """Murata: between %SOCKETCMD="ACTIVATE" and "DEACTIVATE"."""
+    sent: int = 0
+    """Octets sent (Quectel +QISEND=<id>,0 <total_send_length>)."""
+    received: int = 0
+    """Octets received (Quectel +QIRD=<id>,0 <total_receive_length>)."""
+    read: int = 0
+    """Octets read (Quectel +QIRD=<id>,0 <have_read_length>)."""
 
 
 def install(m) -> QuectelSockets | MurataSockets | None:
@@ -83,40 +94,74 @@ class QuectelSockets:
         p = cmd.params()
         if cmd.kind != "set" or len(p) < 5 or p[2] not in QUECTEL_PROTOCOLS:
             raise CmeError(BAD_PARAMETER)
-        cid, port = cmd.int_param(1), _port(p[4])
+        service = p[2] == "UDP SERVICE"
+        cid = cmd.int_param(1)
+        port = 0 if service and p[4] == "0" else _port(p[4])   # no peer: the AN's example
         if cid not in CONNECT_IDS:
             raise CmeError(BAD_PARAMETER)
         err = 0 if m.registered else PDP_FAILED
         if err == 0:
-            self.sockets[cid] = UdpSocket(p[3], port, service=p[2] == "UDP SERVICE")
+            self.sockets[cid] = UdpSocket(p[3], port, service=service)
         m.later(0.0, lambda: m.urc(f"+QIOPEN: {cid},{err}"))
         return Reply()
 
-    def qisend(self, ch, cmd: Command):
-        cid, length = cmd.int_param(0), cmd.int_param(1)
-        sock = self.sockets.get(cid)
-        if sock is None:
+    def qisend(self, ch, cmd: Command) -> Reply | Prompt:
+        """+QISEND=<id>,<len>: "> " then exactly <len> octets (2 <len> hex digits with
+        "dataformat" 1); +QISEND=<id>: "> " then up to 1460 octets ended by Ctrl-Z (ESC
+        cancels); +QISEND=<id>,0 queries +QISEND: <total_send_length>,<ackedbytes>,
+        <unackedbytes>, UDP acknowledging nothing (0,0) (TCP/IP Application Note,
+        AT+QISEND); on a "UDP SERVICE" socket ,<remoteIP>,<remote_port> may follow."""
+        p = cmd.params()
+        sock = self.sockets.get(cmd.int_param(0))
+        if sock is None or cmd.kind != "set":
             raise CmeError(BAD_PARAMETER)
         hex_in = _hex_modes(self.m)[0]
+        if len(p) == 1:
+            return Prompt(lambda data: self._send(sock, p, data, hex_in))
+        length = cmd.int_param(1)
+        if length == 0:
+            return Reply([f"+QISEND: {sock.sent},0,0"])
+        if length > MAX_SEND_OCTETS:
+            raise CmeError(BAD_PARAMETER)
+        return Prompt(lambda data: self._send(sock, p, data, hex_in),
+                      length=2 * length if hex_in else length)
 
-        def done(data: bytes) -> Reply:
-            payload = bytes.fromhex(data.decode("latin-1")) if hex_in else data
-            _datagram_to(self.m, sock.host, sock.port, payload, QuectelSockets)
-            return Reply(final="SEND OK")
-        return Prompt(done, length=2 * length if hex_in else length)
+    def _send(self, sock: UdpSocket, params: list[str], data: bytes, hex_digits: bool) -> Reply:
+        payload = bytes.fromhex(data.decode("latin-1")) if hex_digits else data
+        if len(payload) > MAX_SEND_OCTETS:
+            raise CmeError(BAD_PARAMETER)
+        host, port = sock.host, sock.port
+        if sock.service and len(params) >= 4:
+            host, port = params[2], _port(params[3])
+        sock.sent += len(payload)
+        _datagram_to(self.m, host, port, payload, QuectelSockets)
+        return Reply(final="SEND OK")
 
     def qird(self, ch, cmd: Command) -> Reply:
-        """+QIRD: <len> (UDP client) or +QIRD: <len>,"<remoteIP>",<remote_port> on a "UDP
-        SERVICE" socket (TCP/IP Application Note, AT+QIRD), the data on the next line."""
+        """+QIRD=<id>[,<read_length>] (default 1500): +QIRD: <len> (UDP client) or
+        +QIRD: <len>,"<remoteIP>",<remote_port> ("UDP SERVICE"), one CRLF, then the octets
+        of the oldest datagram, at most <read_length> (the rest stays for the next read);
+        +QIRD=<id>,0 queries +QIRD: <total_receive_length>,<have_read_length>,
+        <unread_length> and reads nothing (TCP/IP Application Note, AT+QIRD)."""
         sock = self.sockets.get(cmd.int_param(0))
-        if sock is None:
+        limit = cmd.int_param(1, MAX_READ_OCTETS)
+        if sock is None or cmd.kind != "set" or not 0 <= limit <= MAX_READ_OCTETS:
             raise CmeError(BAD_PARAMETER)
+        if limit == 0:
+            unread = sum(len(data) for data, _ in sock.rx)
+            return Reply([f"+QIRD: {sock.received},{sock.read},{unread}"])
         if not sock.rx:
             return Reply(["+QIRD: 0"])
-        data, (ip, port) = sock.rx.pop(0)
-        body = data.hex().upper() if _hex_modes(self.m)[1] else data.decode("latin-1")
+        data, (ip, port) = sock.rx[0]
+        chunk = data[:limit]
+        if len(chunk) < len(data):
+            sock.rx[0] = (data[limit:], (ip, port))
+        else:
+            sock.rx.pop(0)
+        sock.read += len(chunk)
+        body = chunk.hex().upper() if _hex_modes(self.m)[1] else chunk.decode("latin-1")
         sender = f',"{ip}",{port}' if sock.service else ""
-        return Reply([f"+QIRD: {len(data)}{sender}", body])
+        return Reply([info_text(f"+QIRD: {len(chunk)}{sender}", body)])
 
     def qiclose(self, ch, cmd: Command) -> Reply:
         self.sockets.pop(cmd.int_param(0), None)
@@ -126,6 +171,7 @@ class QuectelSockets:
         """A datagram for this module: to its first open socket, announced by +QIURC."""
         for cid, sock in self.sockets.items():
             sock.rx.append((payload, src))
+            sock.received += len(payload)
             self.m.urc(f'+QIURC: "recv",{cid}')
             return
 

@@ -20,11 +20,11 @@ class RegistrationCommands:
     command handlers (registered by AtModule)."""
 
     def reset_registration_state(self) -> None:
-        """+CFUN 0, not registered, every registration URC off, +COPS numeric."""
+        """+CFUN 0, not registered, every registration URC off, +COPS automatic, numeric."""
         self.cfun = 0
         self.reg_stat, self.reg_act = 0, None
         self.reg_n = dict.fromkeys(REG_COMMANDS, 0)
-        self.cops_format = 2
+        self.cops_mode, self.cops_format = 0, 2
         self._vis_timer = None
 
     def cmd_cfun(self, ch: AtChannel, cmd: Command) -> Reply:
@@ -34,7 +34,9 @@ class RegistrationCommands:
             return Reply(["+CFUN: (0,1,4),(0-1)"])
         fun = cmd.int_param(0)
         if cmd.int_param(1, 0) == 1:
-            self.later(0.0, self.boot)
+            if fun not in (0, 1, 4):
+                raise CmeError(50)
+            self.later(0.0, lambda: self.reboot(fun))
             return Reply()
         self.set_cfun(fun)
         return Reply()
@@ -50,20 +52,19 @@ class RegistrationCommands:
         return self.reg_stat in (1, 5)
 
     def cmd_cops(self, ch: AtChannel, cmd: Command) -> Reply:
-        """+COPS (TS 27.007 7.3): read in the <format> +COPS=3,<format> chose; set mode 0
-        (automatic) and 1 / 4 (manual) on the one PLMN there is; deregistration (2) is not
-        emulated (+CME ERROR: 4); another operator: 32 network not allowed."""
-        act = f",{self.reg_act}" if self.reg_act is not None else ""
+        """+COPS (TS 27.007 7.3): read with the <mode> last set and in the <format>
+        +COPS=3,<format> chose; set mode 0 (automatic) and 1 / 4 (manual) on the one PLMN
+        there is; deregistration (2) is not emulated (+CME ERROR: 4, and not listed by the
+        test form); another operator: 32 network not allowed. The test form lists the PLMN
+        while the cell is seen: <stat> 2 current when registered, else 1 available."""
         if cmd.kind == "read":
             if self.registered:
+                act = f",{self.reg_act}" if self.reg_act is not None else ""
                 name = self.cell.get(COPS_FORMATS[self.cops_format], self.cell["plmn"])
-                return Reply([f'+COPS: 0,{self.cops_format},"{name}"{act}'])
-            return Reply(["+COPS: 0"])
+                return Reply([f'+COPS: {self.cops_mode},{self.cops_format},"{name}"{act}'])
+            return Reply([f"+COPS: {self.cops_mode}"])
         if cmd.kind == "test":
-            seen = self.link_sample().visible and self.cfun == 1
-            ops = f'(2,"{self.cell.get("long", "")}","{self.cell.get("short", "")}",' \
-                  f'"{self.cell["plmn"]}"{act})' if seen else ""
-            return Reply([f"+COPS: {ops},,(0-4),(0-2)"])
+            return Reply([f"+COPS: {self._cops_operators()},,(0,1,3,4),(0-2)"])
         p = cmd.params()
         mode, fmt = cmd.int_param(0, 0), cmd.int_param(1, self.cops_format)
         if mode not in (0, 1, 2, 3, 4) or fmt not in (0, 1, 2) or len(p) > 4:
@@ -73,7 +74,18 @@ class RegistrationCommands:
         if mode in (1, 4) and (len(p) < 3 or p[2] not in self.cell.values()):
             raise CmeError(32 if len(p) >= 3 else 50)
         self.cops_format = fmt
+        if mode != 3:                     # 3 sets the format only
+            self.cops_mode = mode
         return Reply()
+
+    def _cops_operators(self) -> str:
+        """The +COPS=? operator entry: (<stat>,long,short,numeric[,<AcT>]) while seen."""
+        if not (self.link_sample().visible and self.cfun == 1):
+            return ""
+        stat, act = (2, self.reg_act) if self.registered else (1, self.spec.act)
+        tail = f",{act}" if act is not None else ""
+        return (f'({stat},"{self.cell.get("long", "")}","{self.cell.get("short", "")}",'
+                f'"{self.cell["plmn"]}"{tail})')
 
     def reg_fields(self) -> str:
         act = f",{self.reg_act}" if self.reg_act is not None else ""

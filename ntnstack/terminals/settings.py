@@ -106,9 +106,11 @@ CSMP = Setting("+CSMP", (_span(0, 255),) * 4, (17, 167, 0, 0), "TS 27.005 3.3.2:
                "SMS-SUBMIT, relative validity one day (TS 23.040 9.2.3.12.1: 167 = 24 h)",
                error=305, sms=True)
 CSMS = Setting("+CSMS", ((0, 1),), (0,), "TS 27.005 3.2.1", error=303, sms=True)
+CSDH = Setting("+CSDH", ((0, 1),), (0,), "TS 27.005 3.3.3: text-mode header detail",
+               error=303, sms=True)
 
 SETTINGS = {s.name: s for s in (CMEE, CGEREP, CSCON, CGATT, WS46, CRC, CVHU, CLIP, CMGF, CNMI,
-                                CSMP, CSMS)}
+                                CSMP, CSMS, CSDH)}
 """Every setting of the table by name (a family answers those it installs a handler for)."""
 STATUS_READ = {"+CGATT"}
 """Settings whose read form shows a state rather than the value set (+CGATT: attached)."""

@@ -44,7 +44,9 @@ class Call:
     callee: HuaweiCalls | None
     number: str                 # as dialled
     state: str = "dialing"      # dialing, alerting, active, ended
-    started_s: float = 0.0
+    answered_s: float | None = None
+    """Emulated time of ATA: both sides' ^CEND <call_duration> count from it, whichever side
+    ends first."""
 
 
 class HuaweiCalls:
@@ -108,7 +110,7 @@ class HuaweiCalls:
         if not m.registered or self.call is not None:
             return Reply(final="NO CARRIER")
         peer = self._lookup(number)
-        call = self.call = Call(self, peer, number, started_s=m.now())
+        call = self.call = Call(self, peer, number)
         m.later(0.0, lambda: m.urc("^ORIG:1,0"))
         if peer is None:
             m.later(CALL_SETUP_ROUND_TRIPS * m.access_rtt_s(),
@@ -125,7 +127,7 @@ class HuaweiCalls:
         m, call = self.m, self.call
         if call is None or call.callee is not self or call.state != "alerting":
             return Reply(final="NO CARRIER")
-        call.state, call.started_s = "active", m.now()
+        call.state, call.answered_s = "active", m.now()
         m.later(0.0, self.connected)
         self._reach(call.caller, call.caller.connected)
         return Reply()
@@ -222,7 +224,8 @@ class HuaweiCalls:
         call = self.call
         if call is None:
             return
-        duration = int(self.m.now() - call.started_s) if call.state == "active" else 0
+        answered = call.answered_s
+        duration = int(self.m.now() - answered) if answered is not None else 0
         call.state = "ended"
         self.call = None
         self.m.urc(f"^CEND:1,{duration},{END_STATUS_NORMAL},{cause}")

@@ -85,6 +85,20 @@ class Client:
                     return body, line
         raise AssertionError(f"{text}: no final result in {timeout_s} s; saw {self.pending}")
 
+    def raw_answer(self, text: str, end: bytes = b"\r\nOK\r\n",
+                   timeout_s: float = REAL_TIMEOUT_S) -> bytes:
+        """The bytes the module answers to the line ``text``, up to and including ``end``
+        (echo included unless ATE0): framing as it is, empty lines kept."""
+        self.raw(text.encode("latin-1") + b"\r")
+        deadline = time.monotonic() + timeout_s
+        data, self.buf = self.buf, b""
+        while end not in data and time.monotonic() < deadline:
+            data += self.read_some()
+        assert end in data, f"{text}: no {end!r} in {timeout_s} s; saw {data!r}"
+        head, rest = data.split(end, 1)
+        self.buf = rest
+        return head + end
+
     def prompt(self, text: str, timeout_s: float = REAL_TIMEOUT_S) -> None:
         self.raw(text.encode() + b"\r")
         deadline = time.monotonic() + timeout_s

@@ -54,7 +54,10 @@ def test_test_forms_and_sms_errors(virtual_rig, family):
     assert c.cmd("AT+CMGR=7") == ([], "+CMS ERROR: 321")     # invalid memory index
     assert c.cmd("AT+CMGS=abc") == ([], "+CMS ERROR: 304")   # PDU mode parameter
     c.cmd("AT+CMGF=1")
-    assert c.cmd("AT+CMGL=FOO") == ([], "+CMS ERROR: 302")
+    assert c.cmd("AT+CMGL=FOO") == ([], "+CMS ERROR: 305")   # an invalid <stat>: text mode
+    c.cmd("AT+CMGF=0")
+    assert c.cmd("AT+CMGL=5") == ([], "+CMS ERROR: 304")     # <stat> 0-4 in PDU mode
+    c.cmd("AT+CMGF=1")
     assert c.cmd('AT+CSCA="12AB"') == ([], "+CMS ERROR: 305")  # text mode parameter
     assert c.cmd('AT+CSCA="+8613900000000"')[1] == "OK"
     assert c.cmd("AT+CSCA?")[0] == ['+CSCA: "+8613900000000",145']
@@ -120,12 +123,68 @@ def test_atz_restores_the_settings(virtual_rig, family):
     m = virtual_rig.module(family)
     virtual_rig.start()
     c = virtual_rig.client(m)
-    for line in ("AT+CMEE=1", "AT+CMGF=1", "AT+CNMI=2,1", 'AT+CSCS="UCS2"', "AT+COPS=3,0"):
+    for line in ("AT+CMEE=1", "AT+CMGF=1", "AT+CNMI=2,1", 'AT+CSCS="UCS2"', "AT+COPS=3,0",
+                 "AT+CREG=2", "AT+CEREG=2", "AT+CSCON=1"):
         assert c.cmd(line)[1] == "OK"
     assert c.cmd("ATZ")[1] == "OK"
     assert c.cmd("AT+CMGF?")[0] == ["+CMGF: 0"] and c.cmd("AT+CNMI?")[0] == ["+CNMI: 0,0,0,0,0"]
     assert c.cmd('AT+CSCS?')[0] == ['+CSCS: "IRA"'] and c.cmd("AT+CMEE?")[0] == ["+CMEE: 0"]
+    for name in ("+CREG", "+CEREG", "+CSCON"):          # the URC levels too (docs/rigs.md)
+        assert c.cmd(f"AT{name}?")[0][0].startswith(f"{name}: 0,"), name
     assert m.boot_count == 1 and m.cops_format == 2
+
+
+def test_cops_modes_read_back_and_the_test_form_before_registration(virtual_rig):
+    """TS 27.007 7.3: the test form lists the supported <mode>s (0, 1, 3, 4: no deregistration
+    here) and a seen PLMN with <stat> 1 available (2 current only once registered) and its
+    <AcT>; the read form gives the <mode> set last."""
+    m = virtual_rig.module("nbntn-generic")
+    virtual_rig.start()
+    c = virtual_rig.client(m)
+    c.cmd("AT+CMEE=1")
+    c.cmd("AT+CFUN=1")                          # searching, no location yet: not registered
+    assert c.cmd("AT+COPS=?")[0] == [f'+COPS: (1,"NTNSTACK","NTN","00101",{m.spec.act}),,'
+                                     "(0,1,3,4),(0-2)"]
+    assert c.cmd("AT+COPS=2") == ([], "+CME ERROR: 4")
+    assert c.cmd('AT+COPS=1,2,"00101"')[1] == "OK"
+    assert c.cmd("AT+COPS?")[0] == ["+COPS: 1"]
+    c.cmd("AT+CEREG=1")
+    set_location(c, "nbntn-generic")
+    c.wait(r"^\+CEREG: 5$")
+    assert c.cmd("AT+COPS?")[0] == [f'+COPS: 1,2,"00101",{m.spec.act}']
+    assert c.cmd("AT+COPS=?")[0][0].startswith('+COPS: (2,"NTNSTACK"')
+    assert c.cmd("AT+COPS=0")[1] == "OK" and c.cmd("AT+COPS?")[0][0].startswith("+COPS: 0,")
+
+
+def test_s3_s4_other_than_cr_lf_are_refused(virtual_rig):
+    """V.250 6.2.1 / 6.2.2: S3 ends command lines, S4 formats responses; the channel uses CR
+    and LF only, so another value is refused (+CME ERROR: 4) rather than kept and ignored."""
+    m = virtual_rig.module("nbntn-generic")
+    virtual_rig.start()
+    c = virtual_rig.client(m)
+    c.cmd("AT+CMEE=1")
+    assert c.cmd("ATS3=10") == ([], "+CME ERROR: 4")
+    assert c.cmd("ATS4=13") == ([], "+CME ERROR: 4")
+    assert c.cmd("ATS3=13") == ([], "OK") and c.cmd("ATS4=10") == ([], "OK")
+    assert c.cmd("ATS3?")[0] == ["013"] and c.cmd("ATS4?")[0] == ["010"]
+
+
+@pytest.mark.parametrize("fun", [1, 4, 0])
+def test_cfun_reset_comes_back_at_the_level_asked_and_keeps_stored_sms(virtual_rig, fun):
+    """TS 27.007 8.2: +CFUN=<fun>,1 resets the MT "before setting it to <fun> power level";
+    the "ME" message store is non-volatile (TS 27.005 3.2.2 <mem>) and survives the reset."""
+    m = virtual_rig.module("nbntn-generic")
+    virtual_rig.start()
+    c = virtual_rig.client(m)
+    m.sms_store[0] = ("REC UNREAD", "00", 1)                 # as sms_arrived stores one
+    c.cmd("AT+CFUN=1")
+    assert c.cmd(f"AT+CFUN={fun},1")[1] == "OK"
+    virtual_rig.wait(m.spec.boot_s + 1)
+    assert m.boot_count == 2
+    assert c.cmd("AT+CFUN?")[0] == [f"+CFUN: {fun}"]
+    stat = c.cmd("AT+CEREG?")[0][0]
+    assert stat == ("+CEREG: 0,2" if fun == 1 else "+CEREG: 0,0")   # searching only at 1
+    assert c.cmd("AT+CPMS?")[0] == ['+CPMS: "ME",1,20,"ME",1,20,"ME",1,20']
 
 
 def test_a_bad_act_in_the_family_table_is_named(monkeypatch):

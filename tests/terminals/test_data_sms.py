@@ -3,10 +3,13 @@ modules, through the modules' stack sessions (virtual clock: exact emulated time
 and downlink NAS, paging of an idle module, +CMGS at the RP-ACK, +CMT at the SMS-DELIVER."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from at_bridge import sms_pdu
 from ntnstack.terminals.procedures import NtnTiming
+from tests.terminals.conftest import REAL_TIMEOUT_S
 from tests.terminals.test_registration import force_time, set_location
 from tests.terminals.test_stack_timeline import urc_time
 from tests.tolerances import ONE_MICROSECOND
@@ -233,3 +236,214 @@ def test_murata_socket_echo(virtual_rig):
     c.wait(rf"^%SOCKETEV:1,{sid}$")
     lines, _ = c.cmd(f'AT%SOCKETDATA="RECEIVE",{sid},1500')
     assert lines[0].startswith(f'%SOCKETDATA:{sid},2,0,"BEEF"')
+
+
+def quectel_udp_socket(rig, extra=()):
+    """A registered Quectel module with UDP socket 0 open toward a host nobody owns (each
+    datagram is echoed back); its client with echo off."""
+    q = rig.module("nbntn-quectel")
+    rig.start()
+    c = attached(rig, q, "nbntn-quectel", extra=("ATE0", *extra))
+    assert c.cmd('AT+QIOPEN=1,0,"UDP","192.0.2.7",5683,0,0')[1] == "OK"
+    c.wait(r"^\+QIOPEN: 0,0$")
+    return q, c
+
+
+def quectel_echo(c, payload: bytes) -> None:
+    c.prompt(f"AT+QISEND=0,{len(payload)}")
+    c.raw(payload)
+    c.wait("^SEND OK$")
+    c.wait(r'^\+QIURC: "recv",0$')
+
+
+def test_quectel_qird_query_keeps_the_data_and_read_length_is_honoured(virtual_rig):
+    """BG95 TCP/IP Application Note, AT+QIRD: <read_length> 0 queries
+    +QIRD: <total_receive_length>,<have_read_length>,<unread_length> and reads nothing (the
+    query TinyGSM's BG96/BG95 driver makes for available()); a read returns at most
+    <read_length> octets, the rest stays for the next read."""
+    q, c = quectel_udp_socket(virtual_rig)
+    quectel_echo(c, b"wxyz")
+    assert c.cmd("AT+QIRD=0,0") == (["+QIRD: 4,0,4"], "OK")
+    assert c.cmd("AT+QIRD=0,0") == (["+QIRD: 4,0,4"], "OK")          # still unread
+    assert c.cmd("AT+QIRD=0,3") == (["+QIRD: 3", "wxy"], "OK")
+    assert c.cmd("AT+QIRD=0,0") == (["+QIRD: 4,3,1"], "OK")
+    assert c.cmd("AT+QIRD=0") == (["+QIRD: 1", "z"], "OK")            # default 1500
+    assert c.cmd("AT+QIRD=0,0") == (["+QIRD: 4,4,0"], "OK")
+    assert c.cmd("AT+QIRD=0") == (["+QIRD: 0"], "OK")
+    c.cmd("AT+CMEE=1")
+    assert c.cmd("AT+QIRD=0,1501")[1] == "+CME ERROR: 50"              # range 0-1500
+
+
+def test_quectel_qird_payload_follows_the_header_after_one_crlf(virtual_rig):
+    """AT+QIRD: ``+QIRD: <len><CR><LF><data>`` then OK (TCP/IP Application Note): a reader
+    that takes <len> raw octets after the header's LF (TinyGSM's modemRead) gets the
+    datagram, binary octets included."""
+    q, c = quectel_udp_socket(virtual_rig)
+    payload = b"\x00\r\n\xff\x1ab"
+    quectel_echo(c, payload)
+    answer = c.raw_answer("AT+QIRD=0,1500")
+    assert answer == b"\r\n+QIRD: 6\r\n" + payload + b"\r\n\r\nOK\r\n"
+    after_header = answer.split(b"+QIRD: ", 1)[1]
+    length, rest = after_header.split(b"\n", 1)
+    assert rest[:int(length)] == payload
+
+
+def test_quectel_qisend_query_variable_length_and_maximum(virtual_rig):
+    """BG95 TCP/IP Application Note, AT+QISEND: <send_length> 0 queries
+    +QISEND: <total_send_length>,<ackedbytes>,<unackedbytes> without a prompt; without
+    <send_length> the data ends with Ctrl-Z; <send_length> is 0-1460."""
+    q, c = quectel_udp_socket(virtual_rig)
+    c.cmd("AT+CMEE=1")
+    assert c.cmd("AT+QISEND=0,0") == (["+QISEND: 0,0,0"], "OK")
+    assert c.cmd("AT") == ([], "OK")                  # no prompt left open by the query
+    assert c.cmd("AT+QISEND=0,1461")[1] == "+CME ERROR: 50"
+    assert c.cmd("AT") == ([], "OK")
+    c.prompt("AT+QISEND=0")
+    c.raw(b"hello\x1a")
+    c.wait("^SEND OK$")
+    c.wait(r'^\+QIURC: "recv",0$')
+    assert c.cmd("AT+QIRD=0") == (["+QIRD: 5", "hello"], "OK")
+    assert c.cmd("AT+QISEND=0,0") == (["+QISEND: 5,0,0"], "OK")
+
+
+def stored_echo(rig):
+    """A registered generic module that stores SMS (+CNMI <mt> 1) and holds the echo of one
+    it sent to a number nobody owns: (module, client, index)."""
+    a = rig.module("nbntn-generic")
+    rig.start()
+    ca = attached(rig, a, extra=("ATE0", "AT+CNMI=2,1,0,0,0"))
+    pdu, n = sms_pdu.submit_pdu("+8610086", "echo me")
+    ca.prompt(f"AT+CMGS={n}")
+    ca.raw(pdu.encode() + b"\x1a")
+    return a, ca, ca.wait(r'^\+CMTI: "ME",(\d+)$').group(1)
+
+
+def test_cmgr_and_cmgl_put_the_pdu_one_crlf_after_the_header(virtual_rig):
+    """TS 27.005 3.4.3 / 3.4.2 (PDU mode) ``+CMGR: <stat>,[<alpha>],<length><CR><LF><pdu>``
+    and ``+CMGL: ...<length><CR><LF><pdu>``; text mode likewise with the text (4.x): no
+    empty line between, as +CMT (3.4.1)."""
+    a, ca, index = stored_echo(virtual_rig)
+    _, pdu, n = a.sms_store[int(index)]
+    assert ca.raw_answer(f"AT+CMGR={index}") == \
+        f"\r\n+CMGR: 0,,{n}\r\n{pdu}\r\n\r\nOK\r\n".encode()
+    assert ca.raw_answer("AT+CMGL=4") == \
+        f"\r\n+CMGL: {index},1,,{n}\r\n{pdu}\r\n\r\nOK\r\n".encode()
+    ca.cmd("AT+CMGF=1")
+    text = ca.raw_answer(f"AT+CMGR={index}")
+    assert text.startswith(b'\r\n+CMGR: "REC READ","+')
+    assert text.endswith(b'"\r\necho me\r\n\r\nOK\r\n')
+
+
+def test_no_urc_while_the_client_types_after_the_prompt(virtual_rig):
+    """TS 27.005 3.4.1 (+CNMI <mode> 2: result codes buffered while the TA-TE link is
+    reserved): the +CMT of an SMS that arrives while a +CMGS entry is open comes after the
+    command's final result, never between "> " and the PDU."""
+    a = virtual_rig.module("nbntn-generic")
+    virtual_rig.start()
+    ca = attached(virtual_rig, a, extra=("ATE0", "AT+CNMI=2,2,0,0,0"))
+    pdu, n = sms_pdu.submit_pdu("+8610086", "first")      # nobody owns it: echoed back
+    ca.prompt(f"AT+CMGS={n}")
+    ca.raw(pdu.encode() + b"\x1a")
+    ca.wait(r"^\+CMGS: \d+$")
+    ca.prompt(f"AT+CMGS={n}")
+    assert not a.events("sms from")                 # the echo is still on its way
+    seen, deadline = ca.buf, time.monotonic() + REAL_TIMEOUT_S
+    while not a.events("sms from") and time.monotonic() < deadline:
+        seen += ca.read_some()                      # emulated time runs while the test reads
+    assert a.events("sms from"), "the echo did not reach the module"
+    seen += ca.read_some()
+    assert b"+CMT" not in seen
+    ca.buf = seen
+    ca.raw(pdu.encode() + b"\x1a")
+    ca.wait(r"^\+CMGS: \d+$")                       # the entry's result first (at the RP-ACK)
+    ca.wait("^OK$")
+    ca.wait(r"^\+CMT: ,\d+$")
+    assert sms_pdu.decode_deliver(ca.wait(r"^[0-9A-F]+$").group(0)).text == "first"
+
+
+def test_text_mode_sms_takes_the_csmp_parameters(virtual_rig):
+    """TS 27.005 3.3.2: +CSMP <fo>, <vp>, <pid>, <dcs> are used for an SMS sent in text
+    mode; with an 8-bit or UCS2 <dcs> the text is hex of the octets (3.5.1). The received
+    copy keeps the DCS and PID, decoded by python-gsmmodem's PDU reader as well."""
+    gsm_pdu = pytest.importorskip("gsmmodem.pdu")      # a test dependency (pyproject [test])
+    a = virtual_rig.module("nbntn-generic")
+    virtual_rig.start()
+    ca = attached(virtual_rig, a, extra=("ATE0", "AT+CNMI=2,1,0,0,0"))
+    me = a.identity.msisdn
+    sent = [("AT+CSMP=17,167,0,8", "卫星".encode("utf-16-be").hex().upper(), 0x08, "卫星"),
+            ("AT+CSMP=49,11,0,16", "class 0", 0x10, "class 0")]
+    ca.cmd("AT+CMGF=1")
+    for csmp, typed, dcs, text in sent:
+        assert ca.cmd(csmp)[1] == "OK"
+        ca.prompt(f'AT+CMGS="{me}"')
+        ca.raw(typed.encode() + b"\x1a")
+        index = ca.wait(r'^\+CMTI: "ME",(\d+)$').group(1)
+        _, pdu, _ = a.sms_store[int(index)]
+        assert sms_pdu.decode_deliver(pdu).dcs == dcs
+        assert gsm_pdu.decodeSmsPdu(pdu)["text"] == text
+    sub, tpdu = a.text_submit(me, b"class 0")             # the last +CSMP: 49,11,0,16
+    assert tpdu[0] == 49 and (sub.pid, sub.dcs) == (0, 0x10)   # SRR + relative VP (23.040)
+    da_octets = 2 + (len(me.lstrip("+")) + 1) // 2        # length, type, BCD digits (9.1.2.5)
+    assert tpdu[2 + da_octets + 2] == 11                  # TP-VP after MR, DA, PID, DCS
+
+
+def test_text_mode_addresses_and_text_in_the_cscs_character_set(virtual_rig):
+    """TS 27.005 3.1: <da> / <oa> are "converted to characters of the currently selected TE
+    character set" (+CSCS, TS 27.007 5.5): with "UCS2" the number is hex of UTF-16 both ways.
+    A 7-bit text shows in the +CSCS set: "GSM" gives the default alphabet's codes (TS 23.038
+    6.2.1: Ü 0x5E, ö 0x7C, é 0x05), "IRA" '?' for what it lacks; a UCS2 text shows as hex
+    of its octets whatever the set (3.1 <data>)."""
+    a = virtual_rig.module("nbntn-generic")
+    virtual_rig.start()
+    ca = attached(virtual_rig, a, extra=("ATE0", "AT+CNMI=2,2,0,0,0", "AT+CMGF=1"))
+    ucs2 = lambda text: text.encode("utf-16-be").hex().upper()     # noqa: E731
+    me = a.identity.msisdn
+    assert ca.cmd('AT+CSCS="UCS2"')[1] == "OK"
+    ca.prompt(f'AT+CMGS="{ucs2(me)}"')
+    ca.raw(ucs2("Aé").encode() + b"\x1a")
+    assert ca.wait(r'^\+CMT: "([0-9A-F]+)",,').group(1) == ucs2(me)
+    assert ca.wait(r"^[0-9A-F]+$").group(0) == ucs2("Aé")
+    ca.cmd("AT+CNMI=2,1,0,0,0")
+    stored = {}
+    for text in ("Üöé!", "☺"):                      # 7-bit (23.038 6.2.1), then UCS2
+        ca.prompt(f'AT+CMGS="{ucs2(me)}"')
+        ca.raw(ucs2(text).encode() + b"\x1a")
+        stored[text] = ca.wait(r'^\+CMTI: "ME",(\d+)$').group(1)
+    shown = {("GSM", "Üöé!"): b"\x5e\x7c\x05!", ("IRA", "Üöé!"): b"???!",
+             ("GSM", "☺"): b"263A", ("IRA", "☺"): b"263A"}
+    for (charset, text), data in shown.items():
+        assert ca.cmd(f'AT+CSCS="{charset}"')[1] == "OK"
+        answer = ca.raw_answer(f"AT+CMGR={stored[text]}")
+        assert answer.startswith(b'\r\n+CMGR: "REC ') and f'","{me}",,'.encode() in answer
+        assert answer.endswith(b"\r\n" + data + b"\r\n\r\nOK\r\n"), (charset, text, answer)
+
+
+def test_csdh_shows_the_text_mode_header_details(virtual_rig):
+    """TS 27.005 3.3.3 +CSDH=1: +CMGR (3.4.3) adds ,<tooa>,<fo>,<pid>,<dcs>,<sca>,<tosca>,
+    <length>, a +CMGL entry (3.4.2) ,<tooa>,<length>; +CSDH=0 (the default) shows neither.
+    <fo> 4: SMS-DELIVER with TP-MMS set (TS 23.040 9.2.3.2); 145: international number."""
+    a, ca, index = stored_echo(virtual_rig)
+    ca.cmd("AT+CMGF=1")
+    assert ca.cmd("AT+CSDH?")[0] == ["+CSDH: 0"] and ca.cmd("AT+CSDH=?")[0] == ["+CSDH: (0,1)"]
+    assert ca.cmd(f"AT+CMGR={index}")[0][0].endswith('+00"')
+    assert ca.cmd("AT+CSDH=1")[1] == "OK"
+    header = ca.cmd(f"AT+CMGR={index}")[0][0]
+    assert header.endswith('+00",145,4,0,0,"+8613800000000",145,7'), header   # "echo me"
+    listed = ca.cmd('AT+CMGL="ALL"')[0][0]
+    assert listed.endswith('+00",145,7'), listed
+
+
+def test_quectel_udp_service_sends_to_the_address_given(virtual_rig):
+    """TCP/IP Application Note: a "UDP SERVICE" socket opened as its example does (remote
+    "127.0.0.1", port 0, local port 3030); AT+QISEND=<id>,<len>,<remoteIP>,<remote_port>
+    sends to that address (here an echo, so +QIRD names it)."""
+    q = virtual_rig.module("nbntn-quectel")
+    virtual_rig.start()
+    c = attached(virtual_rig, q, "nbntn-quectel", extra=("ATE0",))
+    assert c.cmd('AT+QIOPEN=1,2,"UDP SERVICE","127.0.0.1",0,3030,0')[1] == "OK"
+    c.wait(r"^\+QIOPEN: 2,0$")
+    c.prompt('AT+QISEND=2,2,"192.0.2.9",7')
+    c.raw(b"hi")
+    c.wait("^SEND OK$")
+    c.wait(r'^\+QIURC: "recv",2$')
+    assert c.cmd("AT+QIRD=2") == (['+QIRD: 2,"192.0.2.9",7', "hi"], "OK")

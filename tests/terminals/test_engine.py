@@ -65,6 +65,50 @@ def test_a_slash_repeats_the_last_line():
     assert seen == ["+CSQ", "+CSQ"]
 
 
+def test_a_line_without_at_gets_no_result_code():
+    """V.250 5.2.1: characters before the "AT" prefix are ignored, so a line without one is
+    no command line and gets no result code; "xxAT" is AT."""
+    seen = []
+    ch, out = _channel(lambda ch, cmd: seen.append(cmd.name) or Reply())
+    ch.feed(b"hello\r")
+    assert bytes(out) == b"" and seen == []
+    ch.feed(b"xxAT+CSQ\r")
+    assert bytes(out) == b"\r\nOK\r\n" and seen == ["+CSQ"]
+
+
+def test_urcs_wait_for_the_end_of_a_prompt_entry():
+    """TS 27.005 3.4.1 (<mode> 2: URCs buffered while the TA-TE link is reserved): a URC
+    during "> " entry comes after the command's final result, in order; after ESC as well."""
+    ch, out = _channel(lambda ch, cmd: Prompt(lambda d: Reply(["+CMGS: 1"])))
+    ch.feed(b"AT+CMGS=5\r00")
+    ch.urc("+CMTI: \"ME\",1")
+    ch.urc("+CEREG: 5")
+    assert bytes(out) == b"\r\n> "
+    ch.feed(b"11\x1a")
+    assert bytes(out) == (b"\r\n> \r\n+CMGS: 1\r\n\r\nOK\r\n"
+                          b"\r\n+CMTI: \"ME\",1\r\n\r\n+CEREG: 5\r\n")
+    out.clear()
+    ch.feed(b"AT+CMGS=5\r")
+    ch.urc("+CEREG: 2")
+    ch.feed(b"\x1b")
+    assert bytes(out) == b"\r\n> \r\nOK\r\n\r\n+CEREG: 2\r\n"
+
+
+def test_urcs_wait_for_a_final_result_that_comes_later():
+    """The text after the prompt answered later (an SMS waiting for its RP-ACK): URCs stay
+    held until that final result."""
+    ch, out = _channel(lambda ch, cmd: Prompt(lambda d: Reply(final=None)))
+    ch.feed(b"AT+CMGS=5\r0011\x1a")
+    ch.urc("+CMT: ,5")
+    assert bytes(out) == b"\r\n> "
+    ch.info("+CMGS: 7")
+    ch.final("OK")
+    assert bytes(out) == b"\r\n> \r\n+CMGS: 7\r\n\r\nOK\r\n\r\n+CMT: ,5\r\n"
+    out.clear()
+    ch.urc("+CEREG: 5")                                  # nothing reserved any more
+    assert bytes(out) == b"\r\n+CEREG: 5\r\n"
+
+
 def test_prompt_ctrl_z_sends_and_esc_cancels():
     got = []
     ch, out = _channel(lambda ch, cmd: Prompt(lambda d: got.append(d) or Reply(["+CMGS: 1"])))

@@ -1,6 +1,7 @@
 """The module host on a fast scaled clock: timers that fall due faster than they run must not
 starve the host's queued calls (a module being added, the runner's calls): a pass runs
-timers for at most TIMER_SLICE_REAL_S of wall time, then the calls and the ptys."""
+timers for at most TIMER_SLICE_REAL_S of wall time, then the calls and the ptys. And on the
+virtual clock, a host thread that starts late is waited for."""
 from __future__ import annotations
 
 import time
@@ -39,3 +40,20 @@ def test_calls_run_while_timers_fall_due_faster_than_they_run():
             <= TIMERS_BEFORE_THE_CALL
     finally:
         host.close()
+
+
+def test_a_virtual_clock_waits_for_a_host_thread_that_starts_late(monkeypatch, virtual_rig):
+    """On the virtual clock the host thread must be a party before the test waits: a thread
+    scheduled late (a busy machine, a garbage collection) would otherwise leave only the
+    waiting test, and the clock would jump past the module's boot to the wait's limit."""
+    late_s = 0.2            # real seconds before the host thread reaches its loop
+    serve = ModuleHost.serve_forever
+
+    def late_serve(self) -> None:
+        time.sleep(late_s)
+        serve(self)
+    monkeypatch.setattr(ModuleHost, "serve_forever", late_serve)
+    m = virtual_rig.module("nbntn-nordic")
+    virtual_rig.start()
+    virtual_rig.ready(m)
+    assert virtual_rig.host.now() == m.spec.boot_s      # booted at its boot time, no later

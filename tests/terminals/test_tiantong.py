@@ -413,3 +413,23 @@ def test_driver_reads_an_sms_the_module_stored(rig):
     assert b.sms_store == {}                               # each read message was deleted
     urcs = [x for t, k, x in b.journal if k == "event" and x.startswith("urc +CMTI")]
     assert urcs == ['urc +CMTI: "ME",0', 'urc +CMTI: "ME",0']   # index 0 free again
+
+
+def test_both_sides_report_the_call_duration_at_cend(virtual_rig):
+    """^CEND:1,<call_duration>,... (HUAWEI MU509 AT specification, call control): the side
+    whose far end released reports the duration of the same call too, not 0."""
+    a, b = virtual_rig.module("tiantong"), virtual_rig.module("tiantong")
+    virtual_rig.start()
+    ca, cb = registered(virtual_rig, a), registered(virtual_rig, b)
+    ca.cmd(f"ATD{b.identity.msisdn};")
+    cb.wait("^RING$")
+    cb.cmd("ATA")
+    cb.wait(r"^\^CONN:1,0$")
+    ca.wait(r"^\^CONN:1,0$")
+    virtual_rig.wait(talk_s := 30.0)
+    body, _ = cb.cmd("ATH")                          # ^CEND before the OK, as +CHUP's
+    cend = [re.fullmatch(r"\^CEND:1,(\d+),104,16", line) for line in body]
+    callee_s = int(next(m for m in cend if m).group(1))
+    caller_s = int(ca.wait(r"^\^CEND:1,(\d+),104,16$").group(1))
+    assert callee_s >= talk_s
+    assert caller_s in (callee_s, callee_s + 1)     # the release reaches it one GEO hop later

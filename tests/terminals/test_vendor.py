@@ -11,6 +11,7 @@ import time
 import pytest
 
 from at_bridge import cmux as bridge_cmux
+from tests.terminals.test_data_sms import attached
 from tests.terminals.test_registration import force_time, set_location
 from tests.terminals.test_tiantong import MuxClient
 
@@ -312,15 +313,49 @@ def test_quectel_ntn_locfix_applies_after_reset(virtual_rig):
     c.cmd("AT+CMEE=1")
     assert c.cmd('AT+QNWCFG="ntn_locfix"') == (['+QNWCFG: "ntn_locfix",1,22.54,114.06,20'], "OK")
     assert m.location == (22.54, 114.06, 20.0)
+    assert c.cmd("AT+CFUN?")[0] == ["+CFUN: 1"]       # TS 27.007 8.2: back at <fun> 1
     c.cmd("AT+CEREG=1")
-    c.cmd("AT+CFUN=1")
-    c.wait(r"^\+CEREG: 5$")
+    c.wait(r"^\+CEREG: 5$")                            # no AT+CFUN=1 needed
     lines, _ = c.cmd('AT+QENG="servingcell"')
     fields = lines[0].split(",")
     assert fields[1:4] == ['"NOCONN"', '"NTN NBIoT"', '"FDD"'] or fields[1] == '"CONNECT"'
     assert fields[4:6] == ["1", "1"]                     # MCC 001, MNC 01 (test PLMN)
     assert fields[9] == "256"                            # band 256 (docs/reference.md 4)
     assert int(fields[13]) == round(m.signal().rsrp_dbm)      # dBm, as +QCSQ
+
+
+def test_quectel_qgpsloc_modes(virtual_rig):
+    """GNSS Application Note, AT+QGPSLOC=<mode>: 0 ddmm.mmmmN/S,dddmm.mmmmE/W (the default),
+    1 ddmm.mmmmmm,N/S,dddmm.mmmmmm,E/W, 2 (-)dd.ddddd,(-)ddd.ddddd; 30.6 N = 30 deg 36 min,
+    114.3 E = 114 deg 18 min, 33.5 S = 33 deg 30 min, 70.25 W = 70 deg 15 min."""
+    m = virtual_rig.module("nbntn-quectel", ue_position=(30.6, 114.3, 30.0))
+    s = virtual_rig.module("nbntn-quectel", ue_position=(-33.5, -70.25, 500.0))
+    virtual_rig.start()
+    north, south = virtual_rig.client(m), virtual_rig.client(s)
+    for c in (north, south):
+        c.wait("^APP RDY$")                              # the late banner line
+        c.cmd("AT+CMEE=1")
+        assert c.cmd("AT+QGPS=1")[1] == "OK"
+    force_time(virtual_rig, virtual_rig.host.now() + m.timing.gnss_ttff_s + 1)
+    want = {(north, 0): "3036.0000N,11418.0000E", (north, 1): "3036.000000,N,11418.000000,E",
+            (north, 2): "30.60000,114.30000", (south, 0): "3330.0000S,07015.0000W",
+            (south, 1): "3330.000000,S,07015.000000,W", (south, 2): "-33.50000,-70.25000"}
+    for (c, mode), position in want.items():
+        lines, final = c.cmd(f"AT+QGPSLOC={mode}")
+        assert final == "OK" and lines[-1].split(",", 1)[1].startswith(position + ",1.0,")
+    assert north.cmd("AT+QGPSLOC")[0][-1].split(",", 1)[1].startswith("3036.0000N,")
+    assert north.cmd("AT+QGPSLOC=3")[1] == "+CME ERROR: 50"     # 3-5: periodic, not one-shot
+
+
+def test_quectel_qcsq_sinr_is_quectels_code(virtual_rig):
+    """BG95 AT manual +QCSQ <lte_sinr>: 1/5 dB steps, 0-250 for -20..+30 dB; the same code
+    +QENG="servingcell" gives as <SINR> on the same module."""
+    m = virtual_rig.module("nbntn-quectel")
+    virtual_rig.start()
+    c = attached(virtual_rig, m, "nbntn-quectel")
+    sinr = int(c.cmd("AT+QCSQ")[0][0].split(",")[3])
+    assert sinr == max(0, min(250, round((m.signal().snr_db + 20) * 5)))
+    assert sinr == int(c.cmd('AT+QENG="servingcell"')[0][0].split(",")[16])
 
 
 def test_vendor_command_table_errors_name_the_entry():
