@@ -100,7 +100,8 @@ def write_capture(scenario: Scenario, world, end_s: float, path: str | Path,
     for extra in extra_pcaps:
         terminal = Path(extra).stem.removeprefix("stack-")
         owner = {"terminal": terminal, "imsi": (imsis or {}).get(terminal)}
-        serving = getattr(scenario.terminals.get(terminal), "cell", None)
+        term = scenario.terminals.get(terminal)
+        serving = term.cell if term is not None else None
         for t, data in _read_raw(extra):
             cell = broadcast.get((serving, round(t, 6), data))
             if cell is None:
