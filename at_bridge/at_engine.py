@@ -70,6 +70,7 @@ from at_bridge.errors import (
     ModuleRebooted,
     PortGone,
     Timeout,
+    Unanswered,
 )
 from at_bridge.timebase import Flag, TimeBase
 from at_bridge.urc import Unsolicited, UrcPattern, UrcQueue
@@ -219,7 +220,7 @@ class AtEngine:
                 if pending.late_banner is not None:
                     raise ModuleRebooted(f"{self.name}: {line!r}: no final result within "
                                          f"{timeout_s:g} s after banner {pending.late_banner!r}")
-                raise Timeout(f"{self.name}: {line!r}: no final result within {timeout_s:g} s"
+                raise Unanswered(f"{self.name}: {line!r}: no final result within {timeout_s:g} s"
                               f" (lines so far: {pending.lines})")
         except (Timeout, ModuleRebooted, PortGone):
             self.aligned = False   # its final may still come
@@ -237,7 +238,7 @@ class AtEngine:
     def _send_payload(self, pending: _Pending, payload: bytes | None, end: bytes,
                       deadline: float, timeout_s: float) -> None:
         if not pending.prompted.wait(max(0.0, deadline - self.timebase.now())):
-            raise Timeout(f"{self.name}: {pending.command!r}: no '> ' prompt within "
+            raise Unanswered(f"{self.name}: {pending.command!r}: no '> ' prompt within "
                           f"{timeout_s:g} s")
         if pending.done.is_set():   # ended (error, banner, port gone) instead of a prompt
             return
@@ -267,7 +268,7 @@ class AtEngine:
                 last = exc
                 if isinstance(exc, PortGone):
                     self._await_channel(deadline)
-        raise Timeout(f"{self.name}: no OK to AT within {timeout_s:g} s (last: {last})")
+        raise Unanswered(f"{self.name}: no OK to AT within {timeout_s:g} s (last: {last})")
 
     def _realign(self, deadline: float, attempt_s: float) -> None:
         """ESC if a prompt command was cut short, echo on, then unique markers until one is
@@ -293,7 +294,7 @@ class AtEngine:
                 self._queue("unknown", text, {})
         while True:
             if now() >= deadline:
-                raise Timeout(f"{self.name}: not re-aligned: no marker answered after its "
+                raise Unanswered(f"{self.name}: not re-aligned: no marker answered after its "
                               f"echo in time")
             marker = "ATE1" + "E1" * next(self._marks)
             try:

@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from at_bridge.errors import PortGone, ProtocolError, Timeout
+from at_bridge.errors import PortGone, ProtocolError, Timeout, Unanswered
 from at_bridge.at_engine import Channel
 from at_bridge.timebase import Flag, TimeBase
 
@@ -295,7 +295,7 @@ class Mux:
         self._replies[dlci] = (event, answer)
         self.send(Frame(dlci, control, self.initiator, True))
         if not event.wait(timeout_s):
-            raise Timeout(f"{self.transport!r}: 27.010 {_NAMES[control]} on DLCI {dlci}: "
+            raise Unanswered(f"{self.transport!r}: 27.010 {_NAMES[control]} on DLCI {dlci}: "
                           f"no UA/DM within {timeout_s:g} s")
         if answer[0] == DM:
             raise ProtocolError(f"{self.transport!r}: 27.010 {_NAMES[control]} on DLCI {dlci} "

@@ -19,6 +19,12 @@ class Timeout(BridgeError, TimeoutError):
     """No final result / reply / URC within the time the dialect allows."""
 
 
+class Unanswered(Timeout):
+    """The module answered no command in time: no final result, no '> ' prompt, no OK to AT,
+    no reply sentence, no 27.010 UA (a hung module), unlike an awaited event (URC, message)
+    that did not come."""
+
+
 class ProtocolError(BridgeError, ValueError):
     """Bytes that break the protocol: bad frame, bad checksum, a reply that does not parse."""
 

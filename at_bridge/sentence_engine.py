@@ -26,7 +26,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from at_bridge.at_engine import Channel, Unsolicited, UrcQueue
-from at_bridge.errors import PortGone, ProtocolError, Timeout
+from at_bridge.errors import PortGone, ProtocolError, Unanswered
 from at_bridge.timebase import Flag, TimeBase
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ class SentenceEngine:
                 if not (reply or fki):
                     return None
                 if not pending.done.wait(timeout_s):
-                    raise Timeout(f"{self.name}: ${body}: no "
+                    raise Unanswered(f"{self.name}: ${body}: no "
                                   f"{reply or self.feedback_id + ' ' + str(fki)} "
                                   f"within {timeout_s:g} s")
             finally:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from at_bridge.drivers.base import Driver
-from at_bridge.errors import BridgeError, CommandError, NotSupported, Timeout
+from at_bridge.errors import BridgeError, CommandError, NotSupported, Timeout, Unanswered
 from ntnstack.clock import Clock
 from ntnstack.runner.records import Event
 from ntnstack.scenario.model import Scenario, Step, Terminal
@@ -67,8 +67,10 @@ class StepContext:
         """Call a driver operation (its waits and timeouts are on the run's clock).
 
         Returns its result; None when it timed out (the event was not observed: ``reason``
-        says what); REFUSED when the module refused the command (``succeeded`` False). A port
-        that vanished or a module that rebooted raises StepError.
+        says what; a command the module never answered also sets ``succeeded`` False, so a
+        hung module fails the step); REFUSED when the module refused the command
+        (``succeeded`` False). A port that vanished or a module that rebooted raises
+        StepError.
         """
         who = on or self.terminal.name
         shown = ", ".join([repr(a) for a in args] + [f"{k}={v:g}" if isinstance(v, float) else
@@ -79,6 +81,8 @@ class StepContext:
         except Timeout as exc:
             self.unanswered.add(who)
             self.observed["reason"] = f"{who}: {exc}"
+            if isinstance(exc, Unanswered):   # a command the module never answered: it hung
+                self.observed.update(succeeded=False, unanswered=True)
             self.note("result", f"timeout: {exc}", who)
             return None
         except (CommandError, NotSupported) as exc:

@@ -1,6 +1,7 @@
 """AT engine: finals, echo, V0, URC routing, prompts, banners, garbage (V.250, TS 27.007)."""
 from __future__ import annotations
 
+import logging
 import re
 from itertools import pairwise
 
@@ -250,6 +251,9 @@ def test_line_without_end_is_bounded():
 
 
 def test_full_queue_does_not_log_every_drop(caplog):
+    # at_bridge's own level: a CLI test before it in this worker may have left the root
+    # logger at ERROR (``-q``: logging.basicConfig(force=True))
+    caplog.set_level(logging.WARNING, logger="at_bridge")
     engine, ch = make_engine()
     engine.urcs.maxlen = 1
     for _ in range(3001):
