@@ -9,11 +9,13 @@ for a URC it first answers the requests that arrived, with the dialect's ``locat
 procedure and the newest position: the ``source`` callable when one is set (the emulated UE
 position of a run), else the last position given to ``set_location``. A module that rebooted
 to take the position (Quectel's ntn_locfix applies after a reset) is configured again with
-the driver's power_on.
+the driver's power_on. A longitude is sent in -180..180 degrees (the commands' range), whatever
+turn it was given in (200 is sent as -160).
 """
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -55,7 +57,8 @@ class LocationKeeper:
 
     def _run(self, pos: tuple[float, float, float, float]) -> dict[str, Any]:
         d = self.driver
-        fields = {"lat": f"{pos[0]:.6f}", "lon": f"{pos[1]:.6f}", "alt_m": f"{pos[2]:.1f}",
+        lon = math.remainder(pos[1], 360.0)   # TS 27.007 and the vendors take -180..180
+        fields = {"lat": f"{pos[0]:.6f}", "lon": f"{lon:.6f}", "alt_m": f"{pos[2]:.1f}",
                   "accuracy_m": f"{pos[3]:.0f}"}
         reboots = d.reboots
         self._answering = True

@@ -7,6 +7,7 @@ implements it with at_bridge drivers on virtual modules or on testbed ports.
 """
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ from ntnstack.runner import junit, report, timeline
 from ntnstack.runner.console import StepProgress
 from ntnstack.runner.context import Companion, RunModules, StepContext, StepError
 from ntnstack.runner.expect import judge_all
-from ntnstack.runner.journal import Journal, check_journal, read_run
+from ntnstack.runner.journal import (Journal, check_journal, hold_live, live_path,
+                                      read_run)
 from ntnstack.runner.modules import BridgeModules
 from ntnstack.runner.outputs import prepare_evidence, seal_evidence
 from ntnstack.runner.ports import check_open
@@ -87,9 +89,12 @@ class Runner:
         the steps done, then raises KeyboardInterrupt. A hardware port that does not open
         stops the run before anything is written (PortsNotOpening, naming it)."""
         self._companions_stopped = False
+        live = None   # the folder's live lock, held exclusively: one run at a time writes here
         try:   # companions hold connections (a callbox) from their making on: closed on failure
             check_open(self.ports)
             self.out_dir.mkdir(parents=True, exist_ok=True)
+            fresh = not live_path(self.out_dir / "results.sqlite").exists()
+            live = hold_live(self.out_dir / "results.sqlite", exclusive=True)
             check_journal(self.out_dir / "results.sqlite")   # refused: nothing written
             prepare_evidence(self.out_dir, self.scenario.terminals)
             world = World(self.scenario)
@@ -97,12 +102,16 @@ class Runner:
                 companion.prepare(world)
         except BaseException:
             self._stop_companions(None)
+            if live is not None:   # a refused run leaves the folder as it found it
+                if fresh:
+                    live_path(self.out_dir / "results.sqlite").unlink()
+                os.close(live)
             raise
         clock = scenario_clock(self.scenario)
         info = RunInfo.begin(self.scenario.name, list(self.scenario.files), self.testbed.name,
                              str(self.scenario.clock), self.scenario.start_unix_s)
         journal = Journal(self.out_dir / "results.sqlite")
-        journal.start(info)
+        journal.start(info, live)
         wall0, results, stopped, opened = time.monotonic(), [], None, False
         with StopSignals() as stop:
             try:

@@ -10,7 +10,9 @@ Each step is committed as it finishes, in WAL mode with full sync, so a run kill
 moment (SIGKILL, power cut of the process) keeps every step finished before. A run that never
 finished keeps the status ``running`` in the file; readers report it as ``interrupted`` unless
 a writer is still live: every writer holds a shared flock(2) on ``results.sqlite-live`` while
-its run lasts (a lock the kernel drops with the process, however it ends).
+its run lasts (a lock the kernel drops with the process, however it ends). A scenario run
+holds it exclusively (hold_live), from before it touches its output folder: a second run into
+the same folder is refused while the first lasts, so one folder never mixes two runs' evidence.
 """
 from __future__ import annotations
 
@@ -162,10 +164,11 @@ class Journal:
         self.run_id = ""
         self._live: int | None = None
 
-    def start(self, info: RunInfo) -> None:
+    def start(self, info: RunInfo, live: int | None = None) -> None:
+        """Journal the run ``info`` as running; ``live``: the live lock's descriptor if the
+        caller holds it already (hold_live), else a shared lock is taken. Closed by close."""
         self.run_id = info.run_id
-        self._live = os.open(live_path(self.path), os.O_RDWR | os.O_CREAT, 0o644)
-        fcntl.flock(self._live, fcntl.LOCK_SH)
+        self._live = hold_live(self.path, exclusive=False) if live is None else live
         with self._tx():
             self.db.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (
                 info.run_id, info.scenario, _json(info.files), info.testbed, info.clock,
@@ -268,6 +271,21 @@ class _Transaction:
 def live_path(journal: Path) -> Path:
     """The lock file whose shared flock marks a live writer of ``journal``."""
     return journal.with_name(journal.name + "-live")
+
+
+def hold_live(journal: Path, exclusive: bool) -> int:
+    """A descriptor holding ``journal``'s live lock (close it to let go): shared (several
+    writers may share a journal), or ``exclusive``: refused at once (InputError) while any
+    other writer holds it."""
+    fd = os.open(live_path(journal), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB if exclusive else fcntl.LOCK_SH)
+    except BlockingIOError:
+        os.close(fd)
+        raise InputError(f"{journal.parent}: another run is writing into this folder (it holds "
+                         f"{live_path(journal).name}); wait for it to end or give another "
+                         f"--out") from None
+    return fd
 
 
 def writer_live(journal: Path) -> bool:

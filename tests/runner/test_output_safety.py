@@ -4,13 +4,16 @@ names, and ``run --out`` / ``results merge OUT`` refuse a database that is not a
 OUT they cannot write, in one line with exit status 2."""
 from __future__ import annotations
 
+import os
 import sqlite3
 
 import pytest
 
 from ntnstack.cli import main
 from ntnstack.errors import InputError
+from ntnstack.runner.journal import Journal, hold_live
 from ntnstack.runner.outputs import HEADER, MANIFEST, prepare_evidence
+from ntnstack.runner.records import RunInfo
 from tests.runner.conftest import SCENARIOS, write_journal
 
 WAITS = str(SCENARIOS / "waits.yaml")   # one terminal ``ue``, no module: a run of seconds
@@ -176,3 +179,33 @@ def test_a_certification_reruns_into_its_own_folder(tmp_path):
         cert = certify(load_profile("ntn-3gpp"), tmp_path)
         assert cert.passed
     assert "certification.json\t" in (tmp_path / MANIFEST).read_text()
+
+
+def test_a_second_run_into_a_folder_being_written_is_refused_and_writes_nothing(tmp_path,
+                                                                                capsys):
+    out = tmp_path / "o"
+    assert main(["run", "-q", WAITS, "--out", str(out)]) == 0
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    first = hold_live(out / "results.sqlite", exclusive=True)   # as a run lasting still does
+    try:
+        assert main(["run", "-q", WAITS, "--out", str(out)]) == 2
+    finally:
+        os.close(first)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "another run is writing into this folder" in err
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+    assert main(["run", "-q", WAITS, "--out", str(out)]) == 0   # once the first has ended
+
+
+def test_a_running_run_holds_its_folder_against_another(tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    journal = Journal(out / "results.sqlite")
+    journal.start(RunInfo.begin("s", [], "virtual", "virtual", 0.0),
+                  hold_live(out / "results.sqlite", exclusive=True))
+    try:
+        with pytest.raises(InputError, match="another run is writing into this folder"):
+            hold_live(out / "results.sqlite", exclusive=True)
+    finally:
+        journal.close()
+    os.close(hold_live(out / "results.sqlite", exclusive=True))   # let go with the run
