@@ -173,7 +173,7 @@ def _session_testbed(config):
 def ntn_run(request, ntn_testbed, tmp_path):
     """``ntn_run(*scenario_files, clock=None) -> RunOutcome`` into tmp_path/run-N."""
     from ntnstack.live.ran import ran_companions
-    from ntnstack.runner.api import prepare, run_scenario
+    from ntnstack.runner.api import check_run_actions, prepare, run_scenario
     from ntnstack.runner.ports import PortsNotOpening
     from ntnstack.scenario import load_scenario
 
@@ -184,8 +184,9 @@ def ntn_run(request, ntn_testbed, tmp_path):
 
     def run(*scenario_files, clock: str | None = None):
         option = clock or clock_option
-        scenario, ports = prepare(load_scenario(list(scenario_files) or [_default()], option),
-                                  ntn_testbed, option)
+        scenario = load_scenario(list(scenario_files) or [_default()], option)
+        check_run_actions(scenario)
+        scenario, ports = prepare(scenario, ntn_testbed, option)
         count[0] += 1
         with _port_locks(ports.values()):   # the check too: another worker may hold a port
             try:                            # the runner checks the ports before the first step

@@ -19,6 +19,7 @@ def load_inputs(scenarios: list[str] | None, testbeds: list[str] | None = None,
     the shipped virtual testbed, every terminal virtual) -> validated objects and the port of
     every terminal. Bad input raises InputError (ConfigError) naming file, line and key."""
     scenario = load_scenario(list(scenarios) if scenarios else [default_scenario_path()], clock)
+    check_run_actions(scenario)
     testbed = load_testbed(list(testbeds) if testbeds else [default_testbed_path()])
     scenario, ports = prepare(scenario, testbed, clock)
     return scenario, testbed, ports
@@ -68,6 +69,20 @@ def split_pairs(scenario: Scenario, ports: dict[str, Port]) -> list[str]:
 K_OFFSET_CHECK_SPAN_S = 86400.0
 """A fixed K_offset must cover every SIB the cell broadcasts over this span from the start
 (a day: every pass of a LEO satellite, whose common TA changes along each)."""
+
+
+def check_run_actions(scenario: Scenario) -> None:
+    """ConfigError at the first step whose action only a certification profile's virtual
+    network can do (suspending a subscription, taking a terrestrial cell away): a run's
+    network cannot, so the step could only fail."""
+    from ntnstack.scenario.actions import ACTIONS
+
+    for step in scenario.steps:
+        if ACTIONS[step.action].certification_only:
+            raise ConfigError(step.mark, f"steps[{step.index}].do",
+                              f"'{step.action}' works in certification profiles only (ntnstack "
+                              f"certify: its virtual network can do it); a run's network "
+                              f"cannot, so remove the step")
 
 
 def check_k_offsets(scenario: Scenario) -> None:

@@ -31,6 +31,9 @@ class Action:
     expects: dict[str, ExpectKind]
     groups: tuple[str, ...] = ALL
     doc: str = ""
+    certification_only: bool = False
+    """Only a certification profile's virtual network can do it: `ntnstack run` refuses the
+    step at load (ntnstack.runner.api.check_run_actions)."""
 
 
 SUCCEEDS = ExpectKind("flag", "the step's command succeeds (false: it must be refused)")
@@ -96,15 +99,23 @@ ACTIONS: dict[str, Action] = {
     "reboot": Action({}, {}, groups=("nbntn", "tiantong"),
                      doc="reboot the module (the dialect's reset) and power it on again"),
     "bar_service": Action({}, {}, groups=("nbntn", "tiantong"),
-                          doc="network side: suspend the subscription (virtual network only)"),
+                          doc="network side: suspend the subscription (certification "
+                              "profiles only: `ntnstack run` refuses it)",
+                          certification_only=True),
     "restore_service": Action({}, {}, groups=("nbntn", "tiantong"),
-                              doc="network side: lift the suspension (virtual network only)"),
+                              doc="network side: lift the suspension (certification profiles "
+                                  "only: `ntnstack run` refuses it)",
+                              certification_only=True),
     "drop_terrestrial": Action({}, {}, groups=("tiantong",),
                                doc="network side: the terrestrial cell over the terminal goes; "
-                                   "watch it register on the satellite (virtual network only)"),
+                                   "watch it register on the satellite (certification "
+                                   "profiles only: `ntnstack run` refuses it)",
+                               certification_only=True),
     "restore_terrestrial": Action({}, {}, groups=("tiantong",),
                                   doc="network side: a terrestrial cell covers the terminal "
-                                      "(virtual network only)"),
+                                      "(certification profiles only: `ntnstack run` "
+                                      "refuses it)",
+                                  certification_only=True),
 }
 
 STEP_KEYS = ("terminal", "do", "at_s", "timeout_s", "expect")

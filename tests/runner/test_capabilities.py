@@ -59,3 +59,33 @@ def test_bridge_modules_provide_every_member_of_the_run_modules_interface(tmp_pa
 def _bridge_modules(out_dir) -> BridgeModules:
     scenario = load_scenario([default_scenario_path()])
     return BridgeModules(scenario, {}, scenario_clock(scenario), World(scenario), out_dir)
+
+
+TIANTONG_ONE = """\
+name: net
+start: 2026-03-01T00:00:00Z
+satellites:
+  tiantong: {{orbit: "preset:tiantong-1-01", gateway: gw}}
+gateways:
+  gw: {{position: [40.07, 116.27, 60]}}
+terminals:
+  a: {{family: tiantong, satellite: tiantong, position: [30.67, 104.06, 500]}}
+steps:
+  - {{terminal: a, do: power_on}}
+  - {{terminal: a, do: {action}}}
+"""
+
+
+@pytest.mark.parametrize("action", ["bar_service", "restore_service", "drop_terrestrial",
+                                    "restore_terrestrial"])
+def test_run_refuses_a_certification_only_action_at_its_line(tmp_path, capsys, action):
+    from ntnstack.cli import main
+
+    path = tmp_path / "s.yaml"
+    path.write_text(TIANTONG_ONE.format(action=action))
+    assert main(["run", "-q", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    # the step is the 11th line of the file, its mapping at column 5
+    assert err.count("\n") == 1 and f"{path}:11:5:" in err and "steps[1].do" in err
+    assert "certification profiles only" in err
+    assert not (tmp_path / "o").exists()
