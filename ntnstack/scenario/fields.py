@@ -89,7 +89,8 @@ class Section:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str) or not value:
-            raise self.error(key, f"expected text, got {_type_name(value)}")
+            got = "empty text" if value == "" else _type_name(value)
+            raise self.error(key, f"expected text, got {got}")
         if choices is not None and value not in (choices := sorted(choices)):
             close = difflib.get_close_matches(value, choices, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""

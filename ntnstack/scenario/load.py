@@ -291,15 +291,26 @@ def _step(i: int, s: Section, terminals: dict[str, Terminal]) -> Step:
                 raise s.error(None, f"{action_name} needs {key!r}")
             continue
         params[key] = _param(s, key, spec, term, terminals)
+    timeout_s = s.number("timeout_s", "seconds", None, 0.0, MAX_SCENARIO_SPAN_S)
+    if timeout_s == 0.0:
+        raise s.error("timeout_s", "expected seconds above 0, got 0 (leave it out for the "
+                                   "action's default)")
+    if action_name == "wait" and timeout_s is not None and timeout_s < params["duration_s"]:
+        raise s.error("timeout_s", f"{timeout_s:g} s bounds the wait below its duration_s "
+                                   f"({params['duration_s']:g} s): the step could only fail; "
+                                   f"shorten duration_s or leave timeout_s out")
     return Step(i, term.name, action_name, params,
                 s.number("at_s", "seconds after the start", None, 0.0, MAX_SCENARIO_SPAN_S),
-                s.number("timeout_s", "seconds", None, 0.0, MAX_SCENARIO_SPAN_S),
-                _expectations(s, action_name), s.doc.where(s.path))
+                timeout_s, _expectations(s, action_name), s.doc.where(s.path))
 
 
 def _param(s: Section, key: str, spec, term: Terminal, terminals: dict[str, Terminal]):
     if spec.kind == "terminal":
-        peer = terminals[s.text(key, choices=set(terminals) - {term.name})]
+        others = set(terminals) - {term.name}
+        if not others:
+            raise s.error(key, f"no other terminal to reach: {term.name} is the scenario's only "
+                               f"one (add the peer under terminals)")
+        peer = terminals[s.text(key, choices=others)]
         if family_group(peer.family) != family_group(term.family):
             raise s.error(key, f"{peer.name} is a {peer.family} terminal; {term.name} "
                           f"({term.family}) can only reach terminals of its own system")

@@ -95,12 +95,30 @@ CASES = {
                  "", "not valid YAML"),
     "step not a mapping": ("  - {terminal: ue, do: power_on}", "  - power_on", 19, "steps[0]",
                            "expected a mapping with 'terminal' and 'do'"),
+    "wait bounded below its duration": ("  - {terminal: tt, do: dial, to: tt2}",
+                                         "  - {terminal: tt, do: wait, duration_s: 100, "
+                                         "timeout_s: 1}", 21, "steps[2].timeout_s",
+                                         "1 s bounds the wait below its duration_s (100 s)"),
+    "timeout of 0": ("  - {terminal: tt, do: dial, to: tt2}",
+                     "  - {terminal: tt, do: dial, to: tt2, timeout_s: 0}", 21,
+                     "steps[2].timeout_s", "expected seconds above 0, got 0"),
+    "empty command": ("  - {terminal: tt, do: dial, to: tt2}",
+                      "  - {terminal: tt, do: at, command: ''}", 21, "steps[2].command",
+                      "expected text, got empty text"),
     "shared msisdn": ("3650]}", "3650],\n        identity: {msisdn: '17400000001'}}\n"
                       "  tt3: {family: tiantong, satellite: geo, position: [29.0, 91.0, 0],\n"
                       "        identity: {msisdn: '17400000001'}}", 20,
                       "terminals.tt3.identity.msisdn",
                       "'17400000001' is also terminals.tt2's msisdn: each terminal needs its own"),
 }
+
+
+def test_a_peer_of_a_lone_terminal_says_there_is_none(tmp_path):
+    lone = BASE.split("  tt: ")[0] + "steps:\n  - {terminal: ue, do: send_sms, to: ue, text: hi}\n"
+    with pytest.raises(ConfigError) as info:
+        load_scenario([write(tmp_path, lone)])
+    assert info.value.key == "steps[0].to"
+    assert "no other terminal to reach: ue is the scenario's only one" in str(info.value)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
