@@ -46,6 +46,7 @@ from __future__ import annotations
 import fcntl
 import re
 import tempfile
+import warnings
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,26 @@ def pytest_configure(config) -> None:
                             "ntn_terminal (default: the embedded default scenario)")
     for name in GROUP_MARKERS:
         config.addinivalue_line("markers", f"{name}: ntnstack tests of {name}")
+    _check_options(config)
+
+
+def _check_options(config) -> None:
+    """A bad --ntn-clock or --ntn-testbed is a usage error at start-up (exit 4), not a
+    failure of each test that runs a scenario."""
+    from ntnstack.errors import InputError
+    from ntnstack.scenario.load import parse_clock
+
+    clock = config.getoption("ntn_clock", None)
+    try:
+        if clock is not None:
+            parse_clock(clock)
+    except InputError as exc:
+        raise pytest.UsageError(f"--ntn-clock: {exc}") from None
+    try:
+        if config.getoption("ntn_testbed", None):
+            _session_testbed(config)
+    except InputError as exc:
+        raise pytest.UsageError(f"--ntn-testbed: {exc}") from None
 
 
 def pytest_collection_modifyitems(config, items) -> None:
@@ -176,6 +197,7 @@ def ntn_run(request, ntn_testbed, tmp_path):
     from ntnstack.runner.api import check_run_actions, prepare, run_scenario
     from ntnstack.runner.ports import PortsNotOpening
     from ntnstack.scenario import load_scenario
+    from ntnstack.scenario.testbed import unused_ports
 
     count = [0]
     record_property = request.node.user_properties.append  # as record_property, no warning
@@ -187,6 +209,8 @@ def ntn_run(request, ntn_testbed, tmp_path):
         scenario = load_scenario(list(scenario_files) or [_default()], option)
         check_run_actions(scenario)
         scenario, ports = prepare(scenario, ntn_testbed, option)
+        for warning in unused_ports(ntn_testbed, scenario):   # as `ntnstack run` warns
+            warnings.warn(UserWarning(warning), stacklevel=2)
         count[0] += 1
         with _port_locks(ports.values()):   # the check too: another worker may hold a port
             try:                            # the runner checks the ports before the first step

@@ -1,7 +1,8 @@
 """Testbed files -> a validated :class:`Testbed`: which scenario terminal is on which port.
 
-A port is ``virtual`` (a virtual module served in-process on a pty) or a pyserial URL or path:
-``/dev/ttyUSB0``, ``/dev/serial/by-id/...``, ``rfc2217://host:port``, ``socket://host:port``.
+A port is ``virtual`` (a virtual module served in-process on a pty) or a pyserial URL or an
+absolute path: ``/dev/ttyUSB0``, ``/dev/serial/by-id/...``, a link to a tty (``ntnstack module
+serve --link /tmp/ttyNTN0``), ``rfc2217://host:port``, ``socket://host:port``.
 A port's ``power: COMMAND`` switches its module (``COMMAND off`` / ``COMMAND on``).
 ``labgrid: {places: [NAME | TAG=VALUE,...], coordinator: HOST:PORT, wait_s: S}`` names labgrid
 places whose serial resources add ports at run time (ntnstack.rigs, docs/rigs.md).
@@ -24,7 +25,7 @@ from ntnstack.scenario.model import Port, Scenario, Testbed
 from ntnstack.scenario.ran import parse_ran
 from ntnstack.scenario.source import ConfigError, Doc, load_files
 
-URL_PREFIXES = ("/dev/", "rfc2217://", "socket://", "loop://", "spy://", "virtual")
+URL_PREFIXES = ("/", "rfc2217://", "socket://", "loop://", "spy://", "virtual")
 TOP_KEYS = ("name", "description", "default", "hardware", "ports", "labgrid", "ran")
 LABGRID_KEYS = ("places", "coordinator", "wait_s")
 PORT_KEYS = ("url", "family", "baudrate", "options", "description", "power")
@@ -78,7 +79,8 @@ def _port(name: str, s: Section) -> Port:
     s.only(PORT_KEYS)
     url = s.text("url")
     if not url.startswith(URL_PREFIXES):
-        raise s.error("url", f"expected 'virtual', a device path (/dev/...) or a pyserial URL "
+        raise s.error("url", f"expected 'virtual', an absolute device path (/dev/..., or a link to "
+                      f"one such as module serve --link makes) or a pyserial URL "
                       f"(rfc2217://, socket://, loop://), got {url!r}")
     options = dict(s.sub("options").data) if s.has("options") else {}
     power = None

@@ -162,3 +162,27 @@ def test_terminals_of_a_bench_wait_in_emulated_time(pytester):
     pytester.makepyfile(test_bench=BENCH_SUITE)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
+
+
+def test_a_bad_clock_option_is_a_usage_error_at_start_up(pytester):
+    pytester.makepyfile(test_suite=SUITE)
+    result = pytester.runpytest_subprocess("--ntn-clock", "virtual:3", "-k", "leo_pass")
+    assert result.ret == 4   # pytest's usage error: no test ran
+    result.stderr.fnmatch_lines(["*--ntn-clock: clock 'virtual:3': expected virtual*"])
+    assert "passed" not in result.stdout.str() and "failed" not in result.stdout.str()
+
+
+def test_a_missing_testbed_is_a_usage_error_at_start_up(pytester):
+    pytester.makepyfile(test_suite=SUITE)
+    result = pytester.runpytest_subprocess("--ntn-testbed", "/nonexistent/bed.yaml")
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["*--ntn-testbed: */nonexistent/bed.yaml*"])
+
+
+def test_a_testbed_port_the_scenario_lacks_is_a_shown_warning(pytester):
+    pytester.makepyfile(test_suite=SUITE)
+    bed = pytester.makefile(".yaml", bed="name: b\nports:\n  aa: {url: virtual}\n")
+    result = pytester.runpytest("--ntn-testbed", str(bed), "-k", "leo_pass")
+    result.assert_outcomes(passed=1, deselected=3)
+    result.stdout.fnmatch_lines(["*bed.yaml:3:*ports.aa (virtual): the scenario has no terminal "
+                                 "of this name; the port is not used*"])

@@ -46,7 +46,7 @@ def test_default_none_needs_every_terminal(tmp_path):
 
 
 @pytest.mark.parametrize(("old", "new", "line", "words"), [
-    ("url: /dev/serial", "url: COM3 /dev/serial", 5, "expected 'virtual', a device path"),
+    ("url: /dev/serial", "url: COM3 /dev/serial", 5, "expected 'virtual', an absolute device path"),
     ("baudrate: 921600", "baudrate: fast", 7, "expected a whole number of baud"),
     ("family: nbntn-nordic", "family: nordic", 6, "expected one of beidou-2.1"),
     ("default: virtual", "default: maybe", 2, "expected one of none, virtual"),
