@@ -37,6 +37,10 @@ class LiveCells:
             if name not in broadcasting:
                 raise InputError(f"--cell {name!r}: not a broadcasting cell of the scenario "
                                  f"(cells: {', '.join(broadcasting) or 'none'})")
+        if not broadcasting:
+            raise InputError(f"{', '.join(map(str, scenario.files)) or 'the scenario'}: no "
+                             f"cell broadcasts (every cell's sib is none): nothing to serve "
+                             f"live")
         self.scenario = scenario
         self.world = world or World(scenario)
         self.names = list(cells or broadcasting)
