@@ -145,11 +145,15 @@ def test_a_stalled_client_holds_the_stop_only_for_the_drain_and_close_limits(mon
     service.prepare(World(SCENARIO))
     service.start(Clock("scaled", 10.0, start_unix_s=START))
     sock = _raw_client(service.port)
-    # requests until the service has messages for it that the socket cannot take
+    # 4,000 requests (80 kB, taken by the sockets' buffers at once): 8,000 messages (~12 MB,
+    # below the 10,000 of the backlog limit) for a 4 KiB receive buffer; wait until 1,000
+    # of them wait for it (more than the 4 MB of Linux's largest send buffer holds)
+    sock.settimeout(30)
+    sock.sendall(_masked_text_frame(GET) * 4000)
     deadline = time.monotonic() + 120
-    while not any(c.outbox.qsize() for c in list(built[0].clients.values())):
+    while not any(c.outbox.qsize() >= 1000 for c in list(built[0].clients.values())):
         assert time.monotonic() < deadline
-        sock.sendall(_masked_text_frame(GET) * 50)
+        time.sleep(0.05)
     stopping = time.monotonic()
     stopper = threading.Thread(target=service.stop)
     stopper.start()
