@@ -50,8 +50,8 @@ class LiveFollower:
         """Read the service's first message of every cell; the cells seen. Two ``get``
         requests sent at once are answered after them, in order (a client's messages keep
         their order), each with every cell's state: a second ``get`` answer for a cell
-        means that the first messages are all in (a first message may be an update that
-        replaced the ``get``, hence two requests)."""
+        means that the first messages are all in (an update may come before a ``get``
+        answer, so the answers, not the first messages, mark the end)."""
         for _ in range(2):
             self._ws.send(json.dumps({"type": "get"}))
         cells, answered = set(), set()

@@ -2,14 +2,18 @@
 
 On connect a client gets the current message of every cell it follows (all cells until it
 subscribes), then each change as it falls due on the clock; to each client the messages of a
-cell come in time order (a change due while its first messages are computed may come first,
-then the first message only if it is newer). Client requests (JSON objects):
-``{"type": "get"}`` -> the current messages again; ``{"type": "subscribe", "cells": [...]}``
--> follow only those cells (and get their current messages). Anything else is answered with
+cell come in time order, and every request is answered (a change due while an answer is
+computed may come first: then it is sent again as the answer, reason "get"). Client
+requests (JSON objects): ``{"type": "get"}`` -> the current messages again;
+``{"type": "subscribe", "cells": [...]}`` -> follow only those cells (and get their current
+messages). Anything else is answered with
 ``{"type": "error", "error": "..."}`` naming the problem; the connection stays up. A message
 is serialised once and queued to every follower of its cell; each client has its own sender
 task, so a slow reader delays only itself (and is disconnected, close code 1008, once
-MAX_BACKLOG messages wait for it) and nothing is skipped silently.
+MAX_BACKLOG messages wait for it) and nothing is skipped silently. The keepalive pings never
+disconnect a client: a pong late behind queued messages is a slow reader, not a dead one (a
+vanished peer is found by TCP, whose pings keep retransmitting, or by the backlog). A client
+that leaves without a close frame is one INFO line of the ``ntnstack.live`` logger.
 
 The clock is realtime or scaled (ntnstack.clock): the server waits in real time for the next
 change, as a live service must; the virtual clock has no meaning for a client outside.
@@ -18,20 +22,27 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from ntnstack.clock import Clock
 from ntnstack.errors import InputError
 from ntnstack.live.state import LiveCells
 
+log = logging.getLogger("ntnstack.live")
+
 MAX_REQUEST_BYTES = 65_536
-CLOSE_TIMEOUT_S = 30.0   # at the end, a slow client's queued messages get this long (real s)
+DRAIN_S = 5.0            # at the end, the clients' queued messages get this long (real s)
+CLOSE_TIMEOUT_S = 2.0    # then each closing handshake this long before the TCP is cut (real s)
+KEEPALIVE_S = 20.0       # a ping every this many real s (the answer is never waited for)
 MAX_BACKLOG = 10_000     # messages queued to one client before it is dropped as too slow
 # websockets.serve options. compression=None: no permessage-deflate; deflating each message
 # for each client took a third of the CPU of serving 100 subscribers
 # (tests/live/test_bench_live.py), and the messages (about 1.5 kB) are for a lab network.
+# ping_timeout=None: a reader behind its queue answers pings late, and must not be cut off
+# for it (only MAX_BACKLOG disconnects).
 SERVE_OPTIONS = {"max_size": MAX_REQUEST_BYTES, "close_timeout": CLOSE_TIMEOUT_S,
-                 "compression": None}
+                 "compression": None, "ping_interval": KEEPALIVE_S, "ping_timeout": None}
 
 
 class _Client:
@@ -40,17 +51,25 @@ class _Client:
 
     def __init__(self, ws, cells):
         self.ws, self.cells = ws, set(cells)
-        self.last_sent: dict[str, float] = {}
+        self.last_sent: dict[str, tuple[float, str]] = {}   # cell -> (t_unix_s, text)
         self.outbox: asyncio.Queue[str] = asyncio.Queue()
 
     def offer(self, cell: str, t_unix_s: float, text: str) -> bool:
         """Queue ``text`` (a message of ``cell`` at ``t_unix_s``) unless the client already
         has a newer one of that cell."""
-        if self.last_sent.get(cell, t_unix_s) > t_unix_s:
+        if self.last_sent.get(cell, (t_unix_s,))[0] > t_unix_s:
             return False
-        self.last_sent[cell] = t_unix_s
+        self.last_sent[cell] = (t_unix_s, text)
         self.outbox.put_nowait(text)
         return True
+
+    def answer(self, cell: str, t_unix_s: float, text: str) -> None:
+        """Queue ``text`` (the answer to a request: a message of ``cell`` at ``t_unix_s``);
+        if an update queued meanwhile is newer, that update again as the answer (reason
+        "get"), so that every request is answered and time order holds."""
+        if not self.offer(cell, t_unix_s, text):
+            newer = json.loads(self.last_sent[cell][1])
+            self.outbox.put_nowait(json.dumps({**newer, "reason": "get"}))
 
     async def send_all(self) -> None:
         """Write the outbox to the connection, in order, until cancelled."""
@@ -104,20 +123,24 @@ class LiveServer:
         return await self._compute(self._current, sorted(cells))
 
     async def _send_current(self, client: _Client, cells) -> None:
-        """The current messages to ``client``, except where an update queued while they
-        were computed is already newer."""
+        """The current messages to ``client`` (where an update queued while they were
+        computed is already newer: that update, as the answer)."""
         for msg in await self.current(cells):
-            if client.offer(msg["cell"], msg["t_unix_s"], json.dumps(msg)):
-                self.sent += 1
+            client.answer(msg["cell"], msg["t_unix_s"], json.dumps(msg))
+            self.sent += 1
 
     async def handle(self, ws) -> None:
         """One client: the current states, then its requests until it leaves."""
+        import websockets
+
         client = self.clients[ws] = _Client(ws, self.live.names)
         sender = asyncio.create_task(client.send_all())
         try:
             await self._send_current(client, self.live.names)
             async for raw in ws:
                 await self._request(client, raw)
+        except websockets.ConnectionClosedError as exc:
+            log.info("client %s left without closing: %s", _peer(ws), exc)
         finally:
             self.clients.pop(ws, None)
             sender.cancel()
@@ -128,6 +151,8 @@ class LiveServer:
                 request = json.loads(raw)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"not JSON: {exc}") from None
+            except RecursionError:
+                raise ValueError("JSON nested too deeply to be a request") from None
             if not isinstance(request, dict) or not isinstance(request.get("type"), str):
                 raise ValueError('expected a JSON object with a "type"')
             if request["type"] == "get":
@@ -150,7 +175,7 @@ class LiveServer:
 
     async def publish(self) -> None:
         """Queue each change to its followers when the clock reaches it, until
-        ``until_unix_s``; then give the clients CLOSE_TIMEOUT_S to take what is queued."""
+        ``until_unix_s``; then give the clients DRAIN_S to take what is queued."""
         horizon_s = 600.0    # changes are looked up this far ahead at a time (emulated s)
         t0 = self.clock.now_unix_s()
         while self.until is None or t0 < self.until:
@@ -182,10 +207,10 @@ class LiveServer:
                 self.sent += 1
 
     async def drain(self) -> None:
-        """Wait (up to CLOSE_TIMEOUT_S real s) until every client's outbox is written."""
+        """Wait (up to DRAIN_S real s) until every client's outbox is written."""
         waits = [asyncio.ensure_future(c.outbox.join()) for c in self.clients.values()]
         if waits:
-            _, pending = await asyncio.wait(waits, timeout=CLOSE_TIMEOUT_S)
+            _, pending = await asyncio.wait(waits, timeout=DRAIN_S)
             for wait in pending:
                 wait.cancel()
 
@@ -195,6 +220,12 @@ class LiveServer:
         current state, computed just after, is already older than it: so wait again."""
         while (ahead_s := (t_unix_s - self.clock.now_unix_s()) / self.clock.scale) > 0:
             await asyncio.sleep(ahead_s)
+
+
+def _peer(ws) -> str:
+    """host:port of the client of ``ws`` ("?" once unknown)."""
+    address = ws.remote_address
+    return f"{address[0]}:{address[1]}" if address else "?"
 
 
 async def serve(live: LiveCells, clock: Clock, host: str, port: int,

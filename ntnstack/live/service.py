@@ -39,7 +39,7 @@ class LiveService:
         """The cells' passes on the run's ``world``, and the ASN.1 compiled."""
         from ntnstack.live import LiveCells
 
-        self.live = LiveCells(self.scenario, None, world)
+        self.live = LiveCells(self.scenario, None, world, empty_ok=True)
         for cell in self.live.names:
             self.live.message(cell, self.scenario.start_unix_s)
 

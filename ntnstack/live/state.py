@@ -26,9 +26,12 @@ AFTER_CHANGE_S = 0.02   # a coverage message describes the state this long after
 
 
 class LiveCells:
-    """State messages of the chosen cells of ``scenario`` (all broadcasting cells if none)."""
+    """State messages of the chosen cells of ``scenario`` (all broadcasting cells if none).
+    A scenario without a broadcasting cell is an InputError (nothing to serve), unless
+    ``empty_ok`` (``run --live``: the run goes on, its service serves no cell)."""
 
-    def __init__(self, scenario: Scenario, cells: list[str] | None = None, world=None):
+    def __init__(self, scenario: Scenario, cells: list[str] | None = None, world=None,
+                 empty_ok: bool = False):
         from ntnstack.runner.sibs import broadcast_config
         from ntnstack.runner.world import World
 
@@ -37,6 +40,10 @@ class LiveCells:
             if name not in broadcasting:
                 raise InputError(f"--cell {name!r}: not a broadcasting cell of the scenario "
                                  f"(cells: {', '.join(broadcasting) or 'none'})")
+        if not broadcasting and not empty_ok:
+            raise InputError(f"{', '.join(map(str, scenario.files)) or 'the scenario'}: no "
+                             f"cell broadcasts (every cell's sib is none): nothing to serve "
+                             f"live")
         self.scenario = scenario
         self.world = world or World(scenario)
         self.names = list(cells or broadcasting)

@@ -1,6 +1,7 @@
-"""What the live tests share: a real websockets client that reads a service to its end, a
-real websockets server in a thread of its own for the test endpoints, and the `ntnstack sib
-encode` of the default scenario's GEO cell (the independent path to its UPER bytes)."""
+"""What the live tests share: a real websockets client that reads a service to its end, the
+service on a scaled clock in a thread, a real websockets server in a thread of its own for
+the test endpoints, and the `ntnstack sib encode` of the default scenario's GEO cell (the
+independent path to its UPER bytes)."""
 import abc
 import asyncio
 import json
@@ -10,7 +11,8 @@ import threading
 
 import websockets
 
-from ntnstack.clock import format_iso8601
+from ntnstack.clock import Clock, format_iso8601
+from ntnstack.live.server import serve
 
 CLI = [sys.executable, "-m", "ntnstack"]
 
@@ -28,6 +30,29 @@ async def collect(port: int, send=()) -> list[dict]:
         except websockets.ConnectionClosed:
             pass
     return got
+
+
+class ScaledService:
+    """``serve`` on a scaled clock in a thread of its own; ``port`` once bound."""
+
+    def __init__(self, live, start, scale, duration_s):
+        self.ready = threading.Event()
+        self.clock_args = (start, scale, duration_s)
+        self.live = live
+        self.result = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        assert self.ready.wait(60)
+
+    def _run(self):
+        start, scale, duration_s = self.clock_args
+        clock = Clock("scaled", scale, start_unix_s=start)
+        self.result = asyncio.run(serve(self.live, clock, "127.0.0.1", 0, start + duration_s,
+                                        self._bound))
+
+    def _bound(self, port):
+        self.port = port
+        self.ready.set()
 
 
 def encode_geo_cell_sib(scenario, sent_unix_s: float) -> str:

@@ -4,15 +4,14 @@ import asyncio
 import json
 import subprocess
 import sys
-import threading
 
 import pytest
 import websockets
 
-from ntnstack.clock import Clock, format_iso8601
+from ntnstack.clock import format_iso8601
 from ntnstack.live import SCHEMA_VERSION, LiveCells
-from ntnstack.live.server import serve
 from ntnstack.scenario.load import default_scenario_path, load_scenario
+from tests.live.clients import ScaledService as _Service
 from tests.live.clients import collect as _collect
 from tests.live.clients import encode_geo_cell_sib
 
@@ -73,29 +72,6 @@ def test_terminal_values_match_ntnstack_link():
                                                       abs=HERMITE_DOPPLER_HZ)
         assert term["doppler_ul_hz"] == pytest.approx(row["doppler_ul_hz"],
                                                       abs=HERMITE_DOPPLER_HZ)
-
-
-class _Service:
-    """``serve`` on a scaled clock in a thread of its own; ``port`` once bound."""
-
-    def __init__(self, live, start, scale, duration_s):
-        self.ready = threading.Event()
-        self.clock_args = (start, scale, duration_s)
-        self.live = live
-        self.result = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-        assert self.ready.wait(60)
-
-    def _run(self):
-        start, scale, duration_s = self.clock_args
-        clock = Clock("scaled", scale, start_unix_s=start)
-        self.result = asyncio.run(serve(self.live, clock, "127.0.0.1", 0, start + duration_s,
-                                        self._bound))
-
-    def _bound(self, port):
-        self.port = port
-        self.ready.set()
 
 
 def test_coverage_lost_and_regained_arrive_in_order():
