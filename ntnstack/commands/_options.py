@@ -37,6 +37,11 @@ def host_port(text: str, option: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+def ws_url(host: str, port: int) -> str:
+    """``ws://HOST:PORT``, an IPv6 host in brackets (RFC 3986 3.2.2)."""
+    return f"ws://[{host}]:{port}" if ":" in host else f"ws://{host}:{port}"
+
+
 def add_sctp_options(parser: argparse.ArgumentParser) -> None:
     """``--sctp MODE`` and ``--pcap PATH`` of the S1AP commands (ntnstack enb, ntnstack mme)."""
     parser.add_argument("--sctp", default="auto", metavar="MODE",

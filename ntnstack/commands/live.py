@@ -34,7 +34,7 @@ def run(args) -> int:
     import signal
 
     from ntnstack.clock import parse_clock, parse_iso8601
-    from ntnstack.commands._options import host_port
+    from ntnstack.commands._options import host_port, ws_url
     from ntnstack.errors import InputError
     from ntnstack.live import LiveCells
     from ntnstack.live.server import serve
@@ -55,7 +55,7 @@ def run(args) -> int:
     until = None if args.duration is None else start + args.duration
 
     def ready(bound: int) -> None:
-        print(f"ntnstack live: serving {', '.join(live.names)} on ws://{host}:{bound} "
+        print(f"ntnstack live: serving {', '.join(live.names)} on {ws_url(host, bound)} "
               f"({clock})", flush=True)
 
     async def main() -> None:

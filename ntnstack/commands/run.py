@@ -104,13 +104,13 @@ def run_on(args, scenario, testbed, ports) -> int:
 
 def _live_service(scenario, listen: str):
     """The --live service; it prints its address on stderr once it accepts connections."""
-    from ntnstack.commands._options import host_port
+    from ntnstack.commands._options import host_port, ws_url
     from ntnstack.live.service import LiveService
 
     host, port = host_port(listen, "--live")
 
     def ready(bound: int) -> None:
-        print(f"ntnstack run: live state on ws://{host}:{bound}", file=sys.stderr, flush=True)
+        print(f"ntnstack run: live state on {ws_url(host, bound)}", file=sys.stderr, flush=True)
 
     return LiveService(scenario, host, port, ready)
 

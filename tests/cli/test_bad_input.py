@@ -322,3 +322,11 @@ def test_a_downlink_carrier_without_room_for_the_default_uplink_names_freq_hz(ca
                    "give --freq-ul-hz")
     assert main(["link", "--sat", "geo:110", "--ue", UE, "--freq-hz", "2.5e8",
                  "--freq-ul-hz", "2.4e8", "--duration", "0", "-q"]) == 0
+
+
+def test_a_websocket_url_puts_an_ipv6_host_in_brackets():
+    # RFC 3986 3.2.2: an IP literal in a URL is bracketed ("ws://::1:8765" is not a URL)
+    from ntnstack.commands._options import ws_url
+
+    assert ws_url("::1", 8765) == "ws://[::1]:8765"
+    assert ws_url("127.0.0.1", 8765) == "ws://127.0.0.1:8765"
