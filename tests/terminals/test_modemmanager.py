@@ -11,8 +11,9 @@ as a host would; then ModemManager alone drives it.
 What ModemManager 1.20 does with each family follows from the family table: it parses the
 <AcT> of +CREG / +CEREG as one digit (mm-modem-helpers.c creg_regex), so a module that
 reports the Rel-17 satellite value 14 never reaches "registered" for it ("searching", or
-"enabled" when it registered first) although the module is registered, and SMS still goes out and comes back (the module checks its own registration);
-a module with no or a one-digit <AcT> reaches "registered".
+"enabled" when it registered first) although the module is registered, and SMS still goes
+out and comes back (the module checks its own registration); a module with no or a
+one-digit <AcT> reaches "registered".
 """
 from __future__ import annotations
 
