@@ -230,13 +230,15 @@ def _peer(ws) -> str:
 
 async def serve(live: LiveCells, clock: Clock, host: str, port: int,
                 until_unix_s: float | None = None, on_ready=None,
-                stop: asyncio.Event | None = None) -> LiveServer:
-    """Listen on host:port; ``on_ready(port)`` once bound; return when ``until`` passes or
-    ``stop`` is set (then the clients get what is already queued, as at ``until``)."""
+                stop: asyncio.Event | None = None, sock=None) -> LiveServer:
+    """Listen on host:port (or on ``sock``, a socket already listening); ``on_ready(port)``
+    once bound; return when ``until`` passes or ``stop`` is set (then the clients get what is
+    already queued, as at ``until``)."""
     import websockets
 
     server = LiveServer(live, clock, until_unix_s)
-    async with websockets.serve(server.handle, host, port, **SERVE_OPTIONS) as ws_server:
+    where = {"sock": sock} if sock is not None else {"host": host, "port": port}
+    async with websockets.serve(server.handle, **where, **SERVE_OPTIONS) as ws_server:
         bound = ws_server.sockets[0].getsockname()[1]
         if on_ready is not None:
             on_ready(bound)

@@ -9,6 +9,7 @@ faster than any client reads. ``ntnstack run`` refuses ``--live`` there (exit 2)
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 
 from ntnstack.errors import InputError
@@ -34,17 +35,24 @@ class LiveService:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
+        self._sock: socket.socket | None = None   # bound by prepare, served by start
 
     def prepare(self, world) -> None:
-        """The cells' passes on the run's ``world``, and the ASN.1 compiled."""
+        """The cells' passes on the run's ``world``, the ASN.1 compiled, and the address
+        bound: InputError if it is unusable, before the run journals anything."""
         from ntnstack.live import LiveCells
 
         self.live = LiveCells(self.scenario, None, world, empty_ok=True)
         for cell in self.live.names:
             self.live.message(cell, self.scenario.start_unix_s)
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        try:
+            self._sock = socket.create_server((self.host, self.port), family=family)
+        except OSError as exc:
+            raise InputError(f"--live {self.host}:{self.port}: {exc.strerror or exc}") from None
 
     def start(self, clock) -> None:
-        """Listen, then serve from now on ``clock``; InputError if the address is unusable."""
+        """Serve from now on ``clock`` on the address bound by ``prepare``."""
         check_clock(clock.mode, "--live")
         self._thread = threading.Thread(target=self._run, args=(self.live, clock),
                                         name="live-service", daemon=True)
@@ -67,7 +75,7 @@ class LiveService:
 
         self._loop, self._stopping = asyncio.get_running_loop(), asyncio.Event()
         return await serve(live, clock, self.host, self.port, None, self._bound,
-                           self._stopping)
+                           self._stopping, sock=self._sock)
 
     def _bound(self, port: int) -> None:
         self.port = port
@@ -78,6 +86,8 @@ class LiveService:
     def stop(self) -> None:
         """Stop serving: the clients get what is queued, then the connections close."""
         if self._thread is None or self._loop is None:
+            if self._sock is not None:      # bound, never served (the run stopped first)
+                self._sock.close()
             return
         if self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._stopping.set)

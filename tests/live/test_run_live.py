@@ -62,6 +62,26 @@ def test_run_live_refused_on_the_virtual_clock_and_bad_address(tmp_path):
         assert len(out.stderr.strip().splitlines()) == 1
 
 
+def test_run_live_on_an_address_in_use_journals_nothing(tmp_path):
+    # the address is bound before the run journals anything (LiveService.prepare): a run
+    # that cannot serve never starts, as a port that does not open (docs/rigs.md)
+    import socket
+
+    taken = socket.create_server(("127.0.0.1", 0))
+    port = taken.getsockname()[1]
+    overlay = tmp_path / "short.yaml"
+    overlay.write_text(yaml.safe_dump(SHORT_RUN))
+    try:
+        out = subprocess.run([*CLI, "run", str(default_scenario_path()), str(overlay),
+                              "--live", f"127.0.0.1:{port}", "--out", str(tmp_path / "o")],
+                             capture_output=True, text=True, timeout=120)
+    finally:
+        taken.close()
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert f"--live 127.0.0.1:{port}: Address already in use" in out.stderr
+    assert not (tmp_path / "o" / "results.sqlite").exists()
+
+
 @pytest.mark.parametrize("order", ["labgrid-then-live", "live-then-labgrid"])
 def test_run_live_on_a_labgrid_place_follows_the_clock_the_run_uses(farm, order):
     """tests/rigs/tiantong-one.yaml is on the virtual clock; the held place's module is
