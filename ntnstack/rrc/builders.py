@@ -182,7 +182,11 @@ def rp_delay_s(source: OrbitSource, cell: CellConfig, t_unix_s) -> np.ndarray:
     t = np.atleast_1d(np.asarray(t_unix_s, dtype=np.float64))
     if not cell.rp_at_gateway:
         return np.zeros(t.shape)
-    pos, _ = source.states(t)
+    return _feeder_delay_s(source.states(t)[0], cell)
+
+
+def _feeder_delay_s(pos: np.ndarray, cell) -> np.ndarray:
+    """One-way gateway - satellite delay (s) of satellite positions (n, 3) (ECEF, m)."""
     return np.linalg.norm(pos - np.asarray(cell.gateway_ecef_m), axis=1) / C
 
 
@@ -208,48 +212,55 @@ prefix of NPRACH format 0, 66.7 us (TS 36.211 Table 10.1.6.1-1, 2048 Ts), the sh
 NB-IoT preambles; 2 x the fit residual must stay within it."""
 
 
-def _fit(source, cell, epoch, validity_s: float):
-    """(times, one-way RP delays, broadcast terms, one-way fit residual) over a window."""
-    t = epoch + np.arange(0.0, validity_s + 0.5 * cell.fit_step_s, cell.fit_step_s)
-    d = rp_delay_s(source, cell, t)
+def _fit(t: np.ndarray, d: np.ndarray, epoch: float, validity_s: float):
+    """(broadcast terms, one-way fit residual) of the one-way RP delays ``d`` at ``t``."""
     ta, drift, variation = broadcast_common_ta(t, d, epoch, validity_s)
     model = ta + drift * (t - epoch) + variation * (t - epoch) ** 2
-    return t, d, (ta, drift, variation), float(np.max(np.abs(d - model / 2.0)))
+    return (ta, drift, variation), float(np.max(np.abs(d - model / 2.0)))
 
 
 def _common_ta(source, cell, epoch) -> tuple[CommonTa, float, float]:
-    """(broadcast terms, largest round-trip common TA in the window, fit residual one-way)."""
+    """(broadcast terms, largest round-trip common TA in the window, fit residual one-way);
+    InputError when the window does not hold (``_check_window``)."""
     if not cell.rp_at_gateway:
         return CommonTa(0.0, 0.0, 0.0), 0.0, 0.0
-    t, d, terms, residual = _fit(source, cell, epoch, cell.validity_s)
-    _check_window(source, cell, epoch, t, residual)
+    t = epoch + np.arange(0.0, cell.validity_s + 0.5 * cell.fit_step_s, cell.fit_step_s)
+    pos, _ = source.states(t)          # once: the fit, the gateway's view, the advice
+    d = _feeder_delay_s(pos, cell)
+    el = phy_ffi.look_angles(pos, np.asarray(cell.gateway_ecef_m, dtype=np.float64)
+                             ).elevation_deg
+    terms, residual = _fit(t, d, epoch, cell.validity_s)
+    _check_window(source.name, cell, epoch, (t, d, el), residual)
     return CommonTa(*terms), float(2.0 * d.max()), residual
 
 
-def _check_window(source, cell, epoch: float, t: np.ndarray, residual_s: float) -> None:
-    """InputError when the gateway loses the satellite within the validity window, or the
-    common TA's fit error exceeds MAX_COMMON_TA_FIT_ERROR_S; names the longest validity that
-    would do."""
-    why = _window_problem(source, cell, epoch, t, residual_s)
+def _check_window(name: str, cell, epoch: float, window: tuple, residual_s: float) -> None:
+    """InputError when the gateway loses the satellite within the validity window (times,
+    delays, gateway elevations), or the common TA's fit error exceeds
+    MAX_COMMON_TA_FIT_ERROR_S; names the longest validity that would do (each a prefix of
+    the window)."""
+    t, d, el = window
+    why = _window_problem(name, cell, epoch, t, el, residual_s)
     if why is None:
         return
     fits = []
     for v in VALIDITY_S:
         if v < cell.validity_s:
-            t_v, _, _, residual_v = _fit(source, cell, epoch, v)
-            if _window_problem(source, cell, epoch, t_v, residual_v) is None:
+            n = int(np.searchsorted(t, epoch + v + 0.5 * cell.fit_step_s))
+            _, residual_v = _fit(t[:n], d[:n], epoch, v)
+            if _window_problem(name, cell, epoch, t[:n], el[:n], residual_v) is None:
                 fits.append(v)
     advice = f"use {fits[-1]} s or less" if fits else "no validity fits here"
     raise InputError(f"cell validity_s (--validity-s) {cell.validity_s}: {why}; {advice}")
 
 
-def _window_problem(source, cell, epoch: float, t: np.ndarray, residual_s: float) -> str | None:
-    """Why a validity window sampled at ``t`` does not hold (None when it does)."""
-    pos, _ = source.states(t)
-    el = phy_ffi.look_angles(pos, np.asarray(cell.gateway_ecef_m, dtype=np.float64))
-    below = np.flatnonzero(~(el.elevation_deg >= cell.gateway_min_elevation_deg))
+def _window_problem(name: str, cell, epoch: float, t: np.ndarray, el: np.ndarray,
+                    residual_s: float) -> str | None:
+    """Why a validity window sampled at ``t`` (gateway elevations ``el``) does not hold
+    (None when it does)."""
+    below = np.flatnonzero(~(el >= cell.gateway_min_elevation_deg))
     if below.size:
-        return (f"the gateway loses {source.name} {t[below[0]] - epoch:.0f} s after the epoch "
+        return (f"the gateway loses {name} {t[below[0]] - epoch:.0f} s after the epoch "
                 f"{format_iso8601(epoch)}")
     if 2.0 * residual_s > MAX_COMMON_TA_FIT_ERROR_S:
         return (f"the broadcast common TA is off the feeder delay by up to "
