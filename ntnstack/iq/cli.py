@@ -117,6 +117,8 @@ def _links(args, duration_s: float, directions: tuple[str, ...], src: IQInput | 
     if args.trajectory:
         return [ChannelLink(read_trajectory_csv(args.trajectory),
                             {"ntnstack:trajectory": args.trajectory}) for _ in directions]
+    _check_duration(duration_s, args.step_s, "--duration" if src is None
+                    else f"--in ({src.count} samples at {args.rate or src.rate_hz:g} Hz)")
     if args.scenario or args.terminal or args.live:
         return _scenario_links(args, duration_s, directions, src)
     from ntnstack.clock import format_iso8601, parse_iso8601
@@ -132,8 +134,6 @@ def _links(args, duration_s: float, directions: tuple[str, ...], src: IQInput | 
              else src.start_unix_s(_rate_hz(args, src)) if src else None)
     if start is None:
         raise InputError("--start: required (the input has no SigMF core:datetime)")
-    _check_duration(duration_s, args.step_s, "--duration" if src is None
-                    else f"--in ({src.count} samples at {args.rate or src.rate_hz:g} Hz)")
     dl, ul = _carriers(args, directions, src)
     ue = parse_position(args.ue, "--ue")
     gateway = parse_position(args.gateway, "--gateway") if args.gateway else None
@@ -193,8 +193,6 @@ def _scenario_links(args, duration_s: float, directions: tuple[str, ...],
             or args.min_elevation_deg is not None):
         raise InputError("--scenario excludes --sat, --ue, --gateway, --freq-hz and "
                          "--min-elevation-deg (the scenario gives them)")
-    _check_duration(duration_s, args.step_s, "--duration" if src is None
-                    else f"--in ({src.count} samples at {args.rate or src.rate_hz:g} Hz)")
     return scenario_links(args, duration_s, directions, src)
 
 

@@ -57,20 +57,25 @@ class IQInput:
         return None if self.meta is None else self.meta["global"].get("core:sample_rate")
 
     @property
-    def frequency_hz(self) -> float | None:
+    def first_capture(self) -> dict:
+        """captures[0] of the SigMF metadata ({} for raw cf32 or no capture)."""
         caps = [] if self.meta is None else self.meta.get("captures") or []
-        return caps[0].get("core:frequency") if caps else None
+        return caps[0] if caps else {}
+
+    @property
+    def frequency_hz(self) -> float | None:
+        return self.first_capture.get("core:frequency")
 
     def start_unix_s(self, rate_hz: float) -> float | None:
         """Time of sample 0 (unix s) from captures[0] core:datetime, the time of its
         core:sample_start; None without one."""
-        caps = [] if self.meta is None else self.meta.get("captures") or []
-        if not caps or caps[0].get("core:datetime") is None:
+        cap = self.first_capture
+        if cap.get("core:datetime") is None:
             return None
         from ntnstack.clock import parse_iso8601
 
-        recorded = parse_iso8601(caps[0]["core:datetime"], self.field("core:datetime"))
-        return recorded - caps[0].get("core:sample_start", 0) / rate_hz
+        recorded = parse_iso8601(cap["core:datetime"], self.field("core:datetime"))
+        return recorded - cap.get("core:sample_start", 0) / rate_hz
 
     def field(self, key: str) -> str:
         """Where a metadata value comes from, for messages: ``--in X.sigmf-meta core:KEY``."""
