@@ -190,13 +190,13 @@ def _check_visible(source, t_unix_s: float, ground_ecef_m, arg: str, consequence
 
     import phy_ffi
     from ntnstack.errors import InputError
+    from ntnstack.orbit.spec import anchored_at_start
 
     pos = source.states(np.array([t_unix_s]))[0][0]
     el = float(phy_ffi.look_angles(pos, ground_ecef_m).elevation_deg[0])
     if not el >= 0.0:
-        anchored = "@" in spec or spec.split(":", 1)[0].strip().lower() in ("tle", "omm")
-        hint = "" if anchored else (f"; --sat {spec} is anchored at --start, SPEC@ISO8601 "
-                                    f"anchors it elsewhere")
+        hint = (f"; --sat {spec} is anchored at --start, SPEC@ISO8601 anchors it elsewhere"
+                if anchored_at_start(spec) else "")
         raise InputError(f"{arg}: {source.name} is below its horizon at --start "
                          f"(elevation {el:.1f} deg): {consequence}{hint}")
 

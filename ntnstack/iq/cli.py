@@ -173,10 +173,11 @@ def _visibility_advice(spec: str, source) -> str:
     """What helps when the satellite of --sat is below the mask: not a pass for a GEO slot;
     the anchor for an orbit whose elements are set at --start (a LEO preset's pass)."""
     from ntnstack.orbit.geo import GeoSlot
+    from ntnstack.orbit.spec import anchored_at_start
 
     if isinstance(source, GeoSlot):
         return "a geostationary slot stays there: lower --min-elevation-deg or move --ue"
-    if "@" not in spec and spec.split(":", 1)[0].strip().lower() not in ("tle", "omm"):
+    if anchored_at_start(spec):
         return (f"--sat {spec} is anchored at --start: SPEC@ISO8601 anchors it elsewhere "
                 f"(a preset's pass), or choose --start within a pass")
     return "choose --start within a pass (ntnstack passes lists them)"

@@ -32,7 +32,8 @@ from ntnstack.orbit.tle import load_satellites
 from ntnstack.orbit.walker import walker_delta
 from phy_ffi import CONST
 
-__all__ = ["MAX_ALT_KM", "MAX_WALKER_SATELLITES", "parse_orbit_spec", "parse_orbit_specs"]
+__all__ = ["MAX_ALT_KM", "MAX_WALKER_SATELLITES", "anchored_at_start", "parse_orbit_spec",
+           "parse_orbit_specs"]
 
 MAX_ALT_KM = 100_000.0        # above GEO (35 786 km) and HEO apogees (~40 000 km): Earth orbits
 
@@ -185,6 +186,13 @@ def parse_orbit_specs(spec: str, epoch_unix_s: float, where: str = "orbit spec"
         body, anchor = body.rsplit("@", 1)
         epoch_unix_s = parse_iso8601(anchor, f"{where} {spec!r}: anchor after @")
     return _KINDS[kind](spec, body.split(":"), float(epoch_unix_s), where)
+
+
+def anchored_at_start(spec: str) -> bool:
+    """True when SPEC's elements are set at the command's start: a generated orbit (not a
+    TLE / OMM file) without an ``@ISO8601`` anchor."""
+    kind = str(spec).split(":", 1)[0].strip().lower()
+    return kind not in ("tle", "omm") and "@" not in str(spec)
 
 
 def parse_orbit_spec(spec: str, epoch_unix_s: float, where: str = "orbit spec") -> OrbitSource:
